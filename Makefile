@@ -1,0 +1,51 @@
+# The single entry point: `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+# System packages the tests use as real components (InfluxDB 1.x server).
+SYSTEM_PACKAGES := influxdb
+SYSTEM_COMMANDS := influxd
+
+# Settings of `make up` (see README): exported so deploy/local/up.sh reads them.
+export RUN_DIR WORKERS USERS SPAWN_RATE RUN_TIME HEADLESS TARGET SCENARIO MASTER_BIND MASTER_PORT WEB_HOST WEB_PORT TARGET_PORT LOCUST_ARGS
+
+.PHONY: help setup system-packages venv go-build up down test test-go test-py
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+setup: system-packages venv go-build ## Idempotent set-up: system packages, .venv with the project, Go build
+
+system-packages: ## Install the Debian packages the tests need (only those missing)
+	@missing=""; for c in $(SYSTEM_COMMANDS); do command -v $$c >/dev/null || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "setup: run as root or install: $(SYSTEM_PACKAGES)" >&2; exit 2; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	fi
+
+venv: $(VENV)/.installed ## Python venv at .venv with the project installed (locust, pybridge)
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+go-build: ## Build the Go worker and the demo target into workers-go/bin
+	cd workers-go && go mod download && go build -o bin/worker . && go build -o bin/target ./cmd/target
+
+up: setup ## Start master + WORKERS Go workers (+ demo target unless TARGET); HEADLESS=1 runs a test to the end
+	deploy/local/up.sh
+
+down: ## Stop everything `make up` started
+	deploy/local/down.sh
+
+test: setup test-go test-py ## Run every test (Go with -race, then pytest)
+
+test-go: ## Go tests with the race detector
+	cd workers-go && go vet ./... && go test -race ./...
+
+test-py: ## Python tests (unit, contract, end to end)
+	$(PY) -m pytest

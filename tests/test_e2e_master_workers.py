@@ -1,0 +1,115 @@
+"""End to end with real processes: the Locust master, Go workers and a counting HTTP target."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from support.fleet import Master, Target, start_worker
+from support.procs import REPO, wait_until
+
+pytestmark = pytest.mark.e2e
+SCENARIO = str(REPO / "tests" / "scenarios" / "three_endpoints.yaml")
+# target's "METHOD path" key for each scenario request name
+ENDPOINTS = {"home": ("GET", "/"), "items": ("POST", "/items"), "broken": ("GET", "/status/503")}
+
+
+def entries_by_name(stats: list[dict]) -> dict[str, dict]:
+    return {e["name"]: e for e in stats}
+
+
+def assert_counts_match(entries: dict[str, dict], served: dict[str, int]) -> None:
+    for name, (method, path) in ENDPOINTS.items():
+        want = served.get(f"{method} {path}", 0)
+        assert want > 0, f"the target served no {method} {path}: {served}"
+        assert entries[name]["num_requests"] == want, (name, entries[name]["num_requests"], want)
+        want_failures = want if name == "broken" else 0
+        assert entries[name]["num_failures"] == want_failures, (name, entries[name]["num_failures"])
+
+
+def test_headless_run_counts_exactly_what_the_target_served(procs, go_bin, tmp_path):
+    target = Target(procs, go_bin["target"])
+    report = tmp_path / "stats.json"
+    master = Master(procs, "--headless", "-u", "20", "-r", "20", "-t", "6s", "--expect-workers", "2",
+                    "--json-file", str(report.with_suffix("")), "-H", target.url)
+    workers = [start_worker(procs, go_bin["worker"], master.port, "--scenario", SCENARIO, "--target", target.url,
+                     name=f"worker{i}")
+               for i in range(2)]
+
+    assert master.proc.wait(90) in (0, 1), master.proc.log()[-3000:]  # 1: the failing endpoint
+    for w in workers:
+        assert w.wait(15) == 0, f"{w.name} did not exit 0 after the master's quit:\n{w.log()[-2000:]}"
+
+    entries = entries_by_name(json.loads(report.read_text()))
+    served = target.counts()
+    assert_counts_match(entries, served)
+    assert sum(e["num_requests"] for e in entries.values()) == sum(served.values())
+    assert "Drained 2 worker(s)" in master.proc.log()
+
+
+def test_web_ui_stop_and_start_again_counts_each_run(procs, go_bin):
+    target = Target(procs, go_bin["target"])
+    master = Master(procs, "-H", target.url)
+    for i in range(2):
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", SCENARIO, "--target", target.url,
+                     name=f"worker{i}")
+    wait_until(lambda: len(master.workers()) == 2, 20, "2 workers in the master's list")
+
+    for run in range(2):
+        target.reset()
+        form = urllib.parse.urlencode({"user_count": 10, "spawn_rate": 10, "host": target.url}).encode()
+        urllib.request.urlopen(master.web + "/swarm", data=form, timeout=10).read()
+        wait_until(lambda: master.stats()["state"] == "running", 20, f"run {run} to be running")
+        time.sleep(4)
+        urllib.request.urlopen(urllib.request.Request(master.web + "/stop", method="POST"), timeout=60).read()
+        wait_until(lambda: master.stats()["state"] == "stopped", 30, f"run {run} to stop")
+        entries = entries_by_name([e for e in master.stats()["stats"] if e["name"] != "Aggregated"])
+        assert_counts_match(entries, target.counts())
+        wait_until(lambda: len(master.workers()) == 2 and all(w["state"] == "ready" for w in master.workers()),
+                   20, "both workers ready again")
+
+
+def test_killed_worker_is_marked_missing_and_the_test_goes_on(procs, go_bin):
+    target = Target(procs, go_bin["target"])
+    master = Master(procs, "--headless", "-u", "10", "-r", "10", "-t", "14s", "--expect-workers", "2",
+                    "-H", target.url)
+    workers = [start_worker(procs, go_bin["worker"], master.port, "--target", target.url, name=f"worker{i}")
+               for i in range(2)]
+    wait_until(lambda: sum(target.counts().values()) > 0, 20, "traffic at the target")
+    time.sleep(2)
+    workers[0].signal(signal.SIGKILL)
+    wait_until(lambda: "failed to send heartbeat, setting state to missing" in master.proc.log(), 10,
+               "the master to mark the killed worker missing")
+    served_then = sum(target.counts().values())
+    time.sleep(2)
+    assert sum(target.counts().values()) > served_then, "traffic stopped after one of two workers died"
+    master.proc.wait(60)
+    assert workers[1].wait(15) == 0
+    assert "Drained 1 worker(s)" in master.proc.log()
+
+
+def test_workers_exit_nonzero_when_the_master_dies(procs, go_bin):
+    target = Target(procs, go_bin["target"])
+    master = Master(procs, "-H", target.url)
+    workers = [start_worker(procs, go_bin["worker"], master.port, "--target", target.url, name=f"worker{i}")
+               for i in range(2)]
+    wait_until(lambda: len(master.workers()) == 2, 20, "2 workers in the master's list")
+    master.proc.signal(signal.SIGKILL)
+    started = time.monotonic()
+    for w in workers:
+        assert w.wait(70) == 1, w.log()[-2000:]
+    assert time.monotonic() - started < 70
+    assert "lost the master at 127.0.0.1:" in workers[0].log()
+
+
+def test_worker_with_bad_scenario_exits_2_before_connecting(procs, go_bin, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("host: http://127.0.0.1:1\nrequests:\n  - path: /\n    weight: 0\n")
+    worker = start_worker(procs, go_bin["worker"], 1, "--scenario", str(bad))
+    assert worker.wait(10) == 2
+    assert f'{bad}: line 4: requests[0].weight: got "0"; expected a whole number > 0' in worker.log()

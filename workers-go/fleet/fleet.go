@@ -1,0 +1,95 @@
+// Package fleet runs boomer tasks as a worker of a Locust master and decides how the process
+// ends: 0 when the master says quit or the user interrupts, 1 when the master is gone, so that a
+// supervisor (make up, Kubernetes) starts a fresh worker for the next master.
+package fleet
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/myzhan/boomer"
+
+	"locustfleet/worker/lifeline"
+)
+
+// Exit codes of a worker process.
+const (
+	ExitOK         = 0 // the master sent quit, or the worker was interrupted
+	ExitMasterLost = 1 // the master went away or never answered
+	ExitUsage      = 2 // bad flags or scenario; nothing was started
+)
+
+// quitGrace is how long a closed master connection may precede boomer's own quit handling:
+// a master that quits sends "quit" and closes its sockets half a second later.
+const quitGrace = 2 * time.Second
+
+// ConnectTimeout is registered as --connect-timeout on the default flag set, beside boomer's flags.
+var ConnectTimeout = flag.Duration("connect-timeout", 60*time.Second,
+	"Exit with code 1 when no master answers within this time.")
+
+// MasterAddr returns host:port from boomer's --master-host and --master-port flags.
+func MasterAddr() (string, error) {
+	host := flag.Lookup("master-host").Value.String()
+	port, err := strconv.Atoi(flag.Lookup("master-port").Value.String())
+	if err != nil || port < 1 || port > 65535 {
+		return "", fmt.Errorf("--master-port: got %q; expected a port from 1 to 65535", flag.Lookup("master-port").Value.String())
+	}
+	if host == "" {
+		return "", fmt.Errorf("--master-host: missing; expected a host name or IP address")
+	}
+	return net.JoinHostPort(host, strconv.Itoa(port)), nil
+}
+
+// Run connects the tasks to the master named by the flags and blocks until the worker should
+// exit; it returns the process exit code.
+func Run(tasks ...*boomer.Task) int {
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	addr, err := MasterAddr()
+	if err != nil {
+		log.Printf("worker: %v", err)
+		return ExitUsage
+	}
+	if *ConnectTimeout <= 0 {
+		log.Printf("worker: --connect-timeout: got %s; expected a positive duration", *ConnectTimeout)
+		return ExitUsage
+	}
+
+	// A master that lost track of this worker (it was marked missing and removed) asks it to
+	// reconnect; boomer ignores that message, so a fresh process is the reliable answer.
+	reconnect := make(chan struct{}, 1)
+	_ = boomer.Events.Subscribe("reconnect", func(*boomer.CustomMessage) {
+		select {
+		case reconnect <- struct{}{}:
+		default:
+		}
+	})
+
+	done := make(chan struct{})
+	go func() {
+		boomer.Run(tasks...)
+		close(done)
+	}()
+	lost := lifeline.Watch(addr, *ConnectTimeout)
+
+	select {
+	case <-done:
+		return ExitOK
+	case <-reconnect:
+		log.Printf("worker: the master at %s no longer knows this worker; exiting so a fresh one registers", addr)
+		return ExitMasterLost
+	case err := <-lost:
+		select {
+		case <-done:
+			return ExitOK
+		case <-time.After(quitGrace):
+		}
+		log.Printf("worker: %v; exiting", err)
+		return ExitMasterLost
+	}
+}
