@@ -113,3 +113,14 @@ def test_worker_with_bad_scenario_exits_2_before_connecting(procs, go_bin, tmp_p
     worker = start_worker(procs, go_bin["worker"], 1, "--scenario", str(bad))
     assert worker.wait(10) == 2
     assert f'{bad}: line 4: requests[0].weight: got "0"; expected a whole number > 0' in worker.log()
+
+
+def test_fractional_spawn_rate_reaches_the_target_user_count(procs, go_bin):
+    # Ramp-up steps come faster than once a second; every step must reach the Go workers.
+    target = Target(procs, go_bin["target"])
+    master = Master(procs, "--headless", "-u", "10", "-r", "1.5", "-t", "9s", "--expect-workers", "2",
+                    "-H", target.url)
+    for i in range(2):
+        start_worker(procs, go_bin["worker"], master.port, "--target", target.url, name=f"worker{i}")
+    master.proc.wait(60)
+    assert 'All users spawned: {"GoWorkerUser": 10} (10 total users)' in master.proc.log()

@@ -84,8 +84,6 @@ class Drainer:
                         len(workers), time.monotonic() - started)
 
     def _send_zero_users(self, workers: list[str]) -> None:
-        # boomer drops a spawn whose whole-second timestamp is not newer than the previous one's.
-        gevent.sleep(1.0 - time.time() % 1.0)
         data = {
             "timestamp": time.time(),
             "user_classes_count": {cls.__name__: 0 for cls in self.runner.user_classes},
