@@ -1,0 +1,1 @@
+"""The Locust master/worker wire contract in Python: codec, message models, fakes and checks."""
