@@ -1,0 +1,117 @@
+"""The exporter's options: registered on Locust's parser like its own, validated once into a frozen
+config. Error messages name the option, the value and what was expected; secrets never appear in
+them, nor in the config's repr."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from locust.argument_parser import LocustArgumentParser
+
+TAG_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+RESERVED_TAGS = {"run_id", "name", "method", "worker", "user_class", "event"}
+
+
+class ConfigError(ValueError):
+    """A bad option value; the message is meant for the user as is."""
+
+
+@dataclass(frozen=True)
+class ExporterConfig:
+    url: str
+    database: str
+    username: str = ""
+    password: str = field(default="", repr=False)
+    token: str = field(default="", repr=False)
+    ca_file: str = ""
+    interval: float = 5.0
+    timeout: float = 10.0
+    run_tags: tuple[tuple[str, str], ...] = ()
+    description: str = ""
+    spool_dir: str = ".locust_fleet/spool"
+
+
+def add_arguments(parser: LocustArgumentParser) -> None:
+    group = parser.add_argument_group("InfluxDB export", "Ship the master's merged stats to InfluxDB (locust_fleet).")
+    group.add_argument("--influxdb-url", default="", env_var="LOCUST_INFLUXDB_URL",
+                       help="InfluxDB base URL, http:// or https://, e.g. http://127.0.0.1:8086. "
+                            "Empty (default): no export, the master runs as plain Locust.")
+    group.add_argument("--influxdb-database", default="locust", env_var="LOCUST_INFLUXDB_DATABASE",
+                       help="Database to write to; created when missing and the credentials allow it. Default locust.")
+    group.add_argument("--influxdb-username", default="", env_var="LOCUST_INFLUXDB_USERNAME",
+                       help="InfluxDB 1.x user name (with --influxdb-password).")
+    group.add_argument("--influxdb-password", default="", env_var="LOCUST_INFLUXDB_PASSWORD",
+                       help="InfluxDB 1.x password. Never logged nor shown in the web UI; prefer the env var.")
+    group.add_argument("--influxdb-token", default="", env_var="LOCUST_INFLUXDB_TOKEN",
+                       help="InfluxDB 2.x token, used through its 1.x-compatible write API. Never logged.")
+    group.add_argument("--influxdb-ca-file", default="", env_var="LOCUST_INFLUXDB_CA_FILE",
+                       help="CA bundle to verify an https InfluxDB with; certificates are always verified.")
+    group.add_argument("--influxdb-interval", type=float, default=5.0, env_var="LOCUST_INFLUXDB_INTERVAL",
+                       help="Seconds between writes; each interval is one point per endpoint. Default 5.")
+    group.add_argument("--influxdb-timeout", type=float, default=10.0, env_var="LOCUST_INFLUXDB_TIMEOUT",
+                       help="Seconds an InfluxDB request may take before it counts as failed. Default 10.")
+    group.add_argument("--run-tag", action="append", default=[], env_var="LOCUST_RUN_TAG", metavar="KEY=VALUE",
+                       help="Tag this run (repeatable), e.g. --run-tag build=1.4.2 --run-tag env=staging.")
+    description = group.add_argument("--run-description", default="", env_var="LOCUST_RUN_DESCRIPTION",
+                                     help="Free text stored with the run record; editable in the web UI.")
+    # Arguments of a group are left out of Locust's web UI (it lists only actions marked for it):
+    # the secrets and server settings stay out, the run's description goes in.
+    description.include_in_web_ui = True
+    description.is_secret = False
+    description.is_required = False
+    description.is_multiple = False
+    group.add_argument("--spool-dir", default=".locust_fleet/spool", env_var="LOCUST_SPOOL_DIR",
+                       help="Where points wait on disk while InfluxDB is unreachable; replayed in order, "
+                            "also by the next master started with the same directory. Default .locust_fleet/spool.")
+
+
+def parse_run_tags(values: list[str]) -> tuple[tuple[str, str], ...]:
+    tags: dict[str, str] = {}
+    for value in values:
+        key, sep, tag_value = value.partition("=")
+        if not sep or not TAG_KEY.match(key) or not tag_value:
+            raise ConfigError(f"--run-tag: got {value!r}; expected KEY=VALUE with KEY made of letters, digits and _")
+        if key in RESERVED_TAGS:
+            raise ConfigError(f"--run-tag: {key!r} is used by the data model; choose another key than "
+                              f"{', '.join(sorted(RESERVED_TAGS))}")
+        tags[key] = tag_value
+    return tuple(sorted(tags.items()))
+
+
+def from_options(options: argparse.Namespace) -> ExporterConfig | None:
+    """The validated config, or None when export is off (no --influxdb-url)."""
+    url = (options.influxdb_url or "").strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"--influxdb-url: got {url!r}; expected http://HOST:PORT or https://HOST:PORT")
+    if parts.username or parts.password:
+        raise ConfigError("--influxdb-url: credentials in the URL are not accepted; use "
+                          "--influxdb-username/--influxdb-password or --influxdb-token")
+    if not options.influxdb_database:
+        raise ConfigError("--influxdb-database: empty; expected a database name")
+    if options.influxdb_token and (options.influxdb_username or options.influxdb_password):
+        raise ConfigError("--influxdb-token: give either a token or --influxdb-username/--influxdb-password, not both")
+    if bool(options.influxdb_username) != bool(options.influxdb_password):
+        raise ConfigError("--influxdb-username/--influxdb-password: give both or neither")
+    for name in ("influxdb_interval", "influxdb_timeout"):
+        value = getattr(options, name)
+        if not value > 0:
+            raise ConfigError(f"--{name.replace('_', '-')}: got {value:g}; expected a number of seconds > 0")
+    return ExporterConfig(
+        url=url.rstrip("/"),
+        database=options.influxdb_database,
+        username=options.influxdb_username,
+        password=options.influxdb_password,
+        token=options.influxdb_token,
+        ca_file=options.influxdb_ca_file,
+        interval=options.influxdb_interval,
+        timeout=options.influxdb_timeout,
+        run_tags=parse_run_tags(options.run_tag or []),
+        description=options.run_description,
+        spool_dir=options.spool_dir,
+    )
