@@ -124,3 +124,19 @@ def test_fractional_spawn_rate_reaches_the_target_user_count(procs, go_bin):
         start_worker(procs, go_bin["worker"], master.port, "--target", target.url, name=f"worker{i}")
     master.proc.wait(60)
     assert 'All users spawned: {"GoWorkerUser": 10} (10 total users)' in master.proc.log()
+
+
+def test_mixed_fleet_go_and_python_workers_count_exactly(procs, go_bin, tmp_path):
+    target = Target(procs, go_bin["target"])
+    report = tmp_path / "stats.json"
+    master = Master(procs, "--headless", "-u", "10", "-r", "10", "-t", "6s", "--expect-workers", "2",
+                    "--json-file", str(report.with_suffix("")), "-H", target.url)
+    go = start_worker(procs, go_bin["worker"], master.port, "--scenario", SCENARIO, "--target", target.url,
+                      name="go-worker")
+    py = procs.start("python-worker", [str(REPO / ".venv" / "bin" / "locust"), "-f",
+                                       str(REPO / "tests" / "locustfiles" / "python_worker.py"), "--worker",
+                                       "--master-host", "127.0.0.1", "--master-port", str(master.port)])
+    master.proc.wait(90)
+    assert go.wait(15) == 0 and py.wait(15) == 0
+    entries = entries_by_name(json.loads(report.read_text()))
+    assert_counts_match(entries, target.counts())

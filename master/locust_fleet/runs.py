@@ -1,0 +1,31 @@
+"""What identifies and describes a test run: its id, and the record written when it starts and
+completed when it stops. Pure: the caller passes times and figures in."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+
+
+def new_run_id(started: float) -> str:
+    """Sortable by start time, unique across masters: 20261125-143002-7f3a."""
+    return time.strftime("%Y%m%d-%H%M%S", time.gmtime(started)) + "-" + secrets.token_hex(2)
+
+
+@dataclass
+class Run:
+    run_id: str
+    started: float  # epoch seconds
+    users: int = 0
+    spawn_rate: float = 0.0
+    host: str = ""
+    locustfile: str = ""
+    description: str = ""
+    tags: tuple[tuple[str, str], ...] = ()
+    stopped: float | None = None
+    worker_states: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def tags_text(self) -> str:
+        return ",".join(f"{k}={v}" for k, v in self.tags)
