@@ -7,23 +7,31 @@ PY := $(VENV)/bin/python
 # System packages the tests use as real components (InfluxDB 1.x server).
 SYSTEM_PACKAGES := influxdb
 SYSTEM_COMMANDS := influxd
+# Extra packages for `make bench`: the reference target and load generator.
+BENCH_PACKAGES := nginx-light wrk
+BENCH_COMMANDS := nginx wrk
 
 # Settings of `make up` (see README): exported so deploy/local/up.sh reads them.
 export RUN_DIR WORKERS USERS SPAWN_RATE RUN_TIME HEADLESS TARGET SCENARIO MASTER_BIND MASTER_PORT WEB_HOST WEB_PORT TARGET_PORT LOCUST_ARGS
 
-.PHONY: help setup system-packages venv go-build up down test test-go test-py
+.PHONY: help setup system-packages venv go-build up down test test-go test-py bench
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 setup: system-packages venv go-build ## Idempotent set-up: system packages, .venv with the project, Go build
 
-system-packages: ## Install the Debian packages the tests need (only those missing)
-	@missing=""; for c in $(SYSTEM_COMMANDS); do command -v $$c >/dev/null || missing=1; done; \
+# apt-install PACKAGES COMMANDS: install the packages when one of the commands is missing.
+define apt-install
+	@missing=""; for c in $(2); do command -v $$c >/dev/null || missing=1; done; \
 	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" != 0 ]; then echo "setup: run as root or install: $(SYSTEM_PACKAGES)" >&2; exit 2; fi; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	  if [ "$$(id -u)" != 0 ]; then echo "setup: run as root or install: $(1)" >&2; exit 2; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; \
 	fi
+endef
+
+system-packages: ## Install the Debian packages the tests need (only those missing)
+	$(call apt-install,$(SYSTEM_PACKAGES),$(SYSTEM_COMMANDS))
 
 venv: $(VENV)/.installed ## Python venv at .venv with the project installed (locust, pybridge)
 
@@ -49,3 +57,7 @@ test-go: ## Go tests with the race detector
 
 test-py: ## Python tests (unit, contract, end to end)
 	$(PY) -m pytest
+
+bench: setup ## Benchmarks (not tests): writes BENCHMARKS.md; BENCH_ARGS='--seconds 20 --repeat 5'
+	$(call apt-install,$(BENCH_PACKAGES),$(BENCH_COMMANDS))
+	$(PY) bench/run.py $(BENCH_ARGS)
