@@ -4,14 +4,16 @@ Importing this module registers everything; master/locustfile.py does that.
 """
 
 import logging
+import sys
 
 from locust import events
 from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
 from locust.runners import MasterRunner
 
-from . import inbound
+from . import inbound, options
 from .drain import Drainer
+from .export_service import ExportService
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +29,7 @@ def add_options(parser: LocustArgumentParser) -> None:
         help="At stop, wait up to this many seconds for every worker's last report after sending it "
         "to zero users, so the final seconds of a test are counted. 0 turns draining off. Default 30.",
     )
+    options.add_arguments(parser)
 
 
 @events.init.add_listener
@@ -34,11 +37,27 @@ def on_init(environment: Environment, **_kw) -> None:
     runner = environment.runner
     if not isinstance(runner, MasterRunner):
         return
-    inbound.install(runner)
-    timeout = environment.parsed_options.drain_timeout if environment.parsed_options else 30.0
+    parsed = environment.parsed_options
+    try:
+        config = options.from_options(parsed) if parsed else None
+    except options.ConfigError as e:
+        logger.error("%s", e)
+        sys.exit(2)
+    timeout = parsed.drain_timeout if parsed else 30.0
     if timeout < 0:
-        raise SystemExit(f"--drain-timeout: got {timeout:g}; expected 0 (off) or a number of seconds")
+        logger.error("--drain-timeout: got %g; expected 0 (off) or a number of seconds", timeout)
+        sys.exit(2)
+
+    observers = []
+    if config is not None:
+        service = ExportService(environment, config)
+        service.check_server()
+        observers.append(service.exporter.on_message)
+    inbound.install(runner, observers)
     if timeout > 0:
         drainer = Drainer(runner, timeout)
         environment.events.worker_report.add_listener(drainer.on_worker_report)
         environment.events.test_stopping.add_listener(drainer.drain)
+    if config is not None:
+        # After the drainer, so the final interval is flushed once the last reports are in.
+        service.start()

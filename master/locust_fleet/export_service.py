@@ -1,0 +1,104 @@
+"""Starts and stops the InfluxDB export inside a running master: checks the server at start-up,
+runs the two greenlets (a 1 s tick for the exporter, a flusher for the writer) and makes the final
+flush at quit, bounded in time."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+import gevent
+from gevent.pool import Group
+from locust.env import Environment
+from locust.runners import STATE_INIT, STATE_STOPPED, MasterRunner
+
+from .exporter import Exporter, ns
+from .influx_client import InfluxClient, PermanentError, RetryableError
+from .options import ExporterConfig
+from .points import exporter_point
+from .spool import Spool
+from .writer import Writer
+
+logger = logging.getLogger(__name__)
+
+FINAL_FLUSH_TIMEOUT = 15.0
+
+
+class ExportService:
+    def __init__(self, environment: Environment, config: ExporterConfig) -> None:
+        self.environment = environment
+        self.runner: MasterRunner = environment.runner  # type: ignore[assignment]
+        self.config = config
+        self.client = InfluxClient(config.url, config.database, config.username, config.password, config.token,
+                                   config.ca_file, config.timeout)
+        self.spool = Spool(config.spool_dir)
+        self.writer = Writer(self.client, self.spool)
+        self.exporter = Exporter(self.runner, config, self.writer.submit)
+        self.greenlets = Group()
+
+    def check_server(self) -> None:
+        """Fail fast on what a retry cannot fix (credentials, database); only warn when unreachable."""
+        try:
+            self.client.ping()
+            if self.client.ensure_database():
+                logger.info("Created InfluxDB database %r at %s", self.config.database, self.config.url)
+        except RetryableError as e:
+            logger.warning("%s; the test runs anyway and points are spooled in %s until it answers", e,
+                           self.spool.dir)
+        except PermanentError as e:
+            logger.error("%s", e)
+            sys.exit(2)
+        pending = self.spool.pending()
+        if pending:
+            logger.info("The spool in %s holds %d batches from an earlier master; replaying them first",
+                        self.spool.dir, len(pending))
+
+    def start(self) -> None:
+        events = self.environment.events
+        events.test_start.add_listener(self.exporter.on_test_start)
+        events.spawning_complete.add_listener(self.exporter.on_spawning_complete)
+        events.worker_report.add_listener(self.exporter.on_worker_report)
+        events.test_stop.add_listener(self.exporter.on_test_stop)
+        events.test_stop.add_listener(self._log_counters)
+        events.quitting.add_listener(self.on_quitting)
+        self.greenlets.spawn(self._tick_loop)
+        self.greenlets.spawn(self._flush_loop)
+
+    def _tick_loop(self) -> None:
+        while True:
+            gevent.sleep(1.0)
+            self.exporter.tick()
+
+    def _flush_loop(self) -> None:
+        while True:
+            gevent.sleep(self.config.interval)
+            self.flush()
+
+    def flush(self) -> None:
+        run_id = self.exporter.last_run_id
+        if run_id:
+            self.writer.submit([exporter_point(run_id, self.writer.counters, ns(time.time()))])
+        started = time.monotonic()
+        self.writer.flush()
+        took = time.monotonic() - started
+        if took > self.config.interval:
+            logger.warning("Writing to InfluxDB took %.1f s, longer than --influxdb-interval (%g s)", took,
+                           self.config.interval)
+
+    def _log_counters(self, **_kw) -> None:
+        logger.info("InfluxDB export (points): %s", ", ".join(f"{k} {v}" for k, v in self.writer.counters.items()))
+
+    def on_quitting(self, **_kw) -> None:
+        # Locust quits listeners in reverse order, so this runs before the runner's own quit: stop
+        # the test first (drain, final interval, run record), then write everything out.
+        if self.runner.state not in (STATE_INIT, STATE_STOPPED):
+            self.runner.stop()
+        self.greenlets.kill(block=False)
+        with gevent.Timeout(FINAL_FLUSH_TIMEOUT, False):
+            self.flush()
+        self.writer.spool_rest()
+        self._log_counters()
+        if self.spool.pending():
+            logger.warning("%d batches wait in the spool %s; a master started with the same --spool-dir "
+                           "replays them", len(self.spool.pending()), self.spool.dir)

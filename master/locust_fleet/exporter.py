@@ -1,0 +1,138 @@
+"""Follows the master through a test run and hands points to the writer: one interval of merged
+figures every --influxdb-interval seconds, the run record at start and stop, and events.
+
+Everything here runs on the gevent loop and only computes and appends; the writer does the I/O
+in its own greenlet, so a slow or absent InfluxDB never delays the master.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from locust.runners import STATE_MISSING, MasterRunner
+
+from .intervals import IntervalAccumulator, RunFigures
+from .lineproto import Point
+from .options import ExporterConfig
+from .points import (WorkerSnapshot, error_points, event_point, request_points, run_point, user_points,
+                     worker_points)
+from .runs import Run, new_run_id
+
+logger = logging.getLogger(__name__)
+
+
+def ns(seconds: float) -> int:
+    return int(seconds * 1e9)
+
+
+class Exporter:
+    def __init__(self, runner: MasterRunner, config: ExporterConfig, submit: Callable[[list[Point]], None],
+                 now: Callable[[], float] = time.time) -> None:
+        self.runner = runner
+        self.config = config
+        self.submit = submit
+        self.now = now
+        self.accumulator = IntervalAccumulator()
+        self.run: Run | None = None
+        self.run_figures = RunFigures()
+        self.last_flush = now()
+        self.last_run_id = ""
+        self.known_workers: set[str] = set()
+        self.missing_workers: set[str] = set()
+        self.pending_events: list[tuple[str, str, float, str]] = []  # before a run has an id
+
+    # -- Locust events -------------------------------------------------------------------------
+    def on_test_start(self, environment, **_kw: Any) -> None:
+        started = self.now()
+        self.flush_interval(started)  # what came before the run belongs to no run
+        options = environment.parsed_options
+        description = getattr(options, "run_description", "") or self.config.description
+        self.run = Run(
+            run_id=new_run_id(started), started=started,
+            users=int(self.runner.target_user_count or 0), spawn_rate=float(self.runner.spawn_rate or 0),
+            host=environment.host or "", locustfile=str(getattr(options, "locustfile", "") or ""),
+            description=description, tags=self.config.run_tags,
+        )
+        self.last_run_id = self.run.run_id
+        self.run_figures = RunFigures()
+        logger.info("Run %s started; exporting to %s database %s", self.run.run_id, self.config.url,
+                    self.config.database)
+        events = [event_point(self.run.run_id, kind, text, ns(at), worker)
+                  for kind, text, at, worker in self.pending_events]
+        self.pending_events.clear()
+        self.submit([run_point(self.run, None), *events,
+                     event_point(self.run.run_id, "start",
+                                 f"Test started: {self.run.users} users at {self.run.spawn_rate:g}/s",
+                                 ns(started), users=self.run.users)])
+
+    def on_spawning_complete(self, user_count: int, **_kw: Any) -> None:
+        if self.run is not None:
+            self.run.users = int(user_count)
+            self.event("spawning_complete", f"All {user_count} users spawned", users=int(user_count))
+
+    def on_worker_report(self, client_id: str, data: dict[str, Any], **_kw: Any) -> None:
+        self.accumulator.add_report(client_id, data)
+
+    def on_test_stop(self, **_kw: Any) -> None:
+        if self.run is None:
+            return
+        stopped = self.now()
+        self.flush_interval(stopped)
+        self.run.stopped = stopped
+        total = self.run_figures.total
+        self.submit([run_point(self.run, self.run_figures),
+                     event_point(self.run.run_id, "stop",
+                                 f"Test stopped: {total.requests} requests, {total.failures} failures",
+                                 ns(stopped))])
+        logger.info("Run %s stopped: %d requests, %d failures", self.run.run_id, total.requests, total.failures)
+        self.run = None
+
+    def on_message(self, client_id: str, msg_type: str) -> None:
+        """Called for every inbound worker message (see inbound.py)."""
+        if msg_type == "client_ready" and client_id not in self.known_workers:
+            self.known_workers.add(client_id)
+            self.event("worker_joined", f"Worker {client_id} joined", worker=client_id)
+        elif msg_type == "quit" and client_id in self.known_workers:
+            self.known_workers.discard(client_id)
+            self.event("worker_quit", f"Worker {client_id} quit", worker=client_id)
+
+    # -- ticks ---------------------------------------------------------------------------------
+    def tick(self) -> None:
+        """Called about once a second: notices missing workers, flushes when an interval is due."""
+        for worker in self.runner.clients.all:
+            if worker.state == STATE_MISSING and worker.id not in self.missing_workers:
+                self.missing_workers.add(worker.id)
+                self.event("worker_missing", f"Worker {worker.id} missed its heartbeats", worker=worker.id)
+            elif worker.state != STATE_MISSING:
+                self.missing_workers.discard(worker.id)
+        now = self.now()
+        if now - self.last_flush >= self.config.interval:
+            self.flush_interval(now)
+
+    def event(self, kind: str, text: str, worker: str = "", users: int = 0) -> None:
+        at = self.now()
+        if self.run is None and not self.last_run_id:
+            self.pending_events.append((kind, text, at, worker))
+            return
+        self.submit([event_point(self.run.run_id if self.run else self.last_run_id, kind, text, ns(at), worker, users)])
+
+    def flush_interval(self, now: float) -> None:
+        interval = self.accumulator.swap()
+        seconds = max(now - self.last_flush, 1e-3)
+        self.last_flush = now
+        if self.run is None:
+            return
+        self.run_figures.add(interval)
+        at = ns(now)
+        run_id = self.run.run_id
+        workers = {w.id: WorkerSnapshot(w.state, w.cpu_usage, w.memory_usage, w.user_count)
+                   for w in self.runner.clients.all}
+        self.submit([
+            *request_points(run_id, interval, seconds, at),
+            *user_points(run_id, self.runner.reported_user_classes_count, at),
+            *worker_points(run_id, interval, workers, seconds, at),
+            *error_points(run_id, interval, at),
+        ])

@@ -1,0 +1,138 @@
+"""Turns interval and run figures into line-protocol points, following docs/data-model.md.
+Pure: figures in, Points out; the writer does the I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .histogram import encode_histogram, percentile
+from .intervals import AGGREGATED, EndpointFigures, Interval, RunFigures
+from .lineproto import Point
+from .runs import Run
+
+PERCENTILES = (("p50_ms", 0.50), ("p90_ms", 0.90), ("p95_ms", 0.95), ("p99_ms", 0.99))
+RUN_PERCENTILES = (("p50_ms", 0.50), ("p95_ms", 0.95), ("p99_ms", 0.99))
+
+
+@dataclass(frozen=True)
+class WorkerSnapshot:
+    """What the master knows of a worker at flush time (from its heartbeats)."""
+
+    state: str
+    cpu: float
+    memory: int
+    users: int
+
+
+def _percentile_fields(figures: EndpointFigures, wanted) -> dict[str, int]:
+    fields = {}
+    for key, q in wanted:
+        value = percentile(figures.histogram, q)
+        if value is not None:
+            fields[key] = int(value)
+    return fields
+
+
+def endpoint_fields(figures: EndpointFigures, seconds: float) -> dict:
+    fields = {
+        "requests": figures.requests,
+        "failures": figures.failures,
+        "rps": figures.requests / seconds,
+        "fail_per_s": figures.failures / seconds,
+        "avg_ms": float(figures.avg_response_time),
+        "max_ms": float(figures.max_response_time),
+        "bytes": int(figures.content_length),
+        "interval_s": float(seconds),
+        "histogram": encode_histogram(figures.histogram),
+    }
+    if figures.min_response_time is not None:
+        fields["min_ms"] = float(figures.min_response_time)
+    fields.update(_percentile_fields(figures, PERCENTILES))
+    return fields
+
+
+def request_points(run_id: str, interval: Interval, seconds: float, time_ns: int) -> list[Point]:
+    points = [Point("locust_requests", {"run_id": run_id, "name": name, "method": method},
+                    endpoint_fields(figures, seconds), time_ns)
+              for (name, method), figures in sorted(interval.endpoints.items())]
+    points.append(Point("locust_requests", {"run_id": run_id, "name": AGGREGATED},
+                        endpoint_fields(interval.total, seconds), time_ns))
+    return points
+
+
+def user_points(run_id: str, user_classes_count: Mapping[str, int], time_ns: int) -> list[Point]:
+    points = [Point("locust_users", {"run_id": run_id, "user_class": cls}, {"users": int(n)}, time_ns)
+              for cls, n in sorted(user_classes_count.items())]
+    points.append(Point("locust_users", {"run_id": run_id, "user_class": "all"},
+                        {"users": int(sum(user_classes_count.values()))}, time_ns))
+    return points
+
+
+def worker_points(run_id: str, interval: Interval, workers: Mapping[str, WorkerSnapshot], seconds: float,
+                  time_ns: int) -> list[Point]:
+    points = []
+    for worker_id in sorted(set(workers) | set(interval.workers)):
+        figures = interval.workers.get(worker_id)
+        snap = workers.get(worker_id)
+        requests = figures.requests if figures else 0
+        fields = {
+            "requests": requests,
+            "failures": figures.failures if figures else 0,
+            "rps": requests / seconds,
+            "users": int(snap.users if snap else (figures.users or 0)),
+        }
+        if snap is not None:
+            fields.update(state=snap.state, cpu=float(snap.cpu), memory=int(snap.memory))
+        points.append(Point("locust_workers", {"run_id": run_id, "worker": worker_id}, fields, time_ns))
+    return points
+
+
+def error_points(run_id: str, interval: Interval, time_ns: int) -> list[Point]:
+    points = []
+    seen_per_series: dict[tuple[str, str], int] = {}
+    for (method, name, error), occurrences in sorted(interval.errors.items()):
+        # Several errors of one endpoint in one interval differ by a nanosecond each, so that
+        # the error text stays a field (unbounded) and no point overwrites another.
+        offset = seen_per_series.get((method, name), 0)
+        seen_per_series[(method, name)] = offset + 1
+        points.append(Point("locust_errors", {"run_id": run_id, "method": method, "name": name},
+                            {"error": error, "occurrences": int(occurrences)}, time_ns + offset))
+    return points
+
+
+def run_point(run: Run, figures: RunFigures | None) -> Point:
+    started_ns = int(run.started * 1e9)
+    fields = {
+        "state": "stopped" if run.stopped is not None else "running",
+        "users": int(run.users),
+        "spawn_rate": float(run.spawn_rate),
+        "host": run.host,
+        "locustfile": run.locustfile,
+        "description": run.description,
+        "tags": run.tags_text,
+        "start_time": float(run.started),
+    }
+    if run.stopped is not None and figures is not None:
+        duration = max(run.stopped - run.started, 1e-9)
+        total = figures.total
+        fields.update(
+            stop_time=float(run.stopped),
+            duration_s=float(duration),
+            requests=int(total.requests),
+            failures=int(total.failures),
+            fail_ratio=total.failures / total.requests if total.requests else 0.0,
+            rps=total.requests / duration,
+            avg_ms=float(total.avg_response_time),
+        )
+        fields.update(_percentile_fields(total, RUN_PERCENTILES))
+    return Point("locust_runs", {"run_id": run.run_id, **dict(run.tags)}, fields, started_ns)
+
+
+def event_point(run_id: str, event: str, text: str, time_ns: int, worker: str = "", users: int = 0) -> Point:
+    return Point("locust_events", {"run_id": run_id, "event": event},
+                 {"text": text, "worker": worker, "users": int(users)}, time_ns)
+
+
+def exporter_point(run_id: str, counters: Mapping[str, int], time_ns: int) -> Point:
+    return Point("locust_exporter", {"run_id": run_id}, {k: int(v) for k, v in sorted(counters.items())}, time_ns)
