@@ -3,6 +3,10 @@ stopped, with every process's log shown when the test fails."""
 
 from __future__ import annotations
 
+# Locust monkey-patches the standard library (gevent) when imported; it must come before anything
+# imports ssl or sockets, or test modules that use both requests and locust break.
+import locust  # noqa: F401  isort: skip
+
 import subprocess
 from pathlib import Path
 
