@@ -14,7 +14,7 @@ BENCH_COMMANDS := nginx wrk
 # Settings of `make up` (see README): exported so deploy/local/up.sh reads them.
 export RUN_DIR WORKERS USERS SPAWN_RATE RUN_TIME HEADLESS TARGET SCENARIO MASTER_BIND MASTER_PORT WEB_HOST WEB_PORT TARGET_PORT LOCUST_ARGS
 
-.PHONY: help setup system-packages venv go-build up down test test-go test-py bench
+.PHONY: help setup system-packages venv go-build up down test test-go test-py bench vectors
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ up: setup ## Start master + WORKERS Go workers (+ demo target unless TARGET); HE
 
 down: ## Stop everything `make up` started
 	deploy/local/down.sh
+
+vectors: venv ## Regenerate the golden vectors in tests/contract/vectors from the installed Locust
+	$(PY) -m py_bridge.vectors
 
 test: setup test-go test-py ## Run every test (Go with -race, then pytest)
 
