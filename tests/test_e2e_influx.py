@@ -4,7 +4,6 @@ endpoint, per worker and per run, and loses nothing when InfluxDB goes away for 
 from __future__ import annotations
 
 import json
-import signal
 import time
 
 import pytest

@@ -1,0 +1,62 @@
+"""`pybridge`: checks that a worker speaks Locust's master/worker protocol.
+
+Exit codes: 0 every invariant passed (handled deviations included), 1 something failed, 2 usage.
+"""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .contract import FAIL, PASS
+from .fake_master import CONNECT_TIMEOUT, DRAIN_TIMEOUT, OBSERVE, STEP_TIMEOUT
+from .verify import DEFAULT_USER_CLASS, DEFAULT_WORKER_CMD, verify_worker
+
+app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False, help=__doc__)
+STYLE = {PASS: "green", FAIL: "bold red"}
+
+
+@app.callback()
+def main() -> None:
+    """Locust wire-contract tools."""
+
+
+@app.command("verify-protocol", help=(
+    "Drive a worker through a whole life with a fake master (handshake, spawn up, down, to zero, stop, "
+    "spawn again, quit) against a counting HTTP target, and check every contract invariant. "
+    f"Bounds: {CONNECT_TIMEOUT:g} s to connect, {STEP_TIMEOUT:g} s per step, {DRAIN_TIMEOUT:g} s to drain."))
+def verify_protocol(
+    worker_cmd: str = typer.Option(
+        DEFAULT_WORKER_CMD, "--worker-cmd",
+        help="Worker command; {host}, {port} and {target} are replaced. Default: the project's Go worker."),
+    user_class: str = typer.Option(DEFAULT_USER_CLASS, "--user-class",
+                                   help="User class named in spawn messages (default: master/locustfile.py's)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+    observe: float = typer.Option(OBSERVE, "--observe", min=1.0,
+                                  help="Seconds to watch the worker after each spawn (reports come every 3 s)."),
+) -> None:
+    if not user_class:
+        raise typer.BadParameter("expected a class name", param_hint="--user-class")
+    try:
+        results, output = verify_worker(worker_cmd, user_class, observe)
+    except (KeyError, IndexError, ValueError) as e:
+        raise typer.BadParameter(f"cannot fill in the command: {e}; use {{host}}, {{port}} and {{target}}",
+                                 param_hint="--worker-cmd")
+    except FileNotFoundError as e:
+        raise typer.BadParameter(f"cannot run it: {e}", param_hint="--worker-cmd")
+    failed = any(r.status == FAIL for r in results)
+    if as_json:
+        typer.echo(json.dumps({"ok": not failed, "results": [r.as_dict() for r in results]}, indent=1))
+    else:
+        table = Table(title="Locust protocol verification")
+        for column in ("invariant", "result", "detail"):
+            table.add_column(column)
+        for r in results:
+            table.add_row(r.invariant, f"[{STYLE.get(r.status, 'yellow')}]{r.status}[/]", r.detail)
+        Console().print(table)
+        if failed:
+            Console(stderr=True).print("[bold red]failed[/]; the worker's output ends with:\n" + output[-1500:])
+    raise typer.Exit(1 if failed else 0)

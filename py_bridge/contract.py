@@ -1,0 +1,165 @@
+"""The contract invariants, checked on a recorded conversation with a worker. Pure: a
+Conversation and what the target served in, one Result per invariant out."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+
+from .fake_master import Conversation
+from .messages import QUIRKS, TO_MASTER, problems, quirks_in
+
+PASS, FAIL, DEVIATION = "pass", "fail", "handled deviation"
+
+
+@dataclass(frozen=True)
+class Result:
+    invariant: str
+    status: str
+    detail: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def bucket(ms: int) -> int:
+    if ms < 100:
+        return round(ms)
+    if ms < 1000:
+        return int(round(ms, -1))
+    if ms < 10000:
+        return int(round(ms, -2))
+    return int(round(ms, -3))
+
+
+def _result(name: str, failures: list[str], ok_detail: str) -> Result:
+    if failures:
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        return Result(name, FAIL, failures[0] + more)
+    return Result(name, PASS, ok_detail)
+
+
+def check(conv: Conversation, served: int, exit_code: int | None) -> list[Result]:
+    results = [Result(f"step: {s.name}", PASS if s.ok else FAIL, s.detail or "completed") for s in conv.steps]
+    frames = conv.received()
+    stats = [f.data for f in conv.received("stats") if isinstance(f.data, dict)]
+
+    first = frames[0] if frames else None
+    results.append(_result("handshake", [] if first is not None and first.type == "client_ready" else
+                           [f"first message was {first.type if first else 'nothing'}, expected client_ready"],
+                           "client_ready first, answered by ack"))
+
+    undecodable = [e.error for e in conv.events if e.direction == "in" and e.frame is None]
+    invalid = [str(p) for f in frames for p in problems(f.type, f.data, TO_MASTER)]
+    results.append(_result("messages: decode and validate", undecodable + invalid,
+                           f"{len(frames)} messages, all valid"))
+
+    beats = [e.at for e in conv.events if e.direction == "in" and e.frame is not None and e.frame.type == "heartbeat"]
+    gaps = [b - a for a, b in zip(beats, beats[1:])]
+    cadence = []
+    if len(beats) < 3:
+        cadence.append(f"only {len(beats)} heartbeats")
+    elif not 0.5 <= statistics.median(gaps) <= 2.0 or max(gaps) > 3.0:
+        cadence.append(f"heartbeat gaps median {statistics.median(gaps):.2f} s, max {max(gaps):.2f} s; "
+                       "expected about 1 s and never above 3 s (Locust marks a worker missing then)")
+    results.append(_result("heartbeat cadence", cadence, f"{len(beats)} heartbeats, about 1 s apart"))
+
+    results.append(_spawn_accounting(conv))
+    results.append(_buckets(stats))
+    results.append(_arithmetic(stats))
+    results.append(_errors(stats))
+
+    reported = sum((d.get("stats_total") or {}).get("num_requests") or 0 for d in stats)
+    results.append(_result("counts equal what the target served",
+                           [] if reported == served else
+                           [f"reports add up to {reported} requests, the target served {served}"],
+                           f"{reported} requests reported and served"))
+
+    stop_ok = any(s.name == "stop" and s.ok for s in conv.steps)
+    results.append(Result("stop: client_stopped, then client_ready", PASS if stop_ok else FAIL,
+                          "as Locust's workers do" if stop_ok else "see step: stop"))
+    results.append(Result("quit: exits with code 0", PASS if exit_code == 0 else FAIL,
+                          "exited 0" if exit_code == 0 else f"exit code {exit_code} (None: still running)"))
+
+    seen = {q.name: q for f in frames for q in quirks_in(f.type, f.data)}
+    final = _final_report(conv)
+    if final is not None:
+        seen[final.name] = final
+    for quirk in QUIRKS:
+        if quirk.name in seen:
+            results.append(Result(f"quirk: {quirk.name}", DEVIATION, f"{quirk.detail}; handled: {quirk.handled_by}"))
+    return results
+
+
+def _spawn_accounting(conv: Conversation) -> Result:
+    failures = []
+    completes = conv.received("spawning_complete")
+    for (at, counts), done in zip(conv.spawns, completes):
+        got = done.data.get("user_classes_count") if isinstance(done.data, dict) else None
+        if got != counts:
+            failures.append(f"spawn of {counts} answered with user_classes_count {got}")
+        later = [f.data for f in conv.received("stats", since=at) if isinstance(f.data, dict)]
+        if later and all(d.get("user_count") != sum(counts.values()) for d in later[:3]):
+            failures.append(f"after spawning {sum(counts.values())} users the reports say "
+                            f"{[d.get('user_count') for d in later[:3]]}")
+    if len(completes) < len(conv.spawns):
+        failures.append(f"{len(conv.spawns)} spawns, {len(completes)} spawning_complete")
+    return _result("spawn accounting (up, down, zero, again)", failures,
+                   f"{len(conv.spawns)} spawns, each completed with the right users")
+
+
+def _buckets(stats: list[dict]) -> Result:
+    failures = [f"{e.get('name')}: response_times bucket {k} is not on Locust's grid (would be {bucket(k)})"
+                for d in stats for e in [*(d.get("stats") or []), d.get("stats_total") or {}]
+                for k in (e.get("response_times") or {}) if isinstance(k, int) and bucket(k) != k]
+    return _result("stats: buckets on Locust's grid", failures, "exact below 100 ms, then 2 significant digits")
+
+
+def _arithmetic(stats: list[dict]) -> Result:
+    failures = []
+    for i, d in enumerate(stats):
+        entries = [e for e in d.get("stats") or [] if isinstance(e, dict)]
+        total = d.get("stats_total") or {}
+        for e in [*entries, total]:
+            n, fails = e.get("num_requests") or 0, e.get("num_failures") or 0
+            timed = sum((e.get("response_times") or {}).values())
+            per_sec = sum((e.get("num_reqs_per_sec") or {}).values())
+            fail_sec = sum((e.get("num_fail_per_sec") or {}).values())
+            where = f"report {i}, {e.get('name')!r}"
+            if timed != n - (e.get("num_none_requests") or 0):
+                failures.append(f"{where}: response_times add up to {timed}, num_requests is {n}")
+            if per_sec != n:
+                failures.append(f"{where}: num_reqs_per_sec adds up to {per_sec}, num_requests is {n}")
+            if fail_sec != fails:
+                failures.append(f"{where}: num_fail_per_sec adds up to {fail_sec}, num_failures is {fails}")
+            if fails > n:
+                failures.append(f"{where}: {fails} failures out of {n} requests")
+        for key in ("num_requests", "num_failures"):
+            if sum(e.get(key) or 0 for e in entries) != (total.get(key) or 0):
+                failures.append(f"report {i}: entries' {key} add up to {sum(e.get(key) or 0 for e in entries)}, "
+                                f"stats_total says {total.get(key)}")
+    return _result("stats: arithmetic", failures, "histograms, per-second counts and totals add up")
+
+
+def _errors(stats: list[dict]) -> Result:
+    failures = []
+    for i, d in enumerate(stats):
+        occurrences: dict[tuple, int] = defaultdict(int)
+        for err in (d.get("errors") or {}).values():
+            if isinstance(err, dict):
+                occurrences[(err.get("method"), err.get("name"))] += err.get("occurrences") or 0
+        for e in d.get("stats") or []:
+            key = (e.get("method"), e.get("name"))
+            if (e.get("num_failures") or 0) != occurrences.get(key, 0):
+                failures.append(f"report {i}, {e.get('name')!r}: {e.get('num_failures')} failures but "
+                                f"{occurrences.get(key, 0)} error occurrences")
+    return _result("stats: error entries match failures", failures, "every failure has its error entry")
+
+
+def _final_report(conv: Conversation):
+    """Locust's workers send a last report when told to quit; boomer does not (the drain handles it)."""
+    quits = [e.at for e in conv.events if e.direction == "out" and e.frame and e.frame.type == "quit"]
+    if quits and not conv.received("stats", since=quits[0]):
+        return next(q for q in QUIRKS if q.name == "no final report at stop")
+    return None

@@ -1,0 +1,168 @@
+"""A stand-in Locust master (ZeroMQ ROUTER on loopback) that drives one worker through a whole
+life — handshake, spawn N, spawn M, drain to zero, stop, ready again, spawn again, quit — answering
+heartbeats on the way and recording every frame in both directions for the contract checks."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import zmq
+
+from .codec import DecodeError, Frame, decode, encode
+
+# Bounds of each wait, in seconds; a worker that misses one fails that step instead of hanging.
+CONNECT_TIMEOUT = 20.0
+STEP_TIMEOUT = 10.0
+DRAIN_TIMEOUT = 15.0
+OBSERVE = 4.0
+USER_STOP_TIMEOUT = 3.0
+
+
+@dataclass
+class Event:
+    at: float
+    direction: str  # "in" (from the worker) or "out"
+    frame: Frame | None
+    error: str = ""  # undecodable bytes
+
+
+@dataclass
+class Step:
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class Conversation:
+    events: list[Event] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    spawns: list[tuple[float, dict[str, int]]] = field(default_factory=list)
+    node_id: str = ""
+
+    def received(self, msg_type: str | None = None, since: float = 0.0) -> list[Frame]:
+        return [e.frame for e in self.events if e.direction == "in" and e.frame is not None and e.at >= since
+                and (msg_type is None or e.frame.type == msg_type)]
+
+
+class StepFailed(Exception):
+    pass
+
+
+class FakeMaster:
+    def __init__(self, user_class: str, host: str = "127.0.0.1") -> None:
+        self.user_class = user_class
+        self.context = zmq.Context()
+        self.socket = self.context.socket(zmq.ROUTER)
+        self.socket.setsockopt(zmq.LINGER, 0)
+        self.port = self.socket.bind_to_random_port(f"tcp://{host}")
+        self.host = host
+        self.log = Conversation()
+
+    def close(self) -> None:
+        self.socket.close(linger=0)
+        self.context.term()
+
+    def send(self, msg_type: str, data: Any) -> None:
+        self.socket.send_multipart([self.log.node_id.encode(), encode(msg_type, data, self.log.node_id)])
+        self.log.events.append(Event(time.time(), "out", Frame(msg_type, data, self.log.node_id)))
+
+    def _receive(self, timeout: float) -> Frame | None:
+        if not self.socket.poll(int(timeout * 1000)):
+            return None
+        parts = self.socket.recv_multipart()
+        now = time.time()
+        try:
+            frame = decode(parts[-1])
+        except DecodeError as e:
+            self.log.events.append(Event(now, "in", None, str(e)))
+            return None
+        if not self.log.node_id:
+            self.log.node_id = parts[0].decode(errors="replace")
+        self.log.events.append(Event(now, "in", frame))
+        if frame.type == "heartbeat":
+            self.send("heartbeat", None)  # as Locust's master answers every heartbeat
+        return frame
+
+    def wait_for(self, what: str, match: Callable[[Frame], bool], timeout: float) -> Frame:
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            frame = self._receive(left)
+            if frame is not None and match(frame):
+                return frame
+        raise StepFailed(f"no {what} within {timeout:g} s")
+
+    def observe(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            self._receive(left)
+
+    def spawn(self, users: int, target: str) -> None:
+        counts = {self.user_class: users}
+        self.log.spawns.append((time.time(), counts))
+        # A stop timeout lets users finish the request in hand when they are stopped, so every
+        # request the target served is also counted (Locust kills them mid-request without one).
+        self.send("spawn", {"timestamp": time.time(), "user_classes_count": counts, "host": target,
+                            "stop_timeout": USER_STOP_TIMEOUT, "parsed_options": {}})
+        self.wait_for("spawning_complete", lambda f: f.type == "spawning_complete", STEP_TIMEOUT)
+
+    def drain(self, target: str) -> None:
+        """Zero users, then wait for a report that shows nothing more to count."""
+        self.spawn(0, target)
+        self.wait_for("idle stats report after spawning 0 users", _is_idle_report, DRAIN_TIMEOUT)
+
+    def step(self, name: str, action: Callable[[], None]) -> bool:
+        try:
+            action()
+        except StepFailed as e:
+            self.log.steps.append(Step(name, False, str(e)))
+            return False
+        self.log.steps.append(Step(name, True))
+        return True
+
+    def drive(self, target: str, users: int = 3, fewer: int = 1, observe: float = OBSERVE) -> Conversation:
+        """The whole life; stops at the first step the worker does not complete."""
+        def handshake() -> None:
+            self.wait_for("client_ready", lambda f: f.type == "client_ready", CONNECT_TIMEOUT)
+            self.send("ack", {"index": 0})
+
+        def spawn_up() -> None:
+            self.spawn(users, target)
+            self.observe(observe)
+
+        def spawn_down() -> None:
+            self.spawn(fewer, target)
+            self.observe(observe)
+
+        def stop() -> None:
+            self.send("stop", None)
+            self.wait_for("client_stopped", lambda f: f.type == "client_stopped", STEP_TIMEOUT)
+            self.wait_for("client_ready after stop", lambda f: f.type == "client_ready", STEP_TIMEOUT)
+            self.send("ack", {"index": 0})
+
+        def again() -> None:
+            self.spawn(1, target)
+            self.observe(observe)
+            self.drain(target)
+
+        for name, action in (("handshake", handshake), ("spawn up", spawn_up), ("spawn down", spawn_down),
+                             ("drain", lambda: self.drain(target)), ("stop", stop), ("spawn again", again)):
+            if not self.step(name, action):
+                break
+        return self.log
+
+    def quit(self) -> None:
+        if self.log.node_id:
+            self.send("quit", None)
+            self.observe(1.0)
+
+
+def _is_idle_report(frame: Frame) -> bool:
+    data = frame.data
+    if frame.type != "stats" or not isinstance(data, dict) or data.get("user_count"):
+        return False
+    entries = list(data.get("stats") or []) + [data.get("stats_total") or {}]
+    return not any(isinstance(e, dict) and (e.get("num_requests") or e.get("num_failures")) for e in entries)

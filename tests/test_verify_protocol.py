@@ -1,0 +1,74 @@
+"""`pybridge verify-protocol` against real workers (the Go worker, a Locust Python worker) and
+against deliberately broken ones, each of which must fail naming the broken invariant. The command
+runs as its own process, as a user runs it (this test process is patched by gevent, through
+Locust, which would change how the fake master's sockets and the target's threads behave)."""
+
+import ast
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from py_bridge.cli import app
+from py_bridge.contract import DEVIATION, FAIL, PASS
+from py_bridge.verify import DEFAULT_USER_CLASS
+from support.procs import REPO, VENV_BIN
+
+pytestmark = pytest.mark.e2e
+BROKEN = f"{sys.executable} {REPO / 'tests' / 'contract' / 'broken_worker.py'} {{host}} {{port}}"
+
+
+def verify(*args: str) -> tuple[int, dict[str, dict]]:
+    """Exit code, and the results by invariant."""
+    proc = subprocess.run([str(VENV_BIN / "pybridge"), "verify-protocol", "--json", *args], capture_output=True,
+                          text=True, timeout=180)
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+    return proc.returncode, {r["invariant"]: r for r in json.loads(proc.stdout)["results"]}
+
+
+def test_go_worker_passes_with_its_quirks_reported_as_handled(go_bin):
+    cmd = (f"{go_bin['worker']} --master-host {{host}} --master-port {{port}} --target {{target}} "
+           f"--scenario {REPO / 'py_bridge' / 'data' / 'verify_scenario.yaml'}")
+    code, results = verify("--worker-cmd", cmd)
+    got = {name: r["status"] for name, r in results.items()}
+    assert code == 0 and FAIL not in got.values(), results
+    assert got["counts equal what the target served"] == PASS
+    assert got["quirk: min_response_time 0 without requests"] == DEVIATION
+    assert got["quirk: no final report at stop"] == DEVIATION
+
+
+def test_locust_python_worker_passes_everything():
+    cmd = (f"{REPO / '.venv' / 'bin' / 'locust'} -f {REPO / 'tests' / 'locustfiles' / 'python_worker.py'} "
+           "--worker --master-host {host} --master-port {port}")
+    code, results = verify("--worker-cmd", cmd)
+    assert code == 0 and {r["status"] for r in results.values()} == {PASS}, results
+
+
+@pytest.mark.parametrize("fault, invariant, detail", [
+    ("bucket", "stats: buckets on Locust's grid", "home: response_times bucket 101 is not on Locust's grid"),
+    ("arithmetic", "stats: arithmetic", "num_reqs_per_sec adds up to"),
+    ("heartbeat", "heartbeat cadence", "only 0 heartbeats"),
+    ("handshake", "messages: decode and validate",
+     "client_ready: expected a version string, or -1 (any version), got int 0"),
+    ("stop", "step: stop", "no client_stopped within 10 s"),
+    ("counts", "counts equal what the target served", "reports add up to"),
+])
+def test_broken_worker_fails_naming_the_invariant(fault, invariant, detail):
+    code, results = verify("--worker-cmd", f"{BROKEN} {fault}", "--user-class", "Anything", "--observe", "2")
+    failed = {name: r["detail"] for name, r in results.items() if r["status"] == FAIL}
+    assert code == 1 and invariant in failed, failed
+    assert detail in failed[invariant]
+
+
+def test_cli_usage_errors_exit_2():
+    result = CliRunner().invoke(app, ["verify-protocol", "--worker-cmd", "worker {nope}"])
+    assert result.exit_code == 2 and "--worker-cmd" in result.output
+    result = CliRunner().invoke(app, ["verify-protocol", "--worker-cmd", "/no/such/worker {port}"])
+    assert result.exit_code == 2 and "cannot run it" in result.output
+
+
+def test_default_user_class_is_the_master_locustfiles_placeholder():
+    tree = ast.parse((REPO / "master" / "locustfile.py").read_text())
+    assert [n.name for n in tree.body if isinstance(n, ast.ClassDef)] == [DEFAULT_USER_CLASS]
