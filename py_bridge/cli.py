@@ -13,6 +13,7 @@ from rich.table import Table
 
 from .contract import FAIL, PASS
 from .fake_master import CONNECT_TIMEOUT, DRAIN_TIMEOUT, OBSERVE, STEP_TIMEOUT
+from .fake_worker import verify_master
 from .verify import DEFAULT_USER_CLASS, DEFAULT_WORKER_CMD, verify_worker
 
 app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False, help=__doc__)
@@ -37,11 +38,23 @@ def verify_protocol(
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
     observe: float = typer.Option(OBSERVE, "--observe", min=1.0,
                                   help="Seconds to watch the worker after each spawn (reports come every 3 s)."),
+    master: str = typer.Option("", "--master", metavar="HOST:PORT",
+                               help="Verify a running master instead: act as a worker against it. Start a test "
+                                    "on it (or run it with --headless --expect-workers 1)."),
+    spawn_timeout: float = typer.Option(30.0, "--spawn-timeout", min=1.0,
+                                        help="With --master: seconds to wait for the master's spawn."),
 ) -> None:
     if not user_class:
         raise typer.BadParameter("expected a class name", param_hint="--user-class")
+    output = ""
     try:
-        results, output = verify_worker(worker_cmd, user_class, observe)
+        if master:
+            host, _, port = master.rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise typer.BadParameter(f"got {master!r}; expected HOST:PORT", param_hint="--master")
+            results = verify_master(host, int(port), CONNECT_TIMEOUT, spawn_timeout, run_for=3)
+        else:
+            results, output = verify_worker(worker_cmd, user_class, observe)
     except (KeyError, IndexError, ValueError) as e:
         raise typer.BadParameter(f"cannot fill in the command: {e}; use {{host}}, {{port}} and {{target}}",
                                  param_hint="--worker-cmd")
@@ -57,6 +70,6 @@ def verify_protocol(
         for r in results:
             table.add_row(r.invariant, f"[{STYLE.get(r.status, 'yellow')}]{r.status}[/]", r.detail)
         Console().print(table)
-        if failed:
+        if failed and output:
             Console(stderr=True).print("[bold red]failed[/]; the worker's output ends with:\n" + output[-1500:])
     raise typer.Exit(1 if failed else 0)

@@ -72,3 +72,26 @@ def test_cli_usage_errors_exit_2():
 def test_default_user_class_is_the_master_locustfiles_placeholder():
     tree = ast.parse((REPO / "master" / "locustfile.py").read_text())
     assert [n.name for n in tree.body if isinstance(n, ast.ClassDef)] == [DEFAULT_USER_CLASS]
+
+
+def test_fake_worker_verifies_a_real_master(procs):
+    from support.fleet import Master
+
+    master = Master(procs, "--headless", "-u", "2", "-r", "2", "-t", "8s", "--expect-workers", "1")
+    code, results = verify("--master", f"127.0.0.1:{master.port}")
+    assert code == 0 and {r["status"] for r in results.values()} == {PASS}, results
+    assert results["master: spawn"]["detail"] == "2 users"
+    master.proc.wait(60)
+
+
+def test_fake_worker_fails_when_no_master_answers():
+    from support.procs import free_port
+
+    proc = subprocess.run([str(VENV_BIN / "pybridge"), "verify-protocol", "--master", f"127.0.0.1:{free_port()}"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "no ack within 20 s" in proc.stdout
+
+
+def test_cli_rejects_a_bad_master_address():
+    result = CliRunner().invoke(app, ["verify-protocol", "--master", "nohostport"])
+    assert result.exit_code == 2 and "expected HOST:PORT" in result.output
