@@ -14,7 +14,7 @@ BENCH_COMMANDS := nginx wrk
 # Settings of `make up` (see README): exported so deploy/local/up.sh reads them.
 export RUN_DIR WORKERS USERS SPAWN_RATE RUN_TIME HEADLESS TARGET SCENARIO MASTER_BIND MASTER_PORT WEB_HOST WEB_PORT TARGET_PORT LOCUST_ARGS
 
-.PHONY: help setup system-packages venv go-build up down test test-go test-py bench vectors
+.PHONY: help setup system-packages venv go-build up down test test-go test-py bench vectors verify-protocol verify-matrix
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -52,6 +52,12 @@ down: ## Stop everything `make up` started
 
 vectors: venv ## Regenerate the golden vectors in tests/contract/vectors from the installed Locust
 	$(PY) -m py_bridge.vectors
+
+verify-protocol: setup ## Check the Go worker against the Locust wire contract (pybridge verify-protocol)
+	.venv/bin/pybridge verify-protocol
+
+verify-matrix: setup ## The Go worker and the contract against the pinned and two older Locust 2.x versions
+	$(PY) -m py_bridge.matrix
 
 test: setup test-go test-py ## Run every test (Go with -race, then pytest)
 

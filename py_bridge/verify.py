@@ -25,22 +25,24 @@ EXIT_TIMEOUT = 10.0
 def verify_worker(worker_cmd: str, user_class: str, observe: float = OBSERVE) -> tuple[list[Result], str]:
     """Results, and the worker's output (for diagnosis)."""
     master = FakeMaster(user_class)
-    with CountingTarget() as target, tempfile.TemporaryFile() as out:
-        cmd = worker_cmd.format(host=master.host, port=master.port, target=target.url)
-        proc = subprocess.Popen(shlex.split(cmd), stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        exit_code = None
-        try:
-            conv = master.drive(target.url, observe=observe)
-            master.quit()
+    try:
+        with CountingTarget() as target, tempfile.TemporaryFile() as out:
+            cmd = worker_cmd.format(host=master.host, port=master.port, target=target.url)
+            proc = subprocess.Popen(shlex.split(cmd), stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            exit_code = None
             try:
-                exit_code = proc.wait(timeout=EXIT_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                exit_code = None
-        finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGKILL)
-                proc.wait()
-            master.close()
-        out.seek(0)
-        output = out.read().decode(errors="replace")
-        return check(conv, target.total(), exit_code), output
+                conv = master.drive(target.url, observe=observe)
+                master.quit()
+                try:
+                    exit_code = proc.wait(timeout=EXIT_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    exit_code = None
+            finally:
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGKILL)
+                    proc.wait()
+            out.seek(0)
+            output = out.read().decode(errors="replace")
+            return check(conv, target.total(), exit_code), output
+    finally:
+        master.close()
