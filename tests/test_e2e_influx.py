@@ -4,6 +4,7 @@ endpoint, per worker and per run, and loses nothing when InfluxDB goes away for 
 from __future__ import annotations
 
 import json
+import signal
 import time
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from locust_fleet.histogram import decode_histogram, merge, percentile
 from support.fleet import Master, Target, start_worker
 from support.influxd import InfluxServer, rows
-from support.procs import REPO
+from support.procs import REPO, wait_until
 
 pytestmark = pytest.mark.e2e
 SCENARIO = str(REPO / "tests" / "scenarios" / "three_endpoints.yaml")
@@ -154,3 +155,27 @@ def test_wrong_credentials_fail_fast_naming_the_option(procs, tmp_path):
         assert "refused the credentials (HTTP 401); check --influxdb-username/--influxdb-password" in log
         assert "wrong-secret" not in log
         assert not (tmp_path / "spool").exists() or not list((tmp_path / "spool").iterdir())
+
+
+def test_unreachable_influxdb_spools_and_the_next_master_replays(procs, go_bin, tmp_path):
+    target = Target(procs, go_bin["target"])
+    server = InfluxServer(tmp_path / "late-influxdb")  # configured, not started yet
+    try:
+        args = ["--influxdb-url", server.url, "--influxdb-interval", "1", "--spool-dir", str(tmp_path / "spool")]
+        first = Master(procs, "--headless", "-u", "4", "-r", "4", "-t", "4s", "--expect-workers", "1",
+                       "-H", target.url, *args, name="first-master")
+        start_worker(procs, go_bin["worker"], first.port, "--target", target.url)
+        assert first.proc.wait(60) == 0, first.proc.log()[-2000:]
+        assert "unreachable (connection failed); the test runs anyway" in first.proc.log()
+        assert list((tmp_path / "spool").glob("*.lp")), "nothing was spooled"
+
+        server.start()
+        second = Master(procs, *args, name="second-master")
+        wait_until(lambda: not list((tmp_path / "spool").glob("*.lp")), 30, "the second master to replay the spool")
+        second.proc.signal(signal.SIGTERM)
+        second.proc.wait(30)
+        assert "holds" in second.proc.log() and "from an earlier master" in second.proc.log()
+        run = the_run(server)
+        assert run["state"] == "stopped" and run["requests"] == sum(target.counts().values())
+    finally:
+        server.close()
