@@ -32,8 +32,9 @@ def influx_args(influx: InfluxServer, tmp_path, interval: str = "1") -> list[str
 
 def run_headless(procs, go_bin, target, influx, tmp_path, seconds: int, python_worker: bool = False):
     report = tmp_path / "stats"
+    # --stop-timeout: Python users finish the request in hand when stopped (see the mixed fleet test)
     master = Master(procs, "--headless", "-u", "10", "-r", "10", "-t", f"{seconds}s", "--expect-workers", "2",
-                    "--json-file", str(report), "-H", target.url, *influx_args(influx, tmp_path))
+                    "-s", "5", "--json-file", str(report), "-H", target.url, *influx_args(influx, tmp_path))
     workers = [start_worker(procs, go_bin["worker"], master.port, "--scenario", SCENARIO, "--target", target.url,
                             name="go-worker-1")]
     if python_worker:

@@ -6,6 +6,7 @@ Importing this module registers everything; master/locustfile.py does that.
 import logging
 import sys
 
+from locust import __version__ as locust_version
 from locust import events
 from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
@@ -37,6 +38,10 @@ def on_init(environment: Environment, **_kw) -> None:
     runner = environment.runner
     if not isinstance(runner, MasterRunner):
         return
+    if not hasattr(runner, "handle_message"):
+        # Older 2.x masters handle messages inline, with no place to normalise or reject them.
+        logger.error("locust_fleet needs Locust 2.43 or newer (this is %s)", locust_version)
+        sys.exit(2)
     parsed = environment.parsed_options
     try:
         config = options.from_options(parsed) if parsed else None
