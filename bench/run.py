@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import exporter
 import loadgen
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,16 +46,39 @@ def load_section(results: dict[str, list[float]], args) -> str:
     return "\n".join(lines)
 
 
+def exporter_section(results: dict[str, list[float]], args) -> str:
+    ref = statistics.median(results["influxdb write_points"])
+    mine = statistics.median(results["writer"])
+    lines = [
+        "## 3. Exporter throughput",
+        "",
+        f"{args.points:,} points shaped like `locust_requests` (20 endpoints per interval, 13 fields) written "
+        f"into a real influxd (Debian's 1.6) on loopback, {args.repeat} rounds, the two writers taking turns: the "
+        "project's writer (`master/locust_fleet/writer.py`: line protocol, gzip, batches of 5,000) and the "
+        "`influxdb` client's `write_points` (batch_size 5,000). Includes encoding and the server's work.",
+        "",
+        "| writer | median points/s | spread (min – max) | × write_points |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, values in results.items():
+        lines.append(f"| {name} | {statistics.median(values):,.0f} | {spread(values)} | "
+                     f"{statistics.median(values) / ref:.2f} |")
+    lines += ["", f"Goal: ≥ 2 × write_points — **{'met' if mine / ref >= 2 else 'missed'}** ({mine / ref:.2f}).", ""]
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--points", type=int, default=100_000)
     parser.add_argument("--out", default=str(REPO / "BENCHMARKS.md"))
     args = parser.parse_args()
     worker_bin = REPO / "workers-go" / "bin" / "worker"
     with tempfile.TemporaryDirectory() as tmp:
         results = loadgen.measure(Path(tmp), worker_bin, args.seconds, args.repeat, args.connections)
+    written = exporter.measure(args.points, args.repeat)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
     header = [
         "# Benchmarks",
@@ -65,7 +89,7 @@ def main() -> int:
         "",
         "",
     ]
-    Path(args.out).write_text("\n".join(header) + load_section(results, args))
+    Path(args.out).write_text("\n".join(header) + load_section(results, args) + "\n" + exporter_section(written, args))
     print(Path(args.out).read_text())
     return 0
 
