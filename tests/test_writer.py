@@ -115,3 +115,12 @@ def test_client_errors_name_the_option_and_hide_the_secret(tmp_path):
     with pytest.raises(RetryableError) as err:
         InfluxClient(s.url, "w", timeout=1).write(b"t seq=1i 1\n")
     assert str(err.value) == f"InfluxDB at {s.url}: unreachable (connection failed)"
+
+
+def test_client_sends_an_influxdb2_token_and_never_shows_it(server):
+    client = InfluxClient(server.url, "w", token="s3cr3t-token")
+    sent = []
+    client.session.hooks["response"].append(lambda r, *a, **k: sent.append(r.request))
+    client.write(b"t seq=1i 1\n")  # InfluxDB 1.x without auth ignores the header; 2.x checks it
+    assert sent[0].headers["Authorization"] == "Token s3cr3t-token"
+    assert "s3cr3t-token" not in repr(client)
