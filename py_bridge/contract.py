@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 
 from .fake_master import Conversation
-from .messages import QUIRKS, TO_MASTER, problems, quirks_in
+from .messages import QUIRKS, TO_MASTER, bucket, problems, quirks_in
 
 PASS, FAIL, DEVIATION = "pass", "fail", "handled deviation"
 
@@ -21,16 +21,6 @@ class Result:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def bucket(ms: int) -> int:
-    if ms < 100:
-        return round(ms)
-    if ms < 1000:
-        return int(round(ms, -1))
-    if ms < 10000:
-        return int(round(ms, -2))
-    return int(round(ms, -3))
 
 
 def _result(name: str, failures: list[str], ok_detail: str) -> Result:

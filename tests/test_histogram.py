@@ -5,7 +5,8 @@ import random
 import pytest
 from locust.stats import calculate_response_time_percentile
 
-from locust_fleet.histogram import bucket, decode_histogram, encode_histogram, merge, percentile
+from locust_fleet.histogram import decode_histogram, encode_histogram, merge, percentile
+from py_bridge.messages import bucket
 
 
 def test_bucket_matches_locust_rounding():

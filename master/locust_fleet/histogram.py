@@ -1,21 +1,10 @@
-"""Response-time histograms on Locust's buckets (exact below 100 ms, then 2 significant digits),
-mergeable across workers and intervals, with percentiles computed exactly as Locust computes them.
-Pure functions on dicts of bucket (ms) -> count."""
+"""Response-time histograms on Locust's buckets (exact below 100 ms, then 2 significant digits; the
+rule is py_bridge.messages.bucket), mergeable across workers and intervals, with percentiles
+computed exactly as Locust computes them. Pure functions on dicts of bucket (ms) -> count."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-
-
-def bucket(response_time: float) -> int:
-    """The bucket Locust files a response time under."""
-    if response_time < 100:
-        return round(response_time)
-    if response_time < 1000:
-        return int(round(response_time, -1))
-    if response_time < 10000:
-        return int(round(response_time, -2))
-    return int(round(response_time, -3))
 
 
 def merge(into: dict[int, int], other: Mapping[int, int]) -> dict[int, int]:
