@@ -4,7 +4,7 @@ computed exactly as Locust computes them. Pure functions on dicts of bucket (ms)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 
 def merge(into: dict[int, int], other: Mapping[int, int]) -> dict[int, int]:
@@ -30,10 +30,6 @@ def percentile(hist: Mapping[int, int], q: float, count: int | None = None) -> i
         if n - seen <= allowed_above:
             return ms
     return 0
-
-
-def percentiles(hist: Mapping[int, int], qs: Iterable[float]) -> dict[float, int | None]:
-    return {q: percentile(hist, q) for q in qs}
 
 
 def encode_histogram(hist: Mapping[int, int]) -> str:

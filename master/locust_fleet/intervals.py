@@ -77,10 +77,6 @@ class Interval:
             key = (error.get("method") or "", error.get("name") or "", str(error.get("error")))
             self.errors[key] = self.errors.get(key, 0) + (error.get("occurrences") or 0)
 
-    @property
-    def empty(self) -> bool:
-        return not self.workers
-
 
 class IntervalAccumulator:
     """Holds the current interval; `swap` hands it over and starts a new one."""

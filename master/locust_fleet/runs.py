@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 def new_run_id(started: float) -> str:
@@ -24,7 +24,6 @@ class Run:
     description: str = ""
     tags: tuple[tuple[str, str], ...] = ()
     stopped: float | None = None
-    worker_states: dict[str, str] = field(default_factory=dict)
 
     @property
     def tags_text(self) -> str:
