@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from support.procs import REPO, Procs
+from support.influxd import InfluxServer
+from support.recorded import RecordedRuns, record_two_runs
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +42,24 @@ def procs(request, tmp_path) -> Procs:
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         print(group.logs())
+
+
+@pytest.fixture(scope="session")
+def recorded_runs(go_bin, tmp_path_factory) -> RecordedRuns:
+    """A real InfluxDB holding two real runs (baseline, and a candidate with a slower endpoint);
+    recorded once per session for the tests that read stored runs."""
+    workdir = tmp_path_factory.mktemp("recorded-runs")
+    influx = InfluxServer(workdir / "influxdb")
+    group = Procs(workdir)
+    try:
+        influx.start()
+        try:
+            runs = record_two_runs(group, go_bin, workdir, influx)
+        except BaseException:
+            print(group.logs())
+            raise
+        finally:
+            group.stop_all()  # the runs are over; only InfluxDB stays up for the readers
+        yield runs
+    finally:
+        influx.close()

@@ -131,7 +131,7 @@ class Exporter:
         workers = {w.id: WorkerSnapshot(w.state, w.cpu_usage, w.memory_usage, w.user_count)
                    for w in self.runner.clients.all}
         self.submit([
-            *request_points(run_id, interval, seconds, at),
+            *request_points(run_id, interval, seconds, at, float(now - self.run.started)),
             *user_points(run_id, self.runner.reported_user_classes_count, at),
             *worker_points(run_id, interval, workers, seconds, at),
             *error_points(run_id, interval, at),

@@ -52,12 +52,13 @@ def endpoint_fields(figures: EndpointFigures, seconds: float) -> dict:
     return fields
 
 
-def request_points(run_id: str, interval: Interval, seconds: float, time_ns: int) -> list[Point]:
+def request_points(run_id: str, interval: Interval, seconds: float, time_ns: int, elapsed_s: float) -> list[Point]:
+    """elapsed_s: seconds since the run started, so that runs can be overlaid by time since start."""
     points = [Point("locust_requests", {"run_id": run_id, "name": name, "method": method},
-                    endpoint_fields(figures, seconds), time_ns)
+                    {**endpoint_fields(figures, seconds), "elapsed_s": elapsed_s}, time_ns)
               for (name, method), figures in sorted(interval.endpoints.items())]
     points.append(Point("locust_requests", {"run_id": run_id, "name": AGGREGATED},
-                        endpoint_fields(interval.total, seconds), time_ns))
+                        {**endpoint_fields(interval.total, seconds), "elapsed_s": elapsed_s}, time_ns))
     return points
 
 
