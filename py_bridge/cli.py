@@ -14,10 +14,12 @@ from rich.table import Table
 from .contract import FAIL, PASS
 from .fake_master import CONNECT_TIMEOUT, DRAIN_TIMEOUT, OBSERVE, STEP_TIMEOUT
 from .fake_worker import verify_master
+from .runs.cli import app as runs_app
 from .verify import DEFAULT_USER_CLASS, DEFAULT_WORKER_CMD, verify_worker
 
 app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False, help=__doc__)
 STYLE = {PASS: "green", FAIL: "bold red"}
+app.add_typer(runs_app, name="runs")
 
 
 @app.callback()

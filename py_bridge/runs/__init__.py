@@ -1,0 +1,1 @@
+"""Stored test runs (docs/data-model.md): read from InfluxDB, summarised, reported, compared."""

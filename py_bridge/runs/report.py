@@ -1,0 +1,110 @@
+"""One run as a self-contained HTML page: the run's facts, Locust's statistics table, errors, and
+charts over the run's time (requests/s and failures/s, percentiles per endpoint, users, per-worker
+requests/s and CPU). Everything is inline; nothing is fetched when it opens."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from html import escape
+
+from .store import RunData
+from .summary import AGGREGATED, EndpointSummary, summarise
+from .svg import line_chart
+
+MAX_ENDPOINT_CHARTS = 20  # beyond that, the per-endpoint charts would bury the rest
+
+STYLE = """
+body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1360px}
+h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px}
+table{border-collapse:collapse}td,th{padding:3px 10px;border-bottom:1px solid #ddd;text-align:right}
+td:nth-child(-n+2),th:nth-child(-n+2){text-align:left}tr.total td{font-weight:600}
+dl{display:grid;grid-template-columns:max-content auto;gap:2px 16px;margin:8px 0}dt{color:#666}dd{margin:0}
+.charts{display:flex;flex-wrap:wrap;gap:16px}.chart{margin:0}figcaption{font-weight:600}
+svg text{font-size:11px;fill:#555}svg .grid{stroke:#eee}svg path{fill:none;stroke-width:1.6}
+.legend span{margin-right:12px;font-size:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}
+"""
+
+SUMMARY_COLUMNS = ("Type", "Name", "# Requests", "# Fails", "Median (ms)", "Average (ms)", "Min (ms)", "Max (ms)",
+                   "Average size (bytes)", "Requests/s", "Failures/s")
+
+
+def when(epoch: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(epoch)) if epoch else "—"
+
+
+def elapsed(row: dict, start_ns: int) -> float:
+    return (row["time"] - start_ns) / 1e9
+
+
+def is_total(row: dict) -> bool:
+    return row["name"] == AGGREGATED and not row.get("method")
+
+
+def summary_row(s: EndpointSummary) -> list[str]:
+    median = s.pct(0.5)
+    return [s.method, s.name, str(s.requests), str(s.failures), "—" if median is None else str(median),
+            f"{s.avg_ms:.2f}", "—" if s.min_ms is None else f"{s.min_ms:.0f}", f"{s.max_ms:.0f}",
+            f"{s.avg_bytes:.0f}", f"{s.rps:.2f}", f"{s.failures / s.duration_s if s.duration_s else 0:.2f}"]
+
+
+def summary_table(summaries: list[EndpointSummary]) -> str:
+    head = "".join(f"<th>{c}</th>" for c in SUMMARY_COLUMNS)
+    body = "".join(
+        f'<tr class="{"total" if s.is_total else "endpoint"}">' + "".join(f"<td>{escape(c)}</td>" for c in summary_row(s))
+        + "</tr>" for s in summaries)
+    return f'<table id="summary"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def errors_table(data: RunData) -> str:
+    counted: dict[tuple[str, str, str], int] = defaultdict(int)
+    for row in data.errors:
+        counted[(row.get("method", ""), row.get("name", ""), row.get("error", ""))] += row.get("occurrences") or 0
+    if not counted:
+        return "<p>No errors.</p>"
+    body = "".join(f"<tr><td>{escape(m)}</td><td>{escape(n)}</td><td>{count}</td><td>{escape(e)}</td></tr>"
+                   for (m, n, e), count in sorted(counted.items(), key=lambda kv: -kv[1]))
+    return ('<table id="errors"><thead><tr><th>Type</th><th>Name</th><th># Occurrences</th><th>Error</th></tr>'
+            f"</thead><tbody>{body}</tbody></table>")
+
+
+def charts(data: RunData) -> list[str]:
+    start_ns = int(data.record.start_time * 1e9)
+    total = [r for r in data.requests if is_total(r)]
+    out = [line_chart("Requests/s and failures/s", [
+        ("requests/s", [(elapsed(r, start_ns), r["rps"]) for r in total]),
+        ("failures/s", [(elapsed(r, start_ns), r["fail_per_s"]) for r in total])], "per second")]
+    endpoints: dict[str, list[dict]] = defaultdict(list)
+    for r in data.requests:
+        endpoints["Total" if is_total(r) else f'{r.get("method", "")} {r["name"]}'].append(r)
+    for label in ["Total", *sorted(k for k in endpoints if k != "Total")][:MAX_ENDPOINT_CHARTS + 1]:
+        out.append(line_chart(f"Response times: {label}", [
+            (p, [(elapsed(r, start_ns), r[f"{p}_ms"]) for r in endpoints[label] if r.get(f"{p}_ms") is not None])
+            for p in ("p50", "p95", "p99")], "ms"))
+    out.append(line_chart("Users", [("users", [(elapsed(r, start_ns), r["users"]) for r in data.users])], "users"))
+    per_worker: dict[str, list[dict]] = defaultdict(list)
+    for r in data.workers:
+        per_worker[r["worker"]].append(r)
+    for field, title, unit in (("rps", "Requests/s per worker", "per second"),
+                               ("cpu", "CPU per worker", "% of one core")):
+        out.append(line_chart(title, [(w, [(elapsed(r, start_ns), r[field]) for r in rs if r.get(field) is not None])
+                                      for w, rs in sorted(per_worker.items())], unit))
+    return out
+
+
+def facts(data: RunData) -> str:
+    r = data.record
+    items = [("Run", r.run_id), ("State", r.state), ("Started", when(r.start_time)), ("Stopped", when(r.stop_time)),
+             ("Duration", f"{r.duration_s:.1f} s" if r.duration_s else "—"), ("Users", str(r.users)),
+             ("Host", r.host or "—"), ("Description", r.description or "—"), ("Tags", r.tags or "—")]
+    return "<dl>" + "".join(f"<dt>{k}</dt><dd>{escape(v)}</dd>" for k, v in items) + "</dl>"
+
+
+def render(data: RunData) -> str:
+    summaries = summarise(data.requests, data.record.duration_s or 0.0)
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Locust run {escape(data.record.run_id)}'
+            f'</title><style>{STYLE}</style></head><body>'
+            f"<h1>Locust run {escape(data.record.run_id)}</h1>{facts(data)}"
+            f"<h2>Statistics</h2>{summary_table(summaries)}"
+            f'<h2>Charts</h2><div class="charts">{"".join(charts(data))}</div>'
+            f"<h2>Errors</h2>{errors_table(data)}</body></html>\n")

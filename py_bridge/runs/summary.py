@@ -1,0 +1,70 @@
+"""Per-endpoint figures of a whole run, recomputed from its interval points: counts summed,
+percentiles from the merged interval histograms (so they equal Locust's own), averages weighted
+by requests. The rows of Locust's statistics table, and the inputs of a comparison."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from locust_fleet.histogram import decode_histogram, merge, percentile
+
+AGGREGATED = "Aggregated"
+
+
+@dataclass
+class EndpointSummary:
+    name: str
+    method: str = ""
+    requests: int = 0
+    failures: int = 0
+    total_ms: float = 0.0  # sum of avg_ms * requests over intervals = total response time
+    min_ms: float | None = None
+    max_ms: float = 0.0
+    bytes: int = 0
+    histogram: dict[int, int] = field(default_factory=dict)
+    duration_s: float = 0.0
+
+    def add(self, row: dict) -> None:
+        n = row.get("requests") or 0
+        self.requests += n
+        self.failures += row.get("failures") or 0
+        self.total_ms += (row.get("avg_ms") or 0.0) * n
+        if row.get("min_ms") is not None and n:
+            self.min_ms = row["min_ms"] if self.min_ms is None else min(self.min_ms, row["min_ms"])
+        self.max_ms = max(self.max_ms, row.get("max_ms") or 0.0)
+        self.bytes += row.get("bytes") or 0
+        if row.get("histogram"):
+            merge(self.histogram, decode_histogram(row["histogram"]))
+
+    @property
+    def avg_ms(self) -> float:
+        return self.total_ms / self.requests if self.requests else 0.0
+
+    @property
+    def avg_bytes(self) -> float:
+        return self.bytes / self.requests if self.requests else 0.0
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.duration_s if self.duration_s else 0.0
+
+    @property
+    def fail_ratio(self) -> float:
+        return self.failures / self.requests if self.requests else 0.0
+
+    def pct(self, q: float) -> int | None:
+        return percentile(self.histogram, q)
+
+    @property
+    def is_total(self) -> bool:
+        return self.name == AGGREGATED and not self.method
+
+
+def summarise(request_rows: list[dict], duration_s: float) -> list[EndpointSummary]:
+    """One summary per (name, method), sorted like Locust's table, the total last."""
+    by_key: dict[tuple[str, str], EndpointSummary] = {}
+    for row in request_rows:
+        key = (row["name"], row.get("method") or "")
+        by_key.setdefault(key, EndpointSummary(*key, duration_s=duration_s)).add(row)
+    total = by_key.pop((AGGREGATED, ""), EndpointSummary(AGGREGATED, duration_s=duration_s))
+    return [by_key[k] for k in sorted(by_key)] + [total]

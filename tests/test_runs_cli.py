@@ -1,0 +1,128 @@
+"""`pybridge runs list/report/compare` on two real runs stored by a real master in a real InfluxDB.
+The report is checked the way a person sees it: rendered by headless Chromium, its charts laid
+out with lines of real length, its statistics table equal to what the target served and to
+Locust's own statistics of the same run."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+
+import pytest
+
+from locust_fleet.histogram import percentile
+from support.chromium import Chromium
+from support.procs import VENV_BIN, free_port
+
+pytestmark = pytest.mark.e2e
+NAMES = {"home": "GET /", "items": "POST /items", "broken": "GET /status/503"}
+
+
+def pybridge(influx_url: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "LOCUST_INFLUXDB_URL": influx_url, "COLUMNS": "250"}
+    return subprocess.run([str(VENV_BIN / "pybridge"), "runs", *args], capture_output=True, text=True, env=env,
+                          timeout=60)
+
+
+def test_list_shows_both_runs_newest_first_with_their_figures(recorded_runs):
+    result = pybridge(recorded_runs.influx.url, "list", "--json")
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(result.stdout)
+    assert [r["run_id"] for r in listed] == [recorded_runs.candidate.run_id, recorded_runs.baseline.run_id]
+    for run, entry in zip((recorded_runs.candidate, recorded_runs.baseline), listed):
+        served = sum(run.served.values())
+        assert entry["requests"] == served and entry["failures"] == run.served[NAMES["broken"]]
+        assert entry["state"] == "stopped" and entry["users"] == 10 and entry["duration_s"] > 5
+        assert entry["p95_ms"] == run.record["p95_ms"] and entry["tags"] == f"label={'candidate' if run is recorded_runs.candidate else 'baseline'}"
+    table = pybridge(recorded_runs.influx.url, "list")
+    assert table.returncode == 0 and recorded_runs.baseline.run_id in table.stdout and "baseline run" in table.stdout
+
+
+def locust_median_and_avg(entry: dict) -> tuple[int, float]:
+    histogram = {int(k): v for k, v in entry["response_times"].items()}
+    return percentile(histogram, 0.5), entry["total_response_time"] / entry["num_requests"]
+
+
+def test_report_renders_charts_and_the_run_s_numbers_in_chromium(recorded_runs, tmp_path):
+    run = recorded_runs.baseline
+    out = tmp_path / "report.html"
+    result = pybridge(recorded_runs.influx.url, "report", run.run_id, "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    html = out.read_text()
+    assert not re.search(r"""(src|href)\s*=|url\(|@import""", html), "the report must not fetch anything"
+
+    with Chromium(tmp_path / "chromium") as browser:
+        browser.open(out.as_uri())
+        charts = browser.evaluate("""[...document.querySelectorAll('figure.chart')].map(f => ({
+            title: f.querySelector('figcaption').innerText,
+            width: f.querySelector('svg').getBoundingClientRect().width,
+            lines: [...f.querySelectorAll('path')].map(p => [p.dataset.series, p.getTotalLength()])}))""")
+        table = browser.evaluate("""[...document.querySelectorAll('#summary tbody tr')].map(
+            tr => [...tr.querySelectorAll('td')].map(td => td.innerText))""")
+        errors = browser.evaluate("document.querySelector('#errors').innerText")
+
+    titles = [c["title"] for c in charts]
+    for expected in ("Requests/s and failures/s", "Response times: Total", "Users", "Requests/s per worker",
+                     "CPU per worker"):
+        assert any(t.startswith(expected) for t in titles), (expected, titles)
+    for name in NAMES:
+        method = NAMES[name].split()[0]
+        assert any(t.startswith(f"Response times: {method} {name}") for t in titles), titles
+    for chart in charts:
+        assert chart["width"] > 300 and chart["lines"], chart
+        assert all(length > 50 for _, length in chart["lines"]), chart  # each line actually drawn across
+    assert len(next(c for c in charts if c["title"].startswith("CPU per worker"))["lines"]) == 2
+
+    rows = {r[1]: r for r in table}
+    assert list(rows) == ["broken", "home", "items", "Aggregated"]
+    for name, key in NAMES.items():
+        kind, _, requests, fails, median, average, low, high, size, rps, fail_rps = rows[name]
+        entry = run.locust[name]
+        served = run.served[key]
+        assert (kind, int(requests), int(fails)) == (key.split()[0], served, served if name == "broken" else 0)
+        locust_median, locust_avg = locust_median_and_avg(entry)
+        assert int(median) == locust_median and abs(float(average) - locust_avg) < 0.01
+        assert (int(low), int(high)) == (entry["min_response_time"], entry["max_response_time"])
+        assert int(size) == round(entry["total_content_length"] / entry["num_requests"])
+        assert float(rps) == pytest.approx(served / run.record["duration_s"], abs=0.01)
+    total = rows["Aggregated"]
+    assert int(total[2]) == sum(run.served.values()) == run.record["requests"]
+    assert int(total[3]) == run.served[NAMES["broken"]] == run.record["failures"]
+    assert "unexpected status 503" in errors and str(run.served[NAMES["broken"]]) in errors
+
+
+def test_compare_gates_on_thresholds(recorded_runs):
+    base, cand = recorded_runs.baseline.run_id, recorded_runs.candidate.run_id
+    slower = pybridge(recorded_runs.influx.url, "compare", base, cand, "--max-regression", "p95=10%", "--json")
+    assert slower.returncode == 3, slower.stderr
+    verdict = json.loads(slower.stdout)
+    assert not verdict["passed"] and any(b.startswith("GET home: p95") for b in verdict["breaches"])
+    home = next(r for r in verdict["rows"] if r["name"] == "home")
+    assert home["p95"]["candidate"] >= 25 > home["p95"]["baseline"] and home["p95"]["change"] > 0.10
+
+    same = pybridge(recorded_runs.influx.url, "compare", base, base, "--max-regression", "p95=10%",
+                    "--max-regression", "rps=50%")
+    assert same.returncode == 0, same.stdout + same.stderr
+    assert "no threshold breached" in same.stdout and "+0.0%" in same.stdout
+
+    failing = pybridge(recorded_runs.influx.url, "compare", base, base, "--max-fail-ratio", "1%")
+    assert failing.returncode == 3 and "GET broken: fail_ratio 100.00% (limit 1%)" in failing.stdout
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["report", "no-such-run", "-o", "x.html"], 2, "RUN_ID: no run 'no-such-run'"),
+    (["compare", "a", "b", "--max-regression", "p95=ten"], 2, "--max-regression: got 'p95=ten'"),
+    (["compare", "a", "b", "--max-regression", "p42=5%"], 2, "METRIC one of rps, avg, p50, p95, p99"),
+    (["compare", "a", "b", "--max-fail-ratio", "lots"], 2, "--max-fail-ratio: got 'lots'; expected a percentage"),
+])
+def test_bad_arguments_name_what_is_wrong(recorded_runs, tmp_path, args, code, message):
+    result = pybridge(recorded_runs.influx.url, *[str(tmp_path / a) if a.endswith(".html") else a for a in args])
+    assert result.returncode == code and message in " ".join(result.stderr.split()), result.stderr
+    assert not list(tmp_path.glob("*.html*")), "nothing is written on error"
+
+
+def test_unreachable_influxdb_is_reported_not_traced(tmp_path):
+    result = pybridge(f"http://127.0.0.1:{free_port()}", "list")
+    assert result.returncode == 1 and "unreachable" in result.stderr and "Traceback" not in result.stderr
