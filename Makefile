@@ -4,9 +4,13 @@ SHELL := /bin/bash
 
 VENV := .venv
 PY := $(VENV)/bin/python
-# System packages the tests use as real components (InfluxDB 1.x server).
-SYSTEM_PACKAGES := influxdb
-SYSTEM_COMMANDS := influxd
+# System packages the tests use as real components: InfluxDB 1.x server, headless Chromium (reports).
+SYSTEM_PACKAGES := influxdb chromium
+SYSTEM_COMMANDS := influxd chromium
+# Tools the deploy tests run, built from the Go module proxy into .tools/bin (pinned).
+TOOLS := .tools/bin
+KUSTOMIZE_VERSION := v5.5.0
+COMPOSE_VERSION := v2.40.3
 # Extra packages for `make bench`: the reference target and load generator.
 BENCH_PACKAGES := nginx-light wrk
 BENCH_COMMANDS := nginx wrk
@@ -14,12 +18,12 @@ BENCH_COMMANDS := nginx wrk
 # Settings of `make up` (see README): exported so deploy/local/up.sh reads them.
 export RUN_DIR WORKERS USERS SPAWN_RATE RUN_TIME HEADLESS TARGET SCENARIO MASTER_BIND MASTER_PORT WEB_HOST WEB_PORT TARGET_PORT LOCUST_ARGS
 
-.PHONY: help setup system-packages venv go-build up down test test-go test-py bench vectors verify-protocol verify-matrix
+.PHONY: help setup system-packages venv tools go-build up down test test-go test-py bench dashboards vectors verify-protocol verify-matrix
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-setup: system-packages venv go-build ## Idempotent set-up: system packages, .venv with the project, Go build
+setup: system-packages venv go-build tools ## Idempotent set-up: system packages, .venv with the project, Go build, tools
 
 # apt-install PACKAGES COMMANDS: install the packages when one of the commands is missing.
 define apt-install
@@ -41,6 +45,14 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
+tools: $(TOOLS)/kustomize $(TOOLS)/docker-compose ## kustomize and docker compose for the deploy tests, in .tools/bin
+
+$(TOOLS)/kustomize:
+	GOBIN=$(abspath $(TOOLS)) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+
+$(TOOLS)/docker-compose:
+	deploy/tools/build-compose.sh $(COMPOSE_VERSION) $@
+
 go-build: ## Build the Go worker and the demo target into workers-go/bin
 	cd workers-go && go mod download && go build -o bin/worker . && go build -o bin/target ./cmd/target
 
@@ -49,6 +61,9 @@ up: setup ## Start master + WORKERS Go workers (+ demo target unless TARGET); HE
 
 down: ## Stop everything `make up` started
 	deploy/local/down.sh
+
+dashboards: venv ## Regenerate the Grafana dashboards in deploy/grafana/dashboards from deploy/grafana/generate.py
+	$(PY) deploy/grafana/generate.py
 
 vectors: venv ## Regenerate the golden vectors in tests/contract/vectors from the installed Locust
 	$(PY) -m py_bridge.vectors
@@ -67,6 +82,7 @@ test-go: ## Go tests with the race detector
 test-py: ## Python tests (unit, contract, end to end)
 	$(PY) -m pytest
 
-bench: setup ## Benchmarks (not tests): writes BENCHMARKS.md; BENCH_ARGS='--seconds 20 --repeat 5'
+bench: setup ## Benchmarks (not tests): writes BENCHMARKS.md; BENCH_ARGS='--seconds 20 --repeat 5' or '--sections scaling'
 	$(call apt-install,$(BENCH_PACKAGES),$(BENCH_COMMANDS))
+	$(PY) -m pip install -q -e '.[test,bench]'
 	$(PY) bench/run.py $(BENCH_ARGS)
