@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from . import fuzz
 from .contract import FAIL, PASS
 from .fake_master import CONNECT_TIMEOUT, DRAIN_TIMEOUT, OBSERVE, STEP_TIMEOUT
 from .fake_worker import verify_master
@@ -45,18 +46,19 @@ def verify_protocol(
                                     "on it (or run it with --headless --expect-workers 1)."),
     spawn_timeout: float = typer.Option(30.0, "--spawn-timeout", min=1.0,
                                         help="With --master: seconds to wait for the master's spawn."),
+    fuzz_frames: int = typer.Option(0, "--fuzz", min=0, metavar="N",
+                                    help="Also send the worker N malformed frames, spread between the steps; "
+                                         "it must survive them and still pass every check."),
 ) -> None:
     if not user_class:
         raise typer.BadParameter("expected a class name", param_hint="--user-class")
     output = ""
     try:
         if master:
-            host, _, port = master.rpartition(":")
-            if not host or not port.isdigit() or not 0 < int(port) < 65536:
-                raise typer.BadParameter(f"got {master!r}; expected HOST:PORT", param_hint="--master")
-            results = verify_master(host, int(port), CONNECT_TIMEOUT, spawn_timeout, run_for=3)
+            host, port = parse_host_port(master, "--master")
+            results = verify_master(host, port, CONNECT_TIMEOUT, spawn_timeout, run_for=3)
         else:
-            results, output = verify_worker(worker_cmd, user_class, observe)
+            results, output = verify_worker(worker_cmd, user_class, observe, fuzz_frames)
     except (KeyError, IndexError, ValueError) as e:
         raise typer.BadParameter(f"cannot fill in the command: {e}; use {{host}}, {{port}} and {{target}}",
                                  param_hint="--worker-cmd")
@@ -75,3 +77,26 @@ def verify_protocol(
         if failed and output:
             Console(stderr=True).print("[bold red]failed[/]; the worker's output ends with:\n" + output[-1500:])
     raise typer.Exit(1 if failed else 0)
+
+
+@app.command("fuzz-master", help=(
+    "Send malformed frames to a running master's worker port (random bytes, truncated msgpack, wrong "
+    "shapes, every field of every message type wrong or missing, unknown types, other nodes' ids, "
+    f"payloads of {fuzz.HUGE // 2**20} MiB). Only for a master you own: frames go to HOST:PORT as fast as it takes them."))
+def fuzz_master_command(
+    master: str = typer.Argument(..., metavar="HOST:PORT"),
+    frames: int = typer.Option(5000, "--frames", min=1, help="How many frames."),
+    seed: int = typer.Option(1, "--seed", help="Same seed, same frames."),
+    register: bool = typer.Option(False, "--register", help="Join as a worker first (client_ready, heartbeats)."),
+    huge: int = typer.Option(3, "--huge", min=0, help="How many of the frames are huge payloads."),
+) -> None:
+    host, port = parse_host_port(master, "HOST:PORT")
+    sent = fuzz.fuzz_master(host, port, frames, seed, register, huge)
+    typer.echo(json.dumps({"frames": sum(sent.values()), "kinds": len(sent), "sent": sent}, indent=1))
+
+
+def parse_host_port(value: str, hint: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise typer.BadParameter(f"got {value!r}; expected HOST:PORT", param_hint=hint)
+    return host, int(port)

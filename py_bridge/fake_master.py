@@ -11,7 +11,9 @@ from typing import Any
 
 import zmq
 
+from . import fuzz
 from .codec import DecodeError, Frame, decode, encode
+from .messages import TO_WORKER
 
 # Bounds of each wait, in seconds; a worker that misses one fails that step instead of hanging.
 CONNECT_TIMEOUT = 20.0
@@ -19,6 +21,7 @@ STEP_TIMEOUT = 10.0
 DRAIN_TIMEOUT = 15.0
 OBSERVE = 4.0
 USER_STOP_TIMEOUT = 3.0
+STEPS = ("handshake", "spawn up", "spawn down", "drain", "stop", "spawn again")
 
 
 @dataclass
@@ -42,6 +45,7 @@ class Conversation:
     steps: list[Step] = field(default_factory=list)
     spawns: list[tuple[float, dict[str, int]]] = field(default_factory=list)
     node_id: str = ""
+    fuzzed: int = 0  # malformed frames sent between the steps (not in events)
 
     def received(self, msg_type: str | None = None, since: float = 0.0) -> list[Frame]:
         return [e.frame for e in self.events if e.direction == "in" and e.frame is not None and e.at >= since
@@ -53,8 +57,9 @@ class StepFailed(Exception):
 
 
 class FakeMaster:
-    def __init__(self, user_class: str, host: str = "127.0.0.1") -> None:
+    def __init__(self, user_class: str, host: str = "127.0.0.1", fuzz_frames: int = 0, seed: int = 1) -> None:
         self.user_class = user_class
+        self.fuzz_frames, self.seed = fuzz_frames, seed
         self.context = zmq.Context()
         self.socket = self.context.socket(zmq.ROUTER)
         self.socket.setsockopt(zmq.LINGER, 0)
@@ -121,7 +126,17 @@ class FakeMaster:
             self.log.steps.append(Step(name, False, str(e)))
             return False
         self.log.steps.append(Step(name, True))
+        self.send_malformed(self.fuzz_frames // len(STEPS))
         return True
+
+    def send_malformed(self, count: int) -> None:
+        """A burst of malformed frames (py_bridge.fuzz) addressed to the worker."""
+        if count <= 0 or not self.log.node_id:
+            return
+        seed = self.seed * 100 + len(self.log.steps)
+        for _, raw in fuzz.frames(TO_WORKER, self.log.node_id, count, seed, huge=1):
+            self.socket.send_multipart([self.log.node_id.encode(), raw])
+            self.log.fuzzed += 1
 
     def drive(self, target: str, users: int = 3, fewer: int = 1, observe: float = OBSERVE) -> Conversation:
         """The whole life; stops at the first step the worker does not complete."""
@@ -148,9 +163,10 @@ class FakeMaster:
             self.observe(observe)
             self.drain(target)
 
-        for name, action in (("handshake", handshake), ("spawn up", spawn_up), ("spawn down", spawn_down),
-                             ("drain", lambda: self.drain(target)), ("stop", stop), ("spawn again", again)):
-            if not self.step(name, action):
+        actions = {"handshake": handshake, "spawn up": spawn_up, "spawn down": spawn_down,
+                   "drain": lambda: self.drain(target), "stop": stop, "spawn again": again}
+        for name in STEPS:
+            if not self.step(name, actions[name]):
                 break
         return self.log
 

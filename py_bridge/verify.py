@@ -22,9 +22,11 @@ DEFAULT_WORKER_CMD = (f"{REPO / 'workers-go' / 'bin' / 'worker'} --master-host {
 EXIT_TIMEOUT = 10.0
 
 
-def verify_worker(worker_cmd: str, user_class: str, observe: float = OBSERVE) -> tuple[list[Result], str]:
-    """Results, and the worker's output (for diagnosis)."""
-    master = FakeMaster(user_class)
+def verify_worker(worker_cmd: str, user_class: str, observe: float = OBSERVE,
+                  fuzz_frames: int = 0) -> tuple[list[Result], str]:
+    """Results, and the worker's output (for diagnosis). fuzz_frames: malformed frames sent to the
+    worker between the steps, which it must survive without any check failing."""
+    master = FakeMaster(user_class, fuzz_frames=fuzz_frames)
     try:
         with CountingTarget() as target, tempfile.TemporaryFile() as out:
             cmd = worker_cmd.format(host=master.host, port=master.port, target=target.url)

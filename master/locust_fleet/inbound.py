@@ -4,8 +4,9 @@ Malformed messages are rejected here: Locust's handler trusts its peers, and som
 frames (truncated msgpack, a client_ready with an int other than -1, a heartbeat without
 current_cpu_usage, an exception without traceback) raise inside its listener greenlet, which then
 stops listening to every worker. Reports from peers that are not registered workers are dropped
-too: Locust would merge them into its statistics. Each kind of rejection is logged once, then
-counted."""
+too: Locust would merge them into its statistics; so are messages naming another node than their
+sender, and types that are neither Locust's nor registered by the locustfile. Each kind of
+rejection is logged once, then counted."""
 
 import logging
 from collections import Counter
@@ -19,7 +20,7 @@ from locust.runners import MasterRunner
 
 from py_bridge.codec import DecodeError, decode
 
-from py_bridge.messages import TO_MASTER, ValidationError, validate
+from py_bridge.messages import SCHEMAS, TO_MASTER, ValidationError, validate
 
 from .normalise import normalise_report
 
@@ -88,6 +89,16 @@ def install(runner: MasterRunner, observers: Iterable[Callable[[str, str], None]
     rejections = Rejections()
 
     def handle_message(client_id: str, msg: Message) -> Any:
+        # Locust acts on msg.node_id (quit, heartbeat, stats), so a peer naming another node could
+        # remove or impersonate a real worker; real workers always name their own connection.
+        if msg.node_id != client_id:
+            rejections.reject(client_id, ("node_id", "mismatch"),
+                              f"a {msg.type} message names node {msg.node_id!r}, not its sender")
+            return None
+        if (TO_MASTER, msg.type) not in SCHEMAS and msg.type not in runner.custom_messages:
+            rejections.reject(client_id, ("type", "unknown"), f"message type {msg.type!r} is neither Locust's nor "
+                                                              "registered by the locustfile")
+            return None
         try:
             validate(msg.type, msg.data, TO_MASTER)
         except ValidationError as e:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/myzhan/boomer"
 
+	"locustfleet/worker/guard"
 	"locustfleet/worker/lifeline"
 )
 
@@ -69,6 +70,17 @@ func Run(tasks ...*boomer.Task) int {
 		default:
 		}
 	})
+
+	// boomer talks to the master through the guard, which keeps malformed frames from it.
+	relay, err := guard.Start(addr, *ConnectTimeout)
+	if err != nil {
+		log.Printf("worker: %v", err)
+		return ExitMasterLost
+	}
+	defer relay.Close()
+	relayHost, relayPort, _ := net.SplitHostPort(relay.Addr)
+	_ = flag.Set("master-host", relayHost)
+	_ = flag.Set("master-port", relayPort)
 
 	done := make(chan struct{})
 	go func() {

@@ -1,0 +1,65 @@
+"""Fault: thousands of malformed frames at the master's worker port, from an unknown peer and from
+a peer that registered as a worker, while a real Go worker runs a test. Outcome: every malformed
+frame is rejected and each kind logged once, the listener and the Go worker keep working, and
+Locust's final count equals what the target served."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+import pytest
+
+from support.fleet import Master, Target, start_worker
+from support.procs import VENV_BIN, wait_until
+
+pytestmark = [pytest.mark.e2e, pytest.mark.faults]
+FRAMES = 3000
+
+
+def fuzz(port: int, *extra: str) -> dict:
+    result = subprocess.run([str(VENV_BIN / "pybridge"), "fuzz-master", f"127.0.0.1:{port}", "--frames",
+                             str(FRAMES), *extra], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_fuzzed_master_rejects_everything_and_counts_exactly(procs, go_bin, tmp_path):
+    target = Target(procs, go_bin["target"])
+    report = tmp_path / "stats"
+    master = Master(procs, "--headless", "-u", "6", "-r", "6", "-t", "15s", "--expect-workers", "1",
+                    "--json-file", str(report), "-H", target.url)
+    worker = start_worker(procs, go_bin["worker"], master.port, "--target", target.url)
+    wait_until(lambda: sum(target.counts().values()) > 0, 30, "traffic from the Go worker")
+
+    stranger = fuzz(master.port, "--seed", "1")
+    registered = fuzz(master.port, "--seed", "2", "--register")
+    assert stranger["frames"] == registered["frames"] == FRAMES
+    kinds = set(stranger["sent"]) | set(registered["sent"])
+
+    assert master.proc.wait(90) == 0, master.proc.log()[-3000:]
+    assert worker.wait(15) == 0  # the master told it to quit: it was never lost
+    log = master.proc.log()
+    assert "Traceback" not in log and "Unhandled exception" not in log
+    rejected = re.findall(r"Rejected a message from \S+: (.*) \(further messages", log)
+    assert rejected, "nothing was rejected"
+    assert len(rejected) == len(set(rejected)), "a kind was logged twice"
+    assert len(rejected) <= len(kinds) * 2, (len(rejected), len(kinds))  # once per kind (and per peer)
+    missing = re.findall(r"Worker (\S+) failed to send heartbeat", log)
+    assert all(node.startswith("pybridge-fuzz") for node in missing), missing  # never the Go worker
+    served = sum(target.counts().values())
+    counted = sum(e["num_requests"] for e in json.loads(report.with_suffix(".json").read_text()))
+    assert served > 0 and counted == served
+
+
+def test_go_worker_survives_a_fuzzing_master(go_bin):
+    """A fake master sends the Go worker 3,000 malformed frames (8 MiB payloads among them) between
+    the steps of a whole worker life; the worker must still pass every contract check, including
+    counts equal to what the target served and exit code 0 on quit."""
+    worker_cmd = (f"{go_bin['worker']} --master-host {{host}} --master-port {{port}} --target {{target}}")
+    result = subprocess.run([str(VENV_BIN / "pybridge"), "verify-protocol", "--json", "--fuzz", "3000",
+                             "--worker-cmd", worker_cmd], capture_output=True, text=True, timeout=180)
+    verdict = json.loads(result.stdout)
+    failed = [r for r in verdict["results"] if r["status"] == "fail"]
+    assert result.returncode == 0 and verdict["ok"] and not failed, failed or result.stderr

@@ -1,0 +1,153 @@
+// Package guard stands between boomer and the Locust master. boomer connects to a relay on
+// loopback; the relay opens the real connection to the master with boomer's identity, forwards
+// boomer's frames unchanged, and hands boomer only the master's frames that are well-formed
+// messages for this worker (Check). boomer trusts its master: a spawn whose user_classes_count
+// is not a map panics its listener goroutine and kills the process, and a reconnect with odd data
+// ends it. Rejected frames are logged once per kind, then counted.
+package guard
+
+import (
+	"fmt"
+	"log"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/myzhan/gomq/zmtp"
+)
+
+// Relay is the loopback endpoint boomer connects to instead of the master.
+type Relay struct {
+	Addr       string // host:port for boomer's --master-host/--master-port
+	master     string
+	dialWithin time.Duration
+	listener   net.Listener
+
+	mu       sync.Mutex
+	rejected map[string]int
+}
+
+// Start listens on a free loopback port and relays each connection to master (host:port),
+// retrying for up to dialWithin while the master is not up yet.
+func Start(master string, dialWithin time.Duration) (*Relay, error) {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("guard: cannot listen on loopback: %w", err)
+	}
+	r := &Relay{Addr: listener.Addr().String(), master: master, dialWithin: dialWithin, listener: listener,
+		rejected: map[string]int{}}
+	go r.accept()
+	return r, nil
+}
+
+// Close stops accepting; relayed connections end when either side closes.
+func (r *Relay) Close() error { return r.listener.Close() }
+
+// Rejected returns how many frames of each kind were kept from boomer.
+func (r *Relay) Rejected() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]int, len(r.rejected))
+	for k, v := range r.rejected {
+		out[k] = v
+	}
+	return out
+}
+
+func (r *Relay) accept() {
+	for {
+		conn, err := r.listener.Accept()
+		if err != nil {
+			return
+		}
+		go r.relay(conn)
+	}
+}
+
+func (r *Relay) relay(workerConn net.Conn) {
+	defer workerConn.Close()
+	worker := zmtp.NewConnection(workerConn)
+	if _, err := worker.Prepare(zmtp.NewSecurityNull(), zmtp.RouterSocketType, nil, true, nil); err != nil {
+		log.Printf("guard: handshake with boomer failed: %v", err)
+		return
+	}
+	identity, err := worker.GetIdentity()
+	if err != nil {
+		log.Printf("guard: boomer sent no identity: %v", err)
+		return
+	}
+	masterConn, master, err := dial(r.master, identity, r.dialWithin)
+	if err != nil {
+		log.Printf("guard: %v", err)
+		return
+	}
+	defer masterConn.Close()
+
+	done := make(chan struct{}, 2)
+	go func() { // boomer -> master, unchanged
+		pump(worker, func(body []byte) error { return master.SendFrame(body) })
+		done <- struct{}{}
+	}()
+	go func() { // master -> boomer, checked
+		pump(master, func(body []byte) error {
+			if p := Check(body, identity); p != nil {
+				r.reject(p)
+				return nil
+			}
+			return worker.SendFrame(body)
+		})
+		done <- struct{}{}
+	}()
+	<-done // either side closed: close both, so the other pump ends too
+}
+
+// pump hands every data frame read from conn to forward until the connection fails.
+func pump(conn *zmtp.Connection, forward func([]byte) error) {
+	in := make(chan *zmtp.Message, 64)
+	conn.Recv(in)
+	for msg := range in {
+		if msg.MessageType == zmtp.ErrorMessage && msg.Err != nil {
+			return
+		}
+		if msg.MessageType != zmtp.UserMessage {
+			continue
+		}
+		for _, body := range msg.Body {
+			if err := forward(body); err != nil {
+				return
+			}
+		}
+	}
+}
+
+func (r *Relay) reject(p *Problem) {
+	r.mu.Lock()
+	r.rejected[p.Kind]++
+	first := r.rejected[p.Kind] == 1
+	r.mu.Unlock()
+	if first {
+		log.Printf("guard: rejected a message from the master: %s (further messages of this kind are counted, not logged)", p.Detail)
+	}
+}
+
+// dial connects to the master as a DEALER with boomer's identity, retrying until within passes:
+// workers may start before their master.
+func dial(addr, identity string, within time.Duration) (net.Conn, *zmtp.Connection, error) {
+	deadline := time.Now().Add(within)
+	var lastErr error
+	for time.Now().Before(deadline) {
+		conn, err := net.DialTimeout("tcp", addr, time.Until(deadline))
+		if err == nil {
+			_ = conn.SetDeadline(deadline)
+			zconn := zmtp.NewConnection(conn)
+			if _, err = zconn.Prepare(zmtp.NewSecurityNull(), zmtp.DealerSocketType, zmtp.SocketIdentity(identity), false, nil); err == nil {
+				_ = conn.SetDeadline(time.Time{})
+				return conn, zconn, nil
+			}
+			conn.Close()
+		}
+		lastErr = err
+		time.Sleep(250 * time.Millisecond)
+	}
+	return nil, nil, fmt.Errorf("no master answered at %s within %s (last error: %v)", addr, within, lastErr)
+}

@@ -1,0 +1,111 @@
+package guard
+
+import (
+	"net"
+	"testing"
+	"time"
+
+	"github.com/myzhan/gomq/zmtp"
+)
+
+// accept plays the master's side of one ZMTP connection (a ROUTER) and returns it with the peer's identity.
+func accept(t *testing.T, l net.Listener) (*zmtp.Connection, string) {
+	t.Helper()
+	conn, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	z := zmtp.NewConnection(conn)
+	if _, err := z.Prepare(zmtp.NewSecurityNull(), zmtp.RouterSocketType, nil, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	id, err := z.GetIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return z, id
+}
+
+func next(t *testing.T, in chan *zmtp.Message) []byte {
+	t.Helper()
+	for {
+		select {
+		case m := <-in:
+			if m.MessageType == zmtp.UserMessage {
+				return m.Body[0]
+			}
+			if m.Err != nil {
+				t.Fatalf("connection failed: %v", m.Err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("no frame within 5 s")
+		}
+	}
+}
+
+// The relay keeps the worker's identity towards the master, forwards the worker's frames as they
+// are, and hands the worker only the master's well-formed frames, counting the others by kind.
+func TestRelay(t *testing.T) {
+	masterListener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer masterListener.Close()
+	relay, err := Start(masterListener.Addr().String(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relay.Close()
+
+	workerConn, err := net.Dial("tcp", relay.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer workerConn.Close()
+	worker := zmtp.NewConnection(workerConn)
+	handshake := make(chan error, 1)
+	go func() {
+		_, err := worker.Prepare(zmtp.NewSecurityNull(), zmtp.DealerSocketType, zmtp.SocketIdentity("w-1"), false, nil)
+		handshake <- err
+	}()
+	master, identity := accept(t, masterListener)
+	if err := <-handshake; err != nil {
+		t.Fatal(err)
+	}
+	if identity != "w-1" {
+		t.Fatalf("the master sees identity %q; want the worker's w-1", identity)
+	}
+
+	fromMaster, fromWorker := make(chan *zmtp.Message, 16), make(chan *zmtp.Message, 16)
+	worker.Recv(fromMaster)
+	master.Recv(fromWorker)
+
+	ready := encode(t, "client_ready", -1, "w-1")
+	if err := worker.SendFrame(ready); err != nil {
+		t.Fatal(err)
+	}
+	if got := next(t, fromWorker); string(got) != string(ready) {
+		t.Fatalf("the master got %x; want the worker's frame unchanged", got)
+	}
+
+	for _, bad := range [][]byte{
+		encode(t, "spawn", nil, "w-1"), encode(t, "spawn", nil, "w-1"), []byte{0x93, 0xa5},
+		encode(t, "quit", nil, "someone-else"),
+	} {
+		if err := master.SendFrame(bad); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ack := encode(t, "ack", map[string]any{"index": 0}, "w-1")
+	if err := master.SendFrame(ack); err != nil {
+		t.Fatal(err)
+	}
+	if got := next(t, fromMaster); string(got) != string(ack) {
+		t.Fatalf("the worker got %x first; want only the ack", got)
+	}
+	rejected := relay.Rejected()
+	if rejected["spawn"] != 2 || rejected["undecodable"] != 1 || rejected["node_id"] != 1 {
+		t.Fatalf("rejected %v; want spawn 2, undecodable 1, node_id 1", rejected)
+	}
+}
