@@ -144,6 +144,10 @@ def run_overview() -> dict:
     g.add(timeseries("Average response time per endpoint", per_endpoint("avg_ms", "mean"), "ms", "$tag_name"), 12, 8)
     g.add(timeseries("Users", f'SELECT last("users") FROM "locust_users" WHERE {RUN} AND $timeFilter '
                      'GROUP BY time($__interval), "user_class" fill(previous)', "short", "$tag_user_class"), 12, 8)
+    g.add(timeseries("Master: gevent loop lag", f'SELECT max("loop_lag_p99_ms") AS "p99", max("loop_lag_max_ms") AS '
+                     f'"max" FROM "locust_exporter" WHERE {RUN} AND $timeFilter GROUP BY time($__interval) fill(none)',
+                     "ms", description="How late the master wakes a sleeping greenlet. Above ~100 ms it is not "
+                                       "keeping up with its workers: heartbeats and reports wait."), 12, 8)
     g.add(table("Endpoints", f'SELECT sum("requests") AS "requests", sum("failures") AS "failures", '
                 f'min("min_ms") AS "min ms", max("max_ms") AS "max ms", sum("bytes") AS "bytes" '
                 f'FROM "locust_requests" WHERE {RUN} AND $timeFilter GROUP BY "name", "method"'), 12, 8)

@@ -15,6 +15,7 @@ from locust.runners import STATE_INIT, STATE_STOPPED, MasterRunner
 
 from .exporter import Exporter, ns
 from .influx_client import InfluxClient, PermanentError, RetryableError
+from .looplag import LoopLag
 from .options import ExporterConfig
 from .points import exporter_point
 from .spool import Spool
@@ -26,7 +27,7 @@ FINAL_FLUSH_TIMEOUT = 15.0
 
 
 class ExportService:
-    def __init__(self, environment: Environment, config: ExporterConfig) -> None:
+    def __init__(self, environment: Environment, config: ExporterConfig, lag: LoopLag | None = None) -> None:
         self.environment = environment
         self.runner: MasterRunner = environment.runner  # type: ignore[assignment]
         self.config = config
@@ -36,6 +37,7 @@ class ExportService:
         self.writer = Writer(self.client, self.spool)
         self.exporter = Exporter(self.runner, config, self.writer.submit)
         self.greenlets = Group()
+        self.lag = lag
 
     def check_server(self) -> None:
         """Fail fast on what a retry cannot fix (credentials, database); only warn when unreachable."""
@@ -78,7 +80,8 @@ class ExportService:
     def flush(self) -> None:
         run_id = self.exporter.last_run_id
         if run_id:
-            self.writer.submit([exporter_point(run_id, self.writer.counters, ns(time.time()))])
+            health = self.lag.take_interval() if self.lag else {}
+            self.writer.submit([exporter_point(run_id, self.writer.counters, ns(time.time()), health)])
         started = time.monotonic()
         self.writer.flush()
         took = time.monotonic() - started

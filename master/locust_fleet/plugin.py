@@ -12,9 +12,12 @@ from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
 from locust.runners import MasterRunner
 
+import gevent
+
 from . import inbound, options
 from .drain import Drainer
 from .export_service import ExportService
+from .looplag import LoopLag
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +56,13 @@ def on_init(environment: Environment, **_kw) -> None:
         logger.error("--drain-timeout: got %g; expected 0 (off) or a number of seconds", timeout)
         sys.exit(2)
 
+    lag = LoopLag()
+    gevent.spawn(lag.probe)
+    environment.events.test_start.add_listener(lag.on_test_start)
+    environment.events.test_stop.add_listener(lag.on_test_stop)
     observers = []
     if config is not None:
-        service = ExportService(environment, config)
+        service = ExportService(environment, config, lag)
         service.check_server()
         observers.append(service.exporter.on_message)
     inbound.install(runner, observers)

@@ -135,5 +135,8 @@ def event_point(run_id: str, event: str, text: str, time_ns: int, worker: str = 
                  {"text": text, "worker": worker, "users": int(users)}, time_ns)
 
 
-def exporter_point(run_id: str, counters: Mapping[str, int], time_ns: int) -> Point:
-    return Point("locust_exporter", {"run_id": run_id}, {k: int(v) for k, v in sorted(counters.items())}, time_ns)
+def exporter_point(run_id: str, counters: Mapping[str, int], time_ns: int,
+                   health: Mapping[str, float] | None = None) -> Point:
+    fields: dict = {k: int(v) for k, v in sorted(counters.items())}
+    fields.update({k: float(v) for k, v in (health or {}).items()})
+    return Point("locust_exporter", {"run_id": run_id}, fields, time_ns)

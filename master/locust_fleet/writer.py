@@ -36,6 +36,7 @@ class Writer:
         self.inflight: list[tuple[bytes, int]] = []  # encoded batches taken from the buffer, not yet settled
         self.counters = dict.fromkeys(COUNTERS, 0)
         self.down_since: str | None = None  # the error that started the current outage
+        self.outage_errors: set[str] = set()  # distinct errors of the current outage, each logged once
         self._spool_dropped_seen = spool.dropped_points
 
     # -- called from event handlers: cheap, no I/O -------------------------------------------
@@ -90,8 +91,12 @@ class Writer:
                 self._to_spool(body, n)
             if self.down_since is None:
                 self.down_since = str(e)
+                self.outage_errors = {str(e)}
                 logger.warning("%s; points go to the spool in %s and are replayed when it is back", e,
                                self.spool.dir)
+            elif str(e) not in self.outage_errors:  # the outage changed its nature (slow, then 500s)
+                self.outage_errors.add(str(e))
+                logger.warning("%s; still spooling", e)
             return False
         except PermanentError as e:
             self.counters["dropped"] += n

@@ -79,6 +79,13 @@ class InfluxServer:
                 continue
         self.proc = None
 
+    def kill(self) -> None:
+        """SIGKILL, as a crash or an OOM kill would end it; start() brings it back on the same ports."""
+        if self.proc is not None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+            self.proc = None
+
     def query(self, q: str, db: str = "locust", auth: tuple[str, str] | None = None) -> list[dict]:
         resp = requests.post(self.url + "/query", params={"db": db, "epoch": "ns"}, data={"q": q}, auth=auth,
                              timeout=10)

@@ -1,0 +1,138 @@
+"""Faults of InfluxDB and of the master, with real processes: InfluxDB killed for 30 s, slow, or
+answering 500s (through tests/support/faultproxy.py); the master killed mid-run and restarted on
+the same spool. Outcomes: the master's loop keeps up, the test's numbers are unaffected, InfluxDB
+ends up holding every point exactly once, and the exporter's counters account for every point."""
+
+from __future__ import annotations
+
+import re
+import signal
+import sys
+import time
+
+import pytest
+import requests
+
+from support.fleet import Master, Target, start_worker
+from support.influxd import InfluxServer, rows
+from support.procs import REPO, wait_until
+from test_e2e_influx import check_exact, run_headless
+
+pytestmark = [pytest.mark.e2e, pytest.mark.faults]
+LAG_LIMIT_MS = 100
+
+
+@pytest.fixture
+def influx(tmp_path):
+    with InfluxServer(tmp_path / "influxdb") as server:
+        yield server
+
+
+def loop_lag_p99(log: str) -> float:
+    found = re.findall(r"Master gevent loop lag during the run: p99 ([\d.]+) ms", log)
+    assert found, "the master logged no loop lag"
+    return float(found[-1])
+
+
+def final_counters(log: str) -> dict[str, int]:
+    line = re.findall(r"InfluxDB export \(points\): (.*)", log)[-1]
+    return {k: int(v) for k, v in (part.split() for part in line.split(", "))}
+
+
+def assert_all_written(log: str) -> dict[str, int]:
+    """Once the final flush succeeded: every queued point was written, none dropped (the spool was
+    empty at start and is empty at the end)."""
+    counters = final_counters(log)
+    assert counters["dropped"] == 0 and counters["queued"] == counters["written"], counters
+    return counters
+
+
+class FaultProxy:
+    def __init__(self, procs, upstream: str):
+        self.proc = procs.start("faultproxy", [sys.executable, str(REPO / "tests" / "support" / "faultproxy.py"),
+                                               upstream])
+        self.url = wait_until(lambda: re.search(r"listening on (http://\S+)", self.proc.log()), 10,
+                              "the fault proxy").group(1)
+
+    def mode(self, mode: str) -> dict:
+        return requests.post(f"{self.url}/_fault/{mode}", timeout=5).json()
+
+
+def test_influxdb_killed_for_30_s_loses_and_doubles_nothing(procs, go_bin, influx, tmp_path):
+    target = Target(procs, go_bin["target"])
+    master, workers, report = run_headless(procs, go_bin, target, influx, tmp_path, seconds=42)
+    time.sleep(6)
+    influx.kill()
+    time.sleep(30)
+    influx.start()
+    master.proc.wait(120)
+    check_exact(influx, target, report)
+    log = master.proc.log()
+    assert "points go to the spool" in log and "InfluxDB is back" in log
+    counters = assert_all_written(log)
+    assert counters["spooled"] > 0 and counters["replayed"] > 0
+    assert loop_lag_p99(log) < LAG_LIMIT_MS
+
+
+def test_slow_then_failing_influxdb(procs, go_bin, influx, tmp_path):
+    """Answers 3 s late (longer than --influxdb-timeout 2), then HTTP 500 for a while."""
+    proxy = FaultProxy(procs, influx.url)
+    target = Target(procs, go_bin["target"])
+
+    class Behind:  # the master writes through the proxy; the checks read InfluxDB directly
+        url = proxy.url
+
+    master, workers, report = run_headless(procs, go_bin, target, Behind, tmp_path, seconds=30,
+                                           extra=("--influxdb-timeout", "2"))
+    wait_until(lambda: sum(target.counts().values()) > 0, 30, "traffic")
+    time.sleep(4)
+    proxy.mode("slow/3")
+    time.sleep(9)
+    proxy.mode("error/500")
+    time.sleep(9)
+    seen = proxy.mode("pass")["seen"]
+    assert seen.get("slow", 0) >= 2 and seen.get("error", 0) >= 2, seen
+    master.proc.wait(120)
+    check_exact(influx, target, report)
+    log = master.proc.log()
+    assert "no answer within 2 s" in log and "HTTP 500" in log
+    counters = assert_all_written(log)
+    assert counters["retried"] > 0
+    assert loop_lag_p99(log) < LAG_LIMIT_MS
+
+
+def test_master_killed_mid_run_replays_its_spool_and_workers_exit(procs, go_bin, influx, tmp_path):
+    """InfluxDB refuses writes (500) so the master spools; it is SIGKILLed mid-run; its Go workers
+    exit with code 1 at once; a new master on the same --spool-dir writes every spooled point."""
+    proxy = FaultProxy(procs, influx.url)
+    proxy.mode("error/500")
+    target = Target(procs, go_bin["target"])
+    spool = tmp_path / "spool"
+    args = ["--influxdb-url", proxy.url, "--influxdb-interval", "1", "--spool-dir", str(spool)]
+    first = Master(procs, "--headless", "-u", "6", "-r", "6", "-t", "60s", "--expect-workers", "2", "-H",
+                   target.url, *args, name="first-master")
+    workers = [start_worker(procs, go_bin["worker"], first.port, "--target", target.url, name=f"worker-{i}")
+               for i in (1, 2)]
+    wait_until(lambda: len(list(spool.glob("*.lp"))) >= 5, 30, "the first master to spool")
+    first.proc.signal(signal.SIGKILL)
+    killed_at = time.monotonic()
+    assert [w.wait(15) for w in workers] == [1, 1]
+    assert time.monotonic() - killed_at < 10, "the workers lingered"
+
+    spooled = [line for p in sorted(spool.glob("*.lp")) for line in p.read_bytes().splitlines() if line]
+    run_id = re.search(rb"run_id=([\w-]+)", spooled[0]).group(1).decode()
+    # (measurement, timestamp) of every spooled point; tags may hold escaped spaces, these two cannot
+    expected = {(line.split(b",", 1)[0].decode(), int(line.rsplit(b" ", 1)[1])) for line in spooled}
+    proxy.mode("pass")
+    second = Master(procs, *args, name="second-master")
+    wait_until(lambda: not list(spool.glob("*.lp")), 30, "the second master to replay the spool")
+    second.proc.signal(signal.SIGTERM)
+    second.proc.wait(30)
+    assert "from an earlier master; replaying them first" in second.proc.log()
+
+    stored = {(m, r["time"]) for m in {m for m, _ in expected}
+              for r in rows(influx.query(f"SELECT * FROM {m} WHERE run_id = '{run_id}'"))}
+    assert expected <= stored, sorted(expected - stored)[:5]
+    total = rows(influx.query(f"SELECT sum(requests) FROM locust_requests WHERE run_id = '{run_id}' "
+                              "AND \"name\" = 'Aggregated'"))[0]["sum"]
+    assert 0 < total <= sum(target.counts().values())  # what was reported before the kill
