@@ -49,6 +49,12 @@ def test_from_options_reads_env_vars(monkeypatch):
      "--run-tag: got 'novalue'; expected KEY=VALUE with KEY made of letters, digits and _"),
     (["--influxdb-url", "http://x", "--run-tag", "bad key=1"],
      "--run-tag: got 'bad key=1'; expected KEY=VALUE with KEY made of letters, digits and _"),
+    (["--influxdb-url", "http://x", "--influxdb-ca-file", "/no/such/ca.pem"],
+     "--influxdb-ca-file: cannot read '/no/such/ca.pem'; expected a PEM CA bundle"),
+    (["--influxdb-url", "http://x", "--spool-dir", "/etc/hostname/spool"],
+     "--spool-dir: got '/etc/hostname/spool'; '/etc/hostname' is not a directory"),
+    (["--influxdb-url", "http://x", "--spool-dir", "/proc/locust-spool"],
+     "--spool-dir: got '/proc/locust-spool'; '/proc' is not writable (No such file or directory)"),
     (["--influxdb-url", "http://x", "--run-tag", "run_id=1"],
      "--run-tag: 'run_id' is used by the data model; choose another key than event, method, name, run_id, user_class, worker"),
 ])

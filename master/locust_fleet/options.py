@@ -5,8 +5,11 @@ them, nor in the config's repr."""
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from locust.argument_parser import LocustArgumentParser
@@ -81,6 +84,21 @@ def parse_run_tags(values: list[str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(tags.items()))
 
 
+def check_spool_dir(path: str) -> None:
+    """The spool must be creatable and writable now, not when InfluxDB first fails mid-test."""
+    if not path:
+        raise ConfigError("--spool-dir: empty; expected a directory")
+    existing = Path(path).absolute()
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(f"--spool-dir: got {path!r}; {str(existing)!r} is not a directory")
+    try:  # os.access says yes to root even on read-only file systems; trying tells the truth
+        tempfile.TemporaryFile(dir=existing).close()
+    except OSError as e:
+        raise ConfigError(f"--spool-dir: got {path!r}; {str(existing)!r} is not writable ({e.strerror})") from None
+
+
 def from_options(options: argparse.Namespace) -> ExporterConfig | None:
     """The validated config, or None when export is off (no --influxdb-url)."""
     url = (options.influxdb_url or "").strip()
@@ -102,6 +120,9 @@ def from_options(options: argparse.Namespace) -> ExporterConfig | None:
         value = getattr(options, name)
         if not value > 0:
             raise ConfigError(f"--{name.replace('_', '-')}: got {value:g}; expected a number of seconds > 0")
+    if options.influxdb_ca_file and not os.access(options.influxdb_ca_file, os.R_OK):
+        raise ConfigError(f"--influxdb-ca-file: cannot read {options.influxdb_ca_file!r}; expected a PEM CA bundle")
+    check_spool_dir(options.spool_dir)
     return ExporterConfig(
         url=url.rstrip("/"),
         database=options.influxdb_database,

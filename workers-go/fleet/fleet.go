@@ -51,16 +51,11 @@ func Run(tasks ...*boomer.Task) int {
 	if !flag.Parsed() {
 		flag.Parse()
 	}
-	addr, err := MasterAddr()
-	if err != nil {
+	if err := ValidateFlags(tasks); err != nil {
 		log.Printf("worker: %v", err)
 		return ExitUsage
 	}
-	if *ConnectTimeout <= 0 {
-		log.Printf("worker: --connect-timeout: got %s; expected a positive duration", *ConnectTimeout)
-		return ExitUsage
-	}
-
+	addr, _ := MasterAddr()
 	// A master that lost track of this worker (it was marked missing and removed) asks it to
 	// reconnect; boomer ignores that message, so a fresh process is the reliable answer.
 	reconnect := make(chan struct{}, 1)
