@@ -19,7 +19,7 @@ from .lineproto import Point
 from .options import ExporterConfig
 from .points import (WorkerSnapshot, error_points, event_point, request_points, run_point, user_points,
                      worker_points)
-from .runs import Run, new_run_id
+from .runs import Run, new_run_id, redact_url
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class Exporter:
         self.run = Run(
             run_id=new_run_id(started), started=started,
             users=int(self.runner.target_user_count or 0), spawn_rate=float(self.runner.spawn_rate or 0),
-            host=environment.host or "", locustfile=str(getattr(options, "locustfile", "") or ""),
+            host=redact_url(environment.host or ""), locustfile=str(getattr(options, "locustfile", "") or ""),
             description=description, tags=self.config.run_tags,
         )
         self.last_run_id = self.run.run_id

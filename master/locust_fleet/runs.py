@@ -6,11 +6,25 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 
 def new_run_id(started: float) -> str:
     """Sortable by start time, unique across masters: 20261125-143002-7f3a."""
     return time.strftime("%Y%m%d-%H%M%S", time.gmtime(started)) + "-" + secrets.token_hex(2)
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by ***: the run record is shown in Grafana and reports."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 @dataclass

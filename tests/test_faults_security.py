@@ -1,0 +1,84 @@
+"""Secrets, as a user runs the stack: `make up` with InfluxDB credentials in the environment. The
+password appears in no process's command line started by the project's scripts, not in the logs,
+not in the web UI, and not in the report of the run; the worker port is bound where asked."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import requests
+
+from support.influxd import InfluxServer, rows
+from support.procs import VENV_BIN, free_port, wait_until
+from test_make_up import make, workers_of
+
+pytestmark = [pytest.mark.e2e, pytest.mark.faults]
+SECRET = "pa55-Wo1d-7f3a9c"
+
+
+def cmdlines_of_groups(pgids: set[int]) -> list[str]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if os.getpgid(int(proc.name)) in pgids:
+                    found.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+            except (ProcessLookupError, FileNotFoundError, PermissionError):
+                continue
+    return found
+
+
+def test_the_password_stays_secret_everywhere(tmp_path):
+    with InfluxServer(tmp_path / "influxdb", auth=True) as influx:
+        requests.post(influx.url + "/query", data={"q": f"CREATE USER admin WITH PASSWORD '{SECRET}' WITH ALL "
+                                                        "PRIVILEGES"}, timeout=10).raise_for_status()
+        run_dir = tmp_path / "run"
+        env = {"RUN_DIR": str(run_dir), "MASTER_PORT": str(free_port()), "WEB_PORT": str(free_port()),
+               "TARGET_PORT": str(free_port()), "WORKERS": "1", "LOCUST_INFLUXDB_URL": influx.url,
+               "LOCUST_INFLUXDB_USERNAME": "admin", "LOCUST_INFLUXDB_PASSWORD": SECRET,
+               "LOCUST_INFLUXDB_INTERVAL": "1", "LOCUST_SPOOL_DIR": str(tmp_path / "spool")}
+        try:
+            up = make("up", env=env)
+            assert up.returncode == 0, up.stdout + up.stderr
+            web = f"http://127.0.0.1:{env['WEB_PORT']}"
+            wait_until(lambda: len(workers_of(web)) == 1, 30, "the Go worker to join")
+            requests.post(web + "/swarm", data={"user_count": 2, "spawn_rate": 2}, timeout=10).raise_for_status()
+            wait_until(lambda: rows(influx.query("SELECT * FROM locust_requests", auth=("admin", SECRET))), 20,
+                       "points in InfluxDB")
+
+            pgids = {int(p.read_text()) for p in run_dir.glob("*.pid")}
+            cmdlines = cmdlines_of_groups(pgids)
+            assert len(cmdlines) >= 3 and not [c for c in cmdlines if SECRET in c]
+            pages = [requests.get(web + path, timeout=10).text for path in ("/", "/stats/requests", "/tasks")]
+            assert all(pages) and not [p for p in pages if SECRET in p]
+
+            requests.get(web + "/stop", timeout=10)
+            report = tmp_path / "report.html"
+            run_id = rows(influx.query("SELECT * FROM locust_runs", auth=("admin", SECRET)))[0]["run_id"]
+            result = subprocess.run([str(VENV_BIN / "pybridge"), "runs", "report", run_id, "-o", str(report)],
+                                    env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
+            assert result.returncode == 0, result.stderr
+            assert SECRET not in report.read_text() and SECRET not in result.stdout + result.stderr
+        finally:
+            make("down", env=env)
+        logs = [p.read_text(errors="replace") for p in run_dir.glob("*.log")]
+        assert logs and not [log for log in logs if SECRET in log]
+
+
+def test_worker_port_is_bound_to_the_chosen_interface(tmp_path):
+    run_dir = tmp_path / "run"
+    env = {"RUN_DIR": str(run_dir), "MASTER_PORT": str(free_port()), "WEB_PORT": str(free_port()),
+           "TARGET_PORT": str(free_port()), "WORKERS": "1", "MASTER_BIND": "127.0.0.1"}
+    try:
+        assert make("up", env=env).returncode == 0
+        web = f"http://127.0.0.1:{env['WEB_PORT']}"
+        wait_until(lambda: len(workers_of(web)) == 1, 30, "the Go worker to join")
+        port_hex = f"{int(env['MASTER_PORT']):04X}"
+        listening = [line.split()[1] for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
+                     if line.split()[1].endswith(":" + port_hex) and line.split()[3] == "0A"]
+        assert listening == ["0100007F:" + port_hex], listening  # 127.0.0.1 only, not 0.0.0.0
+    finally:
+        make("down", env=env)

@@ -1,0 +1,22 @@
+"""The run record never carries a password that came in with Locust's --host."""
+
+import pytest
+
+from locust_fleet.points import run_point
+from locust_fleet.runs import Run, redact_url
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("http://user:s3cret@example.com:8080/api", "http://user:***@example.com:8080/api"),
+    ("https://user:s3cret@example.com", "https://user:***@example.com"),
+    ("http://example.com:8080", "http://example.com:8080"),
+    ("http://user@example.com", "http://user@example.com"),
+    ("", ""),
+])
+def test_redact_url(url, shown):
+    assert redact_url(url) == shown
+
+
+def test_run_point_keeps_the_redacted_host():
+    point = run_point(Run("r1", 1.0, host=redact_url("http://u:s3cret@h:1")), None)
+    assert point.fields["host"] == "http://u:***@h:1" and "s3cret" not in repr(point)
