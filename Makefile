@@ -18,7 +18,7 @@ BENCH_COMMANDS := nginx wrk
 # Settings of `make up` (see README): exported so deploy/local/up.sh reads them.
 export RUN_DIR WORKERS USERS SPAWN_RATE RUN_TIME HEADLESS TARGET SCENARIO MASTER_BIND MASTER_PORT WEB_HOST WEB_PORT TARGET_PORT LOCUST_ARGS
 
-.PHONY: help setup system-packages venv tools go-build up down test test-go test-py bench dashboards vectors verify-protocol verify-matrix
+.PHONY: help setup system-packages venv tools go-build up down test test-go test-py test-faults bench dashboards vectors verify-protocol verify-matrix
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -79,8 +79,11 @@ test: setup test-go test-py ## Run every test (Go with -race, then pytest)
 test-go: ## Go tests with the race detector
 	cd workers-go && go vet ./... && go test -race ./...
 
-test-py: ## Python tests (unit, contract, end to end)
+test-py: ## Python tests (unit, contract, end to end, faults)
 	$(PY) -m pytest
+
+test-faults: setup ## Only the fault suite (outages, crashes, bad frames, bad input, secrets), with its figures
+	$(PY) -m pytest -m faults
 
 bench: setup ## Benchmarks (not tests): writes BENCHMARKS.md; BENCH_ARGS='--seconds 20 --repeat 5' or '--sections scaling'
 	$(call apt-install,$(BENCH_PACKAGES),$(BENCH_COMMANDS))

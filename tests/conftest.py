@@ -63,3 +63,23 @@ def recorded_runs(go_bin, tmp_path_factory) -> RecordedRuns:
         yield runs
     finally:
         influx.close()
+
+
+FIGURES: list[tuple[str, str, str]] = []  # (test, figure, value), printed after the run
+
+
+@pytest.fixture
+def figure(request):
+    """Record a figure a fault test measured; `make test-faults` prints them as a table at the end
+    (docs/faults.md keeps the last one)."""
+    def record(name: str, value) -> None:
+        FIGURES.append((request.node.name, name, f"{value:.1f}" if isinstance(value, float) else str(value)))
+    return record
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FIGURES:
+        terminalreporter.section("fault figures")
+        terminalreporter.write_line("| test | figure | value |\n|---|---|---|")
+        for test, name, value in FIGURES:
+            terminalreporter.write_line(f"| {test} | {name} | {value} |")

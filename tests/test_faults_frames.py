@@ -25,7 +25,7 @@ def fuzz(port: int, *extra: str) -> dict:
     return json.loads(result.stdout)
 
 
-def test_fuzzed_master_rejects_everything_and_counts_exactly(procs, go_bin, tmp_path):
+def test_fuzzed_master_rejects_everything_and_counts_exactly(procs, go_bin, tmp_path, figure):
     target = Target(procs, go_bin["target"])
     report = tmp_path / "stats"
     master = Master(procs, "--headless", "-u", "6", "-r", "6", "-t", "15s", "--expect-workers", "1",
@@ -51,9 +51,12 @@ def test_fuzzed_master_rejects_everything_and_counts_exactly(procs, go_bin, tmp_
     served = sum(target.counts().values())
     counted = sum(e["num_requests"] for e in json.loads(report.with_suffix(".json").read_text()))
     assert served > 0 and counted == served
+    figure("malformed frames sent (2 peers) / kinds", f"{2 * FRAMES} / {len(kinds)}")
+    figure("rejection log lines (once per kind)", len(rejected))
+    figure("requests served = counted", served)
 
 
-def test_go_worker_survives_a_fuzzing_master(go_bin):
+def test_go_worker_survives_a_fuzzing_master(go_bin, figure):
     """A fake master sends the Go worker 3,000 malformed frames (8 MiB payloads among them) between
     the steps of a whole worker life; the worker must still pass every contract check, including
     counts equal to what the target served and exit code 0 on quit."""
@@ -63,3 +66,5 @@ def test_go_worker_survives_a_fuzzing_master(go_bin):
     verdict = json.loads(result.stdout)
     failed = [r for r in verdict["results"] if r["status"] == "fail"]
     assert result.returncode == 0 and verdict["ok"] and not failed, failed or result.stderr
+    figure("malformed frames to the Go worker / contract checks passed",
+           f"3000 / {sum(r['status'] != 'fail' for r in verdict['results'])}")

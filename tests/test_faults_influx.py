@@ -58,7 +58,7 @@ class FaultProxy:
         return requests.post(f"{self.url}/_fault/{mode}", timeout=5).json()
 
 
-def test_influxdb_killed_for_30_s_loses_and_doubles_nothing(procs, go_bin, influx, tmp_path):
+def test_influxdb_killed_for_30_s_loses_and_doubles_nothing(procs, go_bin, influx, tmp_path, figure):
     target = Target(procs, go_bin["target"])
     master, workers, report = run_headless(procs, go_bin, target, influx, tmp_path, seconds=42)
     time.sleep(6)
@@ -72,9 +72,12 @@ def test_influxdb_killed_for_30_s_loses_and_doubles_nothing(procs, go_bin, influ
     counters = assert_all_written(log)
     assert counters["spooled"] > 0 and counters["replayed"] > 0
     assert loop_lag_p99(log) < LAG_LIMIT_MS
+    figure("requests served = counted = in InfluxDB", sum(target.counts().values()))
+    figure("points spooled / replayed / dropped", f"{counters['spooled']} / {counters['replayed']} / 0")
+    figure("master loop lag p99 (ms)", loop_lag_p99(log))
 
 
-def test_slow_then_failing_influxdb(procs, go_bin, influx, tmp_path):
+def test_slow_then_failing_influxdb(procs, go_bin, influx, tmp_path, figure):
     """Answers 3 s late (longer than --influxdb-timeout 2), then HTTP 500 for a while."""
     proxy = FaultProxy(procs, influx.url)
     target = Target(procs, go_bin["target"])
@@ -99,9 +102,12 @@ def test_slow_then_failing_influxdb(procs, go_bin, influx, tmp_path):
     counters = assert_all_written(log)
     assert counters["retried"] > 0
     assert loop_lag_p99(log) < LAG_LIMIT_MS
+    figure("writes answered late / with 500", f"{seen['slow']} / {seen['error']}")
+    figure("points retried / replayed / dropped", f"{counters['retried']} / {counters['replayed']} / 0")
+    figure("master loop lag p99 (ms)", loop_lag_p99(log))
 
 
-def test_master_killed_mid_run_replays_its_spool_and_workers_exit(procs, go_bin, influx, tmp_path):
+def test_master_killed_mid_run_replays_its_spool_and_workers_exit(procs, go_bin, influx, tmp_path, figure):
     """InfluxDB refuses writes (500) so the master spools; it is SIGKILLed mid-run; its Go workers
     exit with code 1 at once; a new master on the same --spool-dir writes every spooled point."""
     proxy = FaultProxy(procs, influx.url)
@@ -117,7 +123,9 @@ def test_master_killed_mid_run_replays_its_spool_and_workers_exit(procs, go_bin,
     first.proc.signal(signal.SIGKILL)
     killed_at = time.monotonic()
     assert [w.wait(15) for w in workers] == [1, 1]
-    assert time.monotonic() - killed_at < 10, "the workers lingered"
+    exited_after = time.monotonic() - killed_at
+    assert exited_after < 10, "the workers lingered"
+    figure("Go workers exited (code 1) after the kill (s)", exited_after)
 
     spooled = [line for p in sorted(spool.glob("*.lp")) for line in p.read_bytes().splitlines() if line]
     run_id = re.search(rb"run_id=([\w-]+)", spooled[0]).group(1).decode()
@@ -133,6 +141,7 @@ def test_master_killed_mid_run_replays_its_spool_and_workers_exit(procs, go_bin,
     stored = {(m, r["time"]) for m in {m for m, _ in expected}
               for r in rows(influx.query(f"SELECT * FROM {m} WHERE run_id = '{run_id}'"))}
     assert expected <= stored, sorted(expected - stored)[:5]
+    figure("spooled points found in InfluxDB after the restart", f"{len(expected)} of {len(expected)}")
     total = rows(influx.query(f"SELECT sum(requests) FROM locust_requests WHERE run_id = '{run_id}' "
                               "AND \"name\" = 'Aggregated'"))[0]["sum"]
     assert 0 < total <= sum(target.counts().values())  # what was reported before the kill

@@ -29,7 +29,7 @@ def locust_entries(report) -> dict[str, dict]:
     return {e["name"]: e for e in json.loads(report.with_suffix(".json").read_text())}
 
 
-def test_killed_and_frozen_workers_are_missing_and_live_totals_stay_exact(procs, go_bin, tmp_path):
+def test_killed_and_frozen_workers_are_missing_and_live_totals_stay_exact(procs, go_bin, tmp_path, figure):
     target = Target(procs, go_bin["target"])
     with InfluxServer(tmp_path / "influxdb") as influx:
         report = tmp_path / "stats"
@@ -43,9 +43,11 @@ def test_killed_and_frozen_workers_are_missing_and_live_totals_stay_exact(procs,
         time.sleep(2)
         workers["killed"].signal(signal.SIGKILL)
         workers["frozen"].signal(signal.SIGSTOP)
+        faulted_at = time.monotonic()
         wait_until(lambda: master.proc.log().count("failed to send heartbeat, setting state to missing") >= 2, 15,
                    "the master to mark both workers missing")
-        served_then = {k: v for k, v in target.counts().items()}
+        figure("both marked missing after (s)", time.monotonic() - faulted_at)
+        served_then = dict(target.counts())
         time.sleep(2)
         served = target.counts()
         assert served["GET /live-a"] > served_then["GET /live-a"], "the live workers stopped"
@@ -69,9 +71,10 @@ def test_killed_and_frozen_workers_are_missing_and_live_totals_stay_exact(procs,
         states = rows(influx.query(f"SELECT last(state) FROM locust_workers WHERE run_id = '{run_id}' "
                                    "AND state = 'missing' GROUP BY worker"))
         assert {s["worker"] for s in states} == {e["worker"] for e in missing}
+        figure("live workers' requests served = counted", served["GET /live-a"] + served["GET /live-b"])
 
 
-def test_a_hanging_target_costs_timeouts_not_counts(procs, go_bin, tmp_path):
+def test_a_hanging_target_costs_timeouts_not_counts(procs, go_bin, tmp_path, figure):
     target = Target(procs, go_bin["target"])
     report = tmp_path / "stats"
     master = Master(procs, "--headless", "-u", "6", "-r", "6", "-t", "10s", "--expect-workers", "2",
@@ -90,3 +93,4 @@ def test_a_hanging_target_costs_timeouts_not_counts(procs, go_bin, tmp_path):
     assert counted["ok"]["num_requests"] == served["GET /ok"]
     hang = counted["hang"]
     assert hang["num_requests"] == hang["num_failures"] == served["GET /delay/4000"] > 0
+    figure("timed-out requests counted as failures = received by the target", hang["num_failures"])
