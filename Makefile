@@ -4,9 +4,10 @@ SHELL := /bin/bash
 
 VENV := .venv
 PY := $(VENV)/bin/python
-# System packages the tests use as real components: InfluxDB 1.x server, headless Chromium (reports).
-SYSTEM_PACKAGES := influxdb chromium
-SYSTEM_COMMANDS := influxd chromium
+# System packages the tests use as real components: InfluxDB 1.x server, headless Chromium (reports),
+# openssl (a certificate for the https test).
+SYSTEM_PACKAGES := influxdb chromium openssl
+SYSTEM_COMMANDS := influxd chromium openssl
 # Tools the deploy tests run, built from the Go module proxy into .tools/bin (pinned).
 TOOLS := .tools/bin
 KUSTOMIZE_VERSION := v5.5.0

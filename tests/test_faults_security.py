@@ -82,3 +82,21 @@ def test_worker_port_is_bound_to_the_chosen_interface(tmp_path):
         assert listening == ["0100007F:" + port_hex], listening  # 127.0.0.1 only, not 0.0.0.0
     finally:
         make("down", env=env)
+
+
+def test_https_is_verified_by_default_and_trusts_the_ca_given(procs, tmp_path):
+    """InfluxDB over https with a self-signed certificate: refused without --influxdb-ca-file
+    (exit 2, naming the option), accepted with it."""
+    from support.fleet import Master
+
+    with InfluxServer(tmp_path / "tls-influxdb", tls=True) as influx:
+        args = ["--influxdb-url", influx.url, "--spool-dir", str(tmp_path / "spool")]
+        unverified = Master(procs, *args, name="master-without-ca")
+        assert unverified.proc.wait(30) == 2
+        assert "TLS verification failed (SSLError); pass the CA with --influxdb-ca-file" in unverified.proc.log()
+
+        verified = Master(procs, *args, "--influxdb-ca-file", str(influx.cert), name="master-with-ca")
+        wait_until(lambda: "Created InfluxDB database 'locust'" in verified.proc.log(), 30,
+                   "the master to reach InfluxDB over verified https")
+        assert verified.proc.alive()
+        assert ["locust"] in influx.query("SHOW DATABASES")[0]["values"]

@@ -38,7 +38,9 @@ class InfluxClient:
         self._credential_options = ("--influxdb-token" if token else
                                     "--influxdb-username/--influxdb-password" if username else "")
         self.session = requests.Session()
-        self.session.verify = ca_file or True  # certificates are always verified
+        # Certificates are always verified. Passed with each request: a session-wide setting would
+        # lose to REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE in the environment.
+        self.verify: str | bool = ca_file or True
         if token:
             self.session.headers["Authorization"] = f"Token {token}"
         elif username:
@@ -49,7 +51,7 @@ class InfluxClient:
 
     def _request(self, method: str, path: str, **kw) -> requests.Response:
         try:
-            resp = self.session.request(method, self.url + path, timeout=self.timeout, **kw)
+            resp = self.session.request(method, self.url + path, timeout=self.timeout, verify=self.verify, **kw)
         except requests.exceptions.SSLError as e:
             raise PermanentError(f"InfluxDB at {self.url}: TLS verification failed ({type(e).__name__}); "
                                  "pass the CA with --influxdb-ca-file") from None

@@ -112,7 +112,8 @@ def compare(
                                                    "most 5 %); metrics rps, avg, p50, p95, p99. Repeatable."),
     max_fail_ratio: str = typer.Option("", "--max-fail-ratio", metavar="PERCENT",
                                        help="e.g. 1%: the candidate's fail ratio, per endpoint and in total."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table (a change is null when the "
+                                                       "baseline is 0 and the candidate is not)."),
 ) -> None:
     """Baseline vs candidate per endpoint and in total, with the change in %; exit 3 on a breach."""
     try:

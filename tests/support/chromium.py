@@ -38,7 +38,9 @@ class Chromium:
         """Open url in a new tab and wait until it has loaded."""
         tab = requests.put(f"{self.http}/json/new?{url}", timeout=10).json()
         self.ws = websocket.create_connection(tab["webSocketDebuggerUrl"], timeout=30, suppress_origin=True)
-        wait_until(lambda: self.evaluate("document.readyState") == "complete", 30, f"{url} to load")
+        # The new tab starts on about:blank, which is "complete" at once: wait for url itself.
+        wait_until(lambda: self.evaluate("location.href === %s && document.readyState === 'complete'"
+                                         % json.dumps(url)), 30, f"{url} to load")
 
     def evaluate(self, expression: str):
         """The JSON-serialisable value of a JavaScript expression in the open tab."""

@@ -32,6 +32,9 @@ bind-address = "127.0.0.1:{rpc_port}"
   bind-address = "127.0.0.1:{port}"
   auth-enabled = {auth}
   log-enabled = false
+  https-enabled = {https}
+  https-certificate = "{cert}"
+  https-private-key = "{key}"
 [continuous_queries]
   enabled = false
 [subscriber]
@@ -40,14 +43,22 @@ bind-address = "127.0.0.1:{rpc_port}"
 
 
 class InfluxServer:
-    def __init__(self, workdir: Path, auth: bool = False):
+    def __init__(self, workdir: Path, auth: bool = False, tls: bool = False):
+        """tls: serve https with a self-signed certificate for 127.0.0.1, kept in self.cert."""
         self.dir = workdir
         self.dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+        self.cert = self.dir / "cert.pem"
+        key = self.dir / "key.pem"
+        if tls:
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                            "-keyout", str(key), "-out", str(self.cert)], check=True, capture_output=True)
         self.config = self.dir / "influxdb.conf"
         self.config.write_text(CONFIG.format(dir=self.dir, port=self.port, rpc_port=free_port(),
-                                             auth="true" if auth else "false"))
+                                             auth="true" if auth else "false", https="true" if tls else "false",
+                                             cert=self.cert, key=key))
         self.proc: subprocess.Popen | None = None
         self.log = open(self.dir / "influxd.log", "ab")
 
@@ -61,7 +72,7 @@ class InfluxServer:
         if self.proc is not None and self.proc.poll() is not None:
             raise AssertionError(f"influxd exited: {(self.dir / 'influxd.log').read_text()[-2000:]}")
         try:
-            return requests.get(self.url + "/ping", timeout=1).status_code == 204
+            return requests.get(self.url + "/ping", timeout=1, verify=str(self.cert)).status_code == 204
         except requests.RequestException:
             return False
 
@@ -88,7 +99,7 @@ class InfluxServer:
 
     def query(self, q: str, db: str = "locust", auth: tuple[str, str] | None = None) -> list[dict]:
         resp = requests.post(self.url + "/query", params={"db": db, "epoch": "ns"}, data={"q": q}, auth=auth,
-                             timeout=10)
+                             timeout=10, verify=str(self.cert))
         resp.raise_for_status()
         result = resp.json()["results"][0]
         assert "error" not in result, result
