@@ -25,16 +25,23 @@ class EndpointFigures:
 
     def add_entry(self, entry: dict[str, Any]) -> None:
         """Add one report entry (Locust's serialised StatsEntry, already normalised)."""
-        self.requests += entry.get("num_requests") or 0
-        self.failures += entry.get("num_failures") or 0
-        self.total_response_time += entry.get("total_response_time") or 0
-        self.content_length += entry.get("total_content_length") or 0
-        self.max_response_time = max(self.max_response_time, entry.get("max_response_time") or 0)
-        low = entry.get("min_response_time")
+        # Runs for every endpoint of every report (the exporter's largest cost in the master):
+        # local names instead of repeated attribute look-ups, same results.
+        get = entry.get
+        self.requests += get("num_requests") or 0
+        self.failures += get("num_failures") or 0
+        self.total_response_time += get("total_response_time") or 0
+        self.content_length += get("total_content_length") or 0
+        high = get("max_response_time") or 0
+        if high > self.max_response_time:  # what max() does, without the call
+            self.max_response_time = high
+        low = get("min_response_time")
         if low is not None and (self.min_response_time is None or low < self.min_response_time):
             self.min_response_time = low
-        for bucket, count in (entry.get("response_times") or {}).items():
-            self.histogram[bucket] = self.histogram.get(bucket, 0) + count
+        histogram = self.histogram
+        hist_get = histogram.get
+        for bucket, count in (get("response_times") or {}).items():
+            histogram[bucket] = hist_get(bucket, 0) + count
 
     def add(self, other: EndpointFigures) -> None:
         self.add_entry({"num_requests": other.requests, "num_failures": other.failures,
@@ -63,9 +70,13 @@ class Interval:
     errors: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
     def add_report(self, client_id: str, data: dict[str, Any]) -> None:
+        endpoints = self.endpoints
         for entry in data.get("stats") or []:
             key = (entry["name"], entry["method"])
-            self.endpoints.setdefault(key, EndpointFigures()).add_entry(entry)
+            figures = endpoints.get(key)
+            if figures is None:  # not setdefault: it would build a spare EndpointFigures per entry
+                figures = endpoints[key] = EndpointFigures()
+            figures.add_entry(entry)
         total = data.get("stats_total") or {}
         self.total.add_entry(total)
         worker = self.workers.setdefault(client_id, WorkerFigures())
