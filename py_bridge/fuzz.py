@@ -9,10 +9,13 @@ receiver that logs once per kind can be checked against them.
 from __future__ import annotations
 
 import random
+import uuid
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 import msgpack
+import zmq
 
 from .codec import DecodeError, decode, encode
 from .messages import SCHEMAS, TO_MASTER, TO_WORKER, problems
@@ -152,11 +155,6 @@ def fuzz_master(host: str, port: int, count: int, seed: int = 1, register: bool 
     """Send `count` malformed frames to a master's worker port, as an unknown peer or (register)
     as a worker that joined with client_ready and keeps sending valid heartbeats meanwhile.
     Returns how many frames of each kind were sent."""
-    import uuid
-    from collections import Counter
-
-    import zmq
-
     node = f"pybridge-fuzz_{uuid.uuid4().hex[:12]}"
     sent: Counter[str] = Counter()
     context = zmq.Context()
