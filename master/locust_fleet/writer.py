@@ -35,9 +35,13 @@ class Writer:
         self.buffer: list[Point] = []
         self.inflight: list[tuple[bytes, int]] = []  # encoded batches taken from the buffer, not yet settled
         self.counters = dict.fromkeys(COUNTERS, 0)
-        self.down_since: str | None = None  # the error that started the current outage
-        self.outage_errors: set[str] = set()  # distinct errors of the current outage, each logged once
+        self.outage_errors: list[str] = []  # distinct errors of the current outage, each logged once
         self._spool_dropped_seen = spool.dropped_points
+
+    @property
+    def down_since(self) -> str | None:
+        """The error that started the current outage; None while InfluxDB answers."""
+        return self.outage_errors[0] if self.outage_errors else None
 
     # -- called from event handlers: cheap, no I/O -------------------------------------------
     def submit(self, points: Iterable[Point]) -> None:
@@ -89,14 +93,13 @@ class Writer:
             if not replay:
                 self.counters["retried"] += n
                 self._to_spool(body, n)
-            if self.down_since is None:
-                self.down_since = str(e)
-                self.outage_errors = {str(e)}
+            if not self.outage_errors:
                 logger.warning("%s; points go to the spool in %s and are replayed when it is back", e,
                                self.spool.dir)
             elif str(e) not in self.outage_errors:  # the outage changed its nature (slow, then 500s)
-                self.outage_errors.add(str(e))
                 logger.warning("%s; still spooling", e)
+            if str(e) not in self.outage_errors:
+                self.outage_errors.append(str(e))
             return False
         except PermanentError as e:
             self.counters["dropped"] += n
@@ -105,9 +108,9 @@ class Writer:
         self.counters["written"] += n
         if replay:
             self.counters["replayed"] += n
-        if self.down_since is not None:
+        if self.outage_errors:
             logger.info("InfluxDB is back; writing again")
-            self.down_since = None
+            self.outage_errors = []
         return True
 
     def _to_spool(self, body: bytes, n: int) -> None:
