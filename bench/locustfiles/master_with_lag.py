@@ -10,6 +10,7 @@ import gevent
 from locust import events
 
 from locustfile import GoWorkerUser  # noqa: F401  (the placeholder class the fake workers stand in for)
+from locust_fleet.looplag import p99
 
 lags: list[float] = []
 gc_seconds = [0.0, 0.0, 0.0]
@@ -43,9 +44,8 @@ def start_probe(environment, **_kw):
 
 @events.quitting.add_listener
 def report(environment, **_kw):
-    ordered = sorted(lags[len(lags) // 5:])  # skip the first fifth: start-up and spawning
-    if ordered:
-        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-        print(f"LOOP_LAG_P99_MS={p99 * 1000:.1f}", flush=True)
+    steady = lags[len(lags) // 5:]  # skip the first fifth: start-up and spawning
+    if steady:
+        print(f"LOOP_LAG_P99_MS={p99(steady) * 1000:.1f}", flush=True)
     print("GC_MS=" + ",".join(f"{s * 1000:.0f}" for s in gc_seconds), "GC_COUNTS=" + ",".join(map(str, gc_counts)),
           flush=True)

@@ -21,18 +21,22 @@ def p99(samples: list[float]) -> float:
 
 
 class LoopLag:
-    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
+    def __init__(self, per_interval: bool, clock: Callable[[], float] = time.perf_counter) -> None:
+        """per_interval: keep samples for take_interval (only when the exporter takes them, or
+        they would pile up for the master's whole life)."""
         self.clock = clock
-        self.interval: list[float] = []  # since the exporter last took them
-        self.run: list[float] = []       # since the test started
+        self.interval: list[float] | None = [] if per_interval else None  # since last taken
+        self.run: list[float] | None = None  # while a test runs
 
     def probe(self) -> None:
         while True:
             started = self.clock()
             gevent.sleep(PERIOD)
             lag = max(self.clock() - started - PERIOD, 0.0)
-            self.interval.append(lag)
-            self.run.append(lag)
+            if self.interval is not None:
+                self.interval.append(lag)
+            if self.run is not None:
+                self.run.append(lag)
 
     def take_interval(self) -> dict[str, float]:
         """p99 and max in ms since the last call (fields of locust_exporter)."""
@@ -43,6 +47,7 @@ class LoopLag:
         self.run = []
 
     def on_test_stop(self, **_kw) -> None:
-        if self.run:
+        samples, self.run = self.run, None
+        if samples:
             logger.info("Master gevent loop lag during the run: p99 %.1f ms, max %.1f ms (%d samples)",
-                        p99(self.run) * 1000, max(self.run) * 1000, len(self.run))
+                        p99(samples) * 1000, max(samples) * 1000, len(samples))

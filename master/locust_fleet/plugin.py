@@ -56,7 +56,7 @@ def on_init(environment: Environment, **_kw) -> None:
         logger.error("--drain-timeout: got %g; expected 0 (off) or a number of seconds", timeout)
         sys.exit(2)
 
-    lag = LoopLag()
+    lag = LoopLag(per_interval=config is not None)
     gevent.spawn(lag.probe)
     environment.events.test_start.add_listener(lag.on_test_start)
     environment.events.test_stop.add_listener(lag.on_test_stop)
