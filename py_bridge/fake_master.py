@@ -45,7 +45,6 @@ class Conversation:
     steps: list[Step] = field(default_factory=list)
     spawns: list[tuple[float, dict[str, int]]] = field(default_factory=list)
     node_id: str = ""
-    fuzzed: int = 0  # malformed frames sent between the steps (not in events)
 
     def received(self, msg_type: str | None = None, since: float = 0.0) -> list[Frame]:
         return [e.frame for e in self.events if e.direction == "in" and e.frame is not None and e.at >= since
@@ -136,7 +135,6 @@ class FakeMaster:
         seed = self.seed * 100 + len(self.log.steps)
         for _, raw in fuzz.frames(TO_WORKER, self.log.node_id, count, seed, huge=1):
             self.socket.send_multipart([self.log.node_id.encode(), raw])
-            self.log.fuzzed += 1
 
     def drive(self, target: str, users: int = 3, fewer: int = 1, observe: float = OBSERVE) -> Conversation:
         """The whole life; stops at the first step the worker does not complete."""

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import requests
 
+from py_bridge.runs.store import rows  # noqa: F401  (the tests read query results as pybridge does)
+
 from .procs import free_port, wait_until
 
 CONFIG = """
@@ -116,10 +118,3 @@ class InfluxServer:
         self.close()
 
 
-def rows(series: list[dict]) -> list[dict]:
-    """Flatten query series into dicts of column -> value, with the series' tags merged in."""
-    out = []
-    for s in series:
-        for values in s.get("values", []):
-            out.append({**s.get("tags", {}), **dict(zip(s["columns"], values))})
-    return out
