@@ -147,3 +147,7 @@ func (s *Session) Get(path string) *Response { panic("sketch") }
 
 // Cookie returns the value of a cookie in the user's jar ("" when absent).
 func (s *Session) Cookie(name string) string { panic("sketch") }
+
+// Fail records a failure that is not an HTTP request, such as a user with no data row left, so
+// that it shows in Locust's failures under method and name.
+func (s *Session) Fail(method, name, reason string) { panic("sketch") }
