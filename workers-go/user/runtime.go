@@ -1,0 +1,283 @@
+package user
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"log"
+	"math/rand/v2"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults of a Class's durations.
+const (
+	DefaultOnStopTimeout = 10 * time.Second
+	DefaultRetryDelay    = time.Second
+)
+
+// NumberSource hands out fleet-wide unique user numbers (Class.FleetNumbers).
+type NumberSource interface {
+	// Reserve announces that n more users are starting, each of which will call Next once; it
+	// must not block.
+	Reserve(n int)
+	// Next returns a number no other user of the test has had, waiting until one is available;
+	// it returns false when ctx ends first.
+	Next(ctx context.Context) (int64, bool)
+}
+
+// Option adjusts a Runtime made by New.
+type Option func(*Runtime)
+
+// WithNumbers makes users of a class with FleetNumbers take their numbers from src. Without it
+// such users are numbered on this worker alone, which is right for a single process (tests).
+func WithNumbers(src NumberSource) Option { return func(r *Runtime) { r.numbers = src } }
+
+// WithLimiter makes every request of every user take a permit from l first (--max-rps).
+func WithLimiter(l Limiter) Option { return func(r *Runtime) { r.t.limiter = l } }
+
+// WithSeed makes the users' random sources (task choice, waits, User.Rand) repeatable.
+func WithSeed(seed uint64) Option {
+	return func(r *Runtime) { r.seeds = rand.New(rand.NewPCG(seed, seed)) }
+}
+
+// Runtime runs users of one Class on behalf of boomer; see New.
+type Runtime struct {
+	class   Class // with defaults filled in
+	t       *transport
+	numbers NumberSource // nil: numbered here
+	weights []int        // cumulative task weights, for the choice of a task
+	logged  sync.Map     // kinds of trouble already logged, so each is logged once
+
+	mu      sync.Mutex
+	seeds   *rand.Rand
+	next    int64 // the next local user number
+	running []context.CancelFunc
+	users   sync.WaitGroup
+}
+
+// New prepares a runtime that records through rec. Attach it to boomer with lifecycle.RunUsers
+// (or drive it directly in tests with SetUsers/Stop). It checks the class and names the field
+// at fault.
+func New(class *Class, rec Recorder, opts ...Option) (*Runtime, error) {
+	if class == nil {
+		return nil, fmt.Errorf("user class: missing")
+	}
+	c := *class
+	host, err := checkHost(c.Host)
+	if err != nil {
+		return nil, err
+	}
+	c.Host = host
+	if len(c.Tasks) == 0 {
+		return nil, fmt.Errorf("Tasks: empty; expected at least one task")
+	}
+	r := &Runtime{class: c}
+	total := 0
+	for i, t := range c.Tasks {
+		if t.Weight < 1 {
+			return nil, fmt.Errorf("Tasks[%d] (%q): Weight: got %d; expected >= 1", i, t.Name, t.Weight)
+		}
+		if t.Fn == nil {
+			return nil, fmt.Errorf("Tasks[%d] (%q): Fn: missing", i, t.Name)
+		}
+		total += t.Weight
+		r.weights = append(r.weights, total)
+	}
+	for _, d := range []struct {
+		name  string
+		value *time.Duration
+		def   time.Duration
+	}{
+		{"HTTP.Timeout", &r.class.HTTP.Timeout, DefaultTimeout},
+		{"OnStopTimeout", &r.class.OnStopTimeout, DefaultOnStopTimeout},
+		{"RetryDelay", &r.class.RetryDelay, DefaultRetryDelay},
+	} {
+		if *d.value < 0 {
+			return nil, fmt.Errorf("%s: got %s; expected a duration >= 0 (0: %s)", d.name, *d.value, d.def)
+		}
+		if *d.value == 0 {
+			*d.value = d.def
+		}
+	}
+	u, _ := url.Parse(host)
+	r.t = &transport{client: newClient(), rec: rec, host: host, hostPort: u.Host, prefix: u.Path, opts: r.class.HTTP}
+	var seed [16]byte
+	_, _ = crand.Read(seed[:])
+	r.seeds = rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:])))
+	for _, opt := range opts {
+		opt(r)
+	}
+	if !c.FleetNumbers {
+		r.numbers = nil
+	}
+	return r, nil
+}
+
+func checkHost(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if raw == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("Host: got %q; expected an http(s) base URL such as http://127.0.0.1:8080", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("Host: got %q; expected a base URL without query or fragment", raw)
+	}
+	return strings.TrimRight(raw, "/"), nil
+}
+
+// Class returns the class the runtime runs, with defaults filled in.
+func (r *Runtime) Class() *Class { return &r.class }
+
+// SetUsers moves the number of running users to n without waiting: new users start (OnStart,
+// then tasks), surplus ones are retired, newest first, each finishing its current request and
+// running OnStop.
+func (r *Runtime) SetUsers(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n = max(n, 0)
+	if add := n - len(r.running); add > 0 && r.numbers != nil {
+		r.numbers.Reserve(add)
+	}
+	for len(r.running) < n {
+		ctx, cancel := context.WithCancel(context.Background())
+		r.running = append(r.running, cancel)
+		u := &User{
+			Number:  r.next,
+			Session: newSession(r.t),
+			Rand:    rand.New(rand.NewPCG(r.seeds.Uint64(), r.seeds.Uint64())),
+			Vars:    map[string]string{},
+			ctx:     ctx,
+		}
+		r.next++
+		r.users.Add(1)
+		go r.live(u)
+	}
+	for i := len(r.running) - 1; i >= n; i-- {
+		r.running[i]()
+		r.running[i] = nil
+	}
+	r.running = r.running[:n]
+}
+
+// Users returns how many users are running (retiring ones not counted).
+func (r *Runtime) Users() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.running)
+}
+
+// Stop retires every user and returns when all have finished (or their OnStop timed out).
+func (r *Runtime) Stop() {
+	r.SetUsers(0)
+	r.users.Wait()
+}
+
+// live is one user's life: its number, OnStart, tasks until retired, OnStop.
+func (r *Runtime) live(u *User) {
+	defer r.users.Done()
+	if r.numbers != nil {
+		n, ok := r.numbers.Next(u.ctx)
+		if !ok {
+			return
+		}
+		u.Number = n
+	}
+	if r.class.NewState != nil && !r.safe("NewState", func() { u.State = r.class.NewState(u) }) {
+		return
+	}
+	if !r.start(u) {
+		return
+	}
+	for u.ctx.Err() == nil {
+		t := &r.class.Tasks[r.pick(u.Rand)]
+		began := time.Now()
+		r.safe(t.Name, func() { t.Fn(u) })
+		u.Session.release()
+		u.Iteration++
+		if r.class.Wait != nil && !u.Sleep(r.class.Wait.Next(time.Since(began), u.Rand)) {
+			break
+		}
+	}
+	r.stop(u)
+}
+
+// start runs OnStart until it succeeds; false when the user was retired first.
+func (r *Runtime) start(u *User) bool {
+	if r.class.OnStart == nil {
+		return true
+	}
+	for {
+		var err error
+		if r.safe("OnStart", func() { err = r.class.OnStart(u) }) && err == nil {
+			u.Session.release()
+			return true
+		}
+		u.Session.release()
+		if err != nil {
+			r.logOnce("OnStart", "user %d: OnStart: %v; users retry every %s (further failures are not logged)",
+				u.Number, err, r.class.RetryDelay)
+		}
+		if !u.Sleep(r.class.RetryDelay) {
+			return false
+		}
+	}
+}
+
+// stop runs OnStop with a fresh context bounded by OnStopTimeout. A user whose OnStop overruns
+// is left to finish on its own: its requests have timeouts of their own.
+func (r *Runtime) stop(u *User) {
+	if r.class.OnStop == nil {
+		u.Session.release()
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), r.class.OnStopTimeout)
+	defer cancel()
+	u.ctx = ctx
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.safe("OnStop", func() { r.class.OnStop(u) })
+		u.Session.release()
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		r.logOnce("OnStopTimeout", "user %d: OnStop still running after %s; no longer waiting for it (further overruns are not logged)",
+			u.Number, r.class.OnStopTimeout)
+	}
+}
+
+// pick chooses a task index at random by weight, as Locust does.
+func (r *Runtime) pick(rnd *rand.Rand) int {
+	x := rnd.IntN(r.weights[len(r.weights)-1])
+	for i, w := range r.weights {
+		if x < w {
+			return i
+		}
+	}
+	return len(r.weights) - 1
+}
+
+// safe runs fn and turns a panic into a failure under ("TASK", what), so that one faulty task
+// neither kills the worker nor passes unnoticed; it reports whether fn returned normally.
+func (r *Runtime) safe(what string, fn func()) (ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.logOnce("panic "+what, "%s panicked: %v\n%s", what, p, debug.Stack())
+			r.t.rec.RecordFailure("TASK", what, 0, fmt.Sprintf("panic: %v", p))
+			ok = false
+		}
+	}()
+	fn()
+	return true
+}
+
+func (r *Runtime) logOnce(kind, format string, args ...any) {
+	if _, seen := r.logged.LoadOrStore(kind, true); !seen {
+		log.Printf("user: "+format, args...)
+	}
+}

@@ -1,0 +1,260 @@
+package user
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// DefaultTimeout bounds a request when neither it nor its class sets a timeout.
+const DefaultTimeout = 10 * time.Second
+
+// HTTPOptions are a session's defaults.
+type HTTPOptions struct {
+	Headers        []Header      // sent with every request unless the request sets the same name
+	Timeout        time.Duration // per request; default 10s
+	DisableCookies bool          // cookies are kept per user unless set
+}
+
+// Header is one request header; slices keep the scenario's order.
+type Header struct{ Name, Value string }
+
+// Request is one HTTP request. Path is relative to the class's Host (or an absolute URL).
+type Request struct {
+	Method       string // default GET
+	Path         string
+	Name         string // the stats name; default Path
+	Headers      []Header
+	Body         []byte
+	Timeout      time.Duration // 0: the session's
+	ExpectStatus []int         // nil: any status below 400 succeeds
+	// Check runs after a response with an expected status arrived; a non-empty reason records the
+	// request as a failure with that reason instead of a success.
+	Check func(r *Response) (reason string)
+	// Start, when not zero, is when the request was due (open model): the response time is
+	// measured from it rather than from the send.
+	Start time.Time
+}
+
+// Response is what came back. The session reuses it: it is valid until the session's next
+// request or the end of the task (OnStart, OnStop), whichever comes first, so that idle users
+// hold no buffers. Copy what must outlive it (string(r.Body), a value into u.Vars).
+type Response struct {
+	Status  int
+	Body    []byte        // decoded body
+	Elapsed time.Duration // as recorded (whole milliseconds)
+	Failure string        // the recorded failure reason; "" when recorded as a success
+	raw     *fasthttp.Response
+}
+
+// Header returns the first value of a response header, name matched case-insensitively
+// ("" when absent).
+func (r *Response) Header(name string) string {
+	if r.raw == nil {
+		return ""
+	}
+	for k, v := range r.raw.Header.All() {
+		if strings.EqualFold(string(k), name) {
+			return string(v)
+		}
+	}
+	return ""
+}
+
+// Cookie returns a cookie the response set ("" when it set none of that name).
+func (r *Response) Cookie(name string) string {
+	if r.raw == nil {
+		return ""
+	}
+	for k, v := range r.raw.Header.Cookies() {
+		if string(k) == name {
+			if c, err := http.ParseSetCookie(string(v)); err == nil {
+				return c.Value
+			}
+		}
+	}
+	return ""
+}
+
+// OK reports whether the request was recorded as a success.
+func (r *Response) OK() bool { return r.Failure == "" }
+
+// Limiter bounds the requests per second of a whole worker; boomer's rate limiters satisfy it.
+type Limiter interface {
+	// Acquire takes a permit; when none is left it waits for the next refill and returns true,
+	// and the caller asks again.
+	Acquire() (blocked bool)
+}
+
+// transport is what all sessions of a Runtime share: one client and its keep-alive connections.
+type transport struct {
+	client   *fasthttp.Client
+	rec      Recorder
+	limiter  Limiter // nil: no limit
+	host     string  // the class's base URL
+	hostPort string  // its host[:port], the jar's key for relative paths
+	prefix   string  // its path prefix, the cookie path of relative requests
+	opts     HTTPOptions
+}
+
+func newClient() *fasthttp.Client {
+	// One pool of keep-alive connections per host, sized so that users never queue for one.
+	return &fasthttp.Client{
+		MaxConnsPerHost:               1 << 16,
+		DisableHeaderNamesNormalizing: true,
+		ReadBufferSize:                16 << 10,
+	}
+}
+
+// Session is one user's HTTP client: base URL, cookie jar and default headers. Every Do is
+// recorded as one Locust entry (method, name).
+type Session struct {
+	t    *transport
+	jar  *jar // nil: cookies disabled
+	req  *fasthttp.Request
+	last Response
+}
+
+func newSession(t *transport) *Session {
+	s := &Session{t: t}
+	if !t.opts.DisableCookies {
+		s.jar = &jar{}
+	}
+	return s
+}
+
+// Do sends r, records it and returns the response.
+func (s *Session) Do(r *Request) *Response {
+	s.release()
+	req := fasthttp.AcquireRequest()
+	resp := fasthttp.AcquireResponse()
+	s.req, s.last.raw = req, resp
+
+	method := r.Method
+	if method == "" {
+		method = fasthttp.MethodGet
+	}
+	name := r.Name
+	if name == "" {
+		name = r.Path
+	}
+	absolute := strings.HasPrefix(r.Path, "http://") || strings.HasPrefix(r.Path, "https://")
+	if absolute {
+		req.SetRequestURI(r.Path)
+	} else {
+		req.SetRequestURI(s.t.host + r.Path)
+	}
+	req.Header.SetMethod(method)
+	for _, h := range s.t.opts.Headers {
+		if !hasHeader(r.Headers, h.Name) {
+			req.Header.Set(h.Name, h.Value)
+		}
+	}
+	for _, h := range r.Headers {
+		req.Header.Set(h.Name, h.Value)
+	}
+	if r.Body != nil {
+		req.SetBody(r.Body)
+	}
+	var host, path string
+	if s.jar != nil {
+		host, path = s.t.hostPort, s.t.prefix+r.Path
+		if absolute {
+			host, path = string(req.URI().Host()), string(req.URI().Path())
+		}
+		if len(s.jar.cookies) > 0 {
+			s.jar.each(host, path, time.Now(), req.Header.SetCookie)
+		}
+	}
+	timeout := r.Timeout
+	if timeout <= 0 {
+		timeout = s.t.opts.Timeout
+	}
+	if s.t.limiter != nil {
+		for s.t.limiter.Acquire() {
+		}
+	}
+
+	start := r.Start
+	if start.IsZero() {
+		start = time.Now()
+	}
+	err := s.t.client.DoTimeout(req, resp, timeout)
+	ms := Millis(time.Since(start))
+	s.last.Elapsed = time.Duration(ms) * time.Millisecond
+
+	if err != nil {
+		s.last.Failure = Reason(err, timeout)
+		s.t.rec.RecordFailure(method, name, ms, s.last.Failure)
+		fasthttp.ReleaseResponse(resp) // a failed exchange has no headers worth reading
+		s.last.raw = nil
+		return &s.last
+	}
+	s.last.Status = resp.StatusCode()
+	s.last.Body = resp.Body()
+	if len(resp.Header.ContentEncoding()) > 0 {
+		if body, err := resp.BodyUncompressed(); err == nil {
+			s.last.Body = body
+		}
+	}
+	if s.jar != nil {
+		now := time.Now()
+		for _, v := range resp.Header.Cookies() {
+			s.jar.set(host, path, string(v), now)
+		}
+	}
+	switch {
+	case !statusOK(s.last.Status, r.ExpectStatus):
+		s.last.Failure = statusFailure(s.last.Status, r.ExpectStatus)
+	case r.Check != nil:
+		s.last.Failure = r.Check(&s.last)
+	}
+	if s.last.Failure != "" {
+		s.t.rec.RecordFailure(method, name, ms, s.last.Failure)
+	} else {
+		s.t.rec.RecordSuccess(method, name, ms, int64(len(s.last.Body)))
+	}
+	return &s.last
+}
+
+// Get is Do with GET and the path as the name.
+func (s *Session) Get(path string) *Response {
+	return s.Do(&Request{Path: path})
+}
+
+// Cookie returns the value of a cookie in the user's jar ("" when absent).
+func (s *Session) Cookie(name string) string {
+	if s.jar == nil {
+		return ""
+	}
+	return s.jar.get(name, time.Now())
+}
+
+// Fail records a failure that is not an HTTP request, such as a user with no data row left, so
+// that it shows in Locust's failures under method and name.
+func (s *Session) Fail(method, name, reason string) {
+	s.t.rec.RecordFailure(method, name, 0, reason)
+}
+
+// release hands the last exchange's buffers back to fasthttp's pools.
+func (s *Session) release() {
+	if s.req != nil {
+		fasthttp.ReleaseRequest(s.req)
+		s.req = nil
+	}
+	if s.last.raw != nil {
+		fasthttp.ReleaseResponse(s.last.raw)
+	}
+	s.last = Response{}
+}
+
+func hasHeader(headers []Header, name string) bool {
+	for _, h := range headers {
+		if strings.EqualFold(h.Name, name) {
+			return true
+		}
+	}
+	return false
+}
