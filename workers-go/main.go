@@ -1,5 +1,6 @@
-// Command worker is a Locust worker in Go: boomer speaks the master's protocol and fasthttp
-// sends the requests of a scenario file (or GET / against --target).
+// Command worker is a Locust worker in Go: boomer speaks the master's protocol and the user
+// runtime runs Locust users that send the requests of a scenario file (or GET / against
+// --target) with fasthttp.
 //
 //	go run main.go --master-host=127.0.0.1 --master-port=5557 --target http://127.0.0.1:8080
 //	go run main.go --master-host=127.0.0.1 --scenario scenario.yaml
@@ -13,11 +14,9 @@ import (
 	"log"
 	"os"
 
-	"github.com/myzhan/boomer"
-
-	"locustfleet/worker/fleet"
-	"locustfleet/worker/httptask"
+	"locustfleet/worker/lifecycle"
 	"locustfleet/worker/scenario"
+	"locustfleet/worker/user"
 )
 
 var (
@@ -25,40 +24,52 @@ var (
 	target       = flag.String("target", "", "Base URL of the system under test; overrides the scenario's host.")
 )
 
-// recorder hands outcomes to boomer, which aggregates them into the reports Locust reads.
-type recorder struct{}
-
-func (recorder) RecordSuccess(method, name string, ms, length int64) {
-	boomer.RecordSuccess(method, name, ms, length)
-}
-
-func (recorder) RecordFailure(method, name string, ms int64, reason string) {
-	boomer.RecordFailure(method, name, ms, reason)
-}
-
 func main() {
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "worker: unexpected argument %q; all options are flags (see -h)\n", flag.Arg(0))
-		os.Exit(fleet.ExitUsage)
+		os.Exit(lifecycle.ExitUsage)
 	}
-	sc, err := load()
+	class, err := load()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "worker: %v\n", err)
-		os.Exit(fleet.ExitUsage)
+		os.Exit(lifecycle.ExitUsage)
 	}
-	log.Printf("worker: sending %v to %s", sc.Names(), sc.Host)
-
-	var tasks []*boomer.Task
-	for _, t := range httptask.New(sc, recorder{}).Tasks() {
-		tasks = append(tasks, &boomer.Task{Name: t.Name, Weight: t.Weight, Fn: t.Fn})
+	names := make([]string, len(class.Tasks))
+	for i, t := range class.Tasks {
+		names[i] = t.Name
 	}
-	os.Exit(fleet.Run(tasks...))
+	log.Printf("worker: running %v against %s", names, class.Host)
+	os.Exit(lifecycle.RunUsers(class))
 }
 
-func load() (*scenario.Scenario, error) {
+func load() (*user.Class, error) {
+	var sc *scenario.Scenario
+	var err error
 	if *scenarioPath == "" {
-		return scenario.Default(*target)
+		sc, err = scenario.Default(*target)
+	} else {
+		sc, err = scenario.Load(*scenarioPath, *target)
 	}
-	return scenario.Load(*scenarioPath, *target)
+	if err != nil {
+		return nil, err
+	}
+	return classOf(sc), nil
+}
+
+// classOf makes users of a scenario of single requests: each request is a task of its weight,
+// and users send them back to back (no wait), as boomer's goroutines did.
+func classOf(sc *scenario.Scenario) *user.Class {
+	class := &user.Class{Host: sc.Host}
+	for _, r := range sc.Requests {
+		req := &user.Request{Method: r.Method, Path: r.Path, Name: r.Name, Timeout: r.Timeout, ExpectStatus: r.ExpectStatus}
+		for _, h := range r.Headers {
+			req.Headers = append(req.Headers, user.Header{Name: h.Name, Value: h.Value})
+		}
+		if r.Body != "" {
+			req.Body = []byte(r.Body)
+		}
+		class.Tasks = append(class.Tasks, user.Task{Name: r.Name, Weight: r.Weight, Fn: func(u *user.User) { u.Session.Do(req) }})
+	}
+	return class
 }

@@ -145,22 +145,70 @@ func (r *Runtime) SetUsers(n int) {
 	for len(r.running) < n {
 		ctx, cancel := context.WithCancel(context.Background())
 		r.running = append(r.running, cancel)
-		u := &User{
-			Number:  r.next,
-			Session: newSession(r.t),
-			Rand:    rand.New(rand.NewPCG(r.seeds.Uint64(), r.seeds.Uint64())),
-			Vars:    map[string]string{},
-			ctx:     ctx,
-		}
-		r.next++
 		r.users.Add(1)
-		go r.live(u)
+		go r.live(r.newUser(ctx))
 	}
 	for i := len(r.running) - 1; i >= n; i-- {
 		r.running[i]()
 		r.running[i] = nil
 	}
 	r.running = r.running[:n]
+}
+
+// newUser makes the next user; the caller holds r.mu.
+func (r *Runtime) newUser(ctx context.Context) *User {
+	u := &User{
+		Number:  r.next,
+		Session: newSession(r.t),
+		Rand:    rand.New(rand.NewPCG(r.seeds.Uint64(), r.seeds.Uint64())),
+		Vars:    map[string]string{},
+		ctx:     ctx,
+	}
+	r.next++
+	return u
+}
+
+// RunOnce runs one user through OnStart (once, without retry), the named tasks once each in
+// that order, and OnStop: a class tried without a master (boomer's --run-tasks).
+func (r *Runtime) RunOnce(names []string) error {
+	tasks := make([]*Task, len(names))
+	for i, name := range names {
+		for j := range r.class.Tasks {
+			if r.class.Tasks[j].Name == name {
+				tasks[i] = &r.class.Tasks[j]
+				break
+			}
+		}
+		if tasks[i] == nil {
+			return fmt.Errorf("no task named %q", name)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r.mu.Lock()
+	u := r.newUser(ctx)
+	r.mu.Unlock()
+	if r.class.NewState != nil && !r.safe("NewState", func() { u.State = r.class.NewState(u) }) {
+		return fmt.Errorf("NewState panicked")
+	}
+	if r.class.OnStart != nil {
+		var err error
+		if !r.safe("OnStart", func() { err = r.class.OnStart(u) }) {
+			return fmt.Errorf("OnStart panicked")
+		}
+		u.Session.release()
+		if err != nil {
+			return fmt.Errorf("OnStart: %w", err)
+		}
+	}
+	for _, t := range tasks {
+		r.safe(t.Name, func() { t.Fn(u) })
+		u.Session.release()
+		u.Iteration++
+	}
+	cancel()
+	r.stop(u)
+	return nil
 }
 
 // Users returns how many users are running (retiring ones not counted).

@@ -435,3 +435,28 @@ func TestNew_defaults(t *testing.T) {
 		t.Fatalf("got host %q, timeouts %s %s %s; want http://x and the defaults", c.Host, c.HTTP.Timeout, c.OnStopTimeout, c.RetryDelay)
 	}
 }
+
+func TestRuntime_RunOnce(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	note := func(s string) { mu.Lock(); got = append(got, s); mu.Unlock() }
+	c := &Class{
+		Host:    "http://127.0.0.1:1",
+		OnStart: func(*User) error { note("start"); return nil },
+		OnStop:  func(*User) { note("stop") },
+		Tasks: []Task{
+			{Name: "a", Weight: 1, Fn: func(*User) { note("a") }},
+			{Name: "b", Weight: 1, Fn: func(*User) { note("b") }},
+		},
+	}
+	r, _ := newRuntime(t, c)
+	if err := r.RunOnce([]string{"b", "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"start", "b", "a", "stop"}; !slices.Equal(got, want) {
+		t.Fatalf("ran %v, want %v", got, want)
+	}
+	if err := r.RunOnce([]string{"c"}); err == nil || err.Error() != `no task named "c"` {
+		t.Fatalf("got %v, want an error naming the unknown task", err)
+	}
+}

@@ -1,5 +1,5 @@
 // Command custom is a worker whose task is Go code rather than a scenario file: the boomer way,
-// timing the work itself and recording it with boomer.RecordSuccess / RecordFailure. fleet.Run
+// timing the work itself and recording it with boomer.RecordSuccess / RecordFailure. lifecycle.Run
 // adds what the project's worker does around it: exit 1 when the master is gone.
 //
 //	go run ./examples/custom --master-host=127.0.0.1 --master-port=5557
@@ -11,7 +11,7 @@ import (
 
 	"github.com/myzhan/boomer"
 
-	"locustfleet/worker/fleet"
+	"locustfleet/worker/lifecycle"
 	"locustfleet/worker/httptask"
 )
 
@@ -29,5 +29,5 @@ func compute() {
 }
 
 func main() {
-	os.Exit(fleet.Run(&boomer.Task{Name: "compute", Weight: 1, Fn: compute}))
+	os.Exit(lifecycle.Run(&boomer.Task{Name: "compute", Weight: 1, Fn: compute}))
 }

@@ -1,16 +1,14 @@
-package fleet
+package lifecycle
 
 import (
 	"flag"
 	"strings"
 	"testing"
-
-	"github.com/myzhan/boomer"
 )
 
 // Each bad value of boomer's flags and ours is reported naming the flag, before anything starts.
 func TestValidateFlags(t *testing.T) {
-	tasks := []*boomer.Task{{Name: "home"}, {Name: "items"}}
+	tasks := []string{"home", "items"}
 	cases := []struct {
 		flag, value, says string
 	}{

@@ -1,7 +1,7 @@
 // Package fleet runs boomer tasks as a worker of a Locust master and decides how the process
 // ends: 0 when the master says quit or the user interrupts, 1 when the master is gone, so that a
 // supervisor (make up, Kubernetes) starts a fresh worker for the next master.
-package fleet
+package lifecycle
 
 import (
 	"flag"
@@ -20,7 +20,7 @@ import (
 // Exit codes of a worker process.
 const (
 	ExitOK         = 0 // the master sent quit, or the worker was interrupted
-	ExitMasterLost = 1 // the master went away or never answered
+	ExitMasterLost = 1 // the master went away or never answered (with --run-tasks: the user could not start)
 	ExitUsage      = 2 // bad flags or scenario; nothing was started
 )
 
@@ -45,16 +45,35 @@ func MasterAddr() (string, error) {
 	return net.JoinHostPort(host, strconv.Itoa(port)), nil
 }
 
-// Run connects the tasks to the master named by the flags and blocks until the worker should
-// exit; it returns the process exit code.
+// Run connects boomer-style tasks to the master named by the flags and blocks until the worker
+// should exit; it returns the process exit code. The tasks record through boomer.RecordSuccess
+// and boomer.RecordFailure; boomer runs them in a loop, one goroutine per user.
 func Run(tasks ...*boomer.Task) int {
 	if !flag.Parsed() {
 		flag.Parse()
 	}
-	if err := ValidateFlags(tasks); err != nil {
+	names := make([]string, len(tasks))
+	for i, t := range tasks {
+		names[i] = t.Name
+	}
+	if err := ValidateFlags(names); err != nil {
 		log.Printf("worker: %v", err)
 		return ExitUsage
 	}
+	return connected(func() (<-chan struct{}, func()) {
+		done := make(chan struct{})
+		go func() {
+			boomer.Run(tasks...)
+			close(done)
+		}()
+		return done, func() {}
+	})
+}
+
+// connected starts the guard relay (pointing boomer's --master-host/--master-port at it) and the
+// lifeline, then start, which runs boomer and returns a channel closed when boomer has quit and
+// a function that finishes the worker's own work. It returns the exit code.
+func connected(start func() (done <-chan struct{}, finish func())) int {
 	addr, _ := MasterAddr()
 	// A master that lost track of this worker (it was marked missing and removed) asks it to
 	// reconnect; boomer ignores that message, so a fresh process is the reliable answer.
@@ -77,11 +96,8 @@ func Run(tasks ...*boomer.Task) int {
 	_ = flag.Set("master-host", relayHost)
 	_ = flag.Set("master-port", relayPort)
 
-	done := make(chan struct{})
-	go func() {
-		boomer.Run(tasks...)
-		close(done)
-	}()
+	done, finish := start()
+	defer finish()
 	lost := lifeline.Watch(addr, *ConnectTimeout)
 
 	select {

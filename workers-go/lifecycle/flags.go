@@ -1,4 +1,4 @@
-package fleet
+package lifecycle
 
 import (
 	"flag"
@@ -8,14 +8,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/myzhan/boomer"
 )
 
 // ValidateFlags checks boomer's own flags before anything starts. boomer checks them late or not
 // at all: a negative --max-rps or a bad --request-increase-rate only fails after connecting, and
 // an unwritable --cpu-profile path is logged while the worker runs on without a profile.
-func ValidateFlags(tasks []*boomer.Task) error {
+// tasks are the names --run-tasks may choose from.
+func ValidateFlags(tasks []string) error {
 	value := func(name string) string { return flag.Lookup(name).Value.String() }
 	if n, err := strconv.ParseInt(value("max-rps"), 10, 64); err != nil || n < 0 {
 		return fmt.Errorf("--max-rps: got %q; expected requests per second >= 0 (0: no limit)", value("max-rps"))
@@ -36,9 +35,9 @@ func ValidateFlags(tasks []*boomer.Task) error {
 	if names := value("run-tasks"); names != "" {
 		known := map[string]bool{}
 		for _, t := range tasks {
-			known[t.Name] = true
+			known[t] = true
 		}
-		for _, name := range strings.Split(names, ",") {
+		for _, name := range splitNames(names) {
 			if !known[name] {
 				return fmt.Errorf("--run-tasks: no task named %q; the tasks are %s", name, taskNames(tasks))
 			}
@@ -64,10 +63,12 @@ func validIncreaseRate(rate string) bool {
 	return err == nil && d > 0
 }
 
-func taskNames(tasks []*boomer.Task) string {
+func taskNames(tasks []string) string {
 	names := make([]string, len(tasks))
 	for i, t := range tasks {
-		names[i] = strconv.Quote(t.Name)
+		names[i] = strconv.Quote(t)
 	}
 	return strings.Join(names, ", ")
 }
+
+func splitNames(names string) []string { return strings.Split(names, ",") }

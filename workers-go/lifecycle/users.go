@@ -1,0 +1,215 @@
+package lifecycle
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"math"
+	"os"
+	"os/signal"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/myzhan/boomer"
+
+	"locustfleet/worker/user"
+)
+
+// parkTimeout bounds how long one of boomer's goroutines parks in the users task; it ends
+// sooner when the user count changes, so that goroutines boomer cancelled exit soon.
+const parkTimeout = time.Second
+
+// RunUsers runs users of class as a worker of the master named by the flags and blocks until
+// the worker should exit; it returns the process exit code (2 for a bad class or flags, before
+// connecting). boomer speaks the protocol and keeps the stats; the user runtime owns the users:
+// each spawn message sets their number, a stop retires them all.
+//
+// With --run-tasks it runs one user through OnStart, the named tasks and OnStop without a
+// master, logging every request, and returns 0 (1 when OnStart failed).
+func RunUsers(class *user.Class) int {
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	var names []string
+	if class != nil {
+		for _, t := range class.Tasks {
+			names = append(names, t.Name)
+		}
+	}
+	if err := ValidateFlags(names); err != nil {
+		log.Printf("worker: %v", err)
+		return ExitUsage
+	}
+	if runTasks := flag.Lookup("run-tasks").Value.String(); runTasks != "" {
+		return runOnce(class, runTasks)
+	}
+	limiter, err := rateLimiter()
+	if err != nil {
+		log.Printf("worker: %v", err)
+		return ExitUsage
+	}
+	rec := &boomerRecorder{}
+	var opts []user.Option
+	if limiter != nil {
+		opts = append(opts, user.WithLimiter(limiter))
+	}
+	rt, err := user.New(class, rec, opts...)
+	if err != nil {
+		log.Printf("worker: user class: %v", err)
+		return ExitUsage
+	}
+	users := &usersTask{rt: rt, wake: make(chan struct{})}
+	return connected(func() (<-chan struct{}, func()) {
+		port, _ := strconv.Atoi(flag.Lookup("master-port").Value.String())
+		b := boomer.NewBoomer(flag.Lookup("master-host").Value.String(), port)
+		rec.b = b
+		enableProfiles(b)
+		quit := users.subscribe()
+		if limiter != nil {
+			limiter.Start()
+		}
+		b.Run(&boomer.Task{Name: "users", Weight: 1, Fn: users.park})
+
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			interrupt := make(chan os.Signal, 1)
+			signal.Notify(interrupt, syscall.SIGINT, syscall.SIGTERM)
+			defer signal.Stop(interrupt)
+			select {
+			case <-interrupt:
+				b.Quit() // tells the master, then closes boomer's connection
+			case <-quit:
+			}
+		}()
+		return done, func() {
+			rt.Stop()
+			if limiter != nil {
+				limiter.Stop()
+			}
+		}
+	})
+}
+
+// usersTask connects boomer's events to the user runtime. boomer knows no users: on a spawn it
+// starts or cancels goroutines that call its tasks in a loop. The runtime keeps the users, and
+// boomer's goroutines only park in the one task it is given.
+type usersTask struct {
+	rt *user.Runtime
+
+	mu   sync.Mutex
+	wake chan struct{} // closed (and replaced) when the user count changes
+}
+
+// subscribe attaches the runtime to boomer's events; the channel is closed when boomer quits.
+// boomer publishes them synchronously from its message loop, so the handlers must not block.
+func (t *usersTask) subscribe() <-chan struct{} {
+	// boomer:spawn comes before boomer changes its goroutines; the count is the total wanted.
+	_ = boomer.Events.Subscribe(boomer.EVENT_SPAWN, func(users int, _ float64) {
+		t.rt.SetUsers(users)
+		t.wakeLater()
+	})
+	_ = boomer.Events.Subscribe(boomer.EVENT_STOP, func() {
+		t.rt.SetUsers(0)
+		t.wakeLater()
+	})
+	quit := make(chan struct{})
+	var once sync.Once
+	_ = boomer.Events.Subscribe(boomer.EVENT_QUIT, func() { once.Do(func() { close(quit) }) })
+	return quit
+}
+
+// park is the task boomer's goroutines run: it waits cheaply, and returns when the user count
+// changed (so that a goroutine boomer has just cancelled sees it) or after parkTimeout.
+func (t *usersTask) park() {
+	t.mu.Lock()
+	wake := t.wake
+	t.mu.Unlock()
+	timer := time.NewTimer(parkTimeout)
+	defer timer.Stop()
+	select {
+	case <-wake:
+	case <-timer.C:
+	}
+}
+
+// wakeLater wakes the parked goroutines once boomer has cancelled the ones it no longer wants:
+// the events come before boomer acts on them.
+func (t *usersTask) wakeLater() {
+	time.AfterFunc(50*time.Millisecond, func() {
+		t.mu.Lock()
+		close(t.wake)
+		t.wake = make(chan struct{})
+		t.mu.Unlock()
+	})
+}
+
+// boomerRecorder records through the Boomer the worker runs; it is set before any user starts.
+type boomerRecorder struct{ b *boomer.Boomer }
+
+func (r *boomerRecorder) RecordSuccess(method, name string, ms, length int64) {
+	r.b.RecordSuccess(method, name, ms, length)
+}
+
+func (r *boomerRecorder) RecordFailure(method, name string, ms int64, reason string) {
+	r.b.RecordFailure(method, name, ms, reason)
+}
+
+// rateLimiter is boomer's limiter for --max-rps and --request-increase-rate (nil when neither
+// is set), built as boomer builds it; the runtime applies it to every request of the worker.
+func rateLimiter() (boomer.RateLimiter, error) {
+	maxRPS, _ := strconv.ParseInt(flag.Lookup("max-rps").Value.String(), 10, 64)
+	rate := flag.Lookup("request-increase-rate").Value.String()
+	if rate != "-1" {
+		if maxRPS <= 0 {
+			maxRPS = math.MaxInt64
+		}
+		l, err := boomer.NewRampUpRateLimiter(maxRPS, rate, time.Second)
+		if err != nil {
+			return nil, fmt.Errorf("--request-increase-rate: %v", err)
+		}
+		return l, nil
+	}
+	if maxRPS > 0 {
+		return boomer.NewStableRateLimiter(maxRPS, time.Second), nil
+	}
+	return nil, nil
+}
+
+func enableProfiles(b *boomer.Boomer) {
+	value := func(name string) string { return flag.Lookup(name).Value.String() }
+	if path := value("cpu-profile"); path != "" {
+		d, _ := time.ParseDuration(value("cpu-profile-duration"))
+		b.EnableCPUProfile(path, d)
+	}
+	if path := value("mem-profile"); path != "" {
+		d, _ := time.ParseDuration(value("mem-profile-duration"))
+		b.EnableMemoryProfile(path, d)
+	}
+}
+
+// runOnce is --run-tasks for users: one user, the named tasks once each, every request logged.
+func runOnce(class *user.Class, names string) int {
+	rt, err := user.New(class, logRecorder{})
+	if err != nil {
+		log.Printf("worker: user class: %v", err)
+		return ExitUsage
+	}
+	if err := rt.RunOnce(splitNames(names)); err != nil {
+		log.Printf("worker: --run-tasks: %v", err)
+		return ExitMasterLost
+	}
+	return ExitOK
+}
+
+type logRecorder struct{}
+
+func (logRecorder) RecordSuccess(method, name string, ms, length int64) {
+	log.Printf("worker: %s %s: success in %d ms, %d bytes", method, name, ms, length)
+}
+
+func (logRecorder) RecordFailure(method, name string, ms int64, reason string) {
+	log.Printf("worker: %s %s: failure in %d ms: %s", method, name, ms, reason)
+}
