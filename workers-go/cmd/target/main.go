@@ -1,80 +1,31 @@
-// Command target is a small HTTP server for demos and tests that counts every request it serves,
-// so a test can compare Locust's numbers with what the server really saw.
+// Command target is a small HTTP server for demos, tests and benchmarks that counts every request
+// it serves, so a test can compare Locust's numbers with what the server really saw. It also
+// judges a user flow: a login gives a token and a session cookie, and the items of a session are
+// served only to a request that carries both, from the same login.
 //
 //	GET  /status/503   answers 503      GET /delay/250   answers 200 after 250 ms
-//	GET  /anything     answers 200      GET /_counts     {"GET /anything": 1, ...} (not counted)
-//	POST /_reset       zeroes the counts (not counted)
+//	GET  /anything     answers 200
+//	POST /login        {"user": U, "password": "pw-"+U} -> 200 {"token": T} and Set-Cookie: sid=S;
+//	                   a fresh T and S each time; a wrong password or body -> 401
+//	GET  /items        with Authorization: Bearer T and cookie sid=S of the same login ->
+//	                   {"items": [{"id": I1}, {"id": I2}]}, ids minted for that login only
+//	GET  /items/{id}   the same, for an id of that login -> {"id": I, "name": ...}
+//	                   anything missing, unknown or from another login -> 403, a refusal
+//
+// Not counted: GET /_counts {"GET /anything": 1, "POST /login": 2, "GET /items/{id}": 3, ...}
+// (items by route), GET /_refusals {reason: count}, GET /_logins {user: count}, POST /_reset
+// zeroes those three.
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
 	"net"
 	"os"
-	"strconv"
-	"strings"
-	"sync"
-	"time"
 
 	"github.com/valyala/fasthttp"
 )
-
-type counter struct {
-	mu     sync.Mutex
-	counts map[string]int64
-}
-
-func (c *counter) add(key string) {
-	c.mu.Lock()
-	c.counts[key]++
-	c.mu.Unlock()
-}
-
-func (c *counter) snapshot() map[string]int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make(map[string]int64, len(c.counts))
-	for k, v := range c.counts {
-		out[k] = v
-	}
-	return out
-}
-
-func (c *counter) reset() {
-	c.mu.Lock()
-	c.counts = map[string]int64{}
-	c.mu.Unlock()
-}
-
-func (c *counter) handle(ctx *fasthttp.RequestCtx) {
-	path := string(ctx.Path())
-	switch path {
-	case "/_counts":
-		body, _ := json.Marshal(c.snapshot())
-		ctx.SetContentType("application/json")
-		ctx.SetBody(body)
-		return
-	case "/_reset":
-		c.reset()
-		return
-	}
-	status := fasthttp.StatusOK
-	if code, ok := strings.CutPrefix(path, "/status/"); ok {
-		if n, err := strconv.Atoi(code); err == nil && n >= 100 && n <= 599 {
-			status = n
-		}
-	}
-	if ms, ok := strings.CutPrefix(path, "/delay/"); ok {
-		if n, err := strconv.Atoi(ms); err == nil && n > 0 {
-			time.Sleep(time.Duration(n) * time.Millisecond)
-		}
-	}
-	c.add(string(ctx.Method()) + " " + path)
-	ctx.SetStatusCode(status)
-	ctx.SetBodyString("ok\n")
-}
 
 func main() {
 	listen := flag.String("listen", "127.0.0.1:8080", "Address to listen on; port 0 picks a free port.")
@@ -84,8 +35,8 @@ func main() {
 		fmt.Fprintf(os.Stderr, "target: --listen: %v\n", err)
 		os.Exit(2)
 	}
-	c := &counter{counts: map[string]int64{}}
+	t := newTarget()
 	// Tests read this line to learn the port.
 	fmt.Printf("listening on http://%s\n", ln.Addr())
-	log.Fatal(fasthttp.Serve(ln, c.handle))
+	log.Fatal(fasthttp.Serve(ln, t.handle))
 }
