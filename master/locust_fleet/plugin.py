@@ -14,7 +14,7 @@ from locust.runners import MasterRunner
 
 import gevent
 
-from . import inbound, options
+from . import inbound, options, user_numbers
 from .drain import Drainer
 from .export_service import ExportService
 from .looplag import LoopLag
@@ -66,6 +66,7 @@ def on_init(environment: Environment, **_kw) -> None:
         service.check_server()
         observers.append(service.exporter.on_message)
     inbound.install(runner, observers)
+    user_numbers.install(environment)
     if timeout > 0:
         drainer = Drainer(runner, timeout)
         environment.events.worker_report.add_listener(drainer.on_worker_report)

@@ -15,7 +15,12 @@ import (
 	"github.com/myzhan/boomer"
 
 	"locustfleet/worker/user"
+	"locustfleet/worker/usernumbers"
 )
+
+// numbersTimeout is how long users wait for the master's block of user numbers before the
+// request is recorded as a failure and sent again.
+const numbersTimeout = 10 * time.Second
 
 // parkTimeout bounds how long one of boomer's goroutines parks in the users task; it ends
 // sooner when the user count changes, so that goroutines boomer cancelled exit soon.
@@ -55,12 +60,20 @@ func RunUsers(class *user.Class) int {
 	if limiter != nil {
 		opts = append(opts, user.WithLimiter(limiter))
 	}
+	var numbers *usernumbers.Client
+	if class != nil && class.FleetNumbers {
+		numbers = usernumbers.New(
+			func(data map[string]any) { rec.b.SendCustomMessage(usernumbers.MessageType, data) },
+			func(reason string) { rec.RecordFailure("USER", "user numbers", 0, reason) },
+			numbersTimeout)
+		opts = append(opts, user.WithNumbers(numbers))
+	}
 	rt, err := user.New(class, rec, opts...)
 	if err != nil {
 		log.Printf("worker: user class: %v", err)
 		return ExitUsage
 	}
-	users := &usersTask{rt: rt, wake: make(chan struct{})}
+	users := &usersTask{rt: rt, numbers: numbers, wake: make(chan struct{})}
 	return connected(func() (<-chan struct{}, func()) {
 		port, _ := strconv.Atoi(flag.Lookup("master-port").Value.String())
 		b := boomer.NewBoomer(flag.Lookup("master-host").Value.String(), port)
@@ -97,7 +110,8 @@ func RunUsers(class *user.Class) int {
 // starts or cancels goroutines that call its tasks in a loop. The runtime keeps the users, and
 // boomer's goroutines only park in the one task it is given.
 type usersTask struct {
-	rt *user.Runtime
+	rt      *user.Runtime
+	numbers *usernumbers.Client // nil: users numbered on this worker
 
 	mu   sync.Mutex
 	wake chan struct{} // closed (and replaced) when the user count changes
@@ -113,8 +127,19 @@ func (t *usersTask) subscribe() <-chan struct{} {
 	})
 	_ = boomer.Events.Subscribe(boomer.EVENT_STOP, func() {
 		t.rt.SetUsers(0)
+		if t.numbers != nil {
+			t.numbers.Reset() // the master numbers the next test from 0 again
+		}
 		t.wakeLater()
 	})
+	if t.numbers != nil {
+		var once sync.Once
+		_ = boomer.Events.Subscribe(usernumbers.MessageType, func(msg *boomer.CustomMessage) {
+			if err := t.numbers.Receive(msg.Data); err != nil {
+				once.Do(func() { log.Printf("worker: %v (further bad answers are not logged)", err) })
+			}
+		})
+	}
 	quit := make(chan struct{})
 	var once sync.Once
 	_ = boomer.Events.Subscribe(boomer.EVENT_QUIT, func() { once.Do(func() { close(quit) }) })
