@@ -1,6 +1,7 @@
-// Command custom is a worker whose task is Go code rather than a scenario file: the boomer way,
-// timing the work itself and recording it with boomer.RecordSuccess / RecordFailure. lifecycle.Run
-// adds what the project's worker does around it: exit 1 when the master is gone.
+// Command custom is a worker whose task is Go code rather than HTTP users: the boomer way,
+// timing the work itself and recording it with boomer.RecordSuccess / RecordFailure.
+// lifecycle.Run adds what the project's worker does around it: the guard relay, and exit 1
+// when the master is gone. For HTTP users with their own state, see examples/flow.
 //
 //	go run ./examples/custom --master-host=127.0.0.1 --master-port=5557
 package main
@@ -12,7 +13,7 @@ import (
 	"github.com/myzhan/boomer"
 
 	"locustfleet/worker/lifecycle"
-	"locustfleet/worker/httptask"
+	"locustfleet/worker/user"
 )
 
 func compute() {
@@ -22,10 +23,10 @@ func compute() {
 		sum += i
 	}
 	if sum < 0 {
-		boomer.RecordFailure("go", "compute", httptask.Millis(time.Since(start)), "overflow")
+		boomer.RecordFailure("go", "compute", user.Millis(time.Since(start)), "overflow")
 		return
 	}
-	boomer.RecordSuccess("go", "compute", httptask.Millis(time.Since(start)), 0)
+	boomer.RecordSuccess("go", "compute", user.Millis(time.Since(start)), 0)
 }
 
 func main() {
