@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/myzhan/gomq/zmtp"
+
+	"locustfleet/worker/masterdial"
 )
 
 // Relay is the loopback endpoint boomer connects to instead of the master.
@@ -76,7 +78,7 @@ func (r *Relay) relay(workerConn net.Conn) {
 		log.Printf("guard: boomer sent no identity: %v", err)
 		return
 	}
-	masterConn, master, err := dial(r.master, identity, r.dialWithin)
+	masterConn, master, err := masterdial.Dial(r.master, identity, r.dialWithin)
 	if err != nil {
 		log.Printf("guard: %v", err)
 		return
@@ -128,26 +130,4 @@ func (r *Relay) reject(p *Problem) {
 	if first {
 		log.Printf("guard: rejected a message from the master: %s (further messages of this kind are counted, not logged)", p.Detail)
 	}
-}
-
-// dial connects to the master as a DEALER with boomer's identity, retrying until within passes:
-// workers may start before their master.
-func dial(addr, identity string, within time.Duration) (net.Conn, *zmtp.Connection, error) {
-	deadline := time.Now().Add(within)
-	var lastErr error
-	for time.Now().Before(deadline) {
-		conn, err := net.DialTimeout("tcp", addr, time.Until(deadline))
-		if err == nil {
-			_ = conn.SetDeadline(deadline)
-			zconn := zmtp.NewConnection(conn)
-			if _, err = zconn.Prepare(zmtp.NewSecurityNull(), zmtp.DealerSocketType, zmtp.SocketIdentity(identity), false, nil); err == nil {
-				_ = conn.SetDeadline(time.Time{})
-				return conn, zconn, nil
-			}
-			conn.Close()
-		}
-		lastErr = err
-		time.Sleep(250 * time.Millisecond)
-	}
-	return nil, nil, fmt.Errorf("no master answered at %s within %s (last error: %v)", addr, within, lastErr)
 }

@@ -11,7 +11,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/myzhan/gomq/zmtp"
+	"locustfleet/worker/masterdial"
 )
 
 // Watch connects to the master at addr and returns a channel that receives one error when the
@@ -20,7 +20,8 @@ import (
 func Watch(addr string, connectTimeout time.Duration) <-chan error {
 	lost := make(chan error, 1)
 	go func() {
-		conn, err := dial(addr, connectTimeout)
+		identity := fmt.Sprintf("lifeline-%d-%d", os.Getpid(), time.Now().UnixNano())
+		conn, _, err := masterdial.Dial(addr, identity, connectTimeout)
 		if err != nil {
 			lost <- err
 			return
@@ -29,29 +30,6 @@ func Watch(addr string, connectTimeout time.Duration) <-chan error {
 		lost <- wait(conn, addr)
 	}()
 	return lost
-}
-
-// dial retries until the master accepts a ZeroMQ handshake or the deadline passes: workers
-// may start before their master, as they do in Kubernetes.
-func dial(addr string, timeout time.Duration) (net.Conn, error) {
-	deadline := time.Now().Add(timeout)
-	identity := zmtp.SocketIdentity(fmt.Sprintf("lifeline-%d-%d", os.Getpid(), time.Now().UnixNano()))
-	var lastErr error
-	for time.Now().Before(deadline) {
-		conn, err := net.DialTimeout("tcp", addr, time.Until(deadline))
-		if err == nil {
-			_ = conn.SetDeadline(deadline)
-			_, err = zmtp.NewConnection(conn).Prepare(zmtp.NewSecurityNull(), zmtp.DealerSocketType, identity, false, nil)
-			if err == nil {
-				_ = conn.SetDeadline(time.Time{})
-				return conn, nil
-			}
-			conn.Close()
-		}
-		lastErr = err
-		time.Sleep(250 * time.Millisecond)
-	}
-	return nil, fmt.Errorf("no master answered at %s within %s (last error: %v)", addr, timeout, lastErr)
 }
 
 // wait blocks until the master closes the connection. The master never writes to the probe,

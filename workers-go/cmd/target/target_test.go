@@ -71,7 +71,9 @@ func TestTarget_flow(t *testing.T) {
 	if alice2 == alice {
 		t.Fatal("a second login gave the same token and cookie; want fresh ones")
 	}
-	auth := func(s session) []string { return []string{"Authorization", "Bearer " + s.token, "Cookie", "sid=" + s.sid} }
+	auth := func(s session) []string {
+		return []string{"Authorization", "Bearer " + s.token, "Cookie", "sid=" + s.sid}
+	}
 	_, body, _ := do("GET", "/items", "", auth(alice)...)
 	aliceItems := itemIDs(t, body)
 	_, body, _ = do("GET", "/items", "", auth(bob)...)
