@@ -460,3 +460,26 @@ func TestRuntime_RunOnce(t *testing.T) {
 		t.Fatalf("got %v, want an error naming the unknown task", err)
 	}
 }
+
+func TestUser_Sleep(t *testing.T) {
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	cases := []struct {
+		name string
+		user *User
+		d    time.Duration
+		want bool
+	}{
+		{"a user made in a test sleeps", &User{}, time.Millisecond, true},
+		{"zero", &User{ctx: context.Background()}, 0, true},
+		{"a retired user does not", &User{ctx: cancelled}, time.Hour, false},
+		{"a retired user, zero", &User{ctx: cancelled}, 0, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := c.user.Sleep(c.d); got != c.want {
+				t.Fatalf("Sleep(%s) = %v, want %v", c.d, got, c.want)
+			}
+		})
+	}
+}

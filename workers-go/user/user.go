@@ -57,12 +57,18 @@ type User struct {
 }
 
 // Context is cancelled when the user is being retired or the test stops. During OnStop it is a
-// fresh context that ends when OnStopTimeout has passed.
-func (u *User) Context() context.Context { return u.ctx }
+// fresh context that ends when OnStopTimeout has passed. A User made outside a Runtime (in a
+// test) has a context that never ends.
+func (u *User) Context() context.Context {
+	if u.ctx == nil {
+		return context.Background()
+	}
+	return u.ctx
+}
 
 // Sleep pauses the user (think time); it returns false, early, when the user is being stopped.
 func (u *User) Sleep(d time.Duration) bool {
-	return sleep(u.ctx, d)
+	return sleep(u.Context(), d)
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
