@@ -115,4 +115,7 @@ func TestMalformedFramesAreRejected(t *testing.T) {
 	if p := Check(encode(t, "my_custom", map[string]any{"any": []any{1}}, "w"), "w"); p != nil {
 		t.Errorf("a custom message was rejected: %s", p.Detail)
 	}
+	if p := Check(encode(t, "fleet:user_numbers", []any{0, 40, 10}, "w"), "w"); p != nil {
+		t.Errorf("the master's answer with user numbers was rejected: %s", p.Detail)
+	}
 }
