@@ -118,12 +118,12 @@ def test_mixed_fleet_exports_correct_totals(procs, go_bin, influx, tmp_path):
 def test_one_series_per_name_for_many_urls(procs, go_bin, influx, tmp_path):
     target = Target(procs, go_bin["target"])
     scenario = tmp_path / "many.yaml"
-    scenario.write_text("requests:\n" + "".join(f"  - {{name: item, path: /items/{i}}}\n" for i in range(1000)))
+    scenario.write_text("requests:\n" + "".join(f"  - {{name: item, path: /pages/{i}}}\n" for i in range(1000)))
     master = Master(procs, "--headless", "-u", "10", "-r", "10", "-t", "5s", "--expect-workers", "1",
                     "-H", target.url, *influx_args(influx, tmp_path))
     start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url)
     master.proc.wait(90)
-    assert len([k for k in target.counts() if k.startswith("GET /items/")]) > 100
+    assert len([k for k in target.counts() if k.startswith("GET /pages/")]) > 100
     names = {r["value"] for r in rows(influx.query('SHOW TAG VALUES FROM locust_requests WITH KEY = "name"'))}
     assert names == {"item", "Aggregated"}
     series = rows(influx.query("SHOW SERIES FROM locust_requests"))

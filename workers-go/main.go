@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"slices"
 
 	"locustfleet/worker/lifecycle"
 	"locustfleet/worker/scenario"
@@ -35,12 +36,19 @@ func main() {
 		fmt.Fprintf(os.Stderr, "worker: %v\n", err)
 		os.Exit(lifecycle.ExitUsage)
 	}
-	names := make([]string, len(class.Tasks))
-	for i, t := range class.Tasks {
-		names[i] = t.Name
-	}
-	log.Printf("worker: running %v against %s", names, class.Host)
+	log.Printf("worker: running %v against %s", taskNames(class), class.Host)
 	os.Exit(lifecycle.RunUsers(class))
+}
+
+// taskNames returns the distinct task names, sorted, for the log: a scenario may give many
+// requests one name.
+func taskNames(class *user.Class) []string {
+	var names []string
+	for _, t := range class.Tasks {
+		names = append(names, t.Name)
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
 }
 
 func load() (*user.Class, error) {
