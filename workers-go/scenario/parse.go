@@ -214,6 +214,7 @@ func (c *compiler) parseData(v *yaml.Node) {
 			case "csv", "jsonl":
 				if format != "" {
 					c.errorf(n.Line, field, "both csv and jsonl; expected exactly one")
+					file = ""
 					return
 				}
 				format = key

@@ -89,6 +89,16 @@ type userState struct {
 	picked bool
 	checks []func(*user.Response) string // per step, made on the user's first request of it
 	body   []byte                        // rendering buffer: a request's body is sent before the next is built
+	text   []byte                        // rendering buffer for path and header values
+}
+
+// render is t's text for u; only a template with variables costs a string.
+func (st *userState) render(t *tpl, u *user.User) string {
+	if v, ok := t.Static(); ok {
+		return v
+	}
+	st.text = t.Append(st.text[:0], u)
+	return string(st.text)
 }
 
 func (p *program) state(u *user.User) *userState {
@@ -180,12 +190,12 @@ func (p *program) run(f *flow, u *user.User) (failed *step, reason string, stopp
 
 // request renders the step for u: static parts are shared, only variables are rendered.
 func (s *step) request(u *user.User, st *userState) *user.Request {
-	req := &user.Request{Method: s.method, Name: s.name, Path: s.path.String(u), Headers: s.staticHeaders,
+	req := &user.Request{Method: s.method, Name: s.name, Path: st.render(s.path, u), Headers: s.staticHeaders,
 		Body: s.staticBody, Timeout: s.timeout, ExpectStatus: s.expect}
 	if s.headers != nil {
 		req.Headers = make([]user.Header, len(s.headers))
 		for i, h := range s.headers {
-			req.Headers[i] = user.Header{Name: h.name, Value: h.value.String(u)}
+			req.Headers[i] = user.Header{Name: h.name, Value: st.render(h.value, u)}
 		}
 	}
 	if s.body != nil {

@@ -52,26 +52,9 @@ func Parse(s string) ([]Part, error) {
 // Compile parses s and resolves each variable with resolve. A syntax error is returned alone;
 // otherwise every variable that does not resolve is reported (errors.Join).
 func Compile[C any](s string, resolve func(name string) (Lookup[C], error)) (*Template[C], error) {
-	parts, err := Parse(s)
-	if err != nil {
-		return nil, err
-	}
 	var b Builder[C]
-	var errs []error
-	for _, p := range parts {
-		if !p.Var {
-			b.Literal(p.Text)
-			continue
-		}
-		fn, err := resolve(p.Text)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		b.Var(fn)
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := b.Parse(s, resolve, nil); err != nil {
+		return nil, err
 	}
 	return b.Template(), nil
 }
@@ -102,6 +85,36 @@ func (b *Builder[C]) Literal(s string) {
 // Var appends a variable.
 func (b *Builder[C]) Var(fn Lookup[C]) {
 	b.pieces = append(b.pieces, piece[C]{fn: fn})
+}
+
+// Parse appends the parts of template s. With esc, literal text and variable values alike are
+// escaped by it (literals once, here). Errors are as Compile's.
+func (b *Builder[C]) Parse(s string, resolve func(name string) (Lookup[C], error), esc func(dst, raw []byte) []byte) error {
+	parts, err := Parse(s)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, p := range parts {
+		if !p.Var {
+			if esc != nil {
+				b.Literal(string(esc(nil, []byte(p.Text))))
+			} else {
+				b.Literal(p.Text)
+			}
+			continue
+		}
+		fn, err := resolve(p.Text)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if esc != nil {
+			fn = Escaped(fn, esc)
+		}
+		b.Var(fn)
+	}
+	return errors.Join(errs...)
 }
 
 // Template returns what was built; the builder may not be used afterwards.
@@ -141,14 +154,6 @@ func (t *Template[C]) Append(dst []byte, c C) []byte {
 		}
 	}
 	return dst
-}
-
-// String renders the template for c; a static template costs nothing.
-func (t *Template[C]) String(c C) string {
-	if t.static {
-		return t.text
-	}
-	return string(t.Append(nil, c))
 }
 
 // Escaped wraps fn so that its value is passed through esc (which appends the escaped form of
