@@ -377,3 +377,14 @@ tasks:
 		t.Errorf("got\n%v\nwant\n%s", err, want)
 	}
 }
+
+func TestParse_AcceptanceScenarioTypo(t *testing.T) {
+	t.Parallel()
+	doc := strings.Replace(acceptance, `path: "/items/{{ item }}"`, `path: "/items/{{ itme }}"`, 1)
+	dir := files(t, map[string]string{"accounts.csv": accountsCSV, "scenario.yaml": doc})
+	_, err := Load(filepath.Join(dir, "scenario.yaml"), "")
+	want := filepath.Join(dir, "scenario.yaml") + ": line 26: tasks[0].steps[2].path: {{ itme }} is not defined; expected an extracted value (token, item), a data column (accounts.user, accounts.password) or a built-in (user_id, iteration, random(a, b), uuid)"
+	if err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+}

@@ -154,7 +154,8 @@ func TestRun_FailedCheckStopsTheFlowUnlessContinue(t *testing.T) {
 		mu.Unlock()
 		ctx.SetBodyString(`{"a":1}`)
 	})
-	doc := `tasks:
+	doc := `wait: {constant: 10ms}
+tasks:
   - steps:
       - {path: /stop-1, check: [{json: $.missing}]}
       - {path: /stop-2}
