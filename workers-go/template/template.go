@@ -49,16 +49,6 @@ func Parse(s string) ([]Part, error) {
 	return parts, nil
 }
 
-// Compile parses s and resolves each variable with resolve. A syntax error is returned alone;
-// otherwise every variable that does not resolve is reported (errors.Join).
-func Compile[C any](s string, resolve func(name string) (Lookup[C], error)) (*Template[C], error) {
-	var b Builder[C]
-	if err := b.Parse(s, resolve, nil); err != nil {
-		return nil, err
-	}
-	return b.Template(), nil
-}
-
 type piece[C any] struct {
 	lit string
 	fn  Lookup[C] // nil for a literal
@@ -87,8 +77,9 @@ func (b *Builder[C]) Var(fn Lookup[C]) {
 	b.pieces = append(b.pieces, piece[C]{fn: fn})
 }
 
-// Parse appends the parts of template s. With esc, literal text and variable values alike are
-// escaped by it (literals once, here). Errors are as Compile's.
+// Parse appends the parts of template s, resolving each variable with resolve. With esc, literal
+// text and variable values alike are escaped by it (literals once, here). A syntax error is
+// returned alone; otherwise every variable that does not resolve is reported (errors.Join).
 func (b *Builder[C]) Parse(s string, resolve func(name string) (Lookup[C], error), esc func(dst, raw []byte) []byte) error {
 	parts, err := Parse(s)
 	if err != nil {

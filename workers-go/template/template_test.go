@@ -19,6 +19,15 @@ func resolve(name string) (Lookup[vars], error) {
 	return func(v vars, dst []byte) []byte { return append(dst, v[name]...) }, nil
 }
 
+// compile builds a template without escaping.
+func compile(s string) (*Template[vars], error) {
+	var b Builder[vars]
+	if err := b.Parse(s, resolve, nil); err != nil {
+		return nil, err
+	}
+	return b.Template(), nil
+}
+
 func TestParse(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -60,7 +69,7 @@ func TestParse(t *testing.T) {
 	}
 }
 
-func TestCompile_Render(t *testing.T) {
+func TestBuilder_Parse(t *testing.T) {
 	t.Parallel()
 	v := vars{"a": "1", "b": "two", "item": "42"}
 	cases := []struct {
@@ -76,9 +85,9 @@ func TestCompile_Render(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			tpl, err := Compile(tc.in, resolve)
+			tpl, err := compile(tc.in)
 			if err != nil {
-				t.Fatalf("Compile: %v", err)
+				t.Fatalf("Parse: %v", err)
 			}
 			if got := string(tpl.Append([]byte(">"), v)); got != ">"+tc.want {
 				t.Errorf("Append: got %q, want %q", got, ">"+tc.want)
@@ -91,7 +100,7 @@ func TestCompile_Render(t *testing.T) {
 	}
 }
 
-func TestCompile_Errors(t *testing.T) {
+func TestBuilder_ParseErrors(t *testing.T) {
 	t.Parallel()
 	cases := []struct{ name, in, want string }{
 		{"unknown name", "/{{ unknown }}", "unknown is not defined"},
@@ -101,7 +110,7 @@ func TestCompile_Errors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := Compile(tc.in, resolve)
+			_, err := compile(tc.in)
 			if err == nil || err.Error() != tc.want {
 				t.Errorf("got %v, want %q", err, tc.want)
 			}
@@ -109,9 +118,9 @@ func TestCompile_Errors(t *testing.T) {
 	}
 }
 
-func TestCompile_JoinedErrorsUnwrap(t *testing.T) {
+func TestBuilder_ParseJoinsErrors(t *testing.T) {
 	t.Parallel()
-	_, err := Compile("{{ unknown }}{{ nope }}", resolve)
+	_, err := compile("{{ unknown }}{{ nope }}")
 	var joined interface{ Unwrap() []error }
 	if !errors.As(err, &joined) || len(joined.Unwrap()) != 2 {
 		t.Errorf("got %v, want two joined errors", err)
@@ -177,7 +186,7 @@ func BenchmarkTemplate_Append(b *testing.B) {
 		{"one variable", "/items/{{ item }}"},
 		{"three variables", "Bearer {{ token }}/{{ item }}/{{ item }}"},
 	} {
-		tpl, err := Compile(bc.in, resolve)
+		tpl, err := compile(bc.in)
 		if err != nil {
 			b.Fatal(err)
 		}
