@@ -225,3 +225,24 @@ func TestRun_UniqueDataBeyondTheRows(t *testing.T) {
 		t.Errorf("user 1: got failures %v %v, want DATA d: %s", failed, reasons, want)
 	}
 }
+
+func TestRun_FailedOnStartRunsNoTask(t *testing.T) {
+	var mu sync.Mutex
+	hits := map[string]int{}
+	host := serve(t, func(ctx *fasthttp.RequestCtx) {
+		mu.Lock()
+		hits[string(ctx.Path())]++
+		mu.Unlock()
+		if string(ctx.Path()) == "/login" {
+			ctx.SetStatusCode(401)
+		}
+	})
+	doc := "on_start: [{name: login, path: /login}]\ntasks: [{path: /work}]\n"
+	rec := run(t, doc, nil, host, 1, 500*time.Millisecond)
+	_, failed, _ := rec.counts()
+	mu.Lock()
+	defer mu.Unlock()
+	if hits["/login"] == 0 || failed["GET login"] == 0 || hits["/work"] != 0 {
+		t.Errorf("got hits %v, failures %v; want login failing and no task run", hits, failed)
+	}
+}
