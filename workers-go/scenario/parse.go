@@ -4,150 +4,626 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"locustfleet/worker/check"
+	"locustfleet/worker/data"
+	"locustfleet/worker/extract"
+	"locustfleet/worker/user"
 )
 
-var topKeys = []string{"host", "requests"}
-var requestKeys = []string{"name", "method", "path", "weight", "expect_status", "headers", "body", "timeout"}
+var (
+	topKeys     = []string{"host", "wait", "data", "on_start", "tasks", "on_stop", "requests"}
+	legacyKeys  = []string{"name", "method", "path", "weight", "expect_status", "headers", "body", "timeout"}
+	stepKeys    = []string{"name", "method", "path", "query", "headers", "body", "json", "timeout", "expect_status", "extract", "check", "on_failure"}
+	taskKeys    = append([]string{"weight", "steps"}, stepKeys...)
+	waitKeys    = []string{"constant", "between", "pacing"}
+	dataKeys    = []string{"csv", "jsonl", "mode"}
+	extractKeys = []string{"json", "header", "cookie", "regex"}
+	checkKeys   = []string{"json", "equals", "body_contains", "regex", "max_ms"}
+	identifier  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
 
-// Load reads a scenario file (YAML, or JSON, which is YAML too) and applies target, which
-// overrides the file's host when it is not empty.
-func Load(path, target string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+// Load reads a scenario file (YAML, or JSON, which is YAML too); data files it names are read
+// relative to its folder. target, when not empty, overrides the file's host. Every mistake is
+// reported, one a line, each prefixed with the file's path.
+func Load(path, target string) (*user.Class, error) {
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read scenario file %q: %v", path, errors.Unwrap(err))
 	}
-	sc, err := Parse(data, target)
+	class, err := Parse(raw, filepath.Dir(path), target)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		lines := strings.Split(err.Error(), "\n")
+		for i, l := range lines {
+			lines[i] = path + ": " + l
+		}
+		return nil, errors.New(strings.Join(lines, "\n"))
 	}
-	return sc, nil
+	return class, nil
 }
 
-// Parse validates a scenario document. Errors name the field path, the value and what was expected.
-func Parse(data []byte, target string) (*Scenario, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("not valid YAML or JSON: %v", err)
-	}
-	if len(doc.Content) == 0 {
-		return nil, errors.New("empty document; expected a mapping with host and requests")
-	}
-	root := doc.Content[0]
-	if root.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("line %d: the document must be a mapping with host and requests", root.Line)
-	}
-	sc := &Scenario{}
-	host := ""
-	var requests *yaml.Node
-	err := eachKey(root, "", topKeys, func(key string, v *yaml.Node) error {
-		switch key {
-		case "host":
-			return decodeString(v, "host", &host)
-		case "requests":
-			requests = v
-		}
-		return nil
-	})
+// Default is the class of a worker started without a scenario: GET / against target.
+func Default(target string) (*user.Class, error) {
+	host, err := baseURL(target, "--target")
 	if err != nil {
 		return nil, err
 	}
-	if requests == nil || requests.Kind != yaml.SequenceNode || len(requests.Content) == 0 {
-		return nil, errors.New("requests: missing or empty; expected a list of at least one request")
+	s := &stepSpec{at: "default", method: "GET", name: "/", path: &yaml.Node{Kind: yaml.ScalarNode, Value: "/"}, literal: true}
+	c := &compiler{}
+	p := c.compile(nil, []*taskSpec{{name: "/", weight: 1, steps: []*stepSpec{s}}}, nil)
+	return p.class(host, nil), nil
+}
+
+// Parse compiles a scenario document; dir is where relative data file paths resolve. Errors
+// name the line, the field, the value and what was expected; all of a document's mistakes are
+// reported, one a line.
+func Parse(doc []byte, dir, target string) (*user.Class, error) {
+	p, host, wait, err := parse(doc, dir, target)
+	if err != nil {
+		return nil, err
 	}
-	for i, n := range requests.Content {
-		r, err := parseRequest(n, fmt.Sprintf("requests[%d]", i))
-		if err != nil {
-			return nil, err
-		}
-		sc.Requests = append(sc.Requests, r)
+	return p.class(host, wait), nil
+}
+
+// parse compiles a document into its program, base URL and wait.
+func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(doc, &root); err != nil {
+		return nil, "", nil, fmt.Errorf("not valid YAML or JSON: %v", err)
+	}
+	if len(root.Content) == 0 {
+		return nil, "", nil, errors.New("empty document; expected a mapping with host and tasks")
+	}
+	top := root.Content[0]
+	if top.Kind != yaml.MappingNode {
+		return nil, "", nil, fmt.Errorf("line %d: the document must be a mapping with host and tasks", top.Line)
+	}
+	c := &compiler{dir: dir}
+	nodes := map[string]*yaml.Node{}
+	keyLines := map[string]int{}
+	c.eachKey(top, "", topKeys, func(key string, k, v *yaml.Node) {
+		nodes[key] = v
+		keyLines[key] = k.Line
+	})
+
+	host := ""
+	if v := nodes["host"]; v != nil {
+		c.check(decodeString(v, "host", &host))
 	}
 	if target != "" {
-		err = sc.SetHost(target, "--target")
+		host, target = target, "--target"
 	} else {
-		err = sc.SetHost(host, "host")
+		target = "host"
 	}
-	if err != nil {
-		return nil, err
+	host, err := baseURL(host, target)
+	c.check(err)
+
+	var wait user.Wait
+	if v := nodes["wait"]; v != nil {
+		wait = c.parseWait(v)
 	}
-	return sc, nil
+	if v := nodes["data"]; v != nil {
+		c.parseData(v)
+	}
+
+	var onStart, onStop []*stepSpec
+	var tasks []*taskSpec
+	switch {
+	case nodes["requests"] != nil && nodes["tasks"] != nil:
+		c.errorf(keyLines["requests"], "requests", "given with tasks; expected one of them (tasks, or requests: the single-request list)")
+	case nodes["requests"] != nil:
+		if nodes["on_start"] != nil || nodes["on_stop"] != nil || nodes["wait"] != nil || nodes["data"] != nil {
+			c.errorf(keyLines["requests"], "requests", "the single-request list takes no wait, data, on_start or on_stop; expected tasks: to use them")
+		}
+		tasks = c.parseRequests(nodes["requests"])
+	default:
+		v := nodes["tasks"]
+		if v == nil || v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
+			c.errs = append(c.errs, errors.New("tasks: missing or empty; expected a list of at least one task"))
+			break
+		}
+		for i, n := range v.Content {
+			if t := c.parseTask(n, fmt.Sprintf("tasks[%d]", i)); t != nil {
+				tasks = append(tasks, t)
+			}
+		}
+		if v := nodes["on_start"]; v != nil {
+			onStart = c.parseSteps(v, "on_start", "")
+		}
+		if v := nodes["on_stop"]; v != nil {
+			onStop = c.parseSteps(v, "on_stop", "")
+		}
+	}
+	p := c.compile(onStart, tasks, onStop)
+	if err := c.err(); err != nil {
+		return nil, "", nil, err
+	}
+	return p, host, wait, nil
 }
 
-func parseRequest(n *yaml.Node, at string) (Request, error) {
-	r := Request{Method: "GET", Weight: 1, Timeout: DefaultTimeout}
-	if n.Kind != yaml.MappingNode {
-		return r, fmt.Errorf("line %d: %s: expected a mapping with %s", n.Line, at, strings.Join(requestKeys, ", "))
+func (c *compiler) parseWait(v *yaml.Node) user.Wait {
+	if v.Kind != yaml.MappingNode || len(v.Content) != 2 {
+		c.errorf(v.Line, "wait", "%s; expected one of {constant: 1s}, {between: [1s, 3s]}, {pacing: 2s}", describe(v))
+		return nil
 	}
-	err := eachKey(n, at+".", requestKeys, func(key string, v *yaml.Node) error {
+	var w user.Wait
+	c.eachKey(v, "wait.", waitKeys, func(key string, _, d *yaml.Node) {
+		field := "wait." + key
+		switch key {
+		case "constant":
+			if dur, ok := c.duration(d, field, true); ok {
+				w = constantWait(dur)
+			}
+		case "pacing":
+			if dur, ok := c.duration(d, field, false); ok {
+				w = pacingWait(dur)
+			}
+		case "between":
+			if d.Kind != yaml.SequenceNode || len(d.Content) != 2 {
+				c.errorf(d.Line, field, "%s; expected a list of two durations [min, max], e.g. [1s, 3s]", describe(d))
+				return
+			}
+			lo, ok1 := c.duration(d.Content[0], field+"[0]", true)
+			hi, ok2 := c.duration(d.Content[1], field+"[1]", true)
+			if ok1 && ok2 && lo > hi {
+				c.errorf(d.Line, field, "[%s, %s]: min is above max; expected min <= max", lo, hi)
+				return
+			}
+			if ok1 && ok2 {
+				w = betweenWait{lo, hi}
+			}
+		}
+	})
+	return w
+}
+
+func (c *compiler) parseData(v *yaml.Node) {
+	if v.Kind != yaml.MappingNode || len(v.Content) == 0 {
+		c.errorf(v.Line, "data", "%s; expected a mapping of name to {csv: FILE} or {jsonl: FILE}", describe(v))
+		return
+	}
+	c.byName, c.failed = map[string]int{}, map[string]bool{}
+	for i := 0; i < len(v.Content); i += 2 {
+		k, d := v.Content[i], v.Content[i+1]
+		field := "data." + k.Value
+		if !identifier.MatchString(k.Value) {
+			c.errorf(k.Line, field, "not a data name; expected letters, digits and _, not starting with a digit")
+			continue
+		}
+		if _, dup := c.byName[k.Value]; dup {
+			c.errorf(k.Line, field, "given twice")
+			continue
+		}
+		if d.Kind != yaml.MappingNode {
+			c.errorf(d.Line, field, "%s; expected a mapping such as {csv: accounts.csv, mode: unique}", describe(d))
+			continue
+		}
+		c.failed[k.Value] = true // until its file is read
+		src := &source{name: k.Value, mode: data.Cycle}
+		var file, format string
+		c.eachKey(d, field+".", dataKeys, func(key string, _, n *yaml.Node) {
+			switch key {
+			case "csv", "jsonl":
+				if format != "" {
+					c.errorf(n.Line, field, "both csv and jsonl; expected exactly one")
+					file = ""
+					return
+				}
+				format = key
+				c.check(decodeString(n, field+"."+key, &file))
+			case "mode":
+				m, ok := data.Modes[n.Value]
+				if n.Kind != yaml.ScalarNode || !ok {
+					c.errorf(n.Line, field+".mode", "%s; expected one of unique, cycle, random", describe(n))
+					return
+				}
+				src.mode = m
+			}
+		})
+		if format == "" {
+			c.errorf(d.Line, field, "no file; expected csv: FILE or jsonl: FILE")
+			continue
+		}
+		if file == "" {
+			continue
+		}
+		path := file
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(c.dir, path)
+		}
+		read := data.ReadCSV
+		if format == "jsonl" {
+			read = data.ReadJSONL
+		}
+		table, err := read(path, file)
+		if err != nil {
+			c.errorf(d.Line, field, "%v", err)
+			continue
+		}
+		src.table = table
+		delete(c.failed, src.name)
+		c.byName[src.name] = len(c.sources)
+		c.sources = append(c.sources, src)
+	}
+}
+
+func (c *compiler) parseRequests(v *yaml.Node) []*taskSpec {
+	if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
+		c.errs = append(c.errs, errors.New("requests: missing or empty; expected a list of at least one request"))
+		return nil
+	}
+	var tasks []*taskSpec
+	for i, n := range v.Content {
+		at := fmt.Sprintf("requests[%d]", i)
+		if n.Kind != yaml.MappingNode {
+			c.errorf(n.Line, at, "expected a mapping with %s", strings.Join(legacyKeys, ", "))
+			continue
+		}
+		s := &stepSpec{at: at, line: n.Line, method: "GET", literal: true}
+		t := &taskSpec{at: at, weight: 1, steps: []*stepSpec{s}}
+		c.eachKey(n, at+".", legacyKeys, func(key string, _, v *yaml.Node) {
+			if key == "weight" {
+				t.weight = c.weight(v, at+".weight")
+				return
+			}
+			c.requestField(s, key, v, at+"."+key)
+		})
+		if c.finishRequest(s, n) {
+			t.name = s.name
+			tasks = append(tasks, t)
+		}
+	}
+	return tasks
+}
+
+func (c *compiler) parseTask(n *yaml.Node, at string) *taskSpec {
+	if n.Kind != yaml.MappingNode {
+		c.errorf(n.Line, at, "%s; expected a mapping with steps (a flow) or path (a single request)", describe(n))
+		return nil
+	}
+	t := &taskSpec{at: at, weight: 1}
+	s := &stepSpec{at: at, line: n.Line, method: "GET"}
+	var steps *yaml.Node
+	onFailure := ""
+	var requestKey *yaml.Node
+	c.eachKey(n, at+".", taskKeys, func(key string, k, v *yaml.Node) {
 		field := at + "." + key
 		switch key {
-		case "name":
-			return decodeString(v, field, &r.Name)
-		case "method":
-			var m string
-			if err := decodeString(v, field, &m); err != nil {
-				return err
-			}
-			r.Method = strings.ToUpper(m)
-			if !slices.Contains(Methods, r.Method) {
-				return fmt.Errorf("line %d: %s: %q is not an HTTP method; expected one of %s", v.Line, field, m, strings.Join(Methods, ", "))
-			}
-		case "path":
-			if err := decodeString(v, field, &r.Path); err != nil {
-				return err
-			}
-			if !strings.HasPrefix(r.Path, "/") {
-				return fmt.Errorf("line %d: %s: %q must start with \"/\"", v.Line, field, r.Path)
-			}
 		case "weight":
-			w, err := strconv.Atoi(v.Value)
-			if v.Kind != yaml.ScalarNode || err != nil || w <= 0 {
-				return fmt.Errorf("line %d: %s: %s; expected a whole number > 0", v.Line, field, describe(v))
+			t.weight = c.weight(v, field)
+		case "steps":
+			steps = v
+		case "name":
+			c.check(decodeString(v, field, &t.name))
+			s.name = t.name
+		case "on_failure":
+			onFailure = c.onFailure(v, field)
+			s.cont = onFailure == "continue"
+		default:
+			if requestKey == nil {
+				requestKey = k
 			}
-			r.Weight = w
-		case "expect_status":
-			codes, err := parseStatuses(v, field)
-			if err != nil {
-				return err
-			}
-			r.ExpectStatus = codes
-		case "headers":
-			if v.Kind != yaml.MappingNode {
-				return fmt.Errorf("line %d: %s: %s; expected a mapping of header name to value", v.Line, field, describe(v))
-			}
-			for i := 0; i < len(v.Content); i += 2 {
-				name, value := v.Content[i].Value, v.Content[i+1]
-				if value.Kind != yaml.ScalarNode {
-					return fmt.Errorf("line %d: %s.%s: %s; expected a string", value.Line, field, name, describe(value))
-				}
-				r.Headers = append(r.Headers, Header{Name: name, Value: value.Value})
-			}
-		case "body":
-			return decodeString(v, field, &r.Body)
-		case "timeout":
-			d, err := time.ParseDuration(v.Value)
-			if v.Kind != yaml.ScalarNode || err != nil || d <= 0 {
-				return fmt.Errorf("line %d: %s: %s; expected a positive duration such as 500ms, 5s or 1m", v.Line, field, describe(v))
-			}
-			r.Timeout = d
+			c.requestField(s, key, v, field)
 		}
-		return nil
 	})
-	if err != nil {
-		return r, err
+	if steps != nil {
+		if requestKey != nil {
+			c.errorf(requestKey.Line, at+"."+requestKey.Value, "given with steps; expected either steps (a flow) or request keys (a single request), not both")
+			return nil
+		}
+		t.steps = c.parseSteps(steps, at+".steps", onFailure)
+		if t.name == "" {
+			t.name = at
+		}
+		return t
 	}
-	if r.Path == "" {
-		return r, fmt.Errorf("line %d: %s.path: missing; expected a path such as /", n.Line, at)
+	if !c.finishRequest(s, n) {
+		return nil
 	}
-	if r.Name == "" {
-		r.Name = r.Path
+	t.name = s.name
+	t.steps = []*stepSpec{s}
+	return t
+}
+
+// parseSteps reads a list of steps; onFailure is the task's default for them.
+func (c *compiler) parseSteps(v *yaml.Node, at, onFailure string) []*stepSpec {
+	if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
+		c.errorf(v.Line, at, "%s; expected a list of at least one step", describe(v))
+		return nil
 	}
-	return r, nil
+	var steps []*stepSpec
+	for i, n := range v.Content {
+		field := fmt.Sprintf("%s[%d]", at, i)
+		if n.Kind != yaml.MappingNode {
+			c.errorf(n.Line, field, "%s; expected a request (a mapping with path) or {think: DURATION}", describe(n))
+			continue
+		}
+		s := &stepSpec{at: field, line: n.Line, method: "GET", cont: onFailure == "continue"}
+		if hasKey(n, "think") {
+			if len(n.Content) != 2 {
+				c.errorf(n.Line, field, "think given with other keys; expected a step that is only {think: DURATION}")
+				continue
+			}
+			if d, ok := c.duration(n.Content[1], field+".think", false); ok {
+				s.think = d
+				steps = append(steps, s)
+			}
+			continue
+		}
+		c.eachKey(n, field+".", stepKeys, func(key string, _, v *yaml.Node) {
+			if key == "on_failure" {
+				s.cont = c.onFailure(v, field+".on_failure") == "continue"
+				return
+			}
+			c.requestField(s, key, v, field+"."+key)
+		})
+		if c.finishRequest(s, n) {
+			steps = append(steps, s)
+		}
+	}
+	return steps
+}
+
+// requestField reads one request key of a step.
+func (c *compiler) requestField(s *stepSpec, key string, v *yaml.Node, field string) {
+	switch key {
+	case "name":
+		c.check(decodeString(v, field, &s.name))
+	case "method":
+		var m string
+		if c.check(decodeString(v, field, &m)) {
+			s.method = strings.ToUpper(m)
+			if !slices.Contains(Methods, s.method) {
+				c.errorf(v.Line, field, "%q is not an HTTP method; expected one of %s", m, strings.Join(Methods, ", "))
+			}
+		}
+	case "path":
+		var p string
+		if c.check(decodeString(v, field, &p)) {
+			if !strings.HasPrefix(p, "/") {
+				c.errorf(v.Line, field, "%q must start with \"/\"", p)
+				return
+			}
+			s.path = v
+		}
+	case "query":
+		s.query = c.pairs(v, field, "a mapping of query parameter to value")
+	case "headers":
+		s.headers = c.pairs(v, field, "a mapping of header name to value")
+	case "body":
+		var b string
+		if c.check(decodeString(v, field, &b)) {
+			s.body = v
+		}
+	case "json":
+		s.json = v
+	case "expect_status":
+		codes, err := parseStatuses(v, field)
+		if c.check(err) {
+			s.expect = codes
+		}
+	case "timeout":
+		if d, ok := c.duration(v, field, false); ok {
+			s.timeout = d
+		}
+	case "extract":
+		s.extracts = c.parseExtracts(v, field)
+	case "check":
+		s.checks = c.parseChecks(v, field)
+	}
+}
+
+// finishRequest checks what a request step needs as a whole and sets its defaults.
+func (c *compiler) finishRequest(s *stepSpec, n *yaml.Node) bool {
+	ok := true
+	if s.path == nil {
+		if !hasKey(n, "path") {
+			c.errorf(n.Line, s.at+".path", "missing; expected a path such as /")
+		}
+		ok = false
+	}
+	if s.body != nil && s.json != nil {
+		c.errorf(s.json.Line, s.at+".json", "given with body; expected one of body (text) or json (a value sent as JSON)")
+		ok = false
+	}
+	if ok && s.name == "" {
+		s.name = s.path.Value
+	}
+	return ok
+}
+
+func (c *compiler) parseExtracts(v *yaml.Node, field string) []extractSpec {
+	if v.Kind != yaml.MappingNode || len(v.Content) == 0 {
+		c.errorf(v.Line, field, "%s; expected a mapping of variable name to {json: PATH}, {header: NAME}, {cookie: NAME} or {regex: RE}", describe(v))
+		return nil
+	}
+	var out []extractSpec
+	seen := map[string]bool{}
+	for i := 0; i < len(v.Content); i += 2 {
+		k, e := v.Content[i], v.Content[i+1]
+		at := field + "." + k.Value
+		switch {
+		case !identifier.MatchString(k.Value):
+			c.errorf(k.Line, at, "not a variable name; expected letters, digits and _, not starting with a digit")
+			continue
+		case builtin(k.Value):
+			c.errorf(k.Line, at, "a built-in variable; expected another name")
+			continue
+		case seen[k.Value]:
+			c.errorf(k.Line, at, "given twice")
+			continue
+		}
+		seen[k.Value] = true
+		if e.Kind != yaml.MappingNode || len(e.Content) != 2 {
+			c.errorf(e.Line, at, "%s; expected exactly one of {json: PATH}, {header: NAME}, {cookie: NAME}, {regex: RE}", describe(e))
+			continue
+		}
+		kind, arg := e.Content[0], e.Content[1]
+		if !slices.Contains(extractKeys, kind.Value) {
+			c.errorf(kind.Line, at+"."+kind.Value, "unknown key; expected one of %s", strings.Join(extractKeys, ", "))
+			continue
+		}
+		var text string
+		if !c.check(decodeString(arg, at+"."+kind.Value, &text)) {
+			continue
+		}
+		var ex extract.Extractor
+		var err error
+		switch kind.Value {
+		case "json":
+			ex, err = extract.JSON(text)
+		case "header":
+			ex, err = extract.Header(text)
+		case "cookie":
+			ex, err = extract.Cookie(text)
+		case "regex":
+			ex, err = extract.Regex(text)
+		}
+		if err != nil {
+			c.errorf(arg.Line, at+"."+kind.Value, "%v", err)
+			continue
+		}
+		out = append(out, extractSpec{name: k.Value, ex: ex})
+	}
+	return out
+}
+
+func (c *compiler) parseChecks(v *yaml.Node, field string) []check.Check {
+	if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
+		c.errorf(v.Line, field, "%s; expected a list of checks such as - json: $.id, - body_contains: TEXT, - regex: RE, - max_ms: 500", describe(v))
+		return nil
+	}
+	var out []check.Check
+	for i, n := range v.Content {
+		at := fmt.Sprintf("%s[%d]", field, i)
+		if n.Kind != yaml.MappingNode {
+			c.errorf(n.Line, at, "%s; expected a mapping with one of json, body_contains, regex, max_ms", describe(n))
+			continue
+		}
+		var kind, arg, equals *yaml.Node
+		bad := false
+		c.eachKey(n, at+".", checkKeys, func(key string, k, v *yaml.Node) {
+			if key == "equals" {
+				equals = v
+				return
+			}
+			if kind != nil {
+				c.errorf(k.Line, at+"."+key, "given with %s; expected one check per list item", kind.Value)
+				bad = true
+				return
+			}
+			kind, arg = k, v
+		})
+		if bad {
+			continue
+		}
+		if kind == nil {
+			c.errorf(n.Line, at, "no check; expected one of json, body_contains, regex, max_ms")
+			continue
+		}
+		field := at + "." + kind.Value
+		if equals != nil && kind.Value != "json" {
+			c.errorf(equals.Line, at+".equals", "given with %s; expected equals only with json", kind.Value)
+			continue
+		}
+		var ch check.Check
+		var err error
+		if kind.Value == "max_ms" {
+			ms, convErr := strconv.Atoi(arg.Value)
+			if arg.Kind != yaml.ScalarNode || convErr != nil || ms <= 0 {
+				c.errorf(arg.Line, field, "%s; expected a whole number of milliseconds > 0", describe(arg))
+				continue
+			}
+			ch, err = check.MaxMillis(ms)
+		} else {
+			var text string
+			if !c.check(decodeString(arg, field, &text)) {
+				continue
+			}
+			switch kind.Value {
+			case "json":
+				if equals == nil {
+					ch, err = check.JSON(text)
+					break
+				}
+				var want any
+				if equals.Kind != yaml.ScalarNode || equals.Decode(&want) != nil {
+					c.errorf(equals.Line, at+".equals", "%s; expected a string, number, true, false or null", describe(equals))
+					continue
+				}
+				if equals.Tag == "!!timestamp" {
+					want = equals.Value
+				}
+				ch, err = check.JSONEquals(text, want)
+			case "body_contains":
+				ch, err = check.BodyContains(text)
+			case "regex":
+				ch, err = check.Regex(text)
+			}
+		}
+		if err != nil {
+			c.errorf(arg.Line, field, "%v", err)
+			continue
+		}
+		out = append(out, ch)
+	}
+	return out
+}
+
+func (c *compiler) pairs(v *yaml.Node, field, want string) []pair {
+	if v.Kind != yaml.MappingNode {
+		c.errorf(v.Line, field, "%s; expected %s", describe(v), want)
+		return nil
+	}
+	var out []pair
+	for i := 0; i < len(v.Content); i += 2 {
+		name, value := v.Content[i].Value, v.Content[i+1]
+		if value.Kind != yaml.ScalarNode || value.Tag == "!!null" {
+			c.errorf(value.Line, field+"."+name, "%s; expected a string", describe(value))
+			continue
+		}
+		out = append(out, pair{name: name, value: value})
+	}
+	return out
+}
+
+func (c *compiler) onFailure(v *yaml.Node, field string) string {
+	if v.Kind != yaml.ScalarNode || (v.Value != "continue" && v.Value != "stop") {
+		c.errorf(v.Line, field, "%s; expected stop (the default: skip the rest of the flow) or continue", describe(v))
+		return ""
+	}
+	return v.Value
+}
+
+func (c *compiler) weight(v *yaml.Node, field string) int {
+	w, err := strconv.Atoi(v.Value)
+	if v.Kind != yaml.ScalarNode || err != nil || w <= 0 {
+		c.errorf(v.Line, field, "%s; expected a whole number > 0", describe(v))
+		return 1
+	}
+	return w
+}
+
+// duration reads a duration; zero is allowed only when allowZero.
+func (c *compiler) duration(v *yaml.Node, field string, allowZero bool) (time.Duration, bool) {
+	d, err := time.ParseDuration(v.Value)
+	if v.Kind != yaml.ScalarNode || err != nil || d < 0 || (d == 0 && !allowZero) {
+		what := "a positive duration"
+		if allowZero {
+			what = "a duration >= 0"
+		}
+		c.errorf(v.Line, field, "%s; expected %s such as 500ms, 5s or 1m", describe(v), what)
+		return 0, false
+	}
+	return d, true
 }
 
 func parseStatuses(v *yaml.Node, field string) ([]int, error) {
@@ -169,23 +645,30 @@ func parseStatuses(v *yaml.Node, field string) ([]int, error) {
 	return codes, nil
 }
 
-// eachKey walks a mapping, rejecting keys outside allowed and repeated keys.
-func eachKey(m *yaml.Node, prefix string, allowed []string, fn func(key string, v *yaml.Node) error) error {
+// eachKey walks a mapping, reporting keys outside allowed and repeated keys and skipping them.
+func (c *compiler) eachKey(m *yaml.Node, prefix string, allowed []string, fn func(key string, k, v *yaml.Node)) {
 	seen := map[string]bool{}
 	for i := 0; i < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
-		if !slices.Contains(allowed, k.Value) {
-			return fmt.Errorf("line %d: %s%s: unknown key; expected one of %s", k.Line, prefix, k.Value, strings.Join(allowed, ", "))
-		}
-		if seen[k.Value] {
-			return fmt.Errorf("line %d: %s%s: given twice", k.Line, prefix, k.Value)
-		}
-		seen[k.Value] = true
-		if err := fn(k.Value, v); err != nil {
-			return err
+		switch {
+		case !slices.Contains(allowed, k.Value):
+			c.errorf(k.Line, prefix+k.Value, "unknown key; expected one of %s", strings.Join(allowed, ", "))
+		case seen[k.Value]:
+			c.errorf(k.Line, prefix+k.Value, "given twice")
+		default:
+			seen[k.Value] = true
+			fn(k.Value, k, v)
 		}
 	}
-	return nil
+}
+
+func hasKey(m *yaml.Node, key string) bool {
+	for i := 0; i < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return true
+		}
+	}
+	return false
 }
 
 func decodeString(v *yaml.Node, field string, out *string) error {

@@ -1,5 +1,6 @@
-// Package scenario reads and validates the HTTP scenario a worker runs: which requests, how
-// often, and what counts as success. It is pure: bytes in, a validated Scenario or an error out.
+// Package scenario compiles a scenario file into a user.Class: Locust's User model (tasks and
+// flows of requests, wait time, on_start/on_stop, per-user variables and data) described in YAML.
+// Everything is checked and compiled at load time; running a task parses nothing.
 package scenario
 
 import (
@@ -16,7 +17,8 @@ const DefaultTimeout = 10 * time.Second
 // Methods lists the HTTP methods a request may use.
 var Methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
-// Scenario is a validated, ready-to-run description of the requests a worker sends.
+// Scenario is the single-request form the fasthttp executor (httptask) sends; the user runtime
+// runs the compiled user.Class instead.
 type Scenario struct {
 	Host     string // base URL: scheme://host[:port][/prefix], without a trailing slash
 	Requests []Request
@@ -72,31 +74,26 @@ func (r Request) ExpectText() string {
 	return "one of " + strings.Join(parts, ", ")
 }
 
-// Default is the scenario of a worker started without --scenario: GET / against the target.
-func Default(target string) (*Scenario, error) {
-	sc := &Scenario{Requests: []Request{{
-		Name: "/", Method: "GET", Path: "/", Weight: 1, Timeout: DefaultTimeout,
-	}}}
-	if err := sc.SetHost(target, "--target"); err != nil {
-		return nil, err
-	}
-	return sc, nil
-}
-
 // SetHost validates and sets the base URL; field names where it came from in error messages.
 func (sc *Scenario) SetHost(raw, field string) error {
+	host, err := baseURL(raw, field)
+	sc.Host = host
+	return err
+}
+
+// baseURL validates a base URL and drops its trailing slash; field names where it came from.
+func baseURL(raw, field string) (string, error) {
 	if raw == "" {
-		return fmt.Errorf("%s: missing; set host in the scenario or pass --target URL", field)
+		return "", fmt.Errorf("%s: missing; set host in the scenario or pass --target URL", field)
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%s: %q is not an http(s) URL; expected e.g. http://127.0.0.1:8080", field, raw)
+		return "", fmt.Errorf("%s: %q is not an http(s) URL; expected e.g. http://127.0.0.1:8080", field, raw)
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("%s: %q has a query or fragment; expected a base URL", field, raw)
+		return "", fmt.Errorf("%s: %q has a query or fragment; expected a base URL", field, raw)
 	}
-	sc.Host = strings.TrimRight(raw, "/")
-	return nil
+	return strings.TrimRight(raw, "/"), nil
 }
 
 // Names returns the distinct request names, sorted, for logs.

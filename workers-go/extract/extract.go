@@ -1,0 +1,196 @@
+// Package extract takes values out of HTTP responses: a JSON path (a JSONPath subset translated
+// once into a gjson path, which looks values up without decoding the body), a header, a cookie
+// or a regular expression's group. Everything is compiled once; extraction does not parse again.
+package extract
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// Path is a compiled JSON path.
+type Path struct {
+	src string // as written: $.items[0].id
+	gj  string // gjson's form: items.0.id; "" for "$", the whole body
+}
+
+// CompilePath translates a JSONPath of the supported subset: "$", ".key", "[n]" (n >= 0) and
+// ["key"] or ['key']. Anything else (wildcards, slices, filters, recursive descent, negative
+// indexes) is rejected.
+func CompilePath(src string) (Path, error) {
+	if !strings.HasPrefix(src, "$") {
+		return Path{}, fmt.Errorf("%q must start with \"$\"; %s", src, pathHelp)
+	}
+	var parts []string
+	rest := src[1:]
+	for rest != "" {
+		switch rest[0] {
+		case '.':
+			end := strings.IndexAny(rest[1:], ".[")
+			if end < 0 {
+				end = len(rest) - 1
+			}
+			key := rest[1 : 1+end]
+			if key == "" || key == "*" {
+				return Path{}, unsupported(src, rest)
+			}
+			parts = append(parts, escapeKey(key))
+			rest = rest[1+end:]
+		case '[':
+			end := strings.IndexByte(rest, ']')
+			if end < 0 {
+				return Path{}, fmt.Errorf("%q: \"[\" has no closing \"]\"; %s", src, pathHelp)
+			}
+			inner := rest[1:end]
+			switch {
+			case len(inner) >= 2 && (inner[0] == '"' || inner[0] == '\'') && inner[len(inner)-1] == inner[0]:
+				key := inner[1 : len(inner)-1]
+				if key == "" || strings.IndexByte(key, inner[0]) >= 0 {
+					return Path{}, unsupported(src, rest)
+				}
+				parts = append(parts, escapeKey(key))
+			default:
+				n, err := strconv.Atoi(inner)
+				if err != nil || n < 0 || inner[0] == '+' {
+					return Path{}, unsupported(src, rest)
+				}
+				parts = append(parts, strconv.Itoa(n))
+			}
+			rest = rest[end+1:]
+		default:
+			return Path{}, unsupported(src, rest)
+		}
+	}
+	return Path{src: src, gj: strings.Join(parts, ".")}, nil
+}
+
+const pathHelp = `expected a JSON path such as $.items[0].id or $["a key"] ($, .key, [n], ["key"])`
+
+func unsupported(src, at string) error {
+	return fmt.Errorf("%q: unsupported syntax at %q; %s", src, at, pathHelp)
+}
+
+// escapeKey makes every ASCII punctuation character of a key literal for gjson, whose paths
+// give meaning to ".", "*", "?", "#", "@", "|" and more.
+func escapeKey(key string) string {
+	var b strings.Builder
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if c < 0x80 && !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// String is the path as written.
+func (p Path) String() string { return p.src }
+
+// Lookup finds the path in a JSON body; the result's Exists tells whether it was there.
+func (p Path) Lookup(body []byte) gjson.Result {
+	if p.gj == "" {
+		// "$" is found when the body is JSON at all.
+		if !gjson.ValidBytes(body) {
+			return gjson.Result{}
+		}
+		return gjson.ParseBytes(body)
+	}
+	return gjson.GetBytes(body, p.gj)
+}
+
+// Text is a found JSON value as text: a string's contents, other values as their JSON.
+func Text(r gjson.Result) string {
+	if r.Type == gjson.String {
+		return r.Str
+	}
+	return r.Raw
+}
+
+// Response is the part of a response that header and cookie extractors read.
+type Response interface {
+	Header(name string) string
+	Cookie(name string) string
+}
+
+type kind int
+
+const (
+	kindJSON kind = iota
+	kindHeader
+	kindCookie
+	kindRegex
+)
+
+// Extractor takes one value out of a response.
+type Extractor struct {
+	kind kind
+	path Path
+	name string
+	re   *regexp.Regexp
+	miss string // the failure reason, prepared once
+}
+
+// JSON extracts the value at a JSON path.
+func JSON(path string) (Extractor, error) {
+	p, err := CompilePath(path)
+	if err != nil {
+		return Extractor{}, err
+	}
+	return Extractor{kind: kindJSON, path: p, miss: "json " + path + " not found"}, nil
+}
+
+// Header extracts a response header's first value; an absent or empty header is a miss.
+func Header(name string) (Extractor, error) {
+	if name == "" || strings.ContainsAny(name, " :\t\r\n") {
+		return Extractor{}, fmt.Errorf("%q is not a header name; expected e.g. X-Request-Id", name)
+	}
+	return Extractor{kind: kindHeader, name: name, miss: "header " + name + " not found"}, nil
+}
+
+// Cookie extracts the value of a cookie the response set.
+func Cookie(name string) (Extractor, error) {
+	if name == "" || strings.ContainsAny(name, " =;,\t\r\n") {
+		return Extractor{}, fmt.Errorf("%q is not a cookie name; expected e.g. session", name)
+	}
+	return Extractor{kind: kindCookie, name: name, miss: "cookie " + name + " not found"}, nil
+}
+
+// Regex extracts the group of the first match in the body; the expression must have exactly one
+// capturing group.
+func Regex(expr string) (Extractor, error) {
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return Extractor{}, fmt.Errorf("%q is not a regular expression: %v", expr, err)
+	}
+	if re.NumSubexp() != 1 {
+		return Extractor{}, fmt.Errorf("%q has %d capturing groups; expected exactly one, around the value, e.g. id=(\\d+)", expr, re.NumSubexp())
+	}
+	return Extractor{kind: kindRegex, re: re, miss: "regex " + expr + " no match"}, nil
+}
+
+// Extract returns the value, or ok false and the reason ("json $.a not found").
+func (e *Extractor) Extract(body []byte, r Response) (value string, ok bool, reason string) {
+	switch e.kind {
+	case kindJSON:
+		if res := e.path.Lookup(body); res.Exists() {
+			return Text(res), true, ""
+		}
+	case kindHeader:
+		value = r.Header(e.name)
+	case kindCookie:
+		value = r.Cookie(e.name)
+	case kindRegex:
+		if m := e.re.FindSubmatch(body); m != nil {
+			return string(m[1]), true, ""
+		}
+	}
+	if value == "" {
+		return "", false, e.miss
+	}
+	return value, true, ""
+}

@@ -1,0 +1,192 @@
+package scenario
+
+import (
+	"testing"
+)
+
+func TestParse_Errors(t *testing.T) {
+	t.Parallel()
+	const h = "host: http://a\n"
+	const builtins = "a built-in (user_id, iteration, random(a, b), uuid)"
+	cases := []struct {
+		name, doc, target, want string
+	}{
+		// The document and host.
+		{"broken yaml", "host: [\n", "", "not valid YAML or JSON: yaml: line 1: did not find expected node content"},
+		{"empty document", "", "", "empty document; expected a mapping with host and tasks"},
+		{"not a mapping", "- a\n", "", "line 1: the document must be a mapping with host and tasks"},
+		{"unknown top key", h + "task: []\ntasks: [{path: /}]\n", "",
+			"line 2: task: unknown key; expected one of host, wait, data, on_start, tasks, on_stop, requests"},
+		{"duplicate key", h + "host: http://b\ntasks: [{path: /}]\n", "", "line 2: host: given twice"},
+		{"missing host and target", "tasks: [{path: /}]\n", "", "host: missing; set host in the scenario or pass --target URL"},
+		{"host not http", "host: ftp://a\ntasks: [{path: /}]\n", "", `host: "ftp://a" is not an http(s) URL; expected e.g. http://127.0.0.1:8080`},
+		{"host with query", "host: http://a/?x=1\ntasks: [{path: /}]\n", "", `host: "http://a/?x=1" has a query or fragment; expected a base URL`},
+		{"target not a URL", "tasks: [{path: /}]\n", "127.0.0.1:8080", `--target: "127.0.0.1:8080" is not an http(s) URL; expected e.g. http://127.0.0.1:8080`},
+		{"no tasks", h, "", "tasks: missing or empty; expected a list of at least one task"},
+		{"empty tasks", h + "tasks: []\n", "", "tasks: missing or empty; expected a list of at least one task"},
+		{"tasks and requests", h + "tasks: [{path: /}]\nrequests: [{path: /}]\n", "",
+			"line 3: requests: given with tasks; expected one of them (tasks, or requests: the single-request list)"},
+		{"requests with wait", h + "wait: {constant: 1s}\nrequests: [{path: /}]\n", "",
+			"line 3: requests: the single-request list takes no wait, data, on_start or on_stop; expected tasks: to use them"},
+
+		// The requests: format, as before.
+		{"unknown request key", h + "requests:\n  - path: /\n    wieght: 2\n", "",
+			"line 4: requests[0].wieght: unknown key; expected one of name, method, path, weight, expect_status, headers, body, timeout"},
+		{"request json key", h + "requests:\n  - path: /\n    json: {}\n", "",
+			"line 4: requests[0].json: unknown key; expected one of name, method, path, weight, expect_status, headers, body, timeout"},
+		{"no requests", h + "requests: []\n", "", "requests: missing or empty; expected a list of at least one request"},
+		{"request not a mapping", h + "requests: [x]\n", "",
+			"line 2: requests[0]: expected a mapping with name, method, path, weight, expect_status, headers, body, timeout"},
+		{"request path missing", h + "requests:\n  - name: x\n", "", "line 3: requests[0].path: missing; expected a path such as /"},
+		{"request negative weight", h + "requests:\n  - path: /\n  - path: /b\n    weight: -2\n", "",
+			`line 5: requests[1].weight: got "-2"; expected a whole number > 0`},
+
+		// Tasks and steps.
+		{"task not a mapping", h + "tasks: [x]\n", "", `line 2: tasks[0]: got "x"; expected a mapping with steps (a flow) or path (a single request)`},
+		{"unknown task key", h + "tasks:\n  - path: /\n    wieght: 2\n", "",
+			"line 4: tasks[0].wieght: unknown key; expected one of weight, steps, name, method, path, query, headers, body, json, timeout, expect_status, extract, check, on_failure"},
+		{"zero weight", h + "tasks:\n  - path: /\n    weight: 0\n", "", `line 4: tasks[0].weight: got "0"; expected a whole number > 0`},
+		{"fractional weight", h + "tasks:\n  - path: /\n    weight: 1.5\n", "", `line 4: tasks[0].weight: got "1.5"; expected a whole number > 0`},
+		{"path missing", h + "tasks:\n  - name: x\n", "", "line 3: tasks[0].path: missing; expected a path such as /"},
+		{"path relative", h + "tasks:\n  - path: api\n", "", `line 3: tasks[0].path: "api" must start with "/"`},
+		{"path not a string", h + "tasks:\n  - path: [a]\n", "", "line 3: tasks[0].path: got a list; expected a string"},
+		{"bad method", h + "tasks:\n  - path: /\n    method: FETCH\n", "",
+			`line 4: tasks[0].method: "FETCH" is not an HTTP method; expected one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS`},
+		{"bad timeout", h + "tasks:\n  - path: /\n    timeout: 5 seconds\n", "",
+			`line 4: tasks[0].timeout: got "5 seconds"; expected a positive duration such as 500ms, 5s or 1m`},
+		{"zero timeout", h + "tasks:\n  - path: /\n    timeout: 0s\n", "",
+			`line 4: tasks[0].timeout: got "0s"; expected a positive duration such as 500ms, 5s or 1m`},
+		{"status out of range", h + "tasks:\n  - path: /\n    expect_status: 999\n", "",
+			`line 4: tasks[0].expect_status: got "999"; expected a status from 100 to 599 or a list of them`},
+		{"status list with text", h + "tasks:\n  - path: /\n    expect_status: [200, ok]\n", "",
+			`line 4: tasks[0].expect_status: got "ok"; expected a status from 100 to 599 or a list of them`},
+		{"empty status list", h + "tasks:\n  - path: /\n    expect_status: []\n", "",
+			"line 4: tasks[0].expect_status: empty list; expected a status from 100 to 599 or a list of them"},
+		{"headers not a map", h + "tasks:\n  - path: /\n    headers: [a]\n", "",
+			"line 4: tasks[0].headers: got a list; expected a mapping of header name to value"},
+		{"header value a list", h + "tasks:\n  - path: /\n    headers: {A: [1]}\n", "",
+			"line 4: tasks[0].headers.A: got a list; expected a string"},
+		{"query not a map", h + "tasks:\n  - path: /\n    query: x\n", "",
+			`line 4: tasks[0].query: got "x"; expected a mapping of query parameter to value`},
+		{"body and json", h + "tasks:\n  - path: /\n    body: x\n    json: {a: 1}\n", "",
+			"line 5: tasks[0].json: given with body; expected one of body (text) or json (a value sent as JSON)"},
+		{"body not a string", h + "tasks:\n  - path: /\n    body: {a: 1}\n", "",
+			"line 4: tasks[0].body: got a mapping; expected a string"},
+		{"json infinity", h + "tasks:\n  - path: /\n    json: {a: .inf}\n", "",
+			`line 4: tasks[0].json.a: got ".inf"; expected a value JSON can hold (not .inf or .nan)`},
+		{"name not a string", h + "tasks:\n  - path: /\n    name: [a]\n", "", "line 4: tasks[0].name: got a list; expected a string"},
+		{"steps with path", h + "tasks:\n  - path: /\n    steps: [{path: /}]\n", "",
+			"line 3: tasks[0].path: given with steps; expected either steps (a flow) or request keys (a single request), not both"},
+		{"steps empty", h + "tasks:\n  - steps: []\n", "", "line 3: tasks[0].steps: got a list; expected a list of at least one step"},
+		{"step not a mapping", h + "tasks:\n  - steps: [x]\n", "",
+			`line 3: tasks[0].steps[0]: got "x"; expected a request (a mapping with path) or {think: DURATION}`},
+		{"unknown step key", h + "tasks:\n  - steps:\n      - {path: /, weight: 2}\n", "",
+			"line 4: tasks[0].steps[0].weight: unknown key; expected one of name, method, path, query, headers, body, json, timeout, expect_status, extract, check, on_failure"},
+		{"think with a path", h + "tasks:\n  - steps:\n      - {think: 1s, path: /}\n", "",
+			"line 4: tasks[0].steps[0]: think given with other keys; expected a step that is only {think: DURATION}"},
+		{"bad think", h + "tasks:\n  - steps:\n      - think: -1s\n", "",
+			`line 4: tasks[0].steps[0].think: got "-1s"; expected a positive duration such as 500ms, 5s or 1m`},
+		{"bad on_failure", h + "tasks:\n  - path: /\n    on_failure: ignore\n", "",
+			`line 4: tasks[0].on_failure: got "ignore"; expected stop (the default: skip the rest of the flow) or continue`},
+		{"on_start not a list", h + "on_start: {path: /}\ntasks: [{path: /}]\n", "",
+			"line 2: on_start: got a mapping; expected a list of at least one step"},
+
+		// Waits.
+		{"wait not a mapping", h + "wait: 1s\ntasks: [{path: /}]\n", "",
+			`line 2: wait: got "1s"; expected one of {constant: 1s}, {between: [1s, 3s]}, {pacing: 2s}`},
+		{"wait two kinds", h + "wait: {constant: 1s, pacing: 2s}\ntasks: [{path: /}]\n", "",
+			"line 2: wait: got a mapping; expected one of {constant: 1s}, {between: [1s, 3s]}, {pacing: 2s}"},
+		{"unknown wait", h + "wait: {sometimes: 1s}\ntasks: [{path: /}]\n", "",
+			"line 2: wait.sometimes: unknown key; expected one of constant, between, pacing"},
+		{"bad constant", h + "wait: {constant: soon}\ntasks: [{path: /}]\n", "",
+			`line 2: wait.constant: got "soon"; expected a duration >= 0 such as 500ms, 5s or 1m`},
+		{"zero pacing", h + "wait: {pacing: 0s}\ntasks: [{path: /}]\n", "",
+			`line 2: wait.pacing: got "0s"; expected a positive duration such as 500ms, 5s or 1m`},
+		{"between one value", h + "wait: {between: [1s]}\ntasks: [{path: /}]\n", "",
+			"line 2: wait.between: got a list; expected a list of two durations [min, max], e.g. [1s, 3s]"},
+		{"between bad value", h + "wait: {between: [1s, x]}\ntasks: [{path: /}]\n", "",
+			`line 2: wait.between[1]: got "x"; expected a duration >= 0 such as 500ms, 5s or 1m`},
+		{"between reversed", h + "wait: {between: [3s, 1s]}\ntasks: [{path: /}]\n", "",
+			"line 2: wait.between: [3s, 1s]: min is above max; expected min <= max"},
+
+		// Templates and variables.
+		{"unclosed template", h + "tasks:\n  - path: /items/{{ item\n", "",
+			`line 3: tasks[0].path: "/items/{{ item": "{{" at offset 7 has no closing "}}"`},
+		{"empty template", h + "tasks:\n  - path: /items/{{ }}\n", "",
+			`line 3: tasks[0].path: "/items/{{ }}": empty "{{ }}" at offset 7; expected a variable name`},
+		{"unknown variable", h + "tasks:\n  - path: /items/{{ itme }}\n", "",
+			"line 3: tasks[0].path: {{ itme }} is not defined; expected " + builtins},
+		{"every unknown variable", h + "tasks:\n  - path: /{{ a }}/{{ b }}\n", "",
+			"line 3: tasks[0].path: {{ a }} is not defined; expected " + builtins + "\n" +
+				"line 3: tasks[0].path: {{ b }} is not defined; expected " + builtins},
+		{"unknown in header", h + "tasks:\n  - path: /\n    headers: {A: \"{{ x }}\"}\n", "",
+			"line 4: tasks[0].headers.A: {{ x }} is not defined; expected " + builtins},
+		{"unknown in query", h + "tasks:\n  - path: /\n    query: {q: \"{{ x }}\"}\n", "",
+			"line 4: tasks[0].query.q: {{ x }} is not defined; expected " + builtins},
+		{"unknown in body", h + "tasks:\n  - path: /\n    body: \"{{ x }}\"\n", "",
+			"line 4: tasks[0].body: {{ x }} is not defined; expected " + builtins},
+		{"unknown in json", h + "tasks:\n  - path: /\n    json: {a: [1, \"{{ x }}\"]}\n", "",
+			"line 4: tasks[0].json.a[1]: {{ x }} is not defined; expected " + builtins},
+		{"extracted by a later step", h + "tasks:\n  - steps:\n      - {path: \"/{{ id }}\"}\n      - {path: /b, extract: {id: {json: $.id}}}\n", "",
+			"line 4: tasks[0].steps[0].path: {{ id }} is not extracted before this step (tasks[0].steps[1] extracts it); expected it extracted in on_start or in an earlier step of this flow"},
+		{"extracted by its own step", h + "tasks:\n  - path: \"/{{ id }}\"\n    extract: {id: {json: $.id}}\n", "",
+			"line 3: tasks[0].path: {{ id }} is not extracted before this step (tasks[0] extracts it); expected it extracted in on_start or in an earlier step of this flow"},
+		{"extracted by another task", h + "tasks:\n  - {path: /a, extract: {id: {json: $.id}}}\n  - {path: \"/{{ id }}\"}\n", "",
+			"line 4: tasks[1].path: {{ id }} is not extracted before this step (tasks[0] extracts it); expected it extracted in on_start or in an earlier step of this flow"},
+		{"unknown lists what is defined", h + "on_start: [{path: /l, extract: {token: {header: X-T}}}]\ntasks:\n  - steps:\n      - {path: /a, extract: {item: {json: $.id}}}\n      - {path: \"/{{ itme }}\"}\n", "",
+			"line 6: tasks[0].steps[1].path: {{ itme }} is not defined; expected an extracted value (token, item) or " + builtins},
+		{"random malformed", h + "tasks:\n  - path: \"/{{ random(1) }}\"\n", "",
+			"line 3: tasks[0].path: {{ random(1) }} is not a valid random call; expected random(a, b) with whole numbers a <= b, e.g. random(1, 100)"},
+		{"random reversed", h + "tasks:\n  - path: \"/{{ random(9, 1) }}\"\n", "",
+			"line 3: tasks[0].path: {{ random(9, 1) }}: bounds out of order or range; expected random(a, b) with whole numbers a <= b, e.g. random(1, 100)"},
+
+		// Extraction and checks.
+		{"extract not a mapping", h + "tasks:\n  - path: /\n    extract: [a]\n", "",
+			"line 4: tasks[0].extract: got a list; expected a mapping of variable name to {json: PATH}, {header: NAME}, {cookie: NAME} or {regex: RE}"},
+		{"extract bad name", h + "tasks:\n  - path: /\n    extract: {1x: {json: $.a}}\n", "",
+			"line 4: tasks[0].extract.1x: not a variable name; expected letters, digits and _, not starting with a digit"},
+		{"extract a built-in", h + "tasks:\n  - path: /\n    extract: {user_id: {json: $.a}}\n", "",
+			"line 4: tasks[0].extract.user_id: a built-in variable; expected another name"},
+		{"extract two kinds", h + "tasks:\n  - path: /\n    extract: {a: {json: $.a, header: X}}\n", "",
+			"line 4: tasks[0].extract.a: got a mapping; expected exactly one of {json: PATH}, {header: NAME}, {cookie: NAME}, {regex: RE}"},
+		{"extract unknown kind", h + "tasks:\n  - path: /\n    extract: {a: {xpath: //a}}\n", "",
+			"line 4: tasks[0].extract.a.xpath: unknown key; expected one of json, header, cookie, regex"},
+		{"extract unsupported path", h + "tasks:\n  - path: /\n    extract: {a: {json: \"$..a\"}}\n", "",
+			`line 4: tasks[0].extract.a.json: "$..a": unsupported syntax at "..a"; expected a JSON path such as $.items[0].id or $["a key"] ($, .key, [n], ["key"])`},
+		{"extract regex groups", h + "tasks:\n  - path: /\n    extract: {a: {regex: \"id=\\\\d+\"}}\n", "",
+			`line 4: tasks[0].extract.a.regex: "id=\\d+" has 0 capturing groups; expected exactly one, around the value, e.g. id=(\d+)`},
+		{"extract bad header", h + "tasks:\n  - path: /\n    extract: {a: {header: \"X Y\"}}\n", "",
+			`line 4: tasks[0].extract.a.header: "X Y" is not a header name; expected e.g. X-Request-Id`},
+		{"check not a list", h + "tasks:\n  - path: /\n    check: {json: $.a}\n", "",
+			"line 4: tasks[0].check: got a mapping; expected a list of checks such as - json: $.id, - body_contains: TEXT, - regex: RE, - max_ms: 500"},
+		{"check two kinds", h + "tasks:\n  - path: /\n    check: [{json: $.a, regex: x}]\n", "",
+			"line 4: tasks[0].check[0].regex: given with json; expected one check per list item"},
+		{"check unknown", h + "tasks:\n  - path: /\n    check: [{status: 200}]\n", "",
+			"line 4: tasks[0].check[0].status: unknown key; expected one of json, equals, body_contains, regex, max_ms\n" +
+				"line 4: tasks[0].check[0]: no check; expected one of json, body_contains, regex, max_ms"},
+		{"equals without json", h + "tasks:\n  - path: /\n    check: [{regex: x, equals: 1}]\n", "",
+			"line 4: tasks[0].check[0].equals: given with regex; expected equals only with json"},
+		{"equals a list", h + "tasks:\n  - path: /\n    check: [{json: $.a, equals: [1]}]\n", "",
+			"line 4: tasks[0].check[0].equals: got a list; expected a string, number, true, false or null"},
+		{"check bad path", h + "tasks:\n  - path: /\n    check: [{json: a.b}]\n", "",
+			`line 4: tasks[0].check[0].json: "a.b" must start with "$"; expected a JSON path such as $.items[0].id or $["a key"] ($, .key, [n], ["key"])`},
+		{"check bad regex", h + "tasks:\n  - path: /\n    check: [{regex: \"a(\"}]\n", "",
+			"line 4: tasks[0].check[0].regex: \"a(\" is not a regular expression: error parsing regexp: missing closing ): `a(`"},
+		{"check empty body_contains", h + "tasks:\n  - path: /\n    check: [{body_contains: \"\"}]\n", "",
+			"line 4: tasks[0].check[0].body_contains: empty text; expected the text the body must contain"},
+		{"check bad max_ms", h + "tasks:\n  - path: /\n    check: [{max_ms: 1.5}]\n", "",
+			`line 4: tasks[0].check[0].max_ms: got "1.5"; expected a whole number of milliseconds > 0`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Parse([]byte(tc.doc), t.TempDir(), tc.target)
+			if err == nil {
+				t.Fatalf("got no error, want %q", tc.want)
+			}
+			if got := err.Error(); got != tc.want {
+				t.Errorf("got  %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}

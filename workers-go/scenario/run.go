@@ -1,0 +1,250 @@
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"locustfleet/worker/check"
+	"locustfleet/worker/extract"
+	"locustfleet/worker/user"
+)
+
+// program is a compiled scenario: read-only once built, shared by every user.
+type program struct {
+	sources []*source
+	steps   []*step // every step, by index
+	onStart *flow
+	onStop  *flow
+	tasks   []task
+	fleet   bool
+}
+
+type task struct {
+	name   string
+	weight int
+	flow   *flow
+}
+
+// flow is steps run in order: a task's, on_start's or on_stop's.
+type flow struct {
+	steps []*step
+}
+
+type header struct {
+	name  string
+	value *tpl
+}
+
+type extraction struct {
+	name   string
+	prefix string // "extract item: "
+	ex     extract.Extractor
+}
+
+// step is one request or one think time.
+type step struct {
+	index         int
+	think         time.Duration
+	method, name  string
+	path          *tpl
+	headers       []header      // when some header value has variables
+	staticHeaders []user.Header // when none has: shared by every request
+	body          *tpl          // when the body has variables
+	staticBody    []byte        // when it has none: shared by every request
+	timeout       time.Duration
+	expect        []int
+	extracts      []extraction
+	checks        []check.Check
+	cont          bool
+}
+
+func (s *step) setHeaders(hs []header) {
+	static := make([]user.Header, 0, len(hs))
+	for _, h := range hs {
+		v, ok := h.value.Static()
+		if !ok {
+			s.headers = hs
+			return
+		}
+		static = append(static, user.Header{Name: h.name, Value: v})
+	}
+	if len(static) > 0 {
+		s.staticHeaders = static
+	}
+}
+
+func (s *step) setBody(t *tpl) {
+	if v, ok := t.Static(); ok {
+		s.staticBody = []byte(v)
+		return
+	}
+	s.body = t
+}
+
+// userState is what the scenario keeps per user besides its variables (u.Vars).
+type userState struct {
+	rows   []int // the user's row of each data source, drawn once
+	picked bool
+	checks []func(*user.Response) string // per step, made on the user's first request of it
+	body   []byte                        // rendering buffer: a request's body is sent before the next is built
+	text   []byte                        // rendering buffer for path and header values
+}
+
+// render is t's text for u; only a template with variables costs a string.
+func (st *userState) render(t *tpl, u *user.User) string {
+	if v, ok := t.Static(); ok {
+		return v
+	}
+	st.text = t.Append(st.text[:0], u)
+	return string(st.text)
+}
+
+func (p *program) state(u *user.User) *userState {
+	if st, ok := u.State.(*userState); ok {
+		return st
+	}
+	st := &userState{rows: make([]int, len(p.sources)), checks: make([]func(*user.Response) string, len(p.steps))}
+	u.State = st
+	return st
+}
+
+func (p *program) class(host string, wait user.Wait) *user.Class {
+	cl := &user.Class{
+		Host:         host,
+		HTTP:         user.HTTPOptions{Timeout: DefaultTimeout},
+		Wait:         wait,
+		FleetNumbers: p.fleet,
+	}
+	for _, t := range p.tasks {
+		f := t.flow
+		cl.Tasks = append(cl.Tasks, user.Task{Name: t.name, Weight: t.weight, Fn: func(u *user.User) { p.run(f, u) }})
+	}
+	if len(p.sources) > 0 || p.onStart != nil {
+		cl.OnStart = p.start
+	}
+	if p.onStop != nil {
+		cl.OnStop = func(u *user.User) { p.run(p.onStop, u) }
+	}
+	return cl
+}
+
+// start gives the user its data rows, then runs on_start; an error makes the runtime retry.
+func (p *program) start(u *user.User) error {
+	if src := p.pick(u); src != nil {
+		n := len(src.table.Rows)
+		reason := fmt.Sprintf("data %s: no row for user %d: %s has %d rows and mode unique gives every user its own; expected at most %d users, or mode cycle", src.name, u.Number, src.table.File, n, n)
+		u.Session.Fail("DATA", src.name, reason)
+		return errors.New(reason)
+	}
+	if p.onStart == nil {
+		return nil
+	}
+	failed, reason, stopped := p.run(p.onStart, u)
+	switch {
+	case stopped:
+		return errors.New("on_start: stopped before it finished")
+	case failed != nil:
+		return fmt.Errorf("on_start %s: %s", failed.name, reason)
+	}
+	return nil
+}
+
+// pick draws the user's row of each data source, once for its life; it returns the source that
+// has no row for the user (mode unique, more users than rows), if any.
+func (p *program) pick(u *user.User) *source {
+	st := p.state(u)
+	if st.picked {
+		return nil
+	}
+	for i, src := range p.sources {
+		row, ok := src.table.Pick(src.mode, u.Number, u.Rand)
+		if !ok {
+			return src
+		}
+		st.rows[i] = row
+	}
+	st.picked = true
+	return nil
+}
+
+// run sends the flow's steps in order. A failed request ends the flow unless its step says
+// on_failure: continue; a think time cut short (the user is being stopped) ends it too.
+func (p *program) run(f *flow, u *user.User) (failed *step, reason string, stopped bool) {
+	st := p.state(u)
+	for _, s := range f.steps {
+		if s.think > 0 {
+			if !u.Sleep(s.think) {
+				return nil, "", true
+			}
+			continue
+		}
+		r := u.Session.Do(s.request(u, st))
+		if !r.OK() && !s.cont {
+			return s, r.Failure, false
+		}
+	}
+	return nil, "", false
+}
+
+// request renders the step for u: static parts are shared, only variables are rendered.
+func (s *step) request(u *user.User, st *userState) *user.Request {
+	req := &user.Request{Method: s.method, Name: s.name, Path: st.render(s.path, u), Headers: s.staticHeaders,
+		Body: s.staticBody, Timeout: s.timeout, ExpectStatus: s.expect}
+	if s.headers != nil {
+		req.Headers = make([]user.Header, len(s.headers))
+		for i, h := range s.headers {
+			req.Headers[i] = user.Header{Name: h.name, Value: st.render(h.value, u)}
+		}
+	}
+	if s.body != nil {
+		st.body = s.body.Append(st.body[:0], u)
+		req.Body = st.body
+	}
+	if len(s.extracts) > 0 || len(s.checks) > 0 {
+		if st.checks[s.index] == nil {
+			st.checks[s.index] = func(r *user.Response) string { return s.verify(u, r) }
+		}
+		req.Check = st.checks[s.index]
+	}
+	return req
+}
+
+// verify runs the step's extractions, then its checks, and returns the first failure reason.
+func (s *step) verify(u *user.User, r *user.Response) string {
+	for _, x := range s.extracts {
+		v, ok, reason := x.ex.Extract(r.Body, r)
+		if !ok {
+			return x.prefix + reason
+		}
+		if u.Vars == nil {
+			u.Vars = map[string]string{}
+		}
+		u.Vars[x.name] = v
+	}
+	for i := range s.checks {
+		if reason := s.checks[i].Run(r.Body, r.Elapsed); reason != "" {
+			return reason
+		}
+	}
+	return ""
+}
+
+// The waits mirror Locust's constant, between and constant_pacing.
+type (
+	constantWait time.Duration
+	betweenWait  struct{ min, max time.Duration }
+	pacingWait   time.Duration
+)
+
+func (w constantWait) Next(time.Duration, *rand.Rand) time.Duration { return time.Duration(w) }
+
+func (w betweenWait) Next(_ time.Duration, rnd *rand.Rand) time.Duration {
+	return w.min + time.Duration(rnd.Int64N(int64(w.max-w.min)+1))
+}
+
+// Next makes a task start every d: the wait is what is left of d after the task ran.
+func (w pacingWait) Next(took time.Duration, _ *rand.Rand) time.Duration {
+	return max(0, time.Duration(w)-took)
+}
