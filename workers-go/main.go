@@ -52,32 +52,8 @@ func taskNames(class *user.Class) []string {
 }
 
 func load() (*user.Class, error) {
-	var sc *scenario.Scenario
-	var err error
 	if *scenarioPath == "" {
-		sc, err = scenario.Default(*target)
-	} else {
-		sc, err = scenario.Load(*scenarioPath, *target)
+		return scenario.Default(*target)
 	}
-	if err != nil {
-		return nil, err
-	}
-	return classOf(sc), nil
-}
-
-// classOf makes users of a scenario of single requests: each request is a task of its weight,
-// and users send them back to back (no wait), as boomer's goroutines did.
-func classOf(sc *scenario.Scenario) *user.Class {
-	class := &user.Class{Host: sc.Host}
-	for _, r := range sc.Requests {
-		req := &user.Request{Method: r.Method, Path: r.Path, Name: r.Name, Timeout: r.Timeout, ExpectStatus: r.ExpectStatus}
-		for _, h := range r.Headers {
-			req.Headers = append(req.Headers, user.Header{Name: h.Name, Value: h.Value})
-		}
-		if r.Body != "" {
-			req.Body = []byte(r.Body)
-		}
-		class.Tasks = append(class.Tasks, user.Task{Name: r.Name, Weight: r.Weight, Fn: func(u *user.User) { u.Session.Do(req) }})
-	}
-	return class
+	return scenario.Load(*scenarioPath, *target)
 }

@@ -1,12 +1,10 @@
 package scenario
 
 import (
-	"math/rand/v2"
 	"reflect"
 	"regexp"
 	"strconv"
 	"testing"
-	"time"
 
 	"locustfleet/worker/user"
 )
@@ -276,29 +274,6 @@ tasks:
 				t.Errorf("vars: got %v, want %v", u.Vars, tc.vars)
 			}
 		})
-	}
-}
-
-func TestWait_Next(t *testing.T) {
-	t.Parallel()
-	rnd := rand.New(rand.NewPCG(1, 1))
-	if got := constantWait(time.Second).Next(5*time.Second, rnd); got != time.Second {
-		t.Errorf("constant: got %v, want 1s whatever the task took", got)
-	}
-	if got := pacingWait(2*time.Second).Next(500*time.Millisecond, rnd); got != 1500*time.Millisecond {
-		t.Errorf("pacing after 500ms: got %v, want 1.5s", got)
-	}
-	if got := pacingWait(2*time.Second).Next(3*time.Second, rnd); got != 0 {
-		t.Errorf("pacing after 3s: got %v, want 0", got)
-	}
-	w := betweenWait{100 * time.Millisecond, 300 * time.Millisecond}
-	lo, hi := time.Hour, time.Duration(0)
-	for range 1000 {
-		d := w.Next(0, rnd)
-		lo, hi = min(lo, d), max(hi, d)
-	}
-	if lo < 100*time.Millisecond || hi > 300*time.Millisecond || hi-lo < 180*time.Millisecond {
-		t.Errorf("between [100ms, 300ms]: 1000 draws spanned [%v, %v]", lo, hi)
 	}
 }
 

@@ -160,11 +160,11 @@ func (c *compiler) parseWait(v *yaml.Node) user.Wait {
 		switch key {
 		case "constant":
 			if dur, ok := c.duration(d, field, true); ok {
-				w = constantWait(dur)
+				w = user.Constant(dur)
 			}
 		case "pacing":
 			if dur, ok := c.duration(d, field, false); ok {
-				w = pacingWait(dur)
+				w = user.Pacing(dur)
 			}
 		case "between":
 			if d.Kind != yaml.SequenceNode || len(d.Content) != 2 {
@@ -178,7 +178,7 @@ func (c *compiler) parseWait(v *yaml.Node) user.Wait {
 				return
 			}
 			if ok1 && ok2 {
-				w = betweenWait{lo, hi}
+				w = user.Between(lo, hi)
 			}
 		}
 	})

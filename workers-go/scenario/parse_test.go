@@ -59,7 +59,7 @@ func TestParse_AcceptanceScenario(t *testing.T) {
 	if class.Host != "http://127.0.0.1:8080" {
 		t.Errorf("Host: got %q", class.Host)
 	}
-	if want := (betweenWait{100 * time.Millisecond, 300 * time.Millisecond}); class.Wait != want {
+	if want := (user.Between(100*time.Millisecond, 300*time.Millisecond)); class.Wait != want {
 		t.Errorf("Wait: got %#v, want %#v", class.Wait, want)
 	}
 	if !class.FleetNumbers {
@@ -228,11 +228,11 @@ func TestParse_Wait(t *testing.T) {
 		want      user.Wait
 	}{
 		{"absent", "", nil},
-		{"constant", "wait: {constant: 1s}\n", constantWait(time.Second)},
-		{"constant zero", "wait: {constant: 0s}\n", constantWait(0)},
-		{"between", "wait: {between: [1s, 3s]}\n", betweenWait{time.Second, 3 * time.Second}},
-		{"between equal", "wait: {between: [2s, 2s]}\n", betweenWait{2 * time.Second, 2 * time.Second}},
-		{"pacing", "wait: {pacing: 2s}\n", pacingWait(2 * time.Second)},
+		{"constant", "wait: {constant: 1s}\n", user.Constant(time.Second)},
+		{"constant zero", "wait: {constant: 0s}\n", user.Constant(0)},
+		{"between", "wait: {between: [1s, 3s]}\n", user.Between(time.Second, 3*time.Second)},
+		{"between equal", "wait: {between: [2s, 2s]}\n", user.Between(2*time.Second, 2*time.Second)},
+		{"pacing", "wait: {pacing: 2s}\n", user.Pacing(2 * time.Second)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,7 +3,6 @@ package scenario
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"locustfleet/worker/check"
@@ -136,7 +135,7 @@ func (p *program) start(u *user.User) error {
 		n := len(src.table.Rows)
 		reason := fmt.Sprintf("data %s: no row for user %d: %s has %d rows and mode unique gives every user its own; expected at most %d users, or mode cycle", src.name, u.Number, src.table.File, n, n)
 		u.Session.Fail("DATA", src.name, reason)
-		return errors.New(reason)
+		return fmt.Errorf("%s: %w", reason, user.ErrCannotStart)
 	}
 	if p.onStart == nil {
 		return nil
@@ -229,22 +228,4 @@ func (s *step) verify(u *user.User, r *user.Response) string {
 		}
 	}
 	return ""
-}
-
-// The waits mirror Locust's constant, between and constant_pacing.
-type (
-	constantWait time.Duration
-	betweenWait  struct{ min, max time.Duration }
-	pacingWait   time.Duration
-)
-
-func (w constantWait) Next(time.Duration, *rand.Rand) time.Duration { return time.Duration(w) }
-
-func (w betweenWait) Next(_ time.Duration, rnd *rand.Rand) time.Duration {
-	return w.min + time.Duration(rnd.Int64N(int64(w.max-w.min)+1))
-}
-
-// Next makes a task start every d: the wait is what is left of d after the task ran.
-func (w pacingWait) Next(took time.Duration, _ *rand.Rand) time.Duration {
-	return max(0, time.Duration(w)-took)
 }

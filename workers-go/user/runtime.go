@@ -4,6 +4,7 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"log"
 	"math/rand/v2"
@@ -253,7 +254,11 @@ func (r *Runtime) live(u *User) {
 	r.stop(u)
 }
 
-// start runs OnStart until it succeeds; false when the user was retired first.
+// ErrCannotStart, wrapped in OnStart's error, says that retrying cannot help (a user with no data
+// row left): the user is not retried and stays idle, counted by Locust, until it is retired.
+var ErrCannotStart = errors.New("this user cannot start")
+
+// start runs OnStart until it succeeds; false when the user was retired first or cannot start.
 func (r *Runtime) start(u *User) bool {
 	if r.class.OnStart == nil {
 		return true
@@ -265,6 +270,11 @@ func (r *Runtime) start(u *User) bool {
 			return true
 		}
 		u.Session.release()
+		if errors.Is(err, ErrCannotStart) {
+			r.logOnce("OnStart cannot", "user %d: %v; such users stay idle until the master takes them away (further ones are not logged)", u.Number, err)
+			<-u.ctx.Done()
+			return false
+		}
 		if err != nil {
 			r.logOnce("OnStart", "user %d: OnStart: %v; users retry every %s (further failures are not logged)",
 				u.Number, err, r.class.RetryDelay)

@@ -2,6 +2,7 @@ package user
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -204,6 +205,36 @@ func TestRuntime_OnStart_never_succeeds(t *testing.T) {
 	calls := rec.all()
 	if len(calls) == 0 || calls[0].method != "TASK" || calls[0].name != "OnStart" || calls[0].failure != "panic: no login" {
 		t.Fatalf("recorded %+v; want failures (TASK, OnStart, panic: no login)", calls)
+	}
+}
+
+func TestRuntime_OnStart_cannot_start(t *testing.T) {
+	var mu sync.Mutex
+	calls, tasks, stops := 0, 0, 0
+	c := &Class{
+		Host:  "http://127.0.0.1:1",
+		Tasks: []Task{{Name: "work", Weight: 1, Fn: func(*User) { mu.Lock(); tasks++; mu.Unlock() }}},
+		OnStart: func(*User) error {
+			mu.Lock()
+			defer mu.Unlock()
+			calls++
+			return fmt.Errorf("no data row: %w", ErrCannotStart)
+		},
+		OnStop:     func(*User) { mu.Lock(); stops++; mu.Unlock() },
+		RetryDelay: 5 * time.Millisecond,
+	}
+	r, _ := newRuntime(t, c)
+	r.SetUsers(1)
+	time.Sleep(100 * time.Millisecond)
+	began := time.Now()
+	r.Stop()
+	if took := time.Since(began); took > time.Second {
+		t.Fatalf("Stop took %s for an idle user that cannot start; want prompt", took)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if calls != 1 || tasks != 0 || stops != 0 {
+		t.Fatalf("OnStart ran %d times, %d tasks and %d OnStop ran; want 1 (no retry), 0, 0", calls, tasks, stops)
 	}
 }
 
