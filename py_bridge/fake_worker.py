@@ -12,15 +12,9 @@ import zmq
 from .codec import DecodeError, decode, encode
 from .contract import FAIL, PASS, Result
 from .messages import TO_WORKER, problems
+from .reports import stats_entry, stats_report
 
 HEARTBEAT_REPLY_TIMEOUT = 5.0
-
-
-def empty_entry(name: str, method: str) -> dict:
-    return {"name": name, "method": method, "last_request_timestamp": None, "start_time": time.time(),
-            "num_requests": 0, "num_none_requests": 0, "num_failures": 0, "total_response_time": 0,
-            "max_response_time": 0, "min_response_time": None, "total_content_length": 0,
-            "response_times": {}, "num_reqs_per_sec": {}, "num_fail_per_sec": {}}
 
 
 def verify_master(host: str, port: int, connect_timeout: float, spawn_timeout: float, run_for: float) -> list[Result]:
@@ -81,8 +75,8 @@ def verify_master(host: str, port: int, connect_timeout: float, spawn_timeout: f
                                   f"no spawn within {spawn_timeout:g} s: start a test on the master"))
             if spawned:
                 for _ in range(int(run_for)):
-                    send("stats", {"stats": [], "stats_total": empty_entry("Aggregated", ""), "errors": {},
-                                   "user_count": users, "user_classes_count": classes})
+                    send("stats", stats_report([], stats_entry("Aggregated", "", start_time=time.time()), users,
+                                                classes))
                     pump(1.0)
                 # A master that does not know a worker asks it to reconnect; one that rejects a
                 # spawning_complete asks it to quit at once.

@@ -13,8 +13,8 @@ import subprocess
 import pytest
 
 from locust_fleet.histogram import percentile
-from support.chromium import Chromium
-from support.procs import VENV_BIN, free_port
+from harness.chromium import Chromium
+from harness.procs import VENV_BIN, free_port
 
 pytestmark = pytest.mark.e2e
 NAMES = {"home": "GET /", "items": "POST /items", "broken": "GET /status/503"}

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .fleet import Master, Target, start_worker
+from .parts import Master, Target, start_worker
 from .influxd import InfluxServer, rows
 from .procs import REPO, Procs
 
