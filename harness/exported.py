@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 
-from locust_fleet.histogram import decode_histogram, merge, percentile
+from locust_fleet.model import decode_histogram
+from py_bridge.histogram import merge, percentile
 
 from .influxd import InfluxServer, rows
 from .parts import Master, Target, start_worker

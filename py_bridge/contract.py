@@ -8,7 +8,8 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 
 from .fake_master import Conversation
-from .messages import QUIRKS, TO_MASTER, bucket, problems, quirks_in
+from .histogram import bucket
+from .messages import QUIRKS, TO_MASTER, problems, quirks_in
 
 PASS, FAIL, DEVIATION = "pass", "fail", "handled deviation"
 

@@ -5,8 +5,8 @@ import random
 import pytest
 from locust.stats import calculate_response_time_percentile
 
-from locust_fleet.histogram import decode_histogram, encode_histogram, merge, percentile
-from py_bridge.messages import bucket
+from locust_fleet.model import decode_histogram, encode_histogram
+from py_bridge.histogram import bucket, merge, percentile
 
 
 def test_bucket_matches_locust_rounding():

@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .histogram import encode_histogram, percentile
+from py_bridge.histogram import percentile
+
+from .model import encode_histogram
 from .intervals import AGGREGATED, EndpointFigures, Interval, RunFigures
 from .lineproto import Point
-from .runs import Run
+from .run_record import Run
 
 PERCENTILES = (("p50_ms", 0.50), ("p90_ms", 0.90), ("p95_ms", 0.95), ("p99_ms", 0.99))
 RUN_PERCENTILES = (("p50_ms", 0.50), ("p95_ms", 0.95), ("p99_ms", 0.99))

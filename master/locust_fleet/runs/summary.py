@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from locust_fleet.histogram import decode_histogram, merge, percentile
+from py_bridge.histogram import merge, percentile
+
+from ..model import decode_histogram
 
 AGGREGATED = "Aggregated"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from locust_fleet.influx_client import InfluxClient
+from ..influx_client import InfluxClient
 
 
 class RunNotFound(LookupError):
@@ -77,7 +77,7 @@ class RunStore:
         found = rows(self.client.query(f"SELECT * FROM locust_runs WHERE run_id = '{quote(run_id)}'"))
         if not found:
             raise RunNotFound(f"RUN_ID: no run {run_id!r} in database {self.client.database!r} at "
-                              f"{self.client.url}; `pybridge runs list` shows the stored runs")
+                              f"{self.client.url}; `locust-fleet runs list` shows the stored runs")
         return RunRecord.from_row(found[-1])
 
     def load(self, run_id: str) -> RunData:
