@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from locust_fleet.model import decode_histogram
+from locust_fleet.model import AGGREGATED, REQUESTS, RUN_PERCENTILES, RUNS, WORKERS, decode_histogram
 from py_bridge.histogram import merge, percentile
 
 from .influxd import InfluxServer, rows
@@ -42,13 +42,13 @@ def run_headless(procs, go_bin, target, influx, tmp_path, seconds: int, python_w
 
 
 def sums_by_name(influx: InfluxServer, run_id: str) -> dict[str, tuple[int, int]]:
-    series = influx.query(f"SELECT sum(requests), sum(failures) FROM locust_requests WHERE run_id = '{run_id}' "
+    series = influx.query(f"SELECT sum(requests), sum(failures) FROM {REQUESTS} WHERE run_id = '{run_id}' "
                           "GROUP BY \"name\"")
     return {r["name"]: (r["sum"], r["sum_1"]) for r in rows(series)}
 
 
 def the_run(influx: InfluxServer) -> dict:
-    runs = rows(influx.query("SELECT * FROM locust_runs"))
+    runs = rows(influx.query(f"SELECT * FROM {RUNS}"))
     assert len(runs) == 1, runs
     return runs[0]
 
@@ -64,23 +64,23 @@ def check_exact(influx: InfluxServer, target: Target, report) -> dict:
         assert sums[name] == (served[key], served[key] if name == "broken" else 0), (name, sums[name], served[key])
         assert locust[name]["num_requests"] == served[key]
     total = sum(served.values())
-    assert sums["Aggregated"] == (total, served[NAMES["broken"]])
-    assert (run["requests"], run["failures"]) == sums["Aggregated"]
+    assert sums[AGGREGATED] == (total, served[NAMES["broken"]])
+    assert (run["requests"], run["failures"]) == sums[AGGREGATED]
 
-    per_worker = rows(influx.query(f"SELECT sum(requests) FROM locust_workers WHERE run_id = '{run['run_id']}' "
+    per_worker = rows(influx.query(f"SELECT sum(requests) FROM {WORKERS} WHERE run_id = '{run['run_id']}' "
                                    "GROUP BY worker"))
     assert len(per_worker) == 2 and all(w["sum"] > 0 for w in per_worker), per_worker
     assert sum(w["sum"] for w in per_worker) == total
 
     # whole-run percentiles: from the merged interval histograms, and equal to Locust's own
     merged: dict[int, int] = {}
-    for r in rows(influx.query(f"SELECT histogram FROM locust_requests WHERE run_id = '{run['run_id']}' "
-                               "AND \"name\" = 'Aggregated'")):
+    for r in rows(influx.query(f"SELECT histogram FROM {REQUESTS} WHERE run_id = '{run['run_id']}' "
+                               f"AND \"name\" = '{AGGREGATED}'")):
         merge(merged, decode_histogram(r["histogram"]))
     assert sum(merged.values()) == total
     locust_total: dict[int, int] = {}
     for entry in locust.values():
         merge(locust_total, {int(k): v for k, v in entry["response_times"].items()})
-    for field, q in (("p50_ms", 0.5), ("p95_ms", 0.95), ("p99_ms", 0.99)):
+    for field, q in RUN_PERCENTILES:
         assert run[field] == percentile(merged, q) == percentile(locust_total, q), field
     return run

@@ -37,6 +37,19 @@ RUN_PERCENTILES = (("p50_ms", 0.50), ("p95_ms", 0.95), ("p99_ms", 0.99))
 # Run states (locust_runs.state)
 RUNNING, STOPPED = "running", "stopped"
 
+# Fields per measurement, as docs/data-model.md lists them (tests check the points against these).
+FIELDS = {
+    REQUESTS: ("requests", "failures", "rps", "fail_per_s", "avg_ms", "min_ms", "max_ms",
+               *(key for key, _ in PERCENTILES), "bytes", "interval_s", "elapsed_s", "histogram"),
+    USERS: ("users",),
+    WORKERS: ("users", "requests", "failures", "rps", "cpu", "memory", "state"),
+    ERRORS: ("error", "occurrences"),
+    RUNS: ("state", "users", "spawn_rate", "host", "locustfile", "description", "tags", "start_time", "stop_time",
+           "duration_s", "requests", "failures", "fail_ratio", "rps", "avg_ms", *(key for key, _ in RUN_PERCENTILES)),
+    EVENTS: ("text", "worker", "users"),
+    EXPORTER: ("queued", "written", "retried", "spooled", "replayed", "dropped", "loop_lag_p99_ms", "loop_lag_max_ms"),
+}
+
 
 def encode_histogram(hist: Mapping[int, int]) -> str:
     """The `histogram` field: "0:3,12:40,110:2", buckets ascending, empty buckets left out."""

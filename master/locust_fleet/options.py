@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 
 from locust.argument_parser import LocustArgumentParser
 
+from .model import RESERVED_TAGS
+
 TAG_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-RESERVED_TAGS = {"run_id", "name", "method", "worker", "user_class", "event"}
 
 
 class ConfigError(ValueError):
