@@ -58,7 +58,7 @@ def test_the_password_stays_secret_everywhere(tmp_path):
             requests.get(web + "/stop", timeout=10)
             report = tmp_path / "report.html"
             run_id = rows(influx.query("SELECT * FROM locust_runs", auth=("admin", SECRET)))[0]["run_id"]
-            result = subprocess.run([str(VENV_BIN / "pybridge"), "runs", "report", run_id, "-o", str(report)],
+            result = subprocess.run([str(VENV_BIN / "locust-fleet"), "runs", "report", run_id, "-o", str(report)],
                                     env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
             assert result.returncode == 0, result.stderr
             assert SECRET not in report.read_text() and SECRET not in result.stdout + result.stderr
