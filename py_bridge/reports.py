@@ -1,9 +1,11 @@
-"""Locust-shaped `stats` payloads built from their figures: the one place that spells out a stats
-entry's fields, in the order Locust serialises them (the bytes of a frame depend on it). Used by
-the fake worker, the fuzzer, the golden vectors, the benchmarks and the tests."""
+"""Locust's `stats` payloads: built from their figures (the one place that spells out a stats
+entry's fields, in the order Locust serialises them, since the bytes of a frame depend on it), and
+read (`is_idle_report`). Used by the fake worker and master, the fuzzer, the golden vectors, the
+master's drain, the benchmarks and the tests."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -21,6 +23,15 @@ def stats_entry(name: str, method: str | None = "GET", **figures: Any) -> dict[s
         raise TypeError(f"stats_entry: unknown field(s) {', '.join(sorted(unknown))}")
     entry.update(figures)
     return entry
+
+
+def is_idle_report(data: Any) -> bool:
+    """A report from a worker with no users that measured nothing since its previous report: what
+    a worker sends once a spawn of zero users has settled, so its last requests are counted."""
+    if not isinstance(data, Mapping) or data.get("user_count"):
+        return False
+    entries = [*(data.get("stats") or []), data.get("stats_total") or {}]
+    return not any(isinstance(e, Mapping) and (e.get("num_requests") or e.get("num_failures")) for e in entries)
 
 
 def stats_report(entries: list[dict[str, Any]], total: dict[str, Any], user_count: int,
