@@ -38,7 +38,7 @@ endef
 system-packages: ## Install the Debian packages the tests need (only those missing)
 	$(call apt-install,$(SYSTEM_PACKAGES),$(SYSTEM_COMMANDS))
 
-venv: $(VENV)/.installed ## Python venv at .venv with the project installed (locust, pybridge)
+venv: $(VENV)/.installed ## Python venv at .venv with the project installed (locust, locust-fleet, pybridge)
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)

@@ -16,12 +16,13 @@ from py_bridge.reports import stats_entry, stats_report
 def report(endpoints: int, users: int) -> dict:
     now = int(time.time())
     def entry(name, **over):
-        return stats_entry(name, "GET", last_request_timestamp=now, start_time=now - 3, num_requests=300,
-                           num_failures=3, total_response_time=3000, max_response_time=120, min_response_time=2,
-                           total_content_length=900,
-                           response_times={ms: 5 for ms in (2, 3, 5, 8, 10, 12, 15, 20, 30, 50, 80, 100, 110, 120)}
-                           | {4: 230},
-                           num_reqs_per_sec={now - 2: 100, now - 1: 100, now: 100}, num_fail_per_sec={now: 3}, **over)
+        figures = {"last_request_timestamp": now, "start_time": now - 3, "num_requests": 300, "num_failures": 3,
+                   "total_response_time": 3000, "max_response_time": 120, "min_response_time": 2,
+                   "total_content_length": 900,
+                   "response_times": {ms: 5 for ms in (2, 3, 5, 8, 10, 12, 15, 20, 30, 50, 80, 100, 110, 120)}
+                   | {4: 230},
+                   "num_reqs_per_sec": {now - 2: 100, now - 1: 100, now: 100}, "num_fail_per_sec": {now: 3}}
+        return stats_entry(name, "GET", **{**figures, **over})
     return stats_report([entry(f"/api/endpoint/{i}") for i in range(endpoints)],
                         entry("Total", num_requests=300 * endpoints, num_failures=3 * endpoints), users,
                         {"GoWorkerUser": users})
