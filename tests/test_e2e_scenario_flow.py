@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from support.fleet import Master, Target, start_worker
-from support.procs import REPO, get_json
+from harness.parts import Master, Target, start_worker
+from harness.procs import REPO, Procs, get_json
 
 pytestmark = pytest.mark.e2e
 
@@ -24,8 +24,6 @@ MEAN_ITERATION_S = 0.75 * (0.050 + 0.002) + 0.25 * 0.001 + 0.200
 
 @pytest.fixture(scope="module")
 def scenario_run(go_bin, tmp_path_factory):
-    from support.procs import Procs
-
     work = tmp_path_factory.mktemp("scenario-flow")
     procs = Procs(work)
     try:
