@@ -16,10 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import capacity
-import exporter
-import loadgen
-import scaling
+from bench import capacity, exporter, loadgen, scaling
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -68,7 +65,7 @@ def capacity_section(rows: list[dict], rounds: int) -> str:
         "## 2. Master capacity",
         "",
         f"A real master (`master/locustfile.py` plus a loop-lag probe, `bench/locustfiles/master_with_lag.py`) on "
-        f"core 1; N fake workers (`bench/fleet.py`) on core 0 sending boomer-shaped reports of 20 endpoints every "
+        f"core 1; N fake workers (`bench/fake_workers.py`) on core 0 sending boomer-shaped reports of 20 endpoints every "
         f"3 s and heartbeats every second; {capacity.RUN_SECONDS} s runs, measured after {capacity.WARMUP} s. "
         "Exporter on: writing every 5 s to a real influxd. Loop lag: how late a 50 ms gevent sleep wakes (p99). "
         f"{rounds} round{'s' if rounds > 1 else ''} per size, exporter off and on taking turns (which goes first "
@@ -220,15 +217,15 @@ def main() -> int:
     if changed or new:
         commit += " plus uncommitted changes to master/ or bench/"
     python = os.path.relpath(sys.executable, REPO) if sys.executable.startswith(str(REPO)) else "python"
-    command = " ".join([python, "bench/run.py", *sys.argv[1:]])
+    command = " ".join([python, "-m", "bench.run", *sys.argv[1:]])
     sections = kept_sections(Path(args.out)) | {name: provenance(text, command, commit) for name, text in fresh.items()}
     header = [
         "# Benchmarks",
         "",
-        f"Written by `make bench` (`bench/run.py`) on {platform.machine()}, {len(os.sched_getaffinity(0))} cores; each "
+        f"Written by `make bench` (`python -m bench.run`) on {platform.machine()}, {len(os.sched_getaffinity(0))} cores; each "
         "section says the command, date and commit it was measured with. Reproduce with `make bench` (options: "
         "`make bench BENCH_ARGS='--seconds 20 --repeat 5'`; one section only: "
-        "`.venv/bin/python bench/run.py --sections scaling`).",
+        "`.venv/bin/python -m bench.run --sections scaling`).",
         "",
         "",
     ]
