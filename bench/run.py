@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import capacity, exporter, loadgen, scaling
+from bench import capacity, exporter, loadgen, openmodel, scaling
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -161,7 +161,8 @@ def scaling_section(sweeps: scaling.Sweeps) -> str:
 
 
 SECTIONS = {"load": "## 1. Load generation per core", "capacity": "## 2. Master capacity",
-            "exporter": "## 3. Exporter throughput", "scaling": "## 4. Master scaling with the exporter on"}
+            "exporter": "## 3. Exporter throughput", "scaling": "## 4. Master scaling with the exporter on",
+            "openmodel": "## 5. Open model"}
 
 
 def kept_sections(path: Path) -> dict[str, str]:
@@ -209,6 +210,10 @@ def main() -> int:
         sweeps = scaling.measure()
         scaling.plot(sweeps, REPO / "bench" / "scaling.png")
         fresh["scaling"] = scaling_section(sweeps)
+    if "openmodel" in wanted:
+        with tempfile.TemporaryDirectory() as tmp:
+            fresh["openmodel"] = openmodel.section(openmodel.measure(Path(tmp), args.seconds, args.repeat),
+                                                   args.seconds, args.repeat)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
     # Figures measured on uncommitted code say so, not to pass for the commit's (read-only git commands).
     changed = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "master", "bench"], cwd=REPO).returncode
