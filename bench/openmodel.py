@@ -44,7 +44,7 @@ def runtime(url: str, model: str, rate: float, seconds: int) -> Figures:
                          capture_output=True, text=True, check=True).stdout
     r = json.loads(out)
     done = r["requests"] + r["failures"]
-    return Figures(r["rate"], r["cpu_seconds"] / max(done, 1) * 1e6, r["lag_p99_ms"], r["failures"])
+    return Figures(r["rate"], r["cpu_seconds"] / max(done, 1) * 1e6, r["lag_p99_ms"], r["failures"] + r["skipped"])
 
 
 def vegeta(url: str, rate: float, seconds: int, work: Path) -> Figures:
@@ -58,7 +58,7 @@ def vegeta(url: str, rate: float, seconds: int, work: Path) -> Figures:
     report = json.loads(subprocess.run([str(VEGETA), "report", "-type=json", str(results)],
                                        capture_output=True, text=True, check=True).stdout)
     failures = report["requests"] - round(report["success"] * report["requests"])
-    return Figures(report["throughput"], cpu / max(report["requests"], 1) * 1e6, 0.0, failures)
+    return Figures(report["rate"], cpu / max(report["requests"], 1) * 1e6, 0.0, failures)
 
 
 def measure(work: Path, seconds: int, repeat: int) -> dict:
@@ -120,7 +120,8 @@ def section(m: dict, seconds: int, repeat: int) -> str:
         f"{GENERATOR_CPU}, nginx (`return 200`, 1 worker process) on the other core; {seconds} s measured after a 1 s "
         f"warm-up; {repeat} rounds, the generators taking turns. Open: `Arrival` (constant, the rate split over the "
         "users). Closed: the same users paced to the same rate (`Pacing`), each waiting for its answer. vegeta "
-        "v12.13.0 `attack -rate` on the same core (its CPU over the whole attack). CPU per request is the process's "
+        "v12.13.0 `attack -rate` on the same core (its CPU over the whole attack; its rate is the rate it sent at). "
+        "CPU per request is the process's "
         "user+system time over the requests it completed; schedule lag is how late the open model handled each "
         "arrival. The runtime runs without a master here, so boomer's stats cost is in none of the figures. "
         "Figures are medians; spread is min – max.",

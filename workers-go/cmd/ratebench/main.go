@@ -2,7 +2,8 @@
 // send GET to -target for -seconds, in the open model (each user -rate/-users tasks a second on
 // its arrival schedule) or the closed model (each user paced to the same rate, waiting for each
 // answer). After a one-second warm-up it counts the requests answered, the process's CPU time and,
-// in the open model, how late each arrival was handled (schedule lag), and prints them as JSON.
+// in the open model, how late each arrival was handled (schedule lag) and the arrivals it could
+// not start, and prints them as JSON.
 // It runs the runtime without a master: boomer's stats cost the same in both models.
 package main
 
@@ -11,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -25,10 +27,10 @@ const (
 	lagBuckets = 100_000 // 1 s
 )
 
-// counter counts answers once measuring has begun.
+// counter counts answers, and arrivals the open model could not start, once measuring has begun.
 type counter struct {
-	measuring atomic.Bool
-	ok, fail  atomic.Int64
+	measuring         atomic.Bool
+	ok, fail, skipped atomic.Int64
 }
 
 func (c *counter) RecordSuccess(_, _ string, _, _ int64) {
@@ -37,8 +39,12 @@ func (c *counter) RecordSuccess(_, _ string, _, _ int64) {
 	}
 }
 
-func (c *counter) RecordFailure(_, _ string, _ int64, _ string) {
-	if c.measuring.Load() {
+func (c *counter) RecordFailure(method, _ string, _ int64, _ string) {
+	switch {
+	case !c.measuring.Load():
+	case method == user.ArrivalType:
+		c.skipped.Add(1)
+	default:
 		c.fail.Add(1)
 	}
 }
@@ -50,6 +56,7 @@ type result struct {
 	Seconds    float64 `json:"seconds"`
 	Requests   int64   `json:"requests"`
 	Failures   int64   `json:"failures"`
+	Skipped    int64   `json:"skipped"`
 	Rate       float64 `json:"rate"`
 	CPUSeconds float64 `json:"cpu_seconds"`
 	LagP50Ms   float64 `json:"lag_p50_ms"`
@@ -63,6 +70,7 @@ func main() {
 	users := flag.Int("users", 50, "Users sharing the rate.")
 	seconds := flag.Float64("seconds", 10, "Measured seconds, after a one-second warm-up.")
 	model := flag.String("model", "open", "open (arrival schedule) or closed (paced users).")
+	profile := flag.String("cpuprofile", "", "Write a CPU profile of the measured seconds to this file.")
 	flag.Parse()
 	if *rate <= 0 || *users <= 0 || *seconds <= 0 || (*model != "open" && *model != "closed") {
 		fmt.Fprintln(os.Stderr, "ratebench: expected -rate > 0, -users > 0, -seconds > 0 and -model open or closed")
@@ -91,15 +99,24 @@ func main() {
 	rt.SetUsers(*users)
 	time.Sleep(time.Second)
 
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "ratebench: -cpuprofile: %v\n", err)
+			os.Exit(2)
+		}
+		_ = pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	cpu0, t0 := cpuTime(), time.Now()
 	rec.measuring.Store(true)
 	time.Sleep(time.Duration(*seconds * float64(time.Second)))
 	rec.measuring.Store(false)
 	cpu1, elapsed := cpuTime(), time.Since(t0).Seconds()
-	ok, fail := rec.ok.Load(), rec.fail.Load()
+	ok, fail, skipped := rec.ok.Load(), rec.fail.Load(), rec.skipped.Load()
 	rt.Stop()
 
-	r := result{Model: *model, SetRate: *rate, Users: *users, Seconds: elapsed, Requests: ok, Failures: fail,
+	r := result{Model: *model, SetRate: *rate, Users: *users, Seconds: elapsed, Requests: ok, Failures: fail, Skipped: skipped,
 		Rate: float64(ok+fail) / elapsed, CPUSeconds: (cpu1 - cpu0).Seconds()}
 	r.LagP50Ms, r.LagP99Ms, r.LagMaxMs = quantiles(lags)
 	_ = json.NewEncoder(os.Stdout).Encode(r)
