@@ -147,14 +147,24 @@ func pace(ctx context.Context, c clock, s *schedule, arrive func(due time.Time, 
 	}
 }
 
-// slots are one user's Users for its open tasks: at most limit taken at once, reused.
+// slots are one user's Users for its open tasks: at most limit taken at once, reused. Each slot
+// has a goroutine of its own that runs the tasks handed to it, so that starting a task costs a
+// channel send rather than a new goroutine and its stack.
 type slots struct {
 	mu    sync.Mutex
 	free  []*User
+	all   []*User
 	taken int
 	limit int
 	make  func() *User
+	run   func(s *User)  // a slot's goroutine
 	open  sync.WaitGroup // one per taken slot
+}
+
+// openTask is a task handed to a slot: which, and when it was due.
+type openTask struct {
+	task *Task
+	due  time.Time
 }
 
 // take hands out a free slot, making one if needed; false when limit slots are taken.
@@ -171,7 +181,11 @@ func (s *slots) take() (*User, bool) {
 		s.free = s.free[:n-1]
 		return u, true
 	}
-	return s.make(), true
+	u := s.make()
+	u.tasks = make(chan openTask, 1)
+	s.all = append(s.all, u)
+	go s.run(u)
+	return u, true
 }
 
 // put returns a slot whose task has finished.
@@ -181,6 +195,16 @@ func (s *slots) put(u *User) {
 	s.taken--
 	s.mu.Unlock()
 	s.open.Done()
+}
+
+// close waits for the open tasks, then ends the slots' goroutines.
+func (s *slots) close() {
+	s.open.Wait()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, u := range s.all {
+		close(u.tasks)
+	}
 }
 
 // slot makes a User for one of u's open tasks: a copy of u as OnStart left it.
@@ -211,6 +235,7 @@ func (r *Runtime) slot(u *User) *User {
 func (r *Runtime) open(u *User) {
 	a := r.class.Arrival
 	sl := &slots{limit: a.MaxInFlight, make: func() *User { return r.slot(u) }}
+	sl.run = func(s *User) { r.serve(sl, s) }
 	busy := fmt.Sprintf("not started: %d tasks of this user still running (max_in_flight)", a.MaxInFlight)
 	behind := fmt.Sprintf("not started: the worker fell more than %s behind its arrival schedule (max_lag; CPU saturated?)", a.MaxLag)
 	c := r.clock()
@@ -230,16 +255,19 @@ func (r *Runtime) open(u *User) {
 		}
 		s.Iteration = u.Iteration
 		u.Iteration++
-		go r.iterate(sl, s, t, due)
+		s.tasks <- openTask{t, due}
 	})
-	sl.open.Wait()
+	sl.close()
 }
 
-// iterate runs one open task on slot s, its first request timed from due.
-func (r *Runtime) iterate(sl *slots, s *User, t *Task, due time.Time) {
-	s.Session.due = due
-	r.safe(t.Name, func() { t.Fn(s) })
-	s.Session.due = time.Time{}
-	s.Session.release()
-	sl.put(s)
+// serve is slot s's goroutine: it runs the tasks handed to it, each one's first request timed
+// from when it was due, until the slots close.
+func (r *Runtime) serve(sl *slots, s *User) {
+	for ot := range s.tasks {
+		s.Session.due = ot.due
+		r.safe(ot.task.Name, func() { ot.task.Fn(s) })
+		s.Session.due = time.Time{}
+		s.Session.release()
+		sl.put(s)
+	}
 }
