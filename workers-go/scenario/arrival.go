@@ -9,13 +9,13 @@ import (
 	"locustfleet/worker/user"
 )
 
-var arrivalKeys = []string{"rate", "distribution", "max_in_flight", "max_lag"}
+var arrivalKeys = []string{"rate", "distribution", "max_in_flight", "max_lag", "max_connections"}
 
 // rateUnits are the time units of arrival.rate, in seconds.
 var rateUnits = map[string]float64{"s": 1, "m": 60, "min": 60, "h": 3600}
 
 // parseArrival reads the open model's arrival: {rate: 20/s, distribution: poisson,
-// max_in_flight: 200, max_lag: 1s}.
+// max_in_flight: 200, max_lag: 1s, max_connections: 1024}.
 func (c *compiler) parseArrival(v *yaml.Node) *user.Arrival {
 	if v.Kind != yaml.MappingNode || !hasKey(v, "rate") {
 		c.errorf(v.Line, "arrival", "%s; expected a mapping with rate, such as {rate: 20/s}", describe(v))
@@ -36,12 +36,9 @@ func (c *compiler) parseArrival(v *yaml.Node) *user.Arrival {
 				c.errorf(d.Line, field, "%s; expected constant (a task every 1/rate, the default) or poisson (random gaps of mean 1/rate)", describe(d))
 			}
 		case "max_in_flight":
-			n, err := strconv.Atoi(d.Value)
-			if d.Kind != yaml.ScalarNode || err != nil || n <= 0 {
-				c.errorf(d.Line, field, "%s; expected a whole number > 0 of tasks one user may have open", describe(d))
-				return
-			}
-			a.MaxInFlight = n
+			a.MaxInFlight = c.count(d, field, "tasks one user may have open")
+		case "max_connections":
+			a.MaxConns = c.count(d, field, "connections the worker's users share")
 		case "max_lag":
 			a.MaxLag, _ = c.duration(d, field, false)
 		}
@@ -59,4 +56,14 @@ func (c *compiler) rate(v *yaml.Node, field string) float64 {
 		return 0
 	}
 	return n / per
+}
+
+// count reads a whole number > 0 of what.
+func (c *compiler) count(v *yaml.Node, field, what string) int {
+	n, err := strconv.Atoi(v.Value)
+	if v.Kind != yaml.ScalarNode || err != nil || n <= 0 {
+		c.errorf(v.Line, field, "%s; expected a whole number > 0 of %s", describe(v), what)
+		return 0
+	}
+	return n
 }

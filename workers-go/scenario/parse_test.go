@@ -260,8 +260,8 @@ func TestParse_Arrival(t *testing.T) {
 		{"per minute", "arrival: {rate: 600/min}\n", &user.Arrival{Rate: 10}},
 		{"per m", "arrival: {rate: 120/m}\n", &user.Arrival{Rate: 2}},
 		{"per hour", "arrival: {rate: 7200/h}\n", &user.Arrival{Rate: 2}},
-		{"every key", "arrival: {rate: 20/s, distribution: poisson, max_in_flight: 200, max_lag: 250ms}\n",
-			&user.Arrival{Rate: 20, Poisson: true, MaxInFlight: 200, MaxLag: 250 * time.Millisecond}},
+		{"every key", "arrival: {rate: 20/s, distribution: poisson, max_in_flight: 200, max_lag: 250ms, max_connections: 64}\n",
+			&user.Arrival{Rate: 20, Poisson: true, MaxInFlight: 200, MaxLag: 250 * time.Millisecond, MaxConns: 64}},
 		{"constant", "arrival: {rate: 1/s, distribution: constant}\n", &user.Arrival{Rate: 1}},
 	}
 	for _, tc := range cases {

@@ -9,8 +9,13 @@ import (
 	"time"
 )
 
-// DefaultMaxLag is how far a user may fall behind its arrival schedule before it skips arrivals.
-const DefaultMaxLag = time.Second
+// Defaults of Arrival.
+const (
+	// DefaultMaxLag is how far a user may fall behind its schedule before it skips arrivals.
+	DefaultMaxLag = time.Second
+	// DefaultMaxConns bounds the connections of an open-model worker (per host).
+	DefaultMaxConns = 1024
+)
 
 // Arrival makes a class open-model: each user starts a task every 1/Rate on a schedule, whether
 // or not its earlier tasks have finished, so that a slow server meets the same arrivals as a
@@ -31,6 +36,11 @@ type Arrival struct {
 	// MaxLag bounds how late a task may start: one due longer ago (the worker's CPU is saturated)
 	// is not started and is recorded as a failure. 0: DefaultMaxLag.
 	MaxLag time.Duration
+	// MaxConns bounds the connections all users of the worker open to a host; a request that
+	// finds them all busy waits for one (the wait counts in its response time) rather than dial
+	// another. Without a bound, a worker that falls behind starts its late tasks at once, each on
+	// a new connection, and the dialling costs more CPU than the requests. 0: DefaultMaxConns.
+	MaxConns int
 }
 
 // ArrivalType is the request type under which tasks the open model could not start are recorded.
@@ -46,6 +56,12 @@ func checkArrival(a *Arrival, timeout time.Duration) error {
 	}
 	if a.MaxLag < 0 {
 		return fmt.Errorf("Arrival.MaxLag: got %s; expected a duration >= 0 (0: %s)", a.MaxLag, DefaultMaxLag)
+	}
+	if a.MaxConns < 0 {
+		return fmt.Errorf("Arrival.MaxConns: got %d; expected >= 0 (0: %d)", a.MaxConns, DefaultMaxConns)
+	}
+	if a.MaxConns == 0 {
+		a.MaxConns = DefaultMaxConns
 	}
 	if a.MaxInFlight == 0 {
 		a.MaxInFlight = max(1, int(math.Ceil(a.Rate*timeout.Seconds())))

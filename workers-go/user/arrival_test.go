@@ -4,10 +4,13 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/valyala/fasthttp"
 )
 
 // fakeClock is the open model's time moved by hand: a sleep wakes exactly when due (later when
@@ -325,6 +328,7 @@ func TestNew_arrival(t *testing.T) {
 		{"NaN rate", Arrival{Rate: math.NaN()}, nil, "Arrival.Rate: got NaN"},
 		{"negative max in flight", Arrival{Rate: 1, MaxInFlight: -1}, nil, "Arrival.MaxInFlight: got -1; expected >= 0"},
 		{"negative max lag", Arrival{Rate: 1, MaxLag: -time.Second}, nil, "Arrival.MaxLag: got -1s; expected a duration >= 0"},
+		{"negative max conns", Arrival{Rate: 1, MaxConns: -1}, nil, "Arrival.MaxConns: got -1; expected >= 0 (0: 1024)"},
 		{"with a wait", Arrival{Rate: 1}, Constant(time.Second), "Wait: set with Arrival; expected none"},
 	}
 	for _, c := range cases {
@@ -354,12 +358,51 @@ func TestNew_arrival_defaults(t *testing.T) {
 			a := &Arrival{Rate: c.rate}
 			r, _ := newRuntime(t, &Class{Host: "http://x", HTTP: HTTPOptions{Timeout: c.timeout}, Arrival: a, Tasks: []Task{{Weight: 1, Fn: func(*User) {}}}})
 			got := r.Class().Arrival
-			if got.MaxInFlight != c.wantSlots || got.MaxLag != DefaultMaxLag {
-				t.Fatalf("got MaxInFlight %d, MaxLag %s; want %d and %s", got.MaxInFlight, got.MaxLag, c.wantSlots, DefaultMaxLag)
+			if got.MaxInFlight != c.wantSlots || got.MaxLag != DefaultMaxLag || got.MaxConns != DefaultMaxConns {
+				t.Fatalf("got MaxInFlight %d, MaxLag %s, MaxConns %d; want %d, %s and %d", got.MaxInFlight, got.MaxLag, got.MaxConns, c.wantSlots, DefaultMaxLag, DefaultMaxConns)
 			}
 			if a.MaxInFlight != 0 {
 				t.Fatalf("the caller's Arrival was changed: MaxInFlight %d", a.MaxInFlight)
 			}
 		})
+	}
+}
+
+func TestRuntime_open_max_conns(t *testing.T) {
+	var mu sync.Mutex
+	open, most := 0, 0
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
+		mu.Lock()
+		open++
+		most = max(most, open)
+		mu.Unlock()
+		time.Sleep(100 * time.Millisecond)
+		mu.Lock()
+		open--
+		mu.Unlock()
+	}}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Shutdown() })
+
+	// 4 tasks due at once on 2 connections: two wait for a connection rather than dial.
+	c := &Class{Host: "http://" + ln.Addr().String(), Arrival: &Arrival{Rate: 10, MaxConns: 2},
+		Tasks: []Task{{Name: "get", Weight: 1, Fn: func(u *User) { u.Session.Get("/") }}}}
+	clk := newFakeClock(time.Now().Add(-400*time.Millisecond), 400*time.Millisecond)
+	clk.late = func(until time.Time) time.Duration { return 400 * time.Millisecond } // all 4 due at the first wake
+	r, rec := openRuntime(t, c, one(clk))
+	r.SetUsers(1)
+	eventually(t, "4 answers", func() bool { return len(rec.all()) == 4 })
+	r.Stop()
+	for _, call := range rec.all() {
+		if !call.ok {
+			t.Fatalf("recorded %+v; want every request answered, two after waiting for a connection", call)
+		}
+	}
+	if most != 2 {
+		t.Errorf("the server saw %d requests at once; want 2 (MaxConns)", most)
 	}
 }

@@ -126,6 +126,10 @@ func New(class *Class, rec Recorder, opts ...Option) (*Runtime, error) {
 	r.clock = newRealClock
 	u, _ := url.Parse(host)
 	r.t = &transport{client: newClient(), rec: rec, host: host, hostPort: u.Host, prefix: u.Path, opts: r.class.HTTP}
+	if a := r.class.Arrival; a != nil {
+		r.t.client.MaxConnsPerHost = a.MaxConns
+		r.t.client.MaxConnWaitTimeout = r.class.HTTP.Timeout
+	}
 	var seed [16]byte
 	_, _ = crand.Read(seed[:])
 	r.seeds = rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:])))
