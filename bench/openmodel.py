@@ -6,6 +6,7 @@ holds within 1 %; and the stall comparison of docs/open-model.md (harness/stall.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -67,6 +68,7 @@ def measure(work: Path, seconds: int, repeat: int) -> dict:
     step three times, one run per step); then the stall comparison in both models."""
     build()
     rows: dict[int, dict[str, list[Figures]]] = {r: {"open": [], "closed": [], "vegeta": []} for r in RATES}
+    loads = []
     procs = Procs(work)
     try:
         url = start_nginx(procs, work)
@@ -75,6 +77,7 @@ def measure(work: Path, seconds: int, repeat: int) -> dict:
                 rows[rate]["open"].append(runtime(url, "open", rate, seconds))
                 rows[rate]["closed"].append(runtime(url, "closed", rate, seconds))
                 rows[rate]["vegeta"].append(vegeta(url, rate, seconds, work))
+                loads.append(os.getloadavg()[0])
                 print(f"  round {i + 1}/{repeat} at {rate:,}/s: " + ", ".join(
                     f"{k} {v[-1].rate:,.0f}/s {v[-1].cpu_us:.1f} µs/req" for k, v in rows[rate].items()), file=sys.stderr)
         held = [r for r in RATES if statistics.median(f.rate for f in rows[r]["open"]) >= 0.99 * r
@@ -108,7 +111,7 @@ def measure(work: Path, seconds: int, repeat: int) -> dict:
                                     work, model, seconds=20, stall_at=8, stall_for=2)
         finally:
             group.stop_all()
-    return {"rows": rows, "highest": low, "search": search, "stall": runs}
+    return {"rows": rows, "highest": low, "search": search, "stall": runs, "loads": loads}
 
 
 def section(m: dict, seconds: int, repeat: int) -> str:
@@ -142,7 +145,12 @@ def section(m: dict, seconds: int, repeat: int) -> str:
     search = ", ".join(f"{r:,.0f}/s → {f.rate:,.0f}/s{'' if f.failures == 0 else f' ({f.failures:,} not started)'}"
                        for r, f in m["search"])
     lines += ["", f"Highest rate one core held within 1 % (no arrival skipped): **{m['highest']:,.0f} req/s** "
-                  f"(one run per step: {search}).", ""]
+                  f"(one run per step: {search}).", "",
+              f"The 1-minute load average was {min(m['loads']):.1f} – {max(m['loads']):.1f} during the rounds on "
+              f"{len(os.sched_getaffinity(0))} cores, the benchmark's own processes included: other work on the "
+              "generator's core delays its timers, and then the closed model slows down unseen while the open model "
+              "starts late tasks in a burst (each on a connection of its own if none is free) or records them as not "
+              "started; both cost CPU per request.", ""]
     lines += ["### Through a stalled server", "",
               "`harness/stall.py`: a real master, one worker, 20 users at 20/s (400/s) against the counting target's "
               "`/stall`, which stops answering for 2 s, 8 s into a 20 s run; the closed model paces the same users "
