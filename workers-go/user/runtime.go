@@ -46,8 +46,8 @@ func WithSeed(seed uint64) Option {
 	return func(r *Runtime) { r.seeds = rand.New(rand.NewPCG(seed, seed)) }
 }
 
-// WithScheduleLag makes the open model (Class.Arrival) report how late each arrival was handled
-// to observe, which every user calls from its own goroutine.
+// WithScheduleLag passes observe how late each arrival of the open model (Class.Arrival) was
+// handled. Users call it from their own goroutines: it must be safe for concurrent use.
 func WithScheduleLag(observe func(lag time.Duration)) Option {
 	return func(r *Runtime) { r.lag = observe }
 }
