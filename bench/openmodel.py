@@ -149,8 +149,8 @@ def section(m: dict, seconds: int, repeat: int) -> str:
               f"The 1-minute load average was {min(m['loads']):.1f} – {max(m['loads']):.1f} during the rounds on "
               f"{len(os.sched_getaffinity(0))} cores, the benchmark's own processes included: other work on the "
               "generator's core delays its timers, and then the closed model slows down unseen while the open model "
-              "starts late tasks in a burst (each on a connection of its own if none is free) or records them as not "
-              "started; both cost CPU per request.", ""]
+              "starts late tasks in a burst, each on a slot of its own (waiting for one of its connections), or records "
+              "them as not started; both cost CPU per request, the burst's open slots most.", ""]
     lines += ["### Through a stalled server", "",
               "`harness/stall.py`: a real master, one worker, 20 users at 20/s (400/s) against the counting target's "
               "`/stall`, which stops answering for 2 s, 8 s into a 20 s run; the closed model paces the same users "

@@ -71,6 +71,7 @@ func main() {
 	seconds := flag.Float64("seconds", 10, "Measured seconds, after a one-second warm-up.")
 	model := flag.String("model", "open", "open (arrival schedule) or closed (paced users).")
 	profile := flag.String("cpuprofile", "", "Write a CPU profile of the measured seconds to this file.")
+	inFlight := flag.Int("max-in-flight", 0, "Open model: tasks one user may have open (0: the default, rate × timeout).")
 	flag.Parse()
 	if *rate <= 0 || *users <= 0 || *seconds <= 0 || (*model != "open" && *model != "closed") {
 		fmt.Fprintln(os.Stderr, "ratebench: expected -rate > 0, -users > 0, -seconds > 0 and -model open or closed")
@@ -81,7 +82,7 @@ func main() {
 		u.Session.Do(&user.Request{Path: "/", Name: "/"})
 	}}}}
 	if *model == "open" {
-		class.Arrival = &user.Arrival{Rate: perUser}
+		class.Arrival = &user.Arrival{Rate: perUser, MaxInFlight: *inFlight}
 	} else {
 		class.Wait = user.Pacing(time.Duration(float64(time.Second) / perUser))
 	}
