@@ -208,6 +208,7 @@ func TestRuntime_open_max_in_flight(t *testing.T) {
 			t.Fatalf("recorded %+v; want a failure ARRIVAL work: not started ... (max_in_flight)", call)
 		}
 	}
+	eventually(t, "3 tasks started", func() bool { mu.Lock(); defer mu.Unlock(); return started == 3 })
 	r.SetUsers(0)
 	time.Sleep(20 * time.Millisecond)
 	mu.Lock()
