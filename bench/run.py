@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import capacity, exporter, loadgen, scaling, userflow
+from bench import capacity, exporter, loadgen, openmodel, scaling, userflow
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -208,7 +208,8 @@ def userflow_section(flows: dict[str, list[userflow.FlowFigures]], users: userfl
 
 SECTIONS = {"load": "## 1. Load generation per core", "capacity": "## 2. Master capacity",
             "exporter": "## 3. Exporter throughput", "scaling": "## 4. Master scaling with the exporter on",
-            "userflow": "## 5. User flows per core and users per worker"}
+            "userflow": "## 5. User flows per core and users per worker",
+            "openmodel": "## 6. Open model"}
 
 
 def kept_sections(path: Path) -> dict[str, str]:
@@ -266,6 +267,10 @@ def main() -> int:
             profile = userflow.profile_top(bins / "worker", Path(tmp) / "worker.cpu.pprof")
             held = userflow.measure_users(Path(tmp), bins / "worker", bins / "target", args.held_users, args.seconds)
         fresh["userflow"] = userflow_section(flows, held, profile, args)
+    if "openmodel" in wanted:
+        with tempfile.TemporaryDirectory() as tmp:
+            fresh["openmodel"] = openmodel.section(openmodel.measure(Path(tmp), args.seconds, args.repeat),
+                                                   args.seconds, args.repeat)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
     # Figures measured on uncommitted code say so, not to pass for the commit's (read-only git commands).
     changed = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "master", "bench"], cwd=REPO).returncode

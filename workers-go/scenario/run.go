@@ -18,6 +18,7 @@ type program struct {
 	onStop  *flow
 	tasks   []task
 	fleet   bool
+	arrival *user.Arrival // nil: closed model
 }
 
 type task struct {
@@ -115,6 +116,8 @@ func (p *program) class(host string, wait user.Wait) *user.Class {
 		HTTP:         user.HTTPOptions{Timeout: DefaultTimeout},
 		Wait:         wait,
 		FleetNumbers: p.fleet,
+		Arrival:      p.arrival,
+		ForkState:    p.fork,
 	}
 	for _, t := range p.tasks {
 		f := t.flow
@@ -127,6 +130,12 @@ func (p *program) class(host string, wait user.Wait) *user.Class {
 		cl.OnStop = func(u *user.User) { p.run(p.onStop, u) }
 	}
 	return cl
+}
+
+// fork is the state of an open-model slot of u: u's data rows, its own buffers and checks.
+func (p *program) fork(u, _ *user.User) any {
+	st := p.state(u)
+	return &userState{rows: append([]int(nil), st.rows...), picked: st.picked, checks: make([]func(*user.Response) string, len(p.steps))}
 }
 
 // start gives the user its data rows, then runs on_start; an error makes the runtime retry.

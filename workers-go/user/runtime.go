@@ -46,13 +46,21 @@ func WithSeed(seed uint64) Option {
 	return func(r *Runtime) { r.seeds = rand.New(rand.NewPCG(seed, seed)) }
 }
 
+// WithScheduleLag passes observe how late each arrival of the open model (Class.Arrival) was
+// handled. Users call it from their own goroutines: it must be safe for concurrent use.
+func WithScheduleLag(observe func(lag time.Duration)) Option {
+	return func(r *Runtime) { r.lag = observe }
+}
+
 // Runtime runs users of one Class on behalf of boomer; see New.
 type Runtime struct {
 	class   Class // with defaults filled in
 	t       *transport
-	numbers NumberSource // nil: numbered here
-	weights []int        // cumulative task weights, for the choice of a task
-	logged  sync.Map     // kinds of trouble already logged, so each is logged once
+	clock   func() clock            // the open model's time, one per user
+	lag     func(lag time.Duration) // nil: schedule lag not observed
+	numbers NumberSource            // nil: numbered here
+	weights []int                   // cumulative task weights, for the choice of a task
+	logged  sync.Map                // kinds of trouble already logged, so each is logged once
 
 	mu      sync.Mutex
 	seeds   *rand.Rand
@@ -105,8 +113,23 @@ func New(class *Class, rec Recorder, opts ...Option) (*Runtime, error) {
 			*d.value = d.def
 		}
 	}
+	if c.Arrival != nil {
+		if c.Wait != nil {
+			return nil, fmt.Errorf("Wait: set with Arrival; expected none: open-model users start tasks on Arrival's schedule, not after a wait")
+		}
+		a := *c.Arrival
+		if err := checkArrival(&a, r.class.HTTP.Timeout); err != nil {
+			return nil, err
+		}
+		r.class.Arrival = &a
+	}
+	r.clock = newRealClock
 	u, _ := url.Parse(host)
 	r.t = &transport{client: newClient(), rec: rec, host: host, hostPort: u.Host, prefix: u.Path, opts: r.class.HTTP}
+	if a := r.class.Arrival; a != nil {
+		r.t.client.MaxConnsPerHost = a.MaxConns
+		r.t.client.MaxConnWaitTimeout = r.class.HTTP.Timeout
+	}
 	var seed [16]byte
 	_, _ = crand.Read(seed[:])
 	r.seeds = rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:])))
@@ -239,6 +262,11 @@ func (r *Runtime) live(u *User) {
 		return
 	}
 	if !r.start(u) {
+		return
+	}
+	if r.class.Arrival != nil {
+		r.open(u)
+		r.stop(u)
 		return
 	}
 	for u.ctx.Err() == nil {
