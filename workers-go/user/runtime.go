@@ -95,6 +95,7 @@ func New(class *Class, rec Recorder, opts ...Option) (*Runtime, error) {
 		def   time.Duration
 	}{
 		{"HTTP.Timeout", &r.class.HTTP.Timeout, DefaultTimeout},
+		{"HTTP.ConnectTimeout", &r.class.HTTP.ConnectTimeout, DefaultConnectTimeout},
 		{"OnStopTimeout", &r.class.OnStopTimeout, DefaultOnStopTimeout},
 		{"RetryDelay", &r.class.RetryDelay, DefaultRetryDelay},
 	} {
@@ -105,8 +106,21 @@ func New(class *Class, rec Recorder, opts ...Option) (*Runtime, error) {
 			*d.value = d.def
 		}
 	}
+	switch h := &r.class.HTTP; {
+	case h.MaxRedirects < 0:
+		return nil, fmt.Errorf("HTTP.MaxRedirects: got %d; expected >= 0 (0: %d)", h.MaxRedirects, DefaultMaxRedirects)
+	case h.MaxRedirects == 0:
+		h.MaxRedirects = DefaultMaxRedirects
+	}
+	if r.class.HTTP.MaxConns < 0 {
+		return nil, fmt.Errorf("HTTP.MaxConns: got %d; expected >= 0 (0: no limit)", r.class.HTTP.MaxConns)
+	}
+	if insecure(r.class.HTTP.TLS) {
+		log.Printf("worker: WARNING: TLS certificates are not verified (insecure_skip_verify): any server can answer for %s", host)
+	}
 	u, _ := url.Parse(host)
-	r.t = &transport{client: newClient(), rec: rec, host: host, hostPort: u.Host, prefix: u.Path, opts: r.class.HTTP}
+	r.t = &transport{client: newClient(r.class.HTTP), rec: rec, host: host, hostPort: u.Host, prefix: u.Path,
+		opts: r.class.HTTP, ownEncoding: hasHeader(r.class.HTTP.Headers, "Accept-Encoding")}
 	var seed [16]byte
 	_, _ = crand.Read(seed[:])
 	r.seeds = rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:])))
