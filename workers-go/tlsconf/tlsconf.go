@@ -30,27 +30,39 @@ type Field func(key string) string
 // host's name).
 func (o Options) Zero() bool { return o == Options{} }
 
-// Config builds the client configuration. Every problem is reported, one a line, each naming
-// its field, the value and what was expected.
+// Error is one problem with one setting; Key is the setting's key ("ca_file"), and the text
+// starts with the field's name.
+type Error struct {
+	Key  string
+	text string
+}
+
+func (e *Error) Error() string { return e.text }
+
+// Config builds the client configuration. Every problem is reported, one a line (errors.Join of
+// *Error), each naming its field, the value and what was expected.
 func (o Options) Config(field Field) (*tls.Config, error) {
 	cfg := &tls.Config{ServerName: o.ServerName, InsecureSkipVerify: o.InsecureSkipVerify}
 	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, &Error{Key: key, text: field(key) + ": " + fmt.Sprintf(format, args...)})
+	}
 	if o.CAFile != "" {
 		pool, err := caPool(o.CAFile)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %q: %v", field("ca_file"), o.CAFile, err))
+			bad("ca_file", "%q: %v", o.CAFile, err)
 		}
 		cfg.RootCAs = pool
 	}
 	switch {
 	case o.ClientCert != "" && o.ClientKey == "":
-		errs = append(errs, fmt.Errorf("%s: missing; expected the private key of %s %q", field("client_key"), field("client_cert"), o.ClientCert))
+		bad("client_key", "missing; expected the private key of %s %q", field("client_cert"), o.ClientCert)
 	case o.ClientCert == "" && o.ClientKey != "":
-		errs = append(errs, fmt.Errorf("%s: missing; expected the certificate of %s %q", field("client_cert"), field("client_key"), o.ClientKey))
+		bad("client_cert", "missing; expected the certificate of %s %q", field("client_key"), o.ClientKey)
 	case o.ClientCert != "":
-		pair, err := clientPair(o.ClientCert, o.ClientKey, field)
-		if err != nil {
-			errs = append(errs, err)
+		pair, key, err := clientPair(o.ClientCert, o.ClientKey, field)
+		for i, e := range err {
+			bad(key[i], "%s", e)
 		}
 		cfg.Certificates = []tls.Certificate{pair}
 	}
@@ -88,32 +100,32 @@ func caPool(file string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// clientPair reads the client certificate and key and checks that they belong together.
-func clientPair(certFile, keyFile string, field Field) (tls.Certificate, error) {
-	var errs []error
+// clientPair reads the client certificate and key and checks that they belong together; each
+// problem comes with the key of the setting at fault.
+func clientPair(certFile, keyFile string, field Field) (pair tls.Certificate, keys []string, errs []string) {
 	certPEM, err := os.ReadFile(certFile)
 	if err != nil {
-		errs = append(errs, fmt.Errorf("%s: %q: cannot read it: %v", field("client_cert"), certFile, errors.Unwrap(err)))
+		keys, errs = append(keys, "client_cert"), append(errs, fmt.Sprintf("%q: cannot read it: %v", certFile, errors.Unwrap(err)))
 	}
 	keyPEM, err := os.ReadFile(keyFile)
 	if err != nil {
-		errs = append(errs, fmt.Errorf("%s: %q: cannot read it: %v", field("client_key"), keyFile, errors.Unwrap(err)))
+		keys, errs = append(keys, "client_key"), append(errs, fmt.Sprintf("%q: cannot read it: %v", keyFile, errors.Unwrap(err)))
 	}
 	if len(errs) > 0 {
-		return tls.Certificate{}, errors.Join(errs...)
+		return pair, keys, errs
 	}
 	if block, _ := pem.Decode(certPEM); block == nil || block.Type != "CERTIFICATE" {
-		return tls.Certificate{}, fmt.Errorf("%s: %q: no certificate in it; expected a PEM block BEGIN CERTIFICATE", field("client_cert"), certFile)
+		return pair, []string{"client_cert"}, []string{fmt.Sprintf("%q: no certificate in it; expected a PEM block BEGIN CERTIFICATE", certFile)}
 	}
 	if block, _ := pem.Decode(keyPEM); block == nil || !isKeyBlock(block.Type) {
-		return tls.Certificate{}, fmt.Errorf("%s: %q: no private key in it; expected a PEM block BEGIN PRIVATE KEY (or RSA/EC PRIVATE KEY)", field("client_key"), keyFile)
+		return pair, []string{"client_key"}, []string{fmt.Sprintf("%q: no private key in it; expected a PEM block BEGIN PRIVATE KEY (or RSA/EC PRIVATE KEY)", keyFile)}
 	}
-	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	pair, err = tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("%s: %q does not go with %s %q: %v; expected the key of that certificate",
-			field("client_key"), keyFile, field("client_cert"), certFile, err)
+		return pair, []string{"client_key"}, []string{fmt.Sprintf("%q does not go with %s %q: %v; expected the key of that certificate",
+			keyFile, field("client_cert"), certFile, err)}
 	}
-	return pair, nil
+	return pair, nil, nil
 }
 
 func isKeyBlock(t string) bool {
