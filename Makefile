@@ -38,7 +38,7 @@ endef
 system-packages: ## Install the Debian packages the tests need (only those missing)
 	$(call apt-install,$(SYSTEM_PACKAGES),$(SYSTEM_COMMANDS))
 
-venv: $(VENV)/.installed ## Python venv at .venv with the project installed (locust, pybridge)
+venv: $(VENV)/.installed ## Python venv at .venv with the project installed (locust, locust-fleet, pybridge)
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -67,13 +67,13 @@ dashboards: venv ## Regenerate the Grafana dashboards in deploy/grafana/dashboar
 	$(PY) deploy/grafana/generate.py
 
 vectors: venv ## Regenerate the golden vectors in tests/contract/vectors from the installed Locust
-	$(PY) -m py_bridge.vectors
+	$(PY) -m tools.vectors
 
 verify-protocol: setup ## Check the Go worker against the Locust wire contract (pybridge verify-protocol)
 	.venv/bin/pybridge verify-protocol
 
 verify-matrix: setup ## The Go worker and the contract against the pinned and two older Locust 2.x versions
-	$(PY) -m py_bridge.matrix
+	$(PY) -m tools.matrix
 
 test: setup test-go test-py ## Run every test (Go with -race, then pytest)
 
@@ -89,4 +89,4 @@ test-faults: setup ## Only the fault suite (outages, crashes, bad frames, bad in
 bench: setup ## Benchmarks (not tests): writes BENCHMARKS.md; BENCH_ARGS='--seconds 20 --repeat 5' or '--sections scaling'
 	$(call apt-install,$(BENCH_PACKAGES),$(BENCH_COMMANDS))
 	$(PY) -m pip install -q -e '.[test,bench]'
-	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) -m bench.run $(BENCH_ARGS)

@@ -1,9 +1,9 @@
 """The exporter's work for one interval, alone in this process: IntervalAccumulator.add_report for
 every report of a 5 s interval (W workers reporting every 3 s, boomer-shaped reports of E endpoints
-from bench/fleet.py, normalised as the master does), then the interval's points, line protocol and
+from bench/fake_workers.py, normalised as the master does), then the interval's points, line protocol and
 gzip as the writer sends them. Best of several repeats, since other work only adds time.
 
-    .venv/bin/python bench/accumulate.py --workers 500 --endpoints 20
+    .venv/bin/python -m bench.accumulate --workers 500 --endpoints 20
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import argparse
 import gzip
 import time
 
-import fleet
+from bench import fake_workers
 from locust_fleet.intervals import IntervalAccumulator
 from locust_fleet.lineproto import encode
 from locust_fleet.normalise import normalise_report
@@ -45,7 +45,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
     # Through the wire codec, so the dicts and ints are the ones the master gets.
-    one = [normalise_report(decode(encode_frame("stats", fleet.report(args.endpoints, 10), f"w{i}")).data)
+    one = [normalise_report(decode(encode_frame("stats", fake_workers.report(args.endpoints, 10), f"w{i}")).data)
            for i in range(args.workers)]
     reports = [one[i % args.workers] for i in range(int(args.workers * INTERVAL / REPORT_EVERY))]
     add, flush = (min(times) for times in zip(*(one_interval(reports, args.workers) for _ in range(args.repeat))))

@@ -1,5 +1,5 @@
 """Master capacity: a real master (master/locustfile.py plus a loop-lag probe) on core 1 with N fake
-workers (bench/fleet.py) on core 0, with and without the InfluxDB exporter writing to a real
+workers (bench/fake_workers.py) on core 0, with and without the InfluxDB exporter writing to a real
 influxd: gevent loop lag p99, the master's CPU over the steady part of the run and its memory."""
 
 from __future__ import annotations
@@ -14,11 +14,8 @@ from typing import NamedTuple
 
 import psutil
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-
-from support.influxd import InfluxServer  # noqa: E402
-from support.procs import VENV_BIN, Procs, free_port, wait_until  # noqa: E402
+from harness.influxd import InfluxServer
+from harness.procs import REPO, VENV_BIN, Procs, free_port, wait_until
 
 RUN_SECONDS = 30
 WARMUP = 10
@@ -48,7 +45,7 @@ def one_run(work: Path, workers: int, endpoints: int, influx_url: str | None,
             args += ["--influxdb-url", influx_url, "--spool-dir", str(work / "spool")]
         master = procs.start("master", ["taskset", "-c", "1", *args],
                              env={"PYTHONPATH": str(REPO / "master")})
-        procs.start("fleet", ["taskset", "-c", "0", sys.executable, str(REPO / "bench" / "fleet.py"), str(port),
+        procs.start("fake-workers", ["taskset", "-c", "0", sys.executable, "-m", "bench.fake_workers", str(port),
                               str(workers), str(endpoints), str(RUN_SECONDS + 40)])
         wait_until(lambda: "Run time limit set" in master.log(), 60, "all fake workers to connect")
         time.sleep(WARMUP)

@@ -9,16 +9,13 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+from influxdb import InfluxDBClient
 
-from influxdb import InfluxDBClient  # noqa: E402
-
-from locust_fleet.influx_client import InfluxClient  # noqa: E402
-from locust_fleet.lineproto import Point  # noqa: E402
-from locust_fleet.spool import Spool  # noqa: E402
-from locust_fleet.writer import Writer  # noqa: E402
-from support.influxd import InfluxServer  # noqa: E402
+from harness.influxd import InfluxServer
+from locust_fleet.influx_client import InfluxClient
+from locust_fleet.lineproto import Point
+from locust_fleet.spool import Spool
+from locust_fleet.writer import Writer
 
 
 def interval_points(n: int, start_ns: int) -> list[Point]:

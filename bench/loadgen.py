@@ -10,10 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-
-from support.procs import VENV_BIN, Procs, free_port, wait_until  # noqa: E402
+from harness.procs import REPO, VENV_BIN, Procs, free_port, wait_until
 
 GENERATOR_CPU, TARGET_CPU = "0", "1"
 

@@ -5,7 +5,7 @@ are taken while the master's thread is running or waiting for its core (py-spy l
 sleeping threads), so on a busy machine the totals overstate CPU time and `Hub.run` absorbs the
 waiting; the shares of the exporter's functions are what this is for.
 
-    .venv/bin/python bench/profile_master.py --workers 500 --endpoints 20 --rounds 3
+    .venv/bin/python -m bench.profile_master --workers 500 --endpoints 20 --rounds 3
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-import capacity
-from support.influxd import InfluxServer
+from bench import capacity
+from harness.influxd import InfluxServer
 
 # The exporter's own modules; inbound, normalise and drain run whether the exporter is on or not.
 EXPORTER = re.compile(r"locust_fleet/(exporter|export_service|intervals|points|lineproto|writer|influx_client|"

@@ -16,10 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import capacity
-import exporter
-import loadgen
-import scaling
+from bench import capacity, exporter, loadgen, scaling, userflow
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -68,7 +65,7 @@ def capacity_section(rows: list[dict], rounds: int) -> str:
         "## 2. Master capacity",
         "",
         f"A real master (`master/locustfile.py` plus a loop-lag probe, `bench/locustfiles/master_with_lag.py`) on "
-        f"core 1; N fake workers (`bench/fleet.py`) on core 0 sending boomer-shaped reports of 20 endpoints every "
+        f"core 1; N fake workers (`bench/fake_workers.py`) on core 0 sending boomer-shaped reports of 20 endpoints every "
         f"3 s and heartbeats every second; {capacity.RUN_SECONDS} s runs, measured after {capacity.WARMUP} s. "
         "Exporter on: writing every 5 s to a real influxd. Loop lag: how late a 50 ms gevent sleep wakes (p99). "
         f"{rounds} round{'s' if rounds > 1 else ''} per size, exporter off and on taking turns (which goes first "
@@ -163,8 +160,55 @@ def scaling_section(sweeps: scaling.Sweeps) -> str:
     return "\n".join(lines)
 
 
+def userflow_section(flows: dict[str, list[userflow.FlowFigures]], users: userflow.UsersFigures, profile: str,
+                     args) -> str:
+    fast = userflow.median_of(flows["FastHttpUser"], "per_cpu_second")
+    go = userflow.median_of(flows["Go worker"], "per_cpu_second")
+    lines = [
+        "## 5. User flows per core and users per worker",
+        "",
+        "The acceptance flow of `docs/scenario.md` (`workers-go/examples/scenarios/flow.yaml`: a login per user with "
+        "a JSON body and token extraction, then browse = items with extraction and a check, item with a templated "
+        "path and two checks, or home), its wait and think time taken out (they only idle the core), sent by one Go "
+        "worker (connected to a real master) and by Locust's FastHttpUser (`bench/locustfiles/fast_http_flow.py`, "
+        f"the same requests, names and checks), each alone on core {loadgen.GENERATOR_CPU}, against the counting target "
+        f"(which checks every token, cookie and item) on core {loadgen.TARGET_CPU}; {args.flow_users} users; "
+        f"{args.seconds} s measured after {userflow.WARMUP:g} s; {args.repeat} rounds taking turns. "
+        "Per CPU-second: requests the target served in the window over the generator's CPU time in it (/proc), "
+        "which holds whether the generator or the target is the limit.",
+        "",
+        "| generator | median requests per CPU-second | spread (min – max) | median req/s | × FastHttpUser |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, figures in flows.items():
+        per_cpu = [f.per_cpu_second for f in figures]
+        median = statistics.median(per_cpu)
+        lines.append(f"| {name} | {median:,.0f} | {spread(per_cpu)} | {userflow.median_of(figures, 'rate'):,.0f} "
+                     f"| {median / fast:.2f} |")
+    lines += [
+        "",
+        f"Goal: Go worker ≥ 8 × FastHttpUser per core on the flow — **{'met' if go / fast >= 8 else 'missed'}** "
+        f"({go / fast:.2f}).",
+        "",
+        f"Users per worker: one Go worker holding {users.users:,} users that each send `GET /` and wait 1 s "
+        f"(`wait: {{constant: 1s}}`), measured {args.seconds} s after they were spawned and settled: "
+        f"RSS **{users.rss_mb:,.0f} MB** (peak {users.peak_mb:,.0f} MB), {users.rate:,.0f} req/s served. "
+        f"Goal ≤ 300 MB — **{'met' if users.peak_mb <= 300 else 'missed'}**.",
+        "",
+        "Where the Go worker's CPU goes on the flow (last round, `go tool pprof -top -cum` of boomer's "
+        "`--cpu-profile`; cumulative share, the top 25):",
+        "",
+        "```",
+        profile.rstrip(),
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 SECTIONS = {"load": "## 1. Load generation per core", "capacity": "## 2. Master capacity",
-            "exporter": "## 3. Exporter throughput", "scaling": "## 4. Master scaling with the exporter on"}
+            "exporter": "## 3. Exporter throughput", "scaling": "## 4. Master scaling with the exporter on",
+            "userflow": "## 5. User flows per core and users per worker"}
 
 
 def kept_sections(path: Path) -> dict[str, str]:
@@ -192,6 +236,8 @@ def main() -> int:
     parser.add_argument("--points", type=int, default=100_000)
     parser.add_argument("--workers", default="100,250,500", help="fake worker counts for the master capacity runs")
     parser.add_argument("--capacity-rounds", type=int, default=1, help="exporter off/on pairs per worker count")
+    parser.add_argument("--flow-users", type=int, default=50, help="users of the flow benchmark")
+    parser.add_argument("--held-users", type=int, default=10_000, help="users one worker holds in the memory benchmark")
     parser.add_argument("--out", default=str(REPO / "BENCHMARKS.md"))
     args = parser.parse_args()
     wanted = args.sections.split(",")
@@ -212,6 +258,14 @@ def main() -> int:
         sweeps = scaling.measure()
         scaling.plot(sweeps, REPO / "bench" / "scaling.png")
         fresh["scaling"] = scaling_section(sweeps)
+    if "userflow" in wanted:
+        bins = REPO / "workers-go" / "bin"
+        with tempfile.TemporaryDirectory() as tmp:
+            flows = userflow.measure_flows(Path(tmp), bins / "worker", bins / "target", args.seconds, args.repeat,
+                                           args.flow_users)
+            profile = userflow.profile_top(bins / "worker", Path(tmp) / "worker.cpu.pprof")
+            held = userflow.measure_users(Path(tmp), bins / "worker", bins / "target", args.held_users, args.seconds)
+        fresh["userflow"] = userflow_section(flows, held, profile, args)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
     # Figures measured on uncommitted code say so, not to pass for the commit's (read-only git commands).
     changed = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "master", "bench"], cwd=REPO).returncode
@@ -220,15 +274,15 @@ def main() -> int:
     if changed or new:
         commit += " plus uncommitted changes to master/ or bench/"
     python = os.path.relpath(sys.executable, REPO) if sys.executable.startswith(str(REPO)) else "python"
-    command = " ".join([python, "bench/run.py", *sys.argv[1:]])
+    command = " ".join([python, "-m", "bench.run", *sys.argv[1:]])
     sections = kept_sections(Path(args.out)) | {name: provenance(text, command, commit) for name, text in fresh.items()}
     header = [
         "# Benchmarks",
         "",
-        f"Written by `make bench` (`bench/run.py`) on {platform.machine()}, {len(os.sched_getaffinity(0))} cores; each "
+        f"Written by `make bench` (`python -m bench.run`) on {platform.machine()}, {len(os.sched_getaffinity(0))} cores; each "
         "section says the command, date and commit it was measured with. Reproduce with `make bench` (options: "
         "`make bench BENCH_ARGS='--seconds 20 --repeat 5'`; one section only: "
-        "`.venv/bin/python bench/run.py --sections scaling`).",
+        "`.venv/bin/python -m bench.run --sections scaling`).",
         "",
         "",
     ]

@@ -9,9 +9,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-import capacity
-from capacity import MasterFigures
-from support.influxd import InfluxServer
+from bench import capacity
+from bench.capacity import MasterFigures
+from harness.influxd import InfluxServer
 
 WORKERS = (10, 50, 100, 250, 500)
 ENDPOINTS = (1, 20, 100)

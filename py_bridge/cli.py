@@ -15,12 +15,10 @@ from . import fuzz
 from .contract import FAIL, PASS
 from .fake_master import CONNECT_TIMEOUT, DRAIN_TIMEOUT, OBSERVE, STEP_TIMEOUT
 from .fake_worker import verify_master
-from .runs.cli import app as runs_app
 from .verify import DEFAULT_USER_CLASS, DEFAULT_WORKER_CMD, verify_worker
 
 app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False, help=__doc__)
 STYLE = {PASS: "green", FAIL: "bold red"}
-app.add_typer(runs_app, name="runs")
 
 
 @app.callback()
@@ -93,6 +91,14 @@ def fuzz_master_command(
     host, port = parse_host_port(master, "HOST:PORT")
     sent = fuzz.fuzz_master(host, port, frames, seed, register, huge)
     typer.echo(json.dumps({"frames": sum(sent.values()), "kinds": len(sent), "sent": sent}, indent=1))
+
+
+@app.command("runs", hidden=True, add_help_option=False,
+             context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def runs_moved() -> None:
+    """The stored runs are read by the plugin's package now, beside the data model they read."""
+    typer.echo("error: `pybridge runs ...` is now `locust-fleet runs ...`, with the same arguments", err=True)
+    raise typer.Exit(2)
 
 
 def parse_host_port(value: str, hint: str) -> tuple[str, int]:

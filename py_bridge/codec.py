@@ -14,7 +14,28 @@ DATETIME_FORMAT = "%Y%m%dT%H:%M:%S.%f"
 
 
 class DecodeError(ValueError):
-    """Bytes that are not a protocol frame; the message says what was wrong."""
+    """Bytes that are not a protocol frame; the message says what was wrong, `kind` which rule the
+    bytes broke (a receiver that logs once per kind needs no parsing of the message)."""
+
+    kind = "frame"
+
+
+class NotMsgpack(DecodeError):
+    kind = "not msgpack"
+
+
+class NotAFrame(DecodeError):
+    """A msgpack value other than an array of three."""
+
+    kind = "shape"
+
+
+class BadType(DecodeError):
+    kind = "type"
+
+
+class BadNodeId(DecodeError):
+    kind = "node_id"
 
 
 @dataclass(frozen=True)
@@ -45,13 +66,13 @@ def decode(raw: bytes) -> Frame:
     try:
         obj = msgpack.loads(raw, raw=False, strict_map_key=False, object_hook=_decode_ext)
     except (ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError, TypeError) as e:
-        raise DecodeError(f"not a msgpack value: {e}") from None
+        raise NotMsgpack(f"not a msgpack value: {e}") from None
     if not isinstance(obj, list) or len(obj) != 3:
         shape = f"an array of {len(obj)}" if isinstance(obj, list) else type(obj).__name__
-        raise DecodeError(f"expected an array [type, data, node_id], got {shape}")
+        raise NotAFrame(f"expected an array [type, data, node_id], got {shape}")
     msg_type, data, node_id = obj
     if not isinstance(msg_type, str):
-        raise DecodeError(f"type: expected a string, got {type(msg_type).__name__} {msg_type!r}")
+        raise BadType(f"type: expected a string, got {type(msg_type).__name__} {msg_type!r}")
     if not isinstance(node_id, str):
-        raise DecodeError(f"{msg_type}: node_id: expected a string, got {type(node_id).__name__} {node_id!r}")
+        raise BadNodeId(f"{msg_type}: node_id: expected a string, got {type(node_id).__name__} {node_id!r}")
     return Frame(msg_type, data, node_id)

@@ -1,5 +1,5 @@
 """The contract invariants, checked on a recorded conversation with a worker. Pure: a
-Conversation and what the target served in, one Result per invariant out."""
+Conversation (conversation.py) and what the target served in, one Result per invariant out."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import statistics
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 
-from .fake_master import Conversation
-from .messages import QUIRKS, TO_MASTER, bucket, problems, quirks_in
+from .conversation import Conversation
+from .histogram import bucket
+from .messages import QUIRKS, TO_MASTER, problems, quirks_in
 
 PASS, FAIL, DEVIATION = "pass", "fail", "handled deviation"
 
@@ -40,12 +41,12 @@ def check(conv: Conversation, served: int, exit_code: int | None) -> list[Result
                            [f"first message was {first.type if first else 'nothing'}, expected client_ready"],
                            "client_ready first, answered by ack"))
 
-    undecodable = [e.error for e in conv.events if e.direction == "in" and e.frame is None]
+    undecodable = conv.undecodable()
     invalid = [str(p) for f in frames for p in problems(f.type, f.data, TO_MASTER)]
     results.append(_result("messages: decode and validate", undecodable + invalid,
                            f"{len(frames)} messages, all valid"))
 
-    beats = [e.at for e in conv.events if e.direction == "in" and e.frame is not None and e.frame.type == "heartbeat"]
+    beats = conv.received_at("heartbeat")
     gaps = [b - a for a, b in zip(beats, beats[1:])]
     cadence = []
     if len(beats) < 3:
@@ -149,7 +150,7 @@ def _errors(stats: list[dict]) -> Result:
 
 def _final_report(conv: Conversation):
     """Locust's workers send a last report when told to quit; boomer does not (the drain handles it)."""
-    quits = [e.at for e in conv.events if e.direction == "out" and e.frame and e.frame.type == "quit"]
+    quits = conv.sent_at("quit")
     if quits and not conv.received("stats", since=quits[0]):
         return next(q for q in QUIRKS if q.name == "no final report at stop")
     return None

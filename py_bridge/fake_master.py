@@ -1,19 +1,21 @@
 """A stand-in Locust master (ZeroMQ ROUTER on loopback) that drives one worker through a whole
 life — handshake, spawn N, spawn M, drain to zero, stop, ready again, spawn again, quit — answering
-heartbeats on the way and recording every frame in both directions for the contract checks."""
+heartbeats on the way and recording every frame in both directions (conversation.py) for the
+contract checks. The sockets live here; the record and the checks are pure."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import zmq
 
 from . import fuzz
 from .codec import DecodeError, Frame, decode, encode
+from .conversation import IN, OUT, Conversation, Event, Step
 from .messages import TO_WORKER
+from .reports import is_idle_report
 
 # Bounds of each wait, in seconds; a worker that misses one fails that step instead of hanging.
 CONNECT_TIMEOUT = 20.0
@@ -22,33 +24,6 @@ DRAIN_TIMEOUT = 15.0
 OBSERVE = 4.0
 USER_STOP_TIMEOUT = 3.0
 STEPS = ("handshake", "spawn up", "spawn down", "drain", "stop", "spawn again")
-
-
-@dataclass
-class Event:
-    at: float
-    direction: str  # "in" (from the worker) or "out"
-    frame: Frame | None
-    error: str = ""  # undecodable bytes
-
-
-@dataclass
-class Step:
-    name: str
-    ok: bool
-    detail: str = ""
-
-
-@dataclass
-class Conversation:
-    events: list[Event] = field(default_factory=list)
-    steps: list[Step] = field(default_factory=list)
-    spawns: list[tuple[float, dict[str, int]]] = field(default_factory=list)
-    node_id: str = ""
-
-    def received(self, msg_type: str | None = None, since: float = 0.0) -> list[Frame]:
-        return [e.frame for e in self.events if e.direction == "in" and e.frame is not None and e.at >= since
-                and (msg_type is None or e.frame.type == msg_type)]
 
 
 class StepFailed(Exception):
@@ -72,7 +47,7 @@ class FakeMaster:
 
     def send(self, msg_type: str, data: Any) -> None:
         self.socket.send_multipart([self.log.node_id.encode(), encode(msg_type, data, self.log.node_id)])
-        self.log.events.append(Event(time.time(), "out", Frame(msg_type, data, self.log.node_id)))
+        self.log.events.append(Event(time.time(), OUT, Frame(msg_type, data, self.log.node_id)))
 
     def _receive(self, timeout: float) -> Frame | None:
         if not self.socket.poll(int(timeout * 1000)):
@@ -82,11 +57,11 @@ class FakeMaster:
         try:
             frame = decode(parts[-1])
         except DecodeError as e:
-            self.log.events.append(Event(now, "in", None, str(e)))
+            self.log.events.append(Event(now, IN, None, str(e)))
             return None
         if not self.log.node_id:
             self.log.node_id = parts[0].decode(errors="replace")
-        self.log.events.append(Event(now, "in", frame))
+        self.log.events.append(Event(now, IN, frame))
         if frame.type == "heartbeat":
             self.send("heartbeat", None)  # as Locust's master answers every heartbeat
         return frame
@@ -116,7 +91,8 @@ class FakeMaster:
     def drain(self, target: str) -> None:
         """Zero users, then wait for a report that shows nothing more to count."""
         self.spawn(0, target)
-        self.wait_for("idle stats report after spawning 0 users", _is_idle_report, DRAIN_TIMEOUT)
+        self.wait_for("idle stats report after spawning 0 users", lambda f: f.type == "stats" and is_idle_report(f.data),
+                      DRAIN_TIMEOUT)
 
     def step(self, name: str, action: Callable[[], None]) -> bool:
         try:
@@ -172,11 +148,3 @@ class FakeMaster:
         if self.log.node_id:
             self.send("quit", None)
             self.observe(1.0)
-
-
-def _is_idle_report(frame: Frame) -> bool:
-    data = frame.data
-    if frame.type != "stats" or not isinstance(data, dict) or data.get("user_count"):
-        return False
-    entries = list(data.get("stats") or []) + [data.get("stats_total") or {}]
-    return not any(isinstance(e, dict) and (e.get("num_requests") or e.get("num_failures")) for e in entries)

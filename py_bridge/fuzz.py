@@ -19,12 +19,12 @@ import zmq
 
 from .codec import DecodeError, decode, encode
 from .messages import SCHEMAS, TO_MASTER, TO_WORKER, problems
+from .reports import stats_entry
 
 # A valid example of each message (data only), from which wrong variants are derived.
-REPORT_ENTRY = {"name": "/", "method": "GET", "last_request_timestamp": 1.0, "start_time": 1.0, "num_requests": 1,
-                "num_none_requests": 0, "num_failures": 0, "total_response_time": 3, "max_response_time": 3,
-                "min_response_time": 3, "total_content_length": 2, "response_times": {3: 1},
-                "num_reqs_per_sec": {1: 1}, "num_fail_per_sec": {}}
+REPORT_ENTRY = stats_entry("/", "GET", last_request_timestamp=1.0, start_time=1.0, num_requests=1,
+                           total_response_time=3, max_response_time=3, min_response_time=3, total_content_length=2,
+                           response_times={3: 1}, num_reqs_per_sec={1: 1})
 EXAMPLES: dict[tuple[str, str], Any] = {
     (TO_MASTER, "client_ready"): -1,
     (TO_MASTER, "spawning"): None,

@@ -28,18 +28,6 @@ class ValidationError(ValueError):
 MISSING = object()
 
 
-def bucket(ms: float) -> int:
-    """The response-time bucket Locust files a time under: exact below 100 ms, then 2 significant
-    digits. Workers must report response_times on this grid for the master's merge to be right."""
-    if ms < 100:
-        return round(ms)
-    if ms < 1000:
-        return int(round(ms, -1))
-    if ms < 10000:
-        return int(round(ms, -2))
-    return int(round(ms, -3))
-
-
 def describe(value: Any) -> str:
     if value is MISSING:
         return "nothing (the field is missing)"

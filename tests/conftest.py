@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from support.procs import REPO, Procs
-from support.influxd import InfluxServer
-from support.recorded import RecordedRuns, record_two_runs
+from harness.procs import REPO, Procs
+from harness.influxd import InfluxServer
+from harness.recorded import RecordedRuns, record_two_runs
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +42,13 @@ def procs(request, tmp_path) -> Procs:
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         print(group.logs())
+
+
+@pytest.fixture
+def influx(tmp_path) -> InfluxServer:
+    """A real InfluxDB of the test's own, without authentication."""
+    with InfluxServer(tmp_path / "influxdb") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import msgpack
 import pytest
 from locust.rpc.protocol import Message
 
-from py_bridge.codec import DecodeError, Frame, decode, encode
+from py_bridge.codec import BadNodeId, BadType, DecodeError, Frame, NotAFrame, NotMsgpack, decode, encode
 
 
 def random_value(rng: random.Random, depth: int = 0):
@@ -53,15 +53,20 @@ def test_datetime_travels_like_locusts():
     assert decode(raw).data == {"at": at}
 
 
-@pytest.mark.parametrize("raw, message", [
-    (b"\xc1", "not a msgpack value: "),
-    (msgpack.dumps(["a", None]), "expected an array [type, data, node_id], got an array of 2"),
-    (msgpack.dumps({"type": "a"}), "expected an array [type, data, node_id], got dict"),
-    (msgpack.dumps([1, None, "n"]), "type: expected a string, got int 1"),
-    (msgpack.dumps(["stats", None, 7]), "stats: node_id: expected a string, got int 7"),
-    (msgpack.dumps(["a", None, "n"])[:-1], "not a msgpack value: "),
+@pytest.mark.parametrize("raw, error, message", [
+    (b"\xc1", NotMsgpack, "not a msgpack value: "),
+    (msgpack.dumps(["a", None]), NotAFrame, "expected an array [type, data, node_id], got an array of 2"),
+    (msgpack.dumps({"type": "a"}), NotAFrame, "expected an array [type, data, node_id], got dict"),
+    (msgpack.dumps([1, None, "n"]), BadType, "type: expected a string, got int 1"),
+    (msgpack.dumps(["stats", None, 7]), BadNodeId, "stats: node_id: expected a string, got int 7"),
+    (msgpack.dumps(["a", None, "n"])[:-1], NotMsgpack, "not a msgpack value: "),
 ])
-def test_decode_rejects_what_is_not_a_frame(raw, message):
+def test_decode_rejects_what_is_not_a_frame(raw, error, message):
     with pytest.raises(DecodeError) as err:
         decode(raw)
-    assert str(err.value).startswith(message)
+    assert type(err.value) is error and str(err.value).startswith(message)
+
+
+def test_decode_error_kinds_are_distinct():
+    kinds = [e.kind for e in (NotMsgpack, NotAFrame, BadType, BadNodeId)]
+    assert len(set(kinds)) == len(kinds) and DecodeError.kind not in kinds

@@ -1,19 +1,11 @@
 """The pure parts of the stop drain."""
 
-from locust_fleet.drain import DrainTracker, is_idle
+from locust_fleet.drain import DrainTracker
 
 
 def report(users=0, requests=0, failures=0, entries=()):
     return {"user_count": users, "stats_total": {"num_requests": requests, "num_failures": failures},
             "stats": [{"num_requests": n, "num_failures": 0} for n in entries]}
-
-
-def test_is_idle_only_without_users_and_without_measurements():
-    assert is_idle(report())
-    assert not is_idle(report(users=1))
-    assert not is_idle(report(requests=3))
-    assert not is_idle(report(failures=1))
-    assert not is_idle(report(entries=[0, 2]))
 
 
 def test_drain_tracker_waits_for_an_idle_report_from_each_worker():

@@ -10,8 +10,8 @@ import pytest
 import zmq
 
 from py_bridge.codec import encode
-from support.fleet import Master, Target, start_worker
-from support.procs import wait_until
+from harness.parts import Master, Target, start_worker
+from harness.procs import wait_until
 
 pytestmark = pytest.mark.e2e
 

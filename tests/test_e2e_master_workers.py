@@ -10,8 +10,8 @@ import urllib.request
 
 import pytest
 
-from support.fleet import Master, Target, start_worker
-from support.procs import REPO, wait_until
+from harness.parts import Master, Target, start_worker
+from harness.procs import REPO, wait_until
 
 pytestmark = pytest.mark.e2e
 SCENARIO = str(REPO / "tests" / "scenarios" / "three_endpoints.yaml")

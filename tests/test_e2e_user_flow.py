@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 
-from support.fleet import Master, Target, start_worker
-from support.procs import REPO, get_json
+from harness.parts import Master, Target, start_worker
+from harness.procs import REPO, get_json
 
 pytestmark = pytest.mark.e2e
 USERS = 20

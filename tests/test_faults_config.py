@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from support.procs import REPO, VENV_BIN, free_port
+from harness.procs import REPO, VENV_BIN, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 

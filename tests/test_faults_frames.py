@@ -11,8 +11,8 @@ import subprocess
 
 import pytest
 
-from support.fleet import Master, Target, start_worker
-from support.procs import VENV_BIN, wait_until
+from harness.parts import Master, Target, start_worker
+from harness.procs import VENV_BIN, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 FRAMES = 3000

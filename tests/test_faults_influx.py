@@ -1,5 +1,5 @@
 """Faults of InfluxDB and of the master, with real processes: InfluxDB killed for 30 s, slow, or
-answering 500s (through tests/support/faultproxy.py); the master killed mid-run and restarted on
+answering 500s (through harness/faultproxy.py); the master killed mid-run and restarted on
 the same spool. Outcomes: the master's loop keeps up, the test's numbers are unaffected, InfluxDB
 ends up holding every point exactly once, and the exporter's counters account for every point."""
 
@@ -7,25 +7,17 @@ from __future__ import annotations
 
 import re
 import signal
-import sys
 import time
 
 import pytest
-import requests
 
-from support.fleet import Master, Target, start_worker
-from support.influxd import InfluxServer, rows
-from support.procs import REPO, wait_until
-from test_e2e_influx import check_exact, run_headless
+from harness.exported import check_exact, run_headless
+from harness.parts import FaultProxy, Master, Target, start_worker
+from harness.influxd import rows
+from harness.procs import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 LAG_LIMIT_MS = 100
-
-
-@pytest.fixture
-def influx(tmp_path):
-    with InfluxServer(tmp_path / "influxdb") as server:
-        yield server
 
 
 def loop_lag_p99(log: str) -> float:
@@ -45,17 +37,6 @@ def assert_all_written(log: str) -> dict[str, int]:
     counters = final_counters(log)
     assert counters["dropped"] == 0 and counters["queued"] == counters["written"], counters
     return counters
-
-
-class FaultProxy:
-    def __init__(self, procs, upstream: str):
-        self.proc = procs.start("faultproxy", [sys.executable, str(REPO / "tests" / "support" / "faultproxy.py"),
-                                               upstream])
-        self.url = wait_until(lambda: re.search(r"listening on (http://\S+)", self.proc.log()), 10,
-                              "the fault proxy").group(1)
-
-    def mode(self, mode: str) -> dict:
-        return requests.post(f"{self.url}/_fault/{mode}", timeout=5).json()
 
 
 def test_influxdb_killed_for_30_s_loses_and_doubles_nothing(procs, go_bin, influx, tmp_path, figure):

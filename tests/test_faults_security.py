@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from support.influxd import InfluxServer, rows
-from support.procs import VENV_BIN, free_port, wait_until
-from test_make_up import make, workers_of
+from harness.influxd import InfluxServer, rows
+from harness.parts import Master, make, workers_of
+from harness.procs import VENV_BIN, free_port, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 SECRET = "pa55-Wo1d-7f3a9c"
@@ -58,7 +58,7 @@ def test_the_password_stays_secret_everywhere(tmp_path):
             requests.get(web + "/stop", timeout=10)
             report = tmp_path / "report.html"
             run_id = rows(influx.query("SELECT * FROM locust_runs", auth=("admin", SECRET)))[0]["run_id"]
-            result = subprocess.run([str(VENV_BIN / "pybridge"), "runs", "report", run_id, "-o", str(report)],
+            result = subprocess.run([str(VENV_BIN / "locust-fleet"), "runs", "report", run_id, "-o", str(report)],
                                     env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
             assert result.returncode == 0, result.stderr
             assert SECRET not in report.read_text() and SECRET not in result.stdout + result.stderr
@@ -87,8 +87,6 @@ def test_worker_port_is_bound_to_the_chosen_interface(tmp_path):
 def test_https_is_verified_by_default_and_trusts_the_ca_given(procs, tmp_path):
     """InfluxDB over https with a self-signed certificate: refused without --influxdb-ca-file
     (exit 2, naming the option), accepted with it."""
-    from support.fleet import Master
-
     with InfluxServer(tmp_path / "tls-influxdb", tls=True) as influx:
         args = ["--influxdb-url", influx.url, "--spool-dir", str(tmp_path / "spool")]
         unverified = Master(procs, *args, name="master-without-ca")

@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from support.fleet import Master, Target, start_worker
-from support.influxd import InfluxServer, rows
-from support.procs import wait_until
+from harness.parts import Master, Target, start_worker
+from harness.influxd import InfluxServer, rows
+from harness.procs import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 

@@ -13,8 +13,8 @@ import time
 import pytest
 import yaml
 
-from support.grafana import check_dashboard
-from support.procs import REPO
+from harness.grafana import check_dashboard
+from harness.procs import REPO
 
 pytestmark = pytest.mark.e2e
 GRAFANA = REPO / "deploy" / "grafana"

@@ -1,12 +1,10 @@
-"""Histograms: Locust's buckets, percentiles identical to Locust's, lossless text encoding."""
+"""The contract's histogram maths: Locust's buckets, merging, percentiles identical to Locust's."""
 
 import random
 
-import pytest
 from locust.stats import calculate_response_time_percentile
 
-from locust_fleet.histogram import decode_histogram, encode_histogram, merge, percentile
-from py_bridge.messages import bucket
+from py_bridge.histogram import bucket, merge, percentile
 
 
 def test_bucket_matches_locust_rounding():
@@ -34,16 +32,3 @@ def test_percentile_of_empty_histogram_is_none():
 
 def test_merge_adds_counts():
     assert merge({1: 2, 5: 1}, {5: 3, 7: 1}) == {1: 2, 5: 4, 7: 1}
-
-
-def test_histogram_text_round_trips():
-    hist = {0: 3, 12: 40, 110: 2, 12000: 1}
-    assert encode_histogram(hist) == "0:3,12:40,110:2,12000:1"
-    assert decode_histogram(encode_histogram(hist)) == hist
-    assert decode_histogram("") == {}
-
-
-@pytest.mark.parametrize("text", ["12", "a:1", "1:b", "1:2,,x:"])
-def test_decode_histogram_names_the_bad_part(text):
-    with pytest.raises(ValueError, match=r"^histogram: got '.*'; expected MS:COUNT$"):
-        decode_histogram(text)

@@ -4,7 +4,7 @@ import pytest
 import requests
 
 from locust_fleet.lineproto import Point, encode, encode_point
-from support.influxd import InfluxServer, rows
+from harness.influxd import InfluxServer, rows
 
 
 @pytest.mark.parametrize("point, line", [

@@ -4,26 +4,14 @@ left running afterwards."""
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from support.procs import REPO, free_port, get_json, wait_until
+from harness.parts import Master, make, workers_of
+from harness.procs import free_port, wait_until
 
 pytestmark = pytest.mark.e2e
-
-
-def make(*args: str, env: dict[str, str], timeout: float = 180) -> subprocess.CompletedProcess:
-    return subprocess.run(["make", "--no-print-directory", *args], cwd=REPO, env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=timeout)
-
-
-def workers_of(web: str) -> list:
-    try:
-        return get_json(web + "/stats/requests").get("workers", [])
-    except OSError:  # the web UI is not listening yet
-        return []
 
 
 def group_alive(pgid: int) -> bool:
@@ -72,8 +60,6 @@ def test_up_headless_runs_to_the_end_and_prints_the_summary(stack_env):
 
 
 def test_workers_rejoin_a_restarted_master_within_30_s(stack_env, procs):
-    from support.fleet import Master
-
     up = make("up", env=stack_env)
     assert up.returncode == 0, up.stdout + up.stderr
     web = f"http://127.0.0.1:{stack_env['WEB_PORT']}"

@@ -3,11 +3,11 @@
 import pytest
 
 from py_bridge.messages import TO_MASTER, TO_WORKER, quirks_in, validate
+from py_bridge.reports import stats_entry
 
-ENTRY = {"name": "home", "method": "GET", "last_request_timestamp": 1.0, "start_time": 1.0, "num_requests": 1,
-         "num_none_requests": 0, "num_failures": 0, "total_response_time": 3.0, "max_response_time": 3,
-         "min_response_time": 3, "total_content_length": 3, "response_times": {3: 1},
-         "num_reqs_per_sec": {1: 1}, "num_fail_per_sec": {}}
+ENTRY = stats_entry("home", "GET", last_request_timestamp=1.0, start_time=1.0, num_requests=1,
+                    total_response_time=3.0, max_response_time=3, min_response_time=3, total_content_length=3,
+                    response_times={3: 1}, num_reqs_per_sec={1: 1})
 
 
 def stats(**over):

@@ -5,15 +5,13 @@ import copy
 from locust.stats import RequestStats, StatsEntry
 
 from locust_fleet.normalise import normalise_entry, normalise_report
+from py_bridge.reports import stats_entry
 
 
 def boomer_entry(**over):
-    entry = {"name": "home", "method": "GET", "last_request_timestamp": 100, "start_time": 99,
-             "num_requests": 0, "num_none_requests": 0, "num_failures": 0, "total_response_time": 0,
-             "max_response_time": 0, "min_response_time": 0, "total_content_length": 0,
-             "response_times": {}, "num_reqs_per_sec": {}, "num_fail_per_sec": {}}
-    entry.update(over)
-    return entry
+    """As boomer sends it: whole-second timestamps, and min_response_time 0 without requests."""
+    return stats_entry(**{"name": "home", "method": "GET", "last_request_timestamp": 100, "start_time": 99,
+                          "min_response_time": 0, **over})
 
 
 def test_normalise_entry_empty_entry_has_no_minimum():

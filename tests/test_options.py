@@ -1,4 +1,4 @@
-"""The exporter's options: parsed by Locust's own parser, validated once, errors naming the option."""
+"""The plugin's options: parsed by Locust's own parser, validated once into one config, errors naming the option."""
 
 import pytest
 from locust.argument_parser import get_parser
@@ -13,14 +13,15 @@ def parse(*args: str, env: dict[str, str] | None = None, monkeypatch=None):
 
 
 def test_from_options_export_off_without_url():
-    assert from_options(parse()) is None
+    config = from_options(parse())
+    assert config.export is None and config.drain_timeout == 30.0
 
 
 def test_from_options_full_config():
     cfg = from_options(parse("--influxdb-url", "https://db.example:8086/", "--influxdb-database", "perf",
                              "--influxdb-username", "u", "--influxdb-password", "s3cret",
                              "--influxdb-interval", "2.5", "--run-tag", "env=staging", "--run-tag", "build=7",
-                             "--run-description", "nightly"))
+                             "--run-description", "nightly")).export
     assert cfg.url == "https://db.example:8086" and cfg.database == "perf" and cfg.interval == 2.5
     assert cfg.run_tags == (("build", "7"), ("env", "staging"))
     assert cfg.description == "nightly" and cfg.password == "s3cret"
@@ -30,7 +31,7 @@ def test_from_options_full_config():
 def test_from_options_reads_env_vars(monkeypatch):
     monkeypatch.setenv("LOCUST_INFLUXDB_URL", "http://127.0.0.1:8086")
     monkeypatch.setenv("LOCUST_INFLUXDB_TOKEN", "tok")
-    cfg = from_options(parse())
+    cfg = from_options(parse()).export
     assert cfg.url == "http://127.0.0.1:8086" and cfg.token == "tok" and "tok" not in repr(cfg)
 
 
@@ -62,3 +63,15 @@ def test_from_options_rejects_bad_values(args, message):
     with pytest.raises(ConfigError) as err:
         from_options(parse(*args))
     assert str(err.value) == message
+
+
+def test_from_options_drain_timeout_from_flag_or_env(monkeypatch):
+    assert from_options(parse("--drain-timeout", "0")).drain_timeout == 0.0
+    monkeypatch.setenv("LOCUST_DRAIN_TIMEOUT", "7.5")
+    assert from_options(parse()).drain_timeout == 7.5
+
+
+def test_from_options_rejects_a_negative_drain_timeout():
+    with pytest.raises(ConfigError) as err:
+        from_options(parse("--drain-timeout", "-1"))
+    assert str(err.value) == "--drain-timeout: got -1; expected 0 (off) or a number of seconds"

@@ -3,7 +3,7 @@
 import pytest
 
 from locust_fleet.points import run_point
-from locust_fleet.runs import Run, redact_url
+from locust_fleet.run_record import Run, redact_url
 
 
 @pytest.mark.parametrize("url, shown", [

@@ -1,4 +1,4 @@
-"""`pybridge runs list/report/compare` on two real runs stored by a real master in a real InfluxDB.
+"""`locust-fleet runs list/report/compare` on two real runs stored by a real master in a real InfluxDB.
 The report is checked the way a person sees it: rendered by headless Chromium, its charts laid
 out with lines of real length, its statistics table equal to what the target served and to
 Locust's own statistics of the same run."""
@@ -12,22 +12,22 @@ import subprocess
 
 import pytest
 
-from locust_fleet.histogram import percentile
-from support.chromium import Chromium
-from support.procs import VENV_BIN, free_port
+from py_bridge.histogram import percentile
+from harness.chromium import Chromium
+from harness.procs import VENV_BIN, free_port
 
 pytestmark = pytest.mark.e2e
 NAMES = {"home": "GET /", "items": "POST /items", "broken": "GET /status/503"}
 
 
-def pybridge(influx_url: str, *args: str) -> subprocess.CompletedProcess:
+def locust_fleet_runs(influx_url: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "LOCUST_INFLUXDB_URL": influx_url, "COLUMNS": "250"}
-    return subprocess.run([str(VENV_BIN / "pybridge"), "runs", *args], capture_output=True, text=True, env=env,
+    return subprocess.run([str(VENV_BIN / "locust-fleet"), "runs", *args], capture_output=True, text=True, env=env,
                           timeout=60)
 
 
 def test_list_shows_both_runs_newest_first_with_their_figures(recorded_runs):
-    result = pybridge(recorded_runs.influx.url, "list", "--json")
+    result = locust_fleet_runs(recorded_runs.influx.url, "list", "--json")
     assert result.returncode == 0, result.stderr
     listed = json.loads(result.stdout)
     assert [r["run_id"] for r in listed] == [recorded_runs.candidate.run_id, recorded_runs.baseline.run_id]
@@ -36,7 +36,7 @@ def test_list_shows_both_runs_newest_first_with_their_figures(recorded_runs):
         assert entry["requests"] == served and entry["failures"] == run.served[NAMES["broken"]]
         assert entry["state"] == "stopped" and entry["users"] == 10 and entry["duration_s"] > 5
         assert entry["p95_ms"] == run.record["p95_ms"] and entry["tags"] == f"label={'candidate' if run is recorded_runs.candidate else 'baseline'}"
-    table = pybridge(recorded_runs.influx.url, "list")
+    table = locust_fleet_runs(recorded_runs.influx.url, "list")
     assert table.returncode == 0 and recorded_runs.baseline.run_id in table.stdout and "baseline run" in table.stdout
 
 
@@ -48,7 +48,7 @@ def locust_median_and_avg(entry: dict) -> tuple[int, float]:
 def test_report_renders_charts_and_the_run_s_numbers_in_chromium(recorded_runs, tmp_path):
     run = recorded_runs.baseline
     out = tmp_path / "report.html"
-    result = pybridge(recorded_runs.influx.url, "report", run.run_id, "-o", str(out))
+    result = locust_fleet_runs(recorded_runs.influx.url, "report", run.run_id, "-o", str(out))
     assert result.returncode == 0, result.stderr
     html = out.read_text()
     assert not re.search(r"""(src|href)\s*=|url\(|@import""", html), "the report must not fetch anything"
@@ -95,7 +95,7 @@ def test_report_renders_charts_and_the_run_s_numbers_in_chromium(recorded_runs, 
 
 def test_compare_gates_on_thresholds(recorded_runs):
     base, cand = recorded_runs.baseline.run_id, recorded_runs.candidate.run_id
-    slower = pybridge(recorded_runs.influx.url, "compare", base, cand, "--max-regression", "p95=10%", "--json")
+    slower = locust_fleet_runs(recorded_runs.influx.url, "compare", base, cand, "--max-regression", "p95=10%", "--json")
     assert slower.returncode == 3, slower.stderr
     verdict = json.loads(slower.stdout)
     assert not verdict["passed"] and any(b.startswith("GET home: p95") for b in verdict["breaches"])
@@ -104,12 +104,12 @@ def test_compare_gates_on_thresholds(recorded_runs):
     # the change is null when the baseline's p95 is 0 ms (an infinite increase)
     assert home["p95"]["change"] is None if home["p95"]["baseline"] == 0 else home["p95"]["change"] > 0.10
 
-    same = pybridge(recorded_runs.influx.url, "compare", base, base, "--max-regression", "p95=10%",
+    same = locust_fleet_runs(recorded_runs.influx.url, "compare", base, base, "--max-regression", "p95=10%",
                     "--max-regression", "rps=50%")
     assert same.returncode == 0, same.stdout + same.stderr
     assert "no threshold breached" in same.stdout and "+0.0%" in same.stdout
 
-    failing = pybridge(recorded_runs.influx.url, "compare", base, base, "--max-fail-ratio", "1%")
+    failing = locust_fleet_runs(recorded_runs.influx.url, "compare", base, base, "--max-fail-ratio", "1%")
     assert failing.returncode == 3 and "GET broken: fail_ratio 100.00% (limit 1%)" in failing.stdout
 
 
@@ -120,11 +120,17 @@ def test_compare_gates_on_thresholds(recorded_runs):
     (["compare", "a", "b", "--max-fail-ratio", "lots"], 2, "--max-fail-ratio: got 'lots'; expected a percentage"),
 ])
 def test_bad_arguments_name_what_is_wrong(recorded_runs, tmp_path, args, code, message):
-    result = pybridge(recorded_runs.influx.url, *[str(tmp_path / a) if a.endswith(".html") else a for a in args])
+    result = locust_fleet_runs(recorded_runs.influx.url, *[str(tmp_path / a) if a.endswith(".html") else a for a in args])
     assert result.returncode == code and message in " ".join(result.stderr.split()), result.stderr
     assert not list(tmp_path.glob("*.html*")), "nothing is written on error"
 
 
 def test_unreachable_influxdb_is_reported_not_traced(tmp_path):
-    result = pybridge(f"http://127.0.0.1:{free_port()}", "list")
+    result = locust_fleet_runs(f"http://127.0.0.1:{free_port()}", "list")
     assert result.returncode == 1 and "unreachable" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_pybridge_runs_says_where_the_command_went():
+    result = subprocess.run([str(VENV_BIN / "pybridge"), "runs", "list", "--json"], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2 and "`locust-fleet runs ...`" in result.stderr, result.stderr

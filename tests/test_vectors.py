@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from py_bridge import codec, vectors
+from py_bridge import codec
+from tools import vectors
 from py_bridge.messages import TO_MASTER, TO_WORKER, validate
 
 ALL = [(direction, v) for direction, name in vectors.FILES.items()

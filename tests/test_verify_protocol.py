@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from py_bridge.cli import app
 from py_bridge.contract import DEVIATION, FAIL, PASS
 from py_bridge.verify import DEFAULT_USER_CLASS
-from support.procs import REPO, VENV_BIN
+from harness.parts import Master
+from harness.procs import REPO, VENV_BIN, free_port
 
 pytestmark = pytest.mark.e2e
 BROKEN = f"{sys.executable} {REPO / 'tests' / 'contract' / 'broken_worker.py'} {{host}} {{port}}"
@@ -75,8 +76,6 @@ def test_default_user_class_is_the_master_locustfiles_placeholder():
 
 
 def test_fake_worker_verifies_a_real_master(procs):
-    from support.fleet import Master
-
     master = Master(procs, "--headless", "-u", "2", "-r", "2", "-t", "8s", "--expect-workers", "1")
     code, results = verify("--master", f"127.0.0.1:{master.port}")
     assert code == 0 and {r["status"] for r in results.values()} == {PASS}, results
@@ -85,8 +84,6 @@ def test_fake_worker_verifies_a_real_master(procs):
 
 
 def test_fake_worker_fails_when_no_master_answers():
-    from support.procs import free_port
-
     proc = subprocess.run([str(VENV_BIN / "pybridge"), "verify-protocol", "--master", f"127.0.0.1:{free_port()}"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "no ack within 20 s" in proc.stdout

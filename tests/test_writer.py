@@ -9,7 +9,7 @@ from locust_fleet.influx_client import AuthError, DatabaseNotFound, InfluxClient
 from locust_fleet.lineproto import Point
 from locust_fleet.spool import Spool
 from locust_fleet.writer import Writer
-from support.influxd import InfluxServer, rows
+from harness.influxd import InfluxServer, rows
 
 
 def points(start: int, n: int) -> list[Point]:

@@ -13,12 +13,15 @@ import json
 import sys
 from pathlib import Path
 
+from locust_fleet.model import (AGGREGATED, ALL_USERS, ERRORS, EVENTS, EXPORTER, NAME, REQUESTS, RUN_ID, RUNS, USERS,
+                                WORKER, WORKERS)
+
 OUT = Path(__file__).resolve().parent / "dashboards"
 DS = {"type": "influxdb", "uid": "locust-influxdb"}
-RUN = "\"run_id\" = '$run_id'"
-TOTAL = "\"name\" = 'Aggregated'"
-ENDPOINTS = "\"name\" =~ /^$endpoint$/"
-WORKERS = "\"worker\" =~ /^$worker$/"
+RUN = f"\"{RUN_ID}\" = '$run_id'"
+TOTAL = f"\"{NAME}\" = '{AGGREGATED}'"
+ENDPOINTS = f"\"{NAME}\" =~ /^$endpoint$/"
+IN_WORKERS = f"\"{WORKER}\" =~ /^$worker$/"
 # Colours that make a saturated or missing worker stand out.
 CPU_STEPS = [{"color": "green", "value": None}, {"color": "orange", "value": 70}, {"color": "red", "value": 90}]
 STATE_COLOURS = {"running": "green", "spawning": "blue", "ready": "text", "stopped": "text", "missing": "red"}
@@ -30,11 +33,11 @@ def query_var(name: str, label: str, query: str, multi: bool = False) -> dict:
             "includeAll": multi, "current": {}, "options": [], "hide": 0}
 
 
-RUN_VAR = query_var("run_id", "Run", 'SHOW TAG VALUES FROM "locust_runs" WITH KEY = "run_id"')
+RUN_VAR = query_var("run_id", "Run", f'SHOW TAG VALUES FROM "{RUNS}" WITH KEY = "run_id"')
 ENDPOINT_VAR = query_var("endpoint", "Endpoint",
-                         f'SHOW TAG VALUES FROM "locust_requests" WITH KEY = "name" WHERE {RUN}', multi=True)
+                         f'SHOW TAG VALUES FROM "{REQUESTS}" WITH KEY = "name" WHERE {RUN}', multi=True)
 WORKER_VAR = query_var("worker", "Worker",
-                       f'SHOW TAG VALUES FROM "locust_workers" WITH KEY = "worker" WHERE {RUN}', multi=True)
+                       f'SHOW TAG VALUES FROM "{WORKERS}" WITH KEY = "worker" WHERE {RUN}', multi=True)
 
 
 def target(query: str, ref: str = "A", alias: str = "", table: bool = False) -> dict:
@@ -105,35 +108,35 @@ def dashboard(uid: str, title: str, variables: list[dict], layout: Layout, annot
 
 
 def events_annotation(name: str, where: str = "") -> dict:
-    query = f'SELECT "text", "event" FROM "locust_events" WHERE {RUN}{where} AND $timeFilter'
+    query = f'SELECT "text", "event" FROM "{EVENTS}" WHERE {RUN}{where} AND $timeFilter'
     return {"name": name, "datasource": DS, "enable": True, "iconColor": "orange", "query": query,
             "textColumn": "text", "tagsColumn": "event"}
 
 
 def per_endpoint(field: str, agg: str = "max") -> str:
-    return (f'SELECT {agg}("{field}") FROM "locust_requests" WHERE {RUN} AND {ENDPOINTS} AND $timeFilter '
+    return (f'SELECT {agg}("{field}") FROM "{REQUESTS}" WHERE {RUN} AND {ENDPOINTS} AND $timeFilter '
             'GROUP BY time($__interval), "name" fill(none)')
 
 
 def run_overview() -> dict:
     g = Layout()
-    g.add(stat("Requests", f'SELECT sum("requests") FROM "locust_requests" WHERE {RUN} AND {TOTAL} AND $timeFilter'),
+    g.add(stat("Requests", f'SELECT sum("requests") FROM "{REQUESTS}" WHERE {RUN} AND {TOTAL} AND $timeFilter'),
           4, 4)
-    g.add(stat("Failures", f'SELECT sum("failures") FROM "locust_requests" WHERE {RUN} AND {TOTAL} AND $timeFilter'),
+    g.add(stat("Failures", f'SELECT sum("failures") FROM "{REQUESTS}" WHERE {RUN} AND {TOTAL} AND $timeFilter'),
           4, 4)
-    g.add(stat("Users", f'SELECT last("users") FROM "locust_users" WHERE {RUN} AND "user_class" = \'all\' '
+    g.add(stat("Users", f'SELECT last("users") FROM "{USERS}" WHERE {RUN} AND "user_class" = \'{ALL_USERS}\' '
                         'AND $timeFilter'), 4, 4)
     g.add(stat("Whole run p50 / p95 / p99", f'SELECT last("p50_ms") AS "p50", last("p95_ms") AS "p95", '
-                                            f'last("p99_ms") AS "p99" FROM "locust_runs" WHERE {RUN}', "ms",
+                                            f'last("p99_ms") AS "p99" FROM "{RUNS}" WHERE {RUN}', "ms",
                "From the merged histogram of the whole run; written when the run stops."), 8, 4)
-    g.add(stat("Points dropped by the exporter", f'SELECT last("dropped") FROM "locust_exporter" WHERE {RUN} '
+    g.add(stat("Points dropped by the exporter", f'SELECT last("dropped") FROM "{EXPORTER}" WHERE {RUN} '
                                                  'AND $timeFilter', "short",
                "0 unless the spool overflowed: then InfluxDB lacks data that Locust counted."), 4, 4)
     g.add(timeseries("Requests/s and failures/s", f'SELECT mean("rps") AS "requests/s", mean("fail_per_s") AS '
-                     f'"failures/s" FROM "locust_requests" WHERE {RUN} AND {TOTAL} AND $timeFilter '
+                     f'"failures/s" FROM "{REQUESTS}" WHERE {RUN} AND {TOTAL} AND $timeFilter '
                      'GROUP BY time($__interval) fill(none)', "reqps"), 12, 8)
     g.add(timeseries("Response times, all endpoints", f'SELECT max("p50_ms") AS "p50", max("p95_ms") AS "p95", '
-                     f'max("p99_ms") AS "p99", mean("avg_ms") AS "avg" FROM "locust_requests" WHERE {RUN} AND '
+                     f'max("p99_ms") AS "p99", mean("avg_ms") AS "avg" FROM "{REQUESTS}" WHERE {RUN} AND '
                      f'{TOTAL} AND $timeFilter GROUP BY time($__interval) fill(none)', "ms",
                      description="Per export interval; when a pixel spans several intervals, the largest "
                                  "percentile among them is shown."), 12, 8)
@@ -142,16 +145,16 @@ def run_overview() -> dict:
     for field, title in (("p50_ms", "p50"), ("p95_ms", "p95"), ("p99_ms", "p99")):
         g.add(timeseries(f"{title} per endpoint", per_endpoint(field), "ms", "$tag_name"), 8, 8)
     g.add(timeseries("Average response time per endpoint", per_endpoint("avg_ms", "mean"), "ms", "$tag_name"), 12, 8)
-    g.add(timeseries("Users", f'SELECT last("users") FROM "locust_users" WHERE {RUN} AND $timeFilter '
+    g.add(timeseries("Users", f'SELECT last("users") FROM "{USERS}" WHERE {RUN} AND $timeFilter '
                      'GROUP BY time($__interval), "user_class" fill(previous)', "short", "$tag_user_class"), 12, 8)
     g.add(timeseries("Master: gevent loop lag", f'SELECT max("loop_lag_p99_ms") AS "p99", max("loop_lag_max_ms") AS '
-                     f'"max" FROM "locust_exporter" WHERE {RUN} AND $timeFilter GROUP BY time($__interval) fill(none)',
+                     f'"max" FROM "{EXPORTER}" WHERE {RUN} AND $timeFilter GROUP BY time($__interval) fill(none)',
                      "ms", description="How late the master wakes a sleeping greenlet. Above ~100 ms it is not "
                                        "keeping up with its workers: heartbeats and reports wait."), 12, 8)
     g.add(table("Endpoints", f'SELECT sum("requests") AS "requests", sum("failures") AS "failures", '
                 f'min("min_ms") AS "min ms", max("max_ms") AS "max ms", sum("bytes") AS "bytes" '
-                f'FROM "locust_requests" WHERE {RUN} AND $timeFilter GROUP BY "name", "method"'), 12, 8)
-    g.add(table("Errors", f'SELECT "error", "occurrences" FROM "locust_errors" WHERE {RUN} AND $timeFilter '
+                f'FROM "{REQUESTS}" WHERE {RUN} AND $timeFilter GROUP BY "name", "method"'), 12, 8)
+    g.add(table("Errors", f'SELECT "error", "occurrences" FROM "{ERRORS}" WHERE {RUN} AND $timeFilter '
                 'GROUP BY "method", "name"',
                 transformations=[{"id": "groupBy", "options": {"fields": {
                     "method": {"aggregations": [], "operation": "groupby"},
@@ -171,7 +174,7 @@ def workers() -> dict:
                       "properties": [{"id": "mappings", "value": [state_mapping()]},
                                      {"id": "custom.cellOptions", "value": {"type": "color-text"}}]}
     g.add(table("Workers now", f'SELECT last("state") AS "state", last("users") AS "users", last("rps") AS "rps", '
-                f'last("cpu") AS "cpu", last("memory") AS "memory" FROM "locust_workers" WHERE {RUN} AND {WORKERS} '
+                f'last("cpu") AS "cpu", last("memory") AS "memory" FROM "{WORKERS}" WHERE {RUN} AND {IN_WORKERS} '
                 'AND $timeFilter GROUP BY "worker"', [cpu_override, state_override],
                 description="A worker at 90 % CPU or more is saturated: its own delays inflate the response "
                             "times. Add workers or lower its users."), 24, 7)
@@ -180,7 +183,7 @@ def workers() -> dict:
                                           custom={"thresholdsStyle": {"mode": "line+area"}})
     g.add(cpu, 12, 8)
     states = panel("state-timeline", "State per worker", [target(
-        f'SELECT last("state") FROM "locust_workers" WHERE {RUN} AND {WORKERS} AND $timeFilter '
+        f'SELECT last("state") FROM "{WORKERS}" WHERE {RUN} AND {IN_WORKERS} AND $timeFilter '
         'GROUP BY time($__interval), "worker" fill(previous)', alias="$tag_worker")])
     states["fieldConfig"]["defaults"]["mappings"] = [state_mapping()]
     g.add(states, 12, 8)
@@ -192,7 +195,7 @@ def workers() -> dict:
 
 
 def per_worker(field: str, agg: str) -> str:
-    return (f'SELECT {agg}("{field}") FROM "locust_workers" WHERE {RUN} AND {WORKERS} AND $timeFilter '
+    return (f'SELECT {agg}("{field}") FROM "{WORKERS}" WHERE {RUN} AND {IN_WORKERS} AND $timeFilter '
             'GROUP BY time($__interval), "worker" fill(none)')
 
 
@@ -207,7 +210,7 @@ def runs() -> dict:
                  "&from=${__data.fields.start}&to=${__data.fields.stop}"}]
     g.add(table("Runs", 'SELECT "start_time" * 1000 AS "start", "stop_time" * 1000 AS "stop", "duration_s", '
                 '"users", "requests", "failures", "fail_ratio", "rps", "p95_ms", "state", "description", "tags" '
-                'FROM "locust_runs" WHERE $timeFilter GROUP BY "run_id"',
+                f'FROM "{RUNS}" WHERE $timeFilter GROUP BY "run_id"',
                 [{"matcher": {"id": "byName", "options": "run_id"},
                   "properties": [{"id": "links", "value": open_run}]},
                  {"matcher": {"id": "byRegexp", "options": "start|stop"},
@@ -218,14 +221,14 @@ def runs() -> dict:
                 options={"sortBy": [{"displayName": "start", "desc": True}]}), 24, 9)
     for field, title, unit in (("rps", "Requests/s", "reqps"), ("p95_ms", "p95", "ms")):
         g.add(panel("trend", f"{title} by seconds since start: baseline vs candidate", [
-            target(f'SELECT "elapsed_s", "{field}" AS "baseline" FROM "locust_requests" WHERE '
+            target(f'SELECT "elapsed_s", "{field}" AS "baseline" FROM "{REQUESTS}" WHERE '
                    f'"run_id" = \'$baseline\' AND {TOTAL}', "A", table=True),
-            target(f'SELECT "elapsed_s", "{field}" AS "candidate" FROM "locust_requests" WHERE '
+            target(f'SELECT "elapsed_s", "{field}" AS "candidate" FROM "{REQUESTS}" WHERE '
                    f'"run_id" = \'$candidate\' AND {TOTAL}', "B", table=True)], unit,
             options={"xField": "elapsed_s"}), 12, 9)
     g.add(table("Baseline vs candidate", 'SELECT "requests", "fail_ratio", "rps", "p50_ms", "p95_ms", "p99_ms", '
-                '"duration_s" FROM "locust_runs" WHERE "run_id" = \'$baseline\' OR "run_id" = \'$candidate\' '
-                'GROUP BY "run_id"', description="`pybridge runs compare BASELINE CANDIDATE` prints the same per "
+                f'"duration_s" FROM "{RUNS}" WHERE "run_id" = \'$baseline\' OR "run_id" = \'$candidate\' '
+                'GROUP BY "run_id"', description="`locust-fleet runs compare BASELINE CANDIDATE` prints the same per "
                                                  "endpoint, with the change in % and thresholds."), 24, 6)
     baseline = query_var("baseline", "Baseline run", RUN_VAR["query"])
     candidate = query_var("candidate", "Candidate run", RUN_VAR["query"])

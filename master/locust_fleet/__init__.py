@@ -1,1 +1,2 @@
-"""The master-side plugin: merges Go (boomer) worker reports correctly and ships stats to InfluxDB."""
+"""The master-side plugin: checks and normalises Go (boomer) worker reports before Locust merges
+them, drains workers at stop, ships stats to InfluxDB; `runs/` reads the stored runs back."""

@@ -14,17 +14,9 @@ import gevent
 from locust.rpc import Message
 from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING, MasterRunner
 
+from py_bridge.reports import is_idle_report
+
 logger = logging.getLogger(__name__)
-
-
-def is_idle(data: dict[str, Any]) -> bool:
-    """A report from a worker with no users that measured nothing since its previous report."""
-    if data.get("user_count"):
-        return False
-    total = data.get("stats_total") or {}
-    if total.get("num_requests") or total.get("num_failures"):
-        return False
-    return not any(e.get("num_requests") or e.get("num_failures") for e in data.get("stats") or [])
 
 
 class DrainTracker:
@@ -34,7 +26,7 @@ class DrainTracker:
         self.pending = set(worker_ids)
 
     def on_report(self, client_id: str, data: dict[str, Any]) -> None:
-        if client_id in self.pending and is_idle(data):
+        if client_id in self.pending and is_idle_report(data):
             self.pending.discard(client_id)
 
     def forget(self, client_id: str) -> None:

@@ -5,7 +5,6 @@ flush at quit, bounded in time."""
 from __future__ import annotations
 
 import logging
-import sys
 import time
 
 import gevent
@@ -14,7 +13,7 @@ from locust.env import Environment
 from locust.runners import STATE_INIT, STATE_STOPPED, MasterRunner
 
 from .exporter import Exporter, ns
-from .influx_client import InfluxClient, PermanentError, RetryableError
+from .influx_client import InfluxClient, RetryableError
 from .looplag import LoopLag
 from .options import ExporterConfig
 from .points import exporter_point
@@ -40,7 +39,8 @@ class ExportService:
         self.lag = lag
 
     def check_server(self) -> None:
-        """Fail fast on what a retry cannot fix (credentials, database); only warn when unreachable."""
+        """Fail fast on what a retry cannot fix (credentials, database): raises PermanentError, whose
+        message names the option. Only warns when the server is unreachable."""
         try:
             self.client.ping()
             if self.client.ensure_database():
@@ -48,9 +48,6 @@ class ExportService:
         except RetryableError as e:
             logger.warning("%s; the test runs anyway and points are spooled in %s until it answers", e,
                            self.spool.dir)
-        except PermanentError as e:
-            logger.error("%s", e)
-            sys.exit(2)
         pending = self.spool.pending()
         if pending:
             logger.info("The spool in %s holds %d batches from an earlier master; replaying them first",

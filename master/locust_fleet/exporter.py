@@ -19,7 +19,7 @@ from .lineproto import Point
 from .options import ExporterConfig
 from .points import (WorkerSnapshot, error_points, event_point, request_points, run_point, user_points,
                      worker_points)
-from .runs import Run, new_run_id, redact_url
+from .run_record import Run, new_run_id, redact_url
 
 logger = logging.getLogger(__name__)
 

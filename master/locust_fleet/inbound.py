@@ -19,7 +19,6 @@ from locust.rpc import Message
 from locust.runners import MasterRunner
 
 from py_bridge.codec import DecodeError, decode
-
 from py_bridge.messages import SCHEMAS, TO_MASTER, ValidationError, validate
 
 from .normalise import normalise_report
@@ -54,16 +53,18 @@ def guard_frames(runner: MasterRunner, rejections: Rejections) -> None:
                 except zmq.ZMQError as e:
                     raise RPCError("ZMQ network broken") from e  # Locust resets its server on this
                 identity = parts[0].decode(errors="replace") if parts else ""
+                if len(parts) != 2:
+                    rejections.reject(identity, ("undecodable", "zeromq frames"),
+                                      f"undecodable frame: expected 2 ZeroMQ frames (identity, message), got {len(parts)}")
+                    continue
                 try:
-                    if len(parts) != 2:
-                        raise DecodeError(f"expected 2 ZeroMQ frames (identity, message), got {len(parts)}")
                     parts[0].decode()  # Locust needs the identity as text
                     frame = decode(parts[1])
                 except UnicodeDecodeError:
                     rejections.reject(identity, ("undecodable", "identity"), "identity is not UTF-8")
                     continue
                 except DecodeError as e:
-                    rejections.reject(identity, ("undecodable", str(e).split(":")[0]), f"undecodable frame: {e}")
+                    rejections.reject(identity, ("undecodable", e.kind), f"undecodable frame: {e}")
                     continue
                 return identity, Message(frame.type, frame.data, frame.node_id)
 

@@ -30,13 +30,19 @@ class LoopLag:
 
     def probe(self) -> None:
         while True:
-            started = self.clock()
-            gevent.sleep(PERIOD)
-            lag = max(self.clock() - started - PERIOD, 0.0)
-            if self.interval is not None:
-                self.interval.append(lag)
-            if self.run is not None:
-                self.run.append(lag)
+            self.record(self.measure())
+
+    def measure(self) -> float:
+        """Seconds one sleep of PERIOD overslept, by the clock."""
+        started = self.clock()
+        gevent.sleep(PERIOD)
+        return max(self.clock() - started - PERIOD, 0.0)
+
+    def record(self, lag: float) -> None:
+        if self.interval is not None:
+            self.interval.append(lag)
+        if self.run is not None:
+            self.run.append(lag)
 
     def take_interval(self) -> dict[str, float]:
         """p99 and max in ms since the last call (fields of locust_exporter)."""

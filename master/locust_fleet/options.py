@@ -1,6 +1,7 @@
-"""The exporter's options: registered on Locust's parser like its own, validated once into a frozen
-config. Error messages name the option, the value and what was expected; secrets never appear in
-them, nor in the config's repr."""
+"""The plugin's options: registered on Locust's parser like its own (one group each for the Go
+workers and the InfluxDB export, each option with a LOCUST_... env var), validated once into one
+frozen PluginConfig. Error messages name the option, the value and what was expected; secrets never
+appear in them, nor in the config's repr. Raises ConfigError; exiting is plugin.py's business."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from urllib.parse import urlsplit
 
 from locust.argument_parser import LocustArgumentParser
 
+from .model import RESERVED_TAGS
+
 TAG_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-RESERVED_TAGS = {"run_id", "name", "method", "worker", "user_class", "event"}
 
 
 class ConfigError(ValueError):
@@ -37,7 +39,20 @@ class ExporterConfig:
     spool_dir: str = ".locust_fleet/spool"
 
 
+@dataclass(frozen=True)
+class PluginConfig:
+    """Everything the plugin was configured with, validated."""
+
+    drain_timeout: float = 30.0  # seconds; 0: the master stops without draining
+    export: ExporterConfig | None = None  # None: no --influxdb-url, no export
+
+
 def add_arguments(parser: LocustArgumentParser) -> None:
+    workers = parser.add_argument_group("Go workers", "Options of the Go worker integration (locust_fleet).")
+    workers.add_argument(
+        "--drain-timeout", type=float, default=30.0, env_var="LOCUST_DRAIN_TIMEOUT",
+        help="At stop, wait up to this many seconds for every worker's last report after sending it "
+        "to zero users, so the final seconds of a test are counted. 0 turns draining off. Default 30.")
     group = parser.add_argument_group("InfluxDB export", "Ship the master's merged stats to InfluxDB (locust_fleet).")
     group.add_argument("--influxdb-url", default="", env_var="LOCUST_INFLUXDB_URL",
                        help="InfluxDB base URL, http:// or https://, e.g. http://127.0.0.1:8086. "
@@ -99,8 +114,16 @@ def check_spool_dir(path: str) -> None:
         raise ConfigError(f"--spool-dir: got {path!r}; {str(existing)!r} is not writable ({e.strerror})") from None
 
 
-def from_options(options: argparse.Namespace) -> ExporterConfig | None:
-    """The validated config, or None when export is off (no --influxdb-url)."""
+def from_options(options: argparse.Namespace) -> PluginConfig:
+    """The validated configuration of the whole plugin."""
+    export = export_config(options)
+    if options.drain_timeout < 0:
+        raise ConfigError(f"--drain-timeout: got {options.drain_timeout:g}; expected 0 (off) or a number of seconds")
+    return PluginConfig(drain_timeout=options.drain_timeout, export=export)
+
+
+def export_config(options: argparse.Namespace) -> ExporterConfig | None:
+    """The validated export config, or None when export is off (no --influxdb-url)."""
     url = (options.influxdb_url or "").strip()
     if not url:
         return None

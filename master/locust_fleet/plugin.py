@@ -1,6 +1,7 @@
 """Wires the plugin into Locust: its command-line options and event listeners.
 
-Importing this module registers everything; master/locustfile.py does that.
+Importing this module registers everything; master/locustfile.py does that. The only place that
+ends the master on a bad configuration (exit code 2, a message naming the option).
 """
 
 import logging
@@ -17,6 +18,7 @@ import gevent
 from . import inbound, options, user_numbers
 from .drain import Drainer
 from .export_service import ExportService
+from .influx_client import PermanentError
 from .looplag import LoopLag
 
 logger = logging.getLogger(__name__)
@@ -24,15 +26,6 @@ logger = logging.getLogger(__name__)
 
 @events.init_command_line_parser.add_listener
 def add_options(parser: LocustArgumentParser) -> None:
-    group = parser.add_argument_group("Go workers", "Options of the Go worker integration (locust_fleet).")
-    group.add_argument(
-        "--drain-timeout",
-        type=float,
-        default=30.0,
-        env_var="LOCUST_DRAIN_TIMEOUT",
-        help="At stop, wait up to this many seconds for every worker's last report after sending it "
-        "to zero users, so the final seconds of a test are counted. 0 turns draining off. Default 30.",
-    )
     options.add_arguments(parser)
 
 
@@ -47,30 +40,30 @@ def on_init(environment: Environment, **_kw) -> None:
         sys.exit(2)
     parsed = environment.parsed_options
     try:
-        config = options.from_options(parsed) if parsed else None
+        config = options.from_options(parsed) if parsed else options.PluginConfig()
     except options.ConfigError as e:
         logger.error("%s", e)
         sys.exit(2)
-    timeout = parsed.drain_timeout if parsed else 30.0
-    if timeout < 0:
-        logger.error("--drain-timeout: got %g; expected 0 (off) or a number of seconds", timeout)
-        sys.exit(2)
 
-    lag = LoopLag(per_interval=config is not None)
+    lag = LoopLag(per_interval=config.export is not None)
     gevent.spawn(lag.probe)
     environment.events.test_start.add_listener(lag.on_test_start)
     environment.events.test_stop.add_listener(lag.on_test_stop)
     observers = []
-    if config is not None:
-        service = ExportService(environment, config, lag)
-        service.check_server()
+    if config.export is not None:
+        service = ExportService(environment, config.export, lag)
+        try:
+            service.check_server()
+        except PermanentError as e:
+            logger.error("%s", e)
+            sys.exit(2)
         observers.append(service.exporter.on_message)
     inbound.install(runner, observers)
     user_numbers.install(environment)
-    if timeout > 0:
-        drainer = Drainer(runner, timeout)
+    if config.drain_timeout > 0:
+        drainer = Drainer(runner, config.drain_timeout)
         environment.events.worker_report.add_listener(drainer.on_worker_report)
         environment.events.test_stopping.add_listener(drainer.drain)
-    if config is not None:
+    if config.export is not None:
         # After the drainer, so the final interval is flushed once the last reports are in.
         service.start()

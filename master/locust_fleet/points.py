@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .histogram import encode_histogram, percentile
-from .intervals import AGGREGATED, EndpointFigures, Interval, RunFigures
-from .lineproto import Point
-from .runs import Run
+from py_bridge.histogram import percentile
 
-PERCENTILES = (("p50_ms", 0.50), ("p90_ms", 0.90), ("p95_ms", 0.95), ("p99_ms", 0.99))
-RUN_PERCENTILES = (("p50_ms", 0.50), ("p95_ms", 0.95), ("p99_ms", 0.99))
+from .intervals import EndpointFigures, Interval, RunFigures
+from .lineproto import Point
+from .model import (AGGREGATED, ALL_USERS, ERRORS, EVENT, EVENTS, EXPORTER, METHOD, NAME, PERCENTILES, REQUESTS,
+                    RUN_ID, RUN_PERCENTILES, RUNNING, RUNS, STOPPED, USER_CLASS, USERS, WORKER, WORKERS,
+                    encode_histogram)
+from .run_record import Run
 
 
 @dataclass(frozen=True)
@@ -54,18 +55,18 @@ def endpoint_fields(figures: EndpointFigures, seconds: float) -> dict:
 
 def request_points(run_id: str, interval: Interval, seconds: float, time_ns: int, elapsed_s: float) -> list[Point]:
     """elapsed_s: seconds since the run started, so that runs can be overlaid by time since start."""
-    points = [Point("locust_requests", {"run_id": run_id, "name": name, "method": method},
+    points = [Point(REQUESTS, {RUN_ID: run_id, NAME: name, METHOD: method},
                     {**endpoint_fields(figures, seconds), "elapsed_s": elapsed_s}, time_ns)
               for (name, method), figures in sorted(interval.endpoints.items())]
-    points.append(Point("locust_requests", {"run_id": run_id, "name": AGGREGATED},
+    points.append(Point(REQUESTS, {RUN_ID: run_id, NAME: AGGREGATED},
                         {**endpoint_fields(interval.total, seconds), "elapsed_s": elapsed_s}, time_ns))
     return points
 
 
 def user_points(run_id: str, user_classes_count: Mapping[str, int], time_ns: int) -> list[Point]:
-    points = [Point("locust_users", {"run_id": run_id, "user_class": cls}, {"users": int(n)}, time_ns)
+    points = [Point(USERS, {RUN_ID: run_id, USER_CLASS: cls}, {"users": int(n)}, time_ns)
               for cls, n in sorted(user_classes_count.items())]
-    points.append(Point("locust_users", {"run_id": run_id, "user_class": "all"},
+    points.append(Point(USERS, {RUN_ID: run_id, USER_CLASS: ALL_USERS},
                         {"users": int(sum(user_classes_count.values()))}, time_ns))
     return points
 
@@ -85,7 +86,7 @@ def worker_points(run_id: str, interval: Interval, workers: Mapping[str, WorkerS
         }
         if snap is not None:
             fields.update(state=snap.state, cpu=float(snap.cpu), memory=int(snap.memory))
-        points.append(Point("locust_workers", {"run_id": run_id, "worker": worker_id}, fields, time_ns))
+        points.append(Point(WORKERS, {RUN_ID: run_id, WORKER: worker_id}, fields, time_ns))
     return points
 
 
@@ -97,7 +98,7 @@ def error_points(run_id: str, interval: Interval, time_ns: int) -> list[Point]:
         # the error text stays a field (unbounded) and no point overwrites another.
         offset = seen_per_series.get((method, name), 0)
         seen_per_series[(method, name)] = offset + 1
-        points.append(Point("locust_errors", {"run_id": run_id, "method": method, "name": name},
+        points.append(Point(ERRORS, {RUN_ID: run_id, METHOD: method, NAME: name},
                             {"error": error, "occurrences": int(occurrences)}, time_ns + offset))
     return points
 
@@ -105,7 +106,7 @@ def error_points(run_id: str, interval: Interval, time_ns: int) -> list[Point]:
 def run_point(run: Run, figures: RunFigures | None) -> Point:
     started_ns = int(run.started * 1e9)
     fields = {
-        "state": "stopped" if run.stopped is not None else "running",
+        "state": STOPPED if run.stopped is not None else RUNNING,
         "users": int(run.users),
         "spawn_rate": float(run.spawn_rate),
         "host": run.host,
@@ -127,11 +128,11 @@ def run_point(run: Run, figures: RunFigures | None) -> Point:
             avg_ms=float(total.avg_response_time),
         )
         fields.update(_percentile_fields(total, RUN_PERCENTILES))
-    return Point("locust_runs", {"run_id": run.run_id, **dict(run.tags)}, fields, started_ns)
+    return Point(RUNS, {RUN_ID: run.run_id, **dict(run.tags)}, fields, started_ns)
 
 
 def event_point(run_id: str, event: str, text: str, time_ns: int, worker: str = "", users: int = 0) -> Point:
-    return Point("locust_events", {"run_id": run_id, "event": event},
+    return Point(EVENTS, {RUN_ID: run_id, EVENT: event},
                  {"text": text, "worker": worker, "users": int(users)}, time_ns)
 
 
@@ -139,4 +140,4 @@ def exporter_point(run_id: str, counters: Mapping[str, int], time_ns: int,
                    health: Mapping[str, float] | None = None) -> Point:
     fields: dict = {k: int(v) for k, v in sorted(counters.items())}
     fields.update({k: float(v) for k, v in (health or {}).items()})
-    return Point("locust_exporter", {"run_id": run_id}, fields, time_ns)
+    return Point(EXPORTER, {RUN_ID: run_id}, fields, time_ns)

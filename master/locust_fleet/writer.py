@@ -2,7 +2,7 @@
 slow or failing) goes to the on-disk spool and is replayed, oldest first, before anything newer.
 
 `submit` only appends (it runs in Locust's event handlers); `flush` does the I/O and is called by
-one greenlet at a time (see plugin.py), so writes are sequential and keep their order.
+one greenlet at a time (see export_service.py), so writes are sequential and keep their order.
 
 Counters, in points: queued (submitted), written (acknowledged by InfluxDB, replays included),
 replayed (the part of written that came from the spool), retried (failed with an error a retry can

@@ -11,12 +11,11 @@ import sys
 import time
 import urllib.request
 import uuid
-from pathlib import Path
 
 import zmq
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from py_bridge.codec import decode, encode  # noqa: E402
+from py_bridge.codec import decode, encode
+from py_bridge.reports import stats_entry
 
 
 def entry(name: str, times: list[int], stamp: int, fault: str) -> dict:
@@ -32,11 +31,9 @@ def entry(name: str, times: list[int], stamp: int, fault: str) -> dict:
     if fault == "counts" and times:
         buckets[times[0]] += 1
         per_sec = {stamp: n}
-    return {"name": name, "method": "GET", "last_request_timestamp": time.time(), "start_time": time.time(),
-            "num_requests": n, "num_none_requests": 0, "num_failures": 0,
-            "total_response_time": float(sum(times)), "max_response_time": max(times, default=0),
-            "min_response_time": min(times, default=None), "total_content_length": 0,
-            "response_times": buckets, "num_reqs_per_sec": per_sec, "num_fail_per_sec": {}}
+    return stats_entry(name, "GET", last_request_timestamp=time.time(), start_time=time.time(), num_requests=n,
+                       total_response_time=float(sum(times)), max_response_time=max(times, default=0),
+                       min_response_time=min(times, default=None), response_times=buckets, num_reqs_per_sec=per_sec)
 
 
 def main(host: str, port: int, fault: str) -> int:

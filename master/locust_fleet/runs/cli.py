@@ -1,4 +1,4 @@
-"""`pybridge runs ...`: the stored runs in InfluxDB, listed, reported as HTML, compared.
+"""`locust-fleet runs ...`: the stored runs in InfluxDB, listed, reported as HTML, compared.
 
 Exit codes: 0 done, 1 InfluxDB could not be read, 2 bad arguments (unknown run, unreadable
 threshold), 3 `compare` found a threshold breached.
@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from locust_fleet.influx_client import InfluxClient, InfluxError
+from ..influx_client import InfluxClient, InfluxError
 
 from .compare import ThresholdError, breaches, pair, parse_percent, parse_regressions
 from .report import render

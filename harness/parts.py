@@ -1,12 +1,17 @@
-"""Starts the project's parts for end-to-end tests: the counting HTTP target, the Locust master
-with master/locustfile.py, and Go workers."""
+"""Starts the project's parts for end-to-end tests and benchmarks: the counting HTTP target, the
+Locust master with master/locustfile.py, Go workers, the InfluxDB fault proxy, and `make` itself."""
 
 from __future__ import annotations
 
-import re
+import os
+import subprocess
+import sys
+import urllib.request
 from pathlib import Path
 
-from .procs import REPO, VENV_BIN, Proc, Procs, free_port, get_json, wait_until
+import requests
+
+from .procs import REPO, VENV_BIN, Proc, Procs, free_port, get_json, listening_on
 
 
 class Target:
@@ -14,14 +19,12 @@ class Target:
 
     def __init__(self, procs: Procs, binary: Path):
         self.proc = procs.start("target", [str(binary), "--listen", "127.0.0.1:0"])
-        found = wait_until(lambda: re.search(r"listening on (http://\S+)", self.proc.log()), 10, "the target to listen")
-        self.url = found.group(1)
+        self.url = listening_on(self.proc.log, "the target")
 
     def counts(self) -> dict[str, int]:
         return get_json(self.url + "/_counts")
 
     def reset(self) -> None:
-        import urllib.request
         urllib.request.urlopen(urllib.request.Request(self.url + "/_reset", method="POST"), timeout=5).read()
 
 
@@ -42,11 +45,33 @@ class Master:
         return get_json(self.web + "/stats/requests")
 
     def workers(self) -> list[dict]:
-        try:
-            return self.stats().get("workers", [])
-        except OSError:
-            return []
+        return workers_of(self.web)
+
+
+def workers_of(web: str) -> list:
+    """The workers a master's web UI lists; none while it is not listening yet."""
+    try:
+        return get_json(web + "/stats/requests").get("workers", [])
+    except OSError:
+        return []
 
 
 def start_worker(procs: Procs, binary: Path, master_port: int, *args: str, name: str = "worker") -> Proc:
     return procs.start(name, [str(binary), "--master-host", "127.0.0.1", "--master-port", str(master_port), *args])
+
+
+class FaultProxy:
+    """harness/faultproxy.py in front of an InfluxDB, as its own process."""
+
+    def __init__(self, procs: Procs, upstream: str):
+        self.proc = procs.start("faultproxy", [sys.executable, "-m", "harness.faultproxy", upstream])
+        self.url = listening_on(self.proc.log, "the fault proxy")
+
+    def mode(self, mode: str) -> dict:
+        return requests.post(f"{self.url}/_fault/{mode}", timeout=5).json()
+
+
+def make(*args: str, env: dict[str, str], timeout: float = 180) -> subprocess.CompletedProcess:
+    """`make ARGS` in the repository as a user runs it, with env added to the environment."""
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=REPO, env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=timeout)

@@ -6,25 +6,26 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 import zmq
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from py_bridge.codec import decode, encode  # noqa: E402
+from py_bridge.codec import decode, encode
+from py_bridge.reports import stats_entry, stats_report
 
 
 def report(endpoints: int, users: int) -> dict:
     now = int(time.time())
-    def entry(name):
-        return {"name": name, "method": "GET", "last_request_timestamp": now, "start_time": now - 3,
-                "num_requests": 300, "num_none_requests": 0, "num_failures": 3, "total_response_time": 3000,
-                "max_response_time": 120, "min_response_time": 2, "total_content_length": 900,
-                "response_times": {ms: 5 for ms in (2, 3, 5, 8, 10, 12, 15, 20, 30, 50, 80, 100, 110, 120)} | {4: 230},
-                "num_reqs_per_sec": {now - 2: 100, now - 1: 100, now: 100}, "num_fail_per_sec": {now: 3}}
-    return {"stats": [entry(f"/api/endpoint/{i}") for i in range(endpoints)],
-            "stats_total": dict(entry("Total"), num_requests=300 * endpoints, num_failures=3 * endpoints),
-            "errors": {}, "user_count": users, "user_classes_count": {"GoWorkerUser": users}}
+    def entry(name, **over):
+        figures = {"last_request_timestamp": now, "start_time": now - 3, "num_requests": 300, "num_failures": 3,
+                   "total_response_time": 3000, "max_response_time": 120, "min_response_time": 2,
+                   "total_content_length": 900,
+                   "response_times": {ms: 5 for ms in (2, 3, 5, 8, 10, 12, 15, 20, 30, 50, 80, 100, 110, 120)}
+                   | {4: 230},
+                   "num_reqs_per_sec": {now - 2: 100, now - 1: 100, now: 100}, "num_fail_per_sec": {now: 3}}
+        return stats_entry(name, "GET", **{**figures, **over})
+    return stats_report([entry(f"/api/endpoint/{i}") for i in range(endpoints)],
+                        entry("Total", num_requests=300 * endpoints, num_failures=3 * endpoints), users,
+                        {"GoWorkerUser": users})
 
 
 def main(port: int, workers: int, endpoints: int, seconds: float) -> None:

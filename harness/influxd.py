@@ -10,7 +10,7 @@ from pathlib import Path
 
 import requests
 
-from py_bridge.runs.store import rows  # noqa: F401  (the tests read query results as pybridge does)
+from locust_fleet.runs.store import rows  # noqa: F401  (the tests read query results as `locust-fleet runs` does)
 
 from .procs import free_port, wait_until
 

@@ -1,6 +1,6 @@
 """Golden vectors of the wire contract, generated from the installed Locust itself.
 
-`python -m py_bridge.vectors [--out DIR]` (`make vectors`) writes one JSON file per direction: a
+`python -m tools.vectors [--out DIR]` (`make vectors`) writes one JSON file per direction: a
 list of {name, hex, decoded}, `hex` being Locust's own serialisation and `decoded` a tagged JSON
 form that keeps what JSON loses (see tests/contract/vectors/README.md). pytest and `go test` read
 the same files; the files are never edited by hand, and a test checks that regenerating them
@@ -17,7 +17,8 @@ from typing import Any
 
 from locust.rpc.protocol import Message
 
-from .messages import TO_MASTER, TO_WORKER
+from py_bridge.messages import TO_MASTER, TO_WORKER
+from py_bridge.reports import stats_entry
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "tests" / "contract" / "vectors"
 NODE = "worker-host_0f1e2d3c4b5a69788796a5b4c3d2e1f0"
@@ -58,15 +59,15 @@ def untag(value: Any) -> Any:
 
 
 def entry(name: str, method: str, requests: int, failures: int, buckets: dict[int, int], **over) -> dict:
-    e = {"name": name, "method": method, "last_request_timestamp": 1764081000.25, "start_time": 1764080995.5,
-         "num_requests": requests, "num_none_requests": 0, "num_failures": failures,
-         "total_response_time": float(sum(ms * n for ms, n in buckets.items())),
-         "max_response_time": max(buckets, default=0), "min_response_time": min(buckets, default=None),
-         "total_content_length": 3 * requests, "response_times": buckets,
-         "num_reqs_per_sec": {1764080999: requests - requests // 2, 1764081000: requests // 2} if requests else {},
-         "num_fail_per_sec": {1764081000: failures} if failures else {}}
-    e.update(over)
-    return e
+    figures = {"last_request_timestamp": 1764081000.25, "start_time": 1764080995.5,
+               "num_requests": requests, "num_failures": failures,
+               "total_response_time": float(sum(ms * n for ms, n in buckets.items())),
+               "max_response_time": max(buckets, default=0), "min_response_time": min(buckets, default=None),
+               "total_content_length": 3 * requests, "response_times": buckets,
+               "num_reqs_per_sec": {1764080999: requests - requests // 2, 1764081000: requests // 2} if requests
+               else {},
+               "num_fail_per_sec": {1764081000: failures} if failures else {}}
+    return stats_entry(name, method, **{**figures, **over})
 
 
 def cases() -> dict[str, list[tuple[str, str, Any]]]:

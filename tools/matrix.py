@@ -7,28 +7,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import re
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from harness.procs import REPO, Procs, free_port, get_json, listening_on
+
 PINNED = "2.47.0"
 # The plugin needs MasterRunner.handle_message, which 2.40 does not have (it says so and exits 2).
 OLDER = ("2.45.0", "2.43.4")
-DEPS = ["pyzmq", "msgpack", "typer", "rich", "requests", "PyYAML", "influxdb"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# The project's runtime dependencies other than Locust (pyproject.toml), installed beside each version.
+DEPS = ["pyzmq", "msgpack", "typer", "rich", "requests"]
 
 
 def venv_for(version: str) -> Path:
@@ -43,42 +33,30 @@ def venv_for(version: str) -> Path:
 
 
 def headless_counts(venv: Path, work: Path) -> tuple[bool, str]:
-    target_log = open(work / "target.log", "w+")
-    target = subprocess.Popen([str(REPO / "workers-go" / "bin" / "target"), "--listen", "127.0.0.1:0"],
-                              stdout=target_log, stderr=subprocess.STDOUT, start_new_session=True)
-    procs = [target]
+    procs = Procs(work)  # logs in work/, every process stopped at the end
     try:
-        for _ in range(50):
-            match = re.search(r"listening on (\S+)", Path(target_log.name).read_text())
-            if match:
-                break
-            time.sleep(0.1)
-        url = match.group(1)
+        target = procs.start("target", [str(REPO / "workers-go" / "bin" / "target"), "--listen", "127.0.0.1:0"])
+        url = listening_on(target.log, "the target")
         port = free_port()
         report = work / "stats"
-        master = subprocess.Popen(
-            [str(venv / "bin" / "locust"), "-f", str(REPO / "master" / "locustfile.py"), "--master", "--headless",
-             "-u", "4", "-r", "4", "-t", "5s", "--expect-workers", "1", "--master-bind-host", "127.0.0.1",
-             "--master-bind-port", str(port), "--web-port", str(free_port()), "--web-host", "127.0.0.1",
-             "--json-file", str(report), "-H", url],
-            stdout=open(work / "master.log", "w"), stderr=subprocess.STDOUT, start_new_session=True)
-        procs.append(master)
-        procs.append(subprocess.Popen(
-            [str(REPO / "workers-go" / "bin" / "worker"), "--master-host", "127.0.0.1", "--master-port", str(port),
-             "--target", url], stdout=open(work / "worker.log", "w"), stderr=subprocess.STDOUT,
-            start_new_session=True))
-        master.wait(timeout=90)
-        served = sum(json.loads(urllib.request.urlopen(url + "/_counts", timeout=5).read()).values())
+        master = procs.start("master", [
+            str(venv / "bin" / "locust"), "-f", str(REPO / "master" / "locustfile.py"), "--master", "--headless",
+            "-u", "4", "-r", "4", "-t", "5s", "--expect-workers", "1", "--master-bind-host", "127.0.0.1",
+            "--master-bind-port", str(port), "--web-port", str(free_port()), "--web-host", "127.0.0.1",
+            "--json-file", str(report), "-H", url])
+        procs.start("worker", [str(REPO / "workers-go" / "bin" / "worker"), "--master-host", "127.0.0.1",
+                               "--master-port", str(port), "--target", url])
+        master.wait(90)
+        served = sum(get_json(url + "/_counts").values())
         path = report.with_suffix(".json")
         if not path.exists():
-            return False, "no final stats: " + (work / "master.log").read_text()[-300:]
+            return False, "no final stats: " + master.log()[-300:]
         counted = sum(e["num_requests"] for e in json.loads(path.read_text()))
         return counted == served and served > 0, f"Locust counted {counted}, the target served {served}"
+    except AssertionError as e:  # a part that never listened or never finished, with its log
+        return False, str(e)[-300:]
     finally:
-        for p in procs:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
+        procs.stop_all()
 
 
 def python_worker_contract(venv: Path) -> tuple[bool, str]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from locust_fleet.influx_client import InfluxClient
+from ..influx_client import InfluxClient
+from ..model import ALL_USERS, ERRORS, METHOD, NAME, REQUESTS, RUN_ID, RUNS, USER_CLASS, USERS, WORKER, WORKERS
 
 
 class RunNotFound(LookupError):
@@ -70,24 +71,24 @@ class RunStore:
 
     def list(self, limit: int = 20) -> list[RunRecord]:
         """The most recent runs first."""
-        found = rows(self.client.query(f"SELECT * FROM locust_runs ORDER BY time DESC LIMIT {int(limit)}"))
+        found = rows(self.client.query(f"SELECT * FROM {RUNS} ORDER BY time DESC LIMIT {int(limit)}"))
         return [RunRecord.from_row(r) for r in found]
 
     def record(self, run_id: str) -> RunRecord:
-        found = rows(self.client.query(f"SELECT * FROM locust_runs WHERE run_id = '{quote(run_id)}'"))
+        found = rows(self.client.query(f"SELECT * FROM {RUNS} WHERE {RUN_ID} = '{quote(run_id)}'"))
         if not found:
             raise RunNotFound(f"RUN_ID: no run {run_id!r} in database {self.client.database!r} at "
-                              f"{self.client.url}; `pybridge runs list` shows the stored runs")
+                              f"{self.client.url}; `locust-fleet runs list` shows the stored runs")
         return RunRecord.from_row(found[-1])
 
     def load(self, run_id: str) -> RunData:
         record = self.record(run_id)
-        where = f"WHERE run_id = '{quote(run_id)}'"
+        where = f"WHERE {RUN_ID} = '{quote(run_id)}'"
         return RunData(
             record=record,
-            requests=rows(self.client.query(f"SELECT * FROM locust_requests {where}")),
-            users=rows(self.client.query(f"SELECT \"users\" FROM locust_users {where} AND user_class = 'all'")),
-            workers=rows(self.client.query(f"SELECT * FROM locust_workers {where} GROUP BY worker")),
-            errors=rows(self.client.query(f"SELECT error, occurrences FROM locust_errors {where} "
-                                          "GROUP BY \"method\", \"name\"")),
+            requests=rows(self.client.query(f"SELECT * FROM {REQUESTS} {where}")),
+            users=rows(self.client.query(f"SELECT \"users\" FROM {USERS} {where} AND {USER_CLASS} = '{ALL_USERS}'")),
+            workers=rows(self.client.query(f"SELECT * FROM {WORKERS} {where} GROUP BY {WORKER}")),
+            errors=rows(self.client.query(f"SELECT error, occurrences FROM {ERRORS} {where} "
+                                          f"GROUP BY \"{METHOD}\", \"{NAME}\"")),
         )

@@ -1,5 +1,5 @@
 """Two real test runs recorded in a real InfluxDB, for the tests that read stored runs (Grafana
-queries, `pybridge runs list/report/compare`): a baseline, and a candidate whose `home` endpoint
+queries, `locust-fleet runs list/report/compare`): a baseline, and a candidate whose `home` endpoint
 is slower (the target delays it), both by two Go workers through a real master."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .fleet import Master, Target, start_worker
+from .parts import Master, Target, start_worker
 from .influxd import InfluxServer, rows
 from .procs import REPO, Procs
 

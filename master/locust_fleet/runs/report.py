@@ -9,7 +9,8 @@ from collections import defaultdict
 from html import escape
 
 from .store import RunData
-from .summary import AGGREGATED, EndpointSummary, summarise
+from ..model import AGGREGATED, METHOD, NAME, WORKER
+from .summary import EndpointSummary, summarise
 from .svg import line_chart
 
 MAX_ENDPOINT_CHARTS = 20  # beyond that, the per-endpoint charts would bury the rest
@@ -38,7 +39,7 @@ def elapsed(row: dict, start_ns: int) -> float:
 
 
 def is_total(row: dict) -> bool:
-    return row["name"] == AGGREGATED and not row.get("method")
+    return row[NAME] == AGGREGATED and not row.get(METHOD)
 
 
 def summary_row(s: EndpointSummary) -> list[str]:
@@ -59,7 +60,7 @@ def summary_table(summaries: list[EndpointSummary]) -> str:
 def errors_table(data: RunData) -> str:
     counted: dict[tuple[str, str, str], int] = defaultdict(int)
     for row in data.errors:
-        counted[(row.get("method", ""), row.get("name", ""), row.get("error", ""))] += row.get("occurrences") or 0
+        counted[(row.get(METHOD, ""), row.get(NAME, ""), row.get("error", ""))] += row.get("occurrences") or 0
     if not counted:
         return "<p>No errors.</p>"
     body = "".join(f"<tr><td>{escape(m)}</td><td>{escape(n)}</td><td>{count}</td><td>{escape(e)}</td></tr>"
@@ -76,7 +77,7 @@ def charts(data: RunData) -> list[str]:
         ("failures/s", [(elapsed(r, start_ns), r["fail_per_s"]) for r in total])], "per second")]
     endpoints: dict[str, list[dict]] = defaultdict(list)
     for r in data.requests:
-        endpoints["Total" if is_total(r) else f'{r.get("method", "")} {r["name"]}'].append(r)
+        endpoints["Total" if is_total(r) else f'{r.get(METHOD, "")} {r[NAME]}'].append(r)
     for label in ["Total", *sorted(k for k in endpoints if k != "Total")][:MAX_ENDPOINT_CHARTS + 1]:
         out.append(line_chart(f"Response times: {label}", [
             (p, [(elapsed(r, start_ns), r[f"{p}_ms"]) for r in endpoints[label] if r.get(f"{p}_ms") is not None])
@@ -84,7 +85,7 @@ def charts(data: RunData) -> list[str]:
     out.append(line_chart("Users", [("users", [(elapsed(r, start_ns), r["users"]) for r in data.users])], "users"))
     per_worker: dict[str, list[dict]] = defaultdict(list)
     for r in data.workers:
-        per_worker[r["worker"]].append(r)
+        per_worker[r[WORKER]].append(r)
     for field, title, unit in (("rps", "Requests/s per worker", "per second"),
                                ("cpu", "CPU per worker", "% of one core")):
         out.append(line_chart(title, [(w, [(elapsed(r, start_ns), r[field]) for r in rs if r.get(field) is not None])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -13,8 +14,9 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = REPO / ".venv" / "bin"
+LISTENING = re.compile(r"listening on (https?://\S+)")
 
 
 def free_port() -> int:
@@ -33,6 +35,12 @@ def wait_until(check: Callable[[], object], timeout: float, what: str, interval:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
         time.sleep(interval)
+
+
+def listening_on(read_log: Callable[[], str], what: str, timeout: float = 10.0) -> str:
+    """The URL a process announced with `listening on URL` (the target, the fault proxy); fails
+    naming `what` when it never does."""
+    return wait_until(lambda: LISTENING.search(read_log()), timeout, f"{what} to listen").group(1)
 
 
 def get_json(url: str, timeout: float = 5.0):

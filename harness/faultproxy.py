@@ -1,5 +1,5 @@
 """An HTTP proxy in front of InfluxDB that misbehaves on demand, run as its own process:
-`python faultproxy.py UPSTREAM_URL` prints `listening on http://127.0.0.1:PORT` and forwards every
+`python -m harness.faultproxy UPSTREAM_URL` prints `listening on http://127.0.0.1:PORT` and forwards every
 request, except that `POST /_fault/MODE[/ARG]` switches its mode:
 
     pass        forward as is

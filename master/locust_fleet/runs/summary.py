@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from locust_fleet.histogram import decode_histogram, merge, percentile
+from py_bridge.histogram import merge, percentile
 
-AGGREGATED = "Aggregated"
+from ..model import AGGREGATED, METHOD, NAME, decode_histogram
 
 
 @dataclass
@@ -64,7 +64,7 @@ def summarise(request_rows: list[dict], duration_s: float) -> list[EndpointSumma
     """One summary per (name, method), sorted like Locust's table, the total last."""
     by_key: dict[tuple[str, str], EndpointSummary] = {}
     for row in request_rows:
-        key = (row["name"], row.get("method") or "")
+        key = (row[NAME], row.get(METHOD) or "")
         by_key.setdefault(key, EndpointSummary(*key, duration_s=duration_s)).add(row)
     total = by_key.pop((AGGREGATED, ""), EndpointSummary(AGGREGATED, duration_s=duration_s))
     return [by_key[k] for k in sorted(by_key)] + [total]

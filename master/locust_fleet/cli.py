@@ -1,0 +1,11 @@
+"""`locust-fleet`: the project's own commands. `locust-fleet runs list/report/compare` reads the
+runs the master stored in InfluxDB (locust_fleet.runs); the master itself is Locust's `locust`."""
+
+from __future__ import annotations
+
+import typer
+
+from .runs.cli import app as runs_app
+
+app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False, help=__doc__, no_args_is_help=True)
+app.add_typer(runs_app, name="runs")

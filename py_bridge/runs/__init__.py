@@ -1,1 +1,0 @@
-"""Stored test runs (docs/data-model.md): read from InfluxDB, summarised, reported, compared."""

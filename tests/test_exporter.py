@@ -1,0 +1,104 @@
+"""The exporter follows a run on the master's events and hands the writer exactly the points of
+docs/data-model.md: the run record at start and stop, one interval per --influxdb-interval, events.
+A stand-in runner carries the few attributes the exporter reads; the clock is injected."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from locust_fleet import model
+from locust_fleet.exporter import Exporter
+from locust_fleet.options import ExporterConfig
+from py_bridge.reports import stats_entry, stats_report
+
+START = 1_764_081_000.0
+
+
+class Clock:
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+    def __call__(self) -> float:
+        return self.at
+
+
+def worker(node: str, state: str = "running", users: int = 2):
+    return SimpleNamespace(id=node, state=state, cpu_usage=10.0, memory_usage=1000, user_count=users)
+
+
+@pytest.fixture
+def setup():
+    runner = SimpleNamespace(clients=SimpleNamespace(all=[worker("w1")]), target_user_count=2, spawn_rate=1.0,
+                             reported_user_classes_count={"U": 2})
+    clock, points = Clock(START - 10), []
+    config = ExporterConfig(url="http://127.0.0.1:8086", database="locust", interval=5.0, run_tags=(("env", "ci"),))
+    exporter = Exporter(runner, config, points.extend, now=clock)
+    environment = SimpleNamespace(parsed_options=SimpleNamespace(run_description="", locustfile="f.py"),
+                                  host="http://u:secret@h")
+    return exporter, runner, clock, points, environment
+
+
+def report(requests: int) -> dict:
+    home = stats_entry("home", "GET", num_requests=requests, total_response_time=float(4 * requests),
+                       max_response_time=4, min_response_time=4, response_times={4: requests})
+    total = dict(home, name="Aggregated", method="")
+    return stats_report([home], total, 2, {"U": 2})
+
+
+def of(points, measurement):
+    return [p for p in points if p.measurement == measurement]
+
+
+def test_a_run_from_start_to_stop(setup):
+    exporter, runner, clock, points, environment = setup
+    exporter.on_message("w1", "client_ready")  # before the run: kept until the run has an id
+    exporter.on_worker_report("w1", report(50))  # before the run: belongs to no run
+    clock.at = START
+    exporter.on_test_start(environment)
+    run_id = exporter.run.run_id
+    (record,) = of(points, model.RUNS)
+    assert record.fields["state"] == model.RUNNING and record.fields["host"] == "http://u:***@h"
+    assert record.tags == {"run_id": run_id, "env": "ci"}
+    assert [p.tags["event"] for p in of(points, model.EVENTS)] == ["worker_joined", "start"]
+    assert of(points, model.REQUESTS) == []
+
+    exporter.on_worker_report("w1", report(3))
+    clock.at = START + 4
+    exporter.tick()  # the interval is not due yet
+    assert of(points, model.REQUESTS) == []
+    clock.at = START + 5
+    exporter.tick()
+    total = [p for p in of(points, model.REQUESTS) if p.tags["name"] == model.AGGREGATED]
+    assert [(p.fields["requests"], p.fields["rps"], p.fields["elapsed_s"]) for p in total] == [(3, 0.6, 5.0)]
+    assert [p.fields for p in of(points, model.USERS)][-1] == {"users": 2}
+    assert of(points, model.WORKERS)[0].fields["requests"] == 3
+
+    exporter.on_worker_report("w1", report(2))
+    clock.at = START + 6
+    exporter.on_test_stop()
+    stopped = of(points, model.RUNS)[-1]
+    assert stopped.time_ns == record.time_ns and stopped.fields["state"] == model.STOPPED
+    assert (stopped.fields["requests"], stopped.fields["duration_s"], stopped.fields["rps"]) == (5, 6.0, 5 / 6)
+    assert of(points, model.EVENTS)[-1].tags["event"] == "stop" and exporter.run is None
+
+
+def test_a_missing_worker_is_one_event_until_it_comes_back(setup):
+    exporter, runner, clock, points, environment = setup
+    exporter.on_test_start(environment)
+    runner.clients.all = [worker("w1", "missing")]
+    exporter.tick()
+    exporter.tick()
+    assert [p.fields["worker"] for p in of(points, model.EVENTS) if p.tags["event"] == "worker_missing"] == ["w1"]
+    runner.clients.all = [worker("w1")]
+    exporter.tick()
+    runner.clients.all = [worker("w1", "missing")]
+    exporter.tick()
+    assert len([p for p in of(points, model.EVENTS) if p.tags["event"] == "worker_missing"]) == 2
+
+
+def test_workers_joining_and_quitting_are_events_once(setup):
+    exporter, runner, clock, points, environment = setup
+    exporter.on_test_start(environment)
+    for msg_type in ("client_ready", "client_ready", "heartbeat", "quit", "quit"):
+        exporter.on_message("w2", msg_type)
+    assert [p.tags["event"] for p in of(points, model.EVENTS)] == ["start", "worker_joined", "worker_quit"]
