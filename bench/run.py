@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import capacity, exporter, loadgen, scaling, userflow
+from bench import capacity, exporter, https, loadgen, scaling, userflow
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -206,9 +206,36 @@ def userflow_section(flows: dict[str, list[userflow.FlowFigures]], users: userfl
     return "\n".join(lines)
 
 
+def https_section(results: dict[tuple[str, str], list[float]], version: str, loads: list[float], args) -> str:
+    lines = [
+        "## 6. HTTPS per core",
+        "",
+        f"What TLS costs a load generator: one nginx (`return 200`, 1 worker process, on core {loadgen.TARGET_CPU}) "
+        f"serves plain HTTP and HTTPS ({version}, an ECDSA P-256 certificate of a throw-away CA from "
+        f"`workers-go/bin/certs`) on two ports; wrk and one Go worker (connected to a real Locust master, "
+        f"`--tls-ca-file`), each alone on core {loadgen.GENERATOR_CPU}, {args.connections} keep-alive "
+        f"connections/users, {args.seconds} s per run, {args.repeat} rounds taking turns. With keep-alive a "
+        "connection's handshake is paid once; what remains is encrypting and decrypting every request and answer. "
+        f"The machine's 1-minute load average was {min(loads):.1f} – {max(loads):.1f} during the runs on "
+        f"{len(os.sched_getaffinity(0))} cores (the benchmark's own processes included): other work lowers every "
+        "rate, the ratios less.",
+        "",
+        "| generator | scheme | median req/s | spread (min – max) | × its http | × wrk on the same scheme |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    median = {key: statistics.median(values) for key, values in results.items()}
+    for (gen, scheme), values in results.items():
+        lines.append(f"| {gen} | {scheme} | {median[gen, scheme]:,.0f} | {spread(values)} "
+                     f"| {median[gen, scheme] / median[gen, 'http']:.2f} | {median[gen, scheme] / median['wrk', scheme]:.2f} |")
+    lines += ["", f"The Go worker over HTTPS reaches {median['Go worker', 'https'] / median['wrk', 'https']:.2f} × wrk's "
+                  f"rate on the same TLS target (over HTTP: {median['Go worker', 'http'] / median['wrk', 'http']:.2f} ×); "
+                  f"TLS leaves it {median['Go worker', 'https'] / median['Go worker', 'http']:.2f} × its plain-HTTP rate.", ""]
+    return "\n".join(lines)
+
+
 SECTIONS = {"load": "## 1. Load generation per core", "capacity": "## 2. Master capacity",
             "exporter": "## 3. Exporter throughput", "scaling": "## 4. Master scaling with the exporter on",
-            "userflow": "## 5. User flows per core and users per worker"}
+            "userflow": "## 5. User flows per core and users per worker", "https": "## 6. HTTPS per core"}
 
 
 def kept_sections(path: Path) -> dict[str, str]:
@@ -266,6 +293,11 @@ def main() -> int:
             profile = userflow.profile_top(bins / "worker", Path(tmp) / "worker.cpu.pprof")
             held = userflow.measure_users(Path(tmp), bins / "worker", bins / "target", args.held_users, args.seconds)
         fresh["userflow"] = userflow_section(flows, held, profile, args)
+    if "https" in wanted:
+        with tempfile.TemporaryDirectory() as tmp:
+            results, version, loads = https.measure(Path(tmp), REPO / "workers-go" / "bin", args.seconds,
+                                                    args.repeat, args.connections)
+        fresh["https"] = https_section(results, version, loads, args)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
     # Figures measured on uncommitted code say so, not to pass for the commit's (read-only git commands).
     changed = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "master", "bench"], cwd=REPO).returncode

@@ -1,0 +1,99 @@
+"""HTTPS per core: what TLS costs a load generator. The same nginx (`return 200`, one worker
+process, on core 1) serves plain HTTP and HTTPS on two ports, with a certificate of a throw-away
+CA (workers-go/bin/certs); wrk and one Go worker (connected to a real master), each alone on core
+0 with keep-alive connections, load each port in turns."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from harness.procs import Procs, free_port, wait_until
+
+from . import loadgen
+
+NGINX_CONF = """
+worker_processes 1;
+daemon off;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {dir}/body;
+  proxy_temp_path {dir}/proxy;
+  fastcgi_temp_path {dir}/fastcgi;
+  uwsgi_temp_path {dir}/uwsgi;
+  scgi_temp_path {dir}/scgi;
+  keepalive_requests 100000000;
+  ssl_certificate {pki}/server.pem;
+  ssl_certificate_key {pki}/server.key;
+  ssl_protocols TLSv1.2 TLSv1.3;
+  server {{
+    listen 127.0.0.1:{port};
+    listen 127.0.0.1:{tls_port} ssl;
+    location / {{ return 200 "ok\\n"; }}
+  }}
+}}
+"""
+
+GENERATORS = ("wrk", "Go worker")
+SCHEMES = ("http", "https")
+
+
+def start_nginx(procs: Procs, work: Path, pki: Path) -> dict[str, str]:
+    """nginx on core TARGET_CPU; the URL of each scheme."""
+    port, tls_port = free_port(), free_port()
+    conf = work / "nginx-https.conf"
+    conf.write_text(NGINX_CONF.format(dir=work, pki=pki, port=port, tls_port=tls_port))
+    procs.start("nginx", ["taskset", "-c", loadgen.TARGET_CPU, "nginx", "-c", str(conf), "-p", str(work)])
+    urls = {"http": f"http://127.0.0.1:{port}", "https": f"https://127.0.0.1:{tls_port}"}
+    ca = str(pki / "ca.pem")
+    for url in urls.values():
+        wait_until(lambda: subprocess.run(["curl", "-sf", "--cacert", ca, url], capture_output=True).returncode == 0,
+                   10, "nginx")
+    return urls
+
+
+def tls_version(url: str, pki: Path) -> str:
+    """The TLS version nginx and a client agree on (curl; the Go worker and wrk offer 1.3 too)."""
+    out = subprocess.run(["curl", "-sv", "--cacert", str(pki / "ca.pem"), url, "-o", "/dev/null"],
+                         capture_output=True, text=True).stderr
+    for version in ("TLSv1.3", "TLSv1.2"):
+        if version in out:
+            return version
+    return "unknown"
+
+
+def measure(work: Path, bins: Path, seconds: int, repeat: int, connections: int) -> tuple[dict, str, list[float]]:
+    """req/s by (generator, scheme), `repeat` rounds taking turns; the TLS version; the machine's
+    1-minute load average before each round and at the end (other work on the cores lowers every
+    rate, and the ratios less)."""
+    loads = []
+    pki = work / "pki"
+    pki.mkdir()
+    subprocess.run([str(bins / "certs"), str(pki)], check=True)
+    results: dict[tuple[str, str], list[float]] = {(g, s): [] for g in GENERATORS for s in SCHEMES}
+    procs = Procs(work)
+    try:
+        urls = start_nginx(procs, work, pki)
+        version = tls_version(urls["https"], pki)
+        for i in range(repeat):
+            loads.append(os.getloadavg()[0])
+            for scheme, url in urls.items():
+                results[("wrk", scheme)].append(loadgen.wrk(procs, url, seconds, connections))
+                runs = Procs(work)
+                try:
+                    extra = ("--tls-ca-file", str(pki / "ca.pem")) if scheme == "https" else ()
+                    results[("Go worker", scheme)].append(
+                        loadgen.go_worker(runs, url, seconds, connections, work, bins / "worker", *extra))
+                finally:
+                    runs.stop_all()
+            print(f"  round {i + 1}/{repeat}: " + ", ".join(f"{g} {s} {v[-1]:,.0f}/s" for (g, s), v in results.items()),
+                  file=sys.stderr)
+        loads.append(os.getloadavg()[0])
+    finally:
+        procs.stop_all()
+    return results, version, loads
