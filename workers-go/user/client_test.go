@@ -3,9 +3,11 @@ package user
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"log"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -250,5 +252,20 @@ func TestSession_Do_connect_timeout(t *testing.T) {
 				t.Errorf("took %s; want about 200ms", took)
 			}
 		})
+	}
+}
+
+func TestNew_insecure_is_logged(t *testing.T) {
+	var logged strings.Builder
+	old := log.Writer()
+	log.SetOutput(&logged)
+	defer log.SetOutput(old)
+	for _, insecure := range []bool{false, true} {
+		newRuntime(t, &Class{Host: "https://127.0.0.1:8443", HTTP: HTTPOptions{TLS: &tls.Config{InsecureSkipVerify: insecure}},
+			Tasks: []Task{{Name: "t", Weight: 1, Fn: func(*User) {}}}})
+	}
+	want := "worker: WARNING: TLS certificates are not verified (insecure_skip_verify): any server can answer for https://127.0.0.1:8443"
+	if got := logged.String(); strings.Count(got, "WARNING") != 1 || !strings.Contains(got, want) {
+		t.Errorf("got log %q; want one line %q", got, want)
 	}
 }
