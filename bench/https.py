@@ -67,6 +67,21 @@ def tls_version(url: str, pki: Path) -> str:
     return "unknown"
 
 
+def go_worker(work: Path, worker_bin: Path, url: str, seconds: int, connections: int, extra: tuple[str, ...]) -> float:
+    """loadgen.go_worker, tried up to three times: on a shared machine another process may take
+    the free port picked for the master before it binds it, and the run then writes no figures."""
+    for attempt in range(3):
+        runs = Procs(work)
+        try:
+            return loadgen.go_worker(runs, url, seconds, connections, work, worker_bin, *extra)
+        except FileNotFoundError:
+            print(f"  the Go worker's run wrote no figures (attempt {attempt + 1}/3):\n{runs.logs()[-1500:]}",
+                  file=sys.stderr)
+        finally:
+            runs.stop_all()
+    raise RuntimeError("the Go worker's run failed three times; see the logs above")
+
+
 def measure(work: Path, bins: Path, seconds: int, repeat: int, connections: int) -> tuple[dict, str, list[float]]:
     """req/s by (generator, scheme), `repeat` rounds taking turns; the TLS version; the machine's
     1-minute load average before each round and at the end (other work on the cores lowers every
@@ -84,13 +99,8 @@ def measure(work: Path, bins: Path, seconds: int, repeat: int, connections: int)
             loads.append(os.getloadavg()[0])
             for scheme, url in urls.items():
                 results[("wrk", scheme)].append(loadgen.wrk(procs, url, seconds, connections))
-                runs = Procs(work)
-                try:
-                    extra = ("--tls-ca-file", str(pki / "ca.pem")) if scheme == "https" else ()
-                    results[("Go worker", scheme)].append(
-                        loadgen.go_worker(runs, url, seconds, connections, work, bins / "worker", *extra))
-                finally:
-                    runs.stop_all()
+                extra = ("--tls-ca-file", str(pki / "ca.pem")) if scheme == "https" else ()
+                results[("Go worker", scheme)].append(go_worker(work, bins / "worker", url, seconds, connections, extra))
             print(f"  round {i + 1}/{repeat}: " + ", ".join(f"{g} {s} {v[-1]:,.0f}/s" for (g, s), v in results.items()),
                   file=sys.stderr)
         loads.append(os.getloadavg()[0])

@@ -64,6 +64,7 @@ def go_worker(procs: Procs, url: str, seconds: int, connections: int, work: Path
               *extra: str) -> float:
     """One Go worker's rate under a real master; extra: more worker flags (--tls-ca-file)."""
     report = work / "go"
+    report.with_suffix(".json").unlink(missing_ok=True)  # a failed run must not read the last run's figures
     port = free_port()
     master = procs.start("master", ["taskset", "-c", TARGET_CPU, str(VENV_BIN / "locust"),
                                     "-f", str(REPO / "master" / "locustfile.py"), "--master", "--headless",
