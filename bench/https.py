@@ -6,6 +6,8 @@ CA (workers-go/bin/certs); wrk and one Go worker (connected to a real master), e
 from __future__ import annotations
 
 import os
+import random
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -67,13 +69,29 @@ def tls_version(url: str, pki: Path) -> str:
     return "unknown"
 
 
+def master_port() -> int:
+    """A free port below the kernel's ephemeral range for the master. A port from free_port() is
+    one the kernel hands out for connections too: the previous run's sockets on it (the worker's
+    guard relay, thousands of connections to nginx) can keep the master from binding it."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for _ in range(100):
+        port = random.randrange(max(1024, low - 10_000), low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port below {low}")
+
+
 def go_worker(work: Path, worker_bin: Path, url: str, seconds: int, connections: int, extra: tuple[str, ...]) -> float:
     """loadgen.go_worker, tried up to three times: on a shared machine another process may take
-    the free port picked for the master before it binds it, and the run then writes no figures."""
+    the port picked for the master before it binds it, and the run then writes no figures."""
     for attempt in range(3):
         runs = Procs(work)
         try:
-            return loadgen.go_worker(runs, url, seconds, connections, work, worker_bin, *extra)
+            return loadgen.go_worker(runs, url, seconds, connections, work, worker_bin, *extra, port=master_port())
         except FileNotFoundError:
             print(f"  the Go worker's run wrote no figures (attempt {attempt + 1}/3):\n{runs.logs()[-1500:]}",
                   file=sys.stderr)

@@ -61,11 +61,12 @@ def wrk(procs: Procs, url: str, seconds: int, connections: int) -> float:
 
 
 def go_worker(procs: Procs, url: str, seconds: int, connections: int, work: Path, worker_bin: Path,
-              *extra: str) -> float:
-    """One Go worker's rate under a real master; extra: more worker flags (--tls-ca-file)."""
+              *extra: str, port: int | None = None) -> float:
+    """One Go worker's rate under a real master (on `port`, default a free one); extra: more
+    worker flags (--tls-ca-file)."""
     report = work / "go"
     report.with_suffix(".json").unlink(missing_ok=True)  # a failed run must not read the last run's figures
-    port = free_port()
+    port = port or free_port()
     master = procs.start("master", ["taskset", "-c", TARGET_CPU, str(VENV_BIN / "locust"),
                                     "-f", str(REPO / "master" / "locustfile.py"), "--master", "--headless",
                                     "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
