@@ -207,6 +207,13 @@ def userflow_section(flows: dict[str, list[userflow.FlowFigures]], users: userfl
 
 
 def https_section(results: dict[tuple[str, str], list[float]], version: str, loads: list[float], args) -> str:
+    def ratios(a: tuple[str, str], b: tuple[str, str]) -> list[float]:
+        """a over b, one ratio per round: the two ran minutes apart at most, under the same load."""
+        return [x / y for x, y in zip(results[a], results[b])]
+
+    def cell(values: list[float]) -> str:
+        return f"{statistics.median(values):.2f} ({min(values):.2f} – {max(values):.2f})"
+
     lines = [
         "## 6. HTTPS per core",
         "",
@@ -214,22 +221,24 @@ def https_section(results: dict[tuple[str, str], list[float]], version: str, loa
         f"serves plain HTTP and HTTPS ({version}, an ECDSA P-256 certificate of a throw-away CA from "
         f"`workers-go/bin/certs`) on two ports; wrk and one Go worker (connected to a real Locust master, "
         f"`--tls-ca-file`), each alone on core {loadgen.GENERATOR_CPU}, {args.connections} keep-alive "
-        f"connections/users, {args.seconds} s per run, {args.repeat} rounds taking turns. With keep-alive a "
-        "connection's handshake is paid once; what remains is encrypting and decrypting every request and answer. "
-        f"The machine's 1-minute load average was {min(loads):.1f} – {max(loads):.1f} during the runs on "
+        f"connections/users, {args.seconds} s per run, {args.repeat} rounds, each round running wrk and the Go worker "
+        "on http, then on https. With keep-alive a connection's handshake is paid once; what remains is encrypting "
+        "and decrypting every request and answer. The ratios are medians of the rounds' own ratios (spread: "
+        f"min – max). The machine's 1-minute load average was {min(loads):.1f} – {max(loads):.1f} during the runs on "
         f"{len(os.sched_getaffinity(0))} cores (the benchmark's own processes included): other work lowers every "
         "rate, the ratios less.",
         "",
         "| generator | scheme | median req/s | spread (min – max) | × its http | × wrk on the same scheme |",
         "|---|---|---:|---:|---:|---:|",
     ]
-    median = {key: statistics.median(values) for key, values in results.items()}
     for (gen, scheme), values in results.items():
-        lines.append(f"| {gen} | {scheme} | {median[gen, scheme]:,.0f} | {spread(values)} "
-                     f"| {median[gen, scheme] / median[gen, 'http']:.2f} | {median[gen, scheme] / median['wrk', scheme]:.2f} |")
-    lines += ["", f"The Go worker over HTTPS reaches {median['Go worker', 'https'] / median['wrk', 'https']:.2f} × wrk's "
-                  f"rate on the same TLS target (over HTTP: {median['Go worker', 'http'] / median['wrk', 'http']:.2f} ×); "
-                  f"TLS leaves it {median['Go worker', 'https'] / median['Go worker', 'http']:.2f} × its plain-HTTP rate.", ""]
+        lines.append(f"| {gen} | {scheme} | {statistics.median(values):,.0f} | {spread(values)} "
+                     f"| {cell(ratios((gen, scheme), (gen, 'http')))} | {cell(ratios((gen, scheme), ('wrk', scheme)))} |")
+    over_wrk = statistics.median(ratios(("Go worker", "https"), ("wrk", "https")))
+    cost = statistics.median(ratios(("Go worker", "https"), ("Go worker", "http")))
+    lines += ["", f"Over HTTPS the Go worker reaches {over_wrk:.2f} × wrk's rate on the same TLS target, and keeps "
+                  f"{cost:.2f} × its own plain-HTTP rate (wrk: "
+                  f"{statistics.median(ratios(('wrk', 'https'), ('wrk', 'http'))):.2f} ×).", ""]
     return "\n".join(lines)
 
 

@@ -40,7 +40,6 @@ func newClient(opts HTTPOptions) *fasthttp.Client {
 		DisableHeaderNamesNormalizing: true,
 		ReadBufferSize:                16 << 10,
 		DialTimeout:                   dialer(opts.ConnectTimeout),
-		TLSConfig:                     opts.TLS,
 		RetryIfErr:                    retryIfErr,
 		ConfigureClient: func(hc *fasthttp.HostClient) error {
 			if hc.IsTLS {
