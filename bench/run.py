@@ -206,10 +206,13 @@ def userflow_section(flows: dict[str, list[userflow.FlowFigures]], users: userfl
     return "\n".join(lines)
 
 
-def https_section(results: dict[tuple[str, str], list[float]], version: str, loads: list[float], args) -> str:
+def https_section(results: dict[tuple[str, str], list[userflow.FlowFigures]], version: str, loads: list[float],
+                  args) -> str:
+    per_cpu = {key: [f.per_cpu_second for f in figures] for key, figures in results.items()}
+
     def ratios(a: tuple[str, str], b: tuple[str, str]) -> list[float]:
-        """a over b, one ratio per round: the two ran minutes apart at most, under the same load."""
-        return [x / y for x, y in zip(results[a], results[b])]
+        """a over b, one ratio per round (the two ran within a minute of each other)."""
+        return [x / y for x, y in zip(per_cpu[a], per_cpu[b])]
 
     def cell(values: list[float]) -> str:
         return f"{statistics.median(values):.2f} ({min(values):.2f} – {max(values):.2f})"
@@ -219,25 +222,28 @@ def https_section(results: dict[tuple[str, str], list[float]], version: str, loa
         "",
         f"What TLS costs a load generator: one nginx (`return 200`, 1 worker process, on core {loadgen.TARGET_CPU}) "
         f"serves plain HTTP and HTTPS ({version}, an ECDSA P-256 certificate of a throw-away CA from "
-        f"`workers-go/bin/certs`) on two ports; wrk and one Go worker (connected to a real Locust master, "
+        f"`workers-go/bin/certs`) on two ports; wrk (`-t1`) and one Go worker (connected to a real Locust master, "
         f"`--tls-ca-file`), each alone on core {loadgen.GENERATOR_CPU}, {args.connections} keep-alive "
-        f"connections/users, {args.seconds} s per run, {args.repeat} rounds, each round running wrk and the Go worker "
-        "on http, then on https. With keep-alive a connection's handshake is paid once; what remains is encrypting "
-        "and decrypting every request and answer. The ratios are medians of the rounds' own ratios (spread: "
-        f"min – max). The machine's 1-minute load average was {min(loads):.1f} – {max(loads):.1f} during the runs on "
-        f"{len(os.sched_getaffinity(0))} cores (the benchmark's own processes included): other work lowers every "
-        "rate, the ratios less.",
+        f"connections/users, {args.seconds} s measured after {userflow.WARMUP:g} s; {args.repeat} rounds, each running "
+        "wrk and the Go worker on http, then on https. Per CPU-second: requests nginx served in the window "
+        "(`stub_status`) over the generator's CPU time in it (/proc), the figure that holds on a busy machine. "
+        "With keep-alive a connection's handshake is paid once; what remains is encrypting and decrypting every "
+        "request and answer. Ratios are medians of each round's own ratios (spread: min – max). The machine's "
+        f"1-minute load average was {min(loads):.1f} – {max(loads):.1f} during the runs on "
+        f"{len(os.sched_getaffinity(0))} cores, the benchmark's own processes included.",
         "",
-        "| generator | scheme | median req/s | spread (min – max) | × its http | × wrk on the same scheme |",
-        "|---|---|---:|---:|---:|---:|",
+        "| generator | scheme | median requests per CPU-second | spread (min – max) | median req/s "
+        "| × its http | × wrk on the same scheme |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
-    for (gen, scheme), values in results.items():
+    for (gen, scheme), values in per_cpu.items():
         lines.append(f"| {gen} | {scheme} | {statistics.median(values):,.0f} | {spread(values)} "
+                     f"| {userflow.median_of(results[gen, scheme], 'rate'):,.0f} "
                      f"| {cell(ratios((gen, scheme), (gen, 'http')))} | {cell(ratios((gen, scheme), ('wrk', scheme)))} |")
     over_wrk = statistics.median(ratios(("Go worker", "https"), ("wrk", "https")))
     cost = statistics.median(ratios(("Go worker", "https"), ("Go worker", "http")))
-    lines += ["", f"Over HTTPS the Go worker reaches {over_wrk:.2f} × wrk's rate on the same TLS target, and keeps "
-                  f"{cost:.2f} × its own plain-HTTP rate (wrk: "
+    lines += ["", f"Per core, the Go worker over HTTPS sends {over_wrk:.2f} × what wrk sends to the same TLS target, "
+                  f"and {cost:.2f} × what it sends over plain HTTP (wrk: "
                   f"{statistics.median(ratios(('wrk', 'https'), ('wrk', 'http'))):.2f} ×).", ""]
     return "\n".join(lines)
 
