@@ -12,6 +12,8 @@ SYSTEM_COMMANDS := influxd chromium openssl
 TOOLS := .tools/bin
 KUSTOMIZE_VERSION := v5.5.0
 COMPOSE_VERSION := v2.40.3
+# vegeta, the open-model generator the open-model benchmark compares with (make bench).
+VEGETA_VERSION := v12.13.0
 # Extra packages for `make bench`: the reference target and load generator.
 BENCH_PACKAGES := nginx-light wrk
 BENCH_COMMANDS := nginx wrk
@@ -86,7 +88,10 @@ test-py: ## Python tests (unit, contract, end to end, faults)
 test-faults: setup ## Only the fault suite (outages, crashes, bad frames, bad input, secrets), with its figures
 	$(PY) -m pytest -m faults
 
-bench: setup ## Benchmarks (not tests): writes BENCHMARKS.md; BENCH_ARGS='--seconds 20 --repeat 5' or '--sections scaling'
+$(TOOLS)/vegeta:
+	GOBIN=$(abspath $(TOOLS)) go install github.com/tsenart/vegeta/v12@$(VEGETA_VERSION)
+
+bench: setup $(TOOLS)/vegeta ## Benchmarks (not tests): writes BENCHMARKS.md; BENCH_ARGS='--seconds 20 --repeat 5' or '--sections scaling'
 	$(call apt-install,$(BENCH_PACKAGES),$(BENCH_COMMANDS))
 	$(PY) -m pip install -q -e '.[test,bench]'
 	$(PY) -m bench.run $(BENCH_ARGS)

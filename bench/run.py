@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import capacity, exporter, https, loadgen, scaling, userflow
+from bench import capacity, exporter, https, loadgen, openmodel, scaling, userflow
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -218,7 +218,7 @@ def https_section(results: dict[tuple[str, str], list[userflow.FlowFigures]], ve
         return f"{statistics.median(values):.2f} ({min(values):.2f} – {max(values):.2f})"
 
     lines = [
-        "## 6. HTTPS per core",
+        "## 7. HTTPS per core",
         "",
         f"What TLS costs a load generator: one nginx (`return 200`, 1 worker process, on core {loadgen.TARGET_CPU}) "
         f"serves plain HTTP and HTTPS ({version}, an ECDSA P-256 certificate of a throw-away CA from "
@@ -250,7 +250,8 @@ def https_section(results: dict[tuple[str, str], list[userflow.FlowFigures]], ve
 
 SECTIONS = {"load": "## 1. Load generation per core", "capacity": "## 2. Master capacity",
             "exporter": "## 3. Exporter throughput", "scaling": "## 4. Master scaling with the exporter on",
-            "userflow": "## 5. User flows per core and users per worker", "https": "## 6. HTTPS per core"}
+            "userflow": "## 5. User flows per core and users per worker",
+            "openmodel": "## 6. Open model", "https": "## 7. HTTPS per core"}
 
 
 def kept_sections(path: Path) -> dict[str, str]:
@@ -308,6 +309,10 @@ def main() -> int:
             profile = userflow.profile_top(bins / "worker", Path(tmp) / "worker.cpu.pprof")
             held = userflow.measure_users(Path(tmp), bins / "worker", bins / "target", args.held_users, args.seconds)
         fresh["userflow"] = userflow_section(flows, held, profile, args)
+    if "openmodel" in wanted:
+        with tempfile.TemporaryDirectory() as tmp:
+            fresh["openmodel"] = openmodel.section(openmodel.measure(Path(tmp), args.seconds, args.repeat),
+                                                   args.seconds, args.repeat)
     if "https" in wanted:
         with tempfile.TemporaryDirectory() as tmp:
             results, version, loads = https.measure(Path(tmp), REPO / "workers-go" / "bin", args.seconds,

@@ -38,6 +38,13 @@ func main() {
 		os.Exit(lifecycle.ExitUsage)
 	}
 	log.Printf("worker: running %v against %s", taskNames(class), class.Host)
+	if a := class.Arrival; a != nil {
+		dist := "constant"
+		if a.Poisson {
+			dist = "poisson"
+		}
+		log.Printf("worker: open model: each user starts %g tasks/s (%s), whether or not earlier ones finished; the total rate is users × %g/s", a.Rate, dist, a.Rate)
+	}
 	os.Exit(lifecycle.RunUsers(class))
 }
 

@@ -3,7 +3,6 @@ package scenario
 import (
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -80,9 +79,9 @@ func (c *compiler) parseHTTP(v *yaml.Node, h *user.HTTPOptions) {
 				h.NoKeepAlive = !keep
 			}
 		case "max_redirects":
-			h.MaxRedirects = c.count(n, field)
+			h.MaxRedirects = c.count(n, field, "redirects to follow")
 		case "max_connections":
-			h.MaxConns = c.count(n, field)
+			h.MaxConns = c.count(n, field, "connections per host")
 		case "connect_timeout":
 			if d, ok := c.duration(n, field, false); ok {
 				h.ConnectTimeout = d
@@ -105,14 +104,4 @@ func (c *compiler) boolean(v *yaml.Node, field string) (value, ok bool) {
 		return false, false
 	}
 	return value, true
-}
-
-// count reads a whole number > 0 (0 when it is not one, after reporting it).
-func (c *compiler) count(v *yaml.Node, field string) int {
-	n, err := strconv.Atoi(v.Value)
-	if v.Kind != yaml.ScalarNode || err != nil || n <= 0 {
-		c.errorf(v.Line, field, "%s; expected a whole number > 0", describe(v))
-		return 0
-	}
-	return n
 }

@@ -20,7 +20,7 @@ import (
 )
 
 var (
-	topKeys     = []string{"host", "wait", "data", "on_start", "tasks", "on_stop", "requests", "tls", "http"}
+	topKeys     = []string{"host", "wait", "data", "on_start", "tasks", "on_stop", "requests", "arrival", "tls", "http"}
 	legacyKeys  = []string{"name", "method", "path", "weight", "expect_status", "headers", "body", "timeout"}
 	stepKeys    = []string{"name", "method", "path", "query", "headers", "body", "json", "timeout", "expect_status", "extract", "check", "on_failure", "follow_redirects"}
 	taskKeys    = append([]string{"weight", "steps"}, stepKeys...)
@@ -110,6 +110,13 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 	if v := nodes["wait"]; v != nil {
 		wait = c.parseWait(v)
 	}
+	var arrival *user.Arrival
+	if v := nodes["arrival"]; v != nil {
+		arrival = c.parseArrival(v)
+		if nodes["wait"] != nil {
+			c.errorf(keyLines["wait"], "wait", "given with arrival; expected no wait: with arrival each user starts a task on its schedule whether or not earlier ones finished (think steps inside a flow still apply)")
+		}
+	}
 	if v := nodes["data"]; v != nil {
 		c.parseData(v)
 	}
@@ -154,6 +161,7 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 		return nil, "", nil, err
 	}
 	p.http = httpOpts
+	p.arrival = arrival
 	return p, host, wait, nil
 }
 

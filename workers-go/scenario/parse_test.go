@@ -248,6 +248,39 @@ func TestParse_Wait(t *testing.T) {
 	}
 }
 
+func TestParse_Arrival(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, doc string
+		want      *user.Arrival
+	}{
+		{"absent: closed model", "", nil},
+		{"per second", "arrival: {rate: 20/s}\n", &user.Arrival{Rate: 20}},
+		{"fraction per second", "arrival: {rate: 0.5/s}\n", &user.Arrival{Rate: 0.5}},
+		{"per minute", "arrival: {rate: 600/min}\n", &user.Arrival{Rate: 10}},
+		{"per m", "arrival: {rate: 120/m}\n", &user.Arrival{Rate: 2}},
+		{"per hour", "arrival: {rate: 7200/h}\n", &user.Arrival{Rate: 2}},
+		{"every key", "arrival: {rate: 20/s, distribution: poisson, max_in_flight: 200, max_lag: 250ms, max_connections: 64}\n",
+			&user.Arrival{Rate: 20, Poisson: true, MaxInFlight: 200, MaxLag: 250 * time.Millisecond, MaxConns: 64}},
+		{"constant", "arrival: {rate: 1/s, distribution: constant}\n", &user.Arrival{Rate: 1}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			class, err := Parse([]byte("host: http://a\n"+tc.doc+"tasks: [{path: /}]\n"), "", "")
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if !reflect.DeepEqual(class.Arrival, tc.want) {
+				t.Errorf("got %+v, want %+v", class.Arrival, tc.want)
+			}
+			if class.ForkState == nil {
+				t.Errorf("ForkState: nil; want the scenario's, so that slots keep their user's data rows")
+			}
+		})
+	}
+}
+
 func TestParse_OnFailure(t *testing.T) {
 	t.Parallel()
 	doc := `host: http://a

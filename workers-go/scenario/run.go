@@ -19,6 +19,7 @@ type program struct {
 	tasks   []task
 	fleet   bool
 	http    user.HTTPOptions // the scenario's tls: and http: settings
+	arrival *user.Arrival    // nil: closed model
 }
 
 type task struct {
@@ -118,6 +119,8 @@ func (p *program) class(host string, wait user.Wait) *user.Class {
 		HTTP:         p.http,
 		Wait:         wait,
 		FleetNumbers: p.fleet,
+		Arrival:      p.arrival,
+		ForkState:    p.fork,
 	}
 	for _, t := range p.tasks {
 		f := t.flow
@@ -130,6 +133,12 @@ func (p *program) class(host string, wait user.Wait) *user.Class {
 		cl.OnStop = func(u *user.User) { p.run(p.onStop, u) }
 	}
 	return cl
+}
+
+// fork is the state of an open-model slot of u: u's data rows, its own buffers and checks.
+func (p *program) fork(u, _ *user.User) any {
+	st := p.state(u)
+	return &userState{rows: append([]int(nil), st.rows...), picked: st.picked, checks: make([]func(*user.Response) string, len(p.steps))}
 }
 
 // start gives the user its data rows, then runs on_start; an error makes the runtime retry.

@@ -244,3 +244,31 @@ func TestRun_FailedOnStartRunsNoTask(t *testing.T) {
 		t.Errorf("got hits %v, failures %v; want login failing and no task run", hits, failed)
 	}
 }
+
+func TestRun_Arrival(t *testing.T) {
+	s := &shop{logins: map[string]int{}}
+	// A slow list: a closed-model user would browse at most 4 times in the test.
+	host := serve(t, func(ctx *fasthttp.RequestCtx) {
+		if string(ctx.Path()) == "/items" {
+			time.Sleep(300 * time.Millisecond)
+		}
+		s.handle(ctx)
+	})
+	doc := strings.Replace(acceptance, "wait: {between: [100ms, 300ms]}", "arrival: {rate: 20/s}", 1)
+	rec := run(t, doc, map[string]string{"accounts.csv": accountsCSV}, host, 2, 1500*time.Millisecond)
+	ok, failed, reasons := rec.counts()
+	if len(failed) != 0 {
+		t.Errorf("failures: %v (%v)", failed, reasons)
+	}
+	// 2 users × 20/s × 1.5 s = 60 tasks, 3 in 4 of them browse: about 45, each with the
+	// token its user's login extracted (the shop refuses any other). Flows still in the list
+	// or their think time when the users were retired end there.
+	if ok["GET items"] < 30 || ok["GET item"] < 20 || ok["GET item"] > ok["GET items"] {
+		t.Errorf("browse flows: %d items, %d item; want about 45 items and most of them followed by item (open model), got %v", ok["GET items"], ok["GET item"], ok)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ok["POST login"] != 2 || s.logins["alice"] != 1 || s.logins["bob"] != 1 {
+		t.Errorf("logins: %d, by account %v; want one per user (its tasks share it), alice and bob once each", ok["POST login"], s.logins)
+	}
+}

@@ -269,3 +269,24 @@ func TestNew_insecure_is_logged(t *testing.T) {
 		t.Errorf("got log %q; want one line %q", got, want)
 	}
 }
+
+func TestNew_MaxConns_with_Arrival(t *testing.T) {
+	fn := func(*User) {}
+	for _, tc := range []struct {
+		name      string
+		http, arr int
+		want      int
+	}{
+		{name: "the arrival's default", want: DefaultMaxConns},
+		{name: "a smaller http limit", http: 10, want: 10},
+		{name: "a smaller arrival limit", http: 2000, arr: 50, want: 50},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rt, _ := newRuntime(t, &Class{Host: "http://x", HTTP: HTTPOptions{MaxConns: tc.http},
+				Arrival: &Arrival{Rate: 1, MaxConns: tc.arr}, Tasks: []Task{{Name: "t", Weight: 1, Fn: fn}}})
+			if got := rt.t.client.MaxConnsPerHost; got != tc.want {
+				t.Errorf("got %d connections per host; want %d", got, tc.want)
+			}
+		})
+	}
+}

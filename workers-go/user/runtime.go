@@ -46,13 +46,21 @@ func WithSeed(seed uint64) Option {
 	return func(r *Runtime) { r.seeds = rand.New(rand.NewPCG(seed, seed)) }
 }
 
+// WithScheduleLag passes observe how late each arrival of the open model (Class.Arrival) was
+// handled. Users call it from their own goroutines: it must be safe for concurrent use.
+func WithScheduleLag(observe func(lag time.Duration)) Option {
+	return func(r *Runtime) { r.lag = observe }
+}
+
 // Runtime runs users of one Class on behalf of boomer; see New.
 type Runtime struct {
 	class   Class // with defaults filled in
 	t       *transport
-	numbers NumberSource // nil: numbered here
-	weights []int        // cumulative task weights, for the choice of a task
-	logged  sync.Map     // kinds of trouble already logged, so each is logged once
+	clock   func() clock            // the open model's time, one per user
+	lag     func(lag time.Duration) // nil: schedule lag not observed
+	numbers NumberSource            // nil: numbered here
+	weights []int                   // cumulative task weights, for the choice of a task
+	logged  sync.Map                // kinds of trouble already logged, so each is logged once
 
 	mu      sync.Mutex
 	seeds   *rand.Rand
@@ -118,6 +126,21 @@ func New(class *Class, rec Recorder, opts ...Option) (*Runtime, error) {
 	if insecure(r.class.HTTP.TLS) {
 		log.Printf("worker: WARNING: TLS certificates are not verified (insecure_skip_verify): any server can answer for %s", host)
 	}
+	if c.Arrival != nil {
+		if c.Wait != nil {
+			return nil, fmt.Errorf("Wait: set with Arrival; expected none: open-model users start tasks on Arrival's schedule, not after a wait")
+		}
+		a := *c.Arrival
+		if err := checkArrival(&a, r.class.HTTP.Timeout); err != nil {
+			return nil, err
+		}
+		r.class.Arrival = &a
+		// An open-model worker always has a connection limit: the smaller of the two.
+		if h := &r.class.HTTP; h.MaxConns == 0 || a.MaxConns < h.MaxConns {
+			h.MaxConns = a.MaxConns
+		}
+	}
+	r.clock = newRealClock
 	u, _ := url.Parse(host)
 	r.t = &transport{client: newClient(r.class.HTTP), rec: rec, host: host, hostPort: u.Host, prefix: u.Path,
 		opts: r.class.HTTP, ownEncoding: hasHeader(r.class.HTTP.Headers, "Accept-Encoding")}
@@ -253,6 +276,11 @@ func (r *Runtime) live(u *User) {
 		return
 	}
 	if !r.start(u) {
+		return
+	}
+	if r.class.Arrival != nil {
+		r.open(u)
+		r.stop(u)
 		return
 	}
 	for u.ctx.Err() == nil {

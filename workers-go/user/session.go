@@ -125,6 +125,7 @@ type Session struct {
 	jar  *jar // nil: cookies disabled
 	req  *fasthttp.Request
 	last Response
+	due  time.Time // when the open model's current task was due; zero once its first request went
 }
 
 func newSession(t *transport) *Session {
@@ -195,6 +196,10 @@ func (s *Session) Do(r *Request) *Response {
 	}
 
 	start := r.Start
+	if start.IsZero() {
+		start = s.due
+	}
+	s.due = time.Time{}
 	if start.IsZero() {
 		start = time.Now()
 	}

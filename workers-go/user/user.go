@@ -34,6 +34,12 @@ type Class struct {
 	FleetNumbers bool
 	// NewState, when set, makes the per-user state a task reads as u.State.
 	NewState func(u *User) any
+	// Arrival, when set, makes the users open-model: tasks start on a schedule, several at a
+	// time, each on a slot that copies the user (see Arrival); Wait must then be nil.
+	Arrival *Arrival
+	// ForkState, when set, makes the State of an open-model slot from its user's (after
+	// OnStart); without it a slot's State comes from NewState.
+	ForkState func(u, slot *User) any
 }
 
 // Task is one weighted unit of work; a flow is a Task whose Fn sends several requests.
@@ -54,6 +60,7 @@ type User struct {
 	Vars      map[string]string // free for the task's own values (the scenario keeps extracted values here)
 	State     any               // from Class.NewState
 	ctx       context.Context
+	tasks     chan openTask // an open-model slot's tasks; nil for other users
 }
 
 // Context is cancelled when the user is being retired or the test stops. During OnStop it is a

@@ -5,6 +5,7 @@
 //
 //	GET  /status/503   answers 503      GET /delay/250   answers 200 after 250 ms
 //	GET  /anything     answers 200
+//	GET  /stall        answers 200, but waits until a stall window (POST /_stall?seconds=N) ends
 //	POST /login        {"user": U, "password": "pw-"+U} -> 200 {"token": T} and Set-Cookie: sid=S;
 //	                   a fresh T and S each time; a wrong password or body -> 401
 //	GET  /items        with Authorization: Bearer T and cookie sid=S of the same login ->
@@ -20,8 +21,10 @@
 // --tls-client-ca too, only to clients with a certificate of that CA.
 //
 // Not counted: GET /_counts {"GET /anything": 1, "POST /login": 2, "GET /items/{id}": 3, ...}
-// (items by route), GET /_refusals {reason: count}, GET /_logins {user: count}, POST /_reset
-// zeroes those three.
+// (items by route), GET /_refusals {reason: count}, GET /_logins {user: count},
+// POST /_stall?seconds=N opens a stall window of N seconds from now, GET /_arrivals
+// {unix second: arrivals at /stall, counted as they come}, POST /_reset zeroes the counts and
+// ends a stall.
 package main
 
 import (

@@ -26,11 +26,12 @@ type target struct {
 	logins   map[string]int64
 	byToken  map[string]*login
 	bySid    map[string]*login
+	stall    *stall
 }
 
 func newTarget() *target {
 	return &target{counts: map[string]int64{}, refusals: map[string]int64{}, logins: map[string]int64{},
-		byToken: map[string]*login{}, bySid: map[string]*login{}}
+		byToken: map[string]*login{}, bySid: map[string]*login{}, stall: newStall()}
 }
 
 func (t *target) handle(ctx *fasthttp.RequestCtx) {
@@ -49,6 +50,15 @@ func (t *target) handle(ctx *fasthttp.RequestCtx) {
 		t.mu.Lock()
 		t.counts, t.refusals, t.logins = map[string]int64{}, map[string]int64{}, map[string]int64{}
 		t.mu.Unlock()
+		t.stall.reset()
+		return
+	case "/_stall":
+		t.stall.open(ctx)
+		return
+	case "/_arrivals":
+		body, _ := json.Marshal(t.stall.counts())
+		ctx.SetContentType("application/json")
+		ctx.SetBody(body)
 		return
 	}
 	method := string(ctx.Method())
@@ -80,6 +90,9 @@ func (t *target) plain(ctx *fasthttp.RequestCtx, key, path string) {
 			ctx.Response.Header.Set("Location", "/redirect/"+strconv.Itoa(n-1))
 			status = fasthttp.StatusFound
 		}
+	}
+	if path == "/stall" {
+		t.stall.arrive()
 	}
 	if ms, ok := strings.CutPrefix(path, "/delay/"); ok {
 		if n, err := strconv.Atoi(ms); err == nil && n > 0 {

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/valyala/fasthttp"
 )
@@ -163,5 +164,64 @@ func TestTarget_counts(t *testing.T) {
 		if got := readMap(path); len(got) != 0 {
 			t.Errorf("%s after /_reset: %v, want empty", path, got)
 		}
+	}
+}
+
+func TestTarget_stall(t *testing.T) {
+	do := serve(t)
+	if status, body, _ := do("GET", "/stall", ""); status != 200 || body != "ok\n" {
+		t.Fatalf("GET /stall without a window: %d %q; want 200 at once", status, body)
+	}
+	if status, body, _ := do("POST", "/_stall?seconds=0.3", ""); status != 200 || body != "stalling /stall for 300ms\n" {
+		t.Fatalf("POST /_stall?seconds=0.3: %d %q", status, body)
+	}
+	began := time.Now()
+	if status, _, _ := do("GET", "/stall", ""); status != 200 {
+		t.Fatalf("GET /stall in the window: %d; want 200", status)
+	}
+	if took := time.Since(began); took < 250*time.Millisecond {
+		t.Fatalf("GET /stall in a 300ms window answered after %s; want at the window's end", took)
+	}
+	began = time.Now()
+	do("GET", "/stall", "")
+	if took := time.Since(began); took > 200*time.Millisecond {
+		t.Fatalf("GET /stall after the window answered after %s; want at once", took)
+	}
+	_, body, _ := do("GET", "/_arrivals", "")
+	var arrivals map[string]int64
+	if err := json.Unmarshal([]byte(body), &arrivals); err != nil {
+		t.Fatalf("/_arrivals: %q: %v", body, err)
+	}
+	total := int64(0)
+	for _, n := range arrivals {
+		total += n
+	}
+	if total != 3 {
+		t.Fatalf("/_arrivals: %v; want 3 arrivals in all", arrivals)
+	}
+	_, counts, _ := do("GET", "/_counts", "")
+	if counts != `{"GET /stall":3}` {
+		t.Fatalf("/_counts: %s; want 3 answers of GET /stall", counts)
+	}
+}
+
+func TestTarget_stall_bad_window(t *testing.T) {
+	do := serve(t)
+	for _, q := range []string{"", "?seconds=0", "?seconds=-1", "?seconds=soon", "?seconds=601"} {
+		status, body, _ := do("POST", "/_stall"+q, "")
+		if status != 400 || !strings.Contains(body, "expected a number of seconds > 0 and <= 600") {
+			t.Errorf("POST /_stall%s: %d %q; want 400 naming seconds and what is expected", q, status, body)
+		}
+	}
+}
+
+func TestTarget_reset_ends_a_stall(t *testing.T) {
+	do := serve(t)
+	do("POST", "/_stall?seconds=60", "")
+	do("POST", "/_reset", "")
+	began := time.Now()
+	do("GET", "/stall", "")
+	if took := time.Since(began); took > time.Second {
+		t.Fatalf("GET /stall after /_reset answered after %s; want at once", took)
 	}
 }

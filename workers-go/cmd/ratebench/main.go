@@ -1,0 +1,160 @@
+// Command ratebench measures the user runtime at a set request rate, for `make bench`: users
+// send GET to -target for -seconds, in the open model (each user -rate/-users tasks a second on
+// its arrival schedule) or the closed model (each user paced to the same rate, waiting for each
+// answer). After a one-second warm-up it counts the requests answered, the process's CPU time and,
+// in the open model, how late each arrival was handled (schedule lag) and the arrivals it could
+// not start, and prints them as JSON.
+// It runs the runtime without a master: boomer's stats cost the same in both models.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"runtime/pprof"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"locustfleet/worker/user"
+)
+
+// lagBucket is the schedule lag histogram's resolution; lags beyond lagBuckets of them are
+// counted in the last bucket.
+const (
+	lagBucket  = 10 * time.Microsecond
+	lagBuckets = 100_000 // 1 s
+)
+
+// counter counts answers, and arrivals the open model could not start, once measuring has begun.
+type counter struct {
+	measuring         atomic.Bool
+	ok, fail, skipped atomic.Int64
+}
+
+func (c *counter) RecordSuccess(_, _ string, _, _ int64) {
+	if c.measuring.Load() {
+		c.ok.Add(1)
+	}
+}
+
+func (c *counter) RecordFailure(method, _ string, _ int64, _ string) {
+	switch {
+	case !c.measuring.Load():
+	case method == user.ArrivalType:
+		c.skipped.Add(1)
+	default:
+		c.fail.Add(1)
+	}
+}
+
+type result struct {
+	Model      string  `json:"model"`
+	SetRate    float64 `json:"set_rate"`
+	Users      int     `json:"users"`
+	Seconds    float64 `json:"seconds"`
+	Requests   int64   `json:"requests"`
+	Failures   int64   `json:"failures"`
+	Skipped    int64   `json:"skipped"`
+	Rate       float64 `json:"rate"`
+	CPUSeconds float64 `json:"cpu_seconds"`
+	LagP50Ms   float64 `json:"lag_p50_ms"`
+	LagP99Ms   float64 `json:"lag_p99_ms"`
+	LagMaxMs   float64 `json:"lag_max_ms"`
+}
+
+func main() {
+	target := flag.String("target", "", "Base URL to GET, e.g. http://127.0.0.1:8080 (loopback only).")
+	rate := flag.Float64("rate", 1000, "Requests per second in all.")
+	users := flag.Int("users", 50, "Users sharing the rate.")
+	seconds := flag.Float64("seconds", 10, "Measured seconds, after a one-second warm-up.")
+	model := flag.String("model", "open", "open (arrival schedule) or closed (paced users).")
+	profile := flag.String("cpuprofile", "", "Write a CPU profile of the measured seconds to this file.")
+	inFlight := flag.Int("max-in-flight", 0, "Open model: tasks one user may have open (0: the default, rate × timeout).")
+	flag.Parse()
+	if *rate <= 0 || *users <= 0 || *seconds <= 0 || (*model != "open" && *model != "closed") {
+		fmt.Fprintln(os.Stderr, "ratebench: expected -rate > 0, -users > 0, -seconds > 0 and -model open or closed")
+		os.Exit(2)
+	}
+	perUser := *rate / float64(*users)
+	class := &user.Class{Host: *target, Tasks: []user.Task{{Name: "get", Weight: 1, Fn: func(u *user.User) {
+		u.Session.Do(&user.Request{Path: "/", Name: "/"})
+	}}}}
+	if *model == "open" {
+		class.Arrival = &user.Arrival{Rate: perUser, MaxInFlight: *inFlight}
+	} else {
+		class.Wait = user.Pacing(time.Duration(float64(time.Second) / perUser))
+	}
+	rec := &counter{}
+	lags := make([]atomic.Int64, lagBuckets)
+	rt, err := user.New(class, rec, user.WithScheduleLag(func(lag time.Duration) {
+		if rec.measuring.Load() {
+			lags[min(int(lag/lagBucket), lagBuckets-1)].Add(1)
+		}
+	}))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ratebench: %v\n", err)
+		os.Exit(2)
+	}
+	rt.SetUsers(*users)
+	time.Sleep(time.Second)
+
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "ratebench: -cpuprofile: %v\n", err)
+			os.Exit(2)
+		}
+		_ = pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	cpu0, t0 := cpuTime(), time.Now()
+	rec.measuring.Store(true)
+	time.Sleep(time.Duration(*seconds * float64(time.Second)))
+	rec.measuring.Store(false)
+	cpu1, elapsed := cpuTime(), time.Since(t0).Seconds()
+	ok, fail, skipped := rec.ok.Load(), rec.fail.Load(), rec.skipped.Load()
+	rt.Stop()
+
+	r := result{Model: *model, SetRate: *rate, Users: *users, Seconds: elapsed, Requests: ok, Failures: fail, Skipped: skipped,
+		Rate: float64(ok+fail) / elapsed, CPUSeconds: (cpu1 - cpu0).Seconds()}
+	r.LagP50Ms, r.LagP99Ms, r.LagMaxMs = quantiles(lags)
+	_ = json.NewEncoder(os.Stdout).Encode(r)
+}
+
+// quantiles returns the median, p99 and largest schedule lag in milliseconds (0 when none was
+// observed: the closed model has no schedule).
+func quantiles(lags []atomic.Int64) (p50, p99, maxMs float64) {
+	total := int64(0)
+	for i := range lags {
+		total += lags[i].Load()
+	}
+	if total == 0 {
+		return 0, 0, 0
+	}
+	ms := func(i int) float64 { return float64(time.Duration(i+1)*lagBucket) / float64(time.Millisecond) }
+	half, most := (total+1)/2, (total*99+99)/100
+	seen := int64(0)
+	for i := range lags {
+		n := lags[i].Load()
+		if n == 0 {
+			continue
+		}
+		if seen < half && seen+n >= half {
+			p50 = ms(i)
+		}
+		if seen < most && seen+n >= most {
+			p99 = ms(i)
+		}
+		seen += n
+		maxMs = ms(i)
+	}
+	return p50, p99, maxMs
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

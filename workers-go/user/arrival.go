@@ -1,0 +1,289 @@
+package user
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// Defaults of Arrival.
+const (
+	// DefaultMaxLag is how far a user may fall behind its schedule before it skips arrivals.
+	DefaultMaxLag = time.Second
+	// DefaultMaxConns bounds the connections of an open-model worker (per host).
+	DefaultMaxConns = 1024
+)
+
+// Arrival makes a class open-model: each user starts a task every 1/Rate on a schedule, whether
+// or not its earlier tasks have finished, so that a slow server meets the same arrivals as a
+// fast one (k6's constant-arrival-rate, wrk2's -R, per Locust user). The total rate is users ×
+// Rate: the master's user count and spawn rate set and ramp it.
+//
+// A user's open tasks run side by side, each on a slot: a User of its own (session, cookie jar,
+// Vars, random source, State) that starts as a copy of the user after OnStart, and is reused by
+// later tasks of the same user. The first request of a task is timed from when the task was due,
+// not from when it was sent, so that a wait for the generator or for a connection counts (the
+// coordinated-omission correction of wrk2 and HdrHistogram).
+type Arrival struct {
+	Rate    float64 // tasks started per second by each user; > 0
+	Poisson bool    // random gaps (exponential, mean 1/Rate) instead of exactly 1/Rate
+	// MaxInFlight bounds the tasks one user has open; a task due beyond it is not started and is
+	// recorded as a failure (type ARRIVAL, the task's name). 0: Rate × HTTP.Timeout, at least 1.
+	MaxInFlight int
+	// MaxLag bounds how late a task may start: one due longer ago (the worker's CPU is saturated)
+	// is not started and is recorded as a failure. 0: DefaultMaxLag.
+	MaxLag time.Duration
+	// MaxConns bounds the connections all users of the worker open to a host; a request that
+	// finds them all busy waits for one (the wait counts in its response time) rather than dial
+	// another. Without a bound, a worker that falls behind starts its late tasks at once, each on
+	// a new connection, and the dialling costs more CPU than the requests. 0: DefaultMaxConns.
+	MaxConns int
+}
+
+// ArrivalType is the request type under which tasks the open model could not start are recorded.
+const ArrivalType = "ARRIVAL"
+
+// checkArrival fills a's defaults for the class's request timeout and names the field at fault.
+func checkArrival(a *Arrival, timeout time.Duration) error {
+	if !(a.Rate > 0) || math.IsInf(a.Rate, 0) {
+		return fmt.Errorf("Arrival.Rate: got %v; expected a number of tasks per second > 0", a.Rate)
+	}
+	if a.MaxInFlight < 0 {
+		return fmt.Errorf("Arrival.MaxInFlight: got %d; expected >= 0 (0: Rate × HTTP.Timeout)", a.MaxInFlight)
+	}
+	if a.MaxLag < 0 {
+		return fmt.Errorf("Arrival.MaxLag: got %s; expected a duration >= 0 (0: %s)", a.MaxLag, DefaultMaxLag)
+	}
+	if a.MaxConns < 0 {
+		return fmt.Errorf("Arrival.MaxConns: got %d; expected >= 0 (0: %d)", a.MaxConns, DefaultMaxConns)
+	}
+	if a.MaxConns == 0 {
+		a.MaxConns = DefaultMaxConns
+	}
+	if a.MaxInFlight == 0 {
+		a.MaxInFlight = max(1, int(math.Ceil(a.Rate*timeout.Seconds())))
+	}
+	if a.MaxLag == 0 {
+		a.MaxLag = DefaultMaxLag
+	}
+	return nil
+}
+
+// schedule is one user's arrival times: start plus a phase, then gaps of 1/rate (or random
+// gaps of that mean). Constant times are computed from the count, not summed, so they do not
+// drift.
+type schedule struct {
+	start   time.Time
+	gap     float64 // seconds between arrivals (the mean gap when poisson)
+	phase   float64 // seconds from start to the first arrival
+	poisson bool
+	rnd     *rand.Rand
+	n       int64   // arrivals passed
+	at      float64 // seconds from start to the next arrival
+}
+
+// newSchedule starts a schedule at start. A constant schedule begins at a random phase within
+// the first gap, so that users started together do not send in lockstep.
+func newSchedule(start time.Time, a *Arrival, rnd *rand.Rand) *schedule {
+	s := &schedule{start: start, gap: 1 / a.Rate, poisson: a.Poisson, rnd: rnd}
+	if s.poisson {
+		s.at = rnd.ExpFloat64() * s.gap
+	} else {
+		s.phase = rnd.Float64() * s.gap
+		s.at = s.phase
+	}
+	return s
+}
+
+// next is when the next arrival is due.
+func (s *schedule) next() time.Time {
+	return s.start.Add(time.Duration(s.at * float64(time.Second)))
+}
+
+// advance passes the next arrival.
+func (s *schedule) advance() {
+	s.n++
+	if s.poisson {
+		s.at += s.rnd.ExpFloat64() * s.gap
+	} else {
+		s.at = s.phase + float64(s.n)*s.gap
+	}
+}
+
+// clock is time as the open model sees it; tests inject one that they move by hand.
+type clock interface {
+	Now() time.Time
+	// SleepUntil waits until t; it returns false, early, when ctx ends.
+	SleepUntil(ctx context.Context, t time.Time) bool
+}
+
+// realClock sleeps on one timer, reused: a user may wake thousands of times a second.
+type realClock struct{ timer *time.Timer }
+
+func newRealClock() clock { return &realClock{} }
+
+func (c *realClock) Now() time.Time { return time.Now() }
+
+func (c *realClock) SleepUntil(ctx context.Context, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	if c.timer == nil {
+		c.timer = time.NewTimer(d)
+	} else {
+		c.timer.Reset(d)
+	}
+	select {
+	case <-c.timer.C:
+		return true
+	case <-ctx.Done():
+		c.timer.Stop()
+		return false
+	}
+}
+
+// pace calls arrive for every arrival of s in order until ctx ends, each with how late it is
+// handled. Arrivals that fell due while the user slept (or the worker was busy) are all
+// handled on waking, so none is lost.
+func pace(ctx context.Context, c clock, s *schedule, arrive func(due time.Time, lag time.Duration)) {
+	for {
+		due := s.next()
+		if !c.SleepUntil(ctx, due) {
+			return
+		}
+		now := c.Now()
+		for ; !due.After(now) && ctx.Err() == nil; due = s.next() {
+			arrive(due, now.Sub(due))
+			s.advance()
+		}
+	}
+}
+
+// slots are one user's Users for its open tasks: at most limit taken at once, reused. Each slot
+// has a goroutine of its own that runs the tasks handed to it, so that starting a task costs a
+// channel send rather than a new goroutine and its stack.
+type slots struct {
+	mu    sync.Mutex
+	free  []*User
+	all   []*User
+	taken int
+	limit int
+	make  func() *User
+	run   func(s *User)  // a slot's goroutine
+	open  sync.WaitGroup // one per taken slot
+}
+
+// openTask is a task handed to a slot: which, and when it was due.
+type openTask struct {
+	task *Task
+	due  time.Time
+}
+
+// take hands out a free slot, making one if needed; false when limit slots are taken.
+func (s *slots) take() (*User, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.taken >= s.limit {
+		return nil, false
+	}
+	s.taken++
+	s.open.Add(1)
+	if n := len(s.free); n > 0 {
+		u := s.free[n-1]
+		s.free = s.free[:n-1]
+		return u, true
+	}
+	u := s.make()
+	u.tasks = make(chan openTask, 1)
+	s.all = append(s.all, u)
+	go s.run(u)
+	return u, true
+}
+
+// put returns a slot whose task has finished.
+func (s *slots) put(u *User) {
+	s.mu.Lock()
+	s.free = append(s.free, u)
+	s.taken--
+	s.mu.Unlock()
+	s.open.Done()
+}
+
+// close waits for the open tasks, then ends the slots' goroutines.
+func (s *slots) close() {
+	s.open.Wait()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, u := range s.all {
+		close(u.tasks)
+	}
+}
+
+// slot makes a User for one of u's open tasks: a copy of u as OnStart left it.
+func (r *Runtime) slot(u *User) *User {
+	sl := &User{
+		Number:  u.Number,
+		Session: newSession(r.t),
+		Rand:    rand.New(rand.NewPCG(u.Rand.Uint64(), u.Rand.Uint64())),
+		Vars:    make(map[string]string, len(u.Vars)),
+		ctx:     u.ctx,
+	}
+	for k, v := range u.Vars {
+		sl.Vars[k] = v
+	}
+	if u.Session.jar != nil {
+		sl.Session.jar.cookies = append([]cookie(nil), u.Session.jar.cookies...)
+	}
+	switch {
+	case r.class.ForkState != nil:
+		sl.State = r.class.ForkState(u, sl)
+	case r.class.NewState != nil:
+		sl.State = r.class.NewState(sl)
+	}
+	return sl
+}
+
+// open runs u's tasks on its arrival schedule until u is retired, then waits for its open tasks.
+func (r *Runtime) open(u *User) {
+	a := r.class.Arrival
+	sl := &slots{limit: a.MaxInFlight, make: func() *User { return r.slot(u) }}
+	sl.run = func(s *User) { r.serve(sl, s) }
+	busy := fmt.Sprintf("not started: %d tasks of this user still running (max_in_flight)", a.MaxInFlight)
+	behind := fmt.Sprintf("not started: the worker fell more than %s behind its arrival schedule (max_lag; CPU saturated?)", a.MaxLag)
+	c := r.clock()
+	pace(u.ctx, c, newSchedule(c.Now(), a, u.Rand), func(due time.Time, lag time.Duration) {
+		t := &r.class.Tasks[r.pick(u.Rand)]
+		if r.lag != nil {
+			r.lag(lag)
+		}
+		if lag > a.MaxLag {
+			r.t.rec.RecordFailure(ArrivalType, t.Name, 0, behind)
+			return
+		}
+		s, ok := sl.take()
+		if !ok {
+			r.t.rec.RecordFailure(ArrivalType, t.Name, 0, busy)
+			return
+		}
+		s.Iteration = u.Iteration
+		u.Iteration++
+		s.tasks <- openTask{t, due}
+	})
+	sl.close()
+}
+
+// serve is slot s's goroutine: it runs the tasks handed to it, each one's first request timed
+// from when it was due, until the slots close.
+func (r *Runtime) serve(sl *slots, s *User) {
+	for ot := range s.tasks {
+		s.Session.due = ot.due
+		r.safe(ot.task.Name, func() { ot.task.Fn(s) })
+		s.Session.due = time.Time{}
+		s.Session.release()
+		sl.put(s)
+	}
+}
