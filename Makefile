@@ -56,8 +56,8 @@ $(TOOLS)/kustomize:
 $(TOOLS)/docker-compose:
 	deploy/tools/build-compose.sh $(COMPOSE_VERSION) $@
 
-go-build: ## Build the Go worker and the demo target into workers-go/bin
-	cd workers-go && go mod download && go build -o bin/worker . && go build -o bin/target ./cmd/target
+go-build: ## Build the Go worker, the demo target and the certs tool into workers-go/bin
+	cd workers-go && go mod download && go build -o bin/worker . && go build -o bin/target ./cmd/target && go build -o bin/certs ./cmd/certs
 
 up: setup ## Start master + WORKERS Go workers (+ demo target unless TARGET); HEADLESS=1 runs a test to the end
 	deploy/local/up.sh

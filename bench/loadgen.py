@@ -60,9 +60,13 @@ def wrk(procs: Procs, url: str, seconds: int, connections: int) -> float:
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
-def go_worker(procs: Procs, url: str, seconds: int, connections: int, work: Path, worker_bin: Path) -> float:
+def go_worker(procs: Procs, url: str, seconds: int, connections: int, work: Path, worker_bin: Path,
+              *extra: str, port: int | None = None) -> float:
+    """One Go worker's rate under a real master (on `port`, default a free one); extra: more
+    worker flags (--tls-ca-file)."""
     report = work / "go"
-    port = free_port()
+    report.with_suffix(".json").unlink(missing_ok=True)  # a failed run must not read the last run's figures
+    port = port or free_port()
     master = procs.start("master", ["taskset", "-c", TARGET_CPU, str(VENV_BIN / "locust"),
                                     "-f", str(REPO / "master" / "locustfile.py"), "--master", "--headless",
                                     "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
@@ -70,7 +74,7 @@ def go_worker(procs: Procs, url: str, seconds: int, connections: int, work: Path
                                     "-u", str(connections), "-r", str(connections), "-t", f"{seconds}s",
                                     "--expect-workers", "1", "--json-file", str(report), "-H", url])
     procs.start("worker", ["taskset", "-c", GENERATOR_CPU, str(worker_bin), "--master-host", "127.0.0.1",
-                           "--master-port", str(port), "--target", url])
+                           "--master-port", str(port), "--target", url, *extra])
     master.wait(seconds + 90)
     return rate_from_json(report.with_suffix(".json"))
 

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import capacity, exporter, loadgen, openmodel, scaling, userflow
+from bench import capacity, exporter, https, loadgen, openmodel, scaling, userflow
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -206,10 +206,52 @@ def userflow_section(flows: dict[str, list[userflow.FlowFigures]], users: userfl
     return "\n".join(lines)
 
 
+def https_section(results: dict[tuple[str, str], list[userflow.FlowFigures]], version: str, loads: list[float],
+                  args) -> str:
+    per_cpu = {key: [f.per_cpu_second for f in figures] for key, figures in results.items()}
+
+    def ratios(a: tuple[str, str], b: tuple[str, str]) -> list[float]:
+        """a over b, one ratio per round (the two ran within a minute of each other)."""
+        return [x / y for x, y in zip(per_cpu[a], per_cpu[b])]
+
+    def cell(values: list[float]) -> str:
+        return f"{statistics.median(values):.2f} ({min(values):.2f} – {max(values):.2f})"
+
+    lines = [
+        "## 7. HTTPS per core",
+        "",
+        f"What TLS costs a load generator: one nginx (`return 200`, 1 worker process, on core {loadgen.TARGET_CPU}) "
+        f"serves plain HTTP and HTTPS ({version}, an ECDSA P-256 certificate of a throw-away CA from "
+        f"`workers-go/bin/certs`) on two ports; wrk (`-t1`) and one Go worker (connected to a real Locust master, "
+        f"`--tls-ca-file`), each alone on core {loadgen.GENERATOR_CPU}, {args.connections} keep-alive "
+        f"connections/users, {args.seconds} s measured after {userflow.WARMUP:g} s; {args.repeat} rounds, each running "
+        "wrk and the Go worker on http, then on https. Per CPU-second: requests nginx served in the window "
+        "(`stub_status`) over the generator's CPU time in it (/proc), the figure that holds on a busy machine. "
+        "With keep-alive a connection's handshake is paid once; what remains is encrypting and decrypting every "
+        "request and answer. Ratios are medians of each round's own ratios (spread: min – max). The machine's "
+        f"1-minute load average was {min(loads):.1f} – {max(loads):.1f} during the runs on "
+        f"{len(os.sched_getaffinity(0))} cores, the benchmark's own processes included.",
+        "",
+        "| generator | scheme | median requests per CPU-second | spread (min – max) | median req/s "
+        "| × its http | × wrk on the same scheme |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for (gen, scheme), values in per_cpu.items():
+        lines.append(f"| {gen} | {scheme} | {statistics.median(values):,.0f} | {spread(values)} "
+                     f"| {userflow.median_of(results[gen, scheme], 'rate'):,.0f} "
+                     f"| {cell(ratios((gen, scheme), (gen, 'http')))} | {cell(ratios((gen, scheme), ('wrk', scheme)))} |")
+    over_wrk = statistics.median(ratios(("Go worker", "https"), ("wrk", "https")))
+    cost = statistics.median(ratios(("Go worker", "https"), ("Go worker", "http")))
+    lines += ["", f"Per core, the Go worker over HTTPS sends {over_wrk:.2f} × what wrk sends to the same TLS target, "
+                  f"and {cost:.2f} × what it sends over plain HTTP (wrk: "
+                  f"{statistics.median(ratios(('wrk', 'https'), ('wrk', 'http'))):.2f} ×).", ""]
+    return "\n".join(lines)
+
+
 SECTIONS = {"load": "## 1. Load generation per core", "capacity": "## 2. Master capacity",
             "exporter": "## 3. Exporter throughput", "scaling": "## 4. Master scaling with the exporter on",
             "userflow": "## 5. User flows per core and users per worker",
-            "openmodel": "## 6. Open model"}
+            "openmodel": "## 6. Open model", "https": "## 7. HTTPS per core"}
 
 
 def kept_sections(path: Path) -> dict[str, str]:
@@ -271,6 +313,11 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             fresh["openmodel"] = openmodel.section(openmodel.measure(Path(tmp), args.seconds, args.repeat),
                                                    args.seconds, args.repeat)
+    if "https" in wanted:
+        with tempfile.TemporaryDirectory() as tmp:
+            results, version, loads = https.measure(Path(tmp), REPO / "workers-go" / "bin", args.seconds,
+                                                    args.repeat, args.connections)
+        fresh["https"] = https_section(results, version, loads, args)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
     # Figures measured on uncommitted code say so, not to pass for the commit's (read-only git commands).
     changed = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "master", "bench"], cwd=REPO).returncode

@@ -3,7 +3,9 @@ Locust master with master/locustfile.py, Go workers, the InfluxDB fault proxy, a
 
 from __future__ import annotations
 
+import json
 import os
+import ssl
 import subprocess
 import sys
 import urllib.request
@@ -26,6 +28,33 @@ class Target:
 
     def reset(self) -> None:
         urllib.request.urlopen(urllib.request.Request(self.url + "/_reset", method="POST"), timeout=5).read()
+
+
+class HttpsTarget(Target):
+    """The counting target over HTTPS with a fresh PKI (workers-go/cmd/certs) in `pki`: ca.pem,
+    server.pem/key, client.pem/key of that CA and other-client.pem/key of another. With
+    client_auth, it serves only clients with a certificate of ca.pem; the harness reads its counts
+    with client.pem."""
+
+    def __init__(self, procs: Procs, binaries: dict[str, Path], pki: Path, client_auth: bool = False):
+        pki.mkdir(parents=True, exist_ok=True)
+        subprocess.run([str(binaries["certs"]), str(pki)], check=True, timeout=30)
+        self.pki = pki
+        args = ["--listen", "127.0.0.1:0", "--tls-cert", str(pki / "server.pem"), "--tls-key", str(pki / "server.key")]
+        if client_auth:
+            args += ["--tls-client-ca", str(pki / "ca.pem")]
+        self.proc = procs.start("https-target", [str(binaries["target"]), *args])
+        self.url = listening_on(self.proc.log, "the https target")
+        self.context = ssl.create_default_context(cafile=str(pki / "ca.pem"))
+        self.context.load_cert_chain(str(pki / "client.pem"), str(pki / "client.key"))
+
+    def counts(self) -> dict[str, int]:
+        with urllib.request.urlopen(self.url + "/_counts", timeout=5, context=self.context) as resp:
+            return json.loads(resp.read())
+
+    def reset(self) -> None:
+        urllib.request.urlopen(urllib.request.Request(self.url + "/_reset", method="POST"), timeout=5,
+                               context=self.context).read()
 
 
 class Master:

@@ -19,10 +19,11 @@ from harness.recorded import RecordedRuns, record_two_runs
 
 @pytest.fixture(scope="session")
 def go_bin(tmp_path_factory) -> dict[str, Path]:
-    """The worker and target binaries, built from the current sources."""
+    """The worker, target and certs binaries, built from the current sources."""
     out = tmp_path_factory.mktemp("gobin")
-    binaries = {"worker": out / "worker", "target": out / "target"}
-    for binary, package in ((binaries["worker"], "."), (binaries["target"], "./cmd/target")):
+    binaries = {"worker": out / "worker", "target": out / "target", "certs": out / "certs"}
+    for binary, package in ((binaries["worker"], "."), (binaries["target"], "./cmd/target"),
+                            (binaries["certs"], "./cmd/certs")):
         subprocess.run(["go", "build", "-o", str(binary), package], cwd=REPO / "workers-go", check=True)
     return binaries
 

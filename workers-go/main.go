@@ -4,6 +4,7 @@
 //
 //	go run main.go --master-host=127.0.0.1 --master-port=5557 --target http://127.0.0.1:8080
 //	go run main.go --master-host=127.0.0.1 --scenario scenario.yaml
+//	go run main.go --master-host=127.0.0.1 --target https://127.0.0.1:8443 --tls-ca-file ca.pem
 //
 // Exit codes: 0 quit by the master or interrupted, 1 master lost, 2 bad flags or scenario.
 package main
@@ -59,8 +60,15 @@ func taskNames(class *user.Class) []string {
 }
 
 func load() (*user.Class, error) {
+	var class *user.Class
+	var err error
 	if *scenarioPath == "" {
-		return scenario.Default(*target)
+		class, err = scenario.Default(*target)
+	} else {
+		class, err = scenario.Load(*scenarioPath, *target)
 	}
-	return scenario.Load(*scenarioPath, *target)
+	if err != nil {
+		return nil, err
+	}
+	return class, applyTLSFlags(class, *scenarioPath != "")
 }

@@ -70,7 +70,9 @@ type (
 		extracts []extractSpec
 		checks   []check.Check
 		cont     bool // on_failure: continue
-		literal  bool // the single-request list: strings are sent as written, not templates
+		// follow_redirects: false; true cannot undo the scenario's http.follow_redirects: false
+		noRedirects bool
+		literal     bool // the single-request list: strings are sent as written, not templates
 	}
 	taskSpec struct {
 		at, name string
@@ -164,7 +166,8 @@ func (c *compiler) flow(p *program, specs []*stepSpec, avail *[]string) *flow {
 
 func (c *compiler) step(p *program, spec *stepSpec, avail []string) *step {
 	s := &step{index: len(p.steps), think: spec.think, method: spec.method, name: spec.name,
-		timeout: spec.timeout, expect: spec.expect, checks: spec.checks, cont: spec.cont}
+		timeout: spec.timeout, expect: spec.expect, checks: spec.checks, cont: spec.cont,
+		noRedirects: spec.noRedirects}
 	p.steps = append(p.steps, s)
 	if spec.think > 0 {
 		return s

@@ -20,9 +20,9 @@ import (
 )
 
 var (
-	topKeys     = []string{"host", "wait", "data", "on_start", "tasks", "on_stop", "requests", "arrival"}
+	topKeys     = []string{"host", "wait", "data", "on_start", "tasks", "on_stop", "requests", "arrival", "tls", "http"}
 	legacyKeys  = []string{"name", "method", "path", "weight", "expect_status", "headers", "body", "timeout"}
-	stepKeys    = []string{"name", "method", "path", "query", "headers", "body", "json", "timeout", "expect_status", "extract", "check", "on_failure"}
+	stepKeys    = []string{"name", "method", "path", "query", "headers", "body", "json", "timeout", "expect_status", "extract", "check", "on_failure", "follow_redirects"}
 	taskKeys    = append([]string{"weight", "steps"}, stepKeys...)
 	waitKeys    = []string{"constant", "between", "pacing"}
 	dataKeys    = []string{"csv", "jsonl", "mode"}
@@ -120,6 +120,13 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 	if v := nodes["data"]; v != nil {
 		c.parseData(v)
 	}
+	var httpOpts user.HTTPOptions
+	if v := nodes["http"]; v != nil {
+		c.parseHTTP(v, &httpOpts)
+	}
+	if v := nodes["tls"]; v != nil {
+		c.parseTLS(v, &httpOpts)
+	}
 
 	var onStart, onStop []*stepSpec
 	var tasks []*taskSpec
@@ -153,6 +160,7 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 	if err := c.err(); err != nil {
 		return nil, "", nil, err
 	}
+	p.http = httpOpts
 	p.arrival = arrival
 	return p, host, wait, nil
 }
@@ -421,6 +429,10 @@ func (c *compiler) requestField(s *stepSpec, key string, v *yaml.Node, field str
 	case "timeout":
 		if d, ok := c.duration(v, field, false); ok {
 			s.timeout = d
+		}
+	case "follow_redirects":
+		if follow, ok := c.boolean(v, field); ok {
+			s.noRedirects = !follow
 		}
 	case "extract":
 		s.extracts = c.parseExtracts(v, field)

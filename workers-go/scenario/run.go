@@ -18,7 +18,8 @@ type program struct {
 	onStop  *flow
 	tasks   []task
 	fleet   bool
-	arrival *user.Arrival // nil: closed model
+	http    user.HTTPOptions // the scenario's tls: and http: settings
+	arrival *user.Arrival    // nil: closed model
 }
 
 type task struct {
@@ -58,6 +59,7 @@ type step struct {
 	extracts      []extraction
 	checks        []check.Check
 	cont          bool
+	noRedirects   bool
 }
 
 func (s *step) setHeaders(hs []header) {
@@ -111,9 +113,10 @@ func (p *program) state(u *user.User) *userState {
 }
 
 func (p *program) class(host string, wait user.Wait) *user.Class {
+	p.http.Timeout = DefaultTimeout
 	cl := &user.Class{
 		Host:         host,
-		HTTP:         user.HTTPOptions{Timeout: DefaultTimeout},
+		HTTP:         p.http,
 		Wait:         wait,
 		FleetNumbers: p.fleet,
 		Arrival:      p.arrival,
@@ -199,7 +202,7 @@ func (p *program) run(f *flow, u *user.User) (failed *step, reason string, stopp
 // request renders the step for u: static parts are shared, only variables are rendered.
 func (s *step) request(u *user.User, st *userState) *user.Request {
 	req := &user.Request{Method: s.method, Name: s.name, Path: st.render(s.path, u), Headers: s.staticHeaders,
-		Body: s.staticBody, Timeout: s.timeout, ExpectStatus: s.expect}
+		Body: s.staticBody, Timeout: s.timeout, ExpectStatus: s.expect, NoRedirects: s.noRedirects}
 	if s.headers != nil {
 		req.Headers = make([]user.Header, len(s.headers))
 		for i, h := range s.headers {

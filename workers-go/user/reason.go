@@ -1,6 +1,8 @@
 package user
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -21,7 +23,13 @@ func Millis(d time.Duration) int64 {
 // that errors group into few rows: no addresses or ports that vary per connection.
 func Reason(err error, timeout time.Duration) string {
 	var netErr net.Error
+	var connect *connectTimeoutError
+	if reason := tlsReason(err); reason != "" {
+		return reason
+	}
 	switch {
+	case errors.As(err, &connect):
+		return connect.Error()
 	case errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) ||
 		(errors.As(err, &netErr) && netErr.Timeout()):
 		return fmt.Sprintf("timeout after %s", timeout)
@@ -31,6 +39,38 @@ func Reason(err error, timeout time.Duration) string {
 		return "connection reset by the server"
 	}
 	return "request failed: " + err.Error()
+}
+
+// tlsReason is the text of a failed TLS handshake ("" for other errors): one per kind of
+// trouble, without the certificate's names or the server's address, so that a handshake failing
+// on every connection is one row in Locust's errors.
+func tlsReason(err error) string {
+	var unknown x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var record tls.RecordHeaderError
+	var opErr *net.OpError
+	var clientCert *clientCertError
+	switch {
+	case errors.As(err, &clientCert):
+		return clientCertReason(clientCert.sent)
+	case errors.As(err, &unknown):
+		return "TLS: server certificate signed by an unknown authority (trust its CA with tls.ca_file)"
+	case errors.As(err, &hostname):
+		return "TLS: server certificate not valid for the server name (see tls.server_name)"
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
+		return "TLS: server certificate expired or not yet valid"
+	case errors.As(err, &invalid):
+		return "TLS: server certificate not valid"
+	case errors.As(err, &record):
+		return "TLS: the server did not answer in TLS (an http server on an https URL?)"
+	case errors.Is(err, fasthttp.ErrTLSHandshakeTimeout):
+		return "TLS: handshake timed out"
+	case errors.As(err, &opErr) && opErr.Op == "remote error":
+		// The server's alert, e.g. "tls: certificate required" when it wants a client certificate.
+		return "TLS: the server refused the handshake (" + opErr.Err.Error() + ")"
+	}
+	return ""
 }
 
 // statusOK reports whether status is what the request expects: one of expect, or any status

@@ -103,6 +103,7 @@ func New(class *Class, rec Recorder, opts ...Option) (*Runtime, error) {
 		def   time.Duration
 	}{
 		{"HTTP.Timeout", &r.class.HTTP.Timeout, DefaultTimeout},
+		{"HTTP.ConnectTimeout", &r.class.HTTP.ConnectTimeout, DefaultConnectTimeout},
 		{"OnStopTimeout", &r.class.OnStopTimeout, DefaultOnStopTimeout},
 		{"RetryDelay", &r.class.RetryDelay, DefaultRetryDelay},
 	} {
@@ -113,6 +114,18 @@ func New(class *Class, rec Recorder, opts ...Option) (*Runtime, error) {
 			*d.value = d.def
 		}
 	}
+	switch h := &r.class.HTTP; {
+	case h.MaxRedirects < 0:
+		return nil, fmt.Errorf("HTTP.MaxRedirects: got %d; expected >= 0 (0: %d)", h.MaxRedirects, DefaultMaxRedirects)
+	case h.MaxRedirects == 0:
+		h.MaxRedirects = DefaultMaxRedirects
+	}
+	if r.class.HTTP.MaxConns < 0 {
+		return nil, fmt.Errorf("HTTP.MaxConns: got %d; expected >= 0 (0: no limit)", r.class.HTTP.MaxConns)
+	}
+	if insecure(r.class.HTTP.TLS) {
+		log.Printf("worker: WARNING: TLS certificates are not verified (insecure_skip_verify): any server can answer for %s", host)
+	}
 	if c.Arrival != nil {
 		if c.Wait != nil {
 			return nil, fmt.Errorf("Wait: set with Arrival; expected none: open-model users start tasks on Arrival's schedule, not after a wait")
@@ -122,14 +135,15 @@ func New(class *Class, rec Recorder, opts ...Option) (*Runtime, error) {
 			return nil, err
 		}
 		r.class.Arrival = &a
+		// An open-model worker always has a connection limit: the smaller of the two.
+		if h := &r.class.HTTP; h.MaxConns == 0 || a.MaxConns < h.MaxConns {
+			h.MaxConns = a.MaxConns
+		}
 	}
 	r.clock = newRealClock
 	u, _ := url.Parse(host)
-	r.t = &transport{client: newClient(), rec: rec, host: host, hostPort: u.Host, prefix: u.Path, opts: r.class.HTTP}
-	if a := r.class.Arrival; a != nil {
-		r.t.client.MaxConnsPerHost = a.MaxConns
-		r.t.client.MaxConnWaitTimeout = r.class.HTTP.Timeout
-	}
+	r.t = &transport{client: newClient(r.class.HTTP), rec: rec, host: host, hostPort: u.Host, prefix: u.Path,
+		opts: r.class.HTTP, ownEncoding: hasHeader(r.class.HTTP.Headers, "Accept-Encoding")}
 	var seed [16]byte
 	_, _ = crand.Read(seed[:])
 	r.seeds = rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:])))

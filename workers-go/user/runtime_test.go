@@ -448,6 +448,12 @@ func TestNew_errors(t *testing.T) {
 		{"no Fn", &Class{Host: "http://x", Tasks: []Task{{Name: "a", Weight: 1}}}, `Tasks[0] ("a"): Fn: missing`},
 		{"negative timeout", &Class{Host: "http://x", Tasks: []Task{{Weight: 1, Fn: fn}}, HTTP: HTTPOptions{Timeout: -1}},
 			"HTTP.Timeout: got -1ns; expected a duration >= 0"},
+		{"negative connect timeout", &Class{Host: "http://x", Tasks: []Task{{Weight: 1, Fn: fn}}, HTTP: HTTPOptions{ConnectTimeout: -1}},
+			"HTTP.ConnectTimeout: got -1ns; expected a duration >= 0 (0: 5s)"},
+		{"negative redirects", &Class{Host: "http://x", Tasks: []Task{{Weight: 1, Fn: fn}}, HTTP: HTTPOptions{MaxRedirects: -1}},
+			"HTTP.MaxRedirects: got -1; expected >= 0 (0: 10)"},
+		{"negative connections", &Class{Host: "http://x", Tasks: []Task{{Weight: 1, Fn: fn}}, HTTP: HTTPOptions{MaxConns: -2}},
+			"HTTP.MaxConns: got -2; expected >= 0 (0: no limit)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -464,6 +470,10 @@ func TestNew_defaults(t *testing.T) {
 	c := r.Class()
 	if c.Host != "http://x" || c.HTTP.Timeout != DefaultTimeout || c.OnStopTimeout != DefaultOnStopTimeout || c.RetryDelay != DefaultRetryDelay {
 		t.Fatalf("got host %q, timeouts %s %s %s; want http://x and the defaults", c.Host, c.HTTP.Timeout, c.OnStopTimeout, c.RetryDelay)
+	}
+	if c.HTTP.ConnectTimeout != DefaultConnectTimeout || c.HTTP.MaxRedirects != DefaultMaxRedirects || c.HTTP.MaxConns != 0 ||
+		c.HTTP.NoRedirects || c.HTTP.NoKeepAlive {
+		t.Fatalf("got %+v; want a 5s connect timeout, 10 redirects followed, keep-alive and no connection limit", c.HTTP)
 	}
 }
 

@@ -1,6 +1,8 @@
 package user
 
 import (
+	"crypto/tls"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -11,11 +13,24 @@ import (
 // DefaultTimeout bounds a request when neither it nor its class sets a timeout.
 const DefaultTimeout = 10 * time.Second
 
-// HTTPOptions are a session's defaults.
+// HTTPOptions are a session's defaults and its connections' settings.
 type HTTPOptions struct {
 	Headers        []Header      // sent with every request unless the request sets the same name
-	Timeout        time.Duration // per request; default 10s
+	Timeout        time.Duration // per request, redirects included; default 10s
 	DisableCookies bool          // cookies are kept per user unless set
+	// TLS configures https connections (trusted CAs, client certificate, server name); nil:
+	// Go's defaults (the system's roots, the URL's host name).
+	TLS *tls.Config
+	// NoRedirects returns 3xx answers as they are; by default a request follows up to
+	// MaxRedirects redirects and is recorded once, under its own name, timed to the final answer.
+	NoRedirects  bool
+	MaxRedirects int // default 10
+	// NoKeepAlive opens a new connection for every request (and sends Connection: close).
+	NoKeepAlive bool
+	// MaxConns limits the connections of the whole worker per host; requests beyond it wait for
+	// one within their timeout. 0: no limit (each user holds at most one per host).
+	MaxConns       int
+	ConnectTimeout time.Duration // TCP connection set-up, within the request timeout; default 5s
 }
 
 // Header is one request header; slices keep the scenario's order.
@@ -36,6 +51,8 @@ type Request struct {
 	// Start, when not zero, is when the request was due (open model): the response time is
 	// measured from it rather than from the send.
 	Start time.Time
+	// NoRedirects returns a 3xx answer as it is, whatever the session does.
+	NoRedirects bool
 }
 
 // Response is what came back. The session reuses it: it is valid until the session's next
@@ -43,7 +60,7 @@ type Request struct {
 // hold no buffers. Copy what must outlive it (string(r.Body), a value into u.Vars).
 type Response struct {
 	Status  int
-	Body    []byte        // decoded body
+	Body    []byte        // the body, decoded when it came compressed
 	Elapsed time.Duration // as recorded (whole milliseconds)
 	Failure string        // the recorded failure reason; "" when recorded as a success
 	raw     *fasthttp.Response
@@ -97,15 +114,8 @@ type transport struct {
 	hostPort string  // its host[:port], the jar's key for relative paths
 	prefix   string  // its path prefix, the cookie path of relative requests
 	opts     HTTPOptions
-}
-
-func newClient() *fasthttp.Client {
-	// One pool of keep-alive connections per host, sized so that users never queue for one.
-	return &fasthttp.Client{
-		MaxConnsPerHost:               1 << 16,
-		DisableHeaderNamesNormalizing: true,
-		ReadBufferSize:                16 << 10,
-	}
+	// ownEncoding: the session's headers set Accept-Encoding, so the default is not sent.
+	ownEncoding bool
 }
 
 // Session is one user's HTTP client: base URL, cookie jar and default headers. Every Do is
@@ -126,7 +136,7 @@ func newSession(t *transport) *Session {
 	return s
 }
 
-// Do sends r, records it and returns the response.
+// Do sends r, follows its redirects, records it once and returns the final response.
 func (s *Session) Do(r *Request) *Response {
 	s.release()
 	req := fasthttp.AcquireRequest()
@@ -156,6 +166,12 @@ func (s *Session) Do(r *Request) *Response {
 	for _, h := range r.Headers {
 		req.Header.Set(h.Name, h.Value)
 	}
+	if !s.t.ownEncoding && !hasHeader(r.Headers, "Accept-Encoding") {
+		req.Header.Set("Accept-Encoding", acceptEncoding)
+	}
+	if s.t.opts.NoKeepAlive {
+		req.SetConnectionClose()
+	}
 	if r.Body != nil {
 		req.SetBody(r.Body)
 	}
@@ -165,13 +181,14 @@ func (s *Session) Do(r *Request) *Response {
 		if absolute {
 			host, path = string(req.URI().Host()), string(req.URI().Path())
 		}
-		if len(s.jar.cookies) > 0 {
-			s.jar.each(host, path, time.Now(), req.Header.SetCookie)
-		}
 	}
 	timeout := r.Timeout
 	if timeout <= 0 {
 		timeout = s.t.opts.Timeout
+	}
+	hops := s.t.opts.MaxRedirects
+	if s.t.opts.NoRedirects || r.NoRedirects {
+		hops = 0
 	}
 	if s.t.limiter != nil {
 		for s.t.limiter.Acquire() {
@@ -186,7 +203,7 @@ func (s *Session) Do(r *Request) *Response {
 	if start.IsZero() {
 		start = time.Now()
 	}
-	err := s.t.client.DoTimeout(req, resp, timeout)
+	err, tooMany := s.exchange(req, resp, host, path, hops, time.Now().Add(timeout))
 	ms := Millis(time.Since(start))
 	s.last.Elapsed = time.Duration(ms) * time.Millisecond
 
@@ -198,30 +215,57 @@ func (s *Session) Do(r *Request) *Response {
 		return &s.last
 	}
 	s.last.Status = resp.StatusCode()
-	s.last.Body = resp.Body()
-	if len(resp.Header.ContentEncoding()) > 0 {
-		if body, err := resp.BodyUncompressed(); err == nil {
-			s.last.Body = body
-		}
-	}
-	if s.jar != nil {
-		now := time.Now()
-		for _, v := range resp.Header.Cookies() {
-			s.jar.set(host, path, string(v), now)
-		}
-	}
+	wire := resp.Body() // recorded as it came over the wire, as Locust records Content-Length
+	s.last.Body = wire
 	switch {
+	case tooMany:
+		s.last.Failure = fmt.Sprintf("too many redirects (more than %d)", hops)
 	case !statusOK(s.last.Status, r.ExpectStatus):
 		s.last.Failure = statusFailure(s.last.Status, r.ExpectStatus)
-	case r.Check != nil:
-		s.last.Failure = r.Check(&s.last)
+	default:
+		s.last.Body, s.last.Failure = decode(resp)
+		if s.last.Failure == "" && r.Check != nil {
+			s.last.Failure = r.Check(&s.last)
+		}
 	}
 	if s.last.Failure != "" {
 		s.t.rec.RecordFailure(method, name, ms, s.last.Failure)
 	} else {
-		s.t.rec.RecordSuccess(method, name, ms, int64(len(s.last.Body)))
+		s.t.rec.RecordSuccess(method, name, ms, int64(len(wire)))
 	}
 	return &s.last
+}
+
+// exchange sends req and follows up to hops redirects before deadline, keeping the cookies of
+// every answer; host and path are the jar's key of the first URL. tooMany reports a redirect
+// beyond hops (resp is that redirect).
+func (s *Session) exchange(req *fasthttp.Request, resp *fasthttp.Response, host, path string, hops int, deadline time.Time) (err error, tooMany bool) {
+	for hop := 0; ; hop++ {
+		if s.jar != nil && len(s.jar.cookies) > 0 {
+			if hop > 0 {
+				req.Header.DelAllCookies()
+			}
+			s.jar.each(host, path, time.Now(), req.Header.SetCookie)
+		}
+		if err := s.t.client.DoDeadline(req, resp, deadline); err != nil {
+			return err, false
+		}
+		if s.jar != nil {
+			now := time.Now()
+			for _, v := range resp.Header.Cookies() {
+				s.jar.set(host, path, string(v), now)
+			}
+		}
+		location := resp.Header.Peek("Location")
+		if !isRedirect(resp.StatusCode()) || len(location) == 0 {
+			return nil, false
+		}
+		if hop == hops {
+			return nil, hops > 0
+		}
+		follow(req, resp.StatusCode(), location)
+		host, path = string(req.URI().Host()), string(req.URI().Path())
+	}
 }
 
 // Get is Do with GET and the path as the name.

@@ -2,6 +2,7 @@ package user
 
 import (
 	"net"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -49,6 +50,7 @@ func (r *recorder) all() []call {
 //	/headers     echoes X-* and Authorization headers, one "Name: value" a line
 //	/login       sets sid=<query user>; Path=/      /logout  deletes sid
 //	/cookies     echoes the Cookie header           anything else: 200 "hello"
+//	/accept-encoding  echoes Accept-Encoding as "X-Seen: value"
 func serve(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -66,6 +68,9 @@ func serve(t *testing.T) string {
 			ctx.SetStatusCode(code)
 		case path == "/slow":
 			time.Sleep(300 * time.Millisecond)
+		case path == "/accept-encoding":
+			ctx.SetBodyString("X-Seen: " + string(ctx.Request.Header.Peek("Accept-Encoding")))
+			return
 		case path == "/headers":
 			var b strings.Builder
 			for k, v := range ctx.Request.Header.All() {
@@ -96,7 +101,18 @@ func newTestSession(t *testing.T, host string, opts HTTPOptions) (*Session, *rec
 	if opts.Timeout == 0 {
 		opts.Timeout = 2 * time.Second
 	}
-	return newSession(&transport{client: newClient(), rec: rec, host: host, hostPort: strings.TrimPrefix(host, "http://"), opts: opts}), rec
+	if opts.ConnectTimeout == 0 {
+		opts.ConnectTimeout = DefaultConnectTimeout
+	}
+	if opts.MaxRedirects == 0 {
+		opts.MaxRedirects = DefaultMaxRedirects
+	}
+	u, err := url.Parse(host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newSession(&transport{client: newClient(opts), rec: rec, host: host, hostPort: u.Host, opts: opts,
+		ownEncoding: hasHeader(opts.Headers, "Accept-Encoding")}), rec
 }
 
 func TestSession_Do(t *testing.T) {

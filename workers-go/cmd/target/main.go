@@ -13,6 +13,13 @@
 //	GET  /items/{id}   the same, for an id of that login -> {"id": I, "name": ...}
 //	                   anything missing, unknown or from another login -> 403, a refusal
 //
+//	GET  /redirect/N   302 to /redirect/N-1 (each hop counted); /redirect/0 answers 200
+//	GET  /encoded/E    {"text": "compressed hello", ...} compressed with E (gzip, deflate, br) when
+//	                   the request's Accept-Encoding names it, else plain; X-Encoded says which
+//
+// With --tls-cert and --tls-key it serves HTTPS (files from the certs command); with
+// --tls-client-ca too, only to clients with a certificate of that CA.
+//
 // Not counted: GET /_counts {"GET /anything": 1, "POST /login": 2, "GET /items/{id}": 3, ...}
 // (items by route), GET /_refusals {reason: count}, GET /_logins {user: count},
 // POST /_stall?seconds=N opens a stall window of N seconds from now, GET /_arrivals
@@ -21,6 +28,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"log"
@@ -32,14 +40,27 @@ import (
 
 func main() {
 	listen := flag.String("listen", "127.0.0.1:8080", "Address to listen on; port 0 picks a free port.")
+	certFile := flag.String("tls-cert", "", "PEM server certificate: serve HTTPS (with --tls-key).")
+	keyFile := flag.String("tls-key", "", "PEM private key of --tls-cert.")
+	clientCA := flag.String("tls-client-ca", "", "PEM CA certificates: require a client certificate one of them signed.")
 	flag.Parse()
+	cfg, err := serverTLS(*certFile, *keyFile, *clientCA)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "target: %v\n", err)
+		os.Exit(2)
+	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "target: --listen: %v\n", err)
 		os.Exit(2)
 	}
+	scheme := "http"
+	if cfg != nil {
+		ln, scheme = tls.NewListener(ln, cfg), "https"
+	}
 	t := newTarget()
 	// Tests read this line to learn the port.
-	fmt.Printf("listening on http://%s\n", ln.Addr())
-	log.Fatal(fasthttp.Serve(ln, t.handle))
+	fmt.Printf("listening on %s://%s\n", scheme, ln.Addr())
+	srv := &fasthttp.Server{Handler: t.handle, Logger: quietTLS{}}
+	log.Fatal(srv.Serve(ln))
 }

@@ -69,6 +69,9 @@ func (t *target) handle(ctx *fasthttp.RequestCtx) {
 		t.items(ctx, "GET /items", "")
 	case strings.HasPrefix(path, "/items/") && method == fasthttp.MethodGet:
 		t.items(ctx, "GET /items/{id}", path[len("/items/"):])
+	case strings.HasPrefix(path, "/encoded/"):
+		t.count(method + " " + path)
+		encoded(ctx, path[len("/encoded/"):])
 	default:
 		t.plain(ctx, method+" "+path, path)
 	}
@@ -82,6 +85,12 @@ func (t *target) plain(ctx *fasthttp.RequestCtx, key, path string) {
 			status = n
 		}
 	}
+	if hops, ok := strings.CutPrefix(path, "/redirect/"); ok {
+		if n, err := strconv.Atoi(hops); err == nil && n > 0 {
+			ctx.Response.Header.Set("Location", "/redirect/"+strconv.Itoa(n-1))
+			status = fasthttp.StatusFound
+		}
+	}
 	if path == "/stall" {
 		t.stall.arrive()
 	}
@@ -90,11 +99,15 @@ func (t *target) plain(ctx *fasthttp.RequestCtx, key, path string) {
 			time.Sleep(time.Duration(n) * time.Millisecond)
 		}
 	}
+	t.count(key)
+	ctx.SetStatusCode(status)
+	ctx.SetBodyString("ok\n")
+}
+
+func (t *target) count(key string) {
 	t.mu.Lock()
 	t.counts[key]++
 	t.mu.Unlock()
-	ctx.SetStatusCode(status)
-	ctx.SetBodyString("ok\n")
 }
 
 func (t *target) login(ctx *fasthttp.RequestCtx) {

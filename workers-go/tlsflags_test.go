@@ -1,0 +1,60 @@
+package main
+
+import (
+	"flag"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"locustfleet/worker/pki"
+	"locustfleet/worker/user"
+)
+
+func TestApplyTLSFlags(t *testing.T) {
+	dir := t.TempDir()
+	if err := pki.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	in := func(name string) string { return filepath.Join(dir, name) }
+	for _, tc := range []struct {
+		name     string
+		flags    map[string]string
+		scenario bool
+		want     string // error; "": none
+	}{
+		{name: "none given"},
+		{name: "none given, with a scenario", scenario: true},
+		{name: "a CA and a client pair", flags: map[string]string{"tls-ca-file": in(pki.CAFile),
+			"tls-client-cert": in(pki.ClientCertFile), "tls-client-key": in(pki.ClientKeyFile), "tls-server-name": pki.ServerName}},
+		{name: "with a scenario", flags: map[string]string{"tls-insecure-skip-verify": "true"}, scenario: true,
+			want: "--tls-insecure-skip-verify: given with --scenario; expected the scenario's tls:"},
+		{name: "a CA file that is not one", flags: map[string]string{"tls-ca-file": in(pki.ClientKeyFile)},
+			want: `--tls-ca-file: "` + in(pki.ClientKeyFile) + `": no certificate in it`},
+		{name: "a key of another certificate", flags: map[string]string{
+			"tls-client-cert": in(pki.ClientCertFile), "tls-client-key": in(pki.OtherKeyFile)},
+			want: `--tls-client-key: "` + in(pki.OtherKeyFile) + `" does not go with --tls-client-cert`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for name, value := range tc.flags {
+				if err := flag.Set(name, value); err != nil {
+					t.Fatal(err)
+				}
+			}
+			t.Cleanup(func() {
+				for name := range tc.flags {
+					_ = flag.Set(name, flag.Lookup(name).DefValue)
+				}
+			})
+			class := &user.Class{}
+			err := applyTLSFlags(class, tc.scenario)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("got %v; want no error", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("got %v; want %q", err, tc.want)
+			case tc.want == "" && (class.HTTP.TLS != nil) != (len(tc.flags) > 0):
+				t.Fatalf("got TLS %v; want one only when flags are given", class.HTTP.TLS)
+			}
+		})
+	}
+}

@@ -1,0 +1,97 @@
+package user
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// Connection defaults (HTTPOptions). Locust's FastHttpUser waits 60 s for a connection and
+// follows 30 redirects; vegeta follows 10 and bounds a connection by its request timeout.
+const (
+	// DefaultConnectTimeout bounds TCP connection set-up, within the request's own timeout: an
+	// unreachable target shows as "connect timeout" after 5 s (time for two lost SYNs to be sent
+	// again) rather than as a slow answer, and users do not sit out the whole request timeout.
+	DefaultConnectTimeout = 5 * time.Second
+	// DefaultMaxRedirects is how many redirects a request follows, as Go's net/http and vegeta.
+	DefaultMaxRedirects = 10
+	// unlimitedConns sizes the pool so that users never queue for a connection: a user sends one
+	// request at a time, so a worker needs at most one connection per user and host.
+	unlimitedConns = 1 << 16
+	// idleConnTimeout closes keep-alive connections unused for this long; servers close theirs
+	// after 60 s (nginx 75 s), so the client closes first and never sends into a closing one.
+	idleConnTimeout = 10 * time.Second
+)
+
+// acceptEncoding is sent unless a request or the session's headers set Accept-Encoding, as
+// Locust's FastHttpUser does; the session decodes all three.
+const acceptEncoding = "gzip, deflate, br"
+
+// newClient is the one client all users of a Runtime share: one pool of keep-alive connections
+// per host.
+func newClient(opts HTTPOptions) *fasthttp.Client {
+	c := &fasthttp.Client{
+		MaxConnsPerHost:               unlimitedConns,
+		MaxIdleConnDuration:           idleConnTimeout,
+		DisableHeaderNamesNormalizing: true,
+		ReadBufferSize:                16 << 10,
+		DialTimeout:                   dialer(opts.ConnectTimeout),
+		RetryIfErr:                    retryIfErr,
+		ConfigureClient: func(hc *fasthttp.HostClient) error {
+			if hc.IsTLS {
+				hc.DialTimeout = tlsDialer(opts.ConnectTimeout, opts.TLS, hc.Addr)
+			}
+			return nil
+		},
+	}
+	if opts.MaxConns > 0 {
+		// Requests beyond the limit wait for a free connection, within their own timeout.
+		c.MaxConnsPerHost = opts.MaxConns
+		c.MaxConnWaitTimeout = opts.Timeout
+	}
+	return c
+}
+
+// dialer connects with a fresh DNS lookup per connection (not per request: keep-alive
+// connections are reused), giving up after connectTimeout or the request's remaining time,
+// whichever is shorter.
+func dialer(connectTimeout time.Duration) fasthttp.DialFuncWithTimeout {
+	return func(addr string, remaining time.Duration) (net.Conn, error) {
+		limit := connectTimeout
+		if remaining > 0 && remaining < limit {
+			limit = remaining
+		}
+		conn, err := (&net.Dialer{Timeout: limit}).Dial("tcp", addr)
+		var netErr net.Error
+		if err != nil && limit == connectTimeout && errors.As(err, &netErr) && netErr.Timeout() {
+			return nil, &connectTimeoutError{after: connectTimeout}
+		}
+		return conn, err
+	}
+}
+
+// connectTimeoutError is a connection that was not set up within the connect timeout (the
+// request's own timeout gives fasthttp's timeout error instead).
+type connectTimeoutError struct{ after time.Duration }
+
+func (e *connectTimeoutError) Error() string { return fmt.Sprintf("connect timeout after %s", e.after) }
+
+// Timeout makes it a net.Error that timed out, as the dialer's error was.
+func (e *connectTimeoutError) Timeout() bool   { return true }
+func (e *connectTimeoutError) Temporary() bool { return true }
+
+// retryIfErr sends an idempotent request again on a fresh connection when a kept one failed
+// (the server closed it while idle), as fasthttp does by default, but not after a TLS refusal:
+// every connection would be refused alike, and the retry's error (a reset) would hide the
+// server's reason.
+func retryIfErr(req *fasthttp.Request, _ int, err error) (resetTimeout, retry bool) {
+	idempotent := req.Header.IsGet() || req.Header.IsHead() || req.Header.IsPut()
+	return false, idempotent && tlsReason(err) == ""
+}
+
+// insecure reports whether the session accepts any server certificate, for the log.
+func insecure(cfg *tls.Config) bool { return cfg != nil && cfg.InsecureSkipVerify }

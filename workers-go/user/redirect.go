@@ -1,0 +1,52 @@
+package user
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/valyala/fasthttp"
+)
+
+// isRedirect reports whether a status sends the client elsewhere (with a Location header).
+func isRedirect(status int) bool {
+	switch status {
+	case fasthttp.StatusMovedPermanently, fasthttp.StatusFound, fasthttp.StatusSeeOther,
+		fasthttp.StatusTemporaryRedirect, fasthttp.StatusPermanentRedirect:
+		return true
+	}
+	return false
+}
+
+// follow turns req into the request for the redirect to location (absolute or relative to
+// req's URL), as browsers and Python's requests do: 303 becomes GET (HEAD stays HEAD), 301 and
+// 302 turn POST into GET, and those drop the body; 307 and 308 repeat the request as it was.
+// Authorization is not sent to another host.
+func follow(req *fasthttp.Request, status int, location []byte) {
+	oldHost := string(req.URI().Host())
+	req.URI().UpdateBytes(location)
+	if !bytes.EqualFold(req.URI().Host(), []byte(oldHost)) {
+		req.Header.Del("Authorization")
+	}
+	method := string(req.Header.Method())
+	if (status == fasthttp.StatusSeeOther && method != fasthttp.MethodHead) ||
+		((status == fasthttp.StatusMovedPermanently || status == fasthttp.StatusFound) && method == fasthttp.MethodPost) {
+		req.Header.SetMethod(fasthttp.MethodGet)
+		req.ResetBody()
+		req.Header.Del("Content-Type")
+		req.Header.SetContentLength(0) // the first send set it from the body
+	}
+}
+
+// decode returns the body with its Content-Encoding (gzip, deflate, br) undone, so that checks
+// and extraction see the text; failure is set when the body does not decode.
+func decode(resp *fasthttp.Response) (body []byte, failure string) {
+	encoding := resp.Header.ContentEncoding()
+	if len(encoding) == 0 || string(encoding) == "identity" {
+		return resp.Body(), ""
+	}
+	body, err := resp.BodyUncompressed()
+	if err != nil {
+		return resp.Body(), fmt.Sprintf("cannot decode the body (Content-Encoding: %s)", encoding)
+	}
+	return body, ""
+}

@@ -1,0 +1,183 @@
+package user
+
+import (
+	"bytes"
+	"compress/gzip"
+	"compress/zlib"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/valyala/fasthttp"
+)
+
+// serveRedirects starts a loopback server of redirects and compressed bodies:
+//
+//	/hop/N        302 to /hop/N-1 (relative), sets cookie hopN; /hop/0 answers the cookies it got
+//	/loop         302 to /loop                   /see-other  303 to /method
+//	/temporary    307 to /method                 /method     answers "METHOD len(body)"
+//	/abs          301 to the absolute URL of /hop/0
+//	/text.gzip, .deflate, .br  the text "compressed hello" in that encoding; /bad.gzip: not gzip
+func serveRedirects(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
+		path := string(ctx.Path())
+		switch {
+		case strings.HasPrefix(path, "/hop/"):
+			n, _ := strconv.Atoi(path[len("/hop/"):])
+			if n == 0 {
+				ctx.SetBodyString("cookies: " + string(ctx.Request.Header.Peek("Cookie")))
+				return
+			}
+			ctx.Response.Header.Add("Set-Cookie", "hop"+strconv.Itoa(n)+"=1; Path=/")
+			ctx.Response.Header.Set("Location", strconv.Itoa(n-1))
+			ctx.SetStatusCode(fasthttp.StatusFound)
+		case path == "/loop":
+			ctx.Redirect("/loop", fasthttp.StatusFound)
+		case path == "/see-other":
+			ctx.Redirect("/method", fasthttp.StatusSeeOther)
+		case path == "/temporary":
+			ctx.Redirect("/method", fasthttp.StatusTemporaryRedirect)
+		case path == "/abs":
+			ctx.Response.Header.Set("Location", base+"/hop/0")
+			ctx.SetStatusCode(fasthttp.StatusMovedPermanently)
+		case path == "/method":
+			ctx.SetBodyString(string(ctx.Method()) + " " + strconv.Itoa(len(ctx.PostBody())))
+		case strings.HasPrefix(path, "/text."):
+			encoding := path[len("/text."):]
+			ctx.Response.Header.Set("Content-Encoding", encoding)
+			ctx.SetBody(compress(t, encoding, []byte(strings.Repeat("compressed hello ", 50))))
+		case path == "/bad.gzip":
+			ctx.Response.Header.Set("Content-Encoding", "gzip")
+			ctx.SetBodyString("not gzip at all")
+		}
+	}}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Shutdown() })
+	return base
+}
+
+// compress encodes text as a server would send it with Content-Encoding: encoding.
+func compress(t *testing.T, encoding string, text []byte) []byte {
+	var b bytes.Buffer
+	var w interface {
+		Write([]byte) (int, error)
+		Close() error
+	}
+	switch encoding {
+	case "gzip":
+		w = gzip.NewWriter(&b)
+	case "deflate": // HTTP's deflate is the zlib format (RFC 9110 8.4.1.2)
+		w = zlib.NewWriter(&b)
+	case "br": // the standard library has no brotli encoder
+		return fasthttp.AppendBrotliBytes(nil, text)
+	default:
+		t.Errorf("no encoder for %q", encoding)
+		return text
+	}
+	_, _ = w.Write(text)
+	_ = w.Close()
+	return b.Bytes()
+}
+
+func TestSession_Do_redirects(t *testing.T) {
+	host := serveRedirects(t)
+	for _, tc := range []struct {
+		name     string
+		opts     HTTPOptions
+		req      Request
+		status   int
+		body     string
+		failure  string
+		recorded string // the name recorded
+	}{
+		{name: "a chain is followed, recorded once under the first name, with every hop's cookies",
+			req: Request{Path: "/hop/3"}, status: 200, body: "cookies: hop3=1; hop2=1; hop1=1", recorded: "/hop/3"},
+		{name: "an absolute Location", req: Request{Path: "/abs", Name: "abs"}, status: 200, body: "cookies: ", recorded: "abs"},
+		{name: "303 turns POST into GET without the body",
+			req: Request{Method: "POST", Path: "/see-other", Body: []byte("abc")}, status: 200, body: "GET 0", recorded: "/see-other"},
+		{name: "307 repeats POST with its body",
+			req: Request{Method: "POST", Path: "/temporary", Body: []byte("abc")}, status: 200, body: "POST 3", recorded: "/temporary"},
+		{name: "a loop ends after MaxRedirects", opts: HTTPOptions{MaxRedirects: 3},
+			req: Request{Path: "/loop"}, status: 302, failure: "too many redirects (more than 3)", recorded: "/loop"},
+		{name: "the session does not follow", opts: HTTPOptions{NoRedirects: true},
+			req: Request{Path: "/hop/3"}, status: 302, recorded: "/hop/3"},
+		{name: "the request does not follow", req: Request{Path: "/hop/3", NoRedirects: true}, status: 302, recorded: "/hop/3"},
+		{name: "an expected 302 when not following", req: Request{Path: "/loop", NoRedirects: true, ExpectStatus: []int{302}},
+			status: 302, recorded: "/loop"},
+		{name: "the expected status is the final one", req: Request{Path: "/hop/1", ExpectStatus: []int{302}},
+			status: 200, failure: "unexpected status 200 (expected 302)", recorded: "/hop/1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, rec := newTestSession(t, host, tc.opts)
+			r := s.Do(&tc.req)
+			if r.Status != tc.status || r.Failure != tc.failure {
+				t.Errorf("got status %d, failure %q; want %d, %q", r.Status, r.Failure, tc.status, tc.failure)
+			}
+			if tc.body != "" && string(r.Body) != tc.body {
+				t.Errorf("got body %q; want %q", r.Body, tc.body)
+			}
+			calls := rec.all()
+			if len(calls) != 1 || calls[0].name != tc.recorded || calls[0].ok != (tc.failure == "") {
+				t.Errorf("got recorded %+v; want one entry named %q", calls, tc.recorded)
+			}
+		})
+	}
+}
+
+func TestSession_Do_compression(t *testing.T) {
+	host := serveRedirects(t)
+	text := strings.Repeat("compressed hello ", 50)
+	for _, encoding := range []string{"gzip", "deflate", "br"} {
+		t.Run(encoding, func(t *testing.T) {
+			s, rec := newTestSession(t, host, HTTPOptions{})
+			var checked string
+			r := s.Do(&Request{Path: "/text." + encoding, Check: func(r *Response) string {
+				checked = string(r.Body)
+				return ""
+			}})
+			if !r.OK() || string(r.Body) != text || checked != text {
+				t.Errorf("got failure %q, body %q, the check saw %q; want the text", r.Failure, r.Body, checked)
+			}
+			wire := int64(len(compress(t, encoding, []byte(text))))
+			if calls := rec.all(); len(calls) != 1 || calls[0].length != wire {
+				t.Errorf("got recorded %+v; want the length on the wire, %d (the text is %d)", calls, wire, len(text))
+			}
+		})
+	}
+	t.Run("a body that does not decode", func(t *testing.T) {
+		s, _ := newTestSession(t, host, HTTPOptions{})
+		r := s.Do(&Request{Path: "/bad.gzip", Check: func(*Response) string { return "the check ran" }})
+		if want := "cannot decode the body (Content-Encoding: gzip)"; r.Failure != want {
+			t.Errorf("got failure %q; want %q", r.Failure, want)
+		}
+	})
+}
+
+func TestSession_Do_Accept_Encoding(t *testing.T) {
+	host := serve(t)
+	for _, tc := range []struct {
+		name string
+		opts HTTPOptions
+		req  Request
+		want string
+	}{
+		{name: "the default", want: "X-Seen: gzip, deflate, br"},
+		{name: "the session's", opts: HTTPOptions{Headers: []Header{{"Accept-Encoding", "identity"}}}, want: "X-Seen: identity"},
+		{name: "the request's", req: Request{Headers: []Header{{"accept-encoding", "gzip"}}}, want: "X-Seen: gzip"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := newTestSession(t, host, tc.opts)
+			tc.req.Path = "/accept-encoding"
+			if r := s.Do(&tc.req); strings.TrimSpace(string(r.Body)) != tc.want {
+				t.Errorf("got %q; want %q", r.Body, tc.want)
+			}
+		})
+	}
+}
