@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -74,6 +75,8 @@ func RunUsers(class *user.Class) int {
 		return ExitUsage
 	}
 	users := &usersTask{rt: rt, numbers: numbers, wake: make(chan struct{})}
+	distinct := slices.Compact(slices.Sorted(slices.Values(names)))
+	log.Printf("worker: will run tasks %s against %s", taskNames(distinct), class.Host)
 	return connected(func() (<-chan struct{}, func()) {
 		port, _ := strconv.Atoi(flag.Lookup("master-port").Value.String())
 		b := boomer.NewBoomer(flag.Lookup("master-host").Value.String(), port)
