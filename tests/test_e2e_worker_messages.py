@@ -35,7 +35,8 @@ def test_a_port_that_is_not_a_master_says_so(procs, go_bin):
     web = Target(procs, go_bin["target"])  # an HTTP server, as the master's web UI port would be
     port = int(web.url.rsplit(":", 1)[1])
     worker = start_worker(procs, go_bin["worker"], port, "--target", "http://127.0.0.1:9", "--connect-timeout", "5s")
-    wait_until(lambda: f"no master at 127.0.0.1:{port} (something a" in worker.log(), 8, "the worker to say what answers")
+    wait_until(lambda: f"no master at 127.0.0.1:{port} (something a" in worker.log(), 8,
+               "the worker to say what answers")
     assert "is it the master's worker port (--master-bind-port, default 5557)?" in worker.log()
     assert worker.wait(20) == 1
 
@@ -57,7 +58,8 @@ def test_flags_are_checked_before_the_worker_says_what_it_sends(go_bin):
     result = subprocess.run([str(go_bin["worker"]), "--master-port", str(free_port()), "--target",
                              "http://127.0.0.1:9", "--max-rps=-5"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
-    assert result.stderr.strip().endswith('worker: --max-rps: got "-5"; expected requests per second >= 0 (0: no limit)')
+    assert result.stderr.strip().endswith(
+        'worker: --max-rps: got "-5"; expected requests per second >= 0 (0: no limit)')
     assert "will run" not in result.stderr
 
 

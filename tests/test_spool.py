@@ -14,7 +14,8 @@ def test_destination_identity_names_the_user_and_never_the_secret():
     assert Destination.of("http://a:8086", "db", username="alice").identity == "user alice"
     token = Destination.of("http://a:8086", "db", token="s3cret-token")
     assert token.identity.startswith("token sha256:") and "s3cret" not in json.dumps(vars(token))
-    assert str(Destination.of("http://a:8086/", "db", username="alice")) == "database 'db' at http://a:8086 as user alice"
+    alice = Destination.of("http://a:8086/", "db", username="alice")
+    assert str(alice) == "database 'db' at http://a:8086 as user alice"
 
 
 @pytest.mark.parametrize("other", [
