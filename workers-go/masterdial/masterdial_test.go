@@ -1,6 +1,8 @@
 package masterdial
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"net"
 	"strings"
 	"testing"
@@ -22,12 +24,7 @@ func TestDial(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			addr := ln.Addr().String()
-			ln.Close()
+			addr := releasedAddr(t)
 			identities := make(chan string, 1)
 			if c.listen >= 0 {
 				go func() {
@@ -67,6 +64,20 @@ func TestDial(t *testing.T) {
 	}
 }
 
+// releasedAddr returns a loopback address nothing listens on, to listen on later. It is taken
+// below the ephemeral port range: on a busy machine an outgoing connection may take a released
+// ephemeral port before the test listens on it again.
+func releasedAddr(t *testing.T) string {
+	t.Helper()
+	for port := 20000 + rand.IntN(10000); ; port = 20000 + rand.IntN(10000) {
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			ln.Close()
+			return ln.Addr().String()
+		}
+	}
+}
+
 // A wrong address is reported after the first attempt, in words that say what is there, while
 // the dial keeps retrying until its time is up.
 func TestDialReporting(t *testing.T) {
@@ -98,6 +109,7 @@ func TestDialReporting(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)
