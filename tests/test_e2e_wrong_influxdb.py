@@ -1,6 +1,7 @@
 """An --influxdb-url where no InfluxDB answers, against real servers started here: any web server's
-HTML page, an empty answer, a 404, a redirect, a TLS InfluxDB named with http://, a plain server
-named with https://, and a server that never answers. The master exits 2 at start with a message
+HTML page, an empty answer, a 404, a redirect, a TLS InfluxDB named with http:// (it answers 400),
+another TLS server named with http:// (it closes the connection), a plain server named with
+https://, and a server that never answers. The master exits 2 at start with a message
 naming the option and what was found (a silent server is the documented warning, and the test
 runs); `locust-fleet runs` says the same and exits 2 (1 for the silent one), never a traceback."""
 
@@ -24,14 +25,15 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
     """Every wrong server by kind, with its URL as a user would give it."""
-    proc = subprocess.Popen([sys.executable, "-m", "harness.wrongservers"], cwd=REPO, stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "harness.wrongservers", str(tmp_path_factory.mktemp("certs"))],
+                            cwd=REPO, stdout=subprocess.PIPE, text=True)
     tls = InfluxServer(tmp_path_factory.mktemp("tls-influxdb"), tls=True)
     try:
         urls = json.loads(proc.stdout.readline())
         tls.start()
         urls["tls-as-http"] = tls.url.replace("https://", "http://")
         urls["http-as-https"] = urls["html"].replace("http://", "https://")
+        urls["tls-server-as-http"] = urls["tls"].replace("https://", "http://")
         yield urls
     finally:
         tls.close()
@@ -50,10 +52,12 @@ def found(kind: str, url: str, path: str) -> str:
         "tls-as-http": f"--influxdb-url: got {url}; {path} answered HTTP 400 without a content type with "
                        "'Client sent an HTTP request to an HTTPS server.'; an https server: use https:// in the URL",
         "http-as-https": f"--influxdb-url: got {url}; the server there does not speak TLS; expected an http:// URL",
+        "tls-server-as-http": f"--influxdb-url: got {url}; the server closed the connection without an HTTP answer "
+                              "(a TLS server? then use https://)",
     }[kind]
 
 
-WRONG = ["html", "empty", "notfound", "redirect", "tls-as-http", "http-as-https"]
+WRONG = ["html", "empty", "notfound", "redirect", "tls-as-http", "http-as-https", "tls-server-as-http"]
 
 
 @pytest.mark.parametrize("kind", WRONG)

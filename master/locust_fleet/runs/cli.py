@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..influx_client import InfluxClient, InfluxError, WrongServer
+from ..influx_client import InfluxClient, InfluxError, NoHttpAnswer, WrongServer
 
 from .compare import ThresholdError, breaches, pair, parse_percent, parse_regressions
 from .report import render
@@ -53,7 +53,7 @@ def guarded(action):
     """Runs an action, turning the store's errors into messages and exit codes."""
     try:
         return action()
-    except (RunNotFound, WrongServer) as e:
+    except (RunNotFound, WrongServer, NoHttpAnswer) as e:  # nothing restarts while a command reads
         raise fail(EXIT_USAGE, str(e))
     except InfluxError as e:
         raise fail(EXIT_UNREADABLE, str(e))
