@@ -1,5 +1,6 @@
 """Servers a user may mistake for InfluxDB, run as their own process:
-`python -m harness.wrongservers DIR` (DIR for the TLS server's certificate) prints one line of JSON naming each kind and its URL, then serves until it is stopped:
+`python -m harness.wrongservers DIR` (DIR for the TLS server's certificate) prints one line of
+JSON naming each kind and its URL, then serves until it is stopped:
 
     html      any web server: 200 with an HTML page on every path
     empty     200 with an empty body and no headers of InfluxDB's
