@@ -139,7 +139,7 @@ class InfluxClient:
         try:
             names = {row[0] for s in self._show_databases() for row in s.get("values", [])}
         except PermanentError as e:
-            if isinstance(e, AuthError):
+            if isinstance(e, (AuthError, WrongServer)):
                 raise
             names = set()
         if self.database in names:
