@@ -13,12 +13,12 @@ from gevent.pool import Group
 from locust.env import Environment
 from locust.runners import STATE_INIT, STATE_STOPPED, MasterRunner
 
+from . import spool
 from .exporter import Exporter, ns
 from .influx_client import InfluxClient, NoHttpAnswer, RetryableError, WrongServer
 from .looplag import LoopLag
 from .options import ExporterConfig
 from .points import exporter_point
-from . import spool
 from .writer import Writer
 
 logger = logging.getLogger(__name__)
