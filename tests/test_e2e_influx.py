@@ -76,11 +76,11 @@ def test_unreachable_influxdb_spools_and_the_next_master_replays(procs, go_bin, 
         start_worker(procs, go_bin["worker"], first.port, "--target", target.url)
         assert first.proc.wait(60) == 0, first.proc.log()[-2000:]
         assert "unreachable (connection failed); the test runs anyway" in first.proc.log()
-        assert list((tmp_path / "spool").glob("*.lp")), "nothing was spooled"
+        assert list((tmp_path / "spool").rglob("*.lp")), "nothing was spooled"
 
         server.start()
         second = Master(procs, *args, name="second-master")
-        wait_until(lambda: not list((tmp_path / "spool").glob("*.lp")), 30, "the second master to replay the spool")
+        wait_until(lambda: not list((tmp_path / "spool").rglob("*.lp")), 30, "the second master to replay the spool")
         second.proc.signal(signal.SIGTERM)
         second.proc.wait(30)
         assert "holds" in second.proc.log() and "from an earlier master" in second.proc.log()

@@ -100,7 +100,7 @@ def test_master_killed_mid_run_replays_its_spool_and_workers_exit(procs, go_bin,
                    target.url, *args, name="first-master")
     workers = [start_worker(procs, go_bin["worker"], first.port, "--target", target.url, name=f"worker-{i}")
                for i in (1, 2)]
-    wait_until(lambda: len(list(spool.glob("*.lp"))) >= 5, 30, "the first master to spool")
+    wait_until(lambda: len(list(spool.rglob("*.lp"))) >= 5, 30, "the first master to spool")
     first.proc.signal(signal.SIGKILL)
     killed_at = time.monotonic()
     assert [w.wait(15) for w in workers] == [1, 1]
@@ -108,13 +108,13 @@ def test_master_killed_mid_run_replays_its_spool_and_workers_exit(procs, go_bin,
     assert exited_after < 10, "the workers lingered"
     figure("Go workers exited (code 1) after the kill (s)", exited_after)
 
-    spooled = [line for p in sorted(spool.glob("*.lp")) for line in p.read_bytes().splitlines() if line]
+    spooled = [line for p in sorted(spool.rglob("*.lp")) for line in p.read_bytes().splitlines() if line]
     run_id = re.search(rb"run_id=([\w-]+)", spooled[0]).group(1).decode()
     # (measurement, timestamp) of every spooled point; tags may hold escaped spaces, these two cannot
     expected = {(line.split(b",", 1)[0].decode(), int(line.rsplit(b" ", 1)[1])) for line in spooled}
     proxy.mode("pass")
     second = Master(procs, *args, name="second-master")
-    wait_until(lambda: not list(spool.glob("*.lp")), 30, "the second master to replay the spool")
+    wait_until(lambda: not list(spool.rglob("*.lp")), 30, "the second master to replay the spool")
     second.proc.signal(signal.SIGTERM)
     second.proc.wait(30)
     assert "from an earlier master; replaying them first" in second.proc.log()

@@ -12,9 +12,7 @@ package main
 import (
 	"flag"
 	"fmt"
-	"log"
 	"os"
-	"slices"
 
 	"locustfleet/worker/lifecycle"
 	"locustfleet/worker/scenario"
@@ -37,26 +35,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "worker: %v\n", err)
 		os.Exit(lifecycle.ExitUsage)
 	}
-	log.Printf("worker: running %v against %s", taskNames(class), class.Host)
-	if a := class.Arrival; a != nil {
-		dist := "constant"
-		if a.Poisson {
-			dist = "poisson"
-		}
-		log.Printf("worker: open model: each user starts %g tasks/s (%s), whether or not earlier ones finished; the total rate is users × %g/s", a.Rate, dist, a.Rate)
-	}
 	os.Exit(lifecycle.RunUsers(class))
-}
-
-// taskNames returns the distinct task names, sorted, for the log: a scenario may give many
-// requests one name.
-func taskNames(class *user.Class) []string {
-	var names []string
-	for _, t := range class.Tasks {
-		names = append(names, t.Name)
-	}
-	slices.Sort(names)
-	return slices.Compact(names)
 }
 
 func load() (*user.Class, error) {

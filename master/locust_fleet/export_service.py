@@ -6,18 +6,19 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 
 import gevent
 from gevent.pool import Group
 from locust.env import Environment
 from locust.runners import STATE_INIT, STATE_STOPPED, MasterRunner
 
+from . import spool
 from .exporter import Exporter, ns
-from .influx_client import InfluxClient, RetryableError
+from .influx_client import InfluxClient, NoHttpAnswer, RetryableError, WrongServer
 from .looplag import LoopLag
 from .options import ExporterConfig
 from .points import exporter_point
-from .spool import Spool
 from .writer import Writer
 
 logger = logging.getLogger(__name__)
@@ -32,26 +33,40 @@ class ExportService:
         self.config = config
         self.client = InfluxClient(config.url, config.database, config.username, config.password, config.token,
                                    config.ca_file, config.timeout)
-        self.spool = Spool(config.spool_dir)
+        self.destination = spool.Destination.of(config.url, config.database, config.username, config.token)
+        self.spool = spool.for_destination(config.spool_dir, self.destination)
         self.writer = Writer(self.client, self.spool)
         self.exporter = Exporter(self.runner, config, self.writer.submit)
         self.greenlets = Group()
         self.lag = lag
 
     def check_server(self) -> None:
-        """Fail fast on what a retry cannot fix (credentials, database): raises PermanentError, whose
-        message names the option. Only warns when the server is unreachable."""
+        """Fail fast on what a retry cannot fix (credentials, database, a server that is not
+        InfluxDB): raises PermanentError, whose message names the option. Only warns when the
+        server is unreachable or does not answer."""
         try:
             self.client.ping()
             if self.client.ensure_database():
                 logger.info("Created InfluxDB database %r at %s", self.config.database, self.config.url)
+        except NoHttpAnswer as e:  # at start-up nothing is restarting: the server speaks another protocol
+            raise WrongServer(str(e)) from None
         except RetryableError as e:
             logger.warning("%s; the test runs anyway and points are spooled in %s until it answers", e,
-                           self.spool.dir)
-        pending = self.spool.pending()
-        if pending:
-            logger.info("The spool in %s holds %d batches from an earlier master; replaying them first",
-                        self.spool.dir, len(pending))
+                           self.spool.dir.absolute())
+        self.log_spool()
+
+    def log_spool(self) -> None:
+        """Says what waits in the spool: this destination's batches are replayed first, any other
+        destination's are kept for a master of theirs (or `locust-fleet spool`)."""
+        root = Path(self.config.spool_dir).absolute()
+        for held in spool.held(root):
+            if held.spool_id == self.destination.key:
+                logger.info("The spool in %s holds %s from an earlier master; replaying them first", root,
+                            held.describe())
+            else:
+                logger.warning("The spool in %s holds %s, not this master's %s; kept, not replayed here. "
+                               "`locust-fleet spool list --spool-dir %s` lists them; `locust-fleet spool replay` "
+                               "or `discard` acts on them", root, held.describe(), self.destination, root)
 
     def start(self) -> None:
         events = self.environment.events
@@ -100,5 +115,6 @@ class ExportService:
         self.writer.spool_rest()
         self._log_counters()
         if self.spool.pending():
-            logger.warning("%d batches wait in the spool %s; a master started with the same --spool-dir "
-                           "replays them", len(self.spool.pending()), self.spool.dir)
+            logger.warning("%d batches for %s wait in the spool %s; a master started with the same "
+                           "--spool-dir and destination replays them", len(self.spool.pending()), self.destination,
+                           self.spool.dir.absolute())

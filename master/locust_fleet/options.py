@@ -82,8 +82,10 @@ def add_arguments(parser: LocustArgumentParser) -> None:
     description.is_required = False
     description.is_multiple = False
     group.add_argument("--spool-dir", default=".locust_fleet/spool", env_var="LOCUST_SPOOL_DIR",
-                       help="Where points wait on disk while InfluxDB is unreachable; replayed in order, "
-                            "also by the next master started with the same directory. Default .locust_fleet/spool.")
+                       help="Where points wait on disk while InfluxDB is unreachable, per destination (URL, "
+                            "database, credentials identity); replayed in order, also by the next master started "
+                            "with the same directory and destination (`locust-fleet spool` lists, replays, "
+                            "discards). Default .locust_fleet/spool.")
 
 
 def parse_run_tags(values: list[str]) -> tuple[tuple[str, str], ...]:

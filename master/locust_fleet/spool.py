@@ -1,20 +1,62 @@
 """An on-disk queue of line-protocol batches that waits for InfluxDB: one file per batch, written
 atomically (temporary name, fsync, rename), replayed oldest first, bounded in size (the oldest
 batches go first, and are counted). A master started later with the same directory replays what
-an earlier one left. Plain file I/O; the writer decides when to call it."""
+an earlier one left.
+
+Batches belong to the destination they were written for (URL, database, credentials identity):
+each destination has its own subdirectory of the spool directory, named by a hash of it, with a
+`destination.json` that says what it is. A master replays only its own destination's batches;
+the others wait for a master of theirs or for `locust-fleet spool replay/discard`. Batches directly
+in the spool directory come from a version that did not record their destination ("unlabelled").
+Plain file I/O; the writer decides when to call it."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import shutil
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 SUFFIX = ".lp"
+LABEL = "destination.json"
+UNLABELLED = "unlabelled"
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where points are meant to go. identity tells credentials apart without holding a secret:
+    `user NAME`, `token sha256:PREFIX` or empty (no credentials)."""
+
+    url: str
+    database: str
+    identity: str = ""
+
+    @classmethod
+    def of(cls, url: str, database: str, username: str = "", token: str = "") -> Destination:
+        if token:
+            identity = "token sha256:" + hashlib.sha256(token.encode()).hexdigest()[:12]
+        else:
+            identity = f"user {username}" if username else ""
+        return cls(url.rstrip("/"), database, identity)
+
+    @property
+    def key(self) -> str:
+        """The subdirectory's name: stable for the same destination, different for any other."""
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+
+    def __str__(self) -> str:
+        return f"database {self.database!r} at {self.url}" + (f" as {self.identity}" if self.identity else "")
 
 
 class Spool:
-    def __init__(self, directory: str | Path, max_bytes: int = 512 * 1024 * 1024) -> None:
+    def __init__(self, directory: str | Path, max_bytes: int = 512 * 1024 * 1024,
+                 destination: Destination | None = None) -> None:
+        """The directory is made by the first append (with the destination's label), so a master
+        that stops at start-up leaves nothing behind."""
         self.dir = Path(directory)
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self.destination = destination
         self.max_bytes = max_bytes
         for leftover in self.dir.glob("*.tmp"):  # a crash between write and rename
             leftover.unlink(missing_ok=True)
@@ -27,6 +69,12 @@ class Spool:
         return sorted(p.stem for p in self.dir.glob("*" + SUFFIX))
 
     def append(self, batch: bytes) -> str:
+        if not self.dir.is_dir():
+            self.dir.mkdir(parents=True)
+            if self.destination is not None:
+                tmp = self.dir / (LABEL + ".tmp")
+                tmp.write_text(json.dumps(asdict(self.destination), indent=1) + "\n")
+                os.replace(tmp, self.dir / LABEL)
         batch_id = f"{self._next:016d}"
         self._next += 1
         tmp = self.dir / (batch_id + ".tmp")
@@ -47,6 +95,9 @@ class Spool:
     def size(self) -> int:
         return sum(p.stat().st_size for p in self.dir.glob("*" + SUFFIX))
 
+    def points(self) -> int:
+        return _points(self.dir)
+
     def _enforce_bound(self) -> None:
         size = self.size()
         for batch_id in self.pending():
@@ -57,3 +108,74 @@ class Spool:
             size -= len(data)
             self.dropped_points += data.count(b"\n")
             path.unlink(missing_ok=True)
+
+
+def for_destination(root: str | Path, destination: Destination) -> Spool:
+    """The spool of one destination under root, labelled with what the destination is."""
+    return Spool(Path(root) / destination.key, destination=destination)
+
+
+@dataclass(frozen=True)
+class Held:
+    """What waits in the spool for one destination (None: unlabelled batches)."""
+
+    spool_id: str
+    destination: Destination | None
+    batches: int
+    points: int
+
+    def describe(self) -> str:
+        where = str(self.destination) if self.destination else "an unrecorded destination (older spool)"
+        return f"{self.batches} batches ({self.points} points) for {where} [spool id {self.spool_id}]"
+
+
+def _points(directory: Path) -> int:
+    return sum(p.read_bytes().count(b"\n") for p in directory.glob("*" + SUFFIX))
+
+
+def held(root: str | Path) -> list[Held]:
+    """Every destination with batches waiting under root, the unlabelled ones last. Only reads:
+    a master may be writing into one of them right now."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    found = []
+    for label in sorted(root.glob("*/" + LABEL)):
+        batches = len(list(label.parent.glob("*" + SUFFIX)))
+        if batches:
+            found.append(Held(label.parent.name, Destination(**json.loads(label.read_text())), batches,
+                              _points(label.parent)))
+    batches = len(list(root.glob("*" + SUFFIX)))
+    if batches:
+        found.append(Held(UNLABELLED, None, batches, _points(root)))
+    return found
+
+
+def open_held(root: str | Path, spool_id: str) -> Spool:
+    """The spool of one listed spool id; KeyError when nothing waits under that id."""
+    for h in held(root):
+        if h.spool_id == spool_id:
+            return Spool(Path(root) if spool_id == UNLABELLED else Path(root) / spool_id, destination=h.destination)
+    raise KeyError(spool_id)
+
+
+def discard(root: str | Path, spool_id: str) -> int:
+    """Deletes the batches of one spool id; returns how many points went."""
+    spool = open_held(root, spool_id)
+    points = spool.points()
+    if spool_id == UNLABELLED:
+        for batch_id in spool.pending():
+            spool.remove(batch_id)
+    else:
+        shutil.rmtree(spool.dir)
+    return points
+
+
+def tidy(directory: Path) -> None:
+    """Removes a destination's directory once no batch waits in it; one written meanwhile stays."""
+    if not list(directory.glob("*" + SUFFIX)):
+        (directory / LABEL).unlink(missing_ok=True)
+        try:
+            directory.rmdir()
+        except OSError:
+            pass

@@ -4,8 +4,10 @@
 package lifecycle
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"strconv"
@@ -15,6 +17,7 @@ import (
 
 	"locustfleet/worker/guard"
 	"locustfleet/worker/lifeline"
+	"locustfleet/worker/masterdial"
 )
 
 // Exit codes of a worker process.
@@ -85,6 +88,21 @@ func connected(start func() (done <-chan struct{}, finish func())) int {
 		}
 	})
 
+	// Wait for the master before boomer starts: boomer itself would retry silently for a minute
+	// and then blame the master's Locust version.
+	waited := false
+	err := masterdial.Await(addr, *ConnectTimeout, func(reason string) {
+		waited = true
+		log.Printf("worker: no master at %s (%s); retrying for up to %s (--connect-timeout)", addr, reason, *ConnectTimeout)
+	})
+	if err != nil {
+		log.Printf("worker: %v", err)
+		return ExitMasterLost
+	}
+	if waited {
+		log.Printf("worker: the master at %s answers now", addr)
+	}
+
 	// boomer talks to the master through the guard, which keeps malformed frames from it.
 	relay, err := guard.Start(addr, *ConnectTimeout)
 	if err != nil {
@@ -92,6 +110,11 @@ func connected(start func() (done <-chan struct{}, finish func())) int {
 		return ExitMasterLost
 	}
 	defer relay.Close()
+	// boomer names the address it connects to as its master's: the relay's, which means
+	// nothing to the user. Its log lines name the master instead.
+	logOut := log.Writer()
+	log.SetOutput(&relayNamer{out: logOut, relay: []byte("tcp://" + relay.Addr), master: []byte("tcp://" + addr)})
+	defer log.SetOutput(logOut)
 	relayHost, relayPort, _ := net.SplitHostPort(relay.Addr)
 	_ = flag.Set("master-host", relayHost)
 	_ = flag.Set("master-port", relayPort)
@@ -115,4 +138,17 @@ func connected(start func() (done <-chan struct{}, finish func())) int {
 		log.Printf("worker: %v; exiting", err)
 		return ExitMasterLost
 	}
+}
+
+// relayNamer writes log lines with the guard relay's address replaced by the master's.
+type relayNamer struct {
+	out           io.Writer
+	relay, master []byte
+}
+
+func (w *relayNamer) Write(line []byte) (int, error) {
+	if _, err := w.out.Write(bytes.ReplaceAll(line, w.relay, w.master)); err != nil {
+		return 0, err
+	}
+	return len(line), nil
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -74,6 +75,15 @@ func RunUsers(class *user.Class) int {
 		return ExitUsage
 	}
 	users := &usersTask{rt: rt, numbers: numbers, wake: make(chan struct{})}
+	distinct := slices.Compact(slices.Sorted(slices.Values(names)))
+	log.Printf("worker: will run tasks %s against %s", taskNames(distinct), class.Host)
+	if a := class.Arrival; a != nil {
+		dist := "constant"
+		if a.Poisson {
+			dist = "poisson"
+		}
+		log.Printf("worker: open model: each user starts %g tasks/s (%s), whether or not earlier ones finished; the total rate is users × %g/s", a.Rate, dist, a.Rate)
+	}
 	return connected(func() (<-chan struct{}, func()) {
 		port, _ := strconv.Atoi(flag.Lookup("master-port").Value.String())
 		b := boomer.NewBoomer(flag.Lookup("master-host").Value.String(), port)

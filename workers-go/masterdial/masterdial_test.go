@@ -1,6 +1,8 @@
 package masterdial
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"net"
 	"strings"
 	"testing"
@@ -22,12 +24,7 @@ func TestDial(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			addr := ln.Addr().String()
-			ln.Close()
+			addr := releasedAddr(t)
 			identities := make(chan string, 1)
 			if c.listen >= 0 {
 				go func() {
@@ -62,6 +59,88 @@ func TestDial(t *testing.T) {
 			defer conn.Close()
 			if id := <-identities; id != "worker-1" {
 				t.Fatalf("the master saw identity %q, want worker-1", id)
+			}
+		})
+	}
+}
+
+// releasedAddr returns a loopback address nothing listens on, to listen on later. It is taken
+// below the ephemeral port range: on a busy machine an outgoing connection may take a released
+// ephemeral port before the test listens on it again.
+func releasedAddr(t *testing.T) string {
+	t.Helper()
+	for port := 20000 + rand.IntN(10000); ; port = 20000 + rand.IntN(10000) {
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			ln.Close()
+			return ln.Addr().String()
+		}
+	}
+}
+
+// A wrong address is reported after the first attempt, in words that say what is there, while
+// the dial keeps retrying until its time is up.
+func TestDialReporting(t *testing.T) {
+	cases := []struct {
+		name  string
+		serve func(net.Listener) // nil: nothing listens
+		want  string
+	}{
+		{"nothing listens", nil, "connection refused"},
+		{"a web server", func(ln net.Listener) {
+			for {
+				conn, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				_, _ = conn.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"))
+				conn.Close()
+			}
+		}, "something answers there but not as a Locust master (no ZeroMQ handshake)"},
+		{"a silent server", func(ln net.Listener) {
+			for {
+				conn, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				t.Cleanup(func() { conn.Close() })
+			}
+		}, "something accepts connections there but does not answer ZeroMQ's handshake within 3s"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr := ln.Addr().String()
+			if c.serve == nil {
+				ln.Close()
+			} else {
+				defer ln.Close()
+				go c.serve(ln)
+			}
+			var reasons []string
+			started := time.Now()
+			var firstAfter time.Duration
+			_, _, err = DialReporting(addr, "worker-1", 4*time.Second, func(reason string) {
+				if reasons == nil {
+					firstAfter = time.Since(started)
+				}
+				reasons = append(reasons, reason)
+			})
+			if err == nil {
+				t.Fatal("got a connection, want none")
+			}
+			if len(reasons) != 1 || !strings.HasPrefix(reasons[0], c.want) {
+				t.Fatalf("got reasons %q, want one starting %q", reasons, c.want)
+			}
+			if firstAfter > 3500*time.Millisecond {
+				t.Fatalf("the first reason came after %s", firstAfter)
+			}
+			if !strings.Contains(err.Error(), "(last error: "+c.want) {
+				t.Fatalf("got %v, want the last error to be %q", err, c.want)
 			}
 		})
 	}

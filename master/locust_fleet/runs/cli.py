@@ -1,7 +1,7 @@
 """`locust-fleet runs ...`: the stored runs in InfluxDB, listed, reported as HTML, compared.
 
 Exit codes: 0 done, 1 InfluxDB could not be read, 2 bad arguments (unknown run, unreadable
-threshold), 3 `compare` found a threshold breached.
+threshold, an --influxdb-url where no InfluxDB answers), 3 `compare` found a threshold breached.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..influx_client import InfluxClient, InfluxError
+from ..influx_client import InfluxClient, InfluxError, NoHttpAnswer, WrongServer
 
 from .compare import ThresholdError, breaches, pair, parse_percent, parse_regressions
 from .report import render
@@ -53,7 +53,7 @@ def guarded(action):
     """Runs an action, turning the store's errors into messages and exit codes."""
     try:
         return action()
-    except RunNotFound as e:
+    except (RunNotFound, WrongServer, NoHttpAnswer) as e:  # nothing restarts while a command reads
         raise fail(EXIT_USAGE, str(e))
     except InfluxError as e:
         raise fail(EXIT_UNREADABLE, str(e))
