@@ -17,7 +17,7 @@ BENCH_PACKAGES := nginx-light wrk
 BENCH_COMMANDS := nginx wrk
 
 # Settings of `make up` (see README): exported so deploy/local/up.sh reads them.
-export RUN_DIR WORKERS USERS SPAWN_RATE RUN_TIME HEADLESS TARGET SCENARIO MASTER_BIND MASTER_PORT WEB_HOST WEB_PORT TARGET_PORT LOCUST_ARGS
+export RUN_DIR WORKERS USERS SPAWN_RATE RUN_TIME HEADLESS TARGET SCENARIO MASTER_BIND MASTER_PORT WEB_HOST WEB_PORT TARGET_PORT LOCUST_ARGS INFLUXDB INFLUXDB_URL INFLUXDB_PORT INFLUXDB_DATABASE
 
 .PHONY: help setup system-packages venv tools go-build up down test test-go test-py test-faults bench dashboards vectors verify-protocol verify-matrix
 

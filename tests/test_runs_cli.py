@@ -35,6 +35,9 @@ def test_list_shows_both_runs_newest_first_with_their_figures(recorded_runs):
         served = sum(run.served.values())
         assert entry["requests"] == served and entry["failures"] == run.served[NAMES["broken"]]
         assert entry["state"] == "stopped" and entry["users"] == 10 and entry["duration_s"] > 5
+        # one rate: Locust's own (over the time users ran, shorter than the run with its drain)
+        assert entry["rps"] == pytest.approx(run.locust_rps["Aggregated"], rel=1e-9)
+        assert entry["active_s"] < entry["duration_s"]
         assert entry["p95_ms"] == run.record["p95_ms"] and entry["tags"] == f"label={'candidate' if run is recorded_runs.candidate else 'baseline'}"
     table = locust_fleet_runs(recorded_runs.influx.url, "list")
     assert table.returncode == 0 and recorded_runs.baseline.run_id in table.stdout and "baseline run" in table.stdout
@@ -86,7 +89,8 @@ def test_report_renders_charts_and_the_run_s_numbers_in_chromium(recorded_runs, 
         assert int(median) == locust_median and abs(float(average) - locust_avg) < 0.01
         assert (int(low), int(high)) == (entry["min_response_time"], entry["max_response_time"])
         assert int(size) == round(entry["total_content_length"] / entry["num_requests"])
-        assert float(rps) == pytest.approx(served / run.record["duration_s"], abs=0.01)
+        # Locust's own requests/s (over the time users ran, not the run's duration with its drain)
+        assert float(rps) == pytest.approx(run.locust_rps[name], abs=0.005)
     total = rows["Aggregated"]
     assert int(total[2]) == sum(run.served.values()) == run.record["requests"]
     assert int(total[3]) == run.served[NAMES["broken"]] == run.record["failures"]
