@@ -12,14 +12,18 @@ cd "$(dirname "$0")/../.."
 : "${TARGET:=}" "${SCENARIO:=}" "${MASTER_BIND:=127.0.0.1}" "${MASTER_PORT:=5557}"
 : "${WEB_HOST:=127.0.0.1}" "${WEB_PORT:=8089}" "${TARGET_PORT:=8080}" "${LOCUST_ARGS:=}"
 : "${INFLUXDB:=on}" "${INFLUXDB_URL:=}" "${INFLUXDB_PORT:=8086}" "${INFLUXDB_DATABASE:=locust}"
+# influxd also listens for backup and restore, on 8088 by default: two above the HTTP port here.
+: "${INFLUXDB_RPC_PORT:=$((INFLUXDB_PORT + 2))}"
 run=${RUN_DIR:-.run}
 
 fail() { echo "make up: $*" >&2; exit 2; }
 [[ "$WORKERS" =~ ^[0-9]+$ ]] && [ "$WORKERS" -ge 1 ] || fail "WORKERS: got '$WORKERS'; expected a whole number >= 1"
 [ -z "$SCENARIO" ] || [ -r "$SCENARIO" ] || fail "SCENARIO: cannot read '$SCENARIO'"
 [[ "$INFLUXDB" =~ ^(on|off)$ ]] || fail "INFLUXDB: got '$INFLUXDB'; expected on or off"
-[[ "$INFLUXDB_PORT" =~ ^[0-9]+$ ]] && [ "$INFLUXDB_PORT" -ge 1 ] && [ "$INFLUXDB_PORT" -le 65535 ] \
-  || fail "INFLUXDB_PORT: got '$INFLUXDB_PORT'; expected a port number 1-65535"
+for setting in INFLUXDB_PORT INFLUXDB_RPC_PORT; do
+  [[ "${!setting}" =~ ^[0-9]+$ ]] && [ "${!setting}" -ge 1 ] && [ "${!setting}" -le 65535 ] \
+    || fail "$setting: got '${!setting}'; expected a port number 1-65535"
+done
 [ -z "$INFLUXDB_URL" ] || [[ "$INFLUXDB_URL" =~ ^https?:// ]] \
   || fail "INFLUXDB_URL: got '$INFLUXDB_URL'; expected an http:// or https:// URL"
 [ -n "$INFLUXDB_DATABASE" ] || fail "INFLUXDB_DATABASE: empty; expected a database name"
@@ -45,6 +49,8 @@ elif [ -z "$INFLUXDB_URL" ]; then
   in_use "$INFLUXDB_PORT" && fail "INFLUXDB_PORT: port $INFLUXDB_PORT on 127.0.0.1 is in use; stop what listens \
 there, choose another (make up INFLUXDB_PORT=8087), name a running server (INFLUXDB_URL=http://...) or run without \
 one (INFLUXDB=off)"
+  in_use "$INFLUXDB_RPC_PORT" && fail "INFLUXDB_RPC_PORT: port $INFLUXDB_RPC_PORT on 127.0.0.1 (InfluxDB's backup \
+port) is in use; choose another (make up INFLUXDB_RPC_PORT=8098)"
 fi
 
 # start NAME CMD...: run CMD in a new session (its own process group) with output to .run/NAME.log
@@ -58,11 +64,10 @@ if [ -n "$influx_local" ]; then
   # The data stays in $run/influxdb between runs, so earlier runs remain listed and comparable.
   mkdir -p "$run/influxdb"
   data=$(cd "$run/influxdb" && pwd)
-  rpc_port=$(.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   cat >"$run/influxdb.conf" <<CONF
 # Written by deploy/local/up.sh for the local stack; data in $data.
 reporting-disabled = true
-bind-address = "127.0.0.1:$rpc_port"
+bind-address = "127.0.0.1:$INFLUXDB_RPC_PORT"
 [meta]
   dir = "$data/meta"
 [data]
@@ -150,7 +155,9 @@ MSG
 fi
 
 if [ -n "$INFLUXDB_URL" ]; then
-  influx_lines="  InfluxDB        $INFLUXDB_URL database $INFLUXDB_DATABASE$( [ -n "$influx_local" ] && echo " (data in $run/influxdb/)")
+  where=""
+  [ -z "$influx_local" ] || where=" (data in $run/influxdb/)"
+  influx_lines="  InfluxDB        $INFLUXDB_URL database $INFLUXDB_DATABASE$where
   list runs       .venv/bin/$runs list $runs_options
   report a run    .venv/bin/$runs report RUN_ID -o report.html $runs_options
   compare runs    .venv/bin/$runs compare BASELINE_ID CANDIDATE_ID $runs_options"

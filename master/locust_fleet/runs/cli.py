@@ -93,7 +93,7 @@ def terminal_width() -> int:
 # time (20261125-143002-7f3a), so the start column is only in the wide view.
 LIST_COLUMNS = [Column("RUN ID"), Column("DURATION", right=True), Column("USERS", right=True),
                 Column("REQUESTS", right=True), Column("FAILS", right=True), Column("REQ/S", right=True),
-                Column("P95 MS", right=True), Column("DESCRIPTION", shrink=True), Column("TAGS", optional=True)]
+                Column("P95 MS", right=True), Column("DESCRIPTION", shrink=True, optional=True), Column("TAGS", optional=True)]
 WIDE_COLUMNS = [Column("RUN ID"), Column("START (UTC)"), Column("STATE"), Column("DURATION S", right=True),
                 Column("USERS RAN S", right=True), Column("USERS", right=True), Column("REQUESTS", right=True),
                 Column("FAILS", right=True), Column("REQ/S", right=True), Column("AVG MS", right=True),

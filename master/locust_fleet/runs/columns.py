@@ -1,7 +1,7 @@
 """Plain-text tables that fit the terminal, the way `kubectl get` and `docker ps` fit theirs: no
 borders, columns two spaces apart, numbers right-aligned. When the table is wider than the
-terminal, the one column marked `shrink` (free text) is cut with "…" down to a minimum width, then
-columns marked `optional` are left out, last first; `--wide` shows everything uncut. Pure."""
+terminal, columns marked `shrink` (free text) are cut with "…" down to a minimum width, then
+columns marked `optional` are left out, last first (a shrunk column may be optional too); `--wide` shows everything uncut. Pure."""
 
 from __future__ import annotations
 

@@ -48,7 +48,7 @@ class Limit:
 
     def text(self, metric: str) -> str:
         sign = "+" if METRICS[metric][1] else "-"
-        floor = f", {self.floor:g}{UNIT[metric]}" if self.floor else ""
+        floor = f" and {sign}{self.floor:g}{UNIT[metric]}" if self.floor else ""
         return f"{sign}{self.relative * 100:g}%{floor}"
 
 
