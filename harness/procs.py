@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -19,10 +20,23 @@ VENV_BIN = REPO / ".venv" / "bin"
 LISTENING = re.compile(r"listening on (https?://\S+)")
 
 
+LOWEST_PORT = 20000
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port below the kernel's ephemeral range. A server binds its port some time after the
+    port is chosen (influxd a second or more), and on a busy machine an ephemeral port can meanwhile
+    become the source port of an outgoing connection, failing the bind with "address in use"."""
+    ephemeral_low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for _ in range(200):
+        port = random.randrange(LOWEST_PORT, ephemeral_low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError(f"no free port between {LOWEST_PORT} and {ephemeral_low}")
 
 
 def wait_until(check: Callable[[], object], timeout: float, what: str, interval: float = 0.1):
