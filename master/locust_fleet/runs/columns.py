@@ -20,7 +20,7 @@ class Column:
 
 
 def cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:max(width - 1, 0)] + "…"
+    return text if len(text) <= width else text[:max(width - 1, 0)].rstrip() + "…"
 
 
 def layout(columns: list[Column], rows: list[list[str]], width: int | None) -> str:
