@@ -57,10 +57,10 @@ $(TOOLS)/docker-compose:
 go-build: ## Build the Go worker and the demo target into workers-go/bin
 	cd workers-go && go mod download && go build -o bin/worker . && go build -o bin/target ./cmd/target
 
-up: setup ## Start master + WORKERS Go workers (+ demo target unless TARGET); HEADLESS=1 runs a test to the end
+up: setup ## Start InfluxDB (unless INFLUXDB=off or INFLUXDB_URL), master, WORKERS Go workers, demo target (unless TARGET); HEADLESS=1 runs a test to the end and writes its report
 	deploy/local/up.sh
 
-down: ## Stop everything `make up` started
+down: ## Stop everything `make up` started (InfluxDB's data in .run/influxdb stays)
 	deploy/local/down.sh
 
 dashboards: venv ## Regenerate the Grafana dashboards in deploy/grafana/dashboards from deploy/grafana/generate.py

@@ -1,7 +1,7 @@
 """`pybridge`: the Locust master/worker wire contract, checked from either end.
 
 verify-protocol drives a worker (the project's Go worker by default) through a whole life with a fake master and checks every contract invariant; with --master it joins a running master as a fake worker instead. fuzz-master sends a master you own thousands of malformed frames. Each command's --help gives its exit codes. (The stored runs are read by `locust-fleet runs`.)
-"""  # noqa: E501  (one line per paragraph: the help reflows it to the terminal)
+"""  # one line per paragraph: the help reflows it to the terminal
 
 from __future__ import annotations
 
@@ -81,7 +81,8 @@ def verify_protocol(
 def summary(results: list[Result]) -> str:
     """One line: the verdict, how many of each result, and which invariants failed."""
     counts = Counter(r.status for r in results)
-    parts = ", ".join(f"{counts[s]} {s}" for s in (PASS, DEVIATION, FAIL) if counts[s])
+    parts = ", ".join(f"{counts[s]} {s}{'s' if s == DEVIATION and counts[s] > 1 else ''}"
+                      for s in (PASS, DEVIATION, FAIL) if counts[s])
     failed = [r.invariant for r in results if r.status == FAIL]
     verdict = f"FAILED ({'; '.join(failed)})" if failed else "OK"
     return f"verify-protocol: {verdict}: {len(results)} invariants: {parts}"
