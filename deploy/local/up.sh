@@ -148,6 +148,7 @@ Run $run_id: report $run/reports/$run_id.html
 MSG
     fi
   fi
+  [ -n "$INFLUXDB_URL" ] || echo "No report: nothing was exported (INFLUXDB=off)"
   set -e
   deploy/local/down.sh >/dev/null
   [ "$rc" -ne 0 ] && exit "$rc"
