@@ -41,6 +41,11 @@ def test_influxdb_options_work_after_the_command_and_before_it(recorded_runs):
     # after the command wins: the URL before it is unreachable
     both = without_env("--influxdb-url", f"http://127.0.0.1:{free_port()}", "list", "--influxdb-url", url)
     assert both.returncode == 0 and recorded_runs.baseline.run_id in both.stdout, both.stderr
+    # typed before the command beats the env var
+    env = {**os.environ, "LOCUST_INFLUXDB_URL": f"http://127.0.0.1:{free_port()}", "COLUMNS": "80"}
+    typed = subprocess.run([str(VENV_BIN / "locust-fleet"), "runs", "--influxdb-url", url, "list"], env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert typed.returncode == 0 and recorded_runs.candidate.run_id in typed.stdout, typed.stderr
     wrong_db = without_env("list", "--influxdb-url", url, "--influxdb-database", "elsewhere", "--json")
     assert wrong_db.returncode == 1 and "database not found: elsewhere" in wrong_db.stderr, wrong_db.stderr
 

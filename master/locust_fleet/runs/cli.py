@@ -58,8 +58,17 @@ def connect(ctx: typer.Context, url: Url = None, database: Database = None, user
 
 
 def store(ctx: typer.Context, **given: str | None) -> RunStore:
-    """The store the options name, those given after the command over those given before it."""
-    chosen = {k: v if v is not None else (ctx.obj or {}).get(k) for k, v in given.items()}
+    """The store the options name: given after the command, else before it, else from the env var."""
+    before = ctx.obj or {}
+
+    def typed(context: typer.Context | None, name: str) -> bool:
+        # by name: typer carries its own copy of click, whose ParameterSource is not click's
+        return context is not None and getattr(context.get_parameter_source(name), "name", "") == "COMMANDLINE"
+
+    def choose(name: str, value: str | None) -> str | None:
+        return value if typed(ctx, name) or not typed(ctx.parent, name) else before[name]
+
+    chosen = {k: choose(k, v) for k, v in given.items()}
     return RunStore(InfluxClient(chosen["url"] or DEFAULT_URL, chosen["database"] or "locust",
                                  chosen["username"] or "", chosen["password"] or "", chosen["token"] or "",
                                  chosen["ca_file"] or ""))
