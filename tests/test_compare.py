@@ -84,3 +84,10 @@ def test_comparison_fits_80_columns_says_what_is_compared_and_marks_breaches():
     assert "+200.0%  BREACH" in p95 and "…" in p95, p95
     assert f"breached GET {long_name}: p95 +200.0%" in text
     assert text.endswith("breached Aggregated: p95 +200.0%, +20.00ms (limit +10% and +5ms)")
+
+
+def test_a_metric_rising_from_zero_is_new_and_judged_by_its_floor():
+    rows = runs(base_avg=1, cand_avg=1, base_p95=0, cand_p95=3)
+    assert [str(b) for b in breaches(rows, parse_regressions(["p95=10%"]), None)][0] == (
+        "GET /items: p95 new, +3.00ms (limit +10%)")
+    assert breaches(rows, parse_regressions(["p95=10%,5ms"]), None) == []

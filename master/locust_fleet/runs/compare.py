@@ -136,7 +136,7 @@ def breaches(rows: list[Row], max_regression: dict[str, Limit], max_fail_ratio: 
             before, after = row.value(row.baseline, metric), row.value(row.candidate, metric)
             worse_by = (after - before) if higher_is_worse else (before - after)
             if worse > limit.relative and worse_by > limit.floor:
-                found.append(Breach(row, metric, f"{change:+.1%}, {after - before:+.2f}{UNIT[metric]} "
+                found.append(Breach(row, metric, f"{change_text(change)}, {after - before:+.2f}{UNIT[metric]} "
                                                  f"(limit {limit.text(metric)})"))
     return found
 
