@@ -135,6 +135,8 @@ if [ -n "$HEADLESS" ]; then
       echo "make up: the master logged no stopped run (see $run/master.log); no report written" >&2
       report_rc=1
     else
+      kept=""
+      [ -z "$influx_local" ] || kept=" (data in $run/influxdb/, served again by the next make up)"
       mkdir -p "$run/reports"
       # shellcheck disable=SC2086  # runs_options is a list of options
       .venv/bin/$runs report "$run_id" -o "$run/reports/$run_id.html" $runs_options >/dev/null
@@ -142,7 +144,7 @@ if [ -n "$HEADLESS" ]; then
       [ "$report_rc" -eq 0 ] && cat <<MSG
 
 Run $run_id: report $run/reports/$run_id.html
-  runs in InfluxDB  $INFLUXDB_URL database $INFLUXDB_DATABASE (kept for the next make up)
+  runs in InfluxDB  $INFLUXDB_URL database $INFLUXDB_DATABASE$kept
   list them         .venv/bin/$runs list $runs_options
   compare two       .venv/bin/$runs compare BASELINE_ID $run_id $runs_options
 MSG
