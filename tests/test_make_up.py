@@ -110,6 +110,13 @@ def test_headless_runs_are_stored_reported_and_compared_with_the_printed_command
         assert records[run_id]["failures"] == int(locust["Failure Count"])
         assert records[run_id]["rps"] == pytest.approx(float(locust["Requests/s"]), rel=1e-9)
 
+    # -o into the test's directory, not the repository where the printed command would write
+    printed_report = tmp_path / "printed-report.html"
+    reported = run_printed([{"RUN_ID": runs[0][0], "report.html": str(printed_report)}.get(a, a)
+                            for a in printed_command(up.stdout, "report a run")])
+    assert reported.returncode == 0, reported.stderr
+    assert printed_report.read_text() == runs[0][1].read_text()  # the same report as after the run
+
     compare = printed_command(up.stdout, "compare runs")
     compare = [{"BASELINE_ID": runs[0][0], "CANDIDATE_ID": runs[1][0]}.get(a, a) for a in compare]
     compared = run_printed(compare)
@@ -118,9 +125,8 @@ def test_headless_runs_are_stored_reported_and_compared_with_the_printed_command
 
     with Chromium(tmp_path / "chromium") as browser:
         for run_id, report, locust in runs:
-            path = report if report.is_absolute() else REPO / report
-            assert path.parent == Path(stack_env["RUN_DIR"]) / "reports"
-            browser.open(path.as_uri())
+            assert report.parent == Path(stack_env["RUN_DIR"]) / "reports"  # RUN_DIR is absolute here
+            browser.open(report.as_uri())
             total = browser.evaluate("[...document.querySelectorAll('#summary tr.total td')].map(td => td.innerText)")
             drawn = browser.evaluate("document.querySelectorAll('figure.chart path').length")
             assert total[1] == "Aggregated" and int(total[2]) == int(locust["Request Count"]), (run_id, total)

@@ -105,3 +105,18 @@ def test_go_run_commands_name_the_worker_s_flags():
             if word.startswith("--"):
                 flag = word[2:].split("=")[0]
                 assert f'"{flag}"' in source, (command, flag)
+
+
+def test_the_grafana_set_up_matches_the_provisioning():
+    """The README's Grafana commands cannot run here; what they rely on is checked instead."""
+    grafana = [c for c in of("sudo") if "grafana-server" in c]
+    assert grafana, "the README shows how to start a Grafana"
+    named = dict(w.split("=", 1) for w in grafana[0] if re.fullmatch(r"[A-Z_]+=\S+", w))
+    assert named["GF_PATHS_PROVISIONING"].endswith("deploy/grafana/provisioning")
+    provisioning = REPO / "deploy" / "grafana" / "provisioning"
+    datasources = "".join(p.read_text() for p in (provisioning / "datasources").iterdir())
+    for variable in ("INFLUXDB_URL", "INFLUXDB_DATABASE"):
+        assert variable in named and f"${{{variable}}}" in datasources
+    dashboards = "".join(p.read_text() for p in (provisioning / "dashboards").iterdir())
+    copied_to = next(c[-1] for c in COMMANDS if "cp" in c and "deploy/grafana/dashboards/*.json" in c)
+    assert f"path: {copied_to.rstrip('/')}" in dashboards
