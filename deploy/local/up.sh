@@ -11,7 +11,9 @@ cd "$(dirname "$0")/../.."
 : "${WORKERS:=2}" "${USERS:=10}" "${SPAWN_RATE:=10}" "${RUN_TIME:=30s}" "${HEADLESS:=}"
 : "${TARGET:=}" "${SCENARIO:=}" "${MASTER_BIND:=127.0.0.1}" "${MASTER_PORT:=5557}"
 : "${WEB_HOST:=127.0.0.1}" "${WEB_PORT:=8089}" "${TARGET_PORT:=8080}" "${LOCUST_ARGS:=}"
-: "${INFLUXDB:=on}" "${INFLUXDB_URL:=}" "${INFLUXDB_PORT:=8086}" "${INFLUXDB_DATABASE:=locust}"
+# The master's own env vars name an InfluxDB too: one set there is used as INFLUXDB_URL would be.
+: "${INFLUXDB:=on}" "${INFLUXDB_URL:=${LOCUST_INFLUXDB_URL:-}}" "${INFLUXDB_PORT:=8086}"
+: "${INFLUXDB_DATABASE:=${LOCUST_INFLUXDB_DATABASE:-locust}}"
 # influxd also listens for backup and restore, on 8088 by default: two above the HTTP port here.
 : "${INFLUXDB_RPC_PORT:=$((INFLUXDB_PORT + 2))}"
 run=${RUN_DIR:-.run}
