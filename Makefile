@@ -19,7 +19,7 @@ BENCH_PACKAGES := nginx-light wrk
 BENCH_COMMANDS := nginx wrk
 
 # Settings of `make up` (see README): exported so deploy/local/up.sh reads them.
-export RUN_DIR WORKERS USERS SPAWN_RATE RUN_TIME HEADLESS TARGET SCENARIO MASTER_BIND MASTER_PORT WEB_HOST WEB_PORT TARGET_PORT LOCUST_ARGS
+export RUN_DIR WORKERS USERS SPAWN_RATE RUN_TIME HEADLESS TARGET SCENARIO MASTER_BIND MASTER_PORT WEB_HOST WEB_PORT TARGET_PORT LOCUST_ARGS INFLUXDB INFLUXDB_URL INFLUXDB_PORT INFLUXDB_DATABASE INFLUXDB_RPC_PORT
 
 .PHONY: help setup system-packages venv tools go-build up down test test-go test-py test-faults bench dashboards vectors verify-protocol verify-matrix
 
@@ -59,10 +59,10 @@ $(TOOLS)/docker-compose:
 go-build: ## Build the Go worker, the demo target and the certs tool into workers-go/bin
 	cd workers-go && go mod download && go build -o bin/worker . && go build -o bin/target ./cmd/target && go build -o bin/certs ./cmd/certs
 
-up: setup ## Start master + WORKERS Go workers (+ demo target unless TARGET); HEADLESS=1 runs a test to the end
+up: setup ## Start InfluxDB (unless INFLUXDB=off or INFLUXDB_URL), master, WORKERS Go workers, demo target (unless TARGET); HEADLESS=1 runs a test to the end and writes its report
 	deploy/local/up.sh
 
-down: ## Stop everything `make up` started
+down: ## Stop everything `make up` started (InfluxDB's data in .run/influxdb stays)
 	deploy/local/down.sh
 
 dashboards: venv ## Regenerate the Grafana dashboards in deploy/grafana/dashboards from deploy/grafana/generate.py

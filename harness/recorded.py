@@ -4,6 +4,7 @@ is slower (the target delays it), both by two Go workers through a real master."
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ class RecordedRun:
     served: dict[str, int]  # the target's counts: "METHOD /path" -> requests served
     locust: dict[str, dict]  # Locust's --json-file entries by name
     record: dict = field(default_factory=dict)  # the locust_runs point
+    locust_rps: dict[str, float] = field(default_factory=dict)  # Locust's own Requests/s by name (its --csv)
 
 
 @dataclass
@@ -43,7 +45,7 @@ def record_run(procs: Procs, go_bin: dict[str, Path], target: Target, influx: In
     report = workdir / f"{label}-stats"
     # --exit-code-on-error 0: the scenario's `broken` endpoint fails on purpose
     master = Master(procs, "--headless", "-u", "10", "-r", "10", "-t", "6s", "--expect-workers", "2",
-                    "--json-file", str(report), "--exit-code-on-error", "0", "-H", target.url,
+                    "--json-file", str(report), "--csv", str(report), "--exit-code-on-error", "0", "-H", target.url,
                     "--influxdb-url", influx.url, "--influxdb-interval", "1", "--spool-dir", str(workdir / f"{label}-spool"),
                     "--run-tag", f"label={label}", "--run-description", f"{label} run", name=f"{label}-master")
     for i in (1, 2):
@@ -52,7 +54,9 @@ def record_run(procs: Procs, go_bin: dict[str, Path], target: Target, influx: In
     assert master.proc.wait(90) == 0, master.proc.log()[-3000:]
     record = next(r for r in rows(influx.query("SELECT * FROM locust_runs")) if r.get("label") == label)
     locust = {e["name"]: e for e in json.loads(report.with_suffix(".json").read_text())}
-    return RecordedRun(record["run_id"], target.counts(), locust, record)
+    with open(f"{report}_stats.csv", newline="") as f:
+        locust_rps = {row["Name"]: float(row["Requests/s"]) for row in csv.DictReader(f)}
+    return RecordedRun(record["run_id"], target.counts(), locust, record, locust_rps)
 
 
 def record_two_runs(procs: Procs, go_bin: dict[str, Path], workdir: Path, influx: InfluxServer) -> RecordedRuns:

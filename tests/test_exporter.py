@@ -29,7 +29,8 @@ def worker(node: str, state: str = "running", users: int = 2):
 @pytest.fixture
 def setup():
     runner = SimpleNamespace(clients=SimpleNamespace(all=[worker("w1")]), target_user_count=2, spawn_rate=1.0,
-                             reported_user_classes_count={"U": 2})
+                             reported_user_classes_count={"U": 2},
+                             stats=SimpleNamespace(start_time=START, last_request_timestamp=START + 4))
     clock, points = Clock(START - 10), []
     config = ExporterConfig(url="http://127.0.0.1:8086", database="locust", interval=5.0, run_tags=(("env", "ci"),))
     exporter = Exporter(runner, config, points.extend, now=clock)
@@ -78,7 +79,9 @@ def test_a_run_from_start_to_stop(setup):
     exporter.on_test_stop()
     stopped = of(points, model.RUNS)[-1]
     assert stopped.time_ns == record.time_ns and stopped.fields["state"] == model.STOPPED
-    assert (stopped.fields["requests"], stopped.fields["duration_s"], stopped.fields["rps"]) == (5, 6.0, 5 / 6)
+    # requests/s as Locust computes it: over the 4 s users ran, not the 6 s the run took with its drain
+    fields = stopped.fields
+    assert (fields["requests"], fields["duration_s"], fields["active_s"], fields["rps"]) == (5, 6.0, 4.0, 5 / 4)
     assert of(points, model.EVENTS)[-1].tags["event"] == "stop" and exporter.run is None
 
 

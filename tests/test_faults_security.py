@@ -71,7 +71,7 @@ def test_the_password_stays_secret_everywhere(tmp_path):
 def test_worker_port_is_bound_to_the_chosen_interface(tmp_path):
     run_dir = tmp_path / "run"
     env = {"RUN_DIR": str(run_dir), "MASTER_PORT": str(free_port()), "WEB_PORT": str(free_port()),
-           "TARGET_PORT": str(free_port()), "WORKERS": "1", "MASTER_BIND": "127.0.0.1"}
+           "TARGET_PORT": str(free_port()), "WORKERS": "1", "MASTER_BIND": "127.0.0.1", "INFLUXDB": "off"}
     try:
         assert make("up", env=env).returncode == 0
         web = f"http://127.0.0.1:{env['WEB_PORT']}"

@@ -1,15 +1,23 @@
-"""`make up` / `make down` as a user runs them: the stack starts, the workers join, and nothing is
-left running afterwards."""
+"""`make up` / `make down` as a user runs them: the stack starts (a local InfluxDB included), the
+workers join, headless runs are stored and reported, the printed commands work as printed, and
+nothing is left running afterwards."""
 
 from __future__ import annotations
 
+import csv
+import json
 import os
+import re
+import shlex
+import socket
+import subprocess
 from pathlib import Path
 
 import pytest
 
+from harness.chromium import Chromium
 from harness.parts import Master, make, workers_of
-from harness.procs import free_port, wait_until
+from harness.procs import REPO, free_port, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +33,8 @@ def group_alive(pgid: int) -> bool:
 @pytest.fixture
 def stack_env(tmp_path):
     env = {"RUN_DIR": str(tmp_path / "run"), "MASTER_PORT": str(free_port()), "WEB_PORT": str(free_port()),
-           "TARGET_PORT": str(free_port()), "WORKERS": "2"}
+           "TARGET_PORT": str(free_port()), "WORKERS": "2", "INFLUXDB_PORT": str(free_port()),
+           "INFLUXDB_RPC_PORT": str(free_port())}
     yield env
     make("down", env=env)  # whatever the test did, stop the stack
 
@@ -36,7 +45,7 @@ def test_up_starts_the_stack_and_down_stops_all_of_it(stack_env):
     assert f"http://127.0.0.1:{stack_env['WEB_PORT']}" in up.stdout
     run = Path(stack_env["RUN_DIR"])
     pgids = {p.stem: int(p.read_text()) for p in run.glob("*.pid")}
-    assert set(pgids) == {"master", "target", "worker1", "worker2"}
+    assert set(pgids) == {"master", "target", "worker1", "worker2", "influxdb"}
 
     web = f"http://127.0.0.1:{stack_env['WEB_PORT']}"
     wait_until(lambda: len(workers_of(web)) == 2, 30,
@@ -48,15 +57,115 @@ def test_up_starts_the_stack_and_down_stops_all_of_it(stack_env):
     assert down.returncode == 0, down.stderr
     assert not [name for name, pgid in pgids.items() if group_alive(pgid)]
     assert not list(run.glob("*.pid"))
+    assert not listening(int(stack_env["INFLUXDB_PORT"])), "InfluxDB still answers after make down"
 
 
-def test_up_headless_runs_to_the_end_and_prints_the_summary(stack_env):
-    env = {**stack_env, "HEADLESS": "1", "USERS": "4", "SPAWN_RATE": "4", "RUN_TIME": "4s"}
+def listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def locust_csv_total(prefix: Path) -> dict[str, str]:
+    """The Aggregated row of Locust's own --csv statistics."""
+    with open(f"{prefix}_stats.csv", newline="") as f:
+        return next(row for row in csv.DictReader(f) if row["Name"] == "Aggregated")
+
+
+def printed_command(output: str, label: str) -> list[str]:
+    """The command make up printed after LABEL, split as a shell would."""
+    line = next(line for line in output.splitlines() if line.strip().startswith(label))
+    return shlex.split(line.strip()[len(label):])
+
+
+def run_printed(command: list[str], *extra: str) -> subprocess.CompletedProcess:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("LOCUST_INFLUXDB")}, "COLUMNS": "80"}
+    return subprocess.run([*command, *extra], cwd=REPO, capture_output=True, text=True, timeout=60, env=env)
+
+
+def test_headless_runs_are_stored_reported_and_compared_with_the_printed_commands(stack_env, tmp_path):
+    runs = []
+    for i in (1, 2):
+        stats = tmp_path / f"run{i}"
+        env = {**stack_env, "HEADLESS": "1", "USERS": "4", "SPAWN_RATE": "4", "RUN_TIME": "3s",
+               "LOCUST_ARGS": f"--csv {stats}"}
+        up = make("up", env=env)
+        assert up.returncode == 0, up.stdout[-3000:] + up.stderr
+        assert "Aggregated" in up.stdout and "Response time percentiles" in up.stdout
+        found = re.search(r"^Run (\S+): report (\S+)$", up.stdout, re.M)
+        assert found, up.stdout[-2000:]
+        runs.append((found.group(1), Path(found.group(2)), locust_csv_total(stats)))
+        assert not list(Path(stack_env["RUN_DIR"]).glob("*.pid")), "headless up left processes behind"
+        assert not listening(int(stack_env["INFLUXDB_PORT"]))
+
+    up = make("up", env=stack_env)  # the same database, served again
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert f"http://127.0.0.1:{stack_env['INFLUXDB_PORT']} database locust" in up.stdout
+    listed = run_printed(printed_command(up.stdout, "list runs"))
+    assert listed.returncode == 0 and all(run_id in listed.stdout for run_id, _, _ in runs), listed
+    assert max(map(len, listed.stdout.splitlines())) <= 80, listed.stdout
+    as_json = run_printed(printed_command(up.stdout, "list runs"), "--json")
+    records = {r["run_id"]: r for r in json.loads(as_json.stdout)}
+    for run_id, _, locust in runs:  # Locust's own counts and requests/s
+        assert records[run_id]["requests"] == int(locust["Request Count"])
+        assert records[run_id]["failures"] == int(locust["Failure Count"])
+        assert records[run_id]["rps"] == pytest.approx(float(locust["Requests/s"]), rel=1e-9)
+
+    # -o into the test's directory, not the repository where the printed command would write
+    printed_report = tmp_path / "printed-report.html"
+    reported = run_printed([{"RUN_ID": runs[0][0], "report.html": str(printed_report)}.get(a, a)
+                            for a in printed_command(up.stdout, "report a run")])
+    assert reported.returncode == 0, reported.stderr
+    assert printed_report.read_text() == runs[0][1].read_text()  # the same report as after the run
+
+    compare = printed_command(up.stdout, "compare runs")
+    compare = [{"BASELINE_ID": runs[0][0], "CANDIDATE_ID": runs[1][0]}.get(a, a) for a in compare]
+    compared = run_printed(compare)
+    assert compared.returncode == 0, compared.stdout + compared.stderr
+    assert max(map(len, compared.stdout.splitlines())) <= 80, compared.stdout
+
+    with Chromium(tmp_path / "chromium") as browser:
+        for run_id, report, locust in runs:
+            assert report.parent == Path(stack_env["RUN_DIR"]) / "reports"  # RUN_DIR is absolute here
+            browser.open(report.as_uri())
+            total = browser.evaluate("[...document.querySelectorAll('#summary tr.total td')].map(td => td.innerText)")
+            drawn = browser.evaluate("document.querySelectorAll('figure.chart path').length")
+            assert total[1] == "Aggregated" and int(total[2]) == int(locust["Request Count"]), (run_id, total)
+            assert drawn > 0
+
+    pgids = {p.stem: int(p.read_text()) for p in Path(stack_env["RUN_DIR"]).glob("*.pid")}
+    down = make("down", env=stack_env)
+    assert down.returncode == 0 and "stopped influxdb" in down.stdout, down.stdout + down.stderr
+    assert not [name for name, pgid in pgids.items() if group_alive(pgid)]
+    assert not listening(int(stack_env["INFLUXDB_PORT"]))
+
+
+@pytest.mark.parametrize("setting", ["off", "url"])
+def test_up_without_its_own_influxdb(stack_env, influx, setting):
+    env = {**stack_env, **({"INFLUXDB": "off"} if setting == "off" else {"INFLUXDB_URL": influx.url})}
     up = make("up", env=env)
-    assert up.returncode == 0, up.stdout[-3000:] + up.stderr
-    assert "Aggregated" in up.stdout and "Response time percentiles" in up.stdout
+    assert up.returncode == 0, up.stdout + up.stderr
     run = Path(stack_env["RUN_DIR"])
-    assert not list(run.glob("*.pid")), "headless up left processes behind"
+    assert {p.stem for p in run.glob("*.pid")} == {"master", "target", "worker1", "worker2"}
+    assert not listening(int(stack_env["INFLUXDB_PORT"])) and not (run / "influxdb").exists()
+    if setting == "off":
+        assert "InfluxDB        off: nothing is exported" in up.stdout
+        assert "--influxdb-url" not in Path(f"/proc/{(run / 'master.pid').read_text().strip()}/cmdline").read_text()
+    else:
+        assert f"InfluxDB        {influx.url} database locust" in up.stdout
+        wait_until(lambda: ["locust"] in influx.query("SHOW DATABASES", db="")[0].get("values", []), 20,
+                   "the master to create its database there")
+    assert make("down", env=stack_env).returncode == 0
+
+
+def test_a_busy_influxdb_port_is_a_clear_error_before_anything_starts(stack_env):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        up = make("up", env={**stack_env, "INFLUXDB_PORT": str(port)})
+    assert up.returncode == 2, up.stdout + up.stderr
+    assert f"INFLUXDB_PORT: port {port} on 127.0.0.1 is in use" in up.stderr and "INFLUXDB=off" in up.stderr
+    assert not list(Path(stack_env["RUN_DIR"]).glob("*.pid")), "something started"
 
 
 def test_workers_rejoin_a_restarted_master_within_30_s(stack_env, procs):

@@ -18,6 +18,17 @@ def test_normalise_entry_empty_entry_has_no_minimum():
     assert normalise_entry(boomer_entry())["min_response_time"] is None
 
 
+def test_normalise_entry_an_idle_report_does_not_move_locusts_last_request():
+    stats = RequestStats()
+    busy = normalise_entry(boomer_entry(num_requests=10, total_response_time=10, response_times={1: 10},
+                                        last_request_timestamp=105, start_time=100))
+    stats.total.extend(StatsEntry.unserialize(busy, stats))
+    idle = normalise_entry(boomer_entry(last_request_timestamp=120, start_time=117))  # boomer's reset time
+    assert idle["last_request_timestamp"] is None
+    stats.total.extend(StatsEntry.unserialize(idle, stats))
+    assert stats.total.last_request_timestamp == 105
+
+
 def test_normalise_entry_restores_a_forgotten_zero_ms_minimum():
     # boomer saw 0 ms then 7 ms and kept 7 as the minimum (it treats 0 as unset)
     entry = boomer_entry(num_requests=2, min_response_time=7, max_response_time=7, total_response_time=7,

@@ -88,13 +88,13 @@ def test_run_point_running_then_stopped_with_the_run_figures(interval):
                               "locustfile": "f.py", "description": "d", "tags": "build=7", "start_time": 100.0}
     figures = RunFigures()
     figures.add(interval)
-    run.stopped = 108.0
+    run.stopped, run.active_s = 108.0, 6.5
     stopped = run_point(run, figures)
     assert stopped.time_ns == started.time_ns and declared(stopped)
-    assert {k: stopped.fields[k] for k in ("state", "duration_s", "requests", "failures", "fail_ratio", "rps",
-                                           "p50_ms", "p95_ms", "p99_ms")} == {
-        "state": model.STOPPED, "duration_s": 8.0, "requests": 104, "failures": 4, "fail_ratio": 4 / 104,
-        "rps": 13.0, "p50_ms": 10, "p95_ms": 10, "p99_ms": 200}
+    assert {k: stopped.fields[k] for k in ("state", "duration_s", "active_s", "requests", "failures", "fail_ratio",
+                                           "rps", "p50_ms", "p95_ms", "p99_ms")} == {
+        "state": model.STOPPED, "duration_s": 8.0, "active_s": 6.5, "requests": 104, "failures": 4,
+        "fail_ratio": 4 / 104, "rps": 16.0, "p50_ms": 10, "p95_ms": 10, "p99_ms": 200}
 
 
 def test_event_and_exporter_points():

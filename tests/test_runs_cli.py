@@ -20,10 +20,61 @@ pytestmark = pytest.mark.e2e
 NAMES = {"home": "GET /", "items": "POST /items", "broken": "GET /status/503"}
 
 
-def locust_fleet_runs(influx_url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "LOCUST_INFLUXDB_URL": influx_url, "COLUMNS": "250"}
+def locust_fleet_runs(influx_url: str, *args: str, columns: int = 250) -> subprocess.CompletedProcess:
+    env = {**os.environ, "LOCUST_INFLUXDB_URL": influx_url, "COLUMNS": str(columns)}
     return subprocess.run([str(VENV_BIN / "locust-fleet"), "runs", *args], capture_output=True, text=True, env=env,
                           timeout=60)
+
+
+def without_env(*args: str) -> subprocess.CompletedProcess:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("LOCUST_INFLUXDB")}, "COLUMNS": "80"}
+    return subprocess.run([str(VENV_BIN / "locust-fleet"), "runs", *args], capture_output=True, text=True, env=env,
+                          timeout=60)
+
+
+def test_influxdb_options_work_after_the_command_and_before_it(recorded_runs):
+    url = recorded_runs.influx.url
+    after = without_env("list", "--influxdb-url", url, "--json")
+    before = without_env("--influxdb-url", url, "list", "--json")
+    assert after.returncode == 0 and before.returncode == 0, after.stderr + before.stderr
+    assert json.loads(after.stdout) == json.loads(before.stdout) and len(json.loads(after.stdout)) == 2
+    # after the command wins: the URL before it is unreachable
+    both = without_env("--influxdb-url", f"http://127.0.0.1:{free_port()}", "list", "--influxdb-url", url)
+    assert both.returncode == 0 and recorded_runs.baseline.run_id in both.stdout, both.stderr
+    # typed before the command beats the env var
+    env = {**os.environ, "LOCUST_INFLUXDB_URL": f"http://127.0.0.1:{free_port()}", "COLUMNS": "80"}
+    typed = subprocess.run([str(VENV_BIN / "locust-fleet"), "runs", "--influxdb-url", url, "list"], env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert typed.returncode == 0 and recorded_runs.candidate.run_id in typed.stdout, typed.stderr
+    wrong_db = without_env("list", "--influxdb-url", url, "--influxdb-database", "elsewhere", "--json")
+    assert wrong_db.returncode == 1 and "database not found: elsewhere" in wrong_db.stderr, wrong_db.stderr
+
+
+def test_list_fits_80_columns_and_wide_shows_everything(recorded_runs):
+    narrow = locust_fleet_runs(recorded_runs.influx.url, "list", columns=80)
+    assert narrow.returncode == 0, narrow.stderr
+    lines = narrow.stdout.splitlines()
+    assert max(map(len, lines)) <= 80 and "…" not in lines[0], narrow.stdout
+    header = lines[0].split()
+    assert header[:2] == ["RUN", "ID"] and "REQ/S" in header and "TAGS" not in header
+    baseline = recorded_runs.baseline
+    row = next(line for line in lines if line.startswith(baseline.run_id)).split()
+    assert str(baseline.record["requests"]) in row and f"{baseline.locust_rps['Aggregated']:.1f}" in row
+    wide = locust_fleet_runs(recorded_runs.influx.url, "list", "--wide", columns=80)
+    assert "label=baseline" in wide.stdout and "baseline run" in wide.stdout and "USERS RAN S" in wide.stdout
+
+
+def test_compare_fits_80_columns_and_a_floor_spares_small_absolute_changes(recorded_runs):
+    base, cand = recorded_runs.baseline.run_id, recorded_runs.candidate.run_id
+    shown = locust_fleet_runs(recorded_runs.influx.url, "compare", base, cand, "--max-regression", "p95=10%,5ms",
+                              columns=80)
+    assert shown.returncode == 3, shown.stdout + shown.stderr
+    assert max(len(line) for line in shown.stdout.splitlines() if not line.startswith("breached")) <= 80
+    assert "requests/s (Locust's: requests over the time users ran" in shown.stdout
+    assert "breached GET home: p95" in shown.stdout  # 25 ms slower: above the floor
+    # the home endpoint is 25 ms slower: a floor above that lets it pass
+    spared = locust_fleet_runs(recorded_runs.influx.url, "compare", base, cand, "--max-regression", "p95=10%,100ms")
+    assert spared.returncode == 0 and "no threshold breached" in spared.stdout, spared.stdout
 
 
 def test_list_shows_both_runs_newest_first_with_their_figures(recorded_runs):
@@ -35,6 +86,9 @@ def test_list_shows_both_runs_newest_first_with_their_figures(recorded_runs):
         served = sum(run.served.values())
         assert entry["requests"] == served and entry["failures"] == run.served[NAMES["broken"]]
         assert entry["state"] == "stopped" and entry["users"] == 10 and entry["duration_s"] > 5
+        # one rate: Locust's own (over the time users ran, shorter than the run with its drain)
+        assert entry["rps"] == pytest.approx(run.locust_rps["Aggregated"], rel=1e-9)
+        assert entry["active_s"] < entry["duration_s"]
         assert entry["p95_ms"] == run.record["p95_ms"] and entry["tags"] == f"label={'candidate' if run is recorded_runs.candidate else 'baseline'}"
     table = locust_fleet_runs(recorded_runs.influx.url, "list")
     assert table.returncode == 0 and recorded_runs.baseline.run_id in table.stdout and "baseline run" in table.stdout
@@ -86,7 +140,8 @@ def test_report_renders_charts_and_the_run_s_numbers_in_chromium(recorded_runs, 
         assert int(median) == locust_median and abs(float(average) - locust_avg) < 0.01
         assert (int(low), int(high)) == (entry["min_response_time"], entry["max_response_time"])
         assert int(size) == round(entry["total_content_length"] / entry["num_requests"])
-        assert float(rps) == pytest.approx(served / run.record["duration_s"], abs=0.01)
+        # Locust's own requests/s (over the time users ran, not the run's duration with its drain)
+        assert float(rps) == pytest.approx(run.locust_rps[name], abs=0.005)
     total = rows["Aggregated"]
     assert int(total[2]) == sum(run.served.values()) == run.record["requests"]
     assert int(total[3]) == run.served[NAMES["broken"]] == run.record["failures"]
@@ -107,7 +162,7 @@ def test_compare_gates_on_thresholds(recorded_runs):
     same = locust_fleet_runs(recorded_runs.influx.url, "compare", base, base, "--max-regression", "p95=10%",
                     "--max-regression", "rps=50%")
     assert same.returncode == 0, same.stdout + same.stderr
-    assert "no threshold breached" in same.stdout and "+0.0%" in same.stdout
+    assert "no threshold breached" in same.stdout and "+0.0%" in same.stdout, same.stdout
 
     failing = locust_fleet_runs(recorded_runs.influx.url, "compare", base, base, "--max-fail-ratio", "1%")
     assert failing.returncode == 3 and "GET broken: fail_ratio 100.00% (limit 1%)" in failing.stdout

@@ -11,8 +11,8 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from py_bridge.cli import app
-from py_bridge.contract import DEVIATION, FAIL, PASS
+from py_bridge.cli import app, print_results, summary
+from py_bridge.contract import DEVIATION, FAIL, PASS, Result
 from py_bridge.verify import DEFAULT_USER_CLASS
 from harness.parts import Master
 from harness.procs import REPO, VENV_BIN, free_port
@@ -87,6 +87,36 @@ def test_fake_worker_fails_when_no_master_answers():
     proc = subprocess.run([str(VENV_BIN / "pybridge"), "verify-protocol", "--master", f"127.0.0.1:{free_port()}"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "no ack within 20 s" in proc.stdout
+    last = proc.stdout.strip().splitlines()[-1]
+    assert last.startswith("verify-protocol: FAILED (") and "master: ack" in last, proc.stdout
+
+
+def test_text_results_keep_details_whole_and_end_with_a_one_line_summary(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    path = "/" + "/".join(["a-rather-long-directory-name"] * 5) + "/normalise.py"
+    results = [Result("step: handshake", PASS, "completed"),
+               Result("quirk: something", DEVIATION, f"handled: {path} corrects it"),
+               Result("stats: arithmetic", FAIL, "num_reqs_per_sec adds up to 3")]
+    print_results(results)
+    shown = capsys.readouterr().out
+    assert path in shown and "…" not in shown, shown
+    assert summary(results) == ("verify-protocol: FAILED (stats: arithmetic): 3 invariants: 1 pass, "
+                                "1 handled deviation, 1 fail")
+    assert summary(results[:2]) == "verify-protocol: OK: 2 invariants: 1 pass, 1 handled deviation"
+
+
+def test_help_describes_every_command_and_each_command_gives_its_own_exit_codes():
+    runner = CliRunner()
+    top = " ".join(runner.invoke(app, ["--help"], env={"COLUMNS": "200"}).output.split())
+    commands = [c.name for c in app.registered_commands if not c.hidden]
+    assert commands == ["verify-protocol", "fuzz-master"]
+    for name in commands:
+        assert name in top
+        own = " ".join(runner.invoke(app, [name, "--help"], env={"COLUMNS": "200"}).output.split())
+        assert "Exit codes: 0 " in own and "2 usage error" in own, own
+    assert "Exit codes" not in top  # each command's --help gives its own
+    verify_help = " ".join(runner.invoke(app, ["verify-protocol", "--help"], env={"COLUMNS": "200"}).output.split())
+    assert "1 an invariant failed" in verify_help and str(REPO) not in verify_help
 
 
 def test_cli_rejects_a_bad_master_address():

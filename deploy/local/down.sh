@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Stops what up.sh started: each process group gets SIGTERM, then SIGKILL after 10 s.
-# Workers go first so that their supervisors do not restart them when the master goes away.
+# Workers go first so that their supervisors do not restart them when the master goes away; InfluxDB
+# goes last, once the master has written its last points. Its data in .run/influxdb/ stays.
 set -u
 cd "$(dirname "$0")/../.."
 run=${RUN_DIR:-.run}
@@ -21,7 +22,7 @@ stop_group() {
   rm -f "$pidfile"
 }
 
-for pidfile in "$run"/worker*.pid "$run"/master.pid "$run"/target.pid; do
+for pidfile in "$run"/worker*.pid "$run"/master.pid "$run"/target.pid "$run"/influxdb.pid; do
   [ -e "$pidfile" ] && stop_group "$pidfile"
 done
 exit 0

@@ -82,6 +82,9 @@ class Exporter:
         stopped = self.now()
         self.flush_interval(stopped)
         self.run.stopped = stopped
+        stats = self.runner.stats
+        if stats.last_request_timestamp and stats.start_time:
+            self.run.active_s = stats.last_request_timestamp - stats.start_time
         total = self.run_figures.total
         self.submit([run_point(self.run, self.run_figures),
                      event_point(self.run.run_id, "stop",

@@ -20,6 +20,10 @@ def normalise_entry(entry: dict[str, Any]) -> dict[str, Any]:
         # boomer: an entry without requests has min_response_time 0; Locust uses None, and a 0
         # would become the minimum of the merged entry.
         entry["min_response_time"] = None
+        # boomer also stamps it with the time of its last reset as its "last request"; Locust's
+        # workers send None. Every idle report (during the drain, and until the workers quit) would
+        # otherwise move Locust's last request forward and its requests/s down.
+        entry["last_request_timestamp"] = None
     else:
         # boomer treats a minimum of 0 as "unset", so a 0 ms response is forgotten once a slower
         # one arrives. Buckets below 100 ms are exact (Python workers round to the nearest ms, so

@@ -117,14 +117,16 @@ def run_point(run: Run, figures: RunFigures | None) -> Point:
     }
     if run.stopped is not None and figures is not None:
         duration = max(run.stopped - run.started, 1e-9)
+        active = run.active_s if run.active_s else duration
         total = figures.total
         fields.update(
             stop_time=float(run.stopped),
             duration_s=float(duration),
+            active_s=float(active),
             requests=int(total.requests),
             failures=int(total.failures),
             fail_ratio=total.failures / total.requests if total.requests else 0.0,
-            rps=total.requests / duration,
+            rps=total.requests / active,
             avg_ms=float(total.avg_response_time),
         )
         fields.update(_percentile_fields(total, RUN_PERCENTILES))

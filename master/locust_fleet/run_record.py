@@ -38,6 +38,9 @@ class Run:
     description: str = ""
     tags: tuple[tuple[str, str], ...] = ()
     stopped: float | None = None
+    # Seconds from the start of Locust's statistics to the last request: the time users ran, over
+    # which Locust computes its requests/s (the run's duration also holds the drain at stop).
+    active_s: float | None = None
 
     @property
     def tags_text(self) -> str:

@@ -8,40 +8,70 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import time
 from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from ..influx_client import InfluxClient, InfluxError, NoHttpAnswer, WrongServer
 
-from .compare import ThresholdError, breaches, pair, parse_percent, parse_regressions
+from .columns import Column, layout
+from .compare import COMPARED, ThresholdError, breaches, comparison_text, pair, parse_percent, parse_regressions
 from .report import render
-from .store import RunNotFound, RunStore
+from .store import RunNotFound, RunRecord, RunStore
 from .summary import summarise
 
 EXIT_UNREADABLE, EXIT_USAGE, EXIT_BREACHED = 1, 2, 3
+DEFAULT_URL = "http://127.0.0.1:8086"
 app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False, help=__doc__, no_args_is_help=True)
 err = Console(stderr=True)
 
+# Where the runs are: accepted after the command (`runs list --influxdb-url URL`), where people put
+# them, and before it (`runs --influxdb-url URL list`); after wins.
+CONNECTION = "InfluxDB (as for the master; each also read from its LOCUST_ env var)"
+Url = Annotated[Optional[str], typer.Option(
+    "--influxdb-url", envvar="LOCUST_INFLUXDB_URL", show_default=DEFAULT_URL, rich_help_panel=CONNECTION,
+    help="InfluxDB base URL (the master's --influxdb-url).")]
+Database = Annotated[Optional[str], typer.Option(
+    "--influxdb-database", envvar="LOCUST_INFLUXDB_DATABASE", show_default="locust", rich_help_panel=CONNECTION)]
+Username = Annotated[Optional[str], typer.Option(
+    "--influxdb-username", envvar="LOCUST_INFLUXDB_USERNAME", rich_help_panel=CONNECTION)]
+Password = Annotated[Optional[str], typer.Option(
+    "--influxdb-password", envvar="LOCUST_INFLUXDB_PASSWORD", show_default=False, rich_help_panel=CONNECTION,
+    help="Prefer the env var: options show in process listings.")]
+Token = Annotated[Optional[str], typer.Option(
+    "--influxdb-token", envvar="LOCUST_INFLUXDB_TOKEN", show_default=False, rich_help_panel=CONNECTION)]
+CaFile = Annotated[Optional[str], typer.Option(
+    "--influxdb-ca-file", envvar="LOCUST_INFLUXDB_CA_FILE", rich_help_panel=CONNECTION,
+    help="CA bundle for an https InfluxDB; certificates are always verified.")]
+
 
 @app.callback()
-def connect(
-    ctx: typer.Context,
-    url: str = typer.Option("http://127.0.0.1:8086", "--influxdb-url", envvar="LOCUST_INFLUXDB_URL",
-                            help="InfluxDB base URL (the master's --influxdb-url)."),
-    database: str = typer.Option("locust", "--influxdb-database", envvar="LOCUST_INFLUXDB_DATABASE"),
-    username: str = typer.Option("", "--influxdb-username", envvar="LOCUST_INFLUXDB_USERNAME"),
-    password: str = typer.Option("", "--influxdb-password", envvar="LOCUST_INFLUXDB_PASSWORD", show_default=False,
-                                 help="Prefer the env var: options show in process listings."),
-    token: str = typer.Option("", "--influxdb-token", envvar="LOCUST_INFLUXDB_TOKEN", show_default=False),
-    ca_file: str = typer.Option("", "--influxdb-ca-file", envvar="LOCUST_INFLUXDB_CA_FILE",
-                                help="CA bundle for an https InfluxDB; certificates are always verified."),
-) -> None:
+def connect(ctx: typer.Context, url: Url = None, database: Database = None, username: Username = None,
+            password: Password = None, token: Token = None, ca_file: CaFile = None) -> None:
     """Read the runs the master stored in InfluxDB (docs/data-model.md)."""
-    ctx.obj = RunStore(InfluxClient(url, database, username, password, token, ca_file))
+    ctx.obj = {"url": url, "database": database, "username": username, "password": password, "token": token,
+               "ca_file": ca_file}
+
+
+def store(ctx: typer.Context, **given: str | None) -> RunStore:
+    """The store the options name: given after the command, else before it, else from the env var."""
+    before = ctx.obj or {}
+
+    def typed(context: typer.Context | None, name: str) -> bool:
+        # by name: typer carries its own copy of click, whose ParameterSource is not click's
+        return context is not None and getattr(context.get_parameter_source(name), "name", "") == "COMMANDLINE"
+
+    def choose(name: str, value: str | None) -> str | None:
+        return value if typed(ctx, name) or not typed(ctx.parent, name) else before[name]
+
+    chosen = {k: choose(k, v) for k, v in given.items()}
+    return RunStore(InfluxClient(chosen["url"] or DEFAULT_URL, chosen["database"] or "locust",
+                                 chosen["username"] or "", chosen["password"] or "", chosen["token"] or "",
+                                 chosen["ca_file"] or ""))
 
 
 def fail(code: int, message: str) -> typer.Exit:
@@ -63,43 +93,73 @@ def number(value, spec: str = ".0f", none: str = "—") -> str:
     return none if value is None else format(value, spec)
 
 
+def terminal_width() -> int:
+    """COLUMNS, else the terminal's width, else 80 (as `docker ps` fits its table)."""
+    return shutil.get_terminal_size((80, 24)).columns
+
+
+# `runs list`: what shows at 80 columns, then what --wide adds. The run id starts with the start
+# time (20261125-143002-7f3a), so the start column is only in the wide view.
+LIST_COLUMNS = [Column("RUN ID"), Column("DURATION", right=True), Column("USERS", right=True),
+                Column("REQUESTS", right=True), Column("FAILS", right=True), Column("REQ/S", right=True),
+                Column("P95 MS", right=True), Column("DESCRIPTION", shrink=True, optional=True), Column("TAGS", optional=True)]
+WIDE_COLUMNS = [Column("RUN ID"), Column("START (UTC)"), Column("STATE"), Column("DURATION S", right=True),
+                Column("USERS RAN S", right=True), Column("USERS", right=True), Column("REQUESTS", right=True),
+                Column("FAILS", right=True), Column("REQ/S", right=True), Column("AVG MS", right=True),
+                Column("P50 MS", right=True), Column("P95 MS", right=True), Column("P99 MS", right=True),
+                Column("HOST"), Column("DESCRIPTION"), Column("TAGS")]
+
+
+def list_row(r: RunRecord) -> list[str]:
+    running = r.state != "stopped"
+    return [r.run_id, "running" if running else f"{r.duration_s:.0f}s", str(r.users), number(r.requests, "d"),
+            number(r.fail_ratio, ".1%"), number(r.rps, ".1f"), number(r.p95_ms, "d"), r.description or "", r.tags]
+
+
+def wide_row(r: RunRecord) -> list[str]:
+    return [r.run_id, time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(r.start_time)), r.state,
+            number(r.duration_s, ".1f"), number(r.active_s, ".1f"), str(r.users), number(r.requests, "d"),
+            number(r.failures, "d"), number(r.rps, ".1f"), number(r.avg_ms, ".1f"), number(r.p50_ms, "d"),
+            number(r.p95_ms, "d"), number(r.p99_ms, "d"), r.host, r.description, r.tags]
+
+
 @app.command("list")
 def list_runs(ctx: typer.Context, limit: int = typer.Option(20, "--limit", min=1, help="How many runs, newest first."),
-              as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
-    """Recent runs: id, start, duration, users, requests, fail ratio, p95, description, tags."""
-    runs = guarded(lambda: ctx.obj.list(limit))
+              wide: bool = typer.Option(False, "--wide", help="Every column, nothing cut (start, state, time users "
+                                                              "ran, avg/p50/p99, host)."),
+              as_json: bool = typer.Option(False, "--json", help="Print every field as JSON instead of a table."),
+              url: Url = None, database: Database = None, username: Username = None, password: Password = None,
+              token: Token = None, ca_file: CaFile = None) -> None:
+    """Recent runs, newest first. REQ/S is Locust's: requests over the time users ran. FAILS is the fail
+    ratio. At 80 columns the description is cut and the tags left out; --wide shows everything."""
+    runs = store(ctx, url=url, database=database, username=username, password=password, token=token,
+                 ca_file=ca_file)
+    found = guarded(lambda: runs.list(limit))
     if as_json:
-        typer.echo(json.dumps([r.as_dict() for r in runs], indent=1))
+        typer.echo(json.dumps([r.as_dict() for r in found], indent=1))
         return
-    table = Table(title=f"Runs in {ctx.obj.client.database} at {ctx.obj.client.url}")
-    for column in ("run id", "start (UTC)", "duration s", "users", "requests", "fail ratio", "p95 ms", "state",
-                   "description", "tags"):
-        table.add_column(column)
-    for r in runs:
-        table.add_row(r.run_id, time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(r.start_time)),
-                      number(r.duration_s, ".1f"), str(r.users), number(r.requests, "d"),
-                      number(r.fail_ratio, ".2%"), number(r.p95_ms, "d"), r.state, r.description, r.tags)
-    Console().print(table)
+    if not found:
+        typer.echo(f"No runs in database {runs.client.database!r} at {runs.client.url}.")
+        return
+    if wide:
+        typer.echo(layout(WIDE_COLUMNS, [wide_row(r) for r in found], None))
+    else:
+        typer.echo(layout(LIST_COLUMNS, [list_row(r) for r in found], terminal_width()))
 
 
 @app.command("report")
 def report(ctx: typer.Context, run_id: str = typer.Argument(..., metavar="RUN_ID"),
-           output: Path = typer.Option(..., "-o", "--output", help="HTML file to write (self-contained).")) -> None:
+           output: Path = typer.Option(..., "-o", "--output", help="HTML file to write (self-contained)."),
+           url: Url = None, database: Database = None, username: Username = None, password: Password = None,
+           token: Token = None, ca_file: CaFile = None) -> None:
     """Write one run as a self-contained HTML page: Locust's statistics table, errors, charts."""
-    html = render(guarded(lambda: ctx.obj.load(run_id)))
+    runs = store(ctx, url=url, database=database, username=username, password=password, token=token,
+                 ca_file=ca_file)
+    html = render(guarded(lambda: runs.load(run_id)))
     partial = output.with_name(output.name + ".partial")
     partial.write_text(html, encoding="utf-8")
     partial.replace(output)  # never leaves a half-written report behind
     typer.echo(f"wrote {output}")
-
-
-COMPARED = ("rps", "fail_ratio", "p50", "p95", "p99", "avg")
-
-
-def change_text(change: float | None) -> str:
-    if change is None:
-        return "—"
-    return "new" if math.isinf(change) else f"{change:+.1%}"
 
 
 @app.command("compare")
@@ -107,53 +167,41 @@ def compare(
     ctx: typer.Context,
     baseline: str = typer.Argument(..., metavar="BASELINE"),
     candidate: str = typer.Argument(..., metavar="CANDIDATE"),
-    max_regression: list[str] = typer.Option([], "--max-regression", metavar="METRIC=PERCENT",
-                                              help="e.g. p95=10% (higher by at most 10 %) or rps=5% (lower by at "
-                                                   "most 5 %); metrics rps, avg, p50, p95, p99. Repeatable."),
+    max_regression: list[str] = typer.Option([], "--max-regression", metavar="METRIC=PERCENT[,FLOOR]",
+                                              help="e.g. p95=10% (higher by at most 10 %), p95=10%,5ms (... or by "
+                                                   "at most 5 ms: both must be exceeded), rps=5% (lower by at most "
+                                                   "5 %; floor as 50/s); metrics rps, avg, p50, p95, p99. Repeatable."),
     max_fail_ratio: str = typer.Option("", "--max-fail-ratio", metavar="PERCENT",
                                        help="e.g. 1%: the candidate's fail ratio, per endpoint and in total."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table (a change is null when the "
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables (a change is null when the "
                                                        "baseline is 0 and the candidate is not)."),
+    url: Url = None, database: Database = None, username: Username = None, password: Password = None,
+    token: Token = None, ca_file: CaFile = None,
 ) -> None:
-    """Baseline vs candidate per endpoint and in total, with the change in %; exit 3 on a breach."""
+    """Baseline vs candidate, one table per metric, each endpoint and the total with the change in %;
+    exit 3 on a breach. Compared: requests/s as Locust computes it (over the time users ran), the fail
+    ratio, and p50, p95, p99 and average response times in ms over the whole run (from the merged
+    histograms, so they equal Locust's own)."""
     try:
         limits = parse_regressions(max_regression)
         fail_limit = parse_percent("--max-fail-ratio", max_fail_ratio) if max_fail_ratio else None
     except ThresholdError as e:
         raise fail(EXIT_USAGE, str(e))
-    runs = [guarded(lambda r=r: ctx.obj.load(r)) for r in (baseline, candidate)]
-    rows = pair(*(summarise(r.requests, r.record.duration_s or 0.0) for r in runs))
+    runs = store(ctx, url=url, database=database, username=username, password=password, token=token,
+                 ca_file=ca_file)
+    loaded = [guarded(lambda r=r: runs.load(r)) for r in (baseline, candidate)]
+    rows = pair(*(summarise(r.requests, r.record.rate_seconds) for r in loaded))
     found = breaches(rows, limits, fail_limit)
     if as_json:
         typer.echo(json.dumps({
             "baseline": baseline, "candidate": candidate, "passed": not found, "breaches": [str(b) for b in found],
+            "thresholds": {**{m: limit.text(m) for m, limit in limits.items()},
+                           **({"fail_ratio": f"{fail_limit * 100:g}%"} if fail_limit is not None else {})},
             "rows": [{"name": r.name, "method": r.method,
                       **{m: {"baseline": r.value(r.baseline, m), "candidate": r.value(r.candidate, m),
                              "change": None if r.change(m) is None or math.isinf(r.change(m)) else r.change(m)}
                          for m in COMPARED}} for r in rows]}, indent=1))
     else:
-        print_comparison(baseline, candidate, rows, found)
+        typer.echo(comparison_text(baseline, candidate, rows, limits, fail_limit, found, terminal_width()))
     if found:
         raise typer.Exit(EXIT_BREACHED)
-
-
-def print_comparison(baseline: str, candidate: str, rows, found) -> None:
-    table = Table(title=f"{baseline} (baseline) vs {candidate} (candidate)")
-    table.add_column("Type")
-    table.add_column("Name")
-    for metric in COMPARED:
-        for suffix in ("base", "cand", "Δ"):
-            table.add_column(f"{metric} {suffix}", justify="right")
-    spec = {"rps": ".2f", "fail_ratio": ".2%", "avg": ".1f"}
-    for r in rows:
-        cells = []
-        for metric in COMPARED:
-            cells += [number(r.value(r.baseline, metric), spec.get(metric, "d")),
-                      number(r.value(r.candidate, metric), spec.get(metric, "d")), change_text(r.change(metric))]
-        table.add_row(r.method, r.name, *cells)
-    console = Console(width=max(200, Console().width))
-    console.print(table)
-    for b in found:
-        console.print(f"[bold red]breached[/] {b}", highlight=False)
-    if not found:
-        console.print("[green]no threshold breached[/]")

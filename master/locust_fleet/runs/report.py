@@ -46,7 +46,7 @@ def summary_row(s: EndpointSummary) -> list[str]:
     median = s.pct(0.5)
     return [s.method, s.name, str(s.requests), str(s.failures), "—" if median is None else str(median),
             f"{s.avg_ms:.2f}", "—" if s.min_ms is None else f"{s.min_ms:.0f}", f"{s.max_ms:.0f}",
-            f"{s.avg_bytes:.0f}", f"{s.rps:.2f}", f"{s.failures / s.duration_s if s.duration_s else 0:.2f}"]
+            f"{s.avg_bytes:.0f}", f"{s.rps:.2f}", f"{s.fail_per_s:.2f}"]
 
 
 def summary_table(summaries: list[EndpointSummary]) -> str:
@@ -96,16 +96,19 @@ def charts(data: RunData) -> list[str]:
 def facts(data: RunData) -> str:
     r = data.record
     items = [("Run", r.run_id), ("State", r.state), ("Started", when(r.start_time)), ("Stopped", when(r.stop_time)),
-             ("Duration", f"{r.duration_s:.1f} s" if r.duration_s else "—"), ("Users", str(r.users)),
+             ("Duration", f"{r.duration_s:.1f} s, users ran {r.rate_seconds:.1f} s (the rest is the drain at stop)"
+                          if r.duration_s else "—"), ("Users", str(r.users)),
              ("Host", r.host or "—"), ("Description", r.description or "—"), ("Tags", r.tags or "—")]
     return "<dl>" + "".join(f"<dt>{k}</dt><dd>{escape(v)}</dd>" for k, v in items) + "</dl>"
 
 
 def render(data: RunData) -> str:
-    summaries = summarise(data.requests, data.record.duration_s or 0.0)
+    summaries = summarise(data.requests, data.record.rate_seconds)
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Locust run {escape(data.record.run_id)}'
             f'</title><style>{STYLE}</style></head><body>'
             f"<h1>Locust run {escape(data.record.run_id)}</h1>{facts(data)}"
-            f"<h2>Statistics</h2>{summary_table(summaries)}"
+            f"<h2>Statistics</h2><p>Requests/s and Failures/s are over the {data.record.rate_seconds:.1f} s users "
+            "ran, from the start to the last request, as Locust computes them.</p>"
+            f"{summary_table(summaries)}"
             f'<h2>Charts</h2><div class="charts">{"".join(charts(data))}</div>'
             f"<h2>Errors</h2>{errors_table(data)}</body></html>\n")

@@ -23,6 +23,7 @@ class RunRecord:
     state: str = "running"
     stop_time: float | None = None
     duration_s: float | None = None
+    active_s: float | None = None  # the time users ran (Locust's rate is over it); None in older records
     users: int = 0
     host: str = ""
     description: str = ""
@@ -40,6 +41,11 @@ class RunRecord:
     def from_row(cls, row: dict[str, Any]) -> RunRecord:
         known = {k: row[k] for k in cls.__dataclass_fields__ if row.get(k) is not None}
         return cls(**known)
+
+    @property
+    def rate_seconds(self) -> float:
+        """The seconds Locust's requests/s is computed over: the time users ran."""
+        return self.active_s or self.duration_s or 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}

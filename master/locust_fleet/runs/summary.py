@@ -22,7 +22,7 @@ class EndpointSummary:
     max_ms: float = 0.0
     bytes: int = 0
     histogram: dict[int, int] = field(default_factory=dict)
-    duration_s: float = 0.0
+    rate_s: float = 0.0  # the seconds rates are over: the time users ran, as Locust's requests/s
 
     def add(self, row: dict) -> None:
         n = row.get("requests") or 0
@@ -46,7 +46,11 @@ class EndpointSummary:
 
     @property
     def rps(self) -> float:
-        return self.requests / self.duration_s if self.duration_s else 0.0
+        return self.requests / self.rate_s if self.rate_s else 0.0
+
+    @property
+    def fail_per_s(self) -> float:
+        return self.failures / self.rate_s if self.rate_s else 0.0
 
     @property
     def fail_ratio(self) -> float:
@@ -60,11 +64,11 @@ class EndpointSummary:
         return self.name == AGGREGATED and not self.method
 
 
-def summarise(request_rows: list[dict], duration_s: float) -> list[EndpointSummary]:
+def summarise(request_rows: list[dict], rate_s: float) -> list[EndpointSummary]:
     """One summary per (name, method), sorted like Locust's table, the total last."""
     by_key: dict[tuple[str, str], EndpointSummary] = {}
     for row in request_rows:
         key = (row[NAME], row.get(METHOD) or "")
-        by_key.setdefault(key, EndpointSummary(*key, duration_s=duration_s)).add(row)
-    total = by_key.pop((AGGREGATED, ""), EndpointSummary(AGGREGATED, duration_s=duration_s))
+        by_key.setdefault(key, EndpointSummary(*key, rate_s=rate_s)).add(row)
+    total = by_key.pop((AGGREGATED, ""), EndpointSummary(AGGREGATED, rate_s=rate_s))
     return [by_key[k] for k in sorted(by_key)] + [total]

@@ -1,0 +1,122 @@
+"""Every command in the README's shell blocks, as written: `locust-fleet runs` commands run against
+two real stored runs (placeholders such as RUN_ID filled in), `pybridge` commands must parse (their
+option names exist), `locust` commands must parse with Locust's parser and the plugin's options,
+`make` targets must exist, and `go run` commands name flags the worker has. `make up` itself is run
+by test_make_up.py, `verify-protocol` by test_verify_protocol.py; the Grafana set-up is not run."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+from locust.argument_parser import get_parser
+
+from locust_fleet.options import add_arguments
+from harness.procs import REPO, VENV_BIN
+
+pytestmark = pytest.mark.e2e
+BLOCK = re.compile(r"^```sh\n(.*?)^```", re.S | re.M)
+
+
+def readme_commands() -> list[list[str]]:
+    """Each command of the README's ```sh blocks, split as a shell would, comments dropped and
+    continued lines joined; optional parts written [--like this] are left out."""
+    text = (REPO / "README.md").read_text()
+    commands = []
+    for block in BLOCK.findall(text):
+        for line in block.replace("\\\n", " ").splitlines():
+            line = re.sub(r"\[[^\]]*\]", "", line)
+            words = shlex.split(line, comments=True)
+            if words and words[0] != "cd":
+                commands.append(words)
+    return commands
+
+
+COMMANDS = readme_commands()
+
+
+def of(program: str) -> list[list[str]]:
+    found = [c for c in COMMANDS if Path(c[0]).name == program]
+    assert found, f"the README shows no {program} command"
+    return found
+
+
+def test_every_readme_command_is_one_this_test_knows():
+    # sudo: setting up a Grafana of one's own, which cannot be installed here
+    known = {"make", "locust-fleet", "pybridge", "locust", "go", "sudo"}
+    assert {Path(c[0]).name for c in COMMANDS} <= known, sorted({c[0] for c in COMMANDS})
+
+
+def test_make_targets_exist():
+    targets = set(re.findall(r"^([a-z-]+):", (REPO / "Makefile").read_text(), re.M))
+    for command in of("make"):
+        assert command[1] in targets, command
+        settings = [w.split("=")[0] for w in command[2:]]
+        assert all(re.fullmatch(r"[A-Z_]+", s) for s in settings), command
+        exported = (REPO / "Makefile").read_text()
+        assert all(s in exported for s in settings), (command, "a setting the Makefile does not pass on")
+
+
+def fill(words: list[str], runs) -> list[str]:
+    """Placeholders replaced by real values; -o files go to a temporary directory."""
+    values = {"RUN_ID": runs.baseline.run_id, "BASELINE": runs.baseline.run_id,
+              "CANDIDATE": runs.candidate.run_id, "http://127.0.0.1:8086": runs.influx.url}
+    return [values.get(w, w) for w in words]
+
+
+def test_locust_fleet_runs_commands_run_as_written(recorded_runs, tmp_path):
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("LOCUST_INFLUXDB")},
+           "LOCUST_INFLUXDB_URL": recorded_runs.influx.url, "COLUMNS": "80"}
+    for command in of("locust-fleet"):
+        args = fill(command[1:], recorded_runs)
+        result = subprocess.run([str(VENV_BIN / "locust-fleet"), *args], cwd=tmp_path, env=env, capture_output=True,
+                                text=True, timeout=60)
+        # 3: the README's compare thresholds are breached by the slower candidate, as a CI gate would be
+        assert result.returncode in ((0, 3) if "compare" in args else (0,)), (command, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert (tmp_path / "report.html").exists()
+
+
+def test_pybridge_commands_parse():
+    for command in of("pybridge"):
+        result = subprocess.run([str(VENV_BIN / "pybridge"), *command[1:], "--help"], capture_output=True, text=True,
+                                timeout=60)
+        assert result.returncode == 0, (command, result.stdout + result.stderr)
+
+
+def test_locust_commands_parse_with_the_plugin_s_options():
+    for command in of("locust"):
+        parser = get_parser()
+        add_arguments(parser)
+        parser.parse_args(command[1:])  # exits (fails the test) on an unknown option
+
+
+def test_go_run_commands_name_the_worker_s_flags():
+    source = "\n".join(p.read_text() for p in (REPO / "workers-go").rglob("*.go") if "_test" not in p.name)
+    boomer = subprocess.run(["go", "list", "-m", "-f", "{{.Dir}}", "github.com/myzhan/boomer"],
+                            cwd=REPO / "workers-go", capture_output=True, text=True, timeout=60).stdout.strip()
+    source += "\n".join(p.read_text() for p in Path(boomer).glob("*.go"))
+    for command in of("go"):
+        for word in command[3:]:
+            if word.startswith("--"):
+                flag = word[2:].split("=")[0]
+                assert f'"{flag}"' in source, (command, flag)
+
+
+def test_the_grafana_set_up_matches_the_provisioning():
+    """The README's Grafana commands cannot run here; what they rely on is checked instead."""
+    grafana = [c for c in of("sudo") if "grafana-server" in c]
+    assert grafana, "the README shows how to start a Grafana"
+    named = dict(w.split("=", 1) for w in grafana[0] if re.fullmatch(r"[A-Z_]+=\S+", w))
+    assert named["GF_PATHS_PROVISIONING"].endswith("deploy/grafana/provisioning")
+    provisioning = REPO / "deploy" / "grafana" / "provisioning"
+    datasources = "".join(p.read_text() for p in (provisioning / "datasources").iterdir())
+    for variable in ("INFLUXDB_URL", "INFLUXDB_DATABASE"):
+        assert variable in named and f"${{{variable}}}" in datasources
+    dashboards = "".join(p.read_text() for p in (provisioning / "dashboards").iterdir())
+    copied_to = next(c[-1] for c in COMMANDS if "cp" in c and "deploy/grafana/dashboards/*.json" in c)
+    assert f"path: {copied_to.rstrip('/')}" in dashboards
