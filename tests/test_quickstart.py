@@ -92,6 +92,8 @@ def test_every_headless_example_expects_its_workers(doc):
 def test_the_target_flags_are_the_ones_the_page_lists(go_bin):
     result = subprocess.run([str(go_bin["target"]), "-h"], capture_output=True, text=True, timeout=10)
     flags = set(re.findall(r"^\s+-(\S+)", result.stderr, re.M))
-    assert flags == {"listen"}, result.stderr
+    assert flags == {"listen", "tls-cert", "tls-key", "tls-client-ca"}, result.stderr
     assert "`--listen HOST:PORT` (default `127.0.0.1:8080`" in PAGE
+    for flag in sorted(flags - {"listen"}):
+        assert f"`--{flag}`" in PAGE, flag
     assert Path(REPO / "workers-go" / "examples" / "scenarios" / "flow.yaml").is_file()
