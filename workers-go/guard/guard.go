@@ -25,8 +25,9 @@ type Relay struct {
 	dialWithin time.Duration
 	listener   net.Listener
 
-	mu       sync.Mutex
-	rejected map[string]int
+	mu           sync.Mutex
+	rejected     map[string]int
+	quietWaiters []chan struct{} // see QuietReport
 }
 
 // Start listens on a free loopback port and relays each connection to master (host:port),
@@ -87,7 +88,13 @@ func (r *Relay) relay(workerConn net.Conn) {
 
 	done := make(chan struct{}, 2)
 	go func() { // boomer -> master, unchanged
-		pump(worker, func(body []byte) error { return master.SendFrame(body) })
+		pump(worker, func(body []byte) error {
+			if err := master.SendFrame(body); err != nil {
+				return err
+			}
+			r.observe(body)
+			return nil
+		})
 		done <- struct{}{}
 	}()
 	go func() { // master -> boomer, checked
