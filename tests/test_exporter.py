@@ -67,18 +67,23 @@ def test_a_run_from_start_to_stop(setup):
     exporter.tick()  # the interval is not due yet
     assert of(points, model.REQUESTS) == []
     clock.at = START + 5
+    exporter.tick()  # due, but its seconds settle first (rates.SETTLE_S)
+    assert of(points, model.REQUESTS) == []
+    clock.at = START + 10
     exporter.tick()
     total = [p for p in of(points, model.REQUESTS) if p.tags["name"] == model.AGGREGATED]
     assert [(p.fields["requests"], p.fields["rps"], p.fields["elapsed_s"]) for p in total] == [(3, 0.6, 5.0)]
+    assert total[0].time_ns == int((START + 5) * 1e9)  # stamped with the end of its interval
     assert [p.fields for p in of(points, model.USERS)][-1] == {"users": 2}
     assert of(points, model.WORKERS)[0].fields["requests"] == 3
 
     exporter.on_worker_report("w1", report(2))
-    clock.at = START + 6
+    clock.at = START + 11
     exporter.on_test_stop()
     stopped = of(points, model.RUNS)[-1]
     assert stopped.time_ns == record.time_ns and stopped.fields["state"] == model.STOPPED
-    assert (stopped.fields["requests"], stopped.fields["duration_s"], stopped.fields["rps"]) == (5, 6.0, 5 / 6)
+    assert (stopped.fields["requests"], stopped.fields["duration_s"], stopped.fields["rps"]) == (5, 11.0, 5 / 11)
+    assert sum(p.fields["requests"] for p in of(points, model.REQUESTS) if p.tags["name"] == model.AGGREGATED) == 5
     assert of(points, model.EVENTS)[-1].tags["event"] == "stop" and exporter.run is None
 
 
