@@ -6,6 +6,8 @@ appear in them, nor in the config's repr. Raises ConfigError; exiting is plugin.
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import math
 import os
 import re
 import tempfile
@@ -18,6 +20,8 @@ from locust.argument_parser import LocustArgumentParser
 from .model import RESERVED_TAGS
 
 TAG_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+HOST_NAME = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$")
+URL_PATH = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
 
 
 class ConfigError(ValueError):
@@ -99,6 +103,39 @@ def parse_run_tags(values: list[str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(tags.items()))
 
 
+def check_url(url: str) -> str:
+    """The InfluxDB base URL, checked whole: http(s), a host name or IP address, an optional port
+    from 1 to 65535 and an optional path (a proxy's prefix), nothing else. Returns it without a
+    trailing slash."""
+    expected = "expected http://HOST:PORT or https://HOST:PORT"
+    if any(c.isspace() or not c.isprintable() for c in url):  # urlsplit would drop tabs and newlines
+        raise ConfigError(f"--influxdb-url: got {url!r}; {expected}, without spaces or control characters")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as e:  # an unclosed "[", a port that is not a number from 0 to 65535
+        raise ConfigError(f"--influxdb-url: got {url!r}; {expected} ({e})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"--influxdb-url: got {url!r}; {expected}")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError("--influxdb-url: credentials in the URL are not accepted; use "
+                          "--influxdb-username/--influxdb-password or --influxdb-token")
+    if port == 0 or (port is None and parts.netloc.endswith(":")):
+        raise ConfigError(f"--influxdb-url: got {url!r}; the port must be a number from 1 to 65535")
+    host = parts.netloc.rsplit(":", 1)[0] if port is not None or parts.netloc.endswith(":") else parts.netloc
+    if host.startswith("["):
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            raise ConfigError(f"--influxdb-url: got {url!r}; {host!r} is not an IPv6 address") from None
+    elif not HOST_NAME.match(host):
+        raise ConfigError(f"--influxdb-url: got {url!r}; {host!r} is not a host name or IP address")
+    if parts.query or parts.fragment or "?" in url or "#" in url or not URL_PATH.match(parts.path):
+        raise ConfigError(f"--influxdb-url: got {url!r}; {expected}, optionally with a path, "
+                          "without query, fragment, spaces or control characters")
+    return url.rstrip("/")
+
+
 def check_spool_dir(path: str) -> None:
     """The spool must be creatable and writable now, not when InfluxDB first fails mid-test."""
     if not path:
@@ -117,7 +154,7 @@ def check_spool_dir(path: str) -> None:
 def from_options(options: argparse.Namespace) -> PluginConfig:
     """The validated configuration of the whole plugin."""
     export = export_config(options)
-    if options.drain_timeout < 0:
+    if not (math.isfinite(options.drain_timeout) and options.drain_timeout >= 0):
         raise ConfigError(f"--drain-timeout: got {options.drain_timeout:g}; expected 0 (off) or a number of seconds")
     return PluginConfig(drain_timeout=options.drain_timeout, export=export)
 
@@ -127,12 +164,7 @@ def export_config(options: argparse.Namespace) -> ExporterConfig | None:
     url = (options.influxdb_url or "").strip()
     if not url:
         return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"--influxdb-url: got {url!r}; expected http://HOST:PORT or https://HOST:PORT")
-    if parts.username or parts.password:
-        raise ConfigError("--influxdb-url: credentials in the URL are not accepted; use "
-                          "--influxdb-username/--influxdb-password or --influxdb-token")
+    url = check_url(url)
     if not options.influxdb_database:
         raise ConfigError("--influxdb-database: empty; expected a database name")
     if options.influxdb_token and (options.influxdb_username or options.influxdb_password):
@@ -141,13 +173,13 @@ def export_config(options: argparse.Namespace) -> ExporterConfig | None:
         raise ConfigError("--influxdb-username/--influxdb-password: give both or neither")
     for name in ("influxdb_interval", "influxdb_timeout"):
         value = getattr(options, name)
-        if not value > 0:
+        if not (math.isfinite(value) and value > 0):
             raise ConfigError(f"--{name.replace('_', '-')}: got {value:g}; expected a number of seconds > 0")
     if options.influxdb_ca_file and not os.access(options.influxdb_ca_file, os.R_OK):
         raise ConfigError(f"--influxdb-ca-file: cannot read {options.influxdb_ca_file!r}; expected a PEM CA bundle")
     check_spool_dir(options.spool_dir)
     return ExporterConfig(
-        url=url.rstrip("/"),
+        url=url,
         database=options.influxdb_database,
         username=options.influxdb_username,
         password=options.influxdb_password,
