@@ -87,6 +87,21 @@ def test_a_run_from_start_to_stop(setup):
     assert of(points, model.EVENTS)[-1].tags["event"] == "stop" and exporter.run is None
 
 
+def test_the_run_record_keeps_the_peak_and_the_last_user_count(setup):
+    exporter, runner, clock, points, environment = setup
+    exporter.on_test_start(environment)
+    exporter.on_spawning_complete(4)
+    runner.reported_user_classes_count = {"U": 12}  # a step whose spawn never completed
+    exporter.tick()
+    runner.reported_user_classes_count = {"U": 2}
+    exporter.on_spawning_complete(2)
+    exporter.tick()
+    clock.at += 1
+    exporter.on_test_stop()
+    stopped = of(points, model.RUNS)[-1]
+    assert (stopped.fields["users"], stopped.fields["peak_users"]) == (2, 12)
+
+
 def test_a_missing_worker_is_one_event_until_it_comes_back(setup):
     exporter, runner, clock, points, environment = setup
     exporter.on_test_start(environment)

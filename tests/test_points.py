@@ -96,11 +96,11 @@ def test_error_points_of_one_endpoint_differ_by_a_nanosecond(interval):
 
 
 def test_run_point_running_then_stopped_with_the_run_figures(interval):
-    run = Run("r1", 100.0, users=5, spawn_rate=2.5, host="http://h", locustfile="f.py", description="d",
+    run = Run("r1", 100.0, users=5, peak_users=12, spawn_rate=2.5, host="http://h", locustfile="f.py", description="d",
               tags=(("build", "7"),))
     started = run_point(run, None)
     assert started.tags == {"run_id": "r1", "build": "7"} and started.time_ns == 100_000_000_000
-    assert started.fields == {"state": model.RUNNING, "users": 5, "spawn_rate": 2.5, "host": "http://h",
+    assert started.fields == {"state": model.RUNNING, "users": 5, "peak_users": 12, "spawn_rate": 2.5, "host": "http://h",
                               "locustfile": "f.py", "description": "d", "tags": "build=7", "start_time": 100.0}
     figures = RunFigures()
     figures.add(interval)

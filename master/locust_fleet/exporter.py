@@ -93,6 +93,7 @@ class Exporter:
     def on_spawning_complete(self, user_count: int, **_kw: Any) -> None:
         if self.run is not None:
             self.run.users = int(user_count)
+            self.run.peak_users = max(self.run.peak_users, int(user_count))
             self.event("spawning_complete", f"All {user_count} users spawned", users=int(user_count))
 
     def on_worker_report(self, client_id: str, data: dict[str, Any], **_kw: Any) -> None:
@@ -132,6 +133,9 @@ class Exporter:
                 self.event("worker_missing", f"Worker {worker.id} missed its heartbeats", worker=worker.id)
             elif worker.state != STATE_MISSING:
                 self.missing_workers.discard(worker.id)
+        if self.run is not None:  # users that never completed a spawn (a shape stepping on) count too
+            reported = sum(self.runner.reported_user_classes_count.values())
+            self.run.peak_users = max(self.run.peak_users, int(reported))
         now = self.now()
         if now - self.last_flush >= self.config.interval:
             self.flush_interval(now)

@@ -120,6 +120,7 @@ def run_point(run: Run, figures: RunFigures | None) -> Point:
     fields = {
         "state": STOPPED if run.stopped is not None else RUNNING,
         "users": int(run.users),
+        "peak_users": int(run.peak_users),
         "spawn_rate": float(run.spawn_rate),
         "host": run.host,
         "locustfile": run.locustfile,

@@ -66,18 +66,18 @@ def number(value, spec: str = ".0f", none: str = "—") -> str:
 @app.command("list")
 def list_runs(ctx: typer.Context, limit: int = typer.Option(20, "--limit", min=1, help="How many runs, newest first."),
               as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
-    """Recent runs: id, start, duration, users, requests, fail ratio, p95, description, tags."""
+    """Recent runs: id, start, duration, peak users, requests, fail ratio, p95, description, tags."""
     runs = guarded(lambda: ctx.obj.list(limit))
     if as_json:
         typer.echo(json.dumps([r.as_dict() for r in runs], indent=1))
         return
     table = Table(title=f"Runs in {ctx.obj.client.database} at {ctx.obj.client.url}")
-    for column in ("run id", "start (UTC)", "duration s", "users", "requests", "fail ratio", "p95 ms", "state",
+    for column in ("run id", "start (UTC)", "duration s", "peak users", "requests", "fail ratio", "p95 ms", "state",
                    "description", "tags"):
         table.add_column(column)
     for r in runs:
         table.add_row(r.run_id, time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(r.start_time)),
-                      number(r.duration_s, ".1f"), str(r.users), number(r.requests, "d"),
+                      number(r.duration_s, ".1f"), str(r.most_users), number(r.requests, "d"),
                       number(r.fail_ratio, ".2%"), number(r.p95_ms, "d"), r.state, r.description, r.tags)
     Console().print(table)
 

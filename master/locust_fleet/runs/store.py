@@ -23,7 +23,8 @@ class RunRecord:
     state: str = "running"
     stop_time: float | None = None
     duration_s: float | None = None
-    users: int = 0
+    users: int = 0  # at the end of the run
+    peak_users: int | None = None  # None: a run recorded before the peak was
     host: str = ""
     description: str = ""
     tags: str = ""
@@ -40,6 +41,10 @@ class RunRecord:
     def from_row(cls, row: dict[str, Any]) -> RunRecord:
         known = {k: row[k] for k in cls.__dataclass_fields__ if row.get(k) is not None}
         return cls(**known)
+
+    @property
+    def most_users(self) -> int:
+        return self.users if self.peak_users is None else self.peak_users
 
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
