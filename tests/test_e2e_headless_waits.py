@@ -9,7 +9,7 @@ import time
 import pytest
 
 from harness.parts import Master, Target, start_worker
-from harness.procs import wait_until
+from harness.procs import REPO, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -45,3 +45,12 @@ def test_a_headless_test_whose_last_worker_went_missing_exits_1(procs, go_bin, s
     assert master.proc.wait(30) == 1, master.proc.log()[-3000:]
     assert "Every worker went missing (no heartbeat for 3 s); the headless test cannot go on" in master.proc.log()
     worker.signal(signal.SIGCONT)
+
+
+def test_sigterm_ends_a_headless_shape_master_still_waiting_for_workers(procs, tmp_path):
+    shape = str(REPO / "tests" / "locustfiles" / "stepped_shape.py")
+    master = Master(procs, "--headless", "--expect-workers", "2", "-f", shape, env={"SHAPE_STEPS": "4x3"})
+    wait_until(lambda: "Starting Locust" in master.proc.log(), 20, "the master to start")
+    time.sleep(1)
+    master.proc.signal(signal.SIGTERM)
+    assert master.proc.wait(10) != 0

@@ -2,9 +2,10 @@
 
 Locust installs its SIGTERM handler only once its automatic start has returned, and a headless
 shape test returns from it when the shape ends: until then SIGTERM kills the master outright, its
-statistics unprinted and its workers' last reports lost. From the start until the test stops, this
-handler quits the runner as Locust's would (the drain runs in its stop); Locust's main loop then
-prints and writes the statistics and exits as usual.
+statistics unprinted and its workers' last reports lost. While such a test runs (from its start to
+its stop), this handler quits the runner as Locust's would, the drain running in its stop; Locust's
+main loop then prints and writes the statistics and exits as usual. Before the test starts, SIGTERM
+keeps its default action: the master waiting for workers ends at once.
 """
 
 import logging
@@ -22,14 +23,20 @@ def install(environment: Environment, runner: MasterRunner) -> None:
     parsed = environment.parsed_options
     if environment.shape_class is None or not (parsed and parsed.headless):
         return
+    handlers = []
 
     def on_sigterm() -> None:
         logger.info("Got SIGTERM signal during a shape test; stopping it")
         gevent.spawn(runner.quit)
 
-    handler = gevent.signal_handler(signal.SIGTERM, on_sigterm)
+    def on_test_start(**_kw: Any) -> None:
+        if not handlers:
+            handlers.append(gevent.signal_handler(signal.SIGTERM, on_sigterm))
 
     def on_test_stop(**_kw: Any) -> None:
-        handler.cancel()
+        while handlers:
+            handlers.pop().cancel()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # until Locust installs its own
 
+    environment.events.test_start.add_listener(on_test_start)
     environment.events.test_stop.add_listener(on_test_stop)
