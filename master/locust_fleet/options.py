@@ -55,8 +55,9 @@ def add_arguments(parser: LocustArgumentParser) -> None:
     workers = parser.add_argument_group("Go workers", "Options of the Go worker integration (locust_fleet).")
     workers.add_argument(
         "--drain-timeout", type=float, default=30.0, env_var="LOCUST_DRAIN_TIMEOUT",
-        help="At stop, wait up to this many seconds for every worker's last report after sending it "
-        "to zero users, so the final seconds of a test are counted. 0 turns draining off. Default 30.")
+        help="At stop, wait up to this many seconds (plus --stop-timeout) for every worker's last report "
+        "after sending it to zero users, so the final seconds of a test are counted. 0 turns draining off. "
+        "Default 30.")
     group = parser.add_argument_group("InfluxDB export", "Ship the master's merged stats to InfluxDB (locust_fleet).")
     group.add_argument("--influxdb-url", default="", env_var="LOCUST_INFLUXDB_URL",
                        help="InfluxDB base URL, http:// or https://, e.g. http://127.0.0.1:8086. "
