@@ -9,6 +9,7 @@ import time
 import pytest
 
 from harness.parts import Master, Target, start_worker
+from py_bridge.fake_worker import FakeWorker
 from harness.procs import REPO, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -54,3 +55,19 @@ def test_sigterm_ends_a_headless_shape_master_still_waiting_for_workers(procs, t
     time.sleep(1)
     master.proc.signal(signal.SIGTERM)
     assert master.proc.wait(10) != 0
+
+
+def test_a_forgotten_worker_that_comes_back_is_asked_to_reconnect(procs):
+    # A worker the master removed after missing heartbeats sends heartbeats but no client_ready;
+    # Locust would ignore it for good. Here a fake worker plays it.
+    master = Master(procs)
+    wait_until(lambda: "Starting Locust" in master.proc.log(), 20, "the master to start")
+    worker = FakeWorker("127.0.0.1", master.port)
+    try:
+        worker.pump(8, until=lambda: "reconnect" in worker.types())
+        assert "reconnect" in worker.types(), worker.types()
+        worker.pump(3)
+        assert worker.types().count("reconnect") == 1  # asked again only after RECONNECT_EVERY_S
+    finally:
+        worker.close()
+    assert "is not registered (forgotten after missing its heartbeats?); asking it to reconnect" in master.proc.log()
