@@ -56,6 +56,7 @@ class Exporter:
         self.accumulator = IntervalAccumulator()
         self.bins = SecondBins(now())
         self.flushed: list[Flushed] = []
+        self.seconds_from = int(now())  # the first second of the next interval's counts
         self.run: Run | None = None
         self.run_figures = RunFigures()
         self.last_flush = now()
@@ -80,6 +81,7 @@ class Exporter:
         self.run_figures = RunFigures()
         self.bins = SecondBins(started)
         self.flushed = []
+        self.seconds_from = int(started)
         logger.info("Run %s started; exporting to %s database %s", self.run.run_id, self.config.url,
                     self.config.database)
         events = [event_point(self.run.run_id, kind, text, ns(at), worker)
@@ -150,14 +152,16 @@ class Exporter:
 
     def flush_interval(self, now: float) -> None:
         interval = self.accumulator.swap()
-        start = int(self.last_flush)
         self.last_flush = now
         if self.run is None:
             return
         self.run_figures.add(interval)
+        # whole seconds, at least one (an --influxdb-interval below 1 s gets one second per interval)
+        start, end = self.seconds_from, max(int(now), self.seconds_from + 1)
+        self.seconds_from = end
         workers = {w.id: WorkerSnapshot(w.state, w.cpu_usage, w.memory_usage, w.user_count)
                    for w in self.runner.clients.all}
-        self.flushed.append(Flushed(interval, start, max(int(now), start + 1), now, float(now - self.run.started),
+        self.flushed.append(Flushed(interval, start, end, now, float(now - self.run.started),
                                     workers, dict(self.runner.reported_user_classes_count)))
 
     def emit_settled(self, ended_by: float | None) -> None:

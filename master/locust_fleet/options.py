@@ -73,7 +73,7 @@ def add_arguments(parser: LocustArgumentParser) -> None:
     group.add_argument("--influxdb-ca-file", default="", env_var="LOCUST_INFLUXDB_CA_FILE",
                        help="CA bundle to verify an https InfluxDB with; certificates are always verified.")
     group.add_argument("--influxdb-interval", type=float, default=5.0, env_var="LOCUST_INFLUXDB_INTERVAL",
-                       help="Seconds between writes; each interval is one point per endpoint. Default 5.")
+                       help="Seconds between writes (at least 1); each interval is one point per endpoint. Default 5.")
     group.add_argument("--influxdb-timeout", type=float, default=10.0, env_var="LOCUST_INFLUXDB_TIMEOUT",
                        help="Seconds an InfluxDB request may take before it counts as failed. Default 10.")
     group.add_argument("--run-tag", action="append", default=[], env_var="LOCUST_RUN_TAG", metavar="KEY=VALUE",
@@ -172,10 +172,11 @@ def export_config(options: argparse.Namespace) -> ExporterConfig | None:
         raise ConfigError("--influxdb-token: give either a token or --influxdb-username/--influxdb-password, not both")
     if bool(options.influxdb_username) != bool(options.influxdb_password):
         raise ConfigError("--influxdb-username/--influxdb-password: give both or neither")
-    for name in ("influxdb_interval", "influxdb_timeout"):
-        value = getattr(options, name)
-        if not (math.isfinite(value) and value > 0):
-            raise ConfigError(f"--{name.replace('_', '-')}: got {value:g}; expected a number of seconds > 0")
+    if not (math.isfinite(options.influxdb_interval) and options.influxdb_interval >= 1):
+        # requests are counted by the second they happened in (rates.py)
+        raise ConfigError(f"--influxdb-interval: got {options.influxdb_interval:g}; expected a number of seconds >= 1")
+    if not (math.isfinite(options.influxdb_timeout) and options.influxdb_timeout > 0):
+        raise ConfigError(f"--influxdb-timeout: got {options.influxdb_timeout:g}; expected a number of seconds > 0")
     if options.influxdb_ca_file and not os.access(options.influxdb_ca_file, os.R_OK):
         raise ConfigError(f"--influxdb-ca-file: cannot read {options.influxdb_ca_file!r}; expected a PEM CA bundle")
     check_spool_dir(options.spool_dir)
