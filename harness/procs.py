@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -19,10 +20,29 @@ VENV_BIN = REPO / ".venv" / "bin"
 LISTENING = re.compile(r"listening on (https?://\S+)")
 
 
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port free for listening, from below the kernel's ephemeral range: a port the
+    kernel picked (bind to 0) may be taken by an outgoing connection before the process that was
+    handed it listens, which happens often on a machine making many connections."""
+    low, _ = _ephemeral_range()
+    rnd = random.Random()
+    for _ in range(200):
+        port = rnd.randrange(10_000, low) if low > 11_000 else 0
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise OSError("no free loopback port below the ephemeral range")
 
 
 def wait_until(check: Callable[[], object], timeout: float, what: str, interval: float = 0.1):
