@@ -107,12 +107,13 @@ def test_stop_timeout_counts_the_last_seconds(procs, go_bin, tmp_path):
     assert_exact(json.loads(report.read_text()), target.counts())
 
 
-def swarm(master: Master, users: int, host: str) -> None:
-    form = urllib.parse.urlencode({"user_count": users, "spawn_rate": 100, "host": host}).encode()
+def swarm(master: Master, users: int, host: str, run_time: str = "") -> None:
+    form = urllib.parse.urlencode({"user_count": users, "spawn_rate": 100, "host": host,
+                                   "run_time": run_time}).encode()
     urllib.request.urlopen(master.web + "/swarm", data=form, timeout=10).read()
 
 
-def test_users_edited_in_the_web_ui_then_stopped_count_exactly(procs, go_bin):
+def test_users_edited_in_the_web_ui_then_stopped_count_exactly_and_so_does_a_web_run_time(procs, go_bin):
     target = Target(procs, go_bin["target"])
     master = Master(procs, "-H", target.url)
     for i in range(2):
@@ -130,6 +131,16 @@ def test_users_edited_in_the_web_ui_then_stopped_count_exactly(procs, go_bin):
     wait_until(lambda: master.stats()["state"] == "stopped", 30, "the test to stop")
     assert_exact(master.stats()["stats"], target.counts())
     assert "Drained 2 worker(s)" in master.proc.log()
+
+    # a next test with a run time set in the web UI, on the same master and workers
+    wait_until(lambda: len(master.workers()) == 2 and all(w["state"] == "ready" for w in master.workers()),
+               20, "both workers ready again")
+    target.reset()
+    swarm(master, 6, target.url, run_time="3s")
+    wait_until(lambda: master.stats()["state"] == "running", 20, "the second test to run")
+    wait_until(lambda: master.stats()["state"] == "stopped", 30, "the run time to stop it")
+    assert_exact(master.stats()["stats"], target.counts())
+    assert master.proc.log().count("Drained 2 worker(s)") == 2
 
 
 def test_a_shape_started_in_the_web_ui_counts_its_last_seconds(procs, go_bin):
