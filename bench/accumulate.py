@@ -17,6 +17,7 @@ from locust_fleet.intervals import IntervalAccumulator
 from locust_fleet.lineproto import encode
 from locust_fleet.normalise import normalise_report
 from locust_fleet.points import WorkerSnapshot, error_points, request_points, worker_points
+from locust_fleet.rates import SecondBins
 from py_bridge.codec import decode, encode as encode_frame
 
 INTERVAL = 5.0  # the exporter's default --influxdb-interval
@@ -26,14 +27,17 @@ REPORT_EVERY = 3.0  # boomer's report period
 def one_interval(reports: list[dict], workers: int) -> tuple[float, float]:
     """(seconds adding the reports, seconds turning the interval into a gzip'd body)."""
     accumulator = IntervalAccumulator()
+    bins = SecondBins(0.0)
     start = time.perf_counter()
     for i, report in enumerate(reports):
         accumulator.add_report(f"worker-{i % workers}", report)
+        bins.add_report(f"worker-{i % workers}", report, REPORT_EVERY)
     added = time.perf_counter()
     interval = accumulator.swap()
+    counts = bins.take(None)
     snapshots = {f"worker-{i}": WorkerSnapshot("running", 10.0, 20_000_000, 10) for i in range(workers)}
-    points = [*request_points("bench", interval, INTERVAL, 0, 60.0),
-              *worker_points("bench", interval, snapshots, INTERVAL, 0), *error_points("bench", interval, 0)]
+    points = [*request_points("bench", interval, counts, INTERVAL, 0, 60.0),
+              *worker_points("bench", interval, counts, snapshots, INTERVAL, 0), *error_points("bench", interval, 0)]
     gzip.compress(encode(points), compresslevel=5)
     return added - start, time.perf_counter() - added
 

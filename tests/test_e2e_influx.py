@@ -3,14 +3,18 @@ endpoint, per worker and per run, and loses nothing when InfluxDB goes away for 
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import signal
+import subprocess
 
 import pytest
 
 from harness.exported import check_exact, influx_args, run_headless, the_run
 from harness.influxd import InfluxServer, rows
 from harness.parts import Master, Target, start_worker
-from harness.procs import wait_until
+from harness.procs import REPO, VENV_BIN, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -88,3 +92,32 @@ def test_unreachable_influxdb_spools_and_the_next_master_replays(procs, go_bin, 
         assert run["state"] == "stopped" and run["requests"] == sum(target.counts().values())
     finally:
         server.close()
+
+
+def test_a_shaped_run_records_its_peak_and_last_users(procs, go_bin, influx, tmp_path):
+    # 4 -> 12 -> 2 users: the run record keeps 12 as the peak and 2 as the end; `runs list` and
+    # the report show the peak.
+    target = Target(procs, go_bin["target"])
+    master = Master(procs, "--headless", "--expect-workers", "2", "-H", target.url, "-f",
+                    str(REPO / "tests" / "locustfiles" / "stepped_shape.py"), *influx_args(influx, tmp_path),
+                    env={"SHAPE_STEPS": "4x3,12x3,2x3"})
+    for i in range(2):
+        start_worker(procs, go_bin["worker"], master.port, "--target", target.url, name=f"worker{i}")
+    assert master.proc.wait(60) == 0, master.proc.log()[-3000:]
+    run = the_run(influx)
+    assert (run["peak_users"], run["users"]) == (12, 2)
+
+    env = {**os.environ, "LOCUST_INFLUXDB_URL": influx.url, "COLUMNS": "250"}
+    listed = subprocess.run([str(VENV_BIN / "locust-fleet"), "runs", "list"], capture_output=True, text=True,
+                            env=env, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    row = next(line for line in listed.stdout.splitlines() if run["run_id"] in line)
+    assert re.search(r"\b12\b", row) and "PEAK USERS" in listed.stdout, listed.stdout
+    listed_json = json.loads(subprocess.run([str(VENV_BIN / "locust-fleet"), "runs", "list", "--json"],
+                                            capture_output=True, text=True, env=env, timeout=60).stdout)
+    assert (listed_json[0]["peak_users"], listed_json[0]["users"]) == (12, 2)
+    page = tmp_path / "report.html"
+    made = subprocess.run([str(VENV_BIN / "locust-fleet"), "runs", "report", run["run_id"], "-o", str(page)],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert made.returncode == 0, made.stderr
+    assert "12 at the peak, 2 at the end" in page.read_text()

@@ -68,21 +68,41 @@ def test_a_run_from_start_to_stop(setup):
     exporter.tick()  # the interval is not due yet
     assert of(points, model.REQUESTS) == []
     clock.at = START + 5
+    exporter.tick()  # due, but its seconds settle first (rates.SETTLE_S)
+    assert of(points, model.REQUESTS) == []
+    clock.at = START + 10
     exporter.tick()
     total = [p for p in of(points, model.REQUESTS) if p.tags["name"] == model.AGGREGATED]
     assert [(p.fields["requests"], p.fields["rps"], p.fields["elapsed_s"]) for p in total] == [(3, 0.6, 5.0)]
+    assert total[0].time_ns == int((START + 5) * 1e9)  # stamped with the end of its interval
     assert [p.fields for p in of(points, model.USERS)][-1] == {"users": 2}
     assert of(points, model.WORKERS)[0].fields["requests"] == 3
 
     exporter.on_worker_report("w1", report(2))
-    clock.at = START + 6
+    clock.at = START + 11
     exporter.on_test_stop()
     stopped = of(points, model.RUNS)[-1]
     assert stopped.time_ns == record.time_ns and stopped.fields["state"] == model.STOPPED
-    # requests/s as Locust computes it: over the 4 s users ran, not the 6 s the run took with its drain
+    # requests/s as Locust computes it: over the 4 s users ran, not the 11 s the run took with its drain
     fields = stopped.fields
-    assert (fields["requests"], fields["duration_s"], fields["active_s"], fields["rps"]) == (5, 6.0, 4.0, 5 / 4)
+    assert (fields["requests"], fields["duration_s"], fields["active_s"], fields["rps"]) == (5, 11.0, 4.0, 5 / 4)
+    assert sum(p.fields["requests"] for p in of(points, model.REQUESTS) if p.tags["name"] == model.AGGREGATED) == 5
     assert of(points, model.EVENTS)[-1].tags["event"] == "stop" and exporter.run is None
+
+
+def test_the_run_record_keeps_the_peak_and_the_last_user_count(setup):
+    exporter, runner, clock, points, environment = setup
+    exporter.on_test_start(environment)
+    exporter.on_spawning_complete(4)
+    runner.reported_user_classes_count = {"U": 12}  # a step whose spawn never completed
+    exporter.tick()
+    runner.reported_user_classes_count = {"U": 2}
+    exporter.on_spawning_complete(2)
+    exporter.tick()
+    clock.at += 1
+    exporter.on_test_stop()
+    stopped = of(points, model.RUNS)[-1]
+    assert (stopped.fields["users"], stopped.fields["peak_users"]) == (2, 12)
 
 
 def test_a_missing_worker_is_one_event_until_it_comes_back(setup):

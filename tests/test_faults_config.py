@@ -56,6 +56,8 @@ def test_worker_scenario_errors_name_line_and_field(go_bin, tmp_path):
 
 MASTER_OPTIONS = [
     (["--influxdb-url", "influx:8086"], "--influxdb-url: got 'influx:8086'; expected http://HOST:PORT"),
+    (["--influxdb-url", "http://[::1"], "--influxdb-url: got 'http://[::1'; expected http://HOST:PORT"),
+    (["--influxdb-url", "http://127.0.0.1:99999"], "--influxdb-url: got 'http://127.0.0.1:99999'; expected"),
     (["--influxdb-url", "http://x:8086", "--influxdb-database", ""], "--influxdb-database: empty"),
     (["--influxdb-url", "http://x:8086", "--influxdb-username", "u"], "give both or neither"),
     (["--influxdb-url", "http://x:8086", "--influxdb-interval", "0"], "--influxdb-interval: got 0; expected"),
@@ -64,6 +66,7 @@ MASTER_OPTIONS = [
     (["--influxdb-url", "http://x:8086", "--run-tag", "env"], "--run-tag: got 'env'; expected KEY=VALUE"),
     (["--influxdb-url", "http://x:8086", "--spool-dir", "/etc/hostname/spool"], "--spool-dir: got '/etc/hostname/spool'"),
     (["--drain-timeout", "-1"], "--drain-timeout: got -1; expected 0 (off) or a number of seconds"),
+    (["--drain-timeout", "nan"], "--drain-timeout: got nan; expected 0 (off) or a number of seconds"),
     (["--influxdb-interval", "soon"], "argument --influxdb-interval: invalid float value: 'soon'"),
 ]
 

@@ -100,7 +100,10 @@ def test_master_killed_mid_run_replays_its_spool_and_workers_exit(procs, go_bin,
                    target.url, *args, name="first-master")
     workers = [start_worker(procs, go_bin["worker"], first.port, "--target", target.url, name=f"worker-{i}")
                for i in (1, 2)]
-    wait_until(lambda: len(list(spool.rglob("*.lp"))) >= 5, 30, "the first master to spool")
+    # interval points are written once their seconds have settled (rates.SETTLE_S after their end)
+    wait_until(lambda: len(list(spool.rglob("*.lp"))) >= 5
+               and any(b"locust_requests" in p.read_bytes() for p in spool.rglob("*.lp")), 30,
+               "the first master to spool interval points")
     first.proc.signal(signal.SIGKILL)
     killed_at = time.monotonic()
     assert [w.wait(15) for w in workers] == [1, 1]

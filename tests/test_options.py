@@ -1,6 +1,10 @@
 """The plugin's options: parsed by Locust's own parser, validated once into one config, errors naming the option."""
 
+import random
+
 import pytest
+import requests
+import urllib3
 from locust.argument_parser import get_parser
 
 from locust_fleet.options import ConfigError, add_arguments, from_options
@@ -44,7 +48,8 @@ def test_from_options_reads_env_vars(monkeypatch):
      "--influxdb-username/--influxdb-password: give both or neither"),
     (["--influxdb-url", "http://x", "--influxdb-token", "t", "--influxdb-username", "u", "--influxdb-password", "p"],
      "--influxdb-token: give either a token or --influxdb-username/--influxdb-password, not both"),
-    (["--influxdb-url", "http://x", "--influxdb-interval", "0"], "--influxdb-interval: got 0; expected a number of seconds > 0"),
+    (["--influxdb-url", "http://x", "--influxdb-interval", "0"], "--influxdb-interval: got 0; expected a number of seconds >= 1"),
+    (["--influxdb-url", "http://x", "--influxdb-interval", "0.5"], "--influxdb-interval: got 0.5; expected a number of seconds >= 1"),
     (["--influxdb-url", "http://x", "--influxdb-timeout", "-1"], "--influxdb-timeout: got -1; expected a number of seconds > 0"),
     (["--influxdb-url", "http://x", "--run-tag", "novalue"],
      "--run-tag: got 'novalue'; expected KEY=VALUE with KEY made of letters, digits and _"),
@@ -75,3 +80,84 @@ def test_from_options_rejects_a_negative_drain_timeout():
     with pytest.raises(ConfigError) as err:
         from_options(parse("--drain-timeout", "-1"))
     assert str(err.value) == "--drain-timeout: got -1; expected 0 (off) or a number of seconds"
+
+
+def mutated_urls(count: int, seed: int = 13) -> list[str]:
+    """Valid InfluxDB URLs, each broken in one or two random ways: characters inserted, deleted or
+    replaced (brackets, colons, spaces, control and non-ASCII characters among them), ports out of
+    range or not numbers, schemes changed."""
+    rnd = random.Random(seed)
+    valid = ["http://127.0.0.1:8086", "https://db.example:8086/", "http://[::1]:8086", "http://influx/proxy/",
+             "https://[2001:db8::7]", "http://localhost"]
+    alphabet = "[]:/@?#% \t\n\x00\x7fé-._~0123456789abcXYZ" + "".join(chr(c) for c in range(33, 127))
+    ports = ["99999", "65536", "0", "-1", "", "8o86", "1e3", "٣٣", " 80", "+80", "0x50", "8086:1"]
+    out = []
+    for _ in range(count):
+        url = rnd.choice(valid)
+        for _ in range(rnd.randint(1, 2)):
+            kind = rnd.randrange(5)
+            i = rnd.randrange(len(url) + 1)
+            if kind == 0:
+                url = url[:i] + rnd.choice(alphabet) + url[i:]
+            elif kind == 1 and url:
+                url = url[:i] + url[i + 1:]
+            elif kind == 2 and url:
+                url = url[:i] + rnd.choice(alphabet) + url[i + 1:]
+            elif kind == 3:
+                head, _, _ = url.partition("://")
+                rest = url.split("://", 1)[-1].split("/", 1)
+                host = rest[0].rsplit(":", 1)[0] if not rest[0].endswith("]") else rest[0]
+                url = f"{head}://{host}:{rnd.choice(ports)}" + ("/" + rest[1] if len(rest) > 1 else "")
+            else:
+                url = rnd.choice(["htp", "HTTP", "ftp", "http:", "", "https:/"]) + url[url.find("://"):]
+        out.append(url)
+    return out
+
+
+def well_formed(url: str) -> bool:
+    """What the export's HTTP client can use: requests prepares it, with a port it can connect to."""
+    try:
+        prepared = requests.Request("GET", url.rstrip("/") + "/ping").prepare()
+        parsed = urllib3.util.parse_url(prepared.url)
+    except Exception:
+        return False
+    return parsed.scheme in ("http", "https") and bool(parsed.host) and (parsed.port is None or 0 < parsed.port < 65536)
+
+
+def test_influxdb_url_generated_bad_values_are_rejected_naming_the_option():
+    rejected = 0
+    options = parse()
+    for url in mutated_urls(3000):
+        options.influxdb_url = url
+        try:
+            cfg = from_options(options)
+        except ConfigError as e:
+            assert str(e).startswith("--influxdb-url: "), (url, str(e))
+            rejected += 1
+            continue
+        if cfg.export is not None:  # accepted: the HTTP client can use it
+            assert well_formed(cfg.export.url), url
+    assert rejected > 2000  # most mutations break a URL; the rest must still be usable
+
+
+@pytest.mark.parametrize("url, message", [
+    ("http://[::1", "--influxdb-url: got 'http://[::1'; expected http://HOST:PORT or https://HOST:PORT"),
+    ("http://127.0.0.1:99999", "--influxdb-url: got 'http://127.0.0.1:99999'; expected http://HOST:PORT"),
+    ("http://127.0.0.1:0", "the port must be a number from 1 to 65535"),
+    ("http://127.0.0.1:", "the port must be a number from 1 to 65535"),
+    ("http://[::zz]:8086", "('::zz' does not appear to be an IPv4 or IPv6 address)"),
+    ("http://exa mple:8086", "without spaces or control characters"),
+    ("http://exa_mple:8086", "'exa_mple' is not a host name or IP address"),
+    ("http://db:8086/?db=x", "without query, fragment, spaces or control characters"),
+])
+def test_influxdb_url_errors_say_what_is_wrong(url, message):
+    with pytest.raises(ConfigError) as e:
+        from_options(parse("--influxdb-url", url))
+    assert message in str(e.value)
+
+
+@pytest.mark.parametrize("option", ["--drain-timeout", "--influxdb-interval", "--influxdb-timeout"])
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_seconds_that_are_not_finite_are_rejected(option, value):
+    with pytest.raises(ConfigError, match=f"^{option}: got {value}; expected"):
+        from_options(parse("--influxdb-url", "http://x", option, value))

@@ -7,6 +7,7 @@ from locust_fleet import model
 from locust_fleet.intervals import Interval, RunFigures
 from locust_fleet.points import (WorkerSnapshot, error_points, event_point, exporter_point, request_points, run_point,
                                  user_points, worker_points)
+from locust_fleet.rates import TOTAL, endpoint_key, worker_key
 from locust_fleet.run_record import Run
 from py_bridge.reports import stats_entry, stats_report
 
@@ -32,12 +33,17 @@ def interval() -> Interval:
     return interval
 
 
+# What happened in the interval's seconds (rates.py), which may differ from what its reports hold.
+COUNTS = {endpoint_key("home", "GET"): (100, 0), endpoint_key("broken", "GET"): (4, 4), TOTAL: (104, 4),
+          worker_key("w1"): (104, 4)}
+
+
 def declared(point) -> bool:
     return set(point.fields) <= set(model.FIELDS[point.measurement])
 
 
 def test_request_points_per_endpoint_and_aggregated(interval):
-    points = request_points("r1", interval, 2.0, T, 12.5)
+    points = request_points("r1", interval, COUNTS, 2.0, T, 12.5)
     assert [(p.measurement, p.tags) for p in points] == [
         (model.REQUESTS, {"run_id": "r1", "name": "broken", "method": "GET"}),
         (model.REQUESTS, {"run_id": "r1", "name": "home", "method": "GET"}),
@@ -51,9 +57,19 @@ def test_request_points_per_endpoint_and_aggregated(interval):
 
 
 def test_an_empty_interval_writes_only_the_aggregated_point_without_minimum_or_percentiles():
-    (point,) = request_points("r1", Interval(), 1.0, T, 1.0)
+    (point,) = request_points("r1", Interval(), {}, 1.0, T, 1.0)
     assert point.tags["name"] == model.AGGREGATED and point.fields["requests"] == 0
     assert "min_ms" not in point.fields and "p50_ms" not in point.fields and point.fields["histogram"] == ""
+
+
+def test_counts_and_rates_come_from_the_seconds_and_response_times_from_the_reports(interval):
+    counts = {endpoint_key("home", "GET"): (60, 0), endpoint_key("late", "GET"): (7, 1), TOTAL: (67, 1)}
+    points = {p.tags["name"]: p.fields for p in request_points("r1", interval, counts, 5.0, T, 5.0)}
+    assert (points["home"]["requests"], points["home"]["rps"], points["home"]["avg_ms"]) == (60, 12.0, 13.8)
+    assert points["broken"]["requests"] == 0 and points["broken"]["histogram"] == "1:4"
+    # an endpoint whose report comes in a later interval: counted here, without response times
+    assert (points["late"]["requests"], points["late"]["fail_per_s"], points["late"]["histogram"]) == (7, 0.2, "")
+    assert points[model.AGGREGATED]["rps"] == 13.4
 
 
 def test_user_points_per_class_and_all():
@@ -63,7 +79,7 @@ def test_user_points_per_class_and_all():
 
 def test_worker_points_join_reports_and_heartbeats(interval):
     snapshots = {"w1": WorkerSnapshot("running", 12.5, 1000, 5), "w2": WorkerSnapshot("missing", 0.0, 0, 0)}
-    points = worker_points("r1", interval, snapshots, 4.0, T)
+    points = worker_points("r1", interval, COUNTS, snapshots, 4.0, T)
     assert [(p.tags, p.fields) for p in points] == [
         ({"run_id": "r1", "worker": "w1"}, {"requests": 104, "failures": 4, "rps": 26.0, "users": 5,
                                              "state": "running", "cpu": 12.5, "memory": 1000}),
@@ -80,11 +96,11 @@ def test_error_points_of_one_endpoint_differ_by_a_nanosecond(interval):
 
 
 def test_run_point_running_then_stopped_with_the_run_figures(interval):
-    run = Run("r1", 100.0, users=5, spawn_rate=2.5, host="http://h", locustfile="f.py", description="d",
+    run = Run("r1", 100.0, users=5, peak_users=12, spawn_rate=2.5, host="http://h", locustfile="f.py", description="d",
               tags=(("build", "7"),))
     started = run_point(run, None)
     assert started.tags == {"run_id": "r1", "build": "7"} and started.time_ns == 100_000_000_000
-    assert started.fields == {"state": model.RUNNING, "users": 5, "spawn_rate": 2.5, "host": "http://h",
+    assert started.fields == {"state": model.RUNNING, "users": 5, "peak_users": 12, "spawn_rate": 2.5, "host": "http://h",
                               "locustfile": "f.py", "description": "d", "tags": "build=7", "start_time": 100.0}
     figures = RunFigures()
     figures.add(interval)

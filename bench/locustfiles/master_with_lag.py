@@ -10,7 +10,7 @@ import gevent
 from locust import events
 
 from locustfile import GoWorkerUser  # noqa: F401  (the placeholder class the fake workers stand in for)
-from locust_fleet.looplag import p99
+from locust_fleet.looplag import LagHistogram
 
 lags: list[float] = []
 gc_seconds = [0.0, 0.0, 0.0]
@@ -46,6 +46,6 @@ def start_probe(environment, **_kw):
 def report(environment, **_kw):
     steady = lags[len(lags) // 5:]  # skip the first fifth: start-up and spawning
     if steady:
-        print(f"LOOP_LAG_P99_MS={p99(steady) * 1000:.1f}", flush=True)
+        print(f"LOOP_LAG_P99_MS={LagHistogram(lag * 1000 for lag in steady).p99():.1f}", flush=True)
     print("GC_MS=" + ",".join(f"{s * 1000:.0f}" for s in gc_seconds), "GC_COUNTS=" + ",".join(map(str, gc_counts)),
           flush=True)

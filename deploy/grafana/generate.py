@@ -209,7 +209,7 @@ def runs() -> dict:
     open_run = [{"title": "Open this run", "url": "/d/locust-run/locust-run?var-run_id=${__data.fields.run_id}"
                  "&from=${__data.fields.start}&to=${__data.fields.stop}"}]
     g.add(table("Runs", 'SELECT "start_time" * 1000 AS "start", "stop_time" * 1000 AS "stop", "duration_s", '
-                '"users", "requests", "failures", "fail_ratio", "rps", "p95_ms", "state", "description", "tags" '
+                '"peak_users", "users", "requests", "failures", "fail_ratio", "rps", "p95_ms", "state", "description", "tags" '
                 f'FROM "{RUNS}" WHERE $timeFilter GROUP BY "run_id"',
                 [{"matcher": {"id": "byName", "options": "run_id"},
                   "properties": [{"id": "links", "value": open_run}]},

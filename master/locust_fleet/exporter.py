@@ -1,6 +1,9 @@
 """Follows the master through a test run and hands points to the writer: one interval of merged
 figures every --influxdb-interval seconds, the run record at start and stop, and events.
 
+An interval's points are written rates.SETTLE_S after its end, once the reports with its last
+seconds are in (rates.py), and at once when the run stops.
+
 Everything here runs on the gevent loop and only computes and appends; the writer does the I/O
 in its own greenlet, so a slow or absent InfluxDB never delays the master.
 """
@@ -10,15 +13,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from locust.runners import STATE_MISSING, MasterRunner
 
-from .intervals import IntervalAccumulator, RunFigures
+from .intervals import Interval, IntervalAccumulator, RunFigures
 from .lineproto import Point
 from .options import ExporterConfig
 from .points import (WorkerSnapshot, error_points, event_point, request_points, run_point, user_points,
                      worker_points)
+from .rates import SETTLE_S, SecondBins
 from .run_record import Run, new_run_id, redact_url
 
 logger = logging.getLogger(__name__)
@@ -26,6 +31,19 @@ logger = logging.getLogger(__name__)
 
 def ns(seconds: float) -> int:
     return int(seconds * 1e9)
+
+
+@dataclass
+class Flushed:
+    """An interval whose reports are in, waiting for its seconds to settle (see rates.py)."""
+
+    interval: Interval
+    start: int  # its seconds: [start, end)
+    end: int
+    at: float  # the flush time, the points' timestamp
+    elapsed_s: float
+    workers: dict[str, WorkerSnapshot]
+    users: dict[str, int]
 
 
 class Exporter:
@@ -36,6 +54,9 @@ class Exporter:
         self.submit = submit
         self.now = now
         self.accumulator = IntervalAccumulator()
+        self.bins = SecondBins(now())
+        self.flushed: list[Flushed] = []
+        self.seconds_from = int(now())  # the first second of the next interval's counts
         self.run: Run | None = None
         self.run_figures = RunFigures()
         self.last_flush = now()
@@ -58,6 +79,9 @@ class Exporter:
         )
         self.last_run_id = self.run.run_id
         self.run_figures = RunFigures()
+        self.bins = SecondBins(started)
+        self.flushed = []
+        self.seconds_from = int(started)
         logger.info("Run %s started; exporting to %s database %s", self.run.run_id, self.config.url,
                     self.config.database)
         events = [event_point(self.run.run_id, kind, text, ns(at), worker)
@@ -71,16 +95,19 @@ class Exporter:
     def on_spawning_complete(self, user_count: int, **_kw: Any) -> None:
         if self.run is not None:
             self.run.users = int(user_count)
+            self.run.peak_users = max(self.run.peak_users, int(user_count))
             self.event("spawning_complete", f"All {user_count} users spawned", users=int(user_count))
 
     def on_worker_report(self, client_id: str, data: dict[str, Any], **_kw: Any) -> None:
         self.accumulator.add_report(client_id, data)
+        self.bins.add_report(client_id, data, self.now())
 
     def on_test_stop(self, **_kw: Any) -> None:
         if self.run is None:
             return
         stopped = self.now()
         self.flush_interval(stopped)
+        self.emit_settled(None)  # after the drain every report is in
         self.run.stopped = stopped
         stats = self.runner.stats
         if stats.last_request_timestamp and stats.start_time:
@@ -111,9 +138,13 @@ class Exporter:
                 self.event("worker_missing", f"Worker {worker.id} missed its heartbeats", worker=worker.id)
             elif worker.state != STATE_MISSING:
                 self.missing_workers.discard(worker.id)
+        if self.run is not None:  # users that never completed a spawn (a shape stepping on) count too
+            reported = sum(self.runner.reported_user_classes_count.values())
+            self.run.peak_users = max(self.run.peak_users, int(reported))
         now = self.now()
         if now - self.last_flush >= self.config.interval:
             self.flush_interval(now)
+        self.emit_settled(now - SETTLE_S)
 
     def event(self, kind: str, text: str, worker: str = "", users: int = 0) -> None:
         at = self.now()
@@ -124,18 +155,30 @@ class Exporter:
 
     def flush_interval(self, now: float) -> None:
         interval = self.accumulator.swap()
-        seconds = max(now - self.last_flush, 1e-3)
         self.last_flush = now
         if self.run is None:
             return
         self.run_figures.add(interval)
-        at = ns(now)
-        run_id = self.run.run_id
+        # whole seconds, at least one (an --influxdb-interval below 1 s gets one second per interval)
+        start, end = self.seconds_from, max(int(now), self.seconds_from + 1)
+        self.seconds_from = end
         workers = {w.id: WorkerSnapshot(w.state, w.cpu_usage, w.memory_usage, w.user_count)
                    for w in self.runner.clients.all}
-        self.submit([
-            *request_points(run_id, interval, seconds, at, float(now - self.run.started)),
-            *user_points(run_id, self.runner.reported_user_classes_count, at),
-            *worker_points(run_id, interval, workers, seconds, at),
-            *error_points(run_id, interval, at),
-        ])
+        self.flushed.append(Flushed(interval, start, end, now, float(now - self.run.started),
+                                    workers, dict(self.runner.reported_user_classes_count)))
+
+    def emit_settled(self, ended_by: float | None) -> None:
+        """Writes the flushed intervals that ended by `ended_by` (all when None) with their seconds."""
+        while self.flushed and self.run is not None and (ended_by is None or self.flushed[0].at <= ended_by):
+            done = self.flushed.pop(0)
+            last = ended_by is None and not self.flushed
+            counts = self.bins.take(None if last else done.end)
+            seconds = float(done.end - done.start)
+            at = ns(done.at)
+            run_id = self.run.run_id
+            self.submit([
+                *request_points(run_id, done.interval, counts, seconds, at, done.elapsed_s),
+                *user_points(run_id, done.users, at),
+                *worker_points(run_id, done.interval, counts, done.workers, seconds, at),
+                *error_points(run_id, done.interval, at),
+            ])

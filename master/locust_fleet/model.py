@@ -44,8 +44,9 @@ FIELDS = {
     USERS: ("users",),
     WORKERS: ("users", "requests", "failures", "rps", "cpu", "memory", "state"),
     ERRORS: ("error", "occurrences"),
-    RUNS: ("state", "users", "spawn_rate", "host", "locustfile", "description", "tags", "start_time", "stop_time",
-           "duration_s", "active_s", "requests", "failures", "fail_ratio", "rps", "avg_ms", *(key for key, _ in RUN_PERCENTILES)),
+    RUNS: ("state", "users", "peak_users", "spawn_rate", "host", "locustfile", "description", "tags", "start_time",
+           "stop_time", "duration_s", "active_s", "requests", "failures", "fail_ratio", "rps", "avg_ms",
+           *(key for key, _ in RUN_PERCENTILES)),
     EVENTS: ("text", "worker", "users"),
     EXPORTER: ("queued", "written", "retried", "spooled", "replayed", "dropped", "loop_lag_p99_ms", "loop_lag_max_ms"),
 }

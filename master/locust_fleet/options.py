@@ -6,6 +6,8 @@ appear in them, nor in the config's repr. Raises ConfigError; exiting is plugin.
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import math
 import os
 import re
 import tempfile
@@ -18,6 +20,8 @@ from locust.argument_parser import LocustArgumentParser
 from .model import RESERVED_TAGS
 
 TAG_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+HOST_NAME = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$")
+URL_PATH = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
 
 
 class ConfigError(ValueError):
@@ -51,8 +55,9 @@ def add_arguments(parser: LocustArgumentParser) -> None:
     workers = parser.add_argument_group("Go workers", "Options of the Go worker integration (locust_fleet).")
     workers.add_argument(
         "--drain-timeout", type=float, default=30.0, env_var="LOCUST_DRAIN_TIMEOUT",
-        help="At stop, wait up to this many seconds for every worker's last report after sending it "
-        "to zero users, so the final seconds of a test are counted. 0 turns draining off. Default 30.")
+        help="At stop, wait up to this many seconds (plus --stop-timeout) for every worker's last report "
+        "after sending it to zero users, so the final seconds of a test are counted. 0 turns draining off. "
+        "Default 30.")
     group = parser.add_argument_group("InfluxDB export", "Ship the master's merged stats to InfluxDB (locust_fleet).")
     group.add_argument("--influxdb-url", default="", env_var="LOCUST_INFLUXDB_URL",
                        help="InfluxDB base URL, http:// or https://, e.g. http://127.0.0.1:8086. "
@@ -68,7 +73,7 @@ def add_arguments(parser: LocustArgumentParser) -> None:
     group.add_argument("--influxdb-ca-file", default="", env_var="LOCUST_INFLUXDB_CA_FILE",
                        help="CA bundle to verify an https InfluxDB with; certificates are always verified.")
     group.add_argument("--influxdb-interval", type=float, default=5.0, env_var="LOCUST_INFLUXDB_INTERVAL",
-                       help="Seconds between writes; each interval is one point per endpoint. Default 5.")
+                       help="Seconds between writes (at least 1); each interval is one point per endpoint. Default 5.")
     group.add_argument("--influxdb-timeout", type=float, default=10.0, env_var="LOCUST_INFLUXDB_TIMEOUT",
                        help="Seconds an InfluxDB request may take before it counts as failed. Default 10.")
     group.add_argument("--run-tag", action="append", default=[], env_var="LOCUST_RUN_TAG", metavar="KEY=VALUE",
@@ -101,6 +106,39 @@ def parse_run_tags(values: list[str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(tags.items()))
 
 
+def check_url(url: str) -> str:
+    """The InfluxDB base URL, checked whole: http(s), a host name or IP address, an optional port
+    from 1 to 65535 and an optional path (a proxy's prefix), nothing else. Returns it without a
+    trailing slash."""
+    expected = "expected http://HOST:PORT or https://HOST:PORT"
+    if any(c.isspace() or not c.isprintable() for c in url):  # urlsplit would drop tabs and newlines
+        raise ConfigError(f"--influxdb-url: got {url!r}; {expected}, without spaces or control characters")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as e:  # an unclosed "[", a port that is not a number from 0 to 65535
+        raise ConfigError(f"--influxdb-url: got {url!r}; {expected} ({e})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"--influxdb-url: got {url!r}; {expected}")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError("--influxdb-url: credentials in the URL are not accepted; use "
+                          "--influxdb-username/--influxdb-password or --influxdb-token")
+    if port == 0 or (port is None and parts.netloc.endswith(":")):
+        raise ConfigError(f"--influxdb-url: got {url!r}; the port must be a number from 1 to 65535")
+    host = parts.netloc.rsplit(":", 1)[0] if port is not None or parts.netloc.endswith(":") else parts.netloc
+    if host.startswith("["):
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            raise ConfigError(f"--influxdb-url: got {url!r}; {host!r} is not an IPv6 address") from None
+    elif not HOST_NAME.match(host):
+        raise ConfigError(f"--influxdb-url: got {url!r}; {host!r} is not a host name or IP address")
+    if parts.query or parts.fragment or "?" in url or "#" in url or not URL_PATH.match(parts.path):
+        raise ConfigError(f"--influxdb-url: got {url!r}; {expected}, optionally with a path, "
+                          "without query, fragment, spaces or control characters")
+    return url.rstrip("/")
+
+
 def check_spool_dir(path: str) -> None:
     """The spool must be creatable and writable now, not when InfluxDB first fails mid-test."""
     if not path:
@@ -119,7 +157,7 @@ def check_spool_dir(path: str) -> None:
 def from_options(options: argparse.Namespace) -> PluginConfig:
     """The validated configuration of the whole plugin."""
     export = export_config(options)
-    if options.drain_timeout < 0:
+    if not (math.isfinite(options.drain_timeout) and options.drain_timeout >= 0):
         raise ConfigError(f"--drain-timeout: got {options.drain_timeout:g}; expected 0 (off) or a number of seconds")
     return PluginConfig(drain_timeout=options.drain_timeout, export=export)
 
@@ -129,27 +167,23 @@ def export_config(options: argparse.Namespace) -> ExporterConfig | None:
     url = (options.influxdb_url or "").strip()
     if not url:
         return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"--influxdb-url: got {url!r}; expected http://HOST:PORT or https://HOST:PORT")
-    if parts.username or parts.password:
-        raise ConfigError("--influxdb-url: credentials in the URL are not accepted; use "
-                          "--influxdb-username/--influxdb-password or --influxdb-token")
+    url = check_url(url)
     if not options.influxdb_database:
         raise ConfigError("--influxdb-database: empty; expected a database name")
     if options.influxdb_token and (options.influxdb_username or options.influxdb_password):
         raise ConfigError("--influxdb-token: give either a token or --influxdb-username/--influxdb-password, not both")
     if bool(options.influxdb_username) != bool(options.influxdb_password):
         raise ConfigError("--influxdb-username/--influxdb-password: give both or neither")
-    for name in ("influxdb_interval", "influxdb_timeout"):
-        value = getattr(options, name)
-        if not value > 0:
-            raise ConfigError(f"--{name.replace('_', '-')}: got {value:g}; expected a number of seconds > 0")
+    if not (math.isfinite(options.influxdb_interval) and options.influxdb_interval >= 1):
+        # requests are counted by the second they happened in (rates.py)
+        raise ConfigError(f"--influxdb-interval: got {options.influxdb_interval:g}; expected a number of seconds >= 1")
+    if not (math.isfinite(options.influxdb_timeout) and options.influxdb_timeout > 0):
+        raise ConfigError(f"--influxdb-timeout: got {options.influxdb_timeout:g}; expected a number of seconds > 0")
     if options.influxdb_ca_file and not os.access(options.influxdb_ca_file, os.R_OK):
         raise ConfigError(f"--influxdb-ca-file: cannot read {options.influxdb_ca_file!r}; expected a PEM CA bundle")
     check_spool_dir(options.spool_dir)
     return ExporterConfig(
-        url=url.rstrip("/"),
+        url=url,
         database=options.influxdb_database,
         username=options.influxdb_username,
         password=options.influxdb_password,

@@ -15,7 +15,7 @@ from locust.runners import MasterRunner
 
 import gevent
 
-from . import inbound, options, user_numbers
+from . import inbound, leaving, options, shape_signals, user_numbers
 from .drain import Drainer
 from .export_service import ExportService
 from .influx_client import PermanentError
@@ -58,12 +58,15 @@ def on_init(environment: Environment, **_kw) -> None:
             logger.error("%s", e)
             sys.exit(2)
         observers.append(service.exporter.on_message)
+    leaving.install(runner)  # inside inbound's checks, which see every message first
     inbound.install(runner, observers)
     user_numbers.install(environment)
     if config.drain_timeout > 0:
         drainer = Drainer(runner, config.drain_timeout)
         environment.events.worker_report.add_listener(drainer.on_worker_report)
+        environment.events.test_start.add_listener(drainer.on_test_start)
         environment.events.test_stopping.add_listener(drainer.drain)
+    shape_signals.install(environment, runner)
     if config.export is not None:
         # After the drainer, so the final interval is flushed once the last reports are in.
         service.start()

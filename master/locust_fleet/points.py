@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from py_bridge.histogram import percentile
 
 from .intervals import EndpointFigures, Interval, RunFigures
+from .rates import TOTAL, endpoint_key, worker_key
 from .lineproto import Point
 from .model import (AGGREGATED, ALL_USERS, ERRORS, EVENT, EVENTS, EXPORTER, METHOD, NAME, PERCENTILES, REQUESTS,
                     RUN_ID, RUN_PERCENTILES, RUNNING, RUNS, STOPPED, USER_CLASS, USERS, WORKER, WORKERS,
@@ -35,12 +36,15 @@ def _percentile_fields(figures: EndpointFigures, wanted) -> dict[str, int]:
     return fields
 
 
-def endpoint_fields(figures: EndpointFigures, seconds: float) -> dict:
+def endpoint_fields(figures: EndpointFigures, counts: tuple[int, int], seconds: float) -> dict:
+    """counts: requests and failures that happened in the interval's seconds (rates.py); the
+    response times and the histogram are those of the reports that arrived in it."""
+    requests, failures = counts
     fields = {
-        "requests": figures.requests,
-        "failures": figures.failures,
-        "rps": figures.requests / seconds,
-        "fail_per_s": figures.failures / seconds,
+        "requests": requests,
+        "failures": failures,
+        "rps": requests / seconds,
+        "fail_per_s": failures / seconds,
         "avg_ms": float(figures.avg_response_time),
         "max_ms": float(figures.max_response_time),
         "bytes": int(figures.content_length),
@@ -53,13 +57,19 @@ def endpoint_fields(figures: EndpointFigures, seconds: float) -> dict:
     return fields
 
 
-def request_points(run_id: str, interval: Interval, seconds: float, time_ns: int, elapsed_s: float) -> list[Point]:
-    """elapsed_s: seconds since the run started, so that runs can be overlaid by time since start."""
+def request_points(run_id: str, interval: Interval, counts: Mapping[tuple, tuple[int, int]], seconds: float,
+                   time_ns: int, elapsed_s: float) -> list[Point]:
+    """counts: per rates.py key, the requests and failures of the interval's seconds; seconds: their
+    number. elapsed_s: seconds since the run started, so that runs can be overlaid by time since start."""
+    names = set(interval.endpoints) | {(key[1], key[2]) for key in counts if key[0] == "endpoint"}
     points = [Point(REQUESTS, {RUN_ID: run_id, NAME: name, METHOD: method},
-                    {**endpoint_fields(figures, seconds), "elapsed_s": elapsed_s}, time_ns)
-              for (name, method), figures in sorted(interval.endpoints.items())]
+                    {**endpoint_fields(interval.endpoints.get((name, method)) or EndpointFigures(),
+                                       counts.get(endpoint_key(name, method), (0, 0)), seconds),
+                     "elapsed_s": elapsed_s}, time_ns)
+              for name, method in sorted(names)]
     points.append(Point(REQUESTS, {RUN_ID: run_id, NAME: AGGREGATED},
-                        {**endpoint_fields(interval.total, seconds), "elapsed_s": elapsed_s}, time_ns))
+                        {**endpoint_fields(interval.total, counts.get(TOTAL, (0, 0)), seconds), "elapsed_s": elapsed_s},
+                        time_ns))
     return points
 
 
@@ -71,18 +81,20 @@ def user_points(run_id: str, user_classes_count: Mapping[str, int], time_ns: int
     return points
 
 
-def worker_points(run_id: str, interval: Interval, workers: Mapping[str, WorkerSnapshot], seconds: float,
-                  time_ns: int) -> list[Point]:
+def worker_points(run_id: str, interval: Interval, counts: Mapping[tuple, tuple[int, int]],
+                  workers: Mapping[str, WorkerSnapshot], seconds: float, time_ns: int) -> list[Point]:
+    """counts and seconds as for request_points."""
     points = []
-    for worker_id in sorted(set(workers) | set(interval.workers)):
+    counted = {key[1] for key in counts if key[0] == "worker"}
+    for worker_id in sorted(set(workers) | set(interval.workers) | counted):
         figures = interval.workers.get(worker_id)
         snap = workers.get(worker_id)
-        requests = figures.requests if figures else 0
+        requests, failures = counts.get(worker_key(worker_id), (0, 0))
         fields = {
             "requests": requests,
-            "failures": figures.failures if figures else 0,
+            "failures": failures,
             "rps": requests / seconds,
-            "users": int(snap.users if snap else (figures.users or 0)),
+            "users": int(snap.users if snap else ((figures.users or 0) if figures else 0)),
         }
         if snap is not None:
             fields.update(state=snap.state, cpu=float(snap.cpu), memory=int(snap.memory))
@@ -108,6 +120,7 @@ def run_point(run: Run, figures: RunFigures | None) -> Point:
     fields = {
         "state": STOPPED if run.stopped is not None else RUNNING,
         "users": int(run.users),
+        "peak_users": int(run.peak_users),
         "spawn_rate": float(run.spawn_rate),
         "host": run.host,
         "locustfile": run.locustfile,

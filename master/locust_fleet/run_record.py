@@ -31,7 +31,8 @@ def redact_url(url: str) -> str:
 class Run:
     run_id: str
     started: float  # epoch seconds
-    users: int = 0
+    users: int = 0  # at the last completed spawn: the count the run ended with
+    peak_users: int = 0  # the most users the run had
     spawn_rate: float = 0.0
     host: str = ""
     locustfile: str = ""

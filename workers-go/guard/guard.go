@@ -25,8 +25,10 @@ type Relay struct {
 	dialWithin time.Duration
 	listener   net.Listener
 
-	mu       sync.Mutex
-	rejected map[string]int
+	mu           sync.Mutex
+	rejected     map[string]int
+	quietWaiters []chan struct{} // see QuietReport
+	outgoing     sync.WaitGroup  // boomer -> master flows still relaying
 }
 
 // Start listens on a free loopback port and relays each connection to master (host:port),
@@ -44,6 +46,20 @@ func Start(master string, dialWithin time.Duration) (*Relay, error) {
 
 // Close stops accepting; relayed connections end when either side closes.
 func (r *Relay) Close() error { return r.listener.Close() }
+
+// Flush waits, up to within, until every frame boomer sent has been passed to the master: boomer
+// returns from Quit once its own socket is closed, which may be before its quit was relayed.
+func (r *Relay) Flush(within time.Duration) {
+	flushed := make(chan struct{})
+	go func() {
+		r.outgoing.Wait()
+		close(flushed)
+	}()
+	select {
+	case <-flushed:
+	case <-time.After(within):
+	}
+}
 
 // Rejected returns how many frames of each kind were kept from boomer.
 func (r *Relay) Rejected() map[string]int {
@@ -86,8 +102,16 @@ func (r *Relay) relay(workerConn net.Conn) {
 	defer masterConn.Close()
 
 	done := make(chan struct{}, 2)
+	r.outgoing.Add(1)
 	go func() { // boomer -> master, unchanged
-		pump(worker, func(body []byte) error { return master.SendFrame(body) })
+		defer r.outgoing.Done()
+		pump(worker, func(body []byte) error {
+			if err := master.SendFrame(body); err != nil {
+				return err
+			}
+			r.observe(body)
+			return nil
+		})
 		done <- struct{}{}
 	}()
 	go func() { // master -> boomer, checked

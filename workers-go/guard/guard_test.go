@@ -109,3 +109,29 @@ func TestRelay(t *testing.T) {
 		t.Fatalf("rejected %v; want spawn 2, undecodable 1, node_id 1", rejected)
 	}
 }
+
+// Flush returns once boomer's side of every relayed connection has closed and its frames went on,
+// and at the latest after its bound.
+func TestRelay_Flush(t *testing.T) {
+	r := &Relay{rejected: map[string]int{}}
+	started := time.Now()
+	r.Flush(time.Second)
+	if time.Since(started) > 100*time.Millisecond {
+		t.Fatal("Flush waited with nothing relaying")
+	}
+	r.outgoing.Add(1)
+	started = time.Now()
+	r.Flush(50 * time.Millisecond)
+	if got := time.Since(started); got < 50*time.Millisecond || got > time.Second {
+		t.Fatalf("Flush with a flow still relaying returned after %v; want its bound, 50ms", got)
+	}
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		r.outgoing.Done()
+	}()
+	started = time.Now()
+	r.Flush(5 * time.Second)
+	if time.Since(started) > time.Second {
+		t.Fatal("Flush did not return when the flow ended")
+	}
+}

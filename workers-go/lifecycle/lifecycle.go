@@ -63,7 +63,7 @@ func Run(tasks ...*boomer.Task) int {
 		log.Printf("worker: %v", err)
 		return ExitUsage
 	}
-	return connected(func() (<-chan struct{}, func()) {
+	return connected(func(*guard.Relay) (<-chan struct{}, func()) {
 		done := make(chan struct{})
 		go func() {
 			boomer.Run(tasks...)
@@ -76,7 +76,7 @@ func Run(tasks ...*boomer.Task) int {
 // connected starts the guard relay (pointing boomer's --master-host/--master-port at it) and the
 // lifeline, then start, which runs boomer and returns a channel closed when boomer has quit and
 // a function that finishes the worker's own work. It returns the exit code.
-func connected(start func() (done <-chan struct{}, finish func())) int {
+func connected(start func(relay *guard.Relay) (done <-chan struct{}, finish func())) int {
 	addr, _ := MasterAddr()
 	// A master that lost track of this worker (it was marked missing and removed) asks it to
 	// reconnect; boomer ignores that message, so a fresh process is the reliable answer.
@@ -119,7 +119,7 @@ func connected(start func() (done <-chan struct{}, finish func())) int {
 	_ = flag.Set("master-host", relayHost)
 	_ = flag.Set("master-port", relayPort)
 
-	done, finish := start()
+	done, finish := start(relay)
 	defer finish()
 	lost := lifeline.Watch(addr, *ConnectTimeout)
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/myzhan/boomer"
 
+	"locustfleet/worker/guard"
 	"locustfleet/worker/user"
 	"locustfleet/worker/usernumbers"
 )
@@ -22,6 +23,14 @@ import (
 // numbersTimeout is how long users wait for the master's block of user numbers before the
 // request is recorded as a failure and sent again.
 const numbersTimeout = 10 * time.Second
+
+// lastReportWait bounds how long a worker that is interrupted during a test waits for the
+// report showing that its stopped users' requests were all sent: boomer reports every 3 s.
+const lastReportWait = 7 * time.Second
+
+// settle is how long boomer's stats loop gets to take in the last recorded requests before the
+// worker starts waiting for a report that measured nothing.
+const settle = 100 * time.Millisecond
 
 // parkTimeout bounds how long one of boomer's goroutines parks in the users task; it ends
 // sooner when the user count changes, so that goroutines boomer cancelled exit soon.
@@ -84,7 +93,7 @@ func RunUsers(class *user.Class) int {
 		}
 		log.Printf("worker: open model: each user starts %g tasks/s (%s), whether or not earlier ones finished; the total rate is users × %g/s", a.Rate, dist, a.Rate)
 	}
-	return connected(func() (<-chan struct{}, func()) {
+	return connected(func(relay *guard.Relay) (<-chan struct{}, func()) {
 		port, _ := strconv.Atoi(flag.Lookup("master-port").Value.String())
 		b := boomer.NewBoomer(flag.Lookup("master-host").Value.String(), port)
 		rec.b = b
@@ -103,7 +112,9 @@ func RunUsers(class *user.Class) int {
 			defer signal.Stop(interrupt)
 			select {
 			case <-interrupt:
-				b.Quit() // tells the master, then closes boomer's connection
+				users.reportLast(relay)
+				b.Quit()                 // tells the master, then closes boomer's connection
+				relay.Flush(time.Second) // the quit reaches the master before the process ends
 			case <-quit:
 			}
 		}()
@@ -123,8 +134,33 @@ type usersTask struct {
 	rt      *user.Runtime
 	numbers *usernumbers.Client // nil: users numbered on this worker
 
-	mu   sync.Mutex
-	wake chan struct{} // closed (and replaced) when the user count changes
+	mu       sync.Mutex
+	wake     chan struct{} // closed (and replaced) when the user count changes
+	inTest   bool          // between a spawn and the next stop: boomer reports
+	quitting bool          // interrupted: spawns no longer start users
+}
+
+// reportLast is what an interrupted worker does before it tells the master it quits: boomer
+// drops what it measured since its last report when it quits, so during a test the users are
+// stopped (each finishes the request in hand) and the worker waits until boomer has sent a report
+// that measured nothing, which shows that every earlier request went out (bounded by
+// lastReportWait).
+func (t *usersTask) reportLast(relay *guard.Relay) {
+	t.mu.Lock()
+	t.quitting = true
+	inTest := t.inTest
+	t.mu.Unlock()
+	if !inTest {
+		return
+	}
+	t.rt.Stop()
+	time.Sleep(settle)
+	select {
+	case <-relay.QuietReport():
+		log.Printf("worker: interrupted; the users' last requests are reported")
+	case <-time.After(lastReportWait):
+		log.Printf("worker: interrupted; no report within %v, the last requests may be uncounted", lastReportWait)
+	}
 }
 
 // subscribe attaches the runtime to boomer's events; the channel is closed when boomer quits.
@@ -132,10 +168,19 @@ type usersTask struct {
 func (t *usersTask) subscribe() <-chan struct{} {
 	// boomer:spawn comes before boomer changes its goroutines; the count is the total wanted.
 	_ = boomer.Events.Subscribe(boomer.EVENT_SPAWN, func(users int, _ float64) {
-		t.rt.SetUsers(users)
+		t.mu.Lock()
+		t.inTest = true
+		quitting := t.quitting
+		t.mu.Unlock()
+		if !quitting {
+			t.rt.SetUsers(users)
+		}
 		t.wakeLater()
 	})
 	_ = boomer.Events.Subscribe(boomer.EVENT_STOP, func() {
+		t.mu.Lock()
+		t.inTest = false
+		t.mu.Unlock()
 		t.rt.SetUsers(0)
 		if t.numbers != nil {
 			t.numbers.Reset() // the master numbers the next test from 0 again

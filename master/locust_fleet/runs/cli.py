@@ -100,11 +100,12 @@ def terminal_width() -> int:
 
 # `runs list`: what shows at 80 columns, then what --wide adds. The run id starts with the start
 # time (20261125-143002-7f3a), so the start column is only in the wide view.
-LIST_COLUMNS = [Column("RUN ID"), Column("DURATION", right=True), Column("USERS", right=True),
+LIST_COLUMNS = [Column("RUN ID"), Column("DURATION", right=True), Column("PEAK USERS", right=True),
                 Column("REQUESTS", right=True), Column("FAILS", right=True), Column("REQ/S", right=True),
                 Column("P95 MS", right=True), Column("DESCRIPTION", shrink=True, optional=True), Column("TAGS", optional=True)]
 WIDE_COLUMNS = [Column("RUN ID"), Column("START (UTC)"), Column("STATE"), Column("DURATION S", right=True),
-                Column("USERS RAN S", right=True), Column("USERS", right=True), Column("REQUESTS", right=True),
+                Column("USERS RAN S", right=True), Column("PEAK USERS", right=True), Column("END USERS", right=True),
+                Column("REQUESTS", right=True),
                 Column("FAILS", right=True), Column("REQ/S", right=True), Column("AVG MS", right=True),
                 Column("P50 MS", right=True), Column("P95 MS", right=True), Column("P99 MS", right=True),
                 Column("HOST"), Column("DESCRIPTION"), Column("TAGS")]
@@ -112,13 +113,14 @@ WIDE_COLUMNS = [Column("RUN ID"), Column("START (UTC)"), Column("STATE"), Column
 
 def list_row(r: RunRecord) -> list[str]:
     running = r.state != "stopped"
-    return [r.run_id, "running" if running else f"{r.duration_s:.0f}s", str(r.users), number(r.requests, "d"),
+    return [r.run_id, "running" if running else f"{r.duration_s:.0f}s", str(r.most_users), number(r.requests, "d"),
             number(r.fail_ratio, ".1%"), number(r.rps, ".1f"), number(r.p95_ms, "d"), r.description or "", r.tags]
 
 
 def wide_row(r: RunRecord) -> list[str]:
     return [r.run_id, time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(r.start_time)), r.state,
-            number(r.duration_s, ".1f"), number(r.active_s, ".1f"), str(r.users), number(r.requests, "d"),
+            number(r.duration_s, ".1f"), number(r.active_s, ".1f"), str(r.most_users), str(r.users),
+            number(r.requests, "d"),
             number(r.failures, "d"), number(r.rps, ".1f"), number(r.avg_ms, ".1f"), number(r.p50_ms, "d"),
             number(r.p95_ms, "d"), number(r.p99_ms, "d"), r.host, r.description, r.tags]
 
@@ -130,8 +132,8 @@ def list_runs(ctx: typer.Context, limit: int = typer.Option(20, "--limit", min=1
               as_json: bool = typer.Option(False, "--json", help="Print every field as JSON instead of a table."),
               url: Url = None, database: Database = None, username: Username = None, password: Password = None,
               token: Token = None, ca_file: CaFile = None) -> None:
-    """Recent runs, newest first. REQ/S is Locust's: requests over the time users ran. FAILS is the fail
-    ratio. At 80 columns the description is cut and the tags left out; --wide shows everything."""
+    """Recent runs, newest first. PEAK USERS is the most users the run had; REQ/S is Locust's: requests
+    over the time users ran. FAILS is the fail ratio. At 80 columns the description is cut and the tags left out; --wide shows everything."""
     runs = store(ctx, url=url, database=database, username=username, password=password, token=token,
                  ca_file=ca_file)
     found = guarded(lambda: runs.list(limit))

@@ -97,7 +97,7 @@ def facts(data: RunData) -> str:
     r = data.record
     items = [("Run", r.run_id), ("State", r.state), ("Started", when(r.start_time)), ("Stopped", when(r.stop_time)),
              ("Duration", f"{r.duration_s:.1f} s, users ran {r.rate_seconds:.1f} s (the rest is the drain at stop)"
-                          if r.duration_s else "—"), ("Users", str(r.users)),
+                          if r.duration_s else "—"), ("Users", f"{r.most_users} at the peak, {r.users} at the end"),
              ("Host", r.host or "—"), ("Description", r.description or "—"), ("Tags", r.tags or "—")]
     return "<dl>" + "".join(f"<dt>{k}</dt><dd>{escape(v)}</dd>" for k, v in items) + "</dl>"
 

@@ -24,7 +24,8 @@ class RunRecord:
     stop_time: float | None = None
     duration_s: float | None = None
     active_s: float | None = None  # the time users ran (Locust's rate is over it); None in older records
-    users: int = 0
+    users: int = 0  # at the end of the run
+    peak_users: int | None = None  # None: a run recorded before the peak was
     host: str = ""
     description: str = ""
     tags: str = ""
@@ -46,6 +47,10 @@ class RunRecord:
     def rate_seconds(self) -> float:
         """The seconds Locust's requests/s is computed over: the time users ran."""
         return self.active_s or self.duration_s or 0.0
+
+    @property
+    def most_users(self) -> int:
+        return self.users if self.peak_users is None else self.peak_users
 
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}

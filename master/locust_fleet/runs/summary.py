@@ -1,6 +1,6 @@
 """Per-endpoint figures of a whole run, recomputed from its interval points: counts summed,
 percentiles from the merged interval histograms (so they equal Locust's own), averages weighted
-by requests. The rows of Locust's statistics table, and the inputs of a comparison."""
+by the requests each interval's histogram holds. The rows of Locust's statistics table, and the inputs of a comparison."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ class EndpointSummary:
     method: str = ""
     requests: int = 0
     failures: int = 0
-    total_ms: float = 0.0  # sum of avg_ms * requests over intervals = total response time
+    total_ms: float = 0.0  # sum of avg_ms * histogram count over intervals = total response time
     min_ms: float | None = None
     max_ms: float = 0.0
     bytes: int = 0
@@ -25,20 +25,24 @@ class EndpointSummary:
     rate_s: float = 0.0  # the seconds rates are over: the time users ran, as Locust's requests/s
 
     def add(self, row: dict) -> None:
-        n = row.get("requests") or 0
-        self.requests += n
+        self.requests += row.get("requests") or 0
         self.failures += row.get("failures") or 0
-        self.total_ms += (row.get("avg_ms") or 0.0) * n
-        if row.get("min_ms") is not None and n:
+        # An interval's response times are those of the reports that arrived in it, its requests
+        # those that happened in its seconds (docs/data-model.md): its average is weighted by the
+        # requests its histogram holds.
+        histogram = decode_histogram(row["histogram"]) if row.get("histogram") else {}
+        timed = sum(histogram.values())
+        self.total_ms += (row.get("avg_ms") or 0.0) * timed
+        if row.get("min_ms") is not None and timed:
             self.min_ms = row["min_ms"] if self.min_ms is None else min(self.min_ms, row["min_ms"])
         self.max_ms = max(self.max_ms, row.get("max_ms") or 0.0)
         self.bytes += row.get("bytes") or 0
-        if row.get("histogram"):
-            merge(self.histogram, decode_histogram(row["histogram"]))
+        merge(self.histogram, histogram)
 
     @property
     def avg_ms(self) -> float:
-        return self.total_ms / self.requests if self.requests else 0.0
+        timed = sum(self.histogram.values())
+        return self.total_ms / timed if timed else 0.0
 
     @property
     def avg_bytes(self) -> float:

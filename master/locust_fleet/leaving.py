@@ -1,0 +1,61 @@
+"""Workers that leave outside a test, and a headless master whose workers are all gone.
+
+Locust treats "the last worker quit" as the end of the test even before one has started: a
+headless master then stops handling messages and waits forever for workers that can no longer
+register (a pod restarted early; boomer sends quit on SIGTERM). Before a test has started, a
+worker that quits is only forgotten here, and the master keeps waiting for enough workers.
+
+A worker the master has forgotten (marked missing, then removed after Locust's dead interval) that
+comes back keeps sending heartbeats, which Locust ignores: it never becomes ready again, and a master
+waiting for --expect-workers would wait for it forever. Such a worker is asked to reconnect (at most
+every RECONNECT_EVERY_S): a Locust worker registers again, a Go worker exits and its supervisor
+starts one that does.
+
+A headless test whose last worker went missing is stopped by Locust and then idles until its run
+time ends, or forever without one; here the master quits instead, with exit code 1 and a message.
+"""
+
+import logging
+import time
+from typing import Any
+
+import gevent
+from locust.rpc import Message
+from locust.runners import HEARTBEAT_INTERVAL, HEARTBEAT_LIVENESS, STATE_INIT, MasterRunner
+
+logger = logging.getLogger(__name__)
+RECONNECT_EVERY_S = 10.0
+
+
+def install(runner: MasterRunner) -> None:
+    handle = runner.handle_message
+    asked: dict[str, float] = {}  # forgotten worker -> when it was last asked to reconnect
+
+    def handle_message(client_id: str, msg: Message) -> Any:
+        if msg.type == "quit" and runner.state == STATE_INIT and msg.node_id in runner.clients:
+            del runner.clients[msg.node_id]
+            logger.info("Worker %s quit before the test started; %d worker(s) ready", msg.node_id,
+                        len(runner.clients.ready))
+            return None
+        if msg.type == "heartbeat" and msg.node_id not in runner.clients:
+            now = time.monotonic()
+            if now - asked.get(msg.node_id, -RECONNECT_EVERY_S) >= RECONNECT_EVERY_S:
+                if msg.node_id not in asked:
+                    logger.info("Worker %s is not registered (forgotten after missing its heartbeats?); "
+                                "asking it to reconnect", msg.node_id)
+                asked[msg.node_id] = now
+                runner.server.send_to_client(Message("reconnect", None, msg.node_id))
+        return handle(client_id, msg)
+
+    runner.handle_message = handle_message  # type: ignore[method-assign]
+
+    def on_test_stop(environment, **_kw: Any) -> None:
+        parsed = environment.parsed_options
+        if not (parsed and parsed.headless) or runner.worker_count > 0 or not runner.clients.missing:
+            return
+        logger.error("Every worker went missing (no heartbeat for %d s); the headless test cannot go on",
+                     HEARTBEAT_LIVENESS * HEARTBEAT_INTERVAL)
+        environment.process_exit_code = 1
+        gevent.spawn(runner.quit)
+
+    runner.environment.events.test_stop.add_listener(on_test_stop)

@@ -1,0 +1,157 @@
+"""Every way a test ends counts its last seconds: after each, Locust's statistics equal what the
+counting target served, per endpoint (README, "The last seconds count"). The run time and the
+web UI's POST /stop are tested in test_e2e_master_workers.py."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from harness.parts import Master, Target, start_worker
+from harness.procs import REPO, wait_until
+
+pytestmark = pytest.mark.e2e
+SCENARIO = str(REPO / "tests" / "scenarios" / "three_endpoints.yaml")
+SHAPE = str(REPO / "tests" / "locustfiles" / "stepped_shape.py")
+ENDPOINTS = {"home": ("GET", "/"), "items": ("POST", "/items"), "broken": ("GET", "/status/503")}
+
+
+def assert_exact(entries: list[dict], served: dict[str, int]) -> None:
+    by_name = {e["name"]: e for e in entries if e["name"] != "Aggregated"}
+    for name, (method, path) in ENDPOINTS.items():
+        want = served.get(f"{method} {path}", 0)
+        assert want > 0, f"the target served no {method} {path}: {served}"
+        got = by_name[name]["num_requests"]
+        assert got == want, f"{name}: Locust counted {got}, the target served {want}"
+        assert by_name[name]["num_failures"] == (want if name == "broken" else 0), name
+
+
+def headless(procs, go_bin, tmp_path, *args, workers=2, env=None):
+    target = Target(procs, go_bin["target"])
+    report = tmp_path / "stats.json"
+    master = Master(procs, "--headless", "--expect-workers", str(workers), "--json-file",
+                    str(report.with_suffix("")), "-H", target.url, *args, env=env)
+    started = [start_worker(procs, go_bin["worker"], master.port, "--scenario", SCENARIO, "--target", target.url,
+                            name=f"worker{i}") for i in range(workers)]
+    return target, master, started, report
+
+
+def traffic(target, seconds: float) -> None:
+    wait_until(lambda: sum(target.counts().values()) > 0, 30, "traffic at the target")
+    time.sleep(seconds)
+
+
+@pytest.mark.parametrize("steps", ["4x2,12x2,2x2", "4x2,0x2,3x2"], ids=["stepped", "through-zero"])
+def test_a_shapes_end_counts_the_last_seconds(procs, go_bin, tmp_path, steps):
+    target, master, workers, report = headless(procs, go_bin, tmp_path, "-f", SHAPE, env={"SHAPE_STEPS": steps})
+    assert master.proc.wait(60) in (0, 1), master.proc.log()[-3000:]
+    assert "Shape test stopping" in master.proc.log()
+    assert "Drained 2 worker(s)" in master.proc.log()
+    assert_exact(json.loads(report.read_text()), target.counts())
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_to_a_headless_master_counts_the_last_seconds(procs, go_bin, tmp_path, sig):
+    target, master, workers, report = headless(procs, go_bin, tmp_path, "-u", "10", "-r", "10")
+    traffic(target, 2)
+    master.proc.signal(sig)
+    assert master.proc.wait(40) in (0, 1), master.proc.log()[-3000:]
+    assert "Drained 2 worker(s)" in master.proc.log()
+    assert_exact(json.loads(report.read_text()), target.counts())
+
+
+def test_a_signal_during_a_shape_counts_the_last_seconds(procs, go_bin, tmp_path):
+    # Two stops at once: SIGTERM's, and the shape's, whose greenlet is killed and whose
+    # locust main loop then quits too; the second waits for the first one's drain.
+    target, master, workers, report = headless(procs, go_bin, tmp_path, "-f", SHAPE,
+                                               env={"SHAPE_STEPS": "6x30"})
+    traffic(target, 2)
+    master.proc.signal(signal.SIGTERM)
+    assert master.proc.wait(40) in (0, 1), master.proc.log()[-3000:]
+    assert_exact(json.loads(report.read_text()), target.counts())
+
+
+def test_the_last_worker_leaving_reports_its_last_seconds(procs, go_bin, tmp_path):
+    # An interrupted Go worker stops its users and sends the report of their last requests before
+    # it tells the master it quits; the master then ends the headless test (Locust's rule).
+    target, master, workers, report = headless(procs, go_bin, tmp_path, "-u", "10", "-r", "10", workers=1)
+    traffic(target, 2)
+    workers[0].signal(signal.SIGTERM)
+    assert workers[0].wait(15) == 0, workers[0].log()[-2000:]
+    assert "the users' last requests are reported" in workers[0].log()
+    assert master.proc.wait(30) in (0, 1), master.proc.log()[-3000:]
+    assert "The last worker quit" in master.proc.log()
+    assert_exact(json.loads(report.read_text()), target.counts())
+
+
+def test_a_worker_leaving_mid_test_reports_its_last_seconds(procs, go_bin, tmp_path):
+    target, master, workers, report = headless(procs, go_bin, tmp_path, "-u", "10", "-r", "10", "-t", "9s")
+    traffic(target, 2)
+    workers[0].signal(signal.SIGINT)  # it reports its last requests (3 to 6 s), then quits
+    assert workers[0].wait(15) == 0, workers[0].log()[-2000:]
+    assert "the users' last requests are reported" in workers[0].log()
+    assert master.proc.wait(40) in (0, 1), master.proc.log()[-3000:]
+    assert_exact(json.loads(report.read_text()), target.counts())
+
+
+def test_stop_timeout_counts_the_last_seconds(procs, go_bin, tmp_path):
+    target, master, workers, report = headless(procs, go_bin, tmp_path, "-u", "10", "-r", "10", "-t", "3s",
+                                               "--stop-timeout", "3")
+    assert master.proc.wait(60) in (0, 1), master.proc.log()[-3000:]
+    assert "Drained 2 worker(s)" in master.proc.log()
+    assert_exact(json.loads(report.read_text()), target.counts())
+
+
+def swarm(master: Master, users: int, host: str, run_time: str = "") -> None:
+    form = urllib.parse.urlencode({"user_count": users, "spawn_rate": 100, "host": host,
+                                   "run_time": run_time}).encode()
+    urllib.request.urlopen(master.web + "/swarm", data=form, timeout=10).read()
+
+
+def test_users_edited_in_the_web_ui_then_stopped_count_exactly_and_so_does_a_web_run_time(procs, go_bin):
+    target = Target(procs, go_bin["target"])
+    master = Master(procs, "-H", target.url)
+    for i in range(2):
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", SCENARIO, "--target", target.url,
+                     name=f"worker{i}")
+    wait_until(lambda: len(master.workers()) == 2, 20, "2 workers in the master's list")
+    swarm(master, 12, target.url)
+    wait_until(lambda: master.stats()["state"] == "running", 20, "the test to run")
+    time.sleep(1.5)
+    swarm(master, 3, target.url)  # a new test started while one runs: Locust edits the user count
+    time.sleep(1.5)
+    swarm(master, 8, target.url)
+    time.sleep(1.5)
+    urllib.request.urlopen(urllib.request.Request(master.web + "/stop", method="POST"), timeout=60).read()
+    wait_until(lambda: master.stats()["state"] == "stopped", 30, "the test to stop")
+    assert_exact(master.stats()["stats"], target.counts())
+    assert "Drained 2 worker(s)" in master.proc.log()
+
+    # a next test with a run time set in the web UI, on the same master and workers
+    wait_until(lambda: len(master.workers()) == 2 and all(w["state"] == "ready" for w in master.workers()),
+               20, "both workers ready again")
+    target.reset()
+    swarm(master, 6, target.url, run_time="3s")
+    wait_until(lambda: master.stats()["state"] == "running", 20, "the second test to run")
+    wait_until(lambda: master.stats()["state"] == "stopped", 30, "the run time to stop it")
+    assert_exact(master.stats()["stats"], target.counts())
+    assert master.proc.log().count("Drained 2 worker(s)") == 2
+
+
+def test_a_shape_started_in_the_web_ui_counts_its_last_seconds(procs, go_bin):
+    target = Target(procs, go_bin["target"])
+    master = Master(procs, "-f", SHAPE, "-H", target.url, env={"SHAPE_STEPS": "5x2,10x2"})
+    for i in range(2):
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", SCENARIO, "--target", target.url,
+                     name=f"worker{i}")
+    wait_until(lambda: len(master.workers()) == 2, 20, "2 workers in the master's list")
+    swarm(master, 1, target.url)
+    wait_until(lambda: "Shape test stopping" in master.proc.log(), 30, "the shape to end")
+    wait_until(lambda: master.stats()["state"] == "stopped", 30, "the test to stop")
+    assert_exact(master.stats()["stats"], target.counts())
+    assert "Drained 2 worker(s)" in master.proc.log()
