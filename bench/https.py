@@ -23,21 +23,7 @@ from bench import loadgen
 from bench.userflow import WARMUP, FlowFigures, cpu_seconds
 from harness.procs import REPO, VENV_BIN, Proc, Procs, free_port, wait_until
 
-NGINX_CONF = """
-worker_processes 1;
-daemon off;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
-  client_body_temp_path {dir}/body;
-  proxy_temp_path {dir}/proxy;
-  fastcgi_temp_path {dir}/fastcgi;
-  uwsgi_temp_path {dir}/uwsgi;
-  scgi_temp_path {dir}/scgi;
-  keepalive_requests 100000000;
-  ssl_certificate {pki}/server.pem;
+TLS_SERVER = """  ssl_certificate {pki}/server.pem;
   ssl_certificate_key {pki}/server.key;
   ssl_protocols TLSv1.2 TLSv1.3;
   server {{
@@ -45,9 +31,7 @@ http {{
     listen 127.0.0.1:{tls_port} ssl;
     location / {{ return 200 "ok\\n"; }}
     location = /_status {{ stub_status; }}
-  }}
-}}
-"""
+  }}"""
 
 GENERATORS = ("wrk", "Go worker")
 SCHEMES = ("http", "https")
@@ -59,7 +43,7 @@ class Nginx:
     def __init__(self, procs: Procs, work: Path, pki: Path):
         port, tls_port = free_port(), free_port()
         conf = work / "nginx-https.conf"
-        conf.write_text(NGINX_CONF.format(dir=work, pki=pki, port=port, tls_port=tls_port))
+        conf.write_text(loadgen.nginx_conf(work, TLS_SERVER.format(pki=pki, port=port, tls_port=tls_port)))
         procs.start("nginx", ["taskset", "-c", loadgen.TARGET_CPU, "nginx", "-c", str(conf), "-p", str(work)])
         self.urls = {"http": f"http://127.0.0.1:{port}", "https": f"https://127.0.0.1:{tls_port}"}
         ca = str(pki / "ca.pem")

@@ -28,18 +28,26 @@ http {{
   uwsgi_temp_path {dir}/uwsgi;
   scgi_temp_path {dir}/scgi;
   keepalive_requests 100000000;
-  server {{
-    listen 127.0.0.1:{port};
-    location / {{ return 200 "ok\\n"; }}
-  }}
+{server}
 }}
 """
+
+PLAIN_SERVER = """  server {{
+    listen 127.0.0.1:{port};
+    location / {{ return 200 "ok\\n"; }}
+  }}"""
+
+
+def nginx_conf(work: Path, server: str) -> str:
+    """nginx answering `return 200` with one worker process, everything it writes under `work`;
+    `server` is the http block's server part (listen addresses, TLS, locations)."""
+    return NGINX_CONF.format(dir=work, server=server)
 
 
 def start_nginx(procs: Procs, work: Path) -> str:
     port = free_port()
     conf = work / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(dir=work, port=port))
+    conf.write_text(nginx_conf(work, PLAIN_SERVER.format(port=port)))
     procs.start("nginx", ["taskset", "-c", TARGET_CPU, "nginx", "-c", str(conf), "-p", str(work)])
     url = f"http://127.0.0.1:{port}"
     wait_until(lambda: subprocess.run(["curl", "-sf", url], capture_output=True).returncode == 0, 10, "nginx")
