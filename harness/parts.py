@@ -8,6 +8,7 @@ import os
 import ssl
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -75,6 +76,16 @@ class Master:
 
     def workers(self) -> list[dict]:
         return workers_of(self.web)
+
+    def swarm(self, users: int, host: str, spawn_rate: float = 100, run_time: str = "") -> None:
+        """Start a test from the web UI, or change the running one's user count, as its form does."""
+        form = urllib.parse.urlencode({"user_count": users, "spawn_rate": spawn_rate, "host": host,
+                                       "run_time": run_time}).encode()
+        urllib.request.urlopen(self.web + "/swarm", data=form, timeout=10).read()
+
+    def stop(self) -> None:
+        """The web UI's stop button (it returns once the drain and Locust's stop are done)."""
+        urllib.request.urlopen(urllib.request.Request(self.web + "/stop", method="POST"), timeout=60).read()
 
 
 def workers_of(web: str) -> list:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import signal
 import time
-import urllib.parse
-import urllib.request
 
 import pytest
 
@@ -107,12 +105,6 @@ def test_stop_timeout_counts_the_last_seconds(procs, go_bin, tmp_path):
     assert_exact(json.loads(report.read_text()), target.counts())
 
 
-def swarm(master: Master, users: int, host: str, run_time: str = "") -> None:
-    form = urllib.parse.urlencode({"user_count": users, "spawn_rate": 100, "host": host,
-                                   "run_time": run_time}).encode()
-    urllib.request.urlopen(master.web + "/swarm", data=form, timeout=10).read()
-
-
 def test_users_edited_in_the_web_ui_then_stopped_count_exactly_and_so_does_a_web_run_time(procs, go_bin):
     target = Target(procs, go_bin["target"])
     master = Master(procs, "-H", target.url)
@@ -120,14 +112,14 @@ def test_users_edited_in_the_web_ui_then_stopped_count_exactly_and_so_does_a_web
         start_worker(procs, go_bin["worker"], master.port, "--scenario", SCENARIO, "--target", target.url,
                      name=f"worker{i}")
     wait_until(lambda: len(master.workers()) == 2, 20, "2 workers in the master's list")
-    swarm(master, 12, target.url)
+    master.swarm(12, target.url)
     wait_until(lambda: master.stats()["state"] == "running", 20, "the test to run")
     time.sleep(1.5)
-    swarm(master, 3, target.url)  # a new test started while one runs: Locust edits the user count
+    master.swarm(3, target.url)  # a new test started while one runs: Locust edits the user count
     time.sleep(1.5)
-    swarm(master, 8, target.url)
+    master.swarm(8, target.url)
     time.sleep(1.5)
-    urllib.request.urlopen(urllib.request.Request(master.web + "/stop", method="POST"), timeout=60).read()
+    master.stop()
     wait_until(lambda: master.stats()["state"] == "stopped", 30, "the test to stop")
     assert_exact(master.stats()["stats"], target.counts())
     assert "Drained 2 worker(s)" in master.proc.log()
@@ -136,7 +128,7 @@ def test_users_edited_in_the_web_ui_then_stopped_count_exactly_and_so_does_a_web
     wait_until(lambda: len(master.workers()) == 2 and all(w["state"] == "ready" for w in master.workers()),
                20, "both workers ready again")
     target.reset()
-    swarm(master, 6, target.url, run_time="3s")
+    master.swarm(6, target.url, run_time="3s")
     wait_until(lambda: master.stats()["state"] == "running", 20, "the second test to run")
     wait_until(lambda: master.stats()["state"] == "stopped", 30, "the run time to stop it")
     assert_exact(master.stats()["stats"], target.counts())
@@ -150,7 +142,7 @@ def test_a_shape_started_in_the_web_ui_counts_its_last_seconds(procs, go_bin):
         start_worker(procs, go_bin["worker"], master.port, "--scenario", SCENARIO, "--target", target.url,
                      name=f"worker{i}")
     wait_until(lambda: len(master.workers()) == 2, 20, "2 workers in the master's list")
-    swarm(master, 1, target.url)
+    master.swarm(1, target.url)
     wait_until(lambda: "Shape test stopping" in master.proc.log(), 30, "the shape to end")
     wait_until(lambda: master.stats()["state"] == "stopped", 30, "the test to stop")
     assert_exact(master.stats()["stats"], target.counts())

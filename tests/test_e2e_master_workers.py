@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import time
-import urllib.parse
-import urllib.request
 
 import pytest
 
@@ -62,11 +60,10 @@ def test_web_ui_stop_and_start_again_counts_each_run(procs, go_bin):
 
     for run in range(2):
         target.reset()
-        form = urllib.parse.urlencode({"user_count": 10, "spawn_rate": 10, "host": target.url}).encode()
-        urllib.request.urlopen(master.web + "/swarm", data=form, timeout=10).read()
+        master.swarm(10, target.url, spawn_rate=10)
         wait_until(lambda: master.stats()["state"] == "running", 20, f"run {run} to be running")
         time.sleep(4)
-        urllib.request.urlopen(urllib.request.Request(master.web + "/stop", method="POST"), timeout=60).read()
+        master.stop()
         wait_until(lambda: master.stats()["state"] == "stopped", 30, f"run {run} to stop")
         entries = entries_by_name([e for e in master.stats()["stats"] if e["name"] != "Aggregated"])
         assert_counts_match(entries, target.counts())
