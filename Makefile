@@ -21,7 +21,7 @@ BENCH_COMMANDS := nginx wrk
 # Settings of `make up` (see README): exported so deploy/local/up.sh reads them.
 export RUN_DIR WORKERS USERS SPAWN_RATE RUN_TIME HEADLESS TARGET SCENARIO MASTER_BIND MASTER_PORT WEB_HOST WEB_PORT TARGET_PORT LOCUST_ARGS INFLUXDB INFLUXDB_URL INFLUXDB_PORT INFLUXDB_DATABASE INFLUXDB_RPC_PORT
 
-.PHONY: help setup system-packages venv tools go-build up down test test-go test-py test-faults bench dashboards vectors verify-protocol verify-matrix
+.PHONY: help setup system-packages venv tools go-modules go-build up down test test-go test-py test-faults test-fresh bench dashboards vectors verify-protocol verify-matrix
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -56,8 +56,14 @@ $(TOOLS)/kustomize:
 $(TOOLS)/docker-compose:
 	deploy/tools/build-compose.sh $(COMPOSE_VERSION) $@
 
-go-build: ## Build the Go worker, the demo target and the certs tool into workers-go/bin
-	cd workers-go && go mod download && go build -o bin/worker . && go build -o bin/target ./cmd/target && go build -o bin/certs ./cmd/certs
+# `go mod download` fetches what the worker builds with; `go mod tidy -diff` also fetches what tidy
+# reads (the tests of the worker's dependencies), so a module of one's own (docs/go-tasks.md) can
+# run `go mod tidy` offline afterwards, and fails when go.mod or go.sum is not tidy.
+go-modules: ## Download the Go modules the worker builds with and those `go mod tidy` reads; check go.mod/go.sum are tidy
+	cd workers-go && go mod download && go mod tidy -diff
+
+go-build: go-modules ## Build the Go worker, the demo target and the certs tool into workers-go/bin
+	cd workers-go && go build -o bin/worker . && go build -o bin/target ./cmd/target && go build -o bin/certs ./cmd/certs
 
 up: setup ## Start InfluxDB (unless INFLUXDB=off or INFLUXDB_URL), master, WORKERS Go workers, demo target (unless TARGET); HEADLESS=1 runs a test to the end and writes its report
 	deploy/local/up.sh
@@ -84,6 +90,9 @@ test-go: ## Go tests with the race detector
 
 test-py: ## Python tests (unit, contract, end to end, faults)
 	$(PY) -m pytest
+
+test-fresh: ## make setup, the Go tests and every test that builds or installs, in a clean clone with an empty Go module cache, pip cache and HOME, the usual ports taken
+	tools/test-fresh.sh $(FRESH_ARGS)
 
 test-faults: setup ## Only the fault suite (outages, crashes, bad frames, bad input, secrets), with its figures
 	$(PY) -m pytest -m faults

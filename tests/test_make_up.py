@@ -19,7 +19,7 @@ from harness.chromium import Chromium
 from harness.parts import Master, make, workers_of
 from harness.procs import REPO, free_port, wait_until
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.builds]
 
 
 def group_alive(pgid: int) -> bool:

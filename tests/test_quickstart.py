@@ -19,7 +19,7 @@ import pytest
 
 from harness.procs import REPO
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.builds]
 
 PAGE = (REPO / "docs" / "quickstart.md").read_text()
 INSTALL = "python3 -m venv .venv && .venv/bin/pip install -e ."

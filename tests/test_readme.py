@@ -18,7 +18,7 @@ from locust.argument_parser import get_parser
 from locust_fleet.options import add_arguments
 from harness.procs import REPO, VENV_BIN
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.builds]
 BLOCK = re.compile(r"^```sh\n(.*?)^```", re.S | re.M)
 
 
