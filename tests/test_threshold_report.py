@@ -114,3 +114,15 @@ def test_an_abort_threshold_says_so_while_it_holds():
     judge = Judge([parse("p95<500ms abort after 5s")])
     (row,) = live_rows(judge.live(), None)
     assert row["state"] == "waiting for requests; aborts after 5 s when breached"
+
+
+def test_the_runs_report_shows_the_thresholds_of_a_judged_run_only():
+    from locust_fleet.runs.report import thresholds_section
+    from locust_fleet.runs.store import RunData, RunRecord
+
+    judged = thresholds_section(RunData(RunRecord("r1", 0.0, thresholds=record_text(RESULTS))))
+    rows = ElementTree.fromstring(judged[judged.index("<table"):]).findall("tbody/tr")
+    assert [[td.text for td in tr] for tr in rows][-1] == [
+        "fail_ratio<10% abort after 10s", "< 10%", "25.00%", "FAIL (breached), stopped the test at 12.3 s"]
+    assert "<p>2 passed, 5 failed.</p>" in judged
+    assert thresholds_section(RunData(RunRecord("r2", 0.0))) == ""
