@@ -4,8 +4,10 @@ the JUnit file, the web UI's Thresholds tab and the run record.
 
 - Whole-run figures are Locust's own merged statistics; windows are filled from the worker reports
   as they arrive (threshold_judge.SlidingWindow).
-- A report schedules one check right after it is handled (several reports at once make one check),
-  and a 1 s tick checks too, so windows move on while no report arrives. An abort threshold that is
+- With an abort threshold, a report schedules a check right after it is handled (reports arriving
+  together make one check, and checks are at least CHECK_GAP_S apart, so that hundreds of workers
+  do not make hundreds of checks a second); a 1 s tick checks too, so windows move on and the web
+  UI's states stay current while no report arrives. An abort threshold that is
   breached after its grace time stops the test in its own greenlet, as Locust's run time does: a
   headless master quits, a web UI master stops. Either way the stop passes through the drain
   (drain.py), so the last requests count, then the export and Locust's tables.
@@ -37,6 +39,7 @@ from .threshold_syntax import Endpoint, Threshold, format_limit, format_value
 logger = logging.getLogger(__name__)
 console = logging.getLogger("locust.stats_logger")  # where Locust prints its tables
 TAB = "thresholds"
+CHECK_GAP_S = 0.25
 
 
 def write_atomically(path: str, text: str) -> None:
@@ -61,6 +64,8 @@ class ThresholdWatch:
         self.peak_users = 0
         self.last_busy_at = 0.0  # arrival of the last report that carried requests
         self.check_pending = False
+        self.last_check = 0.0  # monotonic
+        self.aborts = any(t.abort for t in thresholds)
         self.stopping = False
         self.results: list[Result] | None = None  # of the last test that ended
         self.on_results: list[Callable[[list[Result]], None]] = []  # e.g. the run record
@@ -146,9 +151,9 @@ class ThresholdWatch:
             for window in self.windows.values():
                 window.add_report(at, entries, whole)
         self.note_users(self.runner.user_count)
-        if not self.check_pending:  # the reports of one moment make one check
+        if self.aborts and not self.check_pending:  # the reports of one moment make one check
             self.check_pending = True
-            gevent.spawn(self.check)
+            gevent.spawn_later(max(0.0, self.last_check + CHECK_GAP_S - time.monotonic()), self.check)
 
     def note_users(self, users: int) -> None:
         self.peak_users = max(self.peak_users, users)
@@ -165,11 +170,21 @@ class ThresholdWatch:
 
     def check(self) -> None:
         self.check_pending = False
+        self.last_check = time.monotonic()
         if self.judge is None or self.stopping:
             return
         now = time.time()
-        elapsed = time.monotonic() - self.started_mono
-        stop = self.judge.observe(elapsed, lambda t: self.sample(t, now))
+        elapsed = self.last_check - self.started_mono
+        whole: dict[Endpoint | None, Sample] = {}  # one copy of Locust's figures per endpoint and check
+
+        def sample(t: Threshold) -> Sample | None:
+            if t.window_s is not None:
+                return self.sample(t, now)
+            if t.endpoint not in whole:
+                whole[t.endpoint] = self.whole_run(t)
+            return whole[t.endpoint]
+
+        stop = self.judge.observe(elapsed, sample)
         if stop is not None:
             self.abort(stop, elapsed)
 
