@@ -67,7 +67,8 @@ def test_junit_file_is_valid_for_ci_with_one_case_per_threshold():
     assert failures["fail_ratio<10% abort after 10s"].get("message") == (
         "fail_ratio<10% abort after 10s: measured 25.00%, limit < 10%; stopped the test at 12.3 s")
     assert cases[3].find("system-out").text == ("measured: worst 912 ms\nlimit: < 800 ms\n"
-                                                "scope: all requests, every 60 s window\nresult: breached\n")
+                                                "scope: all requests, every 60 s window\nresult: breached\n"
+                                                "worst window ended at: 75.0 s\n")
     assert cases[2].find("system-out").text.startswith("measured: 1043.70/s\nlimit: >= 1000/s\nscope: POST /login, ")
 
 
@@ -91,7 +92,7 @@ def test_run_record_text_keeps_each_result_and_reads_back():
                        "measured": "5.02%", "limit": "< 1%"}
     assert kept[4] == {"threshold": "GET /nope: requests>0", "passed": False, "result": NEVER_APPEARED, "value": None,
                        "measured": "GET /nope never appeared", "limit": "> 0"}
-    assert kept[6]["aborted_at_s"] == 12.34
+    assert kept[6]["aborted_at_s"] == 12.34 and kept[3]["worst_at_s"] == 75.0
     assert read_record("") == []
 
 

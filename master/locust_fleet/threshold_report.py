@@ -89,8 +89,11 @@ def junit_xml(results: list[Result], duration_s: float, started: float, hostname
             failure = ElementTree.SubElement(case, "failure", {"type": r.reason, "message": failure_message(r)})
             failure.text = failure_message(r)
         out = ElementTree.SubElement(case, "system-out")
-        out.text = "\n".join([f"measured: {measured(r)}", f"limit: {format_limit(r.threshold)}",
-                              f"scope: {scope(r.threshold)}", f"result: {r.reason}"]) + "\n"
+        lines = [f"measured: {measured(r)}", f"limit: {format_limit(r.threshold)}", f"scope: {scope(r.threshold)}",
+                 f"result: {r.reason}"]
+        if r.worst_at_s is not None:
+            lines.append(f"worst window ended at: {r.worst_at_s:.1f} s")
+        out.text = "\n".join(lines) + "\n"
     ElementTree.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="unicode") + "\n"
 
@@ -101,6 +104,7 @@ def record_text(results: list[Result]) -> str:
         "threshold": r.threshold.text, "passed": r.passed, "result": r.reason,
         "value": r.value, "measured": measured(r), "limit": format_limit(r.threshold),
         **({"aborted_at_s": round(r.aborted_at_s, 3)} if r.aborted_at_s is not None else {}),
+        **({"worst_at_s": round(r.worst_at_s, 3)} if r.worst_at_s is not None else {}),
     } for r in results], separators=(",", ":"))
 
 

@@ -57,10 +57,6 @@ class Metric:
     kind: str  # TIME, RATIO, COUNT, RATE or USERS
     quantile: float | None = None  # percentiles only: 0.95 for p95
 
-    @property
-    def default_unit(self) -> str:
-        return {TIME: "ms", RATIO: "", COUNT: "", RATE: "/s", USERS: ""}[self.kind]
-
 
 @dataclass(frozen=True)
 class Threshold:

@@ -32,7 +32,7 @@ from locust.env import Environment
 from locust.runners import STATE_INIT, STATE_STOPPED, STATE_STOPPING, MasterRunner
 
 from .exporter import Exporter
-from .threshold_judge import Figures, Judge, Result, Sample, SlidingWindow, exit_code, matches
+from .threshold_judge import Figures, Judge, Result, Sample, SlidingWindow, exit_code, matches, select
 from .threshold_report import LIVE_TABLE, failure_message, junit_xml, live_rows, record_text, summary_lines
 from .threshold_syntax import Endpoint, Threshold, format_limit, format_value
 
@@ -195,18 +195,10 @@ class ThresholdWatch:
         if stats.last_request_timestamp and stats.start_time:  # Locust's requests/s is over this time
             seconds = stats.last_request_timestamp - stats.start_time
         endpoint = threshold.endpoint
-        if endpoint is None:
-            figures: Figures | None = Figures.of_entry(stats.total)
-        else:
-            chosen = [Figures.of_entry(e) for (name, method), e in list(stats.entries.items())
-                      if matches(endpoint, name, method)]
-            figures = None
-            for f in chosen:
-                if figures is None:
-                    figures = f
-                else:
-                    figures.add(f)
-        return Sample(figures, seconds, self.peak_users)
+        entries = {} if endpoint is None else {
+            key: Figures.of_entry(e) for key, e in list(stats.entries.items()) if matches(endpoint, *key)}
+        total = Figures.of_entry(stats.total) if endpoint is None else Figures()
+        return Sample(select(endpoint, entries, total), seconds, self.peak_users)
 
     def sample(self, threshold: Threshold, now: float) -> Sample | None:
         if threshold.window_s is None:
