@@ -13,7 +13,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"locustfleet/worker/check"
 	"locustfleet/worker/data"
 	"locustfleet/worker/extract"
 	"locustfleet/worker/template"
@@ -68,7 +67,7 @@ type (
 		timeout  time.Duration
 		expect   []int
 		extracts []extractSpec
-		checks   []check.Check
+		checks   *checkList
 		cont     bool // on_failure: continue
 		// follow_redirects: false; true cannot undo the scenario's http.follow_redirects: false
 		noRedirects bool
@@ -166,7 +165,7 @@ func (c *compiler) flow(p *program, specs []*stepSpec, avail *[]string) *flow {
 
 func (c *compiler) step(p *program, spec *stepSpec, avail []string) *step {
 	s := &step{index: len(p.steps), think: spec.think, method: spec.method, name: spec.name,
-		timeout: spec.timeout, expect: spec.expect, checks: spec.checks, cont: spec.cont,
+		timeout: spec.timeout, expect: spec.expect, cont: spec.cont,
 		noRedirects: spec.noRedirects}
 	p.steps = append(p.steps, s)
 	if spec.think > 0 {
@@ -214,6 +213,7 @@ func (c *compiler) step(p *program, spec *stepSpec, avail []string) *step {
 	for _, x := range spec.extracts {
 		s.extracts = append(s.extracts, extraction{name: x.name, prefix: "extract " + x.name + ": ", ex: x.ex})
 	}
+	s.checks = c.compileChecks(p, spec, resolve)
 	return s
 }
 
