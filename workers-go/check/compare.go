@@ -56,7 +56,9 @@ func Null() Operand { return Operand{kind: kindNull, text: "null", raw: []byte("
 // Template is a template written as src, whose rendering for each response is Input.Args[slot].
 // It is compared with a value as text (a JSON string's contents, other JSON values as their JSON
 // text, as an extraction stores them), or as a number by the comparisons.
-func Template(src string, slot int) Operand { return Operand{kind: kindTemplate, text: src, slot: slot} }
+func Template(src string, slot int) Operand {
+	return Operand{kind: kindTemplate, text: src, slot: slot}
+}
 
 // show is the operand in a description.
 func (o Operand) show() string {

@@ -47,7 +47,7 @@ type (
 	stepChecks struct {
 		fatal []check.Check
 		soft  []softCheck
-		args  []*tpl             // the templates of the checks' expected values, rendered once per response
+		args  []*tpl            // the templates of the checks' expected values, rendered once per response
 		tally *checkstats.Tally // counts soft
 	}
 	softCheck struct {

@@ -19,8 +19,8 @@ type program struct {
 	onStop  *flow
 	tasks   []task
 	fleet   bool
-	http    user.HTTPOptions // the scenario's tls: and http: settings
-	arrival *user.Arrival    // nil: closed model
+	http    user.HTTPOptions  // the scenario's tls: and http: settings
+	arrival *user.Arrival     // nil: closed model
 	tally   *checkstats.Tally // the non-fatal checks; nil when there are none
 }
 
