@@ -19,9 +19,10 @@ type program struct {
 	onStop  *flow
 	tasks   []task
 	fleet   bool
-	http    user.HTTPOptions  // the scenario's tls: and http: settings
-	arrival *user.Arrival     // nil: closed model
-	tally   *checkstats.Tally // the non-fatal checks; nil when there are none
+	http    user.HTTPOptions // the scenario's tls: and http: settings
+	arrival *user.Arrival    // nil: closed model
+
+	tally *checkstats.Tally // the non-fatal checks; nil when there are none
 }
 
 type task struct {
