@@ -34,6 +34,8 @@ type compiler struct {
 	failed      map[string]bool   // data names whose file did not load: references are not reported again
 	extractedAt map[string]string // variable -> the first step that extracts it
 	fleet       bool              // a template uses user_id
+
+	loopItems map[string]string // a loop's element variable -> the loop (visible inside it only)
 }
 
 type source struct {
@@ -72,6 +74,8 @@ type (
 		// follow_redirects: false; true cannot undo the scenario's http.follow_redirects: false
 		noRedirects bool
 		literal     bool // the single-request list: strings are sent as written, not templates
+
+		block *blockSpec // a loop or an if: the step is its steps
 	}
 	taskSpec struct {
 		at, name string
@@ -121,7 +125,7 @@ func (c *compiler) compile(onStart []*stepSpec, tasks []*taskSpec, onStop []*ste
 	for _, t := range tasks {
 		all = append(all, t.steps...)
 	}
-	for _, s := range all {
+	for _, s := range flatten(all) {
 		for _, x := range s.extracts {
 			if _, ok := c.extractedAt[x.name]; !ok {
 				c.extractedAt[x.name] = s.at
@@ -153,6 +157,10 @@ func (c *compiler) compile(onStart []*stepSpec, tasks []*taskSpec, onStop []*ste
 func (c *compiler) flow(p *program, specs []*stepSpec, avail *[]string) *flow {
 	f := &flow{}
 	for _, spec := range specs {
+		if spec.block != nil {
+			f.steps = append(f.steps, c.blockStep(p, spec, avail))
+			continue
+		}
 		f.steps = append(f.steps, c.step(p, spec, *avail))
 		for _, x := range spec.extracts {
 			if !slices.Contains(*avail, x.name) {
@@ -325,6 +333,9 @@ func (c *compiler) resolve(name string, avail []string) (lookup, error) {
 	}
 	if at, ok := c.extractedAt[name]; ok {
 		return nil, fmt.Errorf("{{ %s }} is not extracted before this step (%s extracts it); expected it extracted in on_start or in an earlier step of this flow", name, at)
+	}
+	if err := c.outOfLoop(name); err != nil {
+		return nil, err
 	}
 	var kinds []string
 	if len(avail) > 0 {

@@ -361,6 +361,12 @@ func (c *compiler) parseSteps(v *yaml.Node, at, onFailure string) []*stepSpec {
 			c.errorf(n.Line, field, "%s; expected a request (a mapping with path) or {think: DURATION}", describe(n))
 			continue
 		}
+		if isBlock(n) {
+			if s := c.parseBlock(n, field, onFailure); s != nil {
+				steps = append(steps, s)
+			}
+			continue
+		}
 		s := &stepSpec{at: field, line: n.Line, method: "GET", cont: onFailure == "continue"}
 		if hasKey(n, "think") {
 			if len(n.Content) != 2 {

@@ -63,6 +63,8 @@ type step struct {
 	checks        *stepChecks // nil: none
 	cont          bool
 	noRedirects   bool
+
+	block *block // a loop or an if: the step runs its steps
 }
 
 func (s *step) setHeaders(hs []header) {
@@ -196,6 +198,12 @@ func (p *program) pick(u *user.User) *source {
 func (p *program) run(f *flow, u *user.User) (failed *step, reason string, stopped bool) {
 	st := p.state(u)
 	for _, s := range f.steps {
+		if s.block != nil {
+			if failed, reason, stopped = p.runBlock(s.block, u); failed != nil || stopped {
+				return failed, reason, stopped
+			}
+			continue
+		}
 		if s.think > 0 {
 			if !u.Sleep(s.think) {
 				return nil, "", true
