@@ -30,7 +30,6 @@ func (s *served) list() []string {
 	return append([]string(nil), s.paths...)
 }
 
-
 // listServer answers /list/N with N items (ids i0..), /role/R with {"role": R}, anything else "ok".
 func listServer(t *testing.T) (string, *served) {
 	s := &served{}
