@@ -35,7 +35,8 @@ type compiler struct {
 	extractedAt map[string]string // variable -> the first step that extracts it
 	fleet       bool              // a template uses user_id
 
-	loopItems map[string]string // a loop's element variable -> the loop (visible inside it only)
+	loopItems    map[string]string // a loop's element variable -> the loop (visible inside it only)
+	visitorsLine int               // the line of arrival.session: task; 0: a session per user
 }
 
 type source struct {
@@ -146,6 +147,8 @@ func (c *compiler) compile(onStart []*stepSpec, tasks []*taskSpec, onStop []*ste
 		p.onStop = c.flow(p, onStop, &avail)
 	}
 	p.fleet = c.fleet
+	p.perTask = c.visitorsLine > 0
+	c.checkVisitors()
 	for _, s := range c.sources {
 		if s.mode == data.Unique {
 			p.fleet = true

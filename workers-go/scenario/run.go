@@ -22,7 +22,8 @@ type program struct {
 	http    user.HTTPOptions // the scenario's tls: and http: settings
 	arrival *user.Arrival    // nil: closed model
 
-	tally *checkstats.Tally // the non-fatal checks; nil when there are none
+	tally   *checkstats.Tally // the non-fatal checks; nil when there are none
+	perTask bool              // arrival.session: task: every task is a new visitor
 }
 
 type task struct {
@@ -144,6 +145,9 @@ func (p *program) class(host string, wait user.Wait) *user.Class {
 	}
 	if p.onStop != nil {
 		cl.OnStop = func(u *user.User) { p.run(p.onStop, u) }
+	}
+	if p.perTask {
+		p.visitors(cl)
 	}
 	return cl
 }
