@@ -30,6 +30,9 @@ func main() {
 		fmt.Fprintf(os.Stderr, "worker: unexpected argument %q; all options are flags (see -h)\n", flag.Arg(0))
 		os.Exit(lifecycle.ExitUsage)
 	}
+	if *checkOnly {
+		os.Exit(checkScenario(os.Stdout, os.Stderr))
+	}
 	class, err := load()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "worker: %v\n", err)

@@ -393,14 +393,3 @@ func (p *program) runBlock(b *block, u *user.User) (failed *step, reason string,
 	})
 	return failed, reason, stopped
 }
-
-// describeBlock is a block in the --check summary.
-func describeBlock(b *blockSpec) string {
-	switch {
-	case b.cond != nil:
-		return fmt.Sprintf("if %s", b.cond.check.String())
-	case b.count > 0:
-		return fmt.Sprintf("loop %d times", b.count)
-	}
-	return fmt.Sprintf("loop over %s (at most %d)", b.over.Value, b.max)
-}
