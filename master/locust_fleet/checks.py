@@ -174,8 +174,9 @@ def show_in_web_ui(environment: Environment, table: CheckTable) -> None:
     def add_checks(response):  # type: ignore[no-untyped-def]
         if request.path != "/stats/requests" or response.status_code != 200:
             return response
+        # Locust memoizes this response object for a moment: replace the tab's rows, never append.
         stats = json.loads(response.get_data())
-        stats["extended_stats"] = [*stats.get("extended_stats", []),
-                                   {"key": TAB_KEY, "data": web_rows(table.rows())}]
+        others = [tab for tab in stats.get("extended_stats", []) if tab.get("key") != TAB_KEY]
+        stats["extended_stats"] = [*others, {"key": TAB_KEY, "data": web_rows(table.rows())}]
         response.set_data(json.dumps(stats))
         return response

@@ -152,8 +152,9 @@ func BodyLength(preds ...Pred) (Check, error) {
 	return newCheck(subjectBodyLength, "body_length", preds)
 }
 
-// Value checks Input.Text as text, described as what; an empty text is not found. Conditions on
-// variables use it.
+// Value checks Input.Text as text, described as what; an empty text is not found, and a JSON list
+// or object (as an extraction stores one) is judged as JSON: its length is its elements'.
+// Conditions on variables use it.
 func Value(what string, preds ...Pred) (Check, error) {
 	if err := textPreds(preds); err != nil {
 		return Check{}, err
@@ -257,6 +258,11 @@ func (c *Check) Judge(in *Input) string {
 	case subjectText:
 		v.text = string(in.Text)
 		v.kind, v.found = valueText, v.text != ""
+		if t := bytes.TrimSpace(in.Text); len(t) > 0 && (t[0] == '[' || t[0] == '{') && gjson.ValidBytes(t) {
+			// a variable holding a list or an object (an extraction stores them as JSON text):
+			// its length is its elements', contains looks for an element
+			v.kind, v.json = valueJSON, gjson.Parse(v.text)
+		}
 	case subjectJSON:
 		if !in.ValidJSON() {
 			return c.name + ": the body is not valid JSON"

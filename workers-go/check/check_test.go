@@ -200,6 +200,11 @@ func TestValue_Judge(t *testing.T) {
 		{"differs", "user", c(Value("var role", Equals(String("admin")))), false},
 		{"gt", "12", c(Value("var n", p(Compare("gt", num(t, 10))))), true},
 		{"in", "b", c(Value("var v", p(In([]Operand{String("a"), String("b")})))), true},
+		{"a list's length is its elements'", `["i0","i1","i2"]`, c(Value("var ids", p(Length(Equals(num(t, 3)))))), true},
+		{"a list contains an element", `["i0","i1"]`, c(Value("var ids", p(Contains(String("i1"))))), true},
+		{"a list does not contain a part of one", `["i10"]`, c(Value("var ids", p(Contains(String("i1"))))), false},
+		{"an empty list is set", `[]`, c(Value("var ids")), true},
+		{"text that looks like a list", `[not json`, c(Value("var t", p(Length(Equals(num(t, 9)))))), true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
