@@ -229,7 +229,6 @@ func MaxMillis(ms int) (Check, error) {
 
 // Judge returns "" when the response passes, otherwise the reason.
 func (c *Check) Judge(in *Input) string {
-	var v value
 	switch c.subject {
 	case subjectContains:
 		if !bytes.Contains(in.Body, c.text.bytes(in)) {
@@ -246,10 +245,65 @@ func (c *Check) Judge(in *Input) string {
 			return c.name + ": took " + strconv.FormatInt(in.Elapsed.Milliseconds(), 10) + " ms"
 		}
 		return ""
+	case subjectJSON:
+		if !in.ValidJSON() {
+			return c.name + ": the body is not valid JSON"
+		}
+	}
+	var v value
+	c.look(in, &v)
+	switch {
+	case c.absent && v.found:
+		return c.name + ": got " + v.show()
+	case c.absent:
+		return ""
+	case !v.found:
+		return c.name + ": not found"
+	}
+	for i := range c.preds {
+		if c.preds[i].holds(&v, in) {
+			continue
+		}
+		detail := c.preds[i].detail(&v, in)
+		if len(c.preds) == 1 {
+			return c.name + ": " + detail
+		}
+		return "check " + c.what + " " + c.preds[i].text + ": " + detail
+	}
+	return ""
+}
+
+// Passes reports whether the response passes, building no reason: for checks whose reason is
+// not kept (non-fatal checks, conditions).
+func (c *Check) Passes(in *Input) bool {
+	switch c.subject {
+	case subjectContains, subjectRegex, subjectMaxTime:
+		return c.Judge(in) == ""
+	case subjectJSON:
+		if !in.ValidJSON() {
+			return false
+		}
+	}
+	var v value
+	c.look(in, &v)
+	if c.absent || !v.found {
+		return c.absent && !v.found
+	}
+	for i := range c.preds {
+		if !c.preds[i].holds(&v, in) {
+			return false
+		}
+	}
+	return true
+}
+
+// look finds the value a check with conditions judges.
+func (c *Check) look(in *Input, v *value) {
+	switch c.subject {
 	case subjectStatus:
-		v = value{kind: valueNumber, num: float64(in.Status), found: true}
+		*v = value{kind: valueNumber, num: float64(in.Status), found: true}
 	case subjectBodyLength:
-		v = value{kind: valueNumber, num: float64(len(in.Body)), found: true}
+		*v = value{kind: valueNumber, num: float64(len(in.Body)), found: true}
 	case subjectHeader:
 		if in.Headers != nil {
 			v.text = in.Headers.Header(c.header)
@@ -264,30 +318,9 @@ func (c *Check) Judge(in *Input) string {
 			v.kind, v.json = valueJSON, gjson.Parse(v.text)
 		}
 	case subjectJSON:
-		if !in.ValidJSON() {
-			return c.name + ": the body is not valid JSON"
-		}
 		v.json = c.path.Lookup(in.Body)
 		v.kind, v.found = valueJSON, v.json.Exists()
 	}
-	if c.absent {
-		if v.found {
-			return c.name + ": got " + v.show()
-		}
-		return ""
-	}
-	if !v.found {
-		return c.name + ": not found"
-	}
-	for i := range c.preds {
-		if detail := c.preds[i].eval(&v, in); detail != "" {
-			if len(c.preds) == 1 {
-				return c.name + ": " + detail
-			}
-			return "check " + c.what + " " + c.preds[i].text + ": " + detail
-		}
-	}
-	return ""
 }
 
 func compileRegex(expr string) (*regexp.Regexp, error) {

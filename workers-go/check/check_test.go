@@ -153,6 +153,9 @@ func TestCheck_Judge(t *testing.T) {
 			if got := tc.check.Judge(in); got != tc.want {
 				t.Errorf("got  %q\nwant %q", got, tc.want)
 			}
+			if got := tc.check.Passes(in); got != (tc.want == "") {
+				t.Errorf("Passes: got %v, want %v", got, tc.want == "")
+			}
 		})
 	}
 }
@@ -178,6 +181,9 @@ func TestCheck_BodyThatIsNotJSON(t *testing.T) {
 			t.Parallel()
 			if got := tc.check.Judge(&Input{Body: []byte(tc.body)}); got != tc.want {
 				t.Errorf("got  %q\nwant %q", got, tc.want)
+			}
+			if got := tc.check.Passes(&Input{Body: []byte(tc.body)}); got != (tc.want == "") {
+				t.Errorf("Passes: got %v, want %v", got, tc.want == "")
 			}
 		})
 	}
@@ -209,8 +215,11 @@ func TestValue_Judge(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := tc.check.Judge(&Input{Text: []byte(tc.text)}) == ""; got != tc.want {
+			if got := tc.check.Passes(&Input{Text: []byte(tc.text)}); got != tc.want {
 				t.Errorf("passes: got %v, want %v", got, tc.want)
+			}
+			if got := tc.check.Judge(&Input{Text: []byte(tc.text)}) == ""; got != tc.want {
+				t.Errorf("judge: got %v, want %v", got, tc.want)
 			}
 		})
 	}

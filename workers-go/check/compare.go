@@ -351,76 +351,77 @@ func (v *value) length() (int, bool) {
 	return 0, false
 }
 
-// eval returns "" when the condition holds, otherwise what was found instead.
-func (p *Pred) eval(v *value, in *Input) string {
+// holds reports whether the condition holds for v; it builds no text.
+func (p *Pred) holds(v *value, in *Input) bool {
 	switch p.op {
 	case opEquals:
-		if p.want.matches(v, in) {
-			return ""
-		}
+		return p.want.matches(v, in)
 	case opNotEquals:
-		if !p.want.matches(v, in) {
-			return ""
-		}
+		return !p.want.matches(v, in)
 	case opIn:
 		for i := range p.list {
 			if p.list[i].matches(v, in) {
-				return ""
+				return true
 			}
 		}
+		return false
 	case opLT, opLTE, opGT, opGTE:
 		got, ok := v.number()
+		want, wok := p.want.number(in)
+		return ok && wok && ((p.op == opLT && got < want) || (p.op == opLTE && got <= want) ||
+			(p.op == opGT && got > want) || (p.op == opGTE && got >= want))
+	case opContains:
+		if v.kind == valueJSON && v.json.IsArray() {
+			found := false
+			v.json.ForEach(func(_, elem gjson.Result) bool {
+				ev := value{kind: valueJSON, json: elem, found: true}
+				found = p.want.matches(&ev, in)
+				return !found
+			})
+			return found
+		}
+		if v.kind == valueJSON && v.json.Type != gjson.String {
+			return false
+		}
+		return strings.Contains(v.asText(), string(p.want.bytes(in)))
+	case opRegex:
+		return p.re.MatchString(v.asText())
+	case opLength:
+		n, ok := v.length()
 		if !ok {
+			return false
+		}
+		lv := value{kind: valueNumber, num: float64(n), found: true}
+		for i := range p.sub {
+			if !p.sub[i].holds(&lv, in) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// detail says what was found instead, for a condition that does not hold.
+func (p *Pred) detail(v *value, in *Input) string {
+	switch p.op {
+	case opLT, opLTE, opGT, opGTE:
+		if _, ok := v.number(); !ok {
 			return "got " + v.show() + ", not a number"
 		}
-		want, ok := p.want.number(in)
-		if !ok {
+		if _, ok := p.want.number(in); !ok {
 			return "the expected value " + quote(string(p.want.bytes(in))) + " is not a number"
 		}
-		if (p.op == opLT && got < want) || (p.op == opLTE && got <= want) ||
-			(p.op == opGT && got > want) || (p.op == opGTE && got >= want) {
-			return ""
-		}
 	case opContains:
-		return p.contains(v, in)
-	case opRegex:
-		if p.re.MatchString(v.asText()) {
-			return ""
+		if v.kind == valueJSON && !v.json.IsArray() && v.json.Type != gjson.String {
+			return "got " + v.show() + ", not a string or list"
 		}
 	case opLength:
 		n, ok := v.length()
 		if !ok {
 			return "got " + v.show() + ", which has no length"
 		}
-		lv := value{kind: valueNumber, num: float64(n), found: true}
-		for i := range p.sub {
-			if p.sub[i].eval(&lv, in) != "" {
-				return "got length " + strconv.Itoa(n)
-			}
-		}
-		return ""
-	}
-	return "got " + v.show()
-}
-
-func (p *Pred) contains(v *value, in *Input) string {
-	if v.kind == valueJSON && v.json.IsArray() {
-		found := false
-		v.json.ForEach(func(_, elem gjson.Result) bool {
-			ev := value{kind: valueJSON, json: elem, found: true}
-			found = p.want.matches(&ev, in)
-			return !found
-		})
-		if found {
-			return ""
-		}
-		return "got " + v.show()
-	}
-	if v.kind == valueJSON && v.json.Type != gjson.String {
-		return "got " + v.show() + ", not a string or list"
-	}
-	if strings.Contains(v.asText(), string(p.want.bytes(in))) {
-		return ""
+		return "got length " + strconv.Itoa(n)
 	}
 	return "got " + v.show()
 }

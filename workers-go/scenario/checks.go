@@ -441,7 +441,7 @@ func (st *userState) input(s *step, u *user.User, r *user.Response) *check.Input
 func (s *step) judgeSoft(in *check.Input) {
 	for i := range s.checks.soft {
 		sc := &s.checks.soft[i]
-		if sc.check.Judge(in) == "" {
+		if sc.check.Passes(in) {
 			s.checks.tally.Pass(sc.tally)
 		} else {
 			s.checks.tally.Fail(sc.tally)

@@ -36,7 +36,7 @@ func TestParse_Errors(t *testing.T) {
 		{"arrival max_lag", h + "arrival: {rate: 1/s, max_lag: soon}\ntasks: [{path: /}]\n", "",
 			`line 2: arrival.max_lag: got "soon"; expected a positive duration such as 500ms, 5s or 1m`},
 		{"arrival unknown key", h + "arrival: {rate: 1/s, vus: 5}\ntasks: [{path: /}]\n", "",
-			"line 2: arrival.vus: unknown key; expected one of rate, distribution, max_in_flight, max_lag, max_connections"},
+			"line 2: arrival.vus: unknown key; expected one of rate, distribution, max_in_flight, max_lag, max_connections, session"},
 		{"arrival max_connections", h + "arrival: {rate: 1/s, max_connections: many}\ntasks: [{path: /}]\n", "",
 			`line 2: arrival.max_connections: got "many"; expected a whole number > 0 of connections the worker's users share`},
 		{"arrival with wait", h + "wait: {constant: 1s}\narrival: {rate: 1/s}\ntasks: [{path: /}]\n", "",

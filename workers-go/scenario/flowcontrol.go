@@ -338,7 +338,7 @@ func (p *program) runBlock(b *block, u *user.User) (failed *step, reason string,
 		}
 		in.Args = st.args[:len(b.condArgs)]
 		switch {
-		case b.cond.Judge(in) == "":
+		case b.cond.Passes(in):
 			return p.run(b.steps, u)
 		case b.otherwise != nil:
 			return p.run(b.otherwise, u)
