@@ -22,6 +22,7 @@ from harness.exported import the_run
 from harness.influxd import InfluxServer, rows
 from harness.parts import Master, Target, start_worker, workers_of
 from harness.procs import Procs, get_json, wait_until
+from py_bridge.fake_worker import FakeWorker
 
 pytestmark = pytest.mark.e2e
 
@@ -135,11 +136,24 @@ def run(go_bin, tmp_path_factory):
         wait_until(lambda: get_json(master.web + "/stats/requests")["state"] == "stopped", 60,
                    "the run (6 s) and its drain to end")
         stats = get_json(master.web + "/stats/requests")
+        # a peer that never registered sends counts, a registered one a malformed message: refused
+        stranger, broken = FakeWorker("127.0.0.1", master.port), FakeWorker("127.0.0.1", master.port)
+        try:
+            stranger.send("fleet:checks", [["GET", "list", "has i1", 1000, 0]])
+            broken.send("client_ready", -1)
+            broken.pump(10, until=lambda: "ack" in broken.types())
+            broken.send("fleet:checks", [["GET", "list", "has i1", -5, 0]])
+            wait_until(lambda: master.proc.log().count("fleet:checks from pybridge-fake-worker") == 2, 10,
+                       "the master to refuse both")
+        finally:
+            stranger.close()
+            broken.close()
         with Chromium(work / "chromium") as browser:
             browser.open(master.web + "/?tab=checks")
             page = wait_until(lambda: "has i1" in (text := browser.evaluate("document.body.innerText")) and text,
                               30, "the Checks tab to show the checks")
         yield {"served": target.counts(), "stats": stats, "log": master.proc.log(), "influx": influx,
+               "stats_after_peer": get_json(master.web + "/stats/requests"),
                "refusals": get_json(target.url + "/_refusals"), "logins": get_json(target.url + "/_logins"),
                "page": page}
     except BaseException:
@@ -204,6 +218,16 @@ def test_non_fatal_checks_in_the_web_ui(run):
     for (_, name, check), (passes, fails) in want.items():
         assert check in page and name in page, (check, page)
     assert str(want[("GET", "list", "has i1")][0]) in page
+
+
+def test_counts_from_a_peer_that_is_not_a_worker_are_refused(run):
+    assert run["stats_after_peer"]["extended_stats"] == run["stats"]["extended_stats"]
+    refused = sorted(line.split(": ", 2)[-1] for line in run["log"].splitlines()
+                     if "fleet:checks from pybridge-fake-worker" in line)
+    assert refused == [
+        "not a registered worker; its counts are ignored (its further bad messages are not logged)",
+        "row 0: got ['GET', 'list', 'has i1', -5, 0]; expected passes and fails as whole numbers >= 0 "
+        "(its further bad messages are not logged)"], refused
 
 
 def test_non_fatal_checks_in_influxdb(run):

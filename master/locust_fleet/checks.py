@@ -137,11 +137,13 @@ def install(environment: Environment, submit: Callable[[list[Point]], None] | No
 
     def on_checks(msg: Any, **_kw: Any) -> None:
         try:
+            if msg.node_id not in runner.clients:  # as for stats: only registered workers count
+                raise ValueError("not a registered worker; its counts are ignored")
             table.add(parse_rows(msg.data))
         except ValueError as e:
-            if msg.node_id not in warned:  # once per worker
+            if msg.node_id not in warned:  # once per peer: a broken worker sends again and again
                 warned.add(msg.node_id)
-                logger.warning("%s from worker %s: %s (its further bad messages are not logged)",
+                logger.warning("%s from %s: %s (its further bad messages are not logged)",
                                MESSAGE_TYPE, msg.node_id, e)
 
     def on_test_stop(**_kw: Any) -> None:

@@ -130,7 +130,11 @@ func (c *compiler) parseCheck(n *yaml.Node, at string, list *checkList) (checkSp
 		if !c.check(decodeString(v, at+".name", &spec.name)) {
 			return checkSpec{}, false
 		}
-		if spec.name == "" || spec.fatal {
+		if spec.name == "" {
+			c.errorf(v.Line, at+".name", "empty; expected the check's name in the checks summary")
+			return checkSpec{}, false
+		}
+		if spec.fatal {
 			c.errorf(v.Line, at+".name", "%s given to a fatal check; expected name only with fatal: false (it names the check in the checks summary; a fatal check's failures are Locust's, named by their reason)", describe(v))
 			return checkSpec{}, false
 		}

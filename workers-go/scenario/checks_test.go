@@ -274,6 +274,8 @@ func TestParse_CheckErrors(t *testing.T) {
 			`line 4: tasks[0].check[0].fatal: got "maybe"; expected true or false`},
 		{"name on a fatal check", "[{status: 200, name: ok}]",
 			`line 4: tasks[0].check[0].name: got "ok" given to a fatal check; expected name only with fatal: false (it names the check in the checks summary; a fatal check's failures are Locust's, named by their reason)`},
+		{"empty name", `[{status: 200, fatal: false, name: ""}]`,
+			"line 4: tasks[0].check[0].name: empty; expected the check's name in the checks summary"},
 		{"same name twice", "[{status: 200, fatal: false, name: a}, {json: $.a, fatal: false, name: a}]",
 			`line 4: tasks[0].check[1]: "a" given twice in this step's non-fatal checks; expected each once (or a name: of its own)`},
 		{"same check twice", "[{status: 200, fatal: false}, {status: 200, fatal: false}]",
