@@ -26,7 +26,8 @@ def test_every_declared_field_is_documented(measurement):
 
 
 def test_reserved_tags_are_the_tags_of_the_model():
-    assert model.RESERVED_TAGS == {model.RUN_ID, model.NAME, model.METHOD, model.WORKER, model.USER_CLASS, model.EVENT}
+    assert model.RESERVED_TAGS == {model.RUN_ID, model.NAME, model.METHOD, model.WORKER, model.USER_CLASS, model.EVENT,
+                                   model.CHECK}
 
 
 def test_histogram_text_round_trips():

@@ -62,7 +62,7 @@ def test_from_options_reads_env_vars(monkeypatch):
     (["--influxdb-url", "http://x", "--spool-dir", "/proc/locust-spool"],
      "--spool-dir: got '/proc/locust-spool'; '/proc' is not writable (No such file or directory)"),
     (["--influxdb-url", "http://x", "--run-tag", "run_id=1"],
-     "--run-tag: 'run_id' is used by the data model; choose another key than event, method, name, run_id, user_class, worker"),
+     "--run-tag: 'run_id' is used by the data model; choose another key than check, event, method, name, run_id, user_class, worker"),
 ])
 def test_from_options_rejects_bad_values(args, message):
     with pytest.raises(ConfigError) as err:

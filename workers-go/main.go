@@ -5,8 +5,10 @@
 //	go run main.go --master-host=127.0.0.1 --master-port=5557 --target http://127.0.0.1:8080
 //	go run main.go --master-host=127.0.0.1 --scenario scenario.yaml
 //	go run main.go --master-host=127.0.0.1 --target https://127.0.0.1:8443 --tls-ca-file ca.pem
+//	go run main.go --scenario scenario.yaml --check
 //
-// Exit codes: 0 quit by the master or interrupted, 1 master lost, 2 bad flags or scenario.
+// Exit codes: 0 quit by the master or interrupted (--check: no mistake), 1 master lost, 2 bad
+// flags or scenario.
 package main
 
 import (
@@ -29,6 +31,9 @@ func main() {
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "worker: unexpected argument %q; all options are flags (see -h)\n", flag.Arg(0))
 		os.Exit(lifecycle.ExitUsage)
+	}
+	if *checkOnly {
+		os.Exit(checkScenario(os.Stdout, os.Stderr))
 	}
 	class, err := load()
 	if err != nil {

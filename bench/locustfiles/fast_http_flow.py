@@ -42,6 +42,8 @@ class Flow(FastHttpUser):
         with self.client.get(f"/items/{item}", headers=auth, name="item", catch_response=True) as resp:
             if '"id"' not in resp.text:
                 resp.failure('check body_contains "id": not found')
+            elif str(resp.json().get("id")) != str(item):
+                resp.failure('check json $.id equals "{{ item }}": got ' + str(resp.json().get("id")))
 
     @task(1)
     def home(self):

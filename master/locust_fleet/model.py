@@ -15,6 +15,7 @@ ERRORS = "locust_errors"
 RUNS = "locust_runs"
 EVENTS = "locust_events"
 EXPORTER = "locust_exporter"
+CHECKS = "locust_checks"
 
 # Tags
 RUN_ID = "run_id"
@@ -23,8 +24,9 @@ METHOD = "method"
 WORKER = "worker"
 USER_CLASS = "user_class"
 EVENT = "event"
+CHECK = "check"
 # Tags of the data model: a --run-tag may not take one of these keys.
-RESERVED_TAGS = frozenset({RUN_ID, NAME, METHOD, WORKER, USER_CLASS, EVENT})
+RESERVED_TAGS = frozenset({RUN_ID, NAME, METHOD, WORKER, USER_CLASS, EVENT, CHECK})
 
 # Tag values
 AGGREGATED = "Aggregated"  # the name of the total, as in Locust's statistics table
@@ -49,6 +51,7 @@ FIELDS = {
            *(key for key, _ in RUN_PERCENTILES), "thresholds", "thresholds_failed"),
     EVENTS: ("text", "worker", "users"),
     EXPORTER: ("queued", "written", "retried", "spooled", "replayed", "dropped", "loop_lag_p99_ms", "loop_lag_max_ms"),
+    CHECKS: ("passes", "fails", "pass_ratio"),
 }
 
 

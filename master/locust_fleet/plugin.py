@@ -15,7 +15,7 @@ from locust.runners import MasterRunner
 
 import gevent
 
-from . import inbound, leaving, options, shape_signals, thresholds, user_numbers
+from . import checks, inbound, leaving, options, shape_signals, thresholds, user_numbers
 from .drain import Drainer
 from .export_service import ExportService
 from .influx_client import PermanentError
@@ -61,6 +61,10 @@ def on_init(environment: Environment, **_kw) -> None:
     leaving.install(runner)  # inside inbound's checks, which see every message first
     inbound.install(runner, observers)
     user_numbers.install(environment)
+    if config.export is not None:  # non-fatal checks: summary, web UI tab, and InfluxDB at each run's stop
+        checks.install(environment, service.writer.submit, lambda: service.exporter.last_run_id)
+    else:
+        checks.install(environment)
     if config.drain_timeout > 0:
         drainer = Drainer(runner, config.drain_timeout)
         environment.events.worker_report.add_listener(drainer.on_worker_report)

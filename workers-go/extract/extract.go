@@ -14,18 +14,22 @@ import (
 
 // Path is a compiled JSON path.
 type Path struct {
-	src string // as written: $.items[0].id
-	gj  string // gjson's form: items.0.id; "" for "$", the whole body
+	src  string // as written: $.items[0].id
+	gj   string // gjson's form: items.0.id; "" for "$", the whole body
+	list bool   // it has a [*]: its value is always a list
 }
 
-// CompilePath translates a JSONPath of the supported subset: "$", ".key", "[n]" (n >= 0) and
-// ["key"] or ['key']. Anything else (wildcards, slices, filters, recursive descent, negative
-// indexes) is rejected.
+// CompilePath translates a JSONPath of the supported subset: "$", ".key", "[n]" (n >= 0),
+// ["key"] or ['key'], and one "[*]": every element of an array, which makes the path's value
+// the list of what follows it in each element ($.items[*].id is the list of the items' ids).
+// Anything else (more wildcards, slices, filters, recursive descent, negative indexes) is
+// rejected.
 func CompilePath(src string) (Path, error) {
 	if !strings.HasPrefix(src, "$") {
 		return Path{}, fmt.Errorf("%q must start with \"$\"; %s", src, pathHelp)
 	}
 	var parts []string
+	wildcard := false
 	rest := src[1:]
 	for rest != "" {
 		switch rest[0] {
@@ -47,6 +51,12 @@ func CompilePath(src string) (Path, error) {
 			}
 			inner := rest[1:end]
 			switch {
+			case inner == "*":
+				if wildcard {
+					return Path{}, fmt.Errorf("%q: a second [*] at %q; expected at most one [*] in a path", src, rest)
+				}
+				wildcard = true
+				parts = append(parts, "#") // gjson's "every element", mapped over what follows
 			case len(inner) >= 2 && (inner[0] == '"' || inner[0] == '\'') && inner[len(inner)-1] == inner[0]:
 				key := inner[1 : len(inner)-1]
 				if key == "" || strings.IndexByte(key, inner[0]) >= 0 {
@@ -65,10 +75,13 @@ func CompilePath(src string) (Path, error) {
 			return Path{}, unsupported(src, rest)
 		}
 	}
-	return Path{src: src, gj: strings.Join(parts, ".")}, nil
+	if n := len(parts); n > 0 && parts[n-1] == "#" {
+		parts = append(parts, "@this") // a trailing [*]: the elements themselves, not their count
+	}
+	return Path{src: src, gj: strings.Join(parts, "."), list: wildcard}, nil
 }
 
-const pathHelp = `expected a JSON path such as $.items[0].id or $["a key"] ($, .key, [n], ["key"])`
+const pathHelp = `expected a JSON path such as $.items[0].id, $["a key"] or $.items[*].id ($, .key, [n], ["key"], [*])`
 
 func unsupported(src, at string) error {
 	return fmt.Errorf("%q: unsupported syntax at %q; %s", src, at, pathHelp)
@@ -90,6 +103,9 @@ func escapeKey(key string) string {
 
 // String is the path as written.
 func (p Path) String() string { return p.src }
+
+// List reports whether the path has a [*], so that its value is a list.
+func (p Path) List() bool { return p.list }
 
 // Lookup finds the path in a JSON body; the result's Exists tells whether it was there.
 func (p Path) Lookup(body []byte) gjson.Result {
@@ -172,6 +188,23 @@ func Regex(expr string) (Extractor, error) {
 	}
 	return Extractor{kind: kindRegex, re: re, miss: "regex " + expr + " no match"}, nil
 }
+
+// String is what the extractor takes, e.g. "json $.token" or "header X-Request-Id".
+func (e *Extractor) String() string {
+	switch e.kind {
+	case kindJSON:
+		return "json " + e.path.String()
+	case kindHeader:
+		return "header " + e.name
+	case kindCookie:
+		return "cookie " + e.name
+	}
+	return "regex " + e.re.String()
+}
+
+// IsJSON reports whether the extractor reads the body as JSON (so that a body that is not JSON
+// fails it rather than yield a value from its valid start).
+func (e *Extractor) IsJSON() bool { return e.kind == kindJSON }
 
 // Extract returns the value, or ok false and the reason ("json $.a not found").
 func (e *Extractor) Extract(body []byte, r Response) (value string, ok bool, reason string) {

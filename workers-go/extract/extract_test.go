@@ -17,7 +17,11 @@ func TestCompilePath(t *testing.T) {
 		{"single-quoted key", `$['x.y']`, `x\.y`, ""},
 		{"gjson specials escaped", "$.a#b.c@d", `a\#b.c\@d`, ""},
 		{"no dollar", "items[0]", "", `"items[0]" must start with "$"; ` + pathHelp},
-		{"wildcard", "$.items[*].id", "", `"$.items[*].id": unsupported syntax at "[*].id"; ` + pathHelp},
+		{"wildcard", "$.items[*].id", "items.#.id", ""},
+		{"trailing wildcard", "$.items[*]", "items.#.@this", ""},
+		{"wildcard at root", "$[*].id", "#.id", ""},
+		{"wildcard then index", "$.m[*][0]", "m.#.0", ""},
+		{"two wildcards", "$.a[*].b[*]", "", `"$.a[*].b[*]": a second [*] at "[*]"; expected at most one [*] in a path`},
 		{"dot wildcard", "$.items.*", "", `"$.items.*": unsupported syntax at ".*"; ` + pathHelp},
 		{"recursive descent", "$..id", "", `"$..id": unsupported syntax at "..id"; ` + pathHelp},
 		{"negative index", "$.a[-1]", "", `"$.a[-1]": unsupported syntax at "[-1]"; ` + pathHelp},
@@ -70,6 +74,10 @@ func TestPath_Lookup(t *testing.T) {
 		{"missing key", "$.nope", "", false},
 		{"index out of range", "$.items[5].id", "", false},
 		{"missing nested", "$.items[0].name", "", false},
+		{"every element's key", "$.items[*].id", `[7,"x\"y"]`, true},
+		{"every element", "$.obj.k[*]", "[1,2]", true},
+		{"no element has the key", "$.items[*].name", "[]", true},
+		{"wildcard on an object", "$.obj[*]", "", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -149,7 +157,7 @@ func TestExtractor_Errors(t *testing.T) {
 		make func() (Extractor, error)
 		want string
 	}{
-		{"json path", func() (Extractor, error) { return JSON("$.a[*]") }, `"$.a[*]": unsupported syntax at "[*]"; ` + pathHelp},
+		{"json path", func() (Extractor, error) { return JSON("$.a[0:1]") }, `"$.a[0:1]": unsupported syntax at "[0:1]"; ` + pathHelp},
 		{"header name", func() (Extractor, error) { return Header("X Token") }, `"X Token" is not a header name; expected e.g. X-Request-Id`},
 		{"empty header", func() (Extractor, error) { return Header("") }, `"" is not a header name; expected e.g. X-Request-Id`},
 		{"cookie name", func() (Extractor, error) { return Cookie("a=b") }, `"a=b" is not a cookie name; expected e.g. session`},

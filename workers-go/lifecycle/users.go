@@ -98,6 +98,7 @@ func RunUsers(class *user.Class) int {
 		b := boomer.NewBoomer(flag.Lookup("master-host").Value.String(), port)
 		rec.b = b
 		enableProfiles(b)
+		sendChecks(b, class.Checks)
 		quit := users.subscribe()
 		if limiter != nil {
 			limiter.Start()
@@ -277,7 +278,9 @@ func runOnce(class *user.Class, names string) int {
 		log.Printf("worker: user class: %v", err)
 		return ExitUsage
 	}
-	if err := rt.RunOnce(splitNames(names)); err != nil {
+	err = rt.RunOnce(splitNames(names))
+	logChecks(class.Checks)
+	if err != nil {
 		log.Printf("worker: --run-tasks: %v", err)
 		return ExitMasterLost
 	}

@@ -9,7 +9,7 @@ import (
 	"locustfleet/worker/user"
 )
 
-var arrivalKeys = []string{"rate", "distribution", "max_in_flight", "max_lag", "max_connections"}
+var arrivalKeys = []string{"rate", "distribution", "max_in_flight", "max_lag", "max_connections", "session"}
 
 // rateUnits are the time units of arrival.rate, in seconds.
 var rateUnits = map[string]float64{"s": 1, "m": 60, "min": 60, "h": 3600}
@@ -41,6 +41,8 @@ func (c *compiler) parseArrival(v *yaml.Node) *user.Arrival {
 			a.MaxConns = c.count(d, field, "connections the worker's users share")
 		case "max_lag":
 			a.MaxLag, _ = c.duration(d, field, false)
+		case "session":
+			c.parseSession(d, field)
 		}
 	})
 	return a

@@ -13,7 +13,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"locustfleet/worker/check"
 	"locustfleet/worker/data"
 	"locustfleet/worker/extract"
 	"locustfleet/worker/template"
@@ -35,6 +34,9 @@ type compiler struct {
 	failed      map[string]bool   // data names whose file did not load: references are not reported again
 	extractedAt map[string]string // variable -> the first step that extracts it
 	fleet       bool              // a template uses user_id
+
+	loopItems    map[string]string // a loop's element variable -> the loop (visible inside it only)
+	visitorsLine int               // the line of arrival.session: task; 0: a session per user
 }
 
 type source struct {
@@ -68,11 +70,13 @@ type (
 		timeout  time.Duration
 		expect   []int
 		extracts []extractSpec
-		checks   []check.Check
+		checks   *checkList
 		cont     bool // on_failure: continue
 		// follow_redirects: false; true cannot undo the scenario's http.follow_redirects: false
 		noRedirects bool
 		literal     bool // the single-request list: strings are sent as written, not templates
+
+		block *blockSpec // a loop or an if: the step is its steps
 	}
 	taskSpec struct {
 		at, name string
@@ -122,7 +126,7 @@ func (c *compiler) compile(onStart []*stepSpec, tasks []*taskSpec, onStop []*ste
 	for _, t := range tasks {
 		all = append(all, t.steps...)
 	}
-	for _, s := range all {
+	for _, s := range flatten(all) {
 		for _, x := range s.extracts {
 			if _, ok := c.extractedAt[x.name]; !ok {
 				c.extractedAt[x.name] = s.at
@@ -143,6 +147,8 @@ func (c *compiler) compile(onStart []*stepSpec, tasks []*taskSpec, onStop []*ste
 		p.onStop = c.flow(p, onStop, &avail)
 	}
 	p.fleet = c.fleet
+	p.perTask = c.visitorsLine > 0
+	c.checkVisitors()
 	for _, s := range c.sources {
 		if s.mode == data.Unique {
 			p.fleet = true
@@ -154,6 +160,10 @@ func (c *compiler) compile(onStart []*stepSpec, tasks []*taskSpec, onStop []*ste
 func (c *compiler) flow(p *program, specs []*stepSpec, avail *[]string) *flow {
 	f := &flow{}
 	for _, spec := range specs {
+		if spec.block != nil {
+			f.steps = append(f.steps, c.blockStep(p, spec, avail))
+			continue
+		}
 		f.steps = append(f.steps, c.step(p, spec, *avail))
 		for _, x := range spec.extracts {
 			if !slices.Contains(*avail, x.name) {
@@ -166,7 +176,7 @@ func (c *compiler) flow(p *program, specs []*stepSpec, avail *[]string) *flow {
 
 func (c *compiler) step(p *program, spec *stepSpec, avail []string) *step {
 	s := &step{index: len(p.steps), think: spec.think, method: spec.method, name: spec.name,
-		timeout: spec.timeout, expect: spec.expect, checks: spec.checks, cont: spec.cont,
+		timeout: spec.timeout, expect: spec.expect, cont: spec.cont,
 		noRedirects: spec.noRedirects}
 	p.steps = append(p.steps, s)
 	if spec.think > 0 {
@@ -214,6 +224,7 @@ func (c *compiler) step(p *program, spec *stepSpec, avail []string) *step {
 	for _, x := range spec.extracts {
 		s.extracts = append(s.extracts, extraction{name: x.name, prefix: "extract " + x.name + ": ", ex: x.ex})
 	}
+	s.checks = c.compileChecks(p, spec, resolve)
 	return s
 }
 
@@ -325,6 +336,9 @@ func (c *compiler) resolve(name string, avail []string) (lookup, error) {
 	}
 	if at, ok := c.extractedAt[name]; ok {
 		return nil, fmt.Errorf("{{ %s }} is not extracted before this step (%s extracts it); expected it extracted in on_start or in an earlier step of this flow", name, at)
+	}
+	if err := c.outOfLoop(name); err != nil {
+		return nil, err
 	}
 	var kinds []string
 	if len(avail) > 0 {

@@ -13,7 +13,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"locustfleet/worker/check"
 	"locustfleet/worker/data"
 	"locustfleet/worker/extract"
 	"locustfleet/worker/user"
@@ -27,7 +26,7 @@ var (
 	waitKeys    = []string{"constant", "between", "pacing"}
 	dataKeys    = []string{"csv", "jsonl", "mode"}
 	extractKeys = []string{"json", "header", "cookie", "regex"}
-	checkKeys   = []string{"json", "equals", "body_contains", "regex", "max_ms"}
+	checkKeys   = []string{"json", "header", "status", "body_length", "body_contains", "regex", "max_ms", "equals", "not_equals", "lt", "lte", "gt", "gte", "in", "contains", "length", "exists", "fatal", "name"}
 	identifier  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
@@ -362,6 +361,12 @@ func (c *compiler) parseSteps(v *yaml.Node, at, onFailure string) []*stepSpec {
 			c.errorf(n.Line, field, "%s; expected a request (a mapping with path) or {think: DURATION}", describe(n))
 			continue
 		}
+		if isBlock(n) {
+			if s := c.parseBlock(n, field, onFailure); s != nil {
+				steps = append(steps, s)
+			}
+			continue
+		}
 		s := &stepSpec{at: field, line: n.Line, method: "GET", cont: onFailure == "continue"}
 		if hasKey(n, "think") {
 			if len(n.Content) != 2 {
@@ -512,88 +517,6 @@ func (c *compiler) parseExtracts(v *yaml.Node, field string) []extractSpec {
 			continue
 		}
 		out = append(out, extractSpec{name: k.Value, ex: ex})
-	}
-	return out
-}
-
-func (c *compiler) parseChecks(v *yaml.Node, field string) []check.Check {
-	if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
-		c.errorf(v.Line, field, "%s; expected a list of checks such as - json: $.id, - body_contains: TEXT, - regex: RE, - max_ms: 500", describe(v))
-		return nil
-	}
-	var out []check.Check
-	for i, n := range v.Content {
-		at := fmt.Sprintf("%s[%d]", field, i)
-		if n.Kind != yaml.MappingNode {
-			c.errorf(n.Line, at, "%s; expected a mapping with one of json, body_contains, regex, max_ms", describe(n))
-			continue
-		}
-		var kind, arg, equals *yaml.Node
-		bad := false
-		c.eachKey(n, at+".", checkKeys, func(key string, k, v *yaml.Node) {
-			if key == "equals" {
-				equals = v
-				return
-			}
-			if kind != nil {
-				c.errorf(k.Line, at+"."+key, "given with %s; expected one check per list item", kind.Value)
-				bad = true
-				return
-			}
-			kind, arg = k, v
-		})
-		if bad {
-			continue
-		}
-		if kind == nil {
-			c.errorf(n.Line, at, "no check; expected one of json, body_contains, regex, max_ms")
-			continue
-		}
-		field := at + "." + kind.Value
-		if equals != nil && kind.Value != "json" {
-			c.errorf(equals.Line, at+".equals", "given with %s; expected equals only with json", kind.Value)
-			continue
-		}
-		var ch check.Check
-		var err error
-		if kind.Value == "max_ms" {
-			ms, convErr := strconv.Atoi(arg.Value)
-			if arg.Kind != yaml.ScalarNode || convErr != nil || ms <= 0 {
-				c.errorf(arg.Line, field, "%s; expected a whole number of milliseconds > 0", describe(arg))
-				continue
-			}
-			ch, err = check.MaxMillis(ms)
-		} else {
-			var text string
-			if !c.check(decodeString(arg, field, &text)) {
-				continue
-			}
-			switch kind.Value {
-			case "json":
-				if equals == nil {
-					ch, err = check.JSON(text)
-					break
-				}
-				var want any
-				if equals.Kind != yaml.ScalarNode || equals.Decode(&want) != nil {
-					c.errorf(equals.Line, at+".equals", "%s; expected a string, number, true, false or null", describe(equals))
-					continue
-				}
-				if equals.Tag == "!!timestamp" {
-					want = equals.Value
-				}
-				ch, err = check.JSONEquals(text, want)
-			case "body_contains":
-				ch, err = check.BodyContains(text)
-			case "regex":
-				ch, err = check.Regex(text)
-			}
-		}
-		if err != nil {
-			c.errorf(arg.Line, field, "%v", err)
-			continue
-		}
-		out = append(out, ch)
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"locustfleet/worker/check"
+	"locustfleet/worker/checkstats"
 	"locustfleet/worker/extract"
 	"locustfleet/worker/user"
 )
@@ -20,6 +21,9 @@ type program struct {
 	fleet   bool
 	http    user.HTTPOptions // the scenario's tls: and http: settings
 	arrival *user.Arrival    // nil: closed model
+
+	tally   *checkstats.Tally // the non-fatal checks; nil when there are none
+	perTask bool              // arrival.session: task: every task is a new visitor
 }
 
 type task struct {
@@ -57,9 +61,11 @@ type step struct {
 	timeout       time.Duration
 	expect        []int
 	extracts      []extraction
-	checks        []check.Check
+	checks        *stepChecks // nil: none
 	cont          bool
 	noRedirects   bool
+
+	block *block // a loop or an if: the step runs its steps
 }
 
 func (s *step) setHeaders(hs []header) {
@@ -92,6 +98,13 @@ type userState struct {
 	checks []func(*user.Response) string // per step, made on the user's first request of it
 	body   []byte                        // rendering buffer: a request's body is sent before the next is built
 	text   []byte                        // rendering buffer for path and header values
+	in     check.Input                   // what the checks of the current response judge
+	args   [][]byte                      // rendering buffers of the checks' templates
+	// judged: the current request reached its checks; observe counts the non-fatal checks of
+	// one that did not (made on the user's first request with such checks).
+	judged  bool
+	current *step
+	observe func(*user.Response)
 }
 
 // render is t's text for u; only a template with variables costs a string.
@@ -121,6 +134,7 @@ func (p *program) class(host string, wait user.Wait) *user.Class {
 		FleetNumbers: p.fleet,
 		Arrival:      p.arrival,
 		ForkState:    p.fork,
+		Checks:       p.tally,
 	}
 	for _, t := range p.tasks {
 		f := t.flow
@@ -131,6 +145,9 @@ func (p *program) class(host string, wait user.Wait) *user.Class {
 	}
 	if p.onStop != nil {
 		cl.OnStop = func(u *user.User) { p.run(p.onStop, u) }
+	}
+	if p.perTask {
+		p.visitors(cl)
 	}
 	return cl
 }
@@ -185,6 +202,12 @@ func (p *program) pick(u *user.User) *source {
 func (p *program) run(f *flow, u *user.User) (failed *step, reason string, stopped bool) {
 	st := p.state(u)
 	for _, s := range f.steps {
+		if s.block != nil {
+			if failed, reason, stopped = p.runBlock(s.block, u); failed != nil || stopped {
+				return failed, reason, stopped
+			}
+			continue
+		}
 		if s.think > 0 {
 			if !u.Sleep(s.think) {
 				return nil, "", true
@@ -213,19 +236,50 @@ func (s *step) request(u *user.User, st *userState) *user.Request {
 		st.body = s.body.Append(st.body[:0], u)
 		req.Body = st.body
 	}
-	if len(s.extracts) > 0 || len(s.checks) > 0 {
+	if len(s.extracts) > 0 || s.checks != nil {
 		if st.checks[s.index] == nil {
 			st.checks[s.index] = func(r *user.Response) string { return s.verify(u, r) }
 		}
 		req.Check = st.checks[s.index]
 	}
+	if s.checks != nil && len(s.checks.soft) > 0 {
+		if st.observe == nil {
+			st.observe = func(*user.Response) {
+				if !st.judged {
+					st.current.failSoft()
+				}
+			}
+		}
+		st.judged, st.current = false, s
+		req.Observe = st.observe
+	}
 	return req
 }
 
-// verify runs the step's extractions, then its checks, and returns the first failure reason.
+// verify runs the step's extractions, then its fatal checks, and returns the first failure
+// reason; its non-fatal checks are judged and counted whatever that reason.
 func (s *step) verify(u *user.User, r *user.Response) string {
-	for _, x := range s.extracts {
-		v, ok, reason := x.ex.Extract(r.Body, r)
+	st, ok := u.State.(*userState)
+	if !ok { // a user that sent nothing through the program (tests judging made-up responses)
+		st = &userState{}
+		u.State = st
+	}
+	in := st.input(s, u, r)
+	reason := s.extractAndCheck(u, r, in)
+	if s.checks != nil && len(s.checks.soft) > 0 {
+		s.judgeSoft(in)
+		st.judged = true
+	}
+	return reason
+}
+
+func (s *step) extractAndCheck(u *user.User, r *user.Response, in *check.Input) string {
+	for i := range s.extracts {
+		x := &s.extracts[i]
+		if x.ex.IsJSON() && !in.ValidJSON() {
+			return x.prefix + x.ex.String() + ": the body is not valid JSON"
+		}
+		v, ok, reason := x.ex.Extract(in.Body, r)
 		if !ok {
 			return x.prefix + reason
 		}
@@ -234,8 +288,11 @@ func (s *step) verify(u *user.User, r *user.Response) string {
 		}
 		u.Vars[x.name] = v
 	}
-	for i := range s.checks {
-		if reason := s.checks[i].Run(r.Body, r.Elapsed); reason != "" {
+	if s.checks == nil {
+		return ""
+	}
+	for i := range s.checks.fatal {
+		if reason := s.checks.fatal[i].Judge(in); reason != "" {
 			return reason
 		}
 	}

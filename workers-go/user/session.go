@@ -53,6 +53,10 @@ type Request struct {
 	Start time.Time
 	// NoRedirects returns a 3xx answer as it is, whatever the session does.
 	NoRedirects bool
+	// Observe, when set, sees every outcome just before it is recorded, whether Check ran or not:
+	// Failure says how it went, Status is 0 when no answer came. Non-fatal checks count with it,
+	// so that their counts are complete whenever the request's record is.
+	Observe func(r *Response)
 }
 
 // Response is what came back. The session reuses it: it is valid until the session's next
@@ -209,6 +213,9 @@ func (s *Session) Do(r *Request) *Response {
 
 	if err != nil {
 		s.last.Failure = Reason(err, timeout)
+		if r.Observe != nil {
+			r.Observe(&s.last)
+		}
 		s.t.rec.RecordFailure(method, name, ms, s.last.Failure)
 		fasthttp.ReleaseResponse(resp) // a failed exchange has no headers worth reading
 		s.last.raw = nil
@@ -227,6 +234,9 @@ func (s *Session) Do(r *Request) *Response {
 		if s.last.Failure == "" && r.Check != nil {
 			s.last.Failure = r.Check(&s.last)
 		}
+	}
+	if r.Observe != nil {
+		r.Observe(&s.last)
 	}
 	if s.last.Failure != "" {
 		s.t.rec.RecordFailure(method, name, ms, s.last.Failure)

@@ -9,6 +9,8 @@ import (
 	"context"
 	"math/rand/v2"
 	"time"
+
+	"locustfleet/worker/checkstats"
 )
 
 // Recorder receives one call per request; boomer.RecordSuccess/RecordFailure satisfy it.
@@ -40,6 +42,9 @@ type Class struct {
 	// ForkState, when set, makes the State of an open-model slot from its user's (after
 	// OnStart); without it a slot's State comes from NewState.
 	ForkState func(u, slot *User) any
+	// Checks, when set, counts the class's non-fatal checks; the worker sends the master what it
+	// counted after each stats report (see checkstats).
+	Checks *checkstats.Tally
 }
 
 // Task is one weighted unit of work; a flow is a Task whose Fn sends several requests.

@@ -19,6 +19,9 @@
 //	                   (share.go)
 //	GET  /encoded/E    {"text": "compressed hello", ...} compressed with E (gzip, deflate, br) when
 //	                   the request's Accept-Encoding names it, else plain; X-Encoded says which
+//	GET  /list/N       {"items": [{"id": "i0"}, ..., {"id": "iN-1"}], "count": N}
+//	ANY  /answer/L     answers as its query asks: status=N, body=TEXT (valid JSON or not),
+//	                   header=Name:Value (repeatable), content_type=TYPE; counted per label L
 //
 // With --tls-cert and --tls-key it serves HTTPS (files from the certs command); with
 // --tls-client-ca too, only to clients with a certificate of that CA.

@@ -76,6 +76,12 @@ func (t *target) handle(ctx *fasthttp.RequestCtx) {
 	case strings.HasPrefix(path, "/encoded/"):
 		t.count(method + " " + path)
 		encoded(ctx, path[len("/encoded/"):])
+	case strings.HasPrefix(path, "/list/"):
+		t.count(method + " " + path)
+		list(ctx, path[len("/list/"):])
+	case strings.HasPrefix(path, "/answer/"):
+		t.count(method + " " + path)
+		answer(ctx)
 	default:
 		t.plain(ctx, method+" "+path, path)
 	}

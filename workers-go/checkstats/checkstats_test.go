@@ -1,0 +1,91 @@
+package checkstats
+
+import (
+	"reflect"
+	"sync"
+	"testing"
+)
+
+func TestTally_AddSharesAKey(t *testing.T) {
+	t.Parallel()
+	tally := New()
+	a := tally.Add(Key{"GET", "items", "status equals 200"})
+	b := tally.Add(Key{"GET", "item", "status equals 200"})
+	again := tally.Add(Key{"GET", "items", "status equals 200"})
+	if a != 0 || b != 1 || again != a || tally.Len() != 2 {
+		t.Errorf("indexes: got %d, %d, %d (len %d); want 0, 1, 0 (len 2)", a, b, again, tally.Len())
+	}
+}
+
+func TestTally_TakeHandsOutWhatChanged(t *testing.T) {
+	t.Parallel()
+	tally := New()
+	items, item := tally.Add(Key{"GET", "items", "a"}), tally.Add(Key{"GET", "item", "b"})
+	if got := tally.Take(); got != nil {
+		t.Fatalf("nothing counted: got %v, want nil", got)
+	}
+	tally.Pass(items)
+	tally.Pass(items)
+	tally.Fail(item)
+	want := []Row{{Key{"GET", "items", "a"}, 2, 0}, {Key{"GET", "item", "b"}, 0, 1}}
+	if got := tally.Take(); !reflect.DeepEqual(got, want) {
+		t.Errorf("first take: got %v, want %v", got, want)
+	}
+	tally.Fail(items)
+	want = []Row{{Key{"GET", "items", "a"}, 0, 1}}
+	if got := tally.Take(); !reflect.DeepEqual(got, want) {
+		t.Errorf("second take: got %v, want %v", got, want)
+	}
+	want = []Row{{Key{"GET", "items", "a"}, 2, 1}, {Key{"GET", "item", "b"}, 0, 1}}
+	if got := tally.Totals(); !reflect.DeepEqual(got, want) {
+		t.Errorf("totals: got %v, want %v", got, want)
+	}
+}
+
+// TestTally_ConcurrentCountsAddUp: users count while the reporter takes; the takes add up to
+// every count.
+func TestTally_ConcurrentCountsAddUp(t *testing.T) {
+	t.Parallel()
+	tally := New()
+	i := tally.Add(Key{"GET", "x", "c"})
+	const users, each = 8, 5000
+	var wg sync.WaitGroup
+	for u := range users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range each {
+				if (n+u)%3 == 0 {
+					tally.Fail(i)
+				} else {
+					tally.Pass(i)
+				}
+			}
+		}()
+	}
+	var passes, fails int64
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	for finished := false; !finished; {
+		select {
+		case <-done:
+			finished = true
+		default:
+		}
+		for _, r := range tally.Take() {
+			passes, fails = passes+r.Passes, fails+r.Fails
+		}
+	}
+	if passes+fails != users*each || passes != tally.Totals()[0].Passes {
+		t.Errorf("taken: %d passes + %d fails; want %d in all, %d passes", passes, fails, users*each, tally.Totals()[0].Passes)
+	}
+}
+
+func TestEncode(t *testing.T) {
+	t.Parallel()
+	got := Encode([]Row{{Key{"POST", "login", "status equals 200"}, 3, 1}})
+	want := []any{[]any{"POST", "login", "status equals 200", int64(3), int64(1)}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %#v, want %#v", got, want)
+	}
+}

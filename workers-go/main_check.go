@@ -1,0 +1,32 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+
+	"locustfleet/worker/lifecycle"
+	"locustfleet/worker/scenario"
+)
+
+var checkOnly = flag.Bool("check", false,
+	"Only check --scenario: load and compile it, print a summary of what it holds (or every mistake) and exit 0 (or 2); connects to nothing.")
+
+// checkScenario is --check: the scenario (with --target and the TLS flags) loaded and compiled
+// as for a run, its summary on out or its mistakes on errOut; the exit code.
+func checkScenario(out, errOut io.Writer) int {
+	if *scenarioPath == "" {
+		fmt.Fprintln(errOut, "worker: --check: no --scenario; expected --scenario FILE, the file to check")
+		return lifecycle.ExitUsage
+	}
+	class, summary, err := scenario.Describe(*scenarioPath, *target)
+	if err == nil {
+		err = applyTLSFlags(class, true)
+	}
+	if err != nil {
+		fmt.Fprintf(errOut, "worker: %v\n", err)
+		return lifecycle.ExitUsage
+	}
+	fmt.Fprint(out, summary)
+	return lifecycle.ExitOK
+}

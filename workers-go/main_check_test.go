@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestCheckScenario(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	write("accounts.csv", "user,password\na,pa\nb,pb\n")
+	good := write("good.yaml", `host: http://127.0.0.1:9
+arrival: {rate: 5/s, session: task}   # new visitors
+data:
+  accounts: {csv: accounts.csv}
+on_start:
+  - {name: login, method: POST, path: /login, json: {user: "{{ accounts.user }}"}, extract: {ids: {json: "$.ids"}}}
+tasks:
+  - name: browse
+    weight: 2
+    steps:
+      - loop: {over: ids, as: id, max: 10}
+        steps:
+          - {name: item, path: "/items/{{ id }}", check: [{status: 200, fatal: false}, {json: $.id, equals: "{{ id }}"}]}
+          - think: 10ms
+      - if: {var: ids, length: {gt: 2}}
+        steps: [{name: more, path: /more}]
+  - {name: home, path: /}
+`)
+	bad := write("bad.yaml", "host: http://a\ntasks:\n  - path: x\n    check: [{status: ok}]\n")
+	cases := []struct {
+		name, scenario, target string
+		code                   int
+		out, errOut            string
+	}{
+		{"a scenario that compiles", good, "", 0, good + `: OK
+  host: http://127.0.0.1:9
+  model: open, arrival {rate: 5/s, session: task}
+  data: accounts (accounts.csv: 2 rows; columns user, password; mode cycle)
+  on_start: 1 request
+  tasks: 2
+    browse: weight 2, 2 steps (2 requests, 1 think, 1 loop, 1 if)
+    home: weight 1, 1 request
+  requests (Locust's rows): POST login, GET item, GET more, GET home
+  checks: 1 fatal, 1 non-fatal
+`, ""},
+		{"--target overrides the host", good, "http://127.0.0.1:8", 0, "", ""},
+		{"every mistake", bad, "", 2, "", "worker: " + bad + `: line 3: tasks[0].path: "x" must start with "/"` + "\n" +
+			bad + `: line 4: tasks[0].check[0].status: equals "ok": expected a number (status is a number)` + "\n"},
+		{"no scenario", "", "", 2, "", "worker: --check: no --scenario; expected --scenario FILE, the file to check\n"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			*scenarioPath, *target = tc.scenario, tc.target
+			defer func() { *scenarioPath, *target = "", "" }()
+			var out, errOut bytes.Buffer
+			if code := checkScenario(&out, &errOut); code != tc.code {
+				t.Errorf("exit code: got %d, want %d (%s)", code, tc.code, errOut.String())
+			}
+			if tc.out != "" && out.String() != tc.out {
+				t.Errorf("out:\n%s\nwant:\n%s", out.String(), tc.out)
+			}
+			if tc.target != "" && !bytes.Contains(out.Bytes(), []byte("host: "+tc.target+" (--target)")) {
+				t.Errorf("out: %s; want the --target host", out.String())
+			}
+			if errOut.String() != tc.errOut {
+				t.Errorf("errOut:\n%q\nwant:\n%q", errOut.String(), tc.errOut)
+			}
+		})
+	}
+}
