@@ -16,19 +16,18 @@ the InfluxDB export is on (docs/data-model.md).
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request
 from locust.env import Environment
 from locust.runners import MasterRunner
 
 from .lineproto import Point
 from .model import CHECK, CHECKS, METHOD, NAME, RUN_ID
+from .web_tabs import add_tab
 
 MESSAGE_TYPE = "fleet:checks"
 TAB_KEY = "checks"
@@ -165,20 +164,5 @@ def install(environment: Environment, submit: Callable[[list[Point]], None] | No
 
 
 def show_in_web_ui(environment: Environment, table: CheckTable) -> None:
-    """A "Checks" tab: Locust's web UI shows extended tabs whose rows come with /stats/requests."""
-    web_ui = environment.web_ui
-    web_ui.template_args["extended_tabs"] = [
-        *web_ui.template_args.get("extended_tabs", []), {"title": "Checks", "key": TAB_KEY}]
-    web_ui.template_args["extended_tables"] = [
-        *web_ui.template_args.get("extended_tables", []), {"key": TAB_KEY, "structure": WEB_TABLE}]
-
-    @web_ui.app.after_request
-    def add_checks(response):  # type: ignore[no-untyped-def]
-        if request.path != "/stats/requests" or response.status_code != 200:
-            return response
-        # Locust memoizes this response object for a moment: replace the tab's rows, never append.
-        stats = json.loads(response.get_data())
-        others = [tab for tab in stats.get("extended_stats", []) if tab.get("key") != TAB_KEY]
-        stats["extended_stats"] = [*others, {"key": TAB_KEY, "data": web_rows(table.rows())}]
-        response.set_data(json.dumps(stats))
-        return response
+    """A "Checks" tab beside Locust's own."""
+    add_tab(environment, TAB_KEY, "Checks", WEB_TABLE, lambda: web_rows(table.rows()))

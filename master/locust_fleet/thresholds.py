@@ -17,7 +17,6 @@ the JUnit file, the web UI's Thresholds tab and the run record.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
@@ -35,6 +34,7 @@ from .exporter import Exporter
 from .threshold_judge import Figures, Judge, Result, Sample, SlidingWindow, exit_code, matches, select
 from .threshold_report import LIVE_TABLE, failure_message, junit_xml, live_rows, record_text, summary_lines
 from .threshold_syntax import Endpoint, Threshold, format_limit, format_value
+from .web_tabs import add_tab
 
 logger = logging.getLogger(__name__)
 console = logging.getLogger("locust.stats_logger")  # where Locust prints its tables
@@ -86,24 +86,7 @@ class ThresholdWatch:
         gevent.spawn(self._tick_loop)
 
     def add_web_tab(self) -> None:
-        """Locust's web UI shows extra tabs named in its template arguments, with the rows that
-        /stats/requests carries under extended_stats (Locust's examples/extend_web_ui.py)."""
-        from flask import request  # Flask comes with Locust's web UI; a headless master needs none
-
-        web_ui = self.environment.web_ui
-        args = web_ui.template_args
-        args["extended_tabs"] = [*(args.get("extended_tabs") or []), {"title": "Thresholds", "key": TAB}]
-        args["extended_tables"] = [*(args.get("extended_tables") or []), {"key": TAB, "structure": LIVE_TABLE}]
-
-        @web_ui.app.after_request
-        def add_threshold_rows(response):
-            if not request.path.endswith("/stats/requests"):
-                return response
-            data = response.get_json(silent=True)
-            if isinstance(data, dict):
-                extended = [*(data.get("extended_stats") or []), {"key": TAB, "data": self.rows()}]
-                response.set_data(json.dumps({**data, "extended_stats": extended}))
-            return response
+        add_tab(self.environment, TAB, "Thresholds", LIVE_TABLE, self.rows)
 
     def rows(self) -> list[dict]:
         if self.judge is not None:
