@@ -27,11 +27,12 @@ type target struct {
 	byToken  map[string]*login
 	bySid    map[string]*login
 	stall    *stall
+	echoes   *echoes
 }
 
 func newTarget() *target {
 	return &target{counts: map[string]int64{}, refusals: map[string]int64{}, logins: map[string]int64{},
-		byToken: map[string]*login{}, bySid: map[string]*login{}, stall: newStall()}
+		byToken: map[string]*login{}, bySid: map[string]*login{}, stall: newStall(), echoes: newEchoes()}
 }
 
 func (t *target) handle(ctx *fasthttp.RequestCtx) {
@@ -51,6 +52,7 @@ func (t *target) handle(ctx *fasthttp.RequestCtx) {
 		t.counts, t.refusals, t.logins = map[string]int64{}, map[string]int64{}, map[string]int64{}
 		t.mu.Unlock()
 		t.stall.reset()
+		t.echoes.reset()
 		return
 	case "/_stall":
 		t.stall.open(ctx)
@@ -59,6 +61,13 @@ func (t *target) handle(ctx *fasthttp.RequestCtx) {
 		body, _ := json.Marshal(t.stall.counts())
 		ctx.SetContentType("application/json")
 		ctx.SetBody(body)
+		return
+	case "/_echoes":
+		t.echoes.write(ctx)
+		return
+	}
+	if strings.HasPrefix(path, "/_echo/") {
+		t.echo(ctx, path)
 		return
 	}
 	method := string(ctx.Method())
