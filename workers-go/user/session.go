@@ -4,10 +4,13 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"locustfleet/worker/urlesc"
 )
 
 // DefaultTimeout bounds a request when neither it nor its class sets a timeout.
@@ -53,6 +56,12 @@ type Request struct {
 	Start time.Time
 	// NoRedirects returns a 3xx answer as it is, whatever the session does.
 	NoRedirects bool
+	// Omit names default headers not to send: the session's (HTTPOptions.Headers) and its
+	// Accept-Encoding.
+	Omit []string
+	// Invalid, when set, is why the request could not be made (a value that is not what it
+	// must be): it is recorded as a failure with this reason, and nothing is sent.
+	Invalid string
 }
 
 // Response is what came back. The session reuses it: it is valid until the session's next
@@ -107,15 +116,17 @@ type Limiter interface {
 
 // transport is what all sessions of a Runtime share: one client and its keep-alive connections.
 type transport struct {
-	client   *fasthttp.Client
-	rec      Recorder
-	limiter  Limiter // nil: no limit
-	host     string  // the class's base URL
-	hostPort string  // its host[:port], the jar's key for relative paths
-	prefix   string  // its path prefix, the cookie path of relative requests
-	opts     HTTPOptions
+	client  *fasthttp.Client
+	rec     Recorder
+	limiter Limiter // nil: no limit
+	host    string  // the class's base URL
+	prefix  string  // its path prefix, the cookie path of relative requests
+	opts    HTTPOptions
 	// ownEncoding: the session's headers set Accept-Encoding, so the default is not sent.
 	ownEncoding bool
+	// cookieHost and secure are the jar's host and scheme of relative paths.
+	cookieHost string
+	secure     bool
 }
 
 // Session is one user's HTTP client: base URL, cookie jar and default headers. Every Do is
@@ -151,22 +162,33 @@ func (s *Session) Do(r *Request) *Response {
 	if name == "" {
 		name = r.Path
 	}
+	if r.Invalid != "" {
+		s.last.Failure = r.Invalid
+		s.t.rec.RecordFailure(method, name, 0, r.Invalid)
+		return &s.last
+	}
 	absolute := strings.HasPrefix(r.Path, "http://") || strings.HasPrefix(r.Path, "https://")
+	// The client sends the URL as it is given (no normalising of its own): a path that is
+	// not escaped yet is escaped here, as requests does.
 	if absolute {
-		req.SetRequestURI(r.Path)
+		req.SetRequestURI(urlesc.Clean(r.Path))
 	} else {
-		req.SetRequestURI(s.t.host + r.Path)
+		req.SetRequestURI(urlesc.Clean(s.t.host + r.Path))
 	}
 	req.Header.SetMethod(method)
+	req.Header.SetNoDefaultContentType(true) // a body without a Content-Type is sent without one
 	for _, h := range s.t.opts.Headers {
-		if !hasHeader(r.Headers, h.Name) {
+		if !hasHeader(r.Headers, h.Name) && !slices.ContainsFunc(r.Omit, sameName(h.Name)) {
 			req.Header.Set(h.Name, h.Value)
 		}
 	}
 	for _, h := range r.Headers {
 		req.Header.Set(h.Name, h.Value)
+		if strings.EqualFold(h.Name, "Host") {
+			req.UseHostHeader = true // a virtual host: sent, while the connection goes to the URL's host
+		}
 	}
-	if !s.t.ownEncoding && !hasHeader(r.Headers, "Accept-Encoding") {
+	if !s.t.ownEncoding && !hasHeader(r.Headers, "Accept-Encoding") && !slices.ContainsFunc(r.Omit, sameName("Accept-Encoding")) {
 		req.Header.Set("Accept-Encoding", acceptEncoding)
 	}
 	if s.t.opts.NoKeepAlive {
@@ -176,10 +198,11 @@ func (s *Session) Do(r *Request) *Response {
 		req.SetBody(r.Body)
 	}
 	var host, path string
+	secure := s.t.secure
 	if s.jar != nil {
-		host, path = s.t.hostPort, s.t.prefix+r.Path
+		host, path = s.t.cookieHost, s.t.prefix+r.Path
 		if absolute {
-			host, path = string(req.URI().Host()), string(req.URI().Path())
+			host, path, secure = jarKey(req.URI())
 		}
 	}
 	timeout := r.Timeout
@@ -203,7 +226,7 @@ func (s *Session) Do(r *Request) *Response {
 	if start.IsZero() {
 		start = time.Now()
 	}
-	err, tooMany := s.exchange(req, resp, host, path, hops, time.Now().Add(timeout))
+	err, tooMany := s.exchange(req, resp, host, path, secure, hops, time.Now().Add(timeout))
 	ms := Millis(time.Since(start))
 	s.last.Elapsed = time.Duration(ms) * time.Millisecond
 
@@ -215,8 +238,7 @@ func (s *Session) Do(r *Request) *Response {
 		return &s.last
 	}
 	s.last.Status = resp.StatusCode()
-	wire := resp.Body() // recorded as it came over the wire, as Locust records Content-Length
-	s.last.Body = wire
+	s.last.Body = resp.Body()
 	switch {
 	case tooMany:
 		s.last.Failure = fmt.Sprintf("too many redirects (more than %d)", hops)
@@ -231,21 +253,22 @@ func (s *Session) Do(r *Request) *Response {
 	if s.last.Failure != "" {
 		s.t.rec.RecordFailure(method, name, ms, s.last.Failure)
 	} else {
-		s.t.rec.RecordSuccess(method, name, ms, int64(len(wire)))
+		// The body's size once decoded, as Locust's HttpUser and FastHttpUser record it.
+		s.t.rec.RecordSuccess(method, name, ms, int64(len(s.last.Body)))
 	}
 	return &s.last
 }
 
 // exchange sends req and follows up to hops redirects before deadline, keeping the cookies of
-// every answer; host and path are the jar's key of the first URL. tooMany reports a redirect
-// beyond hops (resp is that redirect).
-func (s *Session) exchange(req *fasthttp.Request, resp *fasthttp.Response, host, path string, hops int, deadline time.Time) (err error, tooMany bool) {
+// every answer; host, path and secure are the jar's key of the first URL. tooMany reports a
+// redirect beyond hops (resp is that redirect).
+func (s *Session) exchange(req *fasthttp.Request, resp *fasthttp.Response, host, path string, secure bool, hops int, deadline time.Time) (err error, tooMany bool) {
 	for hop := 0; ; hop++ {
 		if s.jar != nil && len(s.jar.cookies) > 0 {
 			if hop > 0 {
 				req.Header.DelAllCookies()
 			}
-			s.jar.each(host, path, time.Now(), req.Header.SetCookie)
+			s.jar.each(host, path, secure, time.Now(), req.Header.SetCookie)
 		}
 		if err := s.t.client.DoDeadline(req, resp, deadline); err != nil {
 			return err, false
@@ -264,7 +287,7 @@ func (s *Session) exchange(req *fasthttp.Request, resp *fasthttp.Response, host,
 			return nil, hops > 0
 		}
 		follow(req, resp.StatusCode(), location)
-		host, path = string(req.URI().Host()), string(req.URI().Path())
+		host, path, secure = jarKey(req.URI())
 	}
 }
 
@@ -297,6 +320,15 @@ func (s *Session) release() {
 		fasthttp.ReleaseResponse(s.last.raw)
 	}
 	s.last = Response{}
+}
+
+// jarKey is the jar's host, path and scheme of a URL.
+func jarKey(u *fasthttp.URI) (host, path string, secure bool) {
+	return cookieHost(string(u.Host())), string(u.PathOriginal()), string(u.Scheme()) == "https"
+}
+
+func sameName(name string) func(string) bool {
+	return func(other string) bool { return strings.EqualFold(name, other) }
 }
 
 func hasHeader(headers []Header, name string) bool {
