@@ -60,6 +60,7 @@ type step struct {
 	checks        []check.Check
 	cont          bool
 	noRedirects   bool
+	omit          []string // the worker's default headers the step removes
 }
 
 func (s *step) setHeaders(hs []header) {
@@ -92,6 +93,9 @@ type userState struct {
 	checks []func(*user.Response) string // per step, made on the user's first request of it
 	body   []byte                        // rendering buffer: a request's body is sent before the next is built
 	text   []byte                        // rendering buffer for path and header values
+	// invalid is why the request being made cannot be (a json: value not of its type), set
+	// while its body is rendered
+	invalid string
 }
 
 // render is t's text for u; only a template with variables costs a string.
@@ -202,7 +206,7 @@ func (p *program) run(f *flow, u *user.User) (failed *step, reason string, stopp
 // request renders the step for u: static parts are shared, only variables are rendered.
 func (s *step) request(u *user.User, st *userState) *user.Request {
 	req := &user.Request{Method: s.method, Name: s.name, Path: st.render(s.path, u), Headers: s.staticHeaders,
-		Body: s.staticBody, Timeout: s.timeout, ExpectStatus: s.expect, NoRedirects: s.noRedirects}
+		Body: s.staticBody, Timeout: s.timeout, ExpectStatus: s.expect, NoRedirects: s.noRedirects, Omit: s.omit}
 	if s.headers != nil {
 		req.Headers = make([]user.Header, len(s.headers))
 		for i, h := range s.headers {
@@ -212,6 +216,7 @@ func (s *step) request(u *user.User, st *userState) *user.Request {
 	if s.body != nil {
 		st.body = s.body.Append(st.body[:0], u)
 		req.Body = st.body
+		req.Invalid, st.invalid = st.invalid, ""
 	}
 	if len(s.extracts) > 0 || len(s.checks) > 0 {
 		if st.checks[s.index] == nil {

@@ -180,20 +180,3 @@ func AppendJSONString(dst, raw []byte) []byte {
 	}
 	return dst
 }
-
-// AppendQueryEscape appends raw escaped for a URL query value (as url.QueryEscape does).
-func AppendQueryEscape(dst, raw []byte) []byte {
-	const hex = "0123456789ABCDEF"
-	for _, c := range raw {
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
-			c == '-', c == '_', c == '.', c == '~':
-			dst = append(dst, c)
-		case c == ' ':
-			dst = append(dst, '+')
-		default:
-			dst = append(dst, '%', hex[c>>4], hex[c&0xf])
-		}
-	}
-	return dst
-}
