@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -38,7 +39,7 @@ type requestParts struct {
 	boundary  string
 	bodyFile  []byte
 	hasFile   bool
-	bodyLines map[string]int // body key -> its line, to report two bodies
+	bodyLines map[string]int // form, multipart, body_file -> its line, to report two bodies
 	defaults  *requestDefaults
 }
 
@@ -84,16 +85,24 @@ func (c *compiler) requestPart(s *stepSpec, key string, v *yaml.Node, field stri
 // finishParts checks what this package's keys need of a request as a whole.
 func (c *compiler) finishParts(s *stepSpec) bool {
 	ok := true
+	lines := map[string]int{}
+	maps.Copy(lines, s.bodyLines)
+	if s.body != nil {
+		lines["body"] = s.body.Line
+	}
+	if s.json != nil {
+		lines["json"] = s.json.Line
+	}
 	var given []string
 	for _, k := range bodyKeys {
-		if _, set := s.bodyLines[k]; set {
+		if _, set := lines[k]; set {
 			given = append(given, k)
 		}
 	}
-	// body with json is reported by finishRequest, as it always was
+	// body with json alone is reported by finishRequest, as it always was
 	if len(given) > 1 && !(len(given) == 2 && given[0] == "body" && given[1] == "json") {
 		last := given[len(given)-1]
-		c.errorf(s.bodyLines[last], s.at+"."+last, "given with %s; expected one body: body (text), json, form, multipart or body_file", strings.Join(given[:len(given)-1], " and "))
+		c.errorf(lines[last], s.at+"."+last, "given with %s; expected one body: body (text), json, form, multipart or body_file", strings.Join(given[:len(given)-1], " and "))
 		ok = false
 	}
 	if s.hostName != "" && s.path != nil && absolute(s.path.Value) {

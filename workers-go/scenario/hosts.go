@@ -49,7 +49,11 @@ func (c *compiler) constantText(n *yaml.Node, field string) (string, bool) {
 // parseHosts reads hosts:, a mapping of name to base URL.
 func (c *compiler) parseHosts(v *yaml.Node) {
 	if v.Kind != yaml.MappingNode || len(v.Content) == 0 {
-		c.errorf(v.Line, "hosts", "%s; expected a mapping of name to base URL, such as {api: https://api.example.com}", describe(v))
+		what := describe(v)
+		if v.Kind == yaml.MappingNode {
+			what = "empty"
+		}
+		c.errorf(v.Line, "hosts", "%s; expected a mapping of name to base URL, such as {api: https://api.example.com}", what)
 		return
 	}
 	c.hosts = map[string]string{}

@@ -352,6 +352,7 @@ func (c *compiler) parseTask(n *yaml.Node, at string) *taskSpec {
 			return nil
 		}
 		defaults := &requestDefaults{at: at, headers: s.headers, auth: s.auth, hostName: s.hostName}
+		c.authWithHeader(s.auth, s.headers, at+".headers")
 		c.addDefaults(defaults)
 		c.taskDefaults = defaults
 		t.steps = c.parseSteps(steps, at+".steps", onFailure)
