@@ -98,9 +98,9 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 		keyLines[key] = k.Line
 	})
 
-	host := ""
-	if v := nodes["host"]; v != nil && c.check(decodeString(v, "host", &host)) {
-		host, _ = c.constantText(v, "host")
+	host, hostRead := "", true
+	if v := nodes["host"]; v != nil && c.check(decodeString(v, "host", &host)) && target == "" {
+		host, hostRead = c.constantText(v, "host") // with --target, the file's host is not used
 	}
 	if target != "" {
 		host, target = target, "--target"
@@ -108,7 +108,9 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 		target = "host"
 	}
 	host, err := baseURL(host, target)
-	c.check(err)
+	if hostRead {
+		c.check(err)
+	}
 	host = urlesc.Clean(host)
 
 	var wait user.Wait

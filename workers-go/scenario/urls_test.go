@@ -133,3 +133,19 @@ tasks:
 		}
 	}
 }
+
+func TestParse_HostFromTheEnvironment(t *testing.T) {
+	t.Setenv("SCENARIO_TEST_TARGET", "http://envtarget:8080/api")
+	doc := "host: \"{{ env.SCENARIO_TEST_TARGET }}\"\ntasks: [{path: /x}]\n"
+	if _, host, _, err := parse([]byte(doc), t.TempDir(), ""); err != nil || host != "http://envtarget:8080/api" {
+		t.Errorf("got host %q, error %v; want the environment variable's URL", host, err)
+	}
+	unset := "host: \"{{ env.SCENARIO_TEST_UNSET }}\"\ntasks: [{path: /x}]\n"
+	if _, host, _, err := parse([]byte(unset), t.TempDir(), "http://flag:1"); err != nil || host != "http://flag:1" {
+		t.Errorf("with --target: got host %q, error %v; want --target's, the file's host unread", host, err)
+	}
+	_, _, _, err := parse([]byte(unset), t.TempDir(), "")
+	if want := "line 1: host: {{ env.SCENARIO_TEST_UNSET }}: the environment variable SCENARIO_TEST_UNSET is not set; expected it set in the worker's environment"; err == nil || err.Error() != want {
+		t.Errorf("got %v; want %s", err, want)
+	}
+}
