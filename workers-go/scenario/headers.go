@@ -50,6 +50,7 @@ type requestConfig struct {
 	// By the field of a default header: left out of a step that cannot see its variables yet,
 	// sent by a step, its mistakes reported.
 	hidden, sent, reported map[string]bool
+	merged                 map[*yaml.Node]bool // keys a YAML merge brought (expandReferences)
 }
 
 // addDefaults registers the defaults of the scenario or of a flow.
@@ -84,6 +85,7 @@ func (c *compiler) headerPairs(v *yaml.Node, field string) []pair {
 		return nil
 	}
 	var out []pair
+	var names []*yaml.Node // the key node of each of out
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		k, value := v.Content[i], v.Content[i+1]
 		at := field + "." + k.Value
@@ -91,19 +93,33 @@ func (c *compiler) headerPairs(v *yaml.Node, field string) []pair {
 		case !headerName.MatchString(k.Value):
 			c.errorf(k.Line, at, "not a header name; expected letters, digits and !#$%%&'*+.^_`|~-")
 			continue
-		case slices.ContainsFunc(out, func(p pair) bool { return strings.EqualFold(p.name, k.Value) }):
-			c.errorf(k.Line, at, "given twice (header names are case-insensitive)")
-			continue
-		case value.Tag == "!!null":
-			out = append(out, pair{name: k.Value}) // removed
-			continue
 		case value.Kind != yaml.ScalarNode:
 			c.errorf(value.Line, at, "%s; expected a string, or null to send no such header", describe(value))
 			continue
+		case slices.ContainsFunc(out, func(p pair) bool { return strings.EqualFold(p.name, k.Value) }):
+			// A header written out wins over one a merge key brought, whatever their case, as
+			// YAML's own keys do; written twice, it is a mistake.
+			i := slices.IndexFunc(out, func(p pair) bool { return strings.EqualFold(p.name, k.Value) })
+			switch {
+			case c.merged[k]:
+			case names[i] != nil && c.merged[names[i]]:
+				out[i], names[i] = pair{name: k.Value, value: nullable(value)}, k
+			default:
+				c.errorf(k.Line, at, "given twice (header names are case-insensitive)")
+			}
+			continue
 		}
-		out = append(out, pair{name: k.Value, value: value})
+		out, names = append(out, pair{name: k.Value, value: nullable(value)}), append(names, k)
 	}
 	return out
+}
+
+// nullable is a header's value node, nil for null (the header is not sent).
+func nullable(v *yaml.Node) *yaml.Node {
+	if v.Tag == "!!null" {
+		return nil
+	}
+	return v
 }
 
 // parseAuth reads auth: {basic: {user: U, password: P}}.

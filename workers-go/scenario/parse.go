@@ -83,7 +83,8 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 	if len(root.Content) == 0 {
 		return nil, "", nil, errors.New("empty document; expected a mapping with host and tasks")
 	}
-	if errs := expandReferences(&root); len(errs) > 0 {
+	merged, errs := expandReferences(&root)
+	if len(errs) > 0 {
 		return nil, "", nil, errors.Join(errs...)
 	}
 	top := root.Content[0]
@@ -91,6 +92,7 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 		return nil, "", nil, fmt.Errorf("line %d: the document must be a mapping with host and tasks", top.Line)
 	}
 	c := &compiler{dir: dir}
+	c.merged = merged
 	nodes := map[string]*yaml.Node{}
 	keyLines := map[string]int{}
 	c.eachKey(top, "", topKeys, func(key string, k, v *yaml.Node) {

@@ -12,11 +12,12 @@ import (
 // sees plain mappings and lists. A key written in the mapping wins over a merged one, and an
 // earlier merged mapping over a later one, as YAML's merge key says. Merged and aliased nodes
 // keep their own line numbers: an error in them names the line where they are written. Top-level
-// keys starting with "x-" are dropped, as Docker Compose does: a place to keep anchors.
-func expandReferences(doc *yaml.Node) []error {
-	e := &expander{done: map[*yaml.Node]bool{}, open: map[*yaml.Node]bool{}}
+// keys starting with "x-" are dropped, as Docker Compose does: a place to keep anchors. merged
+// holds the key nodes that came from a merge.
+func expandReferences(doc *yaml.Node) (merged map[*yaml.Node]bool, errs []error) {
+	e := &expander{done: map[*yaml.Node]bool{}, open: map[*yaml.Node]bool{}, merged: map[*yaml.Node]bool{}}
 	if len(doc.Content) == 0 {
-		return nil
+		return e.merged, nil
 	}
 	top := e.expand(doc.Content[0])
 	doc.Content[0] = top
@@ -29,13 +30,15 @@ func expandReferences(doc *yaml.Node) []error {
 		}
 		top.Content = kept
 	}
-	return e.errs
+	return e.merged, e.errs
 }
 
 type expander struct {
 	done map[*yaml.Node]bool // expanded already (an anchor used several times is expanded once)
 	open map[*yaml.Node]bool // being expanded: met again, it contains itself
-	errs []error
+	// merged are the key nodes a merge brought into some mapping
+	merged map[*yaml.Node]bool
+	errs   []error
 }
 
 func (e *expander) expand(n *yaml.Node) *yaml.Node {
@@ -94,6 +97,7 @@ func (e *expander) mapping(n *yaml.Node) {
 			for j := 0; j+1 < len(src.Content); j += 2 {
 				if key := src.Content[j].Value; !written[key] {
 					written[key] = true
+					e.merged[src.Content[j]] = true
 					out = append(out, src.Content[j], src.Content[j+1])
 				}
 			}

@@ -11,6 +11,7 @@ func TestParse_AnchorsAliasesAndMergeKeys(t *testing.T) {
 	t.Parallel()
 	doc := `host: http://a
 x-common: &common {X-App: fleet, X-Tenant: t1}
+x-lower: &lower {x-app: lower}
 x-step: &step {method: POST, path: /orders, expect_status: [200, 201]}
 headers: *common
 tasks:
@@ -21,6 +22,7 @@ tasks:
       - {<<: [*step], name: second, json: &body {n: 1, tags: [a]}}
       - {name: third, path: /x, method: PUT, json: *body}
   - &single {name: single, path: /s, headers: *common}
+  - {name: cases, path: /c, headers: {<<: [*lower, *common], X-APP: written}}
 `
 	p := compileDoc(t, doc, nil)
 	u := newUser(0, nil)
@@ -35,6 +37,8 @@ tasks:
 		{"second", "POST", "/orders", hs("X-App", "fleet", "X-Tenant", "t2", "Content-Type", "application/json"), `{"n":1,"tags":["a"]}`},
 		{"third", "PUT", "/x", hs("X-App", "fleet", "X-Tenant", "t2", "Content-Type", "application/json"), `{"n":1,"tags":["a"]}`},
 		{"single", "GET", "/s", hs("X-App", "fleet", "X-Tenant", "t1"), ""},
+		// written out wins over merged, whatever the case; among merges the first wins
+		{"cases", "GET", "/c", hs("X-APP", "written", "X-Tenant", "t1"), ""},
 	}
 	for _, c := range cases {
 		t.Run(c.step, func(t *testing.T) {
