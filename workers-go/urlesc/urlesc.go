@@ -139,9 +139,9 @@ func NeedsText(s string) bool {
 func upperOrDigit(c byte) bool { return '0' <= c && c <= '9' || 'A' <= c && c <= 'F' }
 
 // pathStart is the index where the path of an absolute URL (scheme://authority/path) begins,
-// or 0 when rawURL is not absolute.
+// or 0 when rawURL is not absolute (a "://" in a path's query does not make it so).
 func pathStart(rawURL string) int {
-	i := strings.Index(rawURL, "://")
+	i := schemeEnd(rawURL)
 	if i < 0 {
 		return 0
 	}
@@ -179,7 +179,7 @@ func Clean(rawURL string) string {
 // as it is. Text that is not a URL is returned as it is too.
 func Redact(rawURL string) string {
 	start := pathStart(rawURL)
-	scheme := strings.Index(rawURL, "://")
+	scheme := schemeEnd(rawURL)
 	if scheme < 0 {
 		return rawURL
 	}
@@ -220,6 +220,21 @@ func RedactText(text string) string {
 		b.WriteString(Redact(text[start:end]))
 		text = text[end:]
 	}
+}
+
+// schemeEnd is the index of the "://" that ends rawURL's scheme, or -1 when it does not start
+// with one.
+func schemeEnd(rawURL string) int {
+	i := strings.Index(rawURL, "://")
+	if i <= 0 || !('a' <= rawURL[0]|0x20 && rawURL[0]|0x20 <= 'z') {
+		return -1
+	}
+	for j := range i {
+		if !isSchemeByte(rawURL[j]) {
+			return -1
+		}
+	}
+	return i
 }
 
 func isSchemeByte(c byte) bool {

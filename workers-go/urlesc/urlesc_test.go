@@ -87,6 +87,7 @@ func TestClean(t *testing.T) {
 		{"user information kept", "http://u:p%40ss@h/p", "http://u:p%40ss@h/p"},
 		{"no path", "http://h", "http://h"},
 		{"clean", "https://h/a?b=c", "https://h/a?b=c"},
+		{"a URL in the query of a path", "/go?to=http://x/a b", "/go?to=http://x/a%20b"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -114,6 +115,7 @@ func TestRedact(t *testing.T) {
 		{"user only", "http://user@h/", "http://user@h/"},
 		{"no user information", "http://h/p@x", "http://h/p@x"},
 		{"not a URL", "user:pass@h", "user:pass@h"},
+		{"a path with a URL in its query", "/go?to=http://u:p@h", "/go?to=http://u:p@h"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

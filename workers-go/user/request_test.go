@@ -5,8 +5,10 @@ import (
 	"net"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -162,5 +164,45 @@ func TestSession_Do_cookies_by_host_and_scheme(t *testing.T) {
 	_, headers := sent(secure.Do(&Request{Path: "/"}))
 	if got, _ := header(headers, "Cookie"); got != "safe=1" {
 		t.Errorf("https: sent Cookie %q; want the Secure cookie, safe=1", got)
+	}
+}
+
+func TestSession_Do_MaxConns_is_per_host(t *testing.T) {
+	srv := &countingServer{}
+	host := srv.start(t, 50*time.Millisecond)
+	other := strings.Replace(host, "127.0.0.1", "localhost", 1)
+	rt, rec := newRuntime(t, &Class{Host: host, HTTP: HTTPOptions{MaxConns: 2},
+		Tasks: []Task{{Name: "t", Weight: 1, Fn: func(u *User) {}}}})
+	var wg sync.WaitGroup
+	for i := range 8 { // four users to each host
+		wg.Go(func() {
+			url := "/"
+			if i%2 == 1 {
+				url = other + "/"
+			}
+			newSession(rt.t).Do(&Request{Path: url})
+		})
+	}
+	wg.Wait()
+	if conns, peak := srv.counts(); conns != 4 || peak != 4 {
+		t.Errorf("got %d connections, %d requests at once; want 4 and 4 (2 per host)", conns, peak)
+	}
+	if calls := rec.all(); len(calls) != 8 {
+		t.Errorf("recorded %d requests; want 8", len(calls))
+	}
+}
+
+func TestSession_Do_failure_reasons_hide_URL_passwords(t *testing.T) {
+	s, rec := newTestSession(t, "http://fleet:s3cret-pw@127.0.0.1:1", HTTPOptions{ConnectTimeout: time.Second})
+	for _, path := range []string{"/", "http://fleet:s3cret-pw@nowhere.invalid/"} {
+		r := s.Do(&Request{Path: path})
+		if r.OK() || strings.Contains(r.Failure, "s3cret-pw") {
+			t.Errorf("%s: failure %q; want a failure without the password", path, r.Failure)
+		}
+	}
+	for _, c := range rec.all() {
+		if strings.Contains(c.name+c.failure, "s3cret-pw") {
+			t.Errorf("recorded %+v; want no password", c)
+		}
 	}
 }

@@ -160,7 +160,7 @@ func (s *Session) Do(r *Request) *Response {
 	}
 	name := r.Name
 	if name == "" {
-		name = r.Path
+		name = urlesc.Redact(r.Path) // a URL's password is never recorded
 	}
 	if r.Invalid != "" {
 		s.last.Failure = r.Invalid
