@@ -177,9 +177,9 @@ func (c *compiler) step(p *program, spec *stepSpec, avail []string) *step {
 	resolve := func(name string) (lookup, error) { return c.resolve(name, avail) }
 
 	s.path = c.urlTemplate(spec, resolve)
-	headers, omit := c.stepHeaders(spec, avail, resolve, bodyType(spec))
+	headers, noAcceptEncoding := c.stepHeaders(spec, avail, resolve, bodyType(spec))
 	s.setHeaders(headers)
-	s.omit = omit
+	s.noAcceptEncoding = noAcceptEncoding
 
 	var body template.Builder[*user.User]
 	switch {

@@ -183,9 +183,9 @@ type headerEntry struct {
 }
 
 // stepHeaders merges the scenario's, the flow's and the step's headers (and auth) and compiles
-// them; contentType is what the step's body implies ("" for none). omit lists the worker's own
-// defaults the step removes (Accept-Encoding).
-func (c *compiler) stepHeaders(spec *stepSpec, avail []string, resolve func(string) (lookup, error), contentType string) (headers []header, omit []string) {
+// them; contentType is what the step's body implies ("" for none). noAcceptEncoding: the step
+// removes the worker's own Accept-Encoding.
+func (c *compiler) stepHeaders(spec *stepSpec, avail []string, resolve func(string) (lookup, error), contentType string) (headers []header, noAcceptEncoding bool) {
 	var entries []headerEntry
 	put := func(e headerEntry) {
 		for i := range entries {
@@ -226,7 +226,7 @@ func (c *compiler) stepHeaders(spec *stepSpec, avail []string, resolve func(stri
 	for _, e := range entries {
 		if e.removed {
 			if strings.EqualFold(e.name, "Accept-Encoding") {
-				omit = append(omit, e.name)
+				noAcceptEncoding = true
 			}
 			continue
 		}
@@ -254,7 +254,7 @@ func (c *compiler) stepHeaders(spec *stepSpec, avail []string, resolve func(stri
 		}
 		headers = append(headers, header{name: e.name, value: b.Template()})
 	}
-	return headers, omit
+	return headers, noAcceptEncoding
 }
 
 // visible reports whether a step that can see avail sees every variable of a default header:

@@ -60,7 +60,8 @@ type step struct {
 	checks        []check.Check
 	cont          bool
 	noRedirects   bool
-	omit          []string // the worker's default headers the step removes
+	// noAcceptEncoding: the step sends no Accept-Encoding (Accept-Encoding: null)
+	noAcceptEncoding bool
 }
 
 func (s *step) setHeaders(hs []header) {
@@ -206,7 +207,7 @@ func (p *program) run(f *flow, u *user.User) (failed *step, reason string, stopp
 // request renders the step for u: static parts are shared, only variables are rendered.
 func (s *step) request(u *user.User, st *userState) *user.Request {
 	req := &user.Request{Method: s.method, Name: s.name, Path: st.render(s.path, u), Headers: s.staticHeaders,
-		Body: s.staticBody, Timeout: s.timeout, ExpectStatus: s.expect, NoRedirects: s.noRedirects, Omit: s.omit}
+		Body: s.staticBody, Timeout: s.timeout, ExpectStatus: s.expect, NoRedirects: s.noRedirects, NoAcceptEncoding: s.noAcceptEncoding}
 	if s.headers != nil {
 		req.Headers = make([]user.Header, len(s.headers))
 		for i, h := range s.headers {

@@ -177,9 +177,25 @@ func (c *compiler) urlValue(b *template.Builder[*user.User], expr string, line i
 		return
 	}
 	if esc != nil {
-		fn = template.Escaped(fn, esc)
+		fn = urlEscaped(fn, esc)
 	}
 	b.Var(fn)
+}
+
+// urlEscaped is template.Escaped for URL values: most (ids, tokens, numbers) need no escaping,
+// and cost only a scan.
+func urlEscaped(fn lookup, esc func(dst, raw []byte) []byte) lookup {
+	return func(u *user.User, dst []byte) []byte {
+		start := len(dst)
+		dst = fn(u, dst)
+		if urlesc.Unreserved(dst[start:]) {
+			return dst
+		}
+		end := len(dst)
+		dst = esc(dst, dst[start:end]) // as template.Escaped: appended after the value, then moved
+		n := copy(dst[start:], dst[end:])
+		return dst[:start+n]
+	}
 }
 
 func escapeText(esc func(dst, raw []byte) []byte, text string) string {

@@ -67,6 +67,17 @@ func AppendComponent(dst, raw []byte) []byte {
 	return dst
 }
 
+// Unreserved reports whether every byte of b is an unreserved character: AppendComponent and
+// AppendQuery would append b as it is.
+func Unreserved(b []byte) bool {
+	for _, c := range b {
+		if !unreserved(c) {
+			return false
+		}
+	}
+	return true
+}
+
 // AppendQuery appends raw escaped as a query parameter's name or value, or a form field's:
 // as AppendComponent but a space is '+' (application/x-www-form-urlencoded; urllib's quote_plus,
 // which requests' params= and data= use).

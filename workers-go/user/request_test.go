@@ -91,7 +91,7 @@ func TestSession_Do_sends_URLs_escaped_once(t *testing.T) {
 	}
 }
 
-func TestSession_Do_host_content_type_and_omitted_headers(t *testing.T) {
+func TestSession_Do_host_content_type_and_default_headers(t *testing.T) {
 	host, _ := serveWire(t, "")
 	other := strings.Replace(host, "127.0.0.1", "localhost", 1)
 	s, _ := newTestSession(t, host, HTTPOptions{Headers: []Header{{Name: "X-Default", Value: "d"}}})
@@ -108,15 +108,20 @@ func TestSession_Do_host_content_type_and_omitted_headers(t *testing.T) {
 	if got, ok := header(headers, "Content-Type"); ok {
 		t.Errorf("a body without a Content-Type was sent with Content-Type %q; want none (as Python's requests)", got)
 	}
-	_, headers = sent(s.Do(&Request{Path: "/", Omit: []string{"accept-encoding", "x-default"}}))
-	for _, name := range []string{"Accept-Encoding", "X-Default"} {
-		if got, ok := header(headers, name); ok {
-			t.Errorf("Omit %s: the server saw it (%q); want none", name, got)
-		}
+	_, headers = sent(s.Do(&Request{Path: "/", NoAcceptEncoding: true}))
+	if got, ok := header(headers, "Accept-Encoding"); ok {
+		t.Errorf("NoAcceptEncoding: the server saw Accept-Encoding %q; want none", got)
+	}
+	_, headers = sent(s.Do(&Request{Path: "/", Headers: []Header{{Name: "x-default", Value: "own"}}}))
+	if got, _ := header(headers, "X-Default"); got != "own" {
+		t.Errorf("the request's own X-Default: the server saw %q; want own", got)
 	}
 	_, headers = sent(s.Do(&Request{Path: "/"}))
 	if got, _ := header(headers, "X-Default"); got != "d" {
-		t.Errorf("without Omit the default X-Default is %q; want d", got)
+		t.Errorf("the session's default X-Default is %q; want d", got)
+	}
+	if got, _ := header(headers, "Accept-Encoding"); got != "gzip, deflate, br" {
+		t.Errorf("the default Accept-Encoding is %q; want gzip, deflate, br", got)
 	}
 }
 

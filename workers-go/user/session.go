@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -56,9 +55,8 @@ type Request struct {
 	Start time.Time
 	// NoRedirects returns a 3xx answer as it is, whatever the session does.
 	NoRedirects bool
-	// Omit names default headers not to send: the session's (HTTPOptions.Headers) and its
-	// Accept-Encoding.
-	Omit []string
+	// NoAcceptEncoding sends no Accept-Encoding (the session's default asks for gzip, deflate, br).
+	NoAcceptEncoding bool
 	// Invalid, when set, is why the request could not be made (a value that is not what it
 	// must be): it is recorded as a failure with this reason, and nothing is sent.
 	Invalid string
@@ -178,7 +176,7 @@ func (s *Session) Do(r *Request) *Response {
 	req.Header.SetMethod(method)
 	req.Header.SetNoDefaultContentType(true) // a body without a Content-Type is sent without one
 	for _, h := range s.t.opts.Headers {
-		if !hasHeader(r.Headers, h.Name) && !slices.ContainsFunc(r.Omit, sameName(h.Name)) {
+		if !hasHeader(r.Headers, h.Name) {
 			req.Header.Set(h.Name, h.Value)
 		}
 	}
@@ -188,7 +186,7 @@ func (s *Session) Do(r *Request) *Response {
 			req.UseHostHeader = true // a virtual host: sent, while the connection goes to the URL's host
 		}
 	}
-	if !s.t.ownEncoding && !hasHeader(r.Headers, "Accept-Encoding") && !slices.ContainsFunc(r.Omit, sameName("Accept-Encoding")) {
+	if !s.t.ownEncoding && !hasHeader(r.Headers, "Accept-Encoding") && !r.NoAcceptEncoding {
 		req.Header.Set("Accept-Encoding", acceptEncoding)
 	}
 	if s.t.opts.NoKeepAlive {
@@ -325,10 +323,6 @@ func (s *Session) release() {
 // jarKey is the jar's host, path and scheme of a URL.
 func jarKey(u *fasthttp.URI) (host, path string, secure bool) {
 	return cookieHost(string(u.Host())), string(u.PathOriginal()), string(u.Scheme()) == "https"
-}
-
-func sameName(name string) func(string) bool {
-	return func(other string) bool { return strings.EqualFold(name, other) }
 }
 
 func hasHeader(headers []Header, name string) bool {
