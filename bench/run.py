@@ -169,7 +169,7 @@ def userflow_section(flows: dict[str, list[userflow.FlowFigures]], users: userfl
         "",
         "The acceptance flow of `docs/scenario.md` (`workers-go/examples/scenarios/flow.yaml`: a login per user with "
         "a JSON body and token extraction, then browse = items with extraction and a check, item with a templated "
-        "path and three checks, one against the per-user item id (a templated check), or home), its wait and think "
+        "path and three checks, one against the per-user item id (a templated check), all sending the flow's default Authorization header, or home), its wait and think "
         "time taken out (they only idle the core), sent by one Go "
         "worker (connected to a real master) and by Locust's FastHttpUser (`bench/locustfiles/fast_http_flow.py`, "
         f"the same requests, names and checks), each alone on core {loadgen.GENERATOR_CPU}, against the counting target "

@@ -53,7 +53,7 @@ tasks:
   checks: 1 fatal, 1 non-fatal
 `, ""},
 		{"--target overrides the host", good, "http://127.0.0.1:8", 0, "", ""},
-		{"every mistake", bad, "", 2, "", "worker: " + bad + `: line 3: tasks[0].path: "x" must start with "/"` + "\n" +
+		{"every mistake", bad, "", 2, "", "worker: " + bad + `: line 3: tasks[0].path: "x" must start with "/" or be an absolute URL (http:// or https://)` + "\n" +
 			bad + `: line 4: tasks[0].check[0].status: equals "ok": expected a number (status is a number)` + "\n"},
 		{"no scenario", "", "", 2, "", "worker: --check: no --scenario; expected --scenario FILE, the file to check\n"},
 	}

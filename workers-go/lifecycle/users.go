@@ -16,6 +16,7 @@ import (
 	"github.com/myzhan/boomer"
 
 	"locustfleet/worker/guard"
+	"locustfleet/worker/urlesc"
 	"locustfleet/worker/user"
 	"locustfleet/worker/usernumbers"
 )
@@ -85,7 +86,7 @@ func RunUsers(class *user.Class) int {
 	}
 	users := &usersTask{rt: rt, numbers: numbers, wake: make(chan struct{})}
 	distinct := slices.Compact(slices.Sorted(slices.Values(names)))
-	log.Printf("worker: will run tasks %s against %s", taskNames(distinct), class.Host)
+	log.Printf("worker: will run tasks %s against %s", taskNames(distinct), urlesc.Redact(class.Host))
 	if a := class.Arrival; a != nil {
 		dist := "constant"
 		if a.Poisson {

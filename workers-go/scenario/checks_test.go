@@ -281,7 +281,7 @@ func TestParse_CheckErrors(t *testing.T) {
 		{"same check twice", "[{status: 200, fatal: false}, {status: 200, fatal: false}]",
 			`line 4: tasks[0].check[1]: "status equals 200" given twice in this step's non-fatal checks; expected each once (or a name: of its own)`},
 		{"unknown variable", `[{json: $.a, equals: "{{ nope }}"}]`,
-			"line 4: tasks[0].check[0].equals: {{ nope }} is not defined; expected " + "a built-in (user_id, iteration, random(a, b), uuid)"},
+			"line 4: tasks[0].check[0].equals: {{ nope }} is not defined; expected " + "a built-in (user_id, iteration, random(a, b), uuid, random_string(n), now_unix, now_ms, now_iso, env.NAME)"},
 		{"an infinite number", "[{json: $.a, gt: .inf}]",
 			`line 4: tasks[0].check[0].gt: got ".inf"; expected a number JSON can hold (not .inf or .nan)`},
 	}

@@ -27,6 +27,7 @@ type (
 // compiler gathers a scenario's mistakes (all of them, not only the first) while it turns the
 // YAML into specs and the specs into a program.
 type compiler struct {
+	requestConfig
 	dir         string
 	errs        []error
 	sources     []*source
@@ -77,6 +78,7 @@ type (
 		literal     bool // the single-request list: strings are sent as written, not templates
 
 		block *blockSpec // a loop or an if: the step is its steps
+		requestParts
 	}
 	taskSpec struct {
 		at, name string
@@ -184,42 +186,21 @@ func (c *compiler) step(p *program, spec *stepSpec, avail []string) *step {
 	}
 	resolve := func(name string) (lookup, error) { return c.resolve(name, avail) }
 
-	var path template.Builder[*user.User]
-	c.template(&path, spec.path, spec.at+".path", resolve, nil, spec.literal)
-	sep := "?"
-	if strings.Contains(spec.path.Value, "?") {
-		sep = "&"
-	}
-	for _, q := range spec.query {
-		path.Literal(sep + string(template.AppendQueryEscape(nil, []byte(q.name))) + "=")
-		c.template(&path, q.value, spec.at+".query."+q.name, resolve, template.AppendQueryEscape, false)
-		sep = "&"
-	}
-	s.path = path.Template()
-
-	headers := make([]header, 0, len(spec.headers)+1)
-	typed := false
-	for _, h := range spec.headers {
-		var b template.Builder[*user.User]
-		c.template(&b, h.value, spec.at+".headers."+h.name, resolve, nil, spec.literal)
-		headers = append(headers, header{name: h.name, value: b.Template()})
-		typed = typed || strings.EqualFold(h.name, "Content-Type")
-	}
-	if spec.json != nil && !typed {
-		var b template.Builder[*user.User]
-		b.Literal("application/json")
-		headers = append(headers, header{name: "Content-Type", value: b.Template()})
-	}
+	s.path = c.urlTemplate(spec, resolve)
+	headers, noAcceptEncoding := c.stepHeaders(spec, avail, resolve, bodyType(spec))
 	s.setHeaders(headers)
+	s.noAcceptEncoding = noAcceptEncoding
 
-	if spec.body != nil || spec.json != nil {
-		var b template.Builder[*user.User]
-		if spec.body != nil {
-			c.template(&b, spec.body, spec.at+".body", resolve, nil, spec.literal)
-		} else {
-			c.jsonTemplate(&b, spec.json, spec.at+".json", resolve)
-		}
-		s.setBody(b.Template())
+	var body template.Builder[*user.User]
+	switch {
+	case spec.body != nil:
+		c.template(&body, spec.body, spec.at+".body", resolve, nil, spec.literal)
+		s.setBody(body.Template())
+	case spec.json != nil:
+		c.jsonTemplate(&body, spec.json, spec.at+".json", resolve)
+		s.setBody(body.Template())
+	case c.partsBody(&body, spec, resolve):
+		s.setBody(body.Template())
 	}
 	for _, x := range spec.extracts {
 		s.extracts = append(s.extracts, extraction{name: x.name, prefix: "extract " + x.name + ": ", ex: x.ex})
@@ -294,6 +275,9 @@ func (c *compiler) jsonTemplate(b *template.Builder[*user.User], n *yaml.Node, f
 			}
 			b.Literal(string(text))
 		default:
+			if c.typedJSON(b, n, field, resolve) {
+				return
+			}
 			b.Literal(`"`)
 			c.template(b, n, field, resolve, template.AppendJSONString, false)
 			b.Literal(`"`)
@@ -305,12 +289,15 @@ var randomCall = regexp.MustCompile(`^random\(\s*(-?\d+)\s*,\s*(-?\d+)\s*\)$`)
 
 // builtin reports whether name is a built-in variable (which no extraction may shadow).
 func builtin(name string) bool {
-	return name == "user_id" || name == "iteration" || name == "uuid" || name == "random"
+	return name == "user_id" || name == "iteration" || name == "uuid" || name == "random" || slices.Contains(clockNames, name)
 }
 
 // resolve turns a variable name into how it is looked up; avail is what has been extracted
 // before the step.
 func (c *compiler) resolve(name string, avail []string) (lookup, error) {
+	if fn, ok, err := c.function(name, avail); ok {
+		return fn, err
+	}
 	switch name {
 	case "user_id":
 		c.fleet = true
@@ -353,7 +340,7 @@ func (c *compiler) resolve(name string, avail []string) (lookup, error) {
 	if len(cols) > 0 {
 		kinds = append(kinds, "a data column ("+strings.Join(cols, ", ")+")")
 	}
-	kinds = append(kinds, "a built-in (user_id, iteration, random(a, b), uuid)")
+	kinds = append(kinds, "a built-in ("+builtinNames+")")
 	expected := kinds[len(kinds)-1]
 	if len(kinds) > 1 {
 		expected = strings.Join(kinds[:len(kinds)-1], ", ") + " or " + expected

@@ -55,7 +55,7 @@ tasks:
 	}{
 		{"plain", &user.Request{Method: "GET", Name: "plain", Path: "/static?x=1&q=a+b%26c",
 			Headers: []user.Header{{Name: "Accept", Value: "text/plain"}}, Body: []byte("fixed")}},
-		{"vars", &user.Request{Method: "GET", Name: "vars", Path: `/u/0/i/4/t"kt"k?who=al+ice&n=1`,
+		{"vars", &user.Request{Method: "GET", Name: "vars", Path: `/u/0/i/4/t%22kt%22k?who=al+ice&n=1`,
 			Headers: []user.Header{{Name: "Authorization", Value: `Bearer t"k`}, {Name: "Accept", Value: "*/*"}},
 			Body:    []byte("pw=p&w")}},
 		{"json", &user.Request{Method: "GET", Name: "json", Path: "/j",
@@ -202,7 +202,7 @@ func TestData_Errors(t *testing.T) {
 		{"missing column", "{csv: d.csv}", map[string]string{"d.csv": "user,password\nu,p\n"}, "{{ d.email }}",
 			`line 4: tasks[0].path: {{ d.email }}: d.csv has no column "email"; expected one of user, password`},
 		{"unknown source", "{csv: d.csv}", map[string]string{"d.csv": "user\nu\n"}, "{{ e.user }}",
-			"line 4: tasks[0].path: {{ e.user }} is not defined; expected a data column (d.user) or a built-in (user_id, iteration, random(a, b), uuid)"},
+			"line 4: tasks[0].path: {{ e.user }} is not defined; expected a data column (d.user) or a built-in (user_id, iteration, random(a, b), uuid, random_string(n), now_unix, now_ms, now_iso, env.NAME)"},
 		{"a failed file is reported once", "{csv: none.csv}", nil, "{{ d.user }}",
 			"line 3: data.d: none.csv: cannot read: no such file or directory"},
 		{"both csv and jsonl", "{csv: d.csv, jsonl: d.jsonl}", nil, "",

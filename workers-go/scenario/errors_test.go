@@ -7,7 +7,7 @@ import (
 func TestParse_Errors(t *testing.T) {
 	t.Parallel()
 	const h = "host: http://a\n"
-	const builtins = "a built-in (user_id, iteration, random(a, b), uuid)"
+	const builtins = "a built-in (user_id, iteration, random(a, b), uuid, random_string(n), now_unix, now_ms, now_iso, env.NAME)"
 	cases := []struct {
 		name, doc, target, want string
 	}{
@@ -16,7 +16,7 @@ func TestParse_Errors(t *testing.T) {
 		{"empty document", "", "", "empty document; expected a mapping with host and tasks"},
 		{"not a mapping", "- a\n", "", "line 1: the document must be a mapping with host and tasks"},
 		{"unknown top key", h + "task: []\ntasks: [{path: /}]\n", "",
-			"line 2: task: unknown key; expected one of host, wait, data, on_start, tasks, on_stop, requests, arrival, tls, http"},
+			"line 2: task: unknown key; expected one of host, wait, data, on_start, tasks, on_stop, requests, arrival, tls, http, hosts, headers, auth"},
 		{"duplicate key", h + "host: http://b\ntasks: [{path: /}]\n", "", "line 2: host: given twice"},
 		// arrival.
 		{"arrival not a mapping", h + "arrival: 20/s\ntasks: [{path: /}]\n", "",
@@ -67,11 +67,11 @@ func TestParse_Errors(t *testing.T) {
 		// Tasks and steps.
 		{"task not a mapping", h + "tasks: [x]\n", "", `line 2: tasks[0]: got "x"; expected a mapping with steps (a flow) or path (a single request)`},
 		{"unknown task key", h + "tasks:\n  - path: /\n    wieght: 2\n", "",
-			"line 4: tasks[0].wieght: unknown key; expected one of weight, steps, name, method, path, query, headers, body, json, timeout, expect_status, extract, check, on_failure, follow_redirects"},
+			"line 4: tasks[0].wieght: unknown key; expected one of weight, steps, name, method, path, query, headers, body, json, timeout, expect_status, extract, check, on_failure, follow_redirects, host, auth, form, multipart, body_file"},
 		{"zero weight", h + "tasks:\n  - path: /\n    weight: 0\n", "", `line 4: tasks[0].weight: got "0"; expected a whole number > 0`},
 		{"fractional weight", h + "tasks:\n  - path: /\n    weight: 1.5\n", "", `line 4: tasks[0].weight: got "1.5"; expected a whole number > 0`},
 		{"path missing", h + "tasks:\n  - name: x\n", "", "line 3: tasks[0].path: missing; expected a path such as /"},
-		{"path relative", h + "tasks:\n  - path: api\n", "", `line 3: tasks[0].path: "api" must start with "/"`},
+		{"path relative", h + "tasks:\n  - path: api\n", "", `line 3: tasks[0].path: "api" must start with "/" or be an absolute URL (http:// or https://)`},
 		{"path not a string", h + "tasks:\n  - path: [a]\n", "", "line 3: tasks[0].path: got a list; expected a string"},
 		{"bad method", h + "tasks:\n  - path: /\n    method: FETCH\n", "",
 			`line 4: tasks[0].method: "FETCH" is not an HTTP method; expected one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS`},
@@ -88,7 +88,7 @@ func TestParse_Errors(t *testing.T) {
 		{"headers not a map", h + "tasks:\n  - path: /\n    headers: [a]\n", "",
 			"line 4: tasks[0].headers: got a list; expected a mapping of header name to value"},
 		{"header value a list", h + "tasks:\n  - path: /\n    headers: {A: [1]}\n", "",
-			"line 4: tasks[0].headers.A: got a list; expected a string"},
+			"line 4: tasks[0].headers.A: got a list; expected a string, or null to send no such header"},
 		{"query not a map", h + "tasks:\n  - path: /\n    query: x\n", "",
 			`line 4: tasks[0].query: got "x"; expected a mapping of query parameter to value`},
 		{"body and json", h + "tasks:\n  - path: /\n    body: x\n    json: {a: 1}\n", "",
@@ -104,7 +104,7 @@ func TestParse_Errors(t *testing.T) {
 		{"step not a mapping", h + "tasks:\n  - steps: [x]\n", "",
 			`line 3: tasks[0].steps[0]: got "x"; expected a request (a mapping with path) or {think: DURATION}`},
 		{"unknown step key", h + "tasks:\n  - steps:\n      - {path: /, weight: 2}\n", "",
-			"line 4: tasks[0].steps[0].weight: unknown key; expected one of name, method, path, query, headers, body, json, timeout, expect_status, extract, check, on_failure, follow_redirects"},
+			"line 4: tasks[0].steps[0].weight: unknown key; expected one of name, method, path, query, headers, body, json, timeout, expect_status, extract, check, on_failure, follow_redirects, host, auth, form, multipart, body_file"},
 		{"think with a path", h + "tasks:\n  - steps:\n      - {think: 1s, path: /}\n", "",
 			"line 4: tasks[0].steps[0]: think given with other keys; expected a step that is only {think: DURATION}"},
 		{"bad think", h + "tasks:\n  - steps:\n      - think: -1s\n", "",

@@ -210,7 +210,7 @@ func TestParse_BlockErrors(t *testing.T) {
 		{"as an extracted name", list + "      - loop: {over: ids, as: ids}\n        steps: [{path: /}]\n",
 			`line 5: tasks[0].steps[1].loop.as: "ids" is also extracted by tasks[0].steps[0]; expected another name for the loop's element`},
 		{"over an unknown list", "      - loop: {over: nope}\n        steps: [{path: /}]\n",
-			"line 4: tasks[0].steps[0].loop.over: {{ nope }} is not defined; expected a built-in (user_id, iteration, random(a, b), uuid)"},
+			"line 4: tasks[0].steps[0].loop.over: {{ nope }} is not defined; expected a built-in (user_id, iteration, random(a, b), uuid, random_string(n), now_unix, now_ms, now_iso, env.NAME)"},
 		{"over a list extracted later", "      - loop: {over: ids}\n        steps: [{path: /}]\n" + strings.Replace(list, "- {name: l", "- {name: l", 1),
 			"line 4: tasks[0].steps[0].loop.over: {{ ids }} is not extracted before this step (tasks[0].steps[1] extracts it); expected it extracted in on_start or in an earlier step of this flow"},
 		{"the element after the loop", list + "      - loop: {over: ids, as: id}\n        steps: [{path: /}]\n      - {path: \"/{{ id }}\"}\n",
@@ -232,7 +232,7 @@ func TestParse_BlockErrors(t *testing.T) {
 		{"if without var", "      - if: {equals: 1}\n        steps: [{path: /}]\n",
 			"line 4: tasks[0].steps[0].if: got a mapping; expected a condition on a variable such as {var: token} (set), {var: role, equals: admin} or {var: n, gt: 0}"},
 		{"if on an unknown variable", "      - if: {var: nope}\n        steps: [{path: /}]\n",
-			"line 4: tasks[0].steps[0].if.var: {{ nope }} is not defined; expected a built-in (user_id, iteration, random(a, b), uuid)"},
+			"line 4: tasks[0].steps[0].if.var: {{ nope }} is not defined; expected a built-in (user_id, iteration, random(a, b), uuid, random_string(n), now_unix, now_ms, now_iso, env.NAME)"},
 		{"if bad condition", "      - if: {var: user_id, lt: few}\n        steps: [{path: /}]\n",
 			`line 4: tasks[0].steps[0].if.lt: lt "few": expected a number (or a template that renders one)`},
 		{"if unknown key", "      - if: {var: user_id, is: 3}\n        steps: [{path: /}]\n",
@@ -240,7 +240,7 @@ func TestParse_BlockErrors(t *testing.T) {
 		{"else empty", "      - if: {var: user_id}\n        steps: [{path: /}]\n        else: []\n",
 			"line 6: tasks[0].steps[0].else: got a list; expected a list of at least one step"},
 		{"a broken step inside", "      - loop: {count: 2}\n        steps: [{path: x}]\n",
-			`line 5: tasks[0].steps[0].steps[0].path: "x" must start with "/"`},
+			`line 5: tasks[0].steps[0].steps[0].path: "x" must start with "/" or be an absolute URL (http:// or https://)`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -15,13 +15,14 @@ import (
 
 	"locustfleet/worker/data"
 	"locustfleet/worker/extract"
+	"locustfleet/worker/urlesc"
 	"locustfleet/worker/user"
 )
 
 var (
-	topKeys     = []string{"host", "wait", "data", "on_start", "tasks", "on_stop", "requests", "arrival", "tls", "http"}
+	topKeys     = []string{"host", "wait", "data", "on_start", "tasks", "on_stop", "requests", "arrival", "tls", "http", "hosts", "headers", "auth"}
 	legacyKeys  = []string{"name", "method", "path", "weight", "expect_status", "headers", "body", "timeout"}
-	stepKeys    = []string{"name", "method", "path", "query", "headers", "body", "json", "timeout", "expect_status", "extract", "check", "on_failure", "follow_redirects"}
+	stepKeys    = []string{"name", "method", "path", "query", "headers", "body", "json", "timeout", "expect_status", "extract", "check", "on_failure", "follow_redirects", "host", "auth", "form", "multipart", "body_file"}
 	taskKeys    = append([]string{"weight", "steps"}, stepKeys...)
 	waitKeys    = []string{"constant", "between", "pacing"}
 	dataKeys    = []string{"csv", "jsonl", "mode"}
@@ -81,11 +82,16 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 	if len(root.Content) == 0 {
 		return nil, "", nil, errors.New("empty document; expected a mapping with host and tasks")
 	}
+	merged, errs := expandReferences(&root)
+	if len(errs) > 0 {
+		return nil, "", nil, errors.Join(errs...)
+	}
 	top := root.Content[0]
 	if top.Kind != yaml.MappingNode {
 		return nil, "", nil, fmt.Errorf("line %d: the document must be a mapping with host and tasks", top.Line)
 	}
 	c := &compiler{dir: dir}
+	c.merged = merged
 	nodes := map[string]*yaml.Node{}
 	keyLines := map[string]int{}
 	c.eachKey(top, "", topKeys, func(key string, k, v *yaml.Node) {
@@ -93,9 +99,9 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 		keyLines[key] = k.Line
 	})
 
-	host := ""
-	if v := nodes["host"]; v != nil {
-		c.check(decodeString(v, "host", &host))
+	host, hostRead := "", true
+	if v := nodes["host"]; v != nil && c.check(decodeString(v, "host", &host)) && target == "" {
+		host, hostRead = c.constantText(v, "host") // with --target, the file's host is not used
 	}
 	if target != "" {
 		host, target = target, "--target"
@@ -103,7 +109,10 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 		target = "host"
 	}
 	host, err := baseURL(host, target)
-	c.check(err)
+	if hostRead {
+		c.check(err)
+	}
+	host = urlesc.Clean(host)
 
 	var wait user.Wait
 	if v := nodes["wait"]; v != nil {
@@ -126,6 +135,7 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 	if v := nodes["tls"]; v != nil {
 		c.parseTLS(v, &httpOpts)
 	}
+	c.parseDefaults(nodes["hosts"], nodes["headers"], nodes["auth"])
 
 	var onStart, onStop []*stepSpec
 	var tasks []*taskSpec
@@ -156,6 +166,9 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 		}
 	}
 	p := c.compile(onStart, tasks, onStop)
+	if len(c.errs) == 0 {
+		c.checkDefaultsSent()
+	}
 	if err := c.err(); err != nil {
 		return nil, "", nil, err
 	}
@@ -211,6 +224,10 @@ func (c *compiler) parseData(v *yaml.Node) {
 		field := "data." + k.Value
 		if !identifier.MatchString(k.Value) {
 			c.errorf(k.Line, field, "not a data name; expected letters, digits and _, not starting with a digit")
+			continue
+		}
+		if k.Value == "env" {
+			c.errorf(k.Line, field, "env is reserved for environment variables ({{ env.NAME }}); expected another name")
 			continue
 		}
 		if _, dup := c.byName[k.Value]; dup {
@@ -322,6 +339,9 @@ func (c *compiler) parseTask(n *yaml.Node, at string) *taskSpec {
 		case "on_failure":
 			onFailure = c.onFailure(v, field)
 			s.cont = onFailure == "continue"
+		case "headers", "auth", "host":
+			// the defaults of a flow's steps, or the single request's own
+			c.requestField(s, key, v, field)
 		default:
 			if requestKey == nil {
 				requestKey = k
@@ -334,7 +354,12 @@ func (c *compiler) parseTask(n *yaml.Node, at string) *taskSpec {
 			c.errorf(requestKey.Line, at+"."+requestKey.Value, "given with steps; expected either steps (a flow) or request keys (a single request), not both")
 			return nil
 		}
+		defaults := &requestDefaults{at: at, headers: s.headers, auth: s.auth, hostName: s.hostName}
+		c.authWithHeader(s.auth, s.headers, at+".headers")
+		c.addDefaults(defaults)
+		c.taskDefaults = defaults
 		t.steps = c.parseSteps(steps, at+".steps", onFailure)
+		c.taskDefaults = nil
 		if t.name == "" {
 			t.name = at
 		}
@@ -408,17 +433,13 @@ func (c *compiler) requestField(s *stepSpec, key string, v *yaml.Node, field str
 		}
 	case "path":
 		var p string
-		if c.check(decodeString(v, field, &p)) {
-			if !strings.HasPrefix(p, "/") {
-				c.errorf(v.Line, field, "%q must start with \"/\"", p)
-				return
-			}
+		if c.check(decodeString(v, field, &p)) && c.checkPath(v, field) {
 			s.path = v
 		}
 	case "query":
 		s.query = c.pairs(v, field, "a mapping of query parameter to value")
 	case "headers":
-		s.headers = c.pairs(v, field, "a mapping of header name to value")
+		s.headers = c.headerPairs(v, field)
 	case "body":
 		var b string
 		if c.check(decodeString(v, field, &b)) {
@@ -443,6 +464,8 @@ func (c *compiler) requestField(s *stepSpec, key string, v *yaml.Node, field str
 		s.extracts = c.parseExtracts(v, field)
 	case "check":
 		s.checks = c.parseChecks(v, field)
+	default:
+		c.requestPart(s, key, v, field)
 	}
 }
 
@@ -459,8 +482,10 @@ func (c *compiler) finishRequest(s *stepSpec, n *yaml.Node) bool {
 		c.errorf(s.json.Line, s.at+".json", "given with body; expected one of body (text) or json (a value sent as JSON)")
 		ok = false
 	}
+	s.defaults = c.taskDefaults
+	ok = c.finishParts(s) && ok
 	if ok && s.name == "" {
-		s.name = s.path.Value
+		s.name = c.defaultName(s)
 	}
 	return ok
 }

@@ -369,7 +369,7 @@ func TestLoad_NamesTheFileOnEveryLine(t *testing.T) {
 	}
 	_, err := Load(path, "")
 	want := path + `: line 3: tasks[0].weight: got "0"; expected a whole number > 0` + "\n" +
-		path + `: line 4: tasks[1].path: "x" must start with "/"`
+		path + `: line 4: tasks[1].path: "x" must start with "/" or be an absolute URL (http:// or https://)`
 	if err == nil || err.Error() != want {
 		t.Errorf("got  %v\nwant %s", err, want)
 	}
@@ -401,7 +401,7 @@ tasks:
 	_, err := Parse([]byte(doc), "", "")
 	want := strings.Join([]string{
 		"line 2: wait.between: [3s, 1s]: min is above max; expected min <= max",
-		"line 4: tasks[0].path: {{ nope }} is not defined; expected a built-in (user_id, iteration, random(a, b), uuid)",
+		"line 4: tasks[0].path: {{ nope }} is not defined; expected a built-in (user_id, iteration, random(a, b), uuid, random_string(n), now_unix, now_ms, now_iso, env.NAME)",
 		`line 5: tasks[0].weight: got "x"; expected a whole number > 0`,
 		`line 7: tasks[1].steps[0].method: "FETCH" is not an HTTP method; expected one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS`,
 		`line 8: tasks[1].steps[1].think: got "soon"; expected a positive duration such as 500ms, 5s or 1m`,
@@ -416,7 +416,7 @@ func TestParse_AcceptanceScenarioTypo(t *testing.T) {
 	doc := strings.Replace(acceptance, `path: "/items/{{ item }}"`, `path: "/items/{{ itme }}"`, 1)
 	dir := files(t, map[string]string{"accounts.csv": accountsCSV, "scenario.yaml": doc})
 	_, err := Load(filepath.Join(dir, "scenario.yaml"), "")
-	want := filepath.Join(dir, "scenario.yaml") + ": line 26: tasks[0].steps[2].path: {{ itme }} is not defined; expected an extracted value (token, item), a data column (accounts.user, accounts.password) or a built-in (user_id, iteration, random(a, b), uuid)"
+	want := filepath.Join(dir, "scenario.yaml") + ": line 26: tasks[0].steps[2].path: {{ itme }} is not defined; expected an extracted value (token, item), a data column (accounts.user, accounts.password) or a built-in (user_id, iteration, random(a, b), uuid, random_string(n), now_unix, now_ms, now_iso, env.NAME)"
 	if err == nil || err.Error() != want {
 		t.Errorf("got  %v\nwant %s", err, want)
 	}

@@ -66,6 +66,8 @@ type step struct {
 	noRedirects   bool
 
 	block *block // a loop or an if: the step runs its steps
+	// noAcceptEncoding: the step sends no Accept-Encoding (Accept-Encoding: null)
+	noAcceptEncoding bool
 }
 
 func (s *step) setHeaders(hs []header) {
@@ -105,6 +107,9 @@ type userState struct {
 	judged  bool
 	current *step
 	observe func(*user.Response)
+	// invalid is why the request being made cannot be (a json: value not of its type), set
+	// while its body is rendered
+	invalid string
 }
 
 // render is t's text for u; only a template with variables costs a string.
@@ -225,7 +230,7 @@ func (p *program) run(f *flow, u *user.User) (failed *step, reason string, stopp
 // request renders the step for u: static parts are shared, only variables are rendered.
 func (s *step) request(u *user.User, st *userState) *user.Request {
 	req := &user.Request{Method: s.method, Name: s.name, Path: st.render(s.path, u), Headers: s.staticHeaders,
-		Body: s.staticBody, Timeout: s.timeout, ExpectStatus: s.expect, NoRedirects: s.noRedirects}
+		Body: s.staticBody, Timeout: s.timeout, ExpectStatus: s.expect, NoRedirects: s.noRedirects, NoAcceptEncoding: s.noAcceptEncoding}
 	if s.headers != nil {
 		req.Headers = make([]user.Header, len(s.headers))
 		for i, h := range s.headers {
@@ -235,6 +240,7 @@ func (s *step) request(u *user.User, st *userState) *user.Request {
 	if s.body != nil {
 		st.body = s.body.Append(st.body[:0], u)
 		req.Body = st.body
+		req.Invalid, st.invalid = st.invalid, ""
 	}
 	if len(s.extracts) > 0 || s.checks != nil {
 		if st.checks[s.index] == nil {

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"locustfleet/worker/urlesc"
 )
 
 // DefaultTimeout bounds a request whose scenario entry sets no timeout.
@@ -23,10 +25,10 @@ func baseURL(raw, field string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("%s: %q is not an http(s) URL; expected e.g. http://127.0.0.1:8080", field, raw)
+		return "", fmt.Errorf("%s: %q is not an http(s) URL; expected e.g. http://127.0.0.1:8080", field, urlesc.Redact(raw))
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("%s: %q has a query or fragment; expected a base URL", field, raw)
+		return "", fmt.Errorf("%s: %q has a query or fragment; expected a base URL", field, urlesc.Redact(raw))
 	}
 	return strings.TrimRight(raw, "/"), nil
 }

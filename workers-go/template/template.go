@@ -148,14 +148,18 @@ func (t *Template[C]) Append(dst []byte, c C) []byte {
 }
 
 // Escaped wraps fn so that its value is passed through esc (which appends the escaped form of
-// raw to dst), as JSON strings and URL queries need. Short values are escaped without allocating.
+// raw to dst), as JSON strings and URL queries need. The value is escaped within dst, without
+// allocating: its escaped form is appended after it, then moved into its place.
 func Escaped[C any](fn Lookup[C], esc func(dst, raw []byte) []byte) Lookup[C] {
 	return func(c C, dst []byte) []byte {
 		start := len(dst)
 		dst = fn(c, dst)
-		var small [128]byte
-		raw := append(small[:0], dst[start:]...)
-		return esc(dst[:start], raw)
+		end := len(dst)
+		// esc reads the value while it appends after it; should dst grow, the value stays
+		// readable in the old array.
+		dst = esc(dst, dst[start:end])
+		n := copy(dst[start:], dst[end:])
+		return dst[:start+n]
 	}
 }
 
@@ -176,23 +180,6 @@ func AppendJSONString(dst, raw []byte) []byte {
 			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
 		default:
 			dst = append(dst, c)
-		}
-	}
-	return dst
-}
-
-// AppendQueryEscape appends raw escaped for a URL query value (as url.QueryEscape does).
-func AppendQueryEscape(dst, raw []byte) []byte {
-	const hex = "0123456789ABCDEF"
-	for _, c := range raw {
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
-			c == '-', c == '_', c == '.', c == '~':
-			dst = append(dst, c)
-		case c == ' ':
-			dst = append(dst, '+')
-		default:
-			dst = append(dst, '%', hex[c>>4], hex[c&0xf])
 		}
 	}
 	return dst

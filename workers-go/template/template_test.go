@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strconv"
 	"testing"
+
+	"locustfleet/worker/urlesc"
 )
 
 // vars is the test context: a map of variable values.
@@ -172,7 +174,7 @@ func TestEscaped(t *testing.T) {
 			if got := string(Escaped(fn, AppendJSONString)(v, []byte("p:"))); got != "p:"+tc.json {
 				t.Errorf("json: got %q, want %q", got, "p:"+tc.json)
 			}
-			if got := string(Escaped(fn, AppendQueryEscape)(v, []byte("p:"))); got != "p:"+tc.query {
+			if got := string(Escaped(fn, urlesc.AppendQuery)(v, []byte("p:"))); got != "p:"+tc.query {
 				t.Errorf("query: got %q, want %q", got, "p:"+tc.query)
 			}
 		})

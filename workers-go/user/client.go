@@ -38,6 +38,7 @@ func newClient(opts HTTPOptions) *fasthttp.Client {
 		MaxConnsPerHost:               unlimitedConns,
 		MaxIdleConnDuration:           idleConnTimeout,
 		DisableHeaderNamesNormalizing: true,
+		DisablePathNormalizing:        true, // URLs are sent as the session escaped them (urlesc)
 		ReadBufferSize:                16 << 10,
 		DialTimeout:                   dialer(opts.ConnectTimeout),
 		RetryIfErr:                    retryIfErr,

@@ -1,28 +1,38 @@
 package user
 
 import (
+	"net"
 	"net/http"
 	"strings"
 	"time"
 )
 
-// jar is one user's cookies, like a browser's for the hosts the user talks to, kept simple:
-// a cookie belongs to the host that set it (Domain is ignored) and is sent to paths under its
-// Path. Only its user's goroutine touches it.
+// jar is one user's cookies, kept as a browser keeps them (RFC 6265) for the hosts the user
+// talks to: a cookie without Domain goes back only to the host that set it; one with Domain to
+// that domain and its subdomains (a Domain the host is not in, or a single label such as "com",
+// is refused, as browsers refuse public suffixes); it is sent to paths under its Path, over
+// https only when it is Secure, until it expires. Ports do not separate cookies. Only its user's
+// goroutine touches it.
 type jar struct {
 	cookies []cookie
 }
 
 type cookie struct {
-	host, name, value, path string
-	expires                 time.Time // zero: a session cookie
+	domain, name, value, path string
+	hostOnly, secure          bool
+	expires                   time.Time // zero: a session cookie
 }
 
-// set stores the cookie of one Set-Cookie header received from host for requestPath; a
-// Max-Age <= 0 or an Expires in the past deletes it. Malformed headers are ignored, as browsers do.
+// set stores the cookie of one Set-Cookie header received from host (lower case, without port)
+// for requestPath; a Max-Age <= 0 or an Expires in the past deletes it. Malformed headers, and
+// cookies for a domain the host may not set, are ignored, as browsers do.
 func (j *jar) set(host, requestPath, header string, now time.Time) {
 	c, err := http.ParseSetCookie(header)
 	if err != nil {
+		return
+	}
+	domain, hostOnly, ok := cookieDomain(host, c.Domain)
+	if !ok {
 		return
 	}
 	path := c.Path
@@ -41,29 +51,63 @@ func (j *jar) set(host, requestPath, header string, now time.Time) {
 	deleted := !expires.IsZero() && !expires.After(now)
 	for i := range j.cookies {
 		old := &j.cookies[i]
-		if old.host == host && old.name == c.Name && old.path == path {
+		if old.domain == domain && old.name == c.Name && old.path == path {
 			if deleted {
 				j.cookies = append(j.cookies[:i], j.cookies[i+1:]...)
 			} else {
-				old.value, old.expires = c.Value, expires
+				old.value, old.expires, old.hostOnly, old.secure = c.Value, expires, hostOnly, c.Secure
 			}
 			return
 		}
 	}
 	if !deleted {
-		j.cookies = append(j.cookies, cookie{host: host, name: c.Name, value: c.Value, path: path, expires: expires})
+		j.cookies = append(j.cookies, cookie{domain: domain, hostOnly: hostOnly, name: c.Name, value: c.Value,
+			path: path, secure: c.Secure, expires: expires})
 	}
 }
 
-// each calls fn with every cookie to send to host for path, dropping expired ones.
-func (j *jar) each(host, path string, now time.Time, fn func(name, value string)) {
+// cookieDomain is the domain a cookie from host with the Domain attribute attr belongs to, and
+// whether it is for host alone; ok is false when host may not set it (RFC 6265 5.3, without a
+// public suffix list: a single-label domain other than the host itself is refused).
+func cookieDomain(host, attr string) (domain string, hostOnly, ok bool) {
+	attr = strings.ToLower(strings.TrimPrefix(attr, "."))
+	switch {
+	case attr == "":
+		return host, true, true
+	case attr == host:
+		// An IP address is never a domain: a cookie naming it is for that host alone.
+		return host, net.ParseIP(host) != nil, true
+	case net.ParseIP(host) != nil, !strings.Contains(attr, "."), !domainMatch(host, attr):
+		return "", false, false
+	}
+	return attr, false, true
+}
+
+// domainMatch reports whether host is domain or one of its subdomains.
+func domainMatch(host, domain string) bool {
+	n := len(host) - len(domain)
+	return n == 0 && host == domain || n > 0 && host[n-1] == '.' && host[n:] == domain
+}
+
+// cookieHost is the host of a host[:port] as the jar keys it: lower case, without port or the
+// brackets of an IPv6 address.
+func cookieHost(hostPort string) string {
+	if host, _, err := net.SplitHostPort(hostPort); err == nil {
+		hostPort = host
+	}
+	return strings.ToLower(strings.Trim(hostPort, "[]"))
+}
+
+// each calls fn with every cookie to send to host for path, over https when secure, dropping
+// expired ones.
+func (j *jar) each(host, path string, secure bool, now time.Time, fn func(name, value string)) {
 	kept := j.cookies[:0]
 	for _, c := range j.cookies {
 		if !c.expires.IsZero() && !c.expires.After(now) {
 			continue
 		}
 		kept = append(kept, c)
-		if c.host == host && pathMatch(path, c.path) {
+		if (c.domain == host || !c.hostOnly && domainMatch(host, c.domain)) && pathMatch(path, c.path) && (secure || !c.secure) {
 			fn(c.name, c.value)
 		}
 	}

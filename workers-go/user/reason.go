@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"locustfleet/worker/urlesc"
 )
 
 // Millis rounds a duration to the nearest whole millisecond (half up): boomer takes int64 ms,
@@ -38,7 +40,7 @@ func Reason(err error, timeout time.Duration) string {
 	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, fasthttp.ErrConnectionClosed):
 		return "connection reset by the server"
 	}
-	return "request failed: " + err.Error()
+	return "request failed: " + urlesc.RedactText(err.Error())
 }
 
 // tlsReason is the text of a failed TLS handshake ("" for other errors): one per kind of

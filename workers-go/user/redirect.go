@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/valyala/fasthttp"
+
+	"locustfleet/worker/urlesc"
 )
 
 // isRedirect reports whether a status sends the client elsewhere (with a Location header).
@@ -20,12 +22,14 @@ func isRedirect(status int) bool {
 // follow turns req into the request for the redirect to location (absolute or relative to
 // req's URL), as browsers and Python's requests do: 303 becomes GET (HEAD stays HEAD), 301 and
 // 302 turn POST into GET, and those drop the body; 307 and 308 repeat the request as it was.
-// Authorization is not sent to another host.
+// Authorization, and a Host header set by the request, are not sent to another host. The
+// location is escaped as a path typed in a scenario is (urlesc.Clean).
 func follow(req *fasthttp.Request, status int, location []byte) {
 	oldHost := string(req.URI().Host())
-	req.URI().UpdateBytes(location)
+	req.URI().Update(urlesc.Clean(string(location)))
 	if !bytes.EqualFold(req.URI().Host(), []byte(oldHost)) {
 		req.Header.Del("Authorization")
+		req.UseHostHeader = false
 	}
 	method := string(req.Header.Method())
 	if (status == fasthttp.StatusSeeOther && method != fasthttp.MethodHead) ||

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"locustfleet/worker/urlesc"
 )
 
 // Defaults of a Class's durations.
@@ -124,7 +126,7 @@ func New(class *Class, rec Recorder, opts ...Option) (*Runtime, error) {
 		return nil, fmt.Errorf("HTTP.MaxConns: got %d; expected >= 0 (0: no limit)", r.class.HTTP.MaxConns)
 	}
 	if insecure(r.class.HTTP.TLS) {
-		log.Printf("worker: WARNING: TLS certificates are not verified (insecure_skip_verify): any server can answer for %s", host)
+		log.Printf("worker: WARNING: TLS certificates are not verified (insecure_skip_verify): any server can answer for %s", urlesc.Redact(host))
 	}
 	if c.Arrival != nil {
 		if c.Wait != nil {
@@ -142,7 +144,8 @@ func New(class *Class, rec Recorder, opts ...Option) (*Runtime, error) {
 	}
 	r.clock = newRealClock
 	u, _ := url.Parse(host)
-	r.t = &transport{client: newClient(r.class.HTTP), rec: rec, host: host, hostPort: u.Host, prefix: u.Path,
+	r.t = &transport{client: newClient(r.class.HTTP), rec: rec, host: host, prefix: u.Path,
+		cookieHost: cookieHost(u.Host), secure: u.Scheme == "https",
 		opts: r.class.HTTP, ownEncoding: hasHeader(r.class.HTTP.Headers, "Accept-Encoding")}
 	var seed [16]byte
 	_, _ = crand.Read(seed[:])
@@ -159,10 +162,10 @@ func New(class *Class, rec Recorder, opts ...Option) (*Runtime, error) {
 func checkHost(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if raw == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("Host: got %q; expected an http(s) base URL such as http://127.0.0.1:8080", raw)
+		return "", fmt.Errorf("Host: got %q; expected an http(s) base URL such as http://127.0.0.1:8080", urlesc.Redact(raw))
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("Host: got %q; expected a base URL without query or fragment", raw)
+		return "", fmt.Errorf("Host: got %q; expected a base URL without query or fragment", urlesc.Redact(raw))
 	}
 	return strings.TrimRight(raw, "/"), nil
 }

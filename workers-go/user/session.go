@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"locustfleet/worker/urlesc"
 )
 
 // DefaultTimeout bounds a request when neither it nor its class sets a timeout.
@@ -57,6 +59,11 @@ type Request struct {
 	// Failure says how it went, Status is 0 when no answer came. Non-fatal checks count with it,
 	// so that their counts are complete whenever the request's record is.
 	Observe func(r *Response)
+	// NoAcceptEncoding sends no Accept-Encoding (the session's default asks for gzip, deflate, br).
+	NoAcceptEncoding bool
+	// Invalid, when set, is why the request could not be made (a value that is not what it
+	// must be): it is recorded as a failure with this reason, and nothing is sent.
+	Invalid string
 }
 
 // Response is what came back. The session reuses it: it is valid until the session's next
@@ -111,15 +118,17 @@ type Limiter interface {
 
 // transport is what all sessions of a Runtime share: one client and its keep-alive connections.
 type transport struct {
-	client   *fasthttp.Client
-	rec      Recorder
-	limiter  Limiter // nil: no limit
-	host     string  // the class's base URL
-	hostPort string  // its host[:port], the jar's key for relative paths
-	prefix   string  // its path prefix, the cookie path of relative requests
-	opts     HTTPOptions
+	client  *fasthttp.Client
+	rec     Recorder
+	limiter Limiter // nil: no limit
+	host    string  // the class's base URL
+	prefix  string  // its path prefix, the cookie path of relative requests
+	opts    HTTPOptions
 	// ownEncoding: the session's headers set Accept-Encoding, so the default is not sent.
 	ownEncoding bool
+	// cookieHost and secure are the jar's host and scheme of relative paths.
+	cookieHost string
+	secure     bool
 }
 
 // Session is one user's HTTP client: base URL, cookie jar and default headers. Every Do is
@@ -153,15 +162,26 @@ func (s *Session) Do(r *Request) *Response {
 	}
 	name := r.Name
 	if name == "" {
-		name = r.Path
+		name = urlesc.Redact(r.Path) // a URL's password is never recorded
+	}
+	if r.Invalid != "" {
+		s.last.Failure = r.Invalid
+		if r.Observe != nil {
+			r.Observe(&s.last)
+		}
+		s.t.rec.RecordFailure(method, name, 0, r.Invalid)
+		return &s.last
 	}
 	absolute := strings.HasPrefix(r.Path, "http://") || strings.HasPrefix(r.Path, "https://")
+	// The client sends the URL as it is given (no normalising of its own): a path that is
+	// not escaped yet is escaped here, as requests does.
 	if absolute {
-		req.SetRequestURI(r.Path)
+		req.SetRequestURI(urlesc.Clean(r.Path))
 	} else {
-		req.SetRequestURI(s.t.host + r.Path)
+		req.SetRequestURI(urlesc.Clean(s.t.host + r.Path))
 	}
 	req.Header.SetMethod(method)
+	req.Header.SetNoDefaultContentType(true) // a body without a Content-Type is sent without one
 	for _, h := range s.t.opts.Headers {
 		if !hasHeader(r.Headers, h.Name) {
 			req.Header.Set(h.Name, h.Value)
@@ -169,8 +189,11 @@ func (s *Session) Do(r *Request) *Response {
 	}
 	for _, h := range r.Headers {
 		req.Header.Set(h.Name, h.Value)
+		if strings.EqualFold(h.Name, "Host") {
+			req.UseHostHeader = true // a virtual host: sent, while the connection goes to the URL's host
+		}
 	}
-	if !s.t.ownEncoding && !hasHeader(r.Headers, "Accept-Encoding") {
+	if !s.t.ownEncoding && !hasHeader(r.Headers, "Accept-Encoding") && !r.NoAcceptEncoding {
 		req.Header.Set("Accept-Encoding", acceptEncoding)
 	}
 	if s.t.opts.NoKeepAlive {
@@ -180,10 +203,11 @@ func (s *Session) Do(r *Request) *Response {
 		req.SetBody(r.Body)
 	}
 	var host, path string
+	secure := s.t.secure
 	if s.jar != nil {
-		host, path = s.t.hostPort, s.t.prefix+r.Path
+		host, path = s.t.cookieHost, s.t.prefix+r.Path
 		if absolute {
-			host, path = string(req.URI().Host()), string(req.URI().Path())
+			host, path, secure = jarKey(req.URI())
 		}
 	}
 	timeout := r.Timeout
@@ -207,7 +231,7 @@ func (s *Session) Do(r *Request) *Response {
 	if start.IsZero() {
 		start = time.Now()
 	}
-	err, tooMany := s.exchange(req, resp, host, path, hops, time.Now().Add(timeout))
+	err, tooMany := s.exchange(req, resp, host, path, secure, hops, time.Now().Add(timeout))
 	ms := Millis(time.Since(start))
 	s.last.Elapsed = time.Duration(ms) * time.Millisecond
 
@@ -222,8 +246,7 @@ func (s *Session) Do(r *Request) *Response {
 		return &s.last
 	}
 	s.last.Status = resp.StatusCode()
-	wire := resp.Body() // recorded as it came over the wire, as Locust records Content-Length
-	s.last.Body = wire
+	s.last.Body = resp.Body()
 	switch {
 	case tooMany:
 		s.last.Failure = fmt.Sprintf("too many redirects (more than %d)", hops)
@@ -241,21 +264,22 @@ func (s *Session) Do(r *Request) *Response {
 	if s.last.Failure != "" {
 		s.t.rec.RecordFailure(method, name, ms, s.last.Failure)
 	} else {
-		s.t.rec.RecordSuccess(method, name, ms, int64(len(wire)))
+		// The body's size once decoded, as Locust's HttpUser and FastHttpUser record it.
+		s.t.rec.RecordSuccess(method, name, ms, int64(len(s.last.Body)))
 	}
 	return &s.last
 }
 
 // exchange sends req and follows up to hops redirects before deadline, keeping the cookies of
-// every answer; host and path are the jar's key of the first URL. tooMany reports a redirect
-// beyond hops (resp is that redirect).
-func (s *Session) exchange(req *fasthttp.Request, resp *fasthttp.Response, host, path string, hops int, deadline time.Time) (err error, tooMany bool) {
+// every answer; host, path and secure are the jar's key of the first URL. tooMany reports a
+// redirect beyond hops (resp is that redirect).
+func (s *Session) exchange(req *fasthttp.Request, resp *fasthttp.Response, host, path string, secure bool, hops int, deadline time.Time) (err error, tooMany bool) {
 	for hop := 0; ; hop++ {
 		if s.jar != nil && len(s.jar.cookies) > 0 {
 			if hop > 0 {
 				req.Header.DelAllCookies()
 			}
-			s.jar.each(host, path, time.Now(), req.Header.SetCookie)
+			s.jar.each(host, path, secure, time.Now(), req.Header.SetCookie)
 		}
 		if err := s.t.client.DoDeadline(req, resp, deadline); err != nil {
 			return err, false
@@ -274,7 +298,7 @@ func (s *Session) exchange(req *fasthttp.Request, resp *fasthttp.Response, host,
 			return nil, hops > 0
 		}
 		follow(req, resp.StatusCode(), location)
-		host, path = string(req.URI().Host()), string(req.URI().Path())
+		host, path, secure = jarKey(req.URI())
 	}
 }
 
@@ -307,6 +331,11 @@ func (s *Session) release() {
 		fasthttp.ReleaseResponse(s.last.raw)
 	}
 	s.last = Response{}
+}
+
+// jarKey is the jar's host, path and scheme of a URL.
+func jarKey(u *fasthttp.URI) (host, path string, secure bool) {
+	return cookieHost(string(u.Host())), string(u.PathOriginal()), string(u.Scheme()) == "https"
 }
 
 func hasHeader(headers []Header, name string) bool {

@@ -111,8 +111,8 @@ func newTestSession(t *testing.T, host string, opts HTTPOptions) (*Session, *rec
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newSession(&transport{client: newClient(opts), rec: rec, host: host, hostPort: u.Host, opts: opts,
-		ownEncoding: hasHeader(opts.Headers, "Accept-Encoding")}), rec
+	return newSession(&transport{client: newClient(opts), rec: rec, host: host, opts: opts,
+		cookieHost: cookieHost(u.Host), secure: u.Scheme == "https", ownEncoding: hasHeader(opts.Headers, "Accept-Encoding")}), rec
 }
 
 func TestSession_Do(t *testing.T) {

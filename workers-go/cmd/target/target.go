@@ -28,11 +28,12 @@ type target struct {
 	bySid    map[string]*login
 	stall    *stall
 	shares   *shares
+	echoes   *echoes
 }
 
 func newTarget() *target {
 	return &target{counts: map[string]int64{}, refusals: map[string]int64{}, logins: map[string]int64{},
-		byToken: map[string]*login{}, bySid: map[string]*login{}, stall: newStall(), shares: newShares()}
+		byToken: map[string]*login{}, bySid: map[string]*login{}, stall: newStall(), shares: newShares(), echoes: newEchoes()}
 }
 
 func (t *target) handle(ctx *fasthttp.RequestCtx) {
@@ -53,6 +54,7 @@ func (t *target) handle(ctx *fasthttp.RequestCtx) {
 		t.mu.Unlock()
 		t.stall.reset()
 		t.shares.reset()
+		t.echoes.reset()
 		return
 	case "/_stall":
 		t.stall.open(ctx)
@@ -61,6 +63,13 @@ func (t *target) handle(ctx *fasthttp.RequestCtx) {
 		body, _ := json.Marshal(t.stall.counts())
 		ctx.SetContentType("application/json")
 		ctx.SetBody(body)
+		return
+	case "/_echoes":
+		t.echoes.write(ctx)
+		return
+	}
+	if strings.HasPrefix(path, "/_echo/") {
+		t.echo(ctx, path)
 		return
 	}
 	method := string(ctx.Method())
