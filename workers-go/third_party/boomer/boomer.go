@@ -201,6 +201,25 @@ func (b *Boomer) RecordFailure(requestType, name string, responseTime int64, exc
 	}
 }
 
+// RecordBatch reports many outcomes in one go: one channel send instead of one per request, for
+// callers that record tens of thousands of requests a second. It returns once they are counted,
+// so the caller may reuse the slice.
+func (b *Boomer) RecordBatch(records []Record) {
+	if len(records) == 0 {
+		return
+	}
+	var stats *requestStats
+	switch {
+	case b.mode == DistributedMode && b.slaveRunner != nil:
+		stats = b.slaveRunner.stats
+	case b.mode == StandaloneMode && b.localRunner != nil:
+		stats = b.localRunner.stats
+	default:
+		return
+	}
+	stats.recordBatch(records)
+}
+
 func (b *Boomer) SendCustomMessage(messageType string, data interface{}) {
 	if b.localRunner == nil && b.slaveRunner == nil {
 		return
@@ -303,6 +322,12 @@ func Run(tasks ...*Task) {
 // It's a convenience function to use the defaultBoomer.
 func RecordSuccess(requestType, name string, responseTime int64, responseLength int64) {
 	defaultBoomer.RecordSuccess(requestType, name, responseTime, responseLength)
+}
+
+// RecordBatch reports many outcomes in one go.
+// It's a convenience function to use the defaultBoomer.
+func RecordBatch(records []Record) {
+	defaultBoomer.RecordBatch(records)
 }
 
 // RecordFailure reports a failure.

@@ -276,6 +276,36 @@ var _ = Describe("Test Boomer", func() {
 		Expect(requestFailureMsg.error).To(Equal("udp error"))
 	})
 
+	It("test record batch", func() {
+		defer func() {
+			defaultBoomer = &Boomer{logger: log.Default()}
+		}()
+
+		// called before runner instance created: nothing to record into
+		RecordBatch([]Record{{RequestType: "http", Name: "foo", ResponseTime: 1}})
+
+		for _, b := range []*Boomer{NewBoomer("127.0.0.1", 5557), NewStandaloneBoomer(1, 1)} {
+			defaultBoomer = b
+			var stats *requestStats
+			if b.mode == DistributedMode {
+				b.slaveRunner = newSlaveRunner("127.0.0.1", 5557, nil, nil)
+				stats = b.slaveRunner.stats
+			} else {
+				b.localRunner = newLocalRunner(nil, nil, 1, 1)
+				stats = b.localRunner.stats
+			}
+			stats.start()
+			RecordBatch([]Record{
+				{RequestType: "http", Name: "foo", ResponseTime: 1, ResponseLength: 10},
+				{RequestType: "udp", Name: "bar", ResponseTime: 2, Failed: true, Exception: "udp error"},
+			})
+			Expect(stats.total.NumRequests).To(BeEquivalentTo(2))
+			Expect(stats.total.NumFailures).To(BeEquivalentTo(1))
+			Expect(stats.get("foo", "http").TotalContentLength).To(BeEquivalentTo(10))
+			stats.close()
+		}
+	})
+
 	It("test loggers", func() {
 		defer func() {
 			defaultBoomer = &Boomer{logger: log.Default()}

@@ -18,6 +18,28 @@ type requestFailure struct {
 	error        string
 }
 
+// Record is one request's outcome, for RecordBatch.
+type Record struct {
+	RequestType    string
+	Name           string
+	ResponseTime   int64
+	ResponseLength int64  // of a success
+	Failed         bool   // a failure: Exception says why
+	Exception      string // of a failure
+	// Unix is the second the request ended (time.Time.Unix), which its per-second counts are
+	// added to; 0: the second the stats take it in, as RecordSuccess and RecordFailure do.
+	Unix int64
+	// Count is how many requests with this very outcome the record stands for (0 counts as 1),
+	// so that a caller can gather identical outcomes into one record.
+	Count int64
+}
+
+// requestBatch is records handed over in one channel send; done is closed once they are counted.
+type requestBatch struct {
+	records []Record
+	done    chan struct{}
+}
+
 type requestStats struct {
 	entries   map[string]*statsEntry
 	errors    map[string]*statsError
@@ -26,6 +48,7 @@ type requestStats struct {
 
 	requestSuccessChan  chan *requestSuccess
 	requestFailureChan  chan *requestFailure
+	requestBatchChan    chan requestBatch
 	clearStatsChan      chan bool
 	messageToRunnerChan chan map[string]interface{}
 	shutdownChan        chan bool
@@ -41,6 +64,7 @@ func newRequestStats() (stats *requestStats) {
 	}
 	stats.requestSuccessChan = make(chan *requestSuccess, 100)
 	stats.requestFailureChan = make(chan *requestFailure, 100)
+	stats.requestBatchChan = make(chan requestBatch)
 	stats.clearStatsChan = make(chan bool)
 	stats.messageToRunnerChan = make(chan map[string]interface{}, 10)
 	stats.shutdownChan = make(chan bool)
@@ -55,15 +79,26 @@ func newRequestStats() (stats *requestStats) {
 }
 
 func (s *requestStats) logRequest(method, name string, responseTime int64, contentLength int64) {
-	s.total.log(responseTime, contentLength)
-	s.get(name, method).log(responseTime, contentLength)
+	s.logRequestAt(time.Now().Unix(), method, name, responseTime, contentLength)
+}
+
+func (s *requestStats) logRequestAt(now int64, method, name string, responseTime int64, contentLength int64) {
+	s.total.logAt(now, responseTime, contentLength, 1)
+	s.get(name, method).logAt(now, responseTime, contentLength, 1)
 }
 
 func (s *requestStats) logError(method, name, err string) {
-	s.total.logError(err)
-	s.get(name, method).logError(err)
+	s.logErrorAt(time.Now().Unix(), method, name, err)
+}
 
-	// store error in errors map
+func (s *requestStats) logErrorAt(now int64, method, name, err string) {
+	s.total.logErrorAt(now, err, 1)
+	s.get(name, method).logErrorAt(now, err, 1)
+	s.errorEntry(method, name, err).occured()
+}
+
+// errorEntry is the errors map's entry of an error, made when it is new.
+func (s *requestStats) errorEntry(method, name, err string) *statsError {
 	key := MD5(method, name, err)
 	entry, ok := s.errors[key]
 	if !ok {
@@ -74,7 +109,7 @@ func (s *requestStats) logError(method, name, err string) {
 		}
 		s.errors[key] = entry
 	}
-	entry.occured()
+	return entry
 }
 
 func (s *requestStats) get(name string, method string) (entry *statsEntry) {
@@ -142,6 +177,9 @@ func (s *requestStats) start() {
 			case n := <-s.requestFailureChan:
 				s.logRequest(n.requestType, n.name, n.responseTime, 0)
 				s.logError(n.requestType, n.name, n.error)
+			case b := <-s.requestBatchChan:
+				s.logBatch(b.records)
+				close(b.done)
 			case <-s.clearStatsChan:
 				s.clearAll()
 			case <-ticker.C:
@@ -153,6 +191,39 @@ func (s *requestStats) start() {
 			}
 		}
 	}()
+}
+
+// logBatch counts records as RecordSuccess and RecordFailure would have, one by one. Records of
+// the same request (and the same error) often follow each other: the entry and the error found
+// for one are kept for the next, which saves building their keys (a concatenation, an MD5).
+func (s *requestStats) logBatch(records []Record) {
+	now := time.Now().Unix()
+	var entry *statsEntry
+	var lastError *statsError
+	for i := range records {
+		r := &records[i]
+		at := r.Unix
+		if at == 0 {
+			at = now
+		}
+		n := max(r.Count, 1)
+		if entry == nil || entry.Name != r.Name || entry.Method != r.RequestType {
+			entry = s.get(r.Name, r.RequestType)
+		}
+		if !r.Failed {
+			s.total.logAt(at, r.ResponseTime, r.ResponseLength, n)
+			entry.logAt(at, r.ResponseTime, r.ResponseLength, n)
+			continue
+		}
+		s.total.logAt(at, r.ResponseTime, 0, n)
+		entry.logAt(at, r.ResponseTime, 0, n)
+		s.total.logErrorAt(at, r.Exception, n)
+		entry.logErrorAt(at, r.Exception, n)
+		if lastError == nil || lastError.error != r.Exception || lastError.name != r.Name || lastError.method != r.RequestType {
+			lastError = s.errorEntry(r.RequestType, r.Name, r.Exception)
+		}
+		lastError.occurrences += n
+	}
 }
 
 // close is used by unit tests to avoid leakage of goroutines
@@ -211,28 +282,27 @@ func (s *statsEntry) reset() {
 }
 
 func (s *statsEntry) log(responseTime int64, contentLength int64) {
-	s.NumRequests++
-
-	s.logTimeOfRequest()
-	s.logResponseTime(responseTime)
-
-	s.TotalContentLength += contentLength
+	s.logAt(time.Now().Unix(), responseTime, contentLength, 1)
 }
 
-func (s *statsEntry) logTimeOfRequest() {
-	key := time.Now().Unix()
-	_, ok := s.NumReqsPerSec[key]
-	if !ok {
-		s.NumReqsPerSec[key] = 1
-	} else {
-		s.NumReqsPerSec[key]++
-	}
+// logAt counts n requests of the same response time and length, ended in second now.
+func (s *statsEntry) logAt(now int64, responseTime int64, contentLength int64, n int64) {
+	s.NumRequests += n
+
+	s.logTimeOfRequest(now, n)
+	s.logResponseTime(responseTime, n)
+
+	s.TotalContentLength += contentLength * n
+}
+
+func (s *statsEntry) logTimeOfRequest(key int64, n int64) {
+	s.NumReqsPerSec[key] += n // one map operation: a missing key counts from 0
 
 	s.LastRequestTimestamp = key
 }
 
-func (s *statsEntry) logResponseTime(responseTime int64) {
-	s.TotalResponseTime += responseTime
+func (s *statsEntry) logResponseTime(responseTime int64, n int64) {
+	s.TotalResponseTime += responseTime * n
 
 	if s.MinResponseTime == 0 {
 		s.MinResponseTime = responseTime
@@ -262,23 +332,16 @@ func (s *statsEntry) logResponseTime(responseTime int64) {
 		roundedResponseTime = int64(round(float64(responseTime), .5, -3))
 	}
 
-	_, ok := s.ResponseTimes[roundedResponseTime]
-	if !ok {
-		s.ResponseTimes[roundedResponseTime] = 1
-	} else {
-		s.ResponseTimes[roundedResponseTime]++
-	}
+	s.ResponseTimes[roundedResponseTime] += n // one map operation: a missing key counts from 0
 }
 
 func (s *statsEntry) logError(err string) {
-	s.NumFailures++
-	key := time.Now().Unix()
-	_, ok := s.NumFailPerSec[key]
-	if !ok {
-		s.NumFailPerSec[key] = 1
-	} else {
-		s.NumFailPerSec[key]++
-	}
+	s.logErrorAt(time.Now().Unix(), err, 1)
+}
+
+func (s *statsEntry) logErrorAt(key int64, err string, n int64) {
+	s.NumFailures += n
+	s.NumFailPerSec[key] += n // one map operation: a missing key counts from 0
 }
 
 func (s *statsEntry) serialize() map[string]interface{} {
@@ -326,4 +389,15 @@ func (err *statsError) toMap() map[string]interface{} {
 	m["error"] = err.error
 	m["occurrences"] = err.occurrences
 	return m
+}
+
+// recordBatch hands records to the stats goroutine and waits until they are counted; it returns
+// at once when the stats goroutine has ended.
+func (s *requestStats) recordBatch(records []Record) {
+	done := make(chan struct{})
+	select {
+	case s.requestBatchChan <- requestBatch{records: records, done: done}:
+		<-done
+	case <-s.shutdownChan:
+	}
 }

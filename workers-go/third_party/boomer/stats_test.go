@@ -162,4 +162,97 @@ var _ = Describe("Test states", func() {
 
 		Eventually(newStats.messageToRunnerChan).WithTimeout(slaveReportInterval + 500*time.Millisecond).Should(Receive())
 	})
+
+	It("test record batch counts as record success and failure", func() {
+		newStats := newRequestStats()
+		newStats.start()
+		defer newStats.close()
+
+		records := []Record{
+			{RequestType: "http", Name: "success", ResponseTime: 2, ResponseLength: 30, Unix: 1000},
+			{RequestType: "http", Name: "success", ResponseTime: 4, ResponseLength: 10, Unix: 1001},
+			{RequestType: "http", Name: "failure", ResponseTime: 1, Failed: true, Exception: "500 error", Unix: 1001},
+			{RequestType: "http", Name: "failure", ResponseTime: 3, Failed: true, Unix: 1002},
+			{RequestType: "http", Name: "failure", ResponseTime: 3, Failed: true, Exception: "500 error", Unix: 1002},
+			{RequestType: "http", Name: "failure", ResponseTime: 3, Failed: true, Exception: "500 error", Unix: 1002},
+			{RequestType: "http", Name: "other", ResponseTime: 3, Failed: true, Exception: "500 error", Unix: 1002},
+		}
+		newStats.recordBatch(records)
+
+		success := newStats.get("success", "http")
+		Expect(success.NumRequests).To(BeEquivalentTo(2))
+		Expect(success.NumFailures).To(BeEquivalentTo(0))
+		Expect(success.TotalResponseTime).To(BeEquivalentTo(6))
+		Expect(success.TotalContentLength).To(BeEquivalentTo(40))
+		Expect(success.NumReqsPerSec).To(Equal(map[int64]int64{1000: 1, 1001: 1}))
+
+		failure := newStats.get("failure", "http")
+		Expect(failure.NumRequests).To(BeEquivalentTo(4))
+		Expect(failure.NumFailures).To(BeEquivalentTo(4))
+		Expect(failure.TotalContentLength).To(BeEquivalentTo(0))
+		Expect(failure.NumFailPerSec).To(Equal(map[int64]int64{1001: 1, 1002: 3}))
+		Expect(newStats.errors).To(HaveLen(3))
+		Expect(newStats.errors[MD5("http", "failure", "500 error")].occurrences).To(BeEquivalentTo(3))
+		Expect(newStats.errors[MD5("http", "failure", "")].occurrences).To(BeEquivalentTo(1))
+		Expect(newStats.errors[MD5("http", "other", "500 error")].occurrences).To(BeEquivalentTo(1))
+
+		Expect(newStats.total.NumRequests).To(BeEquivalentTo(7))
+		Expect(newStats.total.NumFailures).To(BeEquivalentTo(5))
+		Expect(newStats.total.NumReqsPerSec).To(Equal(map[int64]int64{1000: 1, 1001: 2, 1002: 4}))
+	})
+
+	It("test record batch counts a record with a count as that many", func() {
+		newStats := newRequestStats()
+		newStats.start()
+		defer newStats.close()
+
+		newStats.recordBatch([]Record{
+			{RequestType: "http", Name: "success", ResponseTime: 150, ResponseLength: 30, Unix: 1000, Count: 3},
+			{RequestType: "http", Name: "success", ResponseTime: 2, ResponseLength: 10, Unix: 1000},
+			{RequestType: "http", Name: "failure", ResponseTime: 0, Failed: true, Exception: "busy", Unix: 1001, Count: 5},
+		})
+
+		success := newStats.get("success", "http")
+		Expect(success.NumRequests).To(BeEquivalentTo(4))
+		Expect(success.TotalResponseTime).To(BeEquivalentTo(452))
+		Expect(success.TotalContentLength).To(BeEquivalentTo(100))
+		Expect(success.MinResponseTime).To(BeEquivalentTo(2))
+		Expect(success.MaxResponseTime).To(BeEquivalentTo(150))
+		Expect(success.ResponseTimes).To(Equal(map[int64]int64{150: 3, 2: 1}))
+		Expect(success.NumReqsPerSec).To(Equal(map[int64]int64{1000: 4}))
+
+		failure := newStats.get("failure", "http")
+		Expect(failure.NumRequests).To(BeEquivalentTo(5))
+		Expect(failure.NumFailures).To(BeEquivalentTo(5))
+		Expect(failure.NumFailPerSec).To(Equal(map[int64]int64{1001: 5}))
+		Expect(newStats.errors[MD5("http", "failure", "busy")].occurrences).To(BeEquivalentTo(5))
+		Expect(newStats.total.NumRequests).To(BeEquivalentTo(9))
+		Expect(newStats.total.NumFailures).To(BeEquivalentTo(5))
+	})
+
+	It("test record batch without a second counts in the current one", func() {
+		newStats := newRequestStats()
+		newStats.start()
+		defer newStats.close()
+
+		before := time.Now().Unix()
+		newStats.recordBatch([]Record{{RequestType: "http", Name: "success", ResponseTime: 2}})
+		after := time.Now().Unix()
+
+		seconds := newStats.get("success", "http").NumReqsPerSec
+		Expect(seconds).To(HaveLen(1))
+		for second := range seconds {
+			Expect(second).To(BeNumerically(">=", before))
+			Expect(second).To(BeNumerically("<=", after))
+		}
+	})
+
+	It("test record batch after the stats stopped returns", func() {
+		newStats := newRequestStats()
+		newStats.start()
+		newStats.close()
+
+		newStats.recordBatch([]Record{{RequestType: "http", Name: "success", ResponseTime: 2}})
+		Expect(newStats.total.NumRequests).To(BeEquivalentTo(0))
+	})
 })
