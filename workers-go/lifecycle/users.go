@@ -33,9 +33,10 @@ const lastReportWait = 7 * time.Second
 // worker starts waiting for a report that measured nothing.
 const settle = 100 * time.Millisecond
 
-// parkTimeout bounds how long one of boomer's goroutines parks in the users task; it ends
-// sooner when the user count changes, so that goroutines boomer cancelled exit soon.
-const parkTimeout = time.Second
+// wakeAfter are the delays after a change of the user count at which boomer's goroutines parked
+// in the users task are woken, so that those boomer has cancelled meanwhile exit: boomer cancels
+// right after the event, the second wake is for one that was late.
+var wakeAfter = [...]time.Duration{50 * time.Millisecond, time.Second}
 
 // RunUsers runs users of class as a worker of the master named by the flags and blocks until
 // the worker should exit; it returns the process exit code (2 for a bad class or flags, before
@@ -203,33 +204,50 @@ func (t *usersTask) subscribe() <-chan struct{} {
 	return quit
 }
 
-// park is the task boomer's goroutines run: it waits cheaply, and returns when the user count
-// changed (so that a goroutine boomer has just cancelled sees it) or after parkTimeout.
+// park is the task boomer's goroutines run (one per Locust user): it waits without a timer, so
+// that a worker holding many users spends nothing on them, and returns when the parked
+// goroutines are woken after a change of the user count, so that one boomer cancelled exits.
 func (t *usersTask) park() {
 	t.mu.Lock()
 	wake := t.wake
 	t.mu.Unlock()
-	timer := time.NewTimer(parkTimeout)
-	defer timer.Stop()
-	select {
-	case <-wake:
-	case <-timer.C:
+	<-wake
+}
+
+// wakeLater wakes the parked goroutines once boomer has cancelled the ones it no longer wants
+// (the events come before boomer acts on them); the others park again.
+func (t *usersTask) wakeLater() {
+	for _, d := range wakeAfter {
+		time.AfterFunc(d, func() {
+			t.mu.Lock()
+			close(t.wake)
+			t.wake = make(chan struct{})
+			t.mu.Unlock()
+		})
 	}
 }
 
-// wakeLater wakes the parked goroutines once boomer has cancelled the ones it no longer wants:
-// the events come before boomer acts on them.
-func (t *usersTask) wakeLater() {
-	time.AfterFunc(50*time.Millisecond, func() {
-		t.mu.Lock()
-		close(t.wake)
-		t.wake = make(chan struct{})
-		t.mu.Unlock()
-	})
+// boomerRecorder records through the Boomer the worker runs; it is set before any user starts.
+// The runtime hands it its users' records in batches (user.BatchRecorder), one channel send to
+// boomer's stats goroutine per batch.
+type boomerRecorder struct {
+	b *boomer.Boomer
+
+	mu    sync.Mutex
+	batch []boomer.Record // reused: boomer has counted a batch when RecordBatch returns
 }
 
-// boomerRecorder records through the Boomer the worker runs; it is set before any user starts.
-type boomerRecorder struct{ b *boomer.Boomer }
+func (r *boomerRecorder) RecordBatch(records []user.Record) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.batch = r.batch[:0]
+	for _, x := range records {
+		r.batch = append(r.batch, boomer.Record{RequestType: x.Method, Name: x.Name, ResponseTime: x.Millis,
+			ResponseLength: x.Length, Failed: x.Failed, Exception: x.Failure, Unix: x.Unix, Count: x.Count})
+	}
+	r.b.RecordBatch(r.batch)
+	clear(r.batch)
+}
 
 func (r *boomerRecorder) RecordSuccess(method, name string, ms, length int64) {
 	r.b.RecordSuccess(method, name, ms, length)

@@ -227,7 +227,7 @@ func (s *slots) close() {
 func (r *Runtime) slot(u *User) *User {
 	sl := &User{
 		Number:  u.Number,
-		Session: newSession(r.t),
+		Session: newSession(r.t, u.Session.rec.out),
 		Rand:    rand.New(rand.NewPCG(u.Rand.Uint64(), u.Rand.Uint64())),
 		Vars:    make(map[string]string, len(u.Vars)),
 		ctx:     u.ctx,
@@ -261,12 +261,12 @@ func (r *Runtime) open(u *User) {
 			r.lag(lag)
 		}
 		if lag > a.MaxLag {
-			r.t.rec.RecordFailure(ArrivalType, t.Name, 0, behind)
+			u.Session.rec.failure(ArrivalType, t.Name, 0, behind, due.Add(lag))
 			return
 		}
 		s, ok := sl.take()
 		if !ok {
-			r.t.rec.RecordFailure(ArrivalType, t.Name, 0, busy)
+			u.Session.rec.failure(ArrivalType, t.Name, 0, busy, due.Add(lag))
 			return
 		}
 		s.Iteration = u.Iteration

@@ -9,6 +9,7 @@ import (
 	"log"
 	"math/rand/v2"
 	"net/url"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -63,6 +64,7 @@ type Runtime struct {
 	numbers NumberSource            // nil: numbered here
 	weights []int                   // cumulative task weights, for the choice of a task
 	logged  sync.Map                // kinds of trouble already logged, so each is logged once
+	out     *outboxes               // where users' records gather when the recorder takes batches
 
 	mu      sync.Mutex
 	seeds   *rand.Rand
@@ -143,10 +145,8 @@ func New(class *Class, rec Recorder, opts ...Option) (*Runtime, error) {
 		}
 	}
 	r.clock = newRealClock
-	u, _ := url.Parse(host)
-	r.t = &transport{client: newClient(r.class.HTTP), rec: rec, host: host, prefix: u.Path,
-		cookieHost: cookieHost(u.Host), secure: u.Scheme == "https",
-		opts: r.class.HTTP, ownEncoding: hasHeader(r.class.HTTP.Headers, "Accept-Encoding")}
+	r.out = newOutboxes(rec, 2*runtime.GOMAXPROCS(0))
+	r.t = newTransport(newClient(r.class.HTTP), rec, host, r.class.HTTP)
 	var seed [16]byte
 	_, _ = crand.Read(seed[:])
 	r.seeds = rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:])))
@@ -187,6 +187,7 @@ func (r *Runtime) SetUsers(n int) {
 		ctx, cancel := context.WithCancel(context.Background())
 		r.running = append(r.running, cancel)
 		r.users.Add(1)
+		r.out.born()
 		go r.live(r.newUser(ctx))
 	}
 	for i := len(r.running) - 1; i >= n; i-- {
@@ -200,7 +201,7 @@ func (r *Runtime) SetUsers(n int) {
 func (r *Runtime) newUser(ctx context.Context) *User {
 	u := &User{
 		Number:  r.next,
-		Session: newSession(r.t),
+		Session: newSession(r.t, r.out.pick(r.next)),
 		Rand:    rand.New(rand.NewPCG(r.seeds.Uint64(), r.seeds.Uint64())),
 		Vars:    map[string]string{},
 		ctx:     ctx,
@@ -249,6 +250,7 @@ func (r *Runtime) RunOnce(names []string) error {
 	}
 	cancel()
 	r.stop(u)
+	u.Session.rec.flush()
 	return nil
 }
 
@@ -265,9 +267,12 @@ func (r *Runtime) Stop() {
 	r.users.Wait()
 }
 
-// live is one user's life: its number, OnStart, tasks until retired, OnStop.
+// live is one user's life: its number, OnStart, tasks until retired, OnStop. What it recorded
+// has been handed over when it counts as ended.
 func (r *Runtime) live(u *User) {
 	defer r.users.Done()
+	defer r.out.died()
+	defer u.Session.rec.flush()
 	if r.numbers != nil {
 		n, ok := r.numbers.Next(u.ctx)
 		if !ok {
@@ -286,13 +291,24 @@ func (r *Runtime) live(u *User) {
 		r.stop(u)
 		return
 	}
+	wait := r.class.Wait
+	var began time.Time
 	for u.ctx.Err() == nil {
 		t := &r.class.Tasks[r.pick(u.Rand)]
-		began := time.Now()
+		if wait != nil {
+			began = time.Now()
+		}
 		r.safe(t.Name, func() { t.Fn(u) })
-		u.Session.release()
 		u.Iteration++
-		if r.class.Wait != nil && !u.Sleep(r.class.Wait.Next(time.Since(began), u.Rand)) {
+		if wait == nil {
+			continue // the next task at once: the session keeps its buffers
+		}
+		d := wait.Next(time.Since(began), u.Rand)
+		if d <= 0 {
+			continue
+		}
+		u.Session.release() // a waiting user holds no buffers
+		if !u.Sleep(d) {
 			break
 		}
 	}
@@ -345,6 +361,7 @@ func (r *Runtime) stop(u *User) {
 		defer close(done)
 		r.safe("OnStop", func() { r.class.OnStop(u) })
 		u.Session.release()
+		u.Session.rec.flush() // an OnStop that overran its timeout still has its requests counted
 	}()
 	select {
 	case <-done:
@@ -356,6 +373,9 @@ func (r *Runtime) stop(u *User) {
 
 // pick chooses a task index at random by weight, as Locust does.
 func (r *Runtime) pick(rnd *rand.Rand) int {
+	if len(r.weights) == 1 {
+		return 0
+	}
 	x := rnd.IntN(r.weights[len(r.weights)-1])
 	for i, w := range r.weights {
 		if x < w {
