@@ -65,6 +65,7 @@ type Runtime struct {
 	weights []int                   // cumulative task weights, for the choice of a task
 	logged  sync.Map                // kinds of trouble already logged, so each is logged once
 	out     *outboxes               // where users' records gather when the recorder takes batches
+	sched   *scheduler              // starts open-model tasks; nil in the closed model
 
 	mu      sync.Mutex
 	seeds   *rand.Rand
@@ -146,6 +147,12 @@ func New(class *Class, rec Recorder, opts ...Option) (*Runtime, error) {
 	}
 	r.clock = newRealClock
 	r.out = newOutboxes(rec, 2*runtime.GOMAXPROCS(0))
+	if a := r.class.Arrival; a != nil {
+		r.sched = newScheduler(r,
+			fmt.Sprintf("not started: %d tasks of this user still running (max_in_flight)", a.MaxInFlight),
+			fmt.Sprintf("not started: the worker fell more than %s behind its arrival schedule (max_lag; CPU saturated?)", a.MaxLag),
+			"not started: the worker's CPU is saturated (its running tasks wait for it; more workers or a lower rate)")
+	}
 	r.t = newTransport(newClient(r.class.HTTP), rec, host, r.class.HTTP)
 	var seed [16]byte
 	_, _ = crand.Read(seed[:])
@@ -286,8 +293,10 @@ func (r *Runtime) live(u *User) {
 	if !r.start(u) {
 		return
 	}
-	if r.class.Arrival != nil {
-		r.open(u)
+	if r.sched != nil {
+		ou := r.sched.join(u)
+		<-u.ctx.Done()
+		r.sched.leave(ou) // waits for its open tasks
 		r.stop(u)
 		return
 	}

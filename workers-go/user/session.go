@@ -168,7 +168,7 @@ type Session struct {
 	uri     fasthttp.URI
 	uriText []byte
 	last    Response
-	due  time.Time // when the open model's current task was due; zero once its first request went
+	due     time.Time // when the open model's current task was due; zero once its first request went
 }
 
 // newSession makes a session that records into out (nil: straight to the transport's Recorder).

@@ -294,7 +294,7 @@ func TestMillis(t *testing.T) {
 // discard is a Recorder that keeps nothing, for benchmarks of what the session itself costs.
 type discard struct{}
 
-func (discard) RecordSuccess(string, string, int64, int64) {}
+func (discard) RecordSuccess(string, string, int64, int64)  {}
 func (discard) RecordFailure(string, string, int64, string) {}
 
 // BenchmarkSession_Do is one GET of the closed loop, from the session's side (the server

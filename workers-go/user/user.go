@@ -65,7 +65,6 @@ type User struct {
 	Vars      map[string]string // free for the task's own values (the scenario keeps extracted values here)
 	State     any               // from Class.NewState
 	ctx       context.Context
-	tasks     chan openTask // an open-model slot's tasks; nil for other users
 }
 
 // Context is cancelled when the user is being retired or the test stops. During OnStop it is a
