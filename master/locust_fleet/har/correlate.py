@@ -1,0 +1,136 @@
+"""Values a recording sent that an earlier response gave it: a token from the login's JSON, an item
+id from a list, a CSRF token from a header or a cookie. Sent as recorded they are stale (another
+user, another session); the scenario extracts them from that response instead (`extract:`) and
+sends the variable, as a k6 or Locust user correlates by hand. Only ids and tokens are followed,
+never words or small numbers an unrelated field could hold too."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from .archive import Entry
+from .headers import set_cookies
+from .naming import Names, singular, worth_following
+
+GENERIC_KEYS = frozenset({"id", "uuid", "key", "value", "slug", "ref", "code"})
+MAX_BODY = 5_000_000  # characters: larger bodies are not searched
+MAX_LEAVES = 20_000
+PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Response headers that describe the message, not the application: never a source.
+MESSAGE_HEADERS = frozenset({"date", "content-length", "content-type", "etag", "last-modified", "expires", "age",
+                             "server", "via", "vary", "connection", "keep-alive", "set-cookie", "location"})
+
+
+@dataclass(frozen=True)
+class Source:
+    step: int  # the step whose response holds the value
+    extractor: dict  # as a scenario writes it: {"json": "$.items[0].id"}, {"header": ...}, {"cookie": ...}
+    wanted: str  # the variable name it suggests
+    number: bool = False  # a JSON number
+
+
+def json_path(keys: list) -> str | None:
+    """The scenario's JSONPath for a list of keys and indexes, or None when a key cannot be written."""
+    out = "$"
+    for k in keys:
+        if isinstance(k, int):
+            out += f"[{k}]"
+        elif PLAIN_KEY.match(k):
+            out += "." + k
+        elif '"' not in k and "\\" not in k:
+            out += f'["{k}"]'
+        elif "'" not in k and "\\" not in k:
+            out += f"['{k}']"
+        else:
+            return None
+    return out
+
+
+def leaves(value: object, keys: list, out: list) -> None:
+    if len(out) >= MAX_LEAVES:
+        return
+    if isinstance(value, dict):
+        for k, v in value.items():
+            leaves(v, keys + [k], out)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            leaves(v, keys + [i], out)
+    elif isinstance(value, str) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        out.append((keys, value))
+
+
+def wanted_name(keys: list) -> str:
+    """$.token -> token; $.items[0].id -> item_id (a generic key takes its parent's name)."""
+    names = [k for k in keys if isinstance(k, str)]
+    if not names:
+        return "value"
+    last = names[-1]
+    if last.lower() in GENERIC_KEYS and len(names) > 1:
+        return f"{singular(names[-2])}_{last}"
+    return last
+
+
+def sources(step: int, entry: Entry) -> dict[str, Source]:
+    """The values of entry's response worth following, by their text (as an extraction stores it);
+    within one response an id or token key wins, then the first in the document."""
+    found: dict[str, tuple[int, Source]] = {}
+
+    def offer(text: str, rank: int, source: Source) -> None:
+        if worth_following(text) and (text not in found or rank < found[text][0]):
+            found[text] = (rank, source)
+
+    body = entry.response_text
+    if body is not None and len(body) <= MAX_BODY and body.lstrip()[:1] in ("{", "["):
+        try:
+            parsed = json.loads(body)
+        except (json.JSONDecodeError, RecursionError):
+            parsed = None
+        collected: list = []
+        leaves(parsed, [], collected)
+        for keys, value in collected:
+            path = json_path(keys)
+            if path is None:
+                continue
+            text = value if isinstance(value, str) else json.dumps(value)
+            last = next((k for k in reversed(keys) if isinstance(k, str)), "").lower()
+            rank = 0 if ("id" in last or "token" in last or last in GENERIC_KEYS) else 1
+            offer(text, rank, Source(step, {"json": path}, wanted_name(keys), not isinstance(value, str)))
+    for h in entry.response_headers:
+        if h.name.lower() not in MESSAGE_HEADERS:
+            offer(h.value, 2, Source(step, {"header": h.name}, h.name.lower().removeprefix("x-")))
+    for name, value in set_cookies(entry.response_headers).items():
+        offer(value, 3, Source(step, {"cookie": name}, name))
+    return {text: source for text, (_, source) in found.items()}
+
+
+@dataclass
+class Correlator:
+    """Follows values from responses to the requests that send them again. Each value gets one
+    variable, extracted by the latest step before its first use whose response held it."""
+
+    names: Names
+    enabled: bool = True
+    known: dict[str, Source] = field(default_factory=dict)  # value -> latest source so far
+    bound: dict[str, tuple[str, Source]] = field(default_factory=dict)  # value -> variable
+    extractions: dict[int, dict[str, dict]] = field(default_factory=dict)  # step -> {variable: extractor}
+
+    def answered(self, step: int, entry: Entry) -> None:
+        """Step's response is known: its values may be followed from now on."""
+        if self.enabled:
+            self.known.update(sources(step, entry))
+
+    def variable(self, value: str) -> tuple[str, Source] | None:
+        """The variable that stands for value in a request, with where it comes from, if any."""
+        if not self.enabled:
+            return None
+        if value in self.bound:
+            return self.bound[value]
+        source = self.known.get(value)
+        if source is None:
+            return None
+        var = self.names.new(source.wanted)
+        self.extractions.setdefault(source.step, {})[var] = source.extractor
+        self.bound[value] = (var, source)
+        return var, source
