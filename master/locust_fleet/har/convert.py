@@ -466,7 +466,7 @@ class Converter:
               secret_by_name: bool = True) -> Written:
         """What a recorded value is written as: a variable when an earlier response gave it, left
         out (or from the environment) when it is a secret, else as recorded."""
-        if follow and (found := self.correlator.variable(value)) is not None:
+        if follow and (found := self.correlator.variable(value, name.lower().removeprefix("x-"))) is not None:
             return Written("{{ %s }}" % found[0], variable=True)
         secret = (secret_by_name and is_secret_name(name)) or looks_secret(value) or \
             (len(value) >= 4 and value in self.known_secrets)

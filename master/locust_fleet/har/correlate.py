@@ -1,8 +1,10 @@
 """Values a recording sent that an earlier response gave it: a token from the login's JSON, an item
-id from a list, a CSRF token from a header or a cookie. Sent as recorded they are stale (another
-user, another session); the scenario extracts them from that response instead (`extract:`) and
-sends the variable, as a k6 or Locust user correlates by hand. Only ids and tokens are followed,
-never words or small numbers an unrelated field could hold too."""
+id from a list, a CSRF token from a header, a cookie or a form's HTML. Sent as recorded they are
+stale (another user, another session); the scenario extracts them from that response instead
+(`extract:`) and sends the variable, as a k6 or Locust user correlates by hand. Only ids and tokens
+are followed, never words or small numbers an unrelated field could hold too. In JSON the value's
+path is exact; in other text (HTML) a regular expression takes it from after the text that
+precedes it, checked to find it first in the recorded response."""
 
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ MAX_BODY = 5_000_000  # characters: larger bodies are not searched
 MAX_LEAVES = 20_000
 PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Response headers that describe the message, not the application: never a source.
+TEXT_MIMES = ("text/", "application/xhtml+xml", "application/xml")
+WORD_VALUE = re.compile(r"^[A-Za-z0-9_-]+$")
+REGEX_SPECIAL = re.compile(r"([\\.^$*+?()\[\]{}|])")
 MESSAGE_HEADERS = frozenset({"date", "content-length", "content-type", "etag", "last-modified", "expires", "age",
                              "server", "via", "vary", "connection", "keep-alive", "set-cookie", "location"})
 
@@ -116,21 +121,62 @@ class Correlator:
     bound: dict[str, tuple[str, Source]] = field(default_factory=dict)  # value -> variable
     extractions: dict[int, dict[str, dict]] = field(default_factory=dict)  # step -> {variable: extractor}
 
+    texts: list[tuple[int, str]] = field(default_factory=list)  # (step, body) of text answers
+
     def answered(self, step: int, entry: Entry) -> None:
         """Step's response is known: its values may be followed from now on."""
-        if self.enabled:
-            self.known.update(sources(step, entry))
+        if not self.enabled:
+            return
+        self.known.update(sources(step, entry))
+        body = entry.response_text
+        if body and len(body) <= MAX_BODY and entry.response_mime.lower().startswith(TEXT_MIMES):
+            self.texts.append((step, body))
 
-    def variable(self, value: str) -> tuple[str, Source] | None:
-        """The variable that stands for value in a request, with where it comes from, if any."""
+    def variable(self, value: str, hint: str = "") -> tuple[str, Source] | None:
+        """The variable that stands for value in a request (sent as hint: a field's or a header's
+        name), with where it comes from, if any."""
         if not self.enabled:
             return None
         if value in self.bound:
             return self.bound[value]
-        source = self.known.get(value)
+        if not worth_following(value):
+            return None
+        source = self.known.get(value) or self.in_text(value, hint)
         if source is None:
             return None
         var = self.names.new(source.wanted)
         self.extractions.setdefault(source.step, {})[var] = source.extractor
         self.bound[value] = (var, source)
         return var, source
+
+    def in_text(self, value: str, hint: str) -> Source | None:
+        """The latest text answer holding value, with a regular expression that finds it there."""
+        for step, body in reversed(self.texts):
+            at = body.find(value)
+            if at >= 0 and (pattern := left_bounded(body, at, value)) is not None:
+                return Source(step, {"regex": pattern}, hint or "value")
+        return None
+
+
+def left_bounded(body: str, at: int, value: str) -> str | None:
+    """A regular expression (RE2 and Python alike) whose group is value at body[at:], found by the
+    text before it on its line; None when no such text finds value first."""
+    capture = "([A-Za-z0-9_-]+)" if WORD_VALUE.match(value) else "([^\"'<>\\s]+)"
+    if not re.fullmatch(capture, value):
+        return None
+    line_start = body.rfind("\n", 0, at) + 1
+    for width in (16, 32, 64):
+        start = max(line_start, at - width)
+        # Start at a word: after the nearest space, tag or quote before start (at most 16 more).
+        boundary = max(body.rfind(c, max(line_start, start - 16), start + 1) for c in ' <>"\'')
+        start = boundary + 1 if boundary >= 0 and boundary < at - 1 else start
+        left = body[start:at]
+        if not left.strip():
+            return None
+        pattern = REGEX_SPECIAL.sub(r"\\\1", left) + capture
+        found = re.search(pattern, body)
+        if found and found.start(1) == at and found.group(1) == value:
+            return pattern
+        if at - width <= line_start:
+            return None
+    return None

@@ -31,14 +31,14 @@ TWO_LABEL_SUFFIXES = frozenset({
 
 # Why a request is left out: the summary's words, and how to keep such requests.
 REASONS = {
-    "not_http": ("not HTTP (data:, blob:, extensions)", ""),
+    "not_http": ("requests that are not HTTP (data:, blob:, extensions)", ""),
     "websocket": ("WebSocket connections (the worker sends HTTP requests)", ""),
-    "excluded": ("excluded by --exclude", ""),
-    "third_party": ("to third-party hosts", "--host or --all-hosts keeps them"),
+    "excluded": ("requests excluded by --exclude", ""),
+    "third_party": ("requests to third-party hosts", "--host or --all-hosts keeps them"),
     "static": ("static assets (scripts, styles, images, fonts, media)", "--keep-static keeps them"),
     "preflight": ("CORS preflights (the browser sends them by itself)", ""),
-    "cache": ("answered from the browser's cache (never sent)", ""),
-    "no_answer": ("without an answer in the browser (blocked, cancelled, failed)", ""),
+    "cache": ("requests answered from the browser's cache (never sent)", ""),
+    "no_answer": ("requests without an answer in the browser (blocked, cancelled, failed)", ""),
 }
 
 
@@ -84,9 +84,9 @@ class Selection:
             n = self.dropped.get(reason, 0)
             if not n:
                 continue
-            line = f"{n} {plural(n, 'request')} {words}"
+            line = f"{words}: {n}"
             if reason == "third_party":
-                line += ": " + ", ".join(f"{h} ({c})" for h, c in self.third_party.most_common())
+                line += " (" + ", ".join(f"{h}: {c}" for h, c in self.third_party.most_common()) + ")"
             out.append(line + (f"; {keep}" if keep else ""))
         return out
 
@@ -116,10 +116,10 @@ def select(chains: list[Chain], filters: Filters) -> Selection:
 
 
 def why_left_out(entry: Entry, filters: Filters, site: str) -> str | None:
+    if entry.resource_type == "websocket" or entry.status == 101 or entry.url.lower().startswith(("ws:", "wss:")):
+        return "websocket"
     if not is_http(entry.url):
         return "not_http"
-    if entry.resource_type == "websocket" or entry.status == 101:
-        return "websocket"
     if any(p.search(entry.url) for p in filters.exclude):
         return "excluded"
     if not first_party(entry.url, filters, site):
