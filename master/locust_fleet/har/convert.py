@@ -335,12 +335,13 @@ class Converter:
                 own = bodies.media_type(recorded_type) == "application/json"
                 return "json", self.json(k, value, []), None if own else recorded_type
             if ok:
-                return self.body_file(k, entry, text, recorded_type, notes)
+                return self.body_file(k, entry, text, recorded_type, notes, secret_leaves(value, ""))
             kind = bodies.TEXT
         if kind == bodies.FORM:
             fields = bodies.form_fields(post)
             if any("{{" in n or "{{" in v for n, v in fields):
-                return self.body_file(k, entry, text or "", recorded_type, notes)
+                secrets = {v for n, v in fields if v and (is_secret_name(n) or looks_secret(v))}
+                return self.body_file(k, entry, text or "", recorded_type, notes, secrets)
             return "form", self.form(k, fields), None
         if kind == bodies.MULTIPART:
             parts = bodies.multipart_parts(post, recorded_type)
@@ -430,9 +431,11 @@ class Converter:
             spec["filename"] = part.filename
         return spec
 
-    def body_file(self, k: int, entry: Entry, text: str, content_type: str, notes: list[str]):
-        """A body holding "{{", sent from a file as it is (a file is not a template)."""
-        redacted = self.redact(k, text, "body")
+    def body_file(self, k: int, entry: Entry, text: str, content_type: str, notes: list[str],
+                  secrets: set[str]):
+        """A body holding "{{", sent from a file as it is (a file is not a template); its secrets
+        (the values of secret fields, and those known) are replaced unless kept."""
+        redacted = self.redact(k, text, "body", secrets=secrets)
         path = self.new_file(f"body-{entry.index}.txt")
         self.files[path] = redacted.encode("utf-8", "surrogateescape")
         notes.append(f"the body holds \"{{{{\", which a template would read as a variable: sent from {path} as it is")
@@ -441,11 +444,11 @@ class Converter:
     def text_body(self, k: int, text: str) -> str:
         return self.redact(k, text, "body", env=True)
 
-    def redact(self, k: int, text: str, what: str, env: bool = False) -> str:
+    def redact(self, k: int, text: str, what: str, env: bool = False, secrets: set[str] = frozenset()) -> str:
         """Text with the secret values it holds replaced: by {{ env.NAME }} with --secrets env
         (when the text is a template), else by REDACTED; as recorded with --secrets keep."""
         values = sorted({v for v in self.known_secrets | self.secret_values if len(v) >= 4 and v in text}
-                        | set(JWT_ANYWHERE.findall(text)), key=len, reverse=True)
+                        | set(JWT_ANYWHERE.findall(text)) | {v for v in secrets if v in text}, key=len, reverse=True)
         for value in values:
             self.secret_values.add(value)
             if self.options.secrets == "keep":
@@ -589,6 +592,18 @@ class Converter:
         return [f"cookies: never written (the worker's cookie jar keeps what responses set); the browser also "
                 f"sent cookies no earlier step's response set: {shown}. Record from a new private window, "
                 f"logging in during the recording, so that the steps set them"]
+
+
+def secret_leaves(value: object, name: str) -> set[str]:
+    """The text of JSON's secret fields (by their names, or by their look)."""
+    if isinstance(value, dict):
+        return set().union(*(secret_leaves(v, k) for k, v in value.items())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(secret_leaves(v, name) for v in value)) if value else set()
+    if isinstance(value, bool) or value is None:
+        return set()
+    text = value if isinstance(value, str) else json.dumps(value)
+    return {text} if text and (is_secret_name(name) or looks_secret(text)) else set()
 
 
 def listing(counts: Counter) -> str:

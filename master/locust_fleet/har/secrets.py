@@ -50,20 +50,20 @@ def env_label(name: str) -> str:
 
 @dataclass
 class EnvNames:
-    """Names of environment variables, one per distinct secret: the same value keeps its name, a
-    different value under a taken name gets a number (PASSWORD, PASSWORD_2)."""
+    """Names of environment variables, one per distinct secret: the same value keeps its first
+    name wherever it is sent again, a different value under a taken name gets a number
+    (PASSWORD, PASSWORD_2)."""
 
-    by_value: dict[tuple[str, str], str] = field(default_factory=dict)
+    by_value: dict[str, str] = field(default_factory=dict)
     taken: set[str] = field(default_factory=set)
 
     def name(self, label: str, value: str) -> str:
-        key = (label, value)
-        if key in self.by_value:
-            return self.by_value[key]
+        if value in self.by_value:
+            return self.by_value[value]
         name, n = label, 1
         while name in self.taken:
             n += 1
             name = f"{label}_{n}"
         self.taken.add(name)
-        self.by_value[key] = name
+        self.by_value[value] = name
         return name
