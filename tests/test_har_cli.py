@@ -4,6 +4,7 @@ the Go worker's own check (`worker --scenario FILE --check`)."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -169,3 +170,36 @@ def test_a_scenario_moved_with_its_files_still_passes_the_check(go_bin, tmp_path
     check = subprocess.run([str(go_bin["worker"]), "--scenario", str(moved / "forum.yaml"), "--check"],
                            capture_output=True, text=True, timeout=60)
     assert check.returncode == 0, check.stderr
+
+
+def test_the_worked_example_of_the_docs_is_what_it_writes(tmp_path):
+    doc = (Path(__file__).parents[1] / "docs" / "har.md").read_text()
+    example = doc[doc.index("\n## A worked example\n"):]
+    shown = example[example.index("```yaml\n") + len("```yaml\n"):]
+    shown = shown[:shown.index("```")]
+    shutil.copy(FIXTURES / "chrome-shop.har", tmp_path / "shop.har")
+    result = from_har("shop.har", "-o", "shop.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "shop.yaml").read_text() == shown
+    assert (tmp_path / "shop-files" / "beach.jpg").read_bytes() == b""
+
+
+def test_the_converter_and_the_plugin_import_nothing_of_each_other():
+    package = Path(__file__).parents[1] / "master" / "locust_fleet"
+
+    def imports(path: Path) -> set[str]:
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                found.add("." * node.level + (node.module or ""))
+        return found
+
+    for path in (package / "har").glob("*.py"):
+        outside = {m for m in imports(path) if m.startswith(("..", "locust")) or m.startswith("locust_fleet")}
+        assert outside == set(), (path.name, outside)
+    for path in [*package.glob("*.py"), *(package / "runs").glob("*.py")]:
+        if path.name == "cli.py":
+            continue  # the locust-fleet command registers the subcommand
+        assert not {m for m in imports(path) if "har" in m.split(".")}, path.name

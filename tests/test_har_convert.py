@@ -430,11 +430,11 @@ def test_multipart_text_fields_stay_and_files_are_written_beside_the_scenario():
     assert result.files == {"rec-files/me.jpg": b"", "rec-files/notes.txt": b"line 1\nline 2",
                             "rec-files/notes-2.txt": b"again"}
     assert result.comments[("tasks", 0, "steps", 0)] == [
-        "multipart file 'avatar' (me.jpg): rec-files/me.jpg the HAR holds none of its bytes (browsers leave file "
+        "multipart file 'avatar' (me.jpg) is rec-files/me.jpg: the HAR holds none of its bytes (browsers leave file "
         "contents out): replace it with the real file",
-        "multipart file 'doc' (notes.txt): rec-files/notes.txt written from the HAR (13 bytes; a HAR holds text: check "
+        "multipart file 'doc' (notes.txt) is rec-files/notes.txt: written from the HAR (13 bytes; a HAR holds text: check "
         "a binary file)",
-        "multipart file 'doc' (notes.txt): rec-files/notes-2.txt written from the HAR (5 bytes; a HAR holds text: check "
+        "multipart file 'doc' (notes.txt) is rec-files/notes-2.txt: written from the HAR (5 bytes; a HAR holds text: check "
         "a binary file)"]
 
 

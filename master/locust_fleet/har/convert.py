@@ -422,7 +422,7 @@ class Converter:
             held = f"written from the HAR ({len(content)} bytes; a HAR holds text: check a binary file)"
         else:
             held = "the HAR holds none of its bytes (browsers leave file contents out): replace it with the real file"
-        notes.append(f"multipart file {part.name!r} ({part.filename}): {path} {held}")
+        notes.append(f"multipart file {part.name!r} ({part.filename}) is {path}: {held}")
         self.file_notes.append(f"{path}: {held} ({entry.method} {entry.url})")
         spec: dict = {"file": path}
         if part.content_type:
