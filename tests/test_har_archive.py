@@ -54,6 +54,7 @@ def test_parse_har_names_what_is_not_a_har(text, want):
 
 def test_parse_har_reports_every_bad_entry_at_once_by_field():
     bad = [entry(**{"request.url": "/relative"}), entry(**{"startedDateTime": "yesterday"}),
+           entry(**{"request.url": "https://shop.example.com:99999/"}),
            entry(**{"response.status": "200"}), entry(**{"request.headers": {"Accept": "*/*"}}),
            entry(**{"request.method": ...}), "GET /", entry(**{"time": "12ms"}),
            entry(**{"request.postData": {"mimeType": "text/plain", "text": 7}}), entry()]
@@ -61,13 +62,15 @@ def test_parse_har_reports_every_bad_entry_at_once_by_field():
         'rec.har: log.entries[0].request.url: got "/relative"; expected an absolute URL such as https://example.com/path',
         'rec.har: log.entries[1].startedDateTime: got "yesterday"; expected an ISO 8601 date and time such as '
         '2024-03-11T14:56:24.937Z',
-        'rec.har: log.entries[2].response.status: got "200"; expected an HTTP status (0 when there was no answer)',
-        'rec.har: log.entries[3].request.headers: got an object ({"Accept": "*/*"}); expected a list of '
+        'rec.har: log.entries[2].request.url: got "https://shop.example.com:99999/"; expected an absolute URL such as '
+        'https://example.com/path',
+        'rec.har: log.entries[3].response.status: got "200"; expected an HTTP status (0 when there was no answer)',
+        'rec.har: log.entries[4].request.headers: got an object ({"Accept": "*/*"}); expected a list of '
         '{"name": ..., "value": ...}',
-        "rec.har: log.entries[4].request.method: missing; expected an HTTP method such as GET",
-        'rec.har: log.entries[5]: got "GET /"; expected an object with request, response and startedDateTime',
-        'rec.har: log.entries[6].time: got "12ms"; expected the request\'s duration in milliseconds',
-        "rec.har: log.entries[7].request.postData.text: got a number (7); expected the body as text",
+        "rec.har: log.entries[5].request.method: missing; expected an HTTP method such as GET",
+        'rec.har: log.entries[6]: got "GET /"; expected an object with request, response and startedDateTime',
+        'rec.har: log.entries[7].time: got "12ms"; expected the request\'s duration in milliseconds',
+        "rec.har: log.entries[8].request.postData.text: got a number (7); expected the body as text",
     ]
 
 

@@ -252,6 +252,7 @@ def parse_time(value: object) -> datetime | None:
 def url_has_scheme(url: str) -> bool:
     try:
         parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises on a port that is not a number from 0 to 65535)
     except ValueError:
         return False
     return bool(parts.scheme) and (bool(parts.netloc) or parts.scheme not in ("http", "https"))

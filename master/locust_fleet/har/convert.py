@@ -86,17 +86,19 @@ def convert(archive: Archive, source: str, options: Options) -> Conversion:
     """The scenario for archive (read from file source, which messages name)."""
     # Twice: the first pass learns every secret value the recording holds, so that the second
     # also leaves out a secret sent again under a harmless name (a token in ?t=).
-    learned = Converter(archive, source, options, frozenset()).run()
-    return Converter(archive, source, options, frozenset(learned.secret_values)).run().result
+    answers: dict = {}  # what each response holds, read once for both passes
+    learned = Converter(archive, source, options, frozenset(), answers).run()
+    return Converter(archive, source, options, frozenset(learned.secret_values), answers).run().result
 
 
 class Converter:
-    def __init__(self, archive: Archive, source: str, options: Options, secret_values: frozenset[str]):
+    def __init__(self, archive: Archive, source: str, options: Options, secret_values: frozenset[str],
+                 answers: dict):
         self.archive, self.source, self.options = archive, source, options
         self.known_secrets = secret_values
         self.secret_values: set[str] = set()
         self.variables = Names()
-        self.correlator = Correlator(self.variables, enabled=options.correlate)
+        self.correlator = Correlator(self.variables, enabled=options.correlate, cache=answers)
         self.env_names = EnvNames()
         self.secrets: list[Secret] = []
         self.problems: list[str] = []
@@ -560,7 +562,7 @@ class Converter:
             lines.append(f"redirects: {merged} {plural(merged, 'hop')} followed by the worker itself, "
                          f"not steps of their own")
         if self.correlator.bound:
-            lines.append(f"from earlier responses: {', '.join(v for v, _ in self.correlator.bound.values())} "
+            lines.append(f"from earlier responses: {shortened([v for v, _ in self.correlator.bound.values()])} "
                          f"(extract: on the step that received each)")
         by_what = Counter(s.what for s in self.secrets)
         if by_what and self.options.secrets == "keep":
@@ -607,7 +609,13 @@ def secret_leaves(value: object, name: str) -> set[str]:
 
 
 def listing(counts: Counter) -> str:
-    return ", ".join(f"{what} ({n} {plural(n, 'step')})" if n > 1 else what for what, n in counts.items())
+    return shortened([f"{what} ({n} {plural(n, 'step')})" if n > 1 else what for what, n in counts.items()])
+
+
+def shortened(items: list[str], shown: int = 10) -> str:
+    """A list for a summary line: the first ones, and how many more."""
+    more = len(items) - shown
+    return ", ".join(items[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def origin(url: str) -> str:

@@ -82,9 +82,10 @@ def sources(step: int, entry: Entry) -> dict[str, Source]:
     within one response an id or token key wins, then the first in the document."""
     found: dict[str, tuple[int, Source]] = {}
 
-    def offer(text: str, rank: int, source: Source) -> None:
+    def offer(text: str, rank: int, source) -> None:
+        """source: the Source, or a function making it (made only for a value that is kept)."""
         if worth_following(text) and (text not in found or rank < found[text][0]):
-            found[text] = (rank, source)
+            found[text] = (rank, source() if callable(source) else source)
 
     body = entry.response_text
     if body is not None and len(body) <= MAX_BODY and body.lstrip()[:1] in ("{", "["):
@@ -95,13 +96,12 @@ def sources(step: int, entry: Entry) -> dict[str, Source]:
         collected: list = []
         leaves(parsed, [], collected)
         for keys, value in collected:
-            path = json_path(keys)
-            if path is None:
-                continue
             text = value if isinstance(value, str) else json.dumps(value)
             last = next((k for k in reversed(keys) if isinstance(k, str)), "").lower()
             rank = 0 if ("id" in last or "token" in last or last in GENERIC_KEYS) else 1
-            offer(text, rank, Source(step, {"json": path}, wanted_name(keys), not isinstance(value, str)))
+            if (path := json_path(keys)) is not None:
+                offer(text, rank, lambda keys=keys, path=path, value=value:
+                      Source(step, {"json": path}, wanted_name(keys), not isinstance(value, str)))
     for h in entry.response_headers:
         if h.name.lower() not in MESSAGE_HEADERS:
             offer(h.value, 2, Source(step, {"header": h.name}, h.name.lower().removeprefix("x-")))
@@ -117,6 +117,7 @@ class Correlator:
 
     names: Names
     enabled: bool = True
+    cache: dict = field(default_factory=dict)  # (step, entry index) -> its sources, shared between passes
     known: dict[str, Source] = field(default_factory=dict)  # value -> latest source so far
     bound: dict[str, tuple[str, Source]] = field(default_factory=dict)  # value -> variable
     extractions: dict[int, dict[str, dict]] = field(default_factory=dict)  # step -> {variable: extractor}
@@ -127,7 +128,10 @@ class Correlator:
         """Step's response is known: its values may be followed from now on."""
         if not self.enabled:
             return
-        self.known.update(sources(step, entry))
+        key = (step, entry.index)
+        if key not in self.cache:
+            self.cache[key] = sources(step, entry)
+        self.known.update(self.cache[key])
         body = entry.response_text
         if body and len(body) <= MAX_BODY and entry.response_mime.lower().startswith(TEXT_MIMES):
             self.texts.append((step, body))

@@ -63,15 +63,17 @@ class Names:
 
     def __init__(self, reserved: frozenset[str] = RESERVED):
         self.taken = set(reserved)
+        self.numbers: dict[str, int] = {}  # base -> the last number given to it
 
     def new(self, wanted: str) -> str:
         base = identifier(wanted)
         if base in RESERVED:
             base += "_value"
-        name, n = base, 1
+        name, n = base, self.numbers.get(base, 1)
         while name in self.taken:
             n += 1
             name = f"{base}_{n}"
+        self.numbers[base] = n
         self.taken.add(name)
         return name
 

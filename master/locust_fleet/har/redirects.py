@@ -10,6 +10,7 @@ from urllib.parse import urldefrag, urljoin
 from .archive import Entry
 
 REDIRECTS = (301, 302, 303, 307, 308)
+HOP_WINDOW = 200  # entries after a redirect searched for its hop: a browser sends it at once
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def chains(entries: list[Entry]) -> list[Chain]:
         hops = []
         current, at = entry, i
         while (target := location(current)) is not None:
-            nxt = next((j for j in range(at + 1, len(entries))
+            nxt = next((j for j in range(at + 1, min(at + 1 + HOP_WINDOW, len(entries)))
                         if j not in taken and urldefrag(entries[j].url).url == target), None)
             if nxt is None:
                 break
