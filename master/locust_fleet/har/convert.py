@@ -12,7 +12,7 @@ import binascii
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import unquote, unquote_plus, urlsplit
 
@@ -23,7 +23,7 @@ from .filters import Filters, is_document, plural, select
 from .headers import HeaderRules, kept, names_cookies, set_cookies
 from .naming import Names, host_names, is_id
 from .redirects import Chain, chains
-from .secrets import JWT, EnvNames, env_label, is_secret_name, looks_secret
+from .secrets import EnvNames, env_label, is_secret_name, looks_secret
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .archive import Entry
@@ -96,7 +96,7 @@ class Filters:
     hosts: tuple[HostPattern, ...] = ()
     all_hosts: bool = False
     keep_static: bool = False
-    exclude: tuple[re.Pattern, ...] = field(default=())
+    exclude: tuple[re.Pattern, ...] = ()
 
 
 def select(chains: list[Chain], filters: Filters) -> Selection:
