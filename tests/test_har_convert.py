@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
+import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -651,3 +653,39 @@ def test_the_firefox_export_becomes_the_visit_of_the_forum():
     assert result.env == {"PASSWORD": ["form field password", "header Authorization (Basic)"]}
     assert [c for c in result.comments.values() if any(line.startswith("page:") for line in c)] == [
         ["page: Sign in – Example forum"], ["page: Example forum"], ["page: Welcome – Example forum"]]
+
+
+# -- the worker reads what it writes ------------------------------------------------------------
+
+def every_case():
+    """(name, conversion) for the cases above: each must load in the worker."""
+    for name, recorded, *_ in SECRETS:
+        for mode in ("drop", "env", "keep"):
+            yield f"secrets {name} {mode}", run(recorded, secrets=mode)
+    for name, post, *_ in BODIES:
+        yield f"body {name}", run(entry(method="POST", post=post, headers={"Content-Type": post["mimeType"]}))
+    multipart = {"mimeType": "multipart/form-data; boundary=----WebKitFormBoundaryX", "text": MULTIPART_TEXT}
+    yield "multipart", run(entry("https://shop.example.com/upload", method="POST", post=multipart))
+    yield "braces", run(entry(method="POST", post=json_post({"t": "Hello {{name}}"})))
+    yield "headers", run(entry("https://shop.example.com/api", headers=CHROME_HEADERS), user_agent="recorded")
+    yield "values from responses", login_and_list()
+    yield "odd URLs", run(page("http://[::1]:8080/"), entry("http://[::1]:8080/search?q=blue shoes&x=é", at=10),
+                          entry("http://[::1]:8080/a b/ü/%2F/{x}", at=20), entry("https://api.example.com:8443/x", at=30))
+
+
+@pytest.mark.builds
+def test_every_case_here_passes_the_worker_s_check(go_bin, tmp_path):
+    failed = []
+    for i, (name, result) in enumerate(every_case()):
+        folder = tmp_path / str(i)
+        folder.mkdir()
+        for path, content in result.files.items():
+            (folder / path).parent.mkdir(parents=True, exist_ok=True)
+            (folder / path).write_bytes(content)
+        (folder / "scenario.yaml").write_text(dump(result.scenario, result.comments, result.summary))
+        env = {**os.environ, **{variable: "from-the-environment" for variable in result.env}}
+        check = subprocess.run([str(go_bin["worker"]), "--scenario", str(folder / "scenario.yaml"), "--check"],
+                               capture_output=True, text=True, timeout=60, env=env)
+        if check.returncode != 0:
+            failed.append((name, check.stderr))
+    assert failed == []
