@@ -162,6 +162,7 @@ def test_every_scenario_it_writes_passes_the_worker_s_check(go_bin, tmp_path, ha
     assert check.stdout.startswith(f"{out}: OK\n")
 
 
+@pytest.mark.builds
 def test_a_scenario_moved_with_its_files_still_passes_the_check(go_bin, tmp_path):
     made = tmp_path / "made"
     made.mkdir()
