@@ -96,40 +96,49 @@ helm.sh/chart: {{ printf "%s-%s" $root.Chart.Name $root.Chart.Version | replace 
 {{- end -}}
 
 {{/*
-Combinations of values that cannot work, refused before anything is rendered: each message
-names the values and says what to change. The schema has checked each value on its own.
+Values that cannot work, refused before anything is rendered, all of them at once: each message
+names the values and says what to change. The schema has checked each value's type already.
 */}}
 {{- define "locust-fleet.checks" -}}
 {{- $m := .Values.master -}}
 {{- $w := .Values.worker -}}
+{{- $problems := list -}}
+{{- range $key, $url := dict "target" .Values.target "influxdb.url" .Values.influxdb.url -}}
+{{- if and $url (not (regexMatch "^https?://[^/?#\\s]+[^?#\\s]*$" $url)) -}}
+{{- $problems = append $problems (printf "%s: got %q; expected an http(s) URL without query, e.g. https://api.example.com" $key $url) -}}
+{{- end -}}
+{{- end -}}
 {{- if and $m.runToCompletion (not $m.runTime) -}}
-{{- fail "master.runToCompletion is true but master.runTime is empty: the run would never end; set master.runTime, e.g. 5m" -}}
+{{- $problems = append $problems "master.runToCompletion is true but master.runTime is empty: the run would never end; set master.runTime, e.g. 5m" -}}
 {{- end -}}
 {{- if and $m.headless (not $m.runToCompletion) $m.runTime -}}
-{{- fail (printf "master.runTime is %q with master.headless and not master.runToCompletion: the Deployment would restart the master after each run and start another; set master.runToCompletion: true (a Job) or leave master.runTime empty (run until stopped)" $m.runTime) -}}
+{{- $problems = append $problems (printf "master.runTime is %q with master.headless and not master.runToCompletion: the Deployment would restart the master after each run and start another; set master.runToCompletion: true (a Job) or leave master.runTime empty (run until stopped)" $m.runTime) -}}
 {{- end -}}
 {{- if and $m.runToCompletion $w.autoscaling.enabled -}}
-{{- fail "worker.autoscaling.enabled with master.runToCompletion: the workers of a run to completion are a Job, which a HorizontalPodAutoscaler cannot scale; turn one of them off" -}}
+{{- $problems = append $problems "worker.autoscaling.enabled with master.runToCompletion: the workers of a run to completion are a Job, which a HorizontalPodAutoscaler cannot scale; turn one of them off" -}}
 {{- end -}}
 {{- if and $w.autoscaling.enabled (not ($w.resources.requests | default dict).cpu) -}}
-{{- fail "worker.autoscaling.enabled but worker.resources.requests.cpu is not set: the autoscaler measures CPU use as a share of it" -}}
+{{- $problems = append $problems "worker.autoscaling.enabled but worker.resources.requests.cpu is not set: the autoscaler measures CPU use as a share of it" -}}
 {{- end -}}
 {{- if and $w.autoscaling.enabled (gt (int $w.autoscaling.minReplicas) (int $w.autoscaling.maxReplicas)) -}}
-{{- fail (printf "worker.autoscaling.minReplicas (%v) is above worker.autoscaling.maxReplicas (%v)" $w.autoscaling.minReplicas $w.autoscaling.maxReplicas) -}}
+{{- $problems = append $problems (printf "worker.autoscaling.minReplicas (%v) is above worker.autoscaling.maxReplicas (%v)" $w.autoscaling.minReplicas $w.autoscaling.maxReplicas) -}}
 {{- end -}}
 {{- if and .Values.influxdb.token .Values.influxdb.existingSecret -}}
-{{- fail "influxdb.token and influxdb.existingSecret are both set: give the token one way; influxdb.existingSecret keeps it out of the values" -}}
+{{- $problems = append $problems "influxdb.token and influxdb.existingSecret are both set: give the token one way; influxdb.existingSecret keeps it out of the values" -}}
 {{- end -}}
 {{- if and (or .Values.influxdb.token .Values.influxdb.existingSecret) (not .Values.influxdb.url) -}}
-{{- fail "influxdb.url is empty but a token is given: the master exports nothing without influxdb.url" -}}
+{{- $problems = append $problems "influxdb.url is empty but a token is given: the master exports nothing without influxdb.url" -}}
 {{- end -}}
 {{- if and $w.scenario.files $w.scenario.existingConfigMap -}}
-{{- fail "worker.scenario.files and worker.scenario.existingConfigMap are both set: give the scenario one way" -}}
+{{- $problems = append $problems "worker.scenario.files and worker.scenario.existingConfigMap are both set: give the scenario one way" -}}
 {{- end -}}
 {{- if and $w.scenario.files (not (hasKey $w.scenario.files $w.scenario.file)) -}}
-{{- fail (printf "worker.scenario.file is %q, which is not one of worker.scenario.files (%s)" $w.scenario.file (keys $w.scenario.files | sortAlpha | join ", ")) -}}
+{{- $problems = append $problems (printf "worker.scenario.file is %q, which is not one of worker.scenario.files (%s)" $w.scenario.file (keys $w.scenario.files | sortAlpha | join ", ")) -}}
 {{- end -}}
 {{- if and (not (include "locust-fleet.target" .)) (not (include "locust-fleet.scenarioConfigMap" .)) -}}
-{{- fail "target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to send; set target" -}}
+{{- $problems = append $problems "target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to send; set target" -}}
+{{- end -}}
+{{- with $problems -}}
+{{- fail (printf "\n%s" (join "\n" .)) -}}
 {{- end -}}
 {{- end -}}
