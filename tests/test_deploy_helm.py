@@ -13,7 +13,9 @@ from __future__ import annotations
 import base64
 import json
 import re
+import shlex
 import subprocess
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -279,3 +281,43 @@ def test_helm_values_are_documented_key_by_key():
             undocumented.append(f"deploy/helm/locust-fleet/values.yaml:{i + 1}: {dotted}")
     assert not undocumented, "keys without a '# KEY: ...' comment above them:\n" + "\n".join(undocumented)
     assert len([1 for line in lines if KEY.match(line)]) > 50
+
+
+DOC = REPO / "docs" / "kubernetes.md"
+YAML_BLOCK = re.compile(r"^( *)```yaml\n(.*?)^\1```", re.S | re.M)
+SH_BLOCK = re.compile(r"^```sh\n(.*?)^```", re.S | re.M)
+VALUES_MARK = "# my-values.yaml (deploy/helm/locust-fleet)"
+
+
+def documented_values() -> list[str]:
+    blocks = [textwrap.dedent(b) for _, b in YAML_BLOCK.findall(DOC.read_text())]
+    return [b for b in blocks if b.startswith(VALUES_MARK)]
+
+
+def test_helm_values_of_the_docs_render_and_check(tmp_path):
+    """docs/kubernetes.md's values file renders, and what it renders passes every check (its Secret
+    is one the user creates, as the docs say)."""
+    [values] = documented_values()
+    text, docs = render(yaml.safe_load(values), tmp_path)
+    found = problems(Manifests([("docs values", d) for d in docs], {"Secret": {"influxdb-token": {"token"}}}))
+    assert not found, "\n".join(found)
+    worker = by_kind(docs)["Deployment", f"{PREFIX}-worker"]
+    assert args_of(worker)[-2:] == ["--scenario=/etc/locust-fleet/scenario/scenario.yaml",
+                                    "--target=https://api.example.com"]
+
+
+def test_helm_commands_of_the_docs_render(tmp_path):
+    """Each `helm install` of docs/kubernetes.md, as `helm template` with the same arguments, the
+    docs' values file standing in for my-values.yaml."""
+    [values] = documented_values()
+    (tmp_path / "my-values.yaml").write_text(values)
+    commands = [shlex.split(line, comments=True) for block in SH_BLOCK.findall(DOC.read_text())
+                for line in block.replace("\\\n", " ").splitlines() if line.startswith("helm install")]
+    assert len(commands) >= 3, commands
+    for words in commands:
+        args = [str(tmp_path / w) if w == "my-values.yaml" else str(REPO / w) if w.startswith("deploy/") else w
+                for w in words[2:]]
+        out = subprocess.run([tool("helm"), "template", *args], capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, (words, out.stderr)
+        assert problems(Manifests([("docs", d) for d in yaml.safe_load_all(out.stdout) if d],
+                                  {"Secret": {"influxdb-token": {"token"}}})) == [], words

@@ -30,16 +30,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
+import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import yaml
+from locust.argument_parser import get_parser
 
 from harness.parts import Master, Target
 from harness.procs import REPO, VENV_BIN, free_port, wait_until
-from locust.argument_parser import get_parser
+from locust_fleet.options import add_arguments
 
 pytestmark = pytest.mark.e2e
 
@@ -138,33 +142,33 @@ def test_community_chart_worker_args_and_environment(procs, go_bin, image_path, 
 
 
 def test_operator_master_and_worker_args(procs, go_bin, image_path, scenario, tmp_path):
-    """A LocustTest with image: the master image, master.command "--host URL", worker.replicas 2,
-    master.autoquit {enabled: true, timeout: 0}, master.extraArgs with the run's settings (and, for
-    this machine, loopback addresses and free ports), and two kinds of worker: the operator's
-    sample seed "--locustfile /lotest/src/locustfile.py" with LOCUST_HOST in env.variables, and
-    the seed "--scenario FILE" with extraArgs [--target URL]."""
+    """The LocustTest of docs/kubernetes.md: image the master image, master.command "--run-tag
+    suite=operator", worker.replicas 2, LOCUST_HOST in env.variables (every pod gets them), here
+    with master.autoquit {enabled: true, timeout: 0} and master.extraArgs holding the run's
+    settings (and, for this machine, loopback addresses and free ports); two kinds of worker: the
+    documented seed "--scenario FILE" and the operator's sample seed "--locustfile
+    /lotest/src/locustfile.py"."""
     target = Target(procs, go_bin["target"])
     port, web_port, report = free_port(), free_port(), tmp_path / "stats"
-    master_args = [*f"--host {target.url}".split(), "--master", "--master-port=5557", "--expect-workers=2",
+    pod_env = {**OPERATOR_ENV, "LOCUST_HOST": target.url, **image_path}
+    master_args = [*"--run-tag suite=operator".split(), "--master", "--master-port=5557", "--expect-workers=2",
                    "--autostart", "--autoquit", "0", "--enable-rebalancing", "--only-summary",
                    "--users", "4", "--spawn-rate", "4", "--run-time", "4s", "--json-file", str(report),
                    "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
                    "--web-host", "127.0.0.1", "--web-port", str(web_port)]
-    master = procs.start("master", [ENTRYPOINT, *master_args], {**OPERATOR_ENV, **image_path})
+    master = procs.start("master", [ENTRYPOINT, *master_args], pod_env)
     workers = [
+        procs.start("worker-scenario-seed", [ENTRYPOINT, *operator_worker_args(f"--scenario {scenario}", port, [])],
+                    pod_env),
         procs.start("worker-locustfile-seed",
-                    [ENTRYPOINT, *operator_worker_args("--locustfile /lotest/src/locustfile.py", port, [])],
-                    {**OPERATOR_ENV, "LOCUST_HOST": target.url, **image_path}),
-        procs.start("worker-scenario-seed",
-                    [ENTRYPOINT, *operator_worker_args(f"--scenario {scenario}", port, ["--target", target.url])],
-                    {**OPERATOR_ENV, **image_path}),
+                    [ENTRYPOINT, *operator_worker_args("--locustfile /lotest/src/locustfile.py", port, [])], pod_env),
     ]
 
     assert master.wait(90) == 0, master.log()[-3000:]
     for w in workers:
         assert w.wait(20) == 0, w.log()[-2000:]
-    assert f"worker: --locustfile /lotest/src/locustfile.py {LOCUSTFILE_NOTE}" in workers[0].log()
-    assert " ignored: " not in workers[1].log()
+    assert " ignored: " not in workers[0].log()
+    assert f"worker: --locustfile /lotest/src/locustfile.py {LOCUSTFILE_NOTE}" in workers[1].log()
     assert_counts_exact(report.with_suffix(".json"), target)
     assert "--autoquit time reached, shutting down" in master.log()
 
@@ -266,3 +270,58 @@ def test_every_locust_option_is_known_to_the_worker(go_bin, tmp_path):
              if code not in (1, 2) or "unknown flag" in err or "unexpected argument" in err or "missing its value" in err
              or (code == 2 and not err.startswith(f"worker: {name}: "))]
     assert not wrong, wrong
+
+
+DOC = REPO / "docs" / "kubernetes.md"
+YAML_BLOCK = re.compile(r"^( *)```yaml\n(.*?)^\1```", re.S | re.M)
+
+
+def documented(mark: str) -> list[dict]:
+    blocks = [textwrap.dedent(b) for _, b in YAML_BLOCK.findall(DOC.read_text())]
+    return [yaml.safe_load(b) for b in blocks if b.startswith(mark) or b.startswith(f"apiVersion: {mark}")]
+
+
+def run_until_it_looks_for_its_master(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """The worker with args and env, --connect-timeout appended so that it gives up at once; exit 1
+    (no master) shows the rest was taken."""
+    return subprocess.run([*args, "--connect-timeout", "200ms"], capture_output=True, text=True, timeout=30,
+                          env={**os.environ, **env})
+
+
+def test_the_docs_community_chart_values_give_a_worker_it_takes(go_bin, tmp_path):
+    values = next(v for v in documented("# values for deliveryhero/locust") if "worker" in v)
+    worker = values["worker"]
+    assert worker["command"] == ["/worker"], "the worker image's binary"
+    (tmp_path / "scenario.yaml").write_text(SCENARIO)  # the ConfigMap mounted at /mnt/locust
+    args = [a.replace("/mnt/locust", str(tmp_path)) for a in ["--worker", *worker["args"]]]
+    with listening_socket() as closed:
+        port = closed.getsockname()[1]
+    result = run_until_it_looks_for_its_master([str(go_bin["worker"]), *args],
+                                               chart_worker_env(port, values["loadtest"]["locust_host"], {}))
+    assert result.returncode == 1 and f"no master at 127.0.0.1:{port}" in result.stderr, result.stderr
+    assert f"worker: LOCUST_LOCUSTFILE=/mnt/locust/main.py {LOCUSTFILE_NOTE}" in result.stderr
+    assert "worker: will run tasks \"about\", \"home\" against https://api.example.com" in result.stderr
+    assert values["master"]["command"] is None, "the master image's entrypoint"
+
+
+def test_the_docs_locusttest_gives_commands_both_roles_take(image_path, tmp_path):
+    [test] = documented("locust.io/v2")
+    spec = test["spec"]
+    env = {v["name"]: v["value"] for v in spec["env"]["variables"]}
+    (tmp_path / "scenario.yaml").write_text(SCENARIO)  # testFiles.configMapRef, mounted at /lotest/src
+    with listening_socket() as closed:
+        port = closed.getsockname()[1]
+    seed = spec["worker"]["command"].replace("/lotest/src", str(tmp_path))
+    result = run_until_it_looks_for_its_master(
+        [ENTRYPOINT, *operator_worker_args(seed, port, spec["worker"].get("extraArgs", []))], {**env, **image_path})
+    assert result.returncode == 1 and f"no master at 127.0.0.1:{port}" in result.stderr, result.stderr
+    assert "worker: will run tasks \"about\", \"home\" against https://api.example.com" in result.stderr
+    # The master's command line as the entrypoint completes it parses with Locust's and the plugin's options.
+    master = spec["master"]
+    parser = get_parser()
+    add_arguments(parser)
+    options = parser.parse_args(["-f", "master/locustfile.py", "--master", "--master-bind-host", "0.0.0.0",
+                                 *master["command"].split(), "--master", "--master-port=5557",
+                                 f"--expect-workers={spec['worker']['replicas']}", "--autostart", "--autoquit", "60",
+                                 "--enable-rebalancing", "--only-summary", *master["extraArgs"]])
+    assert (options.num_users, options.run_time, options.run_tag) == (500, 600, ["suite=checkout"])
