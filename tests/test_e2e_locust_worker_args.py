@@ -325,3 +325,25 @@ def test_the_docs_locusttest_gives_commands_both_roles_take(image_path, tmp_path
                                  f"--expect-workers={spec['worker']['replicas']}", "--autostart", "--autoquit", "60",
                                  "--enable-rebalancing", "--only-summary", *master["extraArgs"]])
     assert (options.num_users, options.run_time, options.run_tag) == (500, 600, ["suite=checkout"])
+
+
+def test_logfile_from_the_environment_takes_the_log(go_bin, tmp_path):
+    with listening_socket() as closed:
+        port = closed.getsockname()[1]
+    log = tmp_path / "worker.log"
+    result = run_until_it_looks_for_its_master(
+        [str(go_bin["worker"]), "--worker", "-f", "/mnt/locust/main.py"],
+        {"LOCUST_LOGFILE": str(log), "LOCUST_MASTER_NODE_PORT": str(port), "LOCUST_HOST": "http://127.0.0.1:9"})
+    assert (result.returncode, result.stderr) == (1, "")
+    text = log.read_text()
+    assert f"worker: -f /mnt/locust/main.py {LOCUSTFILE_NOTE}" in text and f"no master at 127.0.0.1:{port}" in text
+
+
+def test_help_tells_what_becomes_of_locust_s_options(go_bin):
+    result = subprocess.run([str(go_bin["worker"]), "-h"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0
+    for line in ["  variables of the flags above (a flag wins over its variable): LOCUST_MODE_WORKER, "
+                 "LOCUST_MASTER_NODE_HOST, LOCUST_MASTER_NODE_PORT, LOCUST_HOST,",
+                 "  ignored, and logged: -f/--locustfile, --processes\n",
+                 "  refused (exit 2): --master, --otel, --reset-stats,"]:
+        assert line in result.stderr, result.stderr
