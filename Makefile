@@ -11,6 +11,7 @@ SYSTEM_COMMANDS := influxd chromium openssl
 # Tools the deploy tests run, built from the Go module proxy into .tools/bin (pinned).
 TOOLS := .tools/bin
 KUSTOMIZE_VERSION := v5.5.0
+HELM_VERSION := v4.3.2
 COMPOSE_VERSION := v2.40.3
 # vegeta, the open-model generator the open-model benchmark compares with (make bench).
 VEGETA_VERSION := v12.13.0
@@ -48,10 +49,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
-tools: $(TOOLS)/kustomize $(TOOLS)/docker-compose ## kustomize and docker compose for the deploy tests, in .tools/bin
+tools: $(TOOLS)/kustomize $(TOOLS)/helm $(TOOLS)/docker-compose ## kustomize, helm and docker compose for the deploy tests, in .tools/bin
 
 $(TOOLS)/kustomize:
 	GOBIN=$(abspath $(TOOLS)) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+
+$(TOOLS)/helm:
+	GOBIN=$(abspath $(TOOLS)) go install helm.sh/helm/v4/cmd/helm@$(HELM_VERSION)
 
 $(TOOLS)/docker-compose:
 	deploy/tools/build-compose.sh $(COMPOSE_VERSION) $@
