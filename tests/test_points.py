@@ -119,3 +119,29 @@ def test_event_and_exporter_points():
         model.EVENTS, {"run_id": "r1", "event": "worker_joined"}, {"text": "Worker w1 joined", "worker": "w1", "users": 0})
     exporter = exporter_point("r1", {"written": 3, "queued": 4}, T, {"loop_lag_p99_ms": 1.5})
     assert exporter.fields == {"queued": 4, "written": 3, "loop_lag_p99_ms": 1.5} and declared(exporter)
+
+
+TYPES = {int: "int", float: "float", str: "str"}
+
+
+def test_every_field_has_its_declared_type_in_every_kind_of_point(interval):
+    """Types never change: a field written as int once is int in every point (InfluxDB 3 fixes a
+    column's type at its first write), whatever the figures: an empty interval, zero counts, a run
+    still going and stopped, an idle worker without heartbeat."""
+    figures = RunFigures()
+    figures.add(interval)
+    run = Run("r1", 100.0, users=5, tags=(("build", "7"),))
+    points = [*request_points("r1", interval, COUNTS, 5.0, T, 3.0), *request_points("r1", Interval(), {}, 1.0, T, 0.0),
+              *user_points("r1", {"U": 5}, T), *user_points("r1", {}, T),
+              *worker_points("r1", interval, COUNTS, {"w1": WorkerSnapshot("running", 12.5, 1000, 5)}, 5.0, T),
+              *worker_points("r1", Interval(), {}, {}, 5.0, T), *error_points("r1", interval, T), run_point(run, None)]
+    run.stopped, run.active_s = 108.0, 6.5
+    points += [run_point(run, figures), run_point(run, RunFigures()),
+               event_point("r1", "start", "Test started", T, users=3),
+               exporter_point("r1", dict.fromkeys(model.EXPORTER_COUNTERS, 0), T,
+                              {"loop_lag_p99_ms": 1.5, "loop_lag_max_ms": 2.0})]
+    for point in points:
+        types = {key: TYPES[type(value)] for key, value in point.fields.items()}
+        assert types == {key: model.FIELD_TYPES[point.measurement][key] for key in point.fields}, point
+    seen = {(p.measurement, key) for p in points for key in p.fields}
+    assert seen == {(m, key) for m, fields in model.FIELDS.items() for key in fields}

@@ -111,7 +111,9 @@ def test_client_errors_name_the_option_and_hide_the_secret(tmp_path):
         assert "hunter2" not in repr(InfluxClient(s.url, "w", username="admin", password="hunter2"))
         with pytest.raises(DatabaseNotFound) as err:
             InfluxClient(s.url, "missing", username="admin", password="pw").write(b"t seq=1i 1\n")
-        assert str(err.value) == f"--influxdb-database: database 'missing' not found at {s.url}"
+        assert str(err.value) == (f"--influxdb-database: database 'missing' not found at {s.url}; create it "
+                                  "(`CREATE DATABASE \"missing\"` in the influx shell) or use credentials allowed to "
+                                  "create it")
     with pytest.raises(RetryableError) as err:
         InfluxClient(s.url, "w", timeout=1).write(b"t seq=1i 1\n")
     assert str(err.value) == f"InfluxDB at {s.url}: unreachable (connection failed)"
