@@ -154,10 +154,15 @@ class InfluxClient:
                     "--influxdb-username/--influxdb-password (1.x)")
         return f"InfluxDB at {self.url} refused the credentials (HTTP {status}); {hint}"
 
-    def database_not_found(self) -> DatabaseNotFound:
-        """The database is missing: what to do depends on the kind of server."""
+    def database_not_found(self, reading: bool = False) -> DatabaseNotFound:
+        """The database is missing: what to do depends on the kind of server (and, to read, the
+        name is more likely wrong than the database missing)."""
         db = self.database
         where = f"{self.server or 'InfluxDB'} at {self.url}"
+        if reading:
+            listing = "`influx v1 dbrp list` lists the mapped ones" if self.kind == "2" else "SHOW DATABASES lists them"
+            return DatabaseNotFound(f"--influxdb-database: no database {db!r} at {self.url}; give the master's "
+                                    f"--influxdb-database ({listing})")
         if self.kind == "2":
             return DatabaseNotFound(
                 f"--influxdb-database: {where} has no bucket for database {db!r}; create a bucket named {db} "
@@ -221,7 +226,7 @@ class InfluxClient:
         result = self._statement(q, {"db": self.database, "epoch": epoch})
         if "error" in result:
             if _missing_database(result["error"]):
-                raise self.database_not_found()
+                raise self.database_not_found(reading=True)
             raise PermanentError(f"InfluxDB query failed: {result['error']}")
         return result.get("series", [])
 
