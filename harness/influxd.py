@@ -22,8 +22,9 @@ from locust_fleet.runs.store import rows  # noqa: F401  (the tests read query re
 
 from .procs import REPO, free_port, wait_until
 
-# What `make influxdb-servers` builds (Makefile INFLUXDB1_VERSION), where it puts it.
+# What `make influxdb-servers` builds (Makefile INFLUXDB1_VERSION, INFLUXDB2_VERSION), where it puts it.
 INFLUXDB1_CURRENT = REPO / ".tools" / "influxdb" / "influxd-1"
+INFLUXDB2_CURRENT = REPO / ".tools" / "influxdb" / "influxd-2"
 
 CONFIG = """
 reporting-disabled = true
@@ -115,6 +116,11 @@ class InfluxServer:
             self.proc.wait(timeout=10)
             self.proc = None
 
+    @property
+    def credentials(self) -> list[str]:
+        """The master's and `locust-fleet`'s options for this server's credentials."""
+        return ["--influxdb-username", self.auth[0], "--influxdb-password", self.auth[1]] if self.auth else []
+
     def create_admin(self, user: str = "admin", password: str = "right") -> None:
         """The first user of an InfluxDB started with auth (1.x lets it be made without credentials)."""
         requests.post(self.url + "/query", data={"q": f"CREATE USER {user} WITH PASSWORD '{password}' WITH ALL "
@@ -167,6 +173,10 @@ class InfluxDB3Double:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
+    @property
+    def credentials(self) -> list[str]:
+        return ["--influxdb-token", self.token] if self.token else []
+
     def start(self) -> InfluxDB3Double:
         if self.store.proc is None:
             self.store.start()
@@ -218,3 +228,126 @@ class InfluxDB3Double:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class InfluxDB2Server:
+    """A real InfluxDB 2.x (what `make influxdb-servers` builds), set up with a user, an org, a
+    bucket named `locust` (which maps itself to the database locust: a virtual DBRP mapping) and an
+    all-access token. Served through its 1.x-compatible API like the others."""
+
+    kind = "2"
+
+    def __init__(self, workdir: Path, binary: str | Path = INFLUXDB2_CURRENT, token: str = "influxdb2-test-token",
+                 bucket: str = "locust") -> None:
+        self.dir = workdir
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.binary = str(binary)
+        self.token = token
+        self.bucket = bucket
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+        self.log = open(self.dir / "influxd.log", "ab")
+        self.set_up = False
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Token {self.token}"}
+
+    @property
+    def credentials(self) -> list[str]:
+        return ["--influxdb-token", self.token]
+
+    def start(self) -> InfluxDB2Server:
+        self.proc = subprocess.Popen(
+            [self.binary, "--bolt-path", str(self.dir / "influxd.bolt"), "--engine-path", str(self.dir / "engine"),
+             "--sqlite-path", str(self.dir / "influxd.sqlite"), "--http-bind-address", f"127.0.0.1:{self.port}",
+             "--reporting-disabled", "--log-level", "error"],
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        wait_until(self._ready, 60, f"influxd 2.x on {self.url}")
+        if not self.set_up:
+            resp = requests.post(self.url + "/api/v2/setup", json={
+                "username": "admin", "password": "admin-password", "org": "locust", "bucket": self.bucket,
+                "token": self.token}, timeout=30)
+            assert resp.status_code == 201, resp.text
+            self.set_up = True
+        return self
+
+    def _ready(self) -> bool:
+        if self.proc is not None and self.proc.poll() is not None:
+            raise AssertionError(f"influxd exited: {(self.dir / 'influxd.log').read_text()[-2000:]}")
+        try:
+            return requests.get(self.url + "/ping", timeout=1).status_code == 204
+        except requests.RequestException:
+            return False
+
+    def _end(self, sig: int) -> None:
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, sig)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(timeout=20)
+            self.proc = None
+
+    def stop(self) -> None:
+        self._end(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self._end(signal.SIGKILL)
+
+    def query(self, q: str, db: str = "locust", auth: tuple[str, str] | None = None) -> list[dict]:
+        resp = requests.get(self.url + "/query", params={"db": db, "epoch": "ns", "q": q}, headers=self.headers,
+                            timeout=10)
+        resp.raise_for_status()
+        result = resp.json()["results"][0]
+        assert "error" not in result, result
+        return result.get("series", [])
+
+    def close(self) -> None:
+        self.stop()
+        self.log.close()
+
+    def __enter__(self) -> InfluxDB2Server:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+# The kinds of server the version tests run against: Debian's 1.6 and the InfluxDB 3 double always
+# (make test), the builds of `make influxdb-servers` in `make test-influxdb`.
+KINDS = ("influxdb-1.6", "influxdb-3-double")
+BUILT_KINDS = ("influxdb-1-current", "influxdb-2-current")
+
+
+def server_of(kind: str, workdir: Path):
+    """A server of that kind, with credentials required, not started: 1.x with an admin user
+    (made at start), 2.x and 3 with a token."""
+    if kind == "influxdb-3-double":
+        return InfluxDB3Double(workdir)
+    if kind == "influxdb-2-current":
+        _built(INFLUXDB2_CURRENT)
+        return InfluxDB2Server(workdir)
+    binary = "influxd"
+    if kind == "influxdb-1-current":
+        binary = str(_built(INFLUXDB1_CURRENT))
+    server = InfluxServer(workdir, auth=True, binary=binary)
+    server.auth = ("admin", "right")  # created by start_server
+    return server
+
+
+def start_server(server):
+    """Starts a server of server_of; a 1.x one gets its admin on first start."""
+    server.start()
+    if isinstance(server, InfluxServer) and server.auth:
+        try:
+            server.create_admin(*server.auth)
+        except requests.HTTPError:
+            pass  # a restart: the admin is there already
+    return server
+
+
+def _built(path: Path) -> Path:
+    assert path.exists(), f"{path} is missing: `make influxdb-servers` builds it"
+    return path

@@ -149,6 +149,8 @@ class InfluxClient:
             hint = f"check {self._credential_options}"
         elif self.kind in ("2", "3"):
             hint = f"{self.server or 'InfluxDB ' + self.kind} needs a token: set --influxdb-token"
+        elif self.kind == "1":
+            hint = f"{self.server or 'InfluxDB 1.x'} requires a user: set --influxdb-username/--influxdb-password"
         else:
             hint = ("the server requires credentials: set --influxdb-token (InfluxDB 2.x and 3) or "
                     "--influxdb-username/--influxdb-password (1.x)")
@@ -250,10 +252,16 @@ class InfluxClient:
             if names is None:  # the token may not list mappings: the first write tells
                 return "exists"
             raise self.database_not_found()
-        result = self._statement(f'CREATE DATABASE "{_quote(self.database)}"')
-        if "error" in result:
-            raise PermanentError(f"--influxdb-database: database {self.database!r} does not exist and could not be "
-                                 f"created: {result['error']}")
+        try:
+            error = self._statement(f'CREATE DATABASE "{_quote(self.database)}"').get("error")
+        except AuthError as e:
+            if "(HTTP 403)" not in str(e):  # 401: the credentials themselves are wrong
+                raise
+            error = "HTTP 403: the user may not create databases"
+        if error:
+            raise DatabaseNotFound(f"--influxdb-database: database {self.database!r} does not exist and could not be "
+                                   f"created ({error}); create it as an admin (`CREATE DATABASE "
+                                   f"\"{_quote(self.database)}\"` in the influx shell) or give credentials allowed to")
         return "created"
 
     def _databases(self) -> set[str] | None:

@@ -113,8 +113,14 @@ class RunStore:
         self.client = client
         self.now = now
 
+    def _connect(self) -> None:
+        """Learns what serves the URL (and so how to word its errors) before the first query."""
+        if self.client.server is None:
+            self.client.ping()
+
     def list(self, limit: int = 20, since_s: float = 90 * DAY_S) -> list[RunRecord]:
         """The most recent runs first, of those started in the last since_s seconds."""
+        self._connect()
         found: list[dict] = []
         hi = self.now() + 60
         while len(found) < limit and hi > self.now() - since_s:
@@ -127,6 +133,7 @@ class RunStore:
 
     def record(self, run_id: str) -> RunRecord:
         started = run_started(run_id)
+        self._connect()
         found = rows(self.client.query(f"SELECT * FROM {RUNS} WHERE {RUN_ID} = '{quote(run_id)}' AND "
                                        f"{next(windows(started, started + 1, 1))}"))
         if not found:
