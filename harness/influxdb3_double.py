@@ -271,7 +271,13 @@ def make_handler(double: Double):
                     return False
                 token = parts[1]
                 if parts[0] == "Basic":
-                    token = base64.b64decode(token).decode(errors="replace").rpartition(":")[2]
+                    try:
+                        user, sep, token = base64.b64decode(token, validate=True).decode().rpartition(":")
+                    except ValueError:
+                        sep = ""
+                    if not sep or ":" in user:  # fn token_part_as_bytes: MalformedRequest
+                        self.send(400, b"Authorization header was malformed")
+                        return False
             if token != double.args.token:
                 self.send(401)
                 return False

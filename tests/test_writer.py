@@ -9,14 +9,14 @@ from locust_fleet.influx_client import AuthError, DatabaseNotFound, InfluxClient
 from locust_fleet.lineproto import Point
 from locust_fleet.spool import Spool
 from locust_fleet.writer import Writer
-from harness.influxd import InfluxServer, rows
+from harness.influxd import InfluxServer, rows, server_of, start_server
 
 
 def points(start: int, n: int) -> list[Point]:
     return [Point("t", {"k": "a"}, {"seq": i}, 1_000_000_000 + i) for i in range(start, start + n)]
 
 
-def stored_seqs(server: InfluxServer) -> list[int]:
+def stored_seqs(server) -> list[int]:
     return [r["seq"] for r in rows(server.query("SELECT seq FROM t", db="w"))]
 
 
@@ -126,3 +126,47 @@ def test_client_sends_an_influxdb2_token_and_never_shows_it(server):
     client.write(b"t seq=1i 1\n")  # InfluxDB 1.x without auth ignores the header; 2.x checks it
     assert sent[0].headers["Authorization"] == "Token s3cr3t-token"
     assert "s3cr3t-token" not in repr(client)
+
+
+@pytest.fixture(params=["influxdb-1.6", "influxdb-3-double"])
+def any_server(request, tmp_path):
+    """A server of each kind that runs in make test, with the client that reaches it."""
+    server = start_server(server_of(request.param, tmp_path / request.param))
+    token = getattr(server, "token", "")
+    user, password = getattr(server, "auth", None) or ("", "")
+    client = InfluxClient(server.url, "w", username=user, password=password, token=token)
+    client.ping()
+    client.ensure_database()
+    try:
+        yield server, client
+    finally:
+        server.close()
+
+
+def test_a_refused_line_is_kept_with_the_reason_and_the_rest_of_its_batch_is_written(any_server, tmp_path):
+    """InfluxDB 3 refuses the whole batch and names the line; 1.x writes the others and does not say
+    which: either way every other point is written once, the refused one kept with the server's words."""
+    server, client = any_server
+    writer = Writer(client, Spool(tmp_path / "spool"), batch_size=50)
+    writer.submit(points(0, 1))
+    writer.flush()
+    clashing = Point("t", {"k": "a"}, {"seq": "text"}, 1_000_000_000 + 500)  # seq is an integer field
+    writer.submit([*points(1, 20), clashing, *points(21, 29), clashing, *points(50, 50)])
+    writer.flush()
+    assert stored_seqs(server) == list(range(100))
+    assert writer.counters["written"] == 100 and writer.counters["refused"] == 2 and writer.counters["dropped"] == 0
+    refused = writer.spool.refused
+    kept = [refused.read(i) for i in refused.pending()]
+    assert b"".join(kept) == 2 * b't,k=a seq="text" 1000000500\n'
+    reason = refused.reason(refused.pending()[0])
+    expected = "invalid column type for column 'seq'" if client.kind == "3" else "field type conflict"
+    assert expected in reason and all(refused.reason(i) == reason for i in refused.pending()), reason
+    assert not writer.spool.pending()
+
+
+def test_the_kind_of_server_is_read_from_ping_or_named(any_server):
+    server, client = any_server
+    expected = {"1": "InfluxDB 1.x 1.6", "3": "InfluxDB 3 Core 3.10.0"}[server.kind]
+    assert str(client.server).startswith(expected)
+    named = InfluxClient(server.url, "w", token=getattr(server, "token", ""), server="2")
+    assert named.ping().kind == "2"
