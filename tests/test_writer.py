@@ -2,14 +2,19 @@
 replay by a later writer, and errors that name the option."""
 
 import gzip
+import json
+import os
+import subprocess
 
 import pytest
 
 from locust_fleet.influx_client import AuthError, DatabaseNotFound, InfluxClient, RetryableError
 from locust_fleet.lineproto import Point
-from locust_fleet.spool import Spool
+from locust_fleet import spool
+from locust_fleet.spool import Destination, Spool
 from locust_fleet.writer import Writer
 from harness.influxd import InfluxServer, rows, server_of, start_server
+from harness.procs import VENV_BIN
 
 
 def points(start: int, n: int) -> list[Point]:
@@ -170,3 +175,36 @@ def test_the_kind_of_server_is_read_from_ping_or_named(any_server):
     assert str(client.server).startswith(expected)
     named = InfluxClient(server.url, "w", token=getattr(server, "token", ""), server="2")
     assert named.ping().kind == "2"
+
+
+def test_spool_list_shows_refused_points_with_the_reason_and_replay_writes_them_elsewhere(any_server, tmp_path):
+    server, client = any_server
+    root = tmp_path / "spool"
+    destination = Destination.of(server.url, "w", username=(getattr(server, "auth", None) or ("",))[0],
+                                 token=getattr(server, "token", ""))
+    writer = Writer(client, spool.for_destination(root, destination))
+    writer.submit(points(0, 2))
+    writer.flush()
+    writer.submit([Point("t", {"k": "a"}, {"seq": "text"}, 1_000_000_500), *points(2, 2)])
+    writer.flush()
+    assert stored_seqs(server) == [0, 1, 2, 3]
+
+    listed = run_cli("spool", "list", "--spool-dir", str(root), "--json")
+    held = json.loads(listed.stdout)
+    assert [(h["spool_id"], h["batches"], h["points"], h["refused"]) for h in held] == [(destination.key, 0, 0, 1)]
+    assert held[0]["reasons"] == [writer.spool.refused.reason(writer.spool.refused.pending()[0])]
+
+    credentials = server.credentials
+    replayed = run_cli("spool", "replay", destination.key, "--spool-dir", str(root), "--influxdb-url", server.url,
+                       "--influxdb-database", "other", *credentials)
+    assert replayed.returncode == 0, replayed.stderr
+    assert "replayed 1 points into database 'other'" in replayed.stdout
+    assert "(with 1 of the 1 it refused before)" in replayed.stdout
+    assert rows(server.query("SELECT seq FROM t", db="other"))[0]["seq"] == "text"
+    assert json.loads(run_cli("spool", "list", "--spool-dir", str(root), "--json").stdout) == []
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOCUST_")}
+    return subprocess.run([str(VENV_BIN / "locust-fleet"), *args], capture_output=True, text=True, timeout=60,
+                          env={**env, "COLUMNS": "200"})
