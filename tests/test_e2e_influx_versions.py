@@ -11,12 +11,14 @@ import json
 import os
 import signal
 import subprocess
+import time
 
 import pytest
+import requests
 
 from harness.exported import check_exact, run_headless, sums_by_name, the_run
 from harness.grafana import check_dashboard
-from harness.influxd import BUILT_KINDS, KINDS, rows, server_of, start_server
+from harness.influxd import BUILT_KINDS, KINDS, InfluxDB3Double, rows, server_of, start_server
 from harness.parts import Master, Target, start_worker
 from harness.procs import REPO, VENV_BIN, Procs, wait_until
 from harness.recorded import record_two_runs
@@ -201,3 +203,42 @@ def test_a_missing_database_says_how_to_create_it(procs, go_bin, kind, server, t
         stored = rows(server.query("SELECT sum(requests) FROM locust_requests WHERE \"name\" = 'Aggregated' "
                                    "AND time > now() - 1h", db="elsewhere"))
         assert stored[0]["sum"] == sum(target.counts().values())
+
+
+def long_run(run_id: str, started_s: int, days: int, ms: int) -> str:
+    """Line protocol of a run of `days` days with one interval every 30 minutes, as the master
+    writes them (docs/data-model.md): 10 requests per interval at `ms` each, and its run record."""
+    intervals = days * 48
+    lines = [f'locust_runs,run_id={run_id} state="stopped",users=5i,peak_users=5i,start_time={float(started_s)},'
+             f'stop_time={float(started_s + days * 86400)},duration_s={days * 86400.0},active_s={days * 86400.0},'
+             f'requests={intervals * 10}i,failures=0i,rps={intervals * 10 / (days * 86400)} {started_s * 10**9}']
+    for i in range(1, intervals + 1):
+        at = (started_s + i * 1800) * 10**9
+        for tags in (f"method=GET,name=home,run_id={run_id}", f"name=Aggregated,run_id={run_id}"):
+            lines.append(f'locust_requests,{tags} requests=10i,failures=0i,avg_ms={float(ms)},min_ms={float(ms)},'
+                         f'max_ms={float(ms)},histogram="{ms}:10",elapsed_s={i * 1800.0} {at}')
+    return "\n".join(lines) + "\n"
+
+
+def test_runs_compare_of_multi_day_runs_stays_within_influxdb3_core_file_limit(tmp_path):
+    """Core refuses a query over more Parquet files than its limit (the double: 60 here, 432 by
+    default); two 4-day runs (192 files of locust_requests each) are read a day at a time."""
+    now = int(time.time())
+    baseline_start, candidate_start = now - 10 * 86400, now - 5 * 86400
+    ids = [time.strftime("%Y%m%d-%H%M%S", time.gmtime(t)) + "-abcd" for t in (baseline_start, candidate_start)]
+    with InfluxDB3Double(tmp_path / "double", query_file_limit=60) as double:
+        for run_id, start, ms in ((ids[0], baseline_start, 10), (ids[1], candidate_start, 12)):
+            resp = requests.post(double.url + "/write", params={"db": "locust"}, headers=double.headers,
+                                 data=long_run(run_id, start, 4, ms).encode(), timeout=30)
+            assert resp.status_code == 204, resp.text
+        whole = requests.get(double.url + "/query", headers=double.headers, timeout=30, params={
+            "db": "locust", "q": f"SELECT * FROM locust_requests WHERE run_id = '{ids[0]}'"}).json()
+        assert "exceeding the file limit" in whole["results"][0]["error"]  # the limit bites an unbounded read
+        connection = ["--influxdb-url", double.url, *double.credentials]
+        compared = cli("runs", "compare", *ids, "--json", *connection)
+        assert compared.returncode == 0, compared.stderr
+        total = next(r for r in json.loads(compared.stdout)["rows"] if r["name"] == "Aggregated")
+        assert (total["p95"]["baseline"], total["p95"]["candidate"]) == (10, 12)
+        listed = cli("runs", "list", "--json", "--since", "30d", *connection)
+        assert [r["run_id"] for r in json.loads(listed.stdout)] == ids[::-1], listed.stderr
+        assert cli("runs", "list", "--json", "--since", "2d", *connection).stdout.strip() == "[]"
