@@ -50,16 +50,19 @@ def on_init(environment: Environment, **_kw) -> None:
     environment.events.test_start.add_listener(lag.on_test_start)
     environment.events.test_stop.add_listener(lag.on_test_stop)
     observers = []
-    if config.export is not None:
-        service = ExportService(environment, config.export, lag)
+    service = ExportService(environment, config.export, lag) if config.export is not None else None
+    if service is not None:
+        observers.append(service.exporter.on_message)
+    leaving.install(runner)  # inside inbound's checks, which see every message first
+    inbound.install(runner, observers)
+    if service is not None:
+        # After inbound: the worker port is open already, and workers that join while InfluxDB is
+        # being checked (a server that checks passwords slowly) must be seen joining.
         try:
             service.check_server()
         except PermanentError as e:
             logger.error("%s", e)
             sys.exit(2)
-        observers.append(service.exporter.on_message)
-    leaving.install(runner)  # inside inbound's checks, which see every message first
-    inbound.install(runner, observers)
     user_numbers.install(environment)
     if config.drain_timeout > 0:
         drainer = Drainer(runner, config.drain_timeout)
@@ -67,6 +70,6 @@ def on_init(environment: Environment, **_kw) -> None:
         environment.events.test_start.add_listener(drainer.on_test_start)
         environment.events.test_stopping.add_listener(drainer.drain)
     shape_signals.install(environment, runner)
-    if config.export is not None:
+    if service is not None:
         # After the drainer, so the final interval is flushed once the last reports are in.
         service.start()
