@@ -121,6 +121,15 @@ def test_event_and_exporter_points():
     assert exporter.fields == {"queued": 4, "written": 3, "loop_lag_p99_ms": 1.5} and declared(exporter)
 
 
+def test_run_point_of_a_judged_run_keeps_the_thresholds(interval):
+    figures = RunFigures()
+    figures.add(interval)
+    run = Run("r1", 100.0, stopped=108.0, thresholds='[{"threshold":"p95<1s","passed":false}]', thresholds_failed=1)
+    point = run_point(run, figures)
+    assert (point.fields["thresholds"], point.fields["thresholds_failed"]) == (run.thresholds, 1) and declared(point)
+    assert "thresholds" not in run_point(Run("r2", 100.0, stopped=108.0), figures).fields
+
+
 TYPES = {int: "int", float: "float", str: "str"}
 
 
@@ -136,7 +145,8 @@ def test_every_field_has_its_declared_type_in_every_kind_of_point(interval):
               *worker_points("r1", interval, COUNTS, {"w1": WorkerSnapshot("running", 12.5, 1000, 5)}, 5.0, T),
               *worker_points("r1", Interval(), {}, {}, 5.0, T), *error_points("r1", interval, T), run_point(run, None)]
     run.stopped, run.active_s = 108.0, 6.5
-    points += [run_point(run, figures), run_point(run, RunFigures()),
+    judged = Run("r2", 100.0, stopped=108.0, thresholds='[{"threshold":"p95<1s","passed":false}]', thresholds_failed=1)
+    points += [run_point(run, figures), run_point(run, RunFigures()), run_point(judged, figures),
                event_point("r1", "start", "Test started", T, users=3),
                exporter_point("r1", dict.fromkeys(model.EXPORTER_COUNTERS, 0), T,
                               {"loop_lag_p99_ms": 1.5, "loop_lag_max_ms": 2.0})]

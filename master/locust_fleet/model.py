@@ -51,7 +51,7 @@ FIELDS = {
     ERRORS: ("error", "occurrences"),
     RUNS: ("state", "users", "peak_users", "spawn_rate", "host", "locustfile", "description", "tags", "start_time",
            "stop_time", "duration_s", "active_s", "requests", "failures", "fail_ratio", "rps", "avg_ms",
-           *(key for key, _ in RUN_PERCENTILES)),
+           *(key for key, _ in RUN_PERCENTILES), "thresholds", "thresholds_failed"),
     EVENTS: ("text", "worker", "users"),
     EXPORTER: (*EXPORTER_COUNTERS, "loop_lag_p99_ms", "loop_lag_max_ms"),
 }
@@ -82,7 +82,8 @@ FIELD_TYPES = {
     RUNS: {"state": "str", "users": "int", "peak_users": "int", "spawn_rate": "float", "host": "str",
            "locustfile": "str", "description": "str", "tags": "str", "start_time": "float", "stop_time": "float",
            "duration_s": "float", "active_s": "float", "requests": "int", "failures": "int", "fail_ratio": "float",
-           "rps": "float", "avg_ms": "float", **{key: "int" for key, _ in RUN_PERCENTILES}},
+           "rps": "float", "avg_ms": "float", **{key: "int" for key, _ in RUN_PERCENTILES}, "thresholds": "str",
+           "thresholds_failed": "int"},
     EVENTS: {"text": "str", "worker": "str", "users": "int"},
     EXPORTER: {**dict.fromkeys(EXPORTER_COUNTERS, "int"), "loop_lag_p99_ms": "float", "loop_lag_max_ms": "float"},
 }

@@ -15,7 +15,7 @@ from locust.runners import MasterRunner
 
 import gevent
 
-from . import inbound, leaving, options, shape_signals, user_numbers
+from . import inbound, leaving, options, shape_signals, thresholds, user_numbers
 from .drain import Drainer
 from .export_service import ExportService
 from .influx_client import PermanentError
@@ -70,6 +70,11 @@ def on_init(environment: Environment, **_kw) -> None:
         environment.events.test_start.add_listener(drainer.on_test_start)
         environment.events.test_stopping.add_listener(drainer.drain)
     shape_signals.install(environment, runner)
+    if config.thresholds:
+        # Before the export starts: results are given at test_stop, before the run record is written.
+        watch = thresholds.install(environment, config.thresholds, config.junit_xml)
+        if service is not None:
+            thresholds.keep_in_run_record(watch, service.exporter)
     if service is not None:
         # After the drainer, so the final interval is flushed once the last reports are in.
         service.start()
