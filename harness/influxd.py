@@ -273,6 +273,13 @@ class InfluxDB2Server:
             self.set_up = True
         return self
 
+    def create_bucket(self, name: str) -> None:
+        """Another bucket, which maps itself to the database of its name."""
+        org = requests.get(self.url + "/api/v2/orgs", headers=self.headers, timeout=10).json()["orgs"][0]["id"]
+        resp = requests.post(self.url + "/api/v2/buckets", json={"orgID": org, "name": name}, headers=self.headers,
+                             timeout=10)
+        assert resp.status_code == 201, resp.text
+
     def _ready(self) -> bool:
         if self.proc is not None and self.proc.poll() is not None:
             raise AssertionError(f"influxd exited: {(self.dir / 'influxd.log').read_text()[-2000:]}")

@@ -13,16 +13,19 @@ from locust_fleet.lineproto import Point
 from locust_fleet import spool
 from locust_fleet.spool import Destination, Spool
 from locust_fleet.writer import Writer
-from harness.influxd import InfluxServer, rows, server_of, start_server
+from harness.influxd import BUILT_KINDS, KINDS, InfluxServer, rows, server_of, start_server
 from harness.procs import VENV_BIN
+
+
+SERVER_KINDS = KINDS + (BUILT_KINDS if os.environ.get("LOCUST_FLEET_INFLUXDB_BUILDS") == "1" else ())
 
 
 def points(start: int, n: int) -> list[Point]:
     return [Point("t", {"k": "a"}, {"seq": i}, 1_000_000_000 + i) for i in range(start, start + n)]
 
 
-def stored_seqs(server) -> list[int]:
-    return [r["seq"] for r in rows(server.query("SELECT seq FROM t", db="w"))]
+def stored_seqs(server, db: str = "w") -> list[int]:
+    return [r["seq"] for r in rows(server.query("SELECT seq FROM t", db=db))]
 
 
 @pytest.fixture
@@ -133,13 +136,15 @@ def test_client_sends_an_influxdb2_token_and_never_shows_it(server):
     assert "s3cr3t-token" not in repr(client)
 
 
-@pytest.fixture(params=["influxdb-1.6", "influxdb-3-double"])
+@pytest.fixture(params=SERVER_KINDS)
 def any_server(request, tmp_path):
-    """A server of each kind that runs in make test, with the client that reaches it."""
+    """A server of each kind (make test: 1.6 and the InfluxDB 3 double; make test-influxdb: also the
+    current 1.x and 2.x), with the client that reaches it (on 2.x, the bucket it was set up with)."""
     server = start_server(server_of(request.param, tmp_path / request.param))
     token = getattr(server, "token", "")
     user, password = getattr(server, "auth", None) or ("", "")
-    client = InfluxClient(server.url, "w", username=user, password=password, token=token)
+    database = getattr(server, "bucket", "w")
+    client = InfluxClient(server.url, database, username=user, password=password, token=token)
     client.ping()
     client.ensure_database()
     try:
@@ -158,36 +163,36 @@ def test_a_refused_line_is_kept_with_the_reason_and_the_rest_of_its_batch_is_wri
     clashing = Point("t", {"k": "a"}, {"seq": "text"}, 1_000_000_000 + 500)  # seq is an integer field
     writer.submit([*points(1, 20), clashing, *points(21, 29), clashing, *points(50, 50)])
     writer.flush()
-    assert stored_seqs(server) == list(range(100))
+    assert stored_seqs(server, client.database) == list(range(100))
     assert writer.counters["written"] == 100 and writer.counters["refused"] == 2 and writer.counters["dropped"] == 0
     refused = writer.spool.refused
     kept = [refused.read(i) for i in refused.pending()]
     assert b"".join(kept) == 2 * b't,k=a seq="text" 1000000500\n'
     reason = refused.reason(refused.pending()[0])
-    expected = "invalid column type for column 'seq'" if client.kind == "3" else "field type conflict"
+    expected = "invalid column type for column 'seq'" if client.kind == "3" else "field type conflict: input field \"seq\""
     assert expected in reason and all(refused.reason(i) == reason for i in refused.pending()), reason
     assert not writer.spool.pending()
 
 
 def test_the_kind_of_server_is_read_from_ping_or_named(any_server):
     server, client = any_server
-    expected = {"1": "InfluxDB 1.x 1.6", "3": "InfluxDB 3 Core 3.10.0"}[server.kind]
+    expected = {"1": "InfluxDB 1.x 1.", "2": "InfluxDB 2.x 2.", "3": "InfluxDB 3 Core 3.10.0"}[server.kind]
     assert str(client.server).startswith(expected)
-    named = InfluxClient(server.url, "w", token=getattr(server, "token", ""), server="2")
-    assert named.ping().kind == "2"
+    named = InfluxClient(server.url, "w", token=getattr(server, "token", ""), server="3" if server.kind != "3" else "2")
+    assert named.ping().kind == ("3" if server.kind != "3" else "2")
 
 
 def test_spool_list_shows_refused_points_with_the_reason_and_replay_writes_them_elsewhere(any_server, tmp_path):
     server, client = any_server
     root = tmp_path / "spool"
-    destination = Destination.of(server.url, "w", username=(getattr(server, "auth", None) or ("",))[0],
+    destination = Destination.of(server.url, client.database, username=(getattr(server, "auth", None) or ("",))[0],
                                  token=getattr(server, "token", ""))
     writer = Writer(client, spool.for_destination(root, destination))
     writer.submit(points(0, 2))
     writer.flush()
     writer.submit([Point("t", {"k": "a"}, {"seq": "text"}, 1_000_000_500), *points(2, 2)])
     writer.flush()
-    assert stored_seqs(server) == [0, 1, 2, 3]
+    assert stored_seqs(server, client.database) == [0, 1, 2, 3]
 
     listed = run_cli("spool", "list", "--spool-dir", str(root), "--json")
     held = json.loads(listed.stdout)
@@ -195,6 +200,8 @@ def test_spool_list_shows_refused_points_with_the_reason_and_replay_writes_them_
     assert held[0]["reasons"] == [writer.spool.refused.reason(writer.spool.refused.pending()[0])]
 
     credentials = server.credentials
+    if server.kind == "2":
+        server.create_bucket("other")  # the master never makes a 2.x bucket
     replayed = run_cli("spool", "replay", destination.key, "--spool-dir", str(root), "--influxdb-url", server.url,
                        "--influxdb-database", "other", *credentials)
     assert replayed.returncode == 0, replayed.stderr
