@@ -15,6 +15,7 @@ import time
 
 import pytest
 import requests
+import yaml
 
 from harness.exported import check_exact, run_headless, sums_by_name, the_run
 from harness.grafana import check_dashboard
@@ -242,3 +243,19 @@ def test_runs_compare_of_multi_day_runs_stays_within_influxdb3_core_file_limit(t
         listed = cli("runs", "list", "--json", "--since", "30d", *connection)
         assert [r["run_id"] for r in json.loads(listed.stdout)] == ids[::-1], listed.stderr
         assert cli("runs", "list", "--json", "--since", "2d", *connection).stdout.strip() == "[]"
+
+
+def test_the_provisioned_grafana_datasource_reaches_each_kind(recorded):
+    """The header the provisioning makes Grafana send, INFLUXDB_TOKEN substituted as Grafana does:
+    the token on 2.x and 3; empty on 1.x, where Grafana's basic auth carries a 1.x user."""
+    provisioning = REPO / "deploy" / "grafana" / "provisioning" / "datasources" / "influxdb.yaml"
+    datasource = yaml.safe_load(provisioning.read_text())["datasources"][0]
+    server = recorded.influx
+    token = getattr(server, "token", "")
+    header = {datasource["jsonData"]["httpHeaderName1"]:
+              datasource["secureJsonData"]["httpHeaderValue1"].replace("${INFLUXDB_TOKEN}", token)}
+    resp = requests.post(server.url + "/query", headers=header, auth=getattr(server, "auth", None), timeout=10,
+                         data={"db": "locust", "q": 'SELECT count("requests") FROM "locust_requests" '
+                                                    "WHERE time > now() - 1h"})
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["results"][0]["series"][0]["values"][0][1] > 0, resp.text
