@@ -11,17 +11,24 @@ SYSTEM_COMMANDS := influxd chromium openssl
 # Tools the deploy tests run, built from the Go module proxy into .tools/bin (pinned).
 TOOLS := .tools/bin
 KUSTOMIZE_VERSION := v5.5.0
+HELM_VERSION := v4.3.2
 COMPOSE_VERSION := v2.40.3
 # vegeta, the open-model generator the open-model benchmark compares with (make bench).
 VEGETA_VERSION := v12.13.0
+# The current InfluxDB 1.x and 2.x, built from their Go modules for `make test-influxdb` (not part of
+# setup: each takes minutes, docs/influxdb-versions.md). InfluxDB 3 is a Rust server with no build
+# here: its tests run against the double in harness/influxdb3_double.py.
+INFLUXDB1_VERSION := v1.13.2
+INFLUXDB2_VERSION := v2.8.0
+INFLUXDB_BUILDS := .tools/influxdb
 # Extra packages for `make bench`: the reference target and load generator.
 BENCH_PACKAGES := nginx-light wrk
 BENCH_COMMANDS := nginx wrk
 
 # Settings of `make up` (see README): exported so deploy/local/up.sh reads them.
-export RUN_DIR WORKERS USERS SPAWN_RATE RUN_TIME HEADLESS TARGET SCENARIO MASTER_BIND MASTER_PORT WEB_HOST WEB_PORT TARGET_PORT LOCUST_ARGS INFLUXDB INFLUXDB_URL INFLUXDB_PORT INFLUXDB_DATABASE INFLUXDB_RPC_PORT THRESHOLDS
+export RUN_DIR WORKERS USERS SPAWN_RATE RUN_TIME HEADLESS TARGET SCENARIO MASTER_BIND MASTER_PORT WEB_HOST WEB_PORT TARGET_PORT LOCUST_ARGS INFLUXDB INFLUXDB_URL INFLUXDB_PORT INFLUXDB_DATABASE INFLUXDB_RPC_PORT INFLUXDB_TOKEN THRESHOLDS
 
-.PHONY: help setup system-packages venv tools go-modules go-build up down test test-go test-py test-faults test-fresh bench dashboards vectors verify-protocol verify-matrix
+.PHONY: help setup system-packages venv tools go-modules go-build up down test test-go test-py test-faults test-fresh bench dashboards vectors verify-protocol verify-matrix influxdb-servers test-influxdb
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -48,10 +55,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
-tools: $(TOOLS)/kustomize $(TOOLS)/docker-compose ## kustomize and docker compose for the deploy tests, in .tools/bin
+tools: $(TOOLS)/kustomize $(TOOLS)/helm $(TOOLS)/docker-compose ## kustomize, helm and docker compose for the deploy tests, in .tools/bin
 
 $(TOOLS)/kustomize:
 	GOBIN=$(abspath $(TOOLS)) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+
+$(TOOLS)/helm:
+	GOBIN=$(abspath $(TOOLS)) go install helm.sh/helm/v4/cmd/helm@$(HELM_VERSION)
 
 $(TOOLS)/docker-compose:
 	deploy/tools/build-compose.sh $(COMPOSE_VERSION) $@
@@ -93,6 +103,17 @@ test-py: ## Python tests (unit, contract, end to end, faults)
 
 test-fresh: ## make setup, the Go tests and every test that builds or installs, in a clean clone with an empty Go module cache, pip cache and HOME, the usual ports taken
 	tools/test-fresh.sh $(FRESH_ARGS)
+
+influxdb-servers: $(INFLUXDB_BUILDS)/influxd-1 $(INFLUXDB_BUILDS)/influxd-2 ## Build the current InfluxDB 1.x and 2.x into .tools/influxdb (Rust and Go; minutes each, kept)
+
+$(INFLUXDB_BUILDS)/influxd-1:
+	deploy/tools/build-influxd.sh github.com/influxdata/influxdb $(INFLUXDB1_VERSION) $@
+
+$(INFLUXDB_BUILDS)/influxd-2:
+	deploy/tools/build-influxd.sh github.com/influxdata/influxdb/v2 $(INFLUXDB2_VERSION) $@
+
+test-influxdb: setup influxdb-servers ## The exporter, runs, spool and dashboards against each InfluxDB: Debian's 1.6, the current 1.x and 2.x, the InfluxDB 3 double
+	LOCUST_FLEET_INFLUXDB_BUILDS=1 $(PY) -m pytest tests/test_e2e_influx_versions.py tests/test_influxdb3_double.py tests/test_writer.py
 
 test-faults: setup ## Only the fault suite (outages, crashes, bad frames, bad input, secrets), with its figures
 	$(PY) -m pytest -m faults

@@ -40,14 +40,15 @@ def slow_scenario(workdir: Path) -> Path:
 
 
 def record_run(procs: Procs, go_bin: dict[str, Path], target: Target, influx: InfluxServer, workdir: Path,
-               scenario: Path, label: str) -> RecordedRun:
+               scenario: Path, label: str, extra: tuple[str, ...] = ()) -> RecordedRun:
+    """extra: more options of the master (the server's credentials)."""
     target.reset()
     report = workdir / f"{label}-stats"
     # --exit-code-on-error 0: the scenario's `broken` endpoint fails on purpose
     master = Master(procs, "--headless", "-u", "10", "-r", "10", "-t", "6s", "--expect-workers", "2",
                     "--json-file", str(report), "--csv", str(report), "--exit-code-on-error", "0", "-H", target.url,
                     "--influxdb-url", influx.url, "--influxdb-interval", "1", "--spool-dir", str(workdir / f"{label}-spool"),
-                    "--run-tag", f"label={label}", "--run-description", f"{label} run", name=f"{label}-master")
+                    "--run-tag", f"label={label}", "--run-description", f"{label} run", *extra, name=f"{label}-master")
     for i in (1, 2):
         start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url,
                      name=f"{label}-worker-{i}")
@@ -59,8 +60,9 @@ def record_run(procs: Procs, go_bin: dict[str, Path], target: Target, influx: In
     return RecordedRun(record["run_id"], target.counts(), locust, record, locust_rps)
 
 
-def record_two_runs(procs: Procs, go_bin: dict[str, Path], workdir: Path, influx: InfluxServer) -> RecordedRuns:
+def record_two_runs(procs: Procs, go_bin: dict[str, Path], workdir: Path, influx: InfluxServer,
+                    extra: tuple[str, ...] = ()) -> RecordedRuns:
     target = Target(procs, go_bin["target"])
-    baseline = record_run(procs, go_bin, target, influx, workdir, BASELINE, "baseline")
-    candidate = record_run(procs, go_bin, target, influx, workdir, slow_scenario(workdir), "candidate")
+    baseline = record_run(procs, go_bin, target, influx, workdir, BASELINE, "baseline", extra)
+    candidate = record_run(procs, go_bin, target, influx, workdir, slow_scenario(workdir), "candidate", extra)
     return RecordedRuns(influx, baseline, candidate)

@@ -1,16 +1,17 @@
 """Static checks of deploy/: the Compose stack and the Kubernetes manifests.
 
 Nothing is started. Compose is validated by `docker compose config` (no engine needed) and its
-normalised model checked; the Kubernetes manifests are cross-checked (selectors, Service ports,
-ConfigMap/Secret references, resources, images) as written and as kustomize renders them
-(Compose and kustomize are built into .tools/bin by `make setup`). Every problem names the file, the object and what is wrong; the checker
-functions are also fed broken documents, so that they cannot pass by checking nothing.
+normalised model checked; the Kubernetes manifests are cross-checked by harness/manifests.py
+(selectors, Service ports, ConfigMap/Secret references, resources, images, who reaches the
+master's worker port) as written and as kustomize renders them (Compose and kustomize are built
+into .tools/bin by `make setup`; the Helm chart's checks are in test_deploy_helm.py). Every problem
+names the file, the object and what is wrong; the checker functions are also fed broken documents,
+so that they cannot pass by checking nothing.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,9 +19,12 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from harness.manifests import (CHECKS, Manifests, check_images, check_network_policy, check_references,
+                               check_selectors, image_problem, name_of, obj, option, problems, rel, tool)
+from harness.procs import REPO
+
 pytestmark = pytest.mark.builds  # the tools `make setup` builds into .tools/bin
 
-REPO = Path(__file__).resolve().parents[1]
 DEPLOY = REPO / "deploy"
 COMPOSE_FILE = DEPLOY / "docker-compose.yml"
 K8S = DEPLOY / "k8s"
@@ -28,35 +32,7 @@ NAMESPACE = "locust-fleet"
 GRAFANA_MOUNTS = {"/etc/grafana/provisioning", "/var/lib/grafana/dashboards"}
 
 
-def rel(path: Path | str) -> str:
-    path = Path(path)
-    return str(path.relative_to(REPO)) if path.is_absolute() and path.is_relative_to(REPO) else str(path)
-
-
-def image_problem(image: str | None) -> str | None:
-    """Why an image reference is not pinned, or None when it is (a tag other than latest, or a digest)."""
-    if not image:
-        return "no image"
-    if "@sha256:" in image:
-        return None
-    name, _, tag = image.rpartition(":")
-    if not name or "/" in tag:  # the colon was a registry port, not a tag
-        return f"image {image!r} has no tag"
-    if tag == "latest":
-        return f"image {image!r} uses the tag latest"
-    return None
-
-
 # ---------------------------------------------------------------- Compose
-
-
-TOOLS = REPO / ".tools" / "bin"  # built by `make setup` (make tools), pinned versions
-
-
-def tool(name: str) -> str:
-    path = TOOLS / name
-    assert path.exists(), f"{rel(path)} is missing: `make tools` (part of `make setup`) builds it"
-    return str(path)
 
 
 @pytest.fixture(scope="module")
@@ -82,16 +58,6 @@ def published_ports(service: dict) -> list[tuple[str, str]]:
             if len(parts) >= 2:
                 ports.append((":".join(parts[:-2]), parts[-2]))
     return ports
-
-
-def option(args: list[str], flag: str) -> str | None:
-    """The value of `flag VALUE` or `flag=VALUE` in an argument list."""
-    for i, arg in enumerate(args):
-        if arg == flag and i + 1 < len(args):
-            return args[i + 1]
-        if arg.startswith(flag + "="):
-            return arg.split("=", 1)[1]
-    return None
 
 
 def compose_problems(model: dict, where: str = "deploy/docker-compose.yml") -> list[str]:
@@ -196,210 +162,6 @@ def test_compose_checker_reports_broken_model():
 # ---------------------------------------------------------------- Kubernetes
 
 
-class Manifests:
-    """Kubernetes objects with the file each came from, plus the names kustomize generates."""
-
-    def __init__(self, docs: list[tuple[str, dict]], generated: dict[str, dict[str, set[str] | None]] | None = None):
-        self.docs = [(f, d) for f, d in docs if isinstance(d, dict)]
-        # kind -> name -> keys (None when unknown), for ConfigMaps and Secrets from manifests and generators.
-        self.data: dict[str, dict[str, set[str] | None]] = {"ConfigMap": {}, "Secret": {}}
-        for kind, names in (generated or {}).items():
-            self.data[kind].update(names)
-        for _, doc in self.of_kind("ConfigMap", "Secret"):
-            keys = set(doc.get("data") or {}) | set(doc.get("binaryData") or {}) | set(doc.get("stringData") or {})
-            self.data[doc["kind"]][name_of(doc)] = keys
-
-    def of_kind(self, *kinds: str):
-        return [(f, d) for f, d in self.docs if d.get("kind") in kinds]
-
-    def workloads(self):
-        return self.of_kind("Deployment", "StatefulSet", "DaemonSet")
-
-    def services(self) -> dict[str, tuple[str, dict]]:
-        return {name_of(d): (f, d) for f, d in self.of_kind("Service")}
-
-
-def name_of(doc: dict) -> str:
-    return (doc.get("metadata") or {}).get("name", "?")
-
-
-def obj(file: str, doc: dict) -> str:
-    return f"{file}: {doc.get('kind')}/{name_of(doc)}"
-
-
-def pod_spec(doc: dict) -> dict:
-    return ((doc.get("spec") or {}).get("template") or {}).get("spec") or {}
-
-
-def pod_labels(doc: dict) -> dict:
-    return (((doc.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {}
-
-
-def containers(doc: dict) -> list[dict]:
-    spec = pod_spec(doc)
-    return (spec.get("initContainers") or []) + (spec.get("containers") or [])
-
-
-def selects(selector: dict, labels: dict) -> bool:
-    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
-
-
-def check_selectors(m: Manifests) -> list[str]:
-    problems = []
-    for f, d in m.workloads():
-        selector = ((d.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
-        if not selects(selector, pod_labels(d)):
-            problems.append(f"{obj(f, d)}: selector.matchLabels {selector} is not a subset of the pod "
-                            f"template labels {pod_labels(d)}")
-    return problems
-
-
-def check_services(m: Manifests) -> list[str]:
-    problems = []
-    for f, svc in m.of_kind("Service"):
-        selector = (svc.get("spec") or {}).get("selector") or {}
-        pods = [d for _, d in m.workloads() if selects(selector, pod_labels(d))]
-        if not pods:
-            problems.append(f"{obj(f, svc)}: selector {selector} matches the pods of no Deployment/StatefulSet")
-            continue
-        for port in (svc.get("spec") or {}).get("ports") or []:
-            target = port.get("targetPort", port.get("port"))
-            for d in pods:
-                declared = [p for c in containers(d) for p in c.get("ports") or []]
-                if not any(p.get("name") == target or p.get("containerPort") == target for p in declared):
-                    problems.append(f"{obj(f, svc)}: port {port.get('name') or port.get('port')} targets "
-                                    f"{target!r}, which is no containerPort of {d['kind']}/{name_of(d)}")
-    return problems
-
-
-def references(doc: dict):
-    """(kind, name, key or None, where) of every ConfigMap and Secret a pod template uses."""
-    spec = pod_spec(doc)
-    for vol in spec.get("volumes") or []:
-        if "configMap" in vol:
-            yield "ConfigMap", vol["configMap"].get("name"), None, f"volume {vol.get('name')!r}"
-        if "secret" in vol:
-            yield "Secret", vol["secret"].get("secretName"), None, f"volume {vol.get('name')!r}"
-        for source in (vol.get("projected") or {}).get("sources") or []:
-            if "configMap" in source:
-                yield "ConfigMap", source["configMap"].get("name"), None, f"volume {vol.get('name')!r}"
-            if "secret" in source:
-                yield "Secret", source["secret"].get("name"), None, f"volume {vol.get('name')!r}"
-    for c in containers(doc):
-        for src in c.get("envFrom") or []:
-            if "configMapRef" in src:
-                yield "ConfigMap", src["configMapRef"].get("name"), None, f"container {c.get('name')!r} envFrom"
-            if "secretRef" in src:
-                yield "Secret", src["secretRef"].get("name"), None, f"container {c.get('name')!r} envFrom"
-        for env in c.get("env") or []:
-            value_from = env.get("valueFrom") or {}
-            for field, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
-                if field in value_from:
-                    ref = value_from[field]
-                    yield kind, ref.get("name"), ref.get("key"), f"container {c.get('name')!r} env {env.get('name')}"
-
-
-def check_references(m: Manifests) -> list[str]:
-    problems = []
-    for f, d in m.workloads():
-        for kind, name, key, where in references(d):
-            if name not in m.data[kind]:
-                problems.append(f"{obj(f, d)}: {where} uses {kind} {name!r}, which is neither a manifest nor "
-                                "generated by kustomization.yaml")
-            elif key is not None and m.data[kind][name] is not None and key not in m.data[kind][name]:
-                problems.append(f"{obj(f, d)}: {where} uses key {key!r} of {kind} {name!r}, which has only "
-                                f"{sorted(m.data[kind][name])}")
-        spec = pod_spec(d)
-        volumes = {v.get("name") for v in spec.get("volumes") or []}
-        volumes |= {name_of(t) for t in (d.get("spec") or {}).get("volumeClaimTemplates") or []}
-        for c in containers(d):
-            for mount in c.get("volumeMounts") or []:
-                if mount.get("name") not in volumes:
-                    problems.append(f"{obj(f, d)}: container {c.get('name')!r} mounts volume {mount.get('name')!r}, "
-                                    "which the pod does not declare")
-    return problems
-
-
-def check_resources(m: Manifests) -> list[str]:
-    problems = []
-    for f, d in m.workloads():
-        for c in containers(d):
-            res = c.get("resources") or {}
-            for part in ("requests", "limits"):
-                for what in ("cpu", "memory"):
-                    if not (res.get(part) or {}).get(what):
-                        problems.append(f"{obj(f, d)}: container {c.get('name')!r} has no resources.{part}.{what}")
-    return problems
-
-
-def check_images(m: Manifests) -> list[str]:
-    return [f"{obj(f, d)}: container {c.get('name')!r}: {bad}"
-            for f, d in m.workloads() for c in containers(d) if (bad := image_problem(c.get("image")))]
-
-
-def check_non_root(m: Manifests) -> list[str]:
-    problems = []
-    for f, d in m.workloads():
-        pod_level = (pod_spec(d).get("securityContext") or {}).get("runAsNonRoot")
-        for c in containers(d):
-            container_level = (c.get("securityContext") or {}).get("runAsNonRoot")
-            if not (container_level if container_level is not None else pod_level):
-                problems.append(f"{obj(f, d)}: container {c.get('name')!r} does not set securityContext.runAsNonRoot")
-    return problems
-
-
-def check_statefulsets(m: Manifests) -> list[str]:
-    services = m.services()
-    problems = []
-    for f, d in m.of_kind("StatefulSet"):
-        name = (d.get("spec") or {}).get("serviceName")
-        if name not in services:
-            problems.append(f"{obj(f, d)}: serviceName {name!r} names no Service")
-        elif (services[name][1].get("spec") or {}).get("clusterIP") != "None":
-            problems.append(f"{obj(f, d)}: serviceName {name!r} is not a headless Service (clusterIP: None)")
-    return problems
-
-
-def check_worker_args(m: Manifests) -> list[str]:
-    """The workers' --master-host is the master's Service and --master-port its `workers` port; the
-    master's Service stays ClusterIP (the worker port has no authentication)."""
-    services = m.services()
-    problems, seen = [], False
-    for f, d in m.workloads():
-        for c in containers(d):
-            args = [str(a) for a in (c.get("command") or []) + (c.get("args") or [])]
-            host = option(args, "--master-host")
-            if host is None:
-                continue
-            seen = True
-            where = f"{obj(f, d)}: container {c.get('name')!r}"
-            if host not in services:
-                problems.append(f"{where}: --master-host {host!r} names no Service")
-                continue
-            svc = services[host][1]
-            ports = {str(p.get("port")): p.get("name") for p in (svc.get("spec") or {}).get("ports") or []}
-            port = option(args, "--master-port") or "5557"
-            if ports.get(port) != "workers":
-                problems.append(f"{where}: --master-port {port} is not the port named 'workers' of Service "
-                                f"{host!r} (its ports: {ports})")
-            if (svc.get("spec") or {}).get("type", "ClusterIP") != "ClusterIP":
-                problems.append(f"{services[host][0]}: Service/{host}: type {svc['spec']['type']} exposes the "
-                                "unauthenticated worker port; keep it ClusterIP")
-            env = {e.get("name"): e.get("value") for e in c.get("env") or []}
-            target = re.sub(r"\$\((\w+)\)", lambda g: env.get(g.group(1)) or g.group(0), option(args, "--target") or "")
-            url = urlsplit(target)
-            if url.hostname not in services or not any(
-                    str(p.get("port")) == str(url.port or 80) for p in services[url.hostname][1]["spec"]["ports"]):
-                problems.append(f"{where}: --target {target!r} is not a port of a Service in these manifests")
-    if not seen:
-        problems.append("no container passes --master-host: the worker Deployment is missing")
-    return problems
-
-
-CHECKS = [check_selectors, check_services, check_references, check_resources, check_images,
-          check_non_root, check_statefulsets, check_worker_args]
-
-
 def load_kustomization() -> dict:
     return yaml.safe_load((K8S / "kustomization.yaml").read_text())
 
@@ -473,7 +235,7 @@ def test_k8s_expected_objects():
     expected = {("Namespace", NAMESPACE), ("Deployment", "locust-master"), ("Service", "locust-master"),
                 ("Deployment", "locust-worker"), ("Deployment", "locust-target"), ("Service", "locust-target"),
                 ("StatefulSet", "influxdb"), ("Service", "influxdb"), ("Deployment", "grafana"),
-                ("Service", "grafana")}
+                ("Service", "grafana"), ("NetworkPolicy", "locust-master")}
     assert not expected - have, f"deploy/k8s: missing objects {sorted(expected - have)}"
     master_ports = {p["name"]: p["port"] for p in m.services()["locust-master"][1]["spec"]["ports"]}
     assert master_ports == {"workers": 5557, "web": 8089}, f"deploy/k8s/master.yaml: Service/locust-master ports {master_ports}"
@@ -569,7 +331,7 @@ def broken_report() -> str:
     "broken.yaml: StatefulSet/db: container 'db': image 'influxdb:latest' uses the tag latest",
     "broken.yaml: StatefulSet/db: serviceName 'db' names no Service",
     "broken.yaml: Service/web: port workers targets 'admin', which is no containerPort of Deployment/web",
-    "broken.yaml: Service/other: selector {'app': 'nothing'} matches the pods of no Deployment/StatefulSet",
+    "broken.yaml: Service/other: selector {'app': 'nothing'} matches the pods of no workload",
     "broken.yaml: Service/web: type NodePort exposes the unauthenticated worker port",
     "--target 'http://nowhere:80' is not a port of a Service",
 ])
@@ -585,3 +347,160 @@ def test_k8s_checkers_accept_the_fixed_parts():
     assert check_selectors(m) == []
     assert [p for p in check_images(m) if "Deployment/web" in p] == []
     assert [p for p in check_references(m) if "missing-config" in p] == []
+
+
+# The checks of who reaches the master, autoscalers, budgets and secrets, on a small fleet: a
+# master, its workers, a target and a Job, each with its own labels (tier: load on two of them).
+
+FLEET = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: master}
+spec:
+  selector: {matchLabels: {app: master}}
+  template:
+    metadata: {labels: {app: master}}
+    spec:
+      containers:
+        - name: master
+          image: m:1
+          ports: [{name: workers, containerPort: 5557}]
+          env: [{name: LOCUST_INFLUXDB_TOKEN, value: s3cret}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: master}
+spec:
+  selector: {app: master}
+  ports: [{name: workers, port: 5557, targetPort: workers}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: worker}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: worker}}
+  template:
+    metadata: {labels: {app: worker, tier: load}}
+    spec:
+      containers:
+        - {name: worker, image: w:1, args: [--worker, --master-host=master, --master-port=5557]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: target}
+spec:
+  selector: {matchLabels: {app: target}}
+  template:
+    metadata: {labels: {app: target, tier: load}}
+    spec:
+      containers: [{name: target, image: t:1}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: once}
+spec:
+  template:
+    metadata: {labels: {app: once}}
+    spec:
+      restartPolicy: Never
+      containers: [{name: once, image: o:1}]
+"""
+
+POLICIES = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: open}
+spec:
+  podSelector: {matchLabels: {app: master}}
+  policyTypes: [Ingress]
+  ingress:
+    - ports: [{port: 5557}]
+    - ports: [{port: workers}]
+      from: [{namespaceSelector: {}}]
+    - from: [{podSelector: {matchLabels: {tier: load}}}]
+    - ports: [{port: 8089}]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: worker}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: worker}
+  minReplicas: 5
+  maxReplicas: 2
+  metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}}]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: lost}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: nothing}
+  maxReplicas: 2
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: once}
+spec:
+  maxUnavailable: 1
+  selector: {matchLabels: {app: once}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: nobody}
+spec:
+  minAvailable: 1
+  selector: {matchLabels: {app: nobody}}
+"""
+
+
+def fleet(*extra: str) -> Manifests:
+    return Manifests([("fleet.yaml", d) for text in (FLEET, *extra) for d in yaml.safe_load_all(text)])
+
+
+@pytest.mark.parametrize("expected", [
+    "fleet.yaml: NetworkPolicy/open: ingress[0] admits every source to the worker port 5557",
+    "fleet.yaml: NetworkPolicy/open: ingress[1] admits ['namespaceSelector'] peers to the worker port 5557; "
+    "expected the workers' podSelector only",
+    "fleet.yaml: NetworkPolicy/open: ingress[2] admits Deployment/target to the worker port 5557, not only the workers",
+    "fleet.yaml: HorizontalPodAutoscaler/worker: Deployment/worker sets replicas, which every upgrade would reset",
+    "fleet.yaml: HorizontalPodAutoscaler/worker: minReplicas 5 > maxReplicas 2",
+    "fleet.yaml: HorizontalPodAutoscaler/worker: scales on CPU, but container 'worker' of Deployment/worker "
+    "requests no CPU",
+    "fleet.yaml: HorizontalPodAutoscaler/lost: scaleTargetRef Deployment/nothing is no Deployment or StatefulSet",
+    "fleet.yaml: PodDisruptionBudget/once: maxUnavailable or a percentage on the pods of Job/once",
+    "fleet.yaml: PodDisruptionBudget/nobody: selector {'app': 'nobody'} matches the pods of no workload",
+    "fleet.yaml: Deployment/master: container 'master' env LOCUST_INFLUXDB_TOKEN is written in the manifest; "
+    "expected valueFrom.secretKeyRef",
+])
+def test_k8s_checkers_report_a_broken_fleet(expected):
+    report = "\n".join(problems(fleet(POLICIES)))
+    assert expected in report, f"the checkers missed {expected!r}; they reported:\n{report}"
+
+
+def test_k8s_checkers_report_a_master_without_a_network_policy():
+    assert check_network_policy(fleet()) == [
+        "fleet.yaml: Deployment/master: worker port 5557: no NetworkPolicy selects the master's pods; every pod "
+        "of the cluster reaches this unauthenticated port"]
+
+
+def test_k8s_checkers_accept_a_policy_that_admits_the_workers_only():
+    only_workers = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: workers-only}
+spec:
+  podSelector: {matchLabels: {app: master}}
+  policyTypes: [Ingress]
+  ingress:
+    - ports: [{port: workers}]
+      from: [{podSelector: {matchLabels: {app: worker}}}]
+    - ports: [{port: 8089}]
+"""
+    assert check_network_policy(fleet(only_workers)) == []
+    assert check_network_policy(fleet(only_workers.replace("app: worker}", "app: target}"))) == [
+        "fleet.yaml: NetworkPolicy/workers-only: ingress[0] admits Deployment/target to the worker port 5557, "
+        "not only the workers",
+        "fleet.yaml: NetworkPolicy/workers-only: ingress[0]: podSelector {'app': 'target'} does not select the pods "
+        "of Deployment/worker",
+        "fleet.yaml: Deployment/master: worker port 5557: no NetworkPolicy rule admits Deployment/worker (fleet.yaml)",
+    ]

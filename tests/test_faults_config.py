@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 
 WORKER_FLAGS = [
     (["--master-port", "0"], '--master-port: got "0"; expected a port from 1 to 65535'),
-    (["--master-port", "abc"], 'invalid value "abc" for flag -master-port'),
+    (["--master-port", "abc"], '--master-port: got "abc"; expected a whole number'),
     (["--master-host", ""], "--master-host: missing"),
     (["--connect-timeout", "0s"], "--connect-timeout: got 0s; expected a positive duration"),
     (["--max-rps", "-1"], '--max-rps: got "-1"; expected requests per second >= 0'),

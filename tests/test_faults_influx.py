@@ -35,7 +35,7 @@ def assert_all_written(log: str) -> dict[str, int]:
     """Once the final flush succeeded: every queued point was written, none dropped (the spool was
     empty at start and is empty at the end)."""
     counters = final_counters(log)
-    assert counters["dropped"] == 0 and counters["queued"] == counters["written"], counters
+    assert counters["dropped"] == counters["refused"] == 0 and counters["queued"] == counters["written"], counters
     return counters
 
 

@@ -42,3 +42,19 @@ def test_histogram_text_round_trips():
 def test_decode_histogram_names_the_bad_part(text):
     with pytest.raises(ValueError, match=r"^histogram: got '.*'; expected MS:COUNT$"):
         decode_histogram(text)
+
+
+def test_no_name_is_a_tag_and_a_field_of_one_measurement():
+    assert model.name_clashes() == []
+    assert set(model.TAGS) == set(model.FIELDS) == set(model.FIELD_TYPES)
+    for measurement, fields in model.FIELDS.items():
+        assert set(model.FIELD_TYPES[measurement]) == set(fields), measurement
+
+
+@pytest.mark.parametrize("keys, expected", [
+    (("build",), []),
+    (("users", "build"), ["'users' is a tag and a field of locust_runs"]),
+    (("time",), ["'time' in locust_runs is InfluxDB's own time column"]),
+])
+def test_run_tag_keys_that_clash_are_named(keys, expected):
+    assert model.name_clashes(keys) == expected

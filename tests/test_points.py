@@ -4,6 +4,8 @@ as declared in locust_fleet.model, figures computed exactly."""
 import pytest
 
 from locust_fleet import model
+from locust_fleet.checks import CheckCount
+from locust_fleet.checks import points as check_points
 from locust_fleet.intervals import Interval, RunFigures
 from locust_fleet.points import (WorkerSnapshot, error_points, event_point, exporter_point, request_points, run_point,
                                  user_points, worker_points)
@@ -128,3 +130,31 @@ def test_run_point_of_a_judged_run_keeps_the_thresholds(interval):
     point = run_point(run, figures)
     assert (point.fields["thresholds"], point.fields["thresholds_failed"]) == (run.thresholds, 1) and declared(point)
     assert "thresholds" not in run_point(Run("r2", 100.0, stopped=108.0), figures).fields
+
+
+TYPES = {int: "int", float: "float", str: "str"}
+
+
+def test_every_field_has_its_declared_type_in_every_kind_of_point(interval):
+    """Types never change: a field written as int once is int in every point (InfluxDB 3 fixes a
+    column's type at its first write), whatever the figures: an empty interval, zero counts, a run
+    still going and stopped, an idle worker without heartbeat, a check that never ran."""
+    figures = RunFigures()
+    figures.add(interval)
+    run = Run("r1", 100.0, users=5, tags=(("build", "7"),))
+    points = [*request_points("r1", interval, COUNTS, 5.0, T, 3.0), *request_points("r1", Interval(), {}, 1.0, T, 0.0),
+              *user_points("r1", {"U": 5}, T), *user_points("r1", {}, T),
+              *worker_points("r1", interval, COUNTS, {"w1": WorkerSnapshot("running", 12.5, 1000, 5)}, 5.0, T),
+              *worker_points("r1", Interval(), {}, {}, 5.0, T), *error_points("r1", interval, T), run_point(run, None)]
+    run.stopped, run.active_s = 108.0, 6.5
+    judged = Run("r2", 100.0, stopped=108.0, thresholds='[{"threshold":"p95<1s","passed":false}]', thresholds_failed=1)
+    points += [run_point(run, figures), run_point(run, RunFigures()), run_point(judged, figures),
+               event_point("r1", "start", "Test started", T, users=3),
+               exporter_point("r1", dict.fromkeys(model.EXPORTER_COUNTERS, 0), T,
+                              {"loop_lag_p99_ms": 1.5, "loop_lag_max_ms": 2.0}),
+               *check_points([CheckCount("GET", "/a", "ok", 3, 1), CheckCount("GET", "/b", "none ran", 0, 0)], "r1", T)]
+    for point in points:
+        types = {key: TYPES[type(value)] for key, value in point.fields.items()}
+        assert types == {key: model.FIELD_TYPES[point.measurement][key] for key in point.fields}, point
+    seen = {(p.measurement, key) for p in points for key in p.fields}
+    assert seen == {(m, key) for m, fields in model.FIELDS.items() for key in fields}

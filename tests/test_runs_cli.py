@@ -47,7 +47,9 @@ def test_influxdb_options_work_after_the_command_and_before_it(recorded_runs):
                            capture_output=True, text=True, timeout=60)
     assert typed.returncode == 0 and recorded_runs.candidate.run_id in typed.stdout, typed.stderr
     wrong_db = without_env("list", "--influxdb-url", url, "--influxdb-database", "elsewhere", "--json")
-    assert wrong_db.returncode == 1 and "database not found: elsewhere" in wrong_db.stderr, wrong_db.stderr
+    assert wrong_db.returncode == 2 and " ".join(wrong_db.stderr.split()) == (
+        f"error: --influxdb-database: no database 'elsewhere' at {url}; give the master's --influxdb-database "
+        "(SHOW DATABASES lists them)"), wrong_db.stderr
 
 
 def test_list_fits_80_columns_and_wide_shows_everything(recorded_runs):
@@ -169,7 +171,9 @@ def test_compare_gates_on_thresholds(recorded_runs):
 
 
 @pytest.mark.parametrize("args, code, message", [
-    (["report", "no-such-run", "-o", "x.html"], 2, "RUN_ID: no run 'no-such-run'"),
+    (["report", "20200101-000000-abcd", "-o", "x.html"], 2, "RUN_ID: no run '20200101-000000-abcd'"),
+    (["report", "no-such-run", "-o", "x.html"], 2, "RUN_ID: got 'no-such-run'; expected a run id such as "
+                                                  "20261125-143002-7f3a"),
     (["compare", "a", "b", "--max-regression", "p95=ten"], 2, "--max-regression: got 'p95=ten'"),
     (["compare", "a", "b", "--max-regression", "p42=5%"], 2, "METRIC one of rps, avg, p50, p95, p99"),
     (["compare", "a", "b", "--max-fail-ratio", "lots"], 2, "--max-fail-ratio: got 'lots'; expected a percentage"),

@@ -2,22 +2,30 @@
 replay by a later writer, and errors that name the option."""
 
 import gzip
+import json
+import os
+import subprocess
 
 import pytest
 
 from locust_fleet.influx_client import AuthError, DatabaseNotFound, InfluxClient, RetryableError
 from locust_fleet.lineproto import Point
-from locust_fleet.spool import Spool
+from locust_fleet import spool
+from locust_fleet.spool import Destination, Spool
 from locust_fleet.writer import Writer
-from harness.influxd import InfluxServer, rows
+from harness.influxd import BUILT_KINDS, KINDS, InfluxServer, rows, server_of, start_server
+from harness.procs import VENV_BIN
+
+
+SERVER_KINDS = KINDS + (BUILT_KINDS if os.environ.get("LOCUST_FLEET_INFLUXDB_BUILDS") == "1" else ())
 
 
 def points(start: int, n: int) -> list[Point]:
     return [Point("t", {"k": "a"}, {"seq": i}, 1_000_000_000 + i) for i in range(start, start + n)]
 
 
-def stored_seqs(server: InfluxServer) -> list[int]:
-    return [r["seq"] for r in rows(server.query("SELECT seq FROM t", db="w"))]
+def stored_seqs(server, db: str = "w") -> list[int]:
+    return [r["seq"] for r in rows(server.query("SELECT seq FROM t", db=db))]
 
 
 @pytest.fixture
@@ -111,7 +119,9 @@ def test_client_errors_name_the_option_and_hide_the_secret(tmp_path):
         assert "hunter2" not in repr(InfluxClient(s.url, "w", username="admin", password="hunter2"))
         with pytest.raises(DatabaseNotFound) as err:
             InfluxClient(s.url, "missing", username="admin", password="pw").write(b"t seq=1i 1\n")
-        assert str(err.value) == f"--influxdb-database: database 'missing' not found at {s.url}"
+        assert str(err.value) == (f"--influxdb-database: database 'missing' not found at {s.url}; create it "
+                                  "(`CREATE DATABASE \"missing\"` in the influx shell) or use credentials allowed to "
+                                  "create it")
     with pytest.raises(RetryableError) as err:
         InfluxClient(s.url, "w", timeout=1).write(b"t seq=1i 1\n")
     assert str(err.value) == f"InfluxDB at {s.url}: unreachable (connection failed)"
@@ -124,3 +134,84 @@ def test_client_sends_an_influxdb2_token_and_never_shows_it(server):
     client.write(b"t seq=1i 1\n")  # InfluxDB 1.x without auth ignores the header; 2.x checks it
     assert sent[0].headers["Authorization"] == "Token s3cr3t-token"
     assert "s3cr3t-token" not in repr(client)
+
+
+@pytest.fixture(params=SERVER_KINDS)
+def any_server(request, tmp_path):
+    """A server of each kind (make test: 1.6 and the InfluxDB 3 double; make test-influxdb: also the
+    current 1.x and 2.x), with the client that reaches it (on 2.x, the bucket it was set up with)."""
+    server = start_server(server_of(request.param, tmp_path / request.param))
+    token = getattr(server, "token", "")
+    user, password = getattr(server, "auth", None) or ("", "")
+    database = getattr(server, "bucket", "w")
+    client = InfluxClient(server.url, database, username=user, password=password, token=token)
+    client.ping()
+    client.ensure_database()
+    try:
+        yield server, client
+    finally:
+        server.close()
+
+
+def test_a_refused_line_is_kept_with_the_reason_and_the_rest_of_its_batch_is_written(any_server, tmp_path):
+    """InfluxDB 3 refuses the whole batch and names the line; 1.x writes the others and does not say
+    which: either way every other point is written once, the refused one kept with the server's words."""
+    server, client = any_server
+    writer = Writer(client, Spool(tmp_path / "spool"), batch_size=50)
+    writer.submit(points(0, 1))
+    writer.flush()
+    clashing = Point("t", {"k": "a"}, {"seq": "text"}, 1_000_000_000 + 500)  # seq is an integer field
+    writer.submit([*points(1, 20), clashing, *points(21, 29), clashing, *points(50, 50)])
+    writer.flush()
+    assert stored_seqs(server, client.database) == list(range(100))
+    assert writer.counters["written"] == 100 and writer.counters["refused"] == 2 and writer.counters["dropped"] == 0
+    refused = writer.spool.refused
+    kept = [refused.read(i) for i in refused.pending()]
+    assert b"".join(kept) == 2 * b't,k=a seq="text" 1000000500\n'
+    reason = refused.reason(refused.pending()[0])
+    expected = "invalid column type for column 'seq'" if client.kind == "3" else "field type conflict: input field \"seq\""
+    assert expected in reason and all(refused.reason(i) == reason for i in refused.pending()), reason
+    assert not writer.spool.pending()
+
+
+def test_the_kind_of_server_is_read_from_ping_or_named(any_server):
+    server, client = any_server
+    expected = {"1": "InfluxDB 1.x 1.", "2": "InfluxDB 2.x 2.", "3": "InfluxDB 3 Core 3.10.0"}[server.kind]
+    assert str(client.server).startswith(expected)
+    named = InfluxClient(server.url, "w", token=getattr(server, "token", ""), server="3" if server.kind != "3" else "2")
+    assert named.ping().kind == ("3" if server.kind != "3" else "2")
+
+
+def test_spool_list_shows_refused_points_with_the_reason_and_replay_writes_them_elsewhere(any_server, tmp_path):
+    server, client = any_server
+    root = tmp_path / "spool"
+    destination = Destination.of(server.url, client.database, username=(getattr(server, "auth", None) or ("",))[0],
+                                 token=getattr(server, "token", ""))
+    writer = Writer(client, spool.for_destination(root, destination))
+    writer.submit(points(0, 2))
+    writer.flush()
+    writer.submit([Point("t", {"k": "a"}, {"seq": "text"}, 1_000_000_500), *points(2, 2)])
+    writer.flush()
+    assert stored_seqs(server, client.database) == [0, 1, 2, 3]
+
+    listed = run_cli("spool", "list", "--spool-dir", str(root), "--json")
+    held = json.loads(listed.stdout)
+    assert [(h["spool_id"], h["batches"], h["points"], h["refused"]) for h in held] == [(destination.key, 0, 0, 1)]
+    assert held[0]["reasons"] == [writer.spool.refused.reason(writer.spool.refused.pending()[0])]
+
+    credentials = server.credentials
+    if server.kind == "2":
+        server.create_bucket("other")  # the master never makes a 2.x bucket
+    replayed = run_cli("spool", "replay", destination.key, "--spool-dir", str(root), "--influxdb-url", server.url,
+                       "--influxdb-database", "other", *credentials)
+    assert replayed.returncode == 0, replayed.stderr
+    assert "replayed 1 points into database 'other'" in replayed.stdout
+    assert "(with 1 of the 1 it refused before)" in replayed.stdout
+    assert rows(server.query("SELECT seq FROM t", db="other"))[0]["seq"] == "text"
+    assert json.loads(run_cli("spool", "list", "--spool-dir", str(root), "--json").stdout) == []
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOCUST_")}
+    return subprocess.run([str(VENV_BIN / "locust-fleet"), *args], capture_output=True, text=True, timeout=60,
+                          env={**env, "COLUMNS": "200"})

@@ -21,17 +21,10 @@ import (
 	"locustfleet/worker/user"
 )
 
-var (
-	scenarioPath = flag.String("scenario", "", "Scenario file (YAML or JSON) describing the requests to send.")
-	target       = flag.String("target", "", "Base URL of the system under test; overrides the scenario's host.")
-)
+var scenarioPath = flag.String("scenario", "", "Scenario file (YAML or JSON) describing the requests to send.")
 
 func main() {
-	flag.Parse()
-	if flag.NArg() > 0 {
-		fmt.Fprintf(os.Stderr, "worker: unexpected argument %q; all options are flags (see -h)\n", flag.Arg(0))
-		os.Exit(lifecycle.ExitUsage)
-	}
+	lifecycle.ParseFlags()
 	if *checkOnly {
 		os.Exit(checkScenario(os.Stdout, os.Stderr))
 	}
@@ -47,9 +40,9 @@ func load() (*user.Class, error) {
 	var class *user.Class
 	var err error
 	if *scenarioPath == "" {
-		class, err = scenario.Default(*target)
+		class, err = scenario.Default(lifecycle.Target())
 	} else {
-		class, err = scenario.Load(*scenarioPath, *target)
+		class, err = scenario.Load(*scenarioPath, lifecycle.Target())
 	}
 	if err != nil {
 		return nil, err

@@ -19,7 +19,7 @@ func checkScenario(out, errOut io.Writer) int {
 		fmt.Fprintln(errOut, "worker: --check: no --scenario; expected --scenario FILE, the file to check")
 		return lifecycle.ExitUsage
 	}
-	class, summary, err := scenario.Describe(*scenarioPath, *target)
+	class, summary, err := scenario.Describe(*scenarioPath, lifecycle.Target())
 	if err == nil {
 		err = applyTLSFlags(class, true)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -59,8 +60,9 @@ tasks:
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			*scenarioPath, *target = tc.scenario, tc.target
-			defer func() { *scenarioPath, *target = "", "" }()
+			*scenarioPath = tc.scenario
+			setTarget(t, tc.target)
+			defer func() { *scenarioPath = ""; setTarget(t, "") }()
 			var out, errOut bytes.Buffer
 			if code := checkScenario(&out, &errOut); code != tc.code {
 				t.Errorf("exit code: got %d, want %d (%s)", code, tc.code, errOut.String())
@@ -75,5 +77,13 @@ tasks:
 				t.Errorf("errOut:\n%q\nwant:\n%q", errOut.String(), tc.errOut)
 			}
 		})
+	}
+}
+
+// setTarget sets --target as the command line would (the flag belongs to the lifecycle package).
+func setTarget(t *testing.T, url string) {
+	t.Helper()
+	if err := flag.Set("target", url); err != nil {
+		t.Fatal(err)
 	}
 }

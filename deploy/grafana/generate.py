@@ -33,11 +33,14 @@ def query_var(name: str, label: str, query: str, multi: bool = False) -> dict:
             "includeAll": multi, "current": {}, "options": [], "hide": 0}
 
 
-RUN_VAR = query_var("run_id", "Run", f'SHOW TAG VALUES FROM "{RUNS}" WITH KEY = "run_id"')
+# Every query names the dashboard's time range: InfluxDB 3 lists tag values of the last 24 hours
+# only when none is named, and Core refuses a query over more Parquet files than its limit
+# (docs/influxdb-versions.md). InfluxDB 1.x ignores the range in SHOW TAG VALUES.
+RUN_VAR = query_var("run_id", "Run", f'SHOW TAG VALUES FROM "{RUNS}" WITH KEY = "run_id" WHERE $timeFilter')
 ENDPOINT_VAR = query_var("endpoint", "Endpoint",
-                         f'SHOW TAG VALUES FROM "{REQUESTS}" WITH KEY = "name" WHERE {RUN}', multi=True)
+                         f'SHOW TAG VALUES FROM "{REQUESTS}" WITH KEY = "name" WHERE {RUN} AND $timeFilter', multi=True)
 WORKER_VAR = query_var("worker", "Worker",
-                       f'SHOW TAG VALUES FROM "{WORKERS}" WITH KEY = "worker" WHERE {RUN}', multi=True)
+                       f'SHOW TAG VALUES FROM "{WORKERS}" WITH KEY = "worker" WHERE {RUN} AND $timeFilter', multi=True)
 
 
 def target(query: str, ref: str = "A", alias: str = "", table: bool = False) -> dict:
@@ -127,11 +130,14 @@ def run_overview() -> dict:
     g.add(stat("Users", f'SELECT last("users") FROM "{USERS}" WHERE {RUN} AND "user_class" = \'{ALL_USERS}\' '
                         'AND $timeFilter'), 4, 4)
     g.add(stat("Whole run p50 / p95 / p99", f'SELECT last("p50_ms") AS "p50", last("p95_ms") AS "p95", '
-                                            f'last("p99_ms") AS "p99" FROM "{RUNS}" WHERE {RUN}', "ms",
-               "From the merged histogram of the whole run; written when the run stops."), 8, 4)
-    g.add(stat("Points dropped by the exporter", f'SELECT last("dropped") FROM "{EXPORTER}" WHERE {RUN} '
-                                                 'AND $timeFilter', "short",
-               "0 unless the spool overflowed: then InfluxDB lacks data that Locust counted."), 4, 4)
+                                            f'last("p99_ms") AS "p99" FROM "{RUNS}" WHERE {RUN} AND $timeFilter', "ms",
+               "From the merged histogram of the whole run; written when the run stops (stored at the run's start: "
+               "the time range must include it)."), 8, 4)
+    g.add(stat("Points dropped / refused", f'SELECT last("dropped") AS "dropped", last("refused") AS "refused" '
+                                           f'FROM "{EXPORTER}" WHERE {RUN} AND $timeFilter', "short",
+               "dropped: 0 unless the spool overflowed (then InfluxDB lacks data that Locust counted); refused: "
+               "points InfluxDB would not take, kept in the master's spool with the reason (`locust-fleet spool "
+               "list`)."), 4, 4)
     g.add(timeseries("Requests/s and failures/s", f'SELECT mean("rps") AS "requests/s", mean("fail_per_s") AS '
                      f'"failures/s" FROM "{REQUESTS}" WHERE {RUN} AND {TOTAL} AND $timeFilter '
                      'GROUP BY time($__interval) fill(none)', "reqps"), 12, 8)
@@ -222,12 +228,12 @@ def runs() -> dict:
     for field, title, unit in (("rps", "Requests/s", "reqps"), ("p95_ms", "p95", "ms")):
         g.add(panel("trend", f"{title} by seconds since start: baseline vs candidate", [
             target(f'SELECT "elapsed_s", "{field}" AS "baseline" FROM "{REQUESTS}" WHERE '
-                   f'"run_id" = \'$baseline\' AND {TOTAL}', "A", table=True),
+                   f'"run_id" = \'$baseline\' AND {TOTAL} AND $timeFilter', "A", table=True),
             target(f'SELECT "elapsed_s", "{field}" AS "candidate" FROM "{REQUESTS}" WHERE '
-                   f'"run_id" = \'$candidate\' AND {TOTAL}', "B", table=True)], unit,
+                   f'"run_id" = \'$candidate\' AND {TOTAL} AND $timeFilter', "B", table=True)], unit,
             options={"xField": "elapsed_s"}), 12, 9)
     g.add(table("Baseline vs candidate", 'SELECT "requests", "fail_ratio", "rps", "p50_ms", "p95_ms", "p99_ms", '
-                f'"duration_s" FROM "{RUNS}" WHERE "run_id" = \'$baseline\' OR "run_id" = \'$candidate\' '
+                f'"duration_s" FROM "{RUNS}" WHERE "run_id" =~ /^($baseline|$candidate)$/ AND $timeFilter '
                 'GROUP BY "run_id"', description="`locust-fleet runs compare BASELINE CANDIDATE` prints the same per "
                                                  "endpoint, with the change in % and thresholds."), 24, 6)
     baseline = query_var("baseline", "Baseline run", RUN_VAR["query"])

@@ -15,6 +15,10 @@ cd "$(dirname "$0")/../.."
 # The master's own env vars name an InfluxDB too: one set there is used as INFLUXDB_URL would be.
 : "${INFLUXDB:=on}" "${INFLUXDB_URL:=${LOCUST_INFLUXDB_URL:-}}" "${INFLUXDB_PORT:=8086}"
 : "${INFLUXDB_DATABASE:=${LOCUST_INFLUXDB_DATABASE:-locust}}"
+# An InfluxDB 2.x or 3 named by INFLUXDB_URL needs a token: handed to the master (and to the
+# `locust-fleet runs` commands printed below) through its env var, never on a command line.
+: "${INFLUXDB_TOKEN:=${LOCUST_INFLUXDB_TOKEN:-}}"
+[ -z "$INFLUXDB_TOKEN" ] || export LOCUST_INFLUXDB_TOKEN="$INFLUXDB_TOKEN"
 : "${THRESHOLDS:=${LOCUST_THRESHOLDS:-}}"
 # influxd also listens for backup and restore, on 8088 by default: two above the HTTP port here.
 : "${INFLUXDB_RPC_PORT:=$((INFLUXDB_PORT + 2))}"
@@ -135,6 +139,9 @@ done
 runs="locust-fleet runs"
 runs_options="--influxdb-url $INFLUXDB_URL"
 [ "$INFLUXDB_DATABASE" = locust ] || runs_options+=" --influxdb-database $INFLUXDB_DATABASE"
+token_note=""
+[ -z "$INFLUXDB_TOKEN" ] || token_note="
+                  (with the token in LOCUST_INFLUXDB_TOKEN)"
 
 if [ -n "$HEADLESS" ]; then
   echo "Headless run: $USERS users, spawn rate $SPAWN_RATE/s, $RUN_TIME, $WORKERS Go workers -> $TARGET"
@@ -179,7 +186,7 @@ if [ -n "$INFLUXDB_URL" ]; then
   influx_lines="  InfluxDB        $INFLUXDB_URL database $INFLUXDB_DATABASE$where
   list runs       .venv/bin/$runs list $runs_options
   report a run    .venv/bin/$runs report RUN_ID -o report.html $runs_options
-  compare runs    .venv/bin/$runs compare BASELINE_ID CANDIDATE_ID $runs_options"
+  compare runs    .venv/bin/$runs compare BASELINE_ID CANDIDATE_ID $runs_options$token_note"
 else
   influx_lines="  InfluxDB        off: nothing is exported (INFLUXDB=off)"
 fi

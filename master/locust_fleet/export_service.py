@@ -32,7 +32,7 @@ class ExportService:
         self.runner: MasterRunner = environment.runner  # type: ignore[assignment]
         self.config = config
         self.client = InfluxClient(config.url, config.database, config.username, config.password, config.token,
-                                   config.ca_file, config.timeout)
+                                   config.ca_file, config.timeout, config.server)
         self.destination = spool.Destination.of(config.url, config.database, config.username, config.token)
         self.spool = spool.for_destination(config.spool_dir, self.destination)
         self.writer = Writer(self.client, self.spool)
@@ -45,9 +45,15 @@ class ExportService:
         InfluxDB): raises PermanentError, whose message names the option. Only warns when the
         server is unreachable or does not answer."""
         try:
-            self.client.ping()
-            if self.client.ensure_database():
+            server = self.client.ping()
+            named = " (--influxdb-server)" if self.config.server != "auto" else ""
+            logger.info("InfluxDB at %s is %s%s", self.config.url, server, named)
+            database = self.client.ensure_database()
+            if database == "created":
                 logger.info("Created InfluxDB database %r at %s", self.config.database, self.config.url)
+            elif database == "first write":
+                logger.info("Database %r does not exist yet on %s; the first write creates it",
+                            self.config.database, server)
         except NoHttpAnswer as e:  # at start-up nothing is restarting: the server speaks another protocol
             raise WrongServer(str(e)) from None
         except RetryableError as e:

@@ -1,12 +1,19 @@
-"""A small InfluxDB 1.x HTTP client (also InfluxDB 2.x through its 1.x-compatible API): gzip'd
-writes, queries, database creation, and errors sorted into what a retry can fix and what it cannot.
-Credentials never appear in messages or reprs."""
+"""A small client of InfluxDB's 1.x HTTP API, which InfluxDB 1.x, 2.x and 3 (Core, Enterprise) all
+serve: gzip'd writes, InfluxQL queries, the server's kind and version from /ping, the database
+checked (or created, on 1.x) at start, and errors sorted into what a retry can fix and what it
+cannot. How each kind differs is in docs/influxdb-versions.md. Credentials never appear in
+messages or reprs."""
 
 from __future__ import annotations
 
 import gzip
+import re
+from dataclasses import dataclass
 
 import requests
+
+# --influxdb-server: detected from /ping, or named when a proxy hides the server's headers.
+SERVER_KINDS = ("auto", "1", "2", "3")
 
 
 class InfluxError(Exception):
@@ -26,7 +33,37 @@ class AuthError(PermanentError):
 
 
 class DatabaseNotFound(PermanentError):
-    """The database does not exist."""
+    """The database (on 2.x: the bucket mapped to it) does not exist; the message says how to create it."""
+
+
+class WriteRefused(PermanentError):
+    """The server refused the data of a write (a type conflict, a tag and a field of one name...).
+    line: the 1-based line the server named (InfluxDB 3 stops at the first refused line and says
+    which), None when it did not; reason: the server's own words."""
+
+    def __init__(self, message: str, reason: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.line = line
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """What answers at the URL: kind "1", "2" or "3", its version and build (OSS, ENT, Core...)."""
+
+    kind: str
+    version: str
+    build: str = ""
+
+    def __str__(self) -> str:
+        build = f" {self.build}" if self.build and self.build not in ("OSS", "cloud2") else ""
+        return f"InfluxDB {self.kind if self.kind == '3' else self.kind + '.x'}{build} {self.version}".rstrip()
+
+
+def kind_of(version: str) -> str | None:
+    """The kind from an X-Influxdb-Version header: 1.8.10, v2.7.12 / 2.7.12, 3.10.0 (None: unknown)."""
+    match = re.match(r"v?(\d+)\.", version.strip())
+    return match.group(1) if match and match.group(1) in ("1", "2", "3") else None
 
 
 class WrongServer(PermanentError):
@@ -41,16 +78,21 @@ class NoHttpAnswer(RetryableError):
 
 class InfluxClient:
     def __init__(self, url: str, database: str, username: str = "", password: str = "", token: str = "",
-                 ca_file: str = "", timeout: float = 10.0) -> None:
+                 ca_file: str = "", timeout: float = 10.0, server: str = "auto") -> None:
+        """server: --influxdb-server; "auto" learns the kind from the first /ping that answers."""
         self.url = url.rstrip("/")
         self.database = database
         self.timeout = timeout
+        self.named_kind = "" if server == "auto" else server
+        self.server: ServerInfo | None = None  # known once /ping answered
         self._credential_options = ("--influxdb-token" if token else
                                     "--influxdb-username/--influxdb-password" if username else "")
         self.session = requests.Session()
         # Certificates are always verified. Passed with each request: a session-wide setting would
         # lose to REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE in the environment.
         self.verify: str | bool = ca_file or True
+        # "Token" is the scheme 2.x and 3 both accept (3 also takes Bearer, Basic and p=); 1.x and
+        # 2.x's v1 users take Basic. The same header on every kind, so nothing waits for /ping.
         if token:
             self.session.headers["Authorization"] = f"Token {token}"
         elif username:
@@ -58,6 +100,11 @@ class InfluxClient:
 
     def __repr__(self) -> str:
         return f"InfluxClient({self.url!r}, database={self.database!r})"
+
+    @property
+    def kind(self) -> str:
+        """"1", "2", "3", or "" while neither --influxdb-server nor /ping has said."""
+        return self.named_kind or (self.server.kind if self.server else "")
 
     def _request(self, method: str, path: str, **kw) -> requests.Response:
         try:
@@ -82,35 +129,84 @@ class InfluxClient:
                               f"{resp.headers.get('Location', 'nowhere').split('?')[0]!r}; expected InfluxDB's own URL "
                               "(give the URL it redirects to)")
         if resp.status_code in (401, 403):
-            hint = f"check {self._credential_options}" if self._credential_options else \
-                "the server requires credentials: set --influxdb-username/--influxdb-password or --influxdb-token"
-            raise AuthError(f"InfluxDB at {self.url} refused the credentials (HTTP {resp.status_code}); {hint}")
+            raise AuthError(self._auth_message(resp.status_code))
         if resp.status_code == 429 or resp.status_code >= 500:
             raise RetryableError(f"InfluxDB at {self.url}: HTTP {resp.status_code} {_error_text(resp)}")
-        if resp.status_code == 404 and "database not found" in _error_text(resp):
-            raise DatabaseNotFound(f"--influxdb-database: database {self.database!r} not found at {self.url}")
+        if resp.status_code == 404 and _missing_database(_error_text(resp)):
+            raise self.database_not_found()
         if resp.status_code >= 400:
-            if _influx_error(resp) is None:  # InfluxDB's errors are JSON {"error": ...}
+            # Before /ping has answered, an error that is not InfluxDB's JSON is another server; after,
+            # it is InfluxDB 3's plain-text errors.
+            if _influx_error(resp) is None and self.server is None:
                 raise self._wrong_server(path, resp)
+            if path == "/write":
+                raise _write_refused(self.url, resp)
             raise PermanentError(f"InfluxDB at {self.url}: HTTP {resp.status_code} {_error_text(resp)}")
         return resp
+
+    def _auth_message(self, status: int) -> str:
+        if self._credential_options:
+            hint = f"check {self._credential_options}"
+        elif self.kind in ("2", "3"):
+            hint = f"{self.server or 'InfluxDB ' + self.kind} needs a token: set --influxdb-token"
+        elif self.kind == "1":
+            hint = f"{self.server or 'InfluxDB 1.x'} requires a user: set --influxdb-username/--influxdb-password"
+        else:
+            hint = ("the server requires credentials: set --influxdb-token (InfluxDB 2.x and 3) or "
+                    "--influxdb-username/--influxdb-password (1.x)")
+        return f"InfluxDB at {self.url} refused the credentials (HTTP {status}); {hint}"
+
+    def database_not_found(self, reading: bool = False) -> DatabaseNotFound:
+        """The database is missing: what to do depends on the kind of server (and, to read, the
+        name is more likely wrong than the database missing)."""
+        db = self.database
+        where = f"{self.server or 'InfluxDB'} at {self.url}"
+        if reading:
+            listing = "`influx v1 dbrp list` lists the mapped ones" if self.kind == "2" else "SHOW DATABASES lists them"
+            return DatabaseNotFound(f"--influxdb-database: no database {db!r} at {self.url}; give the master's "
+                                    f"--influxdb-database ({listing})")
+        if self.kind == "2":
+            return DatabaseNotFound(
+                f"--influxdb-database: {where} has no bucket for database {db!r}; create a bucket named {db} "
+                f"(`influx bucket create --name {db}`: a bucket maps itself to the database of its name), or map "
+                f"one: `influx v1 dbrp create --db {db} --rp autogen --bucket-id BUCKET_ID --default`")
+        if self.kind == "3":
+            return DatabaseNotFound(
+                f"--influxdb-database: {where} has no database {db!r} and this token may not create one; create it "
+                f"(`influxdb3 create database {db}`) or use a token allowed to write to it")
+        return DatabaseNotFound(
+            f"--influxdb-database: database {db!r} not found at {self.url}; create it (`CREATE DATABASE \"{db}\"` "
+            "in the influx shell) or use credentials allowed to create it")
 
     def _wrong_server(self, path: str, resp: requests.Response) -> WrongServer:
         if self.url.startswith("http://") and "https" in resp.text.lower():  # Go's answer to plain HTTP on TLS
             hint = "an https server: use https:// in the URL"
         else:
-            hint = "expected InfluxDB 1.x (or 2.x's 1.x API) at this URL"
+            hint = "expected InfluxDB 1.x, 2.x or 3 at this URL"
         return WrongServer(f"--influxdb-url: got {self.url}; {path} answered {_found(resp)}; {hint}")
 
-    def ping(self) -> str:
-        """The server's version; raises like any request (ping needs no credentials). Every
-        InfluxDB answers /ping with 204 and an X-Influxdb-Version header; anything else is
-        another server."""
+    def ping(self) -> ServerInfo:
+        """What answers: its kind, version and build; raises like any request. InfluxDB 1.x and 2.x
+        answer /ping with 204 and X-Influxdb-Version; InfluxDB 3 with 200, a JSON body naming its
+        version and the same header, and it asks for the token unless started without
+        (influxdb3_server/src/http.rs, fn ping). Anything else is another server."""
         resp = self._request("GET", "/ping")
         version = resp.headers.get("X-Influxdb-Version")
-        if resp.status_code != 204 or version is None:
+        build = resp.headers.get("X-Influxdb-Build", "")
+        if version is None or resp.status_code not in (200, 204):
             raise self._wrong_server("/ping", resp)
-        return version
+        if resp.status_code == 200:
+            try:
+                body = resp.json()
+                version = str(body["version"])
+            except (ValueError, KeyError, TypeError):
+                raise self._wrong_server("/ping", resp) from None
+        kind = self.named_kind or kind_of(version)
+        if kind is None:
+            raise WrongServer(f"--influxdb-url: got {self.url}; /ping names InfluxDB {version!r}, a version this "
+                              "client does not know; set --influxdb-server 1, 2 or 3 to say which API it serves")
+        self.server = ServerInfo(kind, version.lstrip("v"), build)
+        return self.server
 
     def _json(self, path: str, resp: requests.Response) -> dict:
         """The first result of a /query answer; another server's answer raises WrongServer."""
@@ -120,56 +216,112 @@ class InfluxClient:
             raise self._wrong_server(path, resp) from None
 
     def write(self, body: bytes) -> None:
-        """Write line protocol (precision ns) in one gzip'd request."""
+        """Write line protocol (precision ns) in one gzip'd request. Raises WriteRefused when the
+        server refused data in it: InfluxDB 1.x and 2.x write the other lines (a partial write),
+        InfluxDB 3 none of them."""
         self._request("POST", "/write", params={"db": self.database, "precision": "ns"},
                       data=gzip.compress(body, compresslevel=5),
                       headers={"Content-Encoding": "gzip", "Content-Type": "text/plain; charset=utf-8"})
 
     def query(self, q: str, epoch: str = "ns") -> list[dict]:
         """Series of the first statement's result: [{name, tags, columns, values}, ...]."""
-        resp = self._request("POST", "/query", params={"db": self.database, "epoch": epoch}, data={"q": q})
-        result = self._json("/query", resp)
+        result = self._statement(q, {"db": self.database, "epoch": epoch})
         if "error" in result:
+            if _missing_database(result["error"]):
+                raise self.database_not_found(reading=True)
             raise PermanentError(f"InfluxDB query failed: {result['error']}")
         return result.get("series", [])
 
-    def ensure_database(self) -> bool:
-        """Create the database when missing; True when it was created. An InfluxDB 2.x token (or a
-        1.x user without admin rights) cannot create one: that is reported naming the option."""
+    def _statement(self, q: str, params: dict[str, str] | None = None) -> dict:
+        # q goes in the URL, as InfluxData's own clients send it: every kind reads it there (a body
+        # of InfluxDB 3 before 3.7 was read as a form, after as one of three content types).
+        resp = self._request("POST", "/query", params={**(params or {}), "q": q})
+        return self._json("/query", resp)
+
+    def ensure_database(self) -> str:
+        """Checks the database at start, as each kind allows: "exists"; on 1.x "created" when it was
+        missing and the credentials may create it; on 3 "first write" (a write creates a database
+        there, CREATE DATABASE is not InfluxQL on 3). A 2.x bucket is never created: a missing one
+        raises DatabaseNotFound saying how to make it."""
+        names = self._databases()
+        if names is not None and self.database in names:
+            return "exists"
+        if self.kind == "3":
+            return "first write"
+        if self.kind == "2":
+            if names is None:  # the token may not list mappings: the first write tells
+                return "exists"
+            raise self.database_not_found()
         try:
-            names = {row[0] for s in self._show_databases() for row in s.get("values", [])}
+            error = self._statement(f'CREATE DATABASE "{_quote(self.database)}"').get("error")
+        except AuthError as e:
+            if "(HTTP 403)" not in str(e):  # 401: the credentials themselves are wrong
+                raise
+            error = "HTTP 403: the user may not create databases"
+        if error:
+            raise DatabaseNotFound(f"--influxdb-database: database {self.database!r} does not exist and could not be "
+                                   f"created ({error}); create it as an admin (`CREATE DATABASE "
+                                   f"\"{_quote(self.database)}\"` in the influx shell) or give credentials allowed to")
+        return "created"
+
+    def _databases(self) -> set[str] | None:
+        """The databases SHOW DATABASES lists (2.x: the database of each bucket mapping), or None
+        when the credentials may not list them."""
+        try:
+            result = self._statement("SHOW DATABASES")
         except PermanentError as e:
             if isinstance(e, (AuthError, WrongServer)):
                 raise
-            names = set()
-        if self.database in names:
-            return False
-        resp = self._request("POST", "/query", data={"q": f'CREATE DATABASE "{_quote(self.database)}"'})
-        result = self._json("/query", resp)
+            return None
         if "error" in result:
-            raise PermanentError(f"--influxdb-database: database {self.database!r} does not exist and could not be "
-                                 f"created: {result['error']}")
-        return True
-
-    def _show_databases(self) -> list[dict]:
-        resp = self._request("POST", "/query", data={"q": "SHOW DATABASES"})
-        result = self._json("/query", resp)
-        if "error" in result:
-            raise PermanentError(result["error"])
-        return result.get("series", [])
+            return None
+        return {row[0] for s in result.get("series", []) for row in s.get("values", [])}
 
 
 def _quote(name: str) -> str:
     return name.replace("\\", "\\\\").replace('"', '\\"')
 
 
+def _missing_database(text: str) -> bool:
+    """1.x: "database not found: locust"; 2.x: "no dbrp mapping found"; 3: "Database locust not found"
+    (core/iox_v1_query_api/src/error.rs) or "database not found"."""
+    text = text.lower()
+    return "database not found" in text or "no dbrp mapping found" in text or bool(
+        re.search(r"database \S+ not found", text))
+
+
 def _influx_error(resp: requests.Response) -> str | None:
-    """InfluxDB's error text, or None when the body is not InfluxDB's JSON error."""
+    """InfluxDB's error text, or None when the body is not InfluxDB's JSON error: 1.x and 3
+    {"error": ...} (3 with the refused line in "data"), 2.x {"code": ..., "message": ...}."""
     try:
         body = resp.json()
     except ValueError:
         return None
-    return str(body["error"]).strip() if isinstance(body, dict) and "error" in body else None
+    if not isinstance(body, dict):
+        return None
+    if "error" in body:
+        return str(body["error"]).strip()
+    if "code" in body and "message" in body:
+        return str(body["message"]).strip()
+    return None
+
+
+def _write_refused(url: str, resp: requests.Response) -> WriteRefused:
+    """A refused /write. InfluxDB 3 puts the reason of the first refused line in the JSON body's
+    data (one object, or a list when partial writes are on), its "error" saying only "line protocol
+    parsing error" (influxdb3_server/src/http.rs, Self::WriteBuffer(WriteBufferError::ParseError));
+    1.x and 2.x say it in the error text ("partial write: field type conflict: ... dropped=1")."""
+    text = _error_text(resp)
+    line = None
+    try:
+        data = resp.json().get("data")
+    except (ValueError, AttributeError):
+        data = None
+    first = data[0] if isinstance(data, list) and data else data
+    if isinstance(first, dict) and "error_message" in first:
+        text = str(first["error_message"])
+        line = first.get("line_number") if isinstance(first.get("line_number"), int) else None
+    return WriteRefused(f"InfluxDB at {url} refused the write (HTTP {resp.status_code}): {text}", text, line)
 
 
 def _error_text(resp: requests.Response) -> str:

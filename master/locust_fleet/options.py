@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 from locust.argument_parser import LocustArgumentParser
 
-from .model import RESERVED_TAGS
+from .influx_client import SERVER_KINDS
+from .model import FIELDS, RESERVED_TAGS, RUNS, TIME
 from .threshold_syntax import Threshold, parse_all
 
 TAG_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -37,6 +38,7 @@ class ExporterConfig:
     password: str = field(default="", repr=False)
     token: str = field(default="", repr=False)
     ca_file: str = ""
+    server: str = "auto"  # --influxdb-server: auto, 1, 2 or 3
     interval: float = 5.0
     timeout: float = 10.0
     run_tags: tuple[tuple[str, str], ...] = ()
@@ -66,13 +68,19 @@ def add_arguments(parser: LocustArgumentParser) -> None:
                        help="InfluxDB base URL, http:// or https://, e.g. http://127.0.0.1:8086. "
                             "Empty (default): no export, the master runs as plain Locust.")
     group.add_argument("--influxdb-database", default="locust", env_var="LOCUST_INFLUXDB_DATABASE",
-                       help="Database to write to; created when missing and the credentials allow it. Default locust.")
+                       help="Database to write to: on 1.x created when missing and the credentials allow it; on "
+                            "2.x a bucket of that name (or one mapped to it); on 3 created by the first write. "
+                            "Default locust.")
     group.add_argument("--influxdb-username", default="", env_var="LOCUST_INFLUXDB_USERNAME",
-                       help="InfluxDB 1.x user name (with --influxdb-password).")
+                       help="InfluxDB 1.x user name (with --influxdb-password); also a 2.x v1 user.")
     group.add_argument("--influxdb-password", default="", env_var="LOCUST_INFLUXDB_PASSWORD",
                        help="InfluxDB 1.x password. Never logged nor shown in the web UI; prefer the env var.")
     group.add_argument("--influxdb-token", default="", env_var="LOCUST_INFLUXDB_TOKEN",
-                       help="InfluxDB 2.x token, used through its 1.x-compatible write API. Never logged.")
+                       help="InfluxDB 2.x or 3 token (sent as Authorization: Token), through their 1.x-compatible "
+                            "API. Never logged; prefer the env var.")
+    group.add_argument("--influxdb-server", default="auto", choices=SERVER_KINDS, env_var="LOCUST_INFLUXDB_SERVER",
+                       help="Which InfluxDB serves the URL: 1, 2 or 3; auto (default) reads it from /ping. Name it "
+                            "when a proxy hides InfluxDB's own answer.")
     group.add_argument("--influxdb-ca-file", default="", env_var="LOCUST_INFLUXDB_CA_FILE",
                        help="CA bundle to verify an https InfluxDB with; certificates are always verified.")
     group.add_argument("--influxdb-interval", type=float, default=5.0, env_var="LOCUST_INFLUXDB_INTERVAL",
@@ -111,15 +119,26 @@ def add_arguments(parser: LocustArgumentParser) -> None:
 
 
 def parse_run_tags(values: list[str]) -> tuple[tuple[str, str], ...]:
+    """The run tags, every bad one said at once."""
     tags: dict[str, str] = {}
+    problems = []
     for value in values:
         key, sep, tag_value = value.partition("=")
         if not sep or not TAG_KEY.match(key) or not tag_value:
-            raise ConfigError(f"--run-tag: got {value!r}; expected KEY=VALUE with KEY made of letters, digits and _")
-        if key in RESERVED_TAGS:
-            raise ConfigError(f"--run-tag: {key!r} is used by the data model; choose another key than "
-                              f"{', '.join(sorted(RESERVED_TAGS))}")
-        tags[key] = tag_value
+            problems.append(f"got {value!r}; expected KEY=VALUE with KEY made of letters, digits and _")
+        elif key in RESERVED_TAGS:
+            problems.append(f"{key!r} is used by the data model; choose another key than "
+                            f"{', '.join(sorted(RESERVED_TAGS))}")
+        elif key in FIELDS[RUNS] or key == TIME:
+            # InfluxDB 3 refuses a tag and a field of one name in a measurement, and the run record
+            # would be refused with it; 1.x and 2.x would store it and then read the field instead.
+            what = "InfluxDB's time column" if key == TIME else f"a field of {RUNS}"
+            problems.append(f"{key!r} is {what}, and InfluxDB 3 refuses a tag of the same name (the run record "
+                            f"would not be stored); choose another key than {', '.join(sorted((*FIELDS[RUNS], TIME)))}")
+        else:
+            tags[key] = tag_value
+    if problems:
+        raise ConfigError("\n".join(f"--run-tag: {p}" for p in problems))
     return tuple(sorted(tags.items()))
 
 
@@ -232,6 +251,7 @@ def export_config(options: argparse.Namespace) -> ExporterConfig | None:
         password=options.influxdb_password,
         token=options.influxdb_token,
         ca_file=options.influxdb_ca_file,
+        server=getattr(options, "influxdb_server", "auto") or "auto",
         interval=options.influxdb_interval,
         timeout=options.influxdb_timeout,
         run_tags=parse_run_tags(options.run_tag or []),

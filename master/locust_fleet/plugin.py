@@ -50,16 +50,19 @@ def on_init(environment: Environment, **_kw) -> None:
     environment.events.test_start.add_listener(lag.on_test_start)
     environment.events.test_stop.add_listener(lag.on_test_stop)
     observers = []
-    if config.export is not None:
-        service = ExportService(environment, config.export, lag)
+    service = ExportService(environment, config.export, lag) if config.export is not None else None
+    if service is not None:
+        observers.append(service.exporter.on_message)
+    leaving.install(runner)  # inside inbound's checks, which see every message first
+    inbound.install(runner, observers)
+    if service is not None:
+        # After inbound: the worker port is open already, and workers that join while InfluxDB is
+        # being checked (a server that checks passwords slowly) must be seen joining.
         try:
             service.check_server()
         except PermanentError as e:
             logger.error("%s", e)
             sys.exit(2)
-        observers.append(service.exporter.on_message)
-    leaving.install(runner)  # inside inbound's checks, which see every message first
-    inbound.install(runner, observers)
     user_numbers.install(environment)
     if config.export is not None:  # non-fatal checks: summary, web UI tab, and InfluxDB at each run's stop
         checks.install(environment, service.writer.submit, lambda: service.exporter.last_run_id)
@@ -74,8 +77,8 @@ def on_init(environment: Environment, **_kw) -> None:
     if config.thresholds:
         # Before the export starts: results are given at test_stop, before the run record is written.
         watch = thresholds.install(environment, config.thresholds, config.junit_xml)
-        if config.export is not None:
+        if service is not None:
             thresholds.keep_in_run_record(watch, service.exporter)
-    if config.export is not None:
+    if service is not None:
         # After the drainer, so the final interval is flushed once the last reports are in.
         service.start()

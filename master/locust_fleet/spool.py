@@ -8,6 +8,10 @@ each destination has its own subdirectory of the spool directory, named by a has
 `destination.json` that says what it is. A master replays only its own destination's batches;
 the others wait for a master of theirs or for `locust-fleet spool replay/discard`. Batches directly
 in the spool directory come from a version that did not record their destination ("unlabelled").
+Lines the server refused (a type conflict, a tag and a field of one name...) are kept too, in
+the destination's `refused/` subdirectory, each batch with a `.reason` file holding the server's
+words: a retry would be refused again, so a master never replays them; `locust-fleet spool replay`
+writes them where you name (after the cause is fixed, or into another database).
 Plain file I/O; the writer decides when to call it."""
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 SUFFIX = ".lp"
+REASON = ".reason"
 LABEL = "destination.json"
 UNLABELLED = "unlabelled"
+REFUSED = "refused"
 
 
 @dataclass(frozen=True)
@@ -68,29 +74,50 @@ class Spool:
         """Batch ids, oldest first."""
         return sorted(p.stem for p in self.dir.glob("*" + SUFFIX))
 
-    def append(self, batch: bytes) -> str:
+    def _make_dir(self) -> None:
         if not self.dir.is_dir():
             self.dir.mkdir(parents=True)
             if self.destination is not None:
-                tmp = self.dir / (LABEL + ".tmp")
-                tmp.write_text(json.dumps(asdict(self.destination), indent=1) + "\n")
-                os.replace(tmp, self.dir / LABEL)
+                _write_atomically(self.dir / LABEL, (json.dumps(asdict(self.destination), indent=1) + "\n").encode())
+
+    def append(self, batch: bytes) -> str:
+        self._make_dir()
         batch_id = f"{self._next:016d}"
         self._next += 1
-        tmp = self.dir / (batch_id + ".tmp")
-        with open(tmp, "wb") as f:
-            f.write(batch)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.dir / (batch_id + SUFFIX))
+        _write_atomically(self.dir / (batch_id + SUFFIX), batch)
         self._enforce_bound()
         return batch_id
 
     def read(self, batch_id: str) -> bytes:
         return (self.dir / (batch_id + SUFFIX)).read_bytes()
 
+    def replace(self, batch_id: str, batch: bytes) -> None:
+        """What is left of a batch after part of it was settled (written or refused)."""
+        _write_atomically(self.dir / (batch_id + SUFFIX), batch)
+
     def remove(self, batch_id: str) -> None:
         (self.dir / (batch_id + SUFFIX)).unlink(missing_ok=True)
+        (self.dir / (batch_id + REASON)).unlink(missing_ok=True)
+
+    @property
+    def refused(self) -> Spool:
+        """The lines the server refused, each batch with its reason; never replayed by a master."""
+        return Spool(self.dir / REFUSED, max_bytes=self.max_bytes)
+
+    def refuse(self, lines: bytes, reason: str) -> str:
+        """Keeps refused lines with the server's reason (the reason first: a batch is whole once
+        its lines are there)."""
+        self._make_dir()
+        refused = self.refused
+        refused.dir.mkdir(exist_ok=True)
+        batch_id = f"{refused._next:016d}"
+        _write_atomically(refused.dir / (batch_id + REASON), reason.encode())
+        _write_atomically(refused.dir / (batch_id + SUFFIX), lines)
+        return batch_id
+
+    def reason(self, batch_id: str) -> str:
+        path = self.dir / (batch_id + REASON)
+        return path.read_text() if path.exists() else ""
 
     def size(self) -> int:
         return sum(p.stat().st_size for p in self.dir.glob("*" + SUFFIX))
@@ -110,6 +137,16 @@ class Spool:
             path.unlink(missing_ok=True)
 
 
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Temporary name, fsync, rename: a crash leaves the old file or the new one, never half."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
 def for_destination(root: str | Path, destination: Destination) -> Spool:
     """The spool of one destination under root, labelled with what the destination is."""
     return Spool(Path(root) / destination.key, destination=destination)
@@ -123,10 +160,13 @@ class Held:
     destination: Destination | None
     batches: int
     points: int
+    refused: int = 0  # points the server refused, kept with their reasons
+    reasons: tuple[str, ...] = ()  # the distinct reasons, oldest first
 
     def describe(self) -> str:
         where = str(self.destination) if self.destination else "an unrecorded destination (older spool)"
-        return f"{self.batches} batches ({self.points} points) for {where} [spool id {self.spool_id}]"
+        refused = f", {self.refused} points refused by the server" if self.refused else ""
+        return f"{self.batches} batches ({self.points} points{refused}) for {where} [spool id {self.spool_id}]"
 
 
 def _points(directory: Path) -> int:
@@ -142,9 +182,12 @@ def held(root: str | Path) -> list[Held]:
     found = []
     for label in sorted(root.glob("*/" + LABEL)):
         batches = len(list(label.parent.glob("*" + SUFFIX)))
-        if batches:
+        refused = label.parent / REFUSED
+        refused_points = _points(refused) if refused.is_dir() else 0
+        if batches or refused_points:
+            reasons = dict.fromkeys(p.read_text() for p in sorted(refused.glob("*" + REASON))) if refused_points else {}
             found.append(Held(label.parent.name, Destination(**json.loads(label.read_text())), batches,
-                              _points(label.parent)))
+                              _points(label.parent), refused_points, tuple(reasons)))
     batches = len(list(root.glob("*" + SUFFIX)))
     if batches:
         found.append(Held(UNLABELLED, None, batches, _points(root)))
@@ -173,7 +216,15 @@ def discard(root: str | Path, spool_id: str) -> int:
 
 def tidy(directory: Path) -> None:
     """Removes a destination's directory once no batch waits in it; one written meanwhile stays."""
-    if not list(directory.glob("*" + SUFFIX)):
+    refused = directory / REFUSED
+    if refused.is_dir() and not list(refused.glob("*" + SUFFIX)):
+        for leftover in refused.glob("*" + REASON):
+            leftover.unlink(missing_ok=True)
+        try:
+            refused.rmdir()
+        except OSError:
+            pass
+    if not list(directory.glob("*" + SUFFIX)) and not refused.exists():
         (directory / LABEL).unlink(missing_ok=True)
         try:
             directory.rmdir()

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import spool
-from .influx_client import InfluxClient, PermanentError, RetryableError
+from .influx_client import SERVER_KINDS, InfluxClient, PermanentError, RetryableError
 from .writer import Writer
 
 EXIT_UNWRITTEN, EXIT_USAGE = 1, 2
@@ -47,6 +47,7 @@ def list_held(spool_dir: str = SpoolDir,
     found = spool.held(spool_dir)
     if as_json:
         typer.echo(json.dumps([{"spool_id": h.spool_id, "batches": h.batches, "points": h.points,
+                                "refused": h.refused, "reasons": list(h.reasons),
                                 "destination": None if h.destination is None else vars(h.destination)}
                                for h in found], indent=1))
         return
@@ -54,13 +55,16 @@ def list_held(spool_dir: str = SpoolDir,
         typer.echo(f"nothing waits in {spool_dir}")
         return
     table = Table(title=f"Spooled points in {spool_dir}")
-    for column in ("spool id", "url", "database", "identity", "batches", "points"):
+    for column in ("spool id", "url", "database", "identity", "batches", "points", "refused"):
         table.add_column(column)
     for h in found:
         d = h.destination
         table.add_row(h.spool_id, d.url if d else "?", d.database if d else "?", d.identity if d else "?",
-                      str(h.batches), str(h.points))
+                      str(h.batches), str(h.points), str(h.refused))
     Console().print(table)
+    for h in found:
+        for reason in h.reasons:
+            typer.echo(f"refused in {h.spool_id}: {reason}")
 
 
 @app.command("replay")
@@ -75,11 +79,16 @@ def replay(
                                  help="Prefer the env var: options show in process listings."),
     token: str = typer.Option("", "--influxdb-token", envvar="LOCUST_INFLUXDB_TOKEN", show_default=False),
     ca_file: str = typer.Option("", "--influxdb-ca-file", envvar="LOCUST_INFLUXDB_CA_FILE"),
+    server: str = typer.Option("auto", "--influxdb-server", envvar="LOCUST_INFLUXDB_SERVER",
+                               help="1, 2 or 3; auto reads it from /ping."),
     spool_dir: str = SpoolDir,
 ) -> None:
-    """Write the batches of SPOOL_ID, oldest first, into the InfluxDB named by the options."""
+    """Write the batches of SPOOL_ID, oldest first, into the InfluxDB named by the options; then the
+    points the server refused before (kept with their reasons), which stay if refused again."""
     held = find(spool_dir, spool_id)
-    client = InfluxClient(url, database, username, password, token, ca_file)
+    if server not in SERVER_KINDS:
+        raise fail(EXIT_USAGE, f"--influxdb-server: got {server!r}; expected one of {', '.join(SERVER_KINDS)}")
+    client = InfluxClient(url, database, username, password, token, ca_file, server=server)
     target = spool.Destination.of(url, database, username, token)
     try:
         client.ping()
@@ -93,10 +102,21 @@ def replay(
     if held.pending():
         raise fail(EXIT_UNWRITTEN, f"{writer.down_since}; wrote {writer.counters['replayed']} points, "
                                    f"{held.points()} stay in the spool")
+    refused_before = held.refused
+    retried = 0
+    for batch_id in refused_before.pending():  # the server may take them now (or it is another one)
+        body, reason = refused_before.read(batch_id), refused_before.reason(batch_id)
+        retried += body.count(b"\n")
+        refused_before.remove(batch_id)
+        if not writer.write_once(body):
+            held.refuse(body, reason)
+            raise fail(EXIT_UNWRITTEN, f"{writer.down_since}; the refused points stay in the spool")
     meant = held.destination or "an unrecorded destination"
     note = "" if held.destination == target else f" (they were meant for {meant})"
-    typer.echo(f"replayed {writer.counters['replayed']} points into {target}{note}; "
-               f"{writer.counters['dropped']} rejected by InfluxDB as invalid")
+    refused = writer.counters["refused"]
+    again = f"; {refused} refused by InfluxDB, kept in the spool with the reason" if refused else ""
+    earlier = f" (with {retried - refused} of the {retried} it refused before)" if retried else ""
+    typer.echo(f"replayed {writer.counters['replayed']} points into {target}{note}{earlier}{again}")
     if spool_id != spool.UNLABELLED:
         spool.tidy(held.dir)
 

@@ -4,11 +4,21 @@ slow or failing) goes to the on-disk spool and is replayed, oldest first, before
 `submit` only appends (it runs in Locust's event handlers); `flush` does the I/O and is called by
 one greenlet at a time (see export_service.py), so writes are sequential and keep their order.
 
+A batch the server refuses loses none of its other points: the refused lines are found (InfluxDB
+3 names the first one and writes none of the batch; 1.x and 2.x write the others and do not say
+which, so the batch is halved until each refused line stands alone: rewriting an accepted point is
+harmless, the same series and time overwrite it) and kept in the spool's refused/ with the
+server's reason, logged once per reason; the others are written.
+
+While the server refuses the credentials or the database is missing, nothing is written and
+nothing is lost: batches wait in the spool, the error is logged once.
+
 Counters, in points: queued (submitted), written (acknowledged by InfluxDB, replays included),
 replayed (the part of written that came from the spool), retried (failed with an error a retry can
-fix, hence spooled), spooled (put on disk), dropped (rejected by InfluxDB as invalid, or pushed out
-of a full spool). Once a final flush succeeds: queued + points found in the spool at start =
-written + dropped + points still in the spool.
+fix, hence spooled), spooled (put on disk), refused (refused by the server, kept in the spool's
+refused/), dropped (not encodable as line protocol, or pushed out of a full spool). Once a final
+flush succeeds: queued + points found in the spool at start = written + refused + dropped + points
+still in the spool.
 """
 
 from __future__ import annotations
@@ -16,13 +26,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from .influx_client import InfluxClient, PermanentError, RetryableError
+from .influx_client import AuthError, DatabaseNotFound, InfluxClient, PermanentError, RetryableError, WriteRefused
 from .lineproto import Point, encode_point
+from .model import EXPORTER_COUNTERS
 from .spool import Spool
 
 logger = logging.getLogger(__name__)
 
-COUNTERS = ("queued", "written", "retried", "spooled", "replayed", "dropped")
+COUNTERS = EXPORTER_COUNTERS
 
 
 class Writer:
@@ -36,6 +47,7 @@ class Writer:
         self.inflight: list[tuple[bytes, int]] = []  # encoded batches taken from the buffer, not yet settled
         self.counters = dict.fromkeys(COUNTERS, 0)
         self.outage_errors: list[str] = []  # distinct errors of the current outage, each logged once
+        self.refusals_logged: set[str] = set()
         self._spool_dropped_seen = spool.dropped_points
 
     @property
@@ -63,7 +75,7 @@ class Writer:
         while self.inflight:
             body, n = self.inflight[0]
             if healthy:
-                healthy = self._write(body, n, replay=False)
+                healthy = self._write(body, replay=False) is None
             else:
                 self._to_spool(body, n)  # keep the order: older batches are waiting on disk
             self.inflight.pop(0)
@@ -80,38 +92,83 @@ class Writer:
     def _replay(self) -> bool:
         for batch_id in self.spool.pending():
             body = self.spool.read(batch_id)
-            if not self._write(body, body.count(b"\n"), replay=True):
+            rest = self._write(body, replay=True)
+            if rest is not None:
+                if rest != body:
+                    self.spool.replace(batch_id, rest)
                 return False
             self.spool.remove(batch_id)
         return True
 
-    def _write(self, body: bytes, n: int, replay: bool) -> bool:
-        """True when the batch is settled (written, or dropped as invalid)."""
-        try:
-            self.client.write(body)
-        except RetryableError as e:
-            if not replay:
-                self.counters["retried"] += n
-                self._to_spool(body, n)
-            if not self.outage_errors:
-                logger.warning("%s; points go to the spool in %s and are replayed when it is back", e,
-                               self.spool.dir)
-            elif str(e) not in self.outage_errors:  # the outage changed its nature (slow, then 500s)
-                logger.warning("%s; still spooling", e)
-            if str(e) not in self.outage_errors:
-                self.outage_errors.append(str(e))
-            return False
-        except PermanentError as e:
-            self.counters["dropped"] += n
-            logger.error("InfluxDB rejected %d points, dropped: %s", n, e)
-            return True
-        self.counters["written"] += n
-        if replay:
-            self.counters["replayed"] += n
-        if self.outage_errors:
-            logger.info("InfluxDB is back; writing again")
-            self.outage_errors = []
-        return True
+    def write_once(self, body: bytes) -> bool:
+        """Writes one batch that is kept elsewhere (no spooling when it fails); True when settled."""
+        return self._write(body, replay=True) is None
+
+    def _write(self, body: bytes, replay: bool) -> bytes | None:
+        """Writes a batch; returns None when it is settled (written, its refused lines kept apart),
+        else the part still to write, which a new batch puts in the spool (a replayed one is
+        already there)."""
+        pending = [body]
+        while pending:
+            chunk = pending.pop(0)
+            n = chunk.count(b"\n")
+            try:
+                self.client.write(chunk)
+            except WriteRefused as e:
+                pending[:0] = self._isolate(chunk, e)
+                continue
+            except (RetryableError, AuthError, DatabaseNotFound) as e:
+                rest = b"".join([chunk, *pending])
+                self._outage(e, rest.count(b"\n"), replay)
+                if not replay:
+                    self._to_spool(rest, rest.count(b"\n"))
+                return rest
+            except PermanentError as e:  # the request itself, not its data: keep it with the reason
+                self._refuse(chunk, str(e))
+                continue
+            self.counters["written"] += n
+            if replay:
+                self.counters["replayed"] += n
+            if self.outage_errors:
+                logger.info("InfluxDB is back; writing again")
+                self.outage_errors = []
+        return None
+
+    def _isolate(self, chunk: bytes, e: WriteRefused) -> list[bytes]:
+        """What is left to write of a refused chunk, its refused line kept apart when known."""
+        lines = chunk.splitlines(keepends=True)
+        if len(lines) == 1:
+            self._refuse(chunk, e.reason)
+            return []
+        if e.line is not None and 1 <= e.line <= len(lines):
+            self._refuse(lines[e.line - 1], e.reason)
+            return [b"".join(lines[:e.line - 1] + lines[e.line:])]
+        half = len(lines) // 2
+        return [b"".join(lines[:half]), b"".join(lines[half:])]
+
+    def _refuse(self, lines: bytes, reason: str) -> None:
+        n = lines.count(b"\n")
+        self.spool.refuse(lines, reason)
+        self.counters["refused"] += n
+        if reason not in self.refusals_logged:
+            self.refusals_logged.add(reason)
+            measurement = lines.split(b",", 1)[0].split(b" ", 1)[0].decode(errors="replace")
+            logger.error("InfluxDB refused %d point%s of %s: %s; kept with the reason in %s (`locust-fleet spool "
+                         "list` shows them, `spool replay` writes them once the cause is fixed)", n,
+                         "" if n == 1 else "s", measurement, reason, self.spool.refused.dir)
+
+    def _outage(self, e: Exception, n: int, replay: bool) -> None:
+        if not replay and isinstance(e, RetryableError):
+            self.counters["retried"] += n
+        if not self.outage_errors:
+            if isinstance(e, RetryableError):
+                logger.warning("%s; points go to the spool in %s and are replayed when it is back", e, self.spool.dir)
+            else:  # refused credentials, a missing database: the server is there but will not take them
+                logger.error("%s; points wait in the spool in %s until it accepts them", e, self.spool.dir)
+        elif str(e) not in self.outage_errors:  # the outage changed its nature (slow, then 500s)
+            logger.warning("%s; still spooling", e)
+        if str(e) not in self.outage_errors:
+            self.outage_errors.append(str(e))
 
     def _to_spool(self, body: bytes, n: int) -> None:
         self.spool.append(body)

@@ -52,9 +52,7 @@ func MasterAddr() (string, error) {
 // should exit; it returns the process exit code. The tasks record through boomer.RecordSuccess
 // and boomer.RecordFailure; boomer runs them in a loop, one goroutine per user.
 func Run(tasks ...*boomer.Task) int {
-	if !flag.Parsed() {
-		flag.Parse()
-	}
+	ParseFlags()
 	names := make([]string, len(tasks))
 	for i, t := range tasks {
 		names[i] = t.Name

@@ -46,9 +46,7 @@ var wakeAfter = [...]time.Duration{50 * time.Millisecond, time.Second}
 // With --run-tasks it runs one user through OnStart, the named tasks and OnStop without a
 // master, logging every request, and returns 0 (1 when OnStart failed).
 func RunUsers(class *user.Class) int {
-	if !flag.Parsed() {
-		flag.Parse()
-	}
+	ParseFlags()
 	var names []string
 	if class != nil {
 		for _, t := range class.Tasks {

@@ -1,7 +1,8 @@
 """`locust-fleet runs ...`: the stored runs in InfluxDB, listed, reported as HTML, compared.
 
 Exit codes: 0 done, 1 InfluxDB could not be read, 2 bad arguments (unknown run, unreadable
-threshold, an --influxdb-url where no InfluxDB answers), 3 `compare` found a threshold breached.
+threshold, an --influxdb-url where no InfluxDB answers, refused credentials, a database that is not
+there), 3 `compare` found a threshold breached.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from ..influx_client import InfluxClient, InfluxError, NoHttpAnswer, WrongServer
+from ..influx_client import (SERVER_KINDS, AuthError, DatabaseNotFound, InfluxClient, InfluxError, NoHttpAnswer,
+                             WrongServer)
 
 from .columns import Column, layout
 from .compare import COMPARED, ThresholdError, breaches, comparison_text, pair, parse_percent, parse_regressions
@@ -47,14 +49,17 @@ Token = Annotated[Optional[str], typer.Option(
 CaFile = Annotated[Optional[str], typer.Option(
     "--influxdb-ca-file", envvar="LOCUST_INFLUXDB_CA_FILE", rich_help_panel=CONNECTION,
     help="CA bundle for an https InfluxDB; certificates are always verified.")]
+Server = Annotated[Optional[str], typer.Option(
+    "--influxdb-server", envvar="LOCUST_INFLUXDB_SERVER", show_default="auto", rich_help_panel=CONNECTION,
+    help="1, 2 or 3: which InfluxDB serves the URL; auto reads it from /ping.")]
 
 
 @app.callback()
 def connect(ctx: typer.Context, url: Url = None, database: Database = None, username: Username = None,
-            password: Password = None, token: Token = None, ca_file: CaFile = None) -> None:
+            password: Password = None, token: Token = None, ca_file: CaFile = None, server: Server = None) -> None:
     """Read the runs the master stored in InfluxDB (docs/data-model.md)."""
     ctx.obj = {"url": url, "database": database, "username": username, "password": password, "token": token,
-               "ca_file": ca_file}
+               "ca_file": ca_file, "server": server}
 
 
 def store(ctx: typer.Context, **given: str | None) -> RunStore:
@@ -69,9 +74,12 @@ def store(ctx: typer.Context, **given: str | None) -> RunStore:
         return value if typed(ctx, name) or not typed(ctx.parent, name) else before[name]
 
     chosen = {k: choose(k, v) for k, v in given.items()}
+    server = chosen["server"] or "auto"
+    if server not in SERVER_KINDS:
+        raise fail(EXIT_USAGE, f"--influxdb-server: got {server!r}; expected one of {', '.join(SERVER_KINDS)}")
     return RunStore(InfluxClient(chosen["url"] or DEFAULT_URL, chosen["database"] or "locust",
                                  chosen["username"] or "", chosen["password"] or "", chosen["token"] or "",
-                                 chosen["ca_file"] or ""))
+                                 chosen["ca_file"] or "", server=server))
 
 
 def fail(code: int, message: str) -> typer.Exit:
@@ -83,10 +91,23 @@ def guarded(action):
     """Runs an action, turning the store's errors into messages and exit codes."""
     try:
         return action()
-    except (RunNotFound, WrongServer, NoHttpAnswer) as e:  # nothing restarts while a command reads
+    # nothing restarts while a command reads: these are the arguments' fault
+    except (RunNotFound, WrongServer, NoHttpAnswer, AuthError, DatabaseNotFound) as e:
         raise fail(EXIT_USAGE, str(e))
     except InfluxError as e:
         raise fail(EXIT_UNREADABLE, str(e))
+
+
+DURATION_UNITS = {"m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
+
+
+def parse_duration(option: str, text: str) -> float:
+    """12h, 30d, 52w: seconds."""
+    number, unit = text[:-1], text[-1:]
+    if unit not in DURATION_UNITS or not number.isdigit() or int(number) == 0:
+        raise fail(EXIT_USAGE, f"{option}: got {text!r}; expected a whole number and a unit of "
+                               f"{', '.join(DURATION_UNITS)}, such as 30d")
+    return int(number) * DURATION_UNITS[unit]
 
 
 def number(value, spec: str = ".0f", none: str = "—") -> str:
@@ -130,18 +151,23 @@ def list_runs(ctx: typer.Context, limit: int = typer.Option(20, "--limit", min=1
               wide: bool = typer.Option(False, "--wide", help="Every column, nothing cut (start, state, time users "
                                                               "ran, avg/p50/p99, host)."),
               as_json: bool = typer.Option(False, "--json", help="Print every field as JSON instead of a table."),
+              since: str = typer.Option("90d", "--since", metavar="DURATION",
+                                        help="How far back to look for runs: e.g. 12h, 30d, 52w (every query bounds "
+                                             "its time range, as InfluxDB 3 needs)."),
               url: Url = None, database: Database = None, username: Username = None, password: Password = None,
-              token: Token = None, ca_file: CaFile = None) -> None:
+              token: Token = None, ca_file: CaFile = None, server: Server = None) -> None:
     """Recent runs, newest first. PEAK USERS is the most users the run had; REQ/S is Locust's: requests
     over the time users ran. FAILS is the fail ratio. At 80 columns the description is cut and the tags left out; --wide shows everything."""
     runs = store(ctx, url=url, database=database, username=username, password=password, token=token,
-                 ca_file=ca_file)
-    found = guarded(lambda: runs.list(limit))
+                 ca_file=ca_file, server=server)
+    since_s = parse_duration("--since", since)
+    found = guarded(lambda: runs.list(limit, since_s))
     if as_json:
         typer.echo(json.dumps([r.as_dict() for r in found], indent=1))
         return
     if not found:
-        typer.echo(f"No runs in database {runs.client.database!r} at {runs.client.url}.")
+        typer.echo(f"No runs in the last {since} in database {runs.client.database!r} at {runs.client.url} "
+                   "(--since looks further back).")
         return
     if wide:
         typer.echo(layout(WIDE_COLUMNS, [wide_row(r) for r in found], None))
@@ -153,10 +179,10 @@ def list_runs(ctx: typer.Context, limit: int = typer.Option(20, "--limit", min=1
 def report(ctx: typer.Context, run_id: str = typer.Argument(..., metavar="RUN_ID"),
            output: Path = typer.Option(..., "-o", "--output", help="HTML file to write (self-contained)."),
            url: Url = None, database: Database = None, username: Username = None, password: Password = None,
-           token: Token = None, ca_file: CaFile = None) -> None:
+           token: Token = None, ca_file: CaFile = None, server: Server = None) -> None:
     """Write one run as a self-contained HTML page: Locust's statistics table, errors, charts."""
     runs = store(ctx, url=url, database=database, username=username, password=password, token=token,
-                 ca_file=ca_file)
+                 ca_file=ca_file, server=server)
     html = render(guarded(lambda: runs.load(run_id)))
     partial = output.with_name(output.name + ".partial")
     partial.write_text(html, encoding="utf-8")
@@ -178,7 +204,7 @@ def compare(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables (a change is null when the "
                                                        "baseline is 0 and the candidate is not)."),
     url: Url = None, database: Database = None, username: Username = None, password: Password = None,
-    token: Token = None, ca_file: CaFile = None,
+    token: Token = None, ca_file: CaFile = None, server: Server = None,
 ) -> None:
     """Baseline vs candidate, one table per metric, each endpoint and the total with the change in %;
     exit 3 on a breach. Compared: requests/s as Locust computes it (over the time users ran), the fail
@@ -190,7 +216,7 @@ def compare(
     except ThresholdError as e:
         raise fail(EXIT_USAGE, str(e))
     runs = store(ctx, url=url, database=database, username=username, password=password, token=token,
-                 ca_file=ca_file)
+                 ca_file=ca_file, server=server)
     loaded = [guarded(lambda r=r: runs.load(r)) for r in (baseline, candidate)]
     rows = pair(*(summarise(r.requests, r.record.rate_seconds) for r in loaded))
     found = breaches(rows, limits, fail_limit)

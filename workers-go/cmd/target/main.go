@@ -22,6 +22,8 @@
 //	GET  /list/N       {"items": [{"id": "i0"}, ..., {"id": "iN-1"}], "count": N}
 //	ANY  /answer/L     answers as its query asks: status=N, body=TEXT (valid JSON or not),
 //	                   header=Name:Value (repeatable), content_type=TYPE; counted per label L
+//	GET  /app/         a small shop whose page signs in, reads items, fills a basket and follows a
+//	                   redirect: a visit for a browser to record (app.go); /app/FILE its assets
 //
 // With --tls-cert and --tls-key it serves HTTPS (files from the certs command); with
 // --tls-client-ca too, only to clients with a certificate of that CA.

@@ -91,6 +91,9 @@ func (t *target) handle(ctx *fasthttp.RequestCtx) {
 	case strings.HasPrefix(path, "/answer/"):
 		t.count(method + " " + path)
 		answer(ctx)
+	case strings.HasPrefix(path, "/app/"):
+		t.count(method + " " + path)
+		app(ctx, path)
 	default:
 		t.plain(ctx, method+" "+path, path)
 	}

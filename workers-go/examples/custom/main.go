@@ -9,7 +9,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,7 +20,9 @@ import (
 	"locustfleet/worker/lifecycle"
 )
 
-var target = flag.String("target", "http://127.0.0.1:8080", "Base URL to send GET / to.")
+// target is where home sends GET /: the worker's --target (Locust's -H/--host, LOCUST_HOST), by
+// default the demo target.
+var target string
 
 // client keeps connections alive across requests: boomer runs the task in a loop per user.
 var client = &http.Client{
@@ -32,7 +33,7 @@ var client = &http.Client{
 // home sends GET / and records it under the name "/" as Locust's HttpUser would.
 func home() {
 	start := time.Now()
-	resp, err := client.Get(*target + "/")
+	resp, err := client.Get(target + "/")
 	if err != nil {
 		boomer.RecordFailure("GET", "/", millis(start), err.Error())
 		return
@@ -55,6 +56,9 @@ func millis(start time.Time) int64 {
 }
 
 func main() {
-	flag.Parse()
+	lifecycle.ParseFlags()
+	if target = lifecycle.Target(); target == "" {
+		target = "http://127.0.0.1:8080"
+	}
 	os.Exit(lifecycle.Run(&boomer.Task{Name: "home", Weight: 1, Fn: home}))
 }

@@ -11,7 +11,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"time"
@@ -20,11 +19,13 @@ import (
 	"locustfleet/worker/user"
 )
 
-var target = flag.String("target", "http://127.0.0.1:8080", "Base URL of the demo target.")
-
 func main() {
-	flag.Parse()
-	os.Exit(lifecycle.RunUsers(class(*target)))
+	lifecycle.ParseFlags()
+	target := lifecycle.Target() // --target, or Locust's -H/--host or LOCUST_HOST
+	if target == "" {
+		target = "http://127.0.0.1:8080" // the demo target
+	}
+	os.Exit(lifecycle.RunUsers(class(target)))
 }
 
 func class(host string) *user.Class {

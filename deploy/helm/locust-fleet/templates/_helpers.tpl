@@ -1,0 +1,144 @@
+{{/* Names, labels and the checks every template relies on. */}}
+
+{{- define "locust-fleet.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* RELEASE-NAME, or the release's name alone when it already contains the chart's name. */}}
+{{- define "locust-fleet.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := include "locust-fleet.name" . -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The name of a part of the release: (list . "master"). Kept short enough for a Service name. */}}
+{{- define "locust-fleet.part" -}}
+{{- $root := index . 0 -}}
+{{- printf "%s-%s" (include "locust-fleet.fullname" $root | trunc 55 | trimSuffix "-") (index . 1) -}}
+{{- end -}}
+
+{{/* Labels that select the pods of a part: (list . "worker"). */}}
+{{- define "locust-fleet.selectorLabels" -}}
+{{- $root := index . 0 -}}
+app.kubernetes.io/name: {{ include "locust-fleet.name" $root }}
+app.kubernetes.io/instance: {{ $root.Release.Name }}
+app.kubernetes.io/component: {{ index . 1 }}
+{{- end -}}
+
+{{/* Every label of a part's objects and pods: (list . "worker"). */}}
+{{- define "locust-fleet.labels" -}}
+{{ include "locust-fleet.selectorLabels" . }}
+{{- $root := index . 0 }}
+app.kubernetes.io/version: {{ $root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ $root.Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" $root.Chart.Name $root.Chart.Version | replace "+" "_" }}
+{{- end -}}
+
+{{- define "locust-fleet.masterImage" -}}
+{{ .Values.image.master.repository }}:{{ .Values.image.master.tag }}
+{{- end -}}
+
+{{- define "locust-fleet.workerImage" -}}
+{{ .Values.image.worker.repository }}:{{ .Values.image.worker.tag }}
+{{- end -}}
+
+{{/* Locust's worker port; fixed, as in Locust's own chart and operator. */}}
+{{- define "locust-fleet.workerPort" -}}5557{{- end -}}
+
+{{/* The base URL the workers send to: target, else the demo target's Service; "" for the scenario's host. */}}
+{{- define "locust-fleet.target" -}}
+{{- if .Values.target -}}
+{{- .Values.target -}}
+{{- else if .Values.demoTarget.enabled -}}
+{{- printf "http://%s:8080" (include "locust-fleet.part" (list . "target")) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* True when the master runs a test without its web UI. */}}
+{{- define "locust-fleet.headless" -}}
+{{- if or .Values.master.headless .Values.master.runToCompletion }}true{{ end -}}
+{{- end -}}
+
+{{/* The workers a headless run waits for. */}}
+{{- define "locust-fleet.expectWorkers" -}}
+{{- if .Values.master.expectWorkers -}}
+{{- int64 .Values.master.expectWorkers -}}
+{{- else if .Values.worker.autoscaling.enabled -}}
+{{- int64 .Values.worker.autoscaling.minReplicas -}}
+{{- else -}}
+{{- int64 .Values.worker.replicas -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The Secret that holds the InfluxDB token, "" when there is none. */}}
+{{- define "locust-fleet.tokenSecret" -}}
+{{- if .Values.influxdb.existingSecret -}}
+{{- .Values.influxdb.existingSecret -}}
+{{- else if .Values.influxdb.token -}}
+{{- include "locust-fleet.part" (list . "influxdb") -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The ConfigMap of the scenario files, "" when the workers run none. */}}
+{{- define "locust-fleet.scenarioConfigMap" -}}
+{{- if .Values.worker.scenario.existingConfigMap -}}
+{{- .Values.worker.scenario.existingConfigMap -}}
+{{- else if .Values.worker.scenario.files -}}
+{{- include "locust-fleet.part" (list . "scenario") -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Values that cannot work, refused before anything is rendered, all of them at once: each message
+names the values and says what to change. The schema has checked each value's type already.
+*/}}
+{{- define "locust-fleet.checks" -}}
+{{- $m := .Values.master -}}
+{{- $w := .Values.worker -}}
+{{- $problems := list -}}
+{{- range $key, $url := dict "target" .Values.target "influxdb.url" .Values.influxdb.url -}}
+{{- if and $url (not (regexMatch "^https?://[^/?#\\s]+[^?#\\s]*$" $url)) -}}
+{{- $problems = append $problems (printf "%s: got %q; expected an http(s) URL without query, e.g. https://api.example.com" $key $url) -}}
+{{- end -}}
+{{- end -}}
+{{- if and $m.runToCompletion (not $m.runTime) -}}
+{{- $problems = append $problems "master.runToCompletion is true but master.runTime is empty: the run would never end; set master.runTime, e.g. 5m" -}}
+{{- end -}}
+{{- if and $m.headless (not $m.runToCompletion) $m.runTime -}}
+{{- $problems = append $problems (printf "master.runTime is %q with master.headless and not master.runToCompletion: the Deployment would restart the master after each run and start another; set master.runToCompletion: true (a Job) or leave master.runTime empty (run until stopped)" $m.runTime) -}}
+{{- end -}}
+{{- if and $m.runToCompletion $w.autoscaling.enabled -}}
+{{- $problems = append $problems "worker.autoscaling.enabled with master.runToCompletion: the workers of a run to completion are a Job, which a HorizontalPodAutoscaler cannot scale; turn one of them off" -}}
+{{- end -}}
+{{- if and $w.autoscaling.enabled (not ($w.resources.requests | default dict).cpu) -}}
+{{- $problems = append $problems "worker.autoscaling.enabled but worker.resources.requests.cpu is not set: the autoscaler measures CPU use as a share of it" -}}
+{{- end -}}
+{{- if and $w.autoscaling.enabled (gt (int $w.autoscaling.minReplicas) (int $w.autoscaling.maxReplicas)) -}}
+{{- $problems = append $problems (printf "worker.autoscaling.minReplicas (%v) is above worker.autoscaling.maxReplicas (%v)" $w.autoscaling.minReplicas $w.autoscaling.maxReplicas) -}}
+{{- end -}}
+{{- if and .Values.influxdb.token .Values.influxdb.existingSecret -}}
+{{- $problems = append $problems "influxdb.token and influxdb.existingSecret are both set: give the token one way; influxdb.existingSecret keeps it out of the values" -}}
+{{- end -}}
+{{- if and (or .Values.influxdb.token .Values.influxdb.existingSecret) (not .Values.influxdb.url) -}}
+{{- $problems = append $problems "influxdb.url is empty but a token is given: the master exports nothing without influxdb.url" -}}
+{{- end -}}
+{{- if and $w.scenario.files $w.scenario.existingConfigMap -}}
+{{- $problems = append $problems "worker.scenario.files and worker.scenario.existingConfigMap are both set: give the scenario one way" -}}
+{{- end -}}
+{{- if and $w.scenario.files (not (hasKey $w.scenario.files $w.scenario.file)) -}}
+{{- $problems = append $problems (printf "worker.scenario.file is %q, which is not one of worker.scenario.files (%s)" $w.scenario.file (keys $w.scenario.files | sortAlpha | join ", ")) -}}
+{{- end -}}
+{{- if and (not (include "locust-fleet.target" .)) (not (include "locust-fleet.scenarioConfigMap" .)) -}}
+{{- $problems = append $problems "target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to send; set target" -}}
+{{- end -}}
+{{- with $problems -}}
+{{- fail (printf "\n%s" (join "\n" .)) -}}
+{{- end -}}
+{{- end -}}

@@ -1,0 +1,323 @@
+"""The Helm chart (deploy/helm/locust-fleet), rendered by the Helm that `make setup` builds (pinned):
+`helm lint --strict` and `helm template` for the default values and each combination that changes
+what is rendered (a headless soak, a run to completion, worker autoscaling, InfluxDB with the
+chart's Secret or one of the user's, an external target with a scenario of the user's). Every
+rendering is cross-checked with the checks deploy/k8s gets (harness/manifests.py: selectors,
+ports, references, secrets not inlined, only the workers reach the master's port, autoscaler and
+budgets), then for what the combination promises. Bad values are refused, all at once, each
+named. Nothing is applied to a cluster; test_deploy_helm_run.py runs the rendered command lines.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shlex
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness.manifests import Manifests, check_network_policy, containers, name_of, pod_labels, pod_spec, problems, tool
+from harness.procs import REPO
+
+pytestmark = pytest.mark.builds  # helm from .tools/bin
+
+CHART = REPO / "deploy" / "helm" / "locust-fleet"
+RELEASE = "perf"
+PREFIX = f"{RELEASE}-locust-fleet"
+TOKEN = "tok-9f2c51d0e6a4"  # a token that must never appear in the rendered output in clear
+
+
+def helm(*args: str, values: dict | None = None, tmp: Path | None = None) -> subprocess.CompletedProcess:
+    extra = []
+    if values is not None:
+        assert tmp is not None
+        path = tmp / "values.json"  # JSON is YAML: no --set quoting
+        path.write_text(json.dumps(values))
+        extra = ["--values", str(path)]
+    return subprocess.run([tool("helm"), *args, *extra], capture_output=True, text=True, timeout=120)
+
+
+def render(values: dict, tmp: Path) -> tuple[str, list[dict]]:
+    out = helm("template", RELEASE, str(CHART), "--namespace", "load", values=values, tmp=tmp)
+    assert out.returncode == 0, f"helm template refused {values}:\n{out.stderr}"
+    return out.stdout, [d for d in yaml.safe_load_all(out.stdout) if d]
+
+
+def by_kind(docs: list[dict]) -> dict[tuple[str, str], dict]:
+    return {(d["kind"], name_of(d)): d for d in docs}
+
+
+def args_of(doc: dict) -> list[str]:
+    return [str(a) for a in containers(doc)[0].get("args") or []]
+
+
+def env_of(doc: dict) -> dict[str, dict]:
+    return {e["name"]: e for e in containers(doc)[0].get("env") or []}
+
+
+# name -> (values, ConfigMaps and Secrets the user creates beforehand)
+COMBINATIONS: dict[str, tuple[dict, dict]] = {
+    "defaults": ({}, {}),
+    "headless soak": ({"master": {"headless": True, "users": 200}}, {}),
+    "run to completion": ({"master": {"runToCompletion": True, "runTime": "2m", "users": 50, "spawnRate": 5,
+                                      "runTags": {"build": "1.4.2", "suite": "nightly smoke"}},
+                           "influxdb": {"url": "http://influxdb.monitoring:8086", "token": TOKEN},
+                           "worker": {"replicas": 4,
+                                      "scenario": {"files": {"scenario.yaml": "tasks: [{path: /}]\n"}}}}, {}),
+    "autoscaling": ({"worker": {"autoscaling": {"enabled": True, "minReplicas": 3, "maxReplicas": 30}}}, {}),
+    "existing secret": ({"influxdb": {"url": "https://influx.example.com", "existingSecret": "team-influx",
+                                      "tokenKey": "api-token"}},
+                        {"Secret": {"team-influx": {"api-token"}}}),
+    "external target and scenario": ({"target": "https://api.example.com", "demoTarget": {"enabled": False},
+                                      "worker": {"scenario": {"existingConfigMap": "checkout-flow",
+                                                              "file": "flow.yaml"}}},
+                                     {"ConfigMap": {"checkout-flow": None}}),
+}
+
+
+@pytest.fixture(params=list(COMBINATIONS), scope="module")
+def rendering(request, tmp_path_factory):
+    values, provided = COMBINATIONS[request.param]
+    text, docs = render(values, tmp_path_factory.mktemp("values"))
+    return request.param, values, provided, text, docs
+
+
+def test_helm_lint(tmp_path):
+    for name, (values, _) in COMBINATIONS.items():
+        out = helm("lint", "--strict", str(CHART), values=values, tmp=tmp_path)
+        assert out.returncode == 0, f"{name}: helm lint --strict:\n{out.stdout}{out.stderr}"
+        assert "0 chart(s) failed" in out.stdout, out.stdout
+
+
+def test_helm_rendering_cross_checks(rendering):
+    name, _, provided, _, docs = rendering
+    found = problems(Manifests([(f"helm template ({name})", d) for d in docs], provided))
+    assert not found, "\n".join(found)
+
+
+def test_helm_rendering_labels_and_names(rendering):
+    _, _, _, _, docs = rendering
+    for d in docs:
+        labels = d["metadata"].get("labels") or {}
+        assert labels.get("app.kubernetes.io/instance") == RELEASE and name_of(d).startswith(PREFIX), d["metadata"]
+    for d in docs:
+        if d["kind"] in ("Deployment", "Job"):
+            component = pod_labels(d)["app.kubernetes.io/component"]
+            assert name_of(d) == f"{PREFIX}-{component}"
+
+
+def test_helm_rendering_is_non_root_and_keeps_tokens_away(rendering):
+    _, _, _, text, docs = rendering
+    assert TOKEN not in text
+    for d in docs:
+        if d["kind"] in ("Deployment", "Job"):
+            spec = pod_spec(d)
+            assert spec["automountServiceAccountToken"] is False
+            assert spec["securityContext"]["runAsNonRoot"] and spec["securityContext"]["runAsUser"] >= 10000
+            for c in containers(d):
+                sc = c["securityContext"]
+                assert (sc["readOnlyRootFilesystem"], sc["allowPrivilegeEscalation"], sc["capabilities"]) == \
+                    (True, False, {"drop": ["ALL"]}), (name_of(d), sc)
+
+
+def test_helm_defaults(tmp_path):
+    _, docs = render({}, tmp_path)
+    objects = by_kind(docs)
+    assert set(objects) == {
+        ("Deployment", f"{PREFIX}-master"), ("Service", f"{PREFIX}-master"), ("Deployment", f"{PREFIX}-worker"),
+        ("Deployment", f"{PREFIX}-target"), ("Service", f"{PREFIX}-target"), ("NetworkPolicy", f"{PREFIX}-master"),
+        ("PodDisruptionBudget", f"{PREFIX}-master"), ("PodDisruptionBudget", f"{PREFIX}-worker")}
+    master, worker = objects["Deployment", f"{PREFIX}-master"], objects["Deployment", f"{PREFIX}-worker"]
+    assert args_of(master) == [f"--host=http://{PREFIX}-target:8080", "--enable-rebalancing"]
+    assert set(env_of(master)) == {"LOCUST_SPOOL_DIR"}, "no InfluxDB is configured, so nothing is exported"
+    assert args_of(worker) == ["--worker", f"--master-host={PREFIX}-master", "--master-port=5557",
+                               f"--target=http://{PREFIX}-target:8080"]
+    assert worker["spec"]["replicas"] == 2 and master["spec"]["strategy"] == {"type": "Recreate"}
+    service_ports = {p["name"]: (p["port"], p["targetPort"]) for p in objects["Service", f"{PREFIX}-master"]["spec"]["ports"]}
+    assert service_ports == {"workers": (5557, "workers"), "web": (8089, "web")}
+    assert containers(master)[0]["readinessProbe"]["httpGet"] == {"path": "/", "port": "web"}
+    policy = objects["NetworkPolicy", f"{PREFIX}-master"]["spec"]
+    assert policy["ingress"][1] == {"ports": [{"protocol": "TCP", "port": 8089}]}, "the web UI is open to anyone"
+
+
+def test_helm_run_to_completion(tmp_path):
+    text, docs = render(COMBINATIONS["run to completion"][0], tmp_path)
+    objects = by_kind(docs)
+    master, worker = objects["Job", f"{PREFIX}-master"], objects["Job", f"{PREFIX}-worker"]
+    assert master["spec"]["backoffLimit"] == 0 and pod_spec(master)["restartPolicy"] == "Never", \
+        "one attempt, so the Job's result is the test's exit code"
+    assert args_of(master) == [f"--host=http://{PREFIX}-target:8080", "--headless", "--users=50", "--spawn-rate=5",
+                               "--run-time=2m", "--expect-workers=4", "--expect-workers-max-wait=300",
+                               "--enable-rebalancing", "--run-tag=build=1.4.2", "--run-tag=suite=nightly smoke"]
+    env = env_of(master)
+    assert env["LOCUST_INFLUXDB_URL"]["value"] == "http://influxdb.monitoring:8086"
+    assert env["LOCUST_INFLUXDB_TOKEN"]["valueFrom"] == {"secretKeyRef": {"name": f"{PREFIX}-influxdb", "key": "token"}}
+    secret = objects["Secret", f"{PREFIX}-influxdb"]
+    assert base64.b64decode(secret["data"]["token"]).decode() == TOKEN
+    assert worker["spec"]["parallelism"] == 4 and pod_spec(worker)["restartPolicy"] == "OnFailure"
+    assert "--connect-timeout=300s" in args_of(worker), "workers wait for the master as long as it waits for them"
+    assert "--scenario=/etc/locust-fleet/scenario/scenario.yaml" in args_of(worker)
+    assert objects["ConfigMap", f"{PREFIX}-scenario"]["data"] == {"scenario.yaml": "tasks: [{path: /}]\n"}
+    # headless: no web UI to serve, probe or admit
+    assert [p["name"] for p in objects["Service", f"{PREFIX}-master"]["spec"]["ports"]] == ["workers"]
+    assert containers(master)[0]["readinessProbe"]["tcpSocket"] == {"port": "workers"}
+    assert len(objects["NetworkPolicy", f"{PREFIX}-master"]["spec"]["ingress"]) == 1
+    # a Job's pods have no scale subresource: the master's budget is minAvailable, the workers have none
+    assert objects["PodDisruptionBudget", f"{PREFIX}-master"]["spec"]["minAvailable"] == 1
+    assert ("PodDisruptionBudget", f"{PREFIX}-worker") not in objects
+    assert not any(k == "HorizontalPodAutoscaler" for k, _ in objects)
+
+
+def test_helm_headless_soak(tmp_path):
+    _, docs = render(COMBINATIONS["headless soak"][0], tmp_path)
+    master = by_kind(docs)["Deployment", f"{PREFIX}-master"]
+    assert "--headless" in args_of(master) and "--users=200" in args_of(master)
+    assert not any(a.startswith("--run-time") for a in args_of(master)), "a soak runs until stopped"
+
+
+def test_helm_autoscaling(tmp_path):
+    _, docs = render(COMBINATIONS["autoscaling"][0], tmp_path)
+    objects = by_kind(docs)
+    hpa = objects["HorizontalPodAutoscaler", f"{PREFIX}-worker"]["spec"]
+    assert (hpa["minReplicas"], hpa["maxReplicas"], hpa["scaleTargetRef"]["name"]) == (3, 30, f"{PREFIX}-worker")
+    assert "replicas" not in objects["Deployment", f"{PREFIX}-worker"]["spec"], "the autoscaler owns the replicas"
+    assert "--enable-rebalancing" in args_of(objects["Deployment", f"{PREFIX}-master"])
+
+
+def test_helm_existing_secret(tmp_path):
+    text, docs = render(COMBINATIONS["existing secret"][0], tmp_path)
+    objects = by_kind(docs)
+    assert not any(k == "Secret" for k, _ in objects), "the user's Secret is referenced, not created"
+    env = env_of(objects["Deployment", f"{PREFIX}-master"])
+    assert env["LOCUST_INFLUXDB_TOKEN"]["valueFrom"] == {"secretKeyRef": {"name": "team-influx", "key": "api-token"}}
+    assert "checksum/influxdb-token" not in text
+
+
+def test_helm_external_target_and_scenario(tmp_path):
+    _, docs = render(COMBINATIONS["external target and scenario"][0], tmp_path)
+    objects = by_kind(docs)
+    worker = objects["Deployment", f"{PREFIX}-worker"]
+    assert args_of(worker)[-2:] == ["--scenario=/etc/locust-fleet/scenario/flow.yaml", "--target=https://api.example.com"]
+    assert pod_spec(worker)["volumes"] == [{"name": "scenario", "configMap": {"name": "checkout-flow"}}]
+    assert not any(name.endswith("-target") or k == "ConfigMap" for k, name in objects)
+
+
+def test_helm_network_policy_off_leaves_the_worker_port_open(tmp_path):
+    """The checker passes the chart because of its NetworkPolicy, not by checking nothing."""
+    _, docs = render({"networkPolicy": {"enabled": False}}, tmp_path)
+    assert check_network_policy(Manifests([("helm template", d) for d in docs])) == [
+        f"helm template: Deployment/{PREFIX}-master: worker port 5557: no NetworkPolicy selects the master's pods; "
+        "every pod of the cluster reaches this unauthenticated port"]
+
+
+BAD_VALUES = [
+    ({"worker": {"replica": 3}, "master": {"users": "ten"}},
+     ["- at '/worker': additional properties 'replica' not allowed", "- at '/master/users': got string, want integer"]),
+    ({"target": "api.example.com", "influxdb": {"url": "influx:8086"}},
+     ['influxdb.url: got "influx:8086"; expected an http(s) URL without query, e.g. https://api.example.com',
+      'target: got "api.example.com"; expected an http(s) URL without query, e.g. https://api.example.com']),
+    ({"master": {"runToCompletion": True}},
+     ["master.runToCompletion is true but master.runTime is empty: the run would never end; set master.runTime, e.g. 5m"]),
+    ({"master": {"headless": True, "runTime": "5m"}},
+     ['master.runTime is "5m" with master.headless and not master.runToCompletion: the Deployment would restart the '
+      "master after each run and start another; set master.runToCompletion: true (a Job) or leave master.runTime "
+      "empty (run until stopped)"]),
+    ({"master": {"runToCompletion": True, "runTime": "1m"}, "worker": {"autoscaling": {"enabled": True}}},
+     ["worker.autoscaling.enabled with master.runToCompletion: the workers of a run to completion are a Job, which a "
+      "HorizontalPodAutoscaler cannot scale; turn one of them off"]),
+    ({"worker": {"autoscaling": {"enabled": True, "minReplicas": 9, "maxReplicas": 3},
+                 "resources": {"requests": {"cpu": None}}}},
+     ["worker.autoscaling.enabled but worker.resources.requests.cpu is not set: the autoscaler measures CPU use as a "
+      "share of it", "worker.autoscaling.minReplicas (9) is above worker.autoscaling.maxReplicas (3)"]),
+    ({"influxdb": {"token": TOKEN, "existingSecret": "team-influx"}},
+     ["influxdb.token and influxdb.existingSecret are both set: give the token one way; influxdb.existingSecret "
+      "keeps it out of the values",
+      "influxdb.url is empty but a token is given: the master exports nothing without influxdb.url"]),
+    ({"worker": {"scenario": {"files": {"flow.yaml": "tasks: [{path: /}]"}, "existingConfigMap": "mine"}}},
+     ["worker.scenario.files and worker.scenario.existingConfigMap are both set: give the scenario one way",
+      'worker.scenario.file is "scenario.yaml", which is not one of worker.scenario.files (flow.yaml)']),
+    ({"demoTarget": {"enabled": False}},
+     ["target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to "
+      "send; set target"]),
+    ({"master": {"runTime": "five minutes", "spawnRate": 0}, "worker": {"pdb": {"maxUnavailable": "half"}}},
+     ["- at '/master/runTime': 'five minutes' does not match pattern", "- at '/master/spawnRate': exclusiveMinimum: "
+      "got 0, want 0", "- at '/worker/pdb/maxUnavailable': 'half' does not match pattern '^[0-9]+%$'"]),
+]
+
+
+@pytest.mark.parametrize("values, messages", BAD_VALUES, ids=[", ".join(v) for v, _ in BAD_VALUES])
+def test_helm_refuses_bad_values_naming_each(values, messages, tmp_path):
+    out = helm("template", RELEASE, str(CHART), values=values, tmp=tmp_path)
+    assert out.returncode != 0 and not out.stdout, out.stdout
+    for message in messages:
+        assert message in out.stderr, out.stderr
+    assert TOKEN not in out.stderr
+
+
+KEY = re.compile(r"^(\s*)([A-Za-z][\w]*):")
+
+
+def test_helm_values_are_documented_key_by_key():
+    """Every key of values.yaml has a comment right above it that starts with its dotted path."""
+    lines = (CHART / "values.yaml").read_text().splitlines()
+    path: list[tuple[int, str]] = []  # (indent, key) of the keys enclosing the current line
+    undocumented = []
+    for i, line in enumerate(lines):
+        match = KEY.match(line)
+        if not match:
+            continue
+        indent, key = len(match.group(1)), match.group(2)
+        path = [(n, k) for n, k in path if n < indent] + [(indent, key)]
+        dotted = ".".join(k for _, k in path)
+        above = lines[i - 1].strip() if i else ""
+        comment_start = next((j for j in range(i - 1, -1, -1) if not lines[j].strip().startswith("#")), -1) + 1
+        block = [lines[j].strip() for j in range(comment_start, i)]
+        if not above.startswith("#") or not block or not block[0].startswith(f"# {dotted}:"):
+            undocumented.append(f"deploy/helm/locust-fleet/values.yaml:{i + 1}: {dotted}")
+    assert not undocumented, "keys without a '# KEY: ...' comment above them:\n" + "\n".join(undocumented)
+    assert len([1 for line in lines if KEY.match(line)]) > 50
+
+
+DOC = REPO / "docs" / "kubernetes.md"
+YAML_BLOCK = re.compile(r"^( *)```yaml\n(.*?)^\1```", re.S | re.M)
+SH_BLOCK = re.compile(r"^```sh\n(.*?)^```", re.S | re.M)
+VALUES_MARK = "# my-values.yaml (deploy/helm/locust-fleet)"
+
+
+def documented_values() -> list[str]:
+    blocks = [textwrap.dedent(b) for _, b in YAML_BLOCK.findall(DOC.read_text())]
+    return [b for b in blocks if b.startswith(VALUES_MARK)]
+
+
+def test_helm_values_of_the_docs_render_and_check(tmp_path):
+    """docs/kubernetes.md's values file renders, and what it renders passes every check (its Secret
+    is one the user creates, as the docs say)."""
+    [values] = documented_values()
+    text, docs = render(yaml.safe_load(values), tmp_path)
+    found = problems(Manifests([("docs values", d) for d in docs], {"Secret": {"influxdb-token": {"token"}}}))
+    assert not found, "\n".join(found)
+    worker = by_kind(docs)["Deployment", f"{PREFIX}-worker"]
+    assert args_of(worker)[-2:] == ["--scenario=/etc/locust-fleet/scenario/scenario.yaml",
+                                    "--target=https://api.example.com"]
+
+
+def test_helm_commands_of_the_docs_render(tmp_path):
+    """Each `helm install` of docs/kubernetes.md, as `helm template` with the same arguments, the
+    docs' values file standing in for my-values.yaml."""
+    [values] = documented_values()
+    (tmp_path / "my-values.yaml").write_text(values)
+    commands = [shlex.split(line, comments=True) for block in SH_BLOCK.findall(DOC.read_text())
+                for line in block.replace("\\\n", " ").splitlines() if line.startswith("helm install")]
+    assert len(commands) >= 3, commands
+    for words in commands:
+        args = [str(tmp_path / w) if w == "my-values.yaml" else str(REPO / w) if w.startswith("deploy/") else w
+                for w in words[2:]]
+        out = subprocess.run([tool("helm"), "template", *args], capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, (words, out.stderr)
+        assert problems(Manifests([("docs", d) for d in yaml.safe_load_all(out.stdout) if d],
+                                  {"Secret": {"influxdb-token": {"token"}}})) == [], words

@@ -1,0 +1,136 @@
+"""The Helm chart's run to completion, run: the containers `helm template` renders for the master
+Job and the workers' Job, their arguments and environment exactly, started as the images start
+them (the master image's entrypoint, the worker image's /worker) against the counting target and a
+real InfluxDB. The master's exit code is the test's, and what the target served is what Locust
+counted and InfluxDB holds.
+
+What stands in for the cluster, and nothing else: the master's Service name becomes 127.0.0.1 and
+its port 5557 a free port (the master gets --master-bind-host/--master-bind-port appended, its only
+extra arguments); the scenario ConfigMap and the spool volume are directories at the paths the
+pods mount them; the token comes out of the rendered Secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness.exported import sums_by_name, the_run
+from harness.manifests import containers, name_of, tool
+from harness.parts import Target
+from harness.procs import REPO, VENV_BIN, free_port
+
+pytestmark = [pytest.mark.e2e, pytest.mark.builds]
+
+CHART = REPO / "deploy" / "helm" / "locust-fleet"
+ENTRYPOINT = str(REPO / "deploy" / "docker" / "entrypoint.sh")
+RELEASE = "ci"
+MASTER = f"{RELEASE}-locust-fleet-master"
+SCENARIO_MOUNT = "/etc/locust-fleet/scenario"
+SPOOL_MOUNT = "/var/lib/locust-fleet/spool"
+TOKEN = "tok-3b7e0c"
+# Paced users (about 100 requests a second each) over two endpoints; the failing one fails every request.
+PASSING = "wait: {constant: 10ms}\ntasks:\n  - {name: home, path: /, weight: 2}\n  - {name: about, path: /about}\n"
+FAILING = PASSING + "  - {name: broken, path: /status/503}\n"
+
+
+def render(values: dict, tmp: Path) -> dict[tuple[str, str], dict]:
+    path = tmp / "values.json"
+    path.write_text(json.dumps(values))
+    out = subprocess.run([tool("helm"), "template", RELEASE, str(CHART), "--values", str(path)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return {(d["kind"], name_of(d)): d for d in yaml.safe_load_all(out.stdout) if d}
+
+
+def run_values(target: Target, scenario: str, tmp_path: Path, influx_url: str = "") -> dict:
+    values = {"target": target.url, "demoTarget": {"enabled": False},
+              "master": {"runToCompletion": True, "runTime": "4s", "users": 4, "spawnRate": 4,
+                         "runTags": {"suite": "helm", "build": "1.4.2"},
+                         "extraArgs": ["--json-file", str(tmp_path / "stats")]},
+              "worker": {"replicas": 2, "scenario": {"files": {"scenario.yaml": scenario}}}}
+    if influx_url:
+        values["influxdb"] = {"url": influx_url, "token": TOKEN}
+    return values
+
+
+def start_rendered(procs, objects: dict, go_bin: dict, tmp_path: Path) -> tuple:
+    """The master Job's and the workers' Job's containers, started as their images start them."""
+    port = free_port()
+    mounts = {SCENARIO_MOUNT: tmp_path / "scenario", SPOOL_MOUNT: tmp_path / "spool"}
+    for directory in mounts.values():
+        directory.mkdir()
+    for name, text in objects["ConfigMap", f"{RELEASE}-locust-fleet-scenario"]["data"].items():
+        (mounts[SCENARIO_MOUNT] / name).write_text(text)
+
+    def local(value: str) -> str:
+        for mount, directory in mounts.items():
+            value = value.replace(mount, str(directory))
+        return value.replace(f"={MASTER}", "=127.0.0.1").replace("--master-port=5557", f"--master-port={port}")
+
+    master_container = containers(objects["Job", MASTER])[0]
+    env = {"PATH": f"{VENV_BIN}:{os.environ['PATH']}"}
+    for e in master_container["env"]:
+        if "valueFrom" in e:
+            ref = e["valueFrom"]["secretKeyRef"]
+            env[e["name"]] = base64.b64decode(objects["Secret", ref["name"]]["data"][ref["key"]]).decode()
+        else:
+            env[e["name"]] = local(e["value"])
+    master = procs.start("master", [ENTRYPOINT, *map(local, master_container["args"]),
+                                    "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port)], env)
+    worker_job = objects["Job", f"{RELEASE}-locust-fleet-worker"]
+    worker_args = [local(a) for a in containers(worker_job)[0]["args"]]
+    workers = [procs.start(f"worker-{i}", [str(go_bin["worker"]), *worker_args])
+               for i in range(worker_job["spec"]["parallelism"])]
+    return master, workers
+
+
+def counted(tmp_path: Path) -> dict[str, tuple[int, int]]:
+    return {e["name"]: (e["num_requests"], e["num_failures"])
+            for e in json.loads((tmp_path / "stats.json").read_text())}
+
+
+@pytest.fixture(autouse=True)
+def no_locust_environment(monkeypatch):
+    """The processes get exactly the LOCUST_* variables the rendered containers give them."""
+    for name in [n for n in os.environ if n.startswith("LOCUST_")]:
+        monkeypatch.delenv(name)
+
+
+def test_run_to_completion_passes_with_exit_0_and_exports_exact_counts(procs, go_bin, influx, tmp_path):
+    target = Target(procs, go_bin["target"])
+    objects = render(run_values(target, PASSING, tmp_path, influx.url), tmp_path)
+    master, workers = start_rendered(procs, objects, go_bin, tmp_path)
+
+    assert master.wait(90) == 0, master.log()[-3000:]
+    for w in workers:
+        assert w.wait(20) == 0, w.log()[-2000:]
+    served = target.counts()
+    assert served["GET /"] > 0 and served["GET /about"] > 0, served
+    assert counted(tmp_path) == {"home": (served["GET /"], 0), "about": (served["GET /about"], 0)}
+    run = the_run(influx)
+    assert (run["suite"], run["build"]) == ("helm", "1.4.2")
+    sums = sums_by_name(influx, run["run_id"])
+    assert (sums["home"], sums["about"]) == ((served["GET /"], 0), (served["GET /about"], 0))
+    assert TOKEN not in master.log()
+
+
+def test_run_to_completion_with_failures_exits_1_without_influxdb(procs, go_bin, tmp_path):
+    target = Target(procs, go_bin["target"])
+    objects = render(run_values(target, FAILING, tmp_path), tmp_path)
+    assert "LOCUST_INFLUXDB_URL" not in {e["name"] for e in containers(objects["Job", MASTER])[0]["env"]}
+    master, workers = start_rendered(procs, objects, go_bin, tmp_path)
+
+    assert master.wait(90) == 1, master.log()[-3000:]
+    for w in workers:
+        assert w.wait(20) == 0, w.log()[-2000:]
+    served = target.counts()
+    assert counted(tmp_path) == {"home": (served["GET /"], 0), "about": (served["GET /about"], 0),
+                                 "broken": (served["GET /status/503"], served["GET /status/503"])}
+    assert served["GET /status/503"] > 0

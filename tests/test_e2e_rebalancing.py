@@ -1,0 +1,50 @@
+"""Workers joining and leaving a running test, as an autoscaler adds and removes pods: with
+Locust's --enable-rebalancing (on in the Helm chart) a worker that joins takes a share of the
+users, a worker that is stopped (SIGTERM, as Kubernetes stops a pod) reports its users' last
+requests and the master hands its users to the others; what the target served is what Locust
+counted, end to end with the real master, real workers and the counting target."""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from harness.parts import Master, Target, start_worker
+from harness.procs import wait_until
+
+pytestmark = pytest.mark.e2e
+USERS = 6
+
+
+def users_by_worker(master: Master) -> list[int]:
+    return sorted(w["user_count"] for w in master.workers() if w["state"] != "missing")
+
+
+def test_workers_join_and_leave_a_running_test_and_the_counts_stay_exact(procs, go_bin, tmp_path):
+    target = Target(procs, go_bin["target"])
+    scenario = tmp_path / "paced.yaml"
+    scenario.write_text("wait: {constant: 10ms}\ntasks:\n  - {name: home, path: /}\n")
+    master = Master(procs, "--enable-rebalancing", "-H", target.url)
+    first = start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url,
+                         name="first")
+    wait_until(lambda: len(master.workers()) == 1, 20, "the first worker to join")
+    master.swarm(USERS, target.url, spawn_rate=USERS)
+    wait_until(lambda: users_by_worker(master) == [USERS], 20, f"the first worker to run {USERS} users")
+
+    second = start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url,
+                          name="second")
+    wait_until(lambda: users_by_worker(master) == [USERS // 2, USERS // 2], 30,
+               "the users to be shared by both workers after the second joined")
+
+    first.signal(signal.SIGTERM)
+    assert first.wait(20) == 0, first.log()[-2000:]
+    wait_until(lambda: users_by_worker(master) == [USERS], 30, "the second worker to take all the users")
+    wait_until(lambda: target.counts().get("GET /", 0) > 0, 10, "traffic")
+
+    master.stop()
+    wait_until(lambda: master.stats()["state"] == "stopped", 30, "the test to stop")
+    home = next(e for e in master.stats()["stats"] if e["name"] == "home")
+    assert (home["num_requests"], home["num_failures"]) == (target.counts()["GET /"], 0)
+    assert "worker: interrupted; the users' last requests are reported" in first.log()
+    assert second.alive()
