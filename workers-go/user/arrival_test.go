@@ -186,8 +186,11 @@ func settleOn(r *Runtime, clocks func() clock) {
 				deadline := time.Now().Add(5 * time.Second)
 				for time.Now().Before(deadline) {
 					r.sched.mu.Lock()
-					joined := r.sched.joined
+					joined, starting := r.sched.joined, len(r.sched.sleepers)
 					r.sched.mu.Unlock()
+					if starting > 0 { // users the scheduler has yet to start
+						return
+					}
 					if joined >= r.Users() && r.sched.waiting.Load() == 0 {
 						return
 					}
@@ -437,8 +440,14 @@ func TestRuntime_open_max_conns(t *testing.T) {
 	// 4 tasks due at once on 2 connections: two wait for a connection rather than dial.
 	c := &Class{Host: "http://" + ln.Addr().String(), Arrival: &Arrival{Rate: 10, MaxConns: 2},
 		Tasks: []Task{{Name: "get", Weight: 1, Fn: func(u *User) { u.Session.Get("/") }}}}
-	clk := newFakeClock(time.Now().Add(-400*time.Millisecond), 400*time.Millisecond)
-	clk.late = func(until time.Time) time.Duration { return 400 * time.Millisecond } // all 4 due at the first wake
+	start := time.Now().Add(-400 * time.Millisecond)
+	clk := newFakeClock(start, 400*time.Millisecond)
+	clk.late = func(until time.Time) time.Duration { // all 4 due at the first wake for an arrival
+		if until.After(start) {
+			return 400 * time.Millisecond
+		}
+		return 0
+	}
 	r, rec := openRuntime(t, c, one(clk))
 	r.SetUsers(1)
 	eventually(t, "4 answers", func() bool { return len(rec.all()) == 4 })
@@ -494,18 +503,18 @@ func TestScheduler_saturated(t *testing.T) {
 		}
 	}
 
-	freed := []*runner{{tasks: make(chan openTask, 1)}, {tasks: make(chan openTask, 1)}}
+	freed := []*runner{{jobs: make(chan job, 1)}, {jobs: make(chan job, 1)}}
 	s.park(freed[0])
 	s.park(freed[1])
 	s.arrive(at(25)) // 5 due: 2 free runners take two, still saturated
-	if len(rec.all()) != 10 || len(freed[0].tasks) != 1 || len(freed[1].tasks) != 1 {
-		t.Fatalf("recorded %d failures, handed %d and %d tasks to the free runners; want 10, 1 and 1", len(rec.all()), len(freed[0].tasks), len(freed[1].tasks))
+	if len(rec.all()) != 10 || len(freed[0].jobs) != 1 || len(freed[1].jobs) != 1 {
+		t.Fatalf("recorded %d failures, handed %d and %d tasks to the free runners; want 10, 1 and 1", len(rec.all()), len(freed[0].jobs), len(freed[1].jobs))
 	}
 	for _, rn := range freed {
-		ot := <-rn.tasks // begun and finished at once, as a runner would
+		j := <-rn.jobs // begun and finished at once, as a runner would
 		s.waiting.Add(-1)
-		ot.user.slots.put(ot.slot)
-		ot.user.open.Done()
+		j.open.user.slots.put(j.open.slot)
+		j.open.user.open.Done()
 	}
 
 	s.waiting.Add(-3) // the runners caught up

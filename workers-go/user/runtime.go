@@ -70,7 +70,7 @@ type Runtime struct {
 	mu      sync.Mutex
 	seeds   *rand.Rand
 	next    int64 // the next local user number
-	running []context.CancelFunc
+	running []*User
 	users   sync.WaitGroup
 }
 
@@ -147,11 +147,11 @@ func New(class *Class, rec Recorder, opts ...Option) (*Runtime, error) {
 	}
 	r.clock = newRealClock
 	r.out = newOutboxes(rec, 2*runtime.GOMAXPROCS(0))
+	r.sched = newScheduler(r)
 	if a := r.class.Arrival; a != nil {
-		r.sched = newScheduler(r,
-			fmt.Sprintf("not started: %d tasks of this user still running (max_in_flight)", a.MaxInFlight),
-			fmt.Sprintf("not started: the worker fell more than %s behind its arrival schedule (max_lag; CPU saturated?)", a.MaxLag),
-			"not started: the worker's CPU is saturated (its running tasks wait for it; more workers or a lower rate)")
+		r.sched.busy = fmt.Sprintf("not started: %d tasks of this user still running (max_in_flight)", a.MaxInFlight)
+		r.sched.behind = fmt.Sprintf("not started: the worker fell more than %s behind its arrival schedule (max_lag; CPU saturated?)", a.MaxLag)
+		r.sched.saturated = "not started: the worker's CPU is saturated (its running tasks wait for it; more workers or a lower rate)"
 	}
 	r.t = newTransport(newClient(r.class.HTTP), rec, host, r.class.HTTP)
 	var seed [16]byte
@@ -192,13 +192,17 @@ func (r *Runtime) SetUsers(n int) {
 	}
 	for len(r.running) < n {
 		ctx, cancel := context.WithCancel(context.Background())
-		r.running = append(r.running, cancel)
+		u := r.newUser(ctx)
+		u.cancel = cancel
+		r.running = append(r.running, u)
 		r.users.Add(1)
 		r.out.born()
-		go r.live(r.newUser(ctx))
+		r.sched.enter(u)
 	}
 	for i := len(r.running) - 1; i >= n; i-- {
-		r.running[i]()
+		u := r.running[i]
+		u.cancel()
+		r.sched.wakeNow(u) // a user waiting between tasks ends at once
 		r.running[i] = nil
 	}
 	r.running = r.running[:n]
@@ -212,6 +216,7 @@ func (r *Runtime) newUser(ctx context.Context) *User {
 		Rand:    rand.New(rand.NewPCG(r.seeds.Uint64(), r.seeds.Uint64())),
 		Vars:    map[string]string{},
 		ctx:     ctx,
+		index:   -1,
 	}
 	r.next++
 	return u
@@ -274,31 +279,25 @@ func (r *Runtime) Stop() {
 	r.users.Wait()
 }
 
-// live is one user's life: its number, OnStart, tasks until retired, OnStop. What it recorded
-// has been handed over when it counts as ended.
-func (r *Runtime) live(u *User) {
-	defer r.users.Done()
-	defer r.out.died()
-	defer u.Session.rec.flush()
-	if r.numbers != nil {
-		n, ok := r.numbers.Next(u.ctx)
-		if !ok {
+// resume runs u, on a runner of the scheduler, from where it was: its start (its number,
+// OnStart) and tasks, or its next task after a wait, until it waits again (it is then on the
+// scheduler's heap, and no goroutine holds it: a worker with many waiting users spends neither
+// a goroutine's stack nor a timer on each) or ends (OnStop). What it recorded has been handed
+// over when it counts as ended.
+func (r *Runtime) resume(u *User) {
+	if !u.begun {
+		u.begun = true
+		if !r.begin(u) {
+			r.end(u, false)
 			return
 		}
-		u.Number = n
-	}
-	if r.class.NewState != nil && !r.safe("NewState", func() { u.State = r.class.NewState(u) }) {
-		return
-	}
-	if !r.start(u) {
-		return
-	}
-	if r.sched != nil {
-		ou := r.sched.join(u)
-		<-u.ctx.Done()
-		r.sched.leave(ou) // waits for its open tasks
-		r.stop(u)
-		return
+		if r.class.Arrival != nil {
+			ou := r.sched.join(u)
+			<-u.ctx.Done()
+			r.sched.leave(ou) // waits for its open tasks
+			r.end(u, true)
+			return
+		}
 	}
 	wait := r.class.Wait
 	var began time.Time
@@ -317,11 +316,37 @@ func (r *Runtime) live(u *User) {
 			continue
 		}
 		u.Session.release() // a waiting user holds no buffers
-		if !u.Sleep(d) {
-			break
+		if r.sched.sleep(u, d) {
+			return
 		}
 	}
-	r.stop(u)
+	r.end(u, true)
+}
+
+// begin gives u its number and state and runs OnStart; false when u ended first.
+func (r *Runtime) begin(u *User) bool {
+	if r.numbers != nil {
+		n, ok := r.numbers.Next(u.ctx)
+		if !ok {
+			return false
+		}
+		u.Number = n
+	}
+	if r.class.NewState != nil && !r.safe("NewState", func() { u.State = r.class.NewState(u) }) {
+		return false
+	}
+	return r.start(u)
+}
+
+// end runs OnStop (when the user started) and counts u out, what it recorded handed over.
+func (r *Runtime) end(u *User, started bool) {
+	if started {
+		r.stop(u)
+	}
+	u.Session.rec.flush()
+	r.out.died()
+	r.sched.exit()
+	r.users.Done()
 }
 
 // ErrCannotStart, wrapped in OnStart's error, says that retrying cannot help (a user with no data
