@@ -17,6 +17,20 @@ from harness.influxd import InfluxServer
 from harness.recorded import RecordedRuns, record_two_runs
 
 
+def pytest_addoption(parser):
+    group = parser.getgroup("locust-fleet")
+    group.addoption("--sequences", type=int, default=3,
+                    help="message sequences per master mode that tests/test_e2e_sequences.py plays (default 3)")
+    group.addoption("--sequence-seed", type=int, default=1,
+                    help="the first sequence's seed; the others follow it (default 1)")
+
+
+@pytest.fixture(scope="session")
+def sequence_seeds(request) -> list[int]:
+    first, count = request.config.getoption("--sequence-seed"), request.config.getoption("--sequences")
+    return list(range(first, first + count))
+
+
 @pytest.fixture(scope="session")
 def go_bin(tmp_path_factory) -> dict[str, Path]:
     """The worker, target and certs binaries, built from the current sources."""

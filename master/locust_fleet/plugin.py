@@ -15,7 +15,7 @@ from locust.runners import MasterRunner
 
 import gevent
 
-from . import inbound, leaving, options, shape_signals, user_numbers
+from . import inbound, leaving, options, runner_state, shape_signals, user_numbers
 from .drain import Drainer
 from .export_service import ExportService
 from .influx_client import PermanentError
@@ -58,6 +58,7 @@ def on_init(environment: Environment, **_kw) -> None:
             logger.error("%s", e)
             sys.exit(2)
         observers.append(service.exporter.on_message)
+    runner_state.install(runner)
     leaving.install(runner)  # inside inbound's checks, which see every message first
     inbound.install(runner, observers)
     user_numbers.install(environment)
