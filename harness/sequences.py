@@ -99,8 +99,7 @@ def _web(procs: Procs, start_go, master_port: list[int], target: Target, p) -> O
         player.close()
         if worker is not None:
             worker.signal(signal.SIGTERM)
-            if worker.wait(20) != 0:
-                outcome.broken.append(f"the Go worker exited {worker.popen.returncode} on SIGTERM")
+            _exits(outcome, worker, "on SIGTERM")
         _traceback(outcome, master)
         master.proc.stop()
 
@@ -138,8 +137,7 @@ def _headless(procs: Procs, start_go, master_port: list[int], target: Target, p,
     finally:
         player.close()
         for w in workers:
-            if w.wait(20) != 0:
-                outcome.broken.append(f"{w.name} exited {w.popen.returncode} after its master quit")
+            _exits(outcome, w, "after its master quit")
         _traceback(outcome, master)
         master.proc.stop()
 
@@ -172,6 +170,16 @@ def _check(outcome: Outcome, condition, timeout: float, what: str) -> None:
         wait_until(condition, timeout, what)
     except AssertionError as e:
         outcome.broken.append(str(e))
+
+
+def _exits(outcome: Outcome, worker, when: str) -> None:
+    try:
+        code = worker.wait(20)
+    except AssertionError:
+        outcome.broken.append(f"{worker.name} still running 20 s {when}")
+        return
+    if code != 0:
+        outcome.broken.append(f"{worker.name} exited {code} {when}")
 
 
 def _traceback(outcome: Outcome, master: Master) -> None:

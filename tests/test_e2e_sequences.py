@@ -22,7 +22,7 @@ from harness.procs import wait_until
 from harness.sequences import run_sequence
 from py_bridge.codec import encode
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 
 def test_an_exception_from_a_stranger_then_an_early_quit_leaves_the_master_answering(procs, go_bin, tmp_path):
     # The sequence as it was found: Locust's check after the exception moved the waiting master to
@@ -73,6 +73,19 @@ def play(procs, go_bin, tmp_path, figure, mode: str, seeds: list[int]) -> None:
     if mode == "web":  # as the web UI showed them between steps (it caches its answer for 2 s)
         figure("web: master states seen", ", ".join(sorted(states)))
     assert not failed, "\n\n".join(failed)
+
+
+# Seeds that broke the invariant, with what they broke before the fix; replayed every time.
+REGRESSIONS = [
+    ("headless", 4, "a registered peer's client_stopped before any test left the master 'stopped' (Locust's "
+                    "check_stopped with no worker left); the last peer's quit then ended the headless master's "
+                    "message loop, and the Go workers were never acked"),
+]
+
+
+@pytest.mark.parametrize("mode, seed, broke", REGRESSIONS, ids=[f"{m}-{s}" for m, s, _ in REGRESSIONS])
+def test_a_seed_that_broke_the_invariant_holds(procs, go_bin, tmp_path, figure, mode, seed, broke):
+    play(procs, go_bin, tmp_path, figure, mode, [seed])
 
 
 def test_after_any_sequence_a_waiting_headless_master_answers_and_counts_exactly(procs, go_bin, tmp_path, figure,

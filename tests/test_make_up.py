@@ -140,7 +140,8 @@ def test_headless_runs_are_stored_reported_and_compared_with_the_printed_command
 
 
 @pytest.mark.parametrize("setting", ["off", "url"])
-def test_up_without_its_own_influxdb(stack_env, influx, setting):
+def test_up_without_its_own_influxdb(stack_env, own_influx, setting):
+    influx = own_influx
     env = {**stack_env, **({"INFLUXDB": "off"} if setting == "off" else {"INFLUXDB_URL": influx.url})}
     up = make("up", env=env)
     assert up.returncode == 0, up.stdout + up.stderr

@@ -15,7 +15,7 @@ from locust.runners import MasterRunner
 
 import gevent
 
-from . import inbound, leaving, options, runner_state, shape_signals, user_numbers
+from . import inbound, leaving, options, runner_state, shape_signals, stats_reset, user_numbers
 from .drain import Drainer
 from .export_service import ExportService
 from .influx_client import PermanentError
@@ -60,6 +60,9 @@ def on_init(environment: Environment, **_kw) -> None:
         observers.append(service.exporter.on_message)
     runner_state.install(runner)
     leaving.install(runner)  # inside inbound's checks, which see every message first
+    resets = stats_reset.install(environment, runner)
+    if config.export is not None:
+        resets.listeners.append(service.exporter.on_reset_stats)
     inbound.install(runner, observers)
     user_numbers.install(environment)
     if config.drain_timeout > 0:

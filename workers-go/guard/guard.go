@@ -25,10 +25,10 @@ type Relay struct {
 	dialWithin time.Duration
 	listener   net.Listener
 
-	mu           sync.Mutex
-	rejected     map[string]int
-	quietWaiters []chan struct{} // see QuietReport
-	outgoing     sync.WaitGroup  // boomer -> master flows still relaying
+	mu       sync.Mutex
+	rejected map[string]int
+	watchers []watcher      // see Watch
+	outgoing sync.WaitGroup // boomer -> master flows still relaying
 }
 
 // Start listens on a free loopback port and relays each connection to master (host:port),

@@ -195,6 +195,7 @@ func (s *Session) Do(r *Request) *Response {
 		}
 	}
 
+	stamp := stampRequest(s.t.rec, req.Header.Set)
 	start := r.Start
 	if start.IsZero() {
 		start = s.due
@@ -209,7 +210,7 @@ func (s *Session) Do(r *Request) *Response {
 
 	if err != nil {
 		s.last.Failure = Reason(err, timeout)
-		s.t.rec.RecordFailure(method, name, ms, s.last.Failure)
+		stamp.failure(s.t.rec, method, name, ms, s.last.Failure)
 		fasthttp.ReleaseResponse(resp) // a failed exchange has no headers worth reading
 		s.last.raw = nil
 		return &s.last
@@ -229,9 +230,9 @@ func (s *Session) Do(r *Request) *Response {
 		}
 	}
 	if s.last.Failure != "" {
-		s.t.rec.RecordFailure(method, name, ms, s.last.Failure)
+		stamp.failure(s.t.rec, method, name, ms, s.last.Failure)
 	} else {
-		s.t.rec.RecordSuccess(method, name, ms, int64(len(wire)))
+		stamp.success(s.t.rec, method, name, ms, int64(len(wire)))
 	}
 	return &s.last
 }
