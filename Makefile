@@ -19,7 +19,7 @@ BENCH_PACKAGES := nginx-light wrk
 BENCH_COMMANDS := nginx wrk
 
 # Settings of `make up` (see README): exported so deploy/local/up.sh reads them.
-export RUN_DIR WORKERS USERS SPAWN_RATE RUN_TIME HEADLESS TARGET SCENARIO MASTER_BIND MASTER_PORT WEB_HOST WEB_PORT TARGET_PORT LOCUST_ARGS INFLUXDB INFLUXDB_URL INFLUXDB_PORT INFLUXDB_DATABASE INFLUXDB_RPC_PORT
+export RUN_DIR WORKERS WORKERS_WAIT USERS SPAWN_RATE RUN_TIME HEADLESS TARGET SCENARIO MASTER_BIND MASTER_PORT WEB_HOST WEB_PORT TARGET_PORT LOCUST_ARGS INFLUXDB INFLUXDB_URL INFLUXDB_PORT INFLUXDB_DATABASE INFLUXDB_RPC_PORT
 
 .PHONY: help setup system-packages venv tools go-modules go-build up down test test-go test-py test-unit test-faults test-fresh soak bench dashboards vectors verify-protocol verify-matrix
 
@@ -28,6 +28,7 @@ export RUN_DIR WORKERS USERS SPAWN_RATE RUN_TIME HEADLESS TARGET SCENARIO MASTER
 TEST_PROCS ?= 3
 # Sequences per master mode that `make test-faults` plays (`make test` plays 3; tests/test_e2e_sequences.py).
 FAULT_SEQUENCES ?= 20
+SOAK_MINUTES ?= 30
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -107,6 +108,9 @@ test-fresh: ## make setup, the Go tests and every test that builds or installs, 
 test-faults: setup ## Only the fault suite (outages, crashes, bad frames, bad input, secrets, FAULT_SEQUENCES message sequences from a new seed), with its figures
 	seed=$${SEQUENCE_SEED:-$$(date +%s)}; echo "test-faults: message sequences from seed $$seed (replay: SEQUENCE_SEED=$$seed)"; \
 	$(PY) -m pytest -n $(TEST_PROCS) --dist loadgroup -m faults --sequences $(FAULT_SEQUENCES) --sequence-seed $$seed
+
+soak: setup ## A long run (SOAK_MINUTES, default 30): workers joining and leaving, an InfluxDB outage, a stats reset; memory slope, loop lag, exact counts
+	$(PY) -m tools.soak --minutes $(SOAK_MINUTES)
 
 $(TOOLS)/vegeta:
 	GOBIN=$(abspath $(TOOLS)) go install github.com/tsenart/vegeta/v12@$(VEGETA_VERSION)

@@ -18,9 +18,15 @@ Tests that build into the repository (make up, the quickstart) run in one proces
 
 from __future__ import annotations
 
-# Locust monkey-patches the standard library (gevent) when imported; it must come before anything
-# imports ssl or sockets, or test modules that use both requests and locust break.
-import locust  # noqa: F401  isort: skip
+# Locust monkey-patches the standard library (gevent) when imported. The test processes do not let
+# it: pytest-xdist's processes wait on threads that a patched process would turn into greenlets
+# (gevent's "this operation would block forever"), and the tests run the master in processes of
+# its own anyway. The variable is gone again before any test starts a process, so a master, a
+# Python worker or `make up` started from a test patches as usual.
+import os  # noqa: E402  isort: skip
+os.environ["LOCUST_SKIP_MONKEY_PATCH"] = "1"
+import locust  # noqa: F401,E402  isort: skip
+del os.environ["LOCUST_SKIP_MONKEY_PATCH"]
 
 import re
 import subprocess
@@ -64,11 +70,13 @@ def sequence_seeds(request) -> list[int]:
 
 @pytest.fixture(scope="session")
 def go_bin(tmp_path_factory) -> dict[str, Path]:
-    """The worker, target and certs binaries, built from the current sources."""
+    """The worker, target and certs binaries and the boomer-style example worker (custom), built from
+    the current sources."""
     out = tmp_path_factory.mktemp("gobin")
-    binaries = {"worker": out / "worker", "target": out / "target", "certs": out / "certs"}
+    binaries = {"worker": out / "worker", "target": out / "target", "certs": out / "certs",
+                "custom": out / "custom"}
     for binary, package in ((binaries["worker"], "."), (binaries["target"], "./cmd/target"),
-                            (binaries["certs"], "./cmd/certs")):
+                            (binaries["certs"], "./cmd/certs"), (binaries["custom"], "./examples/custom")):
         subprocess.run(["go", "build", "-o", str(binary), package], cwd=REPO / "workers-go", check=True)
     return binaries
 

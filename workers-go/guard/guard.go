@@ -25,10 +25,11 @@ type Relay struct {
 	dialWithin time.Duration
 	listener   net.Listener
 
-	mu       sync.Mutex
-	rejected map[string]int
-	watchers []watcher      // see Watch
-	outgoing sync.WaitGroup // boomer -> master flows still relaying
+	mu         sync.Mutex
+	rejected   map[string]int
+	watchers   []watcher      // see Watch
+	masterQuit bool           // the master sent quit (see MasterSaidQuit)
+	outgoing   sync.WaitGroup // boomer -> master flows still relaying
 }
 
 // Start listens on a free loopback port and relays each connection to master (host:port),
@@ -59,6 +60,14 @@ func (r *Relay) Flush(within time.Duration) {
 	case <-flushed:
 	case <-time.After(within):
 	}
+}
+
+// MasterSaidQuit tells whether the master has sent this worker quit (as opposed to a quit of the
+// worker's own, on an interrupt).
+func (r *Relay) MasterSaidQuit() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.masterQuit
 }
 
 // Rejected returns how many frames of each kind were kept from boomer.
@@ -115,10 +124,22 @@ func (r *Relay) relay(workerConn net.Conn) {
 		done <- struct{}{}
 	}()
 	go func() { // master -> boomer, checked
+		joined := false
 		pump(master, func(body []byte) error {
 			if p := Check(body, identity); p != nil {
 				r.reject(p)
 				return nil
+			}
+			switch frameType(body) {
+			case "quit":
+				r.mu.Lock()
+				r.masterQuit = true
+				r.mu.Unlock()
+			case "ack":
+				if !joined { // said once per connection: `make up` waits for this line from each worker
+					joined = true
+					log.Printf("worker: joined the master at %s as %s", r.master, identity)
+				}
 			}
 			return worker.SendFrame(body)
 		})

@@ -69,3 +69,17 @@ func asInt(v any) int64 {
 	}
 	return 0
 }
+
+// frameType is the type of a frame ("" when it is not one).
+func frameType(raw []byte) string {
+	var msg any
+	if err := codec.NewDecoderBytes(raw, handle).Decode(&msg); err != nil {
+		return ""
+	}
+	if parts, ok := msg.([]any); ok && len(parts) == 3 {
+		if t, ok := parts[0].(string); ok {
+			return t
+		}
+	}
+	return ""
+}

@@ -50,7 +50,10 @@ func MasterAddr() (string, error) {
 
 // Run connects boomer-style tasks to the master named by the flags and blocks until the worker
 // should exit; it returns the process exit code. The tasks record through boomer.RecordSuccess
-// and boomer.RecordFailure; boomer runs them in a loop, one goroutine per user.
+// and boomer.RecordFailure; boomer runs them in a loop, one goroutine per user. Interrupted
+// (SIGTERM, SIGINT) during a test, the worker stops calling the tasks, lets the calls under way
+// finish and waits for the report that shows them all counted (at most 7 s) before it tells the
+// master it quits, as a worker of users does.
 func Run(tasks ...*boomer.Task) int {
 	if !flag.Parsed() {
 		flag.Parse()
@@ -63,13 +66,18 @@ func Run(tasks ...*boomer.Task) int {
 		log.Printf("worker: %v", err)
 		return ExitUsage
 	}
-	return connected(func(*guard.Relay) (<-chan struct{}, func()) {
+	gate := &taskGate{}
+	for _, t := range tasks {
+		t.Fn = gate.wrap(t.Fn)
+	}
+	return connected(func(relay *guard.Relay) (<-chan struct{}, func()) {
+		gate.lastReportOnInterrupt(relay)
 		done := make(chan struct{})
 		go func() {
 			boomer.Run(tasks...)
 			close(done)
 		}()
-		return done, func() {}
+		return done, func() { relay.Flush(time.Second) } // the quit reaches the master before the process ends
 	})
 }
 
