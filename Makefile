@@ -90,7 +90,8 @@ verify-protocol: setup ## Check the Go worker against the Locust wire contract (
 verify-matrix: setup ## The Go worker and the contract against the pinned and two older Locust 2.x versions
 	$(PY) -m tools.matrix
 
-test: setup test-go test-py ## Run every test (Go with -race, then pytest)
+test: setup ## Run every test: Go with -race beside pytest (TEST_PROCS processes)
+	@$(MAKE) --no-print-directory -j2 test-go test-py
 
 test-go: ## Go tests with the race detector
 	cd workers-go && go vet ./... && go test -race ./...

@@ -46,6 +46,7 @@ from harness.recorded import RecordedRuns, record_two_runs
 SAME_PROCESS = {"make": ("test_make_up.py", "test_quickstart.py", "test_faults_security.py")}
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items):
     for item in items:
         if "recorded_runs" in getattr(item, "fixturenames", ()):
