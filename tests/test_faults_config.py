@@ -68,6 +68,10 @@ MASTER_OPTIONS = [
     (["--drain-timeout", "-1"], "--drain-timeout: got -1; expected 0 (off) or a number of seconds"),
     (["--drain-timeout", "nan"], "--drain-timeout: got nan; expected 0 (off) or a number of seconds"),
     (["--influxdb-interval", "soon"], "argument --influxdb-interval: invalid float value: 'soon'"),
+    (["--threshold", "p95<<1s"], "--threshold: got 'p95<<1s'; expected a number after '<'"),
+    (["--threshold", "latency<1s"], "--threshold: got 'latency<1s'; unknown metric 'latency'"),
+    (["--junit-xml", "out.xml"], "--junit-xml: got 'out.xml' but no --threshold"),
+    (["--threshold", "p95<1s", "--junit-xml", "/etc/hostname/t.xml"], "--junit-xml: got '/etc/hostname/t.xml'"),
 ]
 
 

@@ -107,14 +107,23 @@ def test_headless_runs_are_stored_reported_and_compared_with_the_printed_command
         stats = tmp_path / f"run{i}"
         env = {**stack_env, "HEADLESS": "1", "USERS": "4", "SPAWN_RATE": "4", "RUN_TIME": "3s",
                "LOCUST_ARGS": f"--csv {stats}"}
+        if i == 2:  # judged: one threshold holds, one cannot
+            env["THRESHOLDS"] = "fail_ratio<1%;rps>=1000000"
         up = make("up", env=env)
-        assert up.returncode == 0, up.stdout[-3000:] + up.stderr
+        if i == 2:  # deploy/local/up.sh exits 3, which make reports as its own failure (2)
+            assert up.returncode == 2 and re.search(r"\] Error 3$", up.stderr.strip()), up.stdout[-3000:] + up.stderr
+        else:
+            assert up.returncode == 0, up.stdout[-3000:] + up.stderr
         assert "Aggregated" in up.stdout and "Response time percentiles" in up.stdout
         found = re.search(r"^Run (\S+): report (\S+)$", up.stdout, re.M)
         assert found, up.stdout[-2000:]
         runs.append((found.group(1), Path(found.group(2)), locust_csv_total(stats)))
         assert not list(Path(stack_env["RUN_DIR"]).glob("*.pid")), "headless up left processes behind"
         assert not listening(int(stack_env["INFLUXDB_PORT"]))
+
+    junit = Path(stack_env["RUN_DIR"]) / "reports" / "thresholds.xml"
+    assert f"Thresholds (JUnit XML): {junit}" in up.stdout and "Thresholds: 1 passed, 1 failed (exit code 3)" in up.stdout
+    assert junit.read_text().count("<testcase ") == 2
 
     up = make("up", env=stack_env)  # the same database, served again
     assert up.returncode == 0, up.stdout + up.stderr
@@ -175,6 +184,14 @@ def test_up_without_its_own_influxdb(stack_env, own_influx, setting):
         wait_until(lambda: ["locust"] in influx.query("SHOW DATABASES", db="")[0].get("values", []), 20,
                    "the master to create its database there")
     assert make("down", env=stack_env).returncode == 0
+
+
+def test_malformed_thresholds_are_a_clear_error_before_anything_starts(stack_env):
+    up = make("up", env={**stack_env, "THRESHOLDS": "fail_ratio<1%;p95<<500ms"})
+    assert up.returncode == 2
+    assert ("make up: THRESHOLDS: got 'p95<<500ms'; expected a number after '<' such as 500 or 0.5, found '<500ms'"
+            in up.stderr.splitlines()), up.stderr
+    assert not Path(stack_env["RUN_DIR"]).exists() or not list(Path(stack_env["RUN_DIR"]).glob("*.pid"))
 
 
 def test_a_busy_influxdb_port_is_a_clear_error_before_anything_starts(stack_env):

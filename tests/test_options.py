@@ -161,3 +161,38 @@ def test_influxdb_url_errors_say_what_is_wrong(url, message):
 def test_seconds_that_are_not_finite_are_rejected(option, value):
     with pytest.raises(ConfigError, match=f"^{option}: got {value}; expected"):
         from_options(parse("--influxdb-url", "http://x", option, value))
+
+
+def test_thresholds_from_repeated_flags_or_the_env_var_separated_by_semicolons(monkeypatch):
+    config = from_options(parse("--threshold", "fail_ratio<1%", "--threshold", "p95<500ms"))
+    assert [t.text for t in config.thresholds] == ["fail_ratio<1%", "p95<500ms"] and config.junit_xml == ""
+    monkeypatch.setenv("LOCUST_THRESHOLDS", "fail_ratio<1%; POST /login: p99<1s;")
+    assert [t.text for t in from_options(parse()).thresholds] == ["fail_ratio<1%", "POST /login: p99<1s"]
+    assert from_options(parse()).thresholds[1].limit == 1000.0
+
+
+def test_every_malformed_threshold_is_named_at_once():
+    with pytest.raises(ConfigError) as e:
+        from_options(parse("--threshold", "p95<<5", "--threshold", "p95<5", "--threshold", "bogus>1"))
+    assert str(e.value).splitlines() == [
+        "--threshold: got 'p95<<5'; expected a number after '<' such as 500 or 0.5, found '<5'",
+        "--threshold: got 'bogus>1'; unknown metric 'bogus'; expected fail_ratio, failures, requests, rps, avg, min, "
+        "max, med, users or a percentile such as p50, p95, p99.9 (also p(95))"]
+
+
+def test_junit_xml_needs_thresholds_and_a_writable_place(tmp_path):
+    path = tmp_path / "reports" / "thresholds.xml"  # a missing directory is created when the file is written
+    assert from_options(parse("--threshold", "p95<1s", "--junit-xml", str(path))).junit_xml == str(path)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--junit-xml", "out.xml"], "--junit-xml: got 'out.xml' but no --threshold; the file would hold no test case"),
+    (["--threshold", "p95<1s", "--junit-xml", "/etc/hostname/out.xml"],
+     "--junit-xml: got '/etc/hostname/out.xml'; '/etc/hostname' is not a directory"),
+    (["--threshold", "p95<1s", "--junit-xml", "/tmp"],
+     "--junit-xml: got '/tmp'; it is a directory, expected a file path such as reports/thresholds.xml"),
+])
+def test_junit_xml_bad_values(args, message):
+    with pytest.raises(ConfigError) as e:
+        from_options(parse(*args))
+    assert str(e.value) == message

@@ -119,3 +119,12 @@ def test_event_and_exporter_points():
         model.EVENTS, {"run_id": "r1", "event": "worker_joined"}, {"text": "Worker w1 joined", "worker": "w1", "users": 0})
     exporter = exporter_point("r1", {"written": 3, "queued": 4}, T, {"loop_lag_p99_ms": 1.5})
     assert exporter.fields == {"queued": 4, "written": 3, "loop_lag_p99_ms": 1.5} and declared(exporter)
+
+
+def test_run_point_of_a_judged_run_keeps_the_thresholds(interval):
+    figures = RunFigures()
+    figures.add(interval)
+    run = Run("r1", 100.0, stopped=108.0, thresholds='[{"threshold":"p95<1s","passed":false}]', thresholds_failed=1)
+    point = run_point(run, figures)
+    assert (point.fields["thresholds"], point.fields["thresholds_failed"]) == (run.thresholds, 1) and declared(point)
+    assert "thresholds" not in run_point(Run("r2", 100.0, stopped=108.0), figures).fields

@@ -4,7 +4,8 @@
 # master/locustfile.py exporting to InfluxDB, and WORKERS supervised Go workers. Each runs in its own
 # process group, recorded in .run/*.pid so that down.sh can stop all of it. With HEADLESS set, the
 # run goes to its end, its HTML report is written to .run/reports/, and the stack stops; InfluxDB's
-# data in .run/influxdb/ stays for the next `make up`.
+# data in .run/influxdb/ stays for the next `make up`. THRESHOLDS (';'-separated) judge the run: a
+# headless one exits 3 when one fails and leaves its JUnit file in .run/reports/thresholds.xml.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -14,6 +15,7 @@ cd "$(dirname "$0")/../.."
 # The master's own env vars name an InfluxDB too: one set there is used as INFLUXDB_URL would be.
 : "${INFLUXDB:=on}" "${INFLUXDB_URL:=${LOCUST_INFLUXDB_URL:-}}" "${INFLUXDB_PORT:=8086}"
 : "${INFLUXDB_DATABASE:=${LOCUST_INFLUXDB_DATABASE:-locust}}"
+: "${THRESHOLDS:=${LOCUST_THRESHOLDS:-}}"
 # influxd also listens for backup and restore, on 8088 by default: two above the HTTP port here.
 : "${INFLUXDB_RPC_PORT:=$((INFLUXDB_PORT + 2))}"
 run=${RUN_DIR:-.run}
@@ -31,6 +33,11 @@ done
 [ -z "$INFLUXDB_URL" ] || [[ "$INFLUXDB_URL" =~ ^https?:// ]] \
   || fail "INFLUXDB_URL: got '$INFLUXDB_URL'; expected an http:// or https:// URL"
 [ -n "$INFLUXDB_DATABASE" ] || fail "INFLUXDB_DATABASE: empty; expected a database name"
+if [ -n "$THRESHOLDS" ]; then  # every mistake now, before anything starts (the master would say the same)
+  problems=$(.venv/bin/python -c 'import sys; from locust_fleet.threshold_syntax import parse_all
+print("\n".join(parse_all([sys.argv[1]], "THRESHOLDS")[1]))' "$THRESHOLDS") || exit 2
+  [ -z "$problems" ] || fail "$problems"
+fi
 mkdir -p "$run"
 for pidfile in "$run"/*.pid; do
   [ -e "$pidfile" ] || continue
@@ -107,6 +114,11 @@ master_args=(-f master/locustfile.py --master --master-bind-host "$MASTER_BIND" 
 if [ -n "$INFLUXDB_URL" ]; then
   master_args+=(--influxdb-url "$INFLUXDB_URL" --influxdb-database "$INFLUXDB_DATABASE" --spool-dir "$run/spool")
 fi
+junit=""
+if [ -n "$THRESHOLDS" ]; then
+  junit="$run/reports/thresholds.xml"
+  master_args+=(--threshold "$THRESHOLDS" --junit-xml "$junit")
+fi
 # shellcheck disable=SC2206  # LOCUST_ARGS is a list of extra flags on purpose
 master_args+=($LOCUST_ARGS)
 worker_args=(--master-host 127.0.0.1 --master-port "$MASTER_PORT" --target "$TARGET")
@@ -132,7 +144,8 @@ if [ -n "$HEADLESS" ]; then
   .venv/bin/locust "${master_args[@]}" 2>&1 | tee "$run/master.log"
   rc=${PIPESTATUS[0]}
   report_rc=0
-  if [ -n "$INFLUXDB_URL" ] && [ "$rc" -le 1 ]; then  # 1: the run had failures; its report still counts
+  # 1: the run had failures, 3: a threshold failed; either way its report counts
+  if [ -n "$INFLUXDB_URL" ] && { [ "$rc" -le 1 ] || [ "$rc" -eq 3 ]; }; then
     # The exporter logs "Run RUN_ID stopped: ..." once the run record is written.
     run_id=$(sed -n 's/.*Run \([0-9]\{8\}-[0-9]\{6\}-[0-9a-f]\{4\}\) stopped: .*/\1/p' "$run/master.log" | tail -n 1)
     if [ -z "$run_id" ]; then
@@ -155,6 +168,7 @@ MSG
     fi
   fi
   [ -n "$INFLUXDB_URL" ] || echo "No report: nothing was exported (INFLUXDB=off)"
+  [ -z "$junit" ] || [ ! -e "$junit" ] || echo "Thresholds (JUnit XML): $junit"
   set -e
   deploy/local/down.sh >/dev/null
   [ "$rc" -ne 0 ] && exit "$rc"

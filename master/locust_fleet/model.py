@@ -46,7 +46,7 @@ FIELDS = {
     ERRORS: ("error", "occurrences"),
     RUNS: ("state", "users", "peak_users", "spawn_rate", "host", "locustfile", "description", "tags", "start_time",
            "stop_time", "duration_s", "active_s", "requests", "failures", "fail_ratio", "rps", "avg_ms",
-           *(key for key, _ in RUN_PERCENTILES)),
+           *(key for key, _ in RUN_PERCENTILES), "thresholds", "thresholds_failed"),
     EVENTS: ("text", "worker", "users"),
     EXPORTER: ("queued", "written", "retried", "spooled", "replayed", "dropped", "loop_lag_p99_ms", "loop_lag_max_ms"),
 }

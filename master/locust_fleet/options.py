@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from locust.argument_parser import LocustArgumentParser
 
 from .model import RESERVED_TAGS
+from .threshold_syntax import Threshold, parse_all
 
 TAG_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 HOST_NAME = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$")
@@ -49,6 +50,8 @@ class PluginConfig:
 
     drain_timeout: float = 30.0  # seconds; 0: the master stops without draining
     export: ExporterConfig | None = None  # None: no --influxdb-url, no export
+    thresholds: tuple[Threshold, ...] = ()  # none: the test is not judged (Locust's exit codes)
+    junit_xml: str = ""  # where the thresholds' results go as JUnit XML; empty: nowhere
 
 
 def add_arguments(parser: LocustArgumentParser) -> None:
@@ -91,6 +94,20 @@ def add_arguments(parser: LocustArgumentParser) -> None:
                             "database, credentials identity); replayed in order, also by the next master started "
                             "with the same directory and destination (`locust-fleet spool` lists, replays, "
                             "discards). Default .locust_fleet/spool.")
+
+
+    judged = parser.add_argument_group(
+        "Thresholds", "Pass or fail the test on the master's merged statistics (locust_fleet; docs/thresholds.md).")
+    judged.add_argument(
+        "--threshold", action="append", default=[], env_var="LOCUST_THRESHOLDS", metavar="EXPR",
+        help="Repeatable; the env var holds several separated by ';'. [[METHOD] NAME:] METRIC[[WINDOW]] OP "
+        "LIMIT [abort [after DURATION]], e.g. 'fail_ratio<1%%', 'p95<500ms', 'rps>=1000', 'POST /login: p99<1s', "
+        "'p95[1m]<800ms' (every 1-minute window), 'fail_ratio<10%% abort after 10s'. Metrics: fail_ratio, failures, "
+        "requests, rps, avg, min, max, med, pN (any percentile), users (peak). Judged after the drain; exit code 3 "
+        "when one fails, 0 when all hold.")
+    judged.add_argument(
+        "--junit-xml", default="", env_var="LOCUST_JUNIT_XML", metavar="PATH",
+        help="Write the thresholds' results to PATH as JUnit XML (one test case per threshold) when a test ends.")
 
 
 def parse_run_tags(values: list[str]) -> tuple[tuple[str, str], ...]:
@@ -159,7 +176,33 @@ def from_options(options: argparse.Namespace) -> PluginConfig:
     export = export_config(options)
     if not (math.isfinite(options.drain_timeout) and options.drain_timeout >= 0):
         raise ConfigError(f"--drain-timeout: got {options.drain_timeout:g}; expected 0 (off) or a number of seconds")
-    return PluginConfig(drain_timeout=options.drain_timeout, export=export)
+    thresholds, errors = parse_all(options.threshold or [])
+    if errors:
+        raise ConfigError("\n".join(errors))
+    junit_xml = (options.junit_xml or "").strip()
+    if junit_xml:
+        check_junit_xml(junit_xml, bool(thresholds))
+    return PluginConfig(drain_timeout=options.drain_timeout, export=export, thresholds=thresholds,
+                        junit_xml=junit_xml)
+
+
+def check_junit_xml(path: str, judged: bool) -> None:
+    """The JUnit file must be writable now, not when the test has ended."""
+    if not judged:
+        raise ConfigError(f"--junit-xml: got {path!r} but no --threshold; the file would hold no test case")
+    target = Path(path).absolute()
+    if target.is_dir():
+        raise ConfigError(f"--junit-xml: got {path!r}; it is a directory, expected a file path such as "
+                          "reports/thresholds.xml")
+    existing = target.parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(f"--junit-xml: got {path!r}; {str(existing)!r} is not a directory")
+    try:
+        tempfile.TemporaryFile(dir=existing).close()
+    except OSError as e:
+        raise ConfigError(f"--junit-xml: got {path!r}; {str(existing)!r} is not writable ({e.strerror})") from None
 
 
 def export_config(options: argparse.Namespace) -> ExporterConfig | None:

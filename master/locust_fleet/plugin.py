@@ -15,7 +15,7 @@ from locust.runners import MasterRunner
 
 import gevent
 
-from . import inbound, leaving, options, runner_state, shape_signals, stats_reset, user_numbers
+from . import inbound, leaving, options, runner_state, shape_signals, stats_reset, thresholds, user_numbers
 from .drain import Drainer
 from .export_service import ExportService
 from .influx_client import PermanentError
@@ -71,6 +71,11 @@ def on_init(environment: Environment, **_kw) -> None:
         environment.events.test_start.add_listener(drainer.on_test_start)
         environment.events.test_stopping.add_listener(drainer.drain)
     shape_signals.install(environment, runner)
+    if config.thresholds:
+        # Before the export starts: results are given at test_stop, before the run record is written.
+        watch = thresholds.install(environment, config.thresholds, config.junit_xml)
+        if config.export is not None:
+            thresholds.keep_in_run_record(watch, service.exporter)
     if config.export is not None:
         # After the drainer, so the final interval is flushed once the last reports are in.
         service.start()

@@ -143,6 +143,8 @@ def run_point(run: Run, figures: RunFigures | None) -> Point:
             avg_ms=float(total.avg_response_time),
         )
         fields.update(_percentile_fields(total, RUN_PERCENTILES))
+        if run.thresholds:
+            fields.update(thresholds=run.thresholds, thresholds_failed=int(run.thresholds_failed))
     return Point(RUNS, {RUN_ID: run.run_id, **dict(run.tags)}, fields, started_ns)
 
 

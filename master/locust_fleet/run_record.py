@@ -42,6 +42,10 @@ class Run:
     # Seconds from the start of Locust's statistics to the last request: the time users ran, over
     # which Locust computes its requests/s (the run's duration also holds the drain at stop).
     active_s: float | None = None
+    # The thresholds' results (threshold_report.record_text) and how many failed; "" when the run
+    # was not judged (no --threshold).
+    thresholds: str = ""
+    thresholds_failed: int = 0
 
     @property
     def tags_text(self) -> str:

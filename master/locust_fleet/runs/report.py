@@ -8,6 +8,7 @@ import time
 from collections import defaultdict
 from html import escape
 
+from ..threshold_report import read_record
 from .store import RunData
 from ..model import AGGREGATED, METHOD, NAME, WORKER
 from .summary import EndpointSummary, summarise
@@ -102,11 +103,28 @@ def facts(data: RunData) -> str:
     return "<dl>" + "".join(f"<dt>{k}</dt><dd>{escape(v)}</dd>" for k, v in items) + "</dl>"
 
 
+def thresholds_section(data: RunData) -> str:
+    """The thresholds the run was judged by, as the master printed them; nothing for a run without."""
+    results = read_record(data.record.thresholds)
+    if not results:
+        return ""
+    failed = sum(not r["passed"] for r in results)
+    body = "".join(
+        f'<tr class="{"passed" if r["passed"] else "failed"}"><td>{escape(r["threshold"])}</td>'
+        f'<td>{escape(r["limit"])}</td><td>{escape(r["measured"])}</td>'
+        f'<td>{"pass" if r["passed"] else "FAIL (" + escape(r["result"]) + ")"}'
+        + (f', stopped the test at {r["aborted_at_s"]:.1f} s' if "aborted_at_s" in r else "") + "</td></tr>"
+        for r in results)
+    return (f"<h2>Thresholds</h2><p>{len(results) - failed} passed, {failed} failed.</p>"
+            '<table id="thresholds"><thead><tr><th>Threshold</th><th>Limit</th><th>Measured</th><th>Result</th></tr>'
+            f"</thead><tbody>{body}</tbody></table>")
+
+
 def render(data: RunData) -> str:
     summaries = summarise(data.requests, data.record.rate_seconds)
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Locust run {escape(data.record.run_id)}'
             f'</title><style>{STYLE}</style></head><body>'
-            f"<h1>Locust run {escape(data.record.run_id)}</h1>{facts(data)}"
+            f"<h1>Locust run {escape(data.record.run_id)}</h1>{facts(data)}{thresholds_section(data)}"
             f"<h2>Statistics</h2><p>Requests/s and Failures/s are over the {data.record.rate_seconds:.1f} s users "
             "ran, from the start to the last request, as Locust computes them.</p>"
             f"{summary_table(summaries)}"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..influx_client import InfluxClient
+from ..threshold_report import read_record
 from ..model import ALL_USERS, ERRORS, METHOD, NAME, REQUESTS, RUN_ID, RUNS, USER_CLASS, USERS, WORKER, WORKERS
 
 
@@ -37,6 +38,8 @@ class RunRecord:
     p50_ms: int | None = None
     p95_ms: int | None = None
     p99_ms: int | None = None
+    thresholds: str = ""  # the thresholds' results as JSON (threshold_report.record_text); "" when not judged
+    thresholds_failed: int | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> RunRecord:
@@ -53,7 +56,10 @@ class RunRecord:
         return self.users if self.peak_users is None else self.peak_users
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+        """Every field; the thresholds as the list of their results."""
+        fields = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        fields["thresholds"] = read_record(self.thresholds)
+        return fields
 
 
 @dataclass

@@ -14,6 +14,9 @@
 //	                   anything missing, unknown or from another login -> 403, a refusal
 //
 //	GET  /redirect/N   302 to /redirect/N-1 (each hop counted); /redirect/0 answers 200
+//	GET  /share/NAME?fail=20&slow=10&delay=300  fails 20 % of the route's requests (status 500, or
+//	                   &status=N) and answers 10 % 300 ms late, by a rule that makes the counts exact
+//	                   (share.go)
 //	GET  /encoded/E    {"text": "compressed hello", ...} compressed with E (gzip, deflate, br) when
 //	                   the request's Accept-Encoding names it, else plain; X-Encoded says which
 //
@@ -25,7 +28,7 @@
 // POST /_stall?seconds=N opens a stall window of N seconds from now, GET /_arrivals
 // {unix second: arrivals at /stall, counted as they come}, GET /_counts/resets {"N": {"GET /": 3}}
 // (requests that carried X-Locust-Fleet-Reset: N, by method and path), POST /_reset zeroes the
-// counts and ends a stall.
+// counts (also the shares' and the resets') and ends a stall.
 package main
 
 import (

@@ -27,11 +27,12 @@ type target struct {
 	byToken  map[string]*login
 	bySid    map[string]*login
 	stall    *stall
+	shares   *shares
 }
 
 func newTarget() *target {
 	return &target{counts: map[string]int64{}, refusals: map[string]int64{}, logins: map[string]int64{},
-		byToken: map[string]*login{}, bySid: map[string]*login{}, stall: newStall()}
+		byToken: map[string]*login{}, bySid: map[string]*login{}, stall: newStall(), shares: newShares()}
 }
 
 func (t *target) handle(ctx *fasthttp.RequestCtx) {
@@ -51,6 +52,7 @@ func (t *target) handle(ctx *fasthttp.RequestCtx) {
 		t.counts, t.refusals, t.logins = map[string]int64{}, map[string]int64{}, map[string]int64{}
 		t.mu.Unlock()
 		t.stall.reset()
+		t.shares.reset()
 		return
 	case "/_stall":
 		t.stall.open(ctx)
@@ -69,6 +71,8 @@ func (t *target) handle(ctx *fasthttp.RequestCtx) {
 		t.items(ctx, "GET /items", "")
 	case strings.HasPrefix(path, "/items/") && method == fasthttp.MethodGet:
 		t.items(ctx, "GET /items/{id}", path[len("/items/"):])
+	case strings.HasPrefix(path, "/share/"):
+		t.shares.serve(t, ctx, method+" "+path)
 	case strings.HasPrefix(path, "/encoded/"):
 		t.count(method + " " + path)
 		encoded(ctx, path[len("/encoded/"):])

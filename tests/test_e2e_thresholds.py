@@ -1,0 +1,233 @@
+"""Thresholds judged by a real master on the merged stats of two Go workers, against the counting
+target's /share/ endpoints, whose failures and slow answers are an exact share of what it served
+(tests/scenarios/shares.yaml): the figure of every threshold is checked against Locust's own
+statistics (its JSON file, read back into Locust's own StatsEntry), the counts against what the
+target served. One target serves every test of
+the module (reset between them); each test has its own master and workers, since a master's exit
+code is what a test checks."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+import xmlschema
+
+from harness.chromium import Chromium
+from harness.exported import influx_args
+from harness.parts import Master, Target, start_worker
+from harness.procs import REPO, VENV_BIN, Procs, wait_until
+from locust.stats import RequestStats, StatsEntry
+
+pytestmark = pytest.mark.e2e
+SCENARIO = str(REPO / "tests" / "scenarios" / "shares.yaml")
+SCHEMA = xmlschema.XMLSchema(str(REPO / "tests" / "schemas" / "junit-10.xsd"))
+ROUTES = {"/ok": "GET /share/ok", "/login": "POST /share/login", "/slow": "GET /share/slow"}
+
+
+@pytest.fixture(scope="module")
+def target(go_bin, tmp_path_factory):
+    group = Procs(tmp_path_factory.mktemp("thresholds-target"))
+    try:
+        yield Target(group, go_bin["target"])
+    finally:
+        group.stop_all()
+
+
+@pytest.fixture
+def fresh_target(target):
+    target.reset()
+    return target
+
+
+def headless(procs, go_bin, target, tmp_path, *args, env=None):
+    master = Master(procs, "--headless", "--expect-workers", "2", "-u", "10", "-r", "10", "-H", target.url,
+                    "--junit-xml", str(tmp_path / "junit" / "thresholds.xml"), *args, env=env)
+    for i in range(2):
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", SCENARIO, "--target", target.url,
+                     name=f"worker{i}")
+    return master
+
+
+def locust_stats(tmp_path) -> RequestStats:
+    """Locust's final statistics (--json-file), as the master held them, total included."""
+    stats = RequestStats()
+    for data in json.loads((tmp_path / "stats.json").read_text()):
+        for key in ("response_times", "num_reqs_per_sec", "num_fail_per_sec"):  # JSON made the keys text
+            data[key] = {int(k): v for k, v in data[key].items()}
+        entry = StatsEntry.unserialize(data, stats)
+        stats.entries[(entry.name, entry.method)] = entry
+        stats.total.extend(entry)
+    return stats
+
+
+def junit(tmp_path) -> dict[str, ElementTree.Element]:
+    text = (tmp_path / "junit" / "thresholds.xml").read_text()
+    SCHEMA.validate(text)
+    return {case.get("name"): case for case in ElementTree.fromstring(text).iter("testcase")}
+
+
+def assert_exact_counts(stats: RequestStats, served: dict[str, int]) -> None:
+    """Locust counted what the target served, per endpoint, and the failures are the share the
+    target's rule gives (20 % of /login, rounded down)."""
+    for (name, method), entry in stats.entries.items():
+        route = ROUTES[name]
+        assert route.startswith(method + " ") and served.get(route, 0) > 0, (route, served)
+        assert entry.num_requests == served[route], (name, entry.num_requests, served)
+    assert len(stats.entries) == len(ROUTES)
+    assert stats.get("/login", "POST").num_failures == served[ROUTES["/login"]] * 20 // 100
+    assert stats.get("/ok", "GET").num_failures == stats.get("/slow", "GET").num_failures == 0
+
+
+OK, LOGIN, SLOW = ("/ok", "GET"), ("/login", "POST"), ("/slow", "GET")
+# threshold -> (passes?, the figure it measures, as Locust computes it from its own statistics;
+# None: checked otherwise below). The target makes 20 % of /login fail and 10 % of /slow 120 ms late.
+JUDGED = {
+    "fail_ratio<1%": (False, lambda s: s.total.fail_ratio),
+    "POST /login: fail_ratio<=20%": (True, lambda s: s.get(*LOGIN).fail_ratio),
+    "/login: failures>0": (True, lambda s: s.get(*LOGIN).num_failures),
+    "GET /ok: failures==0": (True, lambda s: s.get(*OK).num_failures),
+    "requests>=100": (True, lambda s: s.total.num_requests),
+    "rps>=1000000": (False, None),
+    "/slow: p(95)<100ms": (False, lambda s: s.get(*SLOW).get_response_time_percentile(0.95)),
+    "/slow: p80<100": (True, lambda s: s.get(*SLOW).get_response_time_percentile(0.80)),
+    "/slow: max>=0.12s": (True, lambda s: s.get(*SLOW).max_response_time),
+    "/ok: avg<50": (True, lambda s: s.get(*OK).avg_response_time),
+    "min<20ms": (True, lambda s: s.total.min_response_time),
+    "med<50": (True, lambda s: s.total.median_response_time),
+    "p99.9>0": (True, lambda s: s.total.get_response_time_percentile(0.999)),
+    "users>=10": (True, lambda s: 10),
+    "users!=10": (False, lambda s: 10),
+    "p95[3s]<60s": (True, None),
+    "/slow: p99[3s]<100": (False, None),
+    "GET /nope: requests>0": (False, None),
+}
+FAILED = sum(not passes for passes, _ in JUDGED.values())
+
+
+def test_a_headless_run_is_judged_on_the_merged_stats_exactly(procs, go_bin, fresh_target, influx, tmp_path):
+    env = {"LOCUST_THRESHOLDS": ";".join(JUDGED)}  # the env var form; the flag form is below
+    master = headless(procs, go_bin, fresh_target, tmp_path, "-t", "7s", "--json-file", str(tmp_path / "stats"),
+                      *influx_args(influx, tmp_path), env=env)
+    assert master.proc.wait(60) == 3, master.proc.log()[-3000:]
+    log = master.proc.log()
+    assert "Drained 2 worker(s)" in log
+    stats = locust_stats(tmp_path)
+    assert_exact_counts(stats, fresh_target.counts())
+
+    # the run record keeps each result, with the figure measured; it equals Locust's own figure
+    listed = subprocess.run([str(VENV_BIN / "locust-fleet"), "runs", "list", "--json", "--influxdb-url", influx.url],
+                            capture_output=True, text=True, check=True)
+    (record,) = json.loads(listed.stdout)
+    kept = {r["threshold"]: r for r in record["thresholds"]}
+    assert list(kept) == list(JUDGED) and record["thresholds_failed"] == FAILED
+    for text, (passes, figure) in JUDGED.items():
+        assert kept[text]["passed"] is passes, kept[text]
+        if figure is not None:
+            assert kept[text]["value"] == pytest.approx(figure(stats), rel=1e-12), (text, kept[text])
+    assert kept["rps>=1000000"]["value"] == pytest.approx(record["rps"], rel=1e-12)  # Locust's requests/s
+    assert kept["GET /nope: requests>0"]["result"] == "never appeared" and kept["GET /nope: requests>0"]["value"] is None
+    # windows were judged while the run went on: the slow endpoint's worst 3 s window is at least its slow answer
+    assert kept["/slow: p99[3s]<100"]["value"] >= 120 and kept["p95[3s]<60s"]["passed"]
+
+    # the JUnit file: one case per threshold, failures where the run record says so
+    cases = junit(tmp_path)
+    assert list(cases) == list(JUDGED)
+    assert {name for name, case in cases.items() if case.find("failure") is not None} == {
+        text for text, (passes, _) in JUDGED.items() if not passes}
+    assert cases["GET /nope: requests>0"].find("failure").get("type") == "never appeared"
+    assert f"measured: {kept['rps>=1000000']['measured']}\n" in cases["rps>=1000000"].find("system-out").text
+
+    # the summary (Locust prints no tables with --json-file; the order is checked below)
+    assert f"Thresholds: {len(JUDGED) - FAILED} passed, {FAILED} failed (exit code 3)" in log
+    assert re.search(r"GET /nope: requests>0 +> 0 +GET /nope never appeared +FAIL", log)
+
+    # locust-fleet runs report shows them
+    page = tmp_path / "report.html"
+    subprocess.run([str(VENV_BIN / "locust-fleet"), "runs", "report", record["run_id"], "-o", str(page),
+                    "--influxdb-url", influx.url], check=True, capture_output=True)
+    html = page.read_text()
+    assert f"<p>{len(JUDGED) - FAILED} passed, {FAILED} failed.</p>" in html and "<td>GET /nope never appeared</td>" in html
+
+
+def test_an_abort_threshold_stops_the_test_through_the_drain_after_its_grace_time(procs, go_bin, fresh_target,
+                                                                                  tmp_path):
+    master = headless(procs, go_bin, fresh_target, tmp_path, "-t", "60s", "--json-file", str(tmp_path / "stats"),
+                      "--threshold", "/login: fail_ratio<10% abort after 4s", "--threshold", "p95<60s")
+    assert master.proc.wait(40) == 3, master.proc.log()[-3000:]  # long before its run time
+    log = master.proc.log()
+    breached = re.search(r"Threshold '/login: fail_ratio<10% abort after 4s' breached after ([0-9.]+) s: "
+                         r"measured ([0-9.]+)%, limit < 10%; stopping the test", log)
+    # not before its grace time; the fail ratio so far is 20 % of what was served (rounded down)
+    assert breached and 4.0 <= float(breached.group(1)) < 10 and 19 < float(breached.group(2)) <= 20, log[-3000:]
+    # the normal stop: drained, so the counts up to the stop are exact, then judged and reported
+    assert log.index("stopping the test") < log.index("Drained 2 worker(s)") < log.index("Thresholds: 1 passed")
+    assert_exact_counts(locust_stats(tmp_path), fresh_target.counts())
+    failure = junit(tmp_path)["/login: fail_ratio<10% abort after 4s"].find("failure")
+    assert re.fullmatch(r"/login: fail_ratio<10% abort after 4s: measured (19\.9\d|20\.00)%, limit < 10%; stopped the "
+                        r"test at [0-9.]+ s", failure.get("message"))
+
+
+def test_thresholds_that_all_hold_exit_0_although_requests_failed(procs, go_bin, fresh_target, tmp_path):
+    # Locust alone exits 1 on any failed request (--exit-code-on-error); the thresholds judge instead
+    master = headless(procs, go_bin, fresh_target, tmp_path, "-t", "3s", "--threshold", "fail_ratio<50%",
+                      "--threshold", "POST /login: failures>0")
+    assert master.proc.wait(40) == 0, master.proc.log()[-3000:]
+    log = master.proc.log()
+    assert log.index("Response time percentiles") < log.index("Thresholds: 2 passed, 0 failed")
+    assert all(case.find("failure") is None for case in junit(tmp_path).values())
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_a_malformed_threshold_stops_the_master_at_start_naming_the_option(procs, tmp_path, how):
+    bad = ["p95<<500ms", "latency<1s", "p95[1m<800ms"]
+    args = [arg for b in bad for arg in ("--threshold", b)] if how == "flag" else []
+    master = Master(procs, "--headless", *args, env={"LOCUST_THRESHOLDS": ";".join(bad)} if how == "env" else None)
+    assert master.proc.wait(30) == 2
+    log = master.proc.log()
+    assert "--threshold: got 'p95<<500ms'; expected a number after '<' such as 500 or 0.5, found '<500ms'" in log
+    assert "--threshold: got 'latency<1s'; unknown metric 'latency'" in log
+    assert "--threshold: got 'p95[1m<800ms'; the window's '[' is never closed" in log
+
+
+def test_the_web_ui_shows_the_thresholds_while_the_test_runs(procs, go_bin, fresh_target, tmp_path):
+    thresholds = ["/login: fail_ratio<10%", "p95[3s]<60s", "GET /nope: requests>0"]
+    master = Master(procs, "-H", fresh_target.url, "--junit-xml", str(tmp_path / "junit" / "thresholds.xml"),
+                    *[arg for t in thresholds for arg in ("--threshold", t)])
+    for i in range(2):
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", SCENARIO, "--target", fresh_target.url,
+                     name=f"worker{i}")
+    wait_until(lambda: len(master.workers()) == 2, 20, "2 workers in the master's list")
+    with Chromium(tmp_path / "chromium") as browser:
+        master.swarm(6, fresh_target.url)
+        wait_until(lambda: master.stats()["state"] == "running", 20, "the test to run")
+        browser.open(master.web + "/?tab=thresholds")
+
+        def rows():
+            return browser.evaluate("""Array.from(document.querySelectorAll('table tbody tr'))
+                .map(tr => Array.from(tr.querySelectorAll('td')).map(td => td.innerText.trim()))""")
+
+        def shown(states):
+            got = rows()
+            return got if [r[0] for r in got] == thresholds and [r[4] for r in got] == states else None
+
+        # the window is evaluated while the test runs, once it is full
+        running = wait_until(lambda: master.stats()["state"] == "running" and shown(
+            ["BREACHED", "holding", "waiting for requests"]), 30, "the live states in the Thresholds tab")
+        assert running[0][1:3] == ["/login, whole run", "< 10%"] and re.fullmatch(r"(19\.9\d|20\.00)%", running[0][3])
+        assert running[1][1] == "all requests, every 3 s window"
+        header = browser.evaluate("Array.from(document.querySelectorAll('table thead th')).map(th => th.innerText.trim())")
+        assert header == ["Threshold", "Over", "Limit", "Now", "State"]
+        assert browser.evaluate("Array.from(document.querySelectorAll('[role=tab]')).map(t => t.textContent.trim())"
+                                ".includes('Thresholds')")
+        master.stop()
+        wait_until(lambda: master.stats()["state"] == "stopped", 30, "the test to stop")
+        final = wait_until(lambda: shown(["FAILED (breached)", "passed", "FAILED (never appeared)"]), 20,
+                           "the results in the Thresholds tab")
+        assert final[2][3] == "GET /nope never appeared"
+    # a test started in the web UI writes its JUnit file when it stops, too
+    assert set(junit(tmp_path)) == set(thresholds)
