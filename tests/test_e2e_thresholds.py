@@ -120,8 +120,8 @@ def test_a_headless_run_is_judged_on_the_merged_stats_exactly(procs, go_bin, fre
     assert_exact_counts(stats, fresh_target.counts())
 
     # the run record keeps each result, with the figure measured; it equals Locust's own figure
-    listed = subprocess.run([str(VENV_BIN / "locust-fleet"), "runs", "list", "--json", "--influxdb-url", influx.url],
-                            capture_output=True, text=True, check=True)
+    listed = subprocess.run([str(VENV_BIN / "locust-fleet"), "runs", "list", "--json", "--influxdb-url", influx.url,
+                             "--influxdb-database", influx.database], capture_output=True, text=True, check=True)
     (record,) = json.loads(listed.stdout)
     kept = {r["threshold"]: r for r in record["thresholds"]}
     assert list(kept) == list(JUDGED) and record["thresholds_failed"] == FAILED
@@ -149,7 +149,8 @@ def test_a_headless_run_is_judged_on_the_merged_stats_exactly(procs, go_bin, fre
     # locust-fleet runs report shows them
     page = tmp_path / "report.html"
     subprocess.run([str(VENV_BIN / "locust-fleet"), "runs", "report", record["run_id"], "-o", str(page),
-                    "--influxdb-url", influx.url], check=True, capture_output=True)
+                    "--influxdb-url", influx.url, "--influxdb-database", influx.database], check=True,
+                   capture_output=True)
     html = page.read_text()
     assert f"<p>{len(JUDGED) - FAILED} passed, {FAILED} failed.</p>" in html and "<td>GET /nope never appeared</td>" in html
 
