@@ -114,13 +114,23 @@ func (r *Relay) relay(workerConn net.Conn) {
 	r.outgoing.Add(1)
 	go func() { // boomer -> master, unchanged
 		defer r.outgoing.Done()
+		quitSent := false
 		pump(worker, func(body []byte) error {
 			if err := master.SendFrame(body); err != nil {
 				return err
 			}
+			quitSent = quitSent || (len(body) < smallFrame && frameType(body) == "quit")
 			r.observe(body)
 			return nil
 		})
+		// boomer closes its socket right after handing it its quit, which may then never be
+		// written: a master that misses it keeps a worker it counts as ready. When boomer leaves
+		// without a quit the master has seen (and the master did not say quit), it is sent here.
+		if !quitSent && !r.MasterSaidQuit() {
+			if quit, err := encodeFrame("quit", nil, identity); err == nil && master.SendFrame(quit) == nil {
+				log.Printf("guard: boomer left without its quit reaching the master; sent it on its behalf")
+			}
+		}
 		done <- struct{}{}
 	}()
 	go func() { // master -> boomer, checked

@@ -83,3 +83,14 @@ func frameType(raw []byte) string {
 	}
 	return ""
 }
+
+// smallFrame bounds the frames worth decoding for their type on the way to the master: a quit is
+// a few dozen bytes, reports are far larger.
+const smallFrame = 256
+
+// encodeFrame is a frame [type, data, node_id] as boomer encodes one.
+func encodeFrame(msgType string, data any, nodeID string) ([]byte, error) {
+	var out []byte
+	err := codec.NewEncoderBytes(&out, handle).Encode([]any{msgType, data, nodeID})
+	return out, err
+}

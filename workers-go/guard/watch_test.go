@@ -60,3 +60,19 @@ func TestWatchClosesOnceSeen(t *testing.T) {
 		t.Errorf("seen called %d times; want 2 (not after it held)", calls)
 	}
 }
+
+func TestEncodeFrameIsReadBack(t *testing.T) {
+	frame, err := encodeFrame("quit", nil, "w1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := frameType(frame); got != "quit" {
+		t.Errorf("frameType(encodeFrame(quit)) = %q; want quit", got)
+	}
+	if len(frame) >= smallFrame {
+		t.Errorf("a quit frame is %d bytes; want fewer than smallFrame (%d)", len(frame), smallFrame)
+	}
+	if got := frameType([]byte{0xc1}); got != "" {
+		t.Errorf("frameType(not msgpack) = %q; want empty", got)
+	}
+}
