@@ -18,6 +18,10 @@ import (
 	"locustfleet/worker/masterdial"
 )
 
+// closeWithin bounds how long the relay waits, once boomer has left, for the master to close its
+// side of the connection.
+const closeWithin = 2 * time.Second
+
 // Relay is the loopback endpoint boomer connects to instead of the master.
 type Relay struct {
 	Addr       string // host:port for boomer's --master-host/--master-port
@@ -111,6 +115,7 @@ func (r *Relay) relay(workerConn net.Conn) {
 	defer masterConn.Close()
 
 	done := make(chan struct{}, 2)
+	masterDone := make(chan struct{}) // the master closed its side
 	r.outgoing.Add(1)
 	go func() { // boomer -> master, unchanged
 		defer r.outgoing.Done()
@@ -131,9 +136,20 @@ func (r *Relay) relay(workerConn net.Conn) {
 				log.Printf("guard: boomer left without its quit reaching the master; sent it on its behalf")
 			}
 		}
+		// Closing a connection with the master's heartbeats unread would reset it, and the master
+		// may then drop the quit it has not read yet: say we are done writing and wait (briefly)
+		// for the master to close its side, reading what it still sends.
+		if tcp, ok := masterConn.(*net.TCPConn); ok {
+			_ = tcp.CloseWrite()
+		}
+		select {
+		case <-masterDone:
+		case <-time.After(closeWithin):
+		}
 		done <- struct{}{}
 	}()
 	go func() { // master -> boomer, checked
+		defer close(masterDone)
 		joined := false
 		pump(master, func(body []byte) error {
 			if p := Check(body, identity); p != nil {
@@ -151,7 +167,8 @@ func (r *Relay) relay(workerConn net.Conn) {
 					log.Printf("worker: joined the master at %s as %s", r.master, identity)
 				}
 			}
-			return worker.SendFrame(body)
+			_ = worker.SendFrame(body) // boomer gone: keep reading, so the master's frames are not left unread
+			return nil
 		})
 		done <- struct{}{}
 	}()

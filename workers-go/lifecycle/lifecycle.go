@@ -31,6 +31,10 @@ const (
 // a master that quits sends "quit" and closes its sockets half a second later.
 const quitGrace = 2 * time.Second
 
+// closeWait bounds how long an ending worker waits for the relay to hand its last frames (the quit)
+// to the master and for the master to close the connection (guard's closeWithin, plus a second).
+const closeWait = 3 * time.Second
+
 // ConnectTimeout is registered as --connect-timeout on the default flag set, beside boomer's flags.
 var ConnectTimeout = flag.Duration("connect-timeout", 60*time.Second,
 	"Exit with code 1 when no master answers within this time.")
@@ -77,7 +81,7 @@ func Run(tasks ...*boomer.Task) int {
 			boomer.Run(tasks...)
 			close(done)
 		}()
-		return done, func() { relay.Flush(time.Second) } // the quit reaches the master before the process ends
+		return done, func() { relay.Flush(closeWait) } // the quit reaches the master before the process ends
 	})
 }
 

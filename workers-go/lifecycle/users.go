@@ -115,8 +115,8 @@ func RunUsers(class *user.Class) int {
 			select {
 			case <-interrupt:
 				users.reportLast(relay)
-				b.Quit()                 // tells the master, then closes boomer's connection
-				relay.Flush(time.Second) // the quit reaches the master before the process ends
+				b.Quit()               // tells the master, then closes boomer's connection
+				relay.Flush(closeWait) // the quit reaches the master before the process ends
 			case <-quit:
 			}
 		}()
