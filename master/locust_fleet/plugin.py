@@ -52,12 +52,9 @@ def on_init(environment: Environment, **_kw) -> None:
     observers = []
     if config.export is not None:
         service = ExportService(environment, config.export, lag)
-        try:
-            service.check_server()
-        except PermanentError as e:
-            logger.error("%s", e)
-            sys.exit(2)
         observers.append(service.exporter.on_message)
+    # The message path is whole before anything waits on the network (InfluxDB below): workers
+    # started before the master join as soon as it listens, and their first messages must meet it.
     runner_state.install(runner)
     leaving.install(runner)  # inside inbound's checks, which see every message first
     resets = stats_reset.install(environment, runner)
@@ -65,6 +62,12 @@ def on_init(environment: Environment, **_kw) -> None:
         resets.listeners.append(service.exporter.on_reset_stats)
     inbound.install(runner, observers)
     user_numbers.install(environment)
+    if config.export is not None:
+        try:
+            service.check_server()
+        except PermanentError as e:
+            logger.error("%s", e)
+            sys.exit(2)
     if config.drain_timeout > 0:
         drainer = Drainer(runner, config.drain_timeout)
         environment.events.worker_report.add_listener(drainer.on_worker_report)
