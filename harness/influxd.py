@@ -148,6 +148,19 @@ class InfluxServer:
 
 
 
+class InfluxDatabase:
+    """One database of a shared InfluxServer: what end-to-end tests that only write and read their
+    own database get (tests/conftest.py `influx`), so a session starts one influxd per process
+    instead of one per test. Same reading interface as the server; `database` goes to the master's
+    --influxdb-database (harness/exported.py influx_args)."""
+
+    def __init__(self, server: InfluxServer, database: str):
+        self.server, self.database, self.url, self.cert = server, database, server.url, server.cert
+
+    def query(self, q: str, db: str | None = None, auth: tuple[str, str] | None = None) -> list[dict]:
+        return self.server.query(q, self.database if db is None else db, auth)
+
+
 class InfluxDB3Double:
     """The InfluxDB 3 double (harness/influxdb3_double.py) in front of a real InfluxDB 1.x. Requests
     need `token` unless it is empty. stop()/start()/kill() act on the double and its store

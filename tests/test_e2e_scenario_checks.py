@@ -143,8 +143,9 @@ def run(go_bin, tmp_path_factory):
             broken.send("client_ready", -1)
             broken.pump(10, until=lambda: "ack" in broken.types())
             broken.send("fleet:checks", [["GET", "list", "has i1", -5, 0]])
-            wait_until(lambda: master.proc.log().count("fleet:checks from pybridge-fake-worker") == 2, 10,
-                       "the master to refuse both")
+            wait_until(lambda: f"Rejected a message from {stranger.node}: fleet:checks from a peer that is not a "
+                               "registered worker" in master.proc.log()
+                       and "fleet:checks from pybridge-fake-worker" in master.proc.log(), 10, "the master to refuse both")
         finally:
             stranger.close()
             broken.close()
@@ -222,12 +223,13 @@ def test_non_fatal_checks_in_the_web_ui(run):
 
 def test_counts_from_a_peer_that_is_not_a_worker_are_refused(run):
     assert run["stats_after_peer"]["extended_stats"] == run["stats"]["extended_stats"]
-    refused = sorted(line.split(": ", 2)[-1] for line in run["log"].splitlines()
-                     if "fleet:checks from pybridge-fake-worker" in line)
+    refused = [line.split(": ", 2)[-1] for line in run["log"].splitlines()
+               if "fleet:checks from pybridge-fake-worker" in line]
     assert refused == [
-        "not a registered worker; its counts are ignored (its further bad messages are not logged)",
         "row 0: got ['GET', 'list', 'has i1', -5, 0]; expected passes and fails as whole numbers >= 0 "
         "(its further bad messages are not logged)"], refused
+    strangers = [line for line in run["log"].splitlines() if "fleet:checks from a peer that is not a registered" in line]
+    assert len(strangers) == 1, strangers  # refused before the checks see it (inbound.py)
 
 
 def test_non_fatal_checks_in_influxdb(run):

@@ -96,6 +96,8 @@ func RunUsers(class *user.Class) int {
 		port, _ := strconv.Atoi(flag.Lookup("master-port").Value.String())
 		b := boomer.NewBoomer(flag.Lookup("master-host").Value.String(), port)
 		rec.b = b
+		rec.cut = newStatsCut(b, relay, *ResetHeader, users.testRunning)
+		rec.cut.subscribe()
 		enableProfiles(b)
 		sendChecks(b, class.Checks)
 		quit := users.subscribe()
@@ -113,8 +115,8 @@ func RunUsers(class *user.Class) int {
 			select {
 			case <-interrupt:
 				users.reportLast(relay)
-				b.Quit()                 // tells the master, then closes boomer's connection
-				relay.Flush(time.Second) // the quit reaches the master before the process ends
+				b.Quit()               // tells the master, then closes boomer's connection
+				relay.Flush(closeWait) // the quit reaches the master before the process ends
 			case <-quit:
 			}
 		}()
@@ -201,6 +203,13 @@ func (t *usersTask) subscribe() <-chan struct{} {
 	return quit
 }
 
+// testRunning tells whether boomer is between a spawn and the next stop (it reports then).
+func (t *usersTask) testRunning() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.inTest
+}
+
 // park is the task boomer's goroutines run: it waits cheaply, and returns when the user count
 // changed (so that a goroutine boomer has just cancelled sees it) or after parkTimeout.
 func (t *usersTask) park() {
@@ -226,15 +235,29 @@ func (t *usersTask) wakeLater() {
 	})
 }
 
-// boomerRecorder records through the Boomer the worker runs; it is set before any user starts.
-type boomerRecorder struct{ b *boomer.Boomer }
+// boomerRecorder records through the Boomer the worker runs, past the cuts of the master's stats
+// resets (a user.Stamper); both are set before any user starts.
+type boomerRecorder struct {
+	b   *boomer.Boomer
+	cut *statsCut
+}
 
 func (r *boomerRecorder) RecordSuccess(method, name string, ms, length int64) {
-	r.b.RecordSuccess(method, name, ms, length)
+	r.cut.record(0, false, heldRecord{method: method, name: name, ms: ms, length: length})
 }
 
 func (r *boomerRecorder) RecordFailure(method, name string, ms int64, reason string) {
-	r.b.RecordFailure(method, name, ms, reason)
+	r.cut.record(0, false, heldRecord{method: method, name: name, ms: ms, failed: true, reason: reason})
+}
+
+func (r *boomerRecorder) Stamp() (uint64, string) { return r.cut.Stamp() }
+
+func (r *boomerRecorder) RecordSuccessStamped(stamp uint64, method, name string, ms, length int64) {
+	r.cut.record(stamp, true, heldRecord{method: method, name: name, ms: ms, length: length})
+}
+
+func (r *boomerRecorder) RecordFailureStamped(stamp uint64, method, name string, ms int64, reason string) {
+	r.cut.record(stamp, true, heldRecord{method: method, name: name, ms: ms, failed: true, reason: reason})
 }
 
 // rateLimiter is boomer's limiter for --max-rps and --request-increase-rate (nil when neither

@@ -223,6 +223,7 @@ func (s *Session) Do(r *Request) *Response {
 		}
 	}
 
+	stamp := stampRequest(s.t.rec, req.Header.Set)
 	start := r.Start
 	if start.IsZero() {
 		start = s.due
@@ -240,7 +241,7 @@ func (s *Session) Do(r *Request) *Response {
 		if r.Observe != nil {
 			r.Observe(&s.last)
 		}
-		s.t.rec.RecordFailure(method, name, ms, s.last.Failure)
+		stamp.failure(s.t.rec, method, name, ms, s.last.Failure)
 		fasthttp.ReleaseResponse(resp) // a failed exchange has no headers worth reading
 		s.last.raw = nil
 		return &s.last
@@ -262,10 +263,10 @@ func (s *Session) Do(r *Request) *Response {
 		r.Observe(&s.last)
 	}
 	if s.last.Failure != "" {
-		s.t.rec.RecordFailure(method, name, ms, s.last.Failure)
+		stamp.failure(s.t.rec, method, name, ms, s.last.Failure)
 	} else {
 		// The body's size once decoded, as Locust's HttpUser and FastHttpUser record it.
-		s.t.rec.RecordSuccess(method, name, ms, int64(len(s.last.Body)))
+		stamp.success(s.t.rec, method, name, ms, int64(len(s.last.Body)))
 	}
 	return &s.last
 }
