@@ -21,7 +21,7 @@ from harness.chromium import Chromium
 from harness.exported import the_run
 from harness.influxd import InfluxServer, rows
 from harness.parts import Master, Target, start_worker, workers_of
-from harness.procs import Procs, get_json, wait_until
+from harness.procs import VENV_BIN, Procs, get_json, wait_until
 from py_bridge.fake_worker import FakeWorker
 
 pytestmark = pytest.mark.e2e
@@ -242,6 +242,23 @@ def test_non_fatal_checks_in_influxdb(run):
     for p in points:
         total = p["passes"] + p["fails"]
         assert p["pass_ratio"] == pytest.approx(p["passes"] / total if total else 0.0)
+
+
+def test_non_fatal_checks_in_the_run_report(run, tmp_path):
+    influx = run["influx"]
+    want = expected_checks(run["served"])
+    out = tmp_path / "report.html"
+    result = subprocess.run([str(VENV_BIN / "locust-fleet"), "runs", "report", the_run(influx)["run_id"], "-o", str(out),
+                             "--influxdb-url", influx.url], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    table = re.search(r'<table id="checks">.*?<tbody>(.*?)</tbody>', out.read_text()).group(1)
+    got = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", table):
+        method, name, check, passes, fails, percent = re.findall(r"<td>(.*?)</td>", row)
+        got[(method, name, check)] = (int(passes), int(fails))
+        total = int(passes) + int(fails)
+        assert percent == (f"{100 * int(passes) / total:.2f}" if total else "—")
+    assert got == want
 
 
 def test_check_mode_validates_without_connecting(go_bin, tmp_path):
