@@ -26,9 +26,16 @@ BENCH_PACKAGES := nginx-light wrk
 BENCH_COMMANDS := nginx wrk
 
 # Settings of `make up` (see README): exported so deploy/local/up.sh reads them.
-export RUN_DIR WORKERS USERS SPAWN_RATE RUN_TIME HEADLESS TARGET SCENARIO MASTER_BIND MASTER_PORT WEB_HOST WEB_PORT TARGET_PORT LOCUST_ARGS INFLUXDB INFLUXDB_URL INFLUXDB_PORT INFLUXDB_DATABASE INFLUXDB_RPC_PORT INFLUXDB_TOKEN THRESHOLDS
+export RUN_DIR WORKERS WORKERS_WAIT USERS SPAWN_RATE RUN_TIME HEADLESS TARGET SCENARIO MASTER_BIND MASTER_PORT WEB_HOST WEB_PORT TARGET_PORT LOCUST_ARGS INFLUXDB INFLUXDB_URL INFLUXDB_PORT INFLUXDB_DATABASE INFLUXDB_RPC_PORT INFLUXDB_TOKEN THRESHOLDS
 
-.PHONY: help setup system-packages venv tools go-modules go-build up down test test-go test-py test-faults test-fresh bench dashboards vectors verify-protocol verify-matrix influxdb-servers test-influxdb
+.PHONY: help setup system-packages venv tools go-modules go-build up down test test-go test-py test-unit test-faults test-fresh soak bench dashboards vectors verify-protocol verify-matrix influxdb-servers test-influxdb
+
+# pytest processes for the end-to-end cases (pytest-xdist); the machine has 2 cores and the cases
+# mostly wait on report intervals and run times.
+TEST_PROCS ?= 3
+# Sequences per master mode that `make test-faults` plays (`make test` plays 3; tests/test_e2e_sequences.py).
+FAULT_SEQUENCES ?= 20
+SOAK_MINUTES ?= 30
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -93,13 +100,18 @@ verify-protocol: setup ## Check the Go worker against the Locust wire contract (
 verify-matrix: setup ## The Go worker and the contract against the pinned and two older Locust 2.x versions
 	$(PY) -m tools.matrix
 
-test: setup test-go test-py ## Run every test (Go with -race, then pytest)
+test: setup ## Run every test: Go with -race beside pytest (TEST_PROCS processes)
+	@$(MAKE) --no-print-directory -j2 test-go test-py
 
 test-go: ## Go tests with the race detector
 	cd workers-go && go vet ./... && go test -race ./...
 
-test-py: ## Python tests (unit, contract, end to end, faults)
-	$(PY) -m pytest
+test-py: ## Python tests (unit, contract, end to end, faults), in TEST_PROCS processes
+	$(PY) -m pytest -n $(TEST_PROCS) --dist loadgroup
+
+test-unit: venv ## Go and Python unit tests only (no processes started, no network): under 2 minutes
+	cd workers-go && go vet ./... && go test ./...
+	$(PY) -m pytest -m "not e2e and not builds" -q
 
 test-fresh: ## make setup, the Go tests and every test that builds or installs, in a clean clone with an empty Go module cache, pip cache and HOME, the usual ports taken
 	tools/test-fresh.sh $(FRESH_ARGS)
@@ -115,8 +127,12 @@ $(INFLUXDB_BUILDS)/influxd-2:
 test-influxdb: setup influxdb-servers ## The exporter, runs, spool and dashboards against each InfluxDB: Debian's 1.6, the current 1.x and 2.x, the InfluxDB 3 double
 	LOCUST_FLEET_INFLUXDB_BUILDS=1 $(PY) -m pytest tests/test_e2e_influx_versions.py tests/test_influxdb3_double.py tests/test_writer.py
 
-test-faults: setup ## Only the fault suite (outages, crashes, bad frames, bad input, secrets), with its figures
-	$(PY) -m pytest -m faults
+test-faults: setup ## Only the fault suite (outages, crashes, bad frames, bad input, secrets, FAULT_SEQUENCES message sequences from a new seed), with its figures
+	seed=$${SEQUENCE_SEED:-$$(date +%s)}; echo "test-faults: message sequences from seed $$seed (replay: SEQUENCE_SEED=$$seed)"; \
+	$(PY) -m pytest -n $(TEST_PROCS) --dist loadgroup -m faults --sequences $(FAULT_SEQUENCES) --sequence-seed $$seed
+
+soak: setup ## A long run (SOAK_MINUTES, default 30): workers joining and leaving, an InfluxDB outage, a stats reset; memory slope, loop lag, exact counts
+	$(PY) -m tools.soak --minutes $(SOAK_MINUTES)
 
 $(TOOLS)/vegeta:
 	GOBIN=$(abspath $(TOOLS)) go install github.com/tsenart/vegeta/v12@$(VEGETA_VERSION)

@@ -18,8 +18,10 @@ NAMES = {"home": "GET /", "items": "POST /items", "broken": "GET /status/503"}
 
 
 def influx_args(influx: InfluxServer, tmp_path, interval: str = "1") -> list[str]:
-    """influx: anything with the URL the master writes to (a server, or a proxy in front of one)."""
-    return ["--influxdb-url", influx.url, "--influxdb-database", "locust", "--influxdb-interval", interval,
+    """influx: anything with the URL the master writes to (a server, a database of a shared one,
+    or a proxy in front of one); its `database` when it names one, else "locust"."""
+    database = getattr(influx, "database", "locust")
+    return ["--influxdb-url", influx.url, "--influxdb-database", database, "--influxdb-interval", interval,
             "--spool-dir", str(tmp_path / "spool"), "--run-tag", "suite=e2e", "--run-description", "exact counts"]
 
 

@@ -66,25 +66,43 @@ class InfluxServer:
         self.auth: tuple[str, str] | None = None  # the admin made by create_admin, used by query()
         self.dir = workdir
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
-        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+        self.tls = tls
+        self.auth_enabled = auth
         self.cert = self.dir / "cert.pem"
-        key = self.dir / "key.pem"
+        self.key = self.dir / "key.pem"
         if tls:
             subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                            "-keyout", str(key), "-out", str(self.cert)], check=True, capture_output=True)
+                            "-keyout", str(self.key), "-out", str(self.cert)], check=True, capture_output=True)
         self.config = self.dir / "influxdb.conf"
-        self.config.write_text(CONFIG.format(dir=self.dir, port=self.port, rpc_port=free_port(),
-                                             auth="true" if auth else "false", https="true" if tls else "false",
-                                             cert=self.cert, key=key))
+        self._choose_ports()
         self.proc: subprocess.Popen | None = None
+        self._started = False
         self.log = open(self.dir / "influxd.log", "ab")
 
+    def _choose_ports(self) -> None:
+        self.port = free_port()
+        self.url = f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+        self.config.write_text(CONFIG.format(dir=self.dir, port=self.port, rpc_port=free_port(),
+                                             auth="true" if self.auth_enabled else "false",
+                                             https="true" if self.tls else "false", cert=self.cert, key=self.key))
+
     def start(self) -> InfluxServer:
-        self.proc = subprocess.Popen([self.binary, "-config", str(self.config)], stdout=self.log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        wait_until(self._ready, 30, f"influxd on {self.url}")
+        # Another process may bind a port between free_port() and influxd's bind; on the first
+        # start the ports can still change, so a clash is retried on fresh ones. A restart
+        # (outage tests) keeps its ports, as a restarted server does.
+        for attempt in range(3):
+            self.proc = subprocess.Popen([self.binary, "-config", str(self.config)], stdout=self.log,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+            try:
+                wait_until(self._ready, 30, f"influxd on {self.url}")
+            except AssertionError as exc:
+                if self._started or attempt == 2 or "address already in use" not in str(exc):
+                    raise
+                self._choose_ports()
+                continue
+            self._started = True
+            return self
         return self
 
     def _ready(self) -> bool:
@@ -146,6 +164,19 @@ class InfluxServer:
         self.close()
 
 
+
+
+class InfluxDatabase:
+    """One database of a shared InfluxServer: what end-to-end tests that only write and read their
+    own database get (tests/conftest.py `influx`), so a session starts one influxd per process
+    instead of one per test. Same reading interface as the server; `database` goes to the master's
+    --influxdb-database (harness/exported.py influx_args)."""
+
+    def __init__(self, server: InfluxServer, database: str):
+        self.server, self.database, self.url, self.cert = server, database, server.url, server.cert
+
+    def query(self, q: str, db: str | None = None, auth: tuple[str, str] | None = None) -> list[dict]:
+        return self.server.query(q, self.database if db is None else db, auth)
 
 
 class InfluxDB3Double:

@@ -28,19 +28,43 @@ def _ephemeral_range() -> tuple[int, int]:
         return 32768, 60999
 
 
+_handed_out: set[int] = set()
+
+
+def _slice_of_range(low: int, high: int) -> tuple[int, int]:
+    """This pytest process's share of [low, high): pytest-xdist runs several processes that draw
+    ports at the same moments, so each draws from its own slice and two never pick the same port."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", ... or unset
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    if not worker.startswith("gw") or count <= 1:
+        return low, high
+    index = int(worker[2:]) % count
+    width = (high - low) // count
+    return low + index * width, low + (index + 1) * width
+
+
 def free_port() -> int:
     """A loopback port free now, drawn below the kernel's ephemeral range: a port from that range
     can be taken by any outgoing connection (the load the tests send makes many) between this call
-    and the server's bind."""
-    low = _ephemeral_range()[0]
+    and the server's bind. A port is handed out once per process, so two servers of one test never
+    get the same port before either has bound it."""
+    ephemeral_low = _ephemeral_range()[0]
+    if ephemeral_low <= 11_000:
+        low = high = 0
+    else:
+        low, high = _slice_of_range(10_000, ephemeral_low)
     for _ in range(200):
-        port = random.randrange(10_000, low) if low > 11_000 else 0
+        port = random.randrange(low, high) if high > low else 0
+        if port in _handed_out:
+            continue
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue
-            return s.getsockname()[1]
+            port = s.getsockname()[1]
+        _handed_out.add(port)
+        return port
     raise OSError("no free loopback port below the ephemeral range")
 
 

@@ -9,6 +9,7 @@ normalisation, instead of accepting them silently.
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -46,7 +47,8 @@ def is_int(v: Any) -> bool:
 
 
 def is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+    """An int or a finite float: NaN or infinity in a figure would poison every sum it joins."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 def scalar(name: str, test: Callable[[Any], bool]) -> Check:
@@ -57,7 +59,8 @@ def scalar(name: str, test: Callable[[Any], bool]) -> Check:
 
 
 INT = scalar("int", is_int)
-NUMBER = scalar("int or float", is_number)
+NUMBER = scalar("a finite int or float", is_number)
+NON_NEGATIVE_NUMBER = scalar("a finite int or float >= 0", lambda v: is_number(v) and v >= 0)
 STR = scalar("str", lambda v: isinstance(v, str))
 BOOL = scalar("bool", lambda v: isinstance(v, bool))
 NONE = scalar("None", lambda v: v is None)
@@ -127,7 +130,8 @@ PER_SECOND = mapping(INT, NON_NEGATIVE_INT, "int seconds to int counts")
 STATS_ENTRY = struct({
     "name": STR, "method": optional(STR), "last_request_timestamp": optional(TIMESTAMP), "start_time": TIMESTAMP,
     "num_requests": NON_NEGATIVE_INT, "num_none_requests": NON_NEGATIVE_INT, "num_failures": NON_NEGATIVE_INT,
-    "total_response_time": NUMBER, "max_response_time": NUMBER, "min_response_time": optional(NUMBER),
+    "total_response_time": NON_NEGATIVE_NUMBER, "max_response_time": NON_NEGATIVE_NUMBER,
+    "min_response_time": optional(NON_NEGATIVE_NUMBER),
     "total_content_length": NON_NEGATIVE_INT,
     "response_times": mapping(INT, NON_NEGATIVE_INT, "int ms buckets to int counts"),
     "num_reqs_per_sec": PER_SECOND, "num_fail_per_sec": PER_SECOND,
@@ -147,7 +151,7 @@ SCHEMAS: dict[tuple[str, str], Check] = {
                                   "user_count": NON_NEGATIVE_INT, "user_classes_count": COUNTS}),
     (TO_MASTER, "heartbeat"): struct({"state": scalar("one of " + ", ".join(WORKER_STATES),
                                                       lambda v: v in WORKER_STATES),
-                                      "current_cpu_usage": NUMBER},
+                                      "current_cpu_usage": NON_NEGATIVE_NUMBER},
                                      {"current_memory_usage": NON_NEGATIVE_INT}),
     (TO_MASTER, "client_stopped"): NONE,
     (TO_MASTER, "quit"): NONE,

@@ -1,29 +1,83 @@
-"""Shared fixtures: Go binaries built once per run, and a process group per test that is always
-stopped, with every process's log shown when the test fails."""
+"""Shared fixtures: Go binaries built once per test process, a process group per test that is
+always stopped (with every process's log shown when the test fails), InfluxDB shared per test
+process, the recorded runs, the figures of the fault suite.
+
+How end-to-end tests share what is costly (`make test` runs them in a few processes with
+pytest-xdist, `--dist loadgroup`):
+- `go_bin` (session): the worker, target and certs binaries, built once per process.
+- `influx` (per test): a database of its own (`influx.database`, passed to the master by
+  harness.exported.influx_args) on one InfluxDB per process (`shared_influx`). A test that stops,
+  kills or authenticates its InfluxDB, or relies on the database `locust`, takes `own_influx`.
+- `recorded_runs` (session): two real runs in a real InfluxDB, for the readers (runs CLI, README,
+  dashboards); the tests that take it run in one process, so they are recorded once.
+- `procs` (per test): every process a test starts (masters, workers, targets) is stopped when it
+  ends. A target costs a few milliseconds to start and a master carries a test's own options, so
+  each test starts its own; a test with several cases against one master runs them in one test.
+Tests that build into the repository (make up, the quickstart) run in one process (SAME_PROCESS).
+"""
 
 from __future__ import annotations
 
-# Locust monkey-patches the standard library (gevent) when imported; it must come before anything
-# imports ssl or sockets, or test modules that use both requests and locust break.
-import locust  # noqa: F401  isort: skip
+# Locust monkey-patches the standard library (gevent) when imported. The test processes do not let
+# it: pytest-xdist's processes wait on threads that a patched process would turn into greenlets
+# (gevent's "this operation would block forever"), and the tests run the master in processes of
+# its own anyway. The variable is gone again before any test starts a process, so a master, a
+# Python worker or `make up` started from a test patches as usual.
+import os  # noqa: E402  isort: skip
+os.environ["LOCUST_SKIP_MONKEY_PATCH"] = "1"
+import locust  # noqa: F401,E402  isort: skip
+del os.environ["LOCUST_SKIP_MONKEY_PATCH"]
 
+import re
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
 
 from harness.procs import REPO, Procs
-from harness.influxd import InfluxServer
+from harness.influxd import InfluxDatabase, InfluxServer
 from harness.recorded import RecordedRuns, record_two_runs
+
+
+# Tests that build into the repository's workers-go/bin (make up, the quickstart's go build) run in
+# one process, one after the other; so do the readers of the session's recorded runs, which are
+# recorded once per process.
+SAME_PROCESS = {"make": ("test_make_up.py", "test_quickstart.py", "test_faults_security.py")}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "recorded_runs" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("recorded_runs"))
+        elif item.path.name in SAME_PROCESS["make"]:
+            item.add_marker(pytest.mark.xdist_group("make"))
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("locust-fleet")
+    group.addoption("--sequences", type=int, default=3,
+                    help="message sequences per master mode that tests/test_e2e_sequences.py plays (default 3)")
+    group.addoption("--sequence-seed", type=int, default=1,
+                    help="the first sequence's seed; the others follow it (default 1)")
+
+
+@pytest.fixture(scope="session")
+def sequence_seeds(request) -> list[int]:
+    first, count = request.config.getoption("--sequence-seed"), request.config.getoption("--sequences")
+    return list(range(first, first + count))
 
 
 @pytest.fixture(scope="session")
 def go_bin(tmp_path_factory) -> dict[str, Path]:
-    """The worker, target and certs binaries, built from the current sources."""
+    """The worker, target and certs binaries and the boomer-style example worker (custom), built from
+    the current sources."""
     out = tmp_path_factory.mktemp("gobin")
-    binaries = {"worker": out / "worker", "target": out / "target", "certs": out / "certs"}
+    binaries = {"worker": out / "worker", "target": out / "target", "certs": out / "certs",
+                "custom": out / "custom"}
     for binary, package in ((binaries["worker"], "."), (binaries["target"], "./cmd/target"),
-                            (binaries["certs"], "./cmd/certs")):
+                            (binaries["certs"], "./cmd/certs"), (binaries["custom"], "./examples/custom")):
         subprocess.run(["go", "build", "-o", str(binary), package], cwd=REPO / "workers-go", check=True)
     return binaries
 
@@ -45,9 +99,24 @@ def procs(request, tmp_path) -> Procs:
         print(group.logs())
 
 
+@pytest.fixture(scope="session")
+def shared_influx(tmp_path_factory) -> InfluxServer:
+    """One real InfluxDB per test process, without authentication, for `influx`."""
+    with InfluxServer(tmp_path_factory.mktemp("shared-influxdb")) as server:
+        yield server
+
+
 @pytest.fixture
-def influx(tmp_path) -> InfluxServer:
-    """A real InfluxDB of the test's own, without authentication."""
+def influx(shared_influx, request) -> InfluxDatabase:
+    """A database of its own on the process's shared InfluxDB: for tests that write and read only
+    their database (pass it with harness.exported.influx_args)."""
+    return InfluxDatabase(shared_influx, "t_" + re.sub(r"\W", "_", request.node.name)[:60] + "_" + uuid.uuid4().hex[:6])
+
+
+@pytest.fixture
+def own_influx(tmp_path) -> InfluxServer:
+    """A real InfluxDB of the test's own, without authentication: for tests that stop or kill it,
+    or that rely on its default database `locust`."""
     with InfluxServer(tmp_path / "influxdb") as server:
         yield server
 
@@ -74,15 +143,24 @@ def recorded_runs(go_bin, tmp_path_factory) -> RecordedRuns:
 
 
 FIGURES: list[tuple[str, str, str]] = []  # (test, figure, value), printed after the run
+FIGURE = "figure: "  # prefix of the user properties that carry them
 
 
 @pytest.fixture
 def figure(request):
     """Record a figure a fault test measured; `make test-faults` prints them as a table at the end
-    (docs/faults.md keeps the last one)."""
+    (docs/faults.md keeps the last one). They travel as the test's user properties, so the table
+    also has the figures of tests run in other processes (pytest-xdist)."""
     def record(name: str, value) -> None:
-        FIGURES.append((request.node.name, name, f"{value:.1f}" if isinstance(value, float) else str(value)))
+        request.node.user_properties.append((FIGURE + name, f"{value:.1f}" if isinstance(value, float) else str(value)))
     return record
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        test = report.nodeid.split("::")[-1]
+        FIGURES.extend((test, key[len(FIGURE):], value) for key, value in report.user_properties
+                       if key.startswith(FIGURE))
 
 
 def pytest_terminal_summary(terminalreporter):

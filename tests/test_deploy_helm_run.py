@@ -103,7 +103,8 @@ def no_locust_environment(monkeypatch):
         monkeypatch.delenv(name)
 
 
-def test_run_to_completion_passes_with_exit_0_and_exports_exact_counts(procs, go_bin, influx, tmp_path):
+def test_run_to_completion_passes_with_exit_0_and_exports_exact_counts(procs, go_bin, own_influx, tmp_path):
+    influx = own_influx  # the chart writes to its default database, locust
     target = Target(procs, go_bin["target"])
     objects = render(run_values(target, PASSING, tmp_path, influx.url), tmp_path)
     master, workers = start_rendered(procs, objects, go_bin, tmp_path)

@@ -64,3 +64,45 @@ def test_malformed_frames_are_rejected_and_the_run_stays_exact(procs, go_bin, tm
     served = sum(target.counts().values())
     counted = sum(e["num_requests"] for e in json.loads(report.with_suffix(".json").read_text()))
     assert counted == served
+
+
+# Well-formed, but each disagrees with itself (py_bridge/consistency.py) or with the master.
+INCONSISTENT = [
+    ("spawning_complete", {"user_classes_count": {"GoWorkerUser": 2}, "user_count": 3},
+     "spawning_complete: user_count 3 but user_classes_count adds up to 2 (the master counts users from the classes)"),
+    ("spawning_complete", {"user_classes_count": {"Intruder": 2}, "user_count": 2},
+     "spawning_complete: user_classes_count names 'Intruder'; the master's user classes are 'GoWorkerUser'"),
+    ("stats", {"stats": [], "stats_total": {"name": "Aggregated", "method": None, "last_request_timestamp": None,
+                                            "start_time": 1.0, "num_requests": 5, "num_none_requests": 0,
+                                            "num_failures": 0, "total_response_time": 0, "max_response_time": 0,
+                                            "min_response_time": None, "total_content_length": 0,
+                                            "response_times": {}, "num_reqs_per_sec": {}, "num_fail_per_sec": {}},
+               "errors": {}, "user_count": 0, "user_classes_count": {}},
+     "stats, 'Aggregated': response_times add up to 0, num_requests is 5"),
+    ("heartbeat", {"state": "missing", "current_cpu_usage": 1.0},
+     "heartbeat: state: got 'missing'; only the master marks a worker missing"),
+    ("logs", {"worker_id": "someone-else", "logs": ["x"]}, "logs: worker_id 'someone-else' is not the sender"),
+]
+
+
+def test_a_worker_whose_messages_disagree_with_themselves_changes_nothing(procs):
+    master = Master(procs)
+    wait_until(lambda: master.workers() == [] and "Starting web interface" in master.proc.log(), 30, "the web UI")
+    context = zmq.Context()
+    try:
+        sock = context.socket(zmq.DEALER)
+        sock.setsockopt(zmq.IDENTITY, b"inconsistent")
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.connect(f"tcp://127.0.0.1:{master.port}")
+        sock.send(encode("client_ready", -1, "inconsistent"))
+        sock.send(encode("spawning_complete", {"user_classes_count": {"GoWorkerUser": 1}, "user_count": 1},
+                         "inconsistent"))  # consistent: the master counts 1 user
+        for msg_type, data, _ in INCONSISTENT:
+            sock.send(encode(msg_type, data, "inconsistent"))
+            sock.send(encode("heartbeat", {"state": "running", "current_cpu_usage": 1.0}, "inconsistent"))
+        wait_until(lambda: all(m in master.proc.log() for _, _, m in INCONSISTENT), 20, "every rejection logged")
+        (worker,) = wait_until(lambda: master.workers(), 10, "the worker in the web UI")
+        assert (worker["state"], worker["user_count"]) == ("running", 1), worker  # neither 3 users nor "missing"
+        assert master.stats()["stats"][-1]["num_requests"] == 0  # the report's 5 requests are not merged
+    finally:
+        context.destroy(linger=0)

@@ -97,6 +97,24 @@ def test_a_worker_leaving_mid_test_reports_its_last_seconds(procs, go_bin, tmp_p
     assert_exact(json.loads(report.read_text()), target.counts())
 
 
+def test_a_boomer_style_worker_interrupted_mid_test_reports_its_last_seconds(procs, go_bin, tmp_path):
+    # examples/custom: a task of plain Go code recording through boomer (lifecycle.Run)
+    target = Target(procs, go_bin["target"])
+    report = tmp_path / "stats"
+    master = Master(procs, "--headless", "-u", "2", "-r", "2", "-t", "9s", "--expect-workers", "2",
+                    "--json-file", str(report), "-H", target.url)
+    workers = [procs.start(f"custom{i}", [str(go_bin["custom"]), "--master-host", "127.0.0.1", "--master-port",
+                                          str(master.port), "--target", target.url]) for i in range(2)]
+    traffic(target, 2)
+    workers[0].signal(signal.SIGTERM)  # it stops calling the task, reports the last requests, then quits
+    assert workers[0].wait(15) == 0, workers[0].log()[-2000:]
+    assert master.proc.wait(40) in (0, 1), master.proc.log()[-3000:]
+    assert workers[1].wait(15) == 0
+    served = target.counts()["GET /"]
+    assert served > 0 and sum(e["num_requests"] for e in json.loads(report.with_suffix(".json").read_text())) == served
+    assert "the tasks' last requests are reported" in workers[0].log()
+
+
 def test_stop_timeout_counts_the_last_seconds(procs, go_bin, tmp_path):
     target, master, workers, report = headless(procs, go_bin, tmp_path, "-u", "10", "-r", "10", "-t", "3s",
                                                "--stop-timeout", "3")

@@ -107,7 +107,7 @@ def test_a_shaped_run_records_its_peak_and_last_users(procs, go_bin, influx, tmp
     run = the_run(influx)
     assert (run["peak_users"], run["users"]) == (12, 2)
 
-    env = {**os.environ, "LOCUST_INFLUXDB_URL": influx.url, "COLUMNS": "250"}
+    env = {**os.environ, "LOCUST_INFLUXDB_URL": influx.url, "LOCUST_INFLUXDB_DATABASE": influx.database, "COLUMNS": "250"}
     listed = subprocess.run([str(VENV_BIN / "locust-fleet"), "runs", "list"], capture_output=True, text=True,
                             env=env, timeout=60)
     assert listed.returncode == 0, listed.stderr

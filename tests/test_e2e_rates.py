@@ -1,16 +1,19 @@
-"""Rates over time follow the load, not the reporting cadence: two workers held at a steady
-1,000 requests/s each chart flat in InfluxDB at any --influxdb-interval, while the sums stay exact.
-Two masters run at once into one InfluxDB, at two intervals, each with its own target."""
+"""Rates over time follow the load, not the reporting cadence: two workers held at about 1,000
+requests/s each chart in InfluxDB, interval by interval, what the target saw arrive in the same
+seconds (GET /_arrivals counts /stall by second), at any --influxdb-interval, while the sums stay
+exact. Two masters run at once into one InfluxDB, at two intervals, each with its own target.
+Compared with the target rather than with the rate asked for: on a loaded machine the workers do
+not always hold 1,000/s, and the chart must show what they did."""
 
 from __future__ import annotations
 
-import statistics
 
 import pytest
 
 from harness.exported import influx_args
 from harness.influxd import rows
 from harness.parts import Master, Target, start_worker
+from harness.procs import get_json
 from locust_fleet.model import AGGREGATED, REQUESTS, RUNS, WORKERS
 
 pytestmark = pytest.mark.e2e
@@ -20,6 +23,8 @@ INTERVALS = ("5", "2")
 
 
 def test_a_steady_load_charts_flat_at_two_intervals(procs, go_bin, influx, tmp_path):
+    scenario = tmp_path / "stall.yaml"
+    scenario.write_text("requests:\n  - {name: home, path: /stall}\n")  # the target counts /stall by second
     runs = {}
     for interval in INTERVALS:
         target = Target(procs, go_bin["target"])
@@ -28,7 +33,7 @@ def test_a_steady_load_charts_flat_at_two_intervals(procs, go_bin, influx, tmp_p
                         "--run-tag", f"interval={interval}", name=f"master-{interval}")
         for i in range(2):
             start_worker(procs, go_bin["worker"], master.port, "--target", target.url, "--max-rps", str(RATE),
-                         name=f"worker-{interval}-{i}")
+                         "--scenario", str(scenario), name=f"worker-{interval}-{i}")
         runs[interval] = (master, target)
     for interval, (master, target) in runs.items():
         assert master.proc.wait(60) == 0, master.proc.log()[-3000:]
@@ -38,27 +43,31 @@ def test_a_steady_load_charts_flat_at_two_intervals(procs, go_bin, influx, tmp_p
         points = rows(influx.query(f"SELECT requests, rps, interval_s FROM {REQUESTS} WHERE "
                                    f"run_id = '{run['run_id']}' AND \"name\" = '{AGGREGATED}'"))
         assert sum(p["requests"] for p in points) == sum(target.counts().values())
-        # Intervals wholly inside the load: not the first (the users start, and boomer's rate limiter
-        # begins with a full bucket), none reaching past the run time.
+        # Intervals wholly inside the load: not the first (the users start), none reaching past the
+        # run time. An interval's point is stamped when it was flushed, at the end of its seconds.
         start, end = run["start_time"], run["start_time"] + RUN_S
         steady = [p for p in points if p["time"] / 1e9 - p["interval_s"] >= start + float(interval)
                   and p["time"] / 1e9 <= end]
         assert len(steady) >= 3, (interval, points)
-        rates = [p["rps"] for p in steady]
-        mean = statistics.fmean(rates)
-        assert abs(mean - 2 * RATE) / (2 * RATE) < 0.03, (interval, rates)
-        # Flat within 3 %; on a starved machine boomer may stamp a burst of requests with the second
-        # it got to record them in, moving some across a boundary, so one interval in five may be
-        # off by up to 15 % (binned by arrival they were off by 40 % and more, every other interval).
-        close = [r for r in rates if abs(r - mean) / mean < 0.03]
-        assert len(close) >= 0.8 * len(rates) and all(abs(r - mean) / mean < 0.15 for r in rates), (interval, rates)
+        arrived = {int(k): v for k, v in get_json(target.url + "/_arrivals").items()}
+        seen = []
+        for p in steady:
+            last = int(p["time"] // 1e9)
+            sent = sum(arrived.get(sec, 0) for sec in range(last - int(p["interval_s"]), last))
+            seen.append((p["requests"], sent))
+        # boomer stamps a request with the second it got to record it in, at most a few ms after
+        # the target saw it; on a starved machine a burst may cross into the next interval, so one
+        # interval in five may be off by up to 15 %, the others by 5 % at most.
+        off = [abs(got - sent) / sent for got, sent in seen]
+        assert all(o < 0.15 for o in off) and sum(o < 0.05 for o in off) >= 0.8 * len(off), (interval, seen)
 
-        times = {p["time"] for p in steady}
-        by_worker: dict[str, list[float]] = {}
+        # per worker, by the same seconds: both sent in every interval, and they add up to the total
+        totals = {p["time"]: p["rps"] for p in steady}
+        by_time: dict[int, list[float]] = {}
         for w in rows(influx.query(f"SELECT rps FROM {WORKERS} WHERE run_id = '{run['run_id']}' GROUP BY worker")):
-            if w["time"] in times:
-                by_worker.setdefault(w["worker"], []).append(w["rps"])
-        assert len(by_worker) == 2
-        for worker_rates in by_worker.values():
-            assert all(abs(r - RATE) / RATE < 0.15 for r in worker_rates), (interval, worker_rates)
-            assert sum(abs(r - RATE) / RATE < 0.05 for r in worker_rates) >= 0.8 * len(worker_rates), worker_rates
+            if w["time"] in totals:
+                by_time.setdefault(w["time"], []).append(w["rps"])
+        assert set(by_time) == set(totals)
+        for at, rates in by_time.items():
+            assert len(rates) == 2 and all(r > 0 for r in rates), (interval, rates)
+            assert abs(sum(rates) - totals[at]) < 1e-6 * totals[at], (interval, rates, totals[at])

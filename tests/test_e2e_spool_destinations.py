@@ -30,7 +30,8 @@ def databases(influx) -> set[str]:
     return {r["name"] for r in rows(influx.query("SHOW DATABASES"))}
 
 
-def test_spooled_points_stay_with_their_destination(procs, go_bin, influx, tmp_path):
+def test_spooled_points_stay_with_their_destination(procs, go_bin, own_influx, tmp_path):
+    influx = own_influx
     spool_dir = tmp_path / "spool"
     staging = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     target = Target(procs, go_bin["target"])

@@ -120,8 +120,8 @@ def test_a_headless_run_is_judged_on_the_merged_stats_exactly(procs, go_bin, fre
     assert_exact_counts(stats, fresh_target.counts())
 
     # the run record keeps each result, with the figure measured; it equals Locust's own figure
-    listed = subprocess.run([str(VENV_BIN / "locust-fleet"), "runs", "list", "--json", "--influxdb-url", influx.url],
-                            capture_output=True, text=True, check=True)
+    listed = subprocess.run([str(VENV_BIN / "locust-fleet"), "runs", "list", "--json", "--influxdb-url", influx.url,
+                             "--influxdb-database", influx.database], capture_output=True, text=True, check=True)
     (record,) = json.loads(listed.stdout)
     kept = {r["threshold"]: r for r in record["thresholds"]}
     assert list(kept) == list(JUDGED) and record["thresholds_failed"] == FAILED
@@ -149,7 +149,8 @@ def test_a_headless_run_is_judged_on_the_merged_stats_exactly(procs, go_bin, fre
     # locust-fleet runs report shows them
     page = tmp_path / "report.html"
     subprocess.run([str(VENV_BIN / "locust-fleet"), "runs", "report", record["run_id"], "-o", str(page),
-                    "--influxdb-url", influx.url], check=True, capture_output=True)
+                    "--influxdb-url", influx.url, "--influxdb-database", influx.database], check=True,
+                   capture_output=True)
     html = page.read_text()
     assert f"<p>{len(JUDGED) - FAILED} passed, {FAILED} failed.</p>" in html and "<td>GET /nope never appeared</td>" in html
 
@@ -162,8 +163,10 @@ def test_an_abort_threshold_stops_the_test_through_the_drain_after_its_grace_tim
     log = master.proc.log()
     breached = re.search(r"Threshold '/login: fail_ratio<10% abort after 4s' breached after ([0-9.]+) s: "
                          r"measured ([0-9.]+)%, limit < 10%; stopping the test", log)
-    # not before its grace time; the fail ratio so far is 20 % of what was served (rounded down)
-    assert breached and 4.0 <= float(breached.group(1)) < 10 and 19 < float(breached.group(2)) <= 20, log[-3000:]
+    # not before its grace time; the fail ratio so far is about 20 % of what was served: each worker's
+    # report carries its own share of the target's every-fifth failures, so until the other worker's
+    # report of the same seconds is in, the merged ratio may be a little above or below it
+    assert breached and 4.0 <= float(breached.group(1)) < 10 and 18 < float(breached.group(2)) < 22, log[-3000:]
     # the normal stop: drained, so the counts up to the stop are exact, then judged and reported
     assert log.index("stopping the test") < log.index("Drained 2 worker(s)") < log.index("Thresholds: 1 passed")
     assert_exact_counts(locust_stats(tmp_path), fresh_target.counts())

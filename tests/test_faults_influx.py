@@ -17,7 +17,10 @@ from harness.influxd import rows
 from harness.procs import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
-LAG_LIMIT_MS = 100
+# A loop blocked by InfluxDB's I/O would lag by the seconds InfluxDB takes (the slow answers take
+# 3 s, the timeout is 2 s); a loop that only appends lags by what a loaded machine costs it (a few
+# tens of ms on a quiet one, over 100 ms with other suites running beside it).
+LAG_LIMIT_MS = 1000
 
 
 def loop_lag_p99(log: str) -> float:
@@ -39,7 +42,8 @@ def assert_all_written(log: str) -> dict[str, int]:
     return counters
 
 
-def test_influxdb_killed_for_30_s_loses_and_doubles_nothing(procs, go_bin, influx, tmp_path, figure):
+def test_influxdb_killed_for_30_s_loses_and_doubles_nothing(procs, go_bin, own_influx, tmp_path, figure):
+    influx = own_influx
     target = Target(procs, go_bin["target"])
     master, workers, report = run_headless(procs, go_bin, target, influx, tmp_path, seconds=42)
     time.sleep(6)
@@ -65,6 +69,7 @@ def test_slow_then_failing_influxdb(procs, go_bin, influx, tmp_path, figure):
 
     class Behind:  # the master writes through the proxy; the checks read InfluxDB directly
         url = proxy.url
+        database = influx.database
 
     master, workers, report = run_headless(procs, go_bin, target, Behind, tmp_path, seconds=30,
                                            extra=("--influxdb-timeout", "2"))
@@ -95,7 +100,8 @@ def test_master_killed_mid_run_replays_its_spool_and_workers_exit(procs, go_bin,
     proxy.mode("error/500")
     target = Target(procs, go_bin["target"])
     spool = tmp_path / "spool"
-    args = ["--influxdb-url", proxy.url, "--influxdb-interval", "1", "--spool-dir", str(spool)]
+    args = ["--influxdb-url", proxy.url, "--influxdb-database", influx.database, "--influxdb-interval", "1",
+            "--spool-dir", str(spool)]
     first = Master(procs, "--headless", "-u", "6", "-r", "6", "-t", "60s", "--expect-workers", "2", "-H",
                    target.url, *args, name="first-master")
     workers = [start_worker(procs, go_bin["worker"], first.port, "--target", target.url, name=f"worker-{i}")

@@ -33,6 +33,7 @@ def test_encode_point_rejects_what_cannot_be_written(point, message):
     assert str(err.value) == message
 
 
+@pytest.mark.e2e  # a real influxd
 def test_encode_round_trips_tricky_values_through_influxd(tmp_path):
     tricky = 'a b,c=d "q" \\ ü\nend'
     points = [Point("m x", {"tag, k": "v =1"}, {"s": tricky, "i": 7, "f": 7.0, "b": True}, 1_000_000_000)]

@@ -11,6 +11,8 @@ import re
 import shlex
 import socket
 import subprocess
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -48,8 +50,11 @@ def test_up_starts_the_stack_and_down_stops_all_of_it(stack_env):
     assert set(pgids) == {"master", "target", "worker1", "worker2", "influxdb"}
 
     web = f"http://127.0.0.1:{stack_env['WEB_PORT']}"
-    wait_until(lambda: len(workers_of(web)) == 2, 30,
-               "both Go workers in the master's list")
+    # make up returned once both workers joined: a swarm right away starts users on both
+    form = urllib.parse.urlencode({"user_count": 4, "spawn_rate": 100, "host": ""}).encode()
+    started = json.loads(urllib.request.urlopen(web + "/swarm", data=form, timeout=10).read())
+    assert started["success"] and "2 workers" not in started.get("message", "no worker"), started
+    wait_until(lambda: [w["user_count"] for w in workers_of(web)] == [2, 2], 30, "users on both Go workers")
     again = make("up", env=stack_env)
     assert again.returncode == 2 and "already up" in again.stderr
 
@@ -58,6 +63,20 @@ def test_up_starts_the_stack_and_down_stops_all_of_it(stack_env):
     assert not [name for name, pgid in pgids.items() if group_alive(pgid)]
     assert not list(run.glob("*.pid"))
     assert not listening(int(stack_env["INFLUXDB_PORT"])), "InfluxDB still answers after make down"
+
+
+def test_up_names_the_workers_that_did_not_join(stack_env, tmp_path):
+    scenario = tmp_path / "broken.yaml"
+    scenario.write_text("tasks:\n  - {name: home, path: /, weight: 0}\n")
+    try:
+        up = make("up", env={**stack_env, "SCENARIO": str(scenario), "WORKERS_WAIT": "5", "INFLUXDB": "off"})
+        assert up.returncode == 2, up.stdout + up.stderr  # make's own code for a failed recipe (up.sh exits 1)
+        for worker in ("worker1", "worker2"):
+            assert f"make up: {worker} did not join the master within 5 s (WORKERS_WAIT); its log, " in up.stderr
+        assert "tasks[0].weight" in up.stderr  # the end of their logs says why
+        assert "the rest of the stack is up; make down stops it" in up.stderr
+    finally:
+        make("down", env=stack_env)
 
 
 def listening(port: int) -> bool:
@@ -149,7 +168,8 @@ def test_headless_runs_are_stored_reported_and_compared_with_the_printed_command
 
 
 @pytest.mark.parametrize("setting", ["off", "url"])
-def test_up_without_its_own_influxdb(stack_env, influx, setting):
+def test_up_without_its_own_influxdb(stack_env, own_influx, setting):
+    influx = own_influx
     env = {**stack_env, **({"INFLUXDB": "off"} if setting == "off" else {"INFLUXDB_URL": influx.url})}
     up = make("up", env=env)
     assert up.returncode == 0, up.stdout + up.stderr

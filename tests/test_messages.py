@@ -2,7 +2,7 @@
 
 import pytest
 
-from py_bridge.messages import TO_MASTER, TO_WORKER, quirks_in, validate
+from py_bridge.messages import KNOWN_TYPES, TO_MASTER, TO_WORKER, problems, quirks_in, validate
 from py_bridge.reports import stats_entry
 
 ENTRY = stats_entry("home", "GET", last_request_timestamp=1.0, start_time=1.0, num_requests=1,
@@ -26,9 +26,15 @@ def stats(**over):
      "heartbeat: state: expected one of ready, spawning, running, stopped, stopping, cleanup, missing, quitting, "
      "got str 'dancing'"),
     ("heartbeat", {"state": "ready", "current_cpu_usage": "high"}, TO_MASTER,
-     "heartbeat: current_cpu_usage: expected int or float, got str 'high'"),
+     "heartbeat: current_cpu_usage: expected a finite int or float >= 0, got str 'high'"),
     ("heartbeat", {"state": "ready", "current_cpu_usage": True}, TO_MASTER,
-     "heartbeat: current_cpu_usage: expected int or float, got bool True"),
+     "heartbeat: current_cpu_usage: expected a finite int or float >= 0, got bool True"),
+    ("heartbeat", {"state": "ready", "current_cpu_usage": float("nan")}, TO_MASTER,
+     "heartbeat: current_cpu_usage: expected a finite int or float >= 0, got float nan"),
+    ("stats", stats(stats=[dict(ENTRY, total_response_time=float("inf"))]), TO_MASTER,
+     "stats: stats[0].total_response_time: expected a finite int or float >= 0, got float inf"),
+    ("stats", stats(stats_total=dict(ENTRY, name="Aggregated", max_response_time=-3)), TO_MASTER,
+     "stats: stats_total.max_response_time: expected a finite int or float >= 0, got int -3"),
     ("stats", stats(user_count=-1), TO_MASTER, "stats: user_count: expected int >= 0, got int -1"),
     ("stats", stats(stats=[dict(ENTRY, response_times={"abc": 1})]), TO_MASTER,
      "stats: stats[0].response_times key 'abc': expected int, got str 'abc'"),
@@ -54,8 +60,14 @@ def test_validate_names_type_path_and_expectation(msg_type, data, direction, mes
 
 
 def test_validate_accepts_custom_messages_and_good_stats():
-    validate("anything_custom", object(), TO_MASTER)
-    validate("stats", stats(), TO_MASTER)
+    # A custom type has no schema, so any data passes; Locust's own types are checked.
+    assert "anything_custom" not in KNOWN_TYPES and "stats" in KNOWN_TYPES
+    assert problems("anything_custom", object(), TO_MASTER) == []
+    assert problems("stats", stats(), TO_MASTER) == []
+    validate("stats", stats(), TO_MASTER)  # raises on the first problem
+    # the same checks do find a broken field in each of them
+    assert [str(p) for p in problems("stats", stats(user_count="1"), TO_MASTER)] == \
+        ["stats: user_count: expected int >= 0, got str '1'"]
 
 
 def test_quirks_are_recognised_by_name():

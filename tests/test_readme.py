@@ -6,6 +6,7 @@ by test_make_up.py, `verify-protocol` by test_verify_protocol.py; the Grafana se
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import shlex
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 from locust.argument_parser import get_parser
 
-from locust_fleet.options import add_arguments
+from locust_fleet.options import ConfigError, add_arguments, from_options
 from harness.procs import REPO, VENV_BIN
 
 pytestmark = [pytest.mark.e2e, pytest.mark.builds]
@@ -88,11 +89,35 @@ def test_pybridge_commands_parse():
         assert result.returncode == 0, (command, result.stdout + result.stderr)
 
 
+def parse_locust(words: list[str]) -> argparse.Namespace:
+    """A README `locust` command as Locust's parser with the plugin's options reads it; an unknown
+    option or a bad value is a ValueError naming it (Locust's parser would exit the process)."""
+    parser = get_parser()
+    add_arguments(parser)
+    try:
+        return parser.parse_args(words)
+    except SystemExit:
+        raise ValueError(f"locust {' '.join(words)}: does not parse") from None
+
+
 def test_locust_commands_parse_with_the_plugin_s_options():
-    for command in of("locust"):
-        parser = get_parser()
-        add_arguments(parser)
-        parser.parse_args(command[1:])  # exits (fails the test) on an unknown option
+    commands = of("locust")  # fails when the README shows no locust command
+    for command in commands:
+        parsed = parse_locust(command[1:])
+        config = from_options(parsed)  # the plugin's own checks: ConfigError naming the option
+        shown = dict(zip(command[1:], command[2:]))
+        assert parsed.locustfile == shown["-f"] and parsed.master == ("--master" in command)
+        if "--influxdb-url" in shown:
+            assert config.export is not None and config.export.url == shown["--influxdb-url"]
+            tags = [v for k, v in zip(command[1:], command[2:]) if k == "--run-tag"]
+            assert sorted(f"{k}={v}" for k, v in config.export.run_tags) == sorted(tags)
+
+
+def test_a_locust_command_with_an_option_nobody_has_fails_the_check():
+    with pytest.raises(ValueError, match="--no-such-option 1: does not parse"):
+        parse_locust(["-f", "master/locustfile.py", "--no-such-option", "1"])
+    with pytest.raises(ConfigError, match="--influxdb-url"):
+        from_options(parse_locust(["-f", "master/locustfile.py", "--influxdb-url", "ftp://x"]))
 
 
 def test_go_run_commands_name_the_worker_s_flags():

@@ -55,6 +55,11 @@ def test_locust_python_worker_passes_everything():
      "client_ready: expected a version string, or -1 (any version), got int 0"),
     ("stop", "step: stop", "no client_stopped within 10 s"),
     ("counts", "counts equal what the target served", "reports add up to"),
+    ("spawn-count", "messages: each agrees with itself",
+     "spawning_complete: user_count 4 but user_classes_count adds up to 3 (the master counts users from the classes)"),
+    ("missing", "messages: each agrees with itself", "heartbeat: state: got 'missing'; only the master marks"),
+    ("logs", "messages: each agrees with itself", "logs: worker_id 'another-worker' is not the sender"),
+    ("total-bytes", "stats: each report agrees with itself", "entries' total_content_length add up to 0"),
 ])
 def test_broken_worker_fails_naming_the_invariant(fault, invariant, detail):
     code, results = verify("--worker-cmd", f"{BROKEN} {fault}", "--user-class", "Anything", "--observe", "2")

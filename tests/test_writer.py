@@ -53,6 +53,7 @@ def test_spool_drops_oldest_batches_beyond_its_bound_and_counts_them(tmp_path):
     assert spool.dropped_points == 2
 
 
+@pytest.mark.e2e  # a real influxd
 def test_writer_outage_spools_then_replays_in_order_exactly_once(server, tmp_path):
     writer = Writer(InfluxClient(server.url, "w", timeout=2), Spool(tmp_path / "spool"), batch_size=40)
     writer.submit(points(0, 100))
@@ -73,6 +74,7 @@ def test_writer_outage_spools_then_replays_in_order_exactly_once(server, tmp_pat
     assert not writer.spool.pending()
 
 
+@pytest.mark.e2e  # a real influxd
 def test_a_new_writer_replays_what_an_earlier_one_spooled(server, tmp_path):
     server.stop()
     old = Writer(InfluxClient(server.url, "w", timeout=2), Spool(tmp_path / "spool"))
@@ -84,6 +86,7 @@ def test_a_new_writer_replays_what_an_earlier_one_spooled(server, tmp_path):
     assert stored_seqs(server) == list(range(50)) and new.counters["replayed"] == 50
 
 
+@pytest.mark.e2e  # a real influxd
 def test_writer_memory_is_bounded_by_spilling_to_the_spool(server, tmp_path):
     writer = Writer(InfluxClient(server.url, "w"), Spool(tmp_path / "spool"), max_buffered=30)
     writer.submit(points(0, 100))
@@ -92,6 +95,7 @@ def test_writer_memory_is_bounded_by_spilling_to_the_spool(server, tmp_path):
     assert stored_seqs(server) == list(range(100))
 
 
+@pytest.mark.e2e  # a real influxd
 def test_writer_drops_invalid_points_and_counts_them(server, tmp_path):
     writer = Writer(InfluxClient(server.url, "w"), Spool(tmp_path / "spool"))
     writer.submit([Point("t", {}, {"seq": float("nan")}, 1), *points(0, 3)])
@@ -99,6 +103,7 @@ def test_writer_drops_invalid_points_and_counts_them(server, tmp_path):
     assert stored_seqs(server) == [0, 1, 2] and writer.counters["dropped"] == 1
 
 
+@pytest.mark.e2e  # a real influxd
 def test_client_writes_gzip(server):
     client = InfluxClient(server.url, "w")
     sent = []
@@ -107,6 +112,7 @@ def test_client_writes_gzip(server):
     assert sent[0].headers["Content-Encoding"] == "gzip" and gzip.decompress(sent[0].body) == b"t seq=1i 1\n"
 
 
+@pytest.mark.e2e  # a real influxd
 def test_client_errors_name_the_option_and_hide_the_secret(tmp_path):
     with InfluxServer(tmp_path / "auth", auth=True) as s:
         import requests
@@ -127,6 +133,7 @@ def test_client_errors_name_the_option_and_hide_the_secret(tmp_path):
     assert str(err.value) == f"InfluxDB at {s.url}: unreachable (connection failed)"
 
 
+@pytest.mark.e2e  # a real influxd
 def test_client_sends_an_influxdb2_token_and_never_shows_it(server):
     client = InfluxClient(server.url, "w", token="s3cr3t-token")
     sent = []

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 
 : "${WORKERS:=2}" "${USERS:=10}" "${SPAWN_RATE:=10}" "${RUN_TIME:=30s}" "${HEADLESS:=}"
 : "${TARGET:=}" "${SCENARIO:=}" "${MASTER_BIND:=127.0.0.1}" "${MASTER_PORT:=5557}"
-: "${WEB_HOST:=127.0.0.1}" "${WEB_PORT:=8089}" "${TARGET_PORT:=8080}" "${LOCUST_ARGS:=}"
+: "${WEB_HOST:=127.0.0.1}" "${WEB_PORT:=8089}" "${TARGET_PORT:=8080}" "${LOCUST_ARGS:=}" "${WORKERS_WAIT:=60}"
 # The master's own env vars name an InfluxDB too: one set there is used as INFLUXDB_URL would be.
 : "${INFLUXDB:=on}" "${INFLUXDB_URL:=${LOCUST_INFLUXDB_URL:-}}" "${INFLUXDB_PORT:=8086}"
 : "${INFLUXDB_DATABASE:=${LOCUST_INFLUXDB_DATABASE:-locust}}"
@@ -26,6 +26,8 @@ run=${RUN_DIR:-.run}
 
 fail() { echo "make up: $*" >&2; exit 2; }
 [[ "$WORKERS" =~ ^[0-9]+$ ]] && [ "$WORKERS" -ge 1 ] || fail "WORKERS: got '$WORKERS'; expected a whole number >= 1"
+[[ "$WORKERS_WAIT" =~ ^[0-9]+$ ]] && [ "$WORKERS_WAIT" -ge 1 ] \
+  || fail "WORKERS_WAIT: got '$WORKERS_WAIT'; expected whole seconds >= 1"
 [ -z "$SCENARIO" ] || [ -r "$SCENARIO" ] || fail "SCENARIO: cannot read '$SCENARIO'"
 [[ "$INFLUXDB" =~ ^(on|off)$ ]] || fail "INFLUXDB: got '$INFLUXDB'; expected on or off"
 for setting in INFLUXDB_PORT INFLUXDB_RPC_PORT; do
@@ -180,6 +182,30 @@ MSG
   exit "$report_rc"
 fi
 
+# Return once every worker has joined the master (a POST /swarm right after `make up` then starts
+# them all): each says "joined the master" in its log when the master acknowledged it. Bounded by
+# WORKERS_WAIT seconds; the workers that did not join are named, with the end of their log.
+waited=0
+missing=""
+while :; do
+  missing=""
+  for i in $(seq 1 "$WORKERS"); do
+    grep -q "joined the master at" "$run/worker$i.log" 2>/dev/null || missing+=" worker$i"
+  done
+  [ -z "$missing" ] && break
+  [ "$waited" -ge $((WORKERS_WAIT * 5)) ] && break
+  waited=$((waited + 1))
+  sleep 0.2
+done
+if [ -n "$missing" ]; then
+  for w in $missing; do
+    echo "make up: $w did not join the master within $WORKERS_WAIT s (WORKERS_WAIT); its log, $run/$w.log, ends with:" >&2
+    tail -n 3 "$run/$w.log" 2>/dev/null | sed 's/^/    /' >&2
+  done
+  echo "make up: the rest of the stack is up; make down stops it" >&2
+  exit 1
+fi
+
 if [ -n "$INFLUXDB_URL" ]; then
   where=""
   [ -z "$influx_local" ] || where=" (data in $run/influxdb/)"
@@ -193,7 +219,7 @@ fi
 cat <<MSG
 Local stack is up:
   Locust web UI   http://$WEB_HOST:$WEB_PORT
-  worker port     $MASTER_BIND:$MASTER_PORT  ($WORKERS Go workers, restarted if they exit with an error)
+  worker port     $MASTER_BIND:$MASTER_PORT  ($WORKERS Go workers joined, restarted if they exit with an error)
   target          $TARGET
 $influx_lines
   logs            $run/master.log, $run/worker1.log ... $run/worker$WORKERS.log$( [ -e "$run/target.log" ] && echo ", $run/target.log")$( [ -n "$influx_local" ] && echo ", $run/influxdb.log")

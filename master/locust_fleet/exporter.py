@@ -120,6 +120,19 @@ class Exporter:
         logger.info("Run %s stopped: %d requests, %d failures", self.run.run_id, total.requests, total.failures)
         self.run = None
 
+    def on_reset_stats(self) -> None:
+        """A stats reset (stats_reset.py): what came before it is written at once, and the run's
+        figures start again, as Locust's do: the run record's totals and percentiles are those
+        after the last reset, and so are the interval points after its event."""
+        if self.run is None:
+            return
+        now = self.now()
+        self.flush_interval(now)
+        self.emit_settled(None)
+        self.run_figures = RunFigures()
+        self.bins = SecondBins(now)
+        self.event("stats_reset", "Statistics reset")
+
     def on_message(self, client_id: str, msg_type: str) -> None:
         """Called for every inbound worker message (see inbound.py)."""
         if msg_type == "client_ready" and client_id not in self.known_workers:

@@ -3,10 +3,17 @@
 Malformed messages are rejected here: Locust's handler trusts its peers, and some malformed
 frames (truncated msgpack, a client_ready with an int other than -1, a heartbeat without
 current_cpu_usage, an exception without traceback) raise inside its listener greenlet, which then
-stops listening to every worker. Reports from peers that are not registered workers are dropped
-too: Locust would merge them into its statistics; so are messages naming another node than their
-sender, and types that are neither Locust's nor registered by the locustfile. Each kind of
-rejection is logged once, then counted."""
+stops listening to every worker. Messages naming another node than their sender are dropped too,
+and so are types that are neither Locust's nor registered by the locustfile, and messages that
+disagree with themselves (py_bridge/consistency.py: a spawning_complete whose user_count is not
+its classes' sum, a report whose stats_total is not its entries merged, ...) or name user classes
+the master does not have: Locust would show wrong users or merge wrong numbers.
+
+A peer that is not a registered worker may register (client_ready), ask for the locustfile, send
+heartbeats (a forgotten worker's: leaving.py asks it to reconnect) and quit; anything else it
+sends is dropped: Locust would merge its reports into the statistics, list its exceptions (which
+set a headless master's exit code) and its logs, hand it user numbers, or answer its spawning
+messages as if it were a worker. Each kind of rejection is logged once, then counted."""
 
 import logging
 from collections import Counter
@@ -19,11 +26,14 @@ from locust.rpc import Message
 from locust.runners import MasterRunner
 
 from py_bridge.codec import DecodeError, decode
+from py_bridge.consistency import Problem, message_problems
 from py_bridge.messages import SCHEMAS, TO_MASTER, ValidationError, validate
 
 from .normalise import normalise_report
 
 logger = logging.getLogger(__name__)
+# What a peer that is not (or no longer) a registered worker may send.
+FROM_ANY_PEER = frozenset({"client_ready", "locustfile", "heartbeat", "quit"})
 
 
 class Rejections:
@@ -80,6 +90,19 @@ def guard_frames(runner: MasterRunner, rejections: Rejections) -> None:
     guard_server()
 
 
+def unknown_classes(runner: MasterRunner, msg: Message) -> list[Problem]:
+    """A worker runs the classes the master hands out; users of another class are no user of this
+    test (Locust would add them to its user count and show them)."""
+    if msg.type not in ("stats", "spawning_complete"):
+        return []
+    known = {cls.__name__ for cls in runner.user_classes}
+    strangers = sorted(set(msg.data["user_classes_count"]) - known)
+    if not strangers:
+        return []
+    return [Problem("user class", f"{msg.type}: user_classes_count names {', '.join(map(repr, strangers))}; the "
+                                  f"master's user classes are {', '.join(map(repr, sorted(known)))}")]
+
+
 def install(runner: MasterRunner, observers: Iterable[Callable[[str, str], None]] = ()) -> Rejections:
     """Wrap the runner's message handler so that reports are normalised before Locust merges them
     (Locust's merge listener is registered before any locustfile listener, so a worker_report
@@ -105,12 +128,16 @@ def install(runner: MasterRunner, observers: Iterable[Callable[[str, str], None]
         except ValidationError as e:
             rejections.reject(client_id, (e.msg_type, e.path), str(e))
             return None
+        if msg.type not in FROM_ANY_PEER and client_id not in runner.clients:
+            rejections.reject(client_id, (msg.type, "unknown worker"),
+                              f"{msg.type} from a peer that is not a registered worker")
+            return None
         if msg.type == "stats":
-            if client_id not in runner.clients:
-                rejections.reject(client_id, ("stats", "unknown worker"),
-                                  "stats from a peer that is not a registered worker")
-                return None
             normalise_report(msg.data)
+        problems = message_problems(msg.type, msg.data, msg.node_id) + unknown_classes(runner, msg)
+        if problems:
+            rejections.reject(client_id, (msg.type, problems[0].rule), str(problems[0]))
+            return None
         for observe in observers:
             observe(client_id, msg.type)
         return handle(client_id, msg)

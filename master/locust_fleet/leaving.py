@@ -1,9 +1,10 @@
 """Workers that leave outside a test, and a headless master whose workers are all gone.
 
-Locust treats "the last worker quit" as the end of the test even before one has started: a
-headless master then stops handling messages and waits forever for workers that can no longer
-register (a pod restarted early; boomer sends quit on SIGTERM). Before a test has started, a
-worker that quits is only forgotten here, and the master keeps waiting for enough workers.
+Locust treats "the last worker quit" as the end of the test even when none is running: a headless
+master then stops handling messages and waits forever for workers that can no longer register (a
+pod restarted early; boomer sends quit on SIGTERM). Outside a test (before the first one, or
+between two in the web UI), a worker that quits is only forgotten here, and the master keeps
+waiting for enough workers.
 
 A worker the master has forgotten (marked missing, then removed after Locust's dead interval) that
 comes back keeps sending heartbeats, which Locust ignores: it never becomes ready again, and a master
@@ -21,10 +22,12 @@ from typing import Any
 
 import gevent
 from locust.rpc import Message
-from locust.runners import HEARTBEAT_INTERVAL, HEARTBEAT_LIVENESS, STATE_INIT, MasterRunner
+from locust.runners import HEARTBEAT_INTERVAL, HEARTBEAT_LIVENESS, STATE_INIT, STATE_STOPPED, MasterRunner
 
 logger = logging.getLogger(__name__)
 RECONNECT_EVERY_S = 10.0
+# runner_state.py keeps these true: "ready" until the first test starts, "stopped" after a stop.
+OUTSIDE_A_TEST = (STATE_INIT, STATE_STOPPED)
 
 
 def install(runner: MasterRunner) -> None:
@@ -32,9 +35,10 @@ def install(runner: MasterRunner) -> None:
     asked: dict[str, float] = {}  # forgotten worker -> when it was last asked to reconnect
 
     def handle_message(client_id: str, msg: Message) -> Any:
-        if msg.type == "quit" and runner.state == STATE_INIT and msg.node_id in runner.clients:
+        if msg.type == "quit" and runner.state in OUTSIDE_A_TEST and msg.node_id in runner.clients:
             del runner.clients[msg.node_id]
-            logger.info("Worker %s quit before the test started; %d worker(s) ready", msg.node_id,
+            logger.info("Worker %s quit %s; %d worker(s) ready", msg.node_id,
+                        "before the test started" if runner.state == STATE_INIT else "between tests",
                         len(runner.clients.ready))
             return None
         if msg.type == "heartbeat" and msg.node_id not in runner.clients:

@@ -15,7 +15,7 @@ from locust.runners import MasterRunner
 
 import gevent
 
-from . import checks, inbound, leaving, options, shape_signals, thresholds, user_numbers
+from . import checks, inbound, leaving, options, runner_state, shape_signals, stats_reset, thresholds, user_numbers
 from .drain import Drainer
 from .export_service import ExportService
 from .influx_client import PermanentError
@@ -53,21 +53,25 @@ def on_init(environment: Environment, **_kw) -> None:
     service = ExportService(environment, config.export, lag) if config.export is not None else None
     if service is not None:
         observers.append(service.exporter.on_message)
+    # The message path is whole before anything waits on the network (InfluxDB below): workers
+    # started before the master join as soon as it listens, and their first messages must meet it.
+    runner_state.install(runner)
     leaving.install(runner)  # inside inbound's checks, which see every message first
-    inbound.install(runner, observers)
+    resets = stats_reset.install(environment, runner)
     if service is not None:
-        # After inbound: the worker port is open already, and workers that join while InfluxDB is
-        # being checked (a server that checks passwords slowly) must be seen joining.
+        resets.listeners.append(service.exporter.on_reset_stats)
+    inbound.install(runner, observers)
+    user_numbers.install(environment)
+    if service is not None:  # non-fatal checks: summary, web UI tab, and InfluxDB at each run's stop
+        checks.install(environment, service.writer.submit, lambda: service.exporter.last_run_id)
+    else:
+        checks.install(environment)
+    if service is not None:
         try:
             service.check_server()
         except PermanentError as e:
             logger.error("%s", e)
             sys.exit(2)
-    user_numbers.install(environment)
-    if config.export is not None:  # non-fatal checks: summary, web UI tab, and InfluxDB at each run's stop
-        checks.install(environment, service.writer.submit, lambda: service.exporter.last_run_id)
-    else:
-        checks.install(environment)
     if config.drain_timeout > 0:
         drainer = Drainer(runner, config.drain_timeout)
         environment.events.worker_report.add_listener(drainer.on_worker_report)

@@ -2,7 +2,8 @@
 so tests can show that `pybridge verify-protocol` catches each one.
 
     python broken_worker.py HOST PORT FAULT     FAULT: none, bucket, arithmetic, heartbeat,
-                                                handshake, stop, counts
+                                                handshake, stop, counts, spawn-count, missing,
+                                                logs, total-bytes
 It really sends GET / to the spawn message's host, one request per user per 0.2 s."""
 
 from __future__ import annotations
@@ -52,8 +53,10 @@ def main(host: str, port: int, fault: str) -> int:
         if now >= next_beat:
             next_beat += 1.0
             if fault != "heartbeat":
-                send("heartbeat", {"state": "running" if users else "ready", "current_cpu_usage": 1.0,
-                                   "current_memory_usage": 1000})
+                state = "missing" if fault == "missing" else "running" if users else "ready"
+                send("heartbeat", {"state": state, "current_cpu_usage": 1.0, "current_memory_usage": 1000})
+            if fault == "logs":
+                send("logs", {"worker_id": "another-worker", "logs": ["a line"]})
         if users and target and now >= next_request:
             next_request = now + 0.2
             for _ in range(users):
@@ -64,6 +67,8 @@ def main(host: str, port: int, fault: str) -> int:
             next_report += 1.0
             e = entry("home", times, int(time.time()), fault)
             total = dict(e, name="Aggregated", method="")
+            if fault == "total-bytes" and times:
+                total["total_content_length"] = 7  # the entries' bytes add up to 0
             send("stats", {"stats": [e] if times else [], "stats_total": total, "errors": {},
                            "user_count": users, "user_classes_count": classes})
             times = []
@@ -74,7 +79,8 @@ def main(host: str, port: int, fault: str) -> int:
             classes = dict(frame.data["user_classes_count"])
             users, target = sum(classes.values()), frame.data["host"]
             send("spawning", None)
-            send("spawning_complete", {"user_classes_count": classes, "user_count": users})
+            told = users + 1 if fault == "spawn-count" else users  # the classes add up to users
+            send("spawning_complete", {"user_classes_count": classes, "user_count": told})
         elif frame.type == "stop":
             users = 0
             if fault != "stop":

@@ -18,6 +18,10 @@ import (
 	"locustfleet/worker/masterdial"
 )
 
+// closeWithin bounds how long the relay waits, once boomer has left, for the master to close its
+// side of the connection.
+const closeWithin = 2 * time.Second
+
 // Relay is the loopback endpoint boomer connects to instead of the master.
 type Relay struct {
 	Addr       string // host:port for boomer's --master-host/--master-port
@@ -25,10 +29,11 @@ type Relay struct {
 	dialWithin time.Duration
 	listener   net.Listener
 
-	mu           sync.Mutex
-	rejected     map[string]int
-	quietWaiters []chan struct{} // see QuietReport
-	outgoing     sync.WaitGroup  // boomer -> master flows still relaying
+	mu         sync.Mutex
+	rejected   map[string]int
+	watchers   []watcher      // see Watch
+	masterQuit bool           // the master sent quit (see MasterSaidQuit)
+	outgoing   sync.WaitGroup // boomer -> master flows still relaying
 }
 
 // Start listens on a free loopback port and relays each connection to master (host:port),
@@ -59,6 +64,14 @@ func (r *Relay) Flush(within time.Duration) {
 	case <-flushed:
 	case <-time.After(within):
 	}
+}
+
+// MasterSaidQuit tells whether the master has sent this worker quit (as opposed to a quit of the
+// worker's own, on an interrupt).
+func (r *Relay) MasterSaidQuit() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.masterQuit
 }
 
 // Rejected returns how many frames of each kind were kept from boomer.
@@ -102,25 +115,60 @@ func (r *Relay) relay(workerConn net.Conn) {
 	defer masterConn.Close()
 
 	done := make(chan struct{}, 2)
+	masterDone := make(chan struct{}) // the master closed its side
 	r.outgoing.Add(1)
 	go func() { // boomer -> master, unchanged
 		defer r.outgoing.Done()
+		quitSent := false
 		pump(worker, func(body []byte) error {
 			if err := master.SendFrame(body); err != nil {
 				return err
 			}
+			quitSent = quitSent || (len(body) < smallFrame && frameType(body) == "quit")
 			r.observe(body)
 			return nil
 		})
+		// boomer closes its socket right after handing it its quit, which may then never be
+		// written: a master that misses it keeps a worker it counts as ready. When boomer leaves
+		// without a quit the master has seen (and the master did not say quit), it is sent here.
+		if !quitSent && !r.MasterSaidQuit() {
+			if quit, err := encodeFrame("quit", nil, identity); err == nil && master.SendFrame(quit) == nil {
+				log.Printf("guard: boomer left without its quit reaching the master; sent it on its behalf")
+			}
+		}
+		// Closing a connection with the master's heartbeats unread would reset it, and the master
+		// may then drop the quit it has not read yet: say we are done writing and wait (briefly)
+		// for the master to close its side, reading what it still sends.
+		if tcp, ok := masterConn.(*net.TCPConn); ok {
+			_ = tcp.CloseWrite()
+		}
+		select {
+		case <-masterDone:
+		case <-time.After(closeWithin):
+		}
 		done <- struct{}{}
 	}()
 	go func() { // master -> boomer, checked
+		defer close(masterDone)
+		joined := false
 		pump(master, func(body []byte) error {
 			if p := Check(body, identity); p != nil {
 				r.reject(p)
 				return nil
 			}
-			return worker.SendFrame(body)
+			switch frameType(body) {
+			case "quit":
+				r.mu.Lock()
+				r.masterQuit = true
+				r.mu.Unlock()
+			case "ack":
+				if !joined { // said once per connection: `make up` waits for this line from each worker
+					joined = true
+					log.Printf("worker: joined the master at %s as %s", r.master, identity)
+				}
+			}
+			_ = worker.SendFrame(body) // boomer gone: keep reading, so the master's frames are not left unread
+			return nil
 		})
 		done <- struct{}{}
 	}()

@@ -51,25 +51,5 @@ func isZero(v any) bool {
 // QuietReport returns a channel closed when boomer next sends a report that measured nothing
 // (IsQuietReport) through this relay.
 func (r *Relay) QuietReport() <-chan struct{} {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	ch := make(chan struct{})
-	r.quietWaiters = append(r.quietWaiters, ch)
-	return ch
-}
-
-// observe looks at a frame boomer sent to the master.
-func (r *Relay) observe(body []byte) {
-	r.mu.Lock()
-	waiting := len(r.quietWaiters) > 0
-	r.mu.Unlock()
-	if !waiting || !IsQuietReport(body) {
-		return
-	}
-	r.mu.Lock()
-	for _, ch := range r.quietWaiters {
-		close(ch)
-	}
-	r.quietWaiters = nil
-	r.mu.Unlock()
+	return r.Watch(IsQuietReport)
 }

@@ -31,6 +31,10 @@ const (
 // a master that quits sends "quit" and closes its sockets half a second later.
 const quitGrace = 2 * time.Second
 
+// closeWait bounds how long an ending worker waits for the relay to hand its last frames (the quit)
+// to the master and for the master to close the connection (guard's closeWithin, plus a second).
+const closeWait = 3 * time.Second
+
 // ConnectTimeout is registered as --connect-timeout on the default flag set, beside boomer's flags.
 var ConnectTimeout = flag.Duration("connect-timeout", 60*time.Second,
 	"Exit with code 1 when no master answers within this time.")
@@ -50,7 +54,10 @@ func MasterAddr() (string, error) {
 
 // Run connects boomer-style tasks to the master named by the flags and blocks until the worker
 // should exit; it returns the process exit code. The tasks record through boomer.RecordSuccess
-// and boomer.RecordFailure; boomer runs them in a loop, one goroutine per user.
+// and boomer.RecordFailure; boomer runs them in a loop, one goroutine per user. Interrupted
+// (SIGTERM, SIGINT) during a test, the worker stops calling the tasks, lets the calls under way
+// finish and waits for the report that shows them all counted (at most 7 s) before it tells the
+// master it quits, as a worker of users does.
 func Run(tasks ...*boomer.Task) int {
 	ParseFlags()
 	names := make([]string, len(tasks))
@@ -61,13 +68,18 @@ func Run(tasks ...*boomer.Task) int {
 		log.Printf("worker: %v", err)
 		return ExitUsage
 	}
-	return connected(func(*guard.Relay) (<-chan struct{}, func()) {
+	gate := &taskGate{}
+	for _, t := range tasks {
+		t.Fn = gate.wrap(t.Fn)
+	}
+	return connected(func(relay *guard.Relay) (<-chan struct{}, func()) {
+		gate.lastReportOnInterrupt(relay)
 		done := make(chan struct{})
 		go func() {
 			boomer.Run(tasks...)
 			close(done)
 		}()
-		return done, func() {}
+		return done, func() { relay.Flush(closeWait) } // the quit reaches the master before the process ends
 	})
 }
 

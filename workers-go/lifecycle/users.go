@@ -97,6 +97,8 @@ func RunUsers(class *user.Class) int {
 		port, _ := strconv.Atoi(flag.Lookup("master-port").Value.String())
 		b := boomer.NewBoomer(flag.Lookup("master-host").Value.String(), port)
 		rec.b = b
+		rec.cut = newStatsCut(b, relay, *ResetHeader, users.testRunning)
+		rec.cut.subscribe()
 		enableProfiles(b)
 		sendChecks(b, class.Checks)
 		quit := users.subscribe()
@@ -114,8 +116,8 @@ func RunUsers(class *user.Class) int {
 			select {
 			case <-interrupt:
 				users.reportLast(relay)
-				b.Quit()                 // tells the master, then closes boomer's connection
-				relay.Flush(time.Second) // the quit reaches the master before the process ends
+				b.Quit()               // tells the master, then closes boomer's connection
+				relay.Flush(closeWait) // the quit reaches the master before the process ends
 			case <-quit:
 			}
 		}()
@@ -202,6 +204,13 @@ func (t *usersTask) subscribe() <-chan struct{} {
 	return quit
 }
 
+// testRunning tells whether boomer is between a spawn and the next stop (it reports then).
+func (t *usersTask) testRunning() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.inTest
+}
+
 // park is the task boomer's goroutines run (one per Locust user): it waits without a timer, so
 // that a worker holding many users spends nothing on them, and returns when the parked
 // goroutines are woken after a change of the user count, so that one boomer cancelled exits.
@@ -225,34 +234,32 @@ func (t *usersTask) wakeLater() {
 	}
 }
 
-// boomerRecorder records through the Boomer the worker runs; it is set before any user starts.
-// The runtime hands it its users' records in batches (user.BatchRecorder), one channel send to
-// boomer's stats goroutine per batch.
+// boomerRecorder records through the Boomer the worker runs, past the cuts of the master's stats
+// resets (a user.Stamper); both are set before any user starts. The runtime hands it its users'
+// records in batches (user.BatchRecorder), one channel send to boomer's stats goroutine per batch.
 type boomerRecorder struct {
-	b *boomer.Boomer
-
-	mu    sync.Mutex
-	batch []boomer.Record // reused: boomer has counted a batch when RecordBatch returns
+	b   *boomer.Boomer
+	cut *statsCut
 }
 
-func (r *boomerRecorder) RecordBatch(records []user.Record) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.batch = r.batch[:0]
-	for _, x := range records {
-		r.batch = append(r.batch, boomer.Record{RequestType: x.Method, Name: x.Name, ResponseTime: x.Millis,
-			ResponseLength: x.Length, Failed: x.Failed, Exception: x.Failure, Unix: x.Unix, Count: x.Count})
-	}
-	r.b.RecordBatch(r.batch)
-	clear(r.batch)
-}
+func (r *boomerRecorder) RecordBatch(records []user.Record) { r.cut.recordBatch(records) }
 
 func (r *boomerRecorder) RecordSuccess(method, name string, ms, length int64) {
-	r.b.RecordSuccess(method, name, ms, length)
+	r.cut.record(0, false, boomer.Record{RequestType: method, Name: name, ResponseTime: ms, ResponseLength: length})
 }
 
 func (r *boomerRecorder) RecordFailure(method, name string, ms int64, reason string) {
-	r.b.RecordFailure(method, name, ms, reason)
+	r.cut.record(0, false, boomer.Record{RequestType: method, Name: name, ResponseTime: ms, Failed: true, Exception: reason})
+}
+
+func (r *boomerRecorder) Stamp() (uint64, string) { return r.cut.Stamp() }
+
+func (r *boomerRecorder) RecordSuccessStamped(stamp uint64, method, name string, ms, length int64) {
+	r.cut.record(stamp, true, boomer.Record{RequestType: method, Name: name, ResponseTime: ms, ResponseLength: length})
+}
+
+func (r *boomerRecorder) RecordFailureStamped(stamp uint64, method, name string, ms int64, reason string) {
+	r.cut.record(stamp, true, boomer.Record{RequestType: method, Name: name, ResponseTime: ms, Failed: true, Exception: reason})
 }
 
 // rateLimiter is boomer's limiter for --max-rps and --request-increase-rate (nil when neither

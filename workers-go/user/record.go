@@ -14,12 +14,15 @@ type Record struct {
 	Failure      string // a failure's reason
 	Unix         int64  // the second the request ended, which Locust counts it in
 	Count        int64  // how many outcomes exactly like this one the record stands for (>= 1)
+	Stamp        uint64 // the stamp the request went out with (Stamper), when Stamped
+	Stamped      bool   // false: an outcome that is no request sent, which belongs to when it is taken
 }
 
 // same reports whether r is the outcome o is, so that o can count it.
 func (o *Record) same(r *Record) bool {
 	return o.Millis == r.Millis && o.Unix == r.Unix && o.Length == r.Length && o.Failed == r.Failed &&
-		o.Name == r.Name && o.Method == r.Method && o.Failure == r.Failure
+		o.Name == r.Name && o.Method == r.Method && o.Failure == r.Failure && o.Stamp == r.Stamp &&
+		o.Stamped == r.Stamped
 }
 
 // BatchRecorder is a Recorder that also takes many records in one call (boomer's RecordBatch).
@@ -95,20 +98,25 @@ type recording struct {
 	out    *outbox // nil: direct
 }
 
-func (r recording) success(method, name string, ms, length int64, end time.Time) {
+// success records a request sent with stamp st that succeeded at end.
+func (r recording) success(st stamped, method, name string, ms, length int64, end time.Time) {
 	if r.out == nil {
-		r.direct.RecordSuccess(method, name, ms, length)
+		st.success(r.direct, method, name, ms, length)
 		return
 	}
-	r.out.add(Record{Method: method, Name: name, Millis: ms, Length: length, Unix: end.Unix(), Count: 1})
+	r.out.add(Record{Method: method, Name: name, Millis: ms, Length: length, Unix: end.Unix(), Count: 1,
+		Stamp: st.stamp, Stamped: st.by != nil})
 }
 
-func (r recording) failure(method, name string, ms int64, reason string, end time.Time) {
+// failure records a failure at end: of a request sent with stamp st, or (st the zero value) of
+// something that is no request sent, such as an arrival not started.
+func (r recording) failure(st stamped, method, name string, ms int64, reason string, end time.Time) {
 	if r.out == nil {
-		r.direct.RecordFailure(method, name, ms, reason)
+		st.failure(r.direct, method, name, ms, reason)
 		return
 	}
-	r.out.add(Record{Method: method, Name: name, Millis: ms, Failed: true, Failure: reason, Unix: end.Unix(), Count: 1})
+	r.out.add(Record{Method: method, Name: name, Millis: ms, Failed: true, Failure: reason, Unix: end.Unix(), Count: 1,
+		Stamp: st.stamp, Stamped: st.by != nil})
 }
 
 // flush hands over what the session's outbox holds (nothing to do when it records directly).

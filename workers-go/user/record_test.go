@@ -1,6 +1,8 @@
 package user
 
 import (
+	"fmt"
+	"maps"
 	"net"
 	"strings"
 	"sync"
@@ -71,6 +73,11 @@ func TestOutbox_add(t *testing.T) {
 				{Method: "POST", Name: "/a", Millis: 2, Unix: 1001, Length: 1, Count: 1},
 				{Method: "POST", Name: "/a", Millis: 2, Unix: 1001, Length: 1, Failed: true, Count: 1},
 				{Method: "POST", Name: "/a", Millis: 2, Unix: 1001, Length: 1, Failed: true, Failure: "x", Count: 1}},
+			nil},
+		{"requests sent under other stamps are other records",
+			[]Record{{Method: "GET", Name: "/", Millis: 1, Unix: 1000, Count: 1},
+				{Method: "GET", Name: "/", Millis: 1, Unix: 1000, Count: 1, Stamped: true},
+				{Method: "GET", Name: "/", Millis: 1, Unix: 1000, Count: 1, Stamped: true, Stamp: 1}},
 			nil},
 	}
 	for _, c := range cases {
@@ -149,6 +156,81 @@ func TestRuntime_records_in_batches(t *testing.T) {
 	}
 	if counts := b.counts(); counts["ok /"] == 0 || counts["fail accounts: no row"] == 0 || len(counts) != 2 {
 		t.Fatalf("handed over %v; want successes of / and failures of accounts", counts)
+	}
+}
+
+// stampingBatches is a BatchRecorder and a Stamper, as the worker's recorder is: requests go
+// out stamped with its stamp of the moment, in the header X-Stamp.
+type stampingBatches struct {
+	batches
+	stamp atomic.Uint64
+}
+
+func (s *stampingBatches) Stamp() (uint64, string) { return s.stamp.Load(), "X-Stamp" }
+
+func (s *stampingBatches) RecordSuccessStamped(_ uint64, method, name string, ms, length int64) {
+	s.RecordSuccess(method, name, ms, length)
+}
+
+func (s *stampingBatches) RecordFailureStamped(_ uint64, method, name string, ms int64, reason string) {
+	s.RecordFailure(method, name, ms, reason)
+}
+
+// Records handed over in batches carry the stamp each request went out with (and sent in its
+// header), however long they waited in an outbox; an outcome that is no request is unstamped.
+func TestRuntime_records_in_batches_stamped(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	headers := map[string]int64{} // X-Stamp values the server received
+	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
+		mu.Lock()
+		headers[string(ctx.Request.Header.Peek("X-Stamp"))]++
+		mu.Unlock()
+	}}
+	go srv.Serve(ln)
+	t.Cleanup(func() { _ = srv.Shutdown() })
+
+	b := &stampingBatches{}
+	b.stamp.Store(1)
+	c := &Class{Host: "http://" + ln.Addr().String(), Tasks: []Task{
+		{Name: "get", Weight: 1, Fn: func(u *User) { u.Session.Get("/") }},
+		{Name: "fail", Weight: 1, Fn: func(u *User) { u.Session.Fail("DATA", "accounts", "no row") }},
+	}, Wait: Constant(time.Millisecond)}
+	r, err := New(c, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Stop()
+	r.SetUsers(3)
+	eventually(t, "requests stamped 1", func() bool { return b.total() >= 20 })
+	b.stamp.Store(2)
+	eventually(t, "requests stamped 2", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return headers["2"] >= 10
+	})
+	r.Stop()
+
+	got := map[string]int64{} // by outcome and stamp
+	b.mu.Lock()
+	for _, batch := range b.got {
+		for _, rec := range batch {
+			got[fmt.Sprintf("%s stamped=%v %d", rec.Name, rec.Stamped, rec.Stamp)] += rec.Count
+		}
+	}
+	b.mu.Unlock()
+	mu.Lock()
+	want := map[string]int64{"/ stamped=true 1": headers["1"], "/ stamped=true 2": headers["2"],
+		"accounts stamped=false 0": got["accounts stamped=false 0"]}
+	mu.Unlock()
+	if len(headers) != 2 || want["accounts stamped=false 0"] == 0 || !maps.Equal(got, want) {
+		t.Fatalf("recorded %v, the server received stamps %v; want %v", got, headers, want)
+	}
+	if one := b.recorder.all(); len(one) != 0 {
+		t.Fatalf("recorded one by one: %+v; want only batches", one[0])
 	}
 }
 

@@ -403,7 +403,7 @@ func (s *scheduler) arrivals(now time.Time, at time.Duration, started *int) {
 			s.r.lag(lag)
 		}
 		if lag > a.MaxLag {
-			ou.u.Session.rec.failure(ArrivalType, t.Name, 0, s.behind, now)
+			ou.u.Session.rec.failure(stamped{}, ArrivalType, t.Name, 0, s.behind, now)
 			continue
 		}
 		// An arrival handled long after it was due: the scheduler itself could not run (a
@@ -412,7 +412,7 @@ func (s *scheduler) arrivals(now time.Time, at time.Duration, started *int) {
 		saturated := now.Before(s.saturatedUntil) || (lag > saturatedLag && *started >= burstRunners)
 		rn := s.freeRunner()
 		if rn == nil && saturated {
-			ou.u.Session.rec.failure(ArrivalType, t.Name, 0, s.saturated, now)
+			ou.u.Session.rec.failure(stamped{}, ArrivalType, t.Name, 0, s.saturated, now)
 			continue
 		}
 		slot, ok := ou.slots.take()
@@ -420,7 +420,7 @@ func (s *scheduler) arrivals(now time.Time, at time.Duration, started *int) {
 			if rn != nil {
 				s.park(rn)
 			}
-			ou.u.Session.rec.failure(ArrivalType, t.Name, 0, s.busy, now)
+			ou.u.Session.rec.failure(stamped{}, ArrivalType, t.Name, 0, s.busy, now)
 			continue
 		}
 		if rn == nil {

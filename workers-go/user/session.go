@@ -211,7 +211,7 @@ func (s *Session) Do(r *Request) *Response {
 		if r.Observe != nil {
 			r.Observe(&s.last)
 		}
-		s.rec.failure(method, name, 0, r.Invalid, time.Now())
+		s.rec.failure(stamped{}, method, name, 0, r.Invalid, time.Now())
 		return &s.last
 	}
 	absolute := strings.HasPrefix(r.Path, "http://") || strings.HasPrefix(r.Path, "https://")
@@ -266,6 +266,7 @@ func (s *Session) Do(r *Request) *Response {
 		}
 	}
 
+	stamp := stampRequest(s.t.rec, req.Header.Set)
 	// The clock is read once before the exchange and once after: the timeout counts from the
 	// send, the response time from the send or from when the request was due.
 	start := r.Start
@@ -288,7 +289,7 @@ func (s *Session) Do(r *Request) *Response {
 		if r.Observe != nil {
 			r.Observe(&s.last)
 		}
-		s.rec.failure(method, name, ms, s.last.Failure, end)
+		s.rec.failure(stamp, method, name, ms, s.last.Failure, end)
 		return &s.last
 	}
 	s.last.Status = resp.StatusCode()
@@ -308,10 +309,10 @@ func (s *Session) Do(r *Request) *Response {
 		r.Observe(&s.last)
 	}
 	if s.last.Failure != "" {
-		s.rec.failure(method, name, ms, s.last.Failure, end)
+		s.rec.failure(stamp, method, name, ms, s.last.Failure, end)
 	} else {
 		// The body's size once decoded, as Locust's HttpUser and FastHttpUser record it.
-		s.rec.success(method, name, ms, int64(len(s.last.Body)), end)
+		s.rec.success(stamp, method, name, ms, int64(len(s.last.Body)), end)
 	}
 	return &s.last
 }
@@ -385,7 +386,7 @@ func (s *Session) Cookie(name string) string {
 // Fail records a failure that is not an HTTP request, such as a user with no data row left, so
 // that it shows in Locust's failures under method and name.
 func (s *Session) Fail(method, name, reason string) {
-	s.rec.failure(method, name, 0, reason, time.Now())
+	s.rec.failure(stamped{}, method, name, 0, reason, time.Now())
 }
 
 // release hands the last exchange's buffers back to fasthttp's pools, so that a user who waits

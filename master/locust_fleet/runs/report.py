@@ -1,6 +1,7 @@
-"""One run as a self-contained HTML page: the run's facts, Locust's statistics table, errors, and
-charts over the run's time (requests/s and failures/s, percentiles per endpoint, users, per-worker
-requests/s and CPU). Everything is inline; nothing is fetched when it opens."""
+"""One run as a self-contained HTML page: the run's facts, Locust's statistics table, the non-fatal
+checks, errors, and charts over the run's time (requests/s and failures/s, percentiles per
+endpoint, users, per-worker requests/s and CPU). Everything is inline; nothing is fetched when it
+opens."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from html import escape
 
 from ..threshold_report import read_record
 from .store import RunData
-from ..model import AGGREGATED, METHOD, NAME, WORKER
+from ..model import AGGREGATED, CHECK, METHOD, NAME, WORKER
 from .summary import EndpointSummary, summarise
 from .svg import line_chart
 
@@ -120,6 +121,25 @@ def thresholds_section(data: RunData) -> str:
             f"</thead><tbody>{body}</tbody></table>")
 
 
+def checks_section(data: RunData) -> str:
+    """The scenario's non-fatal checks (never in the request rows), as the master printed them at
+    the stop; nothing for a run without."""
+    if not data.checks:
+        return ""
+    ordered = sorted(data.checks, key=lambda r: (r.get(NAME, ""), r.get(METHOD, ""), r.get(CHECK, "")))
+    body = "".join(
+        f"<tr><td>{escape(r.get(METHOD, ''))}</td><td>{escape(r.get(NAME, ''))}</td><td>{escape(r.get(CHECK, ''))}</td>"
+        f"<td>{r['passes']}</td><td>{r['fails']}</td><td>{pass_percent(r['passes'], r['fails'])}</td></tr>"
+        for r in ordered)
+    return ("<h2>Checks</h2><p>Non-fatal checks: counted here, never failing their requests.</p>"
+            '<table id="checks"><thead><tr><th>Type</th><th>Name</th><th>Check</th><th># Passes</th><th># Fails</th>'
+            f"<th>Pass %</th></tr></thead><tbody>{body}</tbody></table>")
+
+
+def pass_percent(passes: int, fails: int) -> str:
+    return f"{100 * passes / (passes + fails):.2f}" if passes + fails else "—"
+
+
 def render(data: RunData) -> str:
     summaries = summarise(data.requests, data.record.rate_seconds)
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Locust run {escape(data.record.run_id)}'
@@ -127,6 +147,6 @@ def render(data: RunData) -> str:
             f"<h1>Locust run {escape(data.record.run_id)}</h1>{facts(data)}{thresholds_section(data)}"
             f"<h2>Statistics</h2><p>Requests/s and Failures/s are over the {data.record.rate_seconds:.1f} s users "
             "ran, from the start to the last request, as Locust computes them.</p>"
-            f"{summary_table(summaries)}"
+            f"{summary_table(summaries)}{checks_section(data)}"
             f'<h2>Charts</h2><div class="charts">{"".join(charts(data))}</div>'
             f"<h2>Errors</h2>{errors_table(data)}</body></html>\n")

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..influx_client import InfluxClient
 from ..threshold_report import read_record
-from ..model import ALL_USERS, ERRORS, METHOD, NAME, REQUESTS, RUN_ID, RUNS, USER_CLASS, USERS, WORKER, WORKERS
+from ..model import ALL_USERS, CHECK, CHECKS, ERRORS, METHOD, NAME, REQUESTS, RUN_ID, RUNS, USER_CLASS, USERS, WORKER, WORKERS
 
 
 class RunNotFound(LookupError):
@@ -103,6 +103,7 @@ class RunData:
     users: list[dict] = field(default_factory=list)     # locust_users rows for user_class 'all'
     workers: list[dict] = field(default_factory=list)   # locust_workers rows
     errors: list[dict] = field(default_factory=list)    # locust_errors rows
+    checks: list[dict] = field(default_factory=list)    # locust_checks rows: one per non-fatal check, at the stop
 
 
 def rows(series: list[dict]) -> list[dict]:
@@ -162,4 +163,6 @@ class RunStore:
             users=read(f"SELECT \"users\" FROM {USERS}", f" AND {USER_CLASS} = '{ALL_USERS}'"),
             workers=read(f"SELECT * FROM {WORKERS}", group_by=f" GROUP BY {WORKER}"),
             errors=read(f"SELECT error, occurrences FROM {ERRORS}", group_by=f" GROUP BY \"{METHOD}\", \"{NAME}\""),
+            checks=read(f"SELECT passes, fails FROM {CHECKS}",
+                        group_by=f" GROUP BY \"{METHOD}\", \"{NAME}\", \"{CHECK}\""),
         )

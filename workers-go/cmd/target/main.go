@@ -31,8 +31,9 @@
 // Not counted: GET /_counts {"GET /anything": 1, "POST /login": 2, "GET /items/{id}": 3, ...}
 // (items by route), GET /_refusals {reason: count}, GET /_logins {user: count},
 // POST /_stall?seconds=N opens a stall window of N seconds from now, GET /_arrivals
-// {unix second: arrivals at /stall, counted as they come}, POST /_reset zeroes the counts (also the shares')
-// and ends a stall.
+// {unix second: arrivals at /stall, counted as they come}, GET /_counts/resets {"N": {"GET /": 3}}
+// (requests that carried X-Locust-Fleet-Reset: N, by method and path), POST /_reset zeroes the
+// counts (also the shares' and the resets') and ends a stall.
 package main
 
 import (
@@ -69,6 +70,6 @@ func main() {
 	t := newTarget()
 	// Tests read this line to learn the port.
 	fmt.Printf("listening on %s://%s\n", scheme, ln.Addr())
-	srv := &fasthttp.Server{Handler: t.handle, Logger: quietTLS{}}
+	srv := &fasthttp.Server{Handler: newResetCounts().wrap(t.handle), Logger: quietTLS{}}
 	log.Fatal(srv.Serve(ln))
 }

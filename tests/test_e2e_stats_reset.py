@@ -1,0 +1,94 @@
+"""Reset Stats is exact for Go workers (master/locust_fleet/stats_reset.py, workers-go/lifecycle/
+resets.go): after a reset during a run (the web UI's button is `POST /stats/reset`), Locust's counts
+and InfluxDB's equal what the target served after it. How the test knows: the workers send each
+request with the number of resets they had seen (--reset-header), and the target counts requests
+per that number (GET /_counts/resets); without the cut, the up to 3 s of requests each worker
+measured before the reset would be counted too."""
+
+from __future__ import annotations
+
+import urllib.request
+
+import pytest
+
+from harness.exported import influx_args
+from harness.influxd import rows
+from harness.parts import Master, Target, start_worker
+from harness.procs import get_json, wait_until
+
+pytestmark = pytest.mark.e2e
+HEADER = "X-Locust-Fleet-Reset"
+SCENARIO = """wait: {constant: 5ms}
+tasks:
+  - {name: home, path: /, weight: 3}
+  - {name: broken, path: /status/503, expect_status: 200}
+"""
+
+
+def reset(master: Master) -> None:
+    urllib.request.urlopen(urllib.request.Request(master.web + "/stats/reset", method="POST"), timeout=10).read()
+
+
+def after(target: Target, number: int) -> dict[str, int]:
+    return get_json(target.url + "/_counts/resets").get(str(number), {})
+
+
+def test_after_a_reset_locust_and_influxdb_count_exactly_what_was_sent_after_it(procs, go_bin, influx, tmp_path,
+                                                                                  figure):
+    target = Target(procs, go_bin["target"])
+    master = Master(procs, "-H", target.url, *influx_args(influx, tmp_path))
+    scenario = tmp_path / "reset.yaml"
+    scenario.write_text(SCENARIO)
+    for i in range(2):
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url,
+                     "--reset-header", HEADER, name=f"worker-{i}")
+    wait_until(lambda: len([w for w in master.workers() if w["state"] == "ready"]) == 2, 30, "two workers")
+    master.swarm(6, target.url)
+    wait_until(lambda: sum(after(target, 0).values()) > 500, 30, "traffic before the first reset")
+    for number in (1, 2):  # a reset as after a warm-up, then another one
+        reset(master)
+        wait_until(lambda: sum(after(target, number).values()) > 500, 30, f"traffic after reset {number}")
+        wait_until(lambda: f"Stats reset {number}: 2 worker(s) cut their statistics" in master.proc.log(), 10,
+                   "the master to cut both workers")
+    before = sum(after(target, 1).values())
+    master.stop()
+    final = wait_until(lambda: (s := master.stats())["state"] == "stopped" and s, 30, "the stopped run")
+
+    sent = after(target, 2)
+    counted = {e["name"]: e for e in final["stats"] if e["name"] != "Aggregated"}
+    assert counted["home"]["num_requests"] == sent["GET /"] > 0
+    assert counted["broken"]["num_requests"] == counted["broken"]["num_failures"] == sent["GET /status/503"] > 0
+    assert "did not cut its statistics" not in master.proc.log()
+
+    # the exporter writes in the background: the run record's stop comes after the last points
+    (run,) = wait_until(lambda: (r := rows(influx.query("SELECT * FROM locust_runs"))) and r[0]["state"] == "stopped"
+                        and r, 30, "the run record's stop in InfluxDB")
+    assert run["requests"] == sum(sent.values()) and run["failures"] == sent["GET /status/503"]
+    resets = rows(influx.query(f"SELECT * FROM locust_events WHERE run_id = '{run['run_id']}' "
+                               "AND \"event\" = 'stats_reset'"))
+    assert len(resets) == 2
+    since = rows(influx.query(f"SELECT sum(requests) FROM locust_requests WHERE run_id = '{run['run_id']}' AND "
+                              f"\"name\" = 'Aggregated' AND time >= {resets[-1]['time']}"))
+    assert since[0]["sum"] == sum(sent.values())
+    figure("requests sent after the last reset = counted by Locust = in InfluxDB", sum(sent.values()))
+    figure("requests between the two resets (wiped by the second)", before)
+
+
+def test_a_reset_between_runs_leaves_the_next_run_exact(procs, go_bin, tmp_path):
+    target = Target(procs, go_bin["target"])
+    master = Master(procs, "-H", target.url)
+    scenario = tmp_path / "reset.yaml"
+    scenario.write_text(SCENARIO)
+    start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url,
+                 "--reset-header", HEADER)
+    wait_until(lambda: len(master.workers()) == 1, 30, "the worker")
+    reset(master)  # before any run: the worker answers at once
+    wait_until(lambda: "Stats reset 1: 1 worker(s) cut" in master.proc.log(), 10, "the cut")
+    master.swarm(3, target.url)
+    wait_until(lambda: sum(after(target, 1).values()) > 200, 30, "traffic")
+    master.stop()
+    final = wait_until(lambda: (s := master.stats())["state"] == "stopped" and s, 30, "the stopped run")
+    sent = target.counts()
+    assert sum(after(target, 1).values()) == sum(sent.values())  # every request carried the reset's number
+    counted = {e["name"]: e["num_requests"] for e in final["stats"] if e["name"] != "Aggregated"}
+    assert counted == {"home": sent["GET /"], "broken": sent["GET /status/503"]}
