@@ -4,6 +4,7 @@ import (
 	"flag"
 	"log"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/myzhan/boomer"
@@ -46,7 +47,7 @@ type statsCut struct {
 	header string
 
 	mu      sync.Mutex
-	stamp   uint64
+	stamp   atomic.Uint64 // written under mu; read without it by Stamp, once per request sent
 	holding bool
 	held    []boomer.Record
 	batch   []boomer.Record // reused by recordBatch: boomer has counted a batch when RecordBatch returns
@@ -62,7 +63,7 @@ func newStatsCut(b *boomer.Boomer, relay *guard.Relay, header string, inTest fun
 func (c *statsCut) subscribe() {
 	_ = boomer.Events.Subscribe(boomer.EVENT_CONNECTED, func() {
 		c.mu.Lock()
-		stamp := c.stamp
+		stamp := c.stamp.Load()
 		c.mu.Unlock()
 		c.b.SendCustomMessage(ResetMessage, []int64{int64(stamp)})
 	})
@@ -103,12 +104,12 @@ func resetNumber(data any) (uint64, bool) {
 
 func (c *statsCut) reset(n uint64) {
 	c.mu.Lock()
-	if n <= c.stamp && !c.holding {
+	if n <= c.stamp.Load() && !c.holding {
 		c.mu.Unlock()
 		c.b.SendCustomMessage(ResetMessage, []int64{int64(n)}) // already cut: answer again
 		return
 	}
-	c.stamp = n
+	c.stamp.Store(n)
 	c.held = nil // sent before this reset: wiped by it
 	if c.holding || !c.inTest() {
 		// a cut under way answers with the newest number; outside a test boomer holds nothing
@@ -136,7 +137,7 @@ func (c *statsCut) reset(n uint64) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.b.SendCustomMessage(ResetMessage, []int64{int64(c.stamp)})
+	c.b.SendCustomMessage(ResetMessage, []int64{int64(c.stamp.Load())})
 	if len(c.held) > 0 {
 		c.b.RecordBatch(c.held) // each in the second it ended
 	}
@@ -161,9 +162,7 @@ func (c *statsCut) markersSeen() <-chan struct{} {
 
 // Stamp is user.Stamper's: the reset number requests going out now belong to.
 func (c *statsCut) Stamp() (uint64, string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.stamp, c.header
+	return c.stamp.Load(), c.header
 }
 
 // record takes one request; unstamped ones (a failure that is not a request) belong to now.
@@ -203,10 +202,10 @@ func (c *statsCut) recordBatch(records []user.Record) {
 // last reset) or when a cut under way holds it; the caller holds c.mu.
 func (c *statsCut) counts(stamp uint64, stamped bool, r boomer.Record) bool {
 	if !stamped {
-		stamp = c.stamp
+		stamp = c.stamp.Load()
 	}
 	switch {
-	case stamp < c.stamp: // sent before the last reset: it wiped this request
+	case stamp < c.stamp.Load(): // sent before the last reset: it wiped this request
 		return false
 	case c.holding:
 		c.held = append(c.held, r)

@@ -285,9 +285,12 @@ func (s *statsEntry) log(responseTime int64, contentLength int64) {
 	s.logAt(time.Now().Unix(), responseTime, contentLength, 1)
 }
 
-// logAt counts n requests of the same response time and length, ended in second now.
+// logAt counts n requests of the same response time and length, ended in second now. Requests
+// may be counted after later ones (RecordBatch's records carry their own second): the entry
+// starts no later than its oldest second counted.
 func (s *statsEntry) logAt(now int64, responseTime int64, contentLength int64, n int64) {
 	s.NumRequests += n
+	s.StartTime = min(s.StartTime, now)
 
 	s.logTimeOfRequest(now, n)
 	s.logResponseTime(responseTime, n)
@@ -298,7 +301,11 @@ func (s *statsEntry) logAt(now int64, responseTime int64, contentLength int64, n
 func (s *statsEntry) logTimeOfRequest(key int64, n int64) {
 	s.NumReqsPerSec[key] += n // one map operation: a missing key counts from 0
 
-	s.LastRequestTimestamp = key
+	// The newest second counted, in whatever order the seconds came (the first one counted
+	// replaces the time of the entry's reset).
+	if len(s.NumReqsPerSec) == 1 || key > s.LastRequestTimestamp {
+		s.LastRequestTimestamp = key
+	}
 }
 
 func (s *statsEntry) logResponseTime(responseTime int64, n int64) {

@@ -230,6 +230,24 @@ var _ = Describe("Test states", func() {
 		Expect(newStats.total.NumFailures).To(BeEquivalentTo(5))
 	})
 
+	It("test record batch in any order of seconds keeps start time and last request in order", func() {
+		newStats := newRequestStats()
+		newStats.start()
+		defer newStats.close()
+
+		now := time.Now().Unix()
+		newStats.recordBatch([]Record{
+			{RequestType: "http", Name: "success", ResponseTime: 2, Unix: now - 3},
+			{RequestType: "http", Name: "success", ResponseTime: 2, Unix: now - 5},
+			{RequestType: "http", Name: "success", ResponseTime: 2, Unix: now - 4},
+		})
+
+		for _, entry := range []*statsEntry{newStats.get("success", "http"), newStats.total} {
+			Expect(entry.StartTime).To(BeEquivalentTo(now - 5))
+			Expect(entry.LastRequestTimestamp).To(BeEquivalentTo(now - 3))
+		}
+	})
+
 	It("test record batch without a second counts in the current one", func() {
 		newStats := newRequestStats()
 		newStats.start()
