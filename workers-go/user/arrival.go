@@ -115,8 +115,9 @@ func (s *schedule) advance() {
 // clock is time as the open model sees it; tests inject one that they move by hand.
 type clock interface {
 	Now() time.Time
-	// SleepUntil waits until t; it returns false, early, when ctx ends.
-	SleepUntil(ctx context.Context, t time.Time) bool
+	// SleepUntil waits until t, or until wake sends (the scheduler has sooner work); it returns
+	// false, early, when ctx ends.
+	SleepUntil(ctx context.Context, t time.Time, wake <-chan bool) bool
 }
 
 // realClock sleeps on one timer, reused: the scheduler may wake thousands of times a second.
@@ -126,7 +127,7 @@ func newRealClock() clock { return &realClock{} }
 
 func (c *realClock) Now() time.Time { return time.Now() }
 
-func (c *realClock) SleepUntil(ctx context.Context, t time.Time) bool {
+func (c *realClock) SleepUntil(ctx context.Context, t time.Time, wake <-chan bool) bool {
 	d := time.Until(t)
 	if d <= 0 {
 		return ctx.Err() == nil
@@ -138,6 +139,9 @@ func (c *realClock) SleepUntil(ctx context.Context, t time.Time) bool {
 	}
 	select {
 	case <-c.timer.C:
+		return true
+	case <-wake:
+		c.timer.Stop() // since Go 1.23 a stopped timer delivers nothing stale to the next Reset
 		return true
 	case <-ctx.Done():
 		c.timer.Stop()

@@ -37,7 +37,7 @@ func (c *fakeClock) Now() time.Time {
 	return c.now
 }
 
-func (c *fakeClock) SleepUntil(ctx context.Context, t time.Time) bool {
+func (c *fakeClock) SleepUntil(ctx context.Context, t time.Time, _ <-chan bool) bool {
 	if c.settle != nil {
 		c.settle()
 	}

@@ -299,19 +299,25 @@ func (r *Runtime) resume(u *User) {
 			return
 		}
 	}
-	wait := r.class.Wait
+	wait, clock := r.class.Wait, r.sched.clock // the clock the scheduler times waits with
 	var began time.Time
 	for u.ctx.Err() == nil {
 		t := &r.class.Tasks[r.pick(u.Rand)]
-		if wait != nil {
-			began = time.Now()
+		switch {
+		case wait == nil:
+		case !u.waitEnds.IsZero():
+			// Back from a wait: what the task takes counts from when the wait was due to end,
+			// so that pacing makes up for a late wake-up, as Locust's constant_pacing does.
+			began, u.waitEnds = u.waitEnds, time.Time{}
+		default:
+			began = clock.Now()
 		}
 		r.safe(t.Name, func() { t.Fn(u) })
 		u.Iteration++
 		if wait == nil {
 			continue // the next task at once: the session keeps its buffers
 		}
-		d := wait.Next(time.Since(began), u.Rand)
+		d := wait.Next(clock.Now().Sub(began), u.Rand)
 		if d <= 0 {
 			continue
 		}

@@ -250,6 +250,7 @@ func (s *scheduler) sleep(u *User, d time.Duration) bool {
 		return false
 	}
 	u.wake = s.clock.Now().Sub(s.epoch) + d
+	u.waitEnds = s.epoch.Add(u.wake)
 	s.push(u)
 	return true
 }
@@ -320,11 +321,12 @@ func (s *scheduler) schedule(ctx context.Context, run int) {
 		if soonest := woke.Add(quantum); next.Before(soonest) {
 			next = soonest
 		}
-		if !s.clock.SleepUntil(ctx, next) {
+		// A heap that gets a sooner head meanwhile (a user starts waiting, or joins) wakes it.
+		if !s.clock.SleepUntil(ctx, next, s.changed) {
 			return
 		}
 		select {
-		case <-s.changed: // a heap changed meanwhile: what is due now is handled below
+		case <-s.changed: // changed after the wake-up: what is due now is handled below
 		default:
 		}
 		woke = s.clock.Now()

@@ -68,6 +68,7 @@ type User struct {
 	cancel    context.CancelFunc // retires the user
 	begun     bool               // its start has run (the runtime's, on the runner that resumes it)
 	wake      time.Duration      // when a waiting user's next task is due, from the scheduler's epoch
+	waitEnds  time.Time          // when its last wait was due to end: pacing counts from there
 	index     int                // in the scheduler's heap of waiting users; -1 when not waiting
 }
 
