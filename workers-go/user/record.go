@@ -119,6 +119,18 @@ func (r recording) failure(st stamped, method, name string, ms int64, reason str
 		Stamp: st.stamp, Stamped: st.by != nil})
 }
 
+// notStarted records n arrivals of one task that were not started, at end: one record counting
+// them all, so that an overloaded worker spends little on each arrival it cannot start.
+func (r recording) notStarted(name, reason string, n int64, end time.Time) {
+	if r.out == nil {
+		for range n {
+			r.direct.RecordFailure(ArrivalType, name, 0, reason)
+		}
+		return
+	}
+	r.out.add(Record{Method: ArrivalType, Name: name, Failed: true, Failure: reason, Unix: end.Unix(), Count: n})
+}
+
 // flush hands over what the session's outbox holds (nothing to do when it records directly).
 func (r recording) flush() {
 	if r.out != nil {

@@ -274,3 +274,23 @@ func TestSession_Do_urls(t *testing.T) {
 		t.Fatalf("the server saw\n%s\nwant\n%s", strings.Join(seen, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// Arrivals not started are recorded as one record counting them all, or one by one when the
+// recorder takes no batches.
+func TestRecording_notStarted(t *testing.T) {
+	end := time.Unix(1000, 0)
+	b := &batches{}
+	o := newOutbox(b)
+	recording{direct: b, out: o}.notStarted("work", "busy", 250, end)
+	o.flush()
+	want := []Record{{Method: ArrivalType, Name: "work", Failed: true, Failure: "busy", Unix: 1000, Count: 250}}
+	if len(b.got) != 1 || !equalRecords(b.got[0], want) {
+		t.Fatalf("handed over %+v; want one batch %+v", b.got, want)
+	}
+
+	rec := &recorder{}
+	recording{direct: rec}.notStarted("work", "busy", 3, end)
+	if got := rec.all(); len(got) != 3 || got[2] != (call{method: ArrivalType, name: "work", failure: "busy"}) {
+		t.Fatalf("recorded %+v; want 3 failures ARRIVAL work: busy", got)
+	}
+}

@@ -187,6 +187,7 @@ type scheduler struct {
 
 	// What open tasks that are not started are recorded with (the task's name as the name).
 	busy, behind, saturated string
+	skipped                 []int64 // skip's counts by task, kept between calls
 }
 
 func newScheduler(r *Runtime) *scheduler {
@@ -399,22 +400,25 @@ func (s *scheduler) arrivals(now time.Time, at time.Duration, started *int) {
 		ou.sched.advance()
 		ou.due = ou.sched.next().Sub(s.epoch)
 		heap.Fix(&s.users, 0)
-		t := &s.r.class.Tasks[s.r.pick(ou.u.Rand)]
+		ti := s.r.pick(ou.u.Rand)
+		t := &s.r.class.Tasks[ti]
 		lag := at - due
 		if s.r.lag != nil {
 			s.r.lag(lag)
 		}
 		if lag > a.MaxLag {
-			ou.u.Session.rec.failure(stamped{}, ArrivalType, t.Name, 0, s.behind, now)
+			s.skip(ou, ti, at, now, s.behind, func(due time.Duration) bool { return at-due > a.MaxLag })
 			continue
 		}
 		// An arrival handled long after it was due: the scheduler itself could not run (a
 		// stall of the process, a busy CPU). Its backlog may start a burst of new runners at
 		// most, however many arrivals fell due meanwhile.
-		saturated := now.Before(s.saturatedUntil) || (lag > saturatedLag && *started >= burstRunners)
+		saturated := func(due time.Duration) bool {
+			return now.Before(s.saturatedUntil) || (at-due > saturatedLag && *started >= burstRunners)
+		}
 		rn := s.freeRunner()
-		if rn == nil && saturated {
-			ou.u.Session.rec.failure(stamped{}, ArrivalType, t.Name, 0, s.saturated, now)
+		if rn == nil && saturated(due) {
+			s.skip(ou, ti, at, now, s.saturated, saturated)
 			continue
 		}
 		slot, ok := ou.slots.take()
@@ -422,7 +426,7 @@ func (s *scheduler) arrivals(now time.Time, at time.Duration, started *int) {
 			if rn != nil {
 				s.park(rn)
 			}
-			ou.u.Session.rec.failure(stamped{}, ArrivalType, t.Name, 0, s.busy, now)
+			ou.u.Session.rec.notStarted(t.Name, s.busy, 1, now)
 			continue
 		}
 		if rn == nil {
@@ -433,6 +437,35 @@ func (s *scheduler) arrivals(now time.Time, at time.Duration, started *int) {
 		ou.u.Iteration++
 		ou.open.Add(1)
 		s.hand(rn, job{open: openTask{task: t, user: ou, slot: slot, due: s.epoch.Add(due)}})
+	}
+}
+
+// skip records the arrival at hand (of task number ti) as not started for reason, and with it every
+// further arrival of ou due by at (from the epoch) that too (a function of when it was due) says
+// is not started: one record per task for them all, and one fix of the heap, so that arrivals a
+// saturated worker cannot start cost it little each. The caller holds s.mu.
+func (s *scheduler) skip(ou *openUser, ti int, at time.Duration, now time.Time, reason string,
+	too func(due time.Duration) bool) {
+	tasks := s.r.class.Tasks
+	if cap(s.skipped) < len(tasks) {
+		s.skipped = make([]int64, len(tasks))
+	}
+	skipped := s.skipped[:len(tasks)]
+	skipped[ti]++
+	for ou.due <= at && too(ou.due) {
+		if s.r.lag != nil {
+			s.r.lag(at - ou.due)
+		}
+		skipped[s.r.pick(ou.u.Rand)]++
+		ou.sched.advance()
+		ou.due = ou.sched.next().Sub(s.epoch)
+	}
+	heap.Fix(&s.users, ou.index)
+	for i, n := range skipped {
+		if n > 0 {
+			ou.u.Session.rec.notStarted(tasks[i].Name, reason, n, now)
+			skipped[i] = 0
+		}
 	}
 }
 
