@@ -151,7 +151,8 @@ def measure_users(work: Path, worker_bin: Path, target_bin: Path, users: int, se
         port, web_port = free_port(), free_port()
         run_time = int(seconds + 30)
         master = procs.start("master", [
-            str(VENV_BIN / "locust"), "-f", str(REPO / "master" / "locustfile.py"), "--master", "--headless",
+            str(VENV_BIN / "locust"), "-f", str(REPO / "master" / "locustfile.py"), "--master",
+            "--autostart", "--autoquit", "1",  # headless, with the web API that shows the user count
             "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port), "--web-host", "127.0.0.1",
             "--web-port", str(web_port), "-u", str(users), "-r", str(users), "-t", f"{run_time}s",
             "--expect-workers", "1", "-H", url, "--json-file", str(report)])
