@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import IO
 
 import requests
 
@@ -56,7 +57,51 @@ bind-address = "127.0.0.1:{rpc_port}"
 """
 
 
-class InfluxServer:
+def series_of(resp: requests.Response) -> list[dict]:
+    """The series of a 1.x-API query answer; fails the test on an error."""
+    resp.raise_for_status()
+    result = resp.json()["results"][0]
+    assert "error" not in result, result
+    return result.get("series", [])
+
+
+class _Server:
+    """What every server here shares: a process in its own group, a log file, and use as a context
+    manager (started on entry, stopped and its log closed on exit)."""
+
+    proc: subprocess.Popen | None
+    log: IO[bytes]
+
+    def _end(self, sig: int, wait_s: float = 20) -> None:
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, sig)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(timeout=wait_s)
+            self.proc = None
+
+    def start(self):
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        self._end(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self._end(signal.SIGKILL)
+
+    def close(self) -> None:
+        self.stop()
+        self.log.close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class InfluxServer(_Server):
     kind = "1"
 
     def __init__(self, workdir: Path, auth: bool = False, tls: bool = False, binary: str = "influxd"):
@@ -146,24 +191,8 @@ class InfluxServer:
         self.auth = (user, password)
 
     def query(self, q: str, db: str = "locust", auth: tuple[str, str] | None = None) -> list[dict]:
-        resp = requests.post(self.url + "/query", params={"db": db, "epoch": "ns"}, data={"q": q},
-                             auth=auth or self.auth, timeout=10, verify=str(self.cert))
-        resp.raise_for_status()
-        result = resp.json()["results"][0]
-        assert "error" not in result, result
-        return result.get("series", [])
-
-    def close(self) -> None:
-        self.stop()
-        self.log.close()
-
-    def __enter__(self) -> InfluxServer:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
+        return series_of(requests.post(self.url + "/query", params={"db": db, "epoch": "ns"}, data={"q": q},
+                                       auth=auth or self.auth, timeout=10, verify=str(self.cert)))
 
 
 class InfluxDatabase:
@@ -179,7 +208,7 @@ class InfluxDatabase:
         return self.server.query(q, self.database if db is None else db, auth)
 
 
-class InfluxDB3Double:
+class InfluxDB3Double(_Server):
     """The InfluxDB 3 double (harness/influxdb3_double.py) in front of a real InfluxDB 1.x. Requests
     need `token` unless it is empty. stop()/start()/kill() act on the double and its store
     together, as an outage of the one server they stand for."""
@@ -224,15 +253,6 @@ class InfluxDB3Double:
         except requests.RequestException:
             return False
 
-    def _end(self, sig: int) -> None:
-        if self.proc is not None:
-            try:
-                os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                pass
-            self.proc.wait(timeout=10)
-            self.proc = None
-
     def stop(self) -> None:
         self._end(signal.SIGTERM)
         self.store.stop()
@@ -242,26 +262,15 @@ class InfluxDB3Double:
         self.store.kill()
 
     def query(self, q: str, db: str = "locust", auth: tuple[str, str] | None = None) -> list[dict]:
-        resp = requests.get(self.url + "/query", params={"db": db, "epoch": "ns", "q": q}, headers=self.headers,
-                            timeout=10)
-        resp.raise_for_status()
-        result = resp.json()["results"][0]
-        assert "error" not in result, result
-        return result.get("series", [])
+        return series_of(requests.get(self.url + "/query", params={"db": db, "epoch": "ns", "q": q},
+                                      headers=self.headers, timeout=10))
 
     def close(self) -> None:
-        self.stop()
+        super().close()
         self.store.close()
-        self.log.close()
-
-    def __enter__(self) -> InfluxDB3Double:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
-class InfluxDB2Server:
+class InfluxDB2Server(_Server):
     """A real InfluxDB 2.x (what `make influxdb-servers` builds), set up with a user, an org, a
     bucket named `locust` (which maps itself to the database locust: a virtual DBRP mapping) and an
     all-access token. Served through its 1.x-compatible API like the others."""
@@ -319,38 +328,9 @@ class InfluxDB2Server:
         except requests.RequestException:
             return False
 
-    def _end(self, sig: int) -> None:
-        if self.proc is not None:
-            try:
-                os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                pass
-            self.proc.wait(timeout=20)
-            self.proc = None
-
-    def stop(self) -> None:
-        self._end(signal.SIGTERM)
-
-    def kill(self) -> None:
-        self._end(signal.SIGKILL)
-
     def query(self, q: str, db: str = "locust", auth: tuple[str, str] | None = None) -> list[dict]:
-        resp = requests.get(self.url + "/query", params={"db": db, "epoch": "ns", "q": q}, headers=self.headers,
-                            timeout=10)
-        resp.raise_for_status()
-        result = resp.json()["results"][0]
-        assert "error" not in result, result
-        return result.get("series", [])
-
-    def close(self) -> None:
-        self.stop()
-        self.log.close()
-
-    def __enter__(self) -> InfluxDB2Server:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+        return series_of(requests.get(self.url + "/query", params={"db": db, "epoch": "ns", "q": q},
+                                      headers=self.headers, timeout=10))
 
 
 # The kinds of server the version tests run against: Debian's 1.6 and the InfluxDB 3 double always

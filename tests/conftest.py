@@ -29,6 +29,7 @@ import locust  # noqa: F401,E402  isort: skip
 del os.environ["LOCUST_SKIP_MONKEY_PATCH"]
 
 import re
+import signal
 import subprocess
 import uuid
 from pathlib import Path
@@ -38,6 +39,15 @@ import pytest
 from harness.procs import REPO, Procs
 from harness.influxd import InfluxDatabase, InfluxServer
 from harness.recorded import RecordedRuns, record_two_runs
+
+
+# A suite started in the background by a script (`make test &`, nohup) inherits SIGINT ignored, and
+# so would every master and worker it starts: Ctrl+C would be ignored by them, as the shell means it
+# to be for background jobs, and the tests that interrupt a master (test_e2e_endings.py) would wait
+# for nothing. The suite's processes get SIGINT as a terminal gives it: a handler here is reset to
+# the default in every process started from this one.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 # Tests that build into the repository's workers-go/bin (make up, the quickstart's go build) run in

@@ -221,7 +221,11 @@ def test_the_web_ui_shows_the_thresholds_while_the_test_runs(procs, go_bin, fres
         # the window is evaluated while the test runs, once it is full
         running = wait_until(lambda: master.stats()["state"] == "running" and shown(
             ["BREACHED", "holding", "waiting for requests"]), 30, "the live states in the Thresholds tab")
-        assert running[0][1:3] == ["/login, whole run", "< 10%"] and re.fullmatch(r"(19\.9\d|20\.00)%", running[0][3])
+        assert running[0][1:3] == ["/login, whole run", "< 10%"]
+        # the target fails 20 % of /login rounded down, floor(n / 5) / n of n requests: 20 % at most,
+        # and above 15 % from the 20th request on (the tab shows it as the browser last fetched it)
+        measured = re.fullmatch(r"(\d+\.\d\d)%", running[0][3])
+        assert measured and 15 < float(measured.group(1)) <= 20, running[0]
         assert running[1][1] == "all requests, every 3 s window"
         header = browser.evaluate("Array.from(document.querySelectorAll('table thead th')).map(th => th.innerText.trim())")
         assert header == ["Threshold", "Over", "Limit", "Now", "State"]

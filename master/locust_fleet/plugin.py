@@ -15,7 +15,7 @@ from locust.runners import MasterRunner
 
 import gevent
 
-from . import checks, inbound, leaving, options, runner_state, shape_signals, stats_reset, thresholds, user_numbers
+from . import checks, inbound, interrupt, leaving, options, runner_state, shape_signals, stats_reset, thresholds, user_numbers
 from .drain import Drainer
 from .export_service import ExportService
 from .influx_client import PermanentError
@@ -78,6 +78,7 @@ def on_init(environment: Environment, **_kw) -> None:
         environment.events.test_start.add_listener(drainer.on_test_start)
         environment.events.test_stopping.add_listener(drainer.drain)
     shape_signals.install(environment, runner)
+    interrupt.install()
     if config.thresholds:
         # Before the export starts: results are given at test_stop, before the run record is written.
         watch = thresholds.install(environment, config.thresholds, config.junit_xml)
