@@ -1,18 +1,51 @@
-"""Load generation per core: requests/s of one Go worker (connected to a real master), wrk (the
-practical ceiling), and Locust's FastHttpUser and HttpUser (one process each), all against the same
-nginx answering `return 200`, the load generator pinned to core 0 and nginx to core 1."""
+"""Load generation per core, the plain closed loop: one Go worker (connected to a real master),
+the bare fasthttp loop it is built on (workers-go/cmd/bareloop: the same connections, nothing
+recorded), wrk (the practical ceiling), and Locust's FastHttpUser and HttpUser (one process each),
+all against the same nginx answering `return 200`, the load generator pinned to core 0 and nginx
+to core 1.
+
+Per core means per CPU-second of the generator process, as in the user-flow section: requests
+nginx served while the generator was measured (its stub_status counter), divided by the CPU time
+the generator used meanwhile (/proc). Other work on a shared machine slows a run but hardly
+changes what a request costs its generator, so this figure holds where raw rates swing."""
 
 from __future__ import annotations
 
-import json
+import os
 import re
 import subprocess
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from harness.procs import REPO, VENV_BIN, Procs, free_port, wait_until
+from harness.procs import REPO, VENV_BIN, Proc, Procs, free_port, wait_until
 
 GENERATOR_CPU, TARGET_CPU = "0", "1"
+WARMUP = 3.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class FlowFigures:
+    requests: int  # served by the target in the measured window
+    cpu_seconds: float  # of the generator process in that window
+    seconds: float
+
+    @property
+    def per_cpu_second(self) -> float:
+        return self.requests / self.cpu_seconds
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
 
 NGINX_CONF = """
 worker_processes 1;
@@ -35,7 +68,10 @@ http {{
 PLAIN_SERVER = """  server {{
     listen 127.0.0.1:{port};
     location / {{ return 200 "ok\\n"; }}
+    location = /_status {{ stub_status; }}
   }}"""
+
+GENERATORS = ("wrk", "bare fasthttp loop", "Go worker", "FastHttpUser", "HttpUser")
 
 
 def nginx_conf(work: Path, server: str) -> str:
@@ -54,67 +90,96 @@ def start_nginx(procs: Procs, work: Path) -> str:
     return url
 
 
-def rate_from_json(path: Path) -> float:
-    entries = json.loads(path.read_text())
-    requests = sum(e["num_requests"] for e in entries)
-    start = min(e["start_time"] for e in entries)
-    end = max(e["last_request_timestamp"] for e in entries)
-    return requests / (end - start)
+def served(url: str) -> int:
+    """Requests nginx has served so far (stub_status), the status requests included."""
+    out = subprocess.run(["curl", "-sf", url + "/_status"], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"\n\s*\d+\s+\d+\s+(\d+)", out).group(1))
 
 
-def wrk(procs: Procs, url: str, seconds: int, connections: int) -> float:
-    out = subprocess.run(["taskset", "-c", GENERATOR_CPU, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", url],
-                         capture_output=True, text=True, check=True).stdout
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+def window(generator: Proc, url: str, seconds: float) -> FlowFigures:
+    """What `generator` sent in `seconds`, after WARMUP: requests nginx served, CPU time."""
+    time.sleep(WARMUP)
+    cpu0, n0, t0 = cpu_seconds(generator.pid), served(url), time.monotonic()
+    time.sleep(seconds)
+    cpu1, n1, t1 = cpu_seconds(generator.pid), served(url), time.monotonic()
+    return FlowFigures(n1 - n0, cpu1 - cpu0, t1 - t0)
 
 
-def go_worker(procs: Procs, url: str, seconds: int, connections: int, work: Path, worker_bin: Path,
-              *extra: str, port: int | None = None) -> float:
-    """One Go worker's rate under a real master (on `port`, default a free one); extra: more
-    worker flags (--tls-ca-file)."""
-    report = work / "go"
-    report.with_suffix(".json").unlink(missing_ok=True)  # a failed run must not read the last run's figures
-    port = port or free_port()
+def run_time(seconds: float) -> int:
+    return int(WARMUP + seconds + 3)
+
+
+def wrk(procs: Procs, url: str, seconds: float, connections: int) -> FlowFigures:
+    proc = procs.start("wrk", ["taskset", "-c", GENERATOR_CPU, "wrk", "-t1", f"-c{connections}",
+                               f"-d{run_time(seconds)}s", url])
+    figures = window(proc, url, seconds)
+    proc.wait(seconds + 60)
+    return figures
+
+
+def bareloop(procs: Procs, url: str, seconds: float, connections: int, bareloop_bin: Path) -> FlowFigures:
+    proc = procs.start("bareloop", ["taskset", "-c", GENERATOR_CPU, str(bareloop_bin), "-target", url,
+                                    "-connections", str(connections), "-seconds", str(run_time(seconds) - 1)])
+    figures = window(proc, url, seconds)
+    proc.wait(seconds + 60)
+    return figures
+
+
+def go_worker(procs: Procs, url: str, seconds: float, connections: int, worker_bin: Path) -> FlowFigures:
+    """One Go worker under a real master (on the target's core), measured once every user runs."""
+    port = free_port()
     master = procs.start("master", ["taskset", "-c", TARGET_CPU, str(VENV_BIN / "locust"),
                                     "-f", str(REPO / "master" / "locustfile.py"), "--master", "--headless",
                                     "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
                                     "--web-port", str(free_port()), "--web-host", "127.0.0.1",
-                                    "-u", str(connections), "-r", str(connections), "-t", f"{seconds}s",
-                                    "--expect-workers", "1", "--json-file", str(report), "-H", url])
-    procs.start("worker", ["taskset", "-c", GENERATOR_CPU, str(worker_bin), "--master-host", "127.0.0.1",
-                           "--master-port", str(port), "--target", url, *extra])
-    master.wait(seconds + 90)
-    return rate_from_json(report.with_suffix(".json"))
+                                    "-u", str(connections), "-r", str(connections), "-t", f"{run_time(seconds)}s",
+                                    "--expect-workers", "1", "-H", url])
+    worker = procs.start("worker", ["taskset", "-c", GENERATOR_CPU, str(worker_bin), "--master-host", "127.0.0.1",
+                                    "--master-port", str(port), "--target", url])
+    wait_until(lambda: "All users spawned" in master.log() or not master.alive(), 30, "the master to spawn the users")
+    if not master.alive():
+        raise RuntimeError(f"the master ended before the run:\n{master.log()[-1500:]}")
+    figures = window(worker, url, seconds)
+    master.wait(run_time(seconds) + 60)
+    return figures
 
 
-def locust_user(procs: Procs, url: str, seconds: int, connections: int, work: Path, locustfile: str) -> float:
-    report = work / Path(locustfile).stem
+def locust_user(procs: Procs, url: str, seconds: float, connections: int, locustfile: str) -> FlowFigures:
     proc = procs.start(Path(locustfile).stem, [
         "taskset", "-c", GENERATOR_CPU, str(VENV_BIN / "locust"), "-f", str(REPO / "bench" / "locustfiles" / locustfile),
-        "--headless", "-u", str(connections), "-r", str(connections), "-t", f"{seconds}s",
-        "--json-file", str(report), "-H", url, "--web-port", str(free_port()), "--web-host", "127.0.0.1"])
-    proc.wait(seconds + 90)
-    return rate_from_json(report.with_suffix(".json"))
+        "--headless", "-u", str(connections), "-r", str(connections), "-t", f"{run_time(seconds)}s",
+        "-H", url, "--web-port", str(free_port()), "--web-host", "127.0.0.1"])
+    figures = window(proc, url, seconds)
+    proc.wait(seconds + 60)
+    return figures
 
 
-def measure(work: Path, worker_bin: Path, seconds: int, repeat: int, connections: int) -> dict[str, list[float]]:
-    """Runs the generators in turns (wrk, Go, FastHttpUser, HttpUser) `repeat` times, so that
-    drift of the machine spreads over all of them alike."""
-    results: dict[str, list[float]] = {"wrk": [], "Go worker": [], "FastHttpUser": [], "HttpUser": []}
+def measure(work: Path, bins: Path, seconds: float, repeat: int,
+            connections: int) -> tuple[dict[str, list[FlowFigures]], list[float]]:
+    """Runs the generators in turns (GENERATORS' order) `repeat` times, so that drift of the machine
+    spreads over all of them alike; the figures by generator and the machine's 1-minute load
+    average before each round and at the end."""
+    subprocess.run(["go", "build", "-o", str(bins / "bareloop"), "./cmd/bareloop"], cwd=REPO / "workers-go", check=True)
+    results: dict[str, list[FlowFigures]] = {name: [] for name in GENERATORS}
+    loads = []
     procs = Procs(work)
     try:
         url = start_nginx(procs, work)
         for i in range(repeat):
-            results["wrk"].append(wrk(procs, url, seconds, connections))
+            loads.append(os.getloadavg()[0])
             runs = Procs(work)
             try:
-                results["Go worker"].append(go_worker(runs, url, seconds, connections, work, worker_bin))
-                results["FastHttpUser"].append(locust_user(runs, url, seconds, connections, work, "fast_http.py"))
-                results["HttpUser"].append(locust_user(runs, url, seconds, connections, work, "http.py"))
+                results["wrk"].append(wrk(runs, url, seconds, connections))
+                results["bare fasthttp loop"].append(bareloop(runs, url, seconds, connections, bins / "bareloop"))
+                results["Go worker"].append(go_worker(runs, url, seconds, connections, bins / "worker"))
+                results["FastHttpUser"].append(locust_user(runs, url, seconds, connections, "fast_http.py"))
+                results["HttpUser"].append(locust_user(runs, url, seconds, connections, "http.py"))
             finally:
                 runs.stop_all()
-            print(f"  round {i + 1}/{repeat}: " + ", ".join(f"{k} {v[-1]:,.0f}/s" for k, v in results.items()),
-                  file=sys.stderr)
+            print(f"  round {i + 1}/{repeat}: " + ", ".join(
+                f"{k} {v[-1].per_cpu_second:,.0f} req/CPU-s ({v[-1].rate:,.0f}/s)" for k, v in results.items()),
+                file=sys.stderr, flush=True)
+        loads.append(os.getloadavg()[0])
     finally:
         procs.stop_all()
-    return results
+    return results, loads

@@ -1,7 +1,8 @@
 """The open model (`arrival:`): the user runtime at set request rates on one core against nginx
 (workers-go/cmd/ratebench, pinned to core 0, nginx on core 1), beside the closed model paced to
-the same rate and vegeta (an open-model generator) at the same rate; the highest rate one core
-holds within 1 %; and the stall comparison of docs/open-model.md (harness/stall.py)."""
+the same rate and vegeta (an open-model generator with as many workers as our users) at the same
+rate; the rates are fixed ones and fractions and multiples of the core's saturation rate, measured
+first; and the stall comparison of docs/open-model.md (harness/stall.py)."""
 
 from __future__ import annotations
 
@@ -18,21 +19,23 @@ from bench.loadgen import GENERATOR_CPU, start_nginx
 from harness import stall
 from harness.procs import REPO, Procs
 
-RATES = (5_000, 20_000, 50_000)
 USERS = 50
 VEGETA = REPO / ".tools" / "bin" / "vegeta"
 RATEBENCH = REPO / "workers-go" / "bin" / "ratebench"
+# The set rates: two fixed ones, then fractions and multiples of what the core can do (its
+# saturation rate, measured first in the same run).
+FIXED_RATES = (5_000, 20_000)
+SATURATION_SHARES = (0.8, 2.0, 4.0)
+GENERATORS = ("open", "closed", "vegeta")
 
 
 @dataclass
 class Figures:
-    rate: float          # achieved requests/s
+    rate: float          # requests/s answered (vegeta: successful answers/s, its throughput)
     cpu_us: float        # CPU time per request, microseconds
     lag_p99_ms: float    # schedule lag p99 (open model only)
-    failures: int
-
-    def held(self, set_rate: float) -> bool:
-        return self.failures == 0 and abs(self.rate - set_rate) <= 0.01 * set_rate
+    failures: int        # answers that failed
+    not_started: int = 0  # arrivals the open model recorded as not started
 
 
 def build() -> None:
@@ -40,67 +43,58 @@ def build() -> None:
 
 
 def runtime(url: str, model: str, rate: float, seconds: int) -> Figures:
-    out = subprocess.run(["taskset", "-c", GENERATOR_CPU, str(RATEBENCH), "-target", url, "-rate", str(rate),
+    out = subprocess.run(["taskset", "-c", GENERATOR_CPU, str(RATEBENCH), "-target", url, "-rate", f"{rate:g}",
                           "-users", str(USERS), "-seconds", str(seconds), "-model", model],
                          capture_output=True, text=True, check=True).stdout
     r = json.loads(out)
     done = r["requests"] + r["failures"]
-    return Figures(r["rate"], r["cpu_seconds"] / max(done, 1) * 1e6, r["lag_p99_ms"], r["failures"] + r["skipped"])
+    return Figures(r["rate"], r["cpu_seconds"] / max(done, 1) * 1e6, r["lag_p99_ms"], r["failures"], r["skipped"])
+
+
+def saturation(url: str, seconds: int) -> float:
+    """What the core can do: the closed model's users sending back to back (paced so fast that no
+    user ever waits)."""
+    return runtime(url, "closed", 100_000_000, seconds).rate
 
 
 def vegeta(url: str, rate: float, seconds: int, work: Path) -> Figures:
+    """vegeta configured as fairly as it can be: as many workers as our users, never more."""
     targets, results = work / "targets.txt", work / "vegeta.bin"
     targets.write_text(f"GET {url}/\n")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(["taskset", "-c", GENERATOR_CPU, str(VEGETA), "attack", f"-rate={rate:g}/s",
-                    f"-duration={seconds + 1}s", f"-targets={targets}", f"-output={results}"], check=True)
+    subprocess.run(["taskset", "-c", GENERATOR_CPU, str(VEGETA), "attack", f"-rate={rate:.0f}/s",
+                    f"-workers={USERS}", f"-max-workers={USERS}", f"-duration={seconds + 1}s", f"-targets={targets}",
+                    f"-output={results}"], check=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     report = json.loads(subprocess.run([str(VEGETA), "report", "-type=json", str(results)],
                                        capture_output=True, text=True, check=True).stdout)
     failures = report["requests"] - round(report["success"] * report["requests"])
-    return Figures(report["rate"], cpu / max(report["requests"], 1) * 1e6, 0.0, failures)
+    return Figures(report["throughput"], cpu / max(report["requests"], 1) * 1e6, 0.0, failures)
 
 
 def measure(work: Path, seconds: int, repeat: int) -> dict:
-    """Every set rate `repeat` times, the three generators taking turns; then the highest rate the
-    open model holds within 1 % (doubling from the largest set rate that held, then halving the
-    step three times, one run per step); then the stall comparison in both models."""
+    """The core's saturation rate (the median of `repeat` runs), then every set rate `repeat`
+    times, the three generators taking turns; then the stall comparison in both models."""
     build()
-    rows: dict[int, dict[str, list[Figures]]] = {r: {"open": [], "closed": [], "vegeta": []} for r in RATES}
-    loads = []
+    loads = [os.getloadavg()[0]]
     procs = Procs(work)
     try:
         url = start_nginx(procs, work)
+        saturations = [saturation(url, seconds) for _ in range(repeat)]
+        top = statistics.median(saturations)
+        print(f"  saturation: {', '.join(f'{r:,.0f}/s' for r in saturations)}", file=sys.stderr, flush=True)
+        rates = [*FIXED_RATES, *(round(share * top, -2) for share in SATURATION_SHARES)]
+        rows: dict[float, dict[str, list[Figures]]] = {r: {g: [] for g in GENERATORS} for r in rates}
         for i in range(repeat):
-            for rate in RATES:
+            for rate in rates:
                 rows[rate]["open"].append(runtime(url, "open", rate, seconds))
                 rows[rate]["closed"].append(runtime(url, "closed", rate, seconds))
                 rows[rate]["vegeta"].append(vegeta(url, rate, seconds, work))
                 loads.append(os.getloadavg()[0])
-                print(f"  round {i + 1}/{repeat} at {rate:,}/s: " + ", ".join(
-                    f"{k} {v[-1].rate:,.0f}/s {v[-1].cpu_us:.1f} µs/req" for k, v in rows[rate].items()), file=sys.stderr)
-        held = [r for r in RATES if statistics.median(f.rate for f in rows[r]["open"]) >= 0.99 * r
-                and all(f.failures == 0 for f in rows[r]["open"])]
-        search = []
-        low = max(held, default=1_000)
-        high = low * 2
-        while len(search) < 6:
-            f = runtime(url, "open", high, seconds)
-            search.append((high, f))
-            print(f"  search {high:,}/s: {f.rate:,.0f}/s, {f.failures} failures", file=sys.stderr)
-            if not f.held(high):
-                break
-            low, high = high, high * 2
-        step = (high - low) / 2
-        for _ in range(3):
-            mid = low + step
-            f = runtime(url, "open", mid, seconds)
-            search.append((mid, f))
-            print(f"  search {mid:,.0f}/s: {f.rate:,.0f}/s, {f.failures} failures", file=sys.stderr)
-            if f.held(mid):
-                low = mid
-            step /= 2
+                print(f"  round {i + 1}/{repeat} at {rate:,.0f}/s: " + ", ".join(
+                    f"{k} {v[-1].rate:,.0f}/s {v[-1].cpu_us:.1f} µs/req" for k, v in rows[rate].items()),
+                    file=sys.stderr, flush=True)
     finally:
         procs.stop_all()
     runs = {}
@@ -111,52 +105,76 @@ def measure(work: Path, seconds: int, repeat: int) -> dict:
                                     work, model, seconds=20, stall_at=8, stall_for=2)
         finally:
             group.stop_all()
-    return {"rows": rows, "highest": low, "search": search, "stall": runs, "loads": loads}
+    return {"rows": rows, "saturation": top, "saturations": saturations, "stall": runs, "loads": loads}
+
+
+def med(figures: list[Figures], attr: str) -> float:
+    return statistics.median(getattr(f, attr) for f in figures)
 
 
 def section(m: dict, seconds: int, repeat: int) -> str:
-    rows = m["rows"]
+    rows, top = m["rows"], m["saturation"]
     lines = [
         "## 6. Open model",
         "",
         f"`workers-go/cmd/ratebench`: the user runtime ({USERS} users sharing the set rate, `GET /`) alone on core "
         f"{GENERATOR_CPU}, nginx (`return 200`, 1 worker process) on the other core; {seconds} s measured after a 1 s "
-        f"warm-up; {repeat} rounds, the generators taking turns. Open: `Arrival` (constant, the rate split over the "
-        "users). Closed: the same users paced to the same rate (`Pacing`), each waiting for its answer. vegeta "
-        "v12.13.0 `attack -rate` on the same core (its CPU over the whole attack; its rate is the rate it sent at). "
-        "CPU per request is the process's "
-        "user+system time over the requests it completed; schedule lag is how late the open model handled each "
-        "arrival. The runtime runs without a master here, so boomer's stats cost is in none of the figures. "
-        "Figures are medians; spread is min – max.",
+        f"warm-up; {repeat} rounds, the generators taking turns. Saturation: what the core can do, the closed "
+        f"model's users sending back to back (median of {repeat} runs: **{top:,.0f} req/s**; "
+        f"{', '.join(f'{r:,.0f}' for r in m['saturations'])}); the set rates are two fixed ones and 0.8 ×, 2 × and "
+        "4 × it. Open: `Arrival` (constant, the rate split over the users; an arrival that finds the CPU saturated "
+        "is recorded as not started). Closed: the same users paced to the same rate (`Pacing`), each waiting for "
+        f"its answer. vegeta v12.13.0 `attack -rate R -workers {USERS} -max-workers {USERS}` on the same core: as "
+        f"many concurrent requests as our users, never more (its CPU over the whole attack; its rate is its "
+        "throughput, successful answers per second). CPU per request is the process's user+system time over the "
+        "requests it completed; schedule lag is how late the open model handled each arrival. The runtime runs "
+        "without a master here, so boomer's stats cost is in none of the figures. Figures are medians; spread is "
+        "min – max.",
         "",
-        "| set rate | open req/s | spread | within 1 % | lag p99 (ms) | open µs/req | closed µs/req | open/closed "
-        "| vegeta µs/req | open/vegeta |",
-        "|---:|---:|---:|:---:|---:|---:|---:|---:|---:|---:|",
+        "| set rate | × saturation | open req/s | spread | within 1 % | lag p99 (ms) | not started | open µs/req "
+        "| closed req/s | closed µs/req | open/closed CPU | vegeta req/s | vegeta µs/req | open/vegeta CPU "
+        "| open/vegeta rate |",
+        "|---:|---:|---:|---:|:---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for rate, gens in rows.items():
-        med = {k: statistics.median(f.cpu_us for f in v) for k, v in gens.items()}
-        achieved = [f.rate for f in gens["open"]]
-        a = statistics.median(achieved)
-        within = abs(a - rate) <= 0.01 * rate and all(f.failures == 0 for f in gens["open"])
-        lines.append(f"| {rate:,} | {a:,.0f} | {min(achieved):,.0f} – {max(achieved):,.0f} | "
-                     f"{'yes' if within else 'no'} | {statistics.median(f.lag_p99_ms for f in gens['open']):.2f} | "
-                     f"{med['open']:.1f} | {med['closed']:.1f} | {med['open'] / med['closed']:.2f} | "
-                     f"{med['vegeta']:.1f} | {med['open'] / med['vegeta']:.2f} |")
-    search = ", ".join(f"{r:,.0f}/s → {f.rate:,.0f}/s{'' if f.failures == 0 else f' ({f.failures:,} not started)'}"
-                       for r, f in m["search"])
-    lines += ["", f"Highest rate one core held within 1 % (no arrival skipped): **{m['highest']:,.0f} req/s** "
-                  f"(one run per step: {search}).", "",
+        o, c, v = gens["open"], gens["closed"], gens["vegeta"]
+        achieved = [f.rate for f in o]
+        within = abs(statistics.median(achieved) - rate) <= 0.01 * rate
+        lines.append(
+            f"| {rate:,.0f} | {rate / top:.2f} | {med(o, 'rate'):,.0f} | {min(achieved):,.0f} – {max(achieved):,.0f} "
+            f"| {'yes' if within else 'no'} | {med(o, 'lag_p99_ms'):.2f} | {med(o, 'not_started'):,.0f} "
+            f"| {med(o, 'cpu_us'):.1f} | {med(c, 'rate'):,.0f} | {med(c, 'cpu_us'):.1f} "
+            f"| {med(o, 'cpu_us') / med(c, 'cpu_us'):.2f} | {med(v, 'rate'):,.0f} | {med(v, 'cpu_us'):.1f} "
+            f"| {med(o, 'cpu_us') / med(v, 'cpu_us'):.2f} | {med(o, 'rate') / med(v, 'rate'):.2f} |")
+    lines += ["", goals(rows, top), "",
               f"The 1-minute load average was {min(m['loads']):.1f} – {max(m['loads']):.1f} during the rounds on "
               f"{len(os.sched_getaffinity(0))} cores, the benchmark's own processes included: other work on the "
               "generator's core delays its timers, and then the closed model slows down unseen while the open model "
-              "starts late tasks in a burst, each on a slot of its own (waiting for one of its connections), or records "
-              "them as not started; both cost CPU per request, the burst's open slots most.", ""]
+              "starts late tasks in a burst or records them as not started.", ""]
     lines += ["### Through a stalled server", "",
               "`harness/stall.py`: a real master, one worker, 20 users at 20/s (400/s) against the counting target's "
               "`/stall`, which stops answering for 2 s, 8 s into a 20 s run; the closed model paces the same users "
               "to the same rate (`wait: {pacing: 50ms}`). Response times from Locust's report.", "",
               stall_table(m["stall"]), ""]
     return "\n".join(lines)
+
+
+def goals(rows: dict[float, dict[str, list[Figures]]], top: float) -> str:
+    """The goals' verdicts: up to 0.8 × saturation within 1 % with lag p99 < 2 ms; past it at least
+    0.9 × saturation delivered; CPU per request at most 1.2 × the closed model's at the same rate."""
+    below = [r for r in rows if r <= 0.8 * top * 1.001]
+    above = [r for r in rows if r > top]
+    held = all(abs(med(rows[r]["open"], "rate") - r) <= 0.01 * r and med(rows[r]["open"], "lag_p99_ms") < 2
+               for r in below)
+    worst_lag = max(med(rows[r]["open"], "lag_p99_ms") for r in below)
+    delivered = min(med(rows[r]["open"], "rate") / top for r in above)
+    cpu = max(med(rows[r]["open"], "cpu_us") / med(rows[r]["closed"], "cpu_us") for r in below)
+    return (f"Goals: up to 0.8 × saturation, within 1 % of the set rate with lag p99 < 2 ms — "
+            f"**{'met' if held else 'missed'}** (largest lag p99 {worst_lag:.2f} ms); at 2 × and 4 × saturation, "
+            f"≥ 0.9 × the saturation rate delivered, the rest recorded as not started — "
+            f"**{'met' if delivered >= 0.9 else 'missed'}** (least {delivered:.2f} ×); CPU per request ≤ 1.2 × the "
+            f"closed model's at the same rate, up to 0.8 × saturation — **{'met' if cpu <= 1.2 else 'missed'}** "
+            f"(largest {cpu:.2f} ×).")
 
 
 def stall_table(runs: dict[str, stall.StallRun]) -> str:

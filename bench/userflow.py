@@ -10,7 +10,7 @@ think time, which only idle the core; requests, checks, extraction and templates
 
 from __future__ import annotations
 
-import os
+import json
 import re
 import statistics
 import subprocess
@@ -18,35 +18,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.loadgen import GENERATOR_CPU, TARGET_CPU
-from harness.procs import REPO, VENV_BIN, Proc, Procs, free_port, listening_on
+from bench.loadgen import GENERATOR_CPU, TARGET_CPU, WARMUP, FlowFigures, cpu_seconds
+from harness.procs import REPO, VENV_BIN, Proc, Procs, free_port, listening_on, wait_until
 
 FLOW = REPO / "workers-go" / "examples" / "scenarios" / "flow.yaml"
 ACCOUNTS = FLOW.parent / "accounts.csv"
 FAST_HTTP_FLOW = REPO / "bench" / "locustfiles" / "fast_http_flow.py"
-WARMUP = 3.0
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-@dataclass
-class FlowFigures:
-    requests: int  # served by the target in the measured window
-    cpu_seconds: float  # of the generator process in that window
-    seconds: float
-
-    @property
-    def per_cpu_second(self) -> float:
-        return self.requests / self.cpu_seconds
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.seconds
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system time of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def served(url: str) -> int:
@@ -147,29 +124,52 @@ class UsersFigures:
     rss_mb: float
     peak_mb: float
     rate: float  # requests/s the target served while the users ran
+    master_users: int  # the user count the master showed once the users were spawned
+    counted: int  # requests Locust counted in the whole run (after the stop)
+    served: int  # requests the target served in the whole run
+
+    @property
+    def exact(self) -> bool:
+        return self.master_users == self.users and self.counted == self.served
+
+
+def master_user_count(web: str) -> int:
+    out = subprocess.run(["curl", "-sf", web + "/stats/requests"], capture_output=True, text=True, check=True).stdout
+    return int(json.loads(out)["user_count"])
 
 
 def measure_users(work: Path, worker_bin: Path, target_bin: Path, users: int, seconds: float) -> UsersFigures:
-    """One worker holding `users` users that each send GET / and then wait 1 s."""
+    """One worker holding `users` users that each send GET / and then wait 1 s: its memory, the
+    user count the master shows, and whether Locust counted, after the stop, every request the
+    target served."""
     scenario = work / "waiting-users.yaml"
     scenario.write_text("wait: {constant: 1s}\ntasks:\n  - name: home\n    path: /\n")
+    report = work / f"users-{users}"
     procs = Procs(work)
     try:
         url = start_target(procs, target_bin)
-        port = free_port()
-        run_time = int(seconds + 20)
-        procs.start("master", [str(VENV_BIN / "locust"), "-f", str(REPO / "master" / "locustfile.py"), "--master",
-                               "--headless", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
-                               "--web-host", "127.0.0.1", "--web-port", str(free_port()), "-u", str(users),
-                               "-r", str(users), "-t", f"{run_time}s", "--expect-workers", "1", "-H", url])
+        port, web_port = free_port(), free_port()
+        run_time = int(seconds + 30)
+        master = procs.start("master", [
+            str(VENV_BIN / "locust"), "-f", str(REPO / "master" / "locustfile.py"), "--master",
+            "--autostart", "--autoquit", "1",  # headless, with the web API that shows the user count
+            "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port), "--web-host", "127.0.0.1",
+            "--web-port", str(web_port), "-u", str(users), "-r", str(users), "-t", f"{run_time}s",
+            "--expect-workers", "1", "-H", url, "--json-file", str(report)])
         worker = procs.start("worker", [str(worker_bin), "--master-host", "127.0.0.1", "--master-port", str(port),
                                         "--scenario", str(scenario), "--target", url])
-        time.sleep(10)  # spawned and settled
+        web = f"http://127.0.0.1:{web_port}"
+        wait_until(lambda: "All users spawned" in master.log() or not master.alive(), 60, "the master to spawn the users")
+        time.sleep(10)  # settled: every user has sent and waits in turn
+        master_users = master_user_count(web)
         n0, t0 = served(url), time.monotonic()
         time.sleep(seconds)
         n1, t1 = served(url), time.monotonic()
         now, peak = rss_mb(worker.pid)
-        return UsersFigures(users, now, peak, (n1 - n0) / (t1 - t0))
+        master.wait(run_time + 120)
+        entries = json.loads(report.with_suffix(".json").read_text())
+        counted = sum(e["num_requests"] for e in entries)
+        return UsersFigures(users, now, peak, (n1 - n0) / (t1 - t0), master_users, counted, served(url))
     finally:
         procs.stop_all()
 

@@ -45,3 +45,5 @@ require (
 	golang.org/x/sys v0.49.0 // indirect
 	google.golang.org/protobuf v1.28.1 // indirect
 )
+
+replace github.com/myzhan/boomer => ./third_party/boomer

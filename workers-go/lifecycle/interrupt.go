@@ -10,6 +10,10 @@ import (
 	"locustfleet/worker/guard"
 )
 
+// stoppedPause is how long one of boomer's goroutines pauses when it calls a task of a worker that
+// is stopping, so that boomer's loop does not spin.
+const stoppedPause = 100 * time.Millisecond
+
 // taskGate stands between boomer's goroutines and boomer-style tasks, so that an interrupted
 // worker can stop the tasks and let the calls under way finish before boomer quits: boomer's own
 // signal handler quits at once and drops what it measured since its last report.
@@ -27,7 +31,7 @@ func (g *taskGate) wrap(fn func()) func() {
 		g.mu.RLock()
 		if g.stopping {
 			g.mu.RUnlock()
-			time.Sleep(parkTimeout / 10)
+			time.Sleep(stoppedPause)
 			return
 		}
 		g.active.Add(1)

@@ -4,11 +4,13 @@ import (
 	"flag"
 	"log"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/myzhan/boomer"
 
 	"locustfleet/worker/guard"
+	"locustfleet/worker/user"
 )
 
 // ResetMessage is the custom message of a stats reset (master/locust_fleet/stats_reset.py): the
@@ -45,18 +47,12 @@ type statsCut struct {
 	header string
 
 	mu      sync.Mutex
-	stamp   uint64
+	stamp   atomic.Uint64 // written under mu; read without it by Stamp, once per request sent
 	holding bool
-	held    []heldRecord
+	held    []boomer.Record
+	batch   []boomer.Record // reused by recordBatch: boomer has counted a batch when RecordBatch returns
 	inTest  func() bool
 	ended   chan struct{} // closed to end a cut early (the test stopped)
-}
-
-type heldRecord struct {
-	method, name string
-	ms, length   int64
-	failed       bool
-	reason       string
 }
 
 func newStatsCut(b *boomer.Boomer, relay *guard.Relay, header string, inTest func() bool) *statsCut {
@@ -67,7 +63,7 @@ func newStatsCut(b *boomer.Boomer, relay *guard.Relay, header string, inTest fun
 func (c *statsCut) subscribe() {
 	_ = boomer.Events.Subscribe(boomer.EVENT_CONNECTED, func() {
 		c.mu.Lock()
-		stamp := c.stamp
+		stamp := c.stamp.Load()
 		c.mu.Unlock()
 		c.b.SendCustomMessage(ResetMessage, []int64{int64(stamp)})
 	})
@@ -108,12 +104,12 @@ func resetNumber(data any) (uint64, bool) {
 
 func (c *statsCut) reset(n uint64) {
 	c.mu.Lock()
-	if n <= c.stamp && !c.holding {
+	if n <= c.stamp.Load() && !c.holding {
 		c.mu.Unlock()
 		c.b.SendCustomMessage(ResetMessage, []int64{int64(n)}) // already cut: answer again
 		return
 	}
-	c.stamp = n
+	c.stamp.Store(n)
 	c.held = nil // sent before this reset: wiped by it
 	if c.holding || !c.inTest() {
 		// a cut under way answers with the newest number; outside a test boomer holds nothing
@@ -141,9 +137,9 @@ func (c *statsCut) reset(n uint64) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.b.SendCustomMessage(ResetMessage, []int64{int64(c.stamp)})
-	for _, r := range c.held {
-		c.feed(r)
+	c.b.SendCustomMessage(ResetMessage, []int64{int64(c.stamp.Load())})
+	if len(c.held) > 0 {
+		c.b.RecordBatch(c.held) // each in the second it ended
 	}
 	c.held, c.holding = nil, false
 	if c.ended == ended {
@@ -166,31 +162,54 @@ func (c *statsCut) markersSeen() <-chan struct{} {
 
 // Stamp is user.Stamper's: the reset number requests going out now belong to.
 func (c *statsCut) Stamp() (uint64, string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.stamp, c.header
+	return c.stamp.Load(), c.header
 }
 
 // record takes one request; unstamped ones (a failure that is not a request) belong to now.
-func (c *statsCut) record(stamp uint64, stamped bool, r heldRecord) {
+func (c *statsCut) record(stamp uint64, stamped bool, r boomer.Record) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !stamped {
-		stamp = c.stamp
+	if !c.counts(stamp, stamped, r) {
+		return
 	}
-	switch {
-	case stamp < c.stamp: // sent before the last reset: it wiped this request
-	case c.holding:
-		c.held = append(c.held, r)
-	default:
-		c.feed(r)
+	if r.Failed {
+		c.b.RecordFailure(r.RequestType, r.Name, r.ResponseTime, r.Exception)
+	} else {
+		c.b.RecordSuccess(r.RequestType, r.Name, r.ResponseTime, r.ResponseLength)
 	}
 }
 
-func (c *statsCut) feed(r heldRecord) {
-	if r.failed {
-		c.b.RecordFailure(r.method, r.name, r.ms, r.reason)
-	} else {
-		c.b.RecordSuccess(r.method, r.name, r.ms, r.length)
+// recordBatch takes the runtime's records as record takes each, and hands boomer those it
+// counts now in one batch.
+func (c *statsCut) recordBatch(records []user.Record) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.batch = c.batch[:0]
+	for _, x := range records {
+		r := boomer.Record{RequestType: x.Method, Name: x.Name, ResponseTime: x.Millis, ResponseLength: x.Length,
+			Failed: x.Failed, Exception: x.Failure, Unix: x.Unix, Count: x.Count}
+		if c.counts(x.Stamp, x.Stamped, r) {
+			c.batch = append(c.batch, r)
+		}
 	}
+	if len(c.batch) > 0 {
+		c.b.RecordBatch(c.batch)
+	}
+	clear(c.batch) // no strings kept alive until the slots are written again
+}
+
+// counts tells whether boomer counts r now: false when a reset wiped it (it was sent before the
+// last reset) or when a cut under way holds it; the caller holds c.mu.
+func (c *statsCut) counts(stamp uint64, stamped bool, r boomer.Record) bool {
+	if !stamped {
+		stamp = c.stamp.Load()
+	}
+	switch {
+	case stamp < c.stamp.Load(): // sent before the last reset: it wiped this request
+		return false
+	case c.holding:
+		c.held = append(c.held, r)
+		return false
+	}
+	return true
 }

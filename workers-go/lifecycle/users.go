@@ -33,9 +33,10 @@ const lastReportWait = 7 * time.Second
 // worker starts waiting for a report that measured nothing.
 const settle = 100 * time.Millisecond
 
-// parkTimeout bounds how long one of boomer's goroutines parks in the users task; it ends
-// sooner when the user count changes, so that goroutines boomer cancelled exit soon.
-const parkTimeout = time.Second
+// wakeAfter are the delays after a change of the user count at which boomer's goroutines parked
+// in the users task are woken, so that those boomer has cancelled meanwhile exit: boomer cancels
+// right after the event, the second wake is for one that was late.
+var wakeAfter = [...]time.Duration{50 * time.Millisecond, time.Second}
 
 // RunUsers runs users of class as a worker of the master named by the flags and blocks until
 // the worker should exit; it returns the process exit code (2 for a bad class or flags, before
@@ -210,54 +211,55 @@ func (t *usersTask) testRunning() bool {
 	return t.inTest
 }
 
-// park is the task boomer's goroutines run: it waits cheaply, and returns when the user count
-// changed (so that a goroutine boomer has just cancelled sees it) or after parkTimeout.
+// park is the task boomer's goroutines run (one per Locust user): it waits without a timer, so
+// that a worker holding many users spends nothing on them, and returns when the parked
+// goroutines are woken after a change of the user count, so that one boomer cancelled exits.
 func (t *usersTask) park() {
 	t.mu.Lock()
 	wake := t.wake
 	t.mu.Unlock()
-	timer := time.NewTimer(parkTimeout)
-	defer timer.Stop()
-	select {
-	case <-wake:
-	case <-timer.C:
+	<-wake
+}
+
+// wakeLater wakes the parked goroutines once boomer has cancelled the ones it no longer wants
+// (the events come before boomer acts on them); the others park again.
+func (t *usersTask) wakeLater() {
+	for _, d := range wakeAfter {
+		time.AfterFunc(d, func() {
+			t.mu.Lock()
+			close(t.wake)
+			t.wake = make(chan struct{})
+			t.mu.Unlock()
+		})
 	}
 }
 
-// wakeLater wakes the parked goroutines once boomer has cancelled the ones it no longer wants:
-// the events come before boomer acts on them.
-func (t *usersTask) wakeLater() {
-	time.AfterFunc(50*time.Millisecond, func() {
-		t.mu.Lock()
-		close(t.wake)
-		t.wake = make(chan struct{})
-		t.mu.Unlock()
-	})
-}
-
 // boomerRecorder records through the Boomer the worker runs, past the cuts of the master's stats
-// resets (a user.Stamper); both are set before any user starts.
+// resets (a user.Stamper); both are set before any user starts. The runtime hands it its users'
+// records in batches (user.BatchRecorder), one channel send to boomer's stats goroutine per batch.
 type boomerRecorder struct {
 	b   *boomer.Boomer
 	cut *statsCut
 }
 
+func (r *boomerRecorder) RecordBatch(records []user.Record) { r.cut.recordBatch(records) }
+
 func (r *boomerRecorder) RecordSuccess(method, name string, ms, length int64) {
-	r.cut.record(0, false, heldRecord{method: method, name: name, ms: ms, length: length})
+	r.cut.record(0, false, boomer.Record{RequestType: method, Name: name, ResponseTime: ms, ResponseLength: length})
 }
 
 func (r *boomerRecorder) RecordFailure(method, name string, ms int64, reason string) {
-	r.cut.record(0, false, heldRecord{method: method, name: name, ms: ms, failed: true, reason: reason})
+	r.cut.record(0, false, boomer.Record{RequestType: method, Name: name, ResponseTime: ms, Failed: true, Exception: reason})
 }
 
 func (r *boomerRecorder) Stamp() (uint64, string) { return r.cut.Stamp() }
 
 func (r *boomerRecorder) RecordSuccessStamped(stamp uint64, method, name string, ms, length int64) {
-	r.cut.record(stamp, true, heldRecord{method: method, name: name, ms: ms, length: length})
+	r.cut.record(stamp, true, boomer.Record{RequestType: method, Name: name, ResponseTime: ms, ResponseLength: length})
 }
 
 func (r *boomerRecorder) RecordFailureStamped(stamp uint64, method, name string, ms int64, reason string) {
-	r.cut.record(stamp, true, heldRecord{method: method, name: name, ms: ms, failed: true, reason: reason})
+	r.cut.record(stamp, true, boomer.Record{RequestType: method, Name: name, ResponseTime: ms, Failed: true, Exception: reason})
 }
 
 // rateLimiter is boomer's limiter for --max-rps and --request-increase-rate (nil when neither

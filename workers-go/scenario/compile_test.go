@@ -51,17 +51,17 @@ tasks:
 	}
 	cases := []struct {
 		step string
-		want *user.Request
+		want user.Request
 	}{
-		{"plain", &user.Request{Method: "GET", Name: "plain", Path: "/static?x=1&q=a+b%26c",
+		{"plain", user.Request{Method: "GET", Name: "plain", Path: "/static?x=1&q=a+b%26c",
 			Headers: []user.Header{{Name: "Accept", Value: "text/plain"}}, Body: []byte("fixed")}},
-		{"vars", &user.Request{Method: "GET", Name: "vars", Path: `/u/0/i/4/t%22kt%22k?who=al+ice&n=1`,
+		{"vars", user.Request{Method: "GET", Name: "vars", Path: `/u/0/i/4/t%22kt%22k?who=al+ice&n=1`,
 			Headers: []user.Header{{Name: "Authorization", Value: `Bearer t"k`}, {Name: "Accept", Value: "*/*"}},
 			Body:    []byte("pw=p&w")}},
-		{"json", &user.Request{Method: "GET", Name: "json", Path: "/j",
+		{"json", user.Request{Method: "GET", Name: "json", Path: "/j",
 			Headers: []user.Header{{Name: "Content-Type", Value: "application/json"}},
 			Body:    []byte(`{"user":"al ice","quote":"say \"t\"k\"","n":3,"f":1.5,"ok":true,"none":null,"list":[1,"x4",{"deep":"t\"k"}],"odd\"key":"v"}`)}},
-		{"typed", &user.Request{Method: "GET", Name: "typed", Path: "/k",
+		{"typed", user.Request{Method: "GET", Name: "typed", Path: "/k",
 			Headers: []user.Header{{Name: "content-type", Value: "application/vnd.api+json"}},
 			Body:    []byte(`["t\"k"]`)}},
 	}

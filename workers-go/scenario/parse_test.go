@@ -86,7 +86,7 @@ func TestParse_AcceptanceScenario(t *testing.T) {
 	}
 	login := stepNamed(t, p, "login")
 	got := login.request(u, p.state(u))
-	want := &user.Request{Method: "POST", Name: "login", Path: "/login", ExpectStatus: []int{200},
+	want := user.Request{Method: "POST", Name: "login", Path: "/login", ExpectStatus: []int{200},
 		Headers: []user.Header{{Name: "Content-Type", Value: "application/json"}},
 		Body:    []byte(`{"user":"bob","password":"b-pw"}`)}
 	if got.Check == nil {
@@ -185,7 +185,7 @@ requests:
 	}
 	p, _, _, _ := parse([]byte(doc), "", "")
 	u := newUser(0, nil)
-	wants := []*user.Request{
+	wants := []user.Request{
 		{Method: "GET", Name: "home", Path: "/", ExpectStatus: []int{200}, Timeout: 5 * time.Second, Body: []byte{},
 			Headers: []user.Header{{Name: "Accept", Value: "application/json"}, {Name: "X-Trace", Value: "{{ sent as written }}"}}},
 		{Method: "GET", Name: "/items", Path: "/items", ExpectStatus: []int{200, 201}},

@@ -219,7 +219,8 @@ func (p *program) run(f *flow, u *user.User) (failed *step, reason string, stopp
 			}
 			continue
 		}
-		r := u.Session.Do(s.request(u, st))
+		req := s.request(u, st) // a value: built on the stack, no allocation per request
+		r := u.Session.Do(&req)
 		if !r.OK() && !s.cont {
 			return s, r.Failure, false
 		}
@@ -228,8 +229,8 @@ func (p *program) run(f *flow, u *user.User) (failed *step, reason string, stopp
 }
 
 // request renders the step for u: static parts are shared, only variables are rendered.
-func (s *step) request(u *user.User, st *userState) *user.Request {
-	req := &user.Request{Method: s.method, Name: s.name, Path: st.render(s.path, u), Headers: s.staticHeaders,
+func (s *step) request(u *user.User, st *userState) user.Request {
+	req := user.Request{Method: s.method, Name: s.name, Path: st.render(s.path, u), Headers: s.staticHeaders,
 		Body: s.staticBody, Timeout: s.timeout, ExpectStatus: s.expect, NoRedirects: s.noRedirects, NoAcceptEncoding: s.noAcceptEncoding}
 	if s.headers != nil {
 		req.Headers = make([]user.Header, len(s.headers))

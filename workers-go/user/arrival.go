@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sync"
 	"time"
 )
 
@@ -116,18 +115,19 @@ func (s *schedule) advance() {
 // clock is time as the open model sees it; tests inject one that they move by hand.
 type clock interface {
 	Now() time.Time
-	// SleepUntil waits until t; it returns false, early, when ctx ends.
-	SleepUntil(ctx context.Context, t time.Time) bool
+	// SleepUntil waits until t, or until wake sends (the scheduler has sooner work); it returns
+	// false, early, when ctx ends.
+	SleepUntil(ctx context.Context, t time.Time, wake <-chan bool) bool
 }
 
-// realClock sleeps on one timer, reused: a user may wake thousands of times a second.
+// realClock sleeps on one timer, reused: the scheduler may wake thousands of times a second.
 type realClock struct{ timer *time.Timer }
 
 func newRealClock() clock { return &realClock{} }
 
 func (c *realClock) Now() time.Time { return time.Now() }
 
-func (c *realClock) SleepUntil(ctx context.Context, t time.Time) bool {
+func (c *realClock) SleepUntil(ctx context.Context, t time.Time, wake <-chan bool) bool {
 	d := time.Until(t)
 	if d <= 0 {
 		return ctx.Err() == nil
@@ -140,86 +140,12 @@ func (c *realClock) SleepUntil(ctx context.Context, t time.Time) bool {
 	select {
 	case <-c.timer.C:
 		return true
+	case <-wake:
+		c.timer.Stop() // since Go 1.23 a stopped timer delivers nothing stale to the next Reset
+		return true
 	case <-ctx.Done():
 		c.timer.Stop()
 		return false
-	}
-}
-
-// pace calls arrive for every arrival of s in order until ctx ends, each with how late it is
-// handled. Arrivals that fell due while the user slept (or the worker was busy) are all
-// handled on waking, so none is lost.
-func pace(ctx context.Context, c clock, s *schedule, arrive func(due time.Time, lag time.Duration)) {
-	for {
-		due := s.next()
-		if !c.SleepUntil(ctx, due) {
-			return
-		}
-		now := c.Now()
-		for ; !due.After(now) && ctx.Err() == nil; due = s.next() {
-			arrive(due, now.Sub(due))
-			s.advance()
-		}
-	}
-}
-
-// slots are one user's Users for its open tasks: at most limit taken at once, reused. Each slot
-// has a goroutine of its own that runs the tasks handed to it, so that starting a task costs a
-// channel send rather than a new goroutine and its stack.
-type slots struct {
-	mu    sync.Mutex
-	free  []*User
-	all   []*User
-	taken int
-	limit int
-	make  func() *User
-	run   func(s *User)  // a slot's goroutine
-	open  sync.WaitGroup // one per taken slot
-}
-
-// openTask is a task handed to a slot: which, and when it was due.
-type openTask struct {
-	task *Task
-	due  time.Time
-}
-
-// take hands out a free slot, making one if needed; false when limit slots are taken.
-func (s *slots) take() (*User, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.taken >= s.limit {
-		return nil, false
-	}
-	s.taken++
-	s.open.Add(1)
-	if n := len(s.free); n > 0 {
-		u := s.free[n-1]
-		s.free = s.free[:n-1]
-		return u, true
-	}
-	u := s.make()
-	u.tasks = make(chan openTask, 1)
-	s.all = append(s.all, u)
-	go s.run(u)
-	return u, true
-}
-
-// put returns a slot whose task has finished.
-func (s *slots) put(u *User) {
-	s.mu.Lock()
-	s.free = append(s.free, u)
-	s.taken--
-	s.mu.Unlock()
-	s.open.Done()
-}
-
-// close waits for the open tasks, then ends the slots' goroutines.
-func (s *slots) close() {
-	s.open.Wait()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, u := range s.all {
-		close(u.tasks)
 	}
 }
 
@@ -227,7 +153,7 @@ func (s *slots) close() {
 func (r *Runtime) slot(u *User) *User {
 	sl := &User{
 		Number:  u.Number,
-		Session: newSession(r.t),
+		Session: newSession(r.t, u.Session.rec.out),
 		Rand:    rand.New(rand.NewPCG(u.Rand.Uint64(), u.Rand.Uint64())),
 		Vars:    make(map[string]string, len(u.Vars)),
 		ctx:     u.ctx,
@@ -245,45 +171,4 @@ func (r *Runtime) slot(u *User) *User {
 		sl.State = r.class.NewState(sl)
 	}
 	return sl
-}
-
-// open runs u's tasks on its arrival schedule until u is retired, then waits for its open tasks.
-func (r *Runtime) open(u *User) {
-	a := r.class.Arrival
-	sl := &slots{limit: a.MaxInFlight, make: func() *User { return r.slot(u) }}
-	sl.run = func(s *User) { r.serve(sl, s) }
-	busy := fmt.Sprintf("not started: %d tasks of this user still running (max_in_flight)", a.MaxInFlight)
-	behind := fmt.Sprintf("not started: the worker fell more than %s behind its arrival schedule (max_lag; CPU saturated?)", a.MaxLag)
-	c := r.clock()
-	pace(u.ctx, c, newSchedule(c.Now(), a, u.Rand), func(due time.Time, lag time.Duration) {
-		t := &r.class.Tasks[r.pick(u.Rand)]
-		if r.lag != nil {
-			r.lag(lag)
-		}
-		if lag > a.MaxLag {
-			r.t.rec.RecordFailure(ArrivalType, t.Name, 0, behind)
-			return
-		}
-		s, ok := sl.take()
-		if !ok {
-			r.t.rec.RecordFailure(ArrivalType, t.Name, 0, busy)
-			return
-		}
-		s.Iteration = u.Iteration
-		u.Iteration++
-		s.tasks <- openTask{t, due}
-	})
-	sl.close()
-}
-
-// serve is slot s's goroutine: it runs the tasks handed to it, each one's first request timed
-// from when it was due, until the slots close.
-func (r *Runtime) serve(sl *slots, s *User) {
-	for ot := range s.tasks {
-		s.Session.due = ot.due
-		r.safe(ot.task.Name, func() { ot.task.Fn(s) })
-		s.Session.due = time.Time{}
-		s.Session.release()
-		sl.put(s)
-	}
 }

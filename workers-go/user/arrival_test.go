@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,14 +15,16 @@ import (
 )
 
 // fakeClock is the open model's time moved by hand: a sleep wakes exactly when due (later when
-// late says so), and a sleep past horizon ends the run (or, with block, lasts until the user's
-// context ends).
+// late says so), and a sleep past horizon ends the run (or, with block, lasts until the
+// scheduler's context ends). Before time moves, settle (when set) waits until the worker has
+// caught up, as a worker with CPU to spare would.
 type fakeClock struct {
 	mu      sync.Mutex
 	now     time.Time
 	horizon time.Time
 	block   bool
 	late    func(until time.Time) time.Duration
+	settle  func()
 }
 
 func newFakeClock(start time.Time, horizon time.Duration) *fakeClock {
@@ -34,7 +37,10 @@ func (c *fakeClock) Now() time.Time {
 	return c.now
 }
 
-func (c *fakeClock) SleepUntil(ctx context.Context, t time.Time) bool {
+func (c *fakeClock) SleepUntil(ctx context.Context, t time.Time, _ <-chan bool) bool {
+	if c.settle != nil {
+		c.settle()
+	}
 	c.mu.Lock()
 	if t.After(c.horizon) {
 		c.mu.Unlock()
@@ -99,15 +105,19 @@ func TestSchedule_poisson(t *testing.T) {
 	}
 }
 
-func TestPace(t *testing.T) {
+// The scheduler handles every arrival of every user once, never before it is due, and sees how
+// late it handles them: after a stall, those due more than max_lag before are not started.
+func TestScheduler_arrivals(t *testing.T) {
 	cases := []struct {
 		name      string
+		users     int
 		late      func(*bool) func(time.Time) time.Duration
 		wantLate  int // arrivals handled more than 1 s after they were due
 		wantCount int
 	}{
-		{"on time", nil, 0, 50},
-		{"a 2.55 s stall at 1 s", func(stalled *bool) func(time.Time) time.Duration {
+		{"on time", 1, nil, 0, 50},
+		{"three users on time", 3, nil, 0, 150},
+		{"a 2.55 s stall at 1 s", 1, func(stalled *bool) func(time.Time) time.Duration {
 			return func(until time.Time) time.Duration {
 				if *stalled || until.Before(epoch.Add(time.Second)) {
 					return 0
@@ -120,38 +130,76 @@ func TestPace(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			clk := newFakeClock(epoch, 5*time.Second)
-			clk.block = false
 			if c.late != nil {
 				clk.late = c.late(new(bool))
 			}
-			s := newSchedule(epoch, &Arrival{Rate: 10}, rand.New(rand.NewPCG(5, 6)))
-			count, late, prev := 0, 0, time.Time{}
-			pace(context.Background(), clk, s, func(due time.Time, lag time.Duration) {
-				if !due.After(prev) {
-					t.Fatalf("arrival due %s after one due %s; want increasing", due, prev)
-				}
-				prev = due
+			var mu sync.Mutex
+			count, late, early := 0, 0, 0
+			perUser := map[int64]int{}
+			cl := &Class{Host: "http://127.0.0.1:1", Arrival: &Arrival{Rate: 10}, Tasks: []Task{{Name: "t", Weight: 1,
+				Fn: func(u *User) { mu.Lock(); perUser[u.Number]++; mu.Unlock() }}}}
+			r, rec := openRuntime(t, cl, one(clk), WithScheduleLag(func(lag time.Duration) {
+				mu.Lock()
+				defer mu.Unlock()
 				count++
 				if lag > time.Second {
 					late++
 				}
 				if lag < 0 {
-					t.Fatalf("arrival handled %s before it was due", -lag)
+					early++
 				}
-			})
-			if count != c.wantCount || late != c.wantLate {
-				t.Fatalf("got %d arrivals, %d more than 1 s late; want %d and %d", count, late, c.wantCount, c.wantLate)
+			}))
+			r.SetUsers(c.users)
+			eventually(t, "every arrival handled", func() bool { mu.Lock(); defer mu.Unlock(); return count == c.wantCount })
+			r.Stop()
+			if late != c.wantLate || early != 0 {
+				t.Fatalf("%d arrivals more than 1 s late, %d early; want %d and none", late, early, c.wantLate)
+			}
+			if got := len(rec.all()); got != c.wantLate {
+				t.Fatalf("%d arrivals not started; want the %d late ones", got, c.wantLate)
+			}
+			for n := range int64(c.users) {
+				if want := (c.wantCount - c.wantLate) / c.users; perUser[n] != want {
+					t.Fatalf("user %d started %d tasks; want %d", n, perUser[n], want)
+				}
 			}
 		})
 	}
 }
 
-// openRuntime is a runtime of class c whose users each take their clock from clocks.
-func openRuntime(t *testing.T, c *Class, clocks func() clock) (*Runtime, *recorder) {
+// openRuntime is a runtime of class c whose scheduler takes its clock from clocks.
+func openRuntime(t *testing.T, c *Class, clocks func() clock, opts ...Option) (*Runtime, *recorder) {
 	t.Helper()
-	r, rec := newRuntime(t, c, WithSeed(7))
-	r.clock = clocks
+	r, rec := newRuntime(t, c, append([]Option{WithSeed(7)}, opts...)...)
+	settleOn(r, clocks)
 	return r, rec
+}
+
+// settleOn gives r the clocks, which (when fake) move only once every user the test started has
+// joined the schedule and every task handed to a runner has begun: the tests' arrivals then
+// come as they would to a worker with CPU to spare, however busy the machine running them.
+func settleOn(r *Runtime, clocks func() clock) {
+	r.clock = func() clock {
+		c := clocks()
+		if fc, ok := c.(*fakeClock); ok {
+			fc.settle = func() {
+				deadline := time.Now().Add(5 * time.Second)
+				for time.Now().Before(deadline) {
+					r.sched.mu.Lock()
+					joined, starting := r.sched.joined, len(r.sched.sleepers)
+					r.sched.mu.Unlock()
+					if starting > 0 { // users the scheduler has yet to start
+						return
+					}
+					if joined >= r.Users() && r.sched.waiting.Load() == 0 {
+						return
+					}
+					time.Sleep(50 * time.Microsecond)
+				}
+			}
+		}
+		return c
+	}
 }
 
 // one hands clk to the one user of a test.
@@ -392,8 +440,14 @@ func TestRuntime_open_max_conns(t *testing.T) {
 	// 4 tasks due at once on 2 connections: two wait for a connection rather than dial.
 	c := &Class{Host: "http://" + ln.Addr().String(), Arrival: &Arrival{Rate: 10, MaxConns: 2},
 		Tasks: []Task{{Name: "get", Weight: 1, Fn: func(u *User) { u.Session.Get("/") }}}}
-	clk := newFakeClock(time.Now().Add(-400*time.Millisecond), 400*time.Millisecond)
-	clk.late = func(until time.Time) time.Duration { return 400 * time.Millisecond } // all 4 due at the first wake
+	start := time.Now().Add(-400 * time.Millisecond)
+	clk := newFakeClock(start, 400*time.Millisecond)
+	clk.late = func(until time.Time) time.Duration { // all 4 due at the first wake for an arrival
+		if until.After(start) {
+			return 400 * time.Millisecond
+		}
+		return 0
+	}
 	r, rec := openRuntime(t, c, one(clk))
 	r.SetUsers(1)
 	eventually(t, "4 answers", func() bool { return len(rec.all()) == 4 })
@@ -405,5 +459,97 @@ func TestRuntime_open_max_conns(t *testing.T) {
 	}
 	if most != 2 {
 		t.Errorf("the server saw %d requests at once; want 2 (MaxConns)", most)
+	}
+}
+
+// A scheduler that finds tasks it handed over still waiting for their runners, wake-up after
+// wake-up, starts no more runners: a due task is started on a runner that is free, else it is
+// not started and is recorded as such; once the runners catch up, it starts runners again.
+func TestScheduler_saturated(t *testing.T) {
+	release := make(chan struct{})
+	var started atomic.Int64
+	c := &Class{Host: "http://127.0.0.1:1", Arrival: &Arrival{Rate: 1000, Poisson: false},
+		Tasks: []Task{{Name: "work", Weight: 1, Fn: func(u *User) { started.Add(1); <-release }}}}
+	r, rec := newRuntime(t, c, WithSeed(7))
+	s := r.sched
+	clk := newFakeClock(epoch, time.Hour)
+	u := &User{Session: newSession(r.t, nil), Rand: rand.New(rand.NewPCG(1, 2)), Vars: map[string]string{}, ctx: context.Background()}
+	ou := &openUser{u: u}
+	ou.slots = slots{limit: 1000, make: func() *User { return r.slot(u) }}
+	s.mu.Lock()
+	s.clock, s.epoch = clk, epoch
+	s.add(ou, r.class.Arrival)
+	s.mu.Unlock()
+	defer func() { close(release); ou.open.Wait(); s.close(s.run) }()
+
+	at := func(ms int) time.Time { return epoch.Add(time.Duration(ms) * time.Millisecond) }
+	s.arrive(at(10)) // 10 tasks due, each on a runner of its own: they hold it
+	eventually(t, "10 tasks running", func() bool { return started.Load() == 10 && s.waiting.Load() == 0 })
+
+	s.waiting.Add(3) // as if 3 handed tasks had not begun: the CPU is behind
+	for ms := 11; ms <= 14; ms++ {
+		s.arrive(at(ms)) // one due each: 3 wake-ups to count the backlog, then saturated
+	}
+	eventually(t, "13 tasks running", func() bool { return started.Load() == 13 && s.waiting.Load() == 3 })
+	s.arrive(at(20)) // 6 due, no runner free
+	want := "not started: the worker's CPU is saturated (its running tasks wait for it; more workers or a lower rate)"
+	calls := rec.all()
+	if len(calls) != 7 {
+		t.Fatalf("recorded %d failures; want 7 (the arrival of the fourth wake-up and the 6 of the fifth)", len(calls))
+	}
+	for _, call := range calls {
+		if call.method != ArrivalType || call.name != "work" || call.failure != want {
+			t.Fatalf("recorded %+v; want ARRIVAL work: %s", call, want)
+		}
+	}
+
+	freed := []*runner{{jobs: make(chan job, 1)}, {jobs: make(chan job, 1)}}
+	s.park(freed[0])
+	s.park(freed[1])
+	s.arrive(at(25)) // 5 due: 2 free runners take two, still saturated
+	if len(rec.all()) != 10 || len(freed[0].jobs) != 1 || len(freed[1].jobs) != 1 {
+		t.Fatalf("recorded %d failures, handed %d and %d tasks to the free runners; want 10, 1 and 1", len(rec.all()), len(freed[0].jobs), len(freed[1].jobs))
+	}
+	for _, rn := range freed {
+		j := <-rn.jobs // begun and finished at once, as a runner would
+		s.waiting.Add(-1)
+		j.open.user.slots.put(j.open.slot)
+		j.open.user.open.Done()
+	}
+
+	s.waiting.Add(-3) // the runners caught up
+	s.arrive(at(30))  // 5 due: the worker still counts as saturated for saturatedFor
+	if len(rec.all()) != 15 {
+		t.Fatalf("recorded %d failures just after the runners caught up; want 15", len(rec.all()))
+	}
+	s.arrive(at(131)) // 101 due, 100 ms after the last sign of saturation: runners start again
+	eventually(t, "the runners started again", func() bool { return started.Load() == 13+101 })
+	if len(rec.all()) != 15 {
+		t.Fatalf("recorded %d failures once the worker was no longer saturated; want still 15", len(rec.all()))
+	}
+}
+
+// A scheduler that could not run for a while (the process stalled) starts a burst of runners at
+// most for the arrivals due more than saturatedLag before it woke: the others are not started.
+func TestScheduler_stalled(t *testing.T) {
+	release := make(chan struct{})
+	var started atomic.Int64
+	c := &Class{Host: "http://127.0.0.1:1", Arrival: &Arrival{Rate: 1000},
+		Tasks: []Task{{Name: "work", Weight: 1, Fn: func(u *User) { started.Add(1); <-release }}}}
+	r, rec := newRuntime(t, c, WithSeed(7))
+	s := r.sched
+	u := &User{Session: newSession(r.t, nil), Rand: rand.New(rand.NewPCG(1, 2)), Vars: map[string]string{}, ctx: context.Background()}
+	ou := &openUser{u: u}
+	ou.slots = slots{limit: 1000, make: func() *User { return r.slot(u) }}
+	s.mu.Lock()
+	s.clock, s.epoch = newFakeClock(epoch, time.Hour), epoch
+	s.add(ou, r.class.Arrival)
+	s.mu.Unlock()
+	defer func() { close(release); ou.open.Wait(); s.close(s.run) }()
+
+	s.arrive(epoch.Add(500 * time.Millisecond)) // 500 due: 400 of them more than 100 ms ago
+	eventually(t, "the burst and the recent arrivals started", func() bool { return started.Load() == burstRunners+100 })
+	if got, want := len(rec.all()), 400-burstRunners; got != want {
+		t.Fatalf("recorded %d failures; want %d (the late arrivals beyond the burst)", got, want)
 	}
 }

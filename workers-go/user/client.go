@@ -31,6 +31,9 @@ const (
 // Locust's FastHttpUser does; the session decodes all three.
 const acceptEncoding = "gzip, deflate, br"
 
+// The Accept-Encoding header as fasthttp takes it without normalising its name again.
+var acceptEncodingName, acceptEncodingValue = []byte("Accept-Encoding"), []byte(acceptEncoding)
+
 // newClient is the one client all users of a Runtime share: one pool of keep-alive connections
 // per host.
 func newClient(opts HTTPOptions) *fasthttp.Client {

@@ -187,7 +187,7 @@ func TestSession_Do_MaxConns(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s := newSession(rt.t)
+			s := newSession(rt.t, nil)
 			s.Do(&Request{Path: "/"})
 		}()
 	}

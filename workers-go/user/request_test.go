@@ -185,7 +185,7 @@ func TestSession_Do_MaxConns_is_per_host(t *testing.T) {
 			if i%2 == 1 {
 				url = other + "/"
 			}
-			newSession(rt.t).Do(&Request{Path: url})
+			newSession(rt.t, nil).Do(&Request{Path: url})
 		})
 	}
 	wg.Wait()

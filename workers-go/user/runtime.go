@@ -9,6 +9,7 @@ import (
 	"log"
 	"math/rand/v2"
 	"net/url"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -63,11 +64,13 @@ type Runtime struct {
 	numbers NumberSource            // nil: numbered here
 	weights []int                   // cumulative task weights, for the choice of a task
 	logged  sync.Map                // kinds of trouble already logged, so each is logged once
+	out     *outboxes               // where users' records gather when the recorder takes batches
+	sched   *scheduler              // starts open-model tasks; nil in the closed model
 
 	mu      sync.Mutex
 	seeds   *rand.Rand
 	next    int64 // the next local user number
-	running []context.CancelFunc
+	running []*User
 	users   sync.WaitGroup
 }
 
@@ -143,10 +146,14 @@ func New(class *Class, rec Recorder, opts ...Option) (*Runtime, error) {
 		}
 	}
 	r.clock = newRealClock
-	u, _ := url.Parse(host)
-	r.t = &transport{client: newClient(r.class.HTTP), rec: rec, host: host, prefix: u.Path,
-		cookieHost: cookieHost(u.Host), secure: u.Scheme == "https",
-		opts: r.class.HTTP, ownEncoding: hasHeader(r.class.HTTP.Headers, "Accept-Encoding")}
+	r.out = newOutboxes(rec, 2*runtime.GOMAXPROCS(0))
+	r.sched = newScheduler(r)
+	if a := r.class.Arrival; a != nil {
+		r.sched.busy = fmt.Sprintf("not started: %d tasks of this user still running (max_in_flight)", a.MaxInFlight)
+		r.sched.behind = fmt.Sprintf("not started: the worker fell more than %s behind its arrival schedule (max_lag; CPU saturated?)", a.MaxLag)
+		r.sched.saturated = "not started: the worker's CPU is saturated (its running tasks wait for it; more workers or a lower rate)"
+	}
+	r.t = newTransport(newClient(r.class.HTTP), rec, host, r.class.HTTP)
 	var seed [16]byte
 	_, _ = crand.Read(seed[:])
 	r.seeds = rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:])))
@@ -185,12 +192,17 @@ func (r *Runtime) SetUsers(n int) {
 	}
 	for len(r.running) < n {
 		ctx, cancel := context.WithCancel(context.Background())
-		r.running = append(r.running, cancel)
+		u := r.newUser(ctx)
+		u.cancel = cancel
+		r.running = append(r.running, u)
 		r.users.Add(1)
-		go r.live(r.newUser(ctx))
+		r.out.born()
+		r.sched.enter(u)
 	}
 	for i := len(r.running) - 1; i >= n; i-- {
-		r.running[i]()
+		u := r.running[i]
+		u.cancel()
+		r.sched.wakeNow(u) // a user waiting between tasks ends at once
 		r.running[i] = nil
 	}
 	r.running = r.running[:n]
@@ -200,10 +212,11 @@ func (r *Runtime) SetUsers(n int) {
 func (r *Runtime) newUser(ctx context.Context) *User {
 	u := &User{
 		Number:  r.next,
-		Session: newSession(r.t),
+		Session: newSession(r.t, r.out.pick(r.next)),
 		Rand:    rand.New(rand.NewPCG(r.seeds.Uint64(), r.seeds.Uint64())),
 		Vars:    map[string]string{},
 		ctx:     ctx,
+		index:   -1,
 	}
 	r.next++
 	return u
@@ -249,6 +262,7 @@ func (r *Runtime) RunOnce(names []string) error {
 	}
 	cancel()
 	r.stop(u)
+	u.Session.rec.flush()
 	return nil
 }
 
@@ -265,38 +279,80 @@ func (r *Runtime) Stop() {
 	r.users.Wait()
 }
 
-// live is one user's life: its number, OnStart, tasks until retired, OnStop.
-func (r *Runtime) live(u *User) {
-	defer r.users.Done()
+// resume runs u, on a runner of the scheduler, from where it was: its start (its number,
+// OnStart) and tasks, or its next task after a wait, until it waits again (it is then on the
+// scheduler's heap, and no goroutine holds it: a worker with many waiting users spends neither
+// a goroutine's stack nor a timer on each) or ends (OnStop). What it recorded has been handed
+// over when it counts as ended.
+func (r *Runtime) resume(u *User) {
+	if !u.begun {
+		u.begun = true
+		if !r.begin(u) {
+			r.end(u, false)
+			return
+		}
+		if r.class.Arrival != nil {
+			ou := r.sched.join(u)
+			<-u.ctx.Done()
+			r.sched.leave(ou) // waits for its open tasks
+			r.end(u, true)
+			return
+		}
+	}
+	wait, clock := r.class.Wait, r.sched.clock // the clock the scheduler times waits with
+	var began time.Time
+	for u.ctx.Err() == nil {
+		t := &r.class.Tasks[r.pick(u.Rand)]
+		switch {
+		case wait == nil:
+		case !u.waitEnds.IsZero():
+			// Back from a wait: what the task takes counts from when the wait was due to end,
+			// so that pacing makes up for a late wake-up, as Locust's constant_pacing does.
+			began, u.waitEnds = u.waitEnds, time.Time{}
+		default:
+			began = clock.Now()
+		}
+		r.safe(t.Name, func() { t.Fn(u) })
+		u.Iteration++
+		if wait == nil {
+			continue // the next task at once: the session keeps its buffers
+		}
+		d := wait.Next(clock.Now().Sub(began), u.Rand)
+		if d <= 0 {
+			continue
+		}
+		u.Session.release() // a waiting user holds no buffers
+		if r.sched.sleep(u, d) {
+			return
+		}
+	}
+	r.end(u, true)
+}
+
+// begin gives u its number and state and runs OnStart; false when u ended first.
+func (r *Runtime) begin(u *User) bool {
 	if r.numbers != nil {
 		n, ok := r.numbers.Next(u.ctx)
 		if !ok {
-			return
+			return false
 		}
 		u.Number = n
 	}
 	if r.class.NewState != nil && !r.safe("NewState", func() { u.State = r.class.NewState(u) }) {
-		return
+		return false
 	}
-	if !r.start(u) {
-		return
-	}
-	if r.class.Arrival != nil {
-		r.open(u)
+	return r.start(u)
+}
+
+// end runs OnStop (when the user started) and counts u out, what it recorded handed over.
+func (r *Runtime) end(u *User, started bool) {
+	if started {
 		r.stop(u)
-		return
 	}
-	for u.ctx.Err() == nil {
-		t := &r.class.Tasks[r.pick(u.Rand)]
-		began := time.Now()
-		r.safe(t.Name, func() { t.Fn(u) })
-		u.Session.release()
-		u.Iteration++
-		if r.class.Wait != nil && !u.Sleep(r.class.Wait.Next(time.Since(began), u.Rand)) {
-			break
-		}
-	}
-	r.stop(u)
+	u.Session.rec.flush()
+	r.out.died()
+	r.sched.exit()
+	r.users.Done()
 }
 
 // ErrCannotStart, wrapped in OnStart's error, says that retrying cannot help (a user with no data
@@ -345,6 +401,7 @@ func (r *Runtime) stop(u *User) {
 		defer close(done)
 		r.safe("OnStop", func() { r.class.OnStop(u) })
 		u.Session.release()
+		u.Session.rec.flush() // an OnStop that overran its timeout still has its requests counted
 	}()
 	select {
 	case <-done:
@@ -356,6 +413,9 @@ func (r *Runtime) stop(u *User) {
 
 // pick chooses a task index at random by weight, as Locust does.
 func (r *Runtime) pick(rnd *rand.Rand) int {
+	if len(r.weights) == 1 {
+		return 0
+	}
 	x := rnd.IntN(r.weights[len(r.weights)-1])
 	for i, w := range r.weights {
 		if x < w {

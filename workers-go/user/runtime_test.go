@@ -524,3 +524,70 @@ func TestUser_Sleep(t *testing.T) {
 		})
 	}
 }
+
+// tookWait waits d after each task and keeps what each task took, as the runtime told it.
+type tookWait struct {
+	d    time.Duration
+	mu   sync.Mutex
+	took []time.Duration
+}
+
+func (w *tookWait) Next(took time.Duration, _ *rand.Rand) time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.took = append(w.took, took)
+	return w.d
+}
+
+func (w *tookWait) all() []time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]time.Duration(nil), w.took...)
+}
+
+// A user whose wait ended late is told that its next task took the lateness too, so that
+// pacing makes up for it, as Locust's constant_pacing does: the scheduler wakes waiting users
+// up to a quantum late, and pacing that lost it every time would fall short of its rate.
+func TestRuntime_wait_counts_from_when_it_was_due(t *testing.T) {
+	w := &tookWait{d: 10 * time.Millisecond}
+	c := &Class{Host: "http://127.0.0.1:1", Wait: w, Tasks: []Task{{Name: "work", Weight: 1, Fn: func(*User) {}}}}
+	clk := newFakeClock(epoch, time.Second)
+	clk.late = func(time.Time) time.Duration { return 3 * time.Millisecond }
+	r, _ := openRuntime(t, c, one(clk))
+	r.SetUsers(1)
+	eventually(t, "5 tasks", func() bool { return len(w.all()) >= 5 })
+	r.Stop()
+	got := w.all()
+	if got[0] != 0 {
+		t.Errorf("the first task took %v; want 0 (the fake clock stands still while tasks run)", got[0])
+	}
+	for i, took := range got[1:] {
+		if took != 3*time.Millisecond {
+			t.Errorf("task %d after a wait woken 3 ms late took %v; want 3ms", i+1, took)
+		}
+	}
+}
+
+// A user that starts while the scheduler sleeps until a much later wake-up starts at once.
+func TestRuntime_new_user_wakes_the_scheduler(t *testing.T) {
+	var mu sync.Mutex
+	ran := map[int64]bool{}
+	c := &Class{Host: "http://127.0.0.1:1", Wait: Constant(time.Hour), Tasks: []Task{{Name: "work", Weight: 1,
+		Fn: func(u *User) {
+			mu.Lock()
+			ran[u.Number] = true
+			mu.Unlock()
+		}}}}
+	r, _ := newRuntime(t, c)
+	hasRun := func(n int64) func() bool {
+		return func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return ran[n]
+		}
+	}
+	r.SetUsers(1)
+	eventually(t, "user 0's task", hasRun(0)) // then it waits an hour
+	r.SetUsers(2)
+	eventually(t, "user 1's task", hasRun(1))
+}

@@ -1,9 +1,11 @@
 package user
 
 import (
+	"bytes"
 	"crypto/tls"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -129,32 +131,72 @@ type transport struct {
 	// cookieHost and secure are the jar's host and scheme of relative paths.
 	cookieHost string
 	secure     bool
+	// cleanHost: host needs no escaping and has no '%', so that host followed by a path that
+	// needs none either is the URL urlesc.Clean would make of them.
+	cleanHost bool
+}
+
+func newTransport(client *fasthttp.Client, rec Recorder, host string, opts HTTPOptions) *transport {
+	u, _ := url.Parse(host)
+	return &transport{client: client, rec: rec, host: host, prefix: u.Path, opts: opts,
+		cookieHost: cookieHost(u.Host), secure: u.Scheme == "https",
+		ownEncoding: hasHeader(opts.Headers, "Accept-Encoding"),
+		cleanHost:   !strings.ContainsAny(host, "%?#") && urlesc.Clean(host) == host}
+}
+
+// appendURL appends the URL of a path relative to the host, escaped as urlesc.Clean escapes it;
+// the common case (nothing to escape) costs a scan and no allocation.
+func (t *transport) appendURL(dst []byte, path string) []byte {
+	if t.cleanHost && strings.HasPrefix(path, "/") && !urlesc.NeedsText(path) {
+		return append(append(dst, t.host...), path...)
+	}
+	return append(dst, urlesc.Clean(t.host+path)...)
 }
 
 // Session is one user's HTTP client: base URL, cookie jar and default headers. Every Do is
 // recorded as one Locust entry (method, name).
 type Session struct {
 	t    *transport
+	rec  recording
 	jar  *jar // nil: cookies disabled
 	req  *fasthttp.Request
-	last Response
-	due  time.Time // when the open model's current task was due; zero once its first request went
+	resp *fasthttp.Response
+	url  []byte // the request's URL, built here before fasthttp copies it
+	// uri is parsed from uriText, the URL of the session's last relative request, and reused
+	// while the next one has the same text: parsing a URL is a good part of what fasthttp
+	// spends on a request of its own.
+	uri     fasthttp.URI
+	uriText []byte
+	last    Response
+	due     time.Time // when the open model's current task was due; zero once its first request went
 }
 
-func newSession(t *transport) *Session {
-	s := &Session{t: t}
+// newSession makes a session that records into out (nil: straight to the transport's Recorder).
+func newSession(t *transport, out *outbox) *Session {
+	s := &Session{t: t, rec: recording{direct: t.rec, out: out}}
 	if !t.opts.DisableCookies {
 		s.jar = &jar{}
 	}
 	return s
 }
 
+// buffers are the request and response of the next exchange: the session's own, reset, from
+// its previous request when it has not released them since (a user that sends request after
+// request keeps them instead of passing them through fasthttp's pools each time).
+func (s *Session) buffers() (*fasthttp.Request, *fasthttp.Response) {
+	if s.req == nil {
+		s.req, s.resp = fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	} else {
+		s.req.Reset()
+		s.resp.Reset()
+	}
+	s.last = Response{raw: s.resp}
+	return s.req, s.resp
+}
+
 // Do sends r, follows its redirects, records it once and returns the final response.
 func (s *Session) Do(r *Request) *Response {
-	s.release()
-	req := fasthttp.AcquireRequest()
-	resp := fasthttp.AcquireResponse()
-	s.req, s.last.raw = req, resp
+	req, resp := s.buffers()
 
 	method := r.Method
 	if method == "" {
@@ -169,7 +211,7 @@ func (s *Session) Do(r *Request) *Response {
 		if r.Observe != nil {
 			r.Observe(&s.last)
 		}
-		s.t.rec.RecordFailure(method, name, 0, r.Invalid)
+		s.rec.failure(stamped{}, method, name, 0, r.Invalid, time.Now())
 		return &s.last
 	}
 	absolute := strings.HasPrefix(r.Path, "http://") || strings.HasPrefix(r.Path, "https://")
@@ -178,7 +220,8 @@ func (s *Session) Do(r *Request) *Response {
 	if absolute {
 		req.SetRequestURI(urlesc.Clean(r.Path))
 	} else {
-		req.SetRequestURI(urlesc.Clean(s.t.host + r.Path))
+		s.url = s.t.appendURL(s.url[:0], r.Path)
+		s.setURL(req)
 	}
 	req.Header.SetMethod(method)
 	req.Header.SetNoDefaultContentType(true) // a body without a Content-Type is sent without one
@@ -194,7 +237,7 @@ func (s *Session) Do(r *Request) *Response {
 		}
 	}
 	if !s.t.ownEncoding && !hasHeader(r.Headers, "Accept-Encoding") && !r.NoAcceptEncoding {
-		req.Header.Set("Accept-Encoding", acceptEncoding)
+		req.Header.SetCanonical(acceptEncodingName, acceptEncodingValue)
 	}
 	if s.t.opts.NoKeepAlive {
 		req.SetConnectionClose()
@@ -224,26 +267,29 @@ func (s *Session) Do(r *Request) *Response {
 	}
 
 	stamp := stampRequest(s.t.rec, req.Header.Set)
+	// The clock is read once before the exchange and once after: the timeout counts from the
+	// send, the response time from the send or from when the request was due.
 	start := r.Start
 	if start.IsZero() {
 		start = s.due
 	}
 	s.due = time.Time{}
+	sent := time.Now()
 	if start.IsZero() {
-		start = time.Now()
+		start = sent
 	}
-	err, tooMany := s.exchange(req, resp, host, path, secure, hops, time.Now().Add(timeout))
-	ms := Millis(time.Since(start))
+	err, tooMany := s.exchange(req, resp, host, path, secure, hops, sent, timeout)
+	end := time.Now()
+	ms := Millis(end.Sub(start))
 	s.last.Elapsed = time.Duration(ms) * time.Millisecond
 
 	if err != nil {
 		s.last.Failure = Reason(err, timeout)
+		s.last.raw = nil // a failed exchange has no headers worth reading
 		if r.Observe != nil {
 			r.Observe(&s.last)
 		}
-		stamp.failure(s.t.rec, method, name, ms, s.last.Failure)
-		fasthttp.ReleaseResponse(resp) // a failed exchange has no headers worth reading
-		s.last.raw = nil
+		s.rec.failure(stamp, method, name, ms, s.last.Failure, end)
 		return &s.last
 	}
 	s.last.Status = resp.StatusCode()
@@ -263,18 +309,32 @@ func (s *Session) Do(r *Request) *Response {
 		r.Observe(&s.last)
 	}
 	if s.last.Failure != "" {
-		stamp.failure(s.t.rec, method, name, ms, s.last.Failure)
+		s.rec.failure(stamp, method, name, ms, s.last.Failure, end)
 	} else {
 		// The body's size once decoded, as Locust's HttpUser and FastHttpUser record it.
-		stamp.success(s.t.rec, method, name, ms, int64(len(s.last.Body)))
+		s.rec.success(stamp, method, name, ms, int64(len(s.last.Body)), end)
 	}
 	return &s.last
 }
 
-// exchange sends req and follows up to hops redirects before deadline, keeping the cookies of
-// every answer; host, path and secure are the jar's key of the first URL. tooMany reports a
-// redirect beyond hops (resp is that redirect).
-func (s *Session) exchange(req *fasthttp.Request, resp *fasthttp.Response, host, path string, secure bool, hops int, deadline time.Time) (err error, tooMany bool) {
+// setURL makes s.url req's URL, from the parsed URL of the previous request when it is the same.
+func (s *Session) setURL(req *fasthttp.Request) {
+	if !bytes.Equal(s.url, s.uriText) || s.uriText == nil {
+		s.uriText = s.uriText[:0]
+		if s.uri.Parse(nil, s.url) != nil {
+			req.SetRequestURIBytes(s.url) // fasthttp names what is wrong with it when it sends
+			return
+		}
+		s.uri.DisablePathNormalizing = true // sent as urlesc made it, as the client does
+		s.uriText = append(s.uriText, s.url...)
+	}
+	req.SetURI(&s.uri)
+}
+
+// exchange sends req and follows up to hops redirects within timeout of sent, keeping the
+// cookies of every answer; host, path and secure are the jar's key of the first URL. tooMany
+// reports a redirect beyond hops (resp is that redirect).
+func (s *Session) exchange(req *fasthttp.Request, resp *fasthttp.Response, host, path string, secure bool, hops int, sent time.Time, timeout time.Duration) (err error, tooMany bool) {
 	for hop := 0; ; hop++ {
 		if s.jar != nil && len(s.jar.cookies) > 0 {
 			if hop > 0 {
@@ -282,7 +342,11 @@ func (s *Session) exchange(req *fasthttp.Request, resp *fasthttp.Response, host,
 			}
 			s.jar.each(host, path, secure, time.Now(), req.Header.SetCookie)
 		}
-		if err := s.t.client.DoDeadline(req, resp, deadline); err != nil {
+		remaining := timeout
+		if hop > 0 {
+			remaining -= time.Since(sent)
+		}
+		if err := s.t.client.DoTimeout(req, resp, remaining); err != nil {
 			return err, false
 		}
 		if s.jar != nil {
@@ -291,8 +355,11 @@ func (s *Session) exchange(req *fasthttp.Request, resp *fasthttp.Response, host,
 				s.jar.set(host, path, string(v), now)
 			}
 		}
+		if !isRedirect(resp.StatusCode()) {
+			return nil, false
+		}
 		location := resp.Header.Peek("Location")
-		if !isRedirect(resp.StatusCode()) || len(location) == 0 {
+		if len(location) == 0 {
 			return nil, false
 		}
 		if hop == hops {
@@ -319,17 +386,16 @@ func (s *Session) Cookie(name string) string {
 // Fail records a failure that is not an HTTP request, such as a user with no data row left, so
 // that it shows in Locust's failures under method and name.
 func (s *Session) Fail(method, name, reason string) {
-	s.t.rec.RecordFailure(method, name, 0, reason)
+	s.rec.failure(stamped{}, method, name, 0, reason, time.Now())
 }
 
-// release hands the last exchange's buffers back to fasthttp's pools.
+// release hands the last exchange's buffers back to fasthttp's pools, so that a user who waits
+// holds none.
 func (s *Session) release() {
 	if s.req != nil {
 		fasthttp.ReleaseRequest(s.req)
-		s.req = nil
-	}
-	if s.last.raw != nil {
-		fasthttp.ReleaseResponse(s.last.raw)
+		fasthttp.ReleaseResponse(s.resp)
+		s.req, s.resp = nil, nil
 	}
 	s.last = Response{}
 }

@@ -2,7 +2,6 @@ package user
 
 import (
 	"net"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -51,7 +50,7 @@ func (r *recorder) all() []call {
 //	/login       sets sid=<query user>; Path=/      /logout  deletes sid
 //	/cookies     echoes the Cookie header           anything else: 200 "hello"
 //	/accept-encoding  echoes Accept-Encoding as "X-Seen: value"
-func serve(t *testing.T) string {
+func serve(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -95,7 +94,7 @@ func serve(t *testing.T) string {
 	return "http://" + ln.Addr().String()
 }
 
-func newTestSession(t *testing.T, host string, opts HTTPOptions) (*Session, *recorder) {
+func newTestSession(t testing.TB, host string, opts HTTPOptions) (*Session, *recorder) {
 	t.Helper()
 	rec := &recorder{}
 	if opts.Timeout == 0 {
@@ -107,12 +106,7 @@ func newTestSession(t *testing.T, host string, opts HTTPOptions) (*Session, *rec
 	if opts.MaxRedirects == 0 {
 		opts.MaxRedirects = DefaultMaxRedirects
 	}
-	u, err := url.Parse(host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return newSession(&transport{client: newClient(opts), rec: rec, host: host, opts: opts,
-		cookieHost: cookieHost(u.Host), secure: u.Scheme == "https", ownEncoding: hasHeader(opts.Headers, "Accept-Encoding")}), rec
+	return newSession(newTransport(newClient(opts), rec, host, opts), nil), rec
 }
 
 func TestSession_Do(t *testing.T) {
@@ -294,5 +288,25 @@ func TestMillis(t *testing.T) {
 				t.Fatalf("Millis(%s) = %d, want %d", c.d, got, c.want)
 			}
 		})
+	}
+}
+
+// discard is a Recorder that keeps nothing, for benchmarks of what the session itself costs.
+type discard struct{}
+
+func (discard) RecordSuccess(string, string, int64, int64)  {}
+func (discard) RecordFailure(string, string, int64, string) {}
+
+// BenchmarkSession_Do is one GET of the closed loop, from the session's side (the server
+// answers on loopback): what a request costs besides fasthttp.
+func BenchmarkSession_Do(b *testing.B) {
+	s, _ := newTestSession(b, serve(b), HTTPOptions{})
+	s.t.rec = discard{}
+	req := &Request{Path: "/", Name: "/"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if r := s.Do(req); !r.OK() {
+			b.Fatal(r.Failure)
+		}
 	}
 }

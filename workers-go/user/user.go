@@ -65,7 +65,11 @@ type User struct {
 	Vars      map[string]string // free for the task's own values (the scenario keeps extracted values here)
 	State     any               // from Class.NewState
 	ctx       context.Context
-	tasks     chan openTask // an open-model slot's tasks; nil for other users
+	cancel    context.CancelFunc // retires the user
+	begun     bool               // its start has run (the runtime's, on the runner that resumes it)
+	wake      time.Duration      // when a waiting user's next task is due, from the scheduler's epoch
+	waitEnds  time.Time          // when its last wait was due to end: pacing counts from there
+	index     int                // in the scheduler's heap of waiting users; -1 when not waiting
 }
 
 // Context is cancelled when the user is being retired or the test stops. During OnStop it is a

@@ -27,25 +27,42 @@ const (
 	lagBuckets = 100_000 // 1 s
 )
 
-// counter counts answers, and arrivals the open model could not start, once measuring has begun.
+// counter counts answers as the task gets them, and arrivals the open model could not start as
+// the runtime records them, once measuring has begun. It takes the runtime's records in batches,
+// as the worker's boomer recorder does, so that recording costs here what it costs a worker;
+// answers are counted by the task itself, so that the window is exact (a batch is handed over
+// up to 200 ms after its records).
 type counter struct {
 	measuring         atomic.Bool
 	ok, fail, skipped atomic.Int64
 }
 
-func (c *counter) RecordSuccess(_, _ string, _, _ int64) {
-	if c.measuring.Load() {
+func (c *counter) answered(ok bool) {
+	switch {
+	case !c.measuring.Load():
+	case ok:
 		c.ok.Add(1)
+	default:
+		c.fail.Add(1)
 	}
 }
 
+func (c *counter) RecordSuccess(_, _ string, _, _ int64) {}
+
 func (c *counter) RecordFailure(method, _ string, _ int64, _ string) {
-	switch {
-	case !c.measuring.Load():
-	case method == user.ArrivalType:
+	if method == user.ArrivalType && c.measuring.Load() {
 		c.skipped.Add(1)
-	default:
-		c.fail.Add(1)
+	}
+}
+
+func (c *counter) RecordBatch(records []user.Record) {
+	if !c.measuring.Load() {
+		return
+	}
+	for _, r := range records {
+		if r.Failed && r.Method == user.ArrivalType {
+			c.skipped.Add(r.Count)
+		}
 	}
 }
 
@@ -78,15 +95,15 @@ func main() {
 		os.Exit(2)
 	}
 	perUser := *rate / float64(*users)
+	rec := &counter{}
 	class := &user.Class{Host: *target, Tasks: []user.Task{{Name: "get", Weight: 1, Fn: func(u *user.User) {
-		u.Session.Do(&user.Request{Path: "/", Name: "/"})
+		rec.answered(u.Session.Do(&user.Request{Path: "/", Name: "/"}).OK())
 	}}}}
 	if *model == "open" {
 		class.Arrival = &user.Arrival{Rate: perUser, MaxInFlight: *inFlight}
 	} else {
 		class.Wait = user.Pacing(time.Duration(float64(time.Second) / perUser))
 	}
-	rec := &counter{}
 	lags := make([]atomic.Int64, lagBuckets)
 	rt, err := user.New(class, rec, user.WithScheduleLag(func(lag time.Duration) {
 		if rec.measuring.Load() {
