@@ -1,7 +1,7 @@
 """Ctrl+C (SIGINT) stops the master through Locust's own path, without breaking its message loop.
 
 Locust ends on SIGINT through Python's KeyboardInterrupt reaching its main greenlet. But Python
-raises that exception in whatever code the main thread runs when the signal is handled: often a
+raises that exception in whatever code the main thread runs when the signal is handled: it can be a
 greenlet of the runner, e.g. in the middle of sending a heartbeat. That greenlet dies (the one
 that receives the workers' messages, say), gevent then passes the interrupt on to the main
 greenlet, and Locust shuts down with a master that no longer hears its workers: the drain gets no
