@@ -101,28 +101,42 @@ type openTask struct {
 	due  time.Time
 }
 
-// users is a heap of open users by their next arrival.
-type users []*openUser
+// timedHeap is a heap (container/heap) of entries by when they are due, each entry keeping its
+// place in it so that it can be removed or fixed where it stands.
+type timedHeap[T timedEntry] []T
 
-func (h users) Len() int           { return len(h) }
-func (h users) Less(i, j int) bool { return h[i].due < h[j].due }
-func (h users) Swap(i, j int) {
+type timedEntry interface {
+	dueAt() time.Duration // from the scheduler's epoch
+	setIndex(i int)       // its place in the heap; -1 when out of it
+}
+
+func (h timedHeap[T]) Len() int           { return len(h) }
+func (h timedHeap[T]) Less(i, j int) bool { return h[i].dueAt() < h[j].dueAt() }
+func (h timedHeap[T]) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].index, h[j].index = i, j
+	h[i].setIndex(i)
+	h[j].setIndex(j)
 }
-func (h *users) Push(x any) {
-	ou := x.(*openUser)
-	ou.index = len(*h)
-	*h = append(*h, ou)
+func (h *timedHeap[T]) Push(x any) {
+	e := x.(T)
+	e.setIndex(len(*h))
+	*h = append(*h, e)
 }
-func (h *users) Pop() any {
+func (h *timedHeap[T]) Pop() any {
 	old := *h
-	ou := old[len(old)-1]
-	old[len(old)-1] = nil
+	e := old[len(old)-1]
+	var none T
+	old[len(old)-1] = none
 	*h = old[:len(old)-1]
-	ou.index = -1
-	return ou
+	e.setIndex(-1)
+	return e
 }
+
+// users is a heap of open users by their next arrival.
+type users = timedHeap[*openUser]
+
+func (ou *openUser) dueAt() time.Duration { return ou.due }
+func (ou *openUser) setIndex(i int)       { ou.index = i }
 
 // job is a runner's piece of work: a user to resume (its start, or its next task after a wait),
 // or an open task.
@@ -134,27 +148,10 @@ type job struct {
 type runner struct{ jobs chan job }
 
 // sleepers is a heap of users waiting to be resumed, by when.
-type sleepers []*User
+type sleepers = timedHeap[*User]
 
-func (h sleepers) Len() int           { return len(h) }
-func (h sleepers) Less(i, j int) bool { return h[i].wake < h[j].wake }
-func (h sleepers) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index, h[j].index = i, j
-}
-func (h *sleepers) Push(x any) {
-	u := x.(*User)
-	u.index = len(*h)
-	*h = append(*h, u)
-}
-func (h *sleepers) Pop() any {
-	old := *h
-	u := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	u.index = -1
-	return u
-}
+func (u *User) dueAt() time.Duration { return u.wake }
+func (u *User) setIndex(i int)       { u.index = i }
 
 // scheduler starts a runtime's users' work; its goroutine runs while the runtime has users.
 type scheduler struct {
