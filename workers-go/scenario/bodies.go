@@ -132,11 +132,7 @@ func (c *compiler) parseForm(v *yaml.Node, field string) []pair {
 	var out []pair
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		name, value := v.Content[i].Value, v.Content[i+1]
-		values := []*yaml.Node{value}
-		if value.Kind == yaml.SequenceNode {
-			values = value.Content
-		}
-		for _, item := range values {
+		for _, item := range oneOrMany(value) {
 			if item.Kind != yaml.ScalarNode || item.Tag == "!!null" {
 				c.errorf(item.Line, field+"."+name, "%s; expected a string, or a list of strings for a repeated field", describe(item))
 				continue
@@ -158,11 +154,7 @@ func (c *compiler) parseMultipart(v *yaml.Node, field string) []multipartPart {
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		name, value := v.Content[i].Value, v.Content[i+1]
 		at := field + "." + name
-		values := []*yaml.Node{value}
-		if value.Kind == yaml.SequenceNode {
-			values = value.Content
-		}
-		for _, item := range values {
+		for _, item := range oneOrMany(value) {
 			switch {
 			case item.Kind == yaml.ScalarNode && item.Tag != "!!null":
 				out = append(out, multipartPart{name: name, value: item, field: at})
@@ -401,4 +393,12 @@ func validNumber(b []byte) bool {
 		}
 	}
 	return i == len(b)
+}
+
+// oneOrMany is a field's values: the items of a list, or the one value given alone.
+func oneOrMany(v *yaml.Node) []*yaml.Node {
+	if v.Kind == yaml.SequenceNode {
+		return v.Content
+	}
+	return []*yaml.Node{v}
 }
