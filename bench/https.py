@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import os
 import random
-import re
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from bench import loadgen
-from bench.userflow import WARMUP, FlowFigures, cpu_seconds
-from harness.procs import REPO, VENV_BIN, Proc, Procs, free_port, wait_until
+from bench.loadgen import WARMUP, FlowFigures
+from harness.procs import REPO, VENV_BIN, Procs, free_port, wait_until
 
 TLS_SERVER = """  ssl_certificate {pki}/server.pem;
   ssl_certificate_key {pki}/server.key;
@@ -38,7 +36,8 @@ SCHEMES = ("http", "https")
 
 
 class Nginx:
-    """nginx on the target core; the URL of each scheme and its count of requests served."""
+    """nginx on the target core and the URL of each scheme; its count of requests served is read at
+    the plain-HTTP URL (loadgen.served)."""
 
     def __init__(self, procs: Procs, work: Path, pki: Path):
         port, tls_port = free_port(), free_port()
@@ -51,11 +50,6 @@ class Nginx:
             wait_until(lambda: subprocess.run(["curl", "-sf", "--cacert", ca, url], capture_output=True).returncode == 0,
                        30, "nginx")
 
-    def served(self) -> int:
-        out = subprocess.run(["curl", "-sf", self.urls["http"] + "/_status"], capture_output=True, text=True,
-                             check=True).stdout
-        return int(re.search(r"\n\s*\d+\s+\d+\s+(\d+)", out).group(1))
-
 
 def tls_version(url: str, pki: Path) -> str:
     """The TLS version nginx and a client agree on (curl; the Go worker and wrk offer 1.3 too)."""
@@ -67,18 +61,10 @@ def tls_version(url: str, pki: Path) -> str:
     return "unknown"
 
 
-def window(generator: Proc, nginx: Nginx, seconds: float) -> FlowFigures:
-    time.sleep(WARMUP)
-    cpu0, n0, t0 = cpu_seconds(generator.pid), nginx.served(), time.monotonic()
-    time.sleep(seconds)
-    cpu1, n1, t1 = cpu_seconds(generator.pid), nginx.served(), time.monotonic()
-    return FlowFigures(n1 - n0, cpu1 - cpu0, t1 - t0)
-
-
 def wrk(procs: Procs, nginx: Nginx, scheme: str, seconds: float, connections: int) -> FlowFigures:
     proc = procs.start("wrk", ["taskset", "-c", loadgen.GENERATOR_CPU, "wrk", "-t1", f"-c{connections}",
                                f"-d{int(WARMUP + seconds + 2)}s", nginx.urls[scheme]])
-    figures = window(proc, nginx, seconds)
+    figures = loadgen.window(proc, nginx.urls["http"], seconds)
     proc.wait(seconds + 60)
     return figures
 
@@ -116,7 +102,7 @@ def go_worker(procs: Procs, nginx: Nginx, scheme: str, seconds: float, connectio
     wait_until(lambda: "All users spawned" in master.log() or not master.alive(), 30, "the master to spawn the users")
     if not master.alive():
         raise RuntimeError(f"the master ended before the run:\n{master.log()[-1500:]}")
-    figures = window(worker, nginx, seconds)
+    figures = loadgen.window(worker, nginx.urls["http"], seconds)
     worker.wait(run_time + 60)
     return figures
 

@@ -16,6 +16,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,12 +97,13 @@ def served(url: str) -> int:
     return int(re.search(r"\n\s*\d+\s+\d+\s+(\d+)", out).group(1))
 
 
-def window(generator: Proc, url: str, seconds: float) -> FlowFigures:
-    """What `generator` sent in `seconds`, after WARMUP: requests nginx served, CPU time."""
+def window(generator: Proc, url: str, seconds: float, counted: Callable[[str], int] = served) -> FlowFigures:
+    """What `generator` sent in `seconds`, after WARMUP: requests the target at url served (as
+    `counted` reads them: nginx's by default), CPU time."""
     time.sleep(WARMUP)
-    cpu0, n0, t0 = cpu_seconds(generator.pid), served(url), time.monotonic()
+    cpu0, n0, t0 = cpu_seconds(generator.pid), counted(url), time.monotonic()
     time.sleep(seconds)
-    cpu1, n1, t1 = cpu_seconds(generator.pid), served(url), time.monotonic()
+    cpu1, n1, t1 = cpu_seconds(generator.pid), counted(url), time.monotonic()
     return FlowFigures(n1 - n0, cpu1 - cpu0, t1 - t0)
 
 

@@ -25,7 +25,7 @@ def spread(values: list[float]) -> str:
     return f"{min(values):,.0f} – {max(values):,.0f}"
 
 
-def round_ratios(results: dict[str, list[userflow.FlowFigures]], a: str, b: str) -> list[float]:
+def round_ratios(results: dict[str, list[loadgen.FlowFigures]], a: str, b: str) -> list[float]:
     """a over b per CPU-second, one ratio per round (the two ran within a minute of each other)."""
     return [x.per_cpu_second / y.per_cpu_second for x, y in zip(results[a], results[b])]
 
@@ -34,7 +34,7 @@ def ratio_cell(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} ({min(values):.2f} – {max(values):.2f})"
 
 
-def load_section(results: dict[str, list[userflow.FlowFigures]], loads: list[float], args) -> str:
+def load_section(results: dict[str, list[loadgen.FlowFigures]], loads: list[float], args) -> str:
     lines = [
         "## 1. Load generation per core",
         "",
@@ -215,7 +215,7 @@ def users_table(held: list[userflow.UsersFigures], seconds: int) -> list[str]:
     return lines
 
 
-def userflow_section(flows: dict[str, list[userflow.FlowFigures]], held: list[userflow.UsersFigures], profile: str,
+def userflow_section(flows: dict[str, list[loadgen.FlowFigures]], held: list[userflow.UsersFigures], profile: str,
                      loads: list[float], args) -> str:
     fast = userflow.median_of(flows["FastHttpUser"], "per_cpu_second")
     go = userflow.median_of(flows["Go worker"], "per_cpu_second")
@@ -229,7 +229,7 @@ def userflow_section(flows: dict[str, list[userflow.FlowFigures]], held: list[us
         "worker (connected to a real master) and by Locust's FastHttpUser (`bench/locustfiles/fast_http_flow.py`, "
         f"the same requests, names and checks), each alone on core {loadgen.GENERATOR_CPU}, against the counting target "
         f"(which checks every token, cookie and item) on core {loadgen.TARGET_CPU}; {args.flow_users} users; "
-        f"{args.seconds} s measured after {userflow.WARMUP:g} s; {args.repeat} rounds taking turns. "
+        f"{args.seconds} s measured after {loadgen.WARMUP:g} s; {args.repeat} rounds taking turns. "
         "Per CPU-second: requests the target served in the window over the generator's CPU time in it (/proc), "
         "which holds whether the generator or the target is the limit.",
         "",
@@ -261,7 +261,7 @@ def userflow_section(flows: dict[str, list[userflow.FlowFigures]], held: list[us
     return "\n".join(lines)
 
 
-def https_section(results: dict[tuple[str, str], list[userflow.FlowFigures]], version: str, loads: list[float],
+def https_section(results: dict[tuple[str, str], list[loadgen.FlowFigures]], version: str, loads: list[float],
                   args) -> str:
     per_cpu = {key: [f.per_cpu_second for f in figures] for key, figures in results.items()}
 
@@ -279,7 +279,7 @@ def https_section(results: dict[tuple[str, str], list[userflow.FlowFigures]], ve
         f"serves plain HTTP and HTTPS ({version}, an ECDSA P-256 certificate of a throw-away CA from "
         f"`workers-go/bin/certs`) on two ports; wrk (`-t1`) and one Go worker (connected to a real Locust master, "
         f"`--tls-ca-file`), each alone on core {loadgen.GENERATOR_CPU}, {args.connections} keep-alive "
-        f"connections/users, {args.seconds} s measured after {userflow.WARMUP:g} s; {args.repeat} rounds, each running "
+        f"connections/users, {args.seconds} s measured after {loadgen.WARMUP:g} s; {args.repeat} rounds, each running "
         "wrk and the Go worker on http, then on https. Per CPU-second: requests nginx served in the window "
         "(`stub_status`) over the generator's CPU time in it (/proc), the figure that holds on a busy machine. "
         "With keep-alive a connection's handshake is paid once; what remains is encrypting and decrypting every "

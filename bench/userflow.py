@@ -18,8 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.loadgen import GENERATOR_CPU, TARGET_CPU, WARMUP, FlowFigures, cpu_seconds
-from harness.procs import REPO, VENV_BIN, Proc, Procs, free_port, listening_on, wait_until
+from bench.loadgen import GENERATOR_CPU, TARGET_CPU, WARMUP, FlowFigures, window
+from harness.procs import REPO, VENV_BIN, Procs, free_port, listening_on, wait_until
 
 FLOW = REPO / "workers-go" / "examples" / "scenarios" / "flow.yaml"
 ACCOUNTS = FLOW.parent / "accounts.csv"
@@ -47,14 +47,6 @@ def without_pauses(work: Path) -> Path:
     return path
 
 
-def measure_window(generator: Proc, url: str, seconds: float) -> FlowFigures:
-    time.sleep(WARMUP)
-    cpu0, n0, t0 = cpu_seconds(generator.pid), served(url), time.monotonic()
-    time.sleep(seconds)
-    cpu1, n1, t1 = cpu_seconds(generator.pid), served(url), time.monotonic()
-    return FlowFigures(n1 - n0, cpu1 - cpu0, t1 - t0)
-
-
 def go_flow(procs: Procs, url: str, scenario: Path, users: int, seconds: float, worker_bin: Path,
             profile: Path | None = None) -> FlowFigures:
     port = free_port()
@@ -70,7 +62,7 @@ def go_flow(procs: Procs, url: str, scenario: Path, users: int, seconds: float, 
         args += ["--cpu-profile", str(profile), "--cpu-profile-duration", f"{int(WARMUP + seconds + 2)}s"]
     worker = procs.start("worker", args)
     time.sleep(1.5)  # the master waits for the worker, then spawns every user at once
-    figures = measure_window(worker, url, seconds)
+    figures = window(worker, url, seconds, served)
     worker.wait(run_time + 60)
     return figures
 
@@ -83,7 +75,7 @@ def fast_http_flow(procs: Procs, url: str, users: int, seconds: float, work: Pat
         "--web-host", "127.0.0.1", "--web-port", str(free_port())],
         env={"FLOW_ACCOUNTS": str(work / ACCOUNTS.name), "FLOW_WAIT": "0,0", "FLOW_THINK": "0"})
     time.sleep(1.5)
-    figures = measure_window(proc, url, seconds)
+    figures = window(proc, url, seconds, served)
     proc.wait(run_time + 60)
     return figures
 
