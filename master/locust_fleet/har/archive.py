@@ -16,13 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
+from .problems import Problems
 
-class HarError(Exception):
+
+class HarError(Problems):
     """Input that is not a HAR this tool can read; problems holds one line per mistake."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,11 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from .archive import HarError, parse_har
-from .convert import ConversionError, Options, convert
+from .archive import parse_har
+from .convert import Options, convert
 from .filters import Filters, HostPattern
 from .headers import HeaderRules
+from .problems import Problems
 from .secrets import MODES
 from .yaml_text import dump
 
@@ -29,12 +30,11 @@ err = Console(stderr=True, markup=False, highlight=False, soft_wrap=True)
 DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m)$")
 
 
-class UsageError(Exception):
+class UsageError(Problems):
     """Bad options or an unreadable file; problems holds one line per mistake."""
 
     def __init__(self, *problems: str):
-        super().__init__("\n".join(problems))
-        self.problems = list(problems)
+        super().__init__(list(problems))
 
 
 @app.command("from-har")
@@ -104,7 +104,7 @@ def from_har(
             typer.echo(document, nl=False)
         else:
             write(Path(output), document, result.files)
-    except (HarError, ConversionError, UsageError) as e:
+    except Problems as e:
         for problem in e.problems:
             err.print(f"error: {problem}")
         raise typer.Exit(EXIT_USAGE) from None

@@ -22,6 +22,7 @@ from .correlate import Correlator
 from .filters import Filters, is_document, plural, select
 from .headers import HeaderRules, kept, names_cookies, set_cookies
 from .naming import Names, host_names, is_id
+from .problems import Problems
 from .redirects import Chain, chains
 from .secrets import EnvNames, env_label, is_secret_name, looks_secret
 
@@ -33,12 +34,8 @@ REDACTED = "REDACTED"
 OWN_CONTENT_TYPES = {bodies.JSON: "application/json", bodies.FORM: "application/x-www-form-urlencoded"}
 
 
-class ConversionError(Exception):
+class ConversionError(Problems):
     """Recorded requests this tool cannot turn into steps; problems holds one line per request."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
