@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -182,6 +183,7 @@ func settleOn(r *Runtime, clocks func() clock) {
 	r.clock = func() clock {
 		c := clocks()
 		if fc, ok := c.(*fakeClock); ok {
+			r.sched.cpu.read = nil // the fake clock's time is not the CPU's
 			fc.settle = func() {
 				deadline := time.Now().Add(5 * time.Second)
 				for time.Now().Before(deadline) {
@@ -462,94 +464,165 @@ func TestRuntime_open_max_conns(t *testing.T) {
 	}
 }
 
-// A scheduler that finds tasks it handed over still waiting for their runners, wake-up after
-// wake-up, starts no more runners: a due task is started on a runner that is free, else it is
-// not started and is recorded as such; once the runners catch up, it starts runners again.
-func TestScheduler_saturated(t *testing.T) {
-	release := make(chan struct{})
-	var started atomic.Int64
-	c := &Class{Host: "http://127.0.0.1:1", Arrival: &Arrival{Rate: 1000, Poisson: false},
-		Tasks: []Task{{Name: "work", Weight: 1, Fn: func(u *User) { started.Add(1); <-release }}}}
-	r, rec := newRuntime(t, c, WithSeed(7))
-	s := r.sched
-	clk := newFakeClock(epoch, time.Hour)
-	u := &User{Session: newSession(r.t, nil), Rand: rand.New(rand.NewPCG(1, 2)), Vars: map[string]string{}, ctx: context.Background()}
-	ou := &openUser{u: u}
-	ou.slots = slots{limit: 1000, make: func() *User { return r.slot(u) }}
-	s.mu.Lock()
-	s.clock, s.epoch = clk, epoch
-	s.add(ou, r.class.Arrival)
-	s.mu.Unlock()
-	defer func() { close(release); ou.open.Wait(); s.close(s.run) }()
-
-	at := func(ms int) time.Time { return epoch.Add(time.Duration(ms) * time.Millisecond) }
-	s.arrive(at(10)) // 10 tasks due, each on a runner of its own: they hold it
-	eventually(t, "10 tasks running", func() bool { return started.Load() == 10 && s.waiting.Load() == 0 })
-
-	s.waiting.Add(3) // as if 3 handed tasks had not begun: the CPU is behind
-	for ms := 11; ms <= 14; ms++ {
-		s.arrive(at(ms)) // one due each: 3 wake-ups to count the backlog, then saturated
-	}
-	eventually(t, "13 tasks running", func() bool { return started.Load() == 13 && s.waiting.Load() == 3 })
-	s.arrive(at(20)) // 6 due, no runner free
-	want := "not started: the worker's CPU is saturated (its running tasks wait for it; more workers or a lower rate)"
-	calls := rec.all()
-	if len(calls) != 7 {
-		t.Fatalf("recorded %d failures; want 7 (the arrival of the fourth wake-up and the 6 of the fifth)", len(calls))
-	}
-	for _, call := range calls {
-		if call.method != ArrivalType || call.name != "work" || call.failure != want {
-			t.Fatalf("recorded %+v; want ARRIVAL work: %s", call, want)
-		}
-	}
-
-	freed := []*runner{{jobs: make(chan job, 1)}, {jobs: make(chan job, 1)}}
-	s.park(freed[0])
-	s.park(freed[1])
-	s.arrive(at(25)) // 5 due: 2 free runners take two, still saturated
-	if len(rec.all()) != 10 || len(freed[0].jobs) != 1 || len(freed[1].jobs) != 1 {
-		t.Fatalf("recorded %d failures, handed %d and %d tasks to the free runners; want 10, 1 and 1", len(rec.all()), len(freed[0].jobs), len(freed[1].jobs))
-	}
-	for _, rn := range freed {
-		j := <-rn.jobs // begun and finished at once, as a runner would
-		s.waiting.Add(-1)
-		j.open.user.slots.put(j.open.slot)
-		j.open.user.open.Done()
-	}
-
-	s.waiting.Add(-3) // the runners caught up
-	s.arrive(at(30))  // 5 due: the worker still counts as saturated for saturatedFor
-	if len(rec.all()) != 15 {
-		t.Fatalf("recorded %d failures just after the runners caught up; want 15", len(rec.all()))
-	}
-	s.arrive(at(131)) // 101 due, 100 ms after the last sign of saturation: runners start again
-	eventually(t, "the runners started again", func() bool { return started.Load() == 13+101 })
-	if len(rec.all()) != 15 {
-		t.Fatalf("recorded %d failures once the worker was no longer saturated; want still 15", len(rec.all()))
-	}
-}
-
-// A scheduler that could not run for a while (the process stalled) starts a burst of runners at
-// most for the arrivals due more than saturatedLag before it woke: the others are not started.
-func TestScheduler_stalled(t *testing.T) {
-	release := make(chan struct{})
-	var started atomic.Int64
+// blockedScheduler is the scheduler of an open runtime of one user at 1,000 arrivals a second
+// whose tasks each hold their runner until the test releases one; its clock is fake, and moves
+// only when the test moves it, and the CPU reads as cpu says.
+func blockedScheduler(t *testing.T, cpu func() (time.Duration, bool)) (s *scheduler, clk *fakeClock, started *atomic.Int64, release chan struct{}, rec *recorder) {
+	t.Helper()
+	release = make(chan struct{}, 1000)
+	started = &atomic.Int64{}
 	c := &Class{Host: "http://127.0.0.1:1", Arrival: &Arrival{Rate: 1000},
 		Tasks: []Task{{Name: "work", Weight: 1, Fn: func(u *User) { started.Add(1); <-release }}}}
 	r, rec := newRuntime(t, c, WithSeed(7))
-	s := r.sched
+	s = r.sched
+	clk = newFakeClock(epoch, time.Hour)
 	u := &User{Session: newSession(r.t, nil), Rand: rand.New(rand.NewPCG(1, 2)), Vars: map[string]string{}, ctx: context.Background()}
 	ou := &openUser{u: u}
 	ou.slots = slots{limit: 1000, make: func() *User { return r.slot(u) }}
 	s.mu.Lock()
-	s.clock, s.epoch = newFakeClock(epoch, time.Hour), epoch
+	s.clock, s.epoch, s.stop = clk, epoch, func() {}
+	s.cpu.read = cpu
 	s.add(ou, r.class.Arrival)
 	s.mu.Unlock()
-	defer func() { close(release); ou.open.Wait(); s.close(s.run) }()
+	t.Cleanup(func() {
+		s.mu.Lock()
+		s.stop = nil
+		s.mu.Unlock()
+		close(release)
+		ou.open.Wait()
+		s.close(s.run)
+	})
+	return s, clk, started, release, rec
+}
 
-	s.arrive(epoch.Add(500 * time.Millisecond)) // 500 due: 400 of them more than 100 ms ago
-	eventually(t, "the burst and the recent arrivals started", func() bool { return started.Load() == burstRunners+100 })
-	if got, want := len(rec.all()), 400-burstRunners; got != want {
-		t.Fatalf("recorded %d failures; want %d (the late arrivals beyond the burst)", got, want)
+func (c *fakeClock) set(t time.Time) {
+	c.mu.Lock()
+	c.now = t
+	c.mu.Unlock()
+}
+
+func ms(n int) time.Time { return epoch.Add(time.Duration(n) * time.Millisecond) }
+
+// The open model starts no more runners than its limit: tasks due beyond it are left for the
+// runners that finish first, which take them without being handed them, and on a CPU with room
+// none is recorded as not started.
+func TestScheduler_limit(t *testing.T) {
+	s, clk, started, release, rec := blockedScheduler(t, nil)
+	s.arrive(ms(20)) // 20 due, the limit is startRunners
+	eventually(t, "the limit's tasks running", func() bool { return started.Load() == startRunners })
+	if got := s.runners.Load(); got != startRunners {
+		t.Fatalf("%d runners; want %d (the limit)", got, startRunners)
+	}
+	clk.set(ms(20))
+	release <- struct{}{} // a runner finishes: it takes the oldest task left itself
+	eventually(t, "a task left taken by a finishing runner", func() bool { return started.Load() == startRunners+1 })
+	s.arrive(ms(25)) // 5 more due: still no runner to start
+	if got := s.runners.Load(); got != startRunners {
+		t.Fatalf("%d runners after more tasks fell due; want still %d", got, startRunners)
+	}
+	if calls := rec.all(); len(calls) != 0 {
+		t.Fatalf("recorded %+v on a CPU with room; want nothing not started", calls)
+	}
+}
+
+// On a saturated CPU (full, or handed work not begun wake-up after wake-up) an open task left
+// longer than leaveFor is not started and is recorded as such; one left less long waits.
+func TestScheduler_saturated(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		full bool // the CPU reads as full; else handed work does not begin
+	}{{"cpu full", true}, {"work not begun", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var cpuTime atomic.Int64 // the CPU time the meter reads: as much as the clock moved
+			cpu := func() (time.Duration, bool) { return time.Duration(cpuTime.Load()), true }
+			if !tc.full {
+				cpu = nil
+			}
+			s, _, started, _, rec := blockedScheduler(t, cpu)
+			s.arrive(ms(16)) // 16 due: the limit's runners take them
+			eventually(t, "16 tasks running", func() bool { return started.Load() == 16 && s.waiting.Load() == 0 })
+			if tc.full {
+				cpuTime.Store(int64(time.Duration(runtime.GOMAXPROCS(0)) * 40 * time.Millisecond))
+				s.arrive(ms(40)) // measured: full since the first measure at 16 ms
+			} else {
+				s.waiting.Add(1) // as if handed work had not begun
+				for n := 37; n <= 40; n++ {
+					s.arrive(ms(n))
+				}
+				defer s.waiting.Add(-1)
+			}
+			// Due meanwhile, one a millisecond from a phase in the first: 24, of which 23 due
+			// more than 1 ms before 40; the last waits.
+			want := "not started: the worker's CPU is saturated (its running tasks wait for it; more workers or a lower rate)"
+			calls := rec.all()
+			if len(calls) != 23 {
+				t.Fatalf("recorded %d not started; want 23 (those left more than %s)", len(calls), leaveFor)
+			}
+			for _, call := range calls {
+				if call.method != ArrivalType || call.name != "work" || call.failure != want {
+					t.Fatalf("recorded %+v; want ARRIVAL work: %s", call, want)
+				}
+			}
+			if got := started.Load(); got != 16 {
+				t.Fatalf("%d tasks started; want 16: no runner more on a saturated CPU", got)
+			}
+		})
+	}
+}
+
+// After the process stalled, the tasks that fell due meanwhile start on the limit's runners at
+// most, not on a goroutine each.
+func TestScheduler_stalled(t *testing.T) {
+	s, _, started, _, rec := blockedScheduler(t, nil)
+	s.arrive(ms(500)) // 500 due
+	eventually(t, "the limit's tasks running", func() bool { return started.Load() == startRunners })
+	time.Sleep(20 * time.Millisecond)
+	if got := started.Load(); got != startRunners || s.runners.Load() != startRunners {
+		t.Fatalf("%d tasks started on %d runners; want %d on as many", got, s.runners.Load(), startRunners)
+	}
+	if calls := rec.all(); len(calls) != 0 {
+		t.Fatalf("recorded %d not started; want none: the CPU has room, the rest wait", len(calls))
+	}
+}
+
+// The limit grows when tasks find no runner while the CPU has room, keeps a growth that raised
+// the tasks done per second, and undoes one that did not, trying again later.
+func TestScheduler_steer(t *testing.T) {
+	s, _, _, _, _ := blockedScheduler(t, nil)
+	s.maxRunners = 1000
+	at := epoch
+	measure := func(done int64, short, saturated bool) int64 {
+		at = at.Add(cpuWindow)
+		s.done.Add(done)
+		s.short = short
+		s.steer(at, saturated)
+		return s.limit.Load()
+	}
+	measure(100, false, false)
+	for i := 0; i < roomyMeasures-1; i++ {
+		if got := measure(100, true, false); got != startRunners {
+			t.Fatalf("limit %d after %d measures short of runners; want still %d", got, i+1, startRunners)
+		}
+	}
+	if got := measure(100, true, false); got != startRunners+growMin {
+		t.Fatalf("limit %d after %d measures short of runners with the CPU roomy; want %d", got, roomyMeasures, startRunners+growMin)
+	}
+	if got := measure(130, true, false); got != startRunners+growMin {
+		t.Fatalf("limit %d after the growth paid (100 -> 130 tasks); want it kept, %d", got, startRunners+growMin)
+	}
+	for i := 0; i < roomyMeasures; i++ {
+		measure(130, true, false)
+	}
+	grown := s.limit.Load()
+	if got := measure(131, true, false); got != startRunners+growMin {
+		t.Fatalf("limit %d (from %d) after a growth that did not pay; want it undone, %d", got, grown, startRunners+growMin)
+	}
+	for i := 0; i < 2*roomyMeasures-1; i++ {
+		if got := measure(130, true, false); got != startRunners+growMin {
+			t.Fatalf("limit %d %d measures after an undone growth; want no try before %d", got, i+1, 2*roomyMeasures)
+		}
+	}
+	if got := measure(130, true, true); got != startRunners+growMin {
+		t.Fatalf("limit %d on a saturated CPU; want it held", got)
 	}
 }

@@ -292,10 +292,12 @@ func (r *Runtime) resume(u *User) {
 			return
 		}
 		if r.class.Arrival != nil {
+			// An open-model user holds no runner between its arrivals: it leaves when retired.
 			ou := r.sched.join(u)
-			<-u.ctx.Done()
-			r.sched.leave(ou) // waits for its open tasks
-			r.end(u, true)
+			context.AfterFunc(u.ctx, func() {
+				r.sched.leave(ou) // waits for its open tasks
+				r.end(u, true)
+			})
 			return
 		}
 	}

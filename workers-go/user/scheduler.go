@@ -9,39 +9,58 @@ import (
 )
 
 // The scheduler: one goroutine per runtime that starts users' work on runners (goroutines that
-// run one piece of work at a time and then wait for the next, reused):
+// run one piece of work at a time, reused):
 //   - the closed model's users waiting between tasks are on a heap by the time their wait ends,
 //     held by no goroutine and no timer of their own; a new user is on it from its start;
 //   - the open model's users are on a heap by their next arrival, and each arrival's task runs
 //     on a runner of its own.
 //
-// Work due within quantum of each other is started by one wake-up, and a runner is handed it
-// with one channel send: starting a task costs about what a goroutine sleeping on a timer of its
-// own spends to wake.
+// A runner that finishes its work takes the next work due, if any, itself; one that finds none
+// waits to be handed some. Work due within quantum of each other is handed out by one wake-up of
+// the scheduler, one channel send each. So a busy worker's runners go from task to task as a
+// closed loop's users do, and an idle one's cost about what goroutines sleeping on timers of
+// their own would.
 //
-// When the worker's CPU cannot keep up, runners that are handed work wait to run (the Go
-// scheduler's run queue grows): the scheduler finds work it handed over at an earlier wake-up
-// still waiting, wake-up after wake-up. It then counts the worker as saturated and starts no
-// more runners than it has: an open task that finds none free is not started, and is recorded
-// as such at once, and a waiting user waits for a free runner, so that the worker goes on
-// sending what its CPU can send instead of piling up goroutines, each of which makes every other
-// one slower. A pause of the whole process (another program on its core) delays the scheduler as
-// much as the runners, and does not count.
+// How many runners. The closed model's users each hold one while they run, as many as are due.
+// The open model's runners are bounded by a limit, which moves with what they can do: a runner
+// more than the CPU needs only queues for it, and each one more makes every other slower (more
+// connections, more switching: hundreds of runners send a fraction of what tens do, thousands
+// collapse). The limit starts at startRunners and grows (steer) while open tasks find no runner
+// and the CPU has room, by tries that are kept only if the tasks done per second rose: a slow
+// server needs many runners, a saturated CPU no more. It is at most the connection limit: more
+// would wait for a connection. Runners beyond the limit exit as they finish their work.
+//
+// Saturation: the process used nearly all the CPU time the Go runtime may use over the last
+// measure (cpuMeter), or work handed to runners at one wake-up of the scheduler has still not
+// begun at the next, wake-up after wake-up (other programs take the CPU). Open tasks due that
+// find no runner free and none to start are left for the runners that finish first (they take
+// the oldest first); on a saturated CPU one still left leaveFor after it was due is not
+// started, and is recorded as such at once, in bulk: a saturated worker goes on sending what
+// its CPU can send, on time, and says what it could not. A pause of the whole process delays
+// the scheduler as much as the runners, and does not count.
 const (
 	// quantum is the least time between two wake-ups of the scheduler: work that falls due
-	// meanwhile is started together, at most quantum late.
+	// meanwhile is handed out together, at most quantum late.
 	quantum = 200 * time.Microsecond
-	// saturatedWakes is how many wake-ups in a row must find handed work not begun yet for the
-	// worker to count as saturated.
-	saturatedWakes = 4
-	// saturatedFor is how long the worker counts as saturated after the last sign of it: a run
-	// queue that empties for a moment does not end it.
-	saturatedFor = 100 * time.Millisecond
-	// saturatedLag: an arrival handled this late shows that the scheduler itself could not run.
-	saturatedLag = 100 * time.Millisecond
-	// burstRunners is how many runners one wake-up may start for work due more than
-	// saturatedLag ago, and for waiting users.
+	// startRunners is the open model's first runner limit; growMin is by how many runners at
+	// least the limit moves.
+	startRunners = 16
+	growMin      = 4
+	// roomyMeasures is how many measures of the CPU in a row must find it with room and open
+	// tasks short of runners for the limit to try growing, at first; maxRoomy at most, after
+	// tries that did not pay. trialGain is the rise in tasks done per second that a try must
+	// bring to be kept.
+	roomyMeasures = 3
+	maxRoomy      = 100
+	trialGain     = 0.05
+	// burstRunners is how many runners one wake-up may start for users to resume.
 	burstRunners = 64
+	// saturatedWakes is how many wake-ups in a row must find handed work not begun yet for the
+	// worker to count as saturated by that sign.
+	saturatedWakes = 4
+	// leaveFor is how long an open task that finds the CPU saturated may wait for a runner to
+	// finish and take it before it is not started.
+	leaveFor = time.Millisecond
 	// idleRunners is how many runners may wait for work; one more that finishes exits, so that
 	// a burst does not leave its goroutines behind.
 	idleRunners = 256
@@ -175,12 +194,29 @@ type scheduler struct {
 	idle   []*runner
 	closed bool // no goroutine runs: runners that finish exit
 
-	waiting atomic.Int64 // work handed to a runner that has not begun it yet
+	waiting      atomic.Int64 // work handed to a runner that has not begun it yet
+	saturatedNow atomic.Bool  // at the scheduler's last wake-up
+	runners      atomic.Int64 // runners alive, busy or idle
+
+	// The open model's runners: at most limit, which moves between growMin and maxRunners.
+	limit      atomic.Int64
+	maxRunners int          // the connection limit; 0 in the closed model: no limit
+	short      bool         // an open task found no runner since the CPU was last measured
+	done       atomic.Int64 // open tasks done
+	steering   struct {     // steer's, from one measure to the next
+		at     time.Time
+		done   int64
+		roomy  int     // measures in a row that found tasks short of runners and the CPU with room
+		needed int     // roomy measures that start a try (0: roomyMeasures)
+		trial  bool    // the limit grew at the last measure
+		before float64 // tasks done per second before it grew
+		undo   int64   // the limit before it grew
+	}
 
 	// The scheduler goroutine's own: signs of saturation.
-	backlog        int       // wake-ups in a row, quantum apart at least, that found work waiting
-	checked        time.Time // when backlog was last counted
-	saturatedUntil time.Time // the worker counts as saturated until then
+	cpu     cpuMeter
+	backlog int       // wake-ups in a row, quantum apart at least, that found handed work not begun
+	checked time.Time // when backlog was last counted
 
 	// What open tasks that are not started are recorded with (the task's name as the name).
 	busy, behind, saturated string
@@ -188,7 +224,92 @@ type scheduler struct {
 }
 
 func newScheduler(r *Runtime) *scheduler {
-	return &scheduler{r: r, changed: make(chan bool, 1)}
+	s := &scheduler{r: r, changed: make(chan bool, 1), cpu: cpuMeter{read: processCPU}}
+	if a := r.class.Arrival; a != nil {
+		s.maxRunners = r.class.HTTP.MaxConns
+		s.limit.Store(int64(min(startRunners, s.maxRunners)))
+	}
+	return s
+}
+
+// gauge reads the signs of saturation at a wake-up and, once per measure of the CPU, moves the
+// open model's runner limit; it returns whether the worker is saturated. The caller is the
+// scheduler goroutine and holds s.mu.
+func (s *scheduler) gauge(now time.Time) (saturated bool) {
+	switch {
+	case s.waiting.Load() == 0:
+		s.backlog, s.checked = 0, now
+	case now.Sub(s.checked) >= quantum:
+		s.backlog, s.checked = s.backlog+1, now
+	}
+	share, measured := s.cpu.share(now)
+	saturated = share >= cpuFull || s.backlog >= saturatedWakes
+	s.saturatedNow.Store(saturated)
+	if measured && s.maxRunners > 0 {
+		s.steer(now, saturated)
+	}
+	return saturated
+}
+
+// steer moves the open model's runner limit after a measure of the CPU. When open tasks found
+// no runner while the CPU had room, measure after measure, it tries a quarter more runners, and
+// keeps them if the tasks done per second rose by trialGain at least over the next measure: a
+// slow server needs them. If they did not, the CPU was only a moment idle (the runners all
+// waiting for answers): the limit goes back, and the next try waits twice as long. On a
+// saturated CPU it holds: more runners would queue for the CPU, with more connections.
+func (s *scheduler) steer(now time.Time, saturated bool) {
+	st := &s.steering
+	done := s.done.Load()
+	rate := float64(done-st.done) / max(now.Sub(st.at).Seconds(), 1e-9)
+	st.done, st.at = done, now
+	short := s.short
+	s.short = false
+	if st.trial {
+		st.trial = false
+		if rate < st.before*(1+trialGain) {
+			s.limit.Store(st.undo)
+			st.needed = min(2*st.needed, maxRoomy)
+		} else {
+			st.needed = roomyMeasures
+		}
+		return
+	}
+	if short && !saturated {
+		st.roomy++
+	} else {
+		st.roomy = 0
+	}
+	limit := s.limit.Load()
+	if st.roomy >= max(st.needed, roomyMeasures) && limit < int64(s.maxRunners) {
+		st.roomy, st.trial, st.before, st.undo = 0, true, rate, limit
+		s.limit.Store(min(limit+max(growMin, limit/4), int64(s.maxRunners)))
+	}
+}
+
+// room is how many new runners open tasks may start now: up to the limit, none while work
+// handed out has not begun.
+func (s *scheduler) room() int {
+	if s.waiting.Load() > 0 {
+		return 0
+	}
+	return int(s.limit.Load() - s.runners.Load())
+}
+
+// retire ends a runner that finished its work if there are more than the limit; the caller
+// then exits.
+func (s *scheduler) retire() bool {
+	if s.maxRunners == 0 {
+		return false
+	}
+	for {
+		n := s.runners.Load()
+		if n <= s.limit.Load() {
+			return false
+		}
+		if s.runners.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
 }
 
 // enter counts a new user in and puts it on the heap, due now; the first one starts the
@@ -351,27 +472,19 @@ func (s *scheduler) next(woke time.Time) (time.Time, bool) {
 	return s.epoch.Add(at), true
 }
 
-// arrive starts the work due by now: users to resume, then open tasks in order.
+// arrive hands out the work due by now: users to resume, then open tasks in order.
 func (s *scheduler) arrive(now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	switch {
-	case s.waiting.Load() == 0:
-		s.backlog, s.checked = 0, now
-	case now.Sub(s.checked) >= quantum:
-		s.backlog, s.checked = s.backlog+1, now
-	}
-	if s.backlog >= saturatedWakes {
-		s.saturatedUntil = now.Add(saturatedFor)
-	}
+	saturated := s.gauge(now)
 	at := now.Sub(s.epoch)
-	started := 0 // new runners
 	s.pending = false
+	started := 0
 	for len(s.sleepers) > 0 && s.sleepers[0].wake <= at {
 		rn := s.freeRunner()
 		if rn == nil {
-			if now.Before(s.saturatedUntil) || started >= burstRunners {
-				s.pending = true // they wait for a runner
+			if s.backlog >= saturatedWakes || started >= burstRunners {
+				s.pending = true // they wait for a runner to finish and take them
 				break
 			}
 			rn = s.newRunner()
@@ -380,61 +493,104 @@ func (s *scheduler) arrive(now time.Time) {
 		s.hand(rn, job{user: heap.Pop(&s.sleepers).(*User)})
 	}
 	if s.r.class.Arrival != nil {
-		s.arrivals(now, at, &started)
+		s.arrivals(now, at, saturated)
 	}
 }
 
-// arrivals starts the open tasks due by now (at, from the epoch), in order; the caller holds
-// s.mu.
-func (s *scheduler) arrivals(now time.Time, at time.Duration, started *int) {
-	a := s.r.class.Arrival
-	for len(s.users) > 0 {
-		ou := s.users[0]
-		due := ou.due
-		if due > at {
-			return
-		}
-		ou.sched.advance()
-		ou.due = ou.sched.next().Sub(s.epoch)
-		heap.Fix(&s.users, 0)
-		ti := s.r.pick(ou.u.Rand)
-		t := &s.r.class.Tasks[ti]
-		lag := at - due
-		if s.r.lag != nil {
-			s.r.lag(lag)
-		}
-		if lag > a.MaxLag {
-			s.skip(ou, ti, at, now, s.behind, func(due time.Duration) bool { return at-due > a.MaxLag })
-			continue
-		}
-		// An arrival handled long after it was due: the scheduler itself could not run (a
-		// stall of the process, a busy CPU). Its backlog may start a burst of new runners at
-		// most, however many arrivals fell due meanwhile.
-		saturated := func(due time.Duration) bool {
-			return now.Before(s.saturatedUntil) || (at-due > saturatedLag && *started >= burstRunners)
-		}
+// arrivals hands out the open tasks due by now (at, from the epoch), in order, starting new
+// runners up to the limit; when saturated, those left longer than leaveFor are not started. The
+// caller holds s.mu.
+func (s *scheduler) arrivals(now time.Time, at time.Duration, saturated bool) {
+	left := func(due time.Duration) bool { return at-due > leaveFor }
+	room := s.room()
+	for len(s.users) > 0 && s.users[0].due <= at {
 		rn := s.freeRunner()
-		if rn == nil && saturated(due) {
-			s.skip(ou, ti, at, now, s.saturated, saturated)
-			continue
-		}
-		slot, ok := ou.slots.take()
-		if !ok {
-			if rn != nil {
-				s.park(rn)
+		if rn == nil && room <= 0 {
+			s.short = true
+			if !saturated || !left(s.users[0].due) {
+				return // left for the runners that finish first: they take due work themselves
 			}
-			ou.u.Session.rec.notStarted(t.Name, s.busy, 1, now)
+			s.arrival(now, at, left) // not started, with its user's others left as long
 			continue
 		}
-		if rn == nil {
+		j, ok := s.arrival(now, at, nil)
+		switch {
+		case !ok && rn != nil:
+			s.park(rn)
+		case ok && rn == nil:
 			rn = s.newRunner()
-			*started++
+			room--
+			fallthrough
+		case ok:
+			s.hand(rn, j)
 		}
-		slot.Iteration = ou.u.Iteration
-		ou.u.Iteration++
-		ou.open.Add(1)
-		s.hand(rn, job{open: openTask{task: t, user: ou, slot: slot, due: s.epoch.Add(due)}})
 	}
+}
+
+// arrival passes the arrival at the head of the heap, due by at (from the epoch): it returns its
+// task as a job to run, or records it (and, in bulk, the same user's arrivals due by at that
+// are not started for the same reason) as not started: when it is more than MaxLag late, when
+// its user has MaxInFlight tasks open, or when noRunner (nil: a runner is at hand) says that one
+// due then can have none. The caller holds s.mu.
+func (s *scheduler) arrival(now time.Time, at time.Duration, noRunner func(due time.Duration) bool) (job, bool) {
+	a := s.r.class.Arrival
+	ou := s.users[0]
+	due := ou.due
+	ou.sched.advance()
+	ou.due = ou.sched.next().Sub(s.epoch)
+	heap.Fix(&s.users, 0)
+	ti := s.r.pick(ou.u.Rand)
+	t := &s.r.class.Tasks[ti]
+	lag := at - due
+	if s.r.lag != nil {
+		s.r.lag(lag)
+	}
+	if lag > a.MaxLag {
+		s.skip(ou, ti, at, now, s.behind, func(due time.Duration) bool { return at-due > a.MaxLag })
+		return job{}, false
+	}
+	if noRunner != nil && noRunner(due) {
+		s.skip(ou, ti, at, now, s.saturated, noRunner)
+		return job{}, false
+	}
+	slot, ok := ou.slots.take()
+	if !ok {
+		ou.u.Session.rec.notStarted(t.Name, s.busy, 1, now)
+		return job{}, false
+	}
+	slot.Iteration = ou.u.Iteration
+	ou.u.Iteration++
+	ou.open.Add(1)
+	return job{open: openTask{task: t, user: ou, slot: slot, due: s.epoch.Add(due)}}, true
+}
+
+// due takes, for a runner that has finished its work, the next work due now, if any: a waiting
+// user, else an open task, so that a busy worker's runners go from one task to the next without
+// waiting to be handed it. The runner is at hand, so nothing is not started for want of one.
+func (s *scheduler) due() (job, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stop == nil {
+		return job{}, false
+	}
+	now := s.clock.Now()
+	at := now.Sub(s.epoch)
+	if len(s.sleepers) > 0 && s.sleepers[0].wake <= at {
+		return job{user: heap.Pop(&s.sleepers).(*User)}, true
+	}
+	if s.r.class.Arrival == nil {
+		return job{}, false
+	}
+	var left func(due time.Duration) bool // nil: a task takes the runner however late
+	if s.saturatedNow.Load() {
+		left = func(due time.Duration) bool { return at-due > leaveFor }
+	}
+	for len(s.users) > 0 && s.users[0].due <= at {
+		if j, ok := s.arrival(now, at, left); ok {
+			return j, true
+		}
+	}
+	return job{}, false
 }
 
 // skip records the arrival at hand (of task number ti) as not started for reason, and with it every
@@ -469,6 +625,7 @@ func (s *scheduler) skip(ou *openUser, ti int, at time.Duration, now time.Time, 
 // newRunner starts a runner, which waits for the work it is handed.
 func (s *scheduler) newRunner() *runner {
 	rn := &runner{jobs: make(chan job, 1)}
+	s.runners.Add(1)
 	go s.serve(rn)
 	return rn
 }
@@ -504,19 +661,26 @@ func (s *scheduler) park(rn *runner) bool {
 	return true
 }
 
-// serve is a runner's goroutine: it does the work handed to it, one piece at a time.
+// serve is a runner's goroutine: it does the work handed to it, and the work due when it has
+// done it, one piece at a time.
 func (s *scheduler) serve(rn *runner) {
 	for j := range rn.jobs {
 		s.waiting.Add(-1)
-		if j.user != nil {
-			s.r.resume(j.user)
-		} else {
-			s.runOpen(j.open)
+		for ok := true; ok; j, ok = s.due() {
+			if j.user != nil {
+				s.r.resume(j.user)
+			} else {
+				s.runOpen(j.open)
+			}
+			if s.retire() {
+				return
+			}
 		}
 		if !s.park(rn) {
-			return
+			break
 		}
 	}
+	s.runners.Add(-1)
 }
 
 // runOpen runs an open task on its slot, its first request timed from when it was due.
@@ -528,6 +692,7 @@ func (s *scheduler) runOpen(ot openTask) {
 	slot.Session.release()
 	ot.user.slots.put(slot)
 	ot.user.open.Done()
+	s.done.Add(1)
 }
 
 // close ends the idle runners once the goroutine of generation run has ended (busy ones end
@@ -538,7 +703,7 @@ func (s *scheduler) close(run int) {
 	if s.run != run || s.stop != nil {
 		return
 	}
-	s.backlog, s.saturatedUntil, s.pending = 0, time.Time{}, false
+	s.pending, s.backlog = false, 0
 	s.idleMu.Lock()
 	defer s.idleMu.Unlock()
 	s.closed = true

@@ -3,7 +3,7 @@
 // its arrival schedule) or the closed model (each user paced to the same rate, waiting for each
 // answer). After a one-second warm-up it counts the requests answered, the process's CPU time and,
 // in the open model, how late each arrival was handled (schedule lag) and the arrivals it could
-// not start, and prints them as JSON.
+// not start, and the goroutines alive at its end (the runtime's concurrency), and prints them as JSON.
 // It runs the runtime without a master: boomer's stats cost the same in both models.
 package main
 
@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"sync/atomic"
 	"syscall"
@@ -79,6 +80,7 @@ type result struct {
 	LagP50Ms   float64 `json:"lag_p50_ms"`
 	LagP99Ms   float64 `json:"lag_p99_ms"`
 	LagMaxMs   float64 `json:"lag_max_ms"`
+	Goroutines int     `json:"goroutines"` // at the end of the measured seconds: the runtime's concurrency
 }
 
 func main() {
@@ -131,11 +133,12 @@ func main() {
 	time.Sleep(time.Duration(*seconds * float64(time.Second)))
 	rec.measuring.Store(false)
 	cpu1, elapsed := cpuTime(), time.Since(t0).Seconds()
+	goroutines := runtime.NumGoroutine()
 	ok, fail, skipped := rec.ok.Load(), rec.fail.Load(), rec.skipped.Load()
 	rt.Stop()
 
 	r := result{Model: *model, SetRate: *rate, Users: *users, Seconds: elapsed, Requests: ok, Failures: fail, Skipped: skipped,
-		Rate: float64(ok+fail) / elapsed, CPUSeconds: (cpu1 - cpu0).Seconds()}
+		Rate: float64(ok+fail) / elapsed, CPUSeconds: (cpu1 - cpu0).Seconds(), Goroutines: goroutines}
 	r.LagP50Ms, r.LagP99Ms, r.LagMaxMs = quantiles(lags)
 	_ = json.NewEncoder(os.Stdout).Encode(r)
 }
