@@ -595,7 +595,11 @@ func TestScheduler_steer(t *testing.T) {
 		at = at.Add(cpuWindow)
 		s.done.Add(done)
 		s.short = short
-		s.steer(at, saturated)
+		share := 0.7 // room, not idle
+		if saturated {
+			share = 1
+		}
+		s.steer(at, share, saturated)
 		return s.limit.Load()
 	}
 	measure(100, false, false)
@@ -624,5 +628,13 @@ func TestScheduler_steer(t *testing.T) {
 	}
 	if got := measure(130, true, true); got != startRunners+growMin {
 		t.Fatalf("limit %d on a saturated CPU; want it held", got)
+	}
+	for i := 0; i < roomyMeasures; i++ {
+		at = at.Add(cpuWindow)
+		s.short = true
+		s.steer(at, 0.1, false) // the runners wait for answers: the CPU is mostly idle
+	}
+	if got := s.limit.Load(); got != 2*(startRunners+growMin) {
+		t.Fatalf("limit %d after %d measures short of runners on an idle CPU; want it doubled, %d", got, roomyMeasures, 2*(startRunners+growMin))
 	}
 }

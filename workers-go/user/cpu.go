@@ -7,11 +7,11 @@ import (
 
 // The CPU is measured over cpuWindow at least: the share of the CPU time the Go runtime may use
 // (GOMAXPROCS CPUs) that the process used. At cpuFull the worker counts as saturated; below
-// cpuRoom it has room for more runners.
+// cpuIdle it is mostly idle.
 const (
 	cpuWindow = 10 * time.Millisecond
 	cpuFull   = 0.9
-	cpuRoom   = 0.8
+	cpuIdle   = 0.5
 )
 
 // cpuMeter tells the scheduler how much of its CPU the worker uses: at full, runners more cannot

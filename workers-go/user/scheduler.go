@@ -207,7 +207,7 @@ type scheduler struct {
 		at     time.Time
 		done   int64
 		roomy  int     // measures in a row that found tasks short of runners and the CPU with room
-		needed int     // roomy measures that start a try (0: roomyMeasures)
+		needed int     // roomy measures that start a try (at least roomyMeasures)
 		trial  bool    // the limit grew at the last measure
 		before float64 // tasks done per second before it grew
 		undo   int64   // the limit before it grew
@@ -246,18 +246,19 @@ func (s *scheduler) gauge(now time.Time) (saturated bool) {
 	saturated = share >= cpuFull || s.backlog >= saturatedWakes
 	s.saturatedNow.Store(saturated)
 	if measured && s.maxRunners > 0 {
-		s.steer(now, saturated)
+		s.steer(now, share, saturated)
 	}
 	return saturated
 }
 
-// steer moves the open model's runner limit after a measure of the CPU. When open tasks found
-// no runner while the CPU had room, measure after measure, it tries a quarter more runners, and
+// steer moves the open model's runner limit after a measure of the CPU (share: of the CPU the
+// process used). When open tasks found no runner while the CPU was mostly idle, measure after
+// measure, it doubles. When they found none while it had room, it tries a quarter more, and
 // keeps them if the tasks done per second rose by trialGain at least over the next measure: a
 // slow server needs them. If they did not, the CPU was only a moment idle (the runners all
 // waiting for answers): the limit goes back, and the next try waits twice as long. On a
 // saturated CPU it holds: more runners would queue for the CPU, with more connections.
-func (s *scheduler) steer(now time.Time, saturated bool) {
+func (s *scheduler) steer(now time.Time, share float64, saturated bool) {
 	st := &s.steering
 	done := s.done.Load()
 	rate := float64(done-st.done) / max(now.Sub(st.at).Seconds(), 1e-9)
@@ -280,7 +281,12 @@ func (s *scheduler) steer(now time.Time, saturated bool) {
 		st.roomy = 0
 	}
 	limit := s.limit.Load()
-	if st.roomy >= max(st.needed, roomyMeasures) && limit < int64(s.maxRunners) {
+	switch {
+	case st.roomy < roomyMeasures || limit >= int64(s.maxRunners):
+	case share < cpuIdle: // the runners wait for answers, not for the CPU: no try needed
+		st.roomy = 0
+		s.limit.Store(min(2*limit, int64(s.maxRunners)))
+	case st.roomy >= st.needed:
 		st.roomy, st.trial, st.before, st.undo = 0, true, rate, limit
 		s.limit.Store(min(limit+max(growMin, limit/4), int64(s.maxRunners)))
 	}
