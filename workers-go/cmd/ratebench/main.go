@@ -1,7 +1,7 @@
 // Command ratebench measures the user runtime at a set request rate, for `make bench`: users
 // send GET to -target for -seconds, in the open model (each user -rate/-users tasks a second on
 // its arrival schedule) or the closed model (each user paced to the same rate, waiting for each
-// answer). After a one-second warm-up it counts the requests answered, the process's CPU time and,
+// answer; the users started one after another over one pacing interval). After a one-second warm-up it counts the requests answered, the process's CPU time and,
 // in the open model, how late each arrival was handled (schedule lag) and the arrivals it could
 // not start, and the goroutines alive at its end (the runtime's concurrency), and prints them as JSON.
 // It runs the runtime without a master: boomer's stats cost the same in both models.
@@ -116,7 +116,18 @@ func main() {
 		fmt.Fprintf(os.Stderr, "ratebench: %v\n", err)
 		os.Exit(2)
 	}
-	rt.SetUsers(*users)
+	if *model == "closed" {
+		// Started one after another over one pacing interval, as a spawn rate starts them, the
+		// users send evenly spread, as the open model's users do (each from a phase of its own);
+		// started together they would stay in lockstep, their answers coming back in bursts that
+		// save the process wake-ups a real test does not save.
+		for n := 1; n <= *users; n++ {
+			rt.SetUsers(n)
+			time.Sleep(time.Duration(float64(time.Second) / perUser / float64(*users)))
+		}
+	} else {
+		rt.SetUsers(*users)
+	}
 	time.Sleep(time.Second)
 
 	if *profile != "" {
