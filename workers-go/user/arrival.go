@@ -38,7 +38,8 @@ type Arrival struct {
 	// MaxConns bounds the connections all users of the worker open to a host; a request that
 	// finds them all busy waits for one (the wait counts in its response time) rather than dial
 	// another. Without a bound, a worker that falls behind starts its late tasks at once, each on
-	// a new connection, and the dialling costs more CPU than the requests. 0: DefaultMaxConns.
+	// a new connection, and the dialling costs more CPU than the requests. It bounds the open
+	// tasks the worker runs at once too: more would wait for a connection. 0: DefaultMaxConns.
 	MaxConns int
 }
 
