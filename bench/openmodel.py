@@ -124,10 +124,13 @@ def section(m: dict, seconds: int, repeat: int) -> str:
         f"{', '.join(f'{r:,.0f}' for r in m['saturations'])}); the set rates are two fixed ones and 0.8 ×, 2 × and "
         "4 × it. Open: `Arrival` (constant, the rate split over the users; an arrival that finds the CPU saturated "
         "is recorded as not started). Closed: the same users paced to the same rate (`Pacing`), each waiting for "
-        f"its answer. vegeta v12.13.0 `attack -rate R -workers {USERS} -max-workers {USERS}` on the same core: as "
+        f"its answer, started one after another over one pacing interval as a spawn rate starts them (started "
+        "together they stay in lockstep and their answers come back in bursts, which saves wake-ups a real test "
+        f"does not save). vegeta v12.13.0 `attack -rate R -workers {USERS} -max-workers {USERS}` on the same core: as "
         f"many concurrent requests as our users, never more (its CPU over the whole attack; its rate is its "
         "throughput, successful answers per second). CPU per request is the process's user+system time over the "
-        "requests it completed; schedule lag is how late the open model handled each arrival. The runtime runs "
+        "requests it completed; schedule lag is how late the open model started each task it started (the arrivals it did not start "
+        "are counted under not started). The runtime runs "
         "without a master here, so boomer's stats cost is in none of the figures. Figures are medians; spread is "
         "min – max.",
         "",

@@ -49,8 +49,9 @@ func WithSeed(seed uint64) Option {
 	return func(r *Runtime) { r.seeds = rand.New(rand.NewPCG(seed, seed)) }
 }
 
-// WithScheduleLag passes observe how late each arrival of the open model (Class.Arrival) was
-// handled. Users call it from their own goroutines: it must be safe for concurrent use.
+// WithScheduleLag passes observe how late each task of the open model (Class.Arrival) started,
+// from when it was due (arrivals not started are recorded as such, not observed here). Runners
+// call it from their own goroutines: it must be safe for concurrent use.
 func WithScheduleLag(observe func(lag time.Duration)) Option {
 	return func(r *Runtime) { r.lag = observe }
 }

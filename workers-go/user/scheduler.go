@@ -548,9 +548,6 @@ func (s *scheduler) arrival(now time.Time, at time.Duration, noRunner func(due t
 	ti := s.r.pick(ou.u.Rand)
 	t := &s.r.class.Tasks[ti]
 	lag := at - due
-	if s.r.lag != nil {
-		s.r.lag(lag)
-	}
 	if lag > a.MaxLag {
 		s.skip(ou, ti, at, now, s.behind, func(due time.Duration) bool { return at-due > a.MaxLag })
 		return job{}, false
@@ -563,6 +560,9 @@ func (s *scheduler) arrival(now time.Time, at time.Duration, noRunner func(due t
 	if !ok {
 		ou.u.Session.rec.notStarted(t.Name, s.busy, 1, now)
 		return job{}, false
+	}
+	if s.r.lag != nil {
+		s.r.lag(lag)
 	}
 	slot.Iteration = ou.u.Iteration
 	ou.u.Iteration++
@@ -612,9 +612,6 @@ func (s *scheduler) skip(ou *openUser, ti int, at time.Duration, now time.Time, 
 	skipped := s.skipped[:len(tasks)]
 	skipped[ti]++
 	for ou.due <= at && too(ou.due) {
-		if s.r.lag != nil {
-			s.r.lag(at - ou.due)
-		}
 		skipped[s.r.pick(ou.u.Rand)]++
 		ou.sched.advance()
 		ou.due = ou.sched.next().Sub(s.epoch)

@@ -1,9 +1,10 @@
 // Command ratebench measures the user runtime at a set request rate, for `make bench`: users
 // send GET to -target for -seconds, in the open model (each user -rate/-users tasks a second on
 // its arrival schedule) or the closed model (each user paced to the same rate, waiting for each
-// answer; the users started one after another over one pacing interval). After a one-second warm-up it counts the requests answered, the process's CPU time and,
-// in the open model, how late each arrival was handled (schedule lag) and the arrivals it could
-// not start, and the goroutines alive at its end (the runtime's concurrency), and prints them as JSON.
+// answer; the users started one after another over one pacing interval). After a one-second
+// warm-up it counts the requests answered, the process's CPU time and, in the open model, how
+// late each task started (schedule lag) and the arrivals it could not start, and the goroutines
+// alive at its end (the runtime's concurrency), and prints them as JSON.
 // It runs the runtime without a master: boomer's stats cost the same in both models.
 package main
 
