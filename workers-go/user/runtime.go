@@ -318,6 +318,9 @@ func (r *Runtime) resume(u *User) {
 		r.safe(t.Name, func() { t.Fn(u) })
 		u.Iteration++
 		if wait == nil {
+			if r.sched.yield(u) {
+				return // users due wait for a runner: this one takes its turn after them
+			}
 			continue // the next task at once: the session keeps its buffers
 		}
 		d := wait.Next(clock.Now().Sub(began), u.Rand)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -590,4 +591,30 @@ func TestRuntime_new_user_wakes_the_scheduler(t *testing.T) {
 	eventually(t, "user 0's task", hasRun(0)) // then it waits an hour
 	r.SetUsers(2)
 	eventually(t, "user 1's task", hasRun(1))
+}
+
+// On a saturated CPU, users that loop without a wait on every runner hand theirs over to users
+// due (yield), so that users spawned then start.
+func TestRuntime_new_users_start_on_a_saturated_CPU(t *testing.T) {
+	var mu sync.Mutex
+	ran := map[int64]bool{}
+	c := &Class{Host: "http://127.0.0.1:1", Tasks: []Task{{Name: "loop", Weight: 1, Fn: func(u *User) {
+		mu.Lock()
+		ran[u.Number] = true
+		mu.Unlock()
+		time.Sleep(100 * time.Microsecond)
+	}}}}
+	r, _ := newRuntime(t, c)
+	start := time.Now()
+	r.sched.cpu.read = func() (time.Duration, bool) { // always full
+		return time.Duration(runtime.GOMAXPROCS(0)) * time.Since(start), true
+	}
+	r.SetUsers(2)
+	eventually(t, "2 users looping", func() bool { mu.Lock(); defer mu.Unlock(); return len(ran) == 2 })
+	time.Sleep(3 * cpuWindow) // measured saturated
+	r.SetUsers(6)
+	eventually(t, "the 4 new users running", func() bool { mu.Lock(); defer mu.Unlock(); return len(ran) == 6 })
+	if got := r.sched.runners.Load(); got > 6 {
+		t.Errorf("%d runners for 6 users; want at most 6", got)
+	}
 }

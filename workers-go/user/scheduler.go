@@ -195,10 +195,11 @@ type scheduler struct {
 	closed bool // no goroutine runs: runners that finish exit
 
 	waiting      atomic.Int64 // work handed to a runner that has not begun it yet
+	crowded      atomic.Bool  // pending, for users that loop without a wait (yield)
 	saturatedNow atomic.Bool  // at the scheduler's last wake-up
 	runners      atomic.Int64 // runners alive, busy or idle
 
-	// The open model's runners: at most limit, which moves between growMin and maxRunners.
+	// The open model's runners: at most limit (steer moves it, up to maxRunners).
 	limit      atomic.Int64
 	maxRunners int          // the connection limit; 0 in the closed model: no limit
 	short      bool         // an open task found no runner since the CPU was last measured
@@ -380,6 +381,23 @@ func (s *scheduler) sleep(u *User, d time.Duration) bool {
 	return true
 }
 
+// yield puts u, a user that loops without a wait, back on the heap, due now, when users due
+// wait for a runner on a saturated CPU, so that its runner takes the one due first; false when
+// none waits or u is being retired.
+func (s *scheduler) yield(u *User) bool {
+	if !s.crowded.Load() {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u.ctx.Err() != nil {
+		return false
+	}
+	u.wake = s.clock.Now().Sub(s.epoch)
+	s.push(u)
+	return true
+}
+
 // wakeNow resumes u at once if it is waiting (it is being retired: it ends).
 func (s *scheduler) wakeNow(u *User) {
 	s.mu.Lock()
@@ -485,12 +503,16 @@ func (s *scheduler) arrive(now time.Time) {
 	saturated := s.gauge(now)
 	at := now.Sub(s.epoch)
 	s.pending = false
+	s.crowded.Store(false)
 	started := 0
 	for len(s.sleepers) > 0 && s.sleepers[0].wake <= at {
 		rn := s.freeRunner()
 		if rn == nil {
-			if s.backlog >= saturatedWakes || started >= burstRunners {
-				s.pending = true // they wait for a runner to finish and take them
+			// On a saturated CPU they wait for a runner to finish and take them (users that
+			// loop without a wait hand theirs over then: yield).
+			if started >= burstRunners || saturated {
+				s.pending = true
+				s.crowded.Store(true)
 				break
 			}
 			rn = s.newRunner()
@@ -572,7 +594,8 @@ func (s *scheduler) arrival(now time.Time, at time.Duration, noRunner func(due t
 
 // due takes, for a runner that has finished its work, the next work due now, if any: a waiting
 // user, else an open task, so that a busy worker's runners go from one task to the next without
-// waiting to be handed it. The runner is at hand, so nothing is not started for want of one.
+// waiting to be handed it. On a saturated CPU, open tasks left longer than leaveFor on the way
+// are recorded as not started, as the scheduler's wake-ups record them.
 func (s *scheduler) due() (job, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -707,6 +730,7 @@ func (s *scheduler) close(run int) {
 		return
 	}
 	s.pending, s.backlog = false, 0
+	s.crowded.Store(false)
 	s.idleMu.Lock()
 	defer s.idleMu.Unlock()
 	s.closed = true
