@@ -56,8 +56,10 @@ const (
 	// burstRunners is how many runners one wake-up may start for users to resume.
 	burstRunners = 64
 	// saturatedWakes is how many wake-ups in a row must find handed work not begun yet for the
-	// worker to count as saturated by that sign.
+	// worker to count as saturated by that sign; it then counts as saturated for saturatedFor
+	// after the last such sign (a run queue that empties for a moment does not end it).
 	saturatedWakes = 4
+	saturatedFor   = 100 * time.Millisecond
 	// leaveFor is how long an open task that finds the CPU saturated may wait for a runner to
 	// finish and take it before it is not started.
 	leaveFor = time.Millisecond
@@ -215,9 +217,10 @@ type scheduler struct {
 	}
 
 	// The scheduler goroutine's own: signs of saturation.
-	cpu     cpuMeter
-	backlog int       // wake-ups in a row, quantum apart at least, that found handed work not begun
-	checked time.Time // when backlog was last counted
+	cpu            cpuMeter
+	backlog        int       // wake-ups in a row, quantum apart at least, that found handed work not begun
+	checked        time.Time // when backlog was last counted
+	saturatedUntil time.Time // the worker counts as saturated by backlog until then
 
 	// What open tasks that are not started are recorded with (the task's name as the name).
 	busy, behind, saturated string
@@ -243,8 +246,11 @@ func (s *scheduler) gauge(now time.Time) (saturated bool) {
 	case now.Sub(s.checked) >= quantum:
 		s.backlog, s.checked = s.backlog+1, now
 	}
+	if s.backlog >= saturatedWakes {
+		s.saturatedUntil = now.Add(saturatedFor)
+	}
 	share, measured := s.cpu.share(now)
-	saturated = share >= cpuFull || s.backlog >= saturatedWakes
+	saturated = share >= cpuFull || now.Before(s.saturatedUntil)
 	s.saturatedNow.Store(saturated)
 	if measured && s.maxRunners > 0 {
 		s.steer(now, share, saturated)
@@ -729,7 +735,7 @@ func (s *scheduler) close(run int) {
 	if s.run != run || s.stop != nil {
 		return
 	}
-	s.pending, s.backlog = false, 0
+	s.pending, s.backlog, s.saturatedUntil = false, 0, time.Time{}
 	s.crowded.Store(false)
 	s.idleMu.Lock()
 	defer s.idleMu.Unlock()
