@@ -21,14 +21,16 @@ import (
 // closed loop's users do, and an idle one's cost about what goroutines sleeping on timers of
 // their own would.
 //
-// How many runners. The closed model's users each hold one while they run, as many as are due.
-// The open model's runners are bounded by a limit, which moves with what they can do: a runner
-// more than the CPU needs only queues for it, and each one more makes every other slower (more
-// connections, more switching: hundreds of runners send a fraction of what tens do, thousands
-// collapse). The limit starts at startRunners and grows (steer) while open tasks find no runner
-// and the CPU has room, by tries that are kept only if the tasks done per second rose: a slow
-// server needs many runners, a saturated CPU no more. It is at most the connection limit: more
-// would wait for a connection. Runners beyond the limit exit as they finish their work.
+// How many runners. The closed model's users each hold one while they run, as many as are due;
+// on a saturated CPU users due wait for a runner to finish and take them (users that loop
+// without a wait yield theirs). The open model's runners are bounded by a limit, which moves
+// with what they can do: a runner more than the CPU needs only queues for it, and each one more
+// makes every other slower (more connections, more switching: hundreds of runners send a
+// fraction of what tens do, thousands collapse). The limit starts at startRunners and grows
+// (steer) while open tasks find no runner and the CPU has room: it doubles while the CPU is
+// mostly idle, else by tries kept only if the tasks done per second rose. A slow server needs
+// many runners, a saturated CPU no more. It is at most the connection limit: more would wait for
+// a connection. Runners beyond the limit exit as they finish their work.
 //
 // Saturation: the process used nearly all the CPU time the Go runtime may use over the last
 // measure (cpuMeter), or work handed to runners at one wake-up of the scheduler has still not
