@@ -3,6 +3,7 @@ package user
 import (
 	"container/heap"
 	"context"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -69,6 +70,9 @@ const (
 	// a burst does not leave its goroutines behind.
 	idleRunners = 256
 )
+
+// anyDue, as the time before which arrivals can have no runner: none (a runner is at hand).
+const anyDue = time.Duration(math.MinInt64)
 
 // openUser is an open-model user as the scheduler keeps it.
 type openUser struct {
@@ -190,7 +194,6 @@ type scheduler struct {
 	stop     func()     // ends the goroutine; nil while it does not run
 	run      int        // the goroutine's generation: one starts when a user enters none
 	changed  chan bool  // a heap got a sooner head: the goroutine may have to wake sooner
-	pending  bool       // waiting users are due but found no runner: wake again soon
 
 	// Runners waiting for work, the last one freed at the end: a lock of its own, held for a
 	// moment, so that runners never wait for one the scheduler holds while it hands work out.
@@ -199,7 +202,7 @@ type scheduler struct {
 	closed bool // no goroutine runs: runners that finish exit
 
 	waiting      atomic.Int64 // work handed to a runner that has not begun it yet
-	crowded      atomic.Bool  // pending, for users that loop without a wait (yield)
+	crowded      atomic.Bool  // users due found no runner: wake again soon, and users that loop yield
 	saturatedNow atomic.Bool  // at the scheduler's last wake-up
 	runners      atomic.Int64 // runners alive, busy or idle
 
@@ -230,7 +233,7 @@ type scheduler struct {
 }
 
 func newScheduler(r *Runtime) *scheduler {
-	s := &scheduler{r: r, changed: make(chan bool, 1), cpu: cpuMeter{read: processCPU}}
+	s := &scheduler{r: r, changed: make(chan bool, 1), cpu: cpuMeter{read: ProcessCPU}}
 	if a := r.class.Arrival; a != nil {
 		s.maxRunners = r.class.HTTP.MaxConns
 		s.limit.Store(int64(min(startRunners, s.maxRunners)))
@@ -487,7 +490,7 @@ func (s *scheduler) schedule(ctx context.Context, run int) {
 
 // next is when the next work is due; the caller holds s.mu.
 func (s *scheduler) next(woke time.Time) (time.Time, bool) {
-	if s.pending {
+	if s.crowded.Load() {
 		return woke, true
 	}
 	var at time.Duration
@@ -510,7 +513,6 @@ func (s *scheduler) arrive(now time.Time) {
 	defer s.mu.Unlock()
 	saturated := s.gauge(now)
 	at := now.Sub(s.epoch)
-	s.pending = false
 	s.crowded.Store(false)
 	started := 0
 	for len(s.sleepers) > 0 && s.sleepers[0].wake <= at {
@@ -519,7 +521,6 @@ func (s *scheduler) arrive(now time.Time) {
 			// On a saturated CPU they wait for a runner to finish and take them (users that
 			// loop without a wait hand theirs over then: yield).
 			if started >= burstRunners || saturated {
-				s.pending = true
 				s.crowded.Store(true)
 				break
 			}
@@ -537,19 +538,19 @@ func (s *scheduler) arrive(now time.Time) {
 // runners up to the limit; when saturated, those left longer than leaveFor are not started. The
 // caller holds s.mu.
 func (s *scheduler) arrivals(now time.Time, at time.Duration, saturated bool) {
-	left := func(due time.Duration) bool { return at-due > leaveFor }
+	left := at - leaveFor // due before it: left longer than leaveFor
 	room := s.room()
 	for len(s.users) > 0 && s.users[0].due <= at {
 		rn := s.freeRunner()
 		if rn == nil && room <= 0 {
 			s.short = true
-			if !saturated || !left(s.users[0].due) {
+			if !saturated || s.users[0].due >= left {
 				return // left for the runners that finish first: they take due work themselves
 			}
 			s.arrival(now, at, left) // not started, with its user's others left as long
 			continue
 		}
-		j, ok := s.arrival(now, at, nil)
+		j, ok := s.arrival(now, at, anyDue)
 		switch {
 		case !ok && rn != nil:
 			s.park(rn)
@@ -566,9 +567,9 @@ func (s *scheduler) arrivals(now time.Time, at time.Duration, saturated bool) {
 // arrival passes the arrival at the head of the heap, due by at (from the epoch): it returns its
 // task as a job to run, or records it (and, in bulk, the same user's arrivals due by at that
 // are not started for the same reason) as not started: when it is more than MaxLag late, when
-// its user has MaxInFlight tasks open, or when noRunner (nil: a runner is at hand) says that one
-// due then can have none. The caller holds s.mu.
-func (s *scheduler) arrival(now time.Time, at time.Duration, noRunner func(due time.Duration) bool) (job, bool) {
+// its user has MaxInFlight tasks open, or when it was due before runnerless (from the epoch) and
+// can have no runner (anyDue: a runner is at hand). The caller holds s.mu.
+func (s *scheduler) arrival(now time.Time, at, runnerless time.Duration) (job, bool) {
 	a := s.r.class.Arrival
 	ou := s.users[0]
 	due := ou.due
@@ -578,12 +579,12 @@ func (s *scheduler) arrival(now time.Time, at time.Duration, noRunner func(due t
 	ti := s.r.pick(ou.u.Rand)
 	t := &s.r.class.Tasks[ti]
 	lag := at - due
-	if lag > a.MaxLag {
-		s.skip(ou, ti, at, now, s.behind, func(due time.Duration) bool { return at-due > a.MaxLag })
+	if behind := at - a.MaxLag; due < behind {
+		s.skip(ou, ti, now, s.behind, behind)
 		return job{}, false
 	}
-	if noRunner != nil && noRunner(due) {
-		s.skip(ou, ti, at, now, s.saturated, noRunner)
+	if due < runnerless {
+		s.skip(ou, ti, now, s.saturated, runnerless)
 		return job{}, false
 	}
 	slot, ok := ou.slots.take()
@@ -618,12 +619,12 @@ func (s *scheduler) due() (job, bool) {
 	if s.r.class.Arrival == nil {
 		return job{}, false
 	}
-	var left func(due time.Duration) bool // nil: a task takes the runner however late
+	runnerless := anyDue // the runner at hand takes a task however late
 	if s.saturatedNow.Load() {
-		left = func(due time.Duration) bool { return at-due > leaveFor }
+		runnerless = at - leaveFor
 	}
 	for len(s.users) > 0 && s.users[0].due <= at {
-		if j, ok := s.arrival(now, at, left); ok {
+		if j, ok := s.arrival(now, at, runnerless); ok {
 			return j, true
 		}
 	}
@@ -631,18 +632,17 @@ func (s *scheduler) due() (job, bool) {
 }
 
 // skip records the arrival at hand (of task number ti) as not started for reason, and with it every
-// further arrival of ou due by at (from the epoch) that too (a function of when it was due) says
-// is not started: one record per task for them all, and one fix of the heap, so that arrivals a
-// saturated worker cannot start cost it little each. The caller holds s.mu.
-func (s *scheduler) skip(ou *openUser, ti int, at time.Duration, now time.Time, reason string,
-	too func(due time.Duration) bool) {
+// further arrival of ou due before (from the epoch): one record per task for them all, and one
+// fix of the heap, so that arrivals a saturated worker cannot start cost it little each. The
+// caller holds s.mu.
+func (s *scheduler) skip(ou *openUser, ti int, now time.Time, reason string, before time.Duration) {
 	tasks := s.r.class.Tasks
 	if cap(s.skipped) < len(tasks) {
 		s.skipped = make([]int64, len(tasks))
 	}
 	skipped := s.skipped[:len(tasks)]
 	skipped[ti]++
-	for ou.due <= at && too(ou.due) {
+	for ou.due < before {
 		skipped[s.r.pick(ou.u.Rand)]++
 		ou.sched.advance()
 		ou.due = ou.sched.next().Sub(s.epoch)
@@ -737,7 +737,7 @@ func (s *scheduler) close(run int) {
 	if s.run != run || s.stop != nil {
 		return
 	}
-	s.pending, s.backlog, s.saturatedUntil = false, 0, time.Time{}
+	s.backlog, s.saturatedUntil = 0, time.Time{}
 	s.crowded.Store(false)
 	s.idleMu.Lock()
 	defer s.idleMu.Unlock()
