@@ -4,6 +4,6 @@ package user
 
 import "time"
 
-// processCPU is not known here: the scheduler sees a saturated CPU only by work that waits to
+// ProcessCPU is not known here: the scheduler sees a saturated CPU only by work that waits to
 // begin.
-func processCPU() (time.Duration, bool) { return 0, false }
+func ProcessCPU() (time.Duration, bool) { return 0, false }

@@ -7,8 +7,9 @@ import (
 	"time"
 )
 
-// processCPU is the process's CPU time so far, user and system, all threads.
-func processCPU() (time.Duration, bool) {
+// ProcessCPU is the process's CPU time so far, user and system, all threads (what the scheduler
+// measures saturation by, and the benchmarks CPU per request).
+func ProcessCPU() (time.Duration, bool) {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0, false

@@ -12,10 +12,11 @@ import (
 	"fmt"
 	"os"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"locustfleet/worker/user"
 )
 
 type result struct {
@@ -53,16 +54,12 @@ func main() {
 		}()
 	}
 	time.Sleep(time.Second)
-	cpu0, ok0, failed0, t0 := cpuTime(), ok.Load(), failed.Load(), time.Now()
+	cpu0, _ := user.ProcessCPU()
+	ok0, failed0, t0 := ok.Load(), failed.Load(), time.Now()
 	time.Sleep(time.Duration(*seconds * float64(time.Second)))
-	cpu1, ok1, failed1, elapsed := cpuTime(), ok.Load(), failed.Load(), time.Since(t0).Seconds()
+	cpu1, _ := user.ProcessCPU()
+	ok1, failed1, elapsed := ok.Load(), failed.Load(), time.Since(t0).Seconds()
 	r := result{Connections: *connections, Seconds: elapsed, Requests: ok1 - ok0, Errors: failed1 - failed0,
 		Rate: float64(ok1-ok0) / elapsed, CPUSeconds: (cpu1 - cpu0).Seconds()}
 	_ = json.NewEncoder(os.Stdout).Encode(r)
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

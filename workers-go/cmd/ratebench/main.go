@@ -16,7 +16,6 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"locustfleet/worker/user"
@@ -140,11 +139,13 @@ func main() {
 		_ = pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	cpu0, t0 := cpuTime(), time.Now()
+	cpu0, _ := user.ProcessCPU()
+	t0 := time.Now()
 	rec.measuring.Store(true)
 	time.Sleep(time.Duration(*seconds * float64(time.Second)))
 	rec.measuring.Store(false)
-	cpu1, elapsed := cpuTime(), time.Since(t0).Seconds()
+	cpu1, _ := user.ProcessCPU()
+	elapsed := time.Since(t0).Seconds()
 	goroutines := runtime.NumGoroutine()
 	ok, fail, skipped := rec.ok.Load(), rec.fail.Load(), rec.skipped.Load()
 	rt.Stop()
@@ -183,10 +184,4 @@ func quantiles(lags []atomic.Int64) (p50, p99, maxMs float64) {
 		maxMs = ms(i)
 	}
 	return p50, p99, maxMs
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
