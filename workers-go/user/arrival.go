@@ -126,7 +126,7 @@ type realClock struct{ timer *time.Timer }
 
 func newRealClock() clock { return &realClock{} }
 
-func (c *realClock) Now() time.Time { return time.Now() }
+func (c *realClock) Now() time.Time { return now() }
 
 func (c *realClock) SleepUntil(ctx context.Context, t time.Time, wake <-chan bool) bool {
 	d := time.Until(t)

@@ -98,24 +98,24 @@ type recording struct {
 	out    *outbox // nil: direct
 }
 
-// success records a request sent with stamp st that succeeded at end.
-func (r recording) success(st stamped, method, name string, ms, length int64, end time.Time) {
+// success records a request sent with stamp st that succeeded in the second (Unix time) second.
+func (r recording) success(st stamped, method, name string, ms, length int64, second int64) {
 	if r.out == nil {
 		st.success(r.direct, method, name, ms, length)
 		return
 	}
-	r.out.add(Record{Method: method, Name: name, Millis: ms, Length: length, Unix: end.Unix(), Count: 1,
+	r.out.add(Record{Method: method, Name: name, Millis: ms, Length: length, Unix: second, Count: 1,
 		Stamp: st.stamp, Stamped: st.by != nil})
 }
 
-// failure records a failure at end: of a request sent with stamp st, or (st the zero value) of
-// something that is no request sent, such as an arrival not started.
-func (r recording) failure(st stamped, method, name string, ms int64, reason string, end time.Time) {
+// failure records a failure in the second (Unix time) second: of a request sent with stamp st,
+// or (st the zero value) of something that is no request sent.
+func (r recording) failure(st stamped, method, name string, ms int64, reason string, second int64) {
 	if r.out == nil {
 		st.failure(r.direct, method, name, ms, reason)
 		return
 	}
-	r.out.add(Record{Method: method, Name: name, Millis: ms, Failed: true, Failure: reason, Unix: end.Unix(), Count: 1,
+	r.out.add(Record{Method: method, Name: name, Millis: ms, Failed: true, Failure: reason, Unix: second, Count: 1,
 		Stamp: st.stamp, Stamped: st.by != nil})
 }
 

@@ -122,6 +122,7 @@ type Limiter interface {
 type transport struct {
 	client  *fasthttp.Client
 	rec     Recorder
+	stamper Stamper // rec when it stamps requests (looked up once, not per request); else nil
 	limiter Limiter // nil: no limit
 	host    string  // the class's base URL
 	prefix  string  // its path prefix, the cookie path of relative requests
@@ -138,7 +139,8 @@ type transport struct {
 
 func newTransport(client *fasthttp.Client, rec Recorder, host string, opts HTTPOptions) *transport {
 	u, _ := url.Parse(host)
-	return &transport{client: client, rec: rec, host: host, prefix: u.Path, opts: opts,
+	stamper, _ := rec.(Stamper)
+	return &transport{client: client, rec: rec, stamper: stamper, host: host, prefix: u.Path, opts: opts,
 		cookieHost: cookieHost(u.Host), secure: u.Scheme == "https",
 		ownEncoding: hasHeader(opts.Headers, "Accept-Encoding"),
 		cleanHost:   !strings.ContainsAny(host, "%?#") && urlesc.Clean(host) == host}
@@ -186,6 +188,9 @@ func newSession(t *transport, out *outbox) *Session {
 func (s *Session) buffers() (*fasthttp.Request, *fasthttp.Response) {
 	if s.req == nil {
 		s.req, s.resp = fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+		// The body's buffer stays with the response from answer to answer (instead of going back
+		// to fasthttp's pool and out again on every request) until the session releases it.
+		s.resp.KeepBodyBuffer = true
 	} else {
 		s.req.Reset()
 		s.resp.Reset()
@@ -211,7 +216,7 @@ func (s *Session) Do(r *Request) *Response {
 		if r.Observe != nil {
 			r.Observe(&s.last)
 		}
-		s.rec.failure(stamped{}, method, name, 0, r.Invalid, time.Now())
+		s.rec.failure(stamped{}, method, name, 0, r.Invalid, monoNow().unix())
 		return &s.last
 	}
 	absolute := strings.HasPrefix(r.Path, "http://") || strings.HasPrefix(r.Path, "https://")
@@ -266,21 +271,22 @@ func (s *Session) Do(r *Request) *Response {
 		}
 	}
 
-	stamp := stampRequest(s.t.rec, req.Header.Set)
+	stamp := s.t.stamp(req.Header.Set)
 	// The clock is read once before the exchange and once after: the timeout counts from the
 	// send, the response time from the send or from when the request was due.
-	start := r.Start
-	if start.IsZero() {
-		start = s.due
+	due := r.Start
+	if due.IsZero() {
+		due = s.due
 	}
 	s.due = time.Time{}
-	sent := time.Now()
-	if start.IsZero() {
-		start = sent
-	}
+	sent := monoNow()
 	err, tooMany := s.exchange(req, resp, host, path, secure, hops, sent, timeout)
-	end := time.Now()
-	ms := Millis(end.Sub(start))
+	end := monoNow()
+	took := time.Duration(end - sent)
+	if !due.IsZero() {
+		took = end.time().Sub(due)
+	}
+	ms := Millis(took)
 	s.last.Elapsed = time.Duration(ms) * time.Millisecond
 
 	if err != nil {
@@ -289,7 +295,7 @@ func (s *Session) Do(r *Request) *Response {
 		if r.Observe != nil {
 			r.Observe(&s.last)
 		}
-		s.rec.failure(stamp, method, name, ms, s.last.Failure, end)
+		s.rec.failure(stamp, method, name, ms, s.last.Failure, end.unix())
 		return &s.last
 	}
 	s.last.Status = resp.StatusCode()
@@ -309,10 +315,10 @@ func (s *Session) Do(r *Request) *Response {
 		r.Observe(&s.last)
 	}
 	if s.last.Failure != "" {
-		s.rec.failure(stamp, method, name, ms, s.last.Failure, end)
+		s.rec.failure(stamp, method, name, ms, s.last.Failure, end.unix())
 	} else {
 		// The body's size once decoded, as Locust's HttpUser and FastHttpUser record it.
-		s.rec.success(stamp, method, name, ms, int64(len(s.last.Body)), end)
+		s.rec.success(stamp, method, name, ms, int64(len(s.last.Body)), end.unix())
 	}
 	return &s.last
 }
@@ -334,25 +340,28 @@ func (s *Session) setURL(req *fasthttp.Request) {
 // exchange sends req and follows up to hops redirects within timeout of sent, keeping the
 // cookies of every answer; host, path and secure are the jar's key of the first URL. tooMany
 // reports a redirect beyond hops (resp is that redirect).
-func (s *Session) exchange(req *fasthttp.Request, resp *fasthttp.Response, host, path string, secure bool, hops int, sent time.Time, timeout time.Duration) (err error, tooMany bool) {
+func (s *Session) exchange(req *fasthttp.Request, resp *fasthttp.Response, host, path string, secure bool, hops int, sent instant, timeout time.Duration) (err error, tooMany bool) {
 	for hop := 0; ; hop++ {
 		if s.jar != nil && len(s.jar.cookies) > 0 {
 			if hop > 0 {
 				req.Header.DelAllCookies()
 			}
-			s.jar.each(host, path, secure, time.Now(), req.Header.SetCookie)
+			s.jar.each(host, path, secure, now(), req.Header.SetCookie)
 		}
 		remaining := timeout
 		if hop > 0 {
-			remaining -= time.Since(sent)
+			remaining -= sent.since()
 		}
 		if err := s.t.client.DoTimeout(req, resp, remaining); err != nil {
 			return err, false
 		}
 		if s.jar != nil {
-			now := time.Now()
+			var at time.Time // read once, and only when the answer sets cookies
 			for _, v := range resp.Header.Cookies() {
-				s.jar.set(host, path, string(v), now)
+				if at.IsZero() {
+					at = now()
+				}
+				s.jar.set(host, path, string(v), at)
 			}
 		}
 		if !isRedirect(resp.StatusCode()) {
@@ -380,19 +389,20 @@ func (s *Session) Cookie(name string) string {
 	if s.jar == nil {
 		return ""
 	}
-	return s.jar.get(name, time.Now())
+	return s.jar.get(name, now())
 }
 
 // Fail records a failure that is not an HTTP request, such as a user with no data row left, so
 // that it shows in Locust's failures under method and name.
 func (s *Session) Fail(method, name, reason string) {
-	s.rec.failure(stamped{}, method, name, 0, reason, time.Now())
+	s.rec.failure(stamped{}, method, name, 0, reason, monoNow().unix())
 }
 
 // release hands the last exchange's buffers back to fasthttp's pools, so that a user who waits
 // holds none.
 func (s *Session) release() {
 	if s.req != nil {
+		s.resp.KeepBodyBuffer = false // the pooled response keeps no buffer of this user's
 		fasthttp.ReleaseRequest(s.req)
 		fasthttp.ReleaseResponse(s.resp)
 		s.req, s.resp = nil, nil

@@ -22,18 +22,16 @@ type stamped struct {
 	stamp uint64
 }
 
-// stampRequest stamps a request about to be sent, setting the stamp's header on it when there is
-// one.
-func stampRequest(rec Recorder, set func(name, value string)) stamped {
-	by, ok := rec.(Stamper)
-	if !ok {
+// stamp stamps a request about to be sent, setting the stamp's header on it when there is one.
+func (t *transport) stamp(set func(name, value string)) stamped {
+	if t.stamper == nil {
 		return stamped{}
 	}
-	stamp, header := by.Stamp()
+	stamp, header := t.stamper.Stamp()
 	if header != "" {
 		set(header, strconv.FormatUint(stamp, 10))
 	}
-	return stamped{by: by, stamp: stamp}
+	return stamped{by: t.stamper, stamp: stamp}
 }
 
 func (s stamped) success(rec Recorder, method, name string, ms, length int64) {
