@@ -166,9 +166,12 @@ type Session struct {
 	url  []byte // the request's URL, built here before fasthttp copies it
 	// uri is parsed from uriText, the URL of the session's last relative request, and reused
 	// while the next one has the same text: parsing a URL is a good part of what fasthttp
-	// spends on a request of its own.
+	// spends on a request of its own. uriPath is that request's path when uri was parsed from it
+	// (a user that sends the same path again skips building and comparing its URL: a string
+	// compares with itself at the cost of comparing two pointers).
 	uri     fasthttp.URI
 	uriText []byte
+	uriPath string
 	last    Response
 	due     time.Time // when the open model's current task was due; zero once its first request went
 }
@@ -225,8 +228,7 @@ func (s *Session) Do(r *Request) *Response {
 	if absolute {
 		req.SetRequestURI(urlesc.Clean(r.Path))
 	} else {
-		s.url = s.t.appendURL(s.url[:0], r.Path)
-		s.setURL(req)
+		s.setURL(req, r.Path)
 	}
 	req.Header.SetMethod(method)
 	req.Header.SetNoDefaultContentType(true) // a body without a Content-Type is sent without one
@@ -323,17 +325,25 @@ func (s *Session) Do(r *Request) *Response {
 	return &s.last
 }
 
-// setURL makes s.url req's URL, from the parsed URL of the previous request when it is the same.
-func (s *Session) setURL(req *fasthttp.Request) {
+// setURL makes req's URL that of path, relative to the host, from the parsed URL of the
+// previous request when it is the same.
+func (s *Session) setURL(req *fasthttp.Request, path string) {
+	if path == s.uriPath && s.uriText != nil {
+		req.SetURI(&s.uri)
+		return
+	}
+	s.url = s.t.appendURL(s.url[:0], path)
 	if !bytes.Equal(s.url, s.uriText) || s.uriText == nil {
-		s.uriText = s.uriText[:0]
+		s.uriText, s.uriPath = s.uriText[:0], ""
 		if s.uri.Parse(nil, s.url) != nil {
+			s.uriText = nil
 			req.SetRequestURIBytes(s.url) // fasthttp names what is wrong with it when it sends
 			return
 		}
 		s.uri.DisablePathNormalizing = true // sent as urlesc made it, as the client does
 		s.uriText = append(s.uriText, s.url...)
 	}
+	s.uriPath = path
 	req.SetURI(&s.uri)
 }
 
