@@ -2,10 +2,12 @@ package user
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"net"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -367,6 +369,42 @@ func TestRuntime_open_slots_copy_the_user(t *testing.T) {
 	}
 	if parentToken != "t" {
 		t.Fatalf("OnStop saw token %q; want the user's own %q, untouched by its slots", parentToken, "t")
+	}
+}
+
+// Open tasks exchange on their runner's buffers, each task's answers its own, and a slot holds
+// none between its tasks.
+func TestRuntime_open_tasks_use_their_runners_buffers(t *testing.T) {
+	host := serve(t)
+	var mu sync.Mutex
+	slotsSeen := map[*User]bool{}
+	wrong, tasks := "", 0
+	c := &Class{Host: host, Arrival: &Arrival{Rate: 50}, Tasks: []Task{{Name: "two", Weight: 1, Fn: func(u *User) {
+		first := u.Session.Get("/login?user=u" + strconv.FormatInt(u.Number, 10))
+		cookie := first.Cookie("sid")
+		body := string(u.Session.Get("/cookies").Body)
+		mu.Lock()
+		defer mu.Unlock()
+		slotsSeen[u] = true
+		tasks++
+		if want := "u" + strconv.FormatInt(u.Number, 10); cookie != want || body != "sid="+want {
+			wrong = fmt.Sprintf("user %d: cookie %q, then the jar sent %q; want %q", u.Number, cookie, body, want)
+		}
+	}}}}
+	r, _ := newRuntime(t, c)
+	r.SetUsers(4)
+	eventually(t, "40 tasks", func() bool { mu.Lock(); defer mu.Unlock(); return tasks >= 40 })
+	r.Stop()
+	if wrong != "" {
+		t.Fatal(wrong)
+	}
+	for slot := range slotsSeen {
+		if slot.Session.req != nil || slot.Session.resp != nil {
+			t.Fatalf("slot of user %d holds buffers after its tasks", slot.Number)
+		}
+	}
+	if len(slotsSeen) < 4 {
+		t.Fatalf("tasks ran on %d slots; want at least one per user (4)", len(slotsSeen))
 	}
 }
 

@@ -411,12 +411,38 @@ func (s *Session) Fail(method, name, reason string) {
 // release hands the last exchange's buffers back to fasthttp's pools, so that a user who waits
 // holds none.
 func (s *Session) release() {
-	if s.req != nil {
-		s.resp.KeepBodyBuffer = false // the pooled response keeps no buffer of this user's
-		fasthttp.ReleaseRequest(s.req)
-		fasthttp.ReleaseResponse(s.resp)
-		s.req, s.resp = nil, nil
+	b := exchangeBuffers{s.req, s.resp}
+	b.release()
+	s.req, s.resp = nil, nil
+	s.last = Response{}
+}
+
+// exchangeBuffers are the request and response of a session's exchanges (nil: none yet).
+type exchangeBuffers struct {
+	req  *fasthttp.Request
+	resp *fasthttp.Response
+}
+
+// release hands the buffers back to fasthttp's pools.
+func (b *exchangeBuffers) release() {
+	if b.req != nil {
+		b.resp.KeepBodyBuffer = false // the pooled response keeps no buffer of this user's
+		fasthttp.ReleaseRequest(b.req)
+		fasthttp.ReleaseResponse(b.resp)
+		b.req, b.resp = nil, nil
 	}
+}
+
+// lend gives a session that holds no buffers b's for its next exchanges (they are reset before
+// each); giveBack takes them back once its task has ended, with what it acquired meanwhile.
+func (s *Session) lend(b *exchangeBuffers) {
+	s.req, s.resp = b.req, b.resp
+	b.req, b.resp = nil, nil
+}
+
+func (s *Session) giveBack(b *exchangeBuffers) {
+	b.req, b.resp = s.req, s.resp
+	s.req, s.resp = nil, nil
 	s.last = Response{}
 }
 
