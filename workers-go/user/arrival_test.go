@@ -585,11 +585,21 @@ func TestScheduler_saturated(t *testing.T) {
 			s.arrive(ms(16)) // 16 due: the limit's runners take them
 			eventually(t, "16 tasks running", func() bool { return started.Load() == 16 && s.waiting.Load() == 0 })
 			if tc.full {
+				// Measured full since the first measure at 16 ms: over one window at 28 ms (a
+				// burst, perhaps), over two at 40.
+				cpuTime.Store(int64(time.Duration(runtime.GOMAXPROCS(0)) * 28 * time.Millisecond))
+				s.arrive(ms(28))
+				if got := len(rec.all()); got != 0 {
+					t.Fatalf("one window of a full CPU: %d arrivals not started; want none", got)
+				}
 				cpuTime.Store(int64(time.Duration(runtime.GOMAXPROCS(0)) * 40 * time.Millisecond))
-				s.arrive(ms(40)) // measured: full since the first measure at 16 ms
+				s.arrive(ms(40))
 			} else {
 				s.waiting.Add(1) // as if handed work had not begun
-				for n := 37; n <= 40; n++ {
+				for n := 41 - saturatedWakes; n <= 40; n++ {
+					if n == 40 && len(rec.all()) != 0 {
+						t.Fatalf("%d wake-ups finding work not begun: %d arrivals not started; want none", saturatedWakes-1, len(rec.all()))
+					}
 					s.arrive(ms(n))
 				}
 				defer s.waiting.Add(-1)

@@ -24,7 +24,12 @@ type cpuMeter struct {
 	since time.Time                    // the window's start
 	used  time.Duration                // the CPU time at its start
 	last  float64                      // the share over the last window ended
+	prev  float64                      // the share over the window before it
 }
+
+// full reports whether the last two windows found the CPU full: one window alone may be a burst
+// (a garbage collection, a batch of arrivals), two in a row are a load.
+func (m *cpuMeter) full() bool { return m.last >= cpuFull && m.prev >= cpuFull }
 
 // share is the share of its CPU the process used over the last window ended by now, and whether
 // that window ended just now (the CPU was measured). 0 where the CPU time is not known.
@@ -37,6 +42,7 @@ func (m *cpuMeter) share(now time.Time) (share float64, measured bool) {
 		return 0, false
 	}
 	if !m.since.IsZero() {
+		m.prev = m.last
 		m.last = float64(used-m.used) / (float64(runtime.GOMAXPROCS(0)) * float64(now.Sub(m.since)))
 	}
 	m.since, m.used = now, used

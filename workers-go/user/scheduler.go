@@ -33,9 +33,12 @@ import (
 // many runners, a saturated CPU no more. It is at most the connection limit: more would wait for
 // a connection. Runners beyond the limit exit as they finish their work.
 //
-// Saturation: the process used nearly all the CPU time the Go runtime may use over the last
-// measure (cpuMeter), or work handed to runners at one wake-up of the scheduler has still not
-// begun at the next, wake-up after wake-up (other programs take the CPU). Open tasks due that
+// Saturation: the process used nearly all the CPU time the Go runtime may use over the last two
+// measures (cpuMeter.full), or work handed to runners at one wake-up of the scheduler has still
+// not begun at the next, saturatedWakes wake-ups in a row (other programs take the CPU). A
+// single measure or a few wake-ups are often a burst (a garbage collection, a batch of arrivals
+// after the runtime's idle timer, which wakes at millisecond resolution): counted as saturation,
+// they left arrivals not started at 0.4 × what the core can do. Open tasks due that
 // find no runner free and none to start are left for the runners that finish first (they take
 // the oldest first); on a saturated CPU one still left leaveFor after it was due is not
 // started, and is recorded as such at once, in bulk: a saturated worker goes on sending what
@@ -58,10 +61,11 @@ const (
 	trialGain     = 0.05
 	// burstRunners is how many runners one wake-up may start for users to resume.
 	burstRunners = 64
-	// saturatedWakes is how many wake-ups in a row must find handed work not begun yet for the
+	// saturatedWakes is how many wake-ups in a row (quantum apart at least) must find handed work
+	// not begun yet for the
 	// worker to count as saturated by that sign; it then counts as saturated for saturatedFor
 	// after the last such sign (a run queue that empties for a moment does not end it).
-	saturatedWakes = 4
+	saturatedWakes = 8
 	saturatedFor   = 100 * time.Millisecond
 	// leaveFor is how long an open task that finds the CPU saturated may wait for a runner to
 	// finish and take it before it is not started.
@@ -261,7 +265,7 @@ func (s *scheduler) gauge(now time.Time) (saturated bool) {
 		s.saturatedUntil = now.Add(saturatedFor)
 	}
 	share, measured := s.cpu.share(now)
-	saturated = share >= cpuFull || now.Before(s.saturatedUntil)
+	saturated = s.cpu.full() || now.Before(s.saturatedUntil)
 	s.saturatedNow.Store(saturated)
 	if measured && s.maxRunners > 0 {
 		s.steer(now, share, saturated)
