@@ -691,3 +691,45 @@ func TestScheduler_steer(t *testing.T) {
 		t.Fatalf("limit %d after %d measures short of runners on an idle CPU; want it doubled, %d", got, roomyMeasures, 2*(startRunners+growMin))
 	}
 }
+
+// The open users' heap keeps the soonest arrival at its head and every user's place, through
+// pushes, moves of due times and removals in any order.
+func TestUsers_heap(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	var h users
+	var in []*openUser
+	check := func(step int) {
+		for i, ou := range h {
+			if ou.index != i {
+				t.Fatalf("step %d: user at %d says it is at %d", step, i, ou.index)
+			}
+			if i > 0 && h[(i-1)/2].due > ou.due {
+				t.Fatalf("step %d: parent of %d due %v after it (%v)", step, i, h[(i-1)/2].due, ou.due)
+			}
+		}
+		if len(h) != len(in) {
+			t.Fatalf("step %d: %d users in the heap; want %d", step, len(h), len(in))
+		}
+	}
+	for step := range 5000 {
+		switch op := rnd.IntN(3); {
+		case op == 0 || len(in) == 0:
+			ou := &openUser{due: time.Duration(rnd.IntN(1000))}
+			h.push(ou)
+			in = append(in, ou)
+		case op == 1:
+			ou := in[rnd.IntN(len(in))]
+			ou.due = time.Duration(rnd.IntN(1000))
+			h.fix(ou.index)
+		default:
+			k := rnd.IntN(len(in))
+			ou := in[k]
+			h.remove(ou.index)
+			if ou.index != -1 {
+				t.Fatalf("step %d: a removed user keeps index %d", step, ou.index)
+			}
+			in = append(in[:k], in[k+1:]...)
+		}
+		check(step)
+	}
+}
