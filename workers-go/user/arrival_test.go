@@ -733,3 +733,45 @@ func TestUsers_heap(t *testing.T) {
 		check(step)
 	}
 }
+
+// The quick verdict (loaded: no runner more starts) comes from one full measure of the CPU or
+// loadedWakes wake-ups finding work not begun; the slow one (saturated: arrivals left are not
+// started) needs two full measures in a row or saturatedWakes wake-ups.
+func TestScheduler_gauge(t *testing.T) {
+	c := &Class{Host: "http://127.0.0.1:1", Tasks: []Task{{Name: "work", Weight: 1, Fn: func(*User) {}}}}
+	verdicts := func(s *scheduler, at time.Time) (loaded, saturated bool) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.gauge(at)
+	}
+
+	t.Run("cpu", func(t *testing.T) {
+		r, _ := newRuntime(t, c)
+		var cpuTime atomic.Int64
+		r.sched.cpu.read = func() (time.Duration, bool) { return time.Duration(cpuTime.Load()), true }
+		full := func(at time.Time) { cpuTime.Store(int64(time.Duration(runtime.GOMAXPROCS(0)) * at.Sub(epoch))) }
+		verdicts(r.sched, ms(0)) // the first measure starts the window
+		full(ms(10))
+		if loaded, saturated := verdicts(r.sched, ms(10)); !loaded || saturated {
+			t.Fatalf("one full measure: loaded %v, saturated %v; want loaded only", loaded, saturated)
+		}
+		full(ms(20))
+		if loaded, saturated := verdicts(r.sched, ms(20)); !loaded || !saturated {
+			t.Fatalf("two full measures: loaded %v, saturated %v; want both", loaded, saturated)
+		}
+	})
+
+	t.Run("work not begun", func(t *testing.T) {
+		r, _ := newRuntime(t, c)
+		r.sched.cpu.read = nil
+		r.sched.waiting.Add(1) // as if handed work had not begun
+		defer r.sched.waiting.Add(-1)
+		for n := 1; n <= saturatedWakes; n++ {
+			loaded, saturated := verdicts(r.sched, ms(n))
+			if loaded != (n >= loadedWakes) || saturated != (n >= saturatedWakes) {
+				t.Fatalf("wake-up %d finding work not begun: loaded %v, saturated %v; want loaded from %d, saturated from %d",
+					n, loaded, saturated, loadedWakes, saturatedWakes)
+			}
+		}
+	})
+}

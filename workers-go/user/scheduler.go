@@ -23,14 +23,14 @@ import (
 // their own would.
 //
 // How many runners. The closed model's users each hold one while they run, as many as are due;
-// on a saturated CPU users due wait for a runner to finish and take them (users that loop
-// without a wait yield theirs). The open model's runners are bounded by a limit, which moves
+// on a loaded CPU (see Saturation) users due wait for a runner to finish and take them (users
+// that loop without a wait yield theirs). The open model's runners are bounded by a limit, which moves
 // with what they can do: a runner more than the CPU needs only queues for it, and each one more
 // makes every other slower (more connections, more switching: hundreds of runners send a
 // fraction of what tens do, thousands collapse). The limit starts at startRunners and grows
 // (steer) while open tasks find no runner and the CPU has room: it doubles while the CPU is
 // mostly idle, else by tries kept only if the tasks done per second rose. A slow server needs
-// many runners, a saturated CPU no more. It is at most the connection limit: more would wait for
+// many runners, a loaded CPU no more. It is at most the connection limit: more would wait for
 // a connection. Runners beyond the limit exit as they finish their work.
 //
 // Saturation: the process used nearly all the CPU time the Go runtime may use over the last two
@@ -38,7 +38,8 @@ import (
 // not begun at the next, saturatedWakes wake-ups in a row (other programs take the CPU). A
 // single measure or a few wake-ups are often a burst (a garbage collection, a batch of arrivals
 // after the runtime's idle timer, which wakes at millisecond resolution): counted as saturation,
-// they left arrivals not started at 0.4 × what the core can do. Open tasks due that
+// they left arrivals not started at 0.4 × what the core can do. They are the quicker sign that
+// the worker is loaded (gauge), on which no runner more starts. Open tasks due that
 // find no runner free and none to start are left for the runners that finish first (they take
 // the oldest first); on a saturated CPU one still left leaveFor after it was due is not
 // started, and is recorded as such at once, in bulk: a saturated worker goes on sending what
@@ -61,10 +62,11 @@ const (
 	trialGain     = 0.05
 	// burstRunners is how many runners one wake-up may start for users to resume.
 	burstRunners = 64
-	// saturatedWakes is how many wake-ups in a row (quantum apart at least) must find handed work
-	// not begun yet for the
-	// worker to count as saturated by that sign; it then counts as saturated for saturatedFor
-	// after the last such sign (a run queue that empties for a moment does not end it).
+	// loadedWakes and saturatedWakes are how many wake-ups in a row (quantum apart at least) must
+	// find handed work not begun yet for the worker to count as loaded, and as saturated, by that
+	// sign; it then counts as such for saturatedFor after the last such sign (a run queue that
+	// empties for a moment does not end it).
+	loadedWakes    = 4
 	saturatedWakes = 8
 	saturatedFor   = 100 * time.Millisecond
 	// leaveFor is how long an open task that finds the CPU saturated may wait for a runner to
@@ -302,7 +304,8 @@ type scheduler struct {
 	cpu            cpuMeter
 	backlog        int       // wake-ups in a row, quantum apart at least, that found handed work not begun
 	checked        time.Time // when backlog was last counted
-	saturatedUntil time.Time // the worker counts as saturated by backlog until then
+	loadedUntil    time.Time // the worker counts as loaded by backlog until then
+	saturatedUntil time.Time // and as saturated
 
 	// What open tasks that are not started are recorded with (the task's name as the name).
 	busy, behind, saturated string
@@ -319,25 +322,35 @@ func newScheduler(r *Runtime) *scheduler {
 }
 
 // gauge reads the signs of saturation at a wake-up and, once per measure of the CPU, moves the
-// open model's runner limit; it returns whether the worker is saturated. The caller is the
-// scheduler goroutine and holds s.mu.
-func (s *scheduler) gauge(now time.Time) (saturated bool) {
+// open model's runner limit. It returns two verdicts. loaded, the quick one (the CPU full over
+// the last measure, or work not begun at loadedWakes wake-ups in a row): no runner more starts,
+// so closed-model users due wait for one to finish, and the open model's limit holds. saturated,
+// the slow one (full over two measures in a row, or saturatedWakes wake-ups): open tasks left
+// leaveFor are not started. A user that waits for a runner because of a burst loses little, and
+// 50,000 users spawned at once need the quick sign not to start a runner and a connection each;
+// an arrival not started is lost, so that needs a load, not a burst. The caller is the scheduler
+// goroutine and holds s.mu.
+func (s *scheduler) gauge(now time.Time) (loaded, saturated bool) {
 	switch {
 	case s.waiting.Load() == 0:
 		s.backlog, s.checked = 0, now
 	case now.Sub(s.checked) >= quantum:
 		s.backlog, s.checked = s.backlog+1, now
 	}
+	if s.backlog >= loadedWakes {
+		s.loadedUntil = now.Add(saturatedFor)
+	}
 	if s.backlog >= saturatedWakes {
 		s.saturatedUntil = now.Add(saturatedFor)
 	}
 	share, measured := s.cpu.share(now)
 	saturated = s.cpu.full() || now.Before(s.saturatedUntil)
+	loaded = saturated || share >= cpuFull || now.Before(s.loadedUntil)
 	s.saturatedNow.Store(saturated)
 	if measured && s.maxRunners > 0 {
-		s.steer(now, share, saturated)
+		s.steer(now, share, loaded)
 	}
-	return saturated
+	return loaded, saturated
 }
 
 // steer moves the open model's runner limit after a measure of the CPU (share: of the CPU the
@@ -345,9 +358,9 @@ func (s *scheduler) gauge(now time.Time) (saturated bool) {
 // measure, it doubles. When they found none while it had room, it tries a quarter more, and
 // keeps them if the tasks done per second rose by trialGain at least over the next measure: a
 // slow server needs them. If they did not, the CPU was only a moment idle (the runners all
-// waiting for answers): the limit goes back, and the next try waits twice as long. On a
-// saturated CPU it holds: more runners would queue for the CPU, with more connections.
-func (s *scheduler) steer(now time.Time, share float64, saturated bool) {
+// waiting for answers): the limit goes back, and the next try waits twice as long. On a loaded
+// CPU (gauge) it holds: more runners would queue for the CPU, with more connections.
+func (s *scheduler) steer(now time.Time, share float64, loaded bool) {
 	st := &s.steering
 	done := s.done.Load()
 	rate := float64(done-st.done) / max(now.Sub(st.at).Seconds(), 1e-9)
@@ -364,7 +377,7 @@ func (s *scheduler) steer(now time.Time, share float64, saturated bool) {
 		}
 		return
 	}
-	if short && !saturated {
+	if short && !loaded {
 		st.roomy++
 	} else {
 		st.roomy = 0
@@ -588,16 +601,16 @@ func (s *scheduler) next(woke time.Time) (time.Time, bool) {
 func (s *scheduler) arrive(now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	saturated := s.gauge(now)
+	loaded, saturated := s.gauge(now)
 	at := now.Sub(s.epoch)
 	s.crowded.Store(false)
 	started := 0
 	for len(s.sleepers) > 0 && s.sleepers[0].wake <= at {
 		rn := s.freeRunner()
 		if rn == nil {
-			// On a saturated CPU they wait for a runner to finish and take them (users that
-			// loop without a wait hand theirs over then: yield).
-			if started >= burstRunners || saturated {
+			// On a loaded CPU they wait for a runner to finish and take them (users that loop
+			// without a wait hand theirs over then: yield).
+			if started >= burstRunners || loaded {
 				s.crowded.Store(true)
 				break
 			}
