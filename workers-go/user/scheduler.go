@@ -30,7 +30,7 @@ import (
 // fraction of what tens do, thousands collapse). The limit starts at startRunners and grows
 // (steer) while open tasks find no runner and the CPU has room: it doubles while the CPU is
 // mostly idle, else by tries kept only if the tasks done per second rose. A slow server needs
-// many runners, a loaded CPU no more. It is at most the connection limit: more would wait for
+// many runners, a saturated CPU no more. It is at most the connection limit: more would wait for
 // a connection. Runners beyond the limit exit as they finish their work.
 //
 // Saturation: the process used nearly all the CPU time the Go runtime may use over the last two
@@ -39,11 +39,12 @@ import (
 // single measure or a few wake-ups are often a burst (a garbage collection, a batch of arrivals
 // after the runtime's idle timer, which wakes at millisecond resolution): counted as saturation,
 // they left arrivals not started at 0.4 × what the core can do. They are the quicker sign that
-// the worker is loaded (gauge), on which no runner more starts. Open tasks due that
-// find no runner free and none to start are left for the runners that finish first (they take
-// the oldest first); on a saturated CPU one still left leaveFor after it was due is not
-// started, and is recorded as such at once, in bulk: a saturated worker goes on sending what
-// its CPU can send, on time, and says what it could not. A pause of the whole process delays
+// the worker is loaded (gauge), on which closed-model users due wait for a runner.
+//
+// Open tasks due that find no runner free and none to start are left for the runners that
+// finish first (they take the oldest first); on a saturated CPU one still left leaveFor after it
+// was due is not started, and is recorded as such at once, in bulk: a saturated worker goes on
+// sending what its CPU can send, on time, and says what it could not. A pause of the whole process delays
 // the scheduler as much as the runners, and does not count.
 const (
 	// quantum is the least time between two wake-ups of the scheduler: work that falls due
@@ -323,13 +324,13 @@ func newScheduler(r *Runtime) *scheduler {
 
 // gauge reads the signs of saturation at a wake-up and, once per measure of the CPU, moves the
 // open model's runner limit. It returns two verdicts. loaded, the quick one (the CPU full over
-// the last measure, or work not begun at loadedWakes wake-ups in a row): no runner more starts,
-// so closed-model users due wait for one to finish, and the open model's limit holds. saturated,
-// the slow one (full over two measures in a row, or saturatedWakes wake-ups): open tasks left
-// leaveFor are not started. A user that waits for a runner because of a burst loses little, and
-// 50,000 users spawned at once need the quick sign not to start a runner and a connection each;
-// an arrival not started is lost, so that needs a load, not a burst. The caller is the scheduler
-// goroutine and holds s.mu.
+// the last measure, or work not begun at loadedWakes wake-ups in a row): closed-model users due
+// wait for a runner to finish instead of starting one more. saturated, the slow one (full over
+// two measures in a row, or saturatedWakes wake-ups): the open model's limit holds, and open
+// tasks left leaveFor are not started. A user that waits for a runner because of a burst loses
+// little, and 50,000 users spawned at once need the quick sign not to start a runner and a
+// connection each; an arrival not started is lost, so that needs a load, not a burst. The caller
+// is the scheduler goroutine and holds s.mu.
 func (s *scheduler) gauge(now time.Time) (loaded, saturated bool) {
 	switch {
 	case s.waiting.Load() == 0:
@@ -348,7 +349,7 @@ func (s *scheduler) gauge(now time.Time) (loaded, saturated bool) {
 	loaded = saturated || share >= cpuFull || now.Before(s.loadedUntil)
 	s.saturatedNow.Store(saturated)
 	if measured && s.maxRunners > 0 {
-		s.steer(now, share, loaded)
+		s.steer(now, share, saturated)
 	}
 	return loaded, saturated
 }
@@ -358,9 +359,9 @@ func (s *scheduler) gauge(now time.Time) (loaded, saturated bool) {
 // measure, it doubles. When they found none while it had room, it tries a quarter more, and
 // keeps them if the tasks done per second rose by trialGain at least over the next measure: a
 // slow server needs them. If they did not, the CPU was only a moment idle (the runners all
-// waiting for answers): the limit goes back, and the next try waits twice as long. On a loaded
-// CPU (gauge) it holds: more runners would queue for the CPU, with more connections.
-func (s *scheduler) steer(now time.Time, share float64, loaded bool) {
+// waiting for answers): the limit goes back, and the next try waits twice as long. On a
+// saturated CPU it holds: more runners would queue for the CPU, with more connections.
+func (s *scheduler) steer(now time.Time, share float64, saturated bool) {
 	st := &s.steering
 	done := s.done.Load()
 	rate := float64(done-st.done) / max(now.Sub(st.at).Seconds(), 1e-9)
@@ -377,7 +378,7 @@ func (s *scheduler) steer(now time.Time, share float64, loaded bool) {
 		}
 		return
 	}
-	if short && !loaded {
+	if short && !saturated {
 		st.roomy++
 	} else {
 		st.roomy = 0
