@@ -775,3 +775,34 @@ func TestScheduler_gauge(t *testing.T) {
 		}
 	})
 }
+
+// A scheduler goroutine that ends takes its signs of saturation with it: the next one, started
+// when users enter again, finds the worker neither loaded nor saturated.
+func TestScheduler_close_forgets_the_signs(t *testing.T) {
+	c := &Class{Host: "http://127.0.0.1:1", Tasks: []Task{{Name: "work", Weight: 1, Fn: func(*User) {}}}}
+	r, _ := newRuntime(t, c)
+	s := r.sched
+	var cpuTime atomic.Int64
+	s.cpu.read = func() (time.Duration, bool) { return time.Duration(cpuTime.Load()), true }
+	s.mu.Lock()
+	s.gauge(ms(0))
+	cpuTime.Store(int64(time.Duration(runtime.GOMAXPROCS(0)) * 20 * time.Millisecond))
+	s.gauge(ms(10))
+	s.gauge(ms(20)) // two full measures
+	s.waiting.Add(1)
+	for n := 21; n < 21+saturatedWakes; n++ {
+		s.gauge(ms(n))
+	}
+	s.waiting.Add(-1)
+	loaded, saturated := s.gauge(ms(30))
+	s.mu.Unlock()
+	if !loaded || !saturated {
+		t.Fatalf("before the close: loaded %v, saturated %v; want both", loaded, saturated)
+	}
+	s.close(s.run)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if loaded, saturated := s.gauge(ms(31)); loaded || saturated {
+		t.Fatalf("after the close: loaded %v, saturated %v; want neither", loaded, saturated)
+	}
+}

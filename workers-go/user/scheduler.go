@@ -830,7 +830,9 @@ func (s *scheduler) close(run int) {
 	if s.run != run || s.stop != nil {
 		return
 	}
-	s.backlog, s.saturatedUntil = 0, time.Time{}
+	// The signs of saturation are the goroutine's own: the next one starts without them.
+	s.cpu = cpuMeter{read: s.cpu.read}
+	s.backlog, s.loadedUntil, s.saturatedUntil = 0, time.Time{}, time.Time{}
 	s.crowded.Store(false)
 	s.idleMu.Lock()
 	defer s.idleMu.Unlock()
