@@ -31,7 +31,8 @@ func (i instant) since() time.Duration { return time.Duration(monoNow() - i) }
 // time is i as a time.Time, with its monotonic reading.
 func (i instant) time() time.Time {
 	a := anchorFor(i)
-	return a.wall.Add(time.Duration(i - a.mono)) // i may be before a.mono: another runner anchored since
+	// i may be before a.mono (another runner anchored since): the duration is then negative.
+	return a.wall.Add(time.Duration(i - a.mono))
 }
 
 // unix is the second of the wall clock at i.

@@ -22,16 +22,16 @@ import (
 // closed loop's users do, and an idle one's cost about what goroutines sleeping on timers of
 // their own would.
 //
-// How many runners. The closed model's users each hold one while they run, as many as are due;
-// on a loaded CPU (see Saturation) users due wait for a runner to finish and take them (users
-// that loop without a wait yield theirs). The open model's runners are bounded by a limit, which moves
-// with what they can do: a runner more than the CPU needs only queues for it, and each one more
-// makes every other slower (more connections, more switching: hundreds of runners send a
-// fraction of what tens do, thousands collapse). The limit starts at startRunners and grows
-// (steer) while open tasks find no runner and the CPU has room: it doubles while the CPU is
-// mostly idle, else by tries kept only if the tasks done per second rose. A slow server needs
-// many runners, a saturated CPU no more. It is at most the connection limit: more would wait for
-// a connection. Runners beyond the limit exit as they finish their work.
+// How many runners. The closed model's users each hold one while they run, as many as are due; on a
+// loaded CPU (see Saturation) users due wait for a runner to finish and take them (users that loop
+// without a wait yield theirs). The open model's runners are bounded by a limit, which moves with
+// what they can do: a runner more than the CPU needs only queues for it, and each one more makes
+// every other slower (more connections, more switching: hundreds of runners send a fraction of what
+// tens do, thousands collapse). The limit starts at startRunners and grows (steer) while open tasks
+// find no runner and the CPU has room: it doubles while the CPU is mostly idle, else by tries kept
+// only if the tasks done per second rose. A slow server needs many runners, a saturated CPU no
+// more. It is at most the connection limit: more would wait for a connection. Runners beyond the
+// limit exit as they finish their work.
 //
 // Saturation: the process used nearly all the CPU time the Go runtime may use over the last two
 // measures (cpuMeter.full), or work handed to runners at one wake-up of the scheduler has still
@@ -41,11 +41,11 @@ import (
 // they left arrivals not started at 0.4 × what the core can do. They are the quicker sign that
 // the worker is loaded (gauge), on which closed-model users due wait for a runner.
 //
-// Open tasks due that find no runner free and none to start are left for the runners that
-// finish first (they take the oldest first); on a saturated CPU one still left leaveFor after it
-// was due is not started, and is recorded as such at once, in bulk: a saturated worker goes on
-// sending what its CPU can send, on time, and says what it could not. A pause of the whole process delays
-// the scheduler as much as the runners, and does not count.
+// Open tasks due that find no runner free and none to start are left for the runners that finish
+// first (they take the oldest first); on a saturated CPU one still left leaveFor after it was due
+// is not started, and is recorded as such at once, in bulk: a saturated worker goes on sending what
+// its CPU can send, on time, and says what it could not. A pause of the whole process delays the
+// scheduler as much as the runners, and does not count.
 const (
 	// quantum is the least time between two wake-ups of the scheduler: work that falls due
 	// meanwhile is handed out together, at most quantum late.
