@@ -546,6 +546,16 @@ func (c *fakeClock) set(t time.Time) {
 
 func ms(n int) time.Time { return epoch.Add(time.Duration(n) * time.Millisecond) }
 
+// fakeCPU is the process's CPU time as a test sets it: full says every CPU the Go runtime may use
+// was busy from the epoch until at.
+type fakeCPU struct{ used atomic.Int64 }
+
+func (c *fakeCPU) read() (time.Duration, bool) { return time.Duration(c.used.Load()), true }
+
+func (c *fakeCPU) full(at time.Time) {
+	c.used.Store(int64(time.Duration(runtime.GOMAXPROCS(0)) * at.Sub(epoch)))
+}
+
 // The open model starts no more runners than its limit: tasks due beyond it are left for the
 // runners that finish first, which take them without being handed them, and on a CPU with room
 // none is recorded as not started.
@@ -576,8 +586,8 @@ func TestScheduler_saturated(t *testing.T) {
 		full bool // the CPU reads as full; else handed work does not begin
 	}{{"cpu full", true}, {"work not begun", false}} {
 		t.Run(tc.name, func(t *testing.T) {
-			var cpuTime atomic.Int64 // the CPU time the meter reads: as much as the clock moved
-			cpu := func() (time.Duration, bool) { return time.Duration(cpuTime.Load()), true }
+			var fake fakeCPU // the CPU time the meter reads: as much as the clock moved
+			cpu := fake.read
 			if !tc.full {
 				cpu = nil
 			}
@@ -587,12 +597,12 @@ func TestScheduler_saturated(t *testing.T) {
 			if tc.full {
 				// Measured full since the first measure at 16 ms: over one window at 28 ms (a
 				// burst, perhaps), over two at 40.
-				cpuTime.Store(int64(time.Duration(runtime.GOMAXPROCS(0)) * 28 * time.Millisecond))
+				fake.full(ms(28))
 				s.arrive(ms(28))
 				if got := len(rec.all()); got != 0 {
 					t.Fatalf("one window of a full CPU: %d arrivals not started; want none", got)
 				}
-				cpuTime.Store(int64(time.Duration(runtime.GOMAXPROCS(0)) * 40 * time.Millisecond))
+				fake.full(ms(40))
 				s.arrive(ms(40))
 			} else {
 				s.waiting.Add(1) // as if handed work had not begun
@@ -747,9 +757,9 @@ func TestScheduler_gauge(t *testing.T) {
 
 	t.Run("cpu", func(t *testing.T) {
 		r, _ := newRuntime(t, c)
-		var cpuTime atomic.Int64
-		r.sched.cpu.read = func() (time.Duration, bool) { return time.Duration(cpuTime.Load()), true }
-		full := func(at time.Time) { cpuTime.Store(int64(time.Duration(runtime.GOMAXPROCS(0)) * at.Sub(epoch))) }
+		var fake fakeCPU
+		r.sched.cpu.read = fake.read
+		full := fake.full
 		verdicts(r.sched, ms(0)) // the first measure starts the window
 		full(ms(10))
 		if loaded, saturated := verdicts(r.sched, ms(10)); !loaded || saturated {
@@ -782,11 +792,11 @@ func TestScheduler_close_forgets_the_signs(t *testing.T) {
 	c := &Class{Host: "http://127.0.0.1:1", Tasks: []Task{{Name: "work", Weight: 1, Fn: func(*User) {}}}}
 	r, _ := newRuntime(t, c)
 	s := r.sched
-	var cpuTime atomic.Int64
-	s.cpu.read = func() (time.Duration, bool) { return time.Duration(cpuTime.Load()), true }
+	var fake fakeCPU
+	s.cpu.read = fake.read
 	s.mu.Lock()
 	s.gauge(ms(0))
-	cpuTime.Store(int64(time.Duration(runtime.GOMAXPROCS(0)) * 20 * time.Millisecond))
+	fake.full(ms(20))
 	s.gauge(ms(10))
 	s.gauge(ms(20)) // two full measures
 	s.waiting.Add(1)
