@@ -62,7 +62,7 @@ func newClient(opts HTTPOptions) *fasthttp.Client {
 
 // dialer connects with a fresh DNS lookup per connection (not per request: keep-alive
 // connections are reused), giving up after connectTimeout or the request's remaining time,
-// whichever is shorter.
+// whichever is shorter. Its connections move their deadlines lazily (lazyConn).
 func dialer(connectTimeout time.Duration) fasthttp.DialFuncWithTimeout {
 	return func(addr string, remaining time.Duration) (net.Conn, error) {
 		limit := connectTimeout
@@ -71,10 +71,13 @@ func dialer(connectTimeout time.Duration) fasthttp.DialFuncWithTimeout {
 		}
 		conn, err := (&net.Dialer{Timeout: limit}).Dial("tcp", addr)
 		var netErr net.Error
-		if err != nil && limit == connectTimeout && errors.As(err, &netErr) && netErr.Timeout() {
+		switch {
+		case err == nil:
+			return &lazyConn{Conn: conn}, nil // under TLS too: tls.Conn sets its deadlines on it
+		case limit == connectTimeout && errors.As(err, &netErr) && netErr.Timeout():
 			return nil, &connectTimeoutError{after: connectTimeout}
 		}
-		return conn, err
+		return nil, err
 	}
 }
 
