@@ -65,15 +65,15 @@ func (c *fakeClock) SleepUntil(ctx context.Context, t time.Time, _ <-chan bool) 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func TestSchedule_constant(t *testing.T) {
-	s := newSchedule(epoch, &Arrival{Rate: 20}, rand.New(rand.NewPCG(1, 2)))
-	first := s.next()
-	if phase := first.Sub(epoch); phase < 0 || phase >= 50*time.Millisecond {
+	const start = 3 * time.Second // from the scheduler's epoch
+	s := newSchedule(start, &Arrival{Rate: 20}, rand.New(rand.NewPCG(1, 2)))
+	if phase := s.next() - start; phase < 0 || phase >= 50*time.Millisecond {
 		t.Fatalf("first arrival %s after start; want a phase in [0, 50ms)", phase)
 	}
-	count, prev := 0, time.Time{}
-	for due := s.next(); due.Before(epoch.Add(10 * time.Second)); due = s.next() {
-		if !prev.IsZero() {
-			if gap := due.Sub(prev); gap < 50*time.Millisecond-time.Microsecond || gap > 50*time.Millisecond+time.Microsecond {
+	count, prev := 0, time.Duration(-1)
+	for due := s.next(); due < start+10*time.Second; due = s.next() {
+		if prev >= 0 {
+			if gap := due - prev; gap < 50*time.Millisecond-time.Microsecond || gap > 50*time.Millisecond+time.Microsecond {
 				t.Fatalf("arrival %d: gap %s; want 50ms", count, gap)
 			}
 		}
@@ -87,11 +87,11 @@ func TestSchedule_constant(t *testing.T) {
 }
 
 func TestSchedule_poisson(t *testing.T) {
-	s := newSchedule(epoch, &Arrival{Rate: 100, Poisson: true}, rand.New(rand.NewPCG(3, 4)))
+	s := newSchedule(0, &Arrival{Rate: 100, Poisson: true}, rand.New(rand.NewPCG(3, 4)))
 	const horizon = 1000 * time.Second
-	count, short, prev := 0, 0, epoch
-	for due := s.next(); due.Before(epoch.Add(horizon)); due = s.next() {
-		if due.Sub(prev) < 10*time.Millisecond {
+	count, short, prev := 0, 0, time.Duration(0)
+	for due := s.next(); due < horizon; due = s.next() {
+		if due-prev < 10*time.Millisecond {
 			short++
 		}
 		prev = due
@@ -631,6 +631,25 @@ func TestScheduler_saturated(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A runner that takes due work on a saturated CPU records the arrivals it passes over before it
+// goes on: none waits for a wake-up of the scheduler that may never come (the users leave).
+func TestScheduler_due_records_what_it_skips(t *testing.T) {
+	s, clk, started, _, rec := blockedScheduler(t, nil)
+	s.saturatedNow.Store(true)
+	clk.set(ms(40))
+	j, ok := s.due()
+	if !ok || j.open.task == nil {
+		t.Fatalf("due at 40 ms: got %+v, %v; want the arrival due within the last %s", j, ok, leaveFor)
+	}
+	go s.runOpen(&runner{}, j.open)
+	// Due one a millisecond from a phase in the first: the 39 due before 39 ms are left more
+	// than leaveFor.
+	if got := len(rec.all()); got != 39 {
+		t.Fatalf("recorded %d not started when due returned; want 39", got)
+	}
+	eventually(t, "the task taken running", func() bool { return started.Load() == 1 })
 }
 
 // After the process stalled, the tasks that fell due meanwhile start on the limit's runners at

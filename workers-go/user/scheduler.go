@@ -310,7 +310,16 @@ type scheduler struct {
 
 	// What open tasks that are not started are recorded with (the task's name as the name).
 	busy, behind, saturated string
-	skipped                 []int64 // skip's counts by task, kept between calls
+	skips                   skips
+}
+
+// skips are arrivals counted as not started and not recorded yet, all for one reason and one
+// outbox (see skip).
+type skips struct {
+	pending bool
+	rec     recording
+	reason  string
+	counts  []int64 // by task
 }
 
 func newScheduler(r *Runtime) *scheduler {
@@ -529,8 +538,8 @@ func (s *scheduler) join(u *User) *openUser {
 
 // add puts ou on the arrival heap, its schedule starting now; the caller holds s.mu.
 func (s *scheduler) add(ou *openUser, a *Arrival) {
-	ou.sched = newSchedule(s.clock.Now(), a, ou.u.Rand)
-	ou.due = ou.sched.next().Sub(s.epoch)
+	ou.sched = newSchedule(s.clock.Now().Sub(s.epoch), a, ou.u.Rand)
+	ou.due = ou.sched.next()
 	s.users.push(ou)
 	s.joined++
 }
@@ -622,6 +631,7 @@ func (s *scheduler) arrive(now time.Time) {
 	}
 	if s.r.class.Arrival != nil {
 		s.arrivals(now, at, saturated)
+		s.recordSkips(now)
 	}
 }
 
@@ -665,7 +675,7 @@ func (s *scheduler) arrival(now time.Time, at, runnerless time.Duration) (job, b
 	ou := s.users[0]
 	due := ou.due
 	ou.sched.advance()
-	ou.due = ou.sched.next().Sub(s.epoch)
+	ou.due = ou.sched.next()
 	s.users.fix(0)
 	ti := s.r.pick(ou.u.Rand)
 	t := &s.r.class.Tasks[ti]
@@ -714,6 +724,7 @@ func (s *scheduler) due() (job, bool) {
 	if s.saturatedNow.Load() {
 		runnerless = at - leaveFor
 	}
+	defer s.recordSkips(now)
 	for len(s.users) > 0 && s.users[0].due <= at {
 		if j, ok := s.arrival(now, at, runnerless); ok {
 			return j, true
@@ -723,28 +734,47 @@ func (s *scheduler) due() (job, bool) {
 }
 
 // skip records the arrival at hand (of task number ti) as not started for reason, and with it every
-// further arrival of ou due before (from the epoch): one record per task for them all, and one
-// fix of the heap, so that arrivals a saturated worker cannot start cost it little each. The
-// caller holds s.mu.
+// further arrival of ou due before (from the epoch), in one fix of the heap. The counts wait in
+// s.skips for the end of the hand-out (recordSkips), so that the arrivals a saturated worker
+// cannot start, user after user, cost it one record per task, not one per user. The caller holds
+// s.mu.
 func (s *scheduler) skip(ou *openUser, ti int, now time.Time, reason string, before time.Duration) {
-	tasks := s.r.class.Tasks
-	if cap(s.skipped) < len(tasks) {
-		s.skipped = make([]int64, len(tasks))
+	rec := ou.u.Session.rec
+	if p := &s.skips; p.pending && (rec.out == nil || rec.out != p.rec.out || reason != p.reason) {
+		s.recordSkips(now)
 	}
-	skipped := s.skipped[:len(tasks)]
-	skipped[ti]++
+	tasks := s.r.class.Tasks
+	p := &s.skips
+	if cap(p.counts) < len(tasks) {
+		p.counts = make([]int64, len(tasks))
+	}
+	counts := p.counts[:len(tasks)]
+	p.pending, p.rec, p.reason = true, rec, reason
+	counts[ti]++
 	for ou.due < before {
-		skipped[s.r.pick(ou.u.Rand)]++
+		counts[s.r.pick(ou.u.Rand)]++
 		ou.sched.advance()
-		ou.due = ou.sched.next().Sub(s.epoch)
+		ou.due = ou.sched.next()
 	}
 	s.users.fix(ou.index)
-	for i, n := range skipped {
+}
+
+// recordSkips records the arrivals skip counted as not started since it last did, at now. Every
+// hand-out that may skip (a wake-up's, a runner's due) calls it before it lets go of s.mu, so
+// that nothing counted is left unrecorded when the users leave. The caller holds s.mu.
+func (s *scheduler) recordSkips(now time.Time) {
+	p := &s.skips
+	if !p.pending {
+		return
+	}
+	tasks := s.r.class.Tasks
+	for i, n := range p.counts[:len(tasks)] {
 		if n > 0 {
-			ou.u.Session.rec.notStarted(tasks[i].Name, reason, n, now)
-			skipped[i] = 0
+			p.rec.notStarted(tasks[i].Name, p.reason, n, now)
+			p.counts[i] = 0
 		}
 	}
+	*p = skips{counts: p.counts}
 }
 
 // newRunner starts a runner, which waits for the work it is handed.
