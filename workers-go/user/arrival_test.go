@@ -652,6 +652,61 @@ func TestScheduler_due_records_what_it_skips(t *testing.T) {
 	eventually(t, "the task taken running", func() bool { return started.Load() == 1 })
 }
 
+// Runners that finish take the open tasks due themselves only while the worker is busy: after
+// two light measures of the CPU in which no task found the runners short, they leave them to the
+// scheduler's next wake-up, which sends those due together; one light measure (another program
+// took the CPU a moment) changes nothing.
+func TestScheduler_runners_take_open_tasks_when_busy(t *testing.T) {
+	var fake fakeCPU // the CPU time the meter reads: none until full is called
+	s, clk, _, _, _ := blockedScheduler(t, fake.read)
+	s.limit.Store(1000) // every task a wake-up finds due gets a runner: none is short of one
+	take := func(at int) bool {
+		t.Helper()
+		clk.set(ms(at)) // arrivals fell due since the last wake-up
+		j, ok := s.due()
+		if ok {
+			go s.runOpen(&runner{}, j.open) // runs until the test's end releases it
+		}
+		return ok
+	}
+	arrive := func(at int) {
+		t.Helper()
+		s.arrive(ms(at))
+		eventually(t, "the tasks handed out begun", func() bool { return s.waiting.Load() == 0 })
+	}
+	arrive(16) // the CPU's first measure begins
+	arrive(30) // idle over one measure
+	if !take(33) {
+		t.Fatal("after one light measure a runner that finished took no task due; want it to, as before")
+	}
+	arrive(40) // and over a second
+	if take(43) {
+		t.Fatal("after two light measures a runner that finished took a task due; want it left for the scheduler")
+	}
+	fake.full(ms(50))
+	arrive(50) // busy over the last measure
+	if !take(53) {
+		t.Fatal("on a busy CPU a runner that finished took no task due; want the first one due")
+	}
+}
+
+// With the runners short of tasks' needs (the limit reached), light measures do not stop them
+// taking the tasks due: the worker needs every runner it has.
+func TestScheduler_runners_short_take_open_tasks(t *testing.T) {
+	var fake fakeCPU
+	s, clk, started, _, _ := blockedScheduler(t, fake.read)
+	s.arrive(ms(16)) // 16 due: the limit's 16 runners take them
+	eventually(t, "16 tasks running", func() bool { return started.Load() == 16 && s.waiting.Load() == 0 })
+	s.arrive(ms(30)) // idle, the tasks due since finding no runner
+	s.arrive(ms(40))
+	clk.set(ms(40))
+	j, ok := s.due()
+	if !ok {
+		t.Fatal("runners short after two light measures: a runner that finished took no task due; want it to")
+	}
+	go s.runOpen(&runner{}, j.open)
+}
+
 // After the process stalled, the tasks that fell due meanwhile start on the limit's runners at
 // most, not on a goroutine each.
 func TestScheduler_stalled(t *testing.T) {

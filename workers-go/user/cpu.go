@@ -41,10 +41,11 @@ func (m *cpuMeter) share(now time.Time) (share float64, measured bool) {
 	if !ok {
 		return 0, false
 	}
-	if !m.since.IsZero() {
+	first := m.since.IsZero() // the first window begins: none has ended
+	if !first {
 		m.prev = m.last
 		m.last = float64(used-m.used) / (float64(runtime.GOMAXPROCS(0)) * float64(now.Sub(m.since)))
 	}
 	m.since, m.used = now, used
-	return m.last, true
+	return m.last, !first
 }
