@@ -78,10 +78,10 @@ const (
 	// found the runners short, they leave them to the scheduler's wake-ups (in between, and over
 	// one light measure, they go on as they did: a worker near either share does not switch at
 	// every measure, nor a busy one at a moment another program takes its CPU, nor one whose
-	// runners are too few, as when it starts). Left to the wake-ups, the tasks cost 9.5 µs per request
-	// against 13.8 at 40,000/s on one core against nginx, 8.0 against 8.9 at 80,000/s (about half
-	// the core); from 100,000/s more than runners taking them, which also keeps fewer runners
-	// (ratebench, 2026-12-06). Saturated, or with the CPU not known, runners take them.
+	// runners are too few, as when it starts). Left to the wake-ups, the tasks cost 9.5 µs per
+	// request against 13.8 at 40,000/s on one core against nginx, 8.0 against 8.9 at 80,000/s
+	// (about half the core); from 100,000/s more than runners taking them, which also keeps fewer
+	// runners (ratebench, 2026-12-06). Saturated, or with the CPU not known, runners take them.
 	busyShare     = 0.75
 	lightShare    = 0.6
 	lightMeasures = 2
