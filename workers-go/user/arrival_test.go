@@ -683,9 +683,21 @@ func TestScheduler_runners_take_open_tasks_when_busy(t *testing.T) {
 	if take(43) {
 		t.Fatal("after two light measures a runner that finished took a task due; want it left for the scheduler")
 	}
-	fake.full(ms(50))
-	arrive(50) // busy over the last measure
-	if !take(53) {
+	s.waiting.Add(1) // as if work handed out had not begun: another program takes the CPU
+	s.arrive(ms(46))
+	s.waiting.Add(-1)
+	if !take(46) {
+		t.Fatal("with handed work not begun a runner that finished took no task due; want it to")
+	}
+	arrive(60) // the measure in which tasks found the runners short (at 46) counts as not light
+	arrive(70) // light again over two measures
+	arrive(80)
+	if take(83) {
+		t.Fatal("light again: a runner that finished took a task due; want it left for the scheduler")
+	}
+	fake.full(ms(90))
+	arrive(90) // busy over the last measure
+	if !take(93) {
 		t.Fatal("on a busy CPU a runner that finished took no task due; want the first one due")
 	}
 }
