@@ -750,7 +750,7 @@ func (s *scheduler) due() (job, bool) {
 	if len(s.sleepers) > 0 && s.sleepers[0].wake <= at {
 		return job{user: heap.Pop(&s.sleepers).(*User)}, true
 	}
-	if s.r.class.Arrival == nil || !(s.runnersTake || s.saturatedNow.Load()) {
+	if s.r.class.Arrival == nil || !s.runnersTake { // gauge sets it whenever saturated
 		return job{}, false
 	}
 	runnerless := anyDue // the runner at hand takes a task however late
