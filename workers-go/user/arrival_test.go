@@ -606,7 +606,8 @@ func TestScheduler_saturated(t *testing.T) {
 				s.arrive(ms(40))
 			} else {
 				s.waiting.Add(1) // as if handed work had not begun
-				for n := 41 - saturatedWakes; n <= 40; n++ {
+				// Wake-ups at 19, 22 ... 40 ms: the eighth, at 40, comes saturatedAfter after the first.
+				for n := 40 - 3*(saturatedWakes-1); n <= 40; n += 3 {
 					if n == 40 && len(rec.all()) != 0 {
 						t.Fatalf("%d wake-ups finding work not begun: %d arrivals not started; want none", saturatedWakes-1, len(rec.all()))
 					}
@@ -684,20 +685,27 @@ func TestScheduler_runners_take_open_tasks_when_busy(t *testing.T) {
 		t.Fatal("after two light measures a runner that finished took a task due; want it left for the scheduler")
 	}
 	s.waiting.Add(1) // as if work handed out had not begun: another program takes the CPU
-	s.arrive(ms(46))
-	s.waiting.Add(-1)
-	if !take(46) {
-		t.Fatal("with handed work not begun a runner that finished took no task due; want it to")
+	s.arrive(ms(44))
+	if take(44) {
+		t.Fatal("one wake-up finding handed work not begun (a burst): a runner that finished took a task due; want it left")
 	}
-	arrive(60) // the measure in which tasks found the runners short (at 46) counts as not light
-	arrive(70) // light again over two measures
-	arrive(80)
-	if take(83) {
+	for at := 45; at < 44+loadedWakes; at++ {
+		s.arrive(ms(at))
+	}
+	s.waiting.Add(-1)
+	if !take(47) {
+		t.Fatalf("%d wake-ups in a row finding handed work not begun: a runner that finished took no task due; want it to", loadedWakes)
+	}
+	// Loaded for saturatedFor after the last sign (at 47), then light again over two measures.
+	arrive(150)
+	arrive(160)
+	arrive(170)
+	if take(173) {
 		t.Fatal("light again: a runner that finished took a task due; want it left for the scheduler")
 	}
-	fake.full(ms(90))
-	arrive(90) // busy over the last measure
-	if !take(93) {
+	fake.full(ms(180))
+	arrive(180) // busy over the last measure
+	if !take(183) {
 		t.Fatal("on a busy CPU a runner that finished took no task due; want the first one due")
 	}
 }
@@ -862,12 +870,31 @@ func TestScheduler_gauge(t *testing.T) {
 		r.sched.cpu.read = nil
 		r.sched.waiting.Add(1) // as if handed work had not begun
 		defer r.sched.waiting.Add(-1)
-		for n := 1; n <= saturatedWakes; n++ {
-			loaded, saturated := verdicts(r.sched, ms(n))
+		for n := 1; n <= saturatedWakes; n++ { // 3 ms apart: the eighth comes 21 ms after the first
+			loaded, saturated := verdicts(r.sched, ms(3*n))
 			if loaded != (n >= loadedWakes) || saturated != (n >= saturatedWakes) {
 				t.Fatalf("wake-up %d finding work not begun: loaded %v, saturated %v; want loaded from %d, saturated from %d",
 					n, loaded, saturated, loadedWakes, saturatedWakes)
 			}
+		}
+	})
+
+	// A process stalled a few milliseconds owes its goroutines a while: wake-up after wake-up
+	// finds work not begun, a burst that must not count as saturation (arrivals not started).
+	t.Run("work not begun for less than saturatedAfter", func(t *testing.T) {
+		r, _ := newRuntime(t, c)
+		r.sched.cpu.read = nil
+		r.sched.waiting.Add(1)
+		defer r.sched.waiting.Add(-1)
+		first := ms(1)
+		for at := first; at.Sub(first) < saturatedAfter; at = at.Add(quantum) {
+			if loaded, saturated := verdicts(r.sched, at); saturated || (loaded != (at.Sub(first) >= (loadedWakes-1)*quantum)) {
+				t.Fatalf("work not begun for %s: loaded %v, saturated %v; want loaded from the wake-up %d, not saturated before %s",
+					at.Sub(first), loaded, saturated, loadedWakes, saturatedAfter)
+			}
+		}
+		if _, saturated := verdicts(r.sched, first.Add(saturatedAfter)); !saturated {
+			t.Fatalf("work not begun for %s: not saturated; want saturated", saturatedAfter)
 		}
 	})
 }
@@ -886,11 +913,11 @@ func TestScheduler_close_forgets_the_signs(t *testing.T) {
 	s.gauge(ms(10))
 	s.gauge(ms(20)) // two full measures
 	s.waiting.Add(1)
-	for n := 21; n < 21+saturatedWakes; n++ {
-		s.gauge(ms(n))
+	for n := 0; n < saturatedWakes; n++ { // over saturatedAfter: 21 to 42 ms
+		s.gauge(ms(21 + 3*n))
 	}
 	s.waiting.Add(-1)
-	loaded, saturated := s.gauge(ms(30))
+	loaded, saturated := s.gauge(ms(45))
 	s.mu.Unlock()
 	if !loaded || !saturated {
 		t.Fatalf("before the close: loaded %v, saturated %v; want both", loaded, saturated)

@@ -38,11 +38,12 @@ import (
 //
 // Saturation: the process used nearly all the CPU time the Go runtime may use over the last two
 // measures (cpuMeter.full), or work handed to runners at one wake-up of the scheduler has still
-// not begun at the next, saturatedWakes wake-ups in a row (other programs take the CPU). A
-// single measure or a few wake-ups are often a burst (a garbage collection, a batch of arrivals
-// after the runtime's idle timer, which wakes at millisecond resolution): counted as saturation,
-// they left arrivals not started at 0.4 × what the core can do. They are the quicker sign that
-// the worker is loaded (gauge), on which closed-model users due wait for a runner.
+// not begun at the next, saturatedWakes wake-ups in a row over saturatedAfter at least (other
+// programs take the CPU). A single measure or a few wake-ups are often a burst (a garbage
+// collection, a batch of arrivals after the runtime's idle timer, which wakes at millisecond
+// resolution, a process stalled by the kernel a few milliseconds): counted as saturation, they
+// left arrivals not started at 0.4 × what the core can do. They are the quicker sign that the
+// worker is loaded (gauge), on which closed-model users due wait for a runner.
 //
 // Open tasks due that find no runner free and none to start are left for the runners that finish
 // first (they take the oldest first); on a saturated CPU one still left leaveFor after it was due
@@ -68,18 +69,26 @@ const (
 	burstRunners = 64
 	// loadedWakes and saturatedWakes are how many wake-ups in a row (quantum apart at least) must
 	// find handed work not begun yet for the worker to count as loaded, and as saturated, by that
-	// sign; it then counts as such for saturatedFor after the last such sign (a run queue that
+	// sign; as saturated only once those wake-ups span saturatedAfter too, as long as the CPU
+	// meter's two windows: a process stalled for a few milliseconds (a kernel thread on its core)
+	// catches up with the goroutines it owes for a while, and the scheduler's goroutine, woken by
+	// its timer, runs ahead of them, so a few milliseconds of work not begun are a burst, not a
+	// load (counted as saturation, they left arrivals not started at 0.11 × what the core can do).
+	// The worker then counts as such for saturatedFor after the last sign (a run queue that
 	// empties for a moment does not end it).
 	loadedWakes    = 4
 	saturatedWakes = 8
+	saturatedAfter = 2 * cpuWindow
 	saturatedFor   = 100 * time.Millisecond
 	// From busyShare of its CPU (over the last measure) runners that finish take the open tasks
 	// due themselves; below lightShare over lightMeasures measures in a row in which no open task
 	// found the runners short, they leave them to the scheduler's wake-ups (in between, and over
 	// one light measure, they go on as they did: a worker near either share does not switch at
 	// every measure, nor a busy one at a moment another program takes its CPU, nor one whose
-	// runners are too few, as when it starts). Work handed out and not begun by the next wake-up
-	// (other programs take the CPU) sends them back to taking the tasks at once. Left to the wake-ups, the tasks cost 9.5 µs per
+	// runners are too few, as when it starts). A worker loaded (gauge: work handed out and not
+	// begun at loadedWakes wake-ups in a row, as when other programs take the CPU) sends them back
+	// to taking the tasks at once: left to the wake-ups, the tasks' hand-offs would wait for the
+	// CPU too, and count towards saturation. Left to the wake-ups, the tasks cost 9.5 µs per
 	// request against 13.8 at 40,000/s on one core against nginx, 8.0 against 8.9 at 80,000/s
 	// (about half the core); from 100,000/s more than runners taking them, which also keeps fewer
 	// runners (ratebench, 2026-12-06). Saturated, or with the CPU not known, runners take them.
@@ -322,6 +331,7 @@ type scheduler struct {
 	// The scheduler goroutine's own: signs of saturation.
 	cpu            cpuMeter
 	backlog        int       // wake-ups in a row, quantum apart at least, that found handed work not begun
+	backlogSince   time.Time // the first of them
 	checked        time.Time // when backlog was last counted
 	loadedUntil    time.Time // the worker counts as loaded by backlog until then
 	saturatedUntil time.Time // and as saturated
@@ -353,7 +363,7 @@ func newScheduler(r *Runtime) *scheduler {
 // open model's runner limit. It returns two verdicts. loaded, the quick one (the CPU full over
 // the last measure, or work not begun at loadedWakes wake-ups in a row): closed-model users due
 // wait for a runner to finish instead of starting one more. saturated, the slow one (full over
-// two measures in a row, or saturatedWakes wake-ups): the open model's limit holds, and open
+// two measures in a row, or saturatedWakes wake-ups over saturatedAfter): the open model's limit holds, and open
 // tasks left leaveFor are not started. A user that waits for a runner because of a burst loses
 // little, and 50,000 users spawned at once need the quick sign not to start a runner and a
 // connection each; an arrival not started is lost, so that needs a load, not a burst. The caller
@@ -363,12 +373,15 @@ func (s *scheduler) gauge(now time.Time) (loaded, saturated bool) {
 	case s.waiting.Load() == 0:
 		s.backlog, s.checked = 0, now
 	case now.Sub(s.checked) >= quantum:
+		if s.backlog == 0 {
+			s.backlogSince = now
+		}
 		s.backlog, s.checked = s.backlog+1, now
 	}
 	if s.backlog >= loadedWakes {
 		s.loadedUntil = now.Add(saturatedFor)
 	}
-	if s.backlog >= saturatedWakes {
+	if s.backlog >= saturatedWakes && now.Sub(s.backlogSince) >= saturatedAfter {
 		s.saturatedUntil = now.Add(saturatedFor)
 	}
 	share, measured := s.cpu.share(now)
@@ -381,11 +394,11 @@ func (s *scheduler) gauge(now time.Time) (loaded, saturated bool) {
 			s.light = 0
 		}
 	}
-	if s.backlog > 0 { // work handed out at the last wake-up has not begun: the CPU is busy
+	if now.Before(s.loadedUntil) {
 		s.light = 0
 	}
 	switch {
-	case saturated || share >= busyShare || s.cpu.read == nil || s.backlog > 0:
+	case loaded || share >= busyShare || s.cpu.read == nil:
 		s.runnersTake = true
 	case s.light >= lightMeasures:
 		s.runnersTake = false
