@@ -796,6 +796,45 @@ func TestScheduler_steer(t *testing.T) {
 	}
 }
 
+// CPU that other programs take reads as idle in the process's own CPU time; work handed out and
+// not begun wake-up after wake-up says it is taken. While the worker is loaded so, tasks short of
+// runners do not grow the limit (more runners would queue for the CPU too); once it is not, they
+// do.
+func TestScheduler_limit_holds_while_loaded(t *testing.T) {
+	var fake fakeCPU // no CPU time used: the CPU reads idle
+	s, _, _, _, _ := blockedScheduler(t, fake.read)
+	s.maxRunners = 1000
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	gauge := func(at time.Time) {
+		t.Helper()
+		s.short = true // tasks found no runner
+		if _, saturated := s.gauge(at); saturated {
+			t.Fatalf("saturated at %s; want loaded only (work not begun at %d wake-ups in a row at most)", at.Sub(epoch), loadedWakes)
+		}
+	}
+	at := ms(20)
+	for m := 0; m < 2*roomyMeasures; m++ { // each measure: loadedWakes wake-ups finding work not begun
+		s.waiting.Add(1)
+		for k := 0; k < loadedWakes; k++ {
+			gauge(at)
+			at = at.Add(quantum)
+		}
+		s.waiting.Add(-1)
+		gauge(at) // the runners caught up
+		at = at.Add(cpuWindow - loadedWakes*quantum)
+	}
+	if got := s.limit.Load(); got != startRunners {
+		t.Fatalf("limit %d after %d measures short of runners on a loaded worker; want it held, %d", got, 2*roomyMeasures, startRunners)
+	}
+	for end := at.Add(saturatedFor + (roomyMeasures+1)*cpuWindow); at.Before(end); at = at.Add(quantum) {
+		gauge(at) // no longer loaded once saturatedFor has passed
+	}
+	if got := s.limit.Load(); got <= startRunners {
+		t.Fatalf("limit %d after %d measures short of runners on an idle CPU, no longer loaded; want it grown", got, roomyMeasures)
+	}
+}
+
 // The open users' heap keeps the soonest arrival at its head and every user's place, through
 // pushes, moves of due times and removals in any order.
 func TestUsers_heap(t *testing.T) {

@@ -32,7 +32,7 @@ import (
 // every other slower (more connections, more switching: hundreds of runners send a fraction of what
 // tens do, thousands collapse). The limit starts at startRunners and grows (steer) while open tasks
 // find no runner and the CPU has room: it doubles while the CPU is mostly idle, else by tries kept
-// only if the tasks done per second rose. A slow server needs many runners, a saturated CPU no
+// only if the tasks done per second rose. A slow server needs many runners, a loaded CPU no
 // more. It is at most the connection limit: more would wait for a connection. Runners beyond the
 // limit exit as they finish their work.
 //
@@ -362,9 +362,9 @@ func newScheduler(r *Runtime) *scheduler {
 // gauge reads the signs of saturation at a wake-up and, once per measure of the CPU, moves the
 // open model's runner limit. It returns two verdicts. loaded, the quick one (the CPU full over
 // the last measure, or work not begun at loadedWakes wake-ups in a row): closed-model users due
-// wait for a runner to finish instead of starting one more. saturated, the slow one (full over
-// two measures in a row, or saturatedWakes wake-ups over saturatedAfter): the open model's limit holds, and open
-// tasks left leaveFor are not started. A user that waits for a runner because of a burst loses
+// wait for a runner to finish instead of starting one more, and the open model's limit holds.
+// saturated, the slow one (full over two measures in a row, or saturatedWakes wake-ups over
+// saturatedAfter): open tasks left leaveFor are not started. A user that waits for a runner because of a burst loses
 // little, and 50,000 users spawned at once need the quick sign not to start a runner and a
 // connection each; an arrival not started is lost, so that needs a load, not a burst. The caller
 // is the scheduler goroutine and holds s.mu.
@@ -404,7 +404,7 @@ func (s *scheduler) gauge(now time.Time) (loaded, saturated bool) {
 		s.runnersTake = false
 	}
 	if measured && s.maxRunners > 0 {
-		s.steer(now, share, saturated)
+		s.steer(now, share, loaded)
 	}
 	return loaded, saturated
 }
@@ -414,9 +414,12 @@ func (s *scheduler) gauge(now time.Time) (loaded, saturated bool) {
 // measure, it doubles. When they found none while it had room, it tries a quarter more, and
 // keeps them if the tasks done per second rose by trialGain at least over the next measure: a
 // slow server needs them. If they did not, the CPU was only a moment idle (the runners all
-// waiting for answers): the limit goes back, and the next try waits twice as long. On a
-// saturated CPU it holds: more runners would queue for the CPU, with more connections.
-func (s *scheduler) steer(now time.Time, share float64, saturated bool) {
+// waiting for answers): the limit goes back, and the next try waits twice as long. On a loaded
+// CPU it holds: more runners would queue for the CPU, with more connections. Loaded, not only
+// saturated: CPU that other programs take reads as idle in the process's own CPU time, and only
+// work not begun says it is taken (a kernel thread that stalls the worker every half second had
+// the limit doubled after each stall, to 325 runners at 0.8 × saturation instead of 165).
+func (s *scheduler) steer(now time.Time, share float64, loaded bool) {
 	st := &s.steering
 	done := s.done.Load()
 	rate := float64(done-st.done) / max(now.Sub(st.at).Seconds(), 1e-9)
@@ -433,7 +436,7 @@ func (s *scheduler) steer(now time.Time, share float64, saturated bool) {
 		}
 		return
 	}
-	if short && !saturated {
+	if short && !loaded {
 		st.roomy++
 	} else {
 		st.roomy = 0
