@@ -171,11 +171,15 @@ def goals(rows: dict[float, dict[str, list[Figures]]], top: float) -> str:
                for r in below)
     worst_lag = max(med(rows[r]["open"], "lag_p99_ms") for r in below)
     delivered = min(med(rows[r]["open"], "rate") / top for r in above)
+    # Past saturation the closed model's paced users send back to back: what the core did in the same
+    # rounds, steadier than the saturation measured first on a machine whose speed drifts.
+    beside_closed = min(med(rows[r]["open"], "rate") / med(rows[r]["closed"], "rate") for r in above)
     cpu = max(med(rows[r]["open"], "cpu_us") / med(rows[r]["closed"], "cpu_us") for r in below)
     return (f"Goals: up to 0.8 × saturation, within 1 % of the set rate with lag p99 < 2 ms — "
             f"**{'met' if held else 'missed'}** (largest lag p99 {worst_lag:.2f} ms); at 2 × and 4 × saturation, "
             f"≥ 0.9 × the saturation rate delivered, the rest recorded as not started — "
-            f"**{'met' if delivered >= 0.9 else 'missed'}** (least {delivered:.2f} ×); CPU per request ≤ 1.2 × the "
+            f"**{'met' if delivered >= 0.9 else 'missed'}** (least {delivered:.2f} ×; {beside_closed:.2f} × what the "
+            f"closed model's users sending back to back did in the same rounds); CPU per request ≤ 1.2 × the "
             f"closed model's at the same rate, up to 0.8 × saturation — **{'met' if cpu <= 1.2 else 'missed'}** "
             f"(largest {cpu:.2f} ×).")
 
