@@ -364,10 +364,10 @@ func newScheduler(r *Runtime) *scheduler {
 // the last measure, or work not begun at loadedWakes wake-ups in a row): closed-model users due
 // wait for a runner to finish instead of starting one more, and the open model's limit holds.
 // saturated, the slow one (full over two measures in a row, or saturatedWakes wake-ups over
-// saturatedAfter): open tasks left leaveFor are not started. A user that waits for a runner because of a burst loses
-// little, and 50,000 users spawned at once need the quick sign not to start a runner and a
-// connection each; an arrival not started is lost, so that needs a load, not a burst. The caller
-// is the scheduler goroutine and holds s.mu.
+// saturatedAfter): open tasks left leaveFor are not started. A user that waits for a runner
+// because of a burst loses little, and 50,000 users spawned at once need the quick sign not to
+// start a runner and a connection each; an arrival not started is lost, so that needs a load,
+// not a burst. The caller is the scheduler goroutine and holds s.mu.
 func (s *scheduler) gauge(now time.Time) (loaded, saturated bool) {
 	switch {
 	case s.waiting.Load() == 0:
@@ -394,7 +394,7 @@ func (s *scheduler) gauge(now time.Time) (loaded, saturated bool) {
 			s.light = 0
 		}
 	}
-	if now.Before(s.loadedUntil) {
+	if now.Before(s.loadedUntil) { // work not begun lately: the CPU is taken, whatever it reads
 		s.light = 0
 	}
 	switch {
@@ -418,7 +418,7 @@ func (s *scheduler) gauge(now time.Time) (loaded, saturated bool) {
 // CPU it holds: more runners would queue for the CPU, with more connections. Loaded, not only
 // saturated: CPU that other programs take reads as idle in the process's own CPU time, and only
 // work not begun says it is taken (a kernel thread that stalls the worker every half second had
-// the limit doubled after each stall, to 325 runners at 0.8 × saturation instead of 165).
+// the limit doubled after each stall: 325–405 goroutines at 0.8 × saturation instead of 165–193).
 func (s *scheduler) steer(now time.Time, share float64, loaded bool) {
 	st := &s.steering
 	done := s.done.Load()
