@@ -394,7 +394,7 @@ func (s *scheduler) gauge(now time.Time) (loaded, saturated bool) {
 			s.light = 0
 		}
 	}
-	if now.Before(s.loadedUntil) { // work not begun lately: the CPU is taken, whatever it reads
+	if loaded { // work not begun lately (the CPU is taken, whatever it reads), or a full measure
 		s.light = 0
 	}
 	switch {
@@ -766,7 +766,7 @@ func (s *scheduler) due() (job, bool) {
 	if len(s.sleepers) > 0 && s.sleepers[0].wake <= at {
 		return job{user: heap.Pop(&s.sleepers).(*User)}, true
 	}
-	if s.r.class.Arrival == nil || !s.runnersTake { // gauge sets it whenever saturated
+	if s.r.class.Arrival == nil || !s.runnersTake { // gauge sets it whenever loaded
 		return job{}, false
 	}
 	runnerless := anyDue // the runner at hand takes a task however late
