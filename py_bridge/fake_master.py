@@ -5,6 +5,8 @@ contract checks. The sockets live here; the record and the checks are pure."""
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +25,7 @@ STEP_TIMEOUT = 10.0
 DRAIN_TIMEOUT = 15.0
 OBSERVE = 4.0
 USER_STOP_TIMEOUT = 3.0
+RECEIVE_EVERY = 0.01  # at most this long between looks at what the worker sent, during a burst
 STEPS = ("handshake", "spawn up", "spawn down", "drain", "stop", "spawn again")
 
 
@@ -105,11 +108,34 @@ class FakeMaster:
         return True
 
     def send_malformed(self, count: int) -> None:
-        """A burst of malformed frames (py_bridge.fuzz) addressed to the worker."""
+        """A burst of malformed frames (py_bridge.fuzz) addressed to the worker.
+
+        The frames are made on a thread of their own while this one keeps taking in what the worker
+        sends: a frame is stamped when it is received, and making a burst takes long enough (a
+        fraction of a second, seconds on a busy machine) that heartbeats held back meanwhile would
+        look late by that much."""
         if count <= 0 or not self.log.node_id:
             return
         seed = self.seed * 100 + len(self.log.steps)
-        for _, raw in fuzz.frames(TO_WORKER, self.log.node_id, count, seed, huge=1):
+        made: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+
+        def make() -> None:
+            try:
+                for _, raw in fuzz.frames(TO_WORKER, self.log.node_id, count, seed, huge=1):
+                    made.put(raw)
+            finally:
+                made.put(None)
+
+        threading.Thread(target=make, name="fuzz frames", daemon=True).start()
+        while True:
+            while self.socket.poll(0):
+                self._receive(0)
+            try:
+                raw = made.get(timeout=RECEIVE_EVERY)
+            except queue.Empty:
+                continue
+            if raw is None:
+                return
             self.socket.send_multipart([self.log.node_id.encode(), raw])
 
     def drive(self, target: str, users: int = 3, fewer: int = 1, observe: float = OBSERVE) -> Conversation:

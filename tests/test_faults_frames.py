@@ -8,11 +8,14 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import time
 
 import pytest
 
 from harness.parts import Master, Target, start_worker
 from harness.procs import VENV_BIN, wait_until
+from py_bridge import fuzz as fuzz_frames
+from py_bridge.verify import DEFAULT_USER_CLASS, verify_worker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 FRAMES = 3000
@@ -68,3 +71,25 @@ def test_go_worker_survives_a_fuzzing_master(go_bin, figure):
     assert result.returncode == 0 and verdict["ok"] and not failed, failed or result.stderr
     figure("malformed frames to the Go worker / contract checks passed",
            f"3000 / {sum(r['status'] != 'fail' for r in verdict['results'])}")
+
+
+def test_a_fake_master_busy_making_a_burst_still_hears_heartbeats_when_they_come(go_bin, monkeypatch):
+    """Making a burst of malformed frames takes the fake master a fraction of a second, and seconds
+    on a loaded machine. Heartbeats the worker sends meanwhile must be stamped when they come, not
+    once the burst is made: a master that stopped listening while it made one saw an on-time worker
+    miss a heartbeat by 3.8 s. Here the second burst (the first comes before any heartbeat) takes
+    3.5 s to make; Locust calls a worker missing after 3 s."""
+    make_frames = fuzz_frames.frames
+    slow = iter([0, 3.5])
+
+    def slowly_made(*args, **kwargs):
+        time.sleep(next(slow, 0))
+        yield from make_frames(*args, **kwargs)
+
+    monkeypatch.setattr(fuzz_frames, "frames", slowly_made)
+    worker_cmd = f"{go_bin['worker']} --master-host {{host}} --master-port {{port}} --target {{target}}"
+    results, output = verify_worker(worker_cmd, DEFAULT_USER_CLASS, observe=1.0, fuzz_frames=60)
+    assert next(slow, None) is None, "the slow burst was never made"
+    # observe=1.0 keeps the test short; the spawn-accounting row needs whole report intervals
+    cadence = [r for r in results if r.invariant == "heartbeat cadence" or r.invariant.startswith("step:")]
+    assert len(cadence) == 7 and all(r.status == "pass" for r in cadence), (cadence, output[-2000:])
