@@ -31,6 +31,10 @@ type cpuMeter struct {
 // (a garbage collection, a batch of arrivals), two in a row are a load.
 func (m *cpuMeter) full() bool { return m.last >= cpuFull && m.prev >= cpuFull }
 
+// idle reports whether the last two windows found the CPU mostly idle: one window alone may be a
+// stall (the process off its core for a few milliseconds reads as idle).
+func (m *cpuMeter) idle() bool { return m.last < cpuIdle && m.prev < cpuIdle }
+
 // share is the share of its CPU the process used over the last window ended by now, and whether
 // that window ended just now (the CPU was measured). 0 where the CPU time is not known.
 func (m *cpuMeter) share(now time.Time) (share float64, measured bool) {

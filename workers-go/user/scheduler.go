@@ -404,14 +404,16 @@ func (s *scheduler) gauge(now time.Time) (loaded, saturated bool) {
 		s.runnersTake = false
 	}
 	if measured && s.maxRunners > 0 {
-		s.steer(now, share, loaded)
+		s.steer(now, loaded)
 	}
 	return loaded, saturated
 }
 
-// steer moves the open model's runner limit after a measure of the CPU (share: of the CPU the
-// process used). When open tasks found no runner while the CPU was mostly idle, measure after
-// measure, it doubles. When they found none while it had room, it tries a quarter more, and
+// steer moves the open model's runner limit after a measure of the CPU. When open tasks found no
+// runner while the CPU was mostly idle, measure after measure (the last two measures idle: one
+// alone may be a stall, the process off its core, which read as idle had the limit doubled after
+// each kernel stall: 165–245 goroutines at 0.8 × saturation instead of 55–82, and 5–7 % more CPU
+// per request), it doubles. When they found none while it had room, it tries a quarter more, and
 // keeps them if the tasks done per second rose by trialGain at least over the next measure: a
 // slow server needs them. If they did not, the CPU was only a moment idle (the runners all
 // waiting for answers): the limit goes back, and the next try waits twice as long. On a loaded
@@ -419,7 +421,7 @@ func (s *scheduler) gauge(now time.Time) (loaded, saturated bool) {
 // saturated: CPU that other programs take reads as idle in the process's own CPU time, and only
 // work not begun says it is taken (a kernel thread that stalls the worker every half second had
 // the limit doubled after each stall: 325–405 goroutines at 0.8 × saturation instead of 165–193).
-func (s *scheduler) steer(now time.Time, share float64, loaded bool) {
+func (s *scheduler) steer(now time.Time, loaded bool) {
 	st := &s.steering
 	done := s.done.Load()
 	rate := float64(done-st.done) / max(now.Sub(st.at).Seconds(), 1e-9)
@@ -444,7 +446,7 @@ func (s *scheduler) steer(now time.Time, share float64, loaded bool) {
 	limit := s.limit.Load()
 	switch {
 	case st.roomy < roomyMeasures || limit >= int64(s.maxRunners):
-	case share < cpuIdle: // the runners wait for answers, not for the CPU: no try needed
+	case s.cpu.idle(): // the runners wait for answers, not for the CPU: no try needed
 		st.roomy = 0
 		s.limit.Store(min(2*limit, int64(s.maxRunners)))
 	case st.roomy >= st.needed:
