@@ -792,7 +792,7 @@ func TestScheduler_steer(t *testing.T) {
 // Runners that wait for answers leave the CPU mostly idle, measure after measure: the limit
 // doubles, no try needed. One idle measure is a stall (the process off its core for a few
 // milliseconds, which a kernel thread does here every half second), and doubling after each
-// stall left 165–245 goroutines at 0.8 × saturation where 55–82 do.
+// stall left 129–245 goroutines at 0.8 × saturation where 45–82 do.
 func TestScheduler_limit_doubles_on_an_idle_CPU_not_after_a_stall(t *testing.T) {
 	s, _, _, _, _ := blockedScheduler(t, nil)
 	s.maxRunners = 1000

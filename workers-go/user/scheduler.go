@@ -412,7 +412,7 @@ func (s *scheduler) gauge(now time.Time) (loaded, saturated bool) {
 // steer moves the open model's runner limit after a measure of the CPU. When open tasks found no
 // runner while the CPU was mostly idle, measure after measure (the last two measures idle: one
 // alone may be a stall, the process off its core, which read as idle had the limit doubled after
-// each kernel stall: 165–245 goroutines at 0.8 × saturation instead of 55–82, and 5–7 % more CPU
+// each kernel stall: 129–245 goroutines at 0.8 × saturation instead of 45–82, and 2–7 % more CPU
 // per request), it doubles. When they found none while it had room, it tries a quarter more, and
 // keeps them if the tasks done per second rose by trialGain at least over the next measure: a
 // slow server needs them. If they did not, the CPU was only a moment idle (the runners all
