@@ -742,21 +742,24 @@ func TestScheduler_stalled(t *testing.T) {
 	}
 }
 
+// measured makes share the meter's last measure, the last one before it its previous.
+func measured(m *cpuMeter, share float64) { m.prev, m.last = m.last, share }
+
 // The limit grows when tasks find no runner while the CPU has room, keeps a growth that raised
 // the tasks done per second, and undoes one that did not, trying again later.
 func TestScheduler_steer(t *testing.T) {
 	s, _, _, _, _ := blockedScheduler(t, nil)
 	s.maxRunners = 1000
 	at := epoch
-	measured := func(share float64) { s.cpu.prev, s.cpu.last = s.cpu.last, share }
 	measure := func(done int64, short, saturated bool) int64 {
 		at = at.Add(cpuWindow)
 		s.done.Add(done)
 		s.short = short
-		measured(0.7) // room, not idle
+		share := 0.7 // room, not idle
 		if saturated {
-			measured(1)
+			share = 1
 		}
+		measured(&s.cpu, share)
 		s.steer(at, saturated)
 		return s.limit.Load()
 	}
@@ -802,7 +805,7 @@ func TestScheduler_limit_doubles_on_an_idle_CPU_not_after_a_stall(t *testing.T) 
 		at = at.Add(cpuWindow)
 		s.done.Add(100)
 		s.short = true // tasks found no runner free
-		s.cpu.prev, s.cpu.last = s.cpu.last, share
+		measured(&s.cpu, share)
 		s.steer(at, false)
 		return s.limit.Load()
 	}
