@@ -102,6 +102,14 @@ def malformed(direction: str, raw: bytes, node_id: str) -> bool:
     return bool(problems(frame.type, frame.data, direction))
 
 
+def _huge(which: int, rng: random.Random, node_id: str) -> tuple[str, bytes]:
+    if which == 0:
+        return "huge: heartbeat.state", encode("heartbeat", {"state": "x" * HUGE, "current_cpu_usage": 1}, node_id)
+    if which == 1:
+        return "huge: random bytes", rng.randbytes(HUGE)
+    return "huge: unknown type", encode("fuzz_huge", "y" * HUGE, node_id)
+
+
 def frames(direction: str, node_id: str, count: int, seed: int = 1, huge: int = 3) -> Iterator[tuple[str, bytes]]:
     """`count` malformed frames towards the given direction's receiver (TO_MASTER: what a master
     receives), each with its kind; `huge` of them are HUGE-byte payloads."""
@@ -136,11 +144,7 @@ def frames(direction: str, node_id: str, count: int, seed: int = 1, huge: int = 
     for i in range(huge):
         if sent >= count:
             return
-        kind, payload = [("huge: heartbeat.state", encode("heartbeat", {"state": "x" * HUGE, "current_cpu_usage": 1},
-                                                          node_id)),
-                         ("huge: random bytes", rng.randbytes(HUGE)),
-                         ("huge: unknown type", encode("fuzz_huge", "y" * HUGE, node_id))][i % 3]
-        yield kind, payload
+        yield _huge(i % 3, rng, node_id)  # only the one sent is made: each is 8 MiB
         sent += 1
     while sent < count:
         if rng.random() < 0.2:
