@@ -32,6 +32,9 @@ class Conversation:
     steps: list[Step] = field(default_factory=list)
     spawns: list[tuple[float, dict[str, int]]] = field(default_factory=list)
     node_id: str = ""
+    # (from, to): stretches in which the recorder itself could not run (stall_clock.py), so what
+    # came in then was stamped late
+    stalls: list[tuple[float, float]] = field(default_factory=list)
 
     def received(self, msg_type: str | None = None, since: float = 0.0) -> list[Frame]:
         return [e.frame for e in self.events if e.direction == IN and e.frame is not None and e.at >= since

@@ -18,6 +18,7 @@ from .codec import DecodeError, Frame, decode, encode
 from .conversation import IN, OUT, Conversation, Event, Step
 from .messages import TO_WORKER
 from .reports import is_idle_report
+from .stall_clock import StallClock
 
 # Bounds of each wait, in seconds; a worker that misses one fails that step instead of hanging.
 CONNECT_TIMEOUT = 20.0
@@ -43,8 +44,11 @@ class FakeMaster:
         self.port = self.socket.bind_to_random_port(f"tcp://{host}")
         self.host = host
         self.log = Conversation()
+        self.clock = StallClock().start()
+        self.log.stalls = self.clock.stalls
 
     def close(self) -> None:
+        self.clock.stop()
         self.socket.close(linger=0)
         self.context.term()
 
