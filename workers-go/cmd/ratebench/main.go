@@ -85,6 +85,7 @@ type result struct {
 
 func main() {
 	target := flag.String("target", "", "Base URL to GET, e.g. http://127.0.0.1:8080 (loopback only).")
+	path := flag.String("path", "/", "Path to GET on -target.")
 	rate := flag.Float64("rate", 1000, "Requests per second in all.")
 	users := flag.Int("users", 50, "Users sharing the rate.")
 	seconds := flag.Float64("seconds", 10, "Measured seconds, after a one-second warm-up.")
@@ -99,7 +100,7 @@ func main() {
 	perUser := *rate / float64(*users)
 	rec := &counter{}
 	class := &user.Class{Host: *target, Tasks: []user.Task{{Name: "get", Weight: 1, Fn: func(u *user.User) {
-		rec.answered(u.Session.Do(&user.Request{Path: "/", Name: "/"}).OK())
+		rec.answered(u.Session.Do(&user.Request{Path: *path, Name: *path}).OK())
 	}}}}
 	if *model == "open" {
 		class.Arrival = &user.Arrival{Rate: perUser, MaxInFlight: *inFlight}
