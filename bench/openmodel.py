@@ -2,7 +2,8 @@
 (workers-go/cmd/ratebench, pinned to core 0, nginx on core 1), beside the closed model paced to
 the same rate and vegeta (an open-model generator with as many workers as our users) at the same
 rate; the rates are fixed ones and fractions and multiples of the core's saturation rate, measured
-first; and the stall comparison of docs/open-model.md (harness/stall.py)."""
+first; the stall comparison of docs/open-model.md (harness/stall.py); and overload through a target
+stall (overload_stall.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import overload_stall
 from bench.loadgen import GENERATOR_CPU, start_nginx
 from harness import stall
 from harness.procs import REPO, Procs
@@ -105,7 +107,9 @@ def measure(work: Path, seconds: int, repeat: int) -> dict:
                                     work, model, seconds=20, stall_at=8, stall_for=2)
         finally:
             group.stop_all()
-    return {"rows": rows, "saturation": top, "saturations": saturations, "stall": runs, "loads": loads}
+    overloaded = overload_stall.measure(work, round(SATURATION_SHARES[-1] * top, -2), seconds, repeat)
+    return {"rows": rows, "saturation": top, "saturations": saturations, "stall": runs, "loads": loads,
+            "overload_stall": overloaded, "overload_rate": round(SATURATION_SHARES[-1] * top, -2)}
 
 
 def med(figures: list[Figures], attr: str) -> float:
@@ -159,6 +163,8 @@ def section(m: dict, seconds: int, repeat: int) -> str:
               "`/stall`, which stops answering for 2 s, 8 s into a 20 s run; the closed model paces the same users "
               "to the same rate (`wait: {pacing: 50ms}`). Response times from Locust's report.", "",
               stall_table(m["stall"]), ""]
+    lines += ["### Overloaded through a target stall", "",
+              overload_stall.table(m["overload_stall"], m["overload_rate"]), ""]
     return "\n".join(lines)
 
 

@@ -1,0 +1,93 @@
+"""Overloaded through a target stall: the open model asked for 4 × what its core can do against the
+counting target's /stall (workers-go/cmd/target, one Go thread on the other core), which stops
+answering for STALL_FOR seconds STALL_AT seconds in; the rate it sends in the seconds after the
+stall, beside the same seconds of a run without one, rounds taking turns. While the target hangs
+the runners wait and the CPU reads idle, so the runner limit grows to the connection limit: what
+matters is that it comes down once the target answers again (docs/open-model.md)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.loadgen import GENERATOR_CPU, TARGET_CPU
+from harness.procs import REPO, Procs, get_json, listening_on
+
+TARGET = REPO / "workers-go" / "bin" / "target"
+RATEBENCH = REPO / "workers-go" / "bin" / "ratebench"
+USERS = 50
+WARMUP_S = 1  # ratebench's warm-up before its measured seconds
+STALL_AT, STALL_FOR = 2.5, 2.0  # seconds after ratebench starts; how long the target stops answering
+
+
+@dataclass
+class Round:
+    after_stall: float  # requests/s the target saw in the seconds after the stall
+    without: float      # in the same seconds of a run without a stall
+    goroutines: int     # at the end of the run with the stall
+
+
+def post(url: str) -> None:
+    urllib.request.urlopen(urllib.request.Request(url, method="POST"), timeout=5).read()
+
+
+def one_run(url: str, rate: float, seconds: int, stalled: bool) -> tuple[float, int]:
+    """Requests/s the target saw from a second after the stall would have ended to the last whole
+    second of the run, and the goroutines ratebench had at its end."""
+    post(url + "/_reset")
+    timer = threading.Timer(STALL_AT, post, [f"{url}/_stall?seconds={STALL_FOR:g}"])
+    begun = time.time()
+    if stalled:
+        timer.start()
+    try:
+        out = subprocess.run(["taskset", "-c", GENERATOR_CPU, str(RATEBENCH), "-target", url, "-path", "/stall",
+                              "-rate", f"{rate:g}", "-users", str(USERS), "-seconds", str(seconds), "-model", "open"],
+                             capture_output=True, text=True, check=True).stdout
+    finally:
+        timer.cancel()
+    arrivals = {int(s): n for s, n in get_json(url + "/_arrivals").items()}
+    first = int(begun + STALL_AT + STALL_FOR) + 2  # whole seconds, the backlog of the stall skipped
+    last = int(begun + WARMUP_S + seconds) - 1
+    window = range(first, last)
+    return sum(arrivals.get(s, 0) for s in window) / max(len(window), 1), json.loads(out).get("goroutines", 0)
+
+
+def measure(work: Path, rate: float, seconds: int, repeat: int) -> list[Round]:
+    procs = Procs(work)
+    try:
+        target = procs.start("stall-target", ["taskset", "-c", TARGET_CPU, str(TARGET), "--listen", "127.0.0.1:0"],
+                             env={"GOMAXPROCS": "1"})
+        url = listening_on(target.log, "the target")
+        rounds = []
+        for _ in range(repeat):
+            without, _ = one_run(url, rate, seconds, stalled=False)
+            after, goroutines = one_run(url, rate, seconds, stalled=True)
+            rounds.append(Round(after, without, goroutines))
+        return rounds
+    finally:
+        procs.stop_all()
+
+
+def table(rounds: list[Round], rate: float) -> str:
+    ratios = [r.after_stall / r.without for r in rounds]
+    return "\n".join([
+        f"`workers-go/cmd/ratebench -path /stall`, the open model asked for {rate:,.0f}/s (4 × saturation) on core "
+        f"{GENERATOR_CPU}, against the counting target (`workers-go/cmd/target`, `GOMAXPROCS=1`) on core {TARGET_CPU}, "
+        f"which stops answering for {STALL_FOR:g} s {STALL_AT:g} s in (`POST /_stall`); the rate the target saw from "
+        "a second after the stall to the end, beside the same seconds of a run without a stall, the two taking turns "
+        "in each round. Goroutines: ratebench's at the end of the run with the stall (1,029 when the runner limit "
+        "stays at the connection limit, 1,024, after the stall).",
+        "",
+        "| round | after the stall (req/s) | without a stall (req/s) | after / without | goroutines at the end |",
+        "|---:|---:|---:|---:|---:|",
+        *(f"| {i + 1} | {r.after_stall:,.0f} | {r.without:,.0f} | {r.after_stall / r.without:.2f} | {r.goroutines:,} |"
+          for i, r in enumerate(rounds)),
+        f"| median | {statistics.median(r.after_stall for r in rounds):,.0f} | "
+        f"{statistics.median(r.without for r in rounds):,.0f} | {statistics.median(ratios):.2f} | |",
+    ])
