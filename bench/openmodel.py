@@ -16,14 +16,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import overload_stall
+from bench import overload_stall, ratebench
 from bench.loadgen import GENERATOR_CPU, start_nginx
+from bench.ratebench import USERS
 from harness import stall
 from harness.procs import REPO, Procs
 
-USERS = 50
 VEGETA = REPO / ".tools" / "bin" / "vegeta"
-RATEBENCH = REPO / "workers-go" / "bin" / "ratebench"
 # The set rates: two fixed ones, then fractions and multiples of what the core can do (its
 # saturation rate, measured first in the same run).
 FIXED_RATES = (5_000, 20_000)
@@ -40,15 +39,8 @@ class Figures:
     not_started: int = 0  # arrivals the open model recorded as not started
 
 
-def build() -> None:
-    subprocess.run(["go", "build", "-o", str(RATEBENCH), "./cmd/ratebench"], cwd=REPO / "workers-go", check=True)
-
-
 def runtime(url: str, model: str, rate: float, seconds: int) -> Figures:
-    out = subprocess.run(["taskset", "-c", GENERATOR_CPU, str(RATEBENCH), "-target", url, "-rate", f"{rate:g}",
-                          "-users", str(USERS), "-seconds", str(seconds), "-model", model],
-                         capture_output=True, text=True, check=True).stdout
-    r = json.loads(out)
+    r = ratebench.run(url, model, rate, seconds)
     done = r["requests"] + r["failures"]
     return Figures(r["rate"], r["cpu_seconds"] / max(done, 1) * 1e6, r["lag_p99_ms"], r["failures"], r["skipped"])
 
@@ -78,7 +70,7 @@ def vegeta(url: str, rate: float, seconds: int, work: Path) -> Figures:
 def measure(work: Path, seconds: int, repeat: int) -> dict:
     """The core's saturation rate (the median of `repeat` runs), then every set rate `repeat`
     times, the three generators taking turns; then the stall comparison in both models."""
-    build()
+    ratebench.build()
     loads = [os.getloadavg()[0]]
     procs = Procs(work)
     try:
@@ -107,9 +99,10 @@ def measure(work: Path, seconds: int, repeat: int) -> dict:
                                     work, model, seconds=20, stall_at=8, stall_for=2)
         finally:
             group.stop_all()
-    overloaded = overload_stall.measure(work, round(SATURATION_SHARES[-1] * top, -2), seconds, repeat)
+    overload_rate = round(SATURATION_SHARES[-1] * top, -2)
+    overloaded = overload_stall.measure(work, overload_rate, seconds, repeat)
     return {"rows": rows, "saturation": top, "saturations": saturations, "stall": runs, "loads": loads,
-            "overload_stall": overloaded, "overload_rate": round(SATURATION_SHARES[-1] * top, -2)}
+            "overload_stall": overloaded, "overload_rate": overload_rate}
 
 
 def med(figures: list[Figures], attr: str) -> float:

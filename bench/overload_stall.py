@@ -7,21 +7,18 @@ matters is that it comes down once the target answers again (docs/open-model.md)
 
 from __future__ import annotations
 
-import json
 import statistics
-import subprocess
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import ratebench
 from bench.loadgen import GENERATOR_CPU, TARGET_CPU
-from harness.procs import REPO, Procs, get_json, listening_on
+from harness.parts import Target
+from harness.procs import REPO, Procs
 
 TARGET = REPO / "workers-go" / "bin" / "target"
-RATEBENCH = REPO / "workers-go" / "bin" / "ratebench"
-USERS = 50
 WARMUP_S = 1  # ratebench's warm-up before its measured seconds
 STALL_AT, STALL_FOR = 2.5, 2.0  # seconds after ratebench starts; how long the target stops answering
 
@@ -33,41 +30,36 @@ class Round:
     goroutines: int     # at the end of the run with the stall
 
 
-def post(url: str) -> None:
-    urllib.request.urlopen(urllib.request.Request(url, method="POST"), timeout=5).read()
-
-
-def one_run(url: str, rate: float, seconds: int, stalled: bool) -> tuple[float, int]:
+def one_run(target: Target, rate: float, seconds: int, stalled: bool) -> tuple[float, int]:
     """Requests/s the target saw from a second after the stall would have ended to the last whole
     second of the run, and the goroutines ratebench had at its end."""
-    post(url + "/_reset")
-    timer = threading.Timer(STALL_AT, post, [f"{url}/_stall?seconds={STALL_FOR:g}"])
+    target.reset()
+    timer = threading.Timer(STALL_AT, target.stall, [STALL_FOR])
     begun = time.time()
     if stalled:
         timer.start()
     try:
-        out = subprocess.run(["taskset", "-c", GENERATOR_CPU, str(RATEBENCH), "-target", url, "-path", "/stall",
-                              "-rate", f"{rate:g}", "-users", str(USERS), "-seconds", str(seconds), "-model", "open"],
-                             capture_output=True, text=True, check=True).stdout
+        result = ratebench.run(target.url, "open", rate, seconds, path="/stall")
     finally:
         timer.cancel()
-    arrivals = {int(s): n for s, n in get_json(url + "/_arrivals").items()}
+    arrivals = target.arrivals()
     first = int(begun + STALL_AT + STALL_FOR) + 2  # whole seconds, the backlog of the stall skipped
     last = int(begun + WARMUP_S + seconds) - 1
     window = range(first, last)
-    return sum(arrivals.get(s, 0) for s in window) / max(len(window), 1), json.loads(out).get("goroutines", 0)
+    if not window:
+        raise ValueError(f"--seconds: got {seconds}; expected at least {int(STALL_AT + STALL_FOR) + 4}, so that "
+                         "whole seconds follow the stall")
+    return sum(arrivals.get(s, 0) for s in window) / len(window), result.get("goroutines", 0)
 
 
 def measure(work: Path, rate: float, seconds: int, repeat: int) -> list[Round]:
     procs = Procs(work)
     try:
-        target = procs.start("stall-target", ["taskset", "-c", TARGET_CPU, str(TARGET), "--listen", "127.0.0.1:0"],
-                             env={"GOMAXPROCS": "1"})
-        url = listening_on(target.log, "the target")
+        target = Target(procs, TARGET, cpu=TARGET_CPU)
         rounds = []
         for _ in range(repeat):
-            without, _ = one_run(url, rate, seconds, stalled=False)
-            after, goroutines = one_run(url, rate, seconds, stalled=True)
+            without, _ = one_run(target, rate, seconds, stalled=False)
+            after, goroutines = one_run(target, rate, seconds, stalled=True)
             rounds.append(Round(after, without, goroutines))
         return rounds
     finally:

@@ -20,8 +20,11 @@ from .procs import REPO, VENV_BIN, Proc, Procs, free_port, get_json, listening_o
 class Target:
     """The counting HTTP target (workers-go/cmd/target)."""
 
-    def __init__(self, procs: Procs, binary: Path):
-        self.proc = procs.start("target", [str(binary), "--listen", "127.0.0.1:0"])
+    def __init__(self, procs: Procs, binary: Path, cpu: str = ""):
+        """cpu: pin it to that core, one Go thread (a benchmark's target beside a pinned generator)."""
+        pinned = ["taskset", "-c", cpu] if cpu else []
+        self.proc = procs.start("target", [*pinned, str(binary), "--listen", "127.0.0.1:0"],
+                                env={"GOMAXPROCS": "1"} if cpu else None)
         self.url = listening_on(self.proc.log, "the target")
 
     def counts(self) -> dict[str, int]:
@@ -29,6 +32,15 @@ class Target:
 
     def reset(self) -> None:
         urllib.request.urlopen(urllib.request.Request(self.url + "/_reset", method="POST"), timeout=5).read()
+
+    def stall(self, seconds: float) -> None:
+        """/stall stops answering for `seconds` from now."""
+        urllib.request.urlopen(urllib.request.Request(f"{self.url}/_stall?seconds={seconds:g}", method="POST"),
+                               timeout=5).read()
+
+    def arrivals(self) -> dict[int, int]:
+        """Requests that arrived at /stall, by unix second."""
+        return {int(second): n for second, n in get_json(self.url + "/_arrivals").items()}
 
 
 class HttpsTarget(Target):

@@ -8,12 +8,11 @@ from __future__ import annotations
 import json
 import re
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from .parts import Master, Target, start_worker
-from .procs import Procs, get_json, wait_until
+from .procs import Procs, wait_until
 
 PERCENTILES = (0.50, 0.90, 0.99, 0.999)
 
@@ -70,11 +69,10 @@ def run(procs: Procs, worker_bin: Path, target_bin: Path, work: Path, model: str
     full = time.time()
     time.sleep(stall_at)
     began = time.time()
-    urllib.request.urlopen(urllib.request.Request(f"{target.url}/_stall?seconds={stall_for:g}", method="POST"),
-                           timeout=5).read()
+    target.stall(stall_for)
     code = master.proc.wait(seconds + 60)
     assert code == 0, master.proc.log()[-3000:]
-    arrivals = {int(s): n for s, n in get_json(target.url + "/_arrivals").items()}
+    arrivals = target.arrivals()
     last = max(arrivals)
     steady = list(range(int(full) + 1, last))  # the last second is cut short by the stop
     entries = {(e["method"], e["name"]): e for e in json.loads(report.with_suffix(".json").read_text())}

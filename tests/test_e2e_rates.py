@@ -13,7 +13,6 @@ import pytest
 from harness.exported import influx_args
 from harness.influxd import rows
 from harness.parts import Master, Target, start_worker
-from harness.procs import get_json
 from locust_fleet.model import AGGREGATED, REQUESTS, RUNS, WORKERS
 
 pytestmark = pytest.mark.e2e
@@ -51,7 +50,7 @@ def test_a_steady_load_charts_flat_at_two_intervals(procs, go_bin, influx, tmp_p
         steady = [p for p in points if int(p["time"] // 1e9) - p["interval_s"] >= start + 1
                   and int(p["time"] // 1e9) <= end]
         assert len(steady) >= 3, (interval, start, points)
-        arrived = {int(k): v for k, v in get_json(target.url + "/_arrivals").items()}
+        arrived = target.arrivals()
         seen = []
         for p in steady:
             last = int(p["time"] // 1e9)
