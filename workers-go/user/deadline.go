@@ -18,12 +18,14 @@ const (
 	maxLate   = 10 * time.Millisecond
 )
 
-// lazyConn is a connection whose deadlines move only when they must (see lateShare). fasthttp,
-// and the TLS connection on it, set them from the goroutine that holds the connection for a
-// request or its handshake, one at a time.
+// lazyConn is a connection whose deadlines move only when they must (see lateShare), and which
+// reads an answer only once it is likely there (see yield.go). fasthttp, and the TLS connection
+// on it, use it from the goroutine that holds the connection for a request or its handshake, one
+// at a time.
 type lazyConn struct {
 	net.Conn
 	read, write deadline
+	sent        bool // written to since the last read: the next read waits for its turn
 }
 
 func (c *lazyConn) SetDeadline(t time.Time) error {
