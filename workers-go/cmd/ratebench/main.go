@@ -104,13 +104,12 @@ func main() {
 	rec := &counter{}
 	took := make([]atomic.Int64, lagBuckets)
 	class := &user.Class{Host: *target, Tasks: []user.Task{{Name: "get", Weight: 1, Fn: func(u *user.User) {
-		if !*timed {
-			rec.answered(u.Session.Do(&user.Request{Path: *path, Name: *path}).OK())
-			return
+		var start time.Time
+		if *timed {
+			start = time.Now()
 		}
-		start := time.Now()
 		rec.answered(u.Session.Do(&user.Request{Path: *path, Name: *path}).OK())
-		if rec.measuring.Load() {
+		if *timed && rec.measuring.Load() {
 			took[min(int(time.Since(start)/lagBucket), lagBuckets-1)].Add(1)
 		}
 	}}}}
