@@ -70,6 +70,7 @@ def vegeta(url: str, rate: float, seconds: int, work: Path) -> Figures:
 def measure(work: Path, seconds: int, repeat: int) -> dict:
     """The core's saturation rate (the median of `repeat` runs), then every set rate `repeat`
     times, the three generators taking turns; then the stall comparison in both models."""
+    overload_stall.check_seconds(seconds)
     ratebench.build()
     loads = [os.getloadavg()[0]]
     procs = Procs(work)

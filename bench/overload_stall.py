@@ -19,8 +19,17 @@ from harness.parts import Target
 from harness.procs import REPO, Procs
 
 TARGET = REPO / "workers-go" / "bin" / "target"
-WARMUP_S = 1  # ratebench's warm-up before its measured seconds
 STALL_AT, STALL_FOR = 2.5, 2.0  # seconds after ratebench starts; how long the target stops answering
+# The least --seconds that leaves whole seconds after the stall's backlog, whatever the fraction of
+# the second a run begins at (one_run's window).
+MIN_SECONDS = int(STALL_AT + STALL_FOR) + 4
+
+
+def check_seconds(seconds: int) -> None:
+    """Before any run: a --seconds too short for the comparison is an error naming it."""
+    if seconds < MIN_SECONDS:
+        raise ValueError(f"--seconds: got {seconds}; expected at least {MIN_SECONDS}, so that whole seconds "
+                         "follow the stall")
 
 
 @dataclass
@@ -44,15 +53,13 @@ def one_run(target: Target, rate: float, seconds: int, stalled: bool) -> tuple[f
         timer.cancel()
     arrivals = target.arrivals()
     first = int(begun + STALL_AT + STALL_FOR) + 2  # whole seconds, the backlog of the stall skipped
-    last = int(begun + WARMUP_S + seconds) - 1
-    window = range(first, last)
-    if not window:
-        raise ValueError(f"--seconds: got {seconds}; expected at least {int(STALL_AT + STALL_FOR) + 4}, so that "
-                         "whole seconds follow the stall")
+    last = int(begun + ratebench.WARMUP_S + seconds) - 1
+    window = range(first, last)  # not empty from MIN_SECONDS on
     return sum(arrivals.get(s, 0) for s in window) / len(window), result.get("goroutines", 0)
 
 
 def measure(work: Path, rate: float, seconds: int, repeat: int) -> list[Round]:
+    check_seconds(seconds)
     procs = Procs(work)
     try:
         target = Target(procs, TARGET, cpu=TARGET_CPU)

@@ -10,6 +10,7 @@ from bench.loadgen import GENERATOR_CPU
 from harness.procs import REPO
 
 USERS = 50
+WARMUP_S = 1  # ratebench's warm-up before its measured seconds
 RATEBENCH = REPO / "workers-go" / "bin" / "ratebench"
 
 

@@ -102,7 +102,10 @@ func main() {
 	}
 	perUser := *rate / float64(*users)
 	rec := &counter{}
-	took := make([]atomic.Int64, lagBuckets)
+	var took []atomic.Int64 // response times, in lag buckets, with -response-times
+	if *timed {
+		took = make([]atomic.Int64, lagBuckets)
+	}
 	class := &user.Class{Host: *target, Tasks: []user.Task{{Name: "get", Weight: 1, Fn: func(u *user.User) {
 		var start time.Time
 		if *timed {
