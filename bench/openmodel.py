@@ -20,7 +20,7 @@ from bench import overload_stall, ratebench
 from bench.loadgen import GENERATOR_CPU, start_nginx
 from bench.ratebench import USERS
 from harness import stall
-from harness.procs import REPO, Procs
+from harness.procs import GO_BIN, REPO, Procs
 
 VEGETA = REPO / ".tools" / "bin" / "vegeta"
 # The set rates: two fixed ones, then fractions and multiples of what the core can do (its
@@ -96,8 +96,8 @@ def measure(work: Path, seconds: int, repeat: int) -> dict:
     for model in ("open", "closed"):
         group = Procs(work)
         try:
-            runs[model] = stall.run(group, REPO / "workers-go" / "bin" / "worker", REPO / "workers-go" / "bin" / "target",
-                                    work, model, seconds=20, stall_at=8, stall_for=2)
+            runs[model] = stall.run(group, GO_BIN / "worker", GO_BIN / "target", work, model, seconds=20,
+                                    stall_at=8, stall_for=2)
         finally:
             group.stop_all()
     overload_rate = round(SATURATION_SHARES[-1] * top, -2)

@@ -16,9 +16,9 @@ from pathlib import Path
 from bench import ratebench
 from bench.loadgen import GENERATOR_CPU, TARGET_CPU
 from harness.parts import Target
-from harness.procs import REPO, Procs
+from harness.procs import GO_BIN, Procs
 
-TARGET = REPO / "workers-go" / "bin" / "target"
+TARGET = GO_BIN / "target"
 STALL_AT, STALL_FOR = 2.5, 2.0  # seconds after ratebench starts; how long the target stops answering
 # The least --seconds that leaves whole seconds after the stall's backlog, whatever the fraction of
 # the second a run begins at (one_run's window).

@@ -7,11 +7,11 @@ import json
 import subprocess
 
 from bench.loadgen import GENERATOR_CPU
-from harness.procs import REPO
+from harness.procs import GO_BIN, REPO
 
 USERS = 50
 WARMUP_S = 1  # ratebench's warm-up before its measured seconds
-RATEBENCH = REPO / "workers-go" / "bin" / "ratebench"
+RATEBENCH = GO_BIN / "ratebench"
 
 
 def build() -> None:

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from bench import capacity, exporter, https, loadgen, openmodel, scaling, userflow
+from harness.procs import GO_BIN
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -345,8 +346,7 @@ def main() -> int:
     fresh = {}
     if "load" in wanted:
         with tempfile.TemporaryDirectory() as tmp:
-            results, loads = loadgen.measure(Path(tmp), REPO / "workers-go" / "bin", args.seconds, args.repeat,
-                                             args.connections)
+            results, loads = loadgen.measure(Path(tmp), GO_BIN, args.seconds, args.repeat, args.connections)
         fresh["load"] = load_section(results, loads, args)
     if "capacity" in wanted:
         rows = capacity.measure([int(n) for n in args.workers.split(",")], 20, args.capacity_rounds)
@@ -358,14 +358,13 @@ def main() -> int:
         scaling.plot(sweeps, REPO / "bench" / "scaling.png")
         fresh["scaling"] = scaling_section(sweeps)
     if "userflow" in wanted:
-        bins = REPO / "workers-go" / "bin"
         loads = [os.getloadavg()[0]]
         with tempfile.TemporaryDirectory() as tmp:
-            flows = userflow.measure_flows(Path(tmp), bins / "worker", bins / "target", args.seconds, args.repeat,
+            flows = userflow.measure_flows(Path(tmp), GO_BIN / "worker", GO_BIN / "target", args.seconds, args.repeat,
                                            args.flow_users)
-            profile = userflow.profile_top(bins / "worker", Path(tmp) / "worker.cpu.pprof")
+            profile = userflow.profile_top(GO_BIN / "worker", Path(tmp) / "worker.cpu.pprof")
             loads.append(os.getloadavg()[0])
-            held = [userflow.measure_users(Path(tmp), bins / "worker", bins / "target", int(n), args.seconds)
+            held = [userflow.measure_users(Path(tmp), GO_BIN / "worker", GO_BIN / "target", int(n), args.seconds)
                     for n in args.held_users.split(",")]
             loads.append(os.getloadavg()[0])
         fresh["userflow"] = userflow_section(flows, held, profile, loads, args)
@@ -375,8 +374,8 @@ def main() -> int:
                                                    args.seconds, args.repeat)
     if "https" in wanted:
         with tempfile.TemporaryDirectory() as tmp:
-            results, version, loads = https.measure(Path(tmp), REPO / "workers-go" / "bin", args.seconds,
-                                                    args.repeat, args.connections)
+            results, version, loads = https.measure(Path(tmp), GO_BIN, args.seconds, args.repeat,
+                                                    args.connections)
         fresh["https"] = https_section(results, version, loads, args)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
     # Figures measured on uncommitted code say so, not to pass for the commit's (read-only git commands).

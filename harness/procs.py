@@ -17,6 +17,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = REPO / ".venv" / "bin"
+GO_BIN = REPO / "workers-go" / "bin"  # where `make go-build` and the benchmarks build the Go binaries
 LISTENING = re.compile(r"listening on (https?://\S+)")
 
 

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness.procs import REPO, Procs, free_port, get_json, listening_on
+from harness.procs import GO_BIN, REPO, Procs, free_port, get_json, listening_on
 
 PINNED = "2.47.0"
 # The plugin needs MasterRunner.handle_message, which 2.40 does not have (it says so and exits 2).
@@ -35,7 +35,7 @@ def venv_for(version: str) -> Path:
 def headless_counts(venv: Path, work: Path) -> tuple[bool, str]:
     procs = Procs(work)  # logs in work/, every process stopped at the end
     try:
-        target = procs.start("target", [str(REPO / "workers-go" / "bin" / "target"), "--listen", "127.0.0.1:0"])
+        target = procs.start("target", [str(GO_BIN / "target"), "--listen", "127.0.0.1:0"])
         url = listening_on(target.log, "the target")
         port = free_port()
         report = work / "stats"
@@ -44,8 +44,8 @@ def headless_counts(venv: Path, work: Path) -> tuple[bool, str]:
             "-u", "4", "-r", "4", "-t", "5s", "--expect-workers", "1", "--master-bind-host", "127.0.0.1",
             "--master-bind-port", str(port), "--web-port", str(free_port()), "--web-host", "127.0.0.1",
             "--json-file", str(report), "-H", url])
-        procs.start("worker", [str(REPO / "workers-go" / "bin" / "worker"), "--master-host", "127.0.0.1",
-                               "--master-port", str(port), "--target", url])
+        procs.start("worker", [str(GO_BIN / "worker"), "--master-host", "127.0.0.1", "--master-port", str(port),
+                               "--target", url])
         master.wait(90)
         served = sum(get_json(url + "/_counts").values())
         path = report.with_suffix(".json")
