@@ -24,11 +24,15 @@ from pathlib import Path
 
 from harness.influxd import InfluxServer, rows
 from harness.parts import Master, Target, start_worker
-from harness.procs import REPO, Procs, get_json, wait_until
+from harness.procs import GO_BIN, Procs, get_json, wait_until
 
 HEADER = "X-Locust-Fleet-Reset"
 SCENARIO = "wait: {constant: 100ms}\ntasks:\n  - {name: home, path: /, weight: 4}\n  - {name: item, path: /items/1, weight: 1, expect_status: 403}\n"
 SAMPLE_S = 10.0
+# The InfluxDB outage starts at OUTAGE_AT of the run and lasts OUTAGE_S; the stats reset comes at
+# RESET_AT, after the outage has ended: in a run of MIN_MINUTES at least.
+OUTAGE_AT, OUTAGE_S, RESET_AT = 0.4, 60.0, 0.6
+MIN_MINUTES = 6.0
 
 
 def rss_mb(pid: int) -> float:
@@ -73,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=30.0)
     parser.add_argument("--users", type=int, default=20)
     args = parser.parse_args(argv)
+    if not args.minutes >= MIN_MINUTES:  # a shorter run would end inside the outage, before its stats reset
+        parser.error(f"--minutes: {args.minutes:g}; expected at least {MIN_MINUTES:g} (the InfluxDB "
+                     f"outage of {OUTAGE_S:g} s has to end before the stats reset at {RESET_AT:g} of the run)")
+    if args.users < 1:
+        parser.error(f"--users: {args.users}; expected a whole number of 1 or more")
     duration = args.minutes * 60
     warm_up = min(300.0, duration / 6)
     work = Path(tempfile.mkdtemp(prefix="locust-fleet-soak-"))
@@ -80,12 +89,11 @@ def main(argv: list[str] | None = None) -> int:
     influx = InfluxServer(work / "influxdb")
     scenario = work / "soak.yaml"
     scenario.write_text(SCENARIO)
-    go = REPO / "workers-go" / "bin"
     figures: list[tuple[str, str]] = []
     ok = True
     try:
         influx.start()
-        target = Target(procs, go / "target")
+        target = Target(procs, GO_BIN / "target")
         master = Master(procs, "-H", target.url, "--influxdb-url", influx.url, "--influxdb-interval", "5",
                         "--spool-dir", str(work / "spool"), "--run-tag", "suite=soak")
         wait_until(lambda: answers(master.web), 30, "the web UI")
@@ -94,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
 
         def join():
             count[0] += 1
-            return start_worker(procs, go / "worker", master.port, "--scenario", str(scenario), "--target",
+            return start_worker(procs, GO_BIN / "worker", master.port, "--scenario", str(scenario), "--target",
                                 target.url, "--reset-header", HEADER, name=f"worker-{count[0]}")
 
         staying = join()
@@ -103,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         master.swarm(args.users, target.url, spawn_rate=5)
         started = time.monotonic()
         samples_master, samples_worker = [], []
-        outage_at, reset_at = 0.4 * duration, 0.6 * duration
+        outage_at, reset_at = OUTAGE_AT * duration, RESET_AT * duration
         outage_done = reset_done = False
         next_churn = 120.0
         while (elapsed := time.monotonic() - started) < duration:
@@ -118,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
                 next_churn += 120.0
             if not outage_done and elapsed >= outage_at:
                 influx.kill()
-                time.sleep(60)
+                time.sleep(OUTAGE_S)
                 influx.start()
                 outage_done = True
                 continue
