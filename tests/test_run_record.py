@@ -11,6 +11,9 @@ from locust_fleet.run_record import Run, redact_url
     ("https://user:s3cret@example.com", "https://user:***@example.com"),
     ("http://example.com:8080", "http://example.com:8080"),
     ("http://user@example.com", "http://user@example.com"),
+    ("http://user:s3cret@[::1]:8080/a", "http://user:***@[::1]:8080/a"),  # brackets kept
+    ("http://user:s3cret@example.com:99999", "http://user:***@example.com:99999"),  # no ValueError
+    ("http://user:p@ss@Example.com", "http://user:***@Example.com"),
     ("", ""),
 ])
 def test_redact_url(url, shown):

@@ -15,16 +15,18 @@ def new_run_id(started: float) -> str:
 
 
 def redact_url(url: str) -> str:
-    """The URL with any password replaced by ***: the run record is shown in Grafana and reports."""
+    """The URL with any password replaced by ***: the run record is shown in Grafana and reports, and
+    the JUnit file of the thresholds names the host."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return url
     if parts.password is None:
         return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    # Only the password is replaced; the host and port are kept as written (parts.hostname would
+    # drop an IPv6 address's brackets, and parts.port raises on a port out of range).
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    return urlunsplit(parts._replace(netloc=f"{userinfo.split(':', 1)[0]}:***@{hostport}"))
 
 
 @dataclass

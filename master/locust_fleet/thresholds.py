@@ -31,6 +31,7 @@ from locust.env import Environment
 from locust.runners import STATE_INIT, STATE_STOPPED, STATE_STOPPING, MasterRunner
 
 from .exporter import Exporter
+from .run_record import redact_url
 from .threshold_judge import Figures, Judge, Result, Sample, SlidingWindow, exit_code, matches, select
 from .threshold_report import LIVE_TABLE, failure_message, junit_xml, live_rows, record_text, summary_lines
 from .threshold_syntax import Endpoint, Threshold, format_limit, format_value
@@ -235,7 +236,7 @@ class ThresholdWatch:
         else:
             logger.info("Thresholds: all %d passed", len(self.results))
         if self.junit_path:
-            props = [("host", self.environment.host or ""), *self.properties()]
+            props = [("host", redact_url(self.environment.host or "")), *self.properties()]
             write_atomically(self.junit_path, junit_xml(self.results, time.time() - self.started, self.started,
                                                         socket.gethostname(), props))
             logger.info("Wrote the thresholds' results to %s (JUnit XML)", os.path.abspath(self.junit_path))
