@@ -205,6 +205,29 @@ def test_a_busy_influxdb_port_is_a_clear_error_before_anything_starts(stack_env)
     assert not list(Path(stack_env["RUN_DIR"]).glob("*.pid")), "something started"
 
 
+@pytest.mark.parametrize("setting, mode", [("MASTER_PORT", ""), ("WEB_PORT", ""), ("TARGET_PORT", "1")])
+def test_a_busy_port_of_the_stack_is_a_clear_error_before_anything_starts(stack_env, setting, mode):
+    # Without the check, Locust ran on without its web UI (make up printed another server's URL as
+    # Locust's), and the workers sent their load to whatever listened on TARGET_PORT.
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        up = make("up", env={**stack_env, setting: str(port), "INFLUXDB": "off", "HEADLESS": mode, "RUN_TIME": "2s"})
+    assert up.returncode == 2, up.stdout + up.stderr
+    assert f"make up: {setting}: port {port} on 127.0.0.1" in up.stderr and "is in use" in up.stderr, up.stderr
+    assert not list(Path(stack_env["RUN_DIR"]).glob("*.pid")), "something started"
+
+
+def test_a_master_that_exits_at_start_is_named_at_once_not_its_workers(stack_env):
+    up = make("up", env={**stack_env, "INFLUXDB": "off", "LOCUST_ARGS": "--drain-timeout -1"}, timeout=40)
+    assert up.returncode == 2, up.stdout + up.stderr
+    assert "make up: the master exited at start" in up.stderr, up.stderr
+    assert "--drain-timeout: got -1; expected 0 (off) or a number of seconds" in up.stderr
+    assert "did not join" not in up.stderr
+    assert not list(Path(stack_env["RUN_DIR"]).glob("*.pid")), "the stack was left running"
+
+
 def test_workers_rejoin_a_restarted_master_within_30_s(stack_env, procs):
     up = make("up", env=stack_env)
     assert up.returncode == 0, up.stdout + up.stderr

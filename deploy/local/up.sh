@@ -30,7 +30,7 @@ fail() { echo "make up: $*" >&2; exit 2; }
   || fail "WORKERS_WAIT: got '$WORKERS_WAIT'; expected whole seconds >= 1"
 [ -z "$SCENARIO" ] || [ -r "$SCENARIO" ] || fail "SCENARIO: cannot read '$SCENARIO'"
 [[ "$INFLUXDB" =~ ^(on|off)$ ]] || fail "INFLUXDB: got '$INFLUXDB'; expected on or off"
-for setting in INFLUXDB_PORT INFLUXDB_RPC_PORT; do
+for setting in INFLUXDB_PORT INFLUXDB_RPC_PORT MASTER_PORT WEB_PORT TARGET_PORT; do
   [[ "${!setting}" =~ ^[0-9]+$ ]] && [ "${!setting}" -ge 1 ] && [ "${!setting}" -le 65535 ] \
     || fail "$setting: got '${!setting}'; expected a port number 1-65535"
 done
@@ -51,8 +51,23 @@ for pidfile in "$run"/*.pid; do
   rm -f "$pidfile"
 done
 
-# in_use PORT: something already listens on 127.0.0.1:PORT
-in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# in_use PORT [HOST]: something already listens on HOST:PORT (127.0.0.1 by default, and for 0.0.0.0)
+in_use() {
+  local host=${2:-127.0.0.1}
+  [ "$host" != 0.0.0.0 ] || host=127.0.0.1
+  (exec 3<>"/dev/tcp/$host/$1") 2>/dev/null
+}
+# A port of the stack in use would not stop it: Locust runs on without its web UI (the URL printed
+# would show another server), and workers would send their load to whatever listens on TARGET_PORT.
+in_use "$MASTER_PORT" "$MASTER_BIND" && fail "MASTER_PORT: port $MASTER_PORT on $MASTER_BIND is in use; stop what \
+listens there or choose another (make up MASTER_PORT=5567)"
+if [ -z "$HEADLESS" ] && in_use "$WEB_PORT" "$WEB_HOST"; then
+  fail "WEB_PORT: port $WEB_PORT on $WEB_HOST is in use; stop what listens there or choose another (make up WEB_PORT=8099)"
+fi
+if [ -z "$TARGET" ] && in_use "$TARGET_PORT"; then
+  fail "TARGET_PORT: port $TARGET_PORT on 127.0.0.1 (the demo target's) is in use; stop what listens there, choose \
+another (make up TARGET_PORT=8081) or name your target (TARGET=http://...)"
+fi
 
 # Where the master exports to: a local influxd (started below), a server of the user's, or nowhere.
 influx_local=""
@@ -188,6 +203,13 @@ fi
 waited=0
 missing=""
 while :; do
+  # A master that stopped at start (a bad option in LOCUST_ARGS, say) is what went wrong, not its workers.
+  if ! kill -0 "$(cat "$run/master.pid")" 2>/dev/null; then
+    echo "make up: the master exited at start; its log, $run/master.log, ends with:" >&2
+    tail -n 5 "$run/master.log" | sed 's/^/    /' >&2
+    deploy/local/down.sh >/dev/null
+    exit 2
+  fi
   missing=""
   for i in $(seq 1 "$WORKERS"); do
     grep -q "joined the master at" "$run/worker$i.log" 2>/dev/null || missing+=" worker$i"
