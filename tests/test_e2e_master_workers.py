@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import signal
 import time
+import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -69,6 +71,30 @@ def test_web_ui_stop_and_start_again_counts_each_run(procs, go_bin):
         assert_counts_match(entries, target.counts())
         wait_until(lambda: len(master.workers()) == 2 and all(w["state"] == "ready" for w in master.workers()),
                    20, "both workers ready again")
+
+
+def test_the_web_ui_refuses_a_user_count_a_spawn_message_cannot_carry(procs, go_bin):
+    # Locust took 99999999999999999999 users, failed to encode its spawn message and retried it in the
+    # background (after 1, 3 and 5 s): after the stop, a retry reached a worker with users that no
+    # stop reached, while the master said stopped. Now the form is refused, as Locust refuses others.
+    target = Target(procs, go_bin["target"])
+    master = Master(procs, "-H", target.url)
+    start_worker(procs, go_bin["worker"], master.port, "--target", target.url)
+    wait_until(lambda: len(master.workers()) == 1, 20, "the worker in the master's list")
+    for value in ("99999999999999999999", "-1"):
+        form = urllib.parse.urlencode({"user_count": value, "spawn_rate": 1, "host": target.url}).encode()
+        answer = json.loads(urllib.request.urlopen(master.web + "/swarm", data=form, timeout=10).read())
+        assert answer["success"] is False, answer
+        assert answer["message"] == (f"user_count: got '{value}'; expected a whole number of users from 0 to "
+                                     "9223372036854775807"), answer
+    master.stop()
+    time.sleep(10)  # longer than Locust's retries of a spawn message
+    assert sum(target.counts().values()) == 0 and [w["user_count"] for w in master.workers()] == [0]
+    master.swarm(2, target.url)  # a count that fits still starts, and stops
+    wait_until(lambda: master.stats().get("user_count") == 2, 20, "2 users")
+    master.stop()
+    wait_until(lambda: master.stats()["state"] == "stopped", 20, "the test to stop")
+    assert "Traceback" not in master.proc.log()
 
 
 def test_killed_worker_is_marked_missing_and_the_test_goes_on(procs, go_bin):

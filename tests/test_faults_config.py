@@ -65,6 +65,8 @@ MASTER_OPTIONS = [
     (["--influxdb-url", "http://x:8086", "--influxdb-ca-file", "/no/ca.pem"], "--influxdb-ca-file: cannot read"),
     (["--influxdb-url", "http://x:8086", "--run-tag", "env"], "--run-tag: got 'env'; expected KEY=VALUE"),
     (["--influxdb-url", "http://x:8086", "--spool-dir", "/etc/hostname/spool"], "--spool-dir: got '/etc/hostname/spool'"),
+    (["-u", "-1"], "-u/--users: got -1; expected a whole number of users from 0 to 9223372036854775807"),
+    (["-u", "99999999999999999999"], "-u/--users: got 99999999999999999999; expected a whole number of users from 0"),
     (["--drain-timeout", "-1"], "--drain-timeout: got -1; expected 0 (off) or a number of seconds"),
     (["--drain-timeout", "nan"], "--drain-timeout: got nan; expected 0 (off) or a number of seconds"),
     (["--influxdb-interval", "soon"], "argument --influxdb-interval: invalid float value: 'soon'"),

@@ -21,6 +21,11 @@ from .influx_client import SERVER_KINDS
 from .model import FIELDS, RESERVED_TAGS, RUNS, TIME
 from .threshold_syntax import Threshold, parse_all
 
+# The most users a test may have: spawn messages carry the count as a msgpack integer, the Go worker
+# reads it as an int64 and the run record stores it as an InfluxDB integer (int64 too). Above it,
+# Locust failed to encode every spawn message and retried it after the test was stopped, so a
+# worker started users that no stop reached (swarm_form.py checks the web UI's form).
+MAX_USERS = 2**63 - 1
 TAG_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 HOST_NAME = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$")
 URL_PATH = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
@@ -190,8 +195,22 @@ def check_spool_dir(path: str) -> None:
         raise ConfigError(f"--spool-dir: got {path!r}; {str(existing)!r} is not writable ({e.strerror})") from None
 
 
+def users_problem(option: str, value: object) -> str:
+    """Why VALUE is not a user count, or "" when it is one."""
+    try:
+        users = int(str(value).strip())
+    except ValueError:
+        users = -1
+    if 0 <= users <= MAX_USERS:
+        return ""
+    shown = repr(value) if isinstance(value, str) else value  # the web form's text is quoted
+    return f"{option}: got {shown}; expected a whole number of users from 0 to {MAX_USERS}"
+
+
 def from_options(options: argparse.Namespace) -> PluginConfig:
     """The validated configuration of the whole plugin."""
+    if getattr(options, "num_users", None) is not None and (problem := users_problem("-u/--users", options.num_users)):
+        raise ConfigError(problem)
     export = export_config(options)
     if not (math.isfinite(options.drain_timeout) and options.drain_timeout >= 0):
         raise ConfigError(f"--drain-timeout: got {options.drain_timeout:g}; expected 0 (off) or a number of seconds")

@@ -15,7 +15,8 @@ from locust.runners import MasterRunner
 
 import gevent
 
-from . import checks, inbound, interrupt, leaving, options, runner_state, shape_signals, stats_reset, thresholds, user_numbers
+from . import (checks, inbound, interrupt, leaving, options, runner_state, shape_signals, stats_reset, swarm_form,
+               thresholds, user_numbers)
 from .drain import Drainer
 from .export_service import ExportService
 from .influx_client import PermanentError
@@ -62,6 +63,7 @@ def on_init(environment: Environment, **_kw) -> None:
         resets.listeners.append(service.exporter.on_reset_stats)
     inbound.install(runner, observers)
     user_numbers.install(environment)
+    swarm_form.install(environment)
     if service is not None:  # non-fatal checks: summary, web UI tab, and InfluxDB at each run's stop
         checks.install(environment, service.writer.submit, lambda: service.exporter.last_run_id)
     else:
