@@ -228,6 +228,17 @@ def test_a_master_that_exits_at_start_is_named_at_once_not_its_workers(stack_env
     assert not list(Path(stack_env["RUN_DIR"]).glob("*.pid")), "the stack was left running"
 
 
+def test_a_password_in_target_is_printed_as_stars(stack_env):
+    # The summary printed TARGET as given, while the worker logs it with the password hidden.
+    secret = "s3cret-Tgt-91"
+    up = make("up", env={**stack_env, "INFLUXDB": "off", "WORKERS": "1", "TARGET": f"http://alice:{secret}@127.0.0.1:9/"})
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert "target          http://alice:***@127.0.0.1:9/" in up.stdout, up.stdout
+    assert make("down", env=stack_env).returncode == 0
+    printed = up.stdout + up.stderr + "".join(p.read_text() for p in Path(stack_env["RUN_DIR"]).glob("*.log"))
+    assert secret not in printed
+
+
 def test_workers_rejoin_a_restarted_master_within_30_s(stack_env, procs):
     up = make("up", env=stack_env)
     assert up.returncode == 0, up.stdout + up.stderr

@@ -141,6 +141,8 @@ fi
 # shellcheck disable=SC2206  # LOCUST_ARGS is a list of extra flags on purpose
 master_args+=($LOCUST_ARGS)
 worker_args=(--master-host 127.0.0.1 --master-port "$MASTER_PORT" --target "$TARGET")
+# What is printed of TARGET: a password in it shown as ***, as the worker logs it and the run record keeps it.
+shown_target=$(sed -E 's#^([A-Za-z][A-Za-z0-9+.-]*://[^/:@]*):[^/]*@#\1:***@#' <<<"$TARGET")
 [ -n "$SCENARIO" ] && worker_args+=(--scenario "$SCENARIO")
 
 if [ -n "$HEADLESS" ]; then
@@ -161,7 +163,7 @@ token_note=""
                   (with the token in LOCUST_INFLUXDB_TOKEN)"
 
 if [ -n "$HEADLESS" ]; then
-  echo "Headless run: $USERS users, spawn rate $SPAWN_RATE/s, $RUN_TIME, $WORKERS Go workers -> $TARGET"
+  echo "Headless run: $USERS users, spawn rate $SPAWN_RATE/s, $RUN_TIME, $WORKERS Go workers -> $shown_target"
   set +e
   .venv/bin/locust "${master_args[@]}" 2>&1 | tee "$run/master.log"
   rc=${PIPESTATUS[0]}
@@ -242,7 +244,7 @@ cat <<MSG
 Local stack is up:
   Locust web UI   http://$WEB_HOST:$WEB_PORT
   worker port     $MASTER_BIND:$MASTER_PORT  ($WORKERS Go workers joined, restarted if they exit with an error)
-  target          $TARGET
+  target          $shown_target
 $influx_lines
   logs            $run/master.log, $run/worker1.log ... $run/worker$WORKERS.log$( [ -e "$run/target.log" ] && echo ", $run/target.log")$( [ -n "$influx_local" ] && echo ", $run/influxdb.log")
 Stop everything with: make down
