@@ -55,7 +55,7 @@ def test_the_password_stays_secret_everywhere(tmp_path):
             pages = [requests.get(web + path, timeout=10).text for path in ("/", "/stats/requests", "/tasks")]
             assert all(pages) and not [p for p in pages if SECRET in p]
 
-            requests.get(web + "/stop", timeout=10)
+            requests.post(web + "/stop", timeout=60).raise_for_status()  # a GET is 405: it stopped nothing
             report = tmp_path / "report.html"
             run_id = rows(influx.query("SELECT * FROM locust_runs", auth=("admin", SECRET)))[0]["run_id"]
             result = subprocess.run([str(VENV_BIN / "locust-fleet"), "runs", "report", run_id, "-o", str(report)],
