@@ -239,6 +239,15 @@ def test_a_password_in_target_is_printed_as_stars(stack_env):
     assert secret not in printed
 
 
+def test_headless_0_is_the_web_ui_and_a_word_is_an_error(stack_env):
+    up = make("up", env={**stack_env, "INFLUXDB": "off", "WORKERS": "1", "HEADLESS": "0"})
+    assert up.returncode == 0 and "Local stack is up" in up.stdout, up.stdout + up.stderr
+    assert (Path(stack_env["RUN_DIR"]) / "master.pid").exists()
+    assert make("down", env=stack_env).returncode == 0
+    up = make("up", env={**stack_env, "INFLUXDB": "off", "HEADLESS": "maybe"})
+    assert up.returncode == 2 and "make up: HEADLESS: got 'maybe'; expected 1 (a headless run) or 0 (the web UI)" in up.stderr
+
+
 def test_workers_rejoin_a_restarted_master_within_30_s(stack_env, procs):
     up = make("up", env=stack_env)
     assert up.returncode == 0, up.stdout + up.stderr

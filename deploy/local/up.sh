@@ -30,6 +30,12 @@ fail() { echo "make up: $*" >&2; exit 2; }
   || fail "WORKERS_WAIT: got '$WORKERS_WAIT'; expected whole seconds >= 1"
 [ -z "$SCENARIO" ] || [ -r "$SCENARIO" ] || fail "SCENARIO: cannot read '$SCENARIO'"
 [[ "$INFLUXDB" =~ ^(on|off)$ ]] || fail "INFLUXDB: got '$INFLUXDB'; expected on or off"
+# Any text used to mean headless, so HEADLESS=0 ran a headless test and stopped the stack.
+case "$HEADLESS" in
+  1|true|yes|on) HEADLESS=1 ;;
+  ""|0|false|no|off) HEADLESS="" ;;
+  *) fail "HEADLESS: got '$HEADLESS'; expected 1 (a headless run) or 0 (the web UI)" ;;
+esac
 for setting in INFLUXDB_PORT INFLUXDB_RPC_PORT MASTER_PORT WEB_PORT TARGET_PORT; do
   [[ "${!setting}" =~ ^[0-9]+$ ]] && [ "${!setting}" -ge 1 ] && [ "${!setting}" -le 65535 ] \
     || fail "$setting: got '${!setting}'; expected a port number 1-65535"
