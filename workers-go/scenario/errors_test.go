@@ -70,6 +70,10 @@ func TestParse_Errors(t *testing.T) {
 			"line 4: tasks[0].wieght: unknown key; expected one of weight, steps, name, method, path, query, headers, body, json, timeout, expect_status, extract, check, on_failure, follow_redirects, host, auth, form, multipart, body_file"},
 		{"zero weight", h + "tasks:\n  - path: /\n    weight: 0\n", "", `line 4: tasks[0].weight: got "0"; expected a whole number > 0`},
 		{"fractional weight", h + "tasks:\n  - path: /\n    weight: 1.5\n", "", `line 4: tasks[0].weight: got "1.5"; expected a whole number > 0`},
+		// Two weights near the largest int added up to a negative sum, and the first task pick panicked.
+		{"weight too large", h + "tasks:\n  - {path: /a, weight: 1000001}\n  - {path: /b, weight: 99999999999999999999}\n", "",
+			`line 3: tasks[0].weight: got "1000001"; expected a whole number from 1 to 1000000 (weights are relative: 3 and 1 run 3 times as often)` + "\n" +
+				`line 4: tasks[1].weight: got "99999999999999999999"; expected a whole number from 1 to 1000000 (weights are relative: 3 and 1 run 3 times as often)`},
 		{"path missing", h + "tasks:\n  - name: x\n", "", "line 3: tasks[0].path: missing; expected a path such as /"},
 		{"path relative", h + "tasks:\n  - path: api\n", "", `line 3: tasks[0].path: "api" must start with "/" or be an absolute URL (http:// or https://)`},
 		{"path not a string", h + "tasks:\n  - path: [a]\n", "", "line 3: tasks[0].path: got a list; expected a string"},

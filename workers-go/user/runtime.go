@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"math"
 	"math/rand/v2"
 	"net/url"
 	"runtime"
@@ -99,6 +100,9 @@ func New(class *Class, rec Recorder, opts ...Option) (*Runtime, error) {
 		}
 		if t.Fn == nil {
 			return nil, fmt.Errorf("Tasks[%d] (%q): Fn: missing", i, t.Name)
+		}
+		if t.Weight > math.MaxInt-total { // pick draws below the sum: it must stay a positive int
+			return nil, fmt.Errorf("Tasks[%d] (%q): Weight: got %d; the weights add up to more than %d, expected smaller weights", i, t.Name, t.Weight, math.MaxInt)
 		}
 		total += t.Weight
 		r.weights = append(r.weights, total)
