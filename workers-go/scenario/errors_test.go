@@ -44,6 +44,13 @@ func TestParse_Errors(t *testing.T) {
 		{"missing host and target", "tasks: [{path: /}]\n", "", "host: missing; set host in the scenario or pass --target URL"},
 		{"host not http", "host: ftp://a\ntasks: [{path: /}]\n", "", `host: "ftp://a" is not an http(s) URL; expected e.g. http://127.0.0.1:8080`},
 		{"host with query", "host: http://a/?x=1\ntasks: [{path: /}]\n", "", `host: "http://a/?x=1" has a query or fragment; expected a base URL`},
+		// These passed the load and failed every request at the dial (":8080" dialled this machine).
+		{"host port out of range", "host: http://a:80800\ntasks: [{path: /}]\n", "", `host: "http://a:80800": port 80800 is out of range; expected a port from 1 to 65535`},
+		{"host port zero", "host: http://a:0\ntasks: [{path: /}]\n", "", `host: "http://a:0": port 0 is out of range; expected a port from 1 to 65535`},
+		{"host without a name", "host: http://:8080\ntasks: [{path: /}]\n", "", `host: "http://:8080" is not an http(s) URL; expected e.g. http://127.0.0.1:8080`},
+		{"host not ASCII", "host: http://bücher.example\ntasks: [{path: /}]\n", "", `host: "http://bücher.example": the host name is not ASCII; expected it in ASCII (IDNA, xn--...)`},
+		{"hosts port out of range", h + "hosts: {api: \"http://b:65536/v2\"}\ntasks: [{path: /}]\n", "", `line 2: hosts.api: "http://b:65536/v2": port 65536 is out of range; expected a port from 1 to 65535`},
+		{"target port out of range", "tasks: [{path: /}]\n", "http://127.0.0.1:99999", `--target: "http://127.0.0.1:99999": port 99999 is out of range; expected a port from 1 to 65535`},
 		{"target not a URL", "tasks: [{path: /}]\n", "127.0.0.1:8080", `--target: "127.0.0.1:8080" is not an http(s) URL; expected e.g. http://127.0.0.1:8080`},
 		{"no tasks", h, "", "tasks: missing or empty; expected a list of at least one task"},
 		{"empty tasks", h + "tasks: []\n", "", "tasks: missing or empty; expected a list of at least one task"},

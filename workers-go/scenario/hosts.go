@@ -130,8 +130,8 @@ func (c *compiler) checkPath(v *yaml.Node, field string) bool {
 		c.errorf(v.Line, field, "%q is not a valid absolute URL; expected e.g. https://api.example.com/items", urlesc.Redact(p))
 		return false
 	}
-	if !ascii(u.Host) {
-		c.errorf(v.Line, field, "%q: the host name is not ASCII; expected it in ASCII (IDNA, xn--...)", urlesc.Redact(p))
+	if err := checkAuthority(u); err != nil {
+		c.errorf(v.Line, field, "%q: %v", urlesc.Redact(p), err)
 		return false
 	}
 	return true

@@ -173,7 +173,7 @@ func New(class *Class, rec Recorder, opts ...Option) (*Runtime, error) {
 
 func checkHost(raw string) (string, error) {
 	u, err := url.Parse(raw)
-	if raw == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if raw == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || !urlesc.PortInRange(u) {
 		return "", fmt.Errorf("Host: got %q; expected an http(s) base URL such as http://127.0.0.1:8080", urlesc.Redact(raw))
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
