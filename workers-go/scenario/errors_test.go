@@ -42,6 +42,9 @@ func TestParse_Errors(t *testing.T) {
 		{"arrival with wait", h + "wait: {constant: 1s}\narrival: {rate: 1/s}\ntasks: [{path: /}]\n", "",
 			"line 2: wait: given with arrival; expected no wait: with arrival each user starts a task on its schedule whether or not earlier ones finished (think steps inside a flow still apply)"},
 		{"missing host and target", "tasks: [{path: /}]\n", "", "host: missing; set host in the scenario or pass --target URL"},
+		// Said "host: missing; set host in the scenario" of a host the file sets.
+		{"host empty", "host: \"\"\ntasks: [{path: /}]\n", "", `line 1: host: empty; expected a base URL such as http://127.0.0.1:8080 (or --target URL)`},
+		{"hosts entry empty", h + "hosts: {api: \"\"}\ntasks: [{path: /}]\n", "", `line 2: hosts.api: empty; expected a base URL such as https://api.example.com`},
 		{"host not http", "host: ftp://a\ntasks: [{path: /}]\n", "", `host: "ftp://a" is not an http(s) URL; expected e.g. http://127.0.0.1:8080`},
 		{"host with query", "host: http://a/?x=1\ntasks: [{path: /}]\n", "", `host: "http://a/?x=1" has a query or fragment; expected a base URL`},
 		// These passed the load and failed every request at the dial (":8080" dialled this machine).

@@ -102,6 +102,10 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 	host, hostRead := "", true
 	if v := nodes["host"]; v != nil && c.check(decodeString(v, "host", &host)) && target == "" {
 		host, hostRead = c.constantText(v, "host") // with --target, the file's host is not used
+		if hostRead && host == "" {
+			c.errorf(v.Line, "host", "%s; expected a base URL such as http://127.0.0.1:8080 (or --target URL)", emptyBase(v.Value))
+			hostRead = false
+		}
 	}
 	if target != "" {
 		host, target = target, "--target"
