@@ -68,3 +68,32 @@ def test_users_pace_themselves_by_the_wait_and_think_times(scenario_run):
     # second; with them, about 4.
     expected = USERS * SECONDS / MEAN_ITERATION_S
     assert 0.8 * expected <= iterations <= 1.15 * expected, (iterations, expected)
+
+
+def test_the_readmes_scenario_runs_against_the_demo_target(go_bin, tmp_path):
+    """The README's first scenario, as written (its host is the demo target's address): every
+    user logs in and browses without a failure. Its login sent no password, and every user's
+    on_start failed with 401."""
+    text = (REPO / "README.md").read_text()
+    scenario = tmp_path / "readme.yaml"
+    scenario.write_text(text.split("```yaml\n", 1)[1].split("```", 1)[0])
+    procs = Procs(tmp_path)
+    try:
+        target = Target(procs, go_bin["target"])
+        report = tmp_path / "stats"
+        master = Master(procs, "--headless", "-u", "4", "-r", "4", "-t", "3s", "--expect-workers", "1",
+                        "--json-file", str(report), "-H", target.url)
+        worker = start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario),
+                              "--target", target.url)
+        assert master.proc.wait(60) == 0, master.proc.log()[-3000:]
+        assert worker.wait(15) == 0, worker.log()[-2000:]
+        entries = {(e["method"], e["name"]): e for e in json.loads(report.with_suffix(".json").read_text())}
+        served = target.counts()
+        assert get_json(target.url + "/_refusals") == {}
+    finally:
+        procs.stop_all()
+    steps = {("POST", "login"): "POST /login", ("GET", "/items"): "GET /items", ("GET", "home"): "GET /"}
+    assert set(entries) == set(steps), sorted(entries)
+    for key, route in steps.items():
+        assert entries[key]["num_requests"] == served[route] > 0, (key, entries[key], served)
+        assert entries[key]["num_failures"] == 0, entries[key]

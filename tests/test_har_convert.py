@@ -457,6 +457,20 @@ def test_a_body_holding_braces_is_sent_from_a_file_as_it_is():
     assert result.files == {"files/body-0.txt": text.replace("tok-55aa66bb", "REDACTED").encode()}
 
 
+# A text body (XML, plain text, a JSON type whose text is not JSON) holding "{{" went the same way
+# and failed with a TypeError traceback (body_file was called without its secrets).
+@pytest.mark.parametrize("mime, text", [
+    ("text/plain", "hello {{ world }}"),
+    ("application/xml; charset=utf-8", "<a>{{x}}</a>"),
+    ("application/json", "not json {{"),
+])
+def test_a_text_body_holding_braces_is_sent_from_a_file_as_it_is(mime, text):
+    result = run(entry(method="POST", post={"mimeType": mime, "text": text}))
+    (step,) = requests_of(result)
+    assert step["body_file"] == "files/body-0.txt" and step["headers"] == {"Content-Type": mime}
+    assert result.files == {"files/body-0.txt": text.encode()}
+
+
 # -- think times --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("starts, options, want", [

@@ -148,11 +148,16 @@ func readFile(path, name string) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("%s: cannot read: %v", name, err)
 	}
+	// Excel's "CSV UTF-8" and Windows editors start the file with a byte order mark; left in, it
+	// would be part of the first column's name (or make the first JSON line not an object).
+	raw = bytes.TrimPrefix(raw, utf8BOM)
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, fmt.Errorf("%s: empty file; expected rows of data", name)
 	}
 	return raw, nil
 }
+
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 // Mode is how a user is given its row.
 type Mode int

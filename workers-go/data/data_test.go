@@ -28,6 +28,7 @@ func TestReadCSV(t *testing.T) {
 		{"quoted fields", "user,note\nu1,\"a, b\"\n", []string{"user", "note"}, [][]string{{"u1", "a, b"}}},
 		{"no final newline", "a\n1", []string{"a"}, [][]string{{"1"}}},
 		{"header names trimmed", " a , b\n1,2\n", []string{"a", "b"}, [][]string{{"1", "2"}}},
+		{"byte order mark (Excel's CSV UTF-8)", "\xef\xbb\xbfuser,pw\r\nu1,p1\r\n", []string{"user", "pw"}, [][]string{{"u1", "p1"}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -80,6 +81,18 @@ func TestReadJSONL(t *testing.T) {
 	wantRows := [][]string{{"u1", "30", "true", "", ""}, {"u2", "", "", `["a","b"]`, ""}}
 	if !reflect.DeepEqual(got.Columns, wantCols) || !reflect.DeepEqual(got.Rows, wantRows) {
 		t.Errorf("got %q %q\nwant %q %q", got.Columns, got.Rows, wantCols, wantRows)
+	}
+}
+
+// A byte order mark before the first object is not part of it.
+func TestReadJSONL_ByteOrderMark(t *testing.T) {
+	t.Parallel()
+	got, err := ReadJSONL(write(t, "a.jsonl", "\xef\xbb\xbf{\"user\": \"u1\"}\n"), "a.jsonl")
+	if err != nil {
+		t.Fatalf("ReadJSONL: %v", err)
+	}
+	if !reflect.DeepEqual(got.Columns, []string{"user"}) || !reflect.DeepEqual(got.Rows, [][]string{{"u1"}}) {
+		t.Errorf("got %q %q, want [user] [[u1]]", got.Columns, got.Rows)
 	}
 }
 

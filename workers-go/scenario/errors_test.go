@@ -42,8 +42,18 @@ func TestParse_Errors(t *testing.T) {
 		{"arrival with wait", h + "wait: {constant: 1s}\narrival: {rate: 1/s}\ntasks: [{path: /}]\n", "",
 			"line 2: wait: given with arrival; expected no wait: with arrival each user starts a task on its schedule whether or not earlier ones finished (think steps inside a flow still apply)"},
 		{"missing host and target", "tasks: [{path: /}]\n", "", "host: missing; set host in the scenario or pass --target URL"},
+		// Said "host: missing; set host in the scenario" of a host the file sets.
+		{"host empty", "host: \"\"\ntasks: [{path: /}]\n", "", `line 1: host: empty; expected a base URL such as http://127.0.0.1:8080 (or --target URL)`},
+		{"hosts entry empty", h + "hosts: {api: \"\"}\ntasks: [{path: /}]\n", "", `line 2: hosts.api: empty; expected a base URL such as https://api.example.com`},
 		{"host not http", "host: ftp://a\ntasks: [{path: /}]\n", "", `host: "ftp://a" is not an http(s) URL; expected e.g. http://127.0.0.1:8080`},
 		{"host with query", "host: http://a/?x=1\ntasks: [{path: /}]\n", "", `host: "http://a/?x=1" has a query or fragment; expected a base URL`},
+		// These passed the load and failed every request at the dial (":8080" dialled this machine).
+		{"host port out of range", "host: http://a:80800\ntasks: [{path: /}]\n", "", `host: "http://a:80800": port 80800 is out of range; expected a port from 1 to 65535`},
+		{"host port zero", "host: http://a:0\ntasks: [{path: /}]\n", "", `host: "http://a:0": port 0 is out of range; expected a port from 1 to 65535`},
+		{"host without a name", "host: http://:8080\ntasks: [{path: /}]\n", "", `host: "http://:8080" is not an http(s) URL; expected e.g. http://127.0.0.1:8080`},
+		{"host not ASCII", "host: http://bücher.example\ntasks: [{path: /}]\n", "", `host: "http://bücher.example": the host name is not ASCII; expected it in ASCII (IDNA, xn--...)`},
+		{"hosts port out of range", h + "hosts: {api: \"http://b:65536/v2\"}\ntasks: [{path: /}]\n", "", `line 2: hosts.api: "http://b:65536/v2": port 65536 is out of range; expected a port from 1 to 65535`},
+		{"target port out of range", "tasks: [{path: /}]\n", "http://127.0.0.1:99999", `--target: "http://127.0.0.1:99999": port 99999 is out of range; expected a port from 1 to 65535`},
 		{"target not a URL", "tasks: [{path: /}]\n", "127.0.0.1:8080", `--target: "127.0.0.1:8080" is not an http(s) URL; expected e.g. http://127.0.0.1:8080`},
 		{"no tasks", h, "", "tasks: missing or empty; expected a list of at least one task"},
 		{"empty tasks", h + "tasks: []\n", "", "tasks: missing or empty; expected a list of at least one task"},
@@ -70,6 +80,10 @@ func TestParse_Errors(t *testing.T) {
 			"line 4: tasks[0].wieght: unknown key; expected one of weight, steps, name, method, path, query, headers, body, json, timeout, expect_status, extract, check, on_failure, follow_redirects, host, auth, form, multipart, body_file"},
 		{"zero weight", h + "tasks:\n  - path: /\n    weight: 0\n", "", `line 4: tasks[0].weight: got "0"; expected a whole number > 0`},
 		{"fractional weight", h + "tasks:\n  - path: /\n    weight: 1.5\n", "", `line 4: tasks[0].weight: got "1.5"; expected a whole number > 0`},
+		// Two weights near the largest int added up to a negative sum, and the first task pick panicked.
+		{"weight too large", h + "tasks:\n  - {path: /a, weight: 1000001}\n  - {path: /b, weight: 99999999999999999999}\n", "",
+			`line 3: tasks[0].weight: got "1000001"; expected a whole number from 1 to 1000000 (weights are relative: 3 and 1 run 3 times as often)` + "\n" +
+				`line 4: tasks[1].weight: got "99999999999999999999"; expected a whole number from 1 to 1000000 (weights are relative: 3 and 1 run 3 times as often)`},
 		{"path missing", h + "tasks:\n  - name: x\n", "", "line 3: tasks[0].path: missing; expected a path such as /"},
 		{"path relative", h + "tasks:\n  - path: api\n", "", `line 3: tasks[0].path: "api" must start with "/" or be an absolute URL (http:// or https://)`},
 		{"path not a string", h + "tasks:\n  - path: [a]\n", "", "line 3: tasks[0].path: got a list; expected a string"},

@@ -46,6 +46,15 @@ func (c *compiler) constantText(n *yaml.Node, field string) (string, bool) {
 	return b.String(), ok
 }
 
+// emptyBase describes a base URL that is empty as written, or once its environment variables are
+// read: "missing" would send the reader looking for a key they wrote.
+func emptyBase(raw string) string {
+	if raw == "" {
+		return "empty"
+	}
+	return raw + " is empty (its environment variable is set to \"\")"
+}
+
 // parseHosts reads hosts:, a mapping of name to base URL.
 func (c *compiler) parseHosts(v *yaml.Node) {
 	if v.Kind != yaml.MappingNode || len(v.Content) == 0 {
@@ -75,6 +84,10 @@ func (c *compiler) parseHosts(v *yaml.Node) {
 		}
 		text, ok := c.constantText(n, field)
 		if !ok {
+			continue
+		}
+		if text == "" {
+			c.errorf(n.Line, field, "%s; expected a base URL such as https://api.example.com", emptyBase(raw))
 			continue
 		}
 		base, err := baseURL(text, field)
@@ -130,8 +143,8 @@ func (c *compiler) checkPath(v *yaml.Node, field string) bool {
 		c.errorf(v.Line, field, "%q is not a valid absolute URL; expected e.g. https://api.example.com/items", urlesc.Redact(p))
 		return false
 	}
-	if !ascii(u.Host) {
-		c.errorf(v.Line, field, "%q: the host name is not ASCII; expected it in ASCII (IDNA, xn--...)", urlesc.Redact(p))
+	if err := checkAuthority(u); err != nil {
+		c.errorf(v.Line, field, "%q: %v", urlesc.Redact(p), err)
 		return false
 	}
 	return true

@@ -102,6 +102,10 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 	host, hostRead := "", true
 	if v := nodes["host"]; v != nil && c.check(decodeString(v, "host", &host)) && target == "" {
 		host, hostRead = c.constantText(v, "host") // with --target, the file's host is not used
+		if hostRead && host == "" {
+			c.errorf(v.Line, "host", "%s; expected a base URL such as http://127.0.0.1:8080 (or --target URL)", emptyBase(v.Value))
+			hostRead = false
+		}
 	}
 	if target != "" {
 		host, target = target, "--target"
@@ -571,10 +575,22 @@ func (c *compiler) onFailure(v *yaml.Node, field string) string {
 	return v.Value
 }
 
+// maxWeight bounds a task's weight so that the weights of any number of tasks add up without
+// overflowing (the runtime picks a task by a random number below their sum); weights are relative,
+// so no scenario needs more.
+const maxWeight = 1_000_000
+
 func (c *compiler) weight(v *yaml.Node, field string) int {
 	w, err := strconv.Atoi(v.Value)
-	if v.Kind != yaml.ScalarNode || err != nil || w <= 0 {
+	if errors.Is(err, strconv.ErrRange) && w > 0 { // beyond int64: Atoi gives the largest int
+		err = nil
+	}
+	switch {
+	case v.Kind != yaml.ScalarNode || err != nil || w <= 0:
 		c.errorf(v.Line, field, "%s; expected a whole number > 0", describe(v))
+		return 1
+	case w > maxWeight:
+		c.errorf(v.Line, field, "%s; expected a whole number from 1 to %d (weights are relative: 3 and 1 run 3 times as often)", describe(v), maxWeight)
 		return 1
 	}
 	return w

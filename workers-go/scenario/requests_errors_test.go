@@ -42,6 +42,9 @@ func TestParse_RequestErrors(t *testing.T) {
 			"line 2: tasks[0].path: \"http:///x\" is not a valid absolute URL; expected e.g. https://api.example.com/items"},
 		{"absolute path non-ASCII host", h + "tasks: [{path: \"http://bücher.example/x\"}]\n",
 			"line 2: tasks[0].path: \"http://bücher.example/x\": the host name is not ASCII; expected it in ASCII (IDNA, xn--...)"},
+		// url.Parse takes any digits as a port: the dial failed on every request.
+		{"absolute path port out of range", h + "tasks: [{path: \"http://b:80800/x\"}]\n",
+			"line 2: tasks[0].path: \"http://b:80800/x\": port 80800 is out of range; expected a port from 1 to 65535"},
 		{"header bad name", h + "tasks: [{path: /, headers: {\"X Bad\": v}}]\n",
 			"line 2: tasks[0].headers.X Bad: not a header name; expected letters, digits and !#$%&'*+.^_`|~-"},
 		{"header twice in other case", h + "tasks: [{path: /, headers: {X-A: 1, x-a: 2}}]\n",

@@ -149,3 +149,15 @@ func TestParse_HostFromTheEnvironment(t *testing.T) {
 		t.Errorf("got %v; want %s", err, want)
 	}
 }
+
+// A variable set to "" (a CI secret not filled in) said "host: missing; set host in the scenario".
+func TestParse_HostFromAnEmptyEnvironmentVariable(t *testing.T) {
+	t.Setenv("SCENARIO_TEST_EMPTY", "")
+	doc := "host: \"{{ env.SCENARIO_TEST_EMPTY }}\"\nhosts: {api: \"{{ env.SCENARIO_TEST_EMPTY }}\"}\ntasks: [{path: /x}]\n"
+	_, _, _, err := parse([]byte(doc), t.TempDir(), "")
+	want := `line 1: host: {{ env.SCENARIO_TEST_EMPTY }} is empty (its environment variable is set to ""); expected a base URL such as http://127.0.0.1:8080 (or --target URL)` + "\n" +
+		`line 2: hosts.api: {{ env.SCENARIO_TEST_EMPTY }} is empty (its environment variable is set to ""); expected a base URL such as https://api.example.com`
+	if err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+}

@@ -12,6 +12,7 @@ package urlesc
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -289,4 +290,15 @@ func RemoveDotSegments(path string) string {
 func Valid(rawURL string) bool {
 	u, err := url.Parse(rawURL)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// PortInRange reports whether u's port, when it has one, is from 1 to 65535. url.Parse takes any
+// digits ("http://host:80800"), and such a URL fails only when a request dials it.
+func PortInRange(u *url.URL) bool {
+	p := u.Port()
+	if p == "" {
+		return true
+	}
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
 }

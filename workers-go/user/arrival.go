@@ -99,9 +99,15 @@ func newSchedule(start time.Duration, a *Arrival, rnd *rand.Rand) *schedule {
 	return s
 }
 
-// next is when the next arrival is due.
+// next is when the next arrival is due. An arrival beyond what a Duration holds (a rate below one
+// task in about 292 years) is due never: converted as it is, the float wraps to a time in the
+// past, and the scheduler started that user's tasks without end, deaf to stop and quit.
 func (s *schedule) next() time.Duration {
-	return s.start + time.Duration(s.at*float64(time.Second))
+	ns := s.at * float64(time.Second)
+	if ns >= float64(math.MaxInt64-s.start) {
+		return math.MaxInt64
+	}
+	return s.start + time.Duration(ns)
 }
 
 // advance passes the next arrival.

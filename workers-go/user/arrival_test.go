@@ -86,6 +86,20 @@ func TestSchedule_constant(t *testing.T) {
 	}
 }
 
+// A gap longer than a Duration holds is never due, whatever the distribution: it does not wrap
+// around to the past.
+func TestSchedule_rate_too_small_for_a_duration(t *testing.T) {
+	for _, poisson := range []bool{false, true} {
+		s := newSchedule(time.Second, &Arrival{Rate: 1e-300, Poisson: poisson}, rand.New(rand.NewPCG(5, 6)))
+		for range 3 {
+			if due := s.next(); due != math.MaxInt64 {
+				t.Fatalf("poisson %v: next arrival %d; want never (math.MaxInt64)", poisson, due)
+			}
+			s.advance()
+		}
+	}
+}
+
 func TestSchedule_poisson(t *testing.T) {
 	s := newSchedule(0, &Arrival{Rate: 100, Poisson: true}, rand.New(rand.NewPCG(3, 4)))
 	const horizon = 1000 * time.Second

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -46,6 +47,7 @@ func newClient(opts HTTPOptions) *fasthttp.Client {
 		DialTimeout:                   dialer(opts.ConnectTimeout),
 		RetryIfErr:                    retryIfErr,
 		ConfigureClient: func(hc *fasthttp.HostClient) error {
+			hc.Transport = keptRetries{}
 			if hc.IsTLS {
 				hc.DialTimeout = tlsDialer(opts.ConnectTimeout, opts.TLS, hc.Addr)
 			}
@@ -73,7 +75,9 @@ func dialer(connectTimeout time.Duration) fasthttp.DialFuncWithTimeout {
 		var netErr net.Error
 		switch {
 		case err == nil:
-			return &lazyConn{Conn: conn}, nil // under TLS too: tls.Conn sets its deadlines on it
+			c := &lazyConn{Conn: conn} // under TLS too: tls.Conn sets its deadlines on it
+			c.addr = &connAddr{Addr: conn.LocalAddr()}
+			return c, nil
 		case limit == connectTimeout && errors.As(err, &netErr) && netErr.Timeout():
 			return nil, &connectTimeoutError{after: connectTimeout}
 		}
@@ -98,6 +102,38 @@ func (e *connectTimeoutError) Temporary() bool { return true }
 func retryIfErr(req *fasthttp.Request, _ int, err error) (resetTimeout, retry bool) {
 	idempotent := req.Header.IsGet() || req.Header.IsHead() || req.Header.IsPut()
 	return false, idempotent && tlsReason(err) == ""
+}
+
+// keptRetries lets fasthttp send a request again only when it failed on a kept connection, one
+// that had carried an answer before: the server had closed it while it was idle, and had not seen
+// the request. On a connection of its own (freshly dialled) the server did see it and hung up:
+// fasthttp sent it again on a new connection up to 5 times in all, so a server that hangs up on
+// every request (crashing, or a proxy out of connections) got 5 requests where Locust counted
+// one, and an overloaded one five times the load. Stale kept connections still cost no failure:
+// each is retried, as many as the pool holds, up to fasthttp's 5 attempts.
+type keptRetries struct{}
+
+func (keptRetries) RoundTrip(hc *fasthttp.HostClient, req *fasthttp.Request, resp *fasthttp.Response) (retry bool, err error) {
+	retry, err = fasthttp.DefaultTransport.RoundTrip(hc, req, resp)
+	// The connection's address was taken from it when it was acquired (ParseNetConn); a dial
+	// that failed took none, and fasthttp does not retry that.
+	addr, ok := resp.LocalAddr().(*connAddr)
+	switch {
+	case !ok:
+	case err == nil:
+		addr.answered.Store(true)
+	case retry && !addr.answered.Load():
+		retry = false
+	}
+	return retry, err
+}
+
+// connAddr is a connection's local address, which also says whether the connection has carried
+// an answer. Atomic: fasthttp hands the connection to a request waiting for one (MaxConns) before
+// RoundTrip returns.
+type connAddr struct {
+	net.Addr
+	answered atomic.Bool
 }
 
 // insecure reports whether the session accepts any server certificate, for the log.

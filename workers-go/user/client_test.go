@@ -290,3 +290,99 @@ func TestNew_MaxConns_with_Arrival(t *testing.T) {
 		})
 	}
 }
+
+// hangUp accepts connections on loopback, reads one request head on each and closes it without
+// an answer, as a crashing backend or a proxy out of connections does; it counts the requests.
+func hangUp(t *testing.T) (host string, requests func() int) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var mu sync.Mutex
+	n := 0
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+				head, buf := "", make([]byte, 4096)
+				for !strings.Contains(head, "\r\n\r\n") {
+					k, err := conn.Read(buf)
+					if err != nil {
+						return
+					}
+					head += string(buf[:k])
+				}
+				mu.Lock()
+				n++
+				mu.Unlock()
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String(), func() int { mu.Lock(); defer mu.Unlock(); return n }
+}
+
+// A request the server hangs up on, on a connection of its own, is not sent again: fasthttp sent
+// it up to 5 times in all, so the server saw 5 requests where Locust counted one, and an
+// overloaded server dropping connections got five times the load.
+func TestSession_Do_hang_up_not_sent_again(t *testing.T) {
+	for _, method := range []string{"GET", "HEAD", "PUT", "POST"} {
+		t.Run(method, func(t *testing.T) {
+			host, requests := hangUp(t)
+			s, rec := newTestSession(t, host, HTTPOptions{})
+			if r := s.Do(&Request{Method: method, Path: "/"}); r.Failure == "" {
+				t.Fatalf("got no failure; want one (the server hung up)")
+			}
+			if got := requests(); got != 1 || len(rec.all()) != 1 {
+				t.Fatalf("the server got %d requests, %d recorded; want 1 and 1", got, len(rec.all()))
+			}
+		})
+	}
+}
+
+// Kept connections the server closed while they were idle (a keep-alive timeout shorter than the
+// worker's) cost no failure, however many the pool holds: each is tried in turn, then a new one.
+func TestSession_Do_stale_kept_connections_are_retried(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var served sync.Mutex
+	n := 0
+	srv := &fasthttp.Server{IdleTimeout: 200 * time.Millisecond, Handler: func(ctx *fasthttp.RequestCtx) {
+		time.Sleep(50 * time.Millisecond) // so that the users below hold a connection each
+		served.Lock()
+		n++
+		served.Unlock()
+		ctx.SetBodyString("ok")
+	}}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Shutdown() })
+	host := "http://" + ln.Addr().String()
+	opts := HTTPOptions{Timeout: 2 * time.Second, ConnectTimeout: DefaultConnectTimeout, MaxRedirects: DefaultMaxRedirects}
+	client, rec := newClient(opts), &recorder{}
+	var wg sync.WaitGroup
+	for range 4 { // four connections in the pool
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			newSession(newTransport(client, rec, host, opts), nil).Do(&Request{Path: "/"})
+		}()
+	}
+	wg.Wait()
+	time.Sleep(500 * time.Millisecond) // the server closes them all
+	if r := newSession(newTransport(client, rec, host, opts), nil).Do(&Request{Path: "/"}); r.Failure != "" {
+		t.Fatalf("got failure %q; want the request sent on a new connection", r.Failure)
+	}
+	served.Lock()
+	defer served.Unlock()
+	if n != 5 {
+		t.Fatalf("the server answered %d requests; want 5", n)
+	}
+}

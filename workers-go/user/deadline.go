@@ -24,8 +24,16 @@ const (
 // at a time.
 type lazyConn struct {
 	net.Conn
+	addr        *connAddr // its LocalAddr, and whether it carried an answer (keptRetries)
 	read, write deadline
 	sent        bool // written to since the last read: the next read waits for its turn
+}
+
+func (c *lazyConn) LocalAddr() net.Addr {
+	if c.addr == nil {
+		return c.Conn.LocalAddr()
+	}
+	return c.addr
 }
 
 func (c *lazyConn) SetDeadline(t time.Time) error {

@@ -3,6 +3,7 @@ package user
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"github.com/valyala/fasthttp"
 
@@ -23,10 +24,17 @@ func isRedirect(status int) bool {
 // req's URL), as browsers and Python's requests do: 303 becomes GET (HEAD stays HEAD), 301 and
 // 302 turn POST into GET, and those drop the body; 307 and 308 repeat the request as it was.
 // Authorization, and a Host header set by the request, are not sent to another host. The
-// location is escaped as a path typed in a scenario is (urlesc.Clean).
+// location is escaped as a path typed in a scenario is (urlesc.Clean), and the dot segments of
+// the path it gives are resolved (RFC 3986 5.2), which fasthttp leaves to its path normalizing,
+// off here: "../b" from /a/c/d was sent as /a/c/../b.
 func follow(req *fasthttp.Request, status int, location []byte) {
 	oldHost := string(req.URI().Host())
 	req.URI().Update(urlesc.Clean(string(location)))
+	if path := string(req.URI().PathOriginal()); strings.Contains(path, ".") {
+		if resolved := urlesc.RemoveDotSegments(path); resolved != path {
+			req.URI().SetPath(resolved)
+		}
+	}
 	if !bytes.EqualFold(req.URI().Host(), []byte(oldHost)) {
 		req.Header.Del("Authorization")
 		req.UseHostHeader = false

@@ -47,6 +47,14 @@ func serveRedirects(t *testing.T) string {
 		case path == "/abs":
 			ctx.Response.Header.Set("Location", base+"/hop/0")
 			ctx.SetStatusCode(fasthttp.StatusMovedPermanently)
+		case path == "/a/b/dots": // ctx.Path() is the path with its dot segments resolved
+			ctx.Response.Header.Set("Location", "../../raw?q=1")
+			ctx.SetStatusCode(fasthttp.StatusFound)
+		case path == "/dots-abs":
+			ctx.Response.Header.Set("Location", "/x/./y/../../raw")
+			ctx.SetStatusCode(fasthttp.StatusFound)
+		case path == "/raw":
+			ctx.SetBodyString("sent " + string(ctx.RequestURI()))
 		case path == "/method":
 			ctx.SetBodyString(string(ctx.Method()) + " " + strconv.Itoa(len(ctx.PostBody())))
 		case strings.HasPrefix(path, "/text."):
@@ -100,6 +108,11 @@ func TestSession_Do_redirects(t *testing.T) {
 		{name: "a chain is followed, recorded once under the first name, with every hop's cookies",
 			req: Request{Path: "/hop/3"}, status: 200, body: "cookies: hop3=1; hop2=1; hop1=1", recorded: "/hop/3"},
 		{name: "an absolute Location", req: Request{Path: "/abs", Name: "abs"}, status: 200, body: "cookies: ", recorded: "abs"},
+		// Sent as /../../raw: a server resolves it (or refuses it) as it sees fit.
+		{name: "a relative Location's dot segments are resolved (RFC 3986)",
+			req: Request{Path: "/a/b/dots"}, status: 200, body: "sent /raw?q=1", recorded: "/a/b/dots"},
+		{name: "an absolute path's dot segments are resolved",
+			req: Request{Path: "/dots-abs"}, status: 200, body: "sent /raw", recorded: "/dots-abs"},
 		{name: "303 turns POST into GET without the body",
 			req: Request{Method: "POST", Path: "/see-other", Body: []byte("abc")}, status: 200, body: "GET 0", recorded: "/see-other"},
 		{name: "307 repeats POST with its body",

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"math"
 	"math/rand/v2"
 	"net/url"
 	"runtime"
@@ -100,6 +101,9 @@ func New(class *Class, rec Recorder, opts ...Option) (*Runtime, error) {
 		if t.Fn == nil {
 			return nil, fmt.Errorf("Tasks[%d] (%q): Fn: missing", i, t.Name)
 		}
+		if t.Weight > math.MaxInt-total { // pick draws below the sum: it must stay a positive int
+			return nil, fmt.Errorf("Tasks[%d] (%q): Weight: got %d; the weights add up to more than %d, expected smaller weights", i, t.Name, t.Weight, math.MaxInt)
+		}
 		total += t.Weight
 		r.weights = append(r.weights, total)
 	}
@@ -169,7 +173,7 @@ func New(class *Class, rec Recorder, opts ...Option) (*Runtime, error) {
 
 func checkHost(raw string) (string, error) {
 	u, err := url.Parse(raw)
-	if raw == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if raw == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || !urlesc.PortInRange(u) {
 		return "", fmt.Errorf("Host: got %q; expected an http(s) base URL such as http://127.0.0.1:8080", urlesc.Redact(raw))
 	}
 	if u.RawQuery != "" || u.Fragment != "" {

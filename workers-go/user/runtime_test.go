@@ -3,6 +3,7 @@ package user
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -443,9 +444,13 @@ func TestNew_errors(t *testing.T) {
 		{"no host", &Class{Tasks: []Task{{Weight: 1, Fn: fn}}}, `Host: got ""; expected an http(s) base URL`},
 		{"not http", &Class{Host: "ftp://x", Tasks: []Task{{Weight: 1, Fn: fn}}}, `Host: got "ftp://x"`},
 		{"query", &Class{Host: "http://x/?a=1", Tasks: []Task{{Weight: 1, Fn: fn}}}, "without query"},
+		{"port out of range", &Class{Host: "http://x:80800", Tasks: []Task{{Weight: 1, Fn: fn}}}, `Host: got "http://x:80800"`},
+		{"no host name", &Class{Host: "http://:8080", Tasks: []Task{{Weight: 1, Fn: fn}}}, `Host: got "http://:8080"`},
 		{"no tasks", &Class{Host: "http://x"}, "Tasks: empty"},
 		{"zero weight", &Class{Host: "http://x", Tasks: []Task{{Name: "a", Weight: 1, Fn: fn}, {Name: "b", Fn: fn}}},
 			`Tasks[1] ("b"): Weight: got 0; expected >= 1`},
+		{"weights overflow", &Class{Host: "http://x", Tasks: []Task{{Name: "a", Weight: math.MaxInt, Fn: fn}, {Name: "b", Weight: 1, Fn: fn}}},
+			`Tasks[1] ("b"): Weight: got 1; the weights add up to more than`},
 		{"no Fn", &Class{Host: "http://x", Tasks: []Task{{Name: "a", Weight: 1}}}, `Tasks[0] ("a"): Fn: missing`},
 		{"negative timeout", &Class{Host: "http://x", Tasks: []Task{{Weight: 1, Fn: fn}}, HTTP: HTTPOptions{Timeout: -1}},
 			"HTTP.Timeout: got -1ns; expected a duration >= 0"},

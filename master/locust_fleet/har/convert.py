@@ -350,7 +350,8 @@ class Converter:
         if text is None:
             text = "&".join(f"{p.name}={p.value}" for p in post.params or ())
         if "{{" in text:
-            return self.body_file(k, entry, text, recorded_type, notes)
+            # A text body has no fields to judge by name: only the secrets known are redacted.
+            return self.body_file(k, entry, text, recorded_type, notes, set())
         return "body", self.text_body(k, text), recorded_type or None
 
     def json(self, k: int, value: object, keys: list) -> object:
