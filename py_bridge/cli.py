@@ -52,6 +52,9 @@ def verify_protocol(
 ) -> None:
     if not user_class:
         raise typer.BadParameter("expected a class name", param_hint="--user-class")
+    if not master and not worker_cmd.strip():
+        raise typer.BadParameter("got ''; expected a command that starts a worker, with {host} and {port}",
+                                 param_hint="--worker-cmd")
     output = ""
     try:
         if master:

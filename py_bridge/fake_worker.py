@@ -4,6 +4,7 @@ and checks it against the contract (`pybridge verify-protocol --master`)."""
 
 from __future__ import annotations
 
+import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -87,7 +88,26 @@ class FakeWorker:
         self.context.term()
 
 
+def unreachable(host: str, port: int, timeout: float) -> str:
+    """Why nothing accepts a TCP connection at host:port within timeout, or "" once something does.
+    A ZeroMQ socket connects in the background and says nothing of a port nobody listens on: without
+    this, no master there read as a master that did not answer (no ack)."""
+    deadline, reason = time.monotonic() + timeout, ""
+    while True:
+        try:
+            socket.create_connection((host, port), timeout=max(0.1, min(1.0, deadline - time.monotonic()))).close()
+            return ""
+        except OSError as e:
+            reason = e.strerror or str(e)
+        if time.monotonic() >= deadline:
+            return reason
+        time.sleep(0.2)
+
+
 def verify_master(host: str, port: int, connect_timeout: float, spawn_timeout: float, run_for: float) -> list[Result]:
+    if reason := unreachable(host, port, connect_timeout):
+        return [Result("master: ack with an index", FAIL,
+                       f"no master at {host}:{port} ({reason}; tried for {connect_timeout:g} s)")]
     worker = FakeWorker(host, port)
     results = []
     try:

@@ -88,3 +88,18 @@ def test_spool_commands_name_a_wrong_id_and_discard(procs, tmp_path):
     discarded = spool_cmd("discard", kept.dir.name, "--spool-dir", str(spool_dir))
     assert discarded.returncode == 0 and f"discarded 2 points of spool id {kept.dir.name}" in discarded.stdout
     assert spool_cmd("list", "--spool-dir", str(spool_dir)).stdout.strip() == f"nothing waits in {spool_dir}"
+
+
+@pytest.mark.parametrize("kind", ["file", "empty", "absent"])
+def test_spool_commands_name_a_spool_dir_that_cannot_be_one(tmp_path, kind):
+    path = {"file": tmp_path / "spool", "empty": "", "absent": tmp_path / "no-such-dir"}[kind]
+    if kind == "file":
+        path.write_text("not a spool")
+    listed = spool_cmd("list", "--spool-dir", str(path))
+    shown = " ".join(listed.stderr.split())
+    if kind == "absent":  # a master that never spooled: nothing waits, and the listing says why
+        assert listed.returncode == 0 and listed.stdout.strip() == f"nothing waits in {path} (no such directory)"
+    elif kind == "file":
+        assert listed.returncode == 2 and f"got '{path}'; it is a file, expected the master's spool directory" in shown
+    else:
+        assert listed.returncode == 2 and "got ''; expected the master's spool directory" in shown

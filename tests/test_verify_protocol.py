@@ -5,6 +5,7 @@ Locust, which would change how the fake master's sockets and the target's thread
 
 import ast
 import json
+import socket
 import subprocess
 import sys
 
@@ -88,12 +89,21 @@ def test_fake_worker_verifies_a_real_master(procs):
     master.proc.wait(60)
 
 
-def test_fake_worker_fails_when_no_master_answers():
-    proc = subprocess.run([str(VENV_BIN / "pybridge"), "verify-protocol", "--master", f"127.0.0.1:{free_port()}"],
+def test_fake_worker_says_when_no_master_is_there():
+    port = free_port()
+    proc = subprocess.run([str(VENV_BIN / "pybridge"), "verify-protocol", "--master", f"127.0.0.1:{port}"],
                           capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 1 and "no ack within 20 s" in proc.stdout
+    assert proc.returncode == 1 and f"no master at 127.0.0.1:{port} (Connection refused; tried for 20 s)" in proc.stdout
     last = proc.stdout.strip().splitlines()[-1]
     assert last.startswith("verify-protocol: FAILED (") and "master: ack" in last, proc.stdout
+
+
+def test_fake_worker_fails_when_what_listens_does_not_answer_as_a_master():
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts connections, never answers
+        port = silent.getsockname()[1]
+        proc = subprocess.run([str(VENV_BIN / "pybridge"), "verify-protocol", "--master", f"127.0.0.1:{port}"],
+                              capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "no ack within 20 s" in proc.stdout, proc.stdout
 
 
 def test_text_results_keep_details_whole_and_end_with_a_one_line_summary(capsys, monkeypatch):
@@ -127,3 +137,8 @@ def test_help_describes_every_command_and_each_command_gives_its_own_exit_codes(
 def test_cli_rejects_a_bad_master_address():
     result = CliRunner().invoke(app, ["verify-protocol", "--master", "nohostport"])
     assert result.exit_code == 2 and "expected HOST:PORT" in result.output
+
+
+def test_cli_rejects_an_empty_worker_command():
+    result = CliRunner().invoke(app, ["verify-protocol", "--worker-cmd", " "], env={"COLUMNS": "200"})
+    assert result.exit_code == 2 and "--worker-cmd" in result.output and "got ''; expected a command" in result.output

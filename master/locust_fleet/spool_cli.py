@@ -8,6 +8,7 @@ unknown spool id, a server that is not InfluxDB, refused credentials).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -22,7 +23,17 @@ DEFAULT_DIR = ".locust_fleet/spool"
 app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False, help=__doc__, no_args_is_help=True)
 err = Console(stderr=True)
 
-SpoolDir = typer.Option(DEFAULT_DIR, "--spool-dir", envvar="LOCUST_SPOOL_DIR",
+def spool_dir_checked(value: str) -> str:
+    """A --spool-dir that can be one: not empty, not a file. One that does not exist holds nothing
+    (a master that never spooled); the listing says so."""
+    if not value.strip():
+        raise typer.BadParameter("got ''; expected the master's spool directory")
+    if Path(value).exists() and not Path(value).is_dir():
+        raise typer.BadParameter(f"got {value!r}; it is a file, expected the master's spool directory")
+    return value
+
+
+SpoolDir = typer.Option(DEFAULT_DIR, "--spool-dir", envvar="LOCUST_SPOOL_DIR", callback=spool_dir_checked,
                         help="The master's --spool-dir (relative to the directory the master ran in).")
 
 
@@ -52,7 +63,8 @@ def list_held(spool_dir: str = SpoolDir,
                                for h in found], indent=1))
         return
     if not found:
-        typer.echo(f"nothing waits in {spool_dir}")
+        absent = "" if Path(spool_dir).is_dir() else " (no such directory)"
+        typer.echo(f"nothing waits in {spool_dir}{absent}")
         return
     table = Table(title=f"Spooled points in {spool_dir}")
     for column in ("spool id", "url", "database", "identity", "batches", "points", "refused"):
