@@ -1,4 +1,4 @@
-"""Static checks of deploy/: the Compose stack and the Kubernetes manifests.
+"""Static checks of deploy/: the Compose stack, the Kubernetes manifests, the images' Go builds.
 
 Nothing is started. Compose is validated by `docker compose config` (no engine needed) and its
 normalised model checked; the Kubernetes manifests are cross-checked by harness/manifests.py
@@ -6,12 +6,18 @@ normalised model checked; the Kubernetes manifests are cross-checked by harness/
 master's worker port) as written and as kustomize renders them (Compose and kustomize are built
 into .tools/bin by `make setup`; the Helm chart's checks are in test_deploy_helm.py). Every problem
 names the file, the object and what is wrong; the checker functions are also fed broken documents,
-so that they cannot pass by checking nothing.
+so that they cannot pass by checking nothing. With no Docker engine here, the Go build stage of
+each Dockerfile is played step by step (its WORKDIR, COPY and RUN lines) in an empty directory,
+offline, with the modules `make setup` downloaded.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import os
+import shlex
+import shutil
 import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -157,6 +163,87 @@ def test_compose_checker_reports_broken_model():
                      "/nonexistent/provisioning does not exist",
                      "nothing is mounted at /var/lib/grafana/dashboards"):
         assert expected in text, f"the Compose checker missed {expected!r}; it reported:\n{text}"
+
+
+# ---------------------------------------------------------------- Images
+
+
+DOCKERFILES = sorted((DEPLOY / "docker").glob("*.Dockerfile"))
+
+
+def dockerfile_stages(path: Path) -> dict[str, list[tuple[str, str]]]:
+    """Stage name (or base image) -> its (INSTRUCTION, arguments), continuation lines joined."""
+    text = path.read_text().replace("\\\n", " ")
+    stages: dict[str, list[tuple[str, str]]] = {}
+    current: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        instruction, _, rest = line.partition(" ")
+        if instruction.upper() == "FROM":
+            words = rest.split()
+            current = stages.setdefault(words[-1] if "AS" in (w.upper() for w in words) else words[0], [])
+        current.append((instruction.upper(), rest.strip()))
+    return stages
+
+
+def dockerignored(relative: str) -> bool:
+    for pattern in (REPO / ".dockerignore").read_text().splitlines():
+        pattern = pattern.strip()
+        if not pattern or pattern.startswith("#"):
+            continue
+        if pattern.startswith("**/"):
+            if fnmatch.fnmatch(Path(relative).name, pattern[3:]):
+                return True
+        elif relative == pattern or relative.startswith(pattern + "/") or fnmatch.fnmatch(relative, pattern):
+            return True
+    return False
+
+
+def play_stage(steps: list[tuple[str, str]], root: Path, where: str) -> None:
+    """Runs a build stage's WORKDIR, COPY and RUN lines under root (standing in for /), with the
+    repository as the build context: what the stage copies is all it has."""
+    cwd = root
+    env = {**os.environ, "GOPROXY": "off", "GOFLAGS": "-mod=readonly"}  # offline: make setup's modules
+    for instruction, rest in steps:
+        if instruction == "FROM":
+            continue
+        if instruction == "WORKDIR":
+            cwd = root / rest.lstrip("/")
+            cwd.mkdir(parents=True, exist_ok=True)
+        elif instruction == "COPY":
+            words = [w for w in shlex.split(rest) if not w.startswith("--")]
+            *sources, dest = words
+            target = (root / dest.lstrip("/")) if dest.startswith("/") else cwd / dest
+            for source in sources:
+                src = REPO / source
+                assert src.exists(), f"{where}: COPY {source}: no such file in the build context"
+                if src.is_dir():
+                    shutil.copytree(src, target, dirs_exist_ok=True, ignore=lambda d, names: [
+                        n for n in names if dockerignored(str((Path(d) / n).relative_to(REPO)))])
+                else:
+                    (target if dest.endswith("/") else target.parent).mkdir(parents=True, exist_ok=True)
+                    shutil.copy(src, target / src.name if dest.endswith("/") else target)
+        elif instruction == "RUN":
+            command = rest.replace(" /out/", f" {root}/out/")
+            out = subprocess.run(["sh", "-ec", command], cwd=cwd, env=env, capture_output=True, text=True,
+                                 timeout=600)
+            assert out.returncode == 0, f"{where}: RUN {rest}\nfails in a build:\n{out.stdout}{out.stderr}"
+        else:
+            raise AssertionError(f"{where}: {instruction} in the Go build stage; teach play_stage it")
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=[p.name for p in DOCKERFILES])
+def test_image_go_stage_builds_from_what_it_copies(dockerfile, tmp_path):
+    """The Go stage of each image builds the worker from the files it COPYs, no others: a file a
+    step needs (e.g. the go.mod of a module go.mod replaces with a directory) must be copied before
+    that step."""
+    [(stage, steps)] = [(name, steps) for name, steps in dockerfile_stages(dockerfile).items()
+                        if steps[0][1].startswith("golang:")]
+    play_stage(steps, tmp_path, f"{rel(dockerfile)} (stage {stage})")
+    built = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert built, f"{rel(dockerfile)}: the Go stage built nothing into /out"
 
 
 # ---------------------------------------------------------------- Kubernetes

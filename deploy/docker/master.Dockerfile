@@ -5,6 +5,8 @@
 FROM golang:1.26.8-bookworm AS worker
 WORKDIR /src
 COPY workers-go/go.mod workers-go/go.sum ./
+# boomer is a patched copy in the repository (go.mod's replace): its go.mod is part of the graph.
+COPY workers-go/third_party/boomer/go.mod workers-go/third_party/boomer/go.sum ./third_party/boomer/
 RUN go mod download
 COPY workers-go/ ./
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/locust-fleet-worker .
