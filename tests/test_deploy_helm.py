@@ -23,6 +23,8 @@ import yaml
 
 from harness.manifests import Manifests, check_network_policy, containers, name_of, pod_labels, pod_spec, problems, tool
 from harness.procs import REPO
+from locust_fleet.model import FIELDS, RESERVED_TAGS, RUNS, TIME
+from locust_fleet.options import ConfigError, parse_run_tags
 
 pytestmark = pytest.mark.builds  # helm from .tools/bin
 
@@ -257,6 +259,28 @@ def test_helm_refuses_bad_values_naming_each(values, messages, tmp_path):
     for message in messages:
         assert message in out.stderr, out.stderr
     assert TOKEN not in out.stderr
+
+
+def test_helm_refuses_the_run_tags_the_master_refuses(tmp_path):
+    """Each run tag key the master refuses at start (exit 2, a crash loop in a pod) is refused by the
+    chart, named, and so is an empty value; the keys come from the data model, the master's list."""
+    refused = sorted({*RESERVED_TAGS, *FIELDS[RUNS], TIME})
+    for key in refused:
+        with pytest.raises(ConfigError):
+            parse_run_tags([f"{key}=x"])
+    with pytest.raises(ConfigError):
+        parse_run_tags(["env="])
+    out = helm("template", RELEASE, str(CHART), values={"master": {"runTags": {
+        **{key: "x" for key in refused}, "env": "", "build": "1.4.2"}}}, tmp=tmp_path)
+    assert out.returncode != 0 and not out.stdout, out.stdout
+    for key in refused:
+        assert f"master.runTags.{key}: \"{key}\" is a " in out.stderr, (key, out.stderr)
+    assert "master.runTags.env is empty: a run tag needs a value" in out.stderr, out.stderr
+    assert "master.runTags.build" not in out.stderr
+    _, docs = render({"master": {"runTags": {"build": "1.4.2", "release": 7}}}, tmp_path)
+    args = args_of(by_kind(docs)["Deployment", f"{PREFIX}-master"])
+    assert parse_run_tags([a.removeprefix("--run-tag=") for a in args if a.startswith("--run-tag=")]) == \
+        (("build", "1.4.2"), ("release", "7"))
 
 
 KEY = re.compile(r"^(\s*)([A-Za-z][\w]*):")

@@ -108,6 +108,20 @@ names the values and says what to change. The schema has checked each value's ty
 {{- $problems = append $problems (printf "%s: got %q; expected an http(s) URL without query, e.g. https://api.example.com" $key $url) -}}
 {{- end -}}
 {{- end -}}
+{{- /* The master refuses these run tags at start (exit 2): keys of the data model's tags, and the
+fields and time column of locust_runs, which InfluxDB 3 refuses as tags (master/locust_fleet/model.py). */ -}}
+{{- $modelTags := list "check" "event" "method" "name" "run_id" "user_class" "worker" -}}
+{{- $runsColumns := list "active_s" "avg_ms" "description" "duration_s" "fail_ratio" "failures" "host" "locustfile" "p50_ms" "p95_ms" "p99_ms" "peak_users" "requests" "rps" "spawn_rate" "start_time" "state" "stop_time" "tags" "thresholds" "thresholds_failed" "time" "users" -}}
+{{- range $key := keys $m.runTags | sortAlpha -}}
+{{- if has $key $modelTags -}}
+{{- $problems = append $problems (printf "master.runTags.%s: %q is a tag of the data model; choose another key than %s" $key $key (join ", " $modelTags)) -}}
+{{- else if has $key $runsColumns -}}
+{{- $problems = append $problems (printf "master.runTags.%s: %q is a column of locust_runs, and InfluxDB 3 refuses a tag of the same name; choose another key than %s" $key $key (join ", " $runsColumns)) -}}
+{{- end -}}
+{{- if eq (printf "%v" (index $m.runTags $key)) "" -}}
+{{- $problems = append $problems (printf "master.runTags.%s is empty: a run tag needs a value" $key) -}}
+{{- end -}}
+{{- end -}}
 {{- if and $m.runToCompletion (not $m.runTime) -}}
 {{- $problems = append $problems "master.runToCompletion is true but master.runTime is empty: the run would never end; set master.runTime, e.g. 5m" -}}
 {{- end -}}
