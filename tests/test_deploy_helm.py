@@ -24,7 +24,7 @@ import yaml
 from harness.manifests import Manifests, check_network_policy, containers, name_of, pod_labels, pod_spec, problems, tool
 from harness.procs import REPO
 from locust_fleet.model import FIELDS, RESERVED_TAGS, RUNS, TIME
-from locust_fleet.options import ConfigError, parse_run_tags
+from locust_fleet.options import ConfigError, check_url, parse_run_tags
 
 pytestmark = pytest.mark.builds  # helm from .tools/bin
 
@@ -223,6 +223,13 @@ BAD_VALUES = [
     ({"target": "api.example.com", "influxdb": {"url": "influx:8086"}},
      ['influxdb.url: got "influx:8086"; expected an http(s) URL without query, e.g. https://api.example.com',
       'target: got "api.example.com"; expected an http(s) URL without query, e.g. https://api.example.com']),
+    ({"influxdb": {"url": f"http://locust:{TOKEN}@influx:8086"}},
+     ["influxdb.url: credentials in the URL are refused by the master (and would be in the pod spec in clear); "
+      "give a token with influxdb.existingSecret or influxdb.token"]),
+    ({"target": "http://api:0", "influxdb": {"url": "http://in_flux:99999"}},
+     ['target: got "http://api:0"; the port must be a number from 1 to 65535',
+      'influxdb.url: got "http://in_flux:99999"; the port must be a number from 1 to 65535',
+      'influxdb.url: got "http://in_flux:99999"; "in_flux" is not a host name or IP address']),
     ({"master": {"runToCompletion": True}},
      ["master.runToCompletion is true but master.runTime is empty: the run would never end; set master.runTime, e.g. 5m"]),
     ({"master": {"headless": True, "runTime": "5m"}},
@@ -281,6 +288,27 @@ def test_helm_refuses_the_run_tags_the_master_refuses(tmp_path):
     args = args_of(by_kind(docs)["Deployment", f"{PREFIX}-master"])
     assert parse_run_tags([a.removeprefix("--run-tag=") for a in args if a.startswith("--run-tag=")]) == \
         (("build", "1.4.2"), ("release", "7"))
+
+
+@pytest.mark.parametrize("url, refused", [
+    ("http://locust:pw@influx:8086", True), ("http://influx:0", True), ("http://influx:65536", True),
+    ("http://influx:", True), ("http://in_flux:8086", True), ("http://-influx:8086", True),
+    ("http://influx", False), ("https://influx.example.com:443/prefix/", False), ("http://[::1]:8086", False),
+    ("http://10.0.0.7:8086", False), ("http://influx.monitoring.svc.cluster.local.:8086", False),
+])
+def test_helm_refuses_the_influxdb_urls_the_master_refuses(url, refused, tmp_path):
+    """influxdb.url becomes the master's LOCUST_INFLUXDB_URL: what the master would refuse at start
+    (exit 2, a restart loop) the chart refuses, and it renders what the master takes."""
+    try:
+        check_url(url)
+        master_refuses = False
+    except ConfigError:
+        master_refuses = True
+    assert master_refuses == refused, url
+    out = helm("template", RELEASE, str(CHART), values={"influxdb": {"url": url}}, tmp=tmp_path)
+    assert (out.returncode != 0) == refused, (url, out.stderr)
+    if refused:
+        assert "influxdb.url: " in out.stderr and "pw" not in out.stderr, out.stderr
 
 
 KEY = re.compile(r"^(\s*)([A-Za-z][\w]*):")

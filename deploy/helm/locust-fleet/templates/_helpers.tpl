@@ -106,6 +106,18 @@ names the values and says what to change. The schema has checked each value's ty
 {{- range $key, $url := dict "target" .Values.target "influxdb.url" .Values.influxdb.url -}}
 {{- if and $url (not (regexMatch "^https?://[^/?#\\s]+[^?#\\s]*$" $url)) -}}
 {{- $problems = append $problems (printf "%s: got %q; expected an http(s) URL without query, e.g. https://api.example.com" $key $url) -}}
+{{- else if $url -}}
+{{- /* What the master (--influxdb-url, --host) and the worker (--target) refuse when they start. */ -}}
+{{- $authority := regexReplaceAll "^https?://([^/]*).*$" $url "${1}" -}}
+{{- $port := regexFind ":[0-9]*$" $authority -}}
+{{- if and $port (or (eq $port ":") (lt (atoi (trimPrefix ":" $port)) 1) (gt (atoi (trimPrefix ":" $port)) 65535)) -}}
+{{- $problems = append $problems (printf "%s: got %q; the port must be a number from 1 to 65535" $key $url) -}}
+{{- end -}}
+{{- if and (eq $key "influxdb.url") (contains "@" $authority) -}}
+{{- $problems = append $problems "influxdb.url: credentials in the URL are refused by the master (and would be in the pod spec in clear); give a token with influxdb.existingSecret or influxdb.token" -}}
+{{- else if and (eq $key "influxdb.url") (not (regexMatch "^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9.])?)$" (trimSuffix $port $authority))) -}}
+{{- $problems = append $problems (printf "influxdb.url: got %q; %q is not a host name or IP address" $url (trimSuffix $port $authority)) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- /* The master refuses these run tags at start (exit 2): keys of the data model's tags, and the
