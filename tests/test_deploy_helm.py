@@ -290,6 +290,27 @@ def test_helm_refuses_the_run_tags_the_master_refuses(tmp_path):
         (("build", "1.4.2"), ("release", "7"))
 
 
+def test_helm_renders_numbers_of_a_values_file_as_written(tmp_path):
+    """A values file's numbers reach the templates as floats, which Go prints with an exponent from
+    a million on: a build number tag would be stored as 1.234567e+06, and Kubernetes refuses
+    2.592e+06 for a Job's integer fields."""
+    values = {"master": {"runToCompletion": True, "runTime": "720h", "spawnRate": 2500000, "users": 5000000,
+                         "runTags": {"build": 1234567, "ratio": 0.5},
+                         "job": {"activeDeadlineSeconds": 2592000, "ttlSecondsAfterFinished": 1209600}}}
+    text, docs = render(values, tmp_path)
+    assert "e+0" not in text, [line for line in text.splitlines() if "e+0" in line]
+    objects = by_kind(docs)
+    master = objects["Job", f"{PREFIX}-master"]
+    args = args_of(master)
+    assert "--spawn-rate=2500000" in args and "--users=5000000" in args, args
+    assert parse_run_tags([a.removeprefix("--run-tag=") for a in args if a.startswith("--run-tag=")]) == \
+        (("build", "1234567"), ("ratio", "0.5"))
+    for job in (master, objects["Job", f"{PREFIX}-worker"]):
+        assert (job["spec"]["activeDeadlineSeconds"], job["spec"]["ttlSecondsAfterFinished"]) == (2592000, 1209600)
+    _, docs = render({"worker": {"replicas": 2000000, "pdb": {"maxUnavailable": 1000000}}}, tmp_path)
+    assert by_kind(docs)["PodDisruptionBudget", f"{PREFIX}-worker"]["spec"]["maxUnavailable"] == 1000000
+
+
 @pytest.mark.parametrize("url, refused", [
     ("http://locust:pw@influx:8086", True), ("http://influx:0", True), ("http://influx:65536", True),
     ("http://influx:", True), ("http://in_flux:8086", True), ("http://-influx:8086", True),

@@ -41,6 +41,16 @@ app.kubernetes.io/managed-by: {{ $root.Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" $root.Chart.Name $root.Chart.Version | replace "+" "_" }}
 {{- end -}}
 
+{{/* A value as written in the values: a whole number read from a values file (Helm makes it a float)
+without the exponent that Go prints from a million on (1234567, not 1.234567e+06); anything else as is. */}}
+{{- define "locust-fleet.number" -}}
+{{- if and (kindIs "float64" .) (eq . (float64 (int64 .))) -}}
+{{- int64 . -}}
+{{- else -}}
+{{- . -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "locust-fleet.masterImage" -}}
 {{ .Values.image.master.repository }}:{{ .Values.image.master.tag }}
 {{- end -}}
