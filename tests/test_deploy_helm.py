@@ -209,6 +209,21 @@ def test_helm_external_target_and_scenario(tmp_path):
     assert not any(name.endswith("-target") or k == "ConfigMap" for k, name in objects)
 
 
+def test_helm_web_ui_over_https(tmp_path):
+    """master.tls.existingSecret: the Secret mounted, Locust's --tls-cert/--tls-key on it, and the
+    readiness probe asking over HTTPS (over HTTP it never passes, and the workers, which reach the
+    master through its Service, would never find it). test_deploy_helm_run.py starts it."""
+    _, docs = render({"master": {"tls": {"existingSecret": "ui-tls"}}}, tmp_path)
+    found = problems(Manifests([("helm template (tls)", d) for d in docs], {"Secret": {"ui-tls": {"tls.crt", "tls.key"}}}))
+    assert not found, "\n".join(found)
+    master = by_kind(docs)["Deployment", f"{PREFIX}-master"]
+    container = containers(master)[0]
+    assert args_of(master)[1:3] == ["--tls-cert=/etc/locust-fleet/tls/tls.crt", "--tls-key=/etc/locust-fleet/tls/tls.key"]
+    assert {"name": "tls", "mountPath": "/etc/locust-fleet/tls", "readOnly": True} in container["volumeMounts"]
+    assert {"name": "tls", "secret": {"secretName": "ui-tls"}} in pod_spec(master)["volumes"]
+    assert container["readinessProbe"]["httpGet"] == {"path": "/", "port": "web", "scheme": "HTTPS"}
+
+
 def test_helm_network_policy_off_leaves_the_worker_port_open(tmp_path):
     """The checker passes the chart because of its NetworkPolicy, not by checking nothing."""
     _, docs = render({"networkPolicy": {"enabled": False}}, tmp_path)
@@ -230,6 +245,9 @@ BAD_VALUES = [
      ['target: got "http://api:0"; the port must be a number from 1 to 65535',
       'influxdb.url: got "http://in_flux:99999"; the port must be a number from 1 to 65535',
       'influxdb.url: got "http://in_flux:99999"; "in_flux" is not a host name or IP address']),
+    ({"master": {"headless": True, "tls": {"existingSecret": "ui-tls"}}},
+     ["master.tls.existingSecret with a headless master (master.headless or master.runToCompletion): it serves no "
+      "web UI to put HTTPS on; leave master.tls.existingSecret empty"]),
     ({"master": {"runToCompletion": True}},
      ["master.runToCompletion is true but master.runTime is empty: the run would never end; set master.runTime, e.g. 5m"]),
     ({"master": {"headless": True, "runTime": "5m"}},

@@ -15,7 +15,9 @@ from __future__ import annotations
 import base64
 import json
 import os
+import ssl
 import subprocess
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -24,7 +26,7 @@ import yaml
 from harness.exported import sums_by_name, the_run
 from harness.manifests import containers, name_of, tool
 from harness.parts import Target
-from harness.procs import REPO, VENV_BIN, free_port
+from harness.procs import REPO, VENV_BIN, free_port, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.builds]
 
@@ -135,3 +137,36 @@ def test_run_to_completion_with_failures_exits_1_without_influxdb(procs, go_bin,
     assert counted(tmp_path) == {"home": (served["GET /"], 0), "about": (served["GET /about"], 0),
                                  "broken": (served["GET /status/503"], served["GET /status/503"])}
     assert served["GET /status/503"] > 0
+
+
+def test_web_ui_over_https_answers_the_rendered_readiness_probe(procs, tmp_path):
+    """The master Deployment of master.tls.existingSecret, started as its image starts it with the
+    Secret's files where the pod mounts them: Locust takes the rendered flags and the rendered
+    readiness probe (HTTPS, certificate not verified, as the kubelet asks) gets 200."""
+    objects = render({"master": {"tls": {"existingSecret": "ui-tls"}}}, tmp_path)
+    container = containers(objects["Deployment", MASTER])[0]
+    tls_dir = tmp_path / "tls"
+    tls_dir.mkdir()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=master",
+                    "-keyout", str(tls_dir / "tls.key"), "-out", str(tls_dir / "tls.crt")],
+                   check=True, capture_output=True, timeout=60)
+    [mount] = [m for m in container["volumeMounts"] if m["name"] == "tls"]
+    args = [a.replace(mount["mountPath"], str(tls_dir)) for a in container["args"]]
+    env = {"PATH": f"{VENV_BIN}:{os.environ['PATH']}", "LOCUST_SPOOL_DIR": str(tmp_path / "spool")}
+    web_port = free_port()
+    master = procs.start("master", [ENTRYPOINT, *args, "--master-bind-host", "127.0.0.1", "--master-bind-port",
+                                    str(free_port()), "--web-host", "127.0.0.1", "--web-port", str(web_port)], env)
+    probe = container["readinessProbe"]["httpGet"]
+    url = f"{probe.get('scheme', 'HTTP').lower()}://127.0.0.1:{web_port}{probe['path']}"
+    unverified = ssl.create_default_context()
+    unverified.check_hostname, unverified.verify_mode = False, ssl.CERT_NONE
+
+    def ready() -> bool:
+        assert master.alive(), master.log()[-3000:]
+        try:
+            with urllib.request.urlopen(url, timeout=2, context=unverified) as resp:
+                return resp.status == 200
+        except OSError:
+            return False
+
+    wait_until(ready, 30, f"the readiness probe {url} to pass")

@@ -150,6 +150,9 @@ fields and time column of locust_runs, which InfluxDB 3 refuses as tags (master/
 {{- if and $m.headless (not $m.runToCompletion) $m.runTime -}}
 {{- $problems = append $problems (printf "master.runTime is %q with master.headless and not master.runToCompletion: the Deployment would restart the master after each run and start another; set master.runToCompletion: true (a Job) or leave master.runTime empty (run until stopped)" $m.runTime) -}}
 {{- end -}}
+{{- if and $m.tls.existingSecret (or $m.headless $m.runToCompletion) -}}
+{{- $problems = append $problems "master.tls.existingSecret with a headless master (master.headless or master.runToCompletion): it serves no web UI to put HTTPS on; leave master.tls.existingSecret empty" -}}
+{{- end -}}
 {{- if and $m.runToCompletion $w.autoscaling.enabled -}}
 {{- $problems = append $problems "worker.autoscaling.enabled with master.runToCompletion: the workers of a run to completion are a Job, which a HorizontalPodAutoscaler cannot scale; turn one of them off" -}}
 {{- end -}}
