@@ -70,6 +70,28 @@ def test_wrong_credentials_fail_fast_naming_the_option(procs, tmp_path):
         assert not (tmp_path / "spool").exists() or not list((tmp_path / "spool").iterdir())
 
 
+@pytest.mark.parametrize("grant", ["READ", None])
+def test_a_user_who_may_not_write_to_the_database_fails_fast_with_the_servers_reason(procs, tmp_path, grant):
+    # The database exists. A user who may only read it passed the start, and every point of the
+    # run went to the spool; a user with no privilege on it was told it did not exist (1.x's SHOW
+    # DATABASES hides it) and to create it, which changes nothing.
+    with InfluxServer(tmp_path / "auth-influxdb", auth=True) as server:
+        server.create_admin()
+        server.query("CREATE DATABASE locust", db="")
+        server.query("CREATE USER reader WITH PASSWORD 'reader-secret'", db="")
+        if grant:
+            server.query(f"GRANT {grant} ON locust TO reader", db="")
+        master = Master(procs, "--headless", "-u", "1", "-t", "5s", "--influxdb-url", server.url,
+                        "--influxdb-username", "reader", "--influxdb-password", "reader-secret",
+                        "--spool-dir", str(tmp_path / "spool"))
+        assert master.proc.wait(30) == 2
+        log = master.proc.log()
+        assert ('refused the request (HTTP 403: "reader" user is not authorized to write to database "locust"); '
+                "give the user of --influxdb-username/--influxdb-password that privilege (as an admin: "
+                'GRANT ALL ON "locust" TO "reader"), or credentials that have it') in log, log[-2000:]
+        assert "does not exist" not in log and "reader-secret" not in log
+
+
 def test_unreachable_influxdb_spools_and_the_next_master_replays(procs, go_bin, tmp_path):
     target = Target(procs, go_bin["target"])
     server = InfluxServer(tmp_path / "late-influxdb")  # configured, not started yet
