@@ -143,3 +143,14 @@ def test_a_shaped_run_records_its_peak_and_last_users(procs, go_bin, influx, tmp
                           capture_output=True, text=True, env=env, timeout=60)
     assert made.returncode == 0, made.stderr
     assert "12 at the peak, 2 at the end" in page.read_text()
+
+
+def test_a_run_time_that_ends_during_the_ramp_up_records_the_users_it_reached(procs, go_bin, influx, tmp_path):
+    # 40 users at 4/s for 3 s: the run ends with about 12, never 40; the record said 40 at the end.
+    target = Target(procs, go_bin["target"])
+    master = Master(procs, "--headless", "-u", "40", "-r", "4", "-t", "3s", "--expect-workers", "1",
+                    "-H", target.url, *influx_args(influx, tmp_path))
+    start_worker(procs, go_bin["worker"], master.port, "--target", target.url)
+    assert master.proc.wait(60) == 0, master.proc.log()[-3000:]
+    run = the_run(influx)
+    assert 4 <= run["users"] <= 20 and run["users"] == run["peak_users"], run
