@@ -70,6 +70,28 @@ def test_wrong_credentials_fail_fast_naming_the_option(procs, tmp_path):
         assert not (tmp_path / "spool").exists() or not list((tmp_path / "spool").iterdir())
 
 
+@pytest.mark.parametrize("grant", ["READ", None])
+def test_a_user_who_may_not_write_to_the_database_fails_fast_with_the_servers_reason(procs, tmp_path, grant):
+    # The database exists. A user who may only read it passed the start, and every point of the
+    # run went to the spool; a user with no privilege on it was told it did not exist (1.x's SHOW
+    # DATABASES hides it) and to create it, which changes nothing.
+    with InfluxServer(tmp_path / "auth-influxdb", auth=True) as server:
+        server.create_admin()
+        server.query("CREATE DATABASE locust", db="")
+        server.query("CREATE USER reader WITH PASSWORD 'reader-secret'", db="")
+        if grant:
+            server.query(f"GRANT {grant} ON locust TO reader", db="")
+        master = Master(procs, "--headless", "-u", "1", "-t", "5s", "--influxdb-url", server.url,
+                        "--influxdb-username", "reader", "--influxdb-password", "reader-secret",
+                        "--spool-dir", str(tmp_path / "spool"))
+        assert master.proc.wait(30) == 2
+        log = master.proc.log()
+        assert ('refused the request (HTTP 403: "reader" user is not authorized to write to database "locust"); '
+                "give the user of --influxdb-username/--influxdb-password that privilege (as an admin: "
+                'GRANT ALL ON "locust" TO "reader"), or credentials that have it') in log, log[-2000:]
+        assert "does not exist" not in log and "reader-secret" not in log
+
+
 def test_unreachable_influxdb_spools_and_the_next_master_replays(procs, go_bin, tmp_path):
     target = Target(procs, go_bin["target"])
     server = InfluxServer(tmp_path / "late-influxdb")  # configured, not started yet
@@ -121,3 +143,14 @@ def test_a_shaped_run_records_its_peak_and_last_users(procs, go_bin, influx, tmp
                           capture_output=True, text=True, env=env, timeout=60)
     assert made.returncode == 0, made.stderr
     assert "12 at the peak, 2 at the end" in page.read_text()
+
+
+def test_a_run_time_that_ends_during_the_ramp_up_records_the_users_it_reached(procs, go_bin, influx, tmp_path):
+    # 40 users at 4/s for 3 s: the run ends with about 12, never 40; the record said 40 at the end.
+    target = Target(procs, go_bin["target"])
+    master = Master(procs, "--headless", "-u", "40", "-r", "4", "-t", "3s", "--expect-workers", "1",
+                    "-H", target.url, *influx_args(influx, tmp_path))
+    start_worker(procs, go_bin["worker"], master.port, "--target", target.url)
+    assert master.proc.wait(60) == 0, master.proc.log()[-3000:]
+    run = the_run(influx)
+    assert 4 <= run["users"] <= 20 and run["users"] == run["peak_users"], run

@@ -189,6 +189,19 @@ def test_thresholds_that_all_hold_exit_0_although_requests_failed(procs, go_bin,
     assert "s3cret-pw" not in text and '"http://alice:***@127.0.0.1:' in text
 
 
+def test_a_run_never_judged_leaves_no_junit_file_of_an_earlier_run(procs, tmp_path):
+    # A CI workspace kept from the last job: its passed JUnit file stood for this run, whose workers
+    # never came (exit 1), and a CI reporter showed the thresholds as passed.
+    report = tmp_path / "junit" / "thresholds.xml"
+    report.parent.mkdir()
+    report.write_text('<testsuites name="locust-fleet thresholds" tests="1" failures="0"/>\n')
+    master = Master(procs, "--headless", "-u", "1", "-t", "3s", "--expect-workers", "1",
+                    "--expect-workers-max-wait", "2", "--threshold", "requests>0", "--junit-xml", str(report))
+    assert master.proc.wait(40) == 1, master.proc.log()[-3000:]
+    assert "Gave up waiting for workers to connect" in master.proc.log()
+    assert not report.exists()
+
+
 @pytest.mark.parametrize("how", ["flag", "env"])
 def test_a_malformed_threshold_stops_the_master_at_start_naming_the_option(procs, tmp_path, how):
     bad = ["p95<<500ms", "latency<1s", "p95[1m<800ms"]

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from locust.runners import STATE_MISSING, MasterRunner
+from locust.runners import STATE_MISSING, STATE_SPAWNING, MasterRunner
 
 from .intervals import Interval, IntervalAccumulator, RunFigures
 from .lineproto import Point
@@ -97,6 +97,15 @@ class Exporter:
             self.run.users = int(user_count)
             self.run.peak_users = max(self.run.peak_users, int(user_count))
             self.event("spawning_complete", f"All {user_count} users spawned", users=int(user_count))
+
+    def on_test_stopping(self, **_kw: Any) -> None:
+        """Runs before the drain sends every worker to zero users (plugin.py). A run stopped while
+        still spawning (a run time shorter than the ramp-up, Stop during a ramp) never completed a
+        spawn: it ended with the users it had, not with the count it was heading for, which the
+        record showed as its end (100 for a run that reached 20)."""
+        if self.run is not None and self.runner.state == STATE_SPAWNING:
+            self.run.users = int(sum(self.runner.reported_user_classes_count.values()))
+            self.run.peak_users = max(self.run.peak_users, self.run.users)
 
     def on_worker_report(self, client_id: str, data: dict[str, Any], **_kw: Any) -> None:
         self.accumulator.add_report(client_id, data)

@@ -29,7 +29,11 @@ class PermanentError(InfluxError):
 
 
 class AuthError(PermanentError):
-    """The credentials were refused."""
+    """The credentials were refused (401), or they lack a privilege the request needs (403)."""
+
+    def __init__(self, message: str, status: int = 401) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class DatabaseNotFound(PermanentError):
@@ -129,7 +133,7 @@ class InfluxClient:
                               f"{resp.headers.get('Location', 'nowhere').split('?')[0]!r}; expected InfluxDB's own URL "
                               "(give the URL it redirects to)")
         if resp.status_code in (401, 403):
-            raise AuthError(self._auth_message(resp.status_code))
+            raise AuthError(self._auth_message(resp.status_code, _error_text(resp)), resp.status_code)
         if resp.status_code == 429 or resp.status_code >= 500:
             raise RetryableError(f"InfluxDB at {self.url}: HTTP {resp.status_code} {_error_text(resp)}")
         if resp.status_code == 404 and _missing_database(_error_text(resp)):
@@ -144,7 +148,14 @@ class InfluxClient:
             raise PermanentError(f"InfluxDB at {self.url}: HTTP {resp.status_code} {_error_text(resp)}")
         return resp
 
-    def _auth_message(self, status: int) -> str:
+    def _auth_message(self, status: int, reason: str = "") -> str:
+        if status == 403 and reason and self._credential_options:
+            # Credentials that were accepted but lack a privilege (1.x: '"bob" user is not authorized
+            # to write to database "locust"'): the server's words say which, the password is fine.
+            grant = (f' (as an admin: GRANT ALL ON "{_quote(self.database)}" TO "{_quote(self.session.auth[0])}")'
+                     if self.kind == "1" and isinstance(self.session.auth, tuple) else "")
+            return (f"InfluxDB at {self.url} refused the request (HTTP 403: {reason}); give the user of "
+                    f"{self._credential_options} that privilege{grant}, or credentials that have it")
         if self._credential_options:
             hint = f"check {self._credential_options}"
         elif self.kind in ("2", "3"):
@@ -245,6 +256,8 @@ class InfluxClient:
         raises DatabaseNotFound saying how to make it."""
         names = self._databases()
         if names is not None and self.database in names:
+            if self.kind == "1":
+                self._may_write()
             return "exists"
         if self.kind == "3":
             return "first write"
@@ -252,10 +265,14 @@ class InfluxClient:
             if names is None:  # the token may not list mappings: the first write tells
                 return "exists"
             raise self.database_not_found()
+        # 1.x lists only the databases the user has a privilege on: one it may not touch exists all
+        # the same, and saying it does not would send the user to create it again.
+        if self._may_write():
+            return "exists"
         try:
             error = self._statement(f'CREATE DATABASE "{_quote(self.database)}"').get("error")
         except AuthError as e:
-            if "(HTTP 403)" not in str(e):  # 401: the credentials themselves are wrong
+            if e.status != 403:  # 401: the credentials themselves are wrong
                 raise
             error = "HTTP 403: the user may not create databases"
         if error:
@@ -263,6 +280,18 @@ class InfluxClient:
                                    f"created ({error}); create it as an admin (`CREATE DATABASE "
                                    f"\"{_quote(self.database)}\"` in the influx shell) or give credentials allowed to")
         return "created"
+
+    def _may_write(self) -> bool:
+        """1.x: whether the database exists (False when not), and raises AuthError (403) when the
+        user may not write to it. An empty write is checked as any write is, the database first,
+        then the user's WRITE privilege, and writes nothing (services/httpd/handler.go, serveWrite):
+        without this, a user who may only read passed the start and every point of the run went
+        to the spool."""
+        try:
+            self._request("POST", "/write", params={"db": self.database, "precision": "ns"}, data=b"")
+        except DatabaseNotFound:
+            return False
+        return True
 
     def _databases(self) -> set[str] | None:
         """The databases SHOW DATABASES lists (2.x: the database of each bucket mapping), or None

@@ -74,6 +74,9 @@ def on_init(environment: Environment, **_kw) -> None:
         except PermanentError as e:
             logger.error("%s", e)
             sys.exit(2)
+    if service is not None:
+        # Before the drainer's listener: the users a run stopped mid-spawn had, before the drain zeroes them.
+        environment.events.test_stopping.add_listener(service.exporter.on_test_stopping)
     if config.drain_timeout > 0:
         drainer = Drainer(runner, config.drain_timeout)
         environment.events.worker_report.add_listener(drainer.on_worker_report)

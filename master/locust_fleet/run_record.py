@@ -33,7 +33,7 @@ def redact_url(url: str) -> str:
 class Run:
     run_id: str
     started: float  # epoch seconds
-    users: int = 0  # at the last completed spawn: the count the run ended with
+    users: int = 0  # at the last completed spawn, or at the stop of one under way: the count the run ended with
     peak_users: int = 0  # the most users the run had
     spawn_rate: float = 0.0
     host: str = ""

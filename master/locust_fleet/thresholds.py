@@ -261,6 +261,13 @@ class ThresholdWatch:
 
 
 def install(environment: Environment, thresholds: tuple[Threshold, ...], junit_path: str) -> ThresholdWatch:
+    if junit_path and os.path.isfile(junit_path):
+        # An earlier run's file would stand for this one if no test is judged here (no workers
+        # came, the master was stopped before the test began): a CI job reading it after a run that
+        # failed to start showed the earlier run's passed thresholds.
+        os.remove(junit_path)
+        logger.info("Removed %s, the JUnit file of an earlier run; this run writes its own when its test stops",
+                    os.path.abspath(junit_path))
     watch = ThresholdWatch(environment, thresholds, junit_path)
     watch.install()
     return watch
