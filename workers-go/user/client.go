@@ -121,7 +121,9 @@ func (keptRetries) RoundTrip(hc *fasthttp.HostClient, req *fasthttp.Request, res
 	switch {
 	case !ok:
 	case err == nil:
-		addr.answered.Store(true)
+		if !addr.answered.Load() { // a plain read on every later answer, not a locked write
+			addr.answered.Store(true)
+		}
 	case retry && !addr.answered.Load():
 		retry = false
 	}

@@ -3,7 +3,6 @@ package user
 import (
 	"bytes"
 	"fmt"
-	"strings"
 
 	"github.com/valyala/fasthttp"
 
@@ -30,10 +29,9 @@ func isRedirect(status int) bool {
 func follow(req *fasthttp.Request, status int, location []byte) {
 	oldHost := string(req.URI().Host())
 	req.URI().Update(urlesc.Clean(string(location)))
-	if path := string(req.URI().PathOriginal()); strings.Contains(path, ".") {
-		if resolved := urlesc.RemoveDotSegments(path); resolved != path {
-			req.URI().SetPath(resolved)
-		}
+	path := string(req.URI().PathOriginal())
+	if resolved := urlesc.RemoveDotSegments(path); resolved != path { // it returns path as is when it holds no dot
+		req.URI().SetPath(resolved)
 	}
 	if !bytes.EqualFold(req.URI().Host(), []byte(oldHost)) {
 		req.Header.Del("Authorization")
