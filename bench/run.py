@@ -17,9 +17,7 @@ import time
 from pathlib import Path
 
 from bench import capacity, exporter, https, loadgen, openmodel, scaling, userflow
-from harness.procs import GO_BIN
-
-REPO = Path(__file__).resolve().parents[1]
+from harness.procs import GO_BIN, REPO
 
 
 def spread(values: list[float]) -> str:
