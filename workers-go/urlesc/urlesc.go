@@ -286,12 +286,6 @@ func RemoveDotSegments(path string) string {
 	return joined
 }
 
-// Valid reports whether rawURL parses as an absolute http(s) URL with a host.
-func Valid(rawURL string) bool {
-	u, err := url.Parse(rawURL)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
-}
-
 // PortInRange reports whether u's port, when it has one, is from 1 to 65535. url.Parse takes any
 // digits ("http://host:80800"), and such a URL fails only when a request dials it.
 func PortInRange(u *url.URL) bool {
