@@ -123,13 +123,14 @@ func (c *compiler) finishParts(s *stepSpec) bool {
 	return ok
 }
 
-// parseForm reads form: {name: value, name: [value, value]}.
+// parseForm reads form: {name: value, name: [value, value]}. form: {} is an empty form, what a
+// browser posts for a form with no fields (a logout button): its Content-Type and no body.
 func (c *compiler) parseForm(v *yaml.Node, field string) []pair {
-	if v.Kind != yaml.MappingNode || len(v.Content) == 0 {
+	if v.Kind != yaml.MappingNode {
 		c.errorf(v.Line, field, "%s; expected a mapping of field name to value (or a list of values)", describe(v))
 		return nil
 	}
-	var out []pair
+	out := []pair{} // not nil: an empty form is still the step's body
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		name, value := v.Content[i].Value, v.Content[i+1]
 		for _, item := range oneOrMany(value) {
