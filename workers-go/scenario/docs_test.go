@@ -35,6 +35,7 @@ func TestDocs_ExamplesCompile(t *testing.T) {
 		"non-fatal checks": host + "tasks:\n  - steps:\n" + indent(block("### Non-fatal checks"), "    ") + "\n",
 		"flow control":     host + block("## Flow control: loops and conditions"),
 		"session":          host + block("### Every task a new visitor: session"),
+		"links":            host + block("### Following links: pagination"),
 	}
 	for name, scenario := range cases {
 		t.Run(name, func(t *testing.T) {

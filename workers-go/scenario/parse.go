@@ -117,6 +117,7 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 		c.check(err)
 	}
 	host = urlesc.Clean(host)
+	c.base = host
 
 	var wait user.Wait
 	if v := nodes["wait"]; v != nil {

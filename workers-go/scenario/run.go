@@ -45,6 +45,7 @@ type header struct {
 type extraction struct {
 	name   string
 	prefix string // "extract item: "
+	link   bool   // the variable is a link path: a relative value is resolved against the response's URL
 	ex     extract.Extractor
 }
 
@@ -241,8 +242,8 @@ func (s *step) request(u *user.User, st *userState) user.Request {
 	if s.body != nil {
 		st.body = s.body.Append(st.body[:0], u)
 		req.Body = st.body
-		req.Invalid, st.invalid = st.invalid, ""
 	}
+	req.Invalid, st.invalid = st.invalid, "" // a link path or a typed json: value that is not one
 	if len(s.extracts) > 0 || s.checks != nil {
 		if st.checks[s.index] == nil {
 			st.checks[s.index] = func(r *user.Response) string { return s.verify(u, r) }
@@ -292,6 +293,9 @@ func (s *step) extractAndCheck(u *user.User, r *user.Response, in *check.Input) 
 		}
 		if u.Vars == nil {
 			u.Vars = map[string]string{}
+		}
+		if x.link {
+			v = resolveRelative(v, r)
 		}
 		u.Vars[x.name] = v
 	}

@@ -1,0 +1,99 @@
+package scenario
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// A path that is a variable alone is a link to follow (a "next" page): sent as a redirect's
+// Location is, not escaped as data.
+func TestStep_Request_Links(t *testing.T) {
+	doc := `host: http://shop.example:8080/base
+hosts:
+  api: https://api.example/v1
+on_start:
+  - {name: seed, path: /seed, extract: {next: {json: $.next}}}
+tasks:
+  - name: flow
+    steps:
+      - {name: link, path: "{{ next }}"}
+      - {name: link with query, path: "{{ next }}", query: {per_page: "{{ next }}"}}
+      - {name: link on api, host: api, path: "{{ next }}"}
+`
+	p := compileDoc(t, doc, nil)
+	invalid := "path {{ next }}: not a link to follow; expected an absolute URL (https://host/items?page=2) or a path from / (/items?page=2): a relative link or an empty value cannot be sent"
+	cases := []struct {
+		step, next, path, invalid string
+	}{
+		{"link", "/items?page=2&q=a+b", "http://shop.example:8080/items?page=2&q=a+b", ""},
+		{"link", "https://cdn.example/p/x?c=%2F", "https://cdn.example/p/x?c=%2F", ""},
+		{"link", "//cdn.example/x", "http://cdn.example/x", ""},
+		{"link", "/a b/./c/../é?q=x y#frag", "http://shop.example:8080/a%20b/%C3%A9?q=x%20y", ""},
+		{"link", " /spaced\n", "http://shop.example:8080/spaced", ""},
+		{"link", "https://h.example", "https://h.example/", ""},
+		{"link", "https://h.example?x=1", "https://h.example/?x=1", ""},
+		{"link with query", "/items?page=2", "http://shop.example:8080/items?page=2&per_page=%2Fitems%3Fpage%3D2", ""},
+		{"link with query", "/items", "http://shop.example:8080/items?per_page=%2Fitems", ""},
+		{"link on api", "/v1/items?page=3", "https://api.example/v1/items?page=3", ""},
+		{"link", "items?page=2", "http://shop.example:8080/", invalid},
+		{"link", "", "http://shop.example:8080/", invalid},
+		{"link", "null", "http://shop.example:8080/", invalid},
+	}
+	for _, c := range cases {
+		u := newUser(0, map[string]string{"next": c.next})
+		got := stepNamed(t, p, c.step).request(u, p.state(u))
+		if got.Path != c.path || got.Invalid != c.invalid {
+			t.Errorf("%s with next %q:\ngot  %q, invalid %q\nwant %q, invalid %q", c.step, c.next, got.Path, got.Invalid, c.path, c.invalid)
+		}
+	}
+}
+
+// A relative link ("?page=2", "items?page=2") is resolved against the URL of the response it
+// was extracted from, after its redirects; pagination ends on the last page's null.
+func TestRun_FollowsNextLinks(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	host := serve(t, func(ctx *fasthttp.RequestCtx) {
+		mu.Lock()
+		seen = append(seen, string(ctx.RequestURI()))
+		mu.Unlock()
+		page := string(ctx.QueryArgs().Peek("page"))
+		switch {
+		case string(ctx.Path()) == "/start":
+			ctx.Redirect("/api/v2/items?page=1", 302)
+		case page == "1":
+			ctx.SetBodyString(`{"next": "items?page=2&q=a b"}`)
+		case page == "2":
+			ctx.SetBodyString(`{"next": "?page=3"}`)
+		case page == "3":
+			ctx.SetBodyString(`{"next": "../v2/items?page=4"}`)
+		default:
+			ctx.SetBodyString(`{"next": null}`)
+		}
+	})
+	doc := `tasks:
+  - name: pages
+    steps:
+      - {name: first, path: /start, extract: {next: {json: $.next}}}
+      - loop: {count: 5}
+        steps:
+          - if: {var: next, not_equals: "null"}
+            steps:
+              - {name: next, path: "{{ next }}", extract: {next: {json: $.next}}}
+`
+	rec := run(t, doc, nil, host, 1, 300*time.Millisecond)
+	_, failed, reasons := rec.counts()
+	if len(failed) > 0 {
+		t.Fatalf("failures %v: %v", failed, reasons)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := "/start /api/v2/items?page=1 /api/v2/items?page=2&q=a%20b /api/v2/items?page=3 /api/v2/items?page=4"
+	if got := strings.Join(seen[:min(5, len(seen))], " "); got != want {
+		t.Errorf("sent\n%s\nwant\n%s", got, want)
+	}
+}
