@@ -29,7 +29,7 @@ type (
 type compiler struct {
 	requestConfig
 	dir         string
-	base        string // the scenario's base URL (host: or --target): the origin of links (links.go)
+	base        string          // the scenario's base URL (host: or --target): the origin of links (links.go)
 	linkVars    map[string]bool // variables a step's path is alone: links (links.go)
 	errs        []error
 	sources     []*source

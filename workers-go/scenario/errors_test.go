@@ -12,7 +12,13 @@ func TestParse_Errors(t *testing.T) {
 		name, doc, target, want string
 	}{
 		// The document and host.
-		{"broken yaml", "host: [\n", "", "not valid YAML or JSON: yaml: line 1: did not find expected node content"},
+		{"broken yaml", "host: [\n", "", "not valid YAML or JSON: line 2: did not find expected node content"},
+		// yaml.v3 counts a parser error's line from 0: this was "line 3"
+		{"flow mapping with an unquoted [", "host: http://a\ntasks:\n  - path: /\n  - {path: /, check: [{json: $.a[0]}]}\n", "",
+			`not valid YAML or JSON: line 4: did not find expected ',' or '}'; expected a { } mapping closed with }, and values in it holding [ ] { } , or # quoted (e.g. "$.items[0].id")`},
+		{"block list indented unlike", "host: http://a\ntasks:\n  - path: /\n   name: x\n", "",
+			`not valid YAML or JSON: line 3: did not find expected '-' indicator; expected the items of a list indented alike, each starting with "- "`},
+		{"scanner error line kept", "host: http://a\ntasks:\n\t- path: /\n", "", "not valid YAML or JSON: line 3: found character that cannot start any token"},
 		{"empty document", "", "", "empty document; expected a mapping with host and tasks"},
 		{"not a mapping", "- a\n", "", "line 1: the document must be a mapping with host and tasks"},
 		{"unknown top key", h + "task: []\ntasks: [{path: /}]\n", "",

@@ -77,7 +77,7 @@ func Parse(doc []byte, dir, target string) (*user.Class, error) {
 func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(doc, &root); err != nil {
-		return nil, "", nil, fmt.Errorf("not valid YAML or JSON: %v", err)
+		return nil, "", nil, yamlSyntaxError(err)
 	}
 	if len(root.Content) == 0 {
 		return nil, "", nil, errors.New("empty document; expected a mapping with host and tasks")
