@@ -58,6 +58,7 @@ type (
 	extractSpec struct {
 		name string
 		ex   extract.Extractor
+		def  *string // default: the value when the response has none (extractdefaults.go)
 	}
 	stepSpec struct {
 		at       string
@@ -205,7 +206,7 @@ func (c *compiler) step(p *program, spec *stepSpec, avail []string) *step {
 		s.setBody(body.Template())
 	}
 	for _, x := range spec.extracts {
-		s.extracts = append(s.extracts, extraction{name: x.name, prefix: "extract " + x.name + ": ", ex: x.ex, link: c.linkVars[x.name]})
+		s.extracts = append(s.extracts, extraction{name: x.name, prefix: "extract " + x.name + ": ", ex: x.ex, link: c.linkVars[x.name], def: x.def})
 	}
 	s.checks = c.compileChecks(p, spec, resolve)
 	return s

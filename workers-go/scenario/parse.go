@@ -517,6 +517,7 @@ func (c *compiler) parseExtracts(v *yaml.Node, field string) []extractSpec {
 			continue
 		}
 		seen[k.Value] = true
+		e, def := c.extractDefault(e, at)
 		if e.Kind != yaml.MappingNode || len(e.Content) != 2 {
 			c.errorf(e.Line, at, "%s; expected exactly one of {json: PATH}, {header: NAME}, {cookie: NAME}, {regex: RE}", describe(e))
 			continue
@@ -546,7 +547,7 @@ func (c *compiler) parseExtracts(v *yaml.Node, field string) []extractSpec {
 			c.errorf(arg.Line, at+"."+kind.Value, "%v", err)
 			continue
 		}
-		out = append(out, extractSpec{name: k.Value, ex: ex})
+		out = append(out, extractSpec{name: k.Value, ex: ex, def: def})
 	}
 	return out
 }

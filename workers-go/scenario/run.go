@@ -47,6 +47,7 @@ type extraction struct {
 	prefix string // "extract item: "
 	link   bool   // the variable is a link path: a relative value is resolved against the response's URL
 	ex     extract.Extractor
+	def    *string // the value when the response has none; nil: the request fails instead
 }
 
 // step is one request or one think time.
@@ -284,18 +285,24 @@ func (s *step) verify(u *user.User, r *user.Response) string {
 func (s *step) extractAndCheck(u *user.User, r *user.Response, in *check.Input) string {
 	for i := range s.extracts {
 		x := &s.extracts[i]
+		var v, reason string
+		ok := false
 		if x.ex.IsJSON() && !in.ValidJSON() {
-			return x.prefix + x.ex.String() + ": the body is not valid JSON"
+			reason = x.ex.String() + ": the body is not valid JSON"
+		} else {
+			v, ok, reason = x.ex.Extract(in.Body, r)
 		}
-		v, ok, reason := x.ex.Extract(in.Body, r)
 		if !ok {
-			return x.prefix + reason
-		}
-		if u.Vars == nil {
-			u.Vars = map[string]string{}
+			if x.def == nil {
+				return x.prefix + reason
+			}
+			v = *x.def
 		}
 		if x.link {
 			v = resolveRelative(v, r)
+		}
+		if u.Vars == nil {
+			u.Vars = map[string]string{}
 		}
 		u.Vars[x.name] = v
 	}
