@@ -126,16 +126,26 @@ func (c *compiler) finishParts(s *stepSpec) bool {
 // parseForm reads form: {name: value, name: [value, value]}. form: {} is an empty form, what a
 // browser posts for a form with no fields (a logout button): its Content-Type and no body.
 func (c *compiler) parseForm(v *yaml.Node, field string) []pair {
+	form := c.repeatable(v, field, "a mapping of field name to value (or a list of values)", "field")
+	if form == nil && v.Kind == yaml.MappingNode {
+		return []pair{} // not nil: an empty form is still the step's body
+	}
+	return form
+}
+
+// repeatable reads a mapping of name to value, or to a list of values: the name repeated, as
+// requests sends data= and params= given a list (form: and query:).
+func (c *compiler) repeatable(v *yaml.Node, field, want, what string) []pair {
 	if v.Kind != yaml.MappingNode {
-		c.errorf(v.Line, field, "%s; expected a mapping of field name to value (or a list of values)", describe(v))
+		c.errorf(v.Line, field, "%s; expected %s", describe(v), want)
 		return nil
 	}
-	out := []pair{} // not nil: an empty form is still the step's body
+	var out []pair
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		name, value := v.Content[i].Value, v.Content[i+1]
 		for _, item := range oneOrMany(value) {
 			if item.Kind != yaml.ScalarNode || item.Tag == "!!null" {
-				c.errorf(item.Line, field+"."+name, "%s; expected a string, or a list of strings for a repeated field", describe(item))
+				c.errorf(item.Line, field+"."+name, "%s; expected a string, or a list of strings for a repeated %s", describe(item), what)
 				continue
 			}
 			out = append(out, pair{name: name, value: item})

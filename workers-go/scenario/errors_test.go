@@ -120,7 +120,7 @@ func TestParse_Errors(t *testing.T) {
 		{"header value a list", h + "tasks:\n  - path: /\n    headers: {A: [1]}\n", "",
 			"line 4: tasks[0].headers.A: got a list; expected a string, or null to send no such header"},
 		{"query not a map", h + "tasks:\n  - path: /\n    query: x\n", "",
-			`line 4: tasks[0].query: got "x"; expected a mapping of query parameter to value`},
+			`line 4: tasks[0].query: got "x"; expected a mapping of query parameter to value (or a list of values)`},
 		{"body and json", h + "tasks:\n  - path: /\n    body: x\n    json: {a: 1}\n", "",
 			"line 5: tasks[0].json: given with body; expected one of body (text) or json (a value sent as JSON)"},
 		{"body not a string", h + "tasks:\n  - path: /\n    body: {a: 1}\n", "",

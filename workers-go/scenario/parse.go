@@ -442,7 +442,7 @@ func (c *compiler) requestField(s *stepSpec, key string, v *yaml.Node, field str
 			s.path = v
 		}
 	case "query":
-		s.query = c.pairs(v, field, "a mapping of query parameter to value")
+		s.query = c.repeatable(v, field, "a mapping of query parameter to value (or a list of values)", "parameter")
 	case "headers":
 		s.headers = c.headerPairs(v, field)
 	case "body":
