@@ -56,7 +56,12 @@ func decode(resp *fasthttp.Response) (body []byte, failure string) {
 	if len(encoding) == 0 || string(encoding) == "identity" || len(resp.Body()) == 0 {
 		return resp.Body(), ""
 	}
-	body, err := resp.BodyUncompressed()
+	var err error
+	if bytes.EqualFold(encoding, []byte("x-gzip")) { // the same as gzip (RFC 9110 8.4.1.3), as urllib3 takes it
+		body, err = resp.BodyGunzip()
+	} else {
+		body, err = resp.BodyUncompressed()
+	}
 	if err != nil {
 		return resp.Body(), fmt.Sprintf("cannot decode the body (Content-Encoding: %s)", encoding)
 	}

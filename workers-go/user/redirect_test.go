@@ -82,7 +82,7 @@ func compress(t *testing.T, encoding string, text []byte) []byte {
 		Close() error
 	}
 	switch encoding {
-	case "gzip":
+	case "gzip", "x-gzip":
 		w = gzip.NewWriter(&b)
 	case "deflate": // HTTP's deflate is the zlib format (RFC 9110 8.4.1.2)
 		w = zlib.NewWriter(&b)
@@ -150,7 +150,7 @@ func TestSession_Do_redirects(t *testing.T) {
 func TestSession_Do_compression(t *testing.T) {
 	host := serveRedirects(t)
 	text := strings.Repeat("compressed hello ", 50)
-	for _, encoding := range []string{"gzip", "deflate", "br"} {
+	for _, encoding := range []string{"gzip", "deflate", "br", "x-gzip"} {
 		t.Run(encoding, func(t *testing.T) {
 			s, rec := newTestSession(t, host, HTTPOptions{})
 			var checked string
