@@ -58,7 +58,7 @@ type (
 	extractSpec struct {
 		name string
 		ex   extract.Extractor
-		def  *string // default: the value when the response has none (extractdefaults.go)
+		def  *string // default: the value when the response has none (extractoptions.go)
 	}
 	stepSpec struct {
 		at       string

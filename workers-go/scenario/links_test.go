@@ -97,3 +97,43 @@ func TestRun_FollowsNextLinks(t *testing.T) {
 		t.Errorf("sent\n%s\nwant\n%s", got, want)
 	}
 }
+
+// GitHub-style pagination: the next page is in the Link header, relative to the page; a regex
+// on the header takes it, default: "" ends the pages when the last one has none.
+func TestRun_FollowsLinkHeaders(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	host := serve(t, func(ctx *fasthttp.RequestCtx) {
+		mu.Lock()
+		seen = append(seen, string(ctx.RequestURI()))
+		mu.Unlock()
+		switch string(ctx.QueryArgs().Peek("page")) {
+		case "":
+			ctx.Response.Header.Set("Link", `</repos/x/issues?page=2>; rel="next", </repos/x/issues?page=3>; rel="last"`)
+		case "2":
+			ctx.Response.Header.Set("Link", `<issues?page=3>; rel="next"`)
+		}
+		ctx.SetBodyString("[]")
+	})
+	doc := `tasks:
+  - name: issues
+    steps:
+      - {name: first, path: /repos/x/issues, extract: {next: {header: Link, regex: '<([^>]+)>; *rel="next"', default: ""}}}
+      - loop: {count: 5}
+        steps:
+          - if: {var: next}
+            steps:
+              - {name: next, path: "{{ next }}", extract: {next: {header: Link, regex: '<([^>]+)>; *rel="next"', default: ""}}}
+`
+	rec := run(t, doc, nil, host, 1, 300*time.Millisecond)
+	_, failed, reasons := rec.counts()
+	if len(failed) > 0 {
+		t.Fatalf("failures %v: %v", failed, reasons)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := "/repos/x/issues /repos/x/issues?page=2 /repos/x/issues?page=3 /repos/x/issues"
+	if got := strings.Join(seen[:min(4, len(seen))], " "); got != want {
+		t.Errorf("sent\n%s\nwant\n%s", got, want)
+	}
+}

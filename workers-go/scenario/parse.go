@@ -517,7 +517,7 @@ func (c *compiler) parseExtracts(v *yaml.Node, field string) []extractSpec {
 			continue
 		}
 		seen[k.Value] = true
-		e, def := c.extractDefault(e, at)
+		e, opts := c.extractOptions(e, at)
 		if e.Kind != yaml.MappingNode || len(e.Content) != 2 {
 			c.errorf(e.Line, at, "%s; expected exactly one of {json: PATH}, {header: NAME}, {cookie: NAME}, {regex: RE}", describe(e))
 			continue
@@ -547,7 +547,9 @@ func (c *compiler) parseExtracts(v *yaml.Node, field string) []extractSpec {
 			c.errorf(arg.Line, at+"."+kind.Value, "%v", err)
 			continue
 		}
-		out = append(out, extractSpec{name: k.Value, ex: ex, def: def})
+		if ex, ok := c.refine(ex, opts, at); ok {
+			out = append(out, extractSpec{name: k.Value, ex: ex, def: opts.def})
+		}
 	}
 	return out
 }
