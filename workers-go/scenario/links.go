@@ -14,9 +14,10 @@ import (
 // a redirect's Location is: an absolute URL goes to its own host, a path from / ("/items?page=2")
 // and a scheme-relative URL ("//cdn.example/x") are resolved against the origin of the step's
 // host; the text is escaped as URL text and its dot segments resolved. A relative link ("?page=2",
-// "items?page=2") depends on the page it came from, which a variable does not keep: it fails the
-// request, unsent, with a reason that says so. Values without a link (the last page's null, an
-// extraction that never ran) fail the same way.
+// "items?page=2") depends on the page it came from: an extraction into a link variable resolves
+// it against that response's URL (resolveRelative). One that is still relative when sent (from a
+// data file, a loop's list), and a value that is no link (the last page's null, an extraction
+// that never ran), fail the request unsent, with a reason that says so.
 
 // linkPath reports whether a step's path is a link: the whole path is one template.
 func linkPath(spec *stepSpec) bool {
