@@ -612,6 +612,18 @@ def test_a_next_link_an_earlier_answer_gave_is_followed_not_replayed():
     assert result.comments[("tasks", 0, "steps", 1)] == ["follows the link next an earlier answer gave, instead of the recorded URL"]
 
 
+def test_a_next_link_in_a_link_header_is_followed():
+    """GitHub's pagination: the next page is in a Link header (RFC 8288), found by its rel."""
+    link = '<https://api.example.com/repos/x/issues?after=Y3Vyc29yOjE>; rel="next", <https://api.example.com/repos/x/issues?after=Y3Vyc29yOjk>; rel="last"'
+    result = run(entry("https://api.example.com/repos/x/issues", body="[]", resp_headers={"Link": link}),
+                 entry("https://api.example.com/repos/x/issues?after=Y3Vyc29yOjE", at=10, body="[]"))
+    first, second = requests_of(result)
+    pattern = '<([^>]+)>[^,<]*rel="?next(?:"|;|,|\\s|$)'
+    assert first["extract"] == {"next": {"header": "Link", "regex": pattern}}
+    assert re.search(pattern, link).group(1) == "https://api.example.com/repos/x/issues?after=Y3Vyc29yOjE"
+    assert (second["path"], second["name"]) == ("{{ next }}", "/repos/x/issues")
+
+
 def test_a_link_without_an_id_or_token_is_sent_as_recorded():
     result = run(entry(body=json.dumps({"next": "/items?page=2", "home": "/"})),
                  entry("https://shop.example.com/items?page=2", at=10), entry("https://shop.example.com/", at=20))

@@ -111,19 +111,42 @@ def sources(step: int, entry: Entry) -> dict[str, Source]:
     return {text: source for text, (_, source) in found.items()}
 
 
+LINK_HEADER_ENTRY = re.compile(r'<([^>]*)>([^,<]*)')
+LINK_REL = re.compile(r'rel="?([A-Za-z][A-Za-z0-9.-]*)')
+
+
+def link_header_sources(step: int, entry: Entry, found: dict[str, "Source"]) -> None:
+    """The links of entry's Link headers (RFC 8288, GitHub's pagination): each by the absolute URL
+    it leads to, taken by a regular expression on the header that finds it by its rel."""
+    for h in entry.response_headers:
+        if h.name.lower() != "link":
+            continue
+        for target, params in LINK_HEADER_ENTRY.findall(h.value):
+            rel = LINK_REL.search(params)
+            if rel is None:
+                continue
+            pattern = '<([^>]+)>[^,<]*rel="?' + rel.group(1).replace(".", "\\.") + '(?:"|;|,|\\s|$)'
+            first = re.search(pattern, h.value)
+            url = urljoin(entry.url, target.strip()).partition("#")[0]
+            if first and first.group(1) == target and url.startswith(("http://", "https://")) and url not in found:
+                found[url] = Source(step, {"header": h.name, "regex": pattern}, rel.group(1).replace(".", "_").replace("-", "_"))
+
+
 def link_sources(step: int, entry: Entry) -> dict[str, Source]:
-    """The links of entry's JSON answer (a "next" page, an "href"), by the absolute URL they lead
-    to: resolved against the answer's URL, as the worker resolves a link path."""
+    """The links of entry's answer, in its JSON (a "next" page, an "href") or its Link headers, by
+    the absolute URL they lead to: resolved against the answer's URL, as the worker resolves a
+    link path."""
+    found: dict[str, Source] = {}
+    link_header_sources(step, entry, found)
     body = entry.response_text
     if body is None or len(body) > MAX_BODY or body.lstrip()[:1] not in ("{", "["):
-        return {}
+        return found
     try:
         parsed = json.loads(body)
     except (json.JSONDecodeError, RecursionError):
-        return {}
+        return found
     collected: list = []
     leaves(parsed, [], collected)
-    found: dict[str, Source] = {}
     for keys, value in collected:
         if not isinstance(value, str) or not ("/" in value or "?" in value) or any(c.isspace() for c in value.strip()):
             continue
