@@ -29,10 +29,21 @@ def tool(name: str) -> str:
     return str(path)
 
 
+# An image reference as container runtimes parse it: [HOST[:PORT]/]PATH[:TAG][@sha256:HEX]. A reference
+# outside this grammar (two tags, a tag after the digest) is refused when the pod is created.
+_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_IMAGE_REFERENCE = re.compile(
+    rf"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]+)?/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$")
+
+
 def image_problem(image: str | None) -> str | None:
-    """Why an image reference is not pinned, or None when it is (a tag other than latest, or a digest)."""
+    """Why an image reference is malformed or not pinned, or None when it is pinned (a tag other than
+    latest, or a digest)."""
     if not image:
         return "no image"
+    if not _IMAGE_REFERENCE.match(image):
+        return f"image {image!r} is not an image reference; expected [HOST[:PORT]/]PATH[:TAG][@sha256:DIGEST]"
     if "@sha256:" in image:
         return None
     name, _, tag = image.rpartition(":")

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.manifests import Manifests, check_network_policy, containers, name_of, pod_labels, pod_spec, problems, tool
+from harness.manifests import (Manifests, check_network_policy, containers, image_problem, name_of, pod_labels,
+                               pod_spec, problems, tool)
 from harness.procs import REPO
 from locust_fleet.model import FIELDS, RESERVED_TAGS, RUNS, TIME
 from locust_fleet.options import ConfigError, check_url, parse_run_tags
@@ -224,6 +225,25 @@ def test_helm_web_ui_over_https(tmp_path):
     assert container["readinessProbe"]["httpGet"] == {"path": "/", "port": "web", "scheme": "HTTPS"}
 
 
+DIGEST = "sha256:" + "0123456789abcdef" * 4
+
+
+def test_helm_pulls_an_image_by_the_digest_given_in_its_repository(tmp_path):
+    """values.yaml says a digest goes in the repository (NAME@sha256:...): with the tag that always
+    has a value, the image must be NAME:TAG@sha256:..., not NAME@sha256:...:TAG, which is no image
+    reference (the pod would never start) yet passed every check of the rendering."""
+    assert image_problem(f"reg.example.com/lf/master@{DIGEST}:0.1.0") is not None
+    _, docs = render({"image": {"master": {"repository": f"reg.example.com/lf/master@{DIGEST}"},
+                                "worker": {"repository": "reg.example.com:5000/lf/worker", "tag": "0.2.0"}}}, tmp_path)
+    found = problems(Manifests([("helm template (digest)", d) for d in docs]))
+    assert not found, "\n".join(found)
+    objects = by_kind(docs)
+    assert containers(objects["Deployment", f"{PREFIX}-master"])[0]["image"] == \
+        f"reg.example.com/lf/master:0.1.0@{DIGEST}"
+    assert {containers(objects["Deployment", f"{PREFIX}-{part}"])[0]["image"] for part in ("worker", "target")} == \
+        {"reg.example.com:5000/lf/worker:0.2.0"}
+
+
 def test_helm_network_policy_off_leaves_the_worker_port_open(tmp_path):
     """The checker passes the chart because of its NetworkPolicy, not by checking nothing."""
     _, docs = render({"networkPolicy": {"enabled": False}}, tmp_path)
@@ -233,6 +253,12 @@ def test_helm_network_policy_off_leaves_the_worker_port_open(tmp_path):
 
 
 BAD_VALUES = [
+    ({"image": {"master": {"repository": "reg.example.com/lf/master:0.2.0"},
+                "worker": {"repository": "reg.example.com/lf/worker@sha256:abc"}}},
+     ['image.master.repository: got "reg.example.com/lf/master:0.2.0", which holds a tag; give the repository '
+      "alone and its tag in image.master.tag",
+      'image.worker.repository: got "reg.example.com/lf/worker@sha256:abc"; expected a digest as NAME@sha256: '
+      "and 64 hex digits"]),
     ({"worker": {"replica": 3}, "master": {"users": "ten"}},
      ["- at '/worker': additional properties 'replica' not allowed", "- at '/master/users': got string, want integer"]),
     ({"target": "api.example.com", "influxdb": {"url": "influx:8086"}},

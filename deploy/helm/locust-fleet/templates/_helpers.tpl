@@ -51,12 +51,21 @@ without the exponent that Go prints from a million on (1234567, not 1.234567e+06
 {{- end -}}
 {{- end -}}
 
+{{/* An image reference from image.master or image.worker: REPOSITORY:TAG, or with a digest in the
+repository (NAME@sha256:...) NAME:TAG@sha256:..., pulled by the digest (REPOSITORY@sha256:...:TAG would
+be no image reference at all, and the pod would never start). */}}
+{{- define "locust-fleet.image" -}}
+{{- $name := regexReplaceAll "@.*$" .repository "" -}}
+{{- $digest := regexFind "@.*$" .repository -}}
+{{ $name }}:{{ .tag }}{{ $digest }}
+{{- end -}}
+
 {{- define "locust-fleet.masterImage" -}}
-{{ .Values.image.master.repository }}:{{ .Values.image.master.tag }}
+{{ include "locust-fleet.image" .Values.image.master }}
 {{- end -}}
 
 {{- define "locust-fleet.workerImage" -}}
-{{ .Values.image.worker.repository }}:{{ .Values.image.worker.tag }}
+{{ include "locust-fleet.image" .Values.image.worker }}
 {{- end -}}
 
 {{/* Locust's worker port; fixed, as in Locust's own chart and operator. */}}
@@ -142,6 +151,16 @@ fields and time column of locust_runs, which InfluxDB 3 refuses as tags (master/
 {{- end -}}
 {{- if eq (printf "%v" (index $m.runTags $key)) "" -}}
 {{- $problems = append $problems (printf "master.runTags.%s is empty: a run tag needs a value" $key) -}}
+{{- end -}}
+{{- end -}}
+{{- range $part := list "master" "worker" -}}
+{{- $image := index $.Values.image $part -}}
+{{- $name := regexReplaceAll "@.*$" $image.repository "" -}}
+{{- if regexMatch ":[^/]*$" $name -}}
+{{- $problems = append $problems (printf "image.%s.repository: got %q, which holds a tag; give the repository alone and its tag in image.%s.tag" $part $image.repository $part) -}}
+{{- end -}}
+{{- if and (contains "@" $image.repository) (not (regexMatch "@sha256:[0-9a-f]{64}$" $image.repository)) -}}
+{{- $problems = append $problems (printf "image.%s.repository: got %q; expected a digest as NAME@sha256: and 64 hex digits" $part $image.repository) -}}
 {{- end -}}
 {{- end -}}
 {{- if and $m.runToCompletion (not $m.runTime) -}}
