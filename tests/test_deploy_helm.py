@@ -66,7 +66,8 @@ def env_of(doc: dict) -> dict[str, dict]:
 # name -> (values, ConfigMaps and Secrets the user creates beforehand)
 COMBINATIONS: dict[str, tuple[dict, dict]] = {
     "defaults": ({}, {}),
-    "headless soak": ({"master": {"headless": True, "users": 200}}, {}),
+    "headless soak": ({"master": {"headless": True, "users": 200, "extraArgs": ["--stop-timeout", "10"]},
+                       "worker": {"extraArgs": ["--max-rps", 500]}}, {}),
     "run to completion": ({"master": {"runToCompletion": True, "runTime": "2m", "users": 50, "spawnRate": 5,
                                       "runTags": {"build": "1.4.2", "suite": "nightly smoke"}},
                            "influxdb": {"url": "http://influxdb.monitoring:8086", "token": TOKEN},
@@ -253,6 +254,20 @@ def test_helm_network_policy_off_leaves_the_worker_port_open(tmp_path):
 
 
 BAD_VALUES = [
+    ({"master": {"extraArgs": ["--stop-timeout", "10", "--headless", "-P9000", "--web-port=9000", "--tls-cert",
+                               "/tls/tls.crt", "-f", "mine.py", "--master-bind-port", "6000"]},
+      "worker": {"extraArgs": ["--max-rps", 500, "--master-host=elsewhere"]}},
+     ['master.extraArgs: "--headless" is set by the chart: set master.headless: true (or master.runToCompletion) '
+      "instead: the chart would probe the web UI, which a headless master does not serve, and the master would "
+      "never be ready",
+      'master.extraArgs: "-P9000" is set by the chart: the web UI listens on 8089',
+      'master.extraArgs: "--web-port=9000" is set by the chart: the web UI listens on 8089',
+      'master.extraArgs: "--tls-cert" is set by the chart: set master.tls.existingSecret instead',
+      'master.extraArgs: "-f" is set by the chart: the master image\'s locustfile holds the plugin',
+      'master.extraArgs: "--master-bind-port" is set by the chart: the workers, the Service and the NetworkPolicy '
+      "reach the master on 5557",
+      'worker.extraArgs: "--master-host=elsewhere" is set by the chart: the chart points the workers at this '
+      "release's master"]),
     ({"image": {"master": {"repository": "reg.example.com/lf/master:0.2.0"},
                 "worker": {"repository": "reg.example.com/lf/worker@sha256:abc"}}},
      ['image.master.repository: got "reg.example.com/lf/master:0.2.0", which holds a tag; give the repository '

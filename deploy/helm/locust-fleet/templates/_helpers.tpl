@@ -163,6 +163,34 @@ fields and time column of locust_runs, which InfluxDB 3 refuses as tags (master/
 {{- $problems = append $problems (printf "image.%s.repository: got %q; expected a digest as NAME@sha256: and 64 hex digits" $part $image.repository) -}}
 {{- end -}}
 {{- end -}}
+{{- /* Flags whose values the chart's objects depend on (the probes, the Service's ports, the
+NetworkPolicy, the workers' address): given in extraArgs, the later flag wins over the chart's and
+the master is never ready or its workers never reach it. Each has a value of its own. */ -}}
+{{- $masterFlags := dict
+  "--headless" "set master.headless: true (or master.runToCompletion) instead: the chart would probe the web UI, which a headless master does not serve, and the master would never be ready"
+  "--web-port" "the web UI listens on 8089, which the probes and the Service reach; master.webPort sets the Service's port"
+  "-P" "the web UI listens on 8089, which the probes and the Service reach; master.webPort sets the Service's port"
+  "--web-host" "the web UI must listen on every interface for the probes and the Service to reach it"
+  "--master-bind-port" "the workers, the Service and the NetworkPolicy reach the master on 5557"
+  "--master-bind-host" "the master must listen on every interface for the workers to reach it through the Service"
+  "--tls-cert" "set master.tls.existingSecret instead: the readiness probe would ask over HTTP and never pass"
+  "--tls-key" "set master.tls.existingSecret instead: the readiness probe would ask over HTTP and never pass"
+  "--worker" "the master image would run the Go worker instead of the master"
+  "-f" "the master image's locustfile holds the plugin and the Go workers' user class; the workers' scenario is worker.scenario"
+  "--locustfile" "the master image's locustfile holds the plugin and the Go workers' user class; the workers' scenario is worker.scenario" -}}
+{{- $workerFlags := dict
+  "--master-host" "the chart points the workers at this release's master"
+  "--master-port" "the chart points the workers at this release's master" -}}
+{{- range $part, $flags := dict "master" $masterFlags "worker" $workerFlags -}}
+{{- range $arg := (index $.Values $part).extraArgs -}}
+{{- $text := printf "%v" $arg -}}
+{{- range $flag := keys $flags | sortAlpha -}}
+{{- if or (eq $text $flag) (hasPrefix (printf "%s=" $flag) $text) (and (eq (len $flag) 2) (hasPrefix $flag $text)) -}}
+{{- $problems = append $problems (printf "%s.extraArgs: %q is set by the chart: %s" $part $text (index $flags $flag)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- if and $m.runToCompletion (not $m.runTime) -}}
 {{- $problems = append $problems "master.runToCompletion is true but master.runTime is empty: the run would never end; set master.runTime, e.g. 5m" -}}
 {{- end -}}
