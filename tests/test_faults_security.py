@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import certifi
 import requests
 
 from harness.influxd import InfluxServer, rows
@@ -86,12 +87,28 @@ def test_worker_port_is_bound_to_the_chosen_interface(tmp_path):
 
 def test_https_is_verified_by_default_and_trusts_the_ca_given(procs, tmp_path):
     """InfluxDB over https with a self-signed certificate: refused without --influxdb-ca-file
-    (exit 2, naming the option), accepted with it."""
+    (exit 2, naming the option and OpenSSL's reason), accepted with it. A CA file that does not hold
+    its CA, or a URL whose host the certificate does not name, is refused naming what to change
+    (both were told to pass --influxdb-ca-file, which was given)."""
     with InfluxServer(tmp_path / "tls-influxdb", tls=True) as influx:
         args = ["--influxdb-url", influx.url, "--spool-dir", str(tmp_path / "spool")]
         unverified = Master(procs, *args, name="master-without-ca")
         assert unverified.proc.wait(30) == 2
-        assert "TLS verification failed (SSLError); pass the CA with --influxdb-ca-file" in unverified.proc.log()
+        assert f"InfluxDB at {influx.url}: TLS verification failed (self-signed certificate); pass the CA with " \
+               "--influxdb-ca-file" in unverified.proc.log()
+
+        other_ca = Path(certifi.where())
+        wrong_ca = Master(procs, *args, "--influxdb-ca-file", str(other_ca), name="master-with-another-ca")
+        assert wrong_ca.proc.wait(30) == 2
+        assert f"TLS verification failed (self-signed certificate); --influxdb-ca-file '{other_ca}' does not hold " \
+               "the CA that signed its certificate" in wrong_ca.proc.log()
+
+        by_name = influx.url.replace("127.0.0.1", "localhost")  # the certificate names 127.0.0.1 only
+        wrong_host = Master(procs, "--influxdb-url", by_name, "--spool-dir", str(tmp_path / "spool"),
+                            "--influxdb-ca-file", str(influx.cert), name="master-with-another-host-name")
+        assert wrong_host.proc.wait(30) == 2
+        assert f"InfluxDB at {by_name}: TLS verification failed (Hostname mismatch, certificate is not valid for " \
+               "'localhost'); use a host name the certificate names in --influxdb-url" in wrong_host.proc.log()
 
         verified = Master(procs, *args, "--influxdb-ca-file", str(influx.cert), name="master-with-ca")
         wait_until(lambda: "Created InfluxDB database 'locust'" in verified.proc.log(), 30,

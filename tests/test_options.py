@@ -70,6 +70,19 @@ def test_from_options_rejects_bad_values(args, message):
     assert str(err.value) == message
 
 
+def test_an_influxdb_ca_file_without_a_certificate_is_refused_at_start(tmp_path):
+    """A CA file that holds no certificate (a key, a text file, a directory) would fail every https
+    request as if no CA had been given; it is refused at start, naming the option and the file."""
+    key = tmp_path / "server.key"
+    key.write_text("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n")
+    for path, message in [(key, f"--influxdb-ca-file: '{key}' holds no PEM certificate; expected a PEM CA bundle "
+                                "(-----BEGIN CERTIFICATE-----)"),
+                          (tmp_path, f"--influxdb-ca-file: '{tmp_path}' is a directory; expected a PEM CA bundle file")]:
+        with pytest.raises(ConfigError) as err:
+            from_options(parse("--influxdb-url", "https://x", "--influxdb-ca-file", str(path)))
+        assert str(err.value) == message
+
+
 def test_from_options_drain_timeout_from_flag_or_env(monkeypatch):
     assert from_options(parse("--drain-timeout", "0")).drain_timeout == 0.0
     monkeypatch.setenv("LOCUST_DRAIN_TIMEOUT", "7.5")

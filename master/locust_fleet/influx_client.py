@@ -110,6 +110,17 @@ class InfluxClient:
         """"1", "2", "3", or "" while neither --influxdb-server nor /ping has said."""
         return self.named_kind or (self.server.kind if self.server else "")
 
+    def _certificate_refused(self, e: requests.exceptions.SSLError) -> str:
+        """Why the server's certificate was not accepted, and the setting that fixes it: its host name,
+        the CA file given, or a CA file to give."""
+        reason = _verify_reason(e)
+        said = f"InfluxDB at {self.url}: TLS verification failed ({reason or type(e).__name__})"
+        if reason.startswith("Hostname mismatch"):
+            return f"{said}; use a host name the certificate names in --influxdb-url"
+        if isinstance(self.verify, str):
+            return f"{said}; --influxdb-ca-file {self.verify!r} does not hold the CA that signed its certificate"
+        return f"{said}; pass the CA with --influxdb-ca-file"
+
     def _request(self, method: str, path: str, **kw) -> requests.Response:
         try:
             # Redirects are not followed: requests would turn a redirected POST /write into a GET.
@@ -119,8 +130,7 @@ class InfluxClient:
             if _not_tls(e):
                 raise WrongServer(f"--influxdb-url: got {self.url}; the server there does not speak TLS; "
                                   "expected an http:// URL for it") from None
-            raise PermanentError(f"InfluxDB at {self.url}: TLS verification failed ({type(e).__name__}); "
-                                 "pass the CA with --influxdb-ca-file") from None
+            raise PermanentError(self._certificate_refused(e)) from None
         except requests.exceptions.Timeout:
             raise RetryableError(f"InfluxDB at {self.url}: no answer within {self.timeout:g} s") from None
         except requests.exceptions.ConnectionError as e:
@@ -370,6 +380,13 @@ def _closed_without_answer(e: requests.exceptions.ConnectionError) -> bool:
     """The connection was made, then ended before an HTTP status line (no refusal, no DNS error)."""
     text = repr(e)
     return "RemoteDisconnected" in text or "BadStatusLine" in text or "Connection aborted" in text
+
+
+def _verify_reason(e: requests.exceptions.SSLError) -> str:
+    """OpenSSL's reason for refusing a certificate ('self-signed certificate', 'Hostname mismatch,
+    certificate is not valid for ...'), "" when the error is not a verification failure."""
+    found = re.search(r"certificate verify failed: (.*?) \(_ssl\.c", repr(e))
+    return found.group(1).rstrip(".").replace("\\'", "'") if found else ""
 
 
 def _not_tls(e: requests.exceptions.SSLError) -> bool:

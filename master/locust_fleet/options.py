@@ -9,6 +9,7 @@ import argparse
 import ipaddress
 import math
 import os
+import ssl
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -180,6 +181,20 @@ def check_url(url: str) -> str:
     return url.rstrip("/")
 
 
+def check_ca_file(path: str) -> None:
+    """--influxdb-ca-file must hold a certificate: a file without one (a key, a text file) made every
+    https request fail as if no CA had been given, and the message asked for the option given."""
+    if os.path.isdir(path):
+        raise ConfigError(f"--influxdb-ca-file: {path!r} is a directory; expected a PEM CA bundle file")
+    if not os.access(path, os.R_OK):
+        raise ConfigError(f"--influxdb-ca-file: cannot read {path!r}; expected a PEM CA bundle")
+    try:
+        ssl.create_default_context(cafile=path)
+    except ssl.SSLError:
+        raise ConfigError(f"--influxdb-ca-file: {path!r} holds no PEM certificate; expected a PEM CA bundle "
+                          "(-----BEGIN CERTIFICATE-----)") from None
+
+
 def check_spool_dir(path: str) -> None:
     """The spool must be creatable and writable now, not when InfluxDB first fails mid-test."""
     if not path:
@@ -260,8 +275,8 @@ def export_config(options: argparse.Namespace) -> ExporterConfig | None:
         raise ConfigError(f"--influxdb-interval: got {options.influxdb_interval:g}; expected a number of seconds >= 1")
     if not (math.isfinite(options.influxdb_timeout) and options.influxdb_timeout > 0):
         raise ConfigError(f"--influxdb-timeout: got {options.influxdb_timeout:g}; expected a number of seconds > 0")
-    if options.influxdb_ca_file and not os.access(options.influxdb_ca_file, os.R_OK):
-        raise ConfigError(f"--influxdb-ca-file: cannot read {options.influxdb_ca_file!r}; expected a PEM CA bundle")
+    if options.influxdb_ca_file:
+        check_ca_file(options.influxdb_ca_file)
     check_spool_dir(options.spool_dir)
     return ExporterConfig(
         url=url,
