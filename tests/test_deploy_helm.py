@@ -69,7 +69,8 @@ COMBINATIONS: dict[str, tuple[dict, dict]] = {
     "headless soak": ({"master": {"headless": True, "users": 200, "extraArgs": ["--stop-timeout", "10"]},
                        "worker": {"extraArgs": ["--max-rps", 500]}}, {}),
     "run to completion": ({"master": {"runToCompletion": True, "runTime": "2m", "users": 50, "spawnRate": 5,
-                                      "runTags": {"build": "1.4.2", "suite": "nightly smoke"}},
+                                      "runTags": {"build": "1.4.2", "suite": "nightly smoke"},
+                                      "thresholds": ["fail_ratio<1%", "POST /login: p99<1s"]},
                            "influxdb": {"url": "http://influxdb.monitoring:8086", "token": TOKEN},
                            "worker": {"replicas": 4,
                                       "scenario": {"files": {"scenario.yaml": "tasks: [{path: /}]\n"}}}}, {}),
@@ -157,7 +158,8 @@ def test_helm_run_to_completion(tmp_path):
         "one attempt, so the Job's result is the test's exit code"
     assert args_of(master) == [f"--host=http://{PREFIX}-target:8080", "--headless", "--users=50", "--spawn-rate=5",
                                "--run-time=2m", "--expect-workers=4", "--expect-workers-max-wait=300",
-                               "--enable-rebalancing", "--run-tag=build=1.4.2", "--run-tag=suite=nightly smoke"]
+                               "--enable-rebalancing", "--run-tag=build=1.4.2", "--run-tag=suite=nightly smoke",
+                               "--threshold=fail_ratio<1%", "--threshold=POST /login: p99<1s"]
     env = env_of(master)
     assert env["LOCUST_INFLUXDB_URL"]["value"] == "http://influxdb.monitoring:8086"
     assert env["LOCUST_INFLUXDB_TOKEN"]["valueFrom"] == {"secretKeyRef": {"name": f"{PREFIX}-influxdb", "key": "token"}}

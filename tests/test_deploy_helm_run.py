@@ -139,6 +139,24 @@ def test_run_to_completion_with_failures_exits_1_without_influxdb(procs, go_bin,
     assert served["GET /status/503"] > 0
 
 
+def test_run_to_completion_judged_by_thresholds_exits_3_when_one_fails(procs, go_bin, tmp_path):
+    """master.thresholds, a CI run's pass/fail: the Job's exit code is 3 when one failed (a failing
+    endpoint here), and the summary in the pod's log names each threshold's result."""
+    target = Target(procs, go_bin["target"])
+    values = run_values(target, FAILING, tmp_path)
+    values["master"]["thresholds"] = ["home: fail_ratio<1%", "broken: fail_ratio<1%", "requests>0"]
+    objects = render(values, tmp_path)
+    master, workers = start_rendered(procs, objects, go_bin, tmp_path)
+
+    assert master.wait(90) == 3, master.log()[-3000:]
+    for w in workers:
+        assert w.wait(20) == 0, w.log()[-2000:]
+    log = master.log()
+    assert "Thresholds: 2 passed, 1 failed (exit code 3)" in log, log[-3000:]
+    [row] = [line for line in log.splitlines() if line.startswith("broken: fail_ratio<1%")]
+    assert row.split()[-2:] == ["100.00%", "FAIL"], row
+
+
 def test_web_ui_over_https_answers_the_rendered_readiness_probe(procs, tmp_path):
     """The master Deployment of master.tls.existingSecret, started as its image starts it with the
     Secret's files where the pod mounts them: Locust takes the rendered flags and the rendered
