@@ -162,8 +162,12 @@ def references(doc: dict):
     for vol in spec.get("volumes") or []:
         if "configMap" in vol:
             yield "ConfigMap", vol["configMap"].get("name"), None, f"volume {vol.get('name')!r}"
+            for item in vol["configMap"].get("items") or []:  # a key missing from the ConfigMap: no pod
+                yield "ConfigMap", vol["configMap"].get("name"), item.get("key"), f"volume {vol.get('name')!r}"
         if "secret" in vol:
             yield "Secret", vol["secret"].get("secretName"), None, f"volume {vol.get('name')!r}"
+            for item in vol["secret"].get("items") or []:
+                yield "Secret", vol["secret"].get("secretName"), item.get("key"), f"volume {vol.get('name')!r}"
         for source in (vol.get("projected") or {}).get("sources") or []:
             if "configMap" in source:
                 yield "ConfigMap", source["configMap"].get("name"), None, f"volume {vol.get('name')!r}"

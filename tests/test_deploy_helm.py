@@ -78,6 +78,10 @@ COMBINATIONS: dict[str, tuple[dict, dict]] = {
     "existing secret": ({"influxdb": {"url": "https://influx.example.com", "existingSecret": "team-influx",
                                       "tokenKey": "api-token"}},
                         {"Secret": {"team-influx": {"api-token"}}}),
+    "InfluxDB 1.x user over https": ({"influxdb": {"url": "https://influx.example.com:8086", "username": "locust",
+                                                   "existingSecret": "influx-v1", "server": 1,
+                                                   "caConfigMap": "corp-ca", "caKey": "bundle.pem"}},
+                                     {"Secret": {"influx-v1": {"password"}}, "ConfigMap": {"corp-ca": {"bundle.pem"}}}),
     "external target and scenario": ({"target": "https://api.example.com", "demoTarget": {"enabled": False},
                                       "worker": {"scenario": {"existingConfigMap": "checkout-flow",
                                                               "file": "flow.yaml"}}},
@@ -204,6 +208,28 @@ def test_helm_existing_secret(tmp_path):
     assert "checksum/influxdb-token" not in text
 
 
+def test_helm_influxdb_1x_user_over_https_with_a_ca(tmp_path):
+    """A 1.x user (its password from the user's Secret), the server named, and the CA of an https
+    InfluxDB from a ConfigMap: each reaches the master as the environment variable of its option,
+    the CA mounted at the path LOCUST_INFLUXDB_CA_FILE names; no token."""
+    values, provided = COMBINATIONS["InfluxDB 1.x user over https"]
+    _, docs = render(values, tmp_path)
+    master = by_kind(docs)["Deployment", f"{PREFIX}-master"]
+    env = env_of(master)
+    assert env["LOCUST_INFLUXDB_USERNAME"]["value"] == "locust"
+    assert env["LOCUST_INFLUXDB_PASSWORD"]["valueFrom"] == {"secretKeyRef": {"name": "influx-v1", "key": "password"}}
+    assert env["LOCUST_INFLUXDB_SERVER"]["value"] == "1" and "LOCUST_INFLUXDB_TOKEN" not in env
+    [mount] = [m for m in containers(master)[0]["volumeMounts"] if m["name"] == "influxdb-ca"]
+    [volume] = [v for v in pod_spec(master)["volumes"] if v["name"] == "influxdb-ca"]
+    assert volume["configMap"] == {"name": "corp-ca", "items": [{"key": "bundle.pem", "path": "ca.crt"}]}
+    assert env["LOCUST_INFLUXDB_CA_FILE"]["value"] == f"{mount['mountPath']}/ca.crt"
+    # the checks see a CA key the user's ConfigMap does not have
+    assert problems(Manifests([("helm template", d) for d in docs],
+                              {**provided, "ConfigMap": {"corp-ca": {"ca.crt"}}})) == [
+        f"helm template: Deployment/{PREFIX}-master: volume 'influxdb-ca' uses key 'bundle.pem' of ConfigMap "
+        "'corp-ca', which has only ['ca.crt']"]
+
+
 def test_helm_external_target_and_scenario(tmp_path):
     _, docs = render(COMBINATIONS["external target and scenario"][0], tmp_path)
     objects = by_kind(docs)
@@ -256,6 +282,16 @@ def test_helm_network_policy_off_leaves_the_worker_port_open(tmp_path):
 
 
 BAD_VALUES = [
+    ({"influxdb": {"url": "http://influx:8086", "username": "locust", "token": TOKEN, "caConfigMap": "corp-ca"}},
+     ["influxdb.username and influxdb.token are both set: the master takes a token or a user, not both; a 1.x "
+      "user's password goes in influxdb.existingSecret (key influxdb.passwordKey)",
+      'influxdb.caConfigMap is set but influxdb.url is "http://influx:8086": a CA only serves an https:// URL']),
+    ({"influxdb": {"username": "locust", "server": "2"}},
+     ['influxdb.username is "locust" but influxdb.existingSecret is empty: the user\'s password comes from that '
+      'Secret (key influxdb.passwordKey, "password")',
+      "influxdb.username, influxdb.server or influxdb.caConfigMap is set but influxdb.url is empty: the master "
+      "exports nothing without influxdb.url"]),
+    ({"influxdb": {"server": "4"}}, ["- at '/influxdb/server': value must be one of"]),
     ({"master": {"extraArgs": ["--stop-timeout", "10", "--headless", "-P9000", "--web-port=9000", "--tls-cert",
                                "/tls/tls.crt", "-f", "mine.py", "--master-bind-port", "6000"]},
       "worker": {"extraArgs": ["--max-rps", 500, "--master-host=elsewhere"]}},

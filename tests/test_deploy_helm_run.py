@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 from harness.exported import sums_by_name, the_run
+from harness.influxd import InfluxServer
 from harness.manifests import containers, name_of, tool
 from harness.parts import Target
 from harness.procs import REPO, VENV_BIN, free_port, wait_until
@@ -62,14 +63,26 @@ def run_values(target: Target, scenario: str, tmp_path: Path, influx_url: str = 
     return values
 
 
-def start_rendered(procs, objects: dict, go_bin: dict, tmp_path: Path) -> tuple:
-    """The master Job's and the workers' Job's containers, started as their images start them."""
+def start_rendered(procs, objects: dict, go_bin: dict, tmp_path: Path, provided: dict | None = None) -> tuple:
+    """The master Job's and the workers' Job's containers, started as their images start them.
+    provided: {(kind, name): {key: text}}, the ConfigMaps and Secrets the user creates beforehand."""
     port = free_port()
     mounts = {SCENARIO_MOUNT: tmp_path / "scenario", SPOOL_MOUNT: tmp_path / "spool"}
     for directory in mounts.values():
         directory.mkdir()
     for name, text in objects["ConfigMap", f"{RELEASE}-locust-fleet-scenario"]["data"].items():
         (mounts[SCENARIO_MOUNT] / name).write_text(text)
+    secrets = {(kind, name): {key: base64.b64decode(value).decode() for key, value in d["data"].items()}
+               for (kind, name), d in objects.items() if kind == "Secret"} | (provided or {})
+    master_job = objects["Job", MASTER]
+    volumes = {v["name"]: v for v in master_job["spec"]["template"]["spec"]["volumes"]}
+    for mount in containers(master_job)[0]["volumeMounts"]:
+        source = volumes[mount["name"]].get("configMap")
+        if source and mount["mountPath"] not in mounts:  # a ConfigMap of the user's, its items where the pod has them
+            directory = mounts[mount["mountPath"]] = tmp_path / mount["name"]
+            directory.mkdir()
+            for item in source["items"]:
+                (directory / item["path"]).write_text(provided["ConfigMap", source["name"]][item["key"]])
 
     def local(value: str) -> str:
         for mount, directory in mounts.items():
@@ -81,7 +94,7 @@ def start_rendered(procs, objects: dict, go_bin: dict, tmp_path: Path) -> tuple:
     for e in master_container["env"]:
         if "valueFrom" in e:
             ref = e["valueFrom"]["secretKeyRef"]
-            env[e["name"]] = base64.b64decode(objects["Secret", ref["name"]]["data"][ref["key"]]).decode()
+            env[e["name"]] = secrets["Secret", ref["name"]][ref["key"]]
         else:
             env[e["name"]] = local(e["value"])
     master = procs.start("master", [ENTRYPOINT, *map(local, master_container["args"]),
@@ -122,6 +135,32 @@ def test_run_to_completion_passes_with_exit_0_and_exports_exact_counts(procs, go
     sums = sums_by_name(influx, run["run_id"])
     assert (sums["home"], sums["about"]) == ((served["GET /"], 0), (served["GET /about"], 0))
     assert TOKEN not in master.log()
+
+
+def test_run_to_completion_exports_to_an_influxdb_1x_with_a_user_over_https_with_its_ca(procs, go_bin, tmp_path):
+    """influxdb.username with its password in the user's Secret, influxdb.caConfigMap with the CA of
+    an https InfluxDB 1.x that requires a user, influxdb.server: the rendered master reaches it and
+    exports exact counts (without the chart's values there was no way to mount a CA, so an https
+    InfluxDB with a private CA could not be used)."""
+    with InfluxServer(tmp_path / "influxdb", auth=True, tls=True) as influx:
+        influx.create_admin("locust", "pw-5e1d9c")
+        target = Target(procs, go_bin["target"])
+        values = run_values(target, PASSING, tmp_path)
+        values["influxdb"] = {"url": influx.url, "username": "locust", "existingSecret": "influx-v1",
+                              "server": 1, "caConfigMap": "corp-ca", "caKey": "bundle.pem"}
+        objects = render(values, tmp_path)
+        provided = {("Secret", "influx-v1"): {"password": "pw-5e1d9c"},
+                    ("ConfigMap", "corp-ca"): {"bundle.pem": influx.cert.read_text()}}
+        master, workers = start_rendered(procs, objects, go_bin, tmp_path, provided)
+
+        assert master.wait(90) == 0, master.log()[-3000:]
+        for w in workers:
+            assert w.wait(20) == 0, w.log()[-2000:]
+        assert f"InfluxDB at {influx.url} is InfluxDB 1.x" in master.log()
+        served = target.counts()
+        sums = sums_by_name(influx, the_run(influx)["run_id"])
+        assert (sums["home"], sums["about"]) == ((served["GET /"], 0), (served["GET /about"], 0))
+        assert "pw-5e1d9c" not in master.log()
 
 
 def test_run_to_completion_with_failures_exits_1_without_influxdb(procs, go_bin, tmp_path):

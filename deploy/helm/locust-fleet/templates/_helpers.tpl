@@ -209,6 +209,18 @@ the master is never ready or its workers never reach it. Each has a value of its
 {{- if and $w.autoscaling.enabled (gt (int $w.autoscaling.minReplicas) (int $w.autoscaling.maxReplicas)) -}}
 {{- $problems = append $problems (printf "worker.autoscaling.minReplicas (%v) is above worker.autoscaling.maxReplicas (%v)" $w.autoscaling.minReplicas $w.autoscaling.maxReplicas) -}}
 {{- end -}}
+{{- $influx := .Values.influxdb -}}
+{{- if and $influx.username $influx.token -}}
+{{- $problems = append $problems "influxdb.username and influxdb.token are both set: the master takes a token or a user, not both; a 1.x user's password goes in influxdb.existingSecret (key influxdb.passwordKey)" -}}
+{{- else if and $influx.username (not $influx.existingSecret) -}}
+{{- $problems = append $problems (printf "influxdb.username is %q but influxdb.existingSecret is empty: the user's password comes from that Secret (key influxdb.passwordKey, %q)" $influx.username $influx.passwordKey) -}}
+{{- end -}}
+{{- if and (or $influx.username (ne (printf "%v" $influx.server) "auto") $influx.caConfigMap) (not $influx.url) -}}
+{{- $problems = append $problems "influxdb.username, influxdb.server or influxdb.caConfigMap is set but influxdb.url is empty: the master exports nothing without influxdb.url" -}}
+{{- end -}}
+{{- if and $influx.caConfigMap (hasPrefix "http://" $influx.url) -}}
+{{- $problems = append $problems (printf "influxdb.caConfigMap is set but influxdb.url is %q: a CA only serves an https:// URL" $influx.url) -}}
+{{- end -}}
 {{- if and .Values.influxdb.token .Values.influxdb.existingSecret -}}
 {{- $problems = append $problems "influxdb.token and influxdb.existingSecret are both set: give the token one way; influxdb.existingSecret keeps it out of the values" -}}
 {{- end -}}
