@@ -282,6 +282,12 @@ def test_helm_network_policy_off_leaves_the_worker_port_open(tmp_path):
 
 
 BAD_VALUES = [
+    ({"master": {"runToCompletion": True, "runTime": "1m", "expectWorkers": 10}, "worker": {"replicas": 4}},
+     ["master.expectWorkers (10) is above the workers there can be (worker.replicas, 4): the headless master would "
+      "wait master.expectWorkersMaxWait (300 s) for workers that never come, then exit 1; lower it, or 0 for the "
+      "workers' replicas"]),
+    ({"master": {"headless": True, "expectWorkers": 6}, "worker": {"autoscaling": {"enabled": True, "maxReplicas": 5}}},
+     ["master.expectWorkers (6) is above the workers there can be (worker.autoscaling.maxReplicas, 5)"]),
     ({"influxdb": {"url": "http://influx:8086", "username": "locust", "token": TOKEN, "caConfigMap": "corp-ca"}},
      ["influxdb.username and influxdb.token are both set: the master takes a token or a user, not both; a 1.x "
       "user's password goes in influxdb.existingSecret (key influxdb.passwordKey)",

@@ -191,6 +191,10 @@ the master is never ready or its workers never reach it. Each has a value of its
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- $mostWorkers := ternary $w.autoscaling.maxReplicas $w.replicas (and $w.autoscaling.enabled (not $m.runToCompletion)) -}}
+{{- if and (or $m.headless $m.runToCompletion) (gt (int $m.expectWorkers) (int $mostWorkers)) -}}
+{{- $problems = append $problems (printf "master.expectWorkers (%v) is above the workers there can be (%s, %v): the headless master would wait master.expectWorkersMaxWait (%v s) for workers that never come, then exit 1; lower it, or 0 for the workers' replicas" $m.expectWorkers (ternary "worker.autoscaling.maxReplicas" "worker.replicas" (and $w.autoscaling.enabled (not $m.runToCompletion))) $mostWorkers $m.expectWorkersMaxWait) -}}
+{{- end -}}
 {{- if and $m.runToCompletion (not $m.runTime) -}}
 {{- $problems = append $problems "master.runToCompletion is true but master.runTime is empty: the run would never end; set master.runTime, e.g. 5m" -}}
 {{- end -}}
