@@ -161,6 +161,15 @@ def test_parse_all_refuses_an_empty_value():
     assert parse_all([""]) == ((), ["--threshold: empty; expected an expression such as p95<500ms or fail_ratio<1%"])
 
 
+def test_parse_all_refuses_a_value_of_separators_alone():
+    """`LOCUST_THRESHOLDS="$A;$B"` with both unset is ';': refused like an empty value, where it left
+    the run unjudged (Locust's exit codes, no thresholds) without a word."""
+    assert parse_all([" ; ", "p95<1s"]) == (
+        (parse("p95<1s"),),
+        ["--threshold: got ';'; no expression between its ';'; expected an expression such as p95<500ms or "
+         "fail_ratio<1%"])
+
+
 @pytest.mark.parametrize("op, value, holds", [
     ("<", 499.0, True), ("<", 500.0, False), ("<=", 500.0, True), ("<=", 501.0, False),
     (">", 501.0, True), (">", 500.0, False), (">=", 500.0, True), (">=", 499.0, False),

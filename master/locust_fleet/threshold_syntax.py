@@ -175,6 +175,9 @@ def parse(text: str, option: str = "--threshold") -> Threshold:
     def fail(problem: str) -> ThresholdError:
         return ThresholdError(f"{option}: got {given!r}; {problem}")
 
+    if given and not given.replace(";", "").strip():
+        raise ThresholdError(f"{option}: got {given!r}; no expression between its ';'; expected an expression such "
+                             "as p95<500ms or fail_ratio<1%")
     if not given:
         raise ThresholdError(f"{option}: empty; expected an expression such as p95<500ms or fail_ratio<1%")
     endpoint, rest = split_endpoint(given, fail)
@@ -239,8 +242,9 @@ def parse(text: str, option: str = "--threshold") -> Threshold:
 
 def split_list(value: str) -> list[str]:
     """LOCUST_THRESHOLDS (and each --threshold) may hold several expressions separated by ';'; empty
-    pieces (a trailing ';') are left out."""
-    return [piece for piece in value.split(";") if piece.strip()] if value.strip() else [value]
+    pieces (a trailing ';') are left out. A value with no expression at all (empty, or only ';', as
+    `"$A;$B"` gives with both unset) is kept whole, to be refused rather than leave the run unjudged."""
+    return [piece for piece in value.split(";") if piece.strip()] or [value]
 
 
 def parse_all(values: list[str], option: str = "--threshold") -> tuple[tuple[Threshold, ...], list[str]]:
