@@ -72,6 +72,17 @@ def test_junit_file_is_valid_for_ci_with_one_case_per_threshold():
     assert cases[2].find("system-out").text.startswith("measured: 1043.70/s\nlimit: >= 1000/s\nscope: POST /login, ")
 
 
+def test_junit_says_why_each_kind_of_metric_had_nothing_to_measure():
+    """A run without requests fails fail_ratio and rps for their own reason, not for want of a
+    response time (what the message said for every metric)."""
+    results = [Result(parse(text), False, None, NO_REQUESTS) for text in ("p95<1s", "fail_ratio<1%", "rps>10")]
+    root = ElementTree.fromstring(junit_xml(results, 5.0, 1796552698.0, "ci", []))
+    assert [c.find("failure").get("message") for c in root.iter("testcase")] == [
+        "p95<1s: nothing to measure (no requests with a response time)",
+        "fail_ratio<1%: nothing to measure (no requests to divide the failures by)",
+        "rps>10: nothing to measure (no time with users running to divide the requests by)"]
+
+
 def test_junit_file_escapes_what_names_may_hold():
     odd = [Result(parse('GET /a?x=<1>&y="2": p95<1s'), False, 2000.0, BREACHED)]
     text = junit_xml(odd, 1.0, 0.0, "h")

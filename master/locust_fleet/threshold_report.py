@@ -10,7 +10,12 @@ from collections.abc import Iterable
 from xml.etree import ElementTree
 
 from .threshold_judge import BREACHED, HOLDING, NEVER_APPEARED, NO_REQUESTS, WAITING, Live, Result
-from .threshold_syntax import Threshold, format_limit, format_value
+from .threshold_syntax import RATE, RATIO, TIME, Threshold, format_limit, format_value
+
+
+# Why a metric had nothing to measure (threshold_judge.measure returned None), by the metric's kind.
+NOTHING_TO_MEASURE = {TIME: "no requests with a response time", RATIO: "no requests to divide the failures by",
+                      RATE: "no time with users running to divide the requests by"}
 
 
 def scope(threshold: Threshold) -> str:
@@ -46,7 +51,7 @@ def failure_message(result: Result) -> str:
         return (f"{t.text}: no request to {t.endpoint.label if t.endpoint else 'it'} in the whole run "
                 "(the name and method are Locust's, as in its statistics)")
     if result.reason == NO_REQUESTS:
-        return f"{t.text}: nothing to measure (no requests with a response time)"
+        return f"{t.text}: nothing to measure ({NOTHING_TO_MEASURE[t.metric.kind]})"
     text = f"{t.text}: measured {measured(result)}, limit {format_limit(t)}"
     if result.aborted_at_s is not None:
         text += f"; stopped the test at {result.aborted_at_s:.1f} s"
