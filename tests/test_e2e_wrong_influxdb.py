@@ -101,3 +101,16 @@ def test_runs_says_a_silent_server_did_not_answer(servers):
     assert result.returncode == 1
     assert f"InfluxDB at {servers['silent']}: no answer within 10 s" in " ".join(result.stderr.split())
     assert "Traceback" not in result.stderr
+
+
+def test_master_exits_2_naming_the_root_url_when_an_api_path_is_given(procs, own_influx, tmp_path):
+    """A real InfluxDB named with an API path (2.x's /api/v2, 3's /api/v3): the path goes before
+    /ping, which answers 404 there; the message names the URL at which InfluxDB answers."""
+    url = own_influx.url + "/api/v2"
+    master = Master(procs, "--headless", "-u", "1", "-t", "2s", "--influxdb-url", url,
+                    "--spool-dir", str(tmp_path / "spool"))
+    assert master.proc.wait(30) == 2
+    assert (f"--influxdb-url: got {url}; /ping answered HTTP 404 text/plain with '404 page not found'; expected "
+            "InfluxDB 1.x, 2.x or 3 at this URL; its path '/api/v2' goes before every request (as behind a proxy "
+            f"that serves InfluxDB under it), but InfluxDB itself answers at the root: give {own_influx.url}"
+            ) in master.proc.log(), master.proc.log()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 
@@ -204,6 +205,11 @@ class InfluxClient:
             hint = "an https server: use https:// in the URL"
         else:
             hint = "expected InfluxDB 1.x, 2.x or 3 at this URL"
+            url = urlsplit(self.url)
+            if resp.status_code == 404 and url.path.strip("/"):
+                # e.g. InfluxDB 3's /api/v3 or 2.x's /api/v2 given as if it were the base URL
+                hint += (f"; its path {url.path!r} goes before every request (as behind a proxy that serves InfluxDB "
+                         f"under it), but InfluxDB itself answers at the root: give {url.scheme}://{url.netloc}")
         return WrongServer(f"--influxdb-url: got {self.url}; {path} answered {_found(resp)}; {hint}")
 
     def ping(self) -> ServerInfo:
