@@ -83,6 +83,26 @@ def test_an_influxdb_ca_file_without_a_certificate_is_refused_at_start(tmp_path)
         assert str(err.value) == message
 
 
+def test_an_influxdb_variable_that_is_no_option_is_refused_naming_it(monkeypatch):
+    """InfluxDB 2.x users write LOCUST_INFLUXDB_BUCKET and _ORG, and a typo is easy: such a variable
+    was ignored without a word and the run written to the default database. It is refused at start,
+    named with what to set (its value, perhaps a secret, is not shown)."""
+    monkeypatch.setenv("LOCUST_INFLUXDB_BUCKET", "perf")
+    monkeypatch.setenv("LOCUST_INFLUXDB_TOKN", "tok-a91c")
+    with pytest.raises(ConfigError) as err:
+        from_options(parse("--influxdb-url", "http://x:8086"))
+    assert str(err.value) == (
+        "LOCUST_INFLUXDB_BUCKET: not a setting of the master; a 2.x bucket is written as the database of its name "
+        "(or the one mapped to it): set LOCUST_INFLUXDB_DATABASE; LOCUST_INFLUXDB_TOKN: not a setting of the master; "
+        "expected one of LOCUST_INFLUXDB_CA_FILE, LOCUST_INFLUXDB_DATABASE, LOCUST_INFLUXDB_INTERVAL, "
+        "LOCUST_INFLUXDB_PASSWORD, LOCUST_INFLUXDB_SERVER, LOCUST_INFLUXDB_TIMEOUT, LOCUST_INFLUXDB_TOKEN, "
+        "LOCUST_INFLUXDB_URL, LOCUST_INFLUXDB_USERNAME")
+    monkeypatch.delenv("LOCUST_INFLUXDB_BUCKET")
+    monkeypatch.delenv("LOCUST_INFLUXDB_TOKN")
+    monkeypatch.setenv("LOCUST_INFLUXDB_DATABASE", "perf")
+    assert from_options(parse("--influxdb-url", "http://x:8086")).export.database == "perf"
+
+
 def test_from_options_drain_timeout_from_flag_or_env(monkeypatch):
     assert from_options(parse("--drain-timeout", "0")).drain_timeout == 0.0
     monkeypatch.setenv("LOCUST_DRAIN_TIMEOUT", "7.5")

@@ -258,12 +258,34 @@ def check_junit_xml(path: str, judged: bool) -> None:
         raise ConfigError(f"--junit-xml: got {path!r}; {str(existing)!r} is not writable ({e.strerror})") from None
 
 
+# What InfluxDB 2.x users reach for, which the 1.x API the master writes through has no setting for.
+NOT_AN_INFLUXDB_SETTING = {
+    "LOCUST_INFLUXDB_BUCKET": "a 2.x bucket is written as the database of its name (or the one mapped to it): "
+                              "set LOCUST_INFLUXDB_DATABASE",
+    "LOCUST_INFLUXDB_ORG": "the 1.x API the master writes through has no organization; the token says which: "
+                           "set LOCUST_INFLUXDB_TOKEN",
+}
+
+
+def check_influxdb_environment(options: argparse.Namespace, environ) -> None:
+    """A LOCUST_INFLUXDB_* variable that is no option's (a 2.x bucket or org, a typo) was ignored
+    without a word, and the run went to the default database: each option's variable is LOCUST_ and
+    its name, so the options say which exist."""
+    known = sorted(f"LOCUST_{name.upper()}" for name in vars(options) if name.startswith("influxdb_"))
+    unknown = sorted(name for name in environ if name.startswith("LOCUST_INFLUXDB_") and name not in known)
+    if unknown:
+        raise ConfigError("; ".join(
+            f"{name}: not a setting of the master; "
+            + NOT_AN_INFLUXDB_SETTING.get(name, "expected one of " + ", ".join(known)) for name in unknown))
+
+
 def export_config(options: argparse.Namespace) -> ExporterConfig | None:
     """The validated export config, or None when export is off (no --influxdb-url)."""
     url = (options.influxdb_url or "").strip()
     if not url:
         return None
     url = check_url(url)
+    check_influxdb_environment(options, os.environ)
     if not options.influxdb_database:
         raise ConfigError("--influxdb-database: empty; expected a database name")
     if options.influxdb_token and (options.influxdb_username or options.influxdb_password):
