@@ -62,7 +62,7 @@ MASTER_OPTIONS = [
     (["--influxdb-url", "http://x:8086", "--influxdb-username", "u"], "give both or neither"),
     (["--influxdb-url", "http://x:8086", "--influxdb-interval", "0"], "--influxdb-interval: got 0; expected"),
     (["--influxdb-url", "http://x:8086", "--influxdb-timeout", "-2"], "--influxdb-timeout: got -2; expected"),
-    (["--influxdb-url", "http://x:8086", "--influxdb-ca-file", "/no/ca.pem"], "--influxdb-ca-file: cannot read"),
+    (["--influxdb-url", "https://x:8086", "--influxdb-ca-file", "/no/ca.pem"], "--influxdb-ca-file: cannot read"),
     (["--influxdb-url", "http://x:8086", "--run-tag", "env"], "--run-tag: got 'env'; expected KEY=VALUE"),
     (["--influxdb-url", "http://x:8086", "--spool-dir", "/etc/hostname/spool"], "--spool-dir: got '/etc/hostname/spool'"),
     (["-u", "-1"], "-u/--users: got -1; expected a whole number of users from 0 to 9223372036854775807"),

@@ -55,7 +55,10 @@ def test_from_options_reads_env_vars(monkeypatch):
      "--run-tag: got 'novalue'; expected KEY=VALUE with KEY made of letters, digits and _"),
     (["--influxdb-url", "http://x", "--run-tag", "bad key=1"],
      "--run-tag: got 'bad key=1'; expected KEY=VALUE with KEY made of letters, digits and _"),
-    (["--influxdb-url", "http://x", "--influxdb-ca-file", "/no/such/ca.pem"],
+    (["--influxdb-url", "http://x:8086", "--influxdb-ca-file", "/etc/hostname"],
+     "--influxdb-ca-file: given, but --influxdb-url http://x:8086 is plain HTTP; a CA verifies an https:// URL: use "
+     "https:// or leave --influxdb-ca-file out"),
+    (["--influxdb-url", "https://x", "--influxdb-ca-file", "/no/such/ca.pem"],
      "--influxdb-ca-file: cannot read '/no/such/ca.pem'; expected a PEM CA bundle"),
     (["--influxdb-url", "http://x", "--spool-dir", "/etc/hostname/spool"],
      "--spool-dir: got '/etc/hostname/spool'; '/etc/hostname' is not a directory"),

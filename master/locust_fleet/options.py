@@ -298,6 +298,9 @@ def export_config(options: argparse.Namespace) -> ExporterConfig | None:
     if not (math.isfinite(options.influxdb_timeout) and options.influxdb_timeout > 0):
         raise ConfigError(f"--influxdb-timeout: got {options.influxdb_timeout:g}; expected a number of seconds > 0")
     if options.influxdb_ca_file:
+        if urlsplit(url).scheme.lower() == "http":  # the CA would be ignored, and the points sent in clear
+            raise ConfigError(f"--influxdb-ca-file: given, but --influxdb-url {url} is plain HTTP; a CA verifies "
+                              "an https:// URL: use https:// or leave --influxdb-ca-file out")
         check_ca_file(options.influxdb_ca_file)
     check_spool_dir(options.spool_dir)
     return ExporterConfig(
