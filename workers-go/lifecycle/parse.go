@@ -5,10 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
+
+	"locustfleet/worker/baseurl"
 )
 
 // compat holds the flags registered under Locust's names on the default flag set.
@@ -282,9 +283,8 @@ func (p *parser) check() {
 			strings.Join(logLevels[:4], ", ")+" or "+logLevels[4]))
 	}
 	if p.l.target != "" {
-		if u, err := url.Parse(p.l.target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			p.problems = append(p.problems, fmt.Sprintf("%s: %q is not an http(s) URL; expected e.g. http://127.0.0.1:8080",
-				p.sourceOf("target"), p.l.target))
+		if _, err := baseurl.Check(p.sourceOf("target"), p.l.target); err != nil {
+			p.problems = append(p.problems, err.Error())
 		}
 	}
 }

@@ -55,6 +55,10 @@ func TestParse_Errors(t *testing.T) {
 		{"hosts port out of range", h + "hosts: {api: \"http://b:65536/v2\"}\ntasks: [{path: /}]\n", "", `line 2: hosts.api: "http://b:65536/v2": port 65536 is out of range; expected a port from 1 to 65535`},
 		{"target port out of range", "tasks: [{path: /}]\n", "http://127.0.0.1:99999", `--target: "http://127.0.0.1:99999": port 99999 is out of range; expected a port from 1 to 65535`},
 		{"target not a URL", "tasks: [{path: /}]\n", "127.0.0.1:8080", `--target: "127.0.0.1:8080" is not an http(s) URL; expected e.g. http://127.0.0.1:8080`},
+		// Sent every path after "#" (not at all) or "?" (as a query); "http://a:" is "http://a:$PORT" with PORT unset.
+		{"host with an empty fragment", "host: \"http://a#\"\ntasks: [{path: /items}]\n", "", `host: "http://a#" has a query or fragment; expected a base URL`},
+		{"host with an empty query", "host: \"http://a?\"\ntasks: [{path: /items}]\n", "", `host: "http://a?" has a query or fragment; expected a base URL`},
+		{"host with an empty port", "host: \"http://a:\"\ntasks: [{path: /}]\n", "", `host: "http://a:": the port is empty; expected a port from 1 to 65535 after the ":", or no ":"`},
 		{"no tasks", h, "", "tasks: missing or empty; expected a list of at least one task"},
 		{"empty tasks", h + "tasks: []\n", "", "tasks: missing or empty; expected a list of at least one task"},
 		{"tasks and requests", h + "tasks: [{path: /}]\nrequests: [{path: /}]\n", "",
