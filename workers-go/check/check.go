@@ -138,7 +138,7 @@ func Header(name string, preds ...Pred) (Check, error) {
 
 // Status checks the response's status code; conditions compare numbers.
 func Status(preds ...Pred) (Check, error) {
-	if err := numberPreds(preds, "status"); err != nil {
+	if err := numberPreds(preds, statuses); err != nil {
 		return Check{}, err
 	}
 	return newCheck(subjectStatus, "status", preds)
@@ -146,7 +146,7 @@ func Status(preds ...Pred) (Check, error) {
 
 // BodyLength checks the length in bytes of the (decoded) body; conditions compare numbers.
 func BodyLength(preds ...Pred) (Check, error) {
-	if err := numberPreds(preds, "body_length"); err != nil {
+	if err := numberPreds(preds, lengths("body_length")); err != nil {
 		return Check{}, err
 	}
 	return newCheck(subjectBodyLength, "body_length", preds)
