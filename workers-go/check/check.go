@@ -22,6 +22,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"locustfleet/worker/extract"
+	"locustfleet/worker/headername"
 )
 
 type subject int
@@ -125,8 +126,8 @@ func JSONPath(path string, preds ...Pred) (Check, error) {
 
 // Header checks a response header's first value (absent or empty: not found), as text.
 func Header(name string, preds ...Pred) (Check, error) {
-	if name == "" || strings.ContainsAny(name, " :\t\r\n") {
-		return Check{}, fmt.Errorf("%q is not a header name; expected e.g. Content-Type", name)
+	if !headername.Valid(name) {
+		return Check{}, fmt.Errorf("%q is not a header name; expected e.g. Content-Type (%s)", name, headername.Allowed)
 	}
 	if err := textPreds(preds); err != nil {
 		return Check{}, err

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"locustfleet/worker/headername"
 )
 
 const body = `{"items":[{"id":7},{"id":"x"}],"n":3,"f":2.5,"ok":true,"off":false,"none":null,` +
@@ -256,8 +258,10 @@ func TestCheck_Errors(t *testing.T) {
 			"contains: not a condition on a number; expected equals, not_equals, lt, lte, gt, gte or in (status is a number)"},
 		{"body_length in text", func() (Check, error) { p, _ := In([]Operand{String("a")}); return BodyLength(p) },
 			`in ["a"]: "a" is not a number; expected numbers (body_length is a number)`},
+		{"header name not a token", func() (Check, error) { return Header("Content/Type") },
+			`"Content/Type" is not a header name; expected e.g. Content-Type (` + headername.Allowed + `)`},
 		{"header name", func() (Check, error) { return Header("Content Type") },
-			`"Content Type" is not a header name; expected e.g. Content-Type`},
+			`"Content Type" is not a header name; expected e.g. Content-Type (` + headername.Allowed + `)`},
 		{"header equals null", func() (Check, error) { return Header("X", Equals(Null())) },
 			"equals null: null; expected text or a number (the value is text)"},
 	}

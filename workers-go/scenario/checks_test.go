@@ -9,6 +9,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"locustfleet/worker/checkstats"
+	"locustfleet/worker/headername"
 	"locustfleet/worker/user"
 )
 
@@ -282,7 +283,7 @@ func TestParse_CheckErrors(t *testing.T) {
 		{"condition with body_contains", "[{body_contains: x, contains: y}]",
 			"line 4: tasks[0].check[0].contains: given with body_contains; expected contains only with json or header"},
 		{"header name", "[{header: \"Content Type\"}]",
-			`line 4: tasks[0].check[0].header: "Content Type" is not a header name; expected e.g. Content-Type`},
+			`line 4: tasks[0].check[0].header: "Content Type" is not a header name; expected e.g. Content-Type (` + headername.Allowed + `)`},
 		{"header equals null", "[{header: X, equals: null}]",
 			"line 4: tasks[0].check[0].header: equals null: null; expected text or a number (the value is text)"},
 		{"fatal not a bool", "[{status: 200, fatal: maybe}]",

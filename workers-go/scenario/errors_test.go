@@ -2,6 +2,8 @@ package scenario
 
 import (
 	"testing"
+
+	"locustfleet/worker/headername"
 )
 
 func TestParse_Errors(t *testing.T) {
@@ -197,7 +199,7 @@ func TestParse_Errors(t *testing.T) {
 		{"extract regex groups", h + "tasks:\n  - path: /\n    extract: {a: {regex: \"id=\\\\d+\"}}\n", "",
 			`line 4: tasks[0].extract.a.regex: "id=\\d+" has 0 capturing groups; expected exactly one, around the value, e.g. id=(\d+)`},
 		{"extract bad header", h + "tasks:\n  - path: /\n    extract: {a: {header: \"X Y\"}}\n", "",
-			`line 4: tasks[0].extract.a.header: "X Y" is not a header name; expected e.g. X-Request-Id`},
+			`line 4: tasks[0].extract.a.header: "X Y" is not a header name; expected e.g. X-Request-Id (` + headername.Allowed + `)`},
 		{"check not a list", h + "tasks:\n  - path: /\n    check: {json: $.a}\n", "",
 			"line 4: tasks[0].check: got a mapping; expected a list of checks such as - json: $.id, - status: 200, - body_contains: TEXT, - max_ms: 500"},
 		{"check two kinds", h + "tasks:\n  - path: /\n    check: [{json: $.a, body_contains: x}]\n", "",

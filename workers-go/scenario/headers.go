@@ -2,12 +2,12 @@ package scenario
 
 import (
 	"encoding/base64"
-	"regexp"
 	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"locustfleet/worker/headername"
 	"locustfleet/worker/template"
 	"locustfleet/worker/user"
 )
@@ -19,9 +19,8 @@ import (
 // can see them.
 
 var (
-	headerName = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-	authKeys   = []string{"basic"}
-	basicKeys  = []string{"user", "password"}
+	authKeys  = []string{"basic"}
+	basicKeys = []string{"user", "password"}
 )
 
 // requestDefaults are the defaults of the scenario or of a flow: headers (a nil value removes a
@@ -90,8 +89,8 @@ func (c *compiler) headerPairs(v *yaml.Node, field string) []pair {
 		k, value := v.Content[i], v.Content[i+1]
 		at := field + "." + k.Value
 		switch {
-		case !headerName.MatchString(k.Value):
-			c.errorf(k.Line, at, "not a header name; expected letters, digits and !#$%%&'*+.^_`|~-")
+		case !headername.Valid(k.Value):
+			c.errorf(k.Line, at, "not a header name; expected %s", headername.Allowed)
 			continue
 		case value.Kind != yaml.ScalarNode:
 			c.errorf(value.Line, at, "%s; expected a string, or null to send no such header", describe(value))
