@@ -11,6 +11,7 @@ import (
 	"log"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/myzhan/boomer"
@@ -39,17 +40,48 @@ const closeWait = 3 * time.Second
 var ConnectTimeout = flag.Duration("connect-timeout", 60*time.Second,
 	"Exit with code 1 when no master answers within this time.")
 
-// MasterAddr returns host:port from boomer's --master-host and --master-port flags.
+// MasterAddr returns host:port from boomer's --master-host and --master-port flags (or their
+// LOCUST_* variables, named when the value came from one).
 func MasterAddr() (string, error) {
 	host := flag.Lookup("master-host").Value.String()
 	port, err := strconv.Atoi(flag.Lookup("master-port").Value.String())
 	if err != nil || port < 1 || port > 65535 {
-		return "", fmt.Errorf("--master-port: got %q; expected a port from 1 to 65535", flag.Lookup("master-port").Value.String())
+		return "", fmt.Errorf("%s: got %q; expected a port from 1 to 65535", sourceOf("master-port"), flag.Lookup("master-port").Value.String())
 	}
 	if host == "" {
-		return "", fmt.Errorf("--master-host: missing; expected a host name or IP address")
+		return "", fmt.Errorf("%s: missing; expected a host name or IP address", sourceOf("master-host"))
+	}
+	// "[::1]" as it is written in a URL.
+	if ip := strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"); ip != host && net.ParseIP(ip) != nil {
+		host = ip
+	}
+	// Anything else that is no host name (a URL, host:port, a space) was dialled until
+	// --connect-timeout ran out, each try failing with "no such host".
+	if net.ParseIP(host) == nil && !hostName(host) {
+		return "", fmt.Errorf("%s: got %q; expected a host name or IP address such as 127.0.0.1 or locust-master (no scheme, no port: the port is --master-port)",
+			sourceOf("master-host"), host)
 	}
 	return net.JoinHostPort(host, strconv.Itoa(port)), nil
+}
+
+// hostName reports whether s can be a DNS name: dot-separated labels of letters, digits, '-'
+// and '_' (some service names have it), none empty, 253 characters at most.
+func hostName(s string) bool {
+	if len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(s, "."), ".") {
+		if label == "" || len(label) > 63 {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Run connects boomer-style tasks to the master named by the flags and blocks until the worker
@@ -66,6 +98,10 @@ func Run(tasks ...*boomer.Task) int {
 	}
 	if err := ValidateFlags(names); err != nil {
 		log.Printf("worker: %v", err)
+		return ExitUsage
+	}
+	if *ResetHeader != "" { // boomer's tasks send their requests themselves: no header could be added
+		log.Printf("worker: --reset-header: given to boomer-style tasks (lifecycle.Run); expected it only with users (a scenario, lifecycle.RunUsers), whose requests the worker sends")
 		return ExitUsage
 	}
 	gate := &taskGate{}

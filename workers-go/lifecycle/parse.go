@@ -69,6 +69,7 @@ func ParseFlags() {
 		}
 		p.environment(os.Getenv)
 		p.check()
+		sources = p.source
 		if len(p.problems) > 0 {
 			for _, problem := range p.problems {
 				fmt.Fprintf(os.Stderr, "worker: %s\n", problem)
@@ -87,6 +88,20 @@ func ParseFlags() {
 			log.Printf("worker: %s", note)
 		}
 	})
+}
+
+// sources tells, after ParseFlags, where each flag given came from ("--master-host", "-H",
+// "LOCUST_MASTER_NODE_HOST"), so that the checks made after parsing name what the user wrote.
+var sources map[string]string
+
+// sourceOf names where the value of the flag name came from: "--name" when it was not given.
+func sourceOf(name string) string { return sourceIn(sources, name) }
+
+func sourceIn(source map[string]string, name string) string {
+	if s := source[canonical(name)]; s != "" {
+		return s
+	}
+	return "--" + name
 }
 
 // Target is the base URL given by --target, -H/--host or LOCUST_HOST; "" when none was.
@@ -289,12 +304,7 @@ func (p *parser) check() {
 	}
 }
 
-func (p *parser) sourceOf(name string) string {
-	if s := p.source[name]; s != "" {
-		return s
-	}
-	return "--" + name
-}
+func (p *parser) sourceOf(name string) string { return sourceIn(p.source, name) }
 
 // looksLikeOption is argparse's test for an argument that cannot be an option's value.
 func looksLikeOption(arg string) bool {
