@@ -95,6 +95,15 @@ func (c *compiler) headerPairs(v *yaml.Node, field string) []pair {
 		case value.Kind != yaml.ScalarNode:
 			c.errorf(value.Line, at, "%s; expected a string, or null to send no such header", describe(value))
 			continue
+		case slices.ContainsFunc(framingHeaders, func(name string) bool { return strings.EqualFold(name, k.Value) }):
+			// Content-Length was sent as written, without the body it announces (the server waits
+			// for it until the request times out), or replaced by the body's; Transfer-Encoding was dropped.
+			c.errorf(k.Line, at, "set by the worker from the request's body; expected no %s header", k.Value)
+			continue
+		case strings.ContainsFunc(value.Value, controlChar):
+			// fasthttp sends each line break as a space: the header would not be what was written.
+			c.errorf(value.Line, at, "got %q, which holds a line break or control character; expected one line of text", value.Value)
+			continue
 		case slices.ContainsFunc(out, func(p pair) bool { return strings.EqualFold(p.name, k.Value) }):
 			// A header written out wins over one a merge key brought, whatever their case, as
 			// YAML's own keys do; written twice, it is a mistake.
@@ -112,6 +121,12 @@ func (c *compiler) headerPairs(v *yaml.Node, field string) []pair {
 	}
 	return out
 }
+
+// framingHeaders say where a request's body ends; the worker writes them.
+var framingHeaders = []string{"Content-Length", "Transfer-Encoding"}
+
+// controlChar reports an ASCII control character other than tab, which a header value cannot hold.
+func controlChar(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }
 
 // nullable is a header's value node, nil for null (the header is not sent).
 func nullable(v *yaml.Node) *yaml.Node {

@@ -47,6 +47,14 @@ func TestParse_RequestErrors(t *testing.T) {
 			"line 2: tasks[0].path: \"http://b:80800/x\": port 80800 is out of range; expected a port from 1 to 65535"},
 		{"header bad name", h + "tasks: [{path: /, headers: {\"X Bad\": v}}]\n",
 			"line 2: tasks[0].headers.X Bad: not a header name; expected letters, digits and !#$%&'*+.^_`|~-"},
+		// Sent as written without the body it announced (the server waited for it), replaced, or dropped.
+		{"header Content-Length", h + "headers: {content-length: \"5\"}\ntasks: [{path: /}]\n",
+			"line 2: headers.content-length: set by the worker from the request's body; expected no content-length header"},
+		{"header Transfer-Encoding", h + "tasks: [{path: /, method: POST, body: x, headers: {Transfer-Encoding: chunked}}]\n",
+			"line 2: tasks[0].headers.Transfer-Encoding: set by the worker from the request's body; expected no Transfer-Encoding header"},
+		// fasthttp sent the line break as a space.
+		{"header value with a line break", h + "tasks: [{steps: [{path: /}], headers: {X-A: \"a\\r\\nX-B: b\"}}]\n",
+			`line 2: tasks[0].headers.X-A: got "a\r\nX-B: b", which holds a line break or control character; expected one line of text`},
 		{"header twice in other case", h + "tasks: [{path: /, headers: {X-A: 1, x-a: 2}}]\n",
 			"line 2: tasks[0].headers.x-a: given twice (header names are case-insensitive)"},
 		{"top headers not a mapping", h + "headers: [a]\ntasks: [{path: /}]\n",
