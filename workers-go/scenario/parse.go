@@ -153,8 +153,11 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 		tasks = c.parseRequests(nodes["requests"])
 	default:
 		v := nodes["tasks"]
-		if v == nil || v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
+		if v == nil {
 			c.errs = append(c.errs, errors.New("tasks: missing or empty; expected a list of at least one task"))
+			break
+		}
+		if !c.nonEmptyList(v, "tasks", "task") {
 			break
 		}
 		for i, n := range v.Content {
@@ -179,6 +182,35 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 	p.http = httpOpts
 	p.arrival = arrival
 	return p, host, wait, nil
+}
+
+// statsName reads a task's or a request's name, a row of Locust's statistics: an empty name was
+// taken as no name (the default), a blank one made a row without a name, a line break split
+// the row in Locust's CSV and console tables.
+func (c *compiler) statsName(v *yaml.Node, field string, out *string) {
+	var name string
+	if !c.check(decodeString(v, field, &name)) {
+		return
+	}
+	if strings.TrimSpace(name) == "" || strings.ContainsFunc(name, controlChar) {
+		c.errorf(v.Line, field, "got %q; expected a name: some text on one line (or no name key: the default)", name)
+		return
+	}
+	*out = name
+}
+
+// nonEmptyList reports whether v is a list with something in it, reporting under field what it is
+// instead ("tasks: missing or empty" sent the reader of "tasks: {path: /}" looking for a missing key).
+func (c *compiler) nonEmptyList(v *yaml.Node, field, item string) bool {
+	switch {
+	case v.Kind == yaml.SequenceNode && len(v.Content) > 0:
+		return true
+	case v.Kind == yaml.SequenceNode:
+		c.errorf(v.Line, field, "empty list; expected a list of at least one %s", item)
+	default:
+		c.errorf(v.Line, field, "%s; expected a list of at least one %s, each item starting with -", describe(v), item)
+	}
+	return false
 }
 
 func (c *compiler) parseWait(v *yaml.Node) user.Wait {
@@ -292,8 +324,7 @@ func (c *compiler) parseData(v *yaml.Node) {
 }
 
 func (c *compiler) parseRequests(v *yaml.Node) []*taskSpec {
-	if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
-		c.errs = append(c.errs, errors.New("requests: missing or empty; expected a list of at least one request"))
+	if !c.nonEmptyList(v, "requests", "request") {
 		return nil
 	}
 	var tasks []*taskSpec
@@ -338,7 +369,7 @@ func (c *compiler) parseTask(n *yaml.Node, at string) *taskSpec {
 		case "steps":
 			steps = v
 		case "name":
-			c.check(decodeString(v, field, &t.name))
+			c.statsName(v, field, &t.name)
 			s.name = t.name
 		case "on_failure":
 			onFailure = c.onFailure(v, field)
@@ -426,7 +457,7 @@ func (c *compiler) parseSteps(v *yaml.Node, at, onFailure string) []*stepSpec {
 func (c *compiler) requestField(s *stepSpec, key string, v *yaml.Node, field string) {
 	switch key {
 	case "name":
-		c.check(decodeString(v, field, &s.name))
+		c.statsName(v, field, &s.name)
 	case "method":
 		var m string
 		if c.check(decodeString(v, field, &m)) {
