@@ -129,7 +129,7 @@ func TestParse_Errors(t *testing.T) {
 		{"name not a string", h + "tasks:\n  - path: /\n    name: [a]\n", "", "line 4: tasks[0].name: got a list; expected a string"},
 		{"steps with path", h + "tasks:\n  - path: /\n    steps: [{path: /}]\n", "",
 			"line 3: tasks[0].path: given with steps; expected either steps (a flow) or request keys (a single request), not both"},
-		{"steps empty", h + "tasks:\n  - steps: []\n", "", "line 3: tasks[0].steps: got a list; expected a list of at least one step"},
+		{"steps empty", h + "tasks:\n  - steps: []\n", "", "line 3: tasks[0].steps: empty list; expected a list of at least one step"},
 		{"step not a mapping", h + "tasks:\n  - steps: [x]\n", "",
 			`line 3: tasks[0].steps[0]: got "x"; expected a request (a mapping with path) or {think: DURATION}`},
 		{"unknown step key", h + "tasks:\n  - steps:\n      - {path: /, weight: 2}\n", "",
@@ -141,7 +141,7 @@ func TestParse_Errors(t *testing.T) {
 		{"bad on_failure", h + "tasks:\n  - path: /\n    on_failure: ignore\n", "",
 			`line 4: tasks[0].on_failure: got "ignore"; expected stop (the default: skip the rest of the flow) or continue`},
 		{"on_start not a list", h + "on_start: {path: /}\ntasks: [{path: /}]\n", "",
-			"line 2: on_start: got a mapping; expected a list of at least one step"},
+			"line 2: on_start: got a mapping; expected a list of at least one step, each item starting with -"},
 
 		// Waits.
 		{"wait not a mapping", h + "wait: 1s\ntasks: [{path: /}]\n", "",

@@ -410,8 +410,7 @@ func (c *compiler) parseTask(n *yaml.Node, at string) *taskSpec {
 
 // parseSteps reads a list of steps; onFailure is the task's default for them.
 func (c *compiler) parseSteps(v *yaml.Node, at, onFailure string) []*stepSpec {
-	if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
-		c.errorf(v.Line, at, "%s; expected a list of at least one step", describe(v))
+	if !c.nonEmptyList(v, at, "step") {
 		return nil
 	}
 	var steps []*stepSpec

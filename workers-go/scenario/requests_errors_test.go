@@ -55,6 +55,9 @@ func TestParse_RequestErrors(t *testing.T) {
 		// fasthttp sent the line break as a space.
 		{"header value with a line break", h + "tasks: [{steps: [{path: /}], headers: {X-A: \"a\\r\\nX-B: b\"}}]\n",
 			`line 2: tasks[0].headers.X-A: got "a\r\nX-B: b", which holds a line break or control character; expected one line of text`},
+		// Both keys were sent; servers keep the first or the last as they please.
+		{"json key twice", h + "tasks: [{path: /, json: {a: 1, b: {c: 1, c: 2}}}]\n",
+			"line 2: tasks[0].json.b.c: given twice; expected each key of a JSON object once"},
 		{"header twice in other case", h + "tasks: [{path: /, headers: {X-A: 1, x-a: 2}}]\n",
 			"line 2: tasks[0].headers.x-a: given twice (header names are case-insensitive)"},
 		{"top headers not a mapping", h + "headers: [a]\ntasks: [{path: /}]\n",
