@@ -62,12 +62,15 @@ func TestParse_Errors(t *testing.T) {
 		{"host with an empty query", "host: \"http://a?\"\ntasks: [{path: /items}]\n", "", `host: "http://a?" has a query or fragment; expected a base URL`},
 		{"host with an empty port", "host: \"http://a:\"\ntasks: [{path: /}]\n", "", `host: "http://a:": the port is empty; expected a port from 1 to 65535 after the ":", or no ":"`},
 		{"no tasks", h, "", "tasks: missing or empty; expected a list of at least one task"},
+		// Said "got a mapping; expected a mapping of ..." of an empty one.
+		{"data empty", h + "data: {}\ntasks: [{path: /}]\n", "", "line 2: data: got an empty mapping; expected a mapping of name to {csv: FILE} or {jsonl: FILE}"},
+		{"multipart empty", h + "tasks: [{path: /, method: POST, multipart: {}}]\n", "", "line 2: tasks[0].multipart: got an empty mapping; expected a mapping of part name to a text, {file: PATH} or {value: TEXT}"},
 		// An empty name was taken as none, a blank one made a row without a name, a line break split
 		// Locust's rows.
 		{"empty task name", h + "tasks: [{path: /, name: \"\"}]\n", "", `line 2: tasks[0].name: got ""; expected a name: some text on one line (or no name key: the default)`},
 		{"blank step name", h + "tasks: [{steps: [{path: /, name: \" \"}]}]\n", "", `line 2: tasks[0].steps[0].name: got " "; expected a name: some text on one line (or no name key: the default)`},
 		{"name with a line break", h + "requests: [{path: /, name: \"a\\nb\"}]\n", "", `line 2: requests[0].name: got "a\nb"; expected a name: some text on one line (or no name key: the default)`},
-		{"empty tasks", h + "tasks: []\n", "", "line 2: tasks: empty list; expected a list of at least one task"},
+		{"empty tasks", h + "tasks: []\n", "", "line 2: tasks: got an empty list; expected a list of at least one task"},
 		// Said "tasks: missing or empty" of a task written without its list.
 		{"tasks a mapping", h + "tasks: {path: /}\n", "", "line 2: tasks: got a mapping; expected a list of at least one task, each item starting with -"},
 		{"tasks null", h + "tasks:\n", "", `line 2: tasks: got ""; expected a list of at least one task, each item starting with -`},
@@ -81,7 +84,7 @@ func TestParse_Errors(t *testing.T) {
 			"line 4: requests[0].wieght: unknown key; expected one of name, method, path, weight, expect_status, headers, body, timeout"},
 		{"request json key", h + "requests:\n  - path: /\n    json: {}\n", "",
 			"line 4: requests[0].json: unknown key; expected one of name, method, path, weight, expect_status, headers, body, timeout"},
-		{"no requests", h + "requests: []\n", "", "line 2: requests: empty list; expected a list of at least one request"},
+		{"no requests", h + "requests: []\n", "", "line 2: requests: got an empty list; expected a list of at least one request"},
 		{"requests a mapping", h + "requests: {path: /}\n", "", "line 2: requests: got a mapping; expected a list of at least one request, each item starting with -"},
 		{"request not a mapping", h + "requests: [x]\n", "",
 			"line 2: requests[0]: expected a mapping with name, method, path, weight, expect_status, headers, body, timeout"},
@@ -129,7 +132,7 @@ func TestParse_Errors(t *testing.T) {
 		{"name not a string", h + "tasks:\n  - path: /\n    name: [a]\n", "", "line 4: tasks[0].name: got a list; expected a string"},
 		{"steps with path", h + "tasks:\n  - path: /\n    steps: [{path: /}]\n", "",
 			"line 3: tasks[0].path: given with steps; expected either steps (a flow) or request keys (a single request), not both"},
-		{"steps empty", h + "tasks:\n  - steps: []\n", "", "line 3: tasks[0].steps: empty list; expected a list of at least one step"},
+		{"steps empty", h + "tasks:\n  - steps: []\n", "", "line 3: tasks[0].steps: got an empty list; expected a list of at least one step"},
 		{"step not a mapping", h + "tasks:\n  - steps: [x]\n", "",
 			`line 3: tasks[0].steps[0]: got "x"; expected a request (a mapping with path) or {think: DURATION}`},
 		{"unknown step key", h + "tasks:\n  - steps:\n      - {path: /, weight: 2}\n", "",

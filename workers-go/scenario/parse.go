@@ -202,14 +202,14 @@ func (c *compiler) statsName(v *yaml.Node, field string, out *string) {
 // nonEmptyList reports whether v is a list with something in it, reporting under field what it is
 // instead ("tasks: missing or empty" sent the reader of "tasks: {path: /}" looking for a missing key).
 func (c *compiler) nonEmptyList(v *yaml.Node, field, item string) bool {
-	switch {
-	case v.Kind == yaml.SequenceNode && len(v.Content) > 0:
+	if v.Kind == yaml.SequenceNode && len(v.Content) > 0 {
 		return true
-	case v.Kind == yaml.SequenceNode:
-		c.errorf(v.Line, field, "empty list; expected a list of at least one %s", item)
-	default:
-		c.errorf(v.Line, field, "%s; expected a list of at least one %s, each item starting with -", describe(v), item)
 	}
+	hint := ""
+	if v.Kind != yaml.SequenceNode {
+		hint = ", each item starting with -"
+	}
+	c.errorf(v.Line, field, "%s; expected a list of at least one %s%s", describe(v), item, hint)
 	return false
 }
 
@@ -699,8 +699,14 @@ func describe(v *yaml.Node) string {
 	case yaml.ScalarNode:
 		return fmt.Sprintf("got %q", v.Value)
 	case yaml.SequenceNode:
+		if len(v.Content) == 0 { // "got a list; expected a list of ..." would leave the reader puzzled
+			return "got an empty list"
+		}
 		return "got a list"
 	case yaml.MappingNode:
+		if len(v.Content) == 0 {
+			return "got an empty mapping"
+		}
 		return "got a mapping"
 	}
 	return "got nothing"
