@@ -17,6 +17,7 @@ import (
 	"github.com/myzhan/boomer"
 
 	"locustfleet/worker/guard"
+	"locustfleet/worker/hostname"
 	"locustfleet/worker/lifeline"
 	"locustfleet/worker/masterdial"
 )
@@ -57,31 +58,11 @@ func MasterAddr() (string, error) {
 	}
 	// Anything else that is no host name (a URL, host:port, a space) was dialled until
 	// --connect-timeout ran out, each try failing with "no such host".
-	if net.ParseIP(host) == nil && !hostName(host) {
+	if !hostname.Valid(host) {
 		return "", fmt.Errorf("%s: got %q; expected a host name or IP address such as 127.0.0.1 or locust-master (no scheme, no port: the port is --master-port)",
 			sourceOf("master-host"), host)
 	}
 	return net.JoinHostPort(host, strconv.Itoa(port)), nil
-}
-
-// hostName reports whether s can be a DNS name: dot-separated labels of letters, digits, '-'
-// and '_' (some service names have it), none empty, 253 characters at most.
-func hostName(s string) bool {
-	if len(s) > 253 {
-		return false
-	}
-	for _, label := range strings.Split(strings.TrimSuffix(s, "."), ".") {
-		if label == "" || len(label) > 63 {
-			return false
-		}
-		for i := 0; i < len(label); i++ {
-			c := label[i]
-			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // Run connects boomer-style tasks to the master named by the flags and blocks until the worker
