@@ -104,6 +104,9 @@ func newCheck(s subject, what string, preds []Pred) (Check, error) {
 		}
 		texts = append(texts, p.text)
 	}
+	if err := satisfiable(preds); err != nil {
+		return Check{}, err
+	}
 	c.desc = what
 	if len(texts) > 0 {
 		c.desc += " " + strings.Join(texts, ", ")
@@ -325,6 +328,9 @@ func (c *Check) look(in *Input, v *value) {
 }
 
 func compileRegex(expr string) (*regexp.Regexp, error) {
+	if expr == "" { // it matches any text: the check or condition would hold for every response
+		return nil, fmt.Errorf("empty; expected a regular expression the text must match")
+	}
 	re, err := regexp.Compile(expr)
 	if err != nil {
 		return nil, fmt.Errorf("%q is not a regular expression: %v", expr, err)

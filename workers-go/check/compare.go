@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -209,6 +210,9 @@ func Length(sub ...Pred) (Pred, error) {
 	if err := numberPreds(sub, lengths("length")); err != nil {
 		return Pred{}, err
 	}
+	if err := satisfiable(sub); err != nil {
+		return Pred{}, err
+	}
 	texts := make([]string, len(sub))
 	for i, p := range sub {
 		texts[i] = p.text
@@ -256,6 +260,34 @@ func (n numbers) fits(o Operand, comparison bool) bool {
 	}
 	inRange := o.num >= n.min && (n.max == 0 || o.num <= top)
 	return inRange && (comparison || o.num == float64(int64(o.num)))
+}
+
+// satisfiable refuses literal bounds no number meets together ({gt: 1, lt: 0}, {gte: 500, lt:
+// 200}): the check would fail every response.
+func satisfiable(preds []Pred) error {
+	lo, hi := math.Inf(-1), math.Inf(1)
+	var loStrict, hiStrict bool
+	var loText, hiText string
+	for _, p := range preds {
+		if p.want.kind != kindNumber {
+			continue
+		}
+		n := p.want.num
+		switch p.op {
+		case opGT, opGTE:
+			if strict := p.op == opGT; n > lo || n == lo && strict {
+				lo, loStrict, loText = n, strict, p.text
+			}
+		case opLT, opLTE:
+			if strict := p.op == opLT; n < hi || n == hi && strict {
+				hi, hiStrict, hiText = n, strict, p.text
+			}
+		}
+	}
+	if lo > hi || lo == hi && (loStrict || hiStrict) {
+		return fmt.Errorf("%s and %s: no value meets both; expected bounds with a value between them", loText, hiText)
+	}
+	return nil
 }
 
 // numberPreds checks that preds only compare numbers (status, body_length, length) with values
