@@ -148,6 +148,30 @@ func Status(preds ...Pred) (Check, error) {
 	return newCheck(subjectStatus, "status", preds)
 }
 
+// StatusCodes returns the statuses a status check of one literal condition passes (status: 404,
+// status: [200, 204]); ok is false for any other check, whose statuses are not listed.
+func (c *Check) StatusCodes() (codes []int, ok bool) {
+	if c.subject != subjectStatus || len(c.preds) != 1 {
+		return nil, false
+	}
+	p := c.preds[0]
+	list := p.list
+	switch p.op {
+	case opEquals:
+		list = []Operand{p.want}
+	case opIn:
+	default:
+		return nil, false
+	}
+	for _, o := range list {
+		if o.kind != kindNumber {
+			return nil, false
+		}
+		codes = append(codes, int(o.num))
+	}
+	return codes, true
+}
+
 // BodyLength checks the length in bytes of the (decoded) body; conditions compare numbers.
 func BodyLength(preds ...Pred) (Check, error) {
 	if err := numberPreds(preds, lengths("body_length")); err != nil {

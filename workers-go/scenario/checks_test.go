@@ -231,6 +231,24 @@ func TestRun_NonFatalChecksOfARequestWithoutAnswer(t *testing.T) {
 	}
 }
 
+func TestParse_StatusCheckAndExpectStatus(t *testing.T) {
+	t.Parallel()
+	const h = "host: http://a\ntasks:\n  - path: /\n"
+	_, err := Parse([]byte(h+"    expect_status: 200\n    check: [{status: 201}]\n"), "", "")
+	if want := "line 5: tasks[0].check[0].status: equals 201: expect_status: [200] fails every such response first (an unexpected status); expected the checked statuses in expect_status too, e.g. expect_status: [200, 201]"; err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+	for _, ok := range []string{
+		"    expect_status: [200, 404]\n    check: [{status: 404}]\n",
+		"    check: [{status: [201, 404]}]\n", // one of them can pass
+		"    check: [{status: {gte: 400}}]\n", // comparisons are not listed
+	} {
+		if _, err := Parse([]byte(h+ok), "", ""); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+}
+
 func TestParse_CheckErrors(t *testing.T) {
 	t.Parallel()
 	const h = "host: http://a\ntasks:\n  - path: /\n    check: "
@@ -255,6 +273,11 @@ func TestParse_CheckErrors(t *testing.T) {
 		{"status bounds that exclude each other", "[{status: {gte: 500, lt: 200}}]",
 			"line 4: tasks[0].check[0].status: gte 500 and lt 200: no value meets both; expected bounds with a value between them"},
 		{"empty regex", "[{regex: \"\"}]", "line 4: tasks[0].check[0].regex: empty; expected a regular expression the text must match"},
+		// expect_status failed every such response first, "unexpected status 404 (expected < 400)".
+		{"status the default expect_status fails", "[{status: 404}]",
+			"line 4: tasks[0].check[0].status: equals 404: expect_status (not set: a status below 400) fails every such response first (an unexpected status); expected the checked statuses in expect_status too, e.g. expect_status: [200, 404]"},
+		{"non-fatal status expect_status fails", "[{status: [404, 410], fatal: false}]",
+			"line 4: tasks[0].check[0].status: in [404, 410]: expect_status (not set: a status below 400) fails every such response first (an unexpected status); expected the checked statuses in expect_status too, e.g. expect_status: [200, 404, 410]"},
 		{"status condition beside", "[{status: 200, lt: 300}]",
 			"line 4: tasks[0].check[0].lt: given with status; expected the conditions inside status, e.g. status: {lt: 400}"},
 		{"status unknown condition", "[{status: {below: 300}}]",

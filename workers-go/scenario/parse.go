@@ -517,6 +517,7 @@ func (c *compiler) finishRequest(s *stepSpec, n *yaml.Node) bool {
 		ok = false
 	}
 	s.defaults = c.taskDefaults
+	c.checkStatusesExpected(s)
 	ok = c.finishParts(s) && ok
 	if ok && s.name == "" {
 		s.name = c.defaultName(s)
