@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"locustfleet/worker/baseurl"
+	"locustfleet/worker/headername"
 	"locustfleet/worker/urlesc"
 )
 
@@ -128,6 +129,11 @@ func New(class *Class, rec Recorder, opts ...Option) (*Runtime, error) {
 		return nil, fmt.Errorf("HTTP.MaxRedirects: got %d; expected >= 0 (0: %d)", h.MaxRedirects, DefaultMaxRedirects)
 	case h.MaxRedirects == 0:
 		h.MaxRedirects = DefaultMaxRedirects
+	}
+	for i, h := range r.class.HTTP.Headers { // sent with every request: a bad name corrupts each one
+		if !headername.Valid(h.Name) {
+			return nil, fmt.Errorf("HTTP.Headers[%d]: name %q is not a header name; expected %s", i, h.Name, headername.Allowed)
+		}
 	}
 	if r.class.HTTP.MaxConns < 0 {
 		return nil, fmt.Errorf("HTTP.MaxConns: got %d; expected >= 0 (0: no limit)", r.class.HTTP.MaxConns)

@@ -462,6 +462,8 @@ func TestNew_errors(t *testing.T) {
 			"HTTP.ConnectTimeout: got -1ns; expected a duration >= 0 (0: 5s)"},
 		{"negative redirects", &Class{Host: "http://x", Tasks: []Task{{Weight: 1, Fn: fn}}, HTTP: HTTPOptions{MaxRedirects: -1}},
 			"HTTP.MaxRedirects: got -1; expected >= 0 (0: 10)"},
+		{"bad default header name", &Class{Host: "http://x", Tasks: []Task{{Weight: 1, Fn: fn}}, HTTP: HTTPOptions{Headers: []Header{{Name: "X-A", Value: "1"}, {Name: "X B", Value: "2"}}}},
+			`HTTP.Headers[1]: name "X B" is not a header name; expected letters, digits and`},
 		{"negative connections", &Class{Host: "http://x", Tasks: []Task{{Weight: 1, Fn: fn}}, HTTP: HTTPOptions{MaxConns: -2}},
 			"HTTP.MaxConns: got -2; expected >= 0 (0: no limit)"},
 	}
