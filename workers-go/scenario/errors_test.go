@@ -47,21 +47,23 @@ func TestParse_Errors(t *testing.T) {
 		// Said "host: missing; set host in the scenario" of a host the file sets.
 		{"host empty", "host: \"\"\ntasks: [{path: /}]\n", "", `line 1: host: empty; expected a base URL such as http://127.0.0.1:8080 (or --target URL)`},
 		{"hosts entry empty", h + "hosts: {api: \"\"}\ntasks: [{path: /}]\n", "", `line 2: hosts.api: empty; expected a base URL such as https://api.example.com`},
-		{"host not http", "host: ftp://a\ntasks: [{path: /}]\n", "", `host: "ftp://a" is not an http(s) URL; expected e.g. http://127.0.0.1:8080`},
-		{"host with query", "host: http://a/?x=1\ntasks: [{path: /}]\n", "", `host: "http://a/?x=1" has a query or fragment; expected a base URL`},
+		{"host not http", "host: ftp://a\ntasks: [{path: /}]\n", "", `line 1: host: "ftp://a" is not an http(s) URL; expected e.g. http://127.0.0.1:8080`},
+		{"host with query", "host: http://a/?x=1\ntasks: [{path: /}]\n", "", `line 1: host: "http://a/?x=1" has a query or fragment; expected a base URL`},
 		// These passed the load and failed every request at the dial (":8080" dialled this machine).
-		{"host port out of range", "host: http://a:80800\ntasks: [{path: /}]\n", "", `host: "http://a:80800": port 80800 is out of range; expected a port from 1 to 65535`},
-		{"host port zero", "host: http://a:0\ntasks: [{path: /}]\n", "", `host: "http://a:0": port 0 is out of range; expected a port from 1 to 65535`},
-		{"host without a name", "host: http://:8080\ntasks: [{path: /}]\n", "", `host: "http://:8080" is not an http(s) URL; expected e.g. http://127.0.0.1:8080`},
-		{"host not ASCII", "host: http://bücher.example\ntasks: [{path: /}]\n", "", `host: "http://bücher.example": the host name is not ASCII; expected it in ASCII (IDNA, xn--...)`},
+		{"host port out of range", "host: http://a:80800\ntasks: [{path: /}]\n", "", `line 1: host: "http://a:80800": port 80800 is out of range; expected a port from 1 to 65535`},
+		{"host port zero", "host: http://a:0\ntasks: [{path: /}]\n", "", `line 1: host: "http://a:0": port 0 is out of range; expected a port from 1 to 65535`},
+		{"host without a name", "host: http://:8080\ntasks: [{path: /}]\n", "", `line 1: host: "http://:8080" is not an http(s) URL; expected e.g. http://127.0.0.1:8080`},
+		{"host not ASCII", "host: http://bücher.example\ntasks: [{path: /}]\n", "", `line 1: host: "http://bücher.example": the host name is not ASCII; expected it in ASCII (IDNA, xn--...)`},
 		{"hosts port out of range", h + "hosts: {api: \"http://b:65536/v2\"}\ntasks: [{path: /}]\n", "", `line 2: hosts.api: "http://b:65536/v2": port 65536 is out of range; expected a port from 1 to 65535`},
 		{"target port out of range", "tasks: [{path: /}]\n", "http://127.0.0.1:99999", `--target: "http://127.0.0.1:99999": port 99999 is out of range; expected a port from 1 to 65535`},
 		{"target not a URL", "tasks: [{path: /}]\n", "127.0.0.1:8080", `--target: "127.0.0.1:8080" is not an http(s) URL; expected e.g. http://127.0.0.1:8080`},
 		// Sent every path after "#" (not at all) or "?" (as a query); "http://a:" is "http://a:$PORT" with PORT unset.
-		{"host with an empty fragment", "host: \"http://a#\"\ntasks: [{path: /items}]\n", "", `host: "http://a#" has a query or fragment; expected a base URL`},
-		{"host with an empty query", "host: \"http://a?\"\ntasks: [{path: /items}]\n", "", `host: "http://a?" has a query or fragment; expected a base URL`},
-		{"host with an empty port", "host: \"http://a:\"\ntasks: [{path: /}]\n", "", `host: "http://a:": the port is empty; expected a port from 1 to 65535 after the ":", or no ":"`},
+		{"host with an empty fragment", "host: \"http://a#\"\ntasks: [{path: /items}]\n", "", `line 1: host: "http://a#" has a query or fragment; expected a base URL`},
+		{"host with an empty query", "host: \"http://a?\"\ntasks: [{path: /items}]\n", "", `line 1: host: "http://a?" has a query or fragment; expected a base URL`},
+		{"host with an empty port", "host: \"http://a:\"\ntasks: [{path: /}]\n", "", `line 1: host: "http://a:": the port is empty; expected a port from 1 to 65535 after the ":", or no ":"`},
 		{"no tasks", h, "", "tasks: missing or empty; expected a list of at least one task"},
+		// The second document was never read.
+		{"two documents", h + "tasks: [{path: /}]\n---\nhost: http://b\ntasks: [{path: /b}]\n", "", "line 4: a second YAML document (after ---); expected one scenario per file"},
 		// Said "got a mapping; expected a mapping of ..." of an empty one.
 		{"data empty", h + "data: {}\ntasks: [{path: /}]\n", "", "line 2: data: got an empty mapping; expected a mapping of name to {csv: FILE} or {jsonl: FILE}"},
 		{"multipart empty", h + "tasks: [{path: /, method: POST, multipart: {}}]\n", "", "line 2: tasks[0].multipart: got an empty mapping; expected a mapping of part name to a text, {file: PATH} or {value: TEXT}"},

@@ -1,8 +1,10 @@
 package scenario
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -76,8 +78,19 @@ func Parse(doc []byte, dir, target string) (*user.Class, error) {
 // parse compiles a document into its program, base URL and wait.
 func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) {
 	var root yaml.Node
-	if err := yaml.Unmarshal(doc, &root); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(doc))
+	if err := dec.Decode(&root); err != nil && err != io.EOF {
 		return nil, "", nil, fmt.Errorf("not valid YAML or JSON: %v", err)
+	}
+	// A second document (after ---) was never read: two scenarios pasted into one file ran as
+	// the first alone.
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == io.EOF:
+	case err != nil:
+		return nil, "", nil, fmt.Errorf("not valid YAML or JSON: %v", err)
+	case len(next.Content) > 0 && next.Content[0].Tag != "!!null": // a --- with nothing after it is no document
+		return nil, "", nil, fmt.Errorf("line %d: a second YAML document (after ---); expected one scenario per file", next.Content[0].Line)
 	}
 	if len(root.Content) == 0 {
 		return nil, "", nil, errors.New("empty document; expected a mapping with host and tasks")
@@ -113,6 +126,9 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 		target = "host"
 	}
 	host, err := baseURL(host, target)
+	if v := nodes["host"]; hostRead && err != nil && target == "host" && v != nil {
+		err = fmt.Errorf("line %d: %w", v.Line, err) // the file's host, at its line like every other mistake
+	}
 	if hostRead {
 		c.check(err)
 	}
