@@ -104,6 +104,8 @@ func (c *compiler) headerPairs(v *yaml.Node, field string) []pair {
 			// fasthttp sends each line break as a space: the header would not be what was written.
 			c.errorf(value.Line, at, "got %q, which holds a line break or control character; expected one line of text", value.Value)
 			continue
+		case c.envWithControlChar(value, at):
+			continue
 		case slices.ContainsFunc(out, func(p pair) bool { return strings.EqualFold(p.name, k.Value) }):
 			// A header written out wins over one a merge key brought, whatever their case, as
 			// YAML's own keys do; written twice, it is a mistake.
@@ -120,6 +122,26 @@ func (c *compiler) headerPairs(v *yaml.Node, field string) []pair {
 		out, names = append(out, pair{name: k.Value, value: nullable(value)}), append(names, k)
 	}
 	return out
+}
+
+// envWithControlChar reports (and refuses) an environment variable in a header value whose value
+// holds a line break, as a secret read from a file often does at its end: fasthttp would send
+// it as a space, and the server refuse the credential.
+func (c *compiler) envWithControlChar(value *yaml.Node, field string) bool {
+	parts, err := template.Parse(value.Value)
+	if err != nil {
+		return false // reported where the value is compiled
+	}
+	for _, p := range parts {
+		if !p.Var {
+			continue
+		}
+		if text, isConst, err := c.constant(p.Text); err == nil && isConst && strings.ContainsFunc(text, controlChar) {
+			c.errorf(value.Line, field, "{{ %s }}: the environment variable's value holds a line break or control character; expected one line of text (a value read from a file keeps its last line break)", p.Text)
+			return true
+		}
+	}
+	return false
 }
 
 // framingHeaders say where a request's body ends; the worker writes them.

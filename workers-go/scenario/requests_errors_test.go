@@ -5,7 +5,7 @@ import "testing"
 // TestParse_RequestErrors covers the keys of hosts.go, headers.go, bodies.go, functions.go and
 // yamlrefs.go: each mistake names the line, the field, the value and what was expected.
 func TestParse_RequestErrors(t *testing.T) {
-	t.Parallel()
+	t.Setenv("LOCUST_FLEET_TEST_TOKEN_NL", "s3cret\n") // a token read from a file, its line break kept
 	const h = "host: http://a\n"
 	cases := []struct {
 		name, doc, want string
@@ -58,6 +58,8 @@ func TestParse_RequestErrors(t *testing.T) {
 		// Both keys were sent; servers keep the first or the last as they please.
 		{"json key twice", h + "tasks: [{path: /, json: {a: 1, b: {c: 1, c: 2}}}]\n",
 			"line 2: tasks[0].json.b.c: given twice; expected each key of a JSON object once"},
+		{"header value with a line break from the environment", h + "tasks: [{path: /, headers: {Authorization: \"Bearer {{ env.LOCUST_FLEET_TEST_TOKEN_NL }}\"}}]\n",
+			"line 2: tasks[0].headers.Authorization: {{ env.LOCUST_FLEET_TEST_TOKEN_NL }}: the environment variable's value holds a line break or control character; expected one line of text (a value read from a file keeps its last line break)"},
 		{"header twice in other case", h + "tasks: [{path: /, headers: {X-A: 1, x-a: 2}}]\n",
 			"line 2: tasks[0].headers.x-a: given twice (header names are case-insensitive)"},
 		{"top headers not a mapping", h + "headers: [a]\ntasks: [{path: /}]\n",
