@@ -188,6 +188,10 @@ func (c *compiler) multipartItem(item *yaml.Node, name, at string) (multipartPar
 			p.value = n
 		case "content_type":
 			ok = c.check(decodeString(n, at+".content_type", &p.contentType)) && ok
+			if strings.ContainsFunc(p.contentType, controlChar) { // written into the part's header lines as it is
+				c.errorf(n.Line, at+".content_type", "got %q, which holds a line break or control character; expected a media type such as application/json", p.contentType)
+				ok = false
+			}
 		case "filename":
 			ok = c.check(decodeString(n, at+".filename", &p.filename)) && ok
 		}

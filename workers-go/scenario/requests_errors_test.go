@@ -60,6 +60,9 @@ func TestParse_RequestErrors(t *testing.T) {
 			"line 2: tasks[0].json.b.c: given twice; expected each key of a JSON object once"},
 		{"header value with a line break from the environment", h + "tasks: [{path: /, headers: {Authorization: \"Bearer {{ env.LOCUST_FLEET_TEST_TOKEN_NL }}\"}}]\n",
 			"line 2: tasks[0].headers.Authorization: {{ env.LOCUST_FLEET_TEST_TOKEN_NL }}: the environment variable's value holds a line break or control character; expected one line of text (a value read from a file keeps its last line break)"},
+		// Written into the part's header lines as it is: a second header, or a broken body.
+		{"multipart content_type with a line break", h + "tasks: [{path: /, method: POST, multipart: {meta: {value: x, content_type: \"text/plain\\r\\nX-A: b\"}}}]\n",
+			`line 2: tasks[0].multipart.meta.content_type: got "text/plain\r\nX-A: b", which holds a line break or control character; expected a media type such as application/json`},
 		{"header twice in other case", h + "tasks: [{path: /, headers: {X-A: 1, x-a: 2}}]\n",
 			"line 2: tasks[0].headers.x-a: given twice (header names are case-insensitive)"},
 		{"top headers not a mapping", h + "headers: [a]\ntasks: [{path: /}]\n",
