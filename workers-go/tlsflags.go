@@ -16,7 +16,7 @@ var tlsFlags = struct {
 	caFile, clientCert, clientKey, serverName *string
 	insecure                                  *bool
 }{
-	caFile:     flag.String("tls-ca-file", "", "PEM file of CA certificates trusted besides the system's. The --tls-* flags: an https --target without --scenario."),
+	caFile:     flag.String("tls-ca-file", "", "PEM file of CA certificates trusted besides the system's. The --tls-* flags go with an https --target and no --scenario (a scenario says them in tls:)."),
 	clientCert: flag.String("tls-client-cert", "", "PEM client certificate for mutual TLS, with --tls-client-key."),
 	clientKey:  flag.String("tls-client-key", "", "PEM private key of --tls-client-cert."),
 	serverName: flag.String("tls-server-name", "", "Server name for SNI and certificate verification (default: the URL's host)."),
