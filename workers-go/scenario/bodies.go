@@ -129,6 +129,7 @@ func (c *compiler) parseForm(v *yaml.Node, field string) []pair {
 		c.errorf(v.Line, field, "%s; expected a mapping of field name to value (or a list of values)", describe(v))
 		return nil
 	}
+	c.uniqueKeys(v, field, " (a repeated field is a list: NAME: [a, b])")
 	var out []pair
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		name, value := v.Content[i].Value, v.Content[i+1]
@@ -150,6 +151,7 @@ func (c *compiler) parseMultipart(v *yaml.Node, field string) []multipartPart {
 		c.errorf(v.Line, field, "%s; expected a mapping of part name to a text, {file: PATH} or {value: TEXT}", describe(v))
 		return nil
 	}
+	c.uniqueKeys(v, field, " (parts of one name are a list: NAME: [a, b])")
 	var out []multipartPart
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		name, value := v.Content[i].Value, v.Content[i+1]

@@ -602,6 +602,7 @@ func (c *compiler) pairs(v *yaml.Node, field, want string) []pair {
 		c.errorf(v.Line, field, "%s; expected %s", describe(v), want)
 		return nil
 	}
+	c.uniqueKeys(v, field, "")
 	var out []pair
 	for i := 0; i < len(v.Content); i += 2 {
 		name, value := v.Content[i].Value, v.Content[i+1]
@@ -612,6 +613,19 @@ func (c *compiler) pairs(v *yaml.Node, field, want string) []pair {
 		out = append(out, pair{name: name, value: value})
 	}
 	return out
+}
+
+// uniqueKeys reports each key of the mapping m given twice (YAML's keys are unique; both were
+// sent); hint says how to write what was meant.
+func (c *compiler) uniqueKeys(m *yaml.Node, field, hint string) {
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := m.Content[i]
+		if seen[k.Value] {
+			c.errorf(k.Line, field+"."+k.Value, "given twice; expected each name once%s", hint)
+		}
+		seen[k.Value] = true
+	}
 }
 
 func (c *compiler) onFailure(v *yaml.Node, field string) string {

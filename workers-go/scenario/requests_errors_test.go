@@ -63,6 +63,12 @@ func TestParse_RequestErrors(t *testing.T) {
 		// Written into the part's header lines as it is: a second header, or a broken body.
 		{"multipart content_type with a line break", h + "tasks: [{path: /, method: POST, multipart: {meta: {value: x, content_type: \"text/plain\\r\\nX-A: b\"}}}]\n",
 			`line 2: tasks[0].multipart.meta.content_type: got "text/plain\r\nX-A: b", which holds a line break or control character; expected a media type such as application/json`},
+		// Both were sent.
+		{"query key twice", h + "tasks: [{path: /, query: {a: 1, a: 2}}]\n", "line 2: tasks[0].query.a: given twice; expected each name once"},
+		{"form field twice", h + "tasks: [{path: /, method: POST, form: {a: 1, a: 2}}]\n",
+			"line 2: tasks[0].form.a: given twice; expected each name once (a repeated field is a list: NAME: [a, b])"},
+		{"multipart part twice", h + "tasks: [{path: /, method: POST, multipart: {a: x, a: y}}]\n",
+			"line 2: tasks[0].multipart.a: given twice; expected each name once (parts of one name are a list: NAME: [a, b])"},
 		{"header twice in other case", h + "tasks: [{path: /, headers: {X-A: 1, x-a: 2}}]\n",
 			"line 2: tasks[0].headers.x-a: given twice (header names are case-insensitive)"},
 		{"top headers not a mapping", h + "headers: [a]\ntasks: [{path: /}]\n",
