@@ -133,6 +133,10 @@ func (c *compiler) parseForm(v *yaml.Node, field string) []pair {
 	var out []pair
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		name, value := v.Content[i].Value, v.Content[i+1]
+		if value.Kind == yaml.SequenceNode && len(value.Content) == 0 { // the field was left out without a word
+			c.errorf(value.Line, field+"."+name, "%s; expected a string, or a list of strings for a repeated field", describe(value))
+			continue
+		}
 		for _, item := range oneOrMany(value) {
 			if item.Kind != yaml.ScalarNode || item.Tag == "!!null" {
 				c.errorf(item.Line, field+"."+name, "%s; expected a string, or a list of strings for a repeated field", describe(item))
@@ -156,6 +160,10 @@ func (c *compiler) parseMultipart(v *yaml.Node, field string) []multipartPart {
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		name, value := v.Content[i].Value, v.Content[i+1]
 		at := field + "." + name
+		if value.Kind == yaml.SequenceNode && len(value.Content) == 0 { // the part was left out without a word
+			c.errorf(value.Line, at, "%s; expected a text, {file: PATH} or {value: TEXT}, or a list of them", describe(value))
+			continue
+		}
 		for _, item := range oneOrMany(value) {
 			switch {
 			case item.Kind == yaml.ScalarNode && item.Tag != "!!null":

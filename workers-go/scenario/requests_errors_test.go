@@ -69,6 +69,11 @@ func TestParse_RequestErrors(t *testing.T) {
 			"line 2: tasks[0].form.a: given twice; expected each name once (a repeated field is a list: NAME: [a, b])"},
 		{"multipart part twice", h + "tasks: [{path: /, method: POST, multipart: {a: x, a: y}}]\n",
 			"line 2: tasks[0].multipart.a: given twice; expected each name once (parts of one name are a list: NAME: [a, b])"},
+		// Left out without a word.
+		{"form field of an empty list", h + "tasks: [{path: /, method: POST, form: {a: []}}]\n",
+			"line 2: tasks[0].form.a: got an empty list; expected a string, or a list of strings for a repeated field"},
+		{"multipart part of an empty list", h + "tasks: [{path: /, method: POST, multipart: {a: []}}]\n",
+			"line 2: tasks[0].multipart.a: got an empty list; expected a text, {file: PATH} or {value: TEXT}, or a list of them"},
 		{"header twice in other case", h + "tasks: [{path: /, headers: {X-A: 1, x-a: 2}}]\n",
 			"line 2: tasks[0].headers.x-a: given twice (header names are case-insensitive)"},
 		{"top headers not a mapping", h + "headers: [a]\ntasks: [{path: /}]\n",
