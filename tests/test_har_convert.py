@@ -593,6 +593,43 @@ def test_a_token_in_an_html_page_is_extracted_by_a_regular_expression():
     assert re.search(first["extract"]["csrf"]["regex"], html).group(1) == "Zq8v2kT9pL1xW4mN"
 
 
+def test_a_next_link_an_earlier_answer_gave_is_followed_not_replayed():
+    """A cursor's next page: the recorded URL holds the recording's cursor; the step follows the
+    link the previous page gives (absolute, from /, or relative to that page's URL)."""
+    cursor1, cursor2, cursor3 = "Y3Vyc29yOjEwMA", "Y3Vyc29yOjIwMA", "Y3Vyc29yOjMwMA"
+    result = run(
+        entry("https://api.example.com/v1/items?limit=2", body=json.dumps({"next": f"https://api.example.com/v1/items?cursor={cursor1}"})),
+        entry(f"https://api.example.com/v1/items?cursor={cursor1}", at=10,
+              body=json.dumps({"links": {"next": f"/v1/items?cursor={cursor2}"}})),
+        entry(f"https://api.example.com/v1/items?cursor={cursor2}", at=20, body=json.dumps({"next": f"items?cursor={cursor3}"})),
+        entry(f"https://api.example.com/v1/items?cursor={cursor3}", at=30, body=json.dumps({"next": None})),
+        entry("https://api.example.com/v1/about", at=40))
+    steps = requests_of(result)
+    assert [s["path"] for s in steps] == ["/v1/items?limit=2", "{{ next }}", "{{ next_2 }}", "{{ next_3 }}", "/v1/about"]
+    assert [s.get("extract") for s in steps[:3]] == [
+        {"next": {"json": "$.next"}}, {"next_2": {"json": "$.links.next"}}, {"next_3": {"json": "$.next"}}]
+    assert steps[1]["name"] == "/v1/items"
+    assert result.comments[("tasks", 0, "steps", 1)] == ["follows the link next an earlier answer gave, instead of the recorded URL"]
+
+
+def test_a_next_link_in_a_link_header_is_followed():
+    """GitHub's pagination: the next page is in a Link header (RFC 8288), found by its rel."""
+    link = '<https://api.example.com/repos/x/issues?after=Y3Vyc29yOjE>; rel="next", <https://api.example.com/repos/x/issues?after=Y3Vyc29yOjk>; rel="last"'
+    result = run(entry("https://api.example.com/repos/x/issues", body="[]", resp_headers={"Link": link}),
+                 entry("https://api.example.com/repos/x/issues?after=Y3Vyc29yOjE", at=10, body="[]"))
+    first, second = requests_of(result)
+    pattern = '<([^>]+)>[^,<]*rel="?next(?:"|;|,|\\s|$)'
+    assert first["extract"] == {"next": {"header": "Link", "regex": pattern}}
+    assert re.search(pattern, link).group(1) == "https://api.example.com/repos/x/issues?after=Y3Vyc29yOjE"
+    assert (second["path"], second["name"]) == ("{{ next }}", "/repos/x/issues")
+
+
+def test_a_link_without_an_id_or_token_is_sent_as_recorded():
+    result = run(entry(body=json.dumps({"next": "/items?page=2", "home": "/"})),
+                 entry("https://shop.example.com/items?page=2", at=10), entry("https://shop.example.com/", at=20))
+    assert paths(result) == ["/", "/items?page=2", "/"]
+
+
 @pytest.mark.parametrize("value", ["7", "42", "true", "blue", "shoes"])
 def test_small_numbers_and_words_are_never_followed(value):
     result = run(entry(body=json.dumps({"n": value, "id": value})),

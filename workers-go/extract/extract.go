@@ -149,8 +149,10 @@ type Extractor struct {
 	kind kind
 	path Path
 	name string
-	re   *regexp.Regexp
-	miss string // the failure reason, prepared once
+	re   *regexp.Regexp // regex: on the body; header, cookie: on their value (Matching)
+	miss string         // the failure reason, prepared once
+	// noMatch is the failure reason of a header or cookie whose value the regex does not match
+	noMatch string
 }
 
 // JSON extracts the value at a JSON path.
@@ -191,17 +193,39 @@ func Regex(expr string) (Extractor, error) {
 	return Extractor{kind: kindRegex, re: re, miss: "regex " + expr + " no match"}, nil
 }
 
-// String is what the extractor takes, e.g. "json $.token" or "header X-Request-Id".
+// Matching narrows a header or cookie extractor to the group of a regular expression in its
+// value: the next page's URL in a Link header (<https://api.example/items?page=2>; rel="next").
+func (e Extractor) Matching(expr string) (Extractor, error) {
+	if e.kind != kindHeader && e.kind != kindCookie {
+		return Extractor{}, fmt.Errorf("regex applies to the value of a header or a cookie; expected it with header: or cookie:, or alone (on the body)")
+	}
+	r, err := Regex(expr)
+	if err != nil {
+		return Extractor{}, err
+	}
+	e.re = r.re
+	e.noMatch = e.String() + " no match"
+	return e, nil
+}
+
+// String is what the extractor takes, e.g. "json $.token", "header X-Request-Id" or
+// "header Link regex <([^>]+)>".
 func (e *Extractor) String() string {
+	var s string
 	switch e.kind {
 	case kindJSON:
 		return "json " + e.path.String()
 	case kindHeader:
-		return "header " + e.name
+		s = "header " + e.name
 	case kindCookie:
-		return "cookie " + e.name
+		s = "cookie " + e.name
+	default:
+		return "regex " + e.re.String()
 	}
-	return "regex " + e.re.String()
+	if e.re != nil {
+		s += " regex " + e.re.String()
+	}
+	return s
 }
 
 // IsJSON reports whether the extractor reads the body as JSON (so that a body that is not JSON
@@ -226,6 +250,13 @@ func (e *Extractor) Extract(body []byte, r Response) (value string, ok bool, rea
 	}
 	if value == "" {
 		return "", false, e.miss
+	}
+	if e.re != nil { // a header or a cookie narrowed by Matching
+		m := e.re.FindStringSubmatch(value)
+		if m == nil {
+			return "", false, e.noMatch
+		}
+		return m[1], true, ""
 	}
 	return value, true, ""
 }

@@ -115,7 +115,7 @@ func (r response) Cookie(name string) string { return r.cookies[name] }
 func TestExtractor_Extract(t *testing.T) {
 	t.Parallel()
 	resp := response{
-		headers: map[string]string{"X-Token": "h1"},
+		headers: map[string]string{"X-Token": "h1", "Link": `<https://api.example/items?page=1>; rel="prev", </items?page=3>; rel="next"`},
 		cookies: map[string]string{"sid": "c1"},
 	}
 	must := func(e Extractor, err error) Extractor {
@@ -140,6 +140,11 @@ func TestExtractor_Extract(t *testing.T) {
 		{"cookie missing", must(Cookie("other")), "", "", "cookie other not found"},
 		{"regex", must(Regex(`id=(\d+)`)), "a id=42 b id=7", "42", ""},
 		{"regex no match", must(Regex(`id=(\d+)`)), "nothing", "", `regex id=(\d+) no match`},
+		{"header regex", must(must(Header("Link")).Matching(`<([^>]+)>; *rel="next"`)), "", "/items?page=3", ""},
+		{"header regex no match", must(must(Header("Link")).Matching(`<([^>]+)>; *rel="last"`)), "", "",
+			`header Link regex <([^>]+)>; *rel="last" no match`},
+		{"header regex header missing", must(must(Header("X-Link")).Matching(`<([^>]+)>`)), "", "", "header X-Link not found"},
+		{"cookie regex", must(must(Cookie("sid")).Matching(`c(\d)`)), "", "1", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -172,6 +177,10 @@ func TestExtractor_Errors(t *testing.T) {
 			`"id=\\d+" has 0 capturing groups; expected exactly one, around the value, e.g. id=(\d+)`},
 		{"regex two groups", func() (Extractor, error) { return Regex(`(a)(b)`) },
 			`"(a)(b)" has 2 capturing groups; expected exactly one, around the value, e.g. id=(\d+)`},
+		{"header regex no group", func() (Extractor, error) { h, _ := Header("Link"); return h.Matching(`<.*>`) },
+			`"<.*>" has 0 capturing groups; expected exactly one, around the value, e.g. id=(\d+)`},
+		{"json regex", func() (Extractor, error) { j, _ := JSON("$.a"); return j.Matching(`(a)`) },
+			"regex applies to the value of a header or a cookie; expected it with header: or cookie:, or alone (on the body)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

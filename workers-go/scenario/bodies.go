@@ -123,23 +123,34 @@ func (c *compiler) finishParts(s *stepSpec) bool {
 	return ok
 }
 
-// parseForm reads form: {name: value, name: [value, value]}.
+// parseForm reads form: {name: value, name: [value, value]}. form: {} is an empty form, what a
+// browser posts for a form with no fields (a logout button): its Content-Type and no body.
 func (c *compiler) parseForm(v *yaml.Node, field string) []pair {
-	if v.Kind != yaml.MappingNode || len(v.Content) == 0 {
-		c.errorf(v.Line, field, "%s; expected a mapping of field name to value (or a list of values)", describe(v))
+	form := c.repeatable(v, field, "a mapping of field name to value (or a list of values)", "field")
+	if form == nil && v.Kind == yaml.MappingNode {
+		return []pair{} // not nil: an empty form is still the step's body
+	}
+	return form
+}
+
+// repeatable reads a mapping of name to value, or to a list of values: the name repeated, as
+// requests sends data= and params= given a list (form: and query:).
+func (c *compiler) repeatable(v *yaml.Node, field, want, what string) []pair {
+	if v.Kind != yaml.MappingNode {
+		c.errorf(v.Line, field, "%s; expected %s", describe(v), want)
 		return nil
 	}
-	c.uniqueKeys(v, field, " (a repeated field is a list: NAME: [a, b])")
+	c.uniqueKeys(v, field, " (a repeated "+what+" is a list: NAME: [a, b])")
 	var out []pair
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		name, value := v.Content[i].Value, v.Content[i+1]
-		if value.Kind == yaml.SequenceNode && len(value.Content) == 0 { // the field was left out without a word
-			c.errorf(value.Line, field+"."+name, "%s; expected a string, or a list of strings for a repeated field", describe(value))
+		if value.Kind == yaml.SequenceNode && len(value.Content) == 0 { // it was left out without a word
+			c.errorf(value.Line, field+"."+name, "%s; expected a string, or a list of strings for a repeated %s", describe(value), what)
 			continue
 		}
 		for _, item := range oneOrMany(value) {
 			if item.Kind != yaml.ScalarNode || item.Tag == "!!null" {
-				c.errorf(item.Line, field+"."+name, "%s; expected a string, or a list of strings for a repeated field", describe(item))
+				c.errorf(item.Line, field+"."+name, "%s; expected a string, or a list of strings for a repeated %s", describe(item), what)
 				continue
 			}
 			out = append(out, pair{name: name, value: item})

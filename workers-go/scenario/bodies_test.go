@@ -24,6 +24,7 @@ tasks:
   - name: flow
     steps:
       - {name: form, method: POST, path: /f, form: {user: "{{ word }}", tags: [a b, "c&d"], n: 5, "we ird": "{{ word | urlencode }}"}}
+      - {name: empty form, method: POST, path: /logout, form: {}}
       - {name: body file, method: PUT, path: /b, body_file: payload.bin}
       - {name: typed, method: POST, path: /t, json: {n: "{{ n | number }}", ok: "{{ flag | bool }}", o: "{{ obj | json }}", s: "{{ n }}", list: ["{{ n | number }}"]}}
       - {name: bad number, method: POST, path: /t, json: {count: "{{ word | number }}"}}
@@ -36,6 +37,7 @@ tasks:
 		step, body, contentType, invalid string
 	}{
 		{"form", "user=a+b%26c&tags=a+b&tags=c%26d&n=5&we+ird=a%20b%26c", "application/x-www-form-urlencoded", ""},
+		{"empty form", "", "application/x-www-form-urlencoded", ""},
 		{"body file", "\x00\x01{{ not a template }}", "", ""},
 		{"typed", `{"n":-1.5e3,"ok":true,"o":{"a":[1,"x"]},"s":"-1.5e3","list":[-1.5e3]}`, "application/json", ""},
 		{"bad number", `{"count":null}`, "application/json", "json.count: {{ word | number }} is not a JSON number"},

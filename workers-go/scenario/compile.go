@@ -29,6 +29,8 @@ type (
 type compiler struct {
 	requestConfig
 	dir         string
+	base        string          // the scenario's base URL (host: or --target): the origin of links (links.go)
+	linkVars    map[string]bool // variables a step's path is alone: links (links.go)
 	errs        []error
 	sources     []*source
 	byName      map[string]int    // data name -> index in sources
@@ -56,6 +58,7 @@ type (
 	extractSpec struct {
 		name string
 		ex   extract.Extractor
+		def  *string // default: the value when the response has none (extractoptions.go)
 	}
 	stepSpec struct {
 		at       string
@@ -203,7 +206,7 @@ func (c *compiler) step(p *program, spec *stepSpec, avail []string) *step {
 		s.setBody(body.Template())
 	}
 	for _, x := range spec.extracts {
-		s.extracts = append(s.extracts, extraction{name: x.name, prefix: "extract " + x.name + ": ", ex: x.ex})
+		s.extracts = append(s.extracts, extraction{name: x.name, prefix: "extract " + x.name + ": ", ex: x.ex, link: c.linkVars[x.name], def: x.def})
 	}
 	s.checks = c.compileChecks(p, spec, resolve)
 	return s

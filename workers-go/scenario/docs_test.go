@@ -25,6 +25,15 @@ func TestDocs_ExamplesCompile(t *testing.T) {
 		start := strings.Index(rest, "```yaml\n") + len("```yaml\n")
 		return rest[start : start+strings.Index(rest[start:], "```")]
 	}
+	// the ```yaml block holding marker
+	blockWith := func(marker string) string {
+		at := strings.Index(doc, marker)
+		if at < 0 {
+			t.Fatalf("docs/scenario.md: no %q", marker)
+		}
+		start := strings.LastIndex(doc[:at], "```yaml\n") + len("```yaml\n")
+		return doc[start : at+strings.Index(doc[at:], "```")]
+	}
 	indent := func(text, prefix string) string {
 		return prefix + strings.ReplaceAll(strings.TrimRight(text, "\n"), "\n", "\n"+prefix)
 	}
@@ -35,11 +44,13 @@ func TestDocs_ExamplesCompile(t *testing.T) {
 		"non-fatal checks": host + "tasks:\n  - steps:\n" + indent(block("### Non-fatal checks"), "    ") + "\n",
 		"flow control":     host + block("## Flow control: loops and conditions"),
 		"session":          host + block("### Every task a new visitor: session"),
+		"links":            host + block("### Following links: pagination"),
+		"token refresh":    host + "data:\n  accounts: {csv: accounts.csv}\n" + blockWith("path: /api/refresh"),
 	}
 	for name, scenario := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			if _, err := Parse([]byte(scenario), files(t, map[string]string{"accounts.csv": "user\na\n"}), ""); err != nil {
+			if _, err := Parse([]byte(scenario), files(t, map[string]string{"accounts.csv": "user,password\na,pw-a\n"}), ""); err != nil {
 				t.Errorf("%v\n%s", err, scenario)
 			}
 		})

@@ -127,6 +127,10 @@ func absolute(path string) bool {
 func (c *compiler) checkPath(v *yaml.Node, field string) bool {
 	p := v.Value
 	if !absolute(p) {
+		if strings.HasPrefix(p, "{{") {
+			c.noteLink(p)
+			return true
+		}
 		if !strings.HasPrefix(p, "/") {
 			c.errorf(v.Line, field, "%q must start with \"/\" or be an absolute URL (http:// or https://)", p)
 			return false

@@ -80,7 +80,7 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(doc))
 	if err := dec.Decode(&root); err != nil && err != io.EOF {
-		return nil, "", nil, fmt.Errorf("not valid YAML or JSON: %v", err)
+		return nil, "", nil, yamlSyntaxError(err)
 	}
 	// A second document (after ---) was never read: two scenarios pasted into one file ran as
 	// the first alone.
@@ -88,7 +88,7 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 	switch err := dec.Decode(&next); {
 	case err == io.EOF:
 	case err != nil:
-		return nil, "", nil, fmt.Errorf("not valid YAML or JSON: %v", err)
+		return nil, "", nil, yamlSyntaxError(err)
 	case len(next.Content) > 0 && next.Content[0].Tag != "!!null": // a --- with nothing after it is no document
 		return nil, "", nil, fmt.Errorf("line %d: a second YAML document (after ---); expected one scenario per file", next.Content[0].Line)
 	}
@@ -133,6 +133,7 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 		c.check(err)
 	}
 	host = urlesc.Clean(host)
+	c.base = host
 
 	var wait user.Wait
 	if v := nodes["wait"]; v != nil {
@@ -487,7 +488,7 @@ func (c *compiler) requestField(s *stepSpec, key string, v *yaml.Node, field str
 			s.path = v
 		}
 	case "query":
-		s.query = c.pairs(v, field, "a mapping of query parameter to value")
+		s.query = c.repeatable(v, field, "a mapping of query parameter to value (or a list of values)", "parameter")
 	case "headers":
 		s.headers = c.headerPairs(v, field)
 	case "body":
@@ -563,8 +564,10 @@ func (c *compiler) parseExtracts(v *yaml.Node, field string) []extractSpec {
 			continue
 		}
 		seen[k.Value] = true
+		given := describe(e)
+		e, opts := c.extractOptions(e, at)
 		if e.Kind != yaml.MappingNode || len(e.Content) != 2 {
-			c.errorf(e.Line, at, "%s; expected exactly one of {json: PATH}, {header: NAME}, {cookie: NAME}, {regex: RE}", describe(e))
+			c.errorf(e.Line, at, "%s; expected exactly one of {json: PATH}, {header: NAME}, {cookie: NAME}, {regex: RE}", given)
 			continue
 		}
 		kind, arg := e.Content[0], e.Content[1]
@@ -592,7 +595,9 @@ func (c *compiler) parseExtracts(v *yaml.Node, field string) []extractSpec {
 			c.errorf(arg.Line, at+"."+kind.Value, "%v", err)
 			continue
 		}
-		out = append(out, extractSpec{name: k.Value, ex: ex})
+		if ex, ok := c.refine(ex, opts, at); ok {
+			out = append(out, extractSpec{name: k.Value, ex: ex, def: opts.def})
+		}
 	}
 	return out
 }
@@ -602,7 +607,6 @@ func (c *compiler) pairs(v *yaml.Node, field, want string) []pair {
 		c.errorf(v.Line, field, "%s; expected %s", describe(v), want)
 		return nil
 	}
-	c.uniqueKeys(v, field, "")
 	var out []pair
 	for i := 0; i < len(v.Content); i += 2 {
 		name, value := v.Content[i].Value, v.Content[i+1]

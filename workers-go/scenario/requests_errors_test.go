@@ -64,7 +64,7 @@ func TestParse_RequestErrors(t *testing.T) {
 		{"multipart content_type with a line break", h + "tasks: [{path: /, method: POST, multipart: {meta: {value: x, content_type: \"text/plain\\r\\nX-A: b\"}}}]\n",
 			`line 2: tasks[0].multipart.meta.content_type: got "text/plain\r\nX-A: b", which holds a line break or control character; expected a media type such as application/json`},
 		// Both were sent.
-		{"query key twice", h + "tasks: [{path: /, query: {a: 1, a: 2}}]\n", "line 2: tasks[0].query.a: given twice; expected each name once"},
+		{"query key twice", h + "tasks: [{path: /, query: {a: 1, a: 2}}]\n", "line 2: tasks[0].query.a: given twice; expected each name once (a repeated parameter is a list: NAME: [a, b])"},
 		{"form field twice", h + "tasks: [{path: /, method: POST, form: {a: 1, a: 2}}]\n",
 			"line 2: tasks[0].form.a: given twice; expected each name once (a repeated field is a list: NAME: [a, b])"},
 		{"multipart part twice", h + "tasks: [{path: /, method: POST, multipart: {a: x, a: y}}]\n",

@@ -45,7 +45,9 @@ type header struct {
 type extraction struct {
 	name   string
 	prefix string // "extract item: "
+	link   bool   // the variable is a link path: a relative value is resolved against the response's URL
 	ex     extract.Extractor
+	def    *string // the value when the response has none; nil: the request fails instead
 }
 
 // step is one request or one think time.
@@ -241,8 +243,8 @@ func (s *step) request(u *user.User, st *userState) user.Request {
 	if s.body != nil {
 		st.body = s.body.Append(st.body[:0], u)
 		req.Body = st.body
-		req.Invalid, st.invalid = st.invalid, ""
 	}
+	req.Invalid, st.invalid = st.invalid, "" // a link path or a typed json: value that is not one
 	if len(s.extracts) > 0 || s.checks != nil {
 		if st.checks[s.index] == nil {
 			st.checks[s.index] = func(r *user.Response) string { return s.verify(u, r) }
@@ -283,12 +285,21 @@ func (s *step) verify(u *user.User, r *user.Response) string {
 func (s *step) extractAndCheck(u *user.User, r *user.Response, in *check.Input) string {
 	for i := range s.extracts {
 		x := &s.extracts[i]
+		var v, reason string
+		ok := false
 		if x.ex.IsJSON() && !in.ValidJSON() {
-			return x.prefix + x.ex.String() + ": the body is not valid JSON"
+			reason = x.ex.String() + ": the body is not valid JSON"
+		} else {
+			v, ok, reason = x.ex.Extract(in.Body, r)
 		}
-		v, ok, reason := x.ex.Extract(in.Body, r)
 		if !ok {
-			return x.prefix + reason
+			if x.def == nil {
+				return x.prefix + reason
+			}
+			v = *x.def
+		}
+		if x.link {
+			v = resolveRelative(v, r)
 		}
 		if u.Vars == nil {
 			u.Vars = map[string]string{}

@@ -40,6 +40,13 @@ func (c *compiler) urlTemplate(spec *stepSpec, resolve func(string) (lookup, err
 	if host == "" && spec.defaults != nil && !absolute(text) {
 		host = spec.defaults.hostName
 	}
+	if linkPath(spec) {
+		return c.linkTemplate(spec, host, resolve)
+	}
+	if !absolute(text) && !strings.HasPrefix(text, "/") { // the single-request list's "{{" is text
+		c.errorf(spec.path.Line, field, "%q must start with \"/\" or be an absolute URL (http:// or https://)", urlesc.Redact(text))
+		return b.Template()
+	}
 	switch {
 	case absolute(text):
 		end := authorityEnd(text)

@@ -39,6 +39,7 @@ tasks:
       - {name: empty query, path: "/p?"}
       - {name: empty query and params, path: "/p?", query: {b: "2"}}
       - {name: params after a query, path: "/p?a=1", query: {b: "x y", "c d": "&"}}
+      - {name: repeated params, path: /p, query: {tag: [a b, "{{ x }}"], n: 3}}
       - {name: dot segments, path: "/a/./b/../c"}
       - {name: dot segments kept with a variable, path: "/a/../{{ x }}"}
       - {name: value in a segment, path: "/s/{{ x }}/t"}
@@ -69,6 +70,7 @@ tasks:
 		{"empty query", "/p"},
 		{"empty query and params", "/p?b=2"},
 		{"params after a query", "/p?a=1&b=x+y&c+d=%26"},
+		{"repeated params", "/p?tag=a+b&tag=a%2Fb+%3F%26%3D%23%2541%2B%C3%A9&n=3"}, // requests' params={"tag": [...]}
 		{"dot segments", "/a/c"},
 		{"dot segments kept with a variable", "/a/../a%2Fb%20%3F%26%3D%23%2541%2B%C3%A9"},
 		{"value in a segment", "/s/a%2Fb%20%3F%26%3D%23%2541%2B%C3%A9/t"},

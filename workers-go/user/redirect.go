@@ -48,13 +48,20 @@ func follow(req *fasthttp.Request, status int, location []byte) {
 }
 
 // decode returns the body with its Content-Encoding (gzip, deflate, br) undone, so that checks
-// and extraction see the text; failure is set when the body does not decode.
+// and extraction see the text; failure is set when the body does not decode. An empty body is
+// empty whatever its Content-Encoding: the answer to a HEAD, a 204 or a 304 names the encoding
+// the resource has, without a body to decode (requests decodes nothing there either).
 func decode(resp *fasthttp.Response) (body []byte, failure string) {
 	encoding := resp.Header.ContentEncoding()
-	if len(encoding) == 0 || string(encoding) == "identity" {
+	if len(encoding) == 0 || string(encoding) == "identity" || len(resp.Body()) == 0 {
 		return resp.Body(), ""
 	}
-	body, err := resp.BodyUncompressed()
+	var err error
+	if bytes.EqualFold(encoding, []byte("x-gzip")) { // the same as gzip (RFC 9110 8.4.1.3), as urllib3 takes it
+		body, err = resp.BodyGunzip()
+	} else {
+		body, err = resp.BodyUncompressed()
+	}
 	if err != nil {
 		return resp.Body(), fmt.Sprintf("cannot decode the body (Content-Encoding: %s)", encoding)
 	}

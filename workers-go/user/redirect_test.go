@@ -64,6 +64,9 @@ func serveRedirects(t *testing.T) string {
 		case path == "/bad.gzip":
 			ctx.Response.Header.Set("Content-Encoding", "gzip")
 			ctx.SetBodyString("not gzip at all")
+		case path == "/not-modified.gzip": // a 304 may carry the representation's headers
+			ctx.Response.Header.Set("Content-Encoding", "gzip")
+			ctx.SetStatusCode(fasthttp.StatusNotModified)
 		}
 	}}
 	go func() { _ = srv.Serve(ln) }()
@@ -79,7 +82,7 @@ func compress(t *testing.T, encoding string, text []byte) []byte {
 		Close() error
 	}
 	switch encoding {
-	case "gzip":
+	case "gzip", "x-gzip":
 		w = gzip.NewWriter(&b)
 	case "deflate": // HTTP's deflate is the zlib format (RFC 9110 8.4.1.2)
 		w = zlib.NewWriter(&b)
@@ -147,7 +150,7 @@ func TestSession_Do_redirects(t *testing.T) {
 func TestSession_Do_compression(t *testing.T) {
 	host := serveRedirects(t)
 	text := strings.Repeat("compressed hello ", 50)
-	for _, encoding := range []string{"gzip", "deflate", "br"} {
+	for _, encoding := range []string{"gzip", "deflate", "br", "x-gzip"} {
 		t.Run(encoding, func(t *testing.T) {
 			s, rec := newTestSession(t, host, HTTPOptions{})
 			var checked string
@@ -161,6 +164,20 @@ func TestSession_Do_compression(t *testing.T) {
 			// Locust's HttpUser and FastHttpUser record len(response.content): the decoded body.
 			if calls := rec.all(); len(calls) != 1 || calls[0].length != int64(len(text)) {
 				t.Errorf("got recorded %+v; want the decoded length, %d (on the wire: %d)", calls, len(text), len(compress(t, encoding, []byte(text))))
+			}
+		})
+	}
+	// A HEAD's answer and a 304 have no body, whatever Content-Encoding they name: a HEAD of a
+	// gzip resource (nginx with gzip on) failed with "cannot decode the body".
+	for _, req := range []Request{{Method: "HEAD", Path: "/text.gzip"}, {Path: "/not-modified.gzip"}} {
+		t.Run("no body "+req.Path, func(t *testing.T) {
+			s, rec := newTestSession(t, host, HTTPOptions{})
+			r := s.Do(&req)
+			if !r.OK() || len(r.Body) != 0 {
+				t.Errorf("got failure %q, body %q; want a success without body", r.Failure, r.Body)
+			}
+			if calls := rec.all(); len(calls) != 1 || calls[0].length != 0 {
+				t.Errorf("got recorded %+v; want one entry of 0 bytes", calls)
 			}
 		})
 	}

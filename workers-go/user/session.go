@@ -77,6 +77,16 @@ type Response struct {
 	Elapsed time.Duration // as recorded (whole milliseconds)
 	Failure string        // the recorded failure reason; "" when recorded as a success
 	raw     *fasthttp.Response
+	req     *fasthttp.Request // its URL is the response's, after redirects
+}
+
+// URL is the URL the response came from: the request's, or the last redirect's ("" when no
+// answer came). It costs a string: call it only when needed.
+func (r *Response) URL() string {
+	if r.raw == nil || r.req == nil {
+		return ""
+	}
+	return r.req.URI().String()
 }
 
 // Header returns the first value of a response header, name matched case-insensitively
@@ -198,7 +208,7 @@ func (s *Session) buffers() (*fasthttp.Request, *fasthttp.Response) {
 		s.req.Reset()
 		s.resp.Reset()
 	}
-	s.last = Response{raw: s.resp}
+	s.last = Response{raw: s.resp, req: s.req}
 	return s.req, s.resp
 }
 

@@ -203,7 +203,12 @@ class Converter:
             self.problem(entry, ".request.method", f"got {entry.method!r}; expected one of {', '.join(METHODS)} "
                                                    f"(the methods a scenario sends)")
         parts = urlsplit(entry.url)
-        path, name = self.path(k, parts.path, parts.query)
+        if (link := self.correlator.link(entry.url)) is not None:
+            # a link an earlier answer gave (a cursor's next page): followed, not sent as recorded
+            path, name = "{{ %s }}" % link[0], link_name(parts.path)
+            notes.append(f"follows the link {link[0]} an earlier answer gave, instead of the recorded URL")
+        else:
+            path, name = self.path(k, parts.path, parts.query)
         host = self.hosts.get(origin(entry.url))
         if name is not None:
             step["name"] = name + (f" ({host})" if host else "")
@@ -636,6 +641,11 @@ def relative(base: str, url: str) -> str:
         parts = urlsplit(url)
         return parts.path + (f"?{parts.query}" if parts.query else "")
     return url
+
+
+def link_name(raw_path: str) -> str:
+    """A followed link's row in Locust: its path with ids as [id], without its query."""
+    return "/".join("[id]" if seg and is_id(unquote(seg)) else braces(seg) for seg in (raw_path or "/").split("/")) or "/"
 
 
 def braces(text: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
 from .archive import Entry
 from .headers import set_cookies
@@ -110,6 +111,59 @@ def sources(step: int, entry: Entry) -> dict[str, Source]:
     return {text: source for text, (_, source) in found.items()}
 
 
+LINK_HEADER_ENTRY = re.compile(r'<([^>]*)>([^,<]*)')
+LINK_REL = re.compile(r'rel="?([A-Za-z][A-Za-z0-9.-]*)')
+
+
+def link_header_sources(step: int, entry: Entry, found: dict[str, "Source"]) -> None:
+    """The links of entry's Link headers (RFC 8288, GitHub's pagination): each by the absolute URL
+    it leads to, taken by a regular expression on the header that finds it by its rel."""
+    for h in entry.response_headers:
+        if h.name.lower() != "link":
+            continue
+        for target, params in LINK_HEADER_ENTRY.findall(h.value):
+            rel = LINK_REL.search(params)
+            if rel is None:
+                continue
+            pattern = '<([^>]+)>[^,<]*rel="?' + rel.group(1).replace(".", "\\.") + '(?:"|;|,|\\s|$)'
+            first = re.search(pattern, h.value)
+            url = urljoin(entry.url, target.strip()).partition("#")[0]
+            if first and first.group(1) == target and url.startswith(("http://", "https://")) and url not in found:
+                found[url] = Source(step, {"header": h.name, "regex": pattern}, rel.group(1).replace(".", "_").replace("-", "_"))
+
+
+def link_sources(step: int, entry: Entry) -> dict[str, Source]:
+    """The links of entry's answer, in its JSON (a "next" page, an "href") or its Link headers, by
+    the absolute URL they lead to: resolved against the answer's URL, as the worker resolves a
+    link path."""
+    found: dict[str, Source] = {}
+    link_header_sources(step, entry, found)
+    body = entry.response_text
+    if body is None or len(body) > MAX_BODY or body.lstrip()[:1] not in ("{", "["):
+        return found
+    try:
+        parsed = json.loads(body)
+    except (json.JSONDecodeError, RecursionError):
+        return found
+    collected: list = []
+    leaves(parsed, [], collected)
+    for keys, value in collected:
+        if not isinstance(value, str) or not ("/" in value or "?" in value) or any(c.isspace() for c in value.strip()):
+            continue
+        url = urljoin(entry.url, value.strip()).partition("#")[0]
+        if url.startswith(("http://", "https://")) and url not in found and (path := json_path(keys)) is not None:
+            found[url] = Source(step, {"json": path}, wanted_name(keys))
+    return found
+
+
+def carries_state(url: str) -> bool:
+    """A URL worth following as a link: one of its path segments or query values is an id or a
+    token (a cursor, a page token), which a recorded URL would send stale."""
+    parts = urlsplit(url)
+    return any(worth_following(unquote(s)) for s in parts.path.split("/")) or \
+        any(worth_following(v) for _, v in parse_qsl(parts.query))
+
+
 @dataclass
 class Correlator:
     """Follows values from responses to the requests that send them again. Each value gets one
@@ -121,6 +175,8 @@ class Correlator:
     known: dict[str, Source] = field(default_factory=dict)  # value -> latest source so far
     bound: dict[str, tuple[str, Source]] = field(default_factory=dict)  # value -> variable
     extractions: dict[int, dict[str, dict]] = field(default_factory=dict)  # step -> {variable: extractor}
+    link_cache: dict = field(default_factory=dict)  # (step, entry index) -> its links
+    links: dict[str, Source] = field(default_factory=dict)  # absolute URL -> the latest link to it so far
 
     texts: list[tuple[int, str]] = field(default_factory=list)  # (step, body) of text answers
 
@@ -132,6 +188,9 @@ class Correlator:
         if key not in self.cache:
             self.cache[key] = sources(step, entry)
         self.known.update(self.cache[key])
+        if key not in self.link_cache:
+            self.link_cache[key] = link_sources(step, entry)
+        self.links.update(self.link_cache[key])
         body = entry.response_text
         if body and len(body) <= MAX_BODY and entry.response_mime.lower().startswith(TEXT_MIMES):
             self.texts.append((step, body))
@@ -151,6 +210,22 @@ class Correlator:
         var = self.names.new(source.wanted)
         self.extractions.setdefault(source.step, {})[var] = source.extractor
         self.bound[value] = (var, source)
+        return var, source
+
+    def link(self, url: str) -> tuple[str, Source] | None:
+        """The variable holding a link an earlier JSON answer gave to url (a cursor's next page),
+        when url carries an id or a token; the step then follows it (path: "{{ next }}")."""
+        if not self.enabled:
+            return None
+        url = url.partition("#")[0]
+        if url in self.bound:
+            return self.bound[url]
+        source = self.links.get(url)
+        if source is None or not carries_state(url):
+            return None
+        var = self.names.new(source.wanted)
+        self.extractions.setdefault(source.step, {})[var] = source.extractor
+        self.bound[url] = (var, source)
         return var, source
 
     def in_text(self, value: str, hint: str) -> Source | None:

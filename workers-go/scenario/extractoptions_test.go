@@ -1,0 +1,45 @@
+package scenario
+
+import (
+	"testing"
+
+	"locustfleet/worker/user"
+)
+
+// An extraction with default: never fails its request: the variable holds the default when the
+// response lacks the value, or is not JSON (a 401's HTML page), so an if: block can act on it.
+func TestStep_ExtractDefault(t *testing.T) {
+	doc := `host: http://a
+tasks:
+  - name: flow
+    steps:
+      - name: page
+        path: /items
+        extract:
+          next: {json: $.next, default: ""}
+          expired: {header: WWW-Authenticate, default: none}
+          code: {regex: 'code=(\d+)', default: }
+          strict: {json: $.n}
+`
+	p := compileDoc(t, doc, nil)
+	page := stepNamed(t, p, "page")
+	cases := []struct {
+		body, want string
+		vars       map[string]string
+	}{
+		{`{"next": "/items?page=2", "n": 1}`, "", map[string]string{"next": "/items?page=2", "expired": "none", "code": "", "strict": "1"}},
+		{`{"n": 2}`, "", map[string]string{"next": "", "expired": "none", "code": "", "strict": "2"}},
+		{`<html>code=401</html>`, "extract strict: json $.n: the body is not valid JSON", map[string]string{"next": "", "expired": "none", "code": "401"}},
+	}
+	for _, c := range cases {
+		u := newUser(0, map[string]string{"next": "old"})
+		if got := page.verify(u, &user.Response{Status: 200, Body: []byte(c.body)}); got != c.want {
+			t.Errorf("body %s: reason %q, want %q", c.body, got, c.want)
+		}
+		for name, want := range c.vars {
+			if u.Vars[name] != want {
+				t.Errorf("body %s: %s = %q, want %q", c.body, name, u.Vars[name], want)
+			}
+		}
+	}
+}

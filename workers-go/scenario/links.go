@@ -1,0 +1,146 @@
+package scenario
+
+import (
+	"net/url"
+	"strings"
+
+	"locustfleet/worker/template"
+	"locustfleet/worker/urlesc"
+	"locustfleet/worker/user"
+)
+
+// A path that is a variable alone (path: "{{ next }}") is a link, as a page or an API gives one
+// to follow (a "next" page, a Location, an href): its value is URL text, not data. It is sent as
+// a redirect's Location is: an absolute URL goes to its own host, a path from / ("/items?page=2")
+// and a scheme-relative URL ("//cdn.example/x") are resolved against the origin of the step's
+// host; the text is escaped as URL text and its dot segments resolved. A relative link ("?page=2",
+// "items?page=2") depends on the page it came from: an extraction into a link variable resolves
+// it against that response's URL (resolveRelative). One that is still relative when sent (from a
+// data file, a loop's list), and a value that is no link (the last page's null, an extraction
+// that never ran), fail the request unsent, with a reason that says so.
+
+// linkPath reports whether a step's path is a link: the whole path is one template.
+func linkPath(spec *stepSpec) bool {
+	return !spec.literal && strings.HasPrefix(spec.path.Value, "{{")
+}
+
+// linkTemplate compiles a link path: the variable's value resolved against the step's host,
+// then query: appended with ? or & as the link needs.
+func (c *compiler) linkTemplate(spec *stepSpec, host string, resolve func(string) (lookup, error)) *tpl {
+	var b template.Builder[*user.User]
+	field := spec.at + ".path"
+	parts, err := template.Parse(spec.path.Value)
+	if err == nil && (len(parts) != 1 || !parts[0].Var) {
+		c.errorf(spec.path.Line, field, "%q: a path starting with a variable is a link; expected the variable alone, e.g. \"{{ next }}\" (its value a URL or a path from /), or a path starting with /", urlesc.Redact(spec.path.Value))
+		return b.Template()
+	}
+	if err != nil {
+		c.errorf(spec.path.Line, field, "%q: %v", urlesc.Redact(spec.path.Value), err)
+		return b.Template()
+	}
+	fn, err := resolve(parts[0].Text)
+	if err != nil {
+		if err != errReported {
+			c.errorf(spec.path.Line, field, "%v", err)
+		}
+		return b.Template()
+	}
+	base := c.base
+	if host != "" {
+		base = c.hosts[host]
+	}
+	origin := base[:authorityEnd(base)]
+	reason := "path {{ " + parts[0].Text + " }}: not a link to follow; expected an absolute URL (https://host/items?page=2) or a path from / (/items?page=2): a relative link or an empty value cannot be sent"
+	query := len(spec.query) > 0
+	b.Var(func(u *user.User, dst []byte) []byte {
+		start := len(dst)
+		dst = fn(u, dst)
+		link := string(dst[start:])
+		dst = dst[:start]
+		url, ok := resolveLink(link, origin)
+		if !ok {
+			if st, isState := u.State.(*userState); isState {
+				st.invalid = reason
+			}
+			url = origin + "/"
+		}
+		dst = append(dst, url...)
+		if query {
+			if strings.IndexByte(url, '?') >= 0 {
+				dst = append(dst, '&')
+			} else {
+				dst = append(dst, '?')
+			}
+		}
+		return dst
+	})
+	for i, q := range spec.query {
+		if i > 0 {
+			b.Literal("&")
+		}
+		b.Literal(string(urlesc.AppendQuery(nil, []byte(q.name))) + "=")
+		c.text(&b, q.value, spec.at+".query."+q.name, resolve, urlesc.AppendQuery, true)
+	}
+	return b.Template()
+}
+
+// resolveLink makes link an absolute URL as it is sent (escaped as URL text, without fragment,
+// dot segments resolved), resolved against origin (scheme://host[:port]); ok is false for a
+// link that is not an absolute URL, a scheme-relative URL or a path from /.
+func resolveLink(link, origin string) (url string, ok bool) {
+	link = strings.TrimSpace(link) // as browsers trim an href
+	switch {
+	case absolute(link):
+		url = link
+	case strings.HasPrefix(link, "//"):
+		url = origin[:strings.Index(origin, "//")] + link
+	case strings.HasPrefix(link, "/"):
+		url = origin + link
+	default:
+		return "", false
+	}
+	url = urlesc.Clean(url)
+	pathAt := authorityEnd(url)
+	if pathAt == len(url) || url[pathAt] != '/' {
+		url = url[:pathAt] + "/" + url[pathAt:] // https://host and https://host?x: requests sends / and /?x
+	}
+	end := len(url)
+	if q := strings.IndexByte(url[pathAt:], '?'); q >= 0 {
+		end = pathAt + q
+	}
+	if path := url[pathAt:end]; path != urlesc.RemoveDotSegments(path) {
+		url = url[:pathAt] + urlesc.RemoveDotSegments(path) + url[end:]
+	}
+	return url, true
+}
+
+// noteLink records the variable of a link path, so that its extractions resolve a relative
+// value against the response it came from (the page that holds the link, as a browser does).
+func (c *compiler) noteLink(path string) {
+	parts, err := template.Parse(path)
+	if err != nil || len(parts) != 1 || !parts[0].Var {
+		return // reported when the path is compiled
+	}
+	if c.linkVars == nil {
+		c.linkVars = map[string]bool{}
+	}
+	c.linkVars[strings.TrimSpace(parts[0].Text)] = true
+}
+
+// resolveRelative resolves a relative link ("?page=2", "items?page=2", "../b") against the URL
+// of the response it was extracted from; anything else is returned as it is.
+func resolveRelative(link string, r *user.Response) string {
+	trimmed := strings.TrimSpace(link)
+	if trimmed == "" || trimmed == "null" || absolute(trimmed) || strings.HasPrefix(trimmed, "/") {
+		return link
+	}
+	base, err := url.Parse(r.URL())
+	if err != nil || base.Host == "" {
+		return link
+	}
+	ref, err := url.Parse(urlesc.Clean(trimmed))
+	if err != nil || ref.Scheme != "" {
+		return link // "mailto:x", "javascript:..." are not links to request: left to fail when sent
+	}
+	return base.ResolveReference(ref).String()
+}

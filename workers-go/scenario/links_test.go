@@ -1,0 +1,131 @@
+package scenario
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// A path that is a variable alone is a link to follow (a "next" page): sent as a redirect's
+// Location is, not escaped as data.
+func TestStep_Request_Links(t *testing.T) {
+	doc := `host: http://shop.example:8080/base
+hosts:
+  api: https://api.example/v1
+on_start:
+  - {name: seed, path: /seed, extract: {next: {json: $.next}}}
+tasks:
+  - name: flow
+    steps:
+      - {name: link, path: "{{ next }}"}
+      - {name: link with query, path: "{{ next }}", query: {per_page: "{{ next }}"}}
+      - {name: link on api, host: api, path: "{{ next }}"}
+`
+	p := compileDoc(t, doc, nil)
+	invalid := "path {{ next }}: not a link to follow; expected an absolute URL (https://host/items?page=2) or a path from / (/items?page=2): a relative link or an empty value cannot be sent"
+	cases := []struct {
+		step, next, path, invalid string
+	}{
+		{"link", "/items?page=2&q=a+b", "http://shop.example:8080/items?page=2&q=a+b", ""},
+		{"link", "https://cdn.example/p/x?c=%2F", "https://cdn.example/p/x?c=%2F", ""},
+		{"link", "//cdn.example/x", "http://cdn.example/x", ""},
+		{"link", "/a b/./c/../é?q=x y#frag", "http://shop.example:8080/a%20b/%C3%A9?q=x%20y", ""},
+		{"link", " /spaced\n", "http://shop.example:8080/spaced", ""},
+		{"link", "https://h.example", "https://h.example/", ""},
+		{"link", "https://h.example?x=1", "https://h.example/?x=1", ""},
+		{"link with query", "/items?page=2", "http://shop.example:8080/items?page=2&per_page=%2Fitems%3Fpage%3D2", ""},
+		{"link with query", "/items", "http://shop.example:8080/items?per_page=%2Fitems", ""},
+		{"link on api", "/v1/items?page=3", "https://api.example/v1/items?page=3", ""},
+		{"link", "items?page=2", "http://shop.example:8080/", invalid},
+		{"link", "", "http://shop.example:8080/", invalid},
+		{"link", "null", "http://shop.example:8080/", invalid},
+	}
+	for _, c := range cases {
+		u := newUser(0, map[string]string{"next": c.next})
+		got := stepNamed(t, p, c.step).request(u, p.state(u))
+		if got.Path != c.path || got.Invalid != c.invalid {
+			t.Errorf("%s with next %q:\ngot  %q, invalid %q\nwant %q, invalid %q", c.step, c.next, got.Path, got.Invalid, c.path, c.invalid)
+		}
+	}
+}
+
+// runPages runs one user of doc against a server answering with respond, and checks that it
+// failed nothing and that its first requests went to want (request URIs, space separated).
+func runPages(t *testing.T, doc string, respond fasthttp.RequestHandler, want string) {
+	t.Helper()
+	var mu sync.Mutex
+	var seen []string
+	host := serve(t, func(ctx *fasthttp.RequestCtx) {
+		mu.Lock()
+		seen = append(seen, string(ctx.RequestURI()))
+		mu.Unlock()
+		respond(ctx)
+	})
+	rec := run(t, doc, nil, host, 1, 300*time.Millisecond)
+	if _, failed, reasons := rec.counts(); len(failed) > 0 {
+		t.Fatalf("failures %v: %v", failed, reasons)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	n := len(strings.Fields(want))
+	if got := strings.Join(seen[:min(n, len(seen))], " "); got != want {
+		t.Errorf("sent\n%s\nwant\n%s", got, want)
+	}
+}
+
+// A relative link ("?page=2", "items?page=2") is resolved against the URL of the response it
+// was extracted from, after its redirects; pagination ends on the last page's null.
+func TestRun_FollowsNextLinks(t *testing.T) {
+	doc := `tasks:
+  - name: pages
+    steps:
+      - {name: first, path: /start, extract: {next: {json: $.next}}}
+      - loop: {count: 5}
+        steps:
+          - if: {var: next, not_equals: "null"}
+            steps:
+              - {name: next, path: "{{ next }}", extract: {next: {json: $.next}}}
+`
+	runPages(t, doc, func(ctx *fasthttp.RequestCtx) {
+		page := string(ctx.QueryArgs().Peek("page"))
+		switch {
+		case string(ctx.Path()) == "/start":
+			ctx.Redirect("/api/v2/items?page=1", 302)
+		case page == "1":
+			ctx.SetBodyString(`{"next": "items?page=2&q=a b"}`)
+		case page == "2":
+			ctx.SetBodyString(`{"next": "?page=3"}`)
+		case page == "3":
+			ctx.SetBodyString(`{"next": "../v2/items?page=4"}`)
+		default:
+			ctx.SetBodyString(`{"next": null}`)
+		}
+	}, "/start /api/v2/items?page=1 /api/v2/items?page=2&q=a%20b /api/v2/items?page=3 /api/v2/items?page=4")
+}
+
+// GitHub-style pagination: the next page is in the Link header, relative to the page; a regex
+// on the header takes it, default: "" ends the pages when the last one has none.
+func TestRun_FollowsLinkHeaders(t *testing.T) {
+	doc := `tasks:
+  - name: issues
+    steps:
+      - {name: first, path: /repos/x/issues, extract: {next: {header: Link, regex: '<([^>]+)>; *rel="next"', default: ""}}}
+      - loop: {count: 5}
+        steps:
+          - if: {var: next}
+            steps:
+              - {name: next, path: "{{ next }}", extract: {next: {header: Link, regex: '<([^>]+)>; *rel="next"', default: ""}}}
+`
+	runPages(t, doc, func(ctx *fasthttp.RequestCtx) {
+		switch string(ctx.QueryArgs().Peek("page")) {
+		case "":
+			ctx.Response.Header.Set("Link", `</repos/x/issues?page=2>; rel="next", </repos/x/issues?page=3>; rel="last"`)
+		case "2":
+			ctx.Response.Header.Set("Link", `<issues?page=3>; rel="next"`)
+		}
+		ctx.SetBodyString("[]")
+	}, "/repos/x/issues /repos/x/issues?page=2 /repos/x/issues?page=3 /repos/x/issues")
+}
