@@ -94,6 +94,8 @@ BAD_TLS = [
     (None, ["--tls-ca-file", "{dir}/pki/server.key"], '--tls-ca-file: "{dir}/pki/server.key": no certificate in it'),
     (None, ["--tls-client-key", "{dir}/pki/client.key"], "--tls-client-cert: missing"),
     ("", ["--tls-server-name", "api.internal"], "--tls-server-name: given with --scenario"),
+    (None, ["--tls-ca-file", "{dir}/pki/ca.pem", "--target", "http://127.0.0.1:1"],
+     '--tls-ca-file: given with the http target "http://127.0.0.1:1"; expected an https:// target'),
 ]
 
 
@@ -103,7 +105,7 @@ def test_bad_tls_settings_stop_the_worker_before_it_connects(go_bin, tmp_path, t
     subprocess.run([str(go_bin["certs"]), str(tmp_path / "pki")], check=True, timeout=30)
     args = [arg.format(dir=tmp_path) for arg in flags]
     if tls is None:
-        args += ["--target", "https://127.0.0.1:1"]
+        args = ["--target", "https://127.0.0.1:1", *args]  # a --target among flags comes later and wins
     else:
         scenario = tmp_path / "scenario.yaml"
         scenario.write_text(f"host: https://127.0.0.1:1\n{tls}\ntasks: [{{path: /}}]\n")

@@ -25,6 +25,10 @@ WORKER_FLAGS = [
     (["--mem-profile-duration", "-3s"], "--mem-profile-duration: got -3s; expected a positive duration"),
     (["--run-tasks", "nosuch"], '--run-tasks: no task named "nosuch"'),
     (["--target", "ftp://example"], '--target: "ftp://example" is not an http(s) URL'),
+    (["--target", "http://:8080"], '--target: "http://:8080" is not an http(s) URL'),
+    (["-H", "http://u:secret@127.0.0.1:80800"], '-H: "http://u:xxxxx@127.0.0.1:80800": port 80800 is out of range'),
+    (["--master-host", "http://127.0.0.1"], '--master-host: got "http://127.0.0.1"; expected a host name or IP address'),
+    (["--reset-header", "X Reset"], '--reset-header: got "X Reset"; expected a header name'),
     (["--scenario", "/no/such/scenario.yaml"], 'cannot read scenario file "/no/such/scenario.yaml"'),
     (["stray-argument"], 'unexpected argument "stray-argument"'),
 ]
@@ -41,6 +45,7 @@ def test_worker_rejects_a_bad_flag_before_connecting(go_bin, args, message):
         result = subprocess.run([str(go_bin["worker"]), *base, *args], capture_output=True, text=True, timeout=30)
         assert result.returncode == 2, result.stderr
         assert message in result.stderr, result.stderr
+        assert "secret" not in result.stderr + result.stdout  # a URL's password is never printed
         with pytest.raises(BlockingIOError):
             master.accept()  # nobody connected
 

@@ -87,3 +87,27 @@ func setTarget(t *testing.T, url string) {
 		t.Fatal(err)
 	}
 }
+
+// --check said OK of flags a run refuses at start.
+func TestCheckScenario_flags(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.yaml")
+	if err := os.WriteFile(path, []byte("host: http://127.0.0.1:9\ntasks: [{name: home, path: /}]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	*scenarioPath = path
+	defer func() { *scenarioPath = "" }()
+	for _, tc := range []struct{ flag, value, errOut string }{
+		{"run-tasks", "nosuch", `worker: --run-tasks: no task named "nosuch"; the tasks are "home"` + "\n"},
+		{"max-rps", "-1", `worker: --max-rps: got "-1"; expected requests per second >= 0 (0: no limit)` + "\n"},
+		{"reset-header", "X Reset", "worker: --reset-header: got \"X Reset\"; expected a header name (letters, digits and !#$%&'*+.^_`|~-), e.g. X-Locust-Fleet-Reset\n"},
+	} {
+		t.Run(tc.flag, func(t *testing.T) {
+			defer func(old string) { _ = flag.Set(tc.flag, old) }(flag.Lookup(tc.flag).Value.String())
+			_ = flag.Set(tc.flag, tc.value)
+			var out, errOut bytes.Buffer
+			if code := checkScenario(&out, &errOut); code != 2 || errOut.String() != tc.errOut {
+				t.Errorf("got exit code %d, errOut %q; want 2, %q", code, errOut.String(), tc.errOut)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"path/filepath"
 	"strings"
@@ -20,6 +21,7 @@ func TestApplyTLSFlags(t *testing.T) {
 		name     string
 		flags    map[string]string
 		scenario bool
+		host     string // the target; "": https://127.0.0.1:8443
 		want     string // error; "": none
 	}{
 		{name: "none given"},
@@ -28,6 +30,11 @@ func TestApplyTLSFlags(t *testing.T) {
 			"tls-client-cert": in(pki.ClientCertFile), "tls-client-key": in(pki.ClientKeyFile), "tls-server-name": pki.ServerName}},
 		{name: "with a scenario", flags: map[string]string{"tls-insecure-skip-verify": "true"}, scenario: true,
 			want: "--tls-insecure-skip-verify: given with --scenario; expected the scenario's tls:"},
+		// Ignored before: the target's requests never use TLS.
+		{name: "a CA with an http target", flags: map[string]string{"tls-ca-file": in(pki.CAFile)}, host: "http://u:secret@127.0.0.1:8080",
+			want: `--tls-ca-file: given with the http target "http://u:xxxxx@127.0.0.1:8080"; expected an https:// target (TLS settings apply to https only), or no --tls-* flag`},
+		{name: "skip verify with an http target", flags: map[string]string{"tls-insecure-skip-verify": "true", "tls-server-name": "a"}, host: "HTTP://a",
+			want: `--tls-insecure-skip-verify, --tls-server-name: given with the http target "HTTP://a"; expected an https:// target`},
 		{name: "a CA file that is not one", flags: map[string]string{"tls-ca-file": in(pki.ClientKeyFile)},
 			want: `--tls-ca-file: "` + in(pki.ClientKeyFile) + `": no certificate in it`},
 		{name: "a key of another certificate", flags: map[string]string{
@@ -45,7 +52,7 @@ func TestApplyTLSFlags(t *testing.T) {
 					_ = flag.Set(name, flag.Lookup(name).DefValue)
 				}
 			})
-			class := &user.Class{}
+			class := &user.Class{Host: cmp.Or(tc.host, "https://127.0.0.1:8443")}
 			err := applyTLSFlags(class, tc.scenario)
 			switch {
 			case tc.want == "" && err != nil:

@@ -22,6 +22,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"locustfleet/worker/extract"
+	"locustfleet/worker/headername"
 )
 
 type subject int
@@ -103,6 +104,9 @@ func newCheck(s subject, what string, preds []Pred) (Check, error) {
 		}
 		texts = append(texts, p.text)
 	}
+	if err := satisfiable(preds); err != nil {
+		return Check{}, err
+	}
 	c.desc = what
 	if len(texts) > 0 {
 		c.desc += " " + strings.Join(texts, ", ")
@@ -125,8 +129,8 @@ func JSONPath(path string, preds ...Pred) (Check, error) {
 
 // Header checks a response header's first value (absent or empty: not found), as text.
 func Header(name string, preds ...Pred) (Check, error) {
-	if name == "" || strings.ContainsAny(name, " :\t\r\n") {
-		return Check{}, fmt.Errorf("%q is not a header name; expected e.g. Content-Type", name)
+	if !headername.Valid(name) {
+		return Check{}, fmt.Errorf("%q is not a header name; expected e.g. Content-Type (%s)", name, headername.Allowed)
 	}
 	if err := textPreds(preds); err != nil {
 		return Check{}, err
@@ -138,15 +142,39 @@ func Header(name string, preds ...Pred) (Check, error) {
 
 // Status checks the response's status code; conditions compare numbers.
 func Status(preds ...Pred) (Check, error) {
-	if err := numberPreds(preds, "status"); err != nil {
+	if err := numberPreds(preds, statuses); err != nil {
 		return Check{}, err
 	}
 	return newCheck(subjectStatus, "status", preds)
 }
 
+// StatusCodes returns the statuses a status check of one literal condition passes (status: 404,
+// status: [200, 204]); ok is false for any other check, whose statuses are not listed.
+func (c *Check) StatusCodes() (codes []int, ok bool) {
+	if c.subject != subjectStatus || len(c.preds) != 1 {
+		return nil, false
+	}
+	p := c.preds[0]
+	list := p.list
+	switch p.op {
+	case opEquals:
+		list = []Operand{p.want}
+	case opIn:
+	default:
+		return nil, false
+	}
+	for _, o := range list {
+		if o.kind != kindNumber {
+			return nil, false
+		}
+		codes = append(codes, int(o.num))
+	}
+	return codes, true
+}
+
 // BodyLength checks the length in bytes of the (decoded) body; conditions compare numbers.
 func BodyLength(preds ...Pred) (Check, error) {
-	if err := numberPreds(preds, "body_length"); err != nil {
+	if err := numberPreds(preds, lengths("body_length")); err != nil {
 		return Check{}, err
 	}
 	return newCheck(subjectBodyLength, "body_length", preds)
@@ -324,6 +352,9 @@ func (c *Check) look(in *Input, v *value) {
 }
 
 func compileRegex(expr string) (*regexp.Regexp, error) {
+	if expr == "" { // it matches any text: the check or condition would hold for every response
+		return nil, fmt.Errorf("empty; expected a regular expression the text must match")
+	}
 	re, err := regexp.Compile(expr)
 	if err != nil {
 		return nil, fmt.Errorf("%q is not a regular expression: %v", expr, err)

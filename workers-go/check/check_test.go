@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"locustfleet/worker/headername"
 )
 
 const body = `{"items":[{"id":7},{"id":"x"}],"n":3,"f":2.5,"ok":true,"off":false,"none":null,` +
@@ -226,6 +228,7 @@ func TestValue_Judge(t *testing.T) {
 }
 
 func TestCheck_Errors(t *testing.T) {
+	p := must[Pred](t)
 	t.Parallel()
 	cases := []struct {
 		name string
@@ -248,12 +251,29 @@ func TestCheck_Errors(t *testing.T) {
 			"absent (exists: false) given with other conditions; expected it alone"},
 		{"status against text", func() (Check, error) { return Status(Equals(String("ok"))) },
 			`equals "ok": expected a number (status is a number)`},
+		{"status 999", func() (Check, error) { return Status(Equals(num(t, 999))) },
+			"equals 999: expected an HTTP status, a whole number from 100 to 599"},
+		{"length -1", func() (Check, error) { _, err := Length(Equals(num(t, -1))); return Check{}, err },
+			"equals -1: expected a whole number >= 0 (length is a count)"},
+		// Held for every response, or for none.
+		{"empty regex", func() (Check, error) { return Regex("") }, "empty; expected a regular expression the text must match"},
+		{"empty regex condition", func() (Check, error) { _, err := Matches(""); return Check{}, err },
+			"empty; expected a regular expression the text must match"},
+		{"bounds that exclude each other", func() (Check, error) {
+			return JSONPath("$.n", p(Compare("gt", num(t, 1))), p(Compare("lt", num(t, 0))))
+		}, "gt 1 and lt 0: no value meets both; expected bounds with a value between them"},
+		{"length bounds that exclude each other", func() (Check, error) {
+			_, err := Length(p(Compare("gte", num(t, 3))), p(Compare("lt", num(t, 3))))
+			return Check{}, err
+		}, "gte 3 and lt 3: no value meets both; expected bounds with a value between them"},
 		{"status contains", func() (Check, error) { p, _ := Contains(String("2")); return Status(p) },
 			"contains: not a condition on a number; expected equals, not_equals, lt, lte, gt, gte or in (status is a number)"},
 		{"body_length in text", func() (Check, error) { p, _ := In([]Operand{String("a")}); return BodyLength(p) },
 			`in ["a"]: "a" is not a number; expected numbers (body_length is a number)`},
+		{"header name not a token", func() (Check, error) { return Header("Content/Type") },
+			`"Content/Type" is not a header name; expected e.g. Content-Type (` + headername.Allowed + `)`},
 		{"header name", func() (Check, error) { return Header("Content Type") },
-			`"Content Type" is not a header name; expected e.g. Content-Type`},
+			`"Content Type" is not a header name; expected e.g. Content-Type (` + headername.Allowed + `)`},
 		{"header equals null", func() (Check, error) { return Header("X", Equals(Null())) },
 			"equals null: null; expected text or a number (the value is text)"},
 	}

@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -206,7 +207,10 @@ func Length(sub ...Pred) (Pred, error) {
 	if len(sub) == 0 {
 		return Pred{}, fmt.Errorf("no condition; expected a length such as 2, or conditions such as {gte: 1}")
 	}
-	if err := numberPreds(sub, "length"); err != nil {
+	if err := numberPreds(sub, lengths("length")); err != nil {
+		return Pred{}, err
+	}
+	if err := satisfiable(sub); err != nil {
 		return Pred{}, err
 	}
 	texts := make([]string, len(sub))
@@ -226,18 +230,89 @@ func Length(sub ...Pred) (Pred, error) {
 // Absent holds when the value is not there (exists: false); it takes no other condition.
 func Absent() Pred { return Pred{op: opAbsent, text: "absent"} }
 
-// numberPreds checks that preds only compare numbers (status, body_length, length).
-func numberPreds(preds []Pred, what string) error {
+// numbers is what a checked number can be, so that a condition no response can meet (status
+// 999, length -1) is refused when the scenario loads, not failed on every response.
+type numbers struct {
+	what     string  // "status"
+	min, max float64 // max 0: no upper bound
+	expected string  // what an equality takes
+	bounds   string  // what a comparison takes
+}
+
+var (
+	statuses = numbers{what: "status", min: 100, max: 599, expected: "an HTTP status, a whole number from 100 to 599",
+		bounds: "a number from 100 to 600 (status is an HTTP status, 100 to 599)"}
+	lengths = func(what string) numbers {
+		return numbers{what: what, min: 0, expected: "a whole number >= 0 (" + what + " is a count)",
+			bounds: "a number >= 0 (" + what + " is a count)"}
+	}
+)
+
+// fits reports whether a literal o can be the number (equality: a whole number in range) or
+// bound it (a comparison: a number from min to max+1, so that {lt: 600} takes every status).
+func (n numbers) fits(o Operand, comparison bool) bool {
+	if o.kind != kindNumber {
+		return true // a template: judged per response
+	}
+	top := n.max
+	if comparison && top > 0 {
+		top++
+	}
+	inRange := o.num >= n.min && (n.max == 0 || o.num <= top)
+	return inRange && (comparison || o.num == float64(int64(o.num)))
+}
+
+// satisfiable refuses literal bounds no number meets together ({gt: 1, lt: 0}, {gte: 500, lt:
+// 200}): the check would fail every response.
+func satisfiable(preds []Pred) error {
+	lo, hi := math.Inf(-1), math.Inf(1)
+	var loStrict, hiStrict bool
+	var loText, hiText string
+	for _, p := range preds {
+		if p.want.kind != kindNumber {
+			continue
+		}
+		n := p.want.num
+		switch p.op {
+		case opGT, opGTE:
+			if strict := p.op == opGT; n > lo || n == lo && strict {
+				lo, loStrict, loText = n, strict, p.text
+			}
+		case opLT, opLTE:
+			if strict := p.op == opLT; n < hi || n == hi && strict {
+				hi, hiStrict, hiText = n, strict, p.text
+			}
+		}
+	}
+	if lo > hi || lo == hi && (loStrict || hiStrict) {
+		return fmt.Errorf("%s and %s: no value meets both; expected bounds with a value between them", loText, hiText)
+	}
+	return nil
+}
+
+// numberPreds checks that preds only compare numbers (status, body_length, length) with values
+// the number can take.
+func numberPreds(preds []Pred, n numbers) error {
+	what := n.what
 	for _, p := range preds {
 		switch p.op {
 		case opEquals, opNotEquals, opLT, opLTE, opGT, opGTE:
 			if p.want.kind != kindNumber && p.want.kind != kindTemplate {
 				return fmt.Errorf("%s: expected a number (%s is a number)", p.text, what)
 			}
+			if comparison := p.op != opEquals && p.op != opNotEquals; !n.fits(p.want, comparison) {
+				if comparison {
+					return fmt.Errorf("%s: expected %s", p.text, n.bounds)
+				}
+				return fmt.Errorf("%s: expected %s", p.text, n.expected)
+			}
 		case opIn:
 			for _, o := range p.list {
 				if o.kind != kindNumber && o.kind != kindTemplate {
 					return fmt.Errorf("%s: %s is not a number; expected numbers (%s is a number)", p.text, o.show(), what)
+				}
+				if !n.fits(o, false) {
+					return fmt.Errorf("%s: %s; expected %s", p.text, o.show(), n.expected)
 				}
 			}
 		default:

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
+
+	"locustfleet/worker/headername"
 )
 
 // Path is a compiled JSON path.
@@ -164,8 +166,8 @@ func JSON(path string) (Extractor, error) {
 
 // Header extracts a response header's first value; an absent or empty header is a miss.
 func Header(name string) (Extractor, error) {
-	if name == "" || strings.ContainsAny(name, " :\t\r\n") {
-		return Extractor{}, fmt.Errorf("%q is not a header name; expected e.g. X-Request-Id", name)
+	if !headername.Valid(name) {
+		return Extractor{}, fmt.Errorf("%q is not a header name; expected e.g. X-Request-Id (%s)", name, headername.Allowed)
 	}
 	return Extractor{kind: kindHeader, name: name, miss: "header " + name + " not found"}, nil
 }

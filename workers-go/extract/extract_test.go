@@ -2,6 +2,8 @@ package extract
 
 import (
 	"testing"
+
+	"locustfleet/worker/headername"
 )
 
 func TestCompilePath(t *testing.T) {
@@ -163,8 +165,11 @@ func TestExtractor_Errors(t *testing.T) {
 		want string
 	}{
 		{"json path", func() (Extractor, error) { return JSON("$.a[0:1]") }, `"$.a[0:1]": unsupported syntax at "[0:1]"; ` + pathHelp},
-		{"header name", func() (Extractor, error) { return Header("X Token") }, `"X Token" is not a header name; expected e.g. X-Request-Id`},
-		{"empty header", func() (Extractor, error) { return Header("") }, `"" is not a header name; expected e.g. X-Request-Id`},
+		{"header name", func() (Extractor, error) { return Header("X Token") }, `"X Token" is not a header name; expected e.g. X-Request-Id (` + headername.Allowed + `)`},
+		// Taken before: only space, colon and line breaks were refused.
+		{"header name not a token", func() (Extractor, error) { return Header("X(Token)") }, `"X(Token)" is not a header name; expected e.g. X-Request-Id (` + headername.Allowed + `)`},
+		{"header name not ASCII", func() (Extractor, error) { return Header("Tökén") }, `"Tökén" is not a header name; expected e.g. X-Request-Id (` + headername.Allowed + `)`},
+		{"empty header", func() (Extractor, error) { return Header("") }, `"" is not a header name; expected e.g. X-Request-Id (` + headername.Allowed + `)`},
 		{"cookie name", func() (Extractor, error) { return Cookie("a=b") }, `"a=b" is not a cookie name; expected e.g. session`},
 		{"regex syntax", func() (Extractor, error) { return Regex("id=(") },
 			"\"id=(\" is not a regular expression: error parsing regexp: missing closing ): `id=(`"},

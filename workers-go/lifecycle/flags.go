@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"locustfleet/worker/headername"
 )
 
 // ValidateFlags checks boomer's own flags before anything starts. boomer checks them late or not
@@ -42,6 +44,9 @@ func ValidateFlags(tasks []string) error {
 				return fmt.Errorf("--run-tasks: no task named %q; the tasks are %s", name, taskNames(tasks))
 			}
 		}
+	}
+	if name := *ResetHeader; name != "" && !headername.Valid(name) {
+		return fmt.Errorf("--reset-header: got %q; expected a header name (%s), e.g. X-Locust-Fleet-Reset", name, headername.Allowed)
 	}
 	if *ConnectTimeout <= 0 {
 		return fmt.Errorf("--connect-timeout: got %s; expected a positive duration", *ConnectTimeout)

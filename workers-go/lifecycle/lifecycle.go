@@ -11,11 +11,13 @@ import (
 	"log"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/myzhan/boomer"
 
 	"locustfleet/worker/guard"
+	"locustfleet/worker/hostname"
 	"locustfleet/worker/lifeline"
 	"locustfleet/worker/masterdial"
 )
@@ -39,15 +41,26 @@ const closeWait = 3 * time.Second
 var ConnectTimeout = flag.Duration("connect-timeout", 60*time.Second,
 	"Exit with code 1 when no master answers within this time.")
 
-// MasterAddr returns host:port from boomer's --master-host and --master-port flags.
+// MasterAddr returns host:port from boomer's --master-host and --master-port flags (or their
+// LOCUST_* variables, named when the value came from one).
 func MasterAddr() (string, error) {
 	host := flag.Lookup("master-host").Value.String()
 	port, err := strconv.Atoi(flag.Lookup("master-port").Value.String())
 	if err != nil || port < 1 || port > 65535 {
-		return "", fmt.Errorf("--master-port: got %q; expected a port from 1 to 65535", flag.Lookup("master-port").Value.String())
+		return "", fmt.Errorf("%s: got %q; expected a port from 1 to 65535", sourceOf("master-port"), flag.Lookup("master-port").Value.String())
 	}
 	if host == "" {
-		return "", fmt.Errorf("--master-host: missing; expected a host name or IP address")
+		return "", fmt.Errorf("%s: missing; expected a host name or IP address", sourceOf("master-host"))
+	}
+	// "[::1]" as it is written in a URL.
+	if ip := strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"); ip != host && net.ParseIP(ip) != nil {
+		host = ip
+	}
+	// Anything else that is no host name (a URL, host:port, a space) was dialled until
+	// --connect-timeout ran out, each try failing with "no such host".
+	if !hostname.Valid(host) {
+		return "", fmt.Errorf("%s: got %q; expected a host name or IP address such as 127.0.0.1 or locust-master (no scheme, no port: the port is --master-port)",
+			sourceOf("master-host"), host)
 	}
 	return net.JoinHostPort(host, strconv.Itoa(port)), nil
 }
@@ -66,6 +79,10 @@ func Run(tasks ...*boomer.Task) int {
 	}
 	if err := ValidateFlags(names); err != nil {
 		log.Printf("worker: %v", err)
+		return ExitUsage
+	}
+	if *ResetHeader != "" { // boomer's tasks send their requests themselves: no header could be added
+		log.Printf("worker: --reset-header: given to boomer-style tasks (lifecycle.Run); expected it only with users (a scenario, lifecycle.RunUsers), whose requests the worker sends")
 		return ExitUsage
 	}
 	gate := &taskGate{}

@@ -5,10 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
+
+	"locustfleet/worker/baseurl"
 )
 
 // compat holds the flags registered under Locust's names on the default flag set.
@@ -68,6 +69,7 @@ func ParseFlags() {
 		}
 		p.environment(os.Getenv)
 		p.check()
+		sources = p.source
 		if len(p.problems) > 0 {
 			for _, problem := range p.problems {
 				fmt.Fprintf(os.Stderr, "worker: %s\n", problem)
@@ -86,6 +88,20 @@ func ParseFlags() {
 			log.Printf("worker: %s", note)
 		}
 	})
+}
+
+// sources tells, after ParseFlags, where each flag given came from ("--master-host", "-H",
+// "LOCUST_MASTER_NODE_HOST"), so that the checks made after parsing name what the user wrote.
+var sources map[string]string
+
+// sourceOf names where the value of the flag name came from: "--name" when it was not given.
+func sourceOf(name string) string { return sourceIn(sources, name) }
+
+func sourceIn(source map[string]string, name string) string {
+	if s := source[canonical(name)]; s != "" {
+		return s
+	}
+	return "--" + name
 }
 
 // Target is the base URL given by --target, -H/--host or LOCUST_HOST; "" when none was.
@@ -282,19 +298,13 @@ func (p *parser) check() {
 			strings.Join(logLevels[:4], ", ")+" or "+logLevels[4]))
 	}
 	if p.l.target != "" {
-		if u, err := url.Parse(p.l.target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			p.problems = append(p.problems, fmt.Sprintf("%s: %q is not an http(s) URL; expected e.g. http://127.0.0.1:8080",
-				p.sourceOf("target"), p.l.target))
+		if _, err := baseurl.Check(p.sourceOf("target"), p.l.target); err != nil {
+			p.problems = append(p.problems, err.Error())
 		}
 	}
 }
 
-func (p *parser) sourceOf(name string) string {
-	if s := p.source[name]; s != "" {
-		return s
-	}
-	return "--" + name
-}
+func (p *parser) sourceOf(name string) string { return sourceIn(p.source, name) }
 
 // looksLikeOption is argparse's test for an argument that cannot be an option's value.
 func looksLikeOption(arg string) bool {

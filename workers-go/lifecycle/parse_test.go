@@ -160,6 +160,28 @@ func TestParser(t *testing.T) {
 			env:      map[string]string{"LOCUST_HOST": "www.example.com"},
 			problems: []string{`LOCUST_HOST: "www.example.com" is not an http(s) URL; expected e.g. http://127.0.0.1:8080`},
 		},
+		// Taken here, and refused only when the scenario was loaded; by a Go main that runs its own
+		// users, refused as the user class started.
+		{
+			name:     "a target without a host name",
+			args:     []string{"--target", "http://:8080"},
+			problems: []string{`--target: "http://:8080" is not an http(s) URL; expected e.g. http://127.0.0.1:8080`},
+		},
+		{
+			name:     "a target whose port is out of range, its password hidden",
+			args:     []string{"-H", "http://u:secret@127.0.0.1:80800"},
+			problems: []string{`-H: "http://u:xxxxx@127.0.0.1:80800": port 80800 is out of range; expected a port from 1 to 65535`},
+		},
+		{
+			name:     "a target with port 0",
+			env:      map[string]string{"LOCUST_HOST": "http://127.0.0.1:0"},
+			problems: []string{`LOCUST_HOST: "http://127.0.0.1:0": port 0 is out of range; expected a port from 1 to 65535`},
+		},
+		{
+			name:     "a target that is no URL, its password hidden",
+			args:     []string{"--host=ftp://u:secret@a"},
+			problems: []string{`--host: "ftp://u:xxxxx@a" is not an http(s) URL; expected e.g. http://127.0.0.1:8080`},
+		},
 		{
 			name:     "arguments after -- are no options",
 			args:     []string{"--worker", "--", "--master"},

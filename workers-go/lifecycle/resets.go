@@ -21,7 +21,7 @@ const ResetMessage = "fleet:stats_reset"
 
 // ResetHeader is registered as --reset-header beside boomer's flags.
 var ResetHeader = flag.String("reset-header", "",
-	"Send every request with this header, its value the number of stats resets the worker had seen when it sent the request (the counting target tells the requests after a reset apart by X-Locust-Fleet-Reset).")
+	"Send every request with this header, its value the number of stats resets the worker had seen when it sent the request (the counting target tells the requests after a reset apart by X-Locust-Fleet-Reset). Users only: boomer-style tasks refuse it.")
 
 // The marker requests a cut feeds through boomer's stats, behind everything recorded before it:
 // the report that holds them holds the last of the requests the reset wiped.

@@ -140,9 +140,14 @@ func (c *compiler) repeatable(v *yaml.Node, field, want, what string) []pair {
 		c.errorf(v.Line, field, "%s; expected %s", describe(v), want)
 		return nil
 	}
+	c.uniqueKeys(v, field, " (a repeated "+what+" is a list: NAME: [a, b])")
 	var out []pair
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		name, value := v.Content[i].Value, v.Content[i+1]
+		if value.Kind == yaml.SequenceNode && len(value.Content) == 0 { // it was left out without a word
+			c.errorf(value.Line, field+"."+name, "%s; expected a string, or a list of strings for a repeated %s", describe(value), what)
+			continue
+		}
 		for _, item := range oneOrMany(value) {
 			if item.Kind != yaml.ScalarNode || item.Tag == "!!null" {
 				c.errorf(item.Line, field+"."+name, "%s; expected a string, or a list of strings for a repeated %s", describe(item), what)
@@ -161,10 +166,15 @@ func (c *compiler) parseMultipart(v *yaml.Node, field string) []multipartPart {
 		c.errorf(v.Line, field, "%s; expected a mapping of part name to a text, {file: PATH} or {value: TEXT}", describe(v))
 		return nil
 	}
+	c.uniqueKeys(v, field, " (parts of one name are a list: NAME: [a, b])")
 	var out []multipartPart
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		name, value := v.Content[i].Value, v.Content[i+1]
 		at := field + "." + name
+		if value.Kind == yaml.SequenceNode && len(value.Content) == 0 { // the part was left out without a word
+			c.errorf(value.Line, at, "%s; expected a text, {file: PATH} or {value: TEXT}, or a list of them", describe(value))
+			continue
+		}
 		for _, item := range oneOrMany(value) {
 			switch {
 			case item.Kind == yaml.ScalarNode && item.Tag != "!!null":
@@ -199,6 +209,10 @@ func (c *compiler) multipartItem(item *yaml.Node, name, at string) (multipartPar
 			p.value = n
 		case "content_type":
 			ok = c.check(decodeString(n, at+".content_type", &p.contentType)) && ok
+			if strings.ContainsFunc(p.contentType, controlChar) { // written into the part's header lines as it is
+				c.errorf(n.Line, at+".content_type", "got %q, which holds a line break or control character; expected a media type such as application/json", p.contentType)
+				ok = false
+			}
 		case "filename":
 			ok = c.check(decodeString(n, at+".filename", &p.filename)) && ok
 		}

@@ -37,6 +37,8 @@ type (
 		check check.Check
 		fatal bool
 		name  string // a non-fatal check's name in the checks summary
+		at    string // its field, "tasks[0].check[1]"
+		line  int
 	}
 	argSpec struct {
 		node  *yaml.Node
@@ -73,6 +75,7 @@ func (c *compiler) parseChecks(v *yaml.Node, field string) *checkList {
 		if !ok {
 			continue
 		}
+		spec.at, spec.line = at, n.Line
 		if !spec.fatal {
 			if names[spec.name] {
 				c.errorf(n.Line, at, "%q given twice in this step's non-fatal checks; expected each once (or a name: of its own)", spec.name)
@@ -83,6 +86,38 @@ func (c *compiler) parseChecks(v *yaml.Node, field string) *checkList {
 		list.checks = append(list.checks, spec)
 	}
 	return list
+}
+
+// checkStatusesExpected refuses a status check whose every status the step's expect_status (by
+// default: a status below 400) fails first: the request failed as "unexpected status" before the
+// check judged it, on every response.
+func (c *compiler) checkStatusesExpected(s *stepSpec) {
+	if s.checks == nil {
+		return
+	}
+	expected := func(code int) bool { return code < 400 }
+	expectation, suggested := "expect_status (not set: a status below 400)", []int{200}
+	if s.expect != nil {
+		expected = func(code int) bool { return slices.Contains(s.expect, code) }
+		expectation, suggested = "expect_status: "+statusList(s.expect), s.expect
+	}
+	for _, cs := range s.checks.checks {
+		codes, ok := cs.check.StatusCodes()
+		if !ok || slices.ContainsFunc(codes, expected) {
+			continue
+		}
+		c.errorf(cs.line, cs.at+".status", "%s: %s fails every such response first (an unexpected status); expected the checked statuses in expect_status too, e.g. expect_status: %s",
+			strings.TrimPrefix(cs.check.String(), "status "), expectation, statusList(append(slices.Clone(suggested), codes...)))
+	}
+}
+
+// statusList writes statuses as YAML does: [200, 404].
+func statusList(codes []int) string {
+	texts := make([]string, len(codes))
+	for i, code := range codes {
+		texts[i] = strconv.Itoa(code)
+	}
+	return "[" + strings.Join(texts, ", ") + "]"
 }
 
 // parseCheck reads one check item; its templates are added to list.

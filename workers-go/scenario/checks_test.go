@@ -9,6 +9,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"locustfleet/worker/checkstats"
+	"locustfleet/worker/headername"
 	"locustfleet/worker/user"
 )
 
@@ -230,12 +231,53 @@ func TestRun_NonFatalChecksOfARequestWithoutAnswer(t *testing.T) {
 	}
 }
 
+func TestParse_StatusCheckAndExpectStatus(t *testing.T) {
+	t.Parallel()
+	const h = "host: http://a\ntasks:\n  - path: /\n"
+	_, err := Parse([]byte(h+"    expect_status: 200\n    check: [{status: 201}]\n"), "", "")
+	if want := "line 5: tasks[0].check[0].status: equals 201: expect_status: [200] fails every such response first (an unexpected status); expected the checked statuses in expect_status too, e.g. expect_status: [200, 201]"; err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+	for _, ok := range []string{
+		"    expect_status: [200, 404]\n    check: [{status: 404}]\n",
+		"    check: [{status: [201, 404]}]\n", // one of them can pass
+		"    check: [{status: {gte: 400}}]\n", // comparisons are not listed
+	} {
+		if _, err := Parse([]byte(h+ok), "", ""); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+}
+
 func TestParse_CheckErrors(t *testing.T) {
 	t.Parallel()
 	const h = "host: http://a\ntasks:\n  - path: /\n    check: "
 	cases := []struct{ name, check, want string }{
 		{"status text", "[{status: ok}]",
 			`line 4: tasks[0].check[0].status: equals "ok": expected a number (status is a number)`},
+		// Conditions no response can meet: loaded, then failed every response.
+		{"status not an HTTP status", "[{status: 999}]",
+			"line 4: tasks[0].check[0].status: equals 999: expected an HTTP status, a whole number from 100 to 599"},
+		{"status list with a non-status", "[{status: [200, 1000]}]",
+			"line 4: tasks[0].check[0].status: in [200, 1000]: 1000; expected an HTTP status, a whole number from 100 to 599"},
+		{"status bound out of range", "[{status: {lt: 700}}]",
+			"line 4: tasks[0].check[0].status: lt 700: expected a number from 100 to 600 (status is an HTTP status, 100 to 599)"},
+		{"negative length", "[{json: $.items, length: -1}]",
+			"line 4: tasks[0].check[0].length: equals -1: expected a whole number >= 0 (length is a count)"},
+		{"fractional length", "[{json: $.items, length: 1.5}]",
+			"line 4: tasks[0].check[0].length: equals 1.5: expected a whole number >= 0 (length is a count)"},
+		{"negative length bound", "[{json: $.items, length: {gte: -1}}]",
+			"line 4: tasks[0].check[0].length: gte -1: expected a number >= 0 (length is a count)"},
+		{"negative body_length", "[{body_length: -3}]",
+			"line 4: tasks[0].check[0].body_length: equals -3: expected a whole number >= 0 (body_length is a count)"},
+		{"status bounds that exclude each other", "[{status: {gte: 500, lt: 200}}]",
+			"line 4: tasks[0].check[0].status: gte 500 and lt 200: no value meets both; expected bounds with a value between them"},
+		{"empty regex", "[{regex: \"\"}]", "line 4: tasks[0].check[0].regex: empty; expected a regular expression the text must match"},
+		// expect_status failed every such response first, "unexpected status 404 (expected < 400)".
+		{"status the default expect_status fails", "[{status: 404}]",
+			"line 4: tasks[0].check[0].status: equals 404: expect_status (not set: a status below 400) fails every such response first (an unexpected status); expected the checked statuses in expect_status too, e.g. expect_status: [200, 404]"},
+		{"non-fatal status expect_status fails", "[{status: [404, 410], fatal: false}]",
+			"line 4: tasks[0].check[0].status: in [404, 410]: expect_status (not set: a status below 400) fails every such response first (an unexpected status); expected the checked statuses in expect_status too, e.g. expect_status: [200, 404, 410]"},
 		{"status condition beside", "[{status: 200, lt: 300}]",
 			"line 4: tasks[0].check[0].lt: given with status; expected the conditions inside status, e.g. status: {lt: 400}"},
 		{"status unknown condition", "[{status: {below: 300}}]",
@@ -267,7 +309,7 @@ func TestParse_CheckErrors(t *testing.T) {
 		{"condition with body_contains", "[{body_contains: x, contains: y}]",
 			"line 4: tasks[0].check[0].contains: given with body_contains; expected contains only with json or header"},
 		{"header name", "[{header: \"Content Type\"}]",
-			`line 4: tasks[0].check[0].header: "Content Type" is not a header name; expected e.g. Content-Type`},
+			`line 4: tasks[0].check[0].header: "Content Type" is not a header name; expected e.g. Content-Type (` + headername.Allowed + `)`},
 		{"header equals null", "[{header: X, equals: null}]",
 			"line 4: tasks[0].check[0].header: equals null: null; expected text or a number (the value is text)"},
 		{"fatal not a bool", "[{status: 200, fatal: maybe}]",

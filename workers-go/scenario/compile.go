@@ -248,7 +248,13 @@ func (c *compiler) jsonTemplate(b *template.Builder[*user.User], n *yaml.Node, f
 		c.jsonTemplate(b, n.Alias, field, resolve)
 	case yaml.MappingNode:
 		b.Literal("{")
+		seen := map[string]bool{}
 		for i := 0; i < len(n.Content); i += 2 {
+			if k := n.Content[i]; seen[k.Value] {
+				// Both were sent, and servers keep the first or the last as they please.
+				c.errorf(k.Line, field+"."+k.Value, "given twice; expected each key of a JSON object once")
+			}
+			seen[n.Content[i].Value] = true
 			if i > 0 {
 				b.Literal(",")
 			}
@@ -276,6 +282,12 @@ func (c *compiler) jsonTemplate(b *template.Builder[*user.User], n *yaml.Node, f
 				c.errorf(n.Line, field, "%s; expected a value JSON can hold (not .inf or .nan)", describe(n))
 				return
 			}
+			if _, isFloat := v.(float64); isFloat && wholeNumber.MatchString(n.Value) {
+				// A whole number beyond 64 bits decodes as a float64, which would send
+				// 12345678901234567890123 as 1.2345678901234568e+22; JSON takes its digits, as
+				// Python's json sends them.
+				text = []byte(n.Value)
+			}
 			b.Literal(string(text))
 		default:
 			if c.typedJSON(b, n, field, resolve) {
@@ -287,6 +299,9 @@ func (c *compiler) jsonTemplate(b *template.Builder[*user.User], n *yaml.Node, f
 		}
 	}
 }
+
+// wholeNumber is a whole number as JSON writes it.
+var wholeNumber = regexp.MustCompile(`^-?[1-9][0-9]*$`)
 
 var randomCall = regexp.MustCompile(`^random\(\s*(-?\d+)\s*,\s*(-?\d+)\s*\)$`)
 

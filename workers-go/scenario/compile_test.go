@@ -75,6 +75,18 @@ tasks:
 	}
 }
 
+// A whole number beyond 64 bits was sent as a float (1.2345678901234568e+22): its digits go as
+// written, as Python's json sends them.
+func TestStep_Request_JSONBigWholeNumbers(t *testing.T) {
+	t.Parallel()
+	p := compileDoc(t, "host: http://a\ntasks:\n  - {path: /j, json: {a: 12345678901234567890123, b: -99999999999999999999, c: 18446744073709551615, d: 1.5, e: 1e3}}\n", nil)
+	u := newUser(0, nil)
+	got := string(p.steps[0].request(u, p.state(u)).Body)
+	if want := `{"a":12345678901234567890123,"b":-99999999999999999999,"c":18446744073709551615,"d":1.5,"e":1000}`; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
 func TestStep_Request_StaticPartsAreShared(t *testing.T) {
 	t.Parallel()
 	p := compileDoc(t, "host: http://a\ntasks:\n  - {path: /a, headers: {A: b}, body: x}\n", nil)

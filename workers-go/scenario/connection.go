@@ -31,18 +31,24 @@ func (c *compiler) parseTLS(v *yaml.Node, h *user.HTTPOptions) {
 		lines[key] = k.Line
 		field := "tls." + key
 		var s string
+		if key != "insecure_skip_verify" {
+			if !c.check(decodeString(n, field, &s)) {
+				return
+			}
+			if s == "" { // was taken as not set
+				c.errorf(n.Line, field, "empty; expected a value, or no %s key", key)
+				return
+			}
+		}
 		switch key {
 		case "ca_file":
-			c.check(decodeString(n, field, &s))
 			o.CAFile = c.path(s)
 		case "client_cert":
-			c.check(decodeString(n, field, &s))
 			o.ClientCert = c.path(s)
 		case "client_key":
-			c.check(decodeString(n, field, &s))
 			o.ClientKey = c.path(s)
 		case "server_name":
-			c.check(decodeString(n, field, &o.ServerName))
+			o.ServerName = s
 		case "insecure_skip_verify":
 			o.InsecureSkipVerify, _ = c.boolean(n, field)
 		}

@@ -96,6 +96,11 @@ func TestParse_connection_errors(t *testing.T) {
 				`": tls: private key does not match public key; expected the key of that certificate`},
 		{"insecure_skip_verify not a bool", h + "tls:\n  insecure_skip_verify: yes please\n" + tasks,
 			`line 3: tls.insecure_skip_verify: got "yes please"; expected true or false`},
+		// Taken as not set.
+		{"empty server_name", h + "tls:\n  server_name: \"\"\n" + tasks, "line 3: tls.server_name: empty; expected a value, or no server_name key"},
+		{"empty ca_file key", h + "tls:\n  ca_file: \"\"\n" + tasks, "line 3: tls.ca_file: empty; expected a value, or no ca_file key"},
+		{"server_name not a host name", h + "tls:\n  server_name: api internal\n" + tasks,
+			`line 3: tls.server_name: got "api internal"; expected a host name or IP address the server's certificate names, e.g. api.internal`},
 		{"server_name not a string", h + "tls:\n  server_name: [a]\n" + tasks, "line 3: tls.server_name: got a list; expected a string"},
 		{"http not a mapping", h + "http: fast\n" + tasks,
 			`line 2: http: got "fast"; expected a mapping with follow_redirects, max_redirects, keep_alive, max_connections, connect_timeout`},

@@ -2,6 +2,8 @@ package scenario
 
 import (
 	"testing"
+
+	"locustfleet/worker/headername"
 )
 
 func TestParse_Errors(t *testing.T) {
@@ -51,18 +53,35 @@ func TestParse_Errors(t *testing.T) {
 		// Said "host: missing; set host in the scenario" of a host the file sets.
 		{"host empty", "host: \"\"\ntasks: [{path: /}]\n", "", `line 1: host: empty; expected a base URL such as http://127.0.0.1:8080 (or --target URL)`},
 		{"hosts entry empty", h + "hosts: {api: \"\"}\ntasks: [{path: /}]\n", "", `line 2: hosts.api: empty; expected a base URL such as https://api.example.com`},
-		{"host not http", "host: ftp://a\ntasks: [{path: /}]\n", "", `host: "ftp://a" is not an http(s) URL; expected e.g. http://127.0.0.1:8080`},
-		{"host with query", "host: http://a/?x=1\ntasks: [{path: /}]\n", "", `host: "http://a/?x=1" has a query or fragment; expected a base URL`},
+		{"host not http", "host: ftp://a\ntasks: [{path: /}]\n", "", `line 1: host: "ftp://a" is not an http(s) URL; expected e.g. http://127.0.0.1:8080`},
+		{"host with query", "host: http://a/?x=1\ntasks: [{path: /}]\n", "", `line 1: host: "http://a/?x=1" has a query or fragment; expected a base URL`},
 		// These passed the load and failed every request at the dial (":8080" dialled this machine).
-		{"host port out of range", "host: http://a:80800\ntasks: [{path: /}]\n", "", `host: "http://a:80800": port 80800 is out of range; expected a port from 1 to 65535`},
-		{"host port zero", "host: http://a:0\ntasks: [{path: /}]\n", "", `host: "http://a:0": port 0 is out of range; expected a port from 1 to 65535`},
-		{"host without a name", "host: http://:8080\ntasks: [{path: /}]\n", "", `host: "http://:8080" is not an http(s) URL; expected e.g. http://127.0.0.1:8080`},
-		{"host not ASCII", "host: http://bücher.example\ntasks: [{path: /}]\n", "", `host: "http://bücher.example": the host name is not ASCII; expected it in ASCII (IDNA, xn--...)`},
+		{"host port out of range", "host: http://a:80800\ntasks: [{path: /}]\n", "", `line 1: host: "http://a:80800": port 80800 is out of range; expected a port from 1 to 65535`},
+		{"host port zero", "host: http://a:0\ntasks: [{path: /}]\n", "", `line 1: host: "http://a:0": port 0 is out of range; expected a port from 1 to 65535`},
+		{"host without a name", "host: http://:8080\ntasks: [{path: /}]\n", "", `line 1: host: "http://:8080" is not an http(s) URL; expected e.g. http://127.0.0.1:8080`},
+		{"host not ASCII", "host: http://bücher.example\ntasks: [{path: /}]\n", "", `line 1: host: "http://bücher.example": the host name is not ASCII; expected it in ASCII (IDNA, xn--...)`},
 		{"hosts port out of range", h + "hosts: {api: \"http://b:65536/v2\"}\ntasks: [{path: /}]\n", "", `line 2: hosts.api: "http://b:65536/v2": port 65536 is out of range; expected a port from 1 to 65535`},
 		{"target port out of range", "tasks: [{path: /}]\n", "http://127.0.0.1:99999", `--target: "http://127.0.0.1:99999": port 99999 is out of range; expected a port from 1 to 65535`},
 		{"target not a URL", "tasks: [{path: /}]\n", "127.0.0.1:8080", `--target: "127.0.0.1:8080" is not an http(s) URL; expected e.g. http://127.0.0.1:8080`},
+		// Sent every path after "#" (not at all) or "?" (as a query); "http://a:" is "http://a:$PORT" with PORT unset.
+		{"host with an empty fragment", "host: \"http://a#\"\ntasks: [{path: /items}]\n", "", `line 1: host: "http://a#" has a query or fragment; expected a base URL`},
+		{"host with an empty query", "host: \"http://a?\"\ntasks: [{path: /items}]\n", "", `line 1: host: "http://a?" has a query or fragment; expected a base URL`},
+		{"host with an empty port", "host: \"http://a:\"\ntasks: [{path: /}]\n", "", `line 1: host: "http://a:": the port is empty; expected a port from 1 to 65535 after the ":", or no ":"`},
 		{"no tasks", h, "", "tasks: missing or empty; expected a list of at least one task"},
-		{"empty tasks", h + "tasks: []\n", "", "tasks: missing or empty; expected a list of at least one task"},
+		// The second document was never read.
+		{"two documents", h + "tasks: [{path: /}]\n---\nhost: http://b\ntasks: [{path: /b}]\n", "", "line 4: a second YAML document (after ---); expected one scenario per file"},
+		// Said "got a mapping; expected a mapping of ..." of an empty one.
+		{"data empty", h + "data: {}\ntasks: [{path: /}]\n", "", "line 2: data: got an empty mapping; expected a mapping of name to {csv: FILE} or {jsonl: FILE}"},
+		{"multipart empty", h + "tasks: [{path: /, method: POST, multipart: {}}]\n", "", "line 2: tasks[0].multipart: got an empty mapping; expected a mapping of part name to a text, {file: PATH} or {value: TEXT}"},
+		// An empty name was taken as none, a blank one made a row without a name, a line break split
+		// Locust's rows.
+		{"empty task name", h + "tasks: [{path: /, name: \"\"}]\n", "", `line 2: tasks[0].name: got ""; expected a name: some text on one line (or no name key: the default)`},
+		{"blank step name", h + "tasks: [{steps: [{path: /, name: \" \"}]}]\n", "", `line 2: tasks[0].steps[0].name: got " "; expected a name: some text on one line (or no name key: the default)`},
+		{"name with a line break", h + "requests: [{path: /, name: \"a\\nb\"}]\n", "", `line 2: requests[0].name: got "a\nb"; expected a name: some text on one line (or no name key: the default)`},
+		{"empty tasks", h + "tasks: []\n", "", "line 2: tasks: got an empty list; expected a list of at least one task"},
+		// Said "tasks: missing or empty" of a task written without its list.
+		{"tasks a mapping", h + "tasks: {path: /}\n", "", "line 2: tasks: got a mapping; expected a list of at least one task, each item starting with -"},
+		{"tasks null", h + "tasks:\n", "", `line 2: tasks: got ""; expected a list of at least one task, each item starting with -`},
 		{"tasks and requests", h + "tasks: [{path: /}]\nrequests: [{path: /}]\n", "",
 			"line 3: requests: given with tasks; expected one of them (tasks, or requests: the single-request list)"},
 		{"requests with wait", h + "wait: {constant: 1s}\nrequests: [{path: /}]\n", "",
@@ -73,7 +92,8 @@ func TestParse_Errors(t *testing.T) {
 			"line 4: requests[0].wieght: unknown key; expected one of name, method, path, weight, expect_status, headers, body, timeout"},
 		{"request json key", h + "requests:\n  - path: /\n    json: {}\n", "",
 			"line 4: requests[0].json: unknown key; expected one of name, method, path, weight, expect_status, headers, body, timeout"},
-		{"no requests", h + "requests: []\n", "", "requests: missing or empty; expected a list of at least one request"},
+		{"no requests", h + "requests: []\n", "", "line 2: requests: got an empty list; expected a list of at least one request"},
+		{"requests a mapping", h + "requests: {path: /}\n", "", "line 2: requests: got a mapping; expected a list of at least one request, each item starting with -"},
 		{"request not a mapping", h + "requests: [x]\n", "",
 			"line 2: requests[0]: expected a mapping with name, method, path, weight, expect_status, headers, body, timeout"},
 		{"request path missing", h + "requests:\n  - name: x\n", "", "line 3: requests[0].path: missing; expected a path such as /"},
@@ -134,7 +154,7 @@ func TestParse_Errors(t *testing.T) {
 		{"name not a string", h + "tasks:\n  - path: /\n    name: [a]\n", "", "line 4: tasks[0].name: got a list; expected a string"},
 		{"steps with path", h + "tasks:\n  - path: /\n    steps: [{path: /}]\n", "",
 			"line 3: tasks[0].path: given with steps; expected either steps (a flow) or request keys (a single request), not both"},
-		{"steps empty", h + "tasks:\n  - steps: []\n", "", "line 3: tasks[0].steps: got a list; expected a list of at least one step"},
+		{"steps empty", h + "tasks:\n  - steps: []\n", "", "line 3: tasks[0].steps: got an empty list; expected a list of at least one step"},
 		{"step not a mapping", h + "tasks:\n  - steps: [x]\n", "",
 			`line 3: tasks[0].steps[0]: got "x"; expected a request (a mapping with path) or {think: DURATION}`},
 		{"unknown step key", h + "tasks:\n  - steps:\n      - {path: /, weight: 2}\n", "",
@@ -146,7 +166,7 @@ func TestParse_Errors(t *testing.T) {
 		{"bad on_failure", h + "tasks:\n  - path: /\n    on_failure: ignore\n", "",
 			`line 4: tasks[0].on_failure: got "ignore"; expected stop (the default: skip the rest of the flow) or continue`},
 		{"on_start not a list", h + "on_start: {path: /}\ntasks: [{path: /}]\n", "",
-			"line 2: on_start: got a mapping; expected a list of at least one step"},
+			"line 2: on_start: got a mapping; expected a list of at least one step, each item starting with -"},
 
 		// Waits.
 		{"wait not a mapping", h + "wait: 1s\ntasks: [{path: /}]\n", "",
@@ -213,7 +233,7 @@ func TestParse_Errors(t *testing.T) {
 		{"extract regex groups", h + "tasks:\n  - path: /\n    extract: {a: {regex: \"id=\\\\d+\"}}\n", "",
 			`line 4: tasks[0].extract.a.regex: "id=\\d+" has 0 capturing groups; expected exactly one, around the value, e.g. id=(\d+)`},
 		{"extract bad header", h + "tasks:\n  - path: /\n    extract: {a: {header: \"X Y\"}}\n", "",
-			`line 4: tasks[0].extract.a.header: "X Y" is not a header name; expected e.g. X-Request-Id`},
+			`line 4: tasks[0].extract.a.header: "X Y" is not a header name; expected e.g. X-Request-Id (` + headername.Allowed + `)`},
 		{"check not a list", h + "tasks:\n  - path: /\n    check: {json: $.a}\n", "",
 			"line 4: tasks[0].check: got a mapping; expected a list of checks such as - json: $.id, - status: 200, - body_contains: TEXT, - max_ms: 500"},
 		{"check two kinds", h + "tasks:\n  - path: /\n    check: [{json: $.a, body_contains: x}]\n", "",

@@ -192,7 +192,7 @@ func TestParse_BlockErrors(t *testing.T) {
 		{"loop without steps", "      - loop: {count: 2}\n",
 			"line 4: tasks[0].steps[0].steps: missing; expected the steps the loop runs, e.g. steps: [{path: /}]"},
 		{"loop empty steps", "      - loop: {count: 2}\n        steps: []\n",
-			"line 5: tasks[0].steps[0].steps: got a list; expected a list of at least one step"},
+			"line 5: tasks[0].steps[0].steps: got an empty list; expected a list of at least one step"},
 		{"count zero", "      - loop: {count: 0}\n        steps: [{path: /}]\n",
 			`line 4: tasks[0].steps[0].loop.count: got "0"; expected a whole number > 0 of runs of the steps`},
 		{"count and over", list + "      - loop: {count: 2, over: ids}\n        steps: [{path: /}]\n",
@@ -238,7 +238,7 @@ func TestParse_BlockErrors(t *testing.T) {
 		{"if unknown key", "      - if: {var: user_id, is: 3}\n        steps: [{path: /}]\n",
 			"line 4: tasks[0].steps[0].if.is: unknown key; expected one of var, equals, not_equals, lt, lte, gt, gte, in, contains, regex, length, exists"},
 		{"else empty", "      - if: {var: user_id}\n        steps: [{path: /}]\n        else: []\n",
-			"line 6: tasks[0].steps[0].else: got a list; expected a list of at least one step"},
+			"line 6: tasks[0].steps[0].else: got an empty list; expected a list of at least one step"},
 		{"a broken step inside", "      - loop: {count: 2}\n        steps: [{path: x}]\n",
 			`line 5: tasks[0].steps[0].steps[0].path: "x" must start with "/" or be an absolute URL (http:// or https://)`},
 	}

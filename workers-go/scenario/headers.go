@@ -2,12 +2,12 @@ package scenario
 
 import (
 	"encoding/base64"
-	"regexp"
 	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"locustfleet/worker/headername"
 	"locustfleet/worker/template"
 	"locustfleet/worker/user"
 )
@@ -19,9 +19,8 @@ import (
 // can see them.
 
 var (
-	headerName = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-	authKeys   = []string{"basic"}
-	basicKeys  = []string{"user", "password"}
+	authKeys  = []string{"basic"}
+	basicKeys = []string{"user", "password"}
 )
 
 // requestDefaults are the defaults of the scenario or of a flow: headers (a nil value removes a
@@ -90,11 +89,22 @@ func (c *compiler) headerPairs(v *yaml.Node, field string) []pair {
 		k, value := v.Content[i], v.Content[i+1]
 		at := field + "." + k.Value
 		switch {
-		case !headerName.MatchString(k.Value):
-			c.errorf(k.Line, at, "not a header name; expected letters, digits and !#$%%&'*+.^_`|~-")
+		case !headername.Valid(k.Value):
+			c.errorf(k.Line, at, "not a header name; expected %s", headername.Allowed)
 			continue
 		case value.Kind != yaml.ScalarNode:
 			c.errorf(value.Line, at, "%s; expected a string, or null to send no such header", describe(value))
+			continue
+		case slices.ContainsFunc(framingHeaders, func(name string) bool { return strings.EqualFold(name, k.Value) }):
+			// Content-Length was sent as written, without the body it announces (the server waits
+			// for it until the request times out), or replaced by the body's; Transfer-Encoding was dropped.
+			c.errorf(k.Line, at, "set by the worker from the request's body; expected no %s header", k.Value)
+			continue
+		case strings.ContainsFunc(value.Value, controlChar):
+			// fasthttp sends each line break as a space: the header would not be what was written.
+			c.errorf(value.Line, at, "got %q, which holds a line break or control character; expected one line of text", value.Value)
+			continue
+		case c.envWithControlChar(value, at):
 			continue
 		case slices.ContainsFunc(out, func(p pair) bool { return strings.EqualFold(p.name, k.Value) }):
 			// A header written out wins over one a merge key brought, whatever their case, as
@@ -113,6 +123,32 @@ func (c *compiler) headerPairs(v *yaml.Node, field string) []pair {
 	}
 	return out
 }
+
+// envWithControlChar reports (and refuses) an environment variable in a header value whose value
+// holds a line break, as a secret read from a file often does at its end: fasthttp would send
+// it as a space, and the server refuse the credential.
+func (c *compiler) envWithControlChar(value *yaml.Node, field string) bool {
+	parts, err := template.Parse(value.Value)
+	if err != nil {
+		return false // reported where the value is compiled
+	}
+	for _, p := range parts {
+		if !p.Var {
+			continue
+		}
+		if text, isConst, err := c.constant(p.Text); err == nil && isConst && strings.ContainsFunc(text, controlChar) {
+			c.errorf(value.Line, field, "{{ %s }}: the environment variable's value holds a line break or control character; expected one line of text (a value read from a file keeps its last line break)", p.Text)
+			return true
+		}
+	}
+	return false
+}
+
+// framingHeaders say where a request's body ends; the worker writes them.
+var framingHeaders = []string{"Content-Length", "Transfer-Encoding"}
+
+// controlChar reports an ASCII control character other than tab, which a header value cannot hold.
+func controlChar(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }
 
 // nullable is a header's value node, nil for null (the header is not sent).
 func nullable(v *yaml.Node) *yaml.Node {

@@ -8,6 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"locustfleet/worker/baseurl"
 	"locustfleet/worker/template"
 	"locustfleet/worker/urlesc"
 )
@@ -147,7 +148,7 @@ func (c *compiler) checkPath(v *yaml.Node, field string) bool {
 		c.errorf(v.Line, field, "%q is not a valid absolute URL; expected e.g. https://api.example.com/items", urlesc.Redact(p))
 		return false
 	}
-	if err := checkAuthority(u); err != nil {
+	if err := baseurl.Authority(u); err != nil {
 		c.errorf(v.Line, field, "%q: %v", urlesc.Redact(p), err)
 		return false
 	}
@@ -161,13 +162,4 @@ func authorityEnd(rawURL string) int {
 		return i + j
 	}
 	return len(rawURL)
-}
-
-func ascii(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }

@@ -1,8 +1,10 @@
 package scenario
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -76,8 +78,19 @@ func Parse(doc []byte, dir, target string) (*user.Class, error) {
 // parse compiles a document into its program, base URL and wait.
 func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) {
 	var root yaml.Node
-	if err := yaml.Unmarshal(doc, &root); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(doc))
+	if err := dec.Decode(&root); err != nil && err != io.EOF {
 		return nil, "", nil, yamlSyntaxError(err)
+	}
+	// A second document (after ---) was never read: two scenarios pasted into one file ran as
+	// the first alone.
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == io.EOF:
+	case err != nil:
+		return nil, "", nil, yamlSyntaxError(err)
+	case len(next.Content) > 0 && next.Content[0].Tag != "!!null": // a --- with nothing after it is no document
+		return nil, "", nil, fmt.Errorf("line %d: a second YAML document (after ---); expected one scenario per file", next.Content[0].Line)
 	}
 	if len(root.Content) == 0 {
 		return nil, "", nil, errors.New("empty document; expected a mapping with host and tasks")
@@ -113,6 +126,9 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 		target = "host"
 	}
 	host, err := baseURL(host, target)
+	if v := nodes["host"]; hostRead && err != nil && target == "host" && v != nil {
+		err = fmt.Errorf("line %d: %w", v.Line, err) // the file's host, at its line like every other mistake
+	}
 	if hostRead {
 		c.check(err)
 	}
@@ -154,8 +170,11 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 		tasks = c.parseRequests(nodes["requests"])
 	default:
 		v := nodes["tasks"]
-		if v == nil || v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
+		if v == nil {
 			c.errs = append(c.errs, errors.New("tasks: missing or empty; expected a list of at least one task"))
+			break
+		}
+		if !c.nonEmptyList(v, "tasks", "task") {
 			break
 		}
 		for i, n := range v.Content {
@@ -180,6 +199,35 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 	p.http = httpOpts
 	p.arrival = arrival
 	return p, host, wait, nil
+}
+
+// statsName reads a task's or a request's name, a row of Locust's statistics: an empty name was
+// taken as no name (the default), a blank one made a row without a name, a line break split
+// the row in Locust's CSV and console tables.
+func (c *compiler) statsName(v *yaml.Node, field string, out *string) {
+	var name string
+	if !c.check(decodeString(v, field, &name)) {
+		return
+	}
+	if strings.TrimSpace(name) == "" || strings.ContainsFunc(name, controlChar) {
+		c.errorf(v.Line, field, "got %q; expected a name: some text on one line (or no name key: the default)", name)
+		return
+	}
+	*out = name
+}
+
+// nonEmptyList reports whether v is a list with something in it, reporting under field what it is
+// instead ("tasks: missing or empty" sent the reader of "tasks: {path: /}" looking for a missing key).
+func (c *compiler) nonEmptyList(v *yaml.Node, field, item string) bool {
+	if v.Kind == yaml.SequenceNode && len(v.Content) > 0 {
+		return true
+	}
+	hint := ""
+	if v.Kind != yaml.SequenceNode {
+		hint = ", each item starting with -"
+	}
+	c.errorf(v.Line, field, "%s; expected a list of at least one %s%s", describe(v), item, hint)
+	return false
 }
 
 func (c *compiler) parseWait(v *yaml.Node) user.Wait {
@@ -293,8 +341,7 @@ func (c *compiler) parseData(v *yaml.Node) {
 }
 
 func (c *compiler) parseRequests(v *yaml.Node) []*taskSpec {
-	if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
-		c.errs = append(c.errs, errors.New("requests: missing or empty; expected a list of at least one request"))
+	if !c.nonEmptyList(v, "requests", "request") {
 		return nil
 	}
 	var tasks []*taskSpec
@@ -339,7 +386,7 @@ func (c *compiler) parseTask(n *yaml.Node, at string) *taskSpec {
 		case "steps":
 			steps = v
 		case "name":
-			c.check(decodeString(v, field, &t.name))
+			c.statsName(v, field, &t.name)
 			s.name = t.name
 		case "on_failure":
 			onFailure = c.onFailure(v, field)
@@ -380,8 +427,7 @@ func (c *compiler) parseTask(n *yaml.Node, at string) *taskSpec {
 
 // parseSteps reads a list of steps; onFailure is the task's default for them.
 func (c *compiler) parseSteps(v *yaml.Node, at, onFailure string) []*stepSpec {
-	if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
-		c.errorf(v.Line, at, "%s; expected a list of at least one step", describe(v))
+	if !c.nonEmptyList(v, at, "step") {
 		return nil
 	}
 	var steps []*stepSpec
@@ -427,7 +473,7 @@ func (c *compiler) parseSteps(v *yaml.Node, at, onFailure string) []*stepSpec {
 func (c *compiler) requestField(s *stepSpec, key string, v *yaml.Node, field string) {
 	switch key {
 	case "name":
-		c.check(decodeString(v, field, &s.name))
+		c.statsName(v, field, &s.name)
 	case "method":
 		var m string
 		if c.check(decodeString(v, field, &m)) {
@@ -488,6 +534,7 @@ func (c *compiler) finishRequest(s *stepSpec, n *yaml.Node) bool {
 		ok = false
 	}
 	s.defaults = c.taskDefaults
+	c.checkStatusesExpected(s)
 	ok = c.finishParts(s) && ok
 	if ok && s.name == "" {
 		s.name = c.defaultName(s)
@@ -517,9 +564,10 @@ func (c *compiler) parseExtracts(v *yaml.Node, field string) []extractSpec {
 			continue
 		}
 		seen[k.Value] = true
+		given := describe(e)
 		e, opts := c.extractOptions(e, at)
 		if e.Kind != yaml.MappingNode || len(e.Content) != 2 {
-			c.errorf(e.Line, at, "%s; expected exactly one of {json: PATH}, {header: NAME}, {cookie: NAME}, {regex: RE}", describe(e))
+			c.errorf(e.Line, at, "%s; expected exactly one of {json: PATH}, {header: NAME}, {cookie: NAME}, {regex: RE}", given)
 			continue
 		}
 		kind, arg := e.Content[0], e.Content[1]
@@ -569,6 +617,19 @@ func (c *compiler) pairs(v *yaml.Node, field, want string) []pair {
 		out = append(out, pair{name: name, value: value})
 	}
 	return out
+}
+
+// uniqueKeys reports each key of the mapping m given twice (YAML's keys are unique; both were
+// sent); hint says how to write what was meant.
+func (c *compiler) uniqueKeys(m *yaml.Node, field, hint string) {
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := m.Content[i]
+		if seen[k.Value] {
+			c.errorf(k.Line, field+"."+k.Value, "given twice; expected each name once%s", hint)
+		}
+		seen[k.Value] = true
+	}
 }
 
 func (c *compiler) onFailure(v *yaml.Node, field string) string {
@@ -673,8 +734,14 @@ func describe(v *yaml.Node) string {
 	case yaml.ScalarNode:
 		return fmt.Sprintf("got %q", v.Value)
 	case yaml.SequenceNode:
+		if len(v.Content) == 0 { // "got a list; expected a list of ..." would leave the reader puzzled
+			return "got an empty list"
+		}
 		return "got a list"
 	case yaml.MappingNode:
+		if len(v.Content) == 0 {
+			return "got an empty mapping"
+		}
 		return "got a mapping"
 	}
 	return "got nothing"

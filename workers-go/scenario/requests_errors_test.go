@@ -5,7 +5,7 @@ import "testing"
 // TestParse_RequestErrors covers the keys of hosts.go, headers.go, bodies.go, functions.go and
 // yamlrefs.go: each mistake names the line, the field, the value and what was expected.
 func TestParse_RequestErrors(t *testing.T) {
-	t.Parallel()
+	t.Setenv("LOCUST_FLEET_TEST_TOKEN_NL", "s3cret\n") // a token read from a file, its line break kept
 	const h = "host: http://a\n"
 	cases := []struct {
 		name, doc, want string
@@ -47,6 +47,33 @@ func TestParse_RequestErrors(t *testing.T) {
 			"line 2: tasks[0].path: \"http://b:80800/x\": port 80800 is out of range; expected a port from 1 to 65535"},
 		{"header bad name", h + "tasks: [{path: /, headers: {\"X Bad\": v}}]\n",
 			"line 2: tasks[0].headers.X Bad: not a header name; expected letters, digits and !#$%&'*+.^_`|~-"},
+		// Sent as written without the body it announced (the server waited for it), replaced, or dropped.
+		{"header Content-Length", h + "headers: {content-length: \"5\"}\ntasks: [{path: /}]\n",
+			"line 2: headers.content-length: set by the worker from the request's body; expected no content-length header"},
+		{"header Transfer-Encoding", h + "tasks: [{path: /, method: POST, body: x, headers: {Transfer-Encoding: chunked}}]\n",
+			"line 2: tasks[0].headers.Transfer-Encoding: set by the worker from the request's body; expected no Transfer-Encoding header"},
+		// fasthttp sent the line break as a space.
+		{"header value with a line break", h + "tasks: [{steps: [{path: /}], headers: {X-A: \"a\\r\\nX-B: b\"}}]\n",
+			`line 2: tasks[0].headers.X-A: got "a\r\nX-B: b", which holds a line break or control character; expected one line of text`},
+		// Both keys were sent; servers keep the first or the last as they please.
+		{"json key twice", h + "tasks: [{path: /, json: {a: 1, b: {c: 1, c: 2}}}]\n",
+			"line 2: tasks[0].json.b.c: given twice; expected each key of a JSON object once"},
+		{"header value with a line break from the environment", h + "tasks: [{path: /, headers: {Authorization: \"Bearer {{ env.LOCUST_FLEET_TEST_TOKEN_NL }}\"}}]\n",
+			"line 2: tasks[0].headers.Authorization: {{ env.LOCUST_FLEET_TEST_TOKEN_NL }}: the environment variable's value holds a line break or control character; expected one line of text (a value read from a file keeps its last line break)"},
+		// Written into the part's header lines as it is: a second header, or a broken body.
+		{"multipart content_type with a line break", h + "tasks: [{path: /, method: POST, multipart: {meta: {value: x, content_type: \"text/plain\\r\\nX-A: b\"}}}]\n",
+			`line 2: tasks[0].multipart.meta.content_type: got "text/plain\r\nX-A: b", which holds a line break or control character; expected a media type such as application/json`},
+		// Both were sent.
+		{"query key twice", h + "tasks: [{path: /, query: {a: 1, a: 2}}]\n", "line 2: tasks[0].query.a: given twice; expected each name once (a repeated parameter is a list: NAME: [a, b])"},
+		{"form field twice", h + "tasks: [{path: /, method: POST, form: {a: 1, a: 2}}]\n",
+			"line 2: tasks[0].form.a: given twice; expected each name once (a repeated field is a list: NAME: [a, b])"},
+		{"multipart part twice", h + "tasks: [{path: /, method: POST, multipart: {a: x, a: y}}]\n",
+			"line 2: tasks[0].multipart.a: given twice; expected each name once (parts of one name are a list: NAME: [a, b])"},
+		// Left out without a word.
+		{"form field of an empty list", h + "tasks: [{path: /, method: POST, form: {a: []}}]\n",
+			"line 2: tasks[0].form.a: got an empty list; expected a string, or a list of strings for a repeated field"},
+		{"multipart part of an empty list", h + "tasks: [{path: /, method: POST, multipart: {a: []}}]\n",
+			"line 2: tasks[0].multipart.a: got an empty list; expected a text, {file: PATH} or {value: TEXT}, or a list of them"},
 		{"header twice in other case", h + "tasks: [{path: /, headers: {X-A: 1, x-a: 2}}]\n",
 			"line 2: tasks[0].headers.x-a: given twice (header names are case-insensitive)"},
 		{"top headers not a mapping", h + "headers: [a]\ntasks: [{path: /}]\n",

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"locustfleet/worker/hostname"
 )
 
 // Options are the settings as given; file paths are used as they are (the caller resolves
@@ -46,6 +48,10 @@ func (o Options) Config(field Field) (*tls.Config, error) {
 	var errs []error
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, &Error{Key: key, text: field(key) + ": " + fmt.Sprintf(format, args...)})
+	}
+	if o.ServerName != "" && !hostname.Valid(o.ServerName) {
+		// No certificate can be valid for it: every handshake failed.
+		bad("server_name", "got %q; expected a host name or IP address the server's certificate names, e.g. api.internal", o.ServerName)
 	}
 	if o.CAFile != "" {
 		pool, err := caPool(o.CAFile)

@@ -56,6 +56,11 @@ func TestOptions_Config(t *testing.T) {
 			want: []string{`tls.client_cert: "` + in(pki.ClientKeyFile) + `": no certificate in it`}},
 		{name: "a key file with no key", opts: Options{ClientCert: in(pki.ClientCertFile), ClientKey: in(pki.ClientCertFile)},
 			want: []string{`tls.client_key: "` + in(pki.ClientCertFile) + `": no private key in it`}},
+		// No certificate names it: every handshake failed.
+		{name: "a server name with a space", opts: Options{ServerName: "api internal"},
+			want: []string{`tls.server_name: got "api internal"; expected a host name or IP address the server's certificate names, e.g. api.internal`}},
+		{name: "a server name that is a URL", opts: Options{ServerName: "https://api.internal"}, want: []string{`tls.server_name: got "https://api.internal"`}},
+		{name: "an IP address as server name", opts: Options{ServerName: "10.0.0.1"}},
 		{name: "every mistake at once", opts: Options{CAFile: empty, ClientCert: in(pki.ClientCertFile)},
 			want: []string{"tls.ca_file:", "tls.client_key: missing"}},
 	} {

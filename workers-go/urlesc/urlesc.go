@@ -11,8 +11,6 @@
 package urlesc
 
 import (
-	"net/url"
-	"strconv"
 	"strings"
 )
 
@@ -284,15 +282,4 @@ func RemoveDotSegments(path string) string {
 		joined = "/" + joined
 	}
 	return joined
-}
-
-// PortInRange reports whether u's port, when it has one, is from 1 to 65535. url.Parse takes any
-// digits ("http://host:80800"), and such a URL fails only when a request dials it.
-func PortInRange(u *url.URL) bool {
-	p := u.Port()
-	if p == "" {
-		return true
-	}
-	n, err := strconv.Atoi(p)
-	return err == nil && n >= 1 && n <= 65535
 }

@@ -9,13 +9,13 @@ import (
 	"log"
 	"math"
 	"math/rand/v2"
-	"net/url"
 	"runtime"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"time"
 
+	"locustfleet/worker/baseurl"
+	"locustfleet/worker/headername"
 	"locustfleet/worker/urlesc"
 )
 
@@ -130,6 +130,11 @@ func New(class *Class, rec Recorder, opts ...Option) (*Runtime, error) {
 	case h.MaxRedirects == 0:
 		h.MaxRedirects = DefaultMaxRedirects
 	}
+	for i, h := range r.class.HTTP.Headers { // sent with every request: a bad name corrupts each one
+		if !headername.Valid(h.Name) {
+			return nil, fmt.Errorf("HTTP.Headers[%d]: name %q is not a header name; expected %s", i, h.Name, headername.Allowed)
+		}
+	}
 	if r.class.HTTP.MaxConns < 0 {
 		return nil, fmt.Errorf("HTTP.MaxConns: got %d; expected >= 0 (0: no limit)", r.class.HTTP.MaxConns)
 	}
@@ -171,16 +176,8 @@ func New(class *Class, rec Recorder, opts ...Option) (*Runtime, error) {
 	return r, nil
 }
 
-func checkHost(raw string) (string, error) {
-	u, err := url.Parse(raw)
-	if raw == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || !urlesc.PortInRange(u) {
-		return "", fmt.Errorf("Host: got %q; expected an http(s) base URL such as http://127.0.0.1:8080", urlesc.Redact(raw))
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("Host: got %q; expected a base URL without query or fragment", urlesc.Redact(raw))
-	}
-	return strings.TrimRight(raw, "/"), nil
-}
+// checkHost is the class's base URL as baseurl.Check judges it.
+func checkHost(raw string) (string, error) { return baseurl.Check("Host", raw) }
 
 // Class returns the class the runtime runs, with defaults filled in.
 func (r *Runtime) Class() *Class { return &r.class }
