@@ -602,23 +602,6 @@ func (c *compiler) parseExtracts(v *yaml.Node, field string) []extractSpec {
 	return out
 }
 
-func (c *compiler) pairs(v *yaml.Node, field, want string) []pair {
-	if v.Kind != yaml.MappingNode {
-		c.errorf(v.Line, field, "%s; expected %s", describe(v), want)
-		return nil
-	}
-	var out []pair
-	for i := 0; i < len(v.Content); i += 2 {
-		name, value := v.Content[i].Value, v.Content[i+1]
-		if value.Kind != yaml.ScalarNode || value.Tag == "!!null" {
-			c.errorf(value.Line, field+"."+name, "%s; expected a string", describe(value))
-			continue
-		}
-		out = append(out, pair{name: name, value: value})
-	}
-	return out
-}
-
 // uniqueKeys reports each key of the mapping m given twice (YAML's keys are unique; both were
 // sent); hint says how to write what was meant.
 func (c *compiler) uniqueKeys(m *yaml.Node, field, hint string) {

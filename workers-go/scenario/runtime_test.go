@@ -71,6 +71,14 @@ func serve(t *testing.T, handler fasthttp.RequestHandler) string {
 // run runs users of the scenario for a while, then stops them.
 func run(t *testing.T, doc string, dataFiles map[string]string, host string, users int, d time.Duration) *recorder {
 	t.Helper()
+	return runUntil(t, doc, dataFiles, host, users, d, func(*recorder) bool { return false })
+}
+
+// runUntil runs doc's users until done holds of what they recorded, or for d at most: a test
+// that needs every one of a scenario's random, weighted tasks seen must not depend on the luck of
+// a fixed duration (on a slow machine, a task of weight 1 in 4 can be missed by ten draws).
+func runUntil(t *testing.T, doc string, dataFiles map[string]string, host string, users int, d time.Duration, done func(*recorder) bool) *recorder {
+	t.Helper()
 	class, err := Parse([]byte(doc), files(t, dataFiles), host)
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
@@ -81,7 +89,9 @@ func run(t *testing.T, doc string, dataFiles map[string]string, host string, use
 		t.Fatalf("user.New: %v", err)
 	}
 	rt.SetUsers(users)
-	time.Sleep(d)
+	for end := time.Now().Add(d); time.Now().Before(end) && !done(rec); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	rt.Stop()
 	return rec
 }
@@ -123,12 +133,25 @@ func (s *shop) handle(ctx *fasthttp.RequestCtx) {
 func TestRun_AcceptanceScenario(t *testing.T) {
 	s := &shop{logins: map[string]int{}}
 	host := serve(t, s.handle)
-	rec := run(t, acceptance, map[string]string{"accounts.csv": accountsCSV}, host, 2, 1500*time.Millisecond)
+	keys := []string{"POST login", "GET items", "GET item", "GET home"}
+	seenAll := func(rec *recorder) bool { // both users logged in, and every task seen
+		ok, _, _ := rec.counts()
+		if ok["POST login"] < 2 {
+			return false
+		}
+		for _, key := range keys {
+			if ok[key] == 0 {
+				return false
+			}
+		}
+		return true
+	}
+	rec := runUntil(t, acceptance, map[string]string{"accounts.csv": accountsCSV}, host, 2, 20*time.Second, seenAll)
 	ok, failed, reasons := rec.counts()
 	if len(failed) != 0 {
 		t.Errorf("failures: %v (%v)", failed, reasons)
 	}
-	for _, key := range []string{"POST login", "GET items", "GET item", "GET home"} {
+	for _, key := range keys {
 		if ok[key] == 0 {
 			t.Errorf("%s: no success recorded; got %v", key, ok)
 		}
