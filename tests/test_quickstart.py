@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import re
 import signal
-import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from harness.procs import REPO
+from harness.procs import REPO, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.builds]
 
@@ -32,22 +30,11 @@ def commands() -> list[str]:
     return script[len(INSTALL) + 1:]
 
 
-def unused_port() -> int:
-    """A free port below the ephemeral range: the page's commands use a port again after a process
-    released it (two masters on 5557), and on a busy machine an outgoing connection may take a
-    released ephemeral port in between."""
-    while True:
-        port = random.randrange(20000, 32000)
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-
-
 def test_the_quickstart_runs_as_written(tmp_path):
-    ports = {port: str(unused_port()) for port in ("8080", "5557", "8089", "8086", "8088")}
+    # free_port: five different ports, below the ephemeral range (the page's commands bind a port
+    # again after a process released it, and an outgoing connection may take a released ephemeral
+    # one in between), from this test process's own slice (no other test process draws them).
+    ports = {port: str(free_port()) for port in ("8080", "5557", "8089", "8086", "8088")}
     script = commands().replace("/tmp/influx-quickstart", str(tmp_path / "influx"))
     script = re.sub(r"127\.0\.0\.1:(8080|8086|8088)\b", lambda m: "127.0.0.1:" + ports[m.group(1)], script)
     script = re.sub(r"(--master-bind-port|--master-port|--web-port) (5557|8089)\b",

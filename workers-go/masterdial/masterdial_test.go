@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -65,17 +67,29 @@ func TestDial(t *testing.T) {
 }
 
 // releasedAddr returns a loopback address nothing listens on, to listen on later. It is taken
-// below the ephemeral port range: on a busy machine an outgoing connection may take a released
-// ephemeral port before the test listens on it again.
+// above the ephemeral port range: on a busy machine an outgoing connection or a server on port 0
+// may take a released ephemeral port before the test listens on it again, and the ports below the
+// range are the ones the Python tests, run beside these (make test), pick for their masters and
+// targets (harness/procs.py free_port) and bind a moment later.
 func releasedAddr(t *testing.T) string {
 	t.Helper()
-	for port := 20000 + rand.IntN(10000); ; port = 20000 + rand.IntN(10000) {
-		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	low := 61000 // above Linux's default ephemeral range, 32768-60999
+	if text, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if fields := strings.Fields(string(text)); len(fields) == 2 {
+			if high, err := strconv.Atoi(fields[1]); err == nil && high < 65000 {
+				low = high + 1
+			}
+		}
+	}
+	for range 1000 {
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", low+rand.IntN(65536-low)))
 		if err == nil {
 			ln.Close()
 			return ln.Addr().String()
 		}
 	}
+	t.Fatalf("no free loopback port from %d to 65535", low)
+	return ""
 }
 
 // A wrong address is reported after the first attempt, in words that say what is there, while
