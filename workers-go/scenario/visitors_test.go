@@ -47,7 +47,9 @@ func (v *visits) handle(ctx *fasthttp.RequestCtx) {
 func TestRun_SessionPerTask(t *testing.T) {
 	v := &visits{users: map[string]int{}}
 	host := serve(t, v.handle)
-	doc := `arrival: {rate: 40/s, session: task}
+	// max_lag: 1m: on a saturated machine (go test -race beside other suites) the schedule may fall
+	// more than the default 1 s behind, and tasks would be skipped as "not started".
+	doc := `arrival: {rate: 40/s, session: task, max_lag: 1m}
 data:
   accounts: {csv: accounts.csv}
 on_start:
@@ -59,7 +61,15 @@ tasks:
 on_stop:
   - {name: logout, path: /logout}
 `
-	rec := run(t, doc, map[string]string{"accounts.csv": "user\na\nb\nc\n"}, host, 2, 1500*time.Millisecond)
+	// Until 20 tasks ran and every account was drawn, not for a fixed time: a slow machine may run
+	// fewer tasks in 1.5 s.
+	rec := runUntil(t, doc, map[string]string{"accounts.csv": "user\na\nb\nc\n"}, host, 2, 20*time.Second,
+		func(rec *recorder) bool {
+			ok, _, _ := rec.counts()
+			v.mu.Lock()
+			defer v.mu.Unlock()
+			return ok["GET seen"] >= 20 && len(v.users) == 3
+		})
 	ok, failed, reasons := rec.counts()
 	if len(failed) != 0 {
 		t.Fatalf("failures: %v %v", failed, reasons)
@@ -80,7 +90,7 @@ on_stop:
 func TestRun_SessionPerUserIsTheDefault(t *testing.T) {
 	v := &visits{users: map[string]int{}}
 	host := serve(t, v.handle)
-	doc := `arrival: {rate: 40/s}
+	doc := `arrival: {rate: 40/s, max_lag: 1m}
 on_start:
   - {name: login, method: POST, path: /login, extract: {token: {json: $.token}}}
 tasks:
@@ -88,7 +98,10 @@ tasks:
     steps:
       - {name: seen, path: /seen, headers: {Authorization: "{{ token }}"}}
 `
-	rec := run(t, doc, nil, host, 2, time.Second)
+	rec := runUntil(t, doc, nil, host, 2, 20*time.Second, func(rec *recorder) bool {
+		ok, _, _ := rec.counts()
+		return ok["GET seen"] >= 20
+	})
 	ok, failed, _ := rec.counts()
 	v.mu.Lock()
 	defer v.mu.Unlock()
