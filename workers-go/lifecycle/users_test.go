@@ -54,7 +54,7 @@ func TestUsersTask_events(t *testing.T) {
 	boomer.Events.Publish(boomer.EVENT_QUIT)
 	select {
 	case <-quit:
-	case <-time.After(time.Second):
+	case <-time.After(10 * time.Second):
 		t.Fatal("quit not reported")
 	}
 }

@@ -35,7 +35,9 @@ func (m *master) sent() []map[string]any {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	// 20 s: it returns as soon as cond holds; a loaded machine (go test -race beside other suites)
+	// may take seconds.
+	deadline := time.Now().Add(20 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
