@@ -81,9 +81,10 @@ def wait_until(check: Callable[[], object], timeout: float, what: str, interval:
         time.sleep(interval)
 
 
-def listening_on(read_log: Callable[[], str], what: str, timeout: float = 10.0) -> str:
+def listening_on(read_log: Callable[[], str], what: str, timeout: float = 30.0) -> str:
     """The URL a process announced with `listening on URL` (the target, the fault proxy); fails
-    naming `what` when it never does."""
+    naming `what` when it never does. 30 s: it returns as soon as the process says so, and a
+    Python process (the fault proxy) on a machine loaded by the whole suite can take seconds."""
     return wait_until(lambda: LISTENING.search(read_log()), timeout, f"{what} to listen").group(1)
 
 
