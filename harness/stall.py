@@ -27,6 +27,7 @@ class StallRun:
     stall: tuple[float, float]       # the stall window, unix seconds
     served: int                      # answers the target counted
     entries: dict[tuple[str, str], dict]  # Locust's JSON report, by (method, name)
+    master_log: str = ""
 
     @property
     def stats(self) -> dict:
@@ -43,21 +44,23 @@ class StallRun:
         return times[-1][0]
 
 
-def scenario(model: str, host: str, rate: float) -> str:
+def scenario(model: str, host: str, rate: float, max_lag: str = "") -> str:
     if model == "open":
-        pace = f"arrival: {{rate: {rate:g}/s}}"
+        pace = f"arrival: {{rate: {rate:g}/s{', max_lag: ' + max_lag if max_lag else ''}}}"
     else:
         pace = f"wait: {{pacing: {1000 / rate:g}ms}}"
     return f"host: {host}\n{pace}\ntasks:\n  - name: stall\n    path: /stall\n"
 
 
 def run(procs: Procs, worker_bin: Path, target_bin: Path, work: Path, model: str, *, users: int = 20,
-        rate: float = 20, seconds: int = 10, stall_at: float = 4, stall_for: float = 2) -> StallRun:
+        rate: float = 20, seconds: int = 10, stall_at: float = 4, stall_for: float = 2,
+        max_lag: str = "", exit_codes: tuple[int, ...] = (0,)) -> StallRun:
     """One run: users × rate against /stall for `seconds`; stall_at seconds after every user
-    runs, the target stalls for stall_for seconds."""
+    runs, the target stalls for stall_for seconds. max_lag: the open model's (the scenario's
+    default, 1s, when empty); exit_codes: the master's that are expected (1: some failure)."""
     target = Target(procs, target_bin)
     path = work / f"{model}.yaml"
-    path.write_text(scenario(model, target.url, rate))
+    path.write_text(scenario(model, target.url, rate, max_lag))
     report = work / f"{model}-stats"
     master = Master(procs, "--headless", "-u", str(users), "-r", str(users), "-t", f"{seconds}s",
                     "--expect-workers", "1", "--json-file", str(report), name=f"master-{model}")
@@ -71,10 +74,10 @@ def run(procs: Procs, worker_bin: Path, target_bin: Path, work: Path, model: str
     began = time.time()
     target.stall(stall_for)
     code = master.proc.wait(seconds + 60)
-    assert code == 0, master.proc.log()[-3000:]
+    assert code in exit_codes, master.proc.log()[-3000:]
     arrivals = target.arrivals()
     last = max(arrivals)
     steady = list(range(int(full) + 1, last))  # the last second is cut short by the stop
     entries = {(e["method"], e["name"]): e for e in json.loads(report.with_suffix(".json").read_text())}
     return StallRun(model, users, rate, arrivals, steady, (began, began + stall_for),
-                    target.counts().get("GET /stall", 0), entries)
+                    target.counts().get("GET /stall", 0), entries, master.proc.log())
