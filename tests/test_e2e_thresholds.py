@@ -219,6 +219,22 @@ def test_a_headless_run_stopped_before_its_run_time_does_not_pass(procs, go_bin,
         assert RAN_TO_ITS_END not in cases
 
 
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_load_shape_stopped_before_its_end_does_not_pass(procs, go_bin, fresh_target, tmp_path, sig):
+    # On Ctrl+C Locust ends a shape's test as if the shape had ended ("Shape test completed").
+    master = Master(procs, "--headless", "--expect-workers", "2", "-f", str(REPO / "tests" / "locustfiles" /
+                    "stepped_shape.py"), "-H", fresh_target.url, "--junit-xml", str(tmp_path / "junit" /
+                    "thresholds.xml"), "--threshold", "requests>0", env={"SHAPE_STEPS": "6x60"})
+    for i in range(2):
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", SCENARIO, "--target", fresh_target.url,
+                     name=f"worker{i}")
+    wait_until(lambda: sum(fresh_target.counts().values()) > 0, 30, "the test running")
+    master.proc.signal(sig)
+    assert master.proc.wait(40) == 4, master.proc.log()[-3000:]
+    assert "before its load shape's end: its figures are those of what ran" in master.proc.log()
+    assert junit(tmp_path)[RAN_TO_ITS_END].find("failure") is not None
+
+
 def test_a_run_never_judged_leaves_no_junit_file_of_an_earlier_run(procs, tmp_path):
     # A CI workspace kept from the last job: its passed JUnit file stood for this run, whose workers
     # never came (exit 1), and a CI reporter showed the thresholds as passed.

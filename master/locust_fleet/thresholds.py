@@ -30,6 +30,7 @@ from locust import log as locust_log
 from locust.env import Environment
 from locust.runners import STATE_INIT, STATE_STOPPED, STATE_STOPPING, MasterRunner
 
+from . import interrupt
 from .exporter import Exporter
 from .run_record import redact_url
 from .threshold_judge import (EXIT_INTERRUPTED, Figures, Judge, Result, Sample, SlidingWindow, exit_code, matches,
@@ -226,7 +227,18 @@ class ThresholdWatch:
                 self.environment.web_ui.stop()
 
     # -- the end -----------------------------------------------------------------------------------
+    def note_interruption(self) -> None:
+        """The test running is being stopped by a signal: if it had a planned end, it was cut short."""
+        end = planned_end(self.environment)
+        if self.judge is None or self.stopping or self.interrupted or not end:
+            return
+        self.interrupted = f"at {time.monotonic() - self.started_mono:.1f} s, before {end}"
+        logger.warning("The test was interrupted %s; it is judged on what ran and does not pass (exit code %d)",
+                       self.interrupted, EXIT_INTERRUPTED)
+
     def on_test_stop(self, **_kw: Any) -> None:
+        if interrupt.stop_signal_since(self.started_mono):  # during a shape's test Locust ends it as completed
+            self.note_interruption()
         judge, self.judge = self.judge, None
         if judge is None:
             return
@@ -250,11 +262,7 @@ class ThresholdWatch:
         # A test still running (SIGTERM, Ctrl+C) ends here first, drained, so it is judged too. Its
         # run time and an abort have stopped it by now: one still running was cut short.
         if self.runner.state not in (STATE_INIT, STATE_STOPPED, STATE_STOPPING):
-            end = planned_end(environment)
-            if end and not self.stopping:
-                self.interrupted = f"at {time.monotonic() - self.started_mono:.1f} s, before {end}"
-                logger.warning("The test was interrupted %s; it is judged on what ran and does not pass (exit code %d)",
-                               self.interrupted, EXIT_INTERRUPTED)
+            self.note_interruption()
             self.runner.stop()
         options = environment.parsed_options
         code = exit_code(self.results, environment.process_exit_code, bool(locust_log.unhandled_greenlet_exception),
