@@ -1,0 +1,97 @@
+"""A start asked for while a test stops begins once the stop is done.
+
+Locust's master fires test_stopping before it changes its state, and the drain (drain.py) waits in
+that event for the workers' last reports, seconds. Meanwhile the state still says "running", so a
+`POST /swarm` right after a stop (stop, then start at once with another count) only changed the user
+count of the test that was stopping: the drain held its spawns back, the stop ended the test, the
+web UI had answered "Swarming started" for a test that never ran, and the stopped run's record took
+the swarm's user count for its own. A start arriving after the drain, while Locust waits for the
+workers to stop, found the state "stopping" and fired test_start in the middle of the stop.
+
+Here `runner.start` called while a stop is under way (from test_stopping to test_stop) waits for the
+stop to end and then starts a new test (the web UI's swarm, a shape's tick), or is skipped when
+Locust's own loops call it (a worker joining or leaving rebalances the users): the test is ending,
+and those loops must keep handling the reports the drain waits for. A start still waiting when the
+master quits starts nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import gevent
+from gevent.event import Event
+from locust.env import Environment
+from locust.runners import STATE_STOPPING, MasterRunner
+
+logger = logging.getLogger(__name__)
+# Locust's own bound on a stop after the drain: it waits up to stop_timeout + 60 s for the
+# workers to report zero users.
+LOCUST_STOP_WAIT_S = 60.0
+WORKERS_ANSWER_STOP_S = 10.0
+
+
+class StartAfterStop:
+    def __init__(self, runner: MasterRunner, drain_timeout: float) -> None:
+        self.runner = runner
+        self.drain_timeout = drain_timeout
+        self.stopped = Event()
+        self.stopped.set()  # no stop under way
+        self.quitting = False
+        # Locust's loops (worker messages, heartbeats) run in the runner's group from its start.
+        self.loops = set(runner.greenlet)
+
+    def on_test_stopping(self, **_kw: Any) -> None:
+        self.stopped.clear()
+
+    def on_test_stop(self, **_kw: Any) -> None:
+        self.stopped.set()
+
+    def on_quitting(self, **_kw: Any) -> None:
+        """The quitting event, and runner.quit (a headless master quits without that event)."""
+        self.quitting = True
+
+    def may_start(self, user_count: int) -> bool:
+        """Whether runner.start may go on now; waits for a stop under way to end first."""
+        if self.stopped.is_set():
+            return not self.quitting
+        if gevent.getcurrent() in self.loops:
+            logger.debug("A start of %d users from Locust's loops during a stop was skipped", user_count)
+            return False
+        bound = self.drain_timeout + float(self.runner.environment.stop_timeout or 0) + LOCUST_STOP_WAIT_S + 5
+        logger.info("A start of %d users was asked for while the test stops; it begins once the stop is done",
+                    user_count)
+        if not self.stopped.wait(bound):
+            logger.error("The start of %d users was dropped: the stop under way did not end within %.0f s",
+                         user_count, bound)
+            return False
+        # The workers answer the stop (client_stopped, then client_ready) after test_stop; a worker
+        # whose client_stopped came after the new test's spawn would be dropped from it by Locust.
+        answered_by = time.monotonic() + WORKERS_ANSWER_STOP_S
+        while self.runner.state == STATE_STOPPING and time.monotonic() < answered_by and not self.quitting:
+            gevent.sleep(0.1)
+        return not self.quitting
+
+
+def install(environment: Environment, runner: MasterRunner, drain_timeout: float) -> StartAfterStop:
+    """Call before the drain's listeners are added: the stop must be known before the drain waits.
+    Its on_quitting must be added to the quitting event after every other listener (plugin.py):
+    Locust fires that event in reverse order, and the export's listener stops the test first."""
+    gate = StartAfterStop(runner, drain_timeout)
+    environment.events.test_stopping.add_listener(gate.on_test_stopping)
+    environment.events.test_stop.add_listener(gate.on_test_stop)
+    start, quit_ = runner.start, runner.quit
+
+    def start_after_stop(user_count: int, spawn_rate: float, *args: Any, **kwargs: Any) -> None:
+        if gate.may_start(user_count):
+            start(user_count, spawn_rate, *args, **kwargs)
+
+    def quit_runner() -> None:
+        gate.on_quitting()
+        quit_()
+
+    runner.start = start_after_stop  # type: ignore[method-assign]
+    runner.quit = quit_runner  # type: ignore[method-assign]
+    return gate

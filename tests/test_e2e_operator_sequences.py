@@ -1,0 +1,83 @@
+"""What an operator does through the web UI, in quick succession, against a real master with Go
+workers and a real InfluxDB: after each sequence every run is recorded once with its own figures,
+and the counts are exact (Locust's = what the target served = the run records = InfluxDB's sums)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from harness.exported import influx_args
+from harness.influxd import rows
+from harness.parts import Master, Target, start_worker
+from harness.procs import get_json, wait_until
+from locust_fleet.model import AGGREGATED, REQUESTS, RUNS
+
+pytestmark = pytest.mark.e2e
+# Users that pause between requests: a few hundred requests per run, not tens of thousands.
+SCENARIO = "wait: {constant: 50ms}\ntasks:\n  - {name: home, path: /}\n"
+
+
+def web_master(procs, go_bin, tmp_path, influx, workers: int = 2):
+    target = Target(procs, go_bin["target"])
+    master = Master(procs, "--drain-timeout", "10", "-H", target.url, *influx_args(influx, tmp_path))
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(SCENARIO)
+    for i in range(workers):
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url,
+                     name=f"worker{i}")
+    wait_until(lambda: len(master.workers()) == workers, 30, f"{workers} workers to join")
+    return target, master
+
+
+def aggregated(master: Master) -> dict:
+    stats = get_json(master.web + "/stats/requests")
+    total = next(e for e in stats["stats"] if e["name"] == AGGREGATED)
+    return {"state": stats["state"], "users": stats["user_count"], "requests": total["num_requests"]}
+
+
+def stopped_runs(influx, count: int) -> list[dict]:
+    def all_stopped():
+        runs = rows(influx.query(f"SELECT * FROM {RUNS}"))
+        return runs if len(runs) == count and all(r["state"] == "stopped" for r in runs) else None
+    return sorted(wait_until(all_stopped, 20, f"{count} stopped run records in InfluxDB"), key=lambda r: r["time"])
+
+
+def influx_requests(influx, run_id: str) -> int:
+    found = rows(influx.query(f"SELECT sum(requests) FROM {REQUESTS} WHERE run_id = '{run_id}' "
+                              f"AND \"name\" = '{AGGREGATED}'"))
+    return found[0]["sum"] if found else 0
+
+
+def test_a_start_right_after_a_stop_is_a_new_test_once_the_stop_is_done(procs, go_bin, tmp_path, influx):
+    # The stop's drain waits seconds for the workers' last reports, while Locust still says
+    # "running": a swarm then only changed the count of the test that was stopping, so the stop
+    # ended it, the web UI said "Swarming started" for a test that never ran, and the stopped run's
+    # record said 6 users instead of its 4.
+    target, master = web_master(procs, go_bin, tmp_path, influx)
+    master.swarm(4, target.url)
+    wait_until(lambda: aggregated(master)["requests"] > 0, 30, "the first test's requests")
+    stopping = threading.Thread(target=master.stop)
+    stopping.start()
+    time.sleep(0.5)  # the drain waits for a report the workers send every 3 s
+    master.swarm(6, target.url)
+    assert stopping.is_alive(), "the stop was over before the swarm: the sequence was not played"
+    stopping.join(60)
+    wait_until(lambda: aggregated(master)["users"] == 6 and aggregated(master)["requests"] > 0, 30,
+               "the second test with 6 users")
+    master.stop()
+    second = aggregated(master)
+    assert second["state"] == "stopped", second
+
+    first_run, second_run = stopped_runs(influx, 2)
+    assert (first_run["users"], first_run["peak_users"]) == (4, 4), first_run
+    assert (second_run["users"], second_run["peak_users"]) == (6, 6), second_run
+    served = sum(target.counts().values())
+    assert second_run["requests"] == second["requests"]
+    assert first_run["requests"] + second_run["requests"] == served
+    for run in (first_run, second_run):
+        assert influx_requests(influx, run["run_id"]) == run["requests"] > 0, run
+    assert "A start of 6 users was asked for while the test stops; it begins once the stop is done" \
+        in master.proc.log()
