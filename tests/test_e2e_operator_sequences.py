@@ -12,7 +12,7 @@ import pytest
 from harness.exported import influx_args
 from harness.influxd import rows
 from harness.parts import Master, Target, start_worker
-from harness.procs import get_json, wait_until
+from harness.procs import REPO, get_json, wait_until
 from locust_fleet.model import AGGREGATED, REQUESTS, RUNS
 
 pytestmark = pytest.mark.e2e
@@ -20,9 +20,9 @@ pytestmark = pytest.mark.e2e
 SCENARIO = "wait: {constant: 50ms}\ntasks:\n  - {name: home, path: /}\n"
 
 
-def web_master(procs, go_bin, tmp_path, influx, workers: int = 2):
+def web_master(procs, go_bin, tmp_path, influx, workers: int = 2, *extra: str):
     target = Target(procs, go_bin["target"])
-    master = Master(procs, "--drain-timeout", "10", "-H", target.url, *influx_args(influx, tmp_path))
+    master = Master(procs, "--drain-timeout", "10", "-H", target.url, *influx_args(influx, tmp_path), *extra)
     scenario = tmp_path / "scenario.yaml"
     scenario.write_text(SCENARIO)
     for i in range(workers):
@@ -81,3 +81,34 @@ def test_a_start_right_after_a_stop_is_a_new_test_once_the_stop_is_done(procs, g
         assert influx_requests(influx, run["run_id"]) == run["requests"] > 0, run
     assert "A start of 6 users was asked for while the test stops; it begins once the stop is done" \
         in master.proc.log()
+
+
+def test_a_python_workers_report_after_it_answered_the_stop_counts_everywhere(procs, go_bin, tmp_path, influx):
+    # Without a drain, a Locust Python worker answers the stop (client_stopped), waits
+    # --stop-timeout, then says client_ready; the report of its users' last requests comes in
+    # between. The master took it for a stranger's: rejected, the worker asked to reconnect, and
+    # Locust counted fewer requests than the target served; the run record had stopped counting.
+    target, master = web_master(procs, go_bin, tmp_path, influx, 0, "--drain-timeout", "0", "-s", "3")
+    procs.start("python-worker", [str(REPO / ".venv" / "bin" / "locust"), "-f",
+                                  str(REPO / "tests" / "locustfiles" / "python_worker.py"), "--worker",
+                                  "--master-host", "127.0.0.1", "--master-port", str(master.port)],
+                env={"PYTHON_WORKER_WAIT_S": "0.05"})
+    wait_until(lambda: len(master.workers()) == 1, 30, "the Python worker to join")
+    before = 0
+    for runs, users in ((1, 4), (2, 3)):  # and the next run after it counts as exactly
+        master.swarm(users, target.url)
+        wait_until(lambda: aggregated(master)["requests"] > 0, 30, f"the run of {users} users")
+        time.sleep(2)
+        master.stop()
+        wait_until(lambda: [w["state"] for w in master.workers()] == ["ready"], 20,
+                   "the worker's client_ready after its stop timeout")
+        served = sum(target.counts().values()) - before
+        wait_until(lambda: aggregated(master)["requests"] == served, 10,
+                   f"Locust to count the {served} requests the target served in the run")
+        wait_until(lambda: stopped_runs(influx, runs)[-1]["requests"] == served, 10,
+                   f"the run record to count the {served} requests")
+        run = stopped_runs(influx, runs)[-1]
+        assert influx_requests(influx, run["run_id"]) == served, run
+        before += served
+    log = master.proc.log()
+    assert "Rejected" not in log and "asking it to reconnect" not in log, log[-3000:]

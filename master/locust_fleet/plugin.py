@@ -58,11 +58,11 @@ def on_init(environment: Environment, **_kw) -> None:
     # started before the master join as soon as it listens, and their first messages must meet it.
     runner_state.install(runner)
     starts = start_after_stop.install(environment, runner, config.drain_timeout)
-    leaving.install(runner)  # inside inbound's checks, which see every message first
+    answered_stop = leaving.install(runner)  # inside inbound's checks, which see every message first
     resets = stats_reset.install(environment, runner)
     if service is not None:
         resets.listeners.append(service.exporter.on_reset_stats)
-    inbound.install(runner, observers)
+    inbound.install(runner, observers, answered_stop)
     user_numbers.install(environment)
     swarm_form.install(environment)
     if service is not None:  # non-fatal checks: summary, web UI tab, and InfluxDB at each run's stop
