@@ -15,8 +15,8 @@ from locust.runners import MasterRunner
 
 import gevent
 
-from . import (checks, inbound, interrupt, leaving, options, runner_state, shape_signals, start_after_stop,
-               stats_reset, swarm_form, thresholds, user_numbers)
+from . import (checks, inbound, interrupt, leaving, options, rejoining, runner_state, shape_signals,
+               start_after_stop, stats_reset, swarm_form, thresholds, user_numbers)
 from .drain import Drainer
 from .export_service import ExportService
 from .influx_client import PermanentError
@@ -59,6 +59,7 @@ def on_init(environment: Environment, **_kw) -> None:
     runner_state.install(runner)
     starts = start_after_stop.install(environment, runner, config.drain_timeout)
     answered_stop = leaving.install(runner)  # inside inbound's checks, which see every message first
+    rejoining.install(runner)
     resets = stats_reset.install(environment, runner)
     if service is not None:
         resets.listeners.append(service.exporter.on_reset_stats)
