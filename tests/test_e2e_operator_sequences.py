@@ -1,9 +1,11 @@
-"""What an operator does through the web UI, in quick succession, against a real master with Go
-workers and a real InfluxDB: after each sequence every run is recorded once with its own figures,
-and the counts are exact (Locust's = what the target served = the run records = InfluxDB's sums)."""
+"""What an operator does through the web UI in quick succession, and how workers answer a stop,
+against a real master with real workers and a real InfluxDB: after each sequence every run is
+recorded once with its own figures, and the counts are exact (Locust's = what the target served =
+the run records = InfluxDB's sums)."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -112,3 +114,23 @@ def test_a_python_workers_report_after_it_answered_the_stop_counts_everywhere(pr
         before += served
     log = master.proc.log()
     assert "Rejected" not in log and "asking it to reconnect" not in log, log[-3000:]
+
+
+def test_a_python_workers_report_after_a_headless_run_time_counts_everywhere(procs, go_bin, tmp_path, influx):
+    # At the run time's end the master stops, then tells the workers to quit; without a drain a
+    # Python worker sends its users' last report then, and Locust's summary counts it.
+    target = Target(procs, go_bin["target"])
+    report = tmp_path / "stats"
+    master = Master(procs, "--headless", "-u", "4", "-r", "100", "-t", "4s", "--expect-workers", "1",
+                    "--drain-timeout", "0", "-s", "2", "--json-file", str(report), "-H", target.url,
+                    *influx_args(influx, tmp_path))
+    procs.start("python-worker", [str(REPO / ".venv" / "bin" / "locust"), "-f",
+                                  str(REPO / "tests" / "locustfiles" / "python_worker.py"), "--worker",
+                                  "--master-host", "127.0.0.1", "--master-port", str(master.port)],
+                env={"PYTHON_WORKER_WAIT_S": "0.05"})
+    assert master.proc.wait(60) in (0, 1), master.proc.log()[-3000:]  # 1: the scenario's /status/503
+    served = sum(target.counts().values())
+    counted = sum(e["num_requests"] for e in json.loads(report.with_suffix(".json").read_text()))
+    (run,) = stopped_runs(influx, 1)
+    assert served == counted == run["requests"] == influx_requests(influx, run["run_id"]) > 0, \
+        (served, counted, run["requests"])
