@@ -15,7 +15,7 @@ from harness.exported import influx_args
 from harness.influxd import rows
 from harness.parts import Master, Target, start_worker
 from harness.procs import REPO, get_json, wait_until
-from locust_fleet.model import AGGREGATED, REQUESTS, RUNS
+from locust_fleet.model import AGGREGATED, EVENTS, REQUESTS, RUNS
 
 pytestmark = pytest.mark.e2e
 # Users that pause between requests: a few hundred requests per run, not tens of thousands.
@@ -134,3 +134,27 @@ def test_a_python_workers_report_after_a_headless_run_time_counts_everywhere(pro
     (run,) = stopped_runs(influx, 1)
     assert served == counted == run["requests"] == influx_requests(influx, run["run_id"]) > 0, \
         (served, counted, run["requests"])
+
+
+def test_a_run_time_shorter_than_the_ramp_up_ends_the_ramp_up_with_it(procs, go_bin, tmp_path, influx):
+    # 20 users at 4/s for 3 s: the ramp-up went on through the stop's drain and completed there, so
+    # --reset-stats reset the statistics in the middle of the drain (Locust's summary: 0 requests,
+    # the target had served hundreds) and the run record said 20 users, the run had reached 12.
+    target = Target(procs, go_bin["target"])
+    report = tmp_path / "stats"
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(SCENARIO)
+    master = Master(procs, "--headless", "-u", "20", "-r", "4", "-t", "3s", "--expect-workers", "2", "--reset-stats",
+                    "--json-file", str(report), "-H", target.url, *influx_args(influx, tmp_path))
+    for i in range(2):
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url,
+                     name=f"worker{i}")
+    assert master.proc.wait(60) == 0, master.proc.log()[-3000:]
+    served = sum(target.counts().values())
+    counted = sum(e["num_requests"] for e in json.loads(report.with_suffix(".json").read_text()))
+    (run,) = stopped_runs(influx, 1)
+    assert served == counted == run["requests"] == influx_requests(influx, run["run_id"]) > 0, \
+        (served, counted, run["requests"])
+    assert run["users"] == run["peak_users"] < 20, run
+    events = [e["event"] for e in rows(influx.query(f"SELECT * FROM {EVENTS}"))]
+    assert "spawning_complete" not in events and "stats_reset" not in events, events

@@ -1,4 +1,5 @@
-"""A start asked for while a test stops begins once the stop is done.
+"""A test's start and its stop never overlap: a start asked for while a test stops begins once the
+stop is done, and a start still under way (a ramp-up) ends when a stop begins.
 
 Locust's master fires test_stopping before it changes its state, and the drain (drain.py) waits in
 that event for the workers' last reports, seconds. Meanwhile the state still says "running", so a
@@ -13,6 +14,12 @@ stop to end and then starts a new test (the web UI's swarm, a shape's tick), or 
 Locust's own loops call it (a worker joining or leaving rebalances the users): the test is ending,
 and those loops must keep handling the reports the drain waits for. A start still waiting when the
 master quits starts nothing.
+
+A ramp-up longer than the run (20 users at 4/s with a run time of 3 s, from the web UI or headless)
+went on ramping through the drain: Locust's stop ends it only from the web UI's Stop button. It then
+fired spawning_complete for all 20 users, which the run record took as the run's users and peak
+(it had reached 12), and with --reset-stats reset the statistics in the middle of the drain. Here
+the greenlet of a start under way is ended when the stop begins, as the Stop button ends it.
 """
 
 from __future__ import annotations
@@ -40,11 +47,18 @@ class StartAfterStop:
         self.stopped = Event()
         self.stopped.set()  # no stop under way
         self.quitting = False
+        self.under_way: set[Any] = set()  # greenlets inside Locust's start
         # Locust's loops (worker messages, heartbeats) run in the runner's group from its start.
         self.loops = set(runner.greenlet)
 
     def on_test_stopping(self, **_kw: Any) -> None:
         self.stopped.clear()
+        current = gevent.getcurrent()
+        for starting in list(self.under_way):
+            # Not Locust's loops (a rebalance in the message listener is short, and they must live)
+            if starting is not current and starting not in self.loops and isinstance(starting, gevent.Greenlet):
+                logger.info("The stop ends the start of %d users under way", self.runner.target_user_count or 0)
+                starting.kill(block=False)
 
     def on_test_stop(self, **_kw: Any) -> None:
         self.stopped.set()
@@ -85,8 +99,14 @@ def install(environment: Environment, runner: MasterRunner, drain_timeout: float
     start, quit_ = runner.start, runner.quit
 
     def start_after_stop(user_count: int, spawn_rate: float, *args: Any, **kwargs: Any) -> None:
-        if gate.may_start(user_count):
+        if not gate.may_start(user_count):
+            return
+        starting = gevent.getcurrent()
+        gate.under_way.add(starting)
+        try:
             start(user_count, spawn_rate, *args, **kwargs)
+        finally:
+            gate.under_way.discard(starting)
 
     def quit_runner() -> None:
         gate.on_quitting()
