@@ -6,6 +6,7 @@ the run records = InfluxDB's sums)."""
 from __future__ import annotations
 
 import json
+import signal
 import threading
 import time
 
@@ -15,7 +16,7 @@ from harness.exported import influx_args
 from harness.influxd import rows
 from harness.parts import Master, Target, start_worker
 from harness.procs import REPO, get_json, wait_until
-from locust_fleet.model import AGGREGATED, EVENTS, REQUESTS, RUNS
+from locust_fleet.model import AGGREGATED, CHECKS, EVENTS, REQUESTS, RUNS
 
 pytestmark = pytest.mark.e2e
 # Users that pause between requests: a few hundred requests per run, not tens of thousands.
@@ -158,3 +159,34 @@ def test_a_run_time_shorter_than_the_ramp_up_ends_the_ramp_up_with_it(procs, go_
     assert run["users"] == run["peak_users"] < 20, run
     events = [e["event"] for e in rows(influx.query(f"SELECT * FROM {EVENTS}"))]
     assert "spawning_complete" not in events and "stats_reset" not in events, events
+
+
+def test_sigterm_during_the_stops_drain_stops_the_test_once(procs, go_bin, tmp_path, influx):
+    # SIGTERM while the Stop button's drain waits: the quit's stop found Locust still "running" and
+    # stopped the test a second time once the drain was over, so test_stop fired twice and the run's
+    # non-fatal checks were written twice to InfluxDB (one record per check and run).
+    target = Target(procs, go_bin["target"])
+    report = tmp_path / "stats"
+    scenario = tmp_path / "checked.yaml"
+    scenario.write_text("wait: {constant: 50ms}\ntasks:\n  - {name: home, path: /, check: "
+                        "[{status: 200, fatal: false, name: status is 200}]}\n")
+    master = Master(procs, "--drain-timeout", "10", "--json-file", str(report), "-H", target.url,
+                    *influx_args(influx, tmp_path))
+    for i in range(2):
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url,
+                     name=f"worker{i}")
+    wait_until(lambda: len(master.workers()) == 2, 30, "2 workers to join")
+    master.swarm(4, target.url)
+    wait_until(lambda: aggregated(master)["requests"] > 0, 30, "the test's requests")
+    stopping = threading.Thread(target=master.stop, daemon=True)
+    stopping.start()
+    time.sleep(0.5)  # the drain waits for a report the workers send every 3 s
+    master.proc.signal(signal.SIGTERM)
+    assert master.proc.wait(60) == 0, master.proc.log()[-3000:]
+    assert "Drained 2 worker(s)" in master.proc.log()
+    served = sum(target.counts().values())
+    counted = sum(e["num_requests"] for e in json.loads(report.with_suffix(".json").read_text()))
+    (run,) = stopped_runs(influx, 1)
+    assert served == counted == run["requests"] == influx_requests(influx, run["run_id"]) > 0
+    checks = rows(influx.query(f"SELECT * FROM {CHECKS}"))
+    assert [(c["check"], c["passes"], c["fails"]) for c in checks] == [("status is 200", served, 0)], checks

@@ -15,8 +15,8 @@ from locust.runners import MasterRunner
 
 import gevent
 
-from . import (checks, inbound, interrupt, leaving, options, rejoining, runner_state, shape_signals,
-               start_after_stop, stats_reset, swarm_form, thresholds, user_numbers)
+from . import (checks, inbound, interrupt, leaving, options, rejoining, run_phases, runner_state,
+               shape_signals, stats_reset, swarm_form, thresholds, user_numbers)
 from .drain import Drainer
 from .export_service import ExportService
 from .influx_client import PermanentError
@@ -57,7 +57,7 @@ def on_init(environment: Environment, **_kw) -> None:
     # The message path is whole before anything waits on the network (InfluxDB below): workers
     # started before the master join as soon as it listens, and their first messages must meet it.
     runner_state.install(runner)
-    starts = start_after_stop.install(environment, runner, config.drain_timeout)
+    phases = run_phases.install(environment, runner, config.drain_timeout)
     answered_stop = leaving.install(runner)  # inside inbound's checks, which see every message first
     rejoining.install(runner)
     resets = stats_reset.install(environment, runner)
@@ -96,4 +96,4 @@ def on_init(environment: Environment, **_kw) -> None:
         service.start()
     # Last, so that it runs first: Locust fires quitting in reverse order, and the export's
     # listener stops the test, after which a start waiting for that stop must not begin.
-    environment.events.quitting.add_listener(starts.on_quitting)
+    environment.events.quitting.add_listener(phases.on_quitting)
