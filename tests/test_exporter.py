@@ -158,3 +158,17 @@ def test_reports_after_the_stop_are_the_stopped_runs_until_the_next_start(setup)
     clock.at = START + 6
     exporter.on_test_stop()
     assert [p.fields["requests"] for p in of(points, model.RUNS) if p.fields["state"] == model.STOPPED][-1] == 5
+
+
+@pytest.mark.parametrize("off_s", [3600, -3600], ids=["ahead", "behind"])
+def test_a_worker_clock_that_is_off_does_not_make_the_run_last_hours_or_less_than_nothing(setup, off_s):
+    # Locust keeps the latest last-request time a worker names, by that worker's clock.
+    exporter, runner, clock, points, environment = setup
+    clock.at = START
+    exporter.on_test_start(environment)
+    exporter.on_worker_report("w1", report(8))
+    runner.stats.last_request_timestamp = START + 4 + off_s
+    clock.at = START + 5
+    exporter.on_test_stop()
+    fields = of(points, model.RUNS)[-1].fields
+    assert (fields["active_s"], fields["rps"]) == (5.0, 8 / 5)

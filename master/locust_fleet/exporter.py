@@ -30,6 +30,10 @@ from .run_record import Run, new_run_id, redact_url
 logger = logging.getLogger(__name__)
 
 
+# Workers may stamp their last request in whole seconds, rounded either way.
+CLOCK_TOLERANCE_S = 1.0
+
+
 def ns(seconds: float) -> int:
     return int(seconds * 1e9)
 
@@ -132,10 +136,17 @@ class Exporter:
         self.stopped_run, self.run = self.run, None
 
     def note_active_time(self) -> None:
+        """Locust's span from the start of its statistics to the last request, when it can be true.
+        Locust keeps the latest last-request time any worker names, by the worker's clock: a worker
+        whose clock is ahead made a run of seconds seem to last hours (and its requests/s tiny),
+        one behind made it last less than nothing; then the run's own duration is taken instead."""
         assert self.run is not None
         stats = self.runner.stats
-        if stats.last_request_timestamp and stats.start_time:
-            self.run.active_s = stats.last_request_timestamp - stats.start_time
+        if not (stats.last_request_timestamp and stats.start_time):
+            return
+        active = stats.last_request_timestamp - stats.start_time
+        lasted = self.now() - self.run.started
+        self.run.active_s = active if 0 < active <= lasted + CLOCK_TOLERANCE_S else None
 
     def take_late_reports(self) -> None:
         """Reports that came after the run stopped: a Locust Python worker sends the last requests
