@@ -22,8 +22,8 @@ fired spawning_complete for all 20 users, which the run record took as the run's
 (it had reached 12), and with --reset-stats reset the statistics in the middle of the drain. Here
 the greenlet of a start under way is ended when the stop begins, as the Stop button ends it.
 
-A second stop during the drain (SIGTERM or Ctrl+C after the Stop button, the quit at a run time's
-end, the last worker leaving) found Locust's state still "running" and stopped the test again: the
+A second stop during the drain (SIGTERM or Ctrl+C while the Stop button's drain waits, the quit
+that follows them, the last worker leaving) found Locust's state still "running" and stopped it again: the
 workers were told to stop twice and test_stop fired twice, so the non-fatal checks were printed and
 written to InfluxDB twice for the run (`locust_checks` holds one record per check and run) and the
 thresholds judged twice. Here it waits for the stop under way (from Locust's loops it returns at
