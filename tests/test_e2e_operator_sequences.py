@@ -62,11 +62,18 @@ def test_a_start_right_after_a_stop_is_a_new_test_once_the_stop_is_done(procs, g
     target, master = web_master(procs, go_bin, tmp_path, influx)
     master.swarm(4, target.url)
     wait_until(lambda: aggregated(master)["requests"] > 0, 30, "the first test's requests")
+    # A worker frozen for a moment keeps the drain waiting for its last report: the swarm below
+    # then surely comes during the stop (the workers' own reports, every 3 s, may end it at once).
+    slow = next(p for p in procs.started if p.name == "worker0")
+    slow.signal(signal.SIGSTOP)
     stopping = threading.Thread(target=master.stop)
-    stopping.start()
-    time.sleep(0.5)  # the drain waits for a report the workers send every 3 s
-    master.swarm(6, target.url)
-    assert stopping.is_alive(), "the stop was over before the swarm: the sequence was not played"
+    try:
+        stopping.start()
+        time.sleep(0.5)  # the stop under way
+        master.swarm(6, target.url)
+        assert stopping.is_alive(), "the stop was over before the swarm: the sequence was not played"
+    finally:
+        slow.signal(signal.SIGCONT)
     stopping.join(60)
     wait_until(lambda: aggregated(master)["users"] == 6 and aggregated(master)["requests"] > 0, 30,
                "the second test with 6 users")
