@@ -57,7 +57,20 @@ func (c *compiler) rate(v *yaml.Node, field string) float64 {
 		c.errorf(v.Line, field, "%s; expected tasks per user per time unit > 0, such as 20/s, 600/min or 0.5/s (units s, m, min, h)", describe(v))
 		return 0
 	}
+	if n/per < user.MinArrivalRate {
+		c.errorf(v.Line, field, "%s; expected at least one task per user a day (0.0417/h): at this rate each user's first task is due at a random time within %s (a wrong unit?)", describe(v), gapText(per/n))
+		return 0
+	}
 	return n / per
+}
+
+// gapText says a gap of secs seconds in days or years, as a person would.
+func gapText(secs float64) string {
+	const day, year = 24 * 60 * 60, 365 * 24 * 60 * 60
+	if secs >= 2*year {
+		return strconv.FormatFloat(secs/year, 'g', 3, 64) + " years"
+	}
+	return strconv.FormatFloat(secs/day, 'g', 3, 64) + " days"
 }
 
 // count reads a whole number > 0 of what.
