@@ -273,21 +273,19 @@ func (c *compiler) jsonTemplate(b *template.Builder[*user.User], n *yaml.Node, f
 		}
 		b.Literal("]")
 	default:
-		switch n.Tag {
-		case "!!int", "!!float", "!!bool", "!!null":
-			var v any
-			err := n.Decode(&v)
-			text, jerr := json.Marshal(v)
-			if err != nil || jerr != nil {
-				c.errorf(n.Line, field, "%s; expected a value JSON can hold (not .inf or .nan)", describe(n))
+		if text, isNumber, err := jsonNumberText(n); isNumber {
+			if err != nil {
+				c.errorf(n.Line, field, "%v", err)
 				return
 			}
-			if _, isFloat := v.(float64); isFloat && wholeNumber.MatchString(n.Value) {
-				// A whole number beyond 64 bits decodes as a float64, which would send
-				// 12345678901234567890123 as 1.2345678901234568e+22; JSON takes its digits, as
-				// Python's json sends them.
-				text = []byte(n.Value)
-			}
+			b.Literal(text)
+			return
+		}
+		switch n.Tag {
+		case "!!bool", "!!null":
+			var v any
+			_ = n.Decode(&v)
+			text, _ := json.Marshal(v) // true, false or null, however YAML spelled it (True, ~)
 			b.Literal(string(text))
 		default:
 			if c.typedJSON(b, n, field, resolve) {
@@ -299,9 +297,6 @@ func (c *compiler) jsonTemplate(b *template.Builder[*user.User], n *yaml.Node, f
 		}
 	}
 }
-
-// wholeNumber is a whole number as JSON writes it.
-var wholeNumber = regexp.MustCompile(`^-?[1-9][0-9]*$`)
 
 var randomCall = regexp.MustCompile(`^random\(\s*(-?\d+)\s*,\s*(-?\d+)\s*\)$`)
 
