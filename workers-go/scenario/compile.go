@@ -273,7 +273,7 @@ func (c *compiler) jsonTemplate(b *template.Builder[*user.User], n *yaml.Node, f
 		}
 		b.Literal("]")
 	default:
-		if text, isNumber, err := jsonNumberText(n); isNumber {
+		if text, isNumber, err := jsonNumberText(n, "to send the text"); isNumber {
 			if err != nil {
 				c.errorf(n.Line, field, "%v", err)
 				return

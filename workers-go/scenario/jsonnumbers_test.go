@@ -37,3 +37,16 @@ func TestParse_JSONNumbersJSONCannotSend(t *testing.T) {
 		t.Errorf("got  %v\nwant %s", err, want)
 	}
 }
+
+// A check's expected number follows the body's rule: "equals: 017" was the number 15, and
+// failed on a header "017" with the words "equals 017: got \"017\"".
+func TestParse_CheckNumbersJSONCannotHold(t *testing.T) {
+	t.Parallel()
+	doc := "host: http://a\ntasks:\n  - path: /j\n    check:\n      - {header: X-Code, equals: 017}\n      - {json: $.n, in: [0x1F, 2]}\n      - {json: $.x, equals: 1e400}\n      - {json: $.y, equals: \"017\"}\n"
+	want := `line 5: tasks[0].check[0].equals: got "017", a number in a spelling of YAML's that JSON has not; expected it as JSON writes it (15), or quoted ("017") to compare as text` + "\n" +
+		`line 6: tasks[0].check[1].in[0]: got "0x1F", a number in a spelling of YAML's that JSON has not; expected it as JSON writes it (31), or quoted ("0x1F") to compare as text` + "\n" +
+		`line 7: tasks[0].check[2].equals: got "1e400", beyond what a 64-bit float holds (about ±1.8e308), which JSON parsers read as infinity or refuse; expected a smaller number, or quoted ("1e400") to compare as text`
+	if _, _, _, err := parse([]byte(doc), t.TempDir(), ""); err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+}
