@@ -72,7 +72,9 @@ func checkArrival(a *Arrival, timeout time.Duration) error {
 		a.MaxConns = DefaultMaxConns
 	}
 	if a.MaxInFlight == 0 {
-		a.MaxInFlight = max(1, int(math.Ceil(a.Rate*timeout.Seconds())))
+		// Bounded before the conversion: beyond an int, it wrapped to a negative number, and a
+		// fast rate with a long timeout had one task in flight at most.
+		a.MaxInFlight = max(1, int(min(math.Ceil(a.Rate*timeout.Seconds()), math.MaxInt32)))
 	}
 	if a.MaxLag == 0 {
 		a.MaxLag = DefaultMaxLag

@@ -1090,3 +1090,12 @@ func TestNew_arrival_rate_below_one_a_day(t *testing.T) {
 	}
 	rt.Stop()
 }
+
+// Rate × HTTP.Timeout beyond an int wrapped to a negative number: one task in flight at most.
+func TestNew_arrival_default_max_in_flight_of_a_long_timeout(t *testing.T) {
+	a := &Arrival{Rate: 1e12}
+	r, _ := newRuntime(t, &Class{Host: "http://x", HTTP: HTTPOptions{Timeout: 1 << 62}, Arrival: a, Tasks: []Task{{Weight: 1, Fn: func(*User) {}}}})
+	if got := r.Class().Arrival.MaxInFlight; got != math.MaxInt32 {
+		t.Fatalf("got MaxInFlight %d; want %d (no bound in practice)", got, math.MaxInt32)
+	}
+}
