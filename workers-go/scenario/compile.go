@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"sort"
@@ -379,12 +380,23 @@ func randomInt(name string) (lookup, error) {
 	}
 	lo, err1 := strconv.ParseInt(m[1], 10, 64)
 	hi, err2 := strconv.ParseInt(m[2], 10, 64)
-	if err1 != nil || err2 != nil || lo > hi || hi-lo+1 <= 0 {
-		return nil, fmt.Errorf("{{ %s }}: bounds out of order or range; expected random(a, b) with whole numbers a <= b, e.g. random(1, 100)", name)
+	switch {
+	case err1 != nil || err2 != nil:
+		return nil, fmt.Errorf("{{ %s }}: a bound beyond 64 bits; expected random(a, b) with whole numbers from %d to %d", name, int64(math.MinInt64), int64(math.MaxInt64))
+	case lo > hi:
+		return nil, fmt.Errorf("{{ %s }}: bounds out of order; expected random(a, b) with whole numbers a <= b, e.g. random(1, 100)", name)
 	}
-	span := hi - lo + 1
+	// The span is counted in uint64, so that any a <= b works: random(0, 9223372036854775807)
+	// was refused, its span (b - a + 1) beyond an int64. The whole int64 range wraps to 0.
+	span := uint64(hi) - uint64(lo) + 1
 	return func(u *user.User, dst []byte) []byte {
-		return strconv.AppendInt(dst, lo+u.Rand.Int64N(span), 10)
+		var r uint64
+		if span == 0 {
+			r = u.Rand.Uint64()
+		} else {
+			r = u.Rand.Uint64N(span)
+		}
+		return strconv.AppendInt(dst, int64(uint64(lo)+r), 10)
 	}, nil
 }
 
