@@ -201,6 +201,7 @@ func (c *compiler) step(p *program, spec *stepSpec, avail []string) *step {
 		c.template(&body, spec.body, spec.at+".body", resolve, nil, spec.literal)
 		s.setBody(body.Template())
 	case spec.json != nil:
+		c.jsonInString(spec.json, spec.at+".json")
 		c.jsonTemplate(&body, spec.json, spec.at+".json", resolve)
 		s.setBody(body.Template())
 	case c.partsBody(&body, spec, resolve):
@@ -251,17 +252,26 @@ func (c *compiler) jsonTemplate(b *template.Builder[*user.User], n *yaml.Node, f
 		b.Literal("{")
 		seen := map[string]bool{}
 		for i := 0; i < len(n.Content); i += 2 {
-			if k := n.Content[i]; seen[k.Value] {
+			k := n.Content[i]
+			if k.Kind == yaml.AliasNode {
+				k = k.Alias
+			}
+			if k.Kind != yaml.ScalarNode {
+				// YAML allows a list or a mapping as a key ("? [1, 2]"); it was sent as "".
+				c.errorf(k.Line, field, "a key that is %s; expected text: a JSON object's keys are strings", strings.TrimPrefix(describe(k), "got "))
+				continue
+			}
+			if seen[k.Value] {
 				// Both were sent, and servers keep the first or the last as they please.
 				c.errorf(k.Line, field+"."+k.Value, "given twice; expected each key of a JSON object once")
 			}
-			seen[n.Content[i].Value] = true
+			seen[k.Value] = true
 			if i > 0 {
 				b.Literal(",")
 			}
-			key, _ := json.Marshal(n.Content[i].Value)
+			key, _ := json.Marshal(k.Value)
 			b.Literal(string(key) + ":")
-			c.jsonTemplate(b, n.Content[i+1], field+"."+n.Content[i].Value, resolve)
+			c.jsonTemplate(b, n.Content[i+1], field+"."+k.Value, resolve)
 		}
 		b.Literal("}")
 	case yaml.SequenceNode:
