@@ -201,7 +201,6 @@ func (c *compiler) step(p *program, spec *stepSpec, avail []string) *step {
 		c.template(&body, spec.body, spec.at+".body", resolve, nil, spec.literal)
 		s.setBody(body.Template())
 	case spec.json != nil:
-		c.jsonInString(spec.json, spec.at+".json")
 		c.jsonTemplate(&body, spec.json, spec.at+".json", resolve)
 		s.setBody(body.Template())
 	case c.partsBody(&body, spec, resolve):

@@ -56,15 +56,3 @@ func jsonable(v any) bool {
 	_, err := json.Marshal(v)
 	return err == nil
 }
-
-// jsonInString refuses a json: body that is a string holding a JSON object or list, such as
-// json: '{"a": 1}': it was sent as a JSON string ("{\"a\": 1}"), which no API expecting the
-// object takes. The object is written in YAML, or the text sent as it is with body:.
-func (c *compiler) jsonInString(n *yaml.Node, field string) {
-	text := strings.TrimSpace(n.Value)
-	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" || strings.Contains(text, "{{") ||
-		!(strings.HasPrefix(text, "{") || strings.HasPrefix(text, "[")) || !json.Valid([]byte(text)) {
-		return
-	}
-	c.errorf(n.Line, field, "a string holding JSON (%.40q) would be sent as one JSON string; expected the value itself in YAML (json: {a: 1}, or the same in JSON syntax unquoted), or body: with that text and Content-Type: application/json", text)
-}
