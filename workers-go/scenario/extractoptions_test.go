@@ -51,15 +51,9 @@ tasks:
 func TestStep_ExtractDefault_JSONNull(t *testing.T) {
 	doc := `host: http://a
 tasks:
-  - name: flow
-    steps:
-      - name: page
-        path: /items
-        extract:
-          next: {json: $.next, default: ""}
-          word: {json: $.word, default: none}
-          plain: {json: $.next}
-          ids: {json: "$.items[*].id", default: "[]"}
+  - name: page
+    path: /items
+    extract: {next: {json: $.next, default: ""}, word: {json: $.word, default: none}, plain: {json: $.next}, ids: {json: "$.items[*].id", default: "[]"}}
 `
 	p := compileDoc(t, doc, nil)
 	page := stepNamed(t, p, "page")
