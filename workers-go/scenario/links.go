@@ -108,8 +108,8 @@ func resolveLink(link, origin string) (url string, ok bool) {
 	if q := strings.IndexByte(url[pathAt:], '?'); q >= 0 {
 		end = pathAt + q
 	}
-	if path := url[pathAt:end]; path != urlesc.RemoveDotSegments(path) {
-		url = url[:pathAt] + urlesc.RemoveDotSegments(path) + url[end:]
+	if path, clean := url[pathAt:end], urlesc.RemoveDotSegments(url[pathAt:end]); clean != path {
+		url = url[:pathAt] + clean + url[end:]
 	}
 	return url, true
 }
