@@ -28,3 +28,20 @@ func TestParse_ArrivalRateBelowOneADay(t *testing.T) {
 		}
 	}
 }
+
+// The upper bound is on tasks a second, whatever the unit: 2e9/min (3.3e7/s) was refused while
+// 1e9/s was taken, with words that named no bound.
+func TestParse_ArrivalRateAboveTheBound(t *testing.T) {
+	t.Parallel()
+	for rate, want := range map[string]string{
+		"2e9/min": "",
+		"1e9/s":   "",
+		"1.1e9/s": `line 2: arrival.rate: got "1.1e9/s"; expected at most 1e9/s per user (more users make more load)`,
+		"inf/s":   `line 2: arrival.rate: got "inf/s"; expected at most 1e9/s per user (more users make more load)`,
+	} {
+		_, err := Parse([]byte("host: http://a\narrival: {rate: "+rate+"}\ntasks: [{path: /}]\n"), "", "")
+		if (want == "" && err != nil) || (want != "" && (err == nil || err.Error() != want)) {
+			t.Errorf("rate %s: got %v; want %q", rate, err, want)
+		}
+	}
+}
