@@ -254,6 +254,27 @@ def test_helm_web_ui_over_https(tmp_path):
     assert container["readinessProbe"]["httpGet"] == {"path": "/", "port": "web", "scheme": "HTTPS"}
 
 
+POOL = {"nodeSelector": {"pool": "load"}, "tolerations": [{"key": "dedicated", "value": "load", "effect": "NoSchedule"}],
+        "affinity": {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+            {"weight": 100, "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname",
+                                                "labelSelector": {"matchLabels": {"pool": "load"}}}}]}}}
+
+
+@pytest.mark.parametrize("run_to_completion", [False, True], ids=["deployments", "jobs"])
+def test_helm_schedules_every_pod_on_a_tainted_node_pool(run_to_completion, tmp_path):
+    """A node pool for load tests, tainted so that only pods that tolerate it land there: the master,
+    the workers and the demo target each take nodeSelector, tolerations and affinity (the demo
+    target had none of them and stayed Pending on such a cluster, so the workers had nothing to load)."""
+    values = {part: dict(POOL) for part in ("master", "worker", "demoTarget")}
+    if run_to_completion:
+        values["master"].update(runToCompletion=True, runTime="1m")
+    _, docs = render(values, tmp_path)
+    pods = {name_of(d): pod_spec(d) for d in docs if d["kind"] in ("Deployment", "Job")}
+    assert set(pods) == {f"{PREFIX}-master", f"{PREFIX}-worker", f"{PREFIX}-target"}
+    for name, spec in pods.items():
+        assert {key: spec.get(key) for key in POOL} == POOL, name
+
+
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 
 
