@@ -7,7 +7,9 @@ messages or reprs."""
 from __future__ import annotations
 
 import gzip
+import os
 import re
+import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -15,6 +17,29 @@ import requests
 
 # --influxdb-server: detected from /ping, or named when a proxy hides the server's headers.
 SERVER_KINDS = ("auto", "1", "2", "3")
+
+
+def ca_file_problem(url: str, ca_file: str) -> str | None:
+    """What is wrong with --influxdb-ca-file for --influxdb-url, or None: one check for the master,
+    `locust-fleet spool replay` and `locust-fleet runs`, which take the same options. With an http://
+    URL the CA was ignored and the points sent in clear; a file without a certificate (a key, a text
+    file) made every https request fail as if no CA had been given, and the message asked for the
+    option given."""
+    if not ca_file:
+        return None
+    if urlsplit(url).scheme.lower() == "http":
+        return (f"--influxdb-ca-file: given, but --influxdb-url {url} is plain HTTP; a CA verifies an https:// URL: "
+                "use https:// or leave --influxdb-ca-file out")
+    if os.path.isdir(ca_file):
+        return f"--influxdb-ca-file: {ca_file!r} is a directory; expected a PEM CA bundle file"
+    if not os.access(ca_file, os.R_OK):
+        return f"--influxdb-ca-file: cannot read {ca_file!r}; expected a PEM CA bundle"
+    try:
+        ssl.create_default_context(cafile=ca_file)
+    except ssl.SSLError:
+        return (f"--influxdb-ca-file: {ca_file!r} holds no PEM certificate; expected a PEM CA bundle "
+                "(-----BEGIN CERTIFICATE-----)")
+    return None
 
 
 class InfluxError(Exception):
