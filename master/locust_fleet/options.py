@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from locust.argument_parser import LocustArgumentParser
 
-from .influx_client import SERVER_KINDS, ca_file_problem
+from .influx_client import SERVER_KINDS, ca_file_problem, influxdb3_database_problem
 from .model import FIELDS, RESERVED_TAGS, RUNS, TIME
 from .threshold_syntax import Threshold, parse_all
 
@@ -273,6 +273,9 @@ def export_config(options: argparse.Namespace) -> ExporterConfig | None:
     check_influxdb_environment(options, os.environ)
     if not options.influxdb_database:
         raise ConfigError("--influxdb-database: empty; expected a database name")
+    server = getattr(options, "influxdb_server", "auto") or "auto"
+    if server == "3" and (problem := influxdb3_database_problem(options.influxdb_database)):
+        raise ConfigError(problem)  # named, the server is known before it answers
     if options.influxdb_token and (options.influxdb_username or options.influxdb_password):
         raise ConfigError("--influxdb-token: give either a token or --influxdb-username/--influxdb-password, not both")
     if bool(options.influxdb_username) != bool(options.influxdb_password):
@@ -292,7 +295,7 @@ def export_config(options: argparse.Namespace) -> ExporterConfig | None:
         password=options.influxdb_password,
         token=options.influxdb_token,
         ca_file=options.influxdb_ca_file,
-        server=getattr(options, "influxdb_server", "auto") or "auto",
+        server=server,
         interval=options.influxdb_interval,
         timeout=options.influxdb_timeout,
         run_tags=parse_run_tags(options.run_tag or []),
