@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.manifests import (Manifests, check_network_policy, containers, image_problem, name_of, pod_labels,
-                               pod_spec, problems, tool)
+from harness.manifests import (Manifests, check_network_policy, check_pod_failure_policies, containers, image_problem,
+                               name_of, pod_failure_action, pod_labels, pod_spec, problems, tool)
 from harness.procs import REPO
 from locust_fleet.model import FIELDS, RESERVED_TAGS, RUNS, TIME
 from locust_fleet.options import ConfigError, check_url, parse_run_tags
@@ -169,7 +169,11 @@ def test_helm_run_to_completion(tmp_path):
     assert env["LOCUST_INFLUXDB_TOKEN"]["valueFrom"] == {"secretKeyRef": {"name": f"{PREFIX}-influxdb", "key": "token"}}
     secret = objects["Secret", f"{PREFIX}-influxdb"]
     assert base64.b64decode(secret["data"]["token"]).decode() == TOKEN
-    assert worker["spec"]["parallelism"] == 4 and pod_spec(worker)["restartPolicy"] == "OnFailure"
+    assert worker["spec"]["parallelism"] == 4 and worker["spec"]["backoffLimit"] == 24
+    # the worker's exit codes (workers-go/lifecycle): a master gone or never there (1) and a bad flag or
+    # scenario (2) end the Job; a worker the master forgot (3) or one killed (137) is replaced
+    assert {code: pod_failure_action(worker, {"worker": code}) for code in (1, 2, 3, 137)} == \
+        {1: "FailJob", 2: "FailJob", 3: "Count", 137: "Count"}
     assert "--connect-timeout=300s" in args_of(worker), "workers wait for the master as long as it waits for them"
     assert "--scenario=/etc/locust-fleet/scenario/scenario.yaml" in args_of(worker)
     assert objects["ConfigMap", f"{PREFIX}-scenario"]["data"] == {"scenario.yaml": "tasks: [{path: /}]\n"}
@@ -292,6 +296,20 @@ def test_helm_pulls_an_image_by_the_digest_given_in_its_repository(tmp_path):
         f"reg.example.com/lf/master:0.1.0@{DIGEST}"
     assert {containers(objects["Deployment", f"{PREFIX}-{part}"])[0]["image"] for part in ("worker", "target")} == \
         {"reg.example.com:5000/lf/worker:0.2.0"}
+
+
+def test_the_checks_refuse_a_pod_failure_policy_the_api_server_refuses(tmp_path):
+    """The checker passes the workers' Job because its policy is valid, not by checking nothing."""
+    _, docs = render({"master": {"runToCompletion": True, "runTime": "1m"}}, tmp_path)
+    [job] = [d for d in docs if d["kind"] == "Job" and name_of(d) == f"{PREFIX}-worker"]
+    job["spec"]["template"]["spec"]["restartPolicy"] = "OnFailure"
+    job["spec"]["podFailurePolicy"]["rules"].append(
+        {"action": "Ignore", "onExitCodes": {"containerName": "wroker", "operator": "In", "values": [3, 0, 3]}})
+    where = f"helm template: Job/{PREFIX}-worker: podFailurePolicy"
+    assert check_pod_failure_policies(Manifests([("helm template", job)])) == [
+        f"{where} needs restartPolicy Never, got 'OnFailure'",
+        f"{where}: rule 1: containerName 'wroker' is not a container of the pod (['worker'])",
+        f"{where}: rule 1: exit codes [3, 0, 3] must be given, ordered, unique and, for In, not 0"]
 
 
 def test_helm_network_policy_off_leaves_the_worker_port_open(tmp_path):
