@@ -24,6 +24,7 @@ import yaml
 from harness.manifests import (Manifests, check_network_policy, check_pod_failure_policies, containers, image_problem,
                                name_of, pod_failure_action, pod_labels, pod_spec, problems, tool)
 from harness.procs import REPO
+from locust_fleet.influx_client import influxdb3_database_problem
 from locust_fleet.model import FIELDS, RESERVED_TAGS, RUNS, TIME
 from locust_fleet.options import ConfigError, check_url, parse_run_tags
 
@@ -392,6 +393,16 @@ BAD_VALUES = [
     ({"worker": {"scenario": {"files": {"flow.yaml": "tasks: [{path: /}]"}, "existingConfigMap": "mine"}}},
      ["worker.scenario.files and worker.scenario.existingConfigMap are both set: give the scenario one way",
       'worker.scenario.file is "scenario.yaml", which is not one of worker.scenario.files (flow.yaml)']),
+    ({"worker": {"scenario": {"files": {"flows/checkout.yaml": "tasks: [{path: /}]"}, "file": "flows/checkout.yaml"}}},
+     ['worker.scenario.files: "flows/checkout.yaml" is no ConfigMap key (letters, digits, -, _ and . only: a '
+      'ConfigMap holds no directories); name it "checkout.yaml" and refer to it by that name']),
+    ({"worker": {"scenario": {"existingConfigMap": "flows", "file": "flows/checkout.yaml"}}},
+     ['worker.scenario.file: got "flows/checkout.yaml"; expected the key of the scenario in its ConfigMap (letters, '
+      'digits, -, _ and . only), e.g. "checkout.yaml"']),
+    ({"nameOverride": "LoadTest"},
+     ['the objects would be named "perf-LoadTest" (from nameOverride), which is no Service name (lower-case '
+      'letters, digits and -, starting with a letter); choose another release name or set fullnameOverride, e.g. '
+      '"perf-loadtest"']),
     ({"demoTarget": {"enabled": False}},
      ["target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to "
       "send; set target"]),
@@ -472,6 +483,31 @@ def test_helm_refuses_the_influxdb_urls_the_master_refuses(url, refused, tmp_pat
     assert (out.returncode != 0) == refused, (url, out.stderr)
     if refused:
         assert "influxdb.url: " in out.stderr and "pw" not in out.stderr, out.stderr
+
+
+@pytest.mark.parametrize("release", ["48213", "perf.v2"])
+def test_helm_refuses_a_release_name_that_makes_no_service_name(release, tmp_path):
+    """A CI job that names its release after its pipeline number: Helm takes "48213", but a Service
+    named 48213-locust-fleet-master is refused by the API server (a DNS label starts with a letter),
+    so nothing was installed past the ConfigMaps and Secrets."""
+    out = helm("template", release, str(CHART), values={}, tmp=tmp_path)
+    assert out.returncode != 0 and not out.stdout, out.stdout
+    assert f'(from the release name "{release}"), which is no Service name' in out.stderr, out.stderr
+    _, docs = render({"fullnameOverride": "perf-48213"}, tmp_path)
+    assert {name_of(d) for d in docs if d["kind"] == "Service"} == {"perf-48213-master", "perf-48213-target"}
+
+
+@pytest.mark.parametrize("database", ["locust", "db/rp", "a" * 64, "my db/x", "a" * 65, "_db", "db/", "db/rp/x"])
+def test_helm_refuses_the_influxdb3_database_names_the_master_refuses(database, tmp_path):
+    """With influxdb.server 3 the master refuses at start (exit 2, a failed Job or a crash loop) a
+    database name InfluxDB 3 refuses; the chart refuses the same names, and renders the others."""
+    out = helm("template", RELEASE, str(CHART), tmp=tmp_path,
+               values={"influxdb": {"url": "http://influxdb:8181", "server": 3, "database": database}})
+    refused = influxdb3_database_problem(database) is not None
+    assert (out.returncode != 0) == refused, (database, out.stderr)
+    if refused:
+        assert f"influxdb.database: got {json.dumps(database)}, which InfluxDB 3 (influxdb.server) refuses" in \
+            out.stderr, out.stderr
 
 
 KEY = re.compile(r"^(\s*)([A-Za-z][\w]*):")
