@@ -403,6 +403,12 @@ BAD_VALUES = [
      ['the objects would be named "perf-LoadTest" (from nameOverride), which is no Service name (lower-case '
       'letters, digits and -, starting with a letter); choose another release name or set fullnameOverride, e.g. '
       '"perf-loadtest"']),
+    ({"master": {"runToCompletion": True, "runTime": "1h30m5s", "job": {"activeDeadlineSeconds": 5400}}},
+     ["master.job.activeDeadlineSeconds (5400 s) is not above master.runTime (1h30m5s, 5405 s): the Job would be "
+      "stopped before the run ends, every time; it counts from the Job's start, so allow for "
+      "master.expectWorkersMaxWait (300 s) and the drain too"]),
+    ({"master": {"runToCompletion": True, "runTime": "600", "job": {"activeDeadlineSeconds": 600}}},
+     ["master.job.activeDeadlineSeconds (600 s) is not above master.runTime (600, 600 s)"]),
     ({"demoTarget": {"enabled": False}},
      ["target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to "
       "send; set target"]),
@@ -447,7 +453,7 @@ def test_helm_renders_numbers_of_a_values_file_as_written(tmp_path):
     """A values file's numbers reach the templates as floats, which Go prints with an exponent from
     a million on: a build number tag would be stored as 1.234567e+06, and Kubernetes refuses
     2.592e+06 for a Job's integer fields."""
-    values = {"master": {"runToCompletion": True, "runTime": "720h", "spawnRate": 2500000, "users": 5000000,
+    values = {"master": {"runToCompletion": True, "runTime": "719h", "spawnRate": 2500000, "users": 5000000,
                          "runTags": {"build": 1234567, "ratio": 0.5},
                          "job": {"activeDeadlineSeconds": 2592000, "ttlSecondsAfterFinished": 1209600}}}
     text, docs = render(values, tmp_path)

@@ -198,6 +198,22 @@ the master is never ready or its workers never reach it. Each has a value of its
 {{- if and $m.runToCompletion (not $m.runTime) -}}
 {{- $problems = append $problems "master.runToCompletion is true but master.runTime is empty: the run would never end; set master.runTime, e.g. 5m" -}}
 {{- end -}}
+{{- /* activeDeadlineSeconds counts from the Job's start: the wait for the workers, the run, the drain.
+One not above the run time stops the master mid-run (the Job Failed, DeadlineExceeded), every time. */ -}}
+{{- if and $m.runToCompletion $m.runTime $m.job.activeDeadlineSeconds -}}
+{{- $runSeconds := 0 -}}
+{{- if regexMatch "^[0-9]+$" $m.runTime -}}
+{{- $runSeconds = atoi $m.runTime -}}
+{{- else -}}
+{{- range $part := regexFindAll "[0-9]+[hms]" $m.runTime -1 -}}
+{{- $n := atoi (regexFind "[0-9]+" $part) -}}
+{{- $runSeconds = add $runSeconds (mul $n (get (dict "h" 3600 "m" 60 "s" 1) (trimPrefix (toString $n) $part))) -}}
+{{- end -}}
+{{- end -}}
+{{- if le (int64 $m.job.activeDeadlineSeconds) (int64 $runSeconds) -}}
+{{- $problems = append $problems (printf "master.job.activeDeadlineSeconds (%v s) is not above master.runTime (%s, %v s): the Job would be stopped before the run ends, every time; it counts from the Job's start, so allow for master.expectWorkersMaxWait (%v s) and the drain too" (include "locust-fleet.number" $m.job.activeDeadlineSeconds) $m.runTime $runSeconds $m.expectWorkersMaxWait) -}}
+{{- end -}}
+{{- end -}}
 {{- if and $m.headless (not $m.runToCompletion) $m.runTime -}}
 {{- $problems = append $problems (printf "master.runTime is %q with master.headless and not master.runToCompletion: the Deployment would restart the master after each run and start another; set master.runToCompletion: true (a Job) or leave master.runTime empty (run until stopped)" $m.runTime) -}}
 {{- end -}}
