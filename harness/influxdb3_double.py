@@ -22,6 +22,9 @@ Every rule it holds (source files of github.com/influxdata/influxdb, branch main
   "data": {"original_line", "line_number", "error_message"}} (influxdb3_types/src/http.rs,
   `accept_partial: Some(false)` for the legacy write; influxdb3_write/src/write_buffer/validator.rs,
   fn v1_parse_lines_and_catalog_updates; influxdb3_server/src/http.rs, WriteBufferError::ParseError).
+- A database name is at most 64 ASCII bytes: a letter or digit, then letters, digits, _ and -, with
+  at most one / (DATABASE/RETENTION_POLICY) not at its end; a write to any other is refused with 400
+  (influxdb3_server/src/http.rs, fn validate_db_name).
 - A write creates its database and tables (validator.rs, WriteValidator::initialize,
   table_or_create); there is no CREATE DATABASE in InfluxQL ("This feature is not implemented:
   CREATE DATABASE", core/iox_query_influxql/src/plan/planner.rs, test_unsupported_statements).
@@ -71,7 +74,25 @@ TAG = "iox::column_type::tag"
 FIELD_TYPE = {"int": "iox::column_type::field::integer", "uint": "iox::column_type::field::uinteger",
               "float": "iox::column_type::field::float", "str": "iox::column_type::field::string",
               "bool": "iox::column_type::field::boolean"}
-DB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(/[A-Za-z0-9_-]+)?$")
+# A database name (influxdb3_server/src/http.rs, fn validate_db_name, MAXIMUM_DATABASE_NAME_LENGTH):
+# not empty, at most 64 bytes, ASCII only; a letter or digit, then letters, digits, "_", "-" and at
+# most one "/", which may not end it. Written here from that rule, not shared with the master's check.
+DB_NAME_MAX_BYTES = 64
+DB_NAME_FIRST = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+DB_NAME_REST = DB_NAME_FIRST | {"_", "-"}
+
+
+def valid_db_name(name: str) -> bool:
+    if not name or len(name.encode()) > DB_NAME_MAX_BYTES or name[0] not in DB_NAME_FIRST or name.endswith("/"):
+        return False
+    rest = name[1:]
+    return rest.count("/") <= 1 and all(c in DB_NAME_REST for c in rest.replace("/", ""))
+
+
+def backend_db(name: str) -> str:
+    """The database of the 1.x backend that holds name's data: 1.x refuses a / in a database name,
+    which InfluxDB 3 takes (and % is in no name InfluxDB 3 takes, so no two names meet)."""
+    return name.replace("/", "%2F")
 
 
 class LineError(ValueError):
@@ -308,7 +329,7 @@ def make_handler(double: Double):
 
         def write(self, params: dict, body: bytes) -> None:
             db = params.get("db", "")
-            if not DB_NAME.match(db):
+            if not valid_db_name(db):
                 self.json(400, {"error": f"invalid database name {db!r}", "data": None})
                 return
             try:
@@ -322,9 +343,10 @@ def make_handler(double: Double):
                     self.json(400, {"error": "line protocol parsing error", "data": checked})
                     return
                 if db not in double.backend_dbs:
-                    requests.post(double.backend + "/query", params={"q": f'CREATE DATABASE "{db}"'}, timeout=10)
+                    requests.post(double.backend + "/query", params={"q": f'CREATE DATABASE "{backend_db(db)}"'},
+                                  timeout=10)
                     double.backend_dbs.add(db)
-                resp = requests.post(double.backend + "/write", params={"db": db, "precision": "ns"},
+                resp = requests.post(double.backend + "/write", params={"db": backend_db(db), "precision": "ns"},
                                      data=text.encode(), timeout=30)
                 if resp.status_code != 204:
                     self.send(500, resp.content)
@@ -396,7 +418,7 @@ def make_handler(double: Double):
                 if values else {}
 
         def backend(self, q: str, db: str, params: dict) -> dict:
-            backend_params = {"db": db, "q": q}
+            backend_params = {"db": backend_db(db), "q": q}
             if params.get("epoch"):
                 backend_params["epoch"] = params["epoch"]
             resp = requests.post(double.backend + "/query", params=backend_params, timeout=30)

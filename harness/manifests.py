@@ -422,9 +422,68 @@ def check_disruption_budgets(m: Manifests) -> list[str]:
     return problems
 
 
+POD_FAILURE_ACTIONS = ("Count", "FailJob", "Ignore")
+
+
+def check_pod_failure_policies(m: Manifests) -> list[str]:
+    """A Job's podFailurePolicy as the API server validates it (kubernetes pkg/apis/batch/validation,
+    validatePodFailurePolicy): restartPolicy Never, each rule an action and one of onExitCodes or
+    onPodConditions, onExitCodes naming a container of the pod with exit codes that are ordered,
+    unique and, for In, not 0. A Job that breaks one is refused at install."""
+    problems = []
+    for f, d in m.of_kind("Job"):
+        policy = (d.get("spec") or {}).get("podFailurePolicy")
+        if policy is None:
+            continue
+        where = f"{obj(f, d)}: podFailurePolicy"
+        if pod_spec(d).get("restartPolicy") != "Never":
+            problems.append(f"{where} needs restartPolicy Never, got {pod_spec(d).get('restartPolicy')!r}")
+        names = {c["name"] for c in containers(d)} | {c["name"] for c in pod_spec(d).get("initContainers") or []}
+        for i, rule in enumerate(policy.get("rules") or []):
+            on_codes, on_conditions = rule.get("onExitCodes"), rule.get("onPodConditions")
+            if rule.get("action") not in POD_FAILURE_ACTIONS:
+                problems.append(f"{where}: rule {i}: action {rule.get('action')!r}, expected one of {POD_FAILURE_ACTIONS}")
+            if (on_codes is None) == (not on_conditions):
+                problems.append(f"{where}: rule {i}: give exactly one of onExitCodes and onPodConditions")
+            if on_codes is None:
+                continue
+            values = on_codes.get("values") or []
+            if on_codes.get("containerName") is not None and on_codes["containerName"] not in names:
+                problems.append(f"{where}: rule {i}: containerName {on_codes['containerName']!r} is not a container "
+                                f"of the pod ({sorted(names)})")
+            if on_codes.get("operator") not in ("In", "NotIn"):
+                problems.append(f"{where}: rule {i}: operator {on_codes.get('operator')!r}, expected In or NotIn")
+            if not values or values != sorted(set(values)) or (on_codes.get("operator") == "In" and 0 in values):
+                problems.append(f"{where}: rule {i}: exit codes {values} must be given, ordered, unique and, "
+                                "for In, not 0")
+    return problems
+
+
+def pod_failure_action(job: dict, exit_codes: dict[str, int]) -> str:
+    """What the Job controller does with a pod whose containers exited with exit_codes (name -> code,
+    one of them not 0): with restartPolicy OnFailure the failed container restarts in its pod
+    ("RestartInPlace", counted against backoffLimit); else the action of the first podFailurePolicy
+    rule that matches (kubernetes pkg/controller/job/pod_failure_policy.go: onExitCodes matches a
+    container of its containerName, or any, whose code is In or NotIn the values, 0 never matching
+    NotIn), "Count" (replaced, counted against backoffLimit) when none does."""
+    if pod_spec(job).get("restartPolicy") == "OnFailure":
+        return "RestartInPlace"
+    for rule in ((job.get("spec") or {}).get("podFailurePolicy") or {}).get("rules") or []:
+        on_codes = rule.get("onExitCodes")
+        if on_codes is None:
+            continue
+        for name, code in exit_codes.items():
+            if on_codes.get("containerName") not in (None, name):
+                continue
+            if (on_codes["operator"] == "In" and code in on_codes["values"]) or \
+                    (on_codes["operator"] == "NotIn" and code != 0 and code not in on_codes["values"]):
+                return rule["action"]
+    return "Count"
+
+
 CHECKS = [check_selectors, check_services, check_references, check_secrets_not_inlined, check_resources,
           check_images, check_non_root, check_statefulsets, check_worker_args, check_network_policy,
-          check_autoscalers, check_disruption_budgets]
+          check_autoscalers, check_disruption_budgets, check_pod_failure_policies]
 
 
 def problems(m: Manifests) -> list[str]:

@@ -21,9 +21,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.manifests import (Manifests, check_network_policy, containers, image_problem, name_of, pod_labels,
-                               pod_spec, problems, tool)
+from harness.manifests import (Manifests, check_network_policy, check_pod_failure_policies, containers, image_problem,
+                               name_of, pod_failure_action, pod_labels, pod_spec, problems, tool)
 from harness.procs import REPO
+from locust_fleet.influx_client import influxdb3_database_problem
 from locust_fleet.model import FIELDS, RESERVED_TAGS, RUNS, TIME
 from locust_fleet.options import ConfigError, check_url, parse_run_tags
 
@@ -169,7 +170,11 @@ def test_helm_run_to_completion(tmp_path):
     assert env["LOCUST_INFLUXDB_TOKEN"]["valueFrom"] == {"secretKeyRef": {"name": f"{PREFIX}-influxdb", "key": "token"}}
     secret = objects["Secret", f"{PREFIX}-influxdb"]
     assert base64.b64decode(secret["data"]["token"]).decode() == TOKEN
-    assert worker["spec"]["parallelism"] == 4 and pod_spec(worker)["restartPolicy"] == "OnFailure"
+    assert worker["spec"]["parallelism"] == 4 and worker["spec"]["backoffLimit"] == 24
+    # the worker's exit codes (workers-go/lifecycle): a master gone or never there (1) and a bad flag or
+    # scenario (2) end the Job; a worker the master forgot (3) or one killed (137) is replaced
+    assert {code: pod_failure_action(worker, {"worker": code}) for code in (1, 2, 3, 137)} == \
+        {1: "FailJob", 2: "FailJob", 3: "Count", 137: "Count"}
     assert "--connect-timeout=300s" in args_of(worker), "workers wait for the master as long as it waits for them"
     assert "--scenario=/etc/locust-fleet/scenario/scenario.yaml" in args_of(worker)
     assert objects["ConfigMap", f"{PREFIX}-scenario"]["data"] == {"scenario.yaml": "tasks: [{path: /}]\n"}
@@ -254,6 +259,27 @@ def test_helm_web_ui_over_https(tmp_path):
     assert container["readinessProbe"]["httpGet"] == {"path": "/", "port": "web", "scheme": "HTTPS"}
 
 
+POOL = {"nodeSelector": {"pool": "load"}, "tolerations": [{"key": "dedicated", "value": "load", "effect": "NoSchedule"}],
+        "affinity": {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+            {"weight": 100, "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname",
+                                                "labelSelector": {"matchLabels": {"pool": "load"}}}}]}}}
+
+
+@pytest.mark.parametrize("run_to_completion", [False, True], ids=["deployments", "jobs"])
+def test_helm_schedules_every_pod_on_a_tainted_node_pool(run_to_completion, tmp_path):
+    """A node pool for load tests, tainted so that only pods that tolerate it land there: the master,
+    the workers and the demo target each take nodeSelector, tolerations and affinity (the demo
+    target had none of them and stayed Pending on such a cluster, so the workers had nothing to load)."""
+    values = {part: dict(POOL) for part in ("master", "worker", "demoTarget")}
+    if run_to_completion:
+        values["master"].update(runToCompletion=True, runTime="1m")
+    _, docs = render(values, tmp_path)
+    pods = {name_of(d): pod_spec(d) for d in docs if d["kind"] in ("Deployment", "Job")}
+    assert set(pods) == {f"{PREFIX}-master", f"{PREFIX}-worker", f"{PREFIX}-target"}
+    for name, spec in pods.items():
+        assert {key: spec.get(key) for key in POOL} == POOL, name
+
+
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 
 
@@ -271,6 +297,20 @@ def test_helm_pulls_an_image_by_the_digest_given_in_its_repository(tmp_path):
         f"reg.example.com/lf/master:0.1.0@{DIGEST}"
     assert {containers(objects["Deployment", f"{PREFIX}-{part}"])[0]["image"] for part in ("worker", "target")} == \
         {"reg.example.com:5000/lf/worker:0.2.0"}
+
+
+def test_the_checks_refuse_a_pod_failure_policy_the_api_server_refuses(tmp_path):
+    """The checker passes the workers' Job because its policy is valid, not by checking nothing."""
+    _, docs = render({"master": {"runToCompletion": True, "runTime": "1m"}}, tmp_path)
+    [job] = [d for d in docs if d["kind"] == "Job" and name_of(d) == f"{PREFIX}-worker"]
+    job["spec"]["template"]["spec"]["restartPolicy"] = "OnFailure"
+    job["spec"]["podFailurePolicy"]["rules"].append(
+        {"action": "Ignore", "onExitCodes": {"containerName": "wroker", "operator": "In", "values": [3, 0, 3]}})
+    where = f"helm template: Job/{PREFIX}-worker: podFailurePolicy"
+    assert check_pod_failure_policies(Manifests([("helm template", job)])) == [
+        f"{where} needs restartPolicy Never, got 'OnFailure'",
+        f"{where}: rule 1: containerName 'wroker' is not a container of the pod (['worker'])",
+        f"{where}: rule 1: exit codes [3, 0, 3] must be given, ordered, unique and, for In, not 0"]
 
 
 def test_helm_network_policy_off_leaves_the_worker_port_open(tmp_path):
@@ -353,6 +393,22 @@ BAD_VALUES = [
     ({"worker": {"scenario": {"files": {"flow.yaml": "tasks: [{path: /}]"}, "existingConfigMap": "mine"}}},
      ["worker.scenario.files and worker.scenario.existingConfigMap are both set: give the scenario one way",
       'worker.scenario.file is "scenario.yaml", which is not one of worker.scenario.files (flow.yaml)']),
+    ({"worker": {"scenario": {"files": {"flows/checkout.yaml": "tasks: [{path: /}]"}, "file": "flows/checkout.yaml"}}},
+     ['worker.scenario.files: "flows/checkout.yaml" is no ConfigMap key (letters, digits, -, _ and . only: a '
+      'ConfigMap holds no directories); name it "checkout.yaml" and refer to it by that name']),
+    ({"worker": {"scenario": {"existingConfigMap": "flows", "file": "flows/checkout.yaml"}}},
+     ['worker.scenario.file: got "flows/checkout.yaml"; expected the key of the scenario in its ConfigMap (letters, '
+      'digits, -, _ and . only), e.g. "checkout.yaml"']),
+    ({"nameOverride": "LoadTest"},
+     ['the objects would be named "perf-LoadTest" (from nameOverride), which is no Service name (lower-case '
+      'letters, digits and -, starting with a letter); choose another release name or set fullnameOverride, e.g. '
+      '"perf-loadtest"']),
+    ({"master": {"runToCompletion": True, "runTime": "1h30m5s", "job": {"activeDeadlineSeconds": 5400}}},
+     ["master.job.activeDeadlineSeconds (5400 s) is not above master.runTime (1h30m5s, 5405 s): the Job would be "
+      "stopped before the run ends, every time; it counts from the Job's start, so allow for "
+      "master.expectWorkersMaxWait (300 s) and the drain too"]),
+    ({"master": {"runToCompletion": True, "runTime": "600", "job": {"activeDeadlineSeconds": 600}}},
+     ["master.job.activeDeadlineSeconds (600 s) is not above master.runTime (600, 600 s)"]),
     ({"demoTarget": {"enabled": False}},
      ["target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to "
       "send; set target"]),
@@ -397,7 +453,7 @@ def test_helm_renders_numbers_of_a_values_file_as_written(tmp_path):
     """A values file's numbers reach the templates as floats, which Go prints with an exponent from
     a million on: a build number tag would be stored as 1.234567e+06, and Kubernetes refuses
     2.592e+06 for a Job's integer fields."""
-    values = {"master": {"runToCompletion": True, "runTime": "720h", "spawnRate": 2500000, "users": 5000000,
+    values = {"master": {"runToCompletion": True, "runTime": "719h", "spawnRate": 2500000, "users": 5000000,
                          "runTags": {"build": 1234567, "ratio": 0.5},
                          "job": {"activeDeadlineSeconds": 2592000, "ttlSecondsAfterFinished": 1209600}}}
     text, docs = render(values, tmp_path)
@@ -433,6 +489,31 @@ def test_helm_refuses_the_influxdb_urls_the_master_refuses(url, refused, tmp_pat
     assert (out.returncode != 0) == refused, (url, out.stderr)
     if refused:
         assert "influxdb.url: " in out.stderr and "pw" not in out.stderr, out.stderr
+
+
+@pytest.mark.parametrize("release", ["48213", "perf.v2"])
+def test_helm_refuses_a_release_name_that_makes_no_service_name(release, tmp_path):
+    """A CI job that names its release after its pipeline number: Helm takes "48213", but a Service
+    named 48213-locust-fleet-master is refused by the API server (a DNS label starts with a letter),
+    so nothing was installed past the ConfigMaps and Secrets."""
+    out = helm("template", release, str(CHART), values={}, tmp=tmp_path)
+    assert out.returncode != 0 and not out.stdout, out.stdout
+    assert f'(from the release name "{release}"), which is no Service name' in out.stderr, out.stderr
+    _, docs = render({"fullnameOverride": "perf-48213"}, tmp_path)
+    assert {name_of(d) for d in docs if d["kind"] == "Service"} == {"perf-48213-master", "perf-48213-target"}
+
+
+@pytest.mark.parametrize("database", ["locust", "db/rp", "a" * 64, "my db/x", "a" * 65, "_db", "db/", "db/rp/x"])
+def test_helm_refuses_the_influxdb3_database_names_the_master_refuses(database, tmp_path):
+    """With influxdb.server 3 the master refuses at start (exit 2, a failed Job or a crash loop) a
+    database name InfluxDB 3 refuses; the chart refuses the same names, and renders the others."""
+    out = helm("template", RELEASE, str(CHART), tmp=tmp_path,
+               values={"influxdb": {"url": "http://influxdb:8181", "server": 3, "database": database}})
+    refused = influxdb3_database_problem(database) is not None
+    assert (out.returncode != 0) == refused, (database, out.stderr)
+    if refused:
+        assert f"influxdb.database: got {json.dumps(database)}, which InfluxDB 3 (influxdb.server) refuses" in \
+            out.stderr, out.stderr
 
 
 KEY = re.compile(r"^(\s*)([A-Za-z][\w]*):")

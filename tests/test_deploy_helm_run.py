@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import signal
 import ssl
 import subprocess
 import urllib.request
@@ -25,7 +26,7 @@ import yaml
 
 from harness.exported import sums_by_name, the_run
 from harness.influxd import InfluxServer
-from harness.manifests import containers, name_of, tool
+from harness.manifests import containers, name_of, pod_failure_action, tool
 from harness.parts import Target
 from harness.procs import REPO, VENV_BIN, free_port, wait_until
 
@@ -227,3 +228,66 @@ def test_web_ui_over_https_answers_the_rendered_readiness_probe(procs, tmp_path)
             return False
 
     wait_until(ready, 30, f"the readiness probe {url} to pass")
+
+
+def test_a_master_that_fails_at_start_fails_the_workers_job_within_its_wait(procs, go_bin, tmp_path):
+    """A malformed threshold stops the master at start (exit 2), so its Service never answers. The
+    workers wait for it master.expectWorkersMaxWait (their --connect-timeout), then exit 1, which the
+    rendered podFailurePolicy turns into the end of the workers' Job. Before, the Job restarted each
+    worker in place (restartPolicy OnFailure) to wait again, 6 x replicas times, until
+    `helm uninstall`."""
+    target = Target(procs, go_bin["target"])
+    values = run_values(target, PASSING, tmp_path)
+    values["master"].update(thresholds=["p95<fast"], expectWorkersMaxWait=4)
+    objects = render(values, tmp_path)
+    worker_job = objects["Job", f"{RELEASE}-locust-fleet-worker"]
+    master, workers = start_rendered(procs, objects, go_bin, tmp_path)
+
+    assert master.wait(30) == 2, master.log()[-3000:]
+    assert "p95<fast" in master.log()
+    for w in workers:
+        code = w.wait(20)
+        # as a rule it never answered; a worker that reached it just before it quit saw it go
+        assert code == 1 and ("no master answered" in w.log() or "lost the master" in w.log()), \
+            (code, w.log()[-2000:])
+        assert pod_failure_action(worker_job, {"worker": code}) == "FailJob"
+    assert sum(target.counts().values()) == 0
+
+
+def test_a_master_killed_mid_run_fails_the_workers_job_at_once(procs, go_bin, tmp_path):
+    """The master's pod is gone mid-run (killed, evicted, out of memory): its Job has one attempt, so
+    it never comes back; the workers see its sockets close and exit 1 within seconds, which ends
+    their Job instead of replacing them with workers that would wait for nothing."""
+    target = Target(procs, go_bin["target"])
+    values = run_values(target, PASSING, tmp_path)
+    values["master"]["runTime"] = "60s"
+    objects = render(values, tmp_path)
+    worker_job = objects["Job", f"{RELEASE}-locust-fleet-worker"]
+    master, workers = start_rendered(procs, objects, go_bin, tmp_path)
+    wait_until(lambda: sum(target.counts().values()) > 0, 30, "traffic at the target")
+    master.signal(signal.SIGKILL)
+    for w in workers:
+        code = w.wait(15)
+        assert code == 1, (code, w.log()[-2000:])
+        assert pod_failure_action(worker_job, {"worker": code}) == "FailJob"
+
+
+def test_a_worker_killed_mid_run_is_replaced_and_the_run_completes(procs, go_bin, tmp_path):
+    """A worker killed mid-run (SIGKILL, as the kernel kills a container out of memory: exit code 137)
+    fails alone: the workers' Job replaces it with a fresh pod (Count) rather than ending, the fresh
+    worker registers with the running master, and the run ends with exit 0."""
+    target = Target(procs, go_bin["target"])
+    values = run_values(target, PASSING, tmp_path)
+    values["master"]["runTime"] = "15s"
+    objects = render(values, tmp_path)
+    worker_job = objects["Job", f"{RELEASE}-locust-fleet-worker"]
+    master, (killed, other) = start_rendered(procs, objects, go_bin, tmp_path)
+    wait_until(lambda: sum(target.counts().values()) > 0, 30, "traffic at the target")
+    killed.signal(signal.SIGKILL)
+    assert killed.wait(10) == -signal.SIGKILL
+    assert pod_failure_action(worker_job, {"worker": 128 + signal.SIGKILL}) == "Count"
+    fresh = procs.start("worker-fresh", killed.args)  # the pod the Job controller starts in its place
+    wait_until(lambda: master.log().count("reported as ready") >= 3, 20, "the fresh worker to register")
+    assert master.wait(60) == 0, master.log()[-3000:]
+    for w in (other, fresh):
+        assert w.wait(20) == 0, w.log()[-2000:]

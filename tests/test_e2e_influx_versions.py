@@ -206,6 +206,27 @@ def test_a_missing_database_says_how_to_create_it(procs, go_bin, kind, server, t
         assert stored[0]["sum"] == sum(target.counts().values())
 
 
+@pytest.mark.parametrize("named", [False, True], ids=["server from /ping", "--influxdb-server 3"])
+def test_a_database_name_influxdb3_refuses_exits_2_naming_the_rule(procs, named, tmp_path):
+    """InfluxDB 3 refuses every write to a database named "my db/x" (influxdb3_server/src/http.rs,
+    fn validate_db_name); the master took it, ran its test, and every point waited in the spool. Now
+    it exits 2 at start naming --influxdb-database and the rule: after /ping says InfluxDB 3, or
+    before anything connects when --influxdb-server says it."""
+    server = start_server(server_of("influxdb-3-double", tmp_path / "double"))
+    try:
+        url = server.url if not named else "http://127.0.0.1:9"
+        extra = ["--influxdb-server", "3"] if named else []
+        master = Master(procs, "--headless", "-u", "1", "-t", "3s", "--influxdb-url", url, *server.credentials,
+                        "--influxdb-database", "my db/x", *extra, "--spool-dir", str(tmp_path / "spool"))
+        assert master.proc.wait(30) == 2, master.proc.log()[-2000:]
+        assert ("--influxdb-database: got 'my db/x', which InfluxDB 3 refuses as a database name (every write would "
+                "fail); expected at most 64 ASCII letters, digits, _ and -, starting with a letter or digit, with at "
+                "most one / between two such parts (DATABASE/RETENTION_POLICY)") in master.proc.log()
+        assert not [p for p in (tmp_path / "spool").rglob("*") if p.is_file()], "nothing was spooled"
+    finally:
+        server.close()
+
+
 def long_run(run_id: str, started_s: int, days: int, ms: int) -> str:
     """Line protocol of a run of `days` days with one interval every 30 minutes, as the master
     writes them (docs/data-model.md): 10 requests per interval at `ms` each, and its run record."""

@@ -7,11 +7,13 @@ counted, end to end with the real master, real workers and the counting target."
 from __future__ import annotations
 
 import signal
+import time
 
 import pytest
 
 from harness.parts import Master, Target, start_worker
 from harness.procs import wait_until
+from py_bridge.fake_worker import FakeWorker
 
 pytestmark = pytest.mark.e2e
 USERS = 6
@@ -48,3 +50,30 @@ def test_workers_join_and_leave_a_running_test_and_the_counts_stay_exact(procs, 
     assert (home["num_requests"], home["num_failures"]) == (target.counts()["GET /"], 0)
     assert "worker: interrupted; the users' last requests are reported" in first.log()
     assert second.alive()
+
+
+def test_a_worker_that_says_client_ready_again_keeps_one_share_of_the_users(procs, go_bin, tmp_path):
+    # A worker that retries its handshake (a slow ack) says client_ready twice: Locust added it to
+    # its dispatcher a second time, which then gave it two shares for the rest of the test (7 and 3).
+    target = Target(procs, go_bin["target"])
+    scenario = tmp_path / "paced.yaml"
+    scenario.write_text("wait: {constant: 50ms}\ntasks:\n  - {name: home, path: /}\n")
+    master = Master(procs, "-H", target.url)
+    start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url)
+    fake = FakeWorker("127.0.0.1", master.port)
+    try:
+        fake.send("client_ready", -1)
+        fake.pump(10, until=lambda: fake.first("ack") is not None)
+        wait_until(lambda: len(master.workers()) == 2, 20, "the Go worker and the fake worker to join")
+        master.swarm(10, target.url, spawn_rate=100)
+        fake.pump(20, until=lambda: users_by_worker(master) == [5, 5])
+        assert users_by_worker(master) == [5, 5]
+        fake.send("client_ready", -1)  # again, while the test runs
+        fake.pump(3)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and users_by_worker(master) != [5, 5]:
+            fake.pump(0.5)
+        spawns = [f.data["user_classes_count"] for _, f in fake.received if f.type == "spawn"]
+        assert users_by_worker(master) == [5, 5] and fake.users == 5, (users_by_worker(master), spawns)
+    finally:
+        fake.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 from pathlib import Path
 from xml.etree import ElementTree
@@ -21,6 +22,7 @@ from harness.chromium import Chromium
 from harness.exported import influx_args
 from harness.parts import Master, Target, start_worker
 from harness.procs import REPO, VENV_BIN, Procs, wait_until
+from locust_fleet.threshold_report import RAN_TO_ITS_END
 from locust.stats import RequestStats, StatsEntry
 
 pytestmark = pytest.mark.e2e
@@ -187,6 +189,50 @@ def test_thresholds_that_all_hold_exit_0_although_requests_failed(procs, go_bin,
     assert all(case.find("failure") is None for case in junit(tmp_path).values())
     text = (tmp_path / "junit" / "thresholds.xml").read_text()
     assert "s3cret-pw" not in text and '"http://alice:***@127.0.0.1:' in text
+
+
+@pytest.mark.parametrize("run_time, sig, code", [
+    ("60s", signal.SIGTERM, 4),  # cut short: no pass, though every threshold holds on what ran
+    ("", signal.SIGINT, 0),      # no run time: Ctrl+C is how the run was to end
+])
+def test_a_headless_run_stopped_before_its_run_time_does_not_pass(procs, go_bin, fresh_target, tmp_path, run_time,
+                                                                  sig, code):
+    # A CI job cancelled, a `timeout` wrapper, an operator's Ctrl+C after a few seconds of a 60 s run:
+    # it exited 0 when the thresholds held on what ran, and a pipeline read that as a pass.
+    args = ["-t", run_time] if run_time else []
+    master = headless(procs, go_bin, fresh_target, tmp_path, *args, "--threshold", "requests>0",
+                      "--json-file", str(tmp_path / "stats"))
+    wait_until(lambda: "All users spawned" in master.proc.log() and sum(fresh_target.counts().values()) > 0, 30,
+               "the test running")
+    master.proc.signal(sig)
+    assert master.proc.wait(40) == code, master.proc.log()[-3000:]
+    log = master.proc.log()
+    assert_exact_counts(locust_stats(tmp_path), fresh_target.counts())  # drained and judged as any stop
+    cases = junit(tmp_path)
+    assert cases["requests>0"].find("failure") is None
+    if code == 4:
+        assert re.search(r"Thresholds: 1 passed, 0 failed \(exit code 4\)\n.*The test was interrupted at [0-9.]+ s, "
+                         r"before the end of its 60 s run time: .*the run did not pass", log), log[-3000:]
+        assert cases[RAN_TO_ITS_END].find("failure").get("type") == "interrupted"
+    else:
+        assert "Thresholds: 1 passed, 0 failed\n" in log and "interrupted" not in log
+        assert RAN_TO_ITS_END not in cases
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_load_shape_stopped_before_its_end_does_not_pass(procs, go_bin, fresh_target, tmp_path, sig):
+    # On Ctrl+C Locust ends a shape's test as if the shape had ended ("Shape test completed").
+    master = Master(procs, "--headless", "--expect-workers", "2", "-f", str(REPO / "tests" / "locustfiles" /
+                    "stepped_shape.py"), "-H", fresh_target.url, "--junit-xml", str(tmp_path / "junit" /
+                    "thresholds.xml"), "--threshold", "requests>0", env={"SHAPE_STEPS": "6x60"})
+    for i in range(2):
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", SCENARIO, "--target", fresh_target.url,
+                     name=f"worker{i}")
+    wait_until(lambda: sum(fresh_target.counts().values()) > 0, 30, "the test running")
+    master.proc.signal(sig)
+    assert master.proc.wait(40) == 4, master.proc.log()[-3000:]
+    assert "before its load shape's end: its figures are those of what ran" in master.proc.log()
+    assert junit(tmp_path)[RAN_TO_ITS_END].find("failure") is not None
 
 
 def test_a_run_never_judged_leaves_no_junit_file_of_an_earlier_run(procs, tmp_path):

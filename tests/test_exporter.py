@@ -125,3 +125,50 @@ def test_workers_joining_and_quitting_are_events_once(setup):
     for msg_type in ("client_ready", "client_ready", "heartbeat", "quit", "quit"):
         exporter.on_message("w2", msg_type)
     assert [p.tags["event"] for p in of(points, model.EVENTS)] == ["start", "worker_joined", "worker_quit"]
+
+
+def test_reports_after_the_stop_are_the_stopped_runs_until_the_next_start(setup):
+    # A Locust Python worker sends its users' last requests after it answered the stop when no
+    # drain waited for them; Locust counts them in the run it shows until the next start.
+    exporter, runner, clock, points, environment = setup
+    clock.at = START
+    exporter.on_test_start(environment)
+    run_id = exporter.run.run_id
+    exporter.on_worker_report("w1", report(3))
+    clock.at = START + 2
+    exporter.on_test_stop()
+    exporter.on_worker_report("w1", report(0))  # an idle report changes nothing
+    clock.at = START + 3
+    exporter.tick()
+    assert [p.fields["requests"] for p in of(points, model.RUNS) if p.fields["state"] == model.STOPPED] == [3]
+    exporter.on_worker_report("w1", report(4))
+    clock.at = START + 4
+    exporter.tick()
+    records = [p for p in of(points, model.RUNS) if p.fields["state"] == model.STOPPED]
+    assert [(p.tags["run_id"], p.time_ns, p.fields["requests"]) for p in records] == \
+        [(run_id, int(START * 1e9), 3), (run_id, int(START * 1e9), 7)]  # the same point, written again
+    totals = [p.fields["requests"] for p in of(points, model.REQUESTS) if p.tags["name"] == model.AGGREGATED]
+    assert sum(totals) == 7 and all(p.tags["run_id"] == run_id for p in of(points, model.REQUESTS))
+
+    exporter.on_worker_report("w1", report(2))  # taken by the stopped run when the next one starts
+    clock.at = START + 5
+    exporter.on_test_start(environment)
+    assert [p.fields["requests"] for p in of(points, model.RUNS) if p.fields["state"] == model.STOPPED][-1] == 9
+    exporter.on_worker_report("w1", report(5))
+    clock.at = START + 6
+    exporter.on_test_stop()
+    assert [p.fields["requests"] for p in of(points, model.RUNS) if p.fields["state"] == model.STOPPED][-1] == 5
+
+
+@pytest.mark.parametrize("off_s", [3600, -3600], ids=["ahead", "behind"])
+def test_a_worker_clock_that_is_off_does_not_make_the_run_last_hours_or_less_than_nothing(setup, off_s):
+    # Locust keeps the latest last-request time a worker names, by that worker's clock.
+    exporter, runner, clock, points, environment = setup
+    clock.at = START
+    exporter.on_test_start(environment)
+    exporter.on_worker_report("w1", report(8))
+    runner.stats.last_request_timestamp = START + 4 + off_s
+    clock.at = START + 5
+    exporter.on_test_stop()
+    fields = of(points, model.RUNS)[-1].fields
+    assert (fields["active_s"], fields["rps"]) == (5.0, 8 / 5)

@@ -112,3 +112,15 @@ def test_where_query_reads_q_by_version(tmp_path, version, content_type, body):
         headers = {**double.headers, **({"Content-Type": content_type} if content_type else {})}
         resp = requests.post(double.url + "/query", headers=headers, data=body, timeout=10)
         assert resp.json()["results"][0]["series"][0]["values"] == [["rules"]], resp.text
+
+
+@pytest.mark.parametrize("name, taken", [
+    ("locust", True), ("9-x_y", True), ("db/rp", True), ("a" * 64, True),
+    ("my db/x", False), ("a" * 65, False), ("db/rp/x", False), ("db/", False), ("_db", False), ("/db", False),
+    ("dbé", False), ("db\n", False), ("db.x", False),
+])
+def test_a_write_to_a_database_name_influxdb3_refuses_is_refused(double, name, taken):
+    """influxdb3_server/src/http.rs, fn validate_db_name: at most 64 ASCII bytes, a letter or digit
+    first, then letters, digits, _ and -, at most one / and not at the end."""
+    resp = write(double, f"named v=1i {NOW}", db=name)
+    assert resp.status_code == (204 if taken else 400), (name, resp.status_code, resp.text)

@@ -215,19 +215,21 @@ def test_an_endpoint_that_never_appeared_fails_as_such_and_no_requests_fails_too
                                                       (False, NO_REQUESTS), (True, PASSED)]
 
 
-@pytest.mark.parametrize("breached, others, crashed, exceptions, want", [
-    (None, None, False, False, None),   # no test was judged: Locust's own code
-    (False, None, False, False, 0),     # all held: 0 even with failed requests
-    (True, None, False, False, 3),      # a breach
-    (True, 1, False, False, None),      # another part's code (every worker missing) stands
-    (False, 1, False, False, None),
-    (True, None, True, False, 2),       # a crash of the master comes before the verdict
-    (False, None, False, True, 7),      # exceptions in Python users: --exit-code-on-error
-    (True, None, False, True, 3),
+@pytest.mark.parametrize("breached, others, crashed, interrupted, exceptions, want", [
+    (None, None, False, False, False, None),   # no test was judged: Locust's own code
+    (False, None, False, False, False, 0),     # all held: 0 even with failed requests
+    (True, None, False, False, False, 3),      # a breach
+    (True, 1, False, False, False, None),      # another part's code (every worker missing) stands
+    (False, 1, False, True, False, None),
+    (True, None, True, True, False, 2),        # a crash of the master comes before the verdict
+    (False, None, False, True, False, 4),      # cut short before its planned end: no pass, whatever held
+    (True, None, False, True, True, 4),        # ... and that comes before the breach it had
+    (False, None, False, False, True, 7),      # exceptions in Python users: --exit-code-on-error
+    (True, None, False, False, True, 3),
 ])
-def test_exit_code_combines_the_verdict_with_locusts_codes(breached, others, crashed, exceptions, want):
+def test_exit_code_combines_the_verdict_with_locusts_codes(breached, others, crashed, interrupted, exceptions, want):
     results = None
     if breached is not None:
         judge = Judge([parse("p95<1")])
         results = judge.finish(1.0, fixed(Sample(report(1, ms=5 if breached else 0), 1.0, 0)), fixed(SAMPLE))
-    assert exit_code(results, others, crashed, exceptions, 7) == want
+    assert exit_code(results, others, crashed, interrupted, exceptions, 7) == want

@@ -9,8 +9,8 @@ import pytest
 import xmlschema
 
 from locust_fleet.threshold_judge import BREACHED, NEVER_APPEARED, NO_REQUESTS, PASSED, Judge, Live, Result
-from locust_fleet.threshold_report import (LIVE_TABLE, junit_xml, live_rows, read_record, record_text,
-                                           summary_lines)
+from locust_fleet.threshold_report import (LIVE_TABLE, RAN_TO_ITS_END, junit_xml, live_rows, read_record,
+                                           record_text, summary_lines)
 from locust_fleet.threshold_syntax import parse
 
 SCHEMA = xmlschema.XMLSchema(str(Path(__file__).parent / "schemas" / "junit-10.xsd"))
@@ -42,6 +42,33 @@ def test_summary_is_one_screen_with_each_threshold_its_limit_the_figure_and_the_
 
 def test_summary_when_all_hold():
     assert summary_lines(RESULTS[1:3])[0] == "Thresholds: 2 passed, 0 failed"
+
+
+INTERRUPTED = "at 6.2 s, before the end of its 30 s run time"
+
+
+def test_summary_of_a_test_cut_short_says_so_and_that_it_did_not_pass():
+    """Every threshold held, but the test ran 6 of its 30 s: a CI job must not read it as passed."""
+    assert summary_lines(RESULTS[1:3], INTERRUPTED)[:3] == [
+        "Thresholds: 2 passed, 0 failed (exit code 4)",
+        "The test was interrupted at 6.2 s, before the end of its 30 s run time: its figures are those of what "
+        "ran, and the run did not pass",
+        "",
+    ]
+    assert summary_lines(RESULTS, INTERRUPTED)[0] == "Thresholds: 2 passed, 5 failed (exit code 4)"
+
+
+def test_junit_file_of_a_test_cut_short_has_a_failed_case_saying_so():
+    text = junit_xml(RESULTS[1:3], 6.2, 1796552698.0, "ci", [], INTERRUPTED)
+    SCHEMA.validate(text)
+    root = ElementTree.fromstring(text)
+    assert (root.get("tests"), root.get("failures")) == ("3", "1")
+    cases = root.findall("testsuite/testcase")
+    assert [c.get("name") for c in cases] == ["p95<500ms", "POST /login: rps>=1000", RAN_TO_ITS_END]
+    failure = cases[-1].find("failure")
+    assert (failure.get("type"), failure.get("message")) == ("interrupted", (
+        "The test was interrupted at 6.2 s, before the end of its 30 s run time: its figures are those of what ran, "
+        "and the run did not pass"))
 
 
 def test_junit_file_is_valid_for_ci_with_one_case_per_threshold():

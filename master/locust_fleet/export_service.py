@@ -116,6 +116,7 @@ class ExportService:
         if self.runner.state not in (STATE_INIT, STATE_STOPPED):
             self.runner.stop()
         self.greenlets.kill(block=False)
+        self.exporter.take_late_reports()
         with gevent.Timeout(FINAL_FLUSH_TIMEOUT, False):
             self.flush()
         self.writer.spool_rest()

@@ -2,7 +2,8 @@
 figures every --influxdb-interval seconds, the run record at start and stop, and events.
 
 An interval's points are written rates.SETTLE_S after its end, once the reports with its last
-seconds are in (rates.py), and at once when the run stops.
+seconds are in (rates.py), and at once when the run stops. Reports that come after the stop (see
+take_late_reports) are the stopped run's too.
 
 Everything here runs on the gevent loop and only computes and appends; the writer does the I/O
 in its own greenlet, so a slow or absent InfluxDB never delays the master.
@@ -27,6 +28,10 @@ from .rates import SETTLE_S, SecondBins
 from .run_record import Run, new_run_id, redact_url
 
 logger = logging.getLogger(__name__)
+
+
+# Workers may stamp their last request in whole seconds, rounded either way.
+CLOCK_TOLERANCE_S = 1.0
 
 
 def ns(seconds: float) -> int:
@@ -58,6 +63,7 @@ class Exporter:
         self.flushed: list[Flushed] = []
         self.seconds_from = int(now())  # the first second of the next interval's counts
         self.run: Run | None = None
+        self.stopped_run: Run | None = None  # the last run that stopped, until the next one starts
         self.run_figures = RunFigures()
         self.last_flush = now()
         self.last_run_id = ""
@@ -67,6 +73,8 @@ class Exporter:
 
     # -- Locust events -------------------------------------------------------------------------
     def on_test_start(self, environment, **_kw: Any) -> None:
+        self.take_late_reports()
+        self.stopped_run = None
         started = self.now()
         self.flush_interval(started)  # what came before the run belongs to no run
         options = environment.parsed_options
@@ -118,16 +126,48 @@ class Exporter:
         self.flush_interval(stopped)
         self.emit_settled(None)  # after the drain every report is in
         self.run.stopped = stopped
-        stats = self.runner.stats
-        if stats.last_request_timestamp and stats.start_time:
-            self.run.active_s = stats.last_request_timestamp - stats.start_time
+        self.note_active_time()
         total = self.run_figures.total
         self.submit([run_point(self.run, self.run_figures),
                      event_point(self.run.run_id, "stop",
                                  f"Test stopped: {total.requests} requests, {total.failures} failures",
                                  ns(stopped))])
         logger.info("Run %s stopped: %d requests, %d failures", self.run.run_id, total.requests, total.failures)
-        self.run = None
+        self.stopped_run, self.run = self.run, None
+
+    def note_active_time(self) -> None:
+        """Locust's span from the start of its statistics to the last request, when it can be true.
+        Locust keeps the latest last-request time any worker names, by the worker's clock: a worker
+        whose clock is ahead made a run of seconds seem to last hours (and its requests/s tiny),
+        one behind made it last less than nothing; then the run's own duration is taken instead."""
+        assert self.run is not None
+        stats = self.runner.stats
+        if not (stats.last_request_timestamp and stats.start_time):
+            return
+        active = stats.last_request_timestamp - stats.start_time
+        lasted = self.now() - self.run.started
+        self.run.active_s = active if 0 < active <= lasted + CLOCK_TOLERANCE_S else None
+
+    def take_late_reports(self) -> None:
+        """Reports that came after the run stopped: a Locust Python worker sends the last requests
+        of its users after it answered the stop when no drain waited for them (--drain-timeout 0,
+        or a drain that timed out). Locust merges them into the statistics it shows and writes
+        until the next test starts, so they are the stopped run's too: written as its last interval,
+        with its record written again (same time and tags: InfluxDB keeps the new figures)."""
+        late = self.accumulator.current
+        if self.run is not None or self.stopped_run is None or not (late.total.requests or late.errors):
+            return
+        self.run = self.stopped_run
+        try:
+            self.flush_interval(self.now())
+            self.emit_settled(None)
+            self.note_active_time()
+            self.submit([run_point(self.run, self.run_figures)])
+            logger.info("Run %s: %d requests reported after its stop are added to it; now %d requests, %d failures",
+                        self.run.run_id, late.total.requests, self.run_figures.total.requests,
+                        self.run_figures.total.failures)
+        finally:
+            self.run = None
 
     def on_reset_stats(self) -> None:
         """A stats reset (stats_reset.py): what came before it is written at once, and the run's
@@ -154,6 +194,7 @@ class Exporter:
     # -- ticks ---------------------------------------------------------------------------------
     def tick(self) -> None:
         """Called about once a second: notices missing workers, flushes when an interval is due."""
+        self.take_late_reports()
         for worker in self.runner.clients.all:
             if worker.state == STATE_MISSING and worker.id not in self.missing_workers:
                 self.missing_workers.add(worker.id)

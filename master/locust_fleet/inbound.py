@@ -13,7 +13,9 @@ A peer that is not a registered worker may register (client_ready), ask for the 
 heartbeats (a forgotten worker's: leaving.py asks it to reconnect) and quit; anything else it
 sends is dropped: Locust would merge its reports into the statistics, list its exceptions (which
 set a headless master's exit code) and its logs, hand it user numbers, or answer its spawning
-messages as if it were a worker. Each kind of rejection is logged once, then counted."""
+messages as if it were a worker. A worker between its answer to a stop and its client_ready
+(leaving.py) is no such peer: its reports, exceptions and logs pass, as they are its last ones.
+Each kind of rejection is logged once, then counted."""
 
 import logging
 from collections import Counter
@@ -34,6 +36,9 @@ from .normalise import normalise_report
 logger = logging.getLogger(__name__)
 # What a peer that is not (or no longer) a registered worker may send.
 FROM_ANY_PEER = frozenset({"client_ready", "locustfile", "heartbeat", "quit"})
+# What a worker that answered a stop may still send before its client_ready (leaving.py): a Locust
+# Python worker reports the last requests of its users meanwhile.
+AFTER_ITS_STOP = frozenset({"stats", "exception", "logs"})
 
 
 class Rejections:
@@ -103,7 +108,8 @@ def unknown_classes(runner: MasterRunner, msg: Message) -> list[Problem]:
                                   f"master's user classes are {', '.join(map(repr, sorted(known)))}")]
 
 
-def install(runner: MasterRunner, observers: Iterable[Callable[[str, str], None]] = ()) -> Rejections:
+def install(runner: MasterRunner, observers: Iterable[Callable[[str, str], None]] = (),
+            answered_stop: Callable[[str], bool] = lambda _client_id: False) -> Rejections:
     """Wrap the runner's message handler so that reports are normalised before Locust merges them
     (Locust's merge listener is registered before any locustfile listener, so a worker_report
     listener would see the reports too late), malformed messages never reach it, and observers
@@ -128,7 +134,8 @@ def install(runner: MasterRunner, observers: Iterable[Callable[[str, str], None]
         except ValidationError as e:
             rejections.reject(client_id, (e.msg_type, e.path), str(e))
             return None
-        if msg.type not in FROM_ANY_PEER and client_id not in runner.clients:
+        if msg.type not in FROM_ANY_PEER and client_id not in runner.clients and not (
+                msg.type in AFTER_ITS_STOP and answered_stop(client_id)):
             rejections.reject(client_id, (msg.type, "unknown worker"),
                               f"{msg.type} from a peer that is not a registered worker")
             return None

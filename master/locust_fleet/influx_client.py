@@ -7,7 +7,9 @@ messages or reprs."""
 from __future__ import annotations
 
 import gzip
+import os
 import re
+import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -15,6 +17,46 @@ import requests
 
 # --influxdb-server: detected from /ping, or named when a proxy hides the server's headers.
 SERVER_KINDS = ("auto", "1", "2", "3")
+
+
+# What InfluxDB 3 takes as a database name, read in its source (github.com/influxdata/influxdb,
+# influxdb3_server/src/http.rs, fn validate_db_name and MAXIMUM_DATABASE_NAME_LENGTH): at most 64
+# ASCII characters, a letter or digit first, then letters, digits, _ and -, with at most one / inside
+# (DATABASE/RETENTION_POLICY, as 1.x names them), not at the end. Anything else is refused at every write.
+INFLUXDB3_DATABASE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(?:/[A-Za-z0-9_-]+)?")
+INFLUXDB3_DATABASE_NAME_MAX = 64
+
+
+def influxdb3_database_problem(name: str) -> str | None:
+    """Why InfluxDB 3 would refuse name as a database, or None."""
+    if len(name) <= INFLUXDB3_DATABASE_NAME_MAX and INFLUXDB3_DATABASE_NAME.fullmatch(name):
+        return None
+    return (f"--influxdb-database: got {name!r}, which InfluxDB 3 refuses as a database name (every write would "
+            f"fail); expected at most {INFLUXDB3_DATABASE_NAME_MAX} ASCII letters, digits, _ and -, starting with a "
+            "letter or digit, with at most one / between two such parts (DATABASE/RETENTION_POLICY)")
+
+
+def ca_file_problem(url: str, ca_file: str) -> str | None:
+    """What is wrong with --influxdb-ca-file for --influxdb-url, or None: one check for the master,
+    `locust-fleet spool replay` and `locust-fleet runs`, which take the same options. With an http://
+    URL the CA was ignored and the points sent in clear; a file without a certificate (a key, a text
+    file) made every https request fail as if no CA had been given, and the message asked for the
+    option given."""
+    if not ca_file:
+        return None
+    if urlsplit(url).scheme.lower() == "http":
+        return (f"--influxdb-ca-file: given, but --influxdb-url {url} is plain HTTP; a CA verifies an https:// URL: "
+                "use https:// or leave --influxdb-ca-file out")
+    if os.path.isdir(ca_file):
+        return f"--influxdb-ca-file: {ca_file!r} is a directory; expected a PEM CA bundle file"
+    if not os.access(ca_file, os.R_OK):
+        return f"--influxdb-ca-file: cannot read {ca_file!r}; expected a PEM CA bundle"
+    try:
+        ssl.create_default_context(cafile=ca_file)
+    except ssl.SSLError:
+        return (f"--influxdb-ca-file: {ca_file!r} holds no PEM certificate; expected a PEM CA bundle "
+                "(-----BEGIN CERTIFICATE-----)")
+    return None
 
 
 class InfluxError(Exception):
@@ -35,6 +77,10 @@ class AuthError(PermanentError):
     def __init__(self, message: str, status: int = 401) -> None:
         super().__init__(message)
         self.status = status
+
+
+class BadDatabaseName(PermanentError):
+    """The server refuses the database's name; the message gives its rule."""
 
 
 class DatabaseNotFound(PermanentError):
@@ -269,7 +315,10 @@ class InfluxClient:
         """Checks the database at start, as each kind allows: "exists"; on 1.x "created" when it was
         missing and the credentials may create it; on 3 "first write" (a write creates a database
         there, CREATE DATABASE is not InfluxQL on 3). A 2.x bucket is never created: a missing one
-        raises DatabaseNotFound saying how to make it."""
+        raises DatabaseNotFound saying how to make it. A name InfluxDB 3 refuses raises BadDatabaseName
+        (the server would refuse each write, and each batch would wait in the spool for nothing)."""
+        if self.kind == "3" and (problem := influxdb3_database_problem(self.database)):
+            raise BadDatabaseName(problem)
         names = self._databases()
         if names is not None and self.database in names:
             if self.kind == "1":

@@ -14,9 +14,26 @@ with SIGINT ignored (a background job of a script) keeps ignoring it, as the she
 """
 
 import signal
+import time
 
 import gevent
 from greenlet import greenlet
+
+# When a signal first asked the master to stop (time.monotonic()): Ctrl+C here, SIGTERM during a
+# headless shape test (shape_signals.py). A test that stopped after it was interrupted, even where
+# Locust stops it as if it had ended (a shape's test on Ctrl+C: "Shape test completed").
+_first_at: float | None = None
+
+
+def note_stop_signal() -> None:
+    global _first_at
+    if _first_at is None:
+        _first_at = time.monotonic()
+
+
+def stop_signal_since(t: float) -> bool:
+    """Whether a signal asked the master to stop at t (time.monotonic()) or later."""
+    return _first_at is not None and _first_at >= t
 
 
 def install() -> None:
@@ -27,6 +44,7 @@ def install() -> None:
     hub = gevent.get_hub()
 
     def on_sigint() -> None:
+        note_stop_signal()
         hub.loop.run_callback(main.throw, KeyboardInterrupt)
 
     gevent.signal_handler(signal.SIGINT, on_sigint)

@@ -9,7 +9,6 @@ import argparse
 import ipaddress
 import math
 import os
-import ssl
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from urllib.parse import urlsplit
 
 from locust.argument_parser import LocustArgumentParser
 
-from .influx_client import SERVER_KINDS
+from .influx_client import SERVER_KINDS, ca_file_problem, influxdb3_database_problem
 from .model import FIELDS, RESERVED_TAGS, RUNS, TIME
 from .threshold_syntax import Threshold, parse_all
 
@@ -181,20 +180,6 @@ def check_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def check_ca_file(path: str) -> None:
-    """--influxdb-ca-file must hold a certificate: a file without one (a key, a text file) made every
-    https request fail as if no CA had been given, and the message asked for the option given."""
-    if os.path.isdir(path):
-        raise ConfigError(f"--influxdb-ca-file: {path!r} is a directory; expected a PEM CA bundle file")
-    if not os.access(path, os.R_OK):
-        raise ConfigError(f"--influxdb-ca-file: cannot read {path!r}; expected a PEM CA bundle")
-    try:
-        ssl.create_default_context(cafile=path)
-    except ssl.SSLError:
-        raise ConfigError(f"--influxdb-ca-file: {path!r} holds no PEM certificate; expected a PEM CA bundle "
-                          "(-----BEGIN CERTIFICATE-----)") from None
-
-
 def check_spool_dir(path: str) -> None:
     """The spool must be creatable and writable now, not when InfluxDB first fails mid-test."""
     if not path:
@@ -288,6 +273,9 @@ def export_config(options: argparse.Namespace) -> ExporterConfig | None:
     check_influxdb_environment(options, os.environ)
     if not options.influxdb_database:
         raise ConfigError("--influxdb-database: empty; expected a database name")
+    server = getattr(options, "influxdb_server", "auto") or "auto"
+    if server == "3" and (problem := influxdb3_database_problem(options.influxdb_database)):
+        raise ConfigError(problem)  # named, the server is known before it answers
     if options.influxdb_token and (options.influxdb_username or options.influxdb_password):
         raise ConfigError("--influxdb-token: give either a token or --influxdb-username/--influxdb-password, not both")
     if bool(options.influxdb_username) != bool(options.influxdb_password):
@@ -297,11 +285,8 @@ def export_config(options: argparse.Namespace) -> ExporterConfig | None:
         raise ConfigError(f"--influxdb-interval: got {options.influxdb_interval:g}; expected a number of seconds >= 1")
     if not (math.isfinite(options.influxdb_timeout) and options.influxdb_timeout > 0):
         raise ConfigError(f"--influxdb-timeout: got {options.influxdb_timeout:g}; expected a number of seconds > 0")
-    if options.influxdb_ca_file:
-        if urlsplit(url).scheme.lower() == "http":  # the CA would be ignored, and the points sent in clear
-            raise ConfigError(f"--influxdb-ca-file: given, but --influxdb-url {url} is plain HTTP; a CA verifies "
-                              "an https:// URL: use https:// or leave --influxdb-ca-file out")
-        check_ca_file(options.influxdb_ca_file)
+    if problem := ca_file_problem(url, options.influxdb_ca_file):
+        raise ConfigError(problem)
     check_spool_dir(options.spool_dir)
     return ExporterConfig(
         url=url,
@@ -310,7 +295,7 @@ def export_config(options: argparse.Namespace) -> ExporterConfig | None:
         password=options.influxdb_password,
         token=options.influxdb_token,
         ca_file=options.influxdb_ca_file,
-        server=getattr(options, "influxdb_server", "auto") or "auto",
+        server=server,
         interval=options.influxdb_interval,
         timeout=options.influxdb_timeout,
         run_tags=parse_run_tags(options.run_tag or []),

@@ -15,8 +15,8 @@ from locust.runners import MasterRunner
 
 import gevent
 
-from . import (checks, inbound, interrupt, leaving, options, runner_state, shape_signals, stats_reset, swarm_form,
-               thresholds, user_numbers)
+from . import (checks, inbound, interrupt, leaving, options, rejoining, run_phases, runner_state,
+               shape_signals, stats_reset, swarm_form, thresholds, user_numbers)
 from .drain import Drainer
 from .export_service import ExportService
 from .influx_client import PermanentError
@@ -57,11 +57,13 @@ def on_init(environment: Environment, **_kw) -> None:
     # The message path is whole before anything waits on the network (InfluxDB below): workers
     # started before the master join as soon as it listens, and their first messages must meet it.
     runner_state.install(runner)
-    leaving.install(runner)  # inside inbound's checks, which see every message first
+    phases = run_phases.install(environment, runner, config.drain_timeout)
+    answered_stop = leaving.install(runner)  # inside inbound's checks, which see every message first
+    rejoining.install(runner)
     resets = stats_reset.install(environment, runner)
     if service is not None:
         resets.listeners.append(service.exporter.on_reset_stats)
-    inbound.install(runner, observers)
+    inbound.install(runner, observers, answered_stop)
     user_numbers.install(environment)
     swarm_form.install(environment)
     if service is not None:  # non-fatal checks: summary, web UI tab, and InfluxDB at each run's stop
@@ -92,3 +94,6 @@ def on_init(environment: Environment, **_kw) -> None:
     if service is not None:
         # After the drainer, so the final interval is flushed once the last reports are in.
         service.start()
+    # Last, so that it runs first: Locust fires quitting in reverse order, and the export's
+    # listener stops the test, after which a start waiting for that stop must not begin.
+    environment.events.quitting.add_listener(phases.on_quitting)

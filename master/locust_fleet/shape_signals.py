@@ -16,6 +16,8 @@ import gevent
 from locust.env import Environment
 from locust.runners import MasterRunner
 
+from . import interrupt
+
 logger = logging.getLogger(__name__)
 
 
@@ -27,6 +29,7 @@ def install(environment: Environment, runner: MasterRunner) -> None:
 
     def on_sigterm() -> None:
         logger.info("Got SIGTERM signal during a shape test; stopping it")
+        interrupt.note_stop_signal()
         gevent.spawn(runner.quit)
 
     def on_test_start(**_kw: Any) -> None:

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import spool
-from .influx_client import SERVER_KINDS, InfluxClient, PermanentError, RetryableError
+from .influx_client import SERVER_KINDS, InfluxClient, PermanentError, RetryableError, ca_file_problem
 from .writer import Writer
 
 EXIT_UNWRITTEN, EXIT_USAGE = 1, 2
@@ -97,6 +97,8 @@ def replay(
 ) -> None:
     """Write the batches of SPOOL_ID, oldest first, into the InfluxDB named by the options; then the
     points the server refused before (kept with their reasons), which stay if refused again."""
+    if problem := ca_file_problem(url, ca_file):
+        raise fail(EXIT_USAGE, problem)
     held = find(spool_dir, spool_id)
     if server not in SERVER_KINDS:
         raise fail(EXIT_USAGE, f"--influxdb-server: got {server!r}; expected one of {', '.join(SERVER_KINDS)}")

@@ -293,18 +293,27 @@ class Judge:
         return results
 
 
-def exit_code(results: list[Result] | None, set_by_others: int | None, crashed: bool, user_exceptions: bool,
-              exit_code_on_error: int) -> int | None:
+# The exit code of a test cut short before its planned end (SIGTERM, Ctrl+C before its run time or
+# its load shape's end): judged on what ran, it is no pass (k6 exits 105 for the same).
+EXIT_INTERRUPTED = 4
+EXIT_BREACHED = 3
+
+
+def exit_code(results: list[Result] | None, set_by_others: int | None, crashed: bool, interrupted: bool,
+              user_exceptions: bool, exit_code_on_error: int) -> int | None:
     """The master's exit code when thresholds judged its last test (None: leave it to Locust).
 
     With thresholds, failed requests are judged by them instead of Locust's "any failure exits
     --exit-code-on-error": a code another part set (every worker missing: 1) comes first, then a
-    crash of the master (2), then a breach (3), then exceptions in Python users
-    (--exit-code-on-error), else 0."""
+    crash of the master (2), then a test interrupted before its planned end (4: the run itself did
+    not happen as planned, whatever its figures), then a breach (3), then exceptions in Python
+    users (--exit-code-on-error), else 0."""
     if results is None or set_by_others is not None:
         return None
     if crashed:
         return 2
+    if interrupted:
+        return EXIT_INTERRUPTED
     if not all(r.passed for r in results):
-        return 3
+        return EXIT_BREACHED
     return exit_code_on_error if user_exceptions else 0

@@ -30,9 +30,11 @@ from locust import log as locust_log
 from locust.env import Environment
 from locust.runners import STATE_INIT, STATE_STOPPED, STATE_STOPPING, MasterRunner
 
+from . import interrupt
 from .exporter import Exporter
 from .run_record import redact_url
-from .threshold_judge import Figures, Judge, Result, Sample, SlidingWindow, exit_code, matches, select
+from .threshold_judge import (EXIT_INTERRUPTED, Figures, Judge, Result, Sample, SlidingWindow, exit_code, matches,
+                              select)
 from .threshold_report import LIVE_TABLE, failure_message, junit_xml, live_rows, record_text, summary_lines
 from .threshold_syntax import Endpoint, Threshold, format_limit, format_value
 from .web_tabs import add_tab
@@ -69,6 +71,7 @@ class ThresholdWatch:
         self.aborts = any(t.abort for t in thresholds)
         self.stopping = False
         self.results: list[Result] | None = None  # of the last test that ended
+        self.interrupted = ""  # when the last test was cut short before its planned end, if it was
         self.on_results: list[Callable[[list[Result]], None]] = []  # e.g. the run record
         self.properties: Callable[[], list[tuple[str, str]]] = lambda: []
 
@@ -104,6 +107,7 @@ class ThresholdWatch:
         self.last_busy_at = 0.0
         self.stopping = False
         self.results = None
+        self.interrupted = ""
         self.windows = self.new_windows()
 
     def new_windows(self) -> dict[float, SlidingWindow]:
@@ -223,7 +227,18 @@ class ThresholdWatch:
                 self.environment.web_ui.stop()
 
     # -- the end -----------------------------------------------------------------------------------
+    def note_interruption(self) -> None:
+        """The test running is being stopped by a signal: if it had a planned end, it was cut short."""
+        end = planned_end(self.environment)
+        if self.judge is None or self.stopping or self.interrupted or not end:
+            return
+        self.interrupted = f"at {time.monotonic() - self.started_mono:.1f} s, before {end}"
+        logger.warning("The test was interrupted %s; it is judged on what ran and does not pass (exit code %d)",
+                       self.interrupted, EXIT_INTERRUPTED)
+
     def on_test_stop(self, **_kw: Any) -> None:
+        if interrupt.stop_signal_since(self.started_mono):  # during a shape's test Locust ends it as completed
+            self.note_interruption()
         judge, self.judge = self.judge, None
         if judge is None:
             return
@@ -238,26 +253,42 @@ class ThresholdWatch:
         if self.junit_path:
             props = [("host", redact_url(self.environment.host or "")), *self.properties()]
             write_atomically(self.junit_path, junit_xml(self.results, time.time() - self.started, self.started,
-                                                        socket.gethostname(), props))
+                                                        socket.gethostname(), props, self.interrupted))
             logger.info("Wrote the thresholds' results to %s (JUnit XML)", os.path.abspath(self.junit_path))
         for listener in self.on_results:
             listener(self.results)
 
     def on_quitting(self, environment: Environment, **_kw: Any) -> None:
-        # A test still running (SIGTERM, Ctrl+C) ends here first, drained, so it is judged too.
+        # A test still running (SIGTERM, Ctrl+C) ends here first, drained, so it is judged too. Its
+        # run time and an abort have stopped it by now: one still running was cut short.
         if self.runner.state not in (STATE_INIT, STATE_STOPPED, STATE_STOPPING):
+            self.note_interruption()
             self.runner.stop()
         options = environment.parsed_options
         code = exit_code(self.results, environment.process_exit_code, bool(locust_log.unhandled_greenlet_exception),
-                         bool(self.runner.exceptions), getattr(options, "exit_code_on_error", 1))
+                         bool(self.interrupted), bool(self.runner.exceptions), getattr(options, "exit_code_on_error", 1))
         if code is not None:
             environment.process_exit_code = code
 
     def on_quit(self, **_kw: Any) -> None:
         if self.results is None:
             return
-        for line in ["", *summary_lines(self.results), ""]:
+        for line in ["", *summary_lines(self.results, self.interrupted), ""]:
             console.info(line)
+
+
+def planned_end(environment: Environment) -> str:
+    """What a headless test was to end by: its run time or its load shape; "" when nothing but its
+    operator ends it (a headless run without --run-time ends with Ctrl+C, as planned; a web UI
+    master's tests are stopped by whoever runs them)."""
+    options = environment.parsed_options
+    if options is None or not options.headless:
+        return ""
+    if environment.shape_class is not None:
+        return "its load shape's end"
+    if options.run_time:
+        return f"the end of its {options.run_time:g} s run time"
+    return ""
 
 
 def install(environment: Environment, thresholds: tuple[Threshold, ...], junit_path: str) -> ThresholdWatch:

@@ -1,12 +1,15 @@
 """A Locust Python worker that joins the project's master beside Go workers. Locust hands out users
 by class name, so the class is named like the master's placeholder, GoWorkerUser; it sends the same
-three requests as tests/scenarios/three_endpoints.yaml, under the same names."""
+three requests as tests/scenarios/three_endpoints.yaml, under the same names. PYTHON_WORKER_WAIT_S
+paces its users (default 0: no pause)."""
+
+import os
 
 from locust import FastHttpUser, constant, task
 
 
 class GoWorkerUser(FastHttpUser):
-    wait_time = constant(0)
+    wait_time = constant(float(os.environ.get("PYTHON_WORKER_WAIT_S", "0")))
 
     @task(3)
     def home(self):

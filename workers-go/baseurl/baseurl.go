@@ -15,7 +15,8 @@ import (
 // Example is the base URL error messages show as what was expected.
 const Example = "http://127.0.0.1:8080"
 
-// Check returns raw without its trailing "/" when it is an http(s) base URL every request can be
+// Check returns raw without its trailing "/", its scheme in lower case ("HTTP://host" is
+// http://host: a scheme is case-insensitive), when it is an http(s) base URL every request can be
 // sent to: a scheme http or https, a host name, a port (when given) from 1 to 65535, no query and
 // no fragment (a path is appended to it). Otherwise its error starts with field, quotes raw with
 // its password hidden and says what was expected.
@@ -36,7 +37,7 @@ func Check(field, raw string) (string, error) {
 	if u.RawQuery != "" || u.ForceQuery || strings.Contains(raw, "#") {
 		return "", fmt.Errorf("%s: %q has a query or fragment; expected a base URL", field, urlesc.Redact(raw))
 	}
-	return strings.TrimRight(raw, "/"), nil
+	return urlesc.LowerScheme(strings.TrimRight(raw, "/")), nil
 }
 
 // Authority refuses a host and port that every request to u would fail to dial. It is Check's

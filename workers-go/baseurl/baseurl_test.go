@@ -7,7 +7,8 @@ func TestCheck(t *testing.T) {
 	cases := []struct{ raw, want, err string }{
 		{"http://127.0.0.1:8080", "http://127.0.0.1:8080", ""},
 		{"https://api.example.com/v2/", "https://api.example.com/v2", ""},
-		{"HTTP://127.0.0.1:8080", "HTTP://127.0.0.1:8080", ""},
+		{"HTTP://127.0.0.1:8080", "http://127.0.0.1:8080", ""}, // a scheme is case-insensitive: sent as http
+		{"Https://a/v1/", "https://a/v1", ""},
 		{"http://[::1]:8080", "http://[::1]:8080", ""},
 		{"http://u:pw@a:65535", "http://u:pw@a:65535", ""},
 		{"", "", `--target: empty; expected an http(s) base URL such as http://127.0.0.1:8080`},

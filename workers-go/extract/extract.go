@@ -129,6 +129,15 @@ func Text(r gjson.Result) string {
 	return r.Raw
 }
 
+// Null reports whether a JSON extractor finds null in body (not the string "null").
+func (e *Extractor) Null(body []byte) bool {
+	if e.kind != kindJSON {
+		return false
+	}
+	res := e.path.Lookup(body)
+	return res.Exists() && res.Type == gjson.Null
+}
+
 // Response is the part of a response that header and cookie extractors read.
 type Response interface {
 	Header(name string) string

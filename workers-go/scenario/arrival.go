@@ -11,6 +11,9 @@ import (
 
 var arrivalKeys = []string{"rate", "distribution", "max_in_flight", "max_lag", "max_connections", "session"}
 
+// maxArrivalRate bounds arrival.rate, in tasks per second (the error names it as 1e9/s).
+const maxArrivalRate = 1e9
+
 // rateUnits are the time units of arrival.rate, in seconds.
 var rateUnits = map[string]float64{"s": 1, "m": 60, "min": 60, "h": 3600}
 
@@ -53,11 +56,30 @@ func (c *compiler) rate(v *yaml.Node, field string) float64 {
 	num, unit, ok := strings.Cut(v.Value, "/")
 	n, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
 	per, known := rateUnits[strings.TrimSpace(unit)]
-	if v.Kind != yaml.ScalarNode || !ok || err != nil || !known || !(n > 0) || n > 1e9 {
+	if v.Kind != yaml.ScalarNode || !ok || err != nil || !known || !(n > 0) {
 		c.errorf(v.Line, field, "%s; expected tasks per user per time unit > 0, such as 20/s, 600/min or 0.5/s (units s, m, min, h)", describe(v))
 		return 0
 	}
+	// The bound is on tasks a second: 2e9/min was refused while 1e9/s was taken, and the error
+	// did not say why.
+	if n/per > maxArrivalRate {
+		c.errorf(v.Line, field, "%s; expected at most 1e9/s per user (more users make more load)", describe(v))
+		return 0
+	}
+	if n/per < user.MinArrivalRate {
+		c.errorf(v.Line, field, "%s; expected at least one task per user a day (0.0417/h): at this rate each user's first task is due at a random time within %s (a wrong unit?)", describe(v), gapText(per/n))
+		return 0
+	}
 	return n / per
+}
+
+// gapText says a gap of secs seconds in days or years, as a person would.
+func gapText(secs float64) string {
+	const day, year = 24 * 60 * 60, 365 * 24 * 60 * 60
+	if secs >= 2*year {
+		return strconv.FormatFloat(secs/year, 'g', 3, 64) + " years"
+	}
+	return strconv.FormatFloat(secs/day, 'g', 3, 64) + " days"
 }
 
 // count reads a whole number > 0 of what.

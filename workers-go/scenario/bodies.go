@@ -105,7 +105,7 @@ func (c *compiler) finishParts(s *stepSpec) bool {
 		c.errorf(lines[last], s.at+"."+last, "given with %s; expected one body: body (text), json, form, multipart or body_file", strings.Join(given[:len(given)-1], " and "))
 		ok = false
 	}
-	if s.hostName != "" && s.path != nil && absolute(s.path.Value) {
+	if s.hostName != "" && s.path != nil && urlesc.Absolute(s.path.Value) {
 		c.errorf(s.hostLine, s.at+".host", "given with an absolute URL in path; expected one of them (host: NAME with a path from /)")
 		ok = false
 	}

@@ -400,6 +400,10 @@ func (c *compiler) operand(v *yaml.Node, field string, list *checkList) (check.O
 			c.errorf(v.Line, field, "%s; expected a number JSON can hold (not .inf or .nan)", describe(v))
 			return check.Operand{}, false
 		}
+		if _, _, err := jsonNumberText(v, "to compare as text"); err != nil {
+			c.errorf(v.Line, field, "%v", err)
+			return check.Operand{}, false
+		}
 		o, _ := check.Number(f, v.Value)
 		return o, true
 	case "!!bool":
@@ -408,6 +412,10 @@ func (c *compiler) operand(v *yaml.Node, field string, list *checkList) (check.O
 		return check.Bool(b), true
 	case "!!null":
 		return check.Null(), true
+	}
+	if _, isNumber, err := jsonNumberText(v, "to compare as text"); isNumber && err != nil {
+		c.errorf(v.Line, field, "%v", err) // 1e400: beyond a float, YAML reads it as text
+		return check.Operand{}, false
 	}
 	if !strings.Contains(v.Value, "{{") {
 		return check.String(v.Value), true

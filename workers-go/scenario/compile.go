@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"sort"
@@ -250,17 +251,26 @@ func (c *compiler) jsonTemplate(b *template.Builder[*user.User], n *yaml.Node, f
 		b.Literal("{")
 		seen := map[string]bool{}
 		for i := 0; i < len(n.Content); i += 2 {
-			if k := n.Content[i]; seen[k.Value] {
+			k := n.Content[i]
+			if k.Kind == yaml.AliasNode {
+				k = k.Alias
+			}
+			if k.Kind != yaml.ScalarNode {
+				// YAML allows a list or a mapping as a key ("? [1, 2]"); it was sent as "".
+				c.errorf(k.Line, field, "a key that is %s; expected text: a JSON object's keys are strings", strings.TrimPrefix(describe(k), "got "))
+				continue
+			}
+			if seen[k.Value] {
 				// Both were sent, and servers keep the first or the last as they please.
 				c.errorf(k.Line, field+"."+k.Value, "given twice; expected each key of a JSON object once")
 			}
-			seen[n.Content[i].Value] = true
+			seen[k.Value] = true
 			if i > 0 {
 				b.Literal(",")
 			}
-			key, _ := json.Marshal(n.Content[i].Value)
+			key, _ := json.Marshal(k.Value)
 			b.Literal(string(key) + ":")
-			c.jsonTemplate(b, n.Content[i+1], field+"."+n.Content[i].Value, resolve)
+			c.jsonTemplate(b, n.Content[i+1], field+"."+k.Value, resolve)
 		}
 		b.Literal("}")
 	case yaml.SequenceNode:
@@ -273,21 +283,19 @@ func (c *compiler) jsonTemplate(b *template.Builder[*user.User], n *yaml.Node, f
 		}
 		b.Literal("]")
 	default:
-		switch n.Tag {
-		case "!!int", "!!float", "!!bool", "!!null":
-			var v any
-			err := n.Decode(&v)
-			text, jerr := json.Marshal(v)
-			if err != nil || jerr != nil {
-				c.errorf(n.Line, field, "%s; expected a value JSON can hold (not .inf or .nan)", describe(n))
+		if text, isNumber, err := jsonNumberText(n, "to send the text"); isNumber {
+			if err != nil {
+				c.errorf(n.Line, field, "%v", err)
 				return
 			}
-			if _, isFloat := v.(float64); isFloat && wholeNumber.MatchString(n.Value) {
-				// A whole number beyond 64 bits decodes as a float64, which would send
-				// 12345678901234567890123 as 1.2345678901234568e+22; JSON takes its digits, as
-				// Python's json sends them.
-				text = []byte(n.Value)
-			}
+			b.Literal(text)
+			return
+		}
+		switch n.Tag {
+		case "!!bool", "!!null":
+			var v any
+			_ = n.Decode(&v)
+			text, _ := json.Marshal(v) // true, false or null, however YAML spelled it (True, ~)
 			b.Literal(string(text))
 		default:
 			if c.typedJSON(b, n, field, resolve) {
@@ -299,9 +307,6 @@ func (c *compiler) jsonTemplate(b *template.Builder[*user.User], n *yaml.Node, f
 		}
 	}
 }
-
-// wholeNumber is a whole number as JSON writes it.
-var wholeNumber = regexp.MustCompile(`^-?[1-9][0-9]*$`)
 
 var randomCall = regexp.MustCompile(`^random\(\s*(-?\d+)\s*,\s*(-?\d+)\s*\)$`)
 
@@ -384,12 +389,23 @@ func randomInt(name string) (lookup, error) {
 	}
 	lo, err1 := strconv.ParseInt(m[1], 10, 64)
 	hi, err2 := strconv.ParseInt(m[2], 10, 64)
-	if err1 != nil || err2 != nil || lo > hi || hi-lo+1 <= 0 {
-		return nil, fmt.Errorf("{{ %s }}: bounds out of order or range; expected random(a, b) with whole numbers a <= b, e.g. random(1, 100)", name)
+	switch {
+	case err1 != nil || err2 != nil:
+		return nil, fmt.Errorf("{{ %s }}: a bound beyond 64 bits; expected random(a, b) with whole numbers from %d to %d", name, int64(math.MinInt64), int64(math.MaxInt64))
+	case lo > hi:
+		return nil, fmt.Errorf("{{ %s }}: bounds out of order; expected random(a, b) with whole numbers a <= b, e.g. random(1, 100)", name)
 	}
-	span := hi - lo + 1
+	// The span is counted in uint64, so that any a <= b works: random(0, 9223372036854775807)
+	// was refused, its span (b - a + 1) beyond an int64. The whole int64 range wraps to 0.
+	span := uint64(hi) - uint64(lo) + 1
 	return func(u *user.User, dst []byte) []byte {
-		return strconv.AppendInt(dst, lo+u.Rand.Int64N(span), 10)
+		var r uint64
+		if span == 0 {
+			r = u.Rand.Uint64()
+		} else {
+			r = u.Rand.Uint64N(span)
+		}
+		return strconv.AppendInt(dst, int64(uint64(lo)+r), 10)
 	}, nil
 }
 

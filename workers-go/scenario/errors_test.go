@@ -215,7 +215,7 @@ func TestParse_Errors(t *testing.T) {
 		{"random malformed", h + "tasks:\n  - path: \"/{{ random(1) }}\"\n", "",
 			"line 3: tasks[0].path: {{ random(1) }} is not a valid random call; expected random(a, b) with whole numbers a <= b, e.g. random(1, 100)"},
 		{"random reversed", h + "tasks:\n  - path: \"/{{ random(9, 1) }}\"\n", "",
-			"line 3: tasks[0].path: {{ random(9, 1) }}: bounds out of order or range; expected random(a, b) with whole numbers a <= b, e.g. random(1, 100)"},
+			"line 3: tasks[0].path: {{ random(9, 1) }}: bounds out of order; expected random(a, b) with whole numbers a <= b, e.g. random(1, 100)"},
 
 		// Extraction and checks.
 		{"extract not a mapping", h + "tasks:\n  - path: /\n    extract: [a]\n", "",

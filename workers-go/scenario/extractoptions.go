@@ -8,7 +8,7 @@ import (
 
 // An extraction takes options beside its kind:
 //
-//   - default: TEXT, what its variable holds when the response has no such value:
+//   - default: TEXT, what its variable holds when the response has no such value (or a JSON null):
 //     {json: $.next, default: ""}. It then never fails its request, so that a step can take an
 //     answer that may lack it (the last page without "next", a 401 with a WWW-Authenticate
 //     header that a 200 lacks) and an if: block can act on it, as Gatling's withDefault and

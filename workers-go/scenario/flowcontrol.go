@@ -359,6 +359,9 @@ func (p *program) runBlock(b *block, u *user.User) (failed *step, reason string,
 	}()
 	if b.count > 0 {
 		for i := range b.count {
+			if stopping(u) {
+				return nil, "", true
+			}
 			u.Vars[LoopIndex] = strconv.Itoa(i)
 			if failed, reason, stopped = p.run(b.steps, u); failed != nil || stopped {
 				return failed, reason, stopped
@@ -385,6 +388,9 @@ func (p *program) runBlock(b *block, u *user.User) (failed *step, reason string,
 			})
 			return false
 		}
+		if stopped = stopping(u); stopped {
+			return false
+		}
 		u.Vars[b.as] = extract.Text(elem)
 		u.Vars[LoopIndex] = strconv.Itoa(n)
 		n++
@@ -393,3 +399,7 @@ func (p *program) runBlock(b *block, u *user.User) (failed *step, reason string,
 	})
 	return failed, reason, stopped
 }
+
+// stopping reports whether u is being stopped, checked before each run of a loop: a loop of
+// count: 1000000 went on sending after the test was stopped, and the stop waited for it.
+func stopping(u *user.User) bool { return u.Context().Err() != nil }

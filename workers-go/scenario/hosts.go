@@ -117,16 +117,11 @@ func (c *compiler) hostName(v *yaml.Node, field string) string {
 	return name
 }
 
-// absolute reports whether a path is an absolute http(s) URL.
-func absolute(path string) bool {
-	return strings.HasPrefix(path, "http://") || strings.HasPrefix(path, "https://")
-}
-
 // checkPath reads a step's path: a path from the host (starting with /) or an absolute URL whose
 // scheme and host are written out.
 func (c *compiler) checkPath(v *yaml.Node, field string) bool {
 	p := v.Value
-	if !absolute(p) {
+	if !urlesc.Absolute(p) {
 		if strings.HasPrefix(p, "{{") {
 			c.noteLink(p)
 			return true

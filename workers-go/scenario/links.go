@@ -90,8 +90,8 @@ func (c *compiler) linkTemplate(spec *stepSpec, host string, resolve func(string
 func resolveLink(link, origin string) (url string, ok bool) {
 	link = strings.TrimSpace(link) // as browsers trim an href
 	switch {
-	case absolute(link):
-		url = link
+	case urlesc.Absolute(link):
+		url = urlesc.LowerScheme(link)
 	case strings.HasPrefix(link, "//"):
 		url = origin[:strings.Index(origin, "//")] + link
 	case strings.HasPrefix(link, "/"):
@@ -108,8 +108,8 @@ func resolveLink(link, origin string) (url string, ok bool) {
 	if q := strings.IndexByte(url[pathAt:], '?'); q >= 0 {
 		end = pathAt + q
 	}
-	if path := url[pathAt:end]; path != urlesc.RemoveDotSegments(path) {
-		url = url[:pathAt] + urlesc.RemoveDotSegments(path) + url[end:]
+	if path, clean := url[pathAt:end], urlesc.RemoveDotSegments(url[pathAt:end]); clean != path {
+		url = url[:pathAt] + clean + url[end:]
 	}
 	return url, true
 }
@@ -131,7 +131,7 @@ func (c *compiler) noteLink(path string) {
 // of the response it was extracted from; anything else is returned as it is.
 func resolveRelative(link string, r *user.Response) string {
 	trimmed := strings.TrimSpace(link)
-	if trimmed == "" || trimmed == "null" || absolute(trimmed) || strings.HasPrefix(trimmed, "/") {
+	if trimmed == "" || trimmed == "null" || urlesc.Absolute(trimmed) || strings.HasPrefix(trimmed, "/") {
 		return link
 	}
 	base, err := url.Parse(r.URL())

@@ -292,7 +292,10 @@ func (s *step) extractAndCheck(u *user.User, r *user.Response, in *check.Input) 
 		} else {
 			v, ok, reason = x.ex.Extract(in.Body, r)
 		}
-		if !ok {
+		// A JSON null takes the default too: the last page's "next": null is no more a link
+		// than a missing "next" (Python's None, JavaScript's null), and with default: "" both
+		// end the pages of if: {var: next}. Without a default it is the text null, as before.
+		if !ok || (x.def != nil && v == "null" && x.ex.Null(in.Body)) {
 			if x.def == nil {
 				return x.prefix + reason
 			}

@@ -37,20 +37,20 @@ func (c *compiler) urlTemplate(spec *stepSpec, resolve func(string) (lookup, err
 	field := spec.at + ".path"
 	text := spec.path.Value
 	host := spec.hostName
-	if host == "" && spec.defaults != nil && !absolute(text) {
+	if host == "" && spec.defaults != nil && !urlesc.Absolute(text) {
 		host = spec.defaults.hostName
 	}
 	if linkPath(spec) {
 		return c.linkTemplate(spec, host, resolve)
 	}
-	if !absolute(text) && !strings.HasPrefix(text, "/") { // the single-request list's "{{" is text
+	if !urlesc.Absolute(text) && !strings.HasPrefix(text, "/") { // the single-request list's "{{" is text
 		c.errorf(spec.path.Line, field, "%q must start with \"/\" or be an absolute URL (http:// or https://)", urlesc.Redact(text))
 		return b.Template()
 	}
 	switch {
-	case absolute(text):
+	case urlesc.Absolute(text):
 		end := authorityEnd(text)
-		b.Literal(text[:end])
+		b.Literal(urlesc.LowerScheme(text[:end])) // HTTP://host is sent to http://host
 		text = text[end:]
 	case host != "":
 		b.Literal(c.hosts[host])
@@ -220,7 +220,7 @@ func (c *compiler) defaultName(spec *stepSpec) string {
 	if host == "" && spec.defaults != nil {
 		host = spec.defaults.hostName
 	}
-	if host != "" && !absolute(spec.path.Value) {
+	if host != "" && !urlesc.Absolute(spec.path.Value) {
 		name += " (" + host + ")"
 	}
 	return name

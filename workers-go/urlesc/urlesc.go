@@ -283,3 +283,28 @@ func RemoveDotSegments(path string) string {
 	}
 	return joined
 }
+
+// HTTPSchemeLen is the length of s's "http://" or "https://" in any case ("HTTP://",
+// "Https://": a scheme is case-insensitive, RFC 3986 3.1), or 0 when s does not start with one.
+func HTTPSchemeLen(s string) int {
+	for _, scheme := range [...]string{"http://", "https://"} {
+		if len(s) >= len(scheme) && strings.EqualFold(s[:len(scheme)], scheme) {
+			return len(scheme)
+		}
+	}
+	return 0
+}
+
+// Absolute reports whether s is an absolute http(s) URL, its scheme in any case.
+func Absolute(s string) bool { return HTTPSchemeLen(s) > 0 }
+
+// LowerScheme returns s with its http(s) scheme in lower case, the form every place that sends
+// or compares a URL expects ("HTTP://host/x" is sent to http://host/x); anything else is
+// returned as it is.
+func LowerScheme(s string) string {
+	n := HTTPSchemeLen(s)
+	if n == 0 || s[:n] == strings.ToLower(s[:n]) {
+		return s
+	}
+	return strings.ToLower(s[:n]) + s[n:]
+}

@@ -148,3 +148,24 @@ func TestRemoveDotSegments(t *testing.T) {
 		}
 	}
 }
+
+func TestLowerScheme(t *testing.T) {
+	t.Parallel()
+	cases := map[string]string{
+		"HTTP://Host/A": "http://Host/A", // only the scheme: a path is case-sensitive
+		"hTTpS://h":     "https://h",
+		"http://h/x":    "http://h/x",
+		"/HTTP://x":     "/HTTP://x",
+		"ftp://h":       "ftp://h",
+		"HTTPX://h":     "HTTPX://h",
+		"HTTP:/missing": "HTTP:/missing",
+	}
+	for in, want := range cases {
+		if got := LowerScheme(in); got != want {
+			t.Errorf("LowerScheme(%q) = %q; want %q", in, got, want)
+		}
+		if got, abs := Absolute(in), want != in || in == "http://h/x"; got != abs {
+			t.Errorf("Absolute(%q) = %v; want %v", in, got, abs)
+		}
+	}
+}

@@ -16,6 +16,11 @@ const (
 	DefaultMaxConns = 1024
 )
 
+// MinArrivalRate is the lowest Arrival.Rate, one task per user a day (in tasks per second). A
+// rate below it is a wrong unit or a typo rather than a load: each user's first task is due at a
+// random time within the first gap, so that at 1e-300/s its users never sent anything at all.
+const MinArrivalRate = 1.0 / (24 * 60 * 60)
+
 // Arrival makes a class open-model: each user starts a task every 1/Rate on a schedule, whether
 // or not its earlier tasks have finished, so that a slow server meets the same arrivals as a
 // fast one (k6's constant-arrival-rate, wrk2's -R, per Locust user). The total rate is users ×
@@ -51,6 +56,9 @@ func checkArrival(a *Arrival, timeout time.Duration) error {
 	if !(a.Rate > 0) || math.IsInf(a.Rate, 0) {
 		return fmt.Errorf("Arrival.Rate: got %v; expected a number of tasks per second > 0", a.Rate)
 	}
+	if a.Rate < MinArrivalRate {
+		return fmt.Errorf("Arrival.Rate: got %v; expected at least user.MinArrivalRate (%.3g tasks per second, one a day): its users would send nothing in any test", a.Rate, MinArrivalRate)
+	}
 	if a.MaxInFlight < 0 {
 		return fmt.Errorf("Arrival.MaxInFlight: got %d; expected >= 0 (0: Rate × HTTP.Timeout)", a.MaxInFlight)
 	}
@@ -64,7 +72,9 @@ func checkArrival(a *Arrival, timeout time.Duration) error {
 		a.MaxConns = DefaultMaxConns
 	}
 	if a.MaxInFlight == 0 {
-		a.MaxInFlight = max(1, int(math.Ceil(a.Rate*timeout.Seconds())))
+		// Bounded before the conversion: beyond an int, it wrapped to a negative number, and a
+		// fast rate with a long timeout had one task in flight at most.
+		a.MaxInFlight = max(1, int(min(math.Ceil(a.Rate*timeout.Seconds()), math.MaxInt32)))
 	}
 	if a.MaxLag == 0 {
 		a.MaxLag = DefaultMaxLag

@@ -1072,3 +1072,30 @@ func TestScheduler_close_forgets_the_signs(t *testing.T) {
 		t.Fatalf("after the close: loaded %v, saturated %v; want neither", loaded, saturated)
 	}
 }
+
+// A rate so low that its users' first task is due after days or centuries is a mistake: at
+// 1e-300 tasks a second the users were started and sent nothing, without a word.
+func TestNew_arrival_rate_below_one_a_day(t *testing.T) {
+	fn := func(*User) {}
+	for _, rate := range []float64{1e-300, MinArrivalRate / 2} {
+		_, err := New(&Class{Host: "http://x", Tasks: []Task{{Weight: 1, Fn: fn}}, Arrival: &Arrival{Rate: rate}}, &recorder{})
+		want := fmt.Sprintf("Arrival.Rate: got %v; expected at least user.MinArrivalRate (1.16e-05 tasks per second, one a day)", rate)
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("rate %v: got error %v; want one starting %q", rate, err, want)
+		}
+	}
+	rt, err := New(&Class{Host: "http://x", Tasks: []Task{{Weight: 1, Fn: fn}}, Arrival: &Arrival{Rate: MinArrivalRate}}, &recorder{})
+	if err != nil {
+		t.Fatalf("one task a day: %v", err)
+	}
+	rt.Stop()
+}
+
+// Rate × HTTP.Timeout beyond an int wrapped to a negative number: one task in flight at most.
+func TestNew_arrival_default_max_in_flight_of_a_long_timeout(t *testing.T) {
+	a := &Arrival{Rate: 1e12}
+	r, _ := newRuntime(t, &Class{Host: "http://x", HTTP: HTTPOptions{Timeout: 1 << 62}, Arrival: a, Tasks: []Task{{Weight: 1, Fn: func(*User) {}}}})
+	if got := r.Class().Arrival.MaxInFlight; got != math.MaxInt32 {
+		t.Fatalf("got MaxInFlight %d; want %d (no bound in practice)", got, math.MaxInt32)
+	}
+}

@@ -211,3 +211,20 @@ func TestSession_Do_failure_reasons_hide_URL_passwords(t *testing.T) {
 		}
 	}
 }
+
+// A scheme is case-insensitive: an absolute path written "HTTP://host/x" goes to that host,
+// with the cookies of http://host, not appended to the session's base URL as a path.
+func TestSession_Do_absolute_URL_scheme_in_any_case(t *testing.T) {
+	host, _ := serveWire(t, "")
+	s, _ := newTestSession(t, "http://127.0.0.1:1", HTTPOptions{})
+	upper := "HTTP://" + strings.TrimPrefix(host, "http://")
+	s.Do(&Request{Path: upper + "/set?x=1", Headers: []Header{{Name: "X-Echo-Set-Cookie", Value: "sid=a; Path=/"}}})
+	resp := s.Do(&Request{Path: upper + "/p q"})
+	uri, headers := sent(resp)
+	if resp.Failure != "" || uri != "/p%20q" {
+		t.Fatalf("%s/p q: sent %q, failure %q; want /p%%20q sent to its own host", upper, uri, resp.Failure)
+	}
+	if c, _ := header(headers, "Cookie"); c != "sid=a" {
+		t.Errorf("cookie sent: %q; want the one %s set (sid=a)", c, upper)
+	}
+}

@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 
 from ..influx_client import (SERVER_KINDS, AuthError, DatabaseNotFound, InfluxClient, InfluxError, NoHttpAnswer,
-                             WrongServer)
+                             WrongServer, ca_file_problem)
 
 from .columns import Column, layout
 from .compare import COMPARED, ThresholdError, breaches, comparison_text, pair, parse_percent, parse_regressions
@@ -77,7 +77,10 @@ def store(ctx: typer.Context, **given: str | None) -> RunStore:
     server = chosen["server"] or "auto"
     if server not in SERVER_KINDS:
         raise fail(EXIT_USAGE, f"--influxdb-server: got {server!r}; expected one of {', '.join(SERVER_KINDS)}")
-    return RunStore(InfluxClient(chosen["url"] or DEFAULT_URL, chosen["database"] or "locust",
+    url = chosen["url"] or DEFAULT_URL
+    if problem := ca_file_problem(url, chosen["ca_file"] or ""):
+        raise fail(EXIT_USAGE, problem)
+    return RunStore(InfluxClient(url, chosen["database"] or "locust",
                                  chosen["username"] or "", chosen["password"] or "", chosen["token"] or "",
                                  chosen["ca_file"] or "", server=server))
 

@@ -198,6 +198,22 @@ the master is never ready or its workers never reach it. Each has a value of its
 {{- if and $m.runToCompletion (not $m.runTime) -}}
 {{- $problems = append $problems "master.runToCompletion is true but master.runTime is empty: the run would never end; set master.runTime, e.g. 5m" -}}
 {{- end -}}
+{{- /* activeDeadlineSeconds counts from the Job's start: the wait for the workers, the run, the drain.
+One not above the run time stops the master mid-run (the Job Failed, DeadlineExceeded), every time. */ -}}
+{{- if and $m.runToCompletion $m.runTime $m.job.activeDeadlineSeconds -}}
+{{- $runSeconds := 0 -}}
+{{- if regexMatch "^[0-9]+$" $m.runTime -}}
+{{- $runSeconds = atoi $m.runTime -}}
+{{- else -}}
+{{- range $part := regexFindAll "[0-9]+[hms]" $m.runTime -1 -}}
+{{- $n := atoi (regexFind "[0-9]+" $part) -}}
+{{- $runSeconds = add $runSeconds (mul $n (get (dict "h" 3600 "m" 60 "s" 1) (trimPrefix (toString $n) $part))) -}}
+{{- end -}}
+{{- end -}}
+{{- if le (int64 $m.job.activeDeadlineSeconds) (int64 $runSeconds) -}}
+{{- $problems = append $problems (printf "master.job.activeDeadlineSeconds (%v s) is not above master.runTime (%s, %v s): the Job would be stopped before the run ends, every time; it counts from the Job's start, so allow for master.expectWorkersMaxWait (%v s) and the drain too" (include "locust-fleet.number" $m.job.activeDeadlineSeconds) $m.runTime $runSeconds $m.expectWorkersMaxWait) -}}
+{{- end -}}
+{{- end -}}
 {{- if and $m.headless (not $m.runToCompletion) $m.runTime -}}
 {{- $problems = append $problems (printf "master.runTime is %q with master.headless and not master.runToCompletion: the Deployment would restart the master after each run and start another; set master.runToCompletion: true (a Job) or leave master.runTime empty (run until stopped)" $m.runTime) -}}
 {{- end -}}
@@ -236,6 +252,30 @@ the master is never ready or its workers never reach it. Each has a value of its
 {{- end -}}
 {{- if and $w.scenario.files (not (hasKey $w.scenario.files $w.scenario.file)) -}}
 {{- $problems = append $problems (printf "worker.scenario.file is %q, which is not one of worker.scenario.files (%s)" $w.scenario.file (keys $w.scenario.files | sortAlpha | join ", ")) -}}
+{{- end -}}
+{{- /* A ConfigMap's keys are file names, without directories (Kubernetes: [-._a-zA-Z0-9]+); the
+scenario is mounted from one, so worker.scenario.file is such a key too. */ -}}
+{{- range $key := keys $w.scenario.files | sortAlpha -}}
+{{- if not (regexMatch "^[-._a-zA-Z0-9]+$" $key) -}}
+{{- $problems = append $problems (printf "worker.scenario.files: %q is no ConfigMap key (letters, digits, -, _ and . only: a ConfigMap holds no directories); name it %q and refer to it by that name" $key (regexReplaceAll "[^-._a-zA-Z0-9]" (base $key) "_")) -}}
+{{- end -}}
+{{- end -}}
+{{- if and (not $w.scenario.files) (not (regexMatch "^[-._a-zA-Z0-9]+$" $w.scenario.file)) -}}
+{{- $problems = append $problems (printf "worker.scenario.file: got %q; expected the key of the scenario in its ConfigMap (letters, digits, -, _ and . only), e.g. %q" $w.scenario.file (regexReplaceAll "[^-._a-zA-Z0-9]" (base $w.scenario.file) "_")) -}}
+{{- end -}}
+{{- /* Every object is named after the release: a Service's name must be a DNS label that starts with
+a letter (RFC 1035), which a release named by a build number ("48213") or with a dot is not. */ -}}
+{{- $fullname := include "locust-fleet.fullname" . -}}
+{{- if not (regexMatch "^[a-z]([-a-z0-9]*[a-z0-9])?$" $fullname) -}}
+{{- $suggested := regexReplaceAll "[^-a-z0-9]" (lower $fullname) "-" -}}
+{{- $suggested = ternary $suggested (printf "perf-%s" $suggested) (regexMatch "^[a-z]" $suggested) -}}
+{{- $from := ternary "fullnameOverride" (ternary "nameOverride" (printf "the release name %q" .Release.Name) (ne .Values.nameOverride "")) (ne .Values.fullnameOverride "") -}}
+{{- $problems = append $problems (printf "the objects would be named %q (from %s), which is no Service name (lower-case letters, digits and -, starting with a letter); choose another release name or set fullnameOverride, e.g. %q" $fullname $from $suggested) -}}
+{{- end -}}
+{{- /* What the master refuses at start for InfluxDB 3 (influx_client.influxdb3_database_problem, from
+influxdb3_server/src/http.rs, validate_db_name); with influxdb.server auto it is refused once /ping says 3. */ -}}
+{{- if and (eq (printf "%v" $influx.server) "3") (or (gt (len $influx.database) 64) (not (regexMatch "^[A-Za-z0-9][A-Za-z0-9_-]*(/[A-Za-z0-9_-]+)?$" $influx.database))) -}}
+{{- $problems = append $problems (printf "influxdb.database: got %q, which InfluxDB 3 (influxdb.server) refuses as a database name; expected at most 64 ASCII letters, digits, _ and -, starting with a letter or digit, with at most one / between two such parts" $influx.database) -}}
 {{- end -}}
 {{- if and (not (include "locust-fleet.target" .)) (not (include "locust-fleet.scenarioConfigMap" .)) -}}
 {{- $problems = append $problems "target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to send; set target" -}}

@@ -1,0 +1,145 @@
+"""A test's start and its stop never overlap, nor do two stops: a start asked for while a test stops
+begins once the stop is done, a start still under way (a ramp-up) ends when a stop begins, and a
+second stop waits for the first one instead of stopping again.
+
+Locust's master fires test_stopping before it changes its state, and the drain (drain.py) waits in
+that event for the workers' last reports, seconds. Meanwhile the state still says "running", so a
+`POST /swarm` right after a stop (stop, then start at once with another count) only changed the user
+count of the test that was stopping: the drain held its spawns back, the stop ended the test, the
+web UI had answered "Swarming started" for a test that never ran, and the stopped run's record took
+the swarm's user count for its own. A start arriving after the drain, while Locust waits for the
+workers to stop, found the state "stopping" and fired test_start in the middle of the stop.
+
+Here `runner.start` called while a stop is under way (from test_stopping to test_stop) waits for the
+stop to end and then starts a new test (the web UI's swarm, a shape's tick), or is skipped when
+Locust's own loops call it (a worker joining or leaving rebalances the users): the test is ending,
+and those loops must keep handling the reports the drain waits for. A start still waiting when the
+master quits starts nothing.
+
+A ramp-up longer than the run (20 users at 4/s with a run time of 3 s, from the web UI or headless)
+went on ramping through the drain: Locust's stop ends it only from the web UI's Stop button. It then
+fired spawning_complete for all 20 users, which the run record took as the run's users and peak
+(it had reached 12), and with --reset-stats reset the statistics in the middle of the drain. Here
+the greenlet of a start under way is ended when the stop begins, as the Stop button ends it.
+
+A second stop during the drain (SIGTERM or Ctrl+C while the Stop button's drain waits, the quit
+that follows them, the last worker leaving) found Locust's state still "running" and stopped it again: the
+workers were told to stop twice and test_stop fired twice, so the non-fatal checks were printed and
+written to InfluxDB twice for the run (`locust_checks` holds one record per check and run) and the
+thresholds judged twice. Here it waits for the stop under way (from Locust's loops it returns at
+once: they must keep handling the reports the drain waits for) and does not stop again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import gevent
+from gevent.event import Event
+from locust.env import Environment
+from locust.runners import STATE_STOPPING, MasterRunner
+
+logger = logging.getLogger(__name__)
+# Locust's own bound on a stop after the drain: it waits up to stop_timeout + 60 s for the
+# workers to report zero users.
+LOCUST_STOP_WAIT_S = 60.0
+WORKERS_ANSWER_STOP_S = 10.0
+
+
+class RunPhases:
+    def __init__(self, runner: MasterRunner, drain_timeout: float) -> None:
+        self.runner = runner
+        self.drain_timeout = drain_timeout
+        self.stopped = Event()
+        self.stopped.set()  # no stop under way
+        self.quitting = False
+        self.under_way: set[Any] = set()  # greenlets inside Locust's start
+        self.stopper: Any = None  # the greenlet of the stop under way
+        # Locust's loops (worker messages, heartbeats) run in the runner's group from its start.
+        self.loops = set(runner.greenlet)
+
+    def on_test_stopping(self, **_kw: Any) -> None:
+        self.stopped.clear()
+        current = self.stopper = gevent.getcurrent()
+        for starting in list(self.under_way):
+            # Not Locust's loops (a rebalance in the message listener is short, and they must live)
+            if starting is not current and starting not in self.loops and isinstance(starting, gevent.Greenlet):
+                logger.info("The stop ends the start of %d users under way", self.runner.target_user_count or 0)
+                starting.kill(block=False)
+
+    def on_test_stop(self, **_kw: Any) -> None:
+        self.stopped.set()
+
+    def on_quitting(self, **_kw: Any) -> None:
+        """The quitting event, and runner.quit (a headless master quits without that event)."""
+        self.quitting = True
+
+    def bound(self) -> float:
+        """The longest a stop can take: the drain, then Locust's wait for the workers to stop."""
+        return self.drain_timeout + float(self.runner.environment.stop_timeout or 0) + LOCUST_STOP_WAIT_S + 5
+
+    def may_stop(self) -> bool:
+        """Whether runner.stop may go on: not while another greenlet's stop is under way, which a
+        stop outside Locust's loops waits for."""
+        current = gevent.getcurrent()
+        if self.stopped.is_set() or current is self.stopper:
+            return True
+        if current not in self.loops:
+            self.stopped.wait(self.bound())
+        return False
+
+    def may_start(self, user_count: int) -> bool:
+        """Whether runner.start may go on now; waits for a stop under way to end first."""
+        if self.stopped.is_set():
+            return not self.quitting
+        if gevent.getcurrent() in self.loops:
+            logger.debug("A start of %d users from Locust's loops during a stop was skipped", user_count)
+            return False
+        bound = self.bound()
+        logger.info("A start of %d users was asked for while the test stops; it begins once the stop is done",
+                    user_count)
+        if not self.stopped.wait(bound):
+            logger.error("The start of %d users was dropped: the stop under way did not end within %.0f s",
+                         user_count, bound)
+            return False
+        # The workers answer the stop (client_stopped, then client_ready) after test_stop; a worker
+        # whose client_stopped came after the new test's spawn would be dropped from it by Locust.
+        answered_by = time.monotonic() + WORKERS_ANSWER_STOP_S
+        while self.runner.state == STATE_STOPPING and time.monotonic() < answered_by and not self.quitting:
+            gevent.sleep(0.1)
+        return not self.quitting
+
+
+def install(environment: Environment, runner: MasterRunner, drain_timeout: float) -> RunPhases:
+    """Call before the drain's listeners are added: the stop must be known before the drain waits.
+    Its on_quitting must be added to the quitting event after every other listener (plugin.py):
+    Locust fires that event in reverse order, and the export's listener stops the test first."""
+    gate = RunPhases(runner, drain_timeout)
+    environment.events.test_stopping.add_listener(gate.on_test_stopping)
+    environment.events.test_stop.add_listener(gate.on_test_stop)
+    start, stop, quit_ = runner.start, runner.stop, runner.quit
+
+    def start_after_stop(user_count: int, spawn_rate: float, *args: Any, **kwargs: Any) -> None:
+        if not gate.may_start(user_count):
+            return
+        starting = gevent.getcurrent()
+        gate.under_way.add(starting)
+        try:
+            start(user_count, spawn_rate, *args, **kwargs)
+        finally:
+            gate.under_way.discard(starting)
+
+    def stop_once(*args: Any, **kwargs: Any) -> None:
+        if gate.may_stop():
+            stop(*args, **kwargs)
+
+    def quit_runner() -> None:
+        gate.on_quitting()
+        quit_()
+
+    runner.start = start_after_stop  # type: ignore[method-assign]
+    runner.stop = stop_once  # type: ignore[method-assign]
+    runner.quit = quit_runner  # type: ignore[method-assign]
+    return gate

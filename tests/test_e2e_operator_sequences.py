@@ -1,0 +1,199 @@
+"""What an operator does through the web UI in quick succession, and how workers answer a stop,
+against a real master with real workers and a real InfluxDB: after each sequence every run is
+recorded once with its own figures, and the counts are exact (Locust's = what the target served =
+the run records = InfluxDB's sums)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+
+import pytest
+
+from harness.exported import influx_args
+from harness.influxd import rows
+from harness.parts import Master, Target, start_worker
+from harness.procs import REPO, get_json, wait_until
+from locust_fleet.model import AGGREGATED, CHECKS, EVENTS, REQUESTS, RUNS
+
+pytestmark = pytest.mark.e2e
+# Users that pause between requests: a few hundred requests per run, not tens of thousands.
+SCENARIO = "wait: {constant: 50ms}\ntasks:\n  - {name: home, path: /}\n"
+
+
+def web_master(procs, go_bin, tmp_path, influx, workers: int = 2, *extra: str):
+    target = Target(procs, go_bin["target"])
+    master = Master(procs, "--drain-timeout", "10", "-H", target.url, *influx_args(influx, tmp_path), *extra)
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(SCENARIO)
+    for i in range(workers):
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url,
+                     name=f"worker{i}")
+    wait_until(lambda: len(master.workers()) == workers, 30, f"{workers} workers to join")
+    return target, master
+
+
+def aggregated(master: Master) -> dict:
+    stats = get_json(master.web + "/stats/requests")
+    total = next(e for e in stats["stats"] if e["name"] == AGGREGATED)
+    return {"state": stats["state"], "users": stats["user_count"], "requests": total["num_requests"]}
+
+
+def stopped_runs(influx, count: int) -> list[dict]:
+    def all_stopped():
+        runs = rows(influx.query(f"SELECT * FROM {RUNS}"))
+        return runs if len(runs) == count and all(r["state"] == "stopped" for r in runs) else None
+    return sorted(wait_until(all_stopped, 20, f"{count} stopped run records in InfluxDB"), key=lambda r: r["time"])
+
+
+def influx_requests(influx, run_id: str) -> int:
+    found = rows(influx.query(f"SELECT sum(requests) FROM {REQUESTS} WHERE run_id = '{run_id}' "
+                              f"AND \"name\" = '{AGGREGATED}'"))
+    return found[0]["sum"] if found else 0
+
+
+def test_a_start_right_after_a_stop_is_a_new_test_once_the_stop_is_done(procs, go_bin, tmp_path, influx):
+    # The stop's drain waits seconds for the workers' last reports, while Locust still says
+    # "running": a swarm then only changed the count of the test that was stopping, so the stop
+    # ended it, the web UI said "Swarming started" for a test that never ran, and the stopped run's
+    # record said 6 users instead of its 4.
+    target, master = web_master(procs, go_bin, tmp_path, influx)
+    master.swarm(4, target.url)
+    wait_until(lambda: aggregated(master)["requests"] > 0, 30, "the first test's requests")
+    # A worker frozen for a moment keeps the drain waiting for its last report: the swarm below
+    # then surely comes during the stop (the workers' own reports, every 3 s, may end it at once).
+    slow = next(p for p in procs.started if p.name == "worker0")
+    slow.signal(signal.SIGSTOP)
+    stopping = threading.Thread(target=master.stop)
+    try:
+        stopping.start()
+        time.sleep(0.5)  # the stop under way
+        master.swarm(6, target.url)
+        assert stopping.is_alive(), "the stop was over before the swarm: the sequence was not played"
+    finally:
+        slow.signal(signal.SIGCONT)
+    stopping.join(60)
+    wait_until(lambda: aggregated(master)["users"] == 6 and aggregated(master)["requests"] > 0, 30,
+               "the second test with 6 users")
+    master.stop()
+    second = aggregated(master)
+    assert second["state"] == "stopped", second
+
+    first_run, second_run = stopped_runs(influx, 2)
+    assert (first_run["users"], first_run["peak_users"]) == (4, 4), first_run
+    assert (second_run["users"], second_run["peak_users"]) == (6, 6), second_run
+    served = sum(target.counts().values())
+    assert second_run["requests"] == second["requests"]
+    assert first_run["requests"] + second_run["requests"] == served
+    for run in (first_run, second_run):
+        assert influx_requests(influx, run["run_id"]) == run["requests"] > 0, run
+    assert "A start of 6 users was asked for while the test stops; it begins once the stop is done" \
+        in master.proc.log()
+
+
+def test_a_python_workers_report_after_it_answered_the_stop_counts_everywhere(procs, go_bin, tmp_path, influx):
+    # Without a drain, a Locust Python worker answers the stop (client_stopped), waits
+    # --stop-timeout, then says client_ready; the report of its users' last requests comes in
+    # between. The master took it for a stranger's: rejected, the worker asked to reconnect, and
+    # Locust counted fewer requests than the target served; the run record had stopped counting.
+    target, master = web_master(procs, go_bin, tmp_path, influx, 0, "--drain-timeout", "0", "-s", "3")
+    procs.start("python-worker", [str(REPO / ".venv" / "bin" / "locust"), "-f",
+                                  str(REPO / "tests" / "locustfiles" / "python_worker.py"), "--worker",
+                                  "--master-host", "127.0.0.1", "--master-port", str(master.port)],
+                env={"PYTHON_WORKER_WAIT_S": "0.05"})
+    wait_until(lambda: len(master.workers()) == 1, 30, "the Python worker to join")
+    before = 0
+    for runs, users in ((1, 4), (2, 3)):  # and the next run after it counts as exactly
+        master.swarm(users, target.url)
+        wait_until(lambda: aggregated(master)["requests"] > 0, 30, f"the run of {users} users")
+        time.sleep(2)
+        master.stop()
+        wait_until(lambda: [w["state"] for w in master.workers()] == ["ready"], 20,
+                   "the worker's client_ready after its stop timeout")
+        served = sum(target.counts().values()) - before
+        wait_until(lambda: aggregated(master)["requests"] == served, 10,
+                   f"Locust to count the {served} requests the target served in the run")
+        wait_until(lambda: stopped_runs(influx, runs)[-1]["requests"] == served, 10,
+                   f"the run record to count the {served} requests")
+        run = stopped_runs(influx, runs)[-1]
+        assert influx_requests(influx, run["run_id"]) == served, run
+        before += served
+    log = master.proc.log()
+    assert "Rejected" not in log and "asking it to reconnect" not in log, log[-3000:]
+
+
+def test_a_python_workers_report_after_a_headless_run_time_counts_everywhere(procs, go_bin, tmp_path, influx):
+    # At the run time's end the master stops, then tells the workers to quit; without a drain a
+    # Python worker sends its users' last report then, and Locust's summary counts it.
+    target = Target(procs, go_bin["target"])
+    report = tmp_path / "stats"
+    master = Master(procs, "--headless", "-u", "4", "-r", "100", "-t", "4s", "--expect-workers", "1",
+                    "--drain-timeout", "0", "-s", "2", "--json-file", str(report), "-H", target.url,
+                    *influx_args(influx, tmp_path))
+    procs.start("python-worker", [str(REPO / ".venv" / "bin" / "locust"), "-f",
+                                  str(REPO / "tests" / "locustfiles" / "python_worker.py"), "--worker",
+                                  "--master-host", "127.0.0.1", "--master-port", str(master.port)],
+                env={"PYTHON_WORKER_WAIT_S": "0.05"})
+    assert master.proc.wait(60) in (0, 1), master.proc.log()[-3000:]  # 1: the scenario's /status/503
+    served = sum(target.counts().values())
+    counted = sum(e["num_requests"] for e in json.loads(report.with_suffix(".json").read_text()))
+    (run,) = stopped_runs(influx, 1)
+    assert served == counted == run["requests"] == influx_requests(influx, run["run_id"]) > 0, \
+        (served, counted, run["requests"])
+
+
+def test_a_run_time_shorter_than_the_ramp_up_ends_the_ramp_up_with_it(procs, go_bin, tmp_path, influx):
+    # 20 users at 4/s for 3 s: the ramp-up went on through the stop's drain and completed there, so
+    # --reset-stats reset the statistics in the middle of the drain (Locust's summary: 0 requests,
+    # the target had served hundreds) and the run record said 20 users, the run had reached 12.
+    target = Target(procs, go_bin["target"])
+    report = tmp_path / "stats"
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(SCENARIO)
+    master = Master(procs, "--headless", "-u", "20", "-r", "4", "-t", "3s", "--expect-workers", "2", "--reset-stats",
+                    "--json-file", str(report), "-H", target.url, *influx_args(influx, tmp_path))
+    for i in range(2):
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url,
+                     name=f"worker{i}")
+    assert master.proc.wait(60) == 0, master.proc.log()[-3000:]
+    served = sum(target.counts().values())
+    counted = sum(e["num_requests"] for e in json.loads(report.with_suffix(".json").read_text()))
+    (run,) = stopped_runs(influx, 1)
+    assert served == counted == run["requests"] == influx_requests(influx, run["run_id"]) > 0, \
+        (served, counted, run["requests"])
+    assert run["users"] == run["peak_users"] < 20, run
+    events = [e["event"] for e in rows(influx.query(f"SELECT * FROM {EVENTS}"))]
+    assert "spawning_complete" not in events and "stats_reset" not in events, events
+
+
+def test_sigterm_during_the_stops_drain_stops_the_test_once(procs, go_bin, tmp_path, influx):
+    # SIGTERM while the Stop button's drain waits: the quit's stop found Locust still "running" and
+    # stopped the test a second time once the drain was over, so test_stop fired twice and the run's
+    # non-fatal checks were written twice to InfluxDB (one record per check and run).
+    target = Target(procs, go_bin["target"])
+    report = tmp_path / "stats"
+    scenario = tmp_path / "checked.yaml"
+    scenario.write_text("wait: {constant: 50ms}\ntasks:\n  - {name: home, path: /, check: "
+                        "[{status: 200, fatal: false, name: status is 200}]}\n")
+    master = Master(procs, "--drain-timeout", "10", "--json-file", str(report), "-H", target.url,
+                    *influx_args(influx, tmp_path))
+    for i in range(2):
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url,
+                     name=f"worker{i}")
+    wait_until(lambda: len(master.workers()) == 2, 30, "2 workers to join")
+    master.swarm(4, target.url)
+    wait_until(lambda: aggregated(master)["requests"] > 0, 30, "the test's requests")
+    stopping = threading.Thread(target=master.stop, daemon=True)
+    stopping.start()
+    time.sleep(0.5)  # the drain waits for a report the workers send every 3 s
+    master.proc.signal(signal.SIGTERM)
+    assert master.proc.wait(60) == 0, master.proc.log()[-3000:]
+    assert "Drained 2 worker(s)" in master.proc.log()
+    served = sum(target.counts().values())
+    counted = sum(e["num_requests"] for e in json.loads(report.with_suffix(".json").read_text()))
+    (run,) = stopped_runs(influx, 1)
+    assert served == counted == run["requests"] == influx_requests(influx, run["run_id"]) > 0
+    checks = rows(influx.query(f"SELECT * FROM {CHECKS}"))
+    assert [(c["check"], c["passes"], c["fails"]) for c in checks] == [("status is 200", served, 0)], checks
