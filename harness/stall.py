@@ -27,7 +27,6 @@ class StallRun:
     stall: tuple[float, float]       # the stall window, unix seconds
     served: int                      # answers the target counted
     entries: dict[tuple[str, str], dict]  # Locust's JSON report, by (method, name)
-    master_log: str = ""
 
     @property
     def stats(self) -> dict:
@@ -80,4 +79,4 @@ def run(procs: Procs, worker_bin: Path, target_bin: Path, work: Path, model: str
     steady = list(range(int(full) + 1, last))  # the last second is cut short by the stop
     entries = {(e["method"], e["name"]): e for e in json.loads(report.with_suffix(".json").read_text())}
     return StallRun(model, users, rate, arrivals, steady, (began, began + stall_for),
-                    target.counts().get("GET /stall", 0), entries, master.proc.log())
+                    target.counts().get("GET /stall", 0), entries)

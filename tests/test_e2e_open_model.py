@@ -26,8 +26,8 @@ def test_arrivals_keep_their_pace_through_a_stall_and_response_times_show_it(pro
     stalled = [s for s in per_second if run.stall[0] <= s + 1 and s <= run.stall[1]]
     assert len(per_second) >= 6 and stalled, (per_second, run.stall)
     not_started = run.entries.get(("ARRIVAL", "stall"), {"num_requests": 0, "num_failures": 0, "num_reqs_per_sec": {}})
+    # ARRIVAL is the type under which the worker records only the tasks it did not start.
     assert not_started["num_failures"] == not_started["num_requests"], not_started
-    assert not not_started["num_requests"] or "not started: " in run.master_log, run.master_log[-3000:]
     skipped = {int(s): n for s, n in not_started["num_reqs_per_sec"].items()}
     # Through every second of the run, the stall's too, the tasks sent or reported not started keep
     # up with the schedule (a task started late by a busy CPU arrives in a later second, so the
