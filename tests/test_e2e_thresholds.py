@@ -220,6 +220,18 @@ def test_a_headless_run_stopped_before_its_run_time_does_not_pass(procs, go_bin,
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_during_the_drain_after_the_run_time_does_not_fail_the_run(procs, go_bin, fresh_target, tmp_path, sig):
+    # The run time was up and the stop drains (Locust still says "running"): an impatient Ctrl+C
+    # hurries the end of a test that ran as planned.
+    master = headless(procs, go_bin, fresh_target, tmp_path, "-t", "3s", "--threshold", "requests>0",
+                      "--drain-timeout", "10")
+    wait_until(lambda: "--run-time limit reached" in master.proc.log(), 30, "the run time to be up")
+    master.proc.signal(sig)
+    assert master.proc.wait(40) == 0, master.proc.log()[-3000:]
+    assert "Thresholds: 1 passed, 0 failed\n" in master.proc.log() and RAN_TO_ITS_END not in junit(tmp_path)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_load_shape_stopped_before_its_end_does_not_pass(procs, go_bin, fresh_target, tmp_path, sig):
     # On Ctrl+C Locust ends a shape's test as if the shape had ended ("Shape test completed").
     master = Master(procs, "--headless", "--expect-workers", "2", "-f", str(REPO / "tests" / "locustfiles" /

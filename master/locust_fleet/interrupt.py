@@ -31,9 +31,9 @@ def note_stop_signal() -> None:
         _first_at = time.monotonic()
 
 
-def stop_signal_since(t: float) -> bool:
-    """Whether a signal asked the master to stop at t (time.monotonic()) or later."""
-    return _first_at is not None and _first_at >= t
+def stop_signal_between(start: float, end: float) -> bool:
+    """Whether a signal first asked the master to stop from start to end (time.monotonic())."""
+    return _first_at is not None and start <= _first_at <= end
 
 
 def install() -> None:

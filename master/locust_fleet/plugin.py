@@ -88,7 +88,7 @@ def on_init(environment: Environment, **_kw) -> None:
     interrupt.install()
     if config.thresholds:
         # Before the export starts: results are given at test_stop, before the run record is written.
-        watch = thresholds.install(environment, config.thresholds, config.junit_xml)
+        watch = thresholds.install(environment, phases, config.thresholds, config.junit_xml)
         if service is not None:
             thresholds.keep_in_run_record(watch, service.exporter)
     if service is not None:

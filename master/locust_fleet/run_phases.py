@@ -57,10 +57,12 @@ class RunPhases:
         self.quitting = False
         self.under_way: set[Any] = set()  # greenlets inside Locust's start
         self.stopper: Any = None  # the greenlet of the stop under way
+        self.stop_began = 0.0  # time.monotonic() of the last stop's test_stopping
         # Locust's loops (worker messages, heartbeats) run in the runner's group from its start.
         self.loops = set(runner.greenlet)
 
     def on_test_stopping(self, **_kw: Any) -> None:
+        self.stop_began = time.monotonic()
         self.stopped.clear()
         current = self.stopper = gevent.getcurrent()
         for starting in list(self.under_way):
@@ -71,6 +73,10 @@ class RunPhases:
 
     def on_test_stop(self, **_kw: Any) -> None:
         self.stopped.set()
+
+    def stopping(self) -> bool:
+        """Whether a stop is under way (from test_stopping, before the drain, to test_stop)."""
+        return not self.stopped.is_set()
 
     def on_quitting(self, **_kw: Any) -> None:
         """The quitting event, and runner.quit (a headless master quits without that event)."""

@@ -32,6 +32,7 @@ from locust.runners import STATE_INIT, STATE_STOPPED, STATE_STOPPING, MasterRunn
 
 from . import interrupt
 from .exporter import Exporter
+from .run_phases import RunPhases
 from .run_record import redact_url
 from .threshold_judge import (EXIT_INTERRUPTED, Figures, Judge, Result, Sample, SlidingWindow, exit_code, matches,
                               select)
@@ -55,8 +56,10 @@ def write_atomically(path: str, text: str) -> None:
 
 
 class ThresholdWatch:
-    def __init__(self, environment: Environment, thresholds: tuple[Threshold, ...], junit_path: str = "") -> None:
+    def __init__(self, environment: Environment, phases: RunPhases, thresholds: tuple[Threshold, ...],
+                 junit_path: str = "") -> None:
         self.environment = environment
+        self.phases = phases  # when a stop began, whether one is under way
         self.runner: MasterRunner = environment.runner  # type: ignore[assignment]
         self.thresholds = thresholds
         self.junit_path = junit_path
@@ -227,18 +230,21 @@ class ThresholdWatch:
                 self.environment.web_ui.stop()
 
     # -- the end -----------------------------------------------------------------------------------
-    def note_interruption(self) -> None:
-        """The test running is being stopped by a signal: if it had a planned end, it was cut short."""
+    def note_interruption(self, at: float) -> None:
+        """A signal stopped the test at `at` (time.monotonic()), before anything else began its stop:
+        if it had a planned end, it was cut short."""
         end = planned_end(self.environment)
         if self.judge is None or self.stopping or self.interrupted or not end:
             return
-        self.interrupted = f"at {time.monotonic() - self.started_mono:.1f} s, before {end}"
+        self.interrupted = f"at {at - self.started_mono:.1f} s, before {end}"
         logger.warning("The test was interrupted %s; it is judged on what ran and does not pass (exit code %d)",
                        self.interrupted, EXIT_INTERRUPTED)
 
     def on_test_stop(self, **_kw: Any) -> None:
-        if interrupt.stop_signal_since(self.started_mono):  # during a shape's test Locust ends it as completed
-            self.note_interruption()
+        # Locust ends a shape's test on Ctrl+C as if the shape had ended: the signal tells.
+        began = self.phases.stop_began
+        if interrupt.stop_signal_between(self.started_mono, began):
+            self.note_interruption(began)
         judge, self.judge = self.judge, None
         if judge is None:
             return
@@ -262,7 +268,10 @@ class ThresholdWatch:
         # A test still running (SIGTERM, Ctrl+C) ends here first, drained, so it is judged too. Its
         # run time and an abort have stopped it by now: one still running was cut short.
         if self.runner.state not in (STATE_INIT, STATE_STOPPED, STATE_STOPPING):
-            self.note_interruption()
+            # Locust still says "running" while a stop drains: a signal then (the run time was up)
+            # only hurries the end of a test that ran as planned.
+            if not self.phases.stopping():
+                self.note_interruption(time.monotonic())
             self.runner.stop()
         options = environment.parsed_options
         code = exit_code(self.results, environment.process_exit_code, bool(locust_log.unhandled_greenlet_exception),
@@ -291,7 +300,8 @@ def planned_end(environment: Environment) -> str:
     return ""
 
 
-def install(environment: Environment, thresholds: tuple[Threshold, ...], junit_path: str) -> ThresholdWatch:
+def install(environment: Environment, phases: RunPhases, thresholds: tuple[Threshold, ...],
+            junit_path: str) -> ThresholdWatch:
     if junit_path and os.path.isfile(junit_path):
         # An earlier run's file would stand for this one if no test is judged here (no workers
         # came, the master was stopped before the test began): a CI job reading it after a run that
@@ -299,7 +309,7 @@ def install(environment: Environment, thresholds: tuple[Threshold, ...], junit_p
         os.remove(junit_path)
         logger.info("Removed %s, the JUnit file of an earlier run; this run writes its own when its test stops",
                     os.path.abspath(junit_path))
-    watch = ThresholdWatch(environment, thresholds, junit_path)
+    watch = ThresholdWatch(environment, phases, thresholds, junit_path)
     watch.install()
     return watch
 
