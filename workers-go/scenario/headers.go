@@ -88,6 +88,7 @@ func (c *compiler) headerPairs(v *yaml.Node, field string) []pair {
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		k, value := v.Content[i], v.Content[i+1]
 		at := field + "." + k.Value
+		same := slices.IndexFunc(out, func(p pair) bool { return strings.EqualFold(p.name, k.Value) })
 		switch {
 		case !headername.Valid(k.Value):
 			c.errorf(k.Line, at, "not a header name; expected %s", headername.Allowed)
@@ -106,14 +107,13 @@ func (c *compiler) headerPairs(v *yaml.Node, field string) []pair {
 			continue
 		case c.envWithControlChar(value, at):
 			continue
-		case slices.ContainsFunc(out, func(p pair) bool { return strings.EqualFold(p.name, k.Value) }):
+		case same >= 0:
 			// A header written out wins over one a merge key brought, whatever their case, as
 			// YAML's own keys do; written twice, it is a mistake.
-			i := slices.IndexFunc(out, func(p pair) bool { return strings.EqualFold(p.name, k.Value) })
 			switch {
 			case c.merged[k]:
-			case names[i] != nil && c.merged[names[i]]:
-				out[i], names[i] = pair{name: k.Value, value: nullable(value)}, k
+			case names[same] != nil && c.merged[names[same]]:
+				out[same], names[same] = pair{name: k.Value, value: nullable(value)}, k
 			default:
 				c.errorf(k.Line, at, "given twice (header names are case-insensitive)")
 			}
