@@ -47,3 +47,17 @@ def test_spool_and_runs_refuse_the_ca_file_the_master_refuses(case, own_influx, 
                                 timeout=60)
         assert result.returncode == 2, (name, result.stdout, result.stderr)
         assert f"error: {message}" in " ".join(result.stderr.split()), (name, result.stderr)
+
+
+def test_a_password_in_the_url_is_not_shown_when_the_ca_file_is_refused(tmp_path):
+    # `runs` and `spool replay` take any --influxdb-url (the master refuses one with credentials
+    # earlier): the refusal of the CA file printed the password in the URL.
+    ca_file = tmp_path / "ca.pem"
+    ca_file.write_text(Path("/etc/ssl/certs/ca-certificates.crt").read_text())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOCUST_")} | {"COLUMNS": "400"}
+    for name, args in commands("http://bob:s3cret-pw@127.0.0.1:9", ca_file, tmp_path / "spool").items():
+        result = subprocess.run([str(VENV_BIN / "locust-fleet"), *args], capture_output=True, text=True, env=env,
+                                timeout=60)
+        assert result.returncode == 2, (name, result.stdout, result.stderr)
+        assert "s3cret-pw" not in result.stdout + result.stderr, (name, result.stderr)
+        assert "--influxdb-url http://bob:***@127.0.0.1:9 is plain HTTP" in " ".join(result.stderr.split()), name

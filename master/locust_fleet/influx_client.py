@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from .run_record import redact_url
+
 # --influxdb-server: detected from /ping, or named when a proxy hides the server's headers.
 SERVER_KINDS = ("auto", "1", "2", "3")
 
@@ -45,7 +47,8 @@ def ca_file_problem(url: str, ca_file: str) -> str | None:
     if not ca_file:
         return None
     if urlsplit(url).scheme.lower() == "http":
-        return (f"--influxdb-ca-file: given, but --influxdb-url {url} is plain HTTP; a CA verifies an https:// URL: "
+        return (f"--influxdb-ca-file: given, but --influxdb-url {redact_url(url)} is plain HTTP; a CA verifies an "
+                "https:// URL: "
                 "use https:// or leave --influxdb-ca-file out")
     if os.path.isdir(ca_file):
         return f"--influxdb-ca-file: {ca_file!r} is a directory; expected a PEM CA bundle file"
