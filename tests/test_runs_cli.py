@@ -189,6 +189,14 @@ def test_unreachable_influxdb_is_reported_not_traced(tmp_path):
     assert result.returncode == 1 and "unreachable" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_a_password_in_the_url_is_not_shown_in_errors():
+    # `runs` takes any --influxdb-url; the client's messages named it whole, password included.
+    port = free_port()
+    result = locust_fleet_runs(f"http://bob:s3cret-pw@127.0.0.1:{port}", "list")
+    assert result.returncode == 1 and "s3cret-pw" not in result.stdout + result.stderr, result.stderr
+    assert f"InfluxDB at http://bob:***@127.0.0.1:{port}: unreachable" in " ".join(result.stderr.split())
+
+
 def test_pybridge_runs_says_where_the_command_went():
     result = subprocess.run([str(VENV_BIN / "pybridge"), "runs", "list", "--json"], capture_output=True, text=True,
                             timeout=60)

@@ -135,6 +135,8 @@ class InfluxClient:
                  ca_file: str = "", timeout: float = 10.0, server: str = "auto") -> None:
         """server: --influxdb-server; "auto" learns the kind from the first /ping that answers."""
         self.url = url.rstrip("/")
+        # What messages name: `locust-fleet runs` and `spool replay` take a URL with a password in it.
+        self.shown_url = redact_url(self.url)
         self.database = database
         self.timeout = timeout
         self.named_kind = "" if server == "auto" else server
@@ -153,7 +155,7 @@ class InfluxClient:
             self.session.auth = (username, password)
 
     def __repr__(self) -> str:
-        return f"InfluxClient({self.url!r}, database={self.database!r})"
+        return f"InfluxClient({self.shown_url!r}, database={self.database!r})"
 
     @property
     def kind(self) -> str:
@@ -164,7 +166,7 @@ class InfluxClient:
         """Why the server's certificate was not accepted, and the setting that fixes it: its host name,
         the CA file given, or a CA file to give."""
         reason = _verify_reason(e)
-        said = f"InfluxDB at {self.url}: TLS verification failed ({reason or type(e).__name__})"
+        said = f"InfluxDB at {self.shown_url}: TLS verification failed ({reason or type(e).__name__})"
         if reason.startswith("Hostname mismatch"):
             return f"{said}; use a host name the certificate names in --influxdb-url"
         if isinstance(self.verify, str):
@@ -178,24 +180,24 @@ class InfluxClient:
                                         allow_redirects=False, **kw)
         except requests.exceptions.SSLError as e:
             if _not_tls(e):
-                raise WrongServer(f"--influxdb-url: got {self.url}; the server there does not speak TLS; "
+                raise WrongServer(f"--influxdb-url: got {self.shown_url}; the server there does not speak TLS; "
                                   "expected an http:// URL for it") from None
             raise PermanentError(self._certificate_refused(e)) from None
         except requests.exceptions.Timeout:
-            raise RetryableError(f"InfluxDB at {self.url}: no answer within {self.timeout:g} s") from None
+            raise RetryableError(f"InfluxDB at {self.shown_url}: no answer within {self.timeout:g} s") from None
         except requests.exceptions.ConnectionError as e:
             if _closed_without_answer(e):
-                raise NoHttpAnswer(f"--influxdb-url: got {self.url}; the server closed the connection without an "
+                raise NoHttpAnswer(f"--influxdb-url: got {self.shown_url}; the server closed the connection without an "
                                    "HTTP answer (a TLS server? then use https://)") from None
-            raise RetryableError(f"InfluxDB at {self.url}: unreachable (connection failed)") from None
+            raise RetryableError(f"InfluxDB at {self.shown_url}: unreachable (connection failed)") from None
         if 300 <= resp.status_code < 400:
-            raise WrongServer(f"--influxdb-url: got {self.url}; {path} redirects (HTTP {resp.status_code}) to "
+            raise WrongServer(f"--influxdb-url: got {self.shown_url}; {path} redirects (HTTP {resp.status_code}) to "
                               f"{resp.headers.get('Location', 'nowhere').split('?')[0]!r}; expected InfluxDB's own URL "
                               "(give the URL it redirects to)")
         if resp.status_code in (401, 403):
             raise AuthError(self._auth_message(resp.status_code, _error_text(resp)), resp.status_code)
         if resp.status_code == 429 or resp.status_code >= 500:
-            raise RetryableError(f"InfluxDB at {self.url}: HTTP {resp.status_code} {_error_text(resp)}")
+            raise RetryableError(f"InfluxDB at {self.shown_url}: HTTP {resp.status_code} {_error_text(resp)}")
         if resp.status_code == 404 and _missing_database(_error_text(resp)):
             raise self.database_not_found()
         if resp.status_code >= 400:
@@ -204,8 +206,8 @@ class InfluxClient:
             if _influx_error(resp) is None and self.server is None:
                 raise self._wrong_server(path, resp)
             if path == "/write":
-                raise _write_refused(self.url, resp)
-            raise PermanentError(f"InfluxDB at {self.url}: HTTP {resp.status_code} {_error_text(resp)}")
+                raise _write_refused(self.shown_url, resp)
+            raise PermanentError(f"InfluxDB at {self.shown_url}: HTTP {resp.status_code} {_error_text(resp)}")
         return resp
 
     def _auth_message(self, status: int, reason: str = "") -> str:
@@ -214,7 +216,7 @@ class InfluxClient:
             # to write to database "locust"'): the server's words say which, the password is fine.
             grant = (f' (as an admin: GRANT ALL ON "{_quote(self.database)}" TO "{_quote(self.session.auth[0])}")'
                      if self.kind == "1" and isinstance(self.session.auth, tuple) else "")
-            return (f"InfluxDB at {self.url} refused the request (HTTP 403: {reason}); give the user of "
+            return (f"InfluxDB at {self.shown_url} refused the request (HTTP 403: {reason}); give the user of "
                     f"{self._credential_options} that privilege{grant}, or credentials that have it")
         if self._credential_options:
             hint = f"check {self._credential_options}"
@@ -225,16 +227,16 @@ class InfluxClient:
         else:
             hint = ("the server requires credentials: set --influxdb-token (InfluxDB 2.x and 3) or "
                     "--influxdb-username/--influxdb-password (1.x)")
-        return f"InfluxDB at {self.url} refused the credentials (HTTP {status}); {hint}"
+        return f"InfluxDB at {self.shown_url} refused the credentials (HTTP {status}); {hint}"
 
     def database_not_found(self, reading: bool = False) -> DatabaseNotFound:
         """The database is missing: what to do depends on the kind of server (and, to read, the
         name is more likely wrong than the database missing)."""
         db = self.database
-        where = f"{self.server or 'InfluxDB'} at {self.url}"
+        where = f"{self.server or 'InfluxDB'} at {self.shown_url}"
         if reading:
             listing = "`influx v1 dbrp list` lists the mapped ones" if self.kind == "2" else "SHOW DATABASES lists them"
-            return DatabaseNotFound(f"--influxdb-database: no database {db!r} at {self.url}; give the master's "
+            return DatabaseNotFound(f"--influxdb-database: no database {db!r} at {self.shown_url}; give the master's "
                                     f"--influxdb-database ({listing})")
         if self.kind == "2":
             return DatabaseNotFound(
@@ -246,7 +248,7 @@ class InfluxClient:
                 f"--influxdb-database: {where} has no database {db!r} and this token may not create one; create it "
                 f"(`influxdb3 create database {db}`) or use a token allowed to write to it")
         return DatabaseNotFound(
-            f"--influxdb-database: database {db!r} not found at {self.url}; create it (`CREATE DATABASE \"{db}\"` "
+            f"--influxdb-database: database {db!r} not found at {self.shown_url}; create it (`CREATE DATABASE \"{db}\"` "
             "in the influx shell) or use credentials allowed to create it")
 
     def _wrong_server(self, path: str, resp: requests.Response) -> WrongServer:
@@ -254,12 +256,12 @@ class InfluxClient:
             hint = "an https server: use https:// in the URL"
         else:
             hint = "expected InfluxDB 1.x, 2.x or 3 at this URL"
-            url = urlsplit(self.url)
+            url = urlsplit(self.shown_url)
             if resp.status_code == 404 and url.path.strip("/"):
                 # e.g. InfluxDB 3's /api/v3 or 2.x's /api/v2 given as if it were the base URL
                 hint += (f"; its path {url.path!r} goes before every request (as behind a proxy that serves InfluxDB "
                          f"under it), but InfluxDB itself answers at the root: give {url.scheme}://{url.netloc}")
-        return WrongServer(f"--influxdb-url: got {self.url}; {path} answered {_found(resp)}; {hint}")
+        return WrongServer(f"--influxdb-url: got {self.shown_url}; {path} answered {_found(resp)}; {hint}")
 
     def ping(self) -> ServerInfo:
         """What answers: its kind, version and build; raises like any request. InfluxDB 1.x and 2.x
@@ -279,7 +281,7 @@ class InfluxClient:
                 raise self._wrong_server("/ping", resp) from None
         kind = self.named_kind or kind_of(version)
         if kind is None:
-            raise WrongServer(f"--influxdb-url: got {self.url}; /ping names InfluxDB {version!r}, a version this "
+            raise WrongServer(f"--influxdb-url: got {self.shown_url}; /ping names InfluxDB {version!r}, a version this "
                               "client does not know; set --influxdb-server 1, 2 or 3 to say which API it serves")
         self.server = ServerInfo(kind, version.lstrip("v"), build)
         return self.server

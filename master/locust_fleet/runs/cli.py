@@ -169,7 +169,7 @@ def list_runs(ctx: typer.Context, limit: int = typer.Option(20, "--limit", min=1
         typer.echo(json.dumps([r.as_dict() for r in found], indent=1))
         return
     if not found:
-        typer.echo(f"No runs in the last {since} in database {runs.client.database!r} at {runs.client.url} "
+        typer.echo(f"No runs in the last {since} in database {runs.client.database!r} at {runs.client.shown_url} "
                    "(--since looks further back).")
         return
     if wide:

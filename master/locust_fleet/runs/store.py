@@ -145,7 +145,7 @@ class RunStore:
                                        f"{next(windows(started, started + 1, 1))}"))
         if not found:
             raise RunNotFound(f"RUN_ID: no run {run_id!r} in database {self.client.database!r} at "
-                              f"{self.client.url}; `locust-fleet runs list` shows the stored runs")
+                              f"{self.client.shown_url}; `locust-fleet runs list` shows the stored runs")
         return RunRecord.from_row(found[-1])
 
     def load(self, run_id: str) -> RunData:
