@@ -49,6 +49,9 @@ func (c *compiler) linkTemplate(spec *stepSpec, host string, resolve func(string
 	if host != "" {
 		base = c.hosts[host]
 	}
+	if base == "" { // no host, or one that is not a URL: that mistake is reported already
+		return b.Template()
+	}
 	origin := base[:authorityEnd(base)]
 	reason := "path {{ " + parts[0].Text + " }}: not a link to follow; expected an absolute URL (https://host/items?page=2) or a path from / (/items?page=2): a relative link or an empty value cannot be sent"
 	query := len(spec.query) > 0

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -128,4 +129,28 @@ func TestRun_FollowsLinkHeaders(t *testing.T) {
 		}
 		ctx.SetBodyString("[]")
 	}, "/repos/x/issues /repos/x/issues?page=2 /repos/x/issues?page=3 /repos/x/issues")
+}
+
+// A link step whose host is missing or not a URL panicked at load (slicing the origin out of an
+// empty base URL) instead of naming the host's mistake; docs/scenario.md's pagination example
+// without its host did so under --check.
+func TestParse_LinkWithoutAUsableHostNamesTheHost(t *testing.T) {
+	t.Setenv("SCENARIO_TEST_EMPTY", "")
+	steps := "      - {path: /a, extract: {next: {json: $.next}}}\n      - {%spath: \"{{ next }}\"}\n"
+	cases := map[string]struct{ doc, want string }{
+		"no host": {"tasks:\n  - steps:\n" + fmt.Sprintf(steps, ""),
+			"host: missing; set host in the scenario or pass --target URL"},
+		"named host not a URL": {"host: http://127.0.0.1:9\nhosts: {api: \"not a url\"}\ntasks:\n  - steps:\n" + fmt.Sprintf(steps, "host: api, "),
+			`line 2: hosts.api: "not a url" is not an http(s) URL; expected e.g. http://127.0.0.1:8080`},
+		"named host empty": {"host: http://127.0.0.1:9\nhosts: {api: \"{{ env.SCENARIO_TEST_EMPTY }}\"}\ntasks:\n  - steps:\n" + fmt.Sprintf(steps, "host: api, "),
+			`line 2: hosts.api: {{ env.SCENARIO_TEST_EMPTY }} is empty (its environment variable is set to ""); expected a base URL such as https://api.example.com`},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, _, _, err := parse([]byte(c.doc), t.TempDir(), "")
+			if err == nil || err.Error() != c.want {
+				t.Errorf("got  %v\nwant %s", err, c.want)
+			}
+		})
+	}
 }
