@@ -120,6 +120,20 @@ def test_a_locust_command_with_an_option_nobody_has_fails_the_check():
         from_options(parse_locust(["-f", "master/locustfile.py", "--influxdb-url", "ftp://x"]))
 
 
+def test_go_run_commands_build(tmp_path):
+    """What each `go run` of the README compiles (`go run main.go` compiled main.go alone, without
+    the package's other files, and failed before the worker started)."""
+    packages = set()
+    for command in of("go"):
+        assert command[1] == "run", command
+        flags_at = next(i for i, w in enumerate(command) if w.startswith("-"))
+        packages.add(tuple(command[2:flags_at]))
+    for package in sorted(packages):
+        result = subprocess.run(["go", "build", "-o", str(tmp_path / "worker"), *package], cwd=REPO / "workers-go",
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, (package, result.stderr)
+
+
 def test_go_run_commands_name_the_worker_s_flags():
     source = "\n".join(p.read_text() for p in (REPO / "workers-go").rglob("*.go") if "_test" not in p.name)
     boomer = subprocess.run(["go", "list", "-m", "-f", "{{.Dir}}", "github.com/myzhan/boomer"],
