@@ -45,7 +45,7 @@ func TestDocs_ExamplesCompile(t *testing.T) {
 		"flow control":     host + block("## Flow control: loops and conditions"),
 		"session":          host + block("### Every task a new visitor: session"),
 		"links":            host + block("### Following links: pagination"),
-		"token refresh":    host + "data:\n  accounts: {csv: accounts.csv}\n" + blockWith("path: /api/refresh"),
+		"token refresh":    host + blockWith("path: /api/refresh"),
 	}
 	for name, scenario := range cases {
 		t.Run(name, func(t *testing.T) {
