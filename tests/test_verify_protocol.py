@@ -39,6 +39,9 @@ def test_go_worker_passes_with_its_quirks_reported_as_handled(go_bin):
     assert got["counts equal what the target served"] == PASS
     assert got["quirk: min_response_time 0 without requests"] == DEVIATION
     assert got["quirk: no final report at stop"] == DEVIATION
+    counts = [list(got.values()).count(status) for status in (PASS, DEVIATION)]
+    shown = f"verify-protocol: OK: {len(got)} invariants: {counts[0]} pass, {counts[1]} handled deviations"
+    assert shown in (REPO / "README.md").read_text(), f"the README's example summary is not {shown!r}"
 
 
 def test_locust_python_worker_passes_everything():
