@@ -45,6 +45,8 @@ def test_up_starts_the_stack_and_down_stops_all_of_it(stack_env):
     up = make("up", env=stack_env)
     assert up.returncode == 0, up.stdout + up.stderr
     assert f"http://127.0.0.1:{stack_env['WEB_PORT']}" in up.stdout
+    # the stop command printed is one that stops this stack (a bare make down looks in .run)
+    assert f"Stop everything with: make down RUN_DIR={stack_env['RUN_DIR']}\n" in up.stdout
     run = Path(stack_env["RUN_DIR"])
     pgids = {p.stem: int(p.read_text()) for p in run.glob("*.pid")}
     assert set(pgids) == {"master", "target", "worker1", "worker2", "influxdb"}
@@ -57,6 +59,7 @@ def test_up_starts_the_stack_and_down_stops_all_of_it(stack_env):
     wait_until(lambda: [w["user_count"] for w in workers_of(web)] == [2, 2], 30, "users on both Go workers")
     again = make("up", env=stack_env)
     assert again.returncode == 2 and "already up" in again.stderr
+    assert f"run 'make down RUN_DIR={stack_env['RUN_DIR']}' first" in again.stderr
 
     down = make("down", env=stack_env)
     assert down.returncode == 0, down.stderr
@@ -74,7 +77,7 @@ def test_up_names_the_workers_that_did_not_join(stack_env, tmp_path):
         for worker in ("worker1", "worker2"):
             assert f"make up: {worker} did not join the master within 5 s (WORKERS_WAIT); its log, " in up.stderr
         assert "tasks[0].weight" in up.stderr  # the end of their logs says why
-        assert "the rest of the stack is up; make down stops it" in up.stderr
+        assert f"the rest of the stack is up; make down RUN_DIR={stack_env['RUN_DIR']} stops it" in up.stderr
     finally:
         make("down", env=stack_env)
 

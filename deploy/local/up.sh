@@ -23,6 +23,9 @@ cd "$(dirname "$0")/../.."
 # influxd also listens for backup and restore, on 8088 by default: two above the HTTP port here.
 : "${INFLUXDB_RPC_PORT:=$((INFLUXDB_PORT + 2))}"
 run=${RUN_DIR:-.run}
+# The command that stops this stack: make down looks in .run unless it is given the same RUN_DIR.
+down="make down"
+[ "$run" = .run ] || down="make down RUN_DIR=$(printf %q "$run")"
 
 fail() { echo "make up: $*" >&2; exit 2; }
 [[ "$WORKERS" =~ ^[0-9]+$ ]] && [ "$WORKERS" -ge 1 ] || fail "WORKERS: got '$WORKERS'; expected a whole number >= 1"
@@ -52,7 +55,7 @@ mkdir -p "$run"
 for pidfile in "$run"/*.pid; do
   [ -e "$pidfile" ] || continue
   if kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-    fail "already up ($(basename "$pidfile" .pid) is running); run 'make down' first"
+    fail "already up ($(basename "$pidfile" .pid) is running); run '$down' first"
   fi
   rm -f "$pidfile"
 done
@@ -232,7 +235,7 @@ if [ -n "$missing" ]; then
     echo "make up: $w did not join the master within $WORKERS_WAIT s (WORKERS_WAIT); its log, $run/$w.log, ends with:" >&2
     tail -n 3 "$run/$w.log" 2>/dev/null | sed 's/^/    /' >&2
   done
-  echo "make up: the rest of the stack is up; make down stops it" >&2
+  echo "make up: the rest of the stack is up; $down stops it" >&2
   exit 1
 fi
 
@@ -253,5 +256,5 @@ Local stack is up:
   target          $shown_target
 $influx_lines
   logs            $run/master.log, $run/worker1.log ... $run/worker$WORKERS.log$( [ -e "$run/target.log" ] && echo ", $run/target.log")$( [ -n "$influx_local" ] && echo ", $run/influxdb.log")
-Stop everything with: make down
+Stop everything with: $down
 MSG
