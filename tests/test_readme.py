@@ -146,6 +146,26 @@ def test_go_run_commands_name_the_worker_s_flags():
                 assert f'"{flag}"' in source, (command, flag)
 
 
+def test_the_worker_s_flags_are_the_ones_the_docs_name(go_bin):
+    """Each flag the README's Go worker section names is one `worker -h` lists (a flag, or one of
+    Locust's options it lists as ignored or refused), and each flag it lists is named in the README
+    or docs/, where a user would look for it."""
+    usage = subprocess.run([str(go_bin["worker"]), "-h"], capture_output=True, text=True, timeout=10).stderr
+    flags = set(re.findall(r"^  -(\S+)", usage, re.M))
+    assert {"master-host", "scenario", "check", "run-tasks", "connect-timeout"} <= flags, usage
+    locust_options = set(re.findall(r"--?[a-zA-Z][\w-]*", usage[usage.index("Locust's options"):]))
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("\n## The Go worker"):]
+    section = section[:section.index("\n## ", 1)]
+    named = set(re.findall(r"`(--?[a-zA-Z][\w-]*)", section))
+    assert len(named) > 20, named
+    unknown = sorted(n for n in named if n.lstrip("-") not in flags and n not in locust_options)
+    assert not unknown, f"the README's Go worker section names flags the worker does not have: {unknown}"
+    docs = readme + "".join(p.read_text() for p in (REPO / "docs").glob("*.md"))
+    unnamed = sorted(f for f in flags if not re.search(rf"`-{{1,2}}{re.escape(f)}\b", docs))
+    assert not unnamed, f"worker -h lists flags no doc names: {unnamed}"
+
+
 def test_the_grafana_set_up_matches_the_provisioning():
     """The README's Grafana commands cannot run here; what they rely on is checked instead."""
     grafana = [c for c in of("sudo") if "grafana-server" in c]
