@@ -12,40 +12,24 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"os"
 
+	"locustfleet/worker/command"
 	"locustfleet/worker/lifecycle"
-	"locustfleet/worker/scenario"
-	"locustfleet/worker/user"
 )
 
-var scenarioPath = flag.String("scenario", "", "Scenario file (YAML or JSON) describing the requests to send.")
-
+// The worker's own flags and what it loads from them are in command/: main.go is package main
+// alone, so that `go run main.go` builds.
 func main() {
 	lifecycle.ParseFlags()
-	if *checkOnly {
-		os.Exit(checkScenario(os.Stdout, os.Stderr))
+	if command.CheckOnly() {
+		os.Exit(command.Check(os.Stdout, os.Stderr))
 	}
-	class, err := load()
+	class, err := command.Load()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "worker: %v\n", err)
 		os.Exit(lifecycle.ExitUsage)
 	}
 	os.Exit(lifecycle.RunUsers(class))
-}
-
-func load() (*user.Class, error) {
-	var class *user.Class
-	var err error
-	if *scenarioPath == "" {
-		class, err = scenario.Default(lifecycle.Target())
-	} else {
-		class, err = scenario.Load(*scenarioPath, lifecycle.Target())
-	}
-	if err != nil {
-		return nil, err
-	}
-	return class, applyTLSFlags(class, *scenarioPath != "")
 }

@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"bytes"
@@ -64,7 +64,7 @@ tasks:
 			setTarget(t, tc.target)
 			defer func() { *scenarioPath = ""; setTarget(t, "") }()
 			var out, errOut bytes.Buffer
-			if code := checkScenario(&out, &errOut); code != tc.code {
+			if code := Check(&out, &errOut); code != tc.code {
 				t.Errorf("exit code: got %d, want %d (%s)", code, tc.code, errOut.String())
 			}
 			if tc.out != "" && out.String() != tc.out {
@@ -105,7 +105,7 @@ func TestCheckScenario_flags(t *testing.T) {
 			defer func(old string) { _ = flag.Set(tc.flag, old) }(flag.Lookup(tc.flag).Value.String())
 			_ = flag.Set(tc.flag, tc.value)
 			var out, errOut bytes.Buffer
-			if code := checkScenario(&out, &errOut); code != 2 || errOut.String() != tc.errOut {
+			if code := Check(&out, &errOut); code != 2 || errOut.String() != tc.errOut {
 				t.Errorf("got exit code %d, errOut %q; want 2, %q", code, errOut.String(), tc.errOut)
 			}
 		})

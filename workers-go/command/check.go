@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"flag"
@@ -13,10 +13,13 @@ import (
 var checkOnly = flag.Bool("check", false,
 	"Only check --scenario (and the other flags, as a run checks them): load and compile it, print a summary of what it holds (or every mistake) and exit 0 (or 2); connects to nothing.")
 
-// checkScenario is --check: the scenario (with --target and the TLS flags) loaded and compiled
+// CheckOnly says whether --check was given: check and exit, connect to nothing.
+func CheckOnly() bool { return *checkOnly }
+
+// Check is --check: the scenario (with --target and the TLS flags) loaded and compiled
 // as for a run and the other flags checked as a run checks them, its summary on out or its
 // mistakes on errOut; the exit code.
-func checkScenario(out, errOut io.Writer) int {
+func Check(out, errOut io.Writer) int {
 	if *scenarioPath == "" {
 		fmt.Fprintln(errOut, "worker: --check: no --scenario; expected --scenario FILE, the file to check")
 		return lifecycle.ExitUsage
