@@ -121,8 +121,9 @@ def test_a_locust_command_with_an_option_nobody_has_fails_the_check():
 
 
 def test_go_run_commands_build(tmp_path):
-    """What each `go run` of the README compiles (`go run main.go` compiled main.go alone, without
-    the package's other files, and failed before the worker started)."""
+    """What each `go run` of the README compiles: `go run main.go` compiles main.go alone, so the
+    worker's package main must be that one file (it once had three, and the README's command
+    failed before the worker started)."""
     packages = set()
     for command in of("go"):
         assert command[1] == "run", command

@@ -2,10 +2,10 @@
 // runtime runs Locust users that send the requests of a scenario file (or GET / against
 // --target) with fasthttp.
 //
-//	go run . --master-host=127.0.0.1 --master-port=5557 --target http://127.0.0.1:8080
-//	go run . --master-host=127.0.0.1 --scenario scenario.yaml
-//	go run . --master-host=127.0.0.1 --target https://127.0.0.1:8443 --tls-ca-file ca.pem
-//	go run . --scenario scenario.yaml --check
+//	go run main.go --master-host=127.0.0.1 --master-port=5557 --target http://127.0.0.1:8080
+//	go run main.go --master-host=127.0.0.1 --scenario scenario.yaml
+//	go run main.go --master-host=127.0.0.1 --target https://127.0.0.1:8443 --tls-ca-file ca.pem
+//	go run main.go --scenario scenario.yaml --check
 //
 // Exit codes: 0 quit by the master or interrupted (--check: no mistake), 1 master lost, 2 bad
 // flags or scenario.
