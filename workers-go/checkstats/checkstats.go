@@ -11,6 +11,7 @@
 package checkstats
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -30,48 +31,63 @@ type Row struct {
 
 type counter struct{ pass, fail atomic.Int64 }
 
-// Tally counts passes and fails per key. Keys are added while a scenario compiles, before any
-// counting; Pass and Fail are safe for concurrent use, Take and Totals for one caller at a time.
+// Tally counts passes and fails per key. Every method is safe for concurrent use: a scenario adds
+// its keys while it compiles, a user written in Go may add one the first time it counts it (Add
+// returns the index a key already has). Pass and Fail take no lock: they run on every request.
 type Tally struct {
-	keys   []Key
-	index  map[Key]int
-	counts []counter
-	mu     sync.Mutex
+	mu    sync.Mutex
+	keys  []Key
+	index map[Key]int
+	// counts is replaced, never appended to in place, when a key is added, so that Pass and Fail
+	// read it without the lock; the counters it points to are shared by every copy.
+	counts atomic.Pointer[[]*counter]
 	sent   []Row // what Take handed out so far, by index
 }
 
 // New returns an empty tally.
-func New() *Tally { return &Tally{index: map[Key]int{}} }
+func New() *Tally {
+	t := &Tally{index: map[Key]int{}}
+	t.counts.Store(&[]*counter{})
+	return t
+}
 
 // Add returns the index of key, adding it when it is new; checks with the same key (the same
 // request and check in two tasks) share one count.
 func (t *Tally) Add(key Key) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	if i, ok := t.index[key]; ok {
 		return i
 	}
 	t.index[key] = len(t.keys)
 	t.keys = append(t.keys, key)
-	t.counts = append(t.counts, counter{})
+	counts := append(slices.Clip(*t.counts.Load()), &counter{})
+	t.counts.Store(&counts)
 	t.sent = append(t.sent, Row{Key: key})
 	return len(t.keys) - 1
 }
 
 // Len is the number of keys.
-func (t *Tally) Len() int { return len(t.keys) }
+func (t *Tally) Len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.keys)
+}
 
 // Pass counts a pass of check i.
-func (t *Tally) Pass(i int) { t.counts[i].pass.Add(1) }
+func (t *Tally) Pass(i int) { (*t.counts.Load())[i].pass.Add(1) }
 
 // Fail counts a fail of check i.
-func (t *Tally) Fail(i int) { t.counts[i].fail.Add(1) }
+func (t *Tally) Fail(i int) { (*t.counts.Load())[i].fail.Add(1) }
 
 // Take returns what was counted since the previous Take, leaving out keys without news.
 func (t *Tally) Take() []Row {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	counts := *t.counts.Load()
 	var rows []Row
 	for i := range t.keys {
-		pass, fail := t.counts[i].pass.Load(), t.counts[i].fail.Load()
+		pass, fail := counts[i].pass.Load(), counts[i].fail.Load()
 		prev := &t.sent[i]
 		if pass == prev.Passes && fail == prev.Fails {
 			continue
@@ -84,9 +100,12 @@ func (t *Tally) Take() []Row {
 
 // Totals returns every key's counts since the tally was made, in the order keys were added.
 func (t *Tally) Totals() []Row {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	counts := *t.counts.Load()
 	rows := make([]Row, len(t.keys))
 	for i, k := range t.keys {
-		rows[i] = Row{Key: k, Passes: t.counts[i].pass.Load(), Fails: t.counts[i].fail.Load()}
+		rows[i] = Row{Key: k, Passes: counts[i].pass.Load(), Fails: counts[i].fail.Load()}
 	}
 	return rows
 }

@@ -1,6 +1,7 @@
 package checkstats
 
 import (
+	"fmt"
 	"reflect"
 	"sync"
 	"testing"
@@ -78,6 +79,50 @@ func TestTally_ConcurrentCountsAddUp(t *testing.T) {
 	}
 	if passes+fails != users*each || passes != tally.Totals()[0].Passes {
 		t.Errorf("taken: %d passes + %d fails; want %d in all, %d passes", passes, fails, users*each, tally.Totals()[0].Passes)
+	}
+}
+
+// TestTally_UsersAddKeysAsTheyCount: a user written in Go adds its check's key the first time it
+// counts it (Add returns the index the key has); keys added while others count and the reporter
+// takes lose no count.
+func TestTally_UsersAddKeysAsTheyCount(t *testing.T) {
+	t.Parallel()
+	tally := New()
+	const users, each = 8, 2000
+	var wg sync.WaitGroup
+	for u := range users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range each {
+				tally.Pass(tally.Add(Key{"GET", "shared", "c"}))
+				tally.Fail(tally.Add(Key{"GET", "own", fmt.Sprint(u, n%50)}))
+			}
+		}()
+	}
+	taken := map[Key]int64{}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	for finished := false; !finished; {
+		select {
+		case <-done:
+			finished = true
+		default:
+		}
+		for _, r := range tally.Take() {
+			taken[r.Key] += r.Passes + r.Fails
+		}
+	}
+	if tally.Len() != 1+users*50 || len(taken) != tally.Len() {
+		t.Fatalf("keys: %d added, %d taken; want %d", tally.Len(), len(taken), 1+users*50)
+	}
+	if got := taken[Key{"GET", "shared", "c"}]; got != users*each {
+		t.Errorf("shared key: taken %d; want %d", got, users*each)
+	}
+	for _, r := range tally.Totals() {
+		if r.Check != "c" && (r.Fails != each/50 || taken[r.Key] != each/50) {
+			t.Errorf("%v: %d fails, %d taken; want %d", r.Key, r.Fails, taken[r.Key], each/50)
+		}
 	}
 }
 
