@@ -78,9 +78,9 @@ func RunUsers(class *user.Class) int {
 			numbersTimeout)
 		opts = append(opts, user.WithNumbers(numbers))
 	}
-	rt, err := user.New(class, rec, opts...)
+	rt, err := newRuntime(class, rec, opts...)
 	if err != nil {
-		log.Printf("worker: user class: %v", err)
+		log.Printf("worker: %v", err)
 		return ExitUsage
 	}
 	users := &usersTask{rt: rt, numbers: numbers, wake: make(chan struct{})}
@@ -295,11 +295,25 @@ func enableProfiles(b *boomer.Boomer) {
 	}
 }
 
+// newRuntime is user.New with its error as the worker reports it. A class without a Host most
+// often takes it from Target() and the worker was started without --target: the error says so,
+// where the runtime alone could only say that Host is empty.
+func newRuntime(class *user.Class, rec user.Recorder, opts ...user.Option) (*user.Runtime, error) {
+	rt, err := user.New(class, rec, opts...)
+	if err == nil {
+		return rt, nil
+	}
+	if class != nil && class.Host == "" {
+		return nil, fmt.Errorf("user class: %w (give the worker --target, -H/--host or LOCUST_HOST when the class's Host is lifecycle.Target())", err)
+	}
+	return nil, fmt.Errorf("user class: %w", err)
+}
+
 // runOnce is --run-tasks for users: one user, the named tasks once each, every request logged.
 func runOnce(class *user.Class, names string) int {
-	rt, err := user.New(class, logRecorder{})
+	rt, err := newRuntime(class, logRecorder{})
 	if err != nil {
-		log.Printf("worker: user class: %v", err)
+		log.Printf("worker: %v", err)
 		return ExitUsage
 	}
 	err = rt.RunOnce(splitNames(names))

@@ -88,3 +88,17 @@ func TestRateLimiter(t *testing.T) {
 		})
 	}
 }
+
+// A class whose Host comes from Target() run without --target: the error says which flag gives it.
+func TestNewRuntime_emptyHostNamesTheTargetFlag(t *testing.T) {
+	_, err := newRuntime(&user.Class{Host: Target(), Tasks: []user.Task{{Name: "t", Weight: 1, Fn: func(*user.User) {}}}}, nopRecorder{})
+	want := "user class: Host: empty; expected an http(s) base URL such as http://127.0.0.1:8080 " +
+		"(give the worker --target, -H/--host or LOCUST_HOST when the class's Host is lifecycle.Target())"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+	_, err = newRuntime(&user.Class{Host: "http://127.0.0.1:1"}, nopRecorder{})
+	if err == nil || err.Error() != "user class: Tasks: empty; expected at least one task" {
+		t.Errorf("a class with a Host: got %v", err)
+	}
+}
