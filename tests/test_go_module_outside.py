@@ -6,6 +6,7 @@ exactly what the target served."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -13,7 +14,7 @@ import subprocess
 import pytest
 
 from harness.parts import Master, Target, start_worker
-from harness.procs import REPO
+from harness.procs import REPO, get_json
 
 pytestmark = [pytest.mark.e2e, pytest.mark.builds]
 
@@ -31,11 +32,14 @@ def build_commands(block: str) -> list[str]:
     return [c for c in commands if c and not c.startswith(("cd ", "./worker"))]
 
 
-def build_module(parent, name: str, commands: list[str]):
-    """A module of one's own beside the clone, built offline with the page's go.mod and COMMANDS."""
+def build_module(parent, name: str, commands: list[str], main_go: str = ""):
+    """A module of one's own beside the clone, built offline with the page's go.mod and COMMANDS
+    (after writing MAIN_GO as its main.go, when given)."""
     module = parent / name
     module.mkdir()
     (module / "go.mod").write_text(gomod)
+    if main_go:
+        (module / "main.go").write_text(main_go)
     env = {**os.environ, **OFFLINE}
     for command in commands:
         result = subprocess.run(command, shell=True, cwd=module, env=env, capture_output=True, text=True, timeout=300)
@@ -50,7 +54,7 @@ def build_module(parent, name: str, commands: list[str]):
 
 
 def test_a_module_of_ones_own_builds_offline_both_ways_and_sends_http(procs, go_bin, tmp_path):
-    tidy_block, offline_block = blocks("sh")
+    tidy_block, offline_block, _ = blocks("sh")
     assert build_commands(tidy_block) == ["cp ../locust-fleet/workers-go/examples/custom/main.go .",
                                           "cp ../locust-fleet/workers-go/go.sum .",
                                           "go mod tidy", "go build -o worker ."]
@@ -69,3 +73,37 @@ def test_a_module_of_ones_own_builds_offline_both_ways_and_sends_http(procs, go_
     counted = re.findall(r"^GET\s+/\s+(\d+)\s+\d+\(", master.proc.log(), re.M)  # the statistics table
     served = target.counts().get("GET /", 0)
     assert served > 0 and int(counted[-1]) == served, (counted, served)
+
+
+def test_the_example_of_users_with_accounts_state_checks_and_an_open_model(procs, go_bin, tmp_path):
+    """The page's fuller main.go, built as the page says in a module of one's own: two workers, one
+    with waits and one open-model, share the test; every user logs in once with its own account,
+    Locust counts what the target served and the master shows the non-fatal check."""
+    tidy_block, _, users_block = blocks("sh")
+    (program,) = blocks("go")
+    assert build_commands(users_block) == [
+        "cp ../locust-fleet/workers-go/examples/scenarios/accounts.csv .", "go build -o worker ."]
+    (tmp_path / "locust-fleet").symlink_to(REPO)
+    fresh = [c for c in build_commands(tidy_block) if "main.go" not in c and not c.startswith("go build")]
+    worker = build_module(tmp_path, "my-load-tests", fresh + build_commands(users_block), main_go=program)
+    accounts = str(worker.parent / "accounts.csv")
+
+    users = 6
+    target = Target(procs, go_bin["target"])
+    report = tmp_path / "stats.json"
+    master = Master(procs, "--headless", "-u", str(users), "-r", str(users), "-t", "4s", "--expect-workers", "2",
+                    "--json-file", str(report.with_suffix("")), "-H", target.url)
+    started = [start_worker(procs, worker, master.port, "--target", target.url, "--accounts", accounts, *extra,
+                            name=name) for name, extra in [("waits", []), ("open", ["--open-rate", "5"])]]
+    assert master.proc.wait(60) == 0, master.proc.log()[-2000:]
+    assert [w.wait(30) for w in started] == [0, 0], procs.logs()
+
+    rows = {f"{e['method']} {e['name']}": e for e in json.loads(report.read_text())}
+    served = target.counts()
+    assert set(rows) == set(served) == {"POST /login", "GET /items", "GET /items/{id}", "GET /"}, (rows.keys(), served)
+    for route, count in served.items():
+        assert (rows[route]["num_requests"], rows[route]["num_failures"]) == (count, 0), (route, rows[route])
+    assert get_json(target.url + "/_logins") == {f"user-{n}": 1 for n in range(users)}
+    assert get_json(target.url + "/_refusals") == {}
+    checks = re.findall(r"^GET\s+/items\s+has items\s+(\d+)\s+(\d+)", master.proc.log(), re.M)
+    assert checks and checks[-1] == (str(served["GET /items"]), "0"), checks
