@@ -137,6 +137,27 @@ func TestSession_Do_invalid_is_recorded_and_not_sent(t *testing.T) {
 	}
 }
 
+// A Path after the Host starts with "/" or "?" (or is empty): "items" after http://host/app
+// would be http://host/appitems, another URL, and is refused instead, naming the path.
+func TestSession_Do_relative_path_without_slash_is_refused(t *testing.T) {
+	host, served := serveWire(t, "")
+	s, rec := newTestSession(t, host+"/app", HTTPOptions{})
+	for _, c := range []struct{ path, want string }{{"/items", "/app/items"}, {"?q=1", "/app?q=1"}, {"", "/app"}} {
+		if uri, _ := sent(s.Do(&Request{Path: c.path})); uri != c.want {
+			t.Errorf("%q was sent as %q; want %q", c.path, uri, c.want)
+		}
+	}
+	before := served.Load()
+	r := s.Do(&Request{Path: "items"})
+	want := `path "items": expected "/" first (a path under the class's Host), "?" (a query) or an absolute http(s) URL`
+	if r.OK() || r.Failure != want || served.Load() != before {
+		t.Errorf("got failure %q with %d more requests served; want %q and none served", r.Failure, served.Load()-before, want)
+	}
+	if calls := rec.all(); calls[len(calls)-1].ok || calls[len(calls)-1].name != "items" {
+		t.Errorf("recorded %+v; want a failure of items last", calls[len(calls)-1])
+	}
+}
+
 func TestSession_Do_cookies_by_host_and_scheme(t *testing.T) {
 	host, _ := serveWire(t, "")
 	other := strings.Replace(host, "127.0.0.1", "localhost", 1)

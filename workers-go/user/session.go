@@ -40,7 +40,10 @@ type HTTPOptions struct {
 // Header is one request header; slices keep the scenario's order.
 type Header struct{ Name, Value string }
 
-// Request is one HTTP request. Path is relative to the class's Host (or an absolute URL).
+// Request is one HTTP request. Path is relative to the class's Host: "/" and the path under it,
+// "?" and a query, or "" for the Host itself; or an absolute http(s) URL. Any other Path ("items")
+// is recorded as a failure naming it, and nothing is sent: appended to the Host it would be
+// another URL ("http://host/appitems").
 type Request struct {
 	Method       string // default GET
 	Path         string
@@ -224,15 +227,19 @@ func (s *Session) Do(r *Request) *Response {
 	if name == "" {
 		name = urlesc.Redact(r.Path) // a URL's password is never recorded
 	}
-	if r.Invalid != "" {
-		s.last.Failure = r.Invalid
+	absolute := urlesc.Absolute(r.Path)
+	invalid := r.Invalid
+	if invalid == "" && !absolute {
+		invalid = relativePathProblem(r.Path)
+	}
+	if invalid != "" {
+		s.last.Failure = invalid
 		if r.Observe != nil {
 			r.Observe(&s.last)
 		}
-		s.rec.failure(stamped{}, method, name, 0, r.Invalid, monoNow().unix())
+		s.rec.failure(stamped{}, method, name, 0, invalid, monoNow().unix())
 		return &s.last
 	}
-	absolute := urlesc.Absolute(r.Path)
 	// The client sends the URL as it is given (no normalising of its own): a path that is
 	// not escaped yet is escaped here, as requests does.
 	if absolute {
@@ -333,6 +340,16 @@ func (s *Session) Do(r *Request) *Response {
 		s.rec.success(stamp, method, name, ms, int64(len(s.last.Body)), end.unix())
 	}
 	return &s.last
+}
+
+// relativePathProblem says why a path that is no absolute URL cannot be put after the Host
+// ("" when it can): the Host is a base URL without a trailing slash.
+func relativePathProblem(path string) string {
+	if path == "" || path[0] == '/' || path[0] == '?' {
+		return ""
+	}
+	return fmt.Sprintf("path %q: expected \"/\" first (a path under the class's Host), \"?\" (a query) or an absolute http(s) URL",
+		urlesc.Redact(path))
 }
 
 // setURL makes req's URL that of path, relative to the host, from the parsed URL of the
