@@ -158,6 +158,38 @@ func TestSession_Do_relative_path_without_slash_is_refused(t *testing.T) {
 	}
 }
 
+// A Do from a Check (a token refreshed on the answer being judged, as Locust's catch_response
+// blocks do) would reuse that answer's buffers: the judged request was recorded with the nested
+// one's size and its Observe saw the nested status. The nested request is refused, and the
+// judged one is recorded as it came.
+func TestSession_Do_from_a_Check_is_refused_and_the_checked_request_recorded_as_it_came(t *testing.T) {
+	host, served := serveWire(t, "")
+	s, rec := newTestSession(t, host, HTTPOptions{})
+	var inner *Response
+	var observed int
+	outer := s.Do(&Request{Path: "/outer", Check: func(r *Response) string {
+		inner = s.Do(&Request{Path: "/a-much-longer-path-than-the-outer-one?to=" + host + "/elsewhere"})
+		return ""
+	}, Observe: func(r *Response) { observed = len(r.Body) }})
+	if inner.OK() || inner.Failure != nestedReason || served.Load() != 1 {
+		t.Errorf("nested request: failure %q, %d requests served; want %q and only the outer one served",
+			inner.Failure, served.Load(), nestedReason)
+	}
+	uri, _ := sent(outer)
+	calls := rec.all()
+	if uri != "/outer" || len(calls) != 2 || !calls[1].ok || calls[1].name != "/outer" ||
+		calls[1].length != int64(len(outer.Body)) || observed != len(outer.Body) {
+		t.Errorf("outer: sent %q, Observe saw %d bytes, recorded %+v; want /outer recorded and observed with its own %d bytes",
+			uri, observed, calls, len(outer.Body))
+	}
+	if calls[0].ok || calls[0].failure != nestedReason {
+		t.Errorf("nested request recorded as %+v; want a failure with %q", calls[0], nestedReason)
+	}
+	if after := s.Do(&Request{Path: "/after"}); !after.OK() {
+		t.Errorf("a request after the Check returned: %q; want it sent", after.Failure)
+	}
+}
+
 func TestSession_Do_cookies_by_host_and_scheme(t *testing.T) {
 	host, _ := serveWire(t, "")
 	other := strings.Replace(host, "127.0.0.1", "localhost", 1)

@@ -53,7 +53,8 @@ type Request struct {
 	Timeout      time.Duration // 0: the session's
 	ExpectStatus []int         // nil: any status below 400 succeeds
 	// Check runs after a response with an expected status arrived; a non-empty reason records the
-	// request as a failure with that reason instead of a success.
+	// request as a failure with that reason instead of a success. A request that Check or Observe
+	// sends with the same session is not sent but recorded as a failure: send it after Do returns.
 	Check func(r *Response) (reason string)
 	// Start, when not zero, is when the request was due (open model): the response time is
 	// measured from it rather than from the send.
@@ -186,7 +187,10 @@ type Session struct {
 	uriText []byte
 	uriPath string
 	last    Response
-	due     time.Time // when the open model's current task was due; zero once its first request went
+	// inCallback: a Check or Observe of this session's request is running, on s.last and the
+	// session's buffers, which a Do of its own would overwrite before the request is recorded.
+	inCallback bool
+	due        time.Time // when the open model's current task was due; zero once its first request went
 }
 
 // newSession makes a session that records into out (nil: straight to the transport's Recorder).
@@ -217,8 +221,6 @@ func (s *Session) buffers() (*fasthttp.Request, *fasthttp.Response) {
 
 // Do sends r, follows its redirects, records it once and returns the final response.
 func (s *Session) Do(r *Request) *Response {
-	req, resp := s.buffers()
-
 	method := r.Method
 	if method == "" {
 		method = fasthttp.MethodGet
@@ -227,6 +229,10 @@ func (s *Session) Do(r *Request) *Response {
 	if name == "" {
 		name = urlesc.Redact(r.Path) // a URL's password is never recorded
 	}
+	if s.inCallback {
+		return s.refuseNested(r, method, name)
+	}
+	req, resp := s.buffers()
 	absolute := urlesc.Absolute(r.Path)
 	invalid := r.Invalid
 	if invalid == "" && !absolute {
@@ -235,7 +241,7 @@ func (s *Session) Do(r *Request) *Response {
 	if invalid != "" {
 		s.last.Failure = invalid
 		if r.Observe != nil {
-			r.Observe(&s.last)
+			s.observe(r)
 		}
 		s.rec.failure(stamped{}, method, name, 0, invalid, monoNow().unix())
 		return &s.last
@@ -312,7 +318,7 @@ func (s *Session) Do(r *Request) *Response {
 		s.last.Failure = Reason(err, timeout)
 		s.last.raw = nil // a failed exchange has no headers worth reading
 		if r.Observe != nil {
-			r.Observe(&s.last)
+			s.observe(r)
 		}
 		s.rec.failure(stamp, method, name, ms, s.last.Failure, end.unix())
 		return &s.last
@@ -327,11 +333,11 @@ func (s *Session) Do(r *Request) *Response {
 	default:
 		s.last.Body, s.last.Failure = decode(resp)
 		if s.last.Failure == "" && r.Check != nil {
-			s.last.Failure = r.Check(&s.last)
+			s.last.Failure = s.check(r)
 		}
 	}
 	if r.Observe != nil {
-		r.Observe(&s.last)
+		s.observe(r)
 	}
 	if s.last.Failure != "" {
 		s.rec.failure(stamp, method, name, ms, s.last.Failure, end.unix())
@@ -340,6 +346,36 @@ func (s *Session) Do(r *Request) *Response {
 		s.rec.success(stamp, method, name, ms, int64(len(s.last.Body)), end.unix())
 	}
 	return &s.last
+}
+
+// nestedReason is the failure of a request sent from the Check or Observe of another request of
+// the same session.
+const nestedReason = "sent from the Check or Observe of another request of the same session; " +
+	"expected it after that request's Do returned (keep what the Check saw, then send)"
+
+// refuseNested records r as a failure without sending it: a Do from a Check or Observe would
+// reuse the buffers and the Response of the request being judged, which would then be recorded
+// with the nested request's status and size. It answers with a Response of its own.
+func (s *Session) refuseNested(r *Request, method, name string) *Response {
+	resp := &Response{Failure: nestedReason}
+	if r.Observe != nil {
+		r.Observe(resp)
+	}
+	s.rec.failure(stamped{}, method, name, 0, nestedReason, monoNow().unix())
+	return resp
+}
+
+// check runs r's Check on the session's response; observe runs its Observe.
+func (s *Session) check(r *Request) string {
+	s.inCallback = true
+	defer func() { s.inCallback = false }() // also when Check panics: the user goes on
+	return r.Check(&s.last)
+}
+
+func (s *Session) observe(r *Request) {
+	s.inCallback = true
+	defer func() { s.inCallback = false }()
+	r.Observe(&s.last)
 }
 
 // relativePathProblem says why a path that is no absolute URL cannot be put after the Host
