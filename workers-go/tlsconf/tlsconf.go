@@ -28,6 +28,13 @@ type Options struct {
 // "--tls-ca-file" on the command line.
 type Field func(key string) string
 
+// optionNames name the settings as the fields of Options, for a Go program that fills Options
+// itself and passes Config no Field.
+var optionNames = map[string]string{"ca_file": "Options.CAFile", "client_cert": "Options.ClientCert",
+	"client_key": "Options.ClientKey", "server_name": "Options.ServerName", "insecure_skip_verify": "Options.InsecureSkipVerify"}
+
+func optionName(key string) string { return optionNames[key] }
+
 // Zero reports whether nothing is set: the client then uses Go's defaults (system roots, the
 // host's name).
 func (o Options) Zero() bool { return o == Options{} }
@@ -42,8 +49,12 @@ type Error struct {
 func (e *Error) Error() string { return e.text }
 
 // Config builds the client configuration. Every problem is reported, one a line (errors.Join of
-// *Error), each naming its field, the value and what was expected.
+// *Error), each naming its field, the value and what was expected. A nil field names the
+// settings as the fields of Options ("Options.CAFile").
 func (o Options) Config(field Field) (*tls.Config, error) {
+	if field == nil {
+		field = optionName
+	}
 	cfg := &tls.Config{ServerName: o.ServerName, InsecureSkipVerify: o.InsecureSkipVerify}
 	var errs []error
 	bad := func(key, format string, args ...any) {

@@ -93,3 +93,22 @@ func TestOptions_Zero(t *testing.T) {
 		t.Error("got Zero wrong; want true only when nothing is set")
 	}
 }
+
+// A Go program that fills Options itself passes no Field: the errors name the fields of Options
+// (a nil Field panicked at the first bad setting).
+func TestOptions_Config_without_a_field_names_the_options(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing.pem")
+	_, err := Options{CAFile: missing, ClientKey: missing, ServerName: "not a name"}.Config(nil)
+	if err == nil {
+		t.Fatal("no error for a missing CA file, a key without its certificate and a bad server name")
+	}
+	for _, want := range []string{"Options.CAFile: \"" + missing, "Options.ClientCert: missing; expected the certificate of Options.ClientKey",
+		"Options.ServerName: got \"not a name\""} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if cfg, err := (Options{InsecureSkipVerify: true}).Config(nil); err != nil || !cfg.InsecureSkipVerify {
+		t.Errorf("InsecureSkipVerify alone: %v, %v; want a config that skips verification", cfg, err)
+	}
+}
