@@ -53,6 +53,11 @@ def build_module(parent, name: str, commands: list[str], main_go: str = ""):
 (gomod,) = blocks("gomod")
 
 
+def flags_of(worker) -> set[str]:
+    usage = subprocess.run([str(worker), "-h"], capture_output=True, text=True, timeout=10).stderr
+    return set(re.findall(r"^  -(\S+)", usage, re.M))
+
+
 def test_a_module_of_ones_own_builds_offline_both_ways_and_sends_http(procs, go_bin, tmp_path):
     tidy_block, offline_block, _ = blocks("sh")
     assert build_commands(tidy_block) == ["cp ../locust-fleet/workers-go/examples/custom/main.go .",
@@ -64,6 +69,14 @@ def test_a_module_of_ones_own_builds_offline_both_ways_and_sends_http(procs, go_
     (tmp_path / "locust-fleet").symlink_to(REPO)  # the clone, as the page lays it out
     workers = [build_module(tmp_path, "my-load-tests", build_commands(tidy_block)),
                build_module(tmp_path, "my-offline-tests", build_commands(offline_block))]
+
+    # the page names the flags of the project's own command that such a worker does not have
+    missing = flags_of(go_bin["worker"]) - flags_of(workers[0])
+    assert {"scenario", "check", "tls-ca-file"} <= missing, missing
+    said = re.search(r"It does not\s+have the flags of the project's own command \(([^)]*)\)", DOC)
+    assert said, "the page says which flags a worker of one's own lacks"
+    for flag in missing:
+        assert f"`--{flag}`" in said[1] or (flag.startswith("tls-") and "`--tls-*`" in said[1]), (flag, said[1])
 
     target = Target(procs, go_bin["target"])
     master = Master(procs, "--headless", "-u", "4", "-r", "4", "-t", "3s", "--expect-workers", "2", "-H", target.url)
