@@ -31,7 +31,7 @@ wait: {constant: 20ms}
 tasks:
   - {name: refused, path: /refused}
 """
-REFUSAL = "TLS: the server asks for a client certificate; none is set (tls.client_cert, tls.client_key)"
+REFUSAL = "TLS: the server asks for a client certificate; none is set (tls.client_cert and tls.client_key, --tls-client-cert and --tls-client-key, or HTTP.TLS in Go)"
 
 
 def text_size(target: HttpsTarget, path: str) -> int:

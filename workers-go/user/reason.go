@@ -57,9 +57,9 @@ func tlsReason(err error) string {
 	case errors.As(err, &clientCert):
 		return clientCertReason(clientCert.sent)
 	case errors.As(err, &unknown):
-		return "TLS: server certificate signed by an unknown authority (trust its CA with tls.ca_file)"
+		return "TLS: server certificate signed by an unknown authority (trust its CA: tls.ca_file, --tls-ca-file or HTTP.TLS in Go)"
 	case errors.As(err, &hostname):
-		return "TLS: server certificate not valid for the server name (see tls.server_name)"
+		return "TLS: server certificate not valid for the server name (see tls.server_name, --tls-server-name or HTTP.TLS in Go)"
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
 		return "TLS: server certificate expired or not yet valid"
 	case errors.As(err, &invalid):

@@ -140,5 +140,5 @@ func clientCertReason(sent bool) string {
 	if sent {
 		return "TLS: the server refused the client certificate"
 	}
-	return "TLS: the server asks for a client certificate; none is set (tls.client_cert, tls.client_key)"
+	return "TLS: the server asks for a client certificate; none is set (tls.client_cert and tls.client_key, --tls-client-cert and --tls-client-key, or HTTP.TLS in Go)"
 }
