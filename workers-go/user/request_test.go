@@ -2,8 +2,10 @@ package user
 
 import (
 	"crypto/tls"
+	"fmt"
 	"net"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -171,9 +173,9 @@ func TestSession_Do_from_a_Check_is_refused_and_the_checked_request_recorded_as_
 		inner = s.Do(&Request{Path: "/a-much-longer-path-than-the-outer-one?to=" + host + "/elsewhere"})
 		return ""
 	}, Observe: func(r *Response) { observed = len(r.Body) }})
-	if inner.OK() || inner.Failure != nestedReason || served.Load() != 1 {
+	if inner.OK() || inner.Failure != busyReason || served.Load() != 1 {
 		t.Errorf("nested request: failure %q, %d requests served; want %q and only the outer one served",
-			inner.Failure, served.Load(), nestedReason)
+			inner.Failure, served.Load(), busyReason)
 	}
 	uri, _ := sent(outer)
 	calls := rec.all()
@@ -182,11 +184,54 @@ func TestSession_Do_from_a_Check_is_refused_and_the_checked_request_recorded_as_
 		t.Errorf("outer: sent %q, Observe saw %d bytes, recorded %+v; want /outer recorded and observed with its own %d bytes",
 			uri, observed, calls, len(outer.Body))
 	}
-	if calls[0].ok || calls[0].failure != nestedReason {
-		t.Errorf("nested request recorded as %+v; want a failure with %q", calls[0], nestedReason)
+	if calls[0].ok || calls[0].failure != busyReason {
+		t.Errorf("nested request recorded as %+v; want a failure with %q", calls[0], busyReason)
 	}
 	if after := s.Do(&Request{Path: "/after"}); !after.OK() {
 		t.Errorf("a request after the Check returned: %q; want it sent", after.Failure)
+	}
+}
+
+// A task that sends from several goroutines on its user's session: each request either goes out
+// alone (and is recorded as it came) or is refused; none shares another's buffers, so that what
+// was recorded as sent is what the server served, per path.
+func TestSession_Do_from_other_goroutines_meanwhile_is_refused_and_counts_stay_exact(t *testing.T) {
+	host, _ := serveWire(t, "")
+	s, rec := newTestSession(t, host, HTTPOptions{})
+	const goroutines, each = 4, 50
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	servedAs := map[string]int{} // what the server answered it received, per path asked
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			path := fmt.Sprintf("/g%d", g)
+			for range each {
+				r := s.Do(&Request{Path: path})
+				if r.OK() {
+					uri, _ := sent(r)
+					mu.Lock()
+					servedAs[path+" as "+uri]++
+					mu.Unlock()
+				} else if r.Failure != busyReason {
+					t.Errorf("%s: failure %q; want it sent or refused with %q", path, r.Failure, busyReason)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	recorded := map[string]int{}
+	for _, c := range rec.all() {
+		if c.ok {
+			recorded[c.name+" as "+c.name]++
+		} else if c.failure != busyReason {
+			t.Errorf("recorded %+v; want successes and refusals only", c)
+		}
+	}
+	if !reflect.DeepEqual(recorded, servedAs) || len(rec.all()) != goroutines*each {
+		t.Errorf("recorded successes %v; the server answered %v (%d records for %d requests)",
+			recorded, servedAs, len(rec.all()), goroutines*each)
 	}
 }
 

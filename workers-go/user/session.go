@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -54,7 +55,8 @@ type Request struct {
 	ExpectStatus []int         // nil: any status below 400 succeeds
 	// Check runs after a response with an expected status arrived; a non-empty reason records the
 	// request as a failure with that reason instead of a success. A request that Check or Observe
-	// sends with the same session is not sent but recorded as a failure: send it after Do returns.
+	// sends with the same session is not sent but recorded as a failure: send it after Do returns
+	// (a session sends one request at a time: the same goes for other goroutines).
 	Check func(r *Response) (reason string)
 	// Start, when not zero, is when the request was due (open model): the response time is
 	// measured from it rather than from the send.
@@ -187,10 +189,11 @@ type Session struct {
 	uriText []byte
 	uriPath string
 	last    Response
-	// inCallback: a Check or Observe of this session's request is running, on s.last and the
-	// session's buffers, which a Do of its own would overwrite before the request is recorded.
-	inCallback bool
-	due        time.Time // when the open model's current task was due; zero once its first request went
+	// busy: a request of this session is under way. Its buffers and s.last are the session's
+	// own, so that another Do meanwhile (from its Check or Observe, or another goroutine) would
+	// overwrite them before the request is recorded.
+	busy atomic.Bool
+	due  time.Time // when the open model's current task was due; zero once its first request went
 }
 
 // newSession makes a session that records into out (nil: straight to the transport's Recorder).
@@ -229,9 +232,10 @@ func (s *Session) Do(r *Request) *Response {
 	if name == "" {
 		name = urlesc.Redact(r.Path) // a URL's password is never recorded
 	}
-	if s.inCallback {
-		return s.refuseNested(r, method, name)
+	if !s.busy.CompareAndSwap(false, true) {
+		return s.refuseBusy(r, method, name)
 	}
+	defer s.busy.Store(false) // also when Check or Observe panics: the user goes on
 	req, resp := s.buffers()
 	absolute := urlesc.Absolute(r.Path)
 	invalid := r.Invalid
@@ -241,7 +245,7 @@ func (s *Session) Do(r *Request) *Response {
 	if invalid != "" {
 		s.last.Failure = invalid
 		if r.Observe != nil {
-			s.observe(r)
+			r.Observe(&s.last)
 		}
 		s.rec.failure(stamped{}, method, name, 0, invalid, monoNow().unix())
 		return &s.last
@@ -318,7 +322,7 @@ func (s *Session) Do(r *Request) *Response {
 		s.last.Failure = Reason(err, timeout)
 		s.last.raw = nil // a failed exchange has no headers worth reading
 		if r.Observe != nil {
-			s.observe(r)
+			r.Observe(&s.last)
 		}
 		s.rec.failure(stamp, method, name, ms, s.last.Failure, end.unix())
 		return &s.last
@@ -333,11 +337,11 @@ func (s *Session) Do(r *Request) *Response {
 	default:
 		s.last.Body, s.last.Failure = decode(resp)
 		if s.last.Failure == "" && r.Check != nil {
-			s.last.Failure = s.check(r)
+			s.last.Failure = r.Check(&s.last)
 		}
 	}
 	if r.Observe != nil {
-		s.observe(r)
+		r.Observe(&s.last)
 	}
 	if s.last.Failure != "" {
 		s.rec.failure(stamp, method, name, ms, s.last.Failure, end.unix())
@@ -348,34 +352,22 @@ func (s *Session) Do(r *Request) *Response {
 	return &s.last
 }
 
-// nestedReason is the failure of a request sent from the Check or Observe of another request of
-// the same session.
-const nestedReason = "sent from the Check or Observe of another request of the same session; " +
-	"expected it after that request's Do returned (keep what the Check saw, then send)"
+// busyReason is the failure of a request sent while another request of the same session was
+// under way.
+const busyReason = "not sent: another request of the same session was under way (this one came from its Check or " +
+	"Observe, or from another goroutine); a session sends one request at a time: send it after that request's Do returned"
 
-// refuseNested records r as a failure without sending it: a Do from a Check or Observe would
-// reuse the buffers and the Response of the request being judged, which would then be recorded
-// with the nested request's status and size. It answers with a Response of its own.
-func (s *Session) refuseNested(r *Request, method, name string) *Response {
-	resp := &Response{Failure: nestedReason}
+// refuseBusy records r as a failure without sending it: sent while another request of the
+// session is under way, it would reuse that request's buffers and Response, which would then be
+// recorded with the other's status and size, or sent to a mixed-up URL. It answers with a
+// Response of its own.
+func (s *Session) refuseBusy(r *Request, method, name string) *Response {
+	resp := &Response{Failure: busyReason}
 	if r.Observe != nil {
 		r.Observe(resp)
 	}
-	s.rec.failure(stamped{}, method, name, 0, nestedReason, monoNow().unix())
+	s.rec.failure(stamped{}, method, name, 0, busyReason, monoNow().unix())
 	return resp
-}
-
-// check runs r's Check on the session's response; observe runs its Observe.
-func (s *Session) check(r *Request) string {
-	s.inCallback = true
-	defer func() { s.inCallback = false }() // also when Check panics: the user goes on
-	return r.Check(&s.last)
-}
-
-func (s *Session) observe(r *Request) {
-	s.inCallback = true
-	defer func() { s.inCallback = false }()
-	r.Observe(&s.last)
 }
 
 // relativePathProblem says why a path that is no absolute URL cannot be put after the Host
