@@ -50,32 +50,15 @@ func TestTally_ConcurrentCountsAddUp(t *testing.T) {
 	tally := New()
 	i := tally.Add(Key{"GET", "x", "c"})
 	const users, each = 8, 5000
-	var wg sync.WaitGroup
-	for u := range users {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for n := range each {
-				if (n+u)%3 == 0 {
-					tally.Fail(i)
-				} else {
-					tally.Pass(i)
-				}
-			}
-		}()
-	}
 	var passes, fails int64
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	for finished := false; !finished; {
-		select {
-		case <-done:
-			finished = true
-		default:
+	for _, r := range countWhileTaking(tally, users, each, func(u, n int) {
+		if (n+u)%3 == 0 {
+			tally.Fail(i)
+		} else {
+			tally.Pass(i)
 		}
-		for _, r := range tally.Take() {
-			passes, fails = passes+r.Passes, fails+r.Fails
-		}
+	}) {
+		passes, fails = passes+r.Passes, fails+r.Fails
 	}
 	if passes+fails != users*each || passes != tally.Totals()[0].Passes {
 		t.Errorf("taken: %d passes + %d fails; want %d in all, %d passes", passes, fails, users*each, tally.Totals()[0].Passes)
@@ -89,29 +72,12 @@ func TestTally_UsersAddKeysAsTheyCount(t *testing.T) {
 	t.Parallel()
 	tally := New()
 	const users, each = 8, 2000
-	var wg sync.WaitGroup
-	for u := range users {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for n := range each {
-				tally.Pass(tally.Add(Key{"GET", "shared", "c"}))
-				tally.Fail(tally.Add(Key{"GET", "own", fmt.Sprint(u, n%50)}))
-			}
-		}()
-	}
 	taken := map[Key]int64{}
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	for finished := false; !finished; {
-		select {
-		case <-done:
-			finished = true
-		default:
-		}
-		for _, r := range tally.Take() {
-			taken[r.Key] += r.Passes + r.Fails
-		}
+	for _, r := range countWhileTaking(tally, users, each, func(u, n int) {
+		tally.Pass(tally.Add(Key{"GET", "shared", "c"}))
+		tally.Fail(tally.Add(Key{"GET", "own", fmt.Sprint(u, n%50)}))
+	}) {
+		taken[r.Key] += r.Passes + r.Fails
 	}
 	if tally.Len() != 1+users*50 || len(taken) != tally.Len() {
 		t.Fatalf("keys: %d added, %d taken; want %d", tally.Len(), len(taken), 1+users*50)
@@ -124,6 +90,34 @@ func TestTally_UsersAddKeysAsTheyCount(t *testing.T) {
 			t.Errorf("%v: %d fails, %d taken; want %d", r.Key, r.Fails, taken[r.Key], each/50)
 		}
 	}
+}
+
+// countWhileTaking runs count(u, n) each times in each of users goroutines while it takes from
+// tally, as the reporter does after each stats report, and once more after they ended; it
+// returns every row taken.
+func countWhileTaking(tally *Tally, users, each int, count func(u, n int)) []Row {
+	var wg sync.WaitGroup
+	for u := range users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range each {
+				count(u, n)
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	var rows []Row
+	for finished := false; !finished; {
+		select {
+		case <-done:
+			finished = true
+		default:
+		}
+		rows = append(rows, tally.Take()...)
+	}
+	return rows
 }
 
 func TestEncode(t *testing.T) {
