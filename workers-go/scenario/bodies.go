@@ -43,10 +43,11 @@ type requestParts struct {
 	defaults  *requestDefaults
 }
 
-// multipartPart is one part: a text field (a template) or a file read at load time.
+// multipartPart is one part: a text field (a template), or bytes (a file read at load time, or a
+// !!binary value); a file part has a filename.
 type multipartPart struct {
 	name        string
-	value       *yaml.Node // a text field; nil for a file
+	value       *yaml.Node // a text field; nil for bytes
 	file        []byte
 	filename    string
 	contentType string
@@ -177,6 +178,10 @@ func (c *compiler) parseMultipart(v *yaml.Node, field string) []multipartPart {
 		}
 		for _, item := range oneOrMany(value) {
 			switch {
+			case isBinary(item): // a field of bytes, as requests sends data={"f": b"..."}
+				if raw, ok := c.binaryBytes(item, at); ok {
+					out = append(out, multipartPart{name: name, file: raw, field: at})
+				}
 			case item.Kind == yaml.ScalarNode && item.Tag != "!!null":
 				out = append(out, multipartPart{name: name, value: item, field: at})
 			case item.Kind == yaml.MappingNode:
@@ -200,7 +205,9 @@ func (c *compiler) multipartItem(item *yaml.Node, name, at string) (multipartPar
 		switch key {
 		case "file":
 			fileNode = n
-			ok = c.check(decodeString(n, at+".file", &file)) && ok
+			if !isBinary(n) { // the file's bytes written out: read below
+				ok = c.check(decodeString(n, at+".file", &file)) && ok
+			}
 		case "value":
 			if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
 				c.errorf(n.Line, at+".value", "%s; expected a string", describe(n))
@@ -229,6 +236,20 @@ func (c *compiler) multipartItem(item *yaml.Node, name, at string) (multipartPar
 		return p, false
 	case !ok:
 		return p, false
+	case isBinary(p.value): // bytes in a field of its own Content-Type
+		p.file, ok = c.binaryBytes(p.value, at+".value")
+		p.value = nil
+		return p, ok
+	case isBinary(fileNode): // a file's bytes written out: named after its part, as requests names one
+		if p.file, ok = c.binaryBytes(fileNode, at+".file"); !ok {
+			return p, false
+		}
+		if p.filename == "" {
+			p.filename = name
+		}
+		if p.contentType == "" {
+			p.contentType = "application/octet-stream"
+		}
 	case fileNode != nil:
 		content, read := c.readFile(fileNode, at+".file", file)
 		if !read {
@@ -294,12 +315,17 @@ func (c *compiler) partsBody(b *template.Builder[*user.User], spec *stepSpec, re
 				b.Literal("&")
 			}
 			b.Literal(string(urlesc.AppendQuery(nil, []byte(f.name))) + "=")
+			if isBinary(f.value) { // bytes, escaped as requests escapes data={"f": b"..."}
+				raw, _ := c.binaryBytes(f.value, spec.at+".form."+f.name)
+				b.Literal(string(urlesc.AppendQuery(nil, raw)))
+				continue
+			}
 			c.text(b, f.value, spec.at+".form."+f.name, resolve, urlesc.AppendQuery, true)
 		}
 	case spec.multipart != nil:
 		for _, p := range spec.multipart {
 			b.Literal("--" + spec.boundary + "\r\nContent-Disposition: form-data; name=\"" + quoteParam(p.name) + "\"")
-			if p.value == nil {
+			if p.filename != "" {
 				b.Literal("; filename=\"" + quoteParam(p.filename) + "\"")
 			}
 			b.Literal("\r\n")

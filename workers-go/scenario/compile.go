@@ -41,6 +41,9 @@ type compiler struct {
 
 	loopItems    map[string]string // a loop's element variable -> the loop (visible inside it only)
 	visitorsLine int               // the line of arrival.session: task; 0: a session per user
+
+	binaries     []binaryValue       // the document's !!binary values (binary.go)
+	binariesDone map[*yaml.Node]bool // those sent as bytes or refused with their own reason
 }
 
 type source struct {
@@ -197,6 +200,11 @@ func (c *compiler) step(p *program, spec *stepSpec, avail []string) *step {
 
 	var body template.Builder[*user.User]
 	switch {
+	case isBinary(spec.body):
+		if raw, ok := c.binaryBytes(spec.body, spec.at+".body"); ok {
+			body.Literal(string(raw)) // bytes, sent as they are: not a template
+		}
+		s.setBody(body.Template())
 	case spec.body != nil:
 		c.template(&body, spec.body, spec.at+".body", resolve, nil, spec.literal)
 		s.setBody(body.Template())
@@ -292,6 +300,8 @@ func (c *compiler) jsonTemplate(b *template.Builder[*user.User], n *yaml.Node, f
 			return
 		}
 		switch n.Tag {
+		case binaryTag:
+			c.refuseBinary(n, field, jsonBinary)
 		case "!!bool", "!!null":
 			var v any
 			_ = n.Decode(&v)
