@@ -32,6 +32,7 @@ type compiler struct {
 	dir         string
 	base        string          // the scenario's base URL (host: or --target): the origin of links (links.go)
 	linkVars    map[string]bool // variables a step's path is alone: links (links.go)
+	linkLists   map[string]bool // variables a loop goes over whose element is a link (links.go)
 	errs        []error
 	sources     []*source
 	byName      map[string]int    // data name -> index in sources
@@ -142,6 +143,7 @@ func (c *compiler) compile(onStart []*stepSpec, tasks []*taskSpec, onStop []*ste
 			}
 		}
 	}
+	c.noteLinkLists(all)
 	p := &program{sources: c.sources}
 	var started []string
 	if onStart != nil {
@@ -215,7 +217,8 @@ func (c *compiler) step(p *program, spec *stepSpec, avail []string) *step {
 		s.setBody(body.Template())
 	}
 	for _, x := range spec.extracts {
-		s.extracts = append(s.extracts, extraction{name: x.name, prefix: "extract " + x.name + ": ", ex: x.ex, link: c.linkVars[x.name], def: x.def})
+		s.extracts = append(s.extracts, extraction{name: x.name, prefix: "extract " + x.name + ": ", ex: x.ex,
+			link: c.linkVars[x.name], links: c.linkLists[x.name], def: x.def})
 	}
 	s.checks = c.compileChecks(p, spec, resolve)
 	return s

@@ -46,6 +46,7 @@ type extraction struct {
 	name   string
 	prefix string // "extract item: "
 	link   bool   // the variable is a link path: a relative value is resolved against the response's URL
+	links  bool   // a loop over the variable has a link path: so are the list's relative elements
 	ex     extract.Extractor
 	def    *string // the value when the response has none; nil: the request fails instead
 }
@@ -301,8 +302,11 @@ func (s *step) extractAndCheck(u *user.User, r *user.Response, in *check.Input) 
 			}
 			v = *x.def
 		}
-		if x.link {
-			v = resolveRelative(v, r)
+		switch {
+		case x.links:
+			v = resolveRelativeList(v, r.URL())
+		case x.link:
+			v = resolveRelative(v, r.URL())
 		}
 		if u.Vars == nil {
 			u.Vars = map[string]string{}
