@@ -113,6 +113,9 @@ type userState struct {
 	// invalid is why the request being made cannot be (a json: value not of its type), set
 	// while its body is rendered
 	invalid string
+	// acted counts the requests made and think times begun: a loop's run that leaves it as it
+	// was did nothing (idleRun)
+	acted uint64
 }
 
 // render is t's text for u; only a template with variables costs a string.
@@ -216,6 +219,7 @@ func (p *program) run(f *flow, u *user.User) (failed *step, reason string, stopp
 			}
 			continue
 		}
+		st.acted++
 		if s.think > 0 {
 			if !u.Sleep(s.think) {
 				return nil, "", true
