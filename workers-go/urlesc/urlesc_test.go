@@ -164,8 +164,12 @@ func TestLowerScheme(t *testing.T) {
 		if got := LowerScheme(in); got != want {
 			t.Errorf("LowerScheme(%q) = %q; want %q", in, got, want)
 		}
-		if got, abs := Absolute(in), want != in || in == "http://h/x"; got != abs {
+		abs := want != in || in == "http://h/x"
+		if got := Absolute(in); got != abs {
 			t.Errorf("Absolute(%q) = %v; want %v", in, got, abs)
+		}
+		if got, gotAbs := LowerAbsolute(in); got != want || gotAbs != abs {
+			t.Errorf("LowerAbsolute(%q) = %q, %v; want %q, %v", in, got, gotAbs, want, abs)
 		}
 	}
 }

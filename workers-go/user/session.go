@@ -232,11 +232,11 @@ func (s *Session) Do(r *Request) *Response {
 		s.rec.failure(stamped{}, method, name, 0, r.Invalid, monoNow().unix())
 		return &s.last
 	}
-	absolute := urlesc.Absolute(r.Path)
+	uri, absolute := urlesc.LowerAbsolute(r.Path)
 	// The client sends the URL as it is given (no normalising of its own): a path that is
 	// not escaped yet is escaped here, as requests does.
 	if absolute {
-		req.SetRequestURI(urlesc.Clean(urlesc.LowerScheme(r.Path)))
+		req.SetRequestURI(urlesc.Clean(uri))
 	} else {
 		s.setURL(req, r.Path)
 	}
