@@ -50,6 +50,7 @@ type multipartPart struct {
 	value       *yaml.Node // a text field; nil for bytes
 	file        []byte
 	filename    string
+	fileNameTpl *yaml.Node // filename: as written, a template; nil: filename (a file's base name)
 	contentType string
 	field       string
 }
@@ -216,12 +217,17 @@ func (c *compiler) multipartItem(item *yaml.Node, name, at string) (multipartPar
 			p.value = n
 		case "content_type":
 			ok = c.check(decodeString(n, at+".content_type", &p.contentType)) && ok
-			if strings.ContainsFunc(p.contentType, controlChar) { // written into the part's header lines as it is
+			switch {
+			case strings.ContainsFunc(p.contentType, controlChar): // written into the part's header lines as it is
 				c.errorf(n.Line, at+".content_type", "got %q, which holds a line break or control character; expected a media type such as application/json", p.contentType)
+				ok = false
+			case strings.Contains(p.contentType, "{{"): // it was sent as written, braces and all
+				c.errorf(n.Line, at+".content_type", "got %q, a template; expected a media type written out, such as application/pdf (content_type is not a template)", p.contentType)
 				ok = false
 			}
 		case "filename":
 			ok = c.check(decodeString(n, at+".filename", &p.filename)) && ok
+			p.fileNameTpl = n
 		}
 	})
 	switch {
@@ -325,7 +331,12 @@ func (c *compiler) partsBody(b *template.Builder[*user.User], spec *stepSpec, re
 	case spec.multipart != nil:
 		for _, p := range spec.multipart {
 			b.Literal("--" + spec.boundary + "\r\nContent-Disposition: form-data; name=\"" + quoteParam(p.name) + "\"")
-			if p.filename != "" {
+			switch {
+			case p.fileNameTpl != nil: // a template: "{{ accounts.user }}.pdf" was sent as written
+				b.Literal("; filename=\"")
+				c.text(b, p.fileNameTpl, p.field+".filename", resolve, appendQuotedParam, false)
+				b.Literal("\"")
+			case p.filename != "":
 				b.Literal("; filename=\"" + quoteParam(p.filename) + "\"")
 			}
 			b.Literal("\r\n")
@@ -351,8 +362,23 @@ func (c *compiler) partsBody(b *template.Builder[*user.User], spec *stepSpec, re
 
 // quoteParam escapes a name for a quoted Content-Disposition parameter as browsers (and urllib3)
 // do: '"' as %22, CR and LF as %0D and %0A.
-func quoteParam(s string) string {
-	return strings.NewReplacer(`"`, "%22", "\r", "%0D", "\n", "%0A").Replace(s)
+func quoteParam(s string) string { return string(appendQuotedParam(nil, []byte(s))) }
+
+// appendQuotedParam appends raw escaped as quoteParam says.
+func appendQuotedParam(dst, raw []byte) []byte {
+	for _, c := range raw {
+		switch c {
+		case '"':
+			dst = append(dst, "%22"...)
+		case '\r':
+			dst = append(dst, "%0D"...)
+		case '\n':
+			dst = append(dst, "%0A"...)
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
 }
 
 // typedJSON adds a json: string that is exactly one {{ expr | number }}, {{ expr | bool }} or

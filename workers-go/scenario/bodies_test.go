@@ -184,3 +184,28 @@ func TestRun_ATypedValueOfAnotherTypeFailsTheRequestUnsent(t *testing.T) {
 		t.Error("the server received /order; want nothing sent")
 	}
 }
+
+// A multipart filename is a template, as the part's text is: "{{ accounts.user }}.pdf" was sent
+// with its braces. A content_type with one is an error: it was sent as written too.
+func TestStep_Request_MultipartFilenameTemplate(t *testing.T) {
+	t.Parallel()
+	doc := `host: http://a
+tasks:
+  - name: upload
+    method: POST
+    path: /upload
+    multipart:
+      doc: {file: r.pdf, filename: "{{ user_id }}-\"q\".pdf", content_type: application/pdf}
+`
+	p := compileDoc(t, doc, map[string]string{"r.pdf": "%PDF"})
+	u := newUser(7, nil)
+	body := string(stepNamed(t, p, "upload").request(u, p.state(u)).Body)
+	if want := `Content-Disposition: form-data; name="doc"; filename="7-%22q%22.pdf"` + "\r\nContent-Type: application/pdf\r\n\r\n%PDF\r\n"; !strings.Contains(body, want) {
+		t.Errorf("body %q; want it to hold %q", body, want)
+	}
+	_, _, _, err := parse([]byte("host: http://a\ntasks:\n  - {name: u, method: POST, path: /u, multipart: {doc: {file: r.pdf, content_type: \"{{ user_id }}\", filename: \"{{ nosuch }}\"}}}\n"), files(t, map[string]string{"r.pdf": "x"}), "")
+	want := `line 3: tasks[0].multipart.doc.content_type: got "{{ user_id }}", a template; expected a media type written out, such as application/pdf (content_type is not a template)`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v; want %s", err, want)
+	}
+}
