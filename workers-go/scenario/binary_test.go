@@ -2,8 +2,6 @@ package scenario
 
 import (
 	"bytes"
-	"mime"
-	"mime/multipart"
 	"reflect"
 	"strings"
 	"sync"
@@ -62,22 +60,7 @@ func TestRun_BinaryValuesAreSentAsTheirBytes(t *testing.T) {
 	if types["/gif"] != "image/gif" || types["/block"] != "" {
 		t.Errorf("Content-Types %q; want image/gif as set, and none for a body without one", types)
 	}
-	_, params, err := mime.ParseMediaType(types["/parts"])
-	if err != nil {
-		t.Fatalf("multipart Content-Type %q: %v", types["/parts"], err)
-	}
-	type part struct{ name, filename, contentType, content string }
-	var parts []part
-	r := multipart.NewReader(bytes.NewReader(got["/parts"]), params["boundary"])
-	for {
-		p, err := r.NextPart()
-		if err != nil {
-			break
-		}
-		var b bytes.Buffer
-		_, _ = b.ReadFrom(p)
-		parts = append(parts, part{p.FormName(), p.FileName(), p.Header.Get("Content-Type"), b.String()})
-	}
+	parts := multipartParts(t, types["/parts"], got["/parts"])
 	want := []part{
 		{"raw", "", "", "\x00\x01\x02"},
 		{"typed", "", "application/x-raw", "\x00\x01\x02"},

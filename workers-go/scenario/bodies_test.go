@@ -96,22 +96,7 @@ tasks:
 			contentType = h.Value
 		}
 	}
-	mediaType, params, err := mime.ParseMediaType(contentType)
-	if err != nil || mediaType != "multipart/form-data" || !strings.HasPrefix(params["boundary"], "locust-fleet-") {
-		t.Fatalf("Content-Type %q; want multipart/form-data with a boundary", contentType)
-	}
-	type part struct{ name, filename, contentType, content string }
-	var parts []part
-	r := multipart.NewReader(bytes.NewReader(got.Body), params["boundary"])
-	for {
-		p, err := r.NextPart()
-		if err != nil {
-			break
-		}
-		var b bytes.Buffer
-		_, _ = b.ReadFrom(p)
-		parts = append(parts, part{p.FormName(), p.FileName(), p.Header.Get("Content-Type"), b.String()})
-	}
+	parts := multipartParts(t, contentType, got.Body)
 	want := []part{
 		{"title", "", "", `3 says "hi"`},
 		{"photo", "me.png", "image/png", photo},
@@ -123,9 +108,34 @@ tasks:
 	if !reflect.DeepEqual(parts, want) {
 		t.Errorf("parts:\ngot  %q\nwant %q", parts, want)
 	}
+	_, params, _ := mime.ParseMediaType(contentType)
 	if !bytes.HasSuffix(got.Body, []byte("--"+params["boundary"]+"--\r\n")) {
 		t.Errorf("body does not end with the closing boundary: %q", got.Body[max(0, len(got.Body)-80):])
 	}
+}
+
+// part is a multipart body's part as a server reads it.
+type part struct{ name, filename, contentType, content string }
+
+// multipartParts reads a multipart/form-data body as a server would.
+func multipartParts(t *testing.T, contentType string, body []byte) []part {
+	t.Helper()
+	mediaType, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mediaType != "multipart/form-data" || !strings.HasPrefix(params["boundary"], "locust-fleet-") {
+		t.Fatalf("Content-Type %q; want multipart/form-data with a boundary", contentType)
+	}
+	var parts []part
+	r := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	for {
+		p, err := r.NextPart()
+		if err != nil {
+			break
+		}
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(p)
+		parts = append(parts, part{p.FormName(), p.FileName(), p.Header.Get("Content-Type"), b.String()})
+	}
+	return parts
 }
 
 func TestStep_Request_BodyWithoutContentTypeSendsNone(t *testing.T) {
