@@ -83,7 +83,7 @@ type (
 		truncated sync.Once // a list longer than max is logged once
 		// idleEnds: a run of the loop that sent nothing and waited for nothing leaves every
 		// later run the same (its conditions name neither the loop's index, nor its element, nor
-		// a value drawn anew), so the loop ends there (idleLoop)
+		// a value drawn anew), so the loop ends there (idleRun)
 		idleEnds bool
 	}
 )
