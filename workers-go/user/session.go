@@ -444,6 +444,7 @@ func (s *Session) release() {
 	b.release()
 	s.req, s.resp = nil, nil
 	s.last = Response{}
+	s.hopCookies = nil
 }
 
 // exchangeBuffers are the request and response of a session's exchanges (nil: none yet).
