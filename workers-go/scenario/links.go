@@ -123,27 +123,44 @@ func resolveLink(link, origin string) (url string, ok bool) {
 // noteLink records the variable of a link path, so that its extractions resolve a relative
 // value against the response it came from (the page that holds the link, as a browser does).
 func (c *compiler) noteLink(path string) {
-	parts, err := template.Parse(path)
-	if err != nil || len(parts) != 1 || !parts[0].Var {
+	name := linkVariable(path)
+	if name == "" {
 		return // reported when the path is compiled
 	}
 	if c.linkVars == nil {
 		c.linkVars = map[string]bool{}
 	}
-	c.linkVars[strings.TrimSpace(parts[0].Text)] = true
+	c.linkVars[name] = true
 }
 
-// noteLinkLists records the variables a loop goes over whose element (as:) is a link somewhere,
-// so that their extractions resolve each relative element as a single link's extraction does:
-// hrefs extracted with $.links[*].href and followed one by one.
+// linkVariable is the variable of a link path ("{{ next }}": next); "" for another path.
+func linkVariable(path string) string {
+	parts, err := template.Parse(path)
+	if err != nil || len(parts) != 1 || !parts[0].Var {
+		return ""
+	}
+	return strings.TrimSpace(parts[0].Text)
+}
+
+// noteLinkLists records the variables a loop goes over whose element (as:) is the link path of a
+// step inside that loop, so that their extractions resolve each relative element as a single
+// link's extraction does: hrefs extracted with $.links[*].href and followed one by one. Another
+// loop's element of the same name (loop_item, the default) is no link for it: a list of ids is
+// not made into URLs.
 func (c *compiler) noteLinkLists(specs []*stepSpec) {
 	eachSpec(specs, func(s *stepSpec) {
-		if b := s.block; b != nil && b.over != nil && c.linkVars[b.as] {
-			if c.linkLists == nil {
-				c.linkLists = map[string]bool{}
-			}
-			c.linkLists[b.over.Value] = true
+		b := s.block
+		if b == nil || b.over == nil {
+			return
 		}
+		eachSpec(b.steps, func(in *stepSpec) {
+			if in.block == nil && in.path != nil && linkPath(in) && linkVariable(in.path.Value) == b.as {
+				if c.linkLists == nil {
+					c.linkLists = map[string]bool{}
+				}
+				c.linkLists[b.over.Value] = true
+			}
+		})
 	})
 }
 

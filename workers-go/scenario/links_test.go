@@ -192,3 +192,22 @@ func TestResolveRelativeList(t *testing.T) {
 		}
 	}
 }
+
+// Only the list a loop follows as links is resolved: another loop's element of the same name
+// (loop_item, the default) used as data keeps its list as it was, ids and all.
+func TestRun_ALinkListDoesNotMakeAnotherLoopsListLinks(t *testing.T) {
+	doc := `tasks:
+  - name: catalog
+    steps:
+      - {name: index, path: /catalog, extract: {hrefs: {json: "$.links[*].href"}, ids: {json: "$.ids"}}}
+      - loop: {over: hrefs}
+        steps: [{name: link, path: "{{ loop_item }}"}]
+      - loop: {over: ids}
+        steps: [{name: item, path: "/items/{{ loop_item }}"}]
+`
+	runPages(t, doc, func(ctx *fasthttp.RequestCtx) {
+		if string(ctx.Path()) == "/catalog" {
+			ctx.SetBodyString(`{"links": [{"href": "a"}], "ids": ["x1", "x2"]}`)
+		}
+	}, `/catalog /a /items/x1 /items/x2`)
+}
