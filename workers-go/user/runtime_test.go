@@ -2,13 +2,16 @@ package user
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log"
 	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -629,5 +632,40 @@ func TestRuntime_new_users_start_on_a_saturated_CPU(t *testing.T) {
 	eventually(t, "the 4 new users running", func() bool { mu.Lock(); defer mu.Unlock(); return len(ran) == 6 })
 	if got := r.sched.runners.Load(); got > 6 {
 		t.Errorf("%d runners for 6 users; want at most 6", got)
+	}
+}
+
+// A user retired while in OnStart (the test stopped during its login) logged "OnStart: stopped
+// before it finished; users retry every 1s", which was not so, and used up the one line logged
+// of OnStart failures: a later test's failing logins went unlogged.
+func TestRuntime_OnStart_cut_short_by_the_stop_is_not_a_failure(t *testing.T) {
+	var logged strings.Builder
+	old := log.Writer()
+	log.SetOutput(&logged)
+	defer log.SetOutput(old)
+	var failing atomic.Bool
+	c := &Class{
+		Host:  "http://127.0.0.1:1",
+		Tasks: []Task{{Name: "work", Weight: 1, Fn: func(*User) {}}},
+		OnStart: func(u *User) error {
+			if failing.Load() {
+				return errors.New("login refused")
+			}
+			<-u.Context().Done()
+			return errors.New("on_start: stopped before it finished")
+		},
+		RetryDelay: time.Hour,
+	}
+	r, _ := newRuntime(t, c)
+	r.SetUsers(2)
+	time.Sleep(50 * time.Millisecond)
+	r.Stop()
+	failing.Store(true)
+	r.SetUsers(1)
+	time.Sleep(50 * time.Millisecond)
+	r.Stop()
+	got := logged.String()
+	if strings.Contains(got, "stopped before it finished") || !strings.Contains(got, "OnStart: login refused") {
+		t.Errorf("log %q; want the refused login logged, and nothing of the starts the stop cut short", got)
 	}
 }
