@@ -323,6 +323,11 @@ func (c *compiler) outOfLoop(name string) error {
 // variable compiles "{{ name }}" for the variable named by node.
 func (c *compiler) variable(node *yaml.Node, field string, resolve func(string) (lookup, error)) *tpl {
 	var b template.Builder[*user.User]
+	if strings.Contains(node.Value, "{{") { // reported as "{{ {{ ids }} is not defined"
+		name, _ := splitFilters(strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(node.Value), "{{")), "}}"))
+		c.errorf(node.Line, field, "got %q, a template; expected the variable's name alone, e.g. %s", node.Value, name)
+		return b.Template()
+	}
 	if err := b.Parse("{{ "+node.Value+" }}", resolve, nil); err != nil {
 		c.errorf(node.Line, field, "%v", err)
 	}
