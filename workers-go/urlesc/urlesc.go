@@ -120,6 +120,23 @@ func AppendText(dst, raw []byte) []byte {
 	return dst
 }
 
+// AppendDecoded appends raw with each %XX (either case) decoded to its byte, as JavaScript's
+// decodeURIComponent and Python's unquote do; a % not followed by two hex digits, and a +, are
+// kept as they are (unquote_plus would make + a space).
+func AppendDecoded(dst, raw []byte) []byte {
+	for i := 0; i < len(raw); i++ {
+		if raw[i] == '%' && i+2 < len(raw) && isHex(raw[i+1]) && isHex(raw[i+2]) {
+			hi, _ := unhex(raw[i+1])
+			lo, _ := unhex(raw[i+2])
+			dst = append(dst, hi<<4|lo)
+			i += 2
+			continue
+		}
+		dst = append(dst, raw[i])
+	}
+	return dst
+}
+
 func isHex(c byte) bool {
 	_, ok := unhex(c)
 	return ok

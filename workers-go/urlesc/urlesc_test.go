@@ -173,3 +173,19 @@ func TestLowerScheme(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendDecoded(t *testing.T) {
+	t.Parallel()
+	for raw, want := range map[string]string{
+		"a%20b%2Fc%2f%C3%A9": "a b/c/é",
+		"a+b":                "a+b", // not a space: decodeURIComponent, unquote
+		"100%":               "100%",
+		"%zz%4":              "%zz%4",
+		"%3D%3D":             "==",
+		"":                   "",
+	} {
+		if got := string(AppendDecoded(nil, []byte(raw))); got != want {
+			t.Errorf("AppendDecoded(%q) = %q; want %q", raw, got, want)
+		}
+	}
+}
