@@ -46,7 +46,7 @@ type extraction struct {
 	name   string
 	prefix string // "extract item: "
 	link   bool   // the variable is a link path: a relative value is resolved against the response's URL
-	links  bool   // a loop over the variable has a link path: so are the list's relative elements
+	links  bool   // a loop over the variable follows its element as a link path: so are the list's relative elements
 	ex     extract.Extractor
 	def    *string // the value when the response has none; nil: the request fails instead
 }

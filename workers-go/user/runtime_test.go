@@ -639,7 +639,7 @@ func TestRuntime_new_users_start_on_a_saturated_CPU(t *testing.T) {
 // before it finished; users retry every 1s", which was not so, and used up the one line logged
 // of OnStart failures: a later test's failing logins went unlogged.
 func TestRuntime_OnStart_cut_short_by_the_stop_is_not_a_failure(t *testing.T) {
-	var logged strings.Builder
+	var logged lockedText
 	old := log.Writer()
 	log.SetOutput(&logged)
 	defer log.SetOutput(old)
@@ -662,10 +662,27 @@ func TestRuntime_OnStart_cut_short_by_the_stop_is_not_a_failure(t *testing.T) {
 	r.Stop()
 	failing.Store(true)
 	r.SetUsers(1)
-	time.Sleep(50 * time.Millisecond)
+	eventually(t, "the refused login logged", func() bool { return strings.Contains(logged.String(), "OnStart: login refused") })
 	r.Stop()
-	got := logged.String()
-	if strings.Contains(got, "stopped before it finished") || !strings.Contains(got, "OnStart: login refused") {
-		t.Errorf("log %q; want the refused login logged, and nothing of the starts the stop cut short", got)
+	if got := logged.String(); strings.Contains(got, "stopped before it finished") {
+		t.Errorf("log %q; want nothing of the starts the stop cut short", got)
 	}
+}
+
+// lockedText is a log's output that a test reads while users write to it.
+type lockedText struct {
+	mu   sync.Mutex
+	text strings.Builder
+}
+
+func (l *lockedText) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.text.Write(p)
+}
+
+func (l *lockedText) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.text.String()
 }
