@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 import shlex
 import subprocess
@@ -24,9 +25,10 @@ import yaml
 from harness.manifests import (Manifests, check_network_policy, check_pod_failure_policies, containers, image_problem,
                                name_of, pod_failure_action, pod_labels, pod_spec, problems, tool)
 from harness.procs import REPO
+from locust_fleet.export_service import FINAL_FLUSH_TIMEOUT
 from locust_fleet.influx_client import influxdb3_database_problem
 from locust_fleet.model import FIELDS, RESERVED_TAGS, RUNS, TIME
-from locust_fleet.options import ConfigError, check_url, parse_run_tags
+from locust_fleet.options import ConfigError, PluginConfig, check_url, parse_run_tags
 
 pytestmark = pytest.mark.builds  # helm from .tools/bin
 
@@ -514,6 +516,74 @@ def test_helm_refuses_the_influxdb3_database_names_the_master_refuses(database, 
     if refused:
         assert f"influxdb.database: got {json.dumps(database)}, which InfluxDB 3 (influxdb.server) refuses" in \
             out.stderr, out.stderr
+
+
+def go_seconds(path: str, name: str) -> float:
+    """A Go duration constant (`const name = 7 * time.Second`) of the worker's source, in seconds."""
+    text = (REPO / "workers-go" / path).read_text()
+    number, unit = re.search(rf"\b{name}\s*=\s*([0-9]+)\s*\*\s*time\.(Second|Millisecond)\b", text).groups()
+    return int(number) * (1 if unit == "Second" else 0.001)
+
+
+def stopping_worker_needs(on_stop: bool) -> int:
+    """What a worker interrupted during a test may take before its last requests are counted and its
+    quit reached the master, from its code: its users finish the request in hand (the default request
+    timeout) and their on_stop steps (bounded), then the settle, the wait for the idle report and the
+    wait for the quit to go out (workers-go/lifecycle/users.go, reportLast; lifecycle.go, closeWait)."""
+    seconds = (go_seconds("user/session.go", "DefaultTimeout") + go_seconds("lifecycle/users.go", "settle")
+               + go_seconds("lifecycle/users.go", "lastReportWait") + go_seconds("lifecycle/lifecycle.go", "closeWait"))
+    if on_stop:
+        seconds += go_seconds("user/runtime.go", "DefaultOnStopTimeout")
+    return math.ceil(seconds)
+
+
+SCENARIO = "tasks: [{path: /}]\n"
+ON_STOP_SCENARIO = "tasks: [{path: /}]\non_stop: [{path: /logout}]\n"
+
+
+@pytest.mark.parametrize("scenario", [None, SCENARIO, ON_STOP_SCENARIO], ids=["no scenario", "scenario", "on_stop"])
+def test_helm_refuses_a_worker_grace_period_shorter_than_its_last_report(scenario, tmp_path):
+    """Killed before its last report, a worker's last requests are never counted: the chart refuses a
+    worker.terminationGracePeriodSeconds below what the worker's code may take, naming both."""
+    needs = stopping_worker_needs(on_stop=scenario == ON_STOP_SCENARIO)
+    values: dict = {"worker": {}}
+    if scenario:
+        values["worker"]["scenario"] = {"files": {"scenario.yaml": scenario}}
+    values["worker"]["terminationGracePeriodSeconds"] = needs
+    assert pod_spec(by_kind(render(values, tmp_path)[1])[("Deployment", f"{PREFIX}-worker")])[
+        "terminationGracePeriodSeconds"] == needs
+    values["worker"]["terminationGracePeriodSeconds"] = needs - 1
+    out = helm("template", RELEASE, str(CHART), values=values, tmp=tmp_path)
+    assert out.returncode != 0, out.stdout
+    assert f"worker.terminationGracePeriodSeconds: got {needs - 1}; expected at least {needs}: " in out.stderr, \
+        out.stderr
+    assert ("on_stop steps (up to 10 s)" in out.stderr) == (scenario == ON_STOP_SCENARIO), out.stderr
+    assert needs <= yaml.safe_load((CHART / "values.yaml").read_text())["worker"]["terminationGracePeriodSeconds"]
+
+
+@pytest.mark.parametrize("influxdb, extra, needs", [
+    ({}, {}, 31),
+    ({"url": "http://influxdb:8086"}, {}, 46),
+    ({"url": "http://influxdb:8086"}, {"extraArgs": ["--drain-timeout", "50", "--stop-timeout=1m"]}, 126),
+    ({}, {"extraEnv": [{"name": "LOCUST_DRAIN_TIMEOUT", "value": "9.5"}], "extraArgs": ["--stop-timeout", "5"]}, 16),
+    ({}, {"extraEnv": [{"name": "LOCUST_DRAIN_TIMEOUT", "value": "9"}], "extraArgs": ["--drain-timeout=0"]}, 1),
+])
+def test_helm_refuses_a_master_grace_period_shorter_than_its_drain(influxdb, extra, needs, tmp_path):
+    """Kubernetes' default grace (30 s) killed a stopping master within its drain (--drain-timeout, 30 s)
+    and before its last write to InfluxDB: the chart sets master.terminationGracePeriodSeconds and
+    refuses one below the drain, the stop timeout, the final write and the exit, naming both."""
+    # The chart's figures are the master's: its drain by default, its final write to InfluxDB.
+    assert (PluginConfig.drain_timeout, FINAL_FLUSH_TIMEOUT) == (30, 15)
+    values = {"influxdb": influxdb, "master": {**extra, "runToCompletion": True, "runTime": "1m",
+                                               "terminationGracePeriodSeconds": needs}}
+    job = by_kind(render(values, tmp_path)[1])[("Job", f"{PREFIX}-master")]
+    assert pod_spec(job)["terminationGracePeriodSeconds"] == needs
+    values["master"]["terminationGracePeriodSeconds"] = needs - 1
+    out = helm("template", RELEASE, str(CHART), values=values, tmp=tmp_path)
+    assert out.returncode != 0, out.stdout
+    assert f"master.terminationGracePeriodSeconds: got {needs - 1}; expected at least {needs}: " in out.stderr, \
+        out.stderr
+    assert 46 <= yaml.safe_load((CHART / "values.yaml").read_text())["master"]["terminationGracePeriodSeconds"]
 
 
 KEY = re.compile(r"^(\s*)([A-Za-z][\w]*):")
