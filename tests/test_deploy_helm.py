@@ -586,6 +586,31 @@ def test_helm_refuses_a_master_grace_period_shorter_than_its_drain(influxdb, ext
     assert 46 <= yaml.safe_load((CHART / "values.yaml").read_text())["master"]["terminationGracePeriodSeconds"]
 
 
+CONFIGMAP_LIMIT = 1024 * 1024  # bytes of all the values of a ConfigMap's data (Kubernetes' ValidateConfigMap)
+
+
+@pytest.mark.parametrize("extra", [0, 1], ids=["at the limit", "a byte over"])
+def test_helm_refuses_scenario_files_over_a_configmaps_limit(extra, tmp_path):
+    """Kubernetes refuses a ConfigMap whose data come to more than 1 MiB only when it is applied, naming
+    no file; the chart refuses it at render, naming each file's size, the total and the limit."""
+    scenario = "data: {accounts: {csv: accounts.csv}}\ntasks: [{path: /}]\n"
+    accounts = "user,password\n" + "é" * ((CONFIGMAP_LIMIT - len(scenario) - 14 + extra) // 2)
+    accounts += "x" * (CONFIGMAP_LIMIT - len(scenario) - len(accounts.encode()) + extra)  # bytes, not characters
+    values = {"worker": {"scenario": {"files": {"scenario.yaml": scenario, "accounts.csv": accounts}}}}
+    out = helm("template", RELEASE, str(CHART), values=values, tmp=tmp_path)
+    if not extra:
+        assert out.returncode == 0, out.stderr
+        [configmap] = [d for d in yaml.safe_load_all(out.stdout) if d and d["kind"] == "ConfigMap"]
+        assert sum(len(v.encode()) for v in configmap["data"].values()) == CONFIGMAP_LIMIT
+        return
+    assert out.returncode != 0 and not out.stdout, out.stdout
+    assert (f"worker.scenario.files: {CONFIGMAP_LIMIT + 1} bytes in all (accounts.csv "
+            f"{len(accounts.encode())} bytes, scenario.yaml {len(scenario)} bytes), above the 1048576 bytes (1 MiB) "
+            "Kubernetes allows in a ConfigMap, which would be refused when applied; keep the scenario here and give "
+            "the large data files another way") in out.stderr, out.stderr
+    assert "csv: /data/users.csv" in out.stderr
+
+
 KEY = re.compile(r"^(\s*)([A-Za-z][\w]*):")
 
 

@@ -291,6 +291,20 @@ scenario is mounted from one, so worker.scenario.file is such a key too. */ -}}
 {{- $problems = append $problems (printf "worker.scenario.files: %q is no ConfigMap key (letters, digits, -, _ and . only: a ConfigMap holds no directories); name it %q and refer to it by that name" $key (regexReplaceAll "[^-._a-zA-Z0-9]" (base $key) "_")) -}}
 {{- end -}}
 {{- end -}}
+{{- /* Kubernetes refuses a ConfigMap whose data come to more than 1 MiB (the sum of its values' bytes:
+validation.ValidateConfigMap, MaxSecretSize), at apply time and in words that name no file. */ -}}
+{{- if not $w.scenario.existingConfigMap -}}
+{{- $bytes := 0 -}}
+{{- $sizes := list -}}
+{{- range $key := keys $w.scenario.files | sortAlpha -}}
+{{- $n := len (printf "%v" (index $w.scenario.files $key)) -}}
+{{- $bytes = add $bytes $n -}}
+{{- $sizes = append $sizes (printf "%s %d bytes" $key $n) -}}
+{{- end -}}
+{{- if gt $bytes 1048576 -}}
+{{- $problems = append $problems (printf "worker.scenario.files: %d bytes in all (%s), above the 1048576 bytes (1 MiB) Kubernetes allows in a ConfigMap, which would be refused when applied; keep the scenario here and give the large data files another way: fewer rows, or an image of your own built FROM the worker image with the files copied in and their absolute paths in the scenario's data (csv: /data/users.csv). A ConfigMap of your own (worker.scenario.existingConfigMap) has the same limit" $bytes (join ", " $sizes)) -}}
+{{- end -}}
+{{- end -}}
 {{- if and (not $w.scenario.files) (not (regexMatch "^[-._a-zA-Z0-9]+$" $w.scenario.file)) -}}
 {{- $problems = append $problems (printf "worker.scenario.file: got %q; expected the key of the scenario in its ConfigMap (letters, digits, -, _ and . only), e.g. %q" $w.scenario.file (regexReplaceAll "[^-._a-zA-Z0-9]" (base $w.scenario.file) "_")) -}}
 {{- end -}}
