@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 import re
 import shlex
 import subprocess
@@ -23,12 +22,12 @@ import pytest
 import yaml
 
 from harness.manifests import (Manifests, check_network_policy, check_pod_failure_policies, containers, image_problem,
-                               name_of, pod_failure_action, pod_labels, pod_spec, problems, tool)
+                               name_of, pod_failure_action, pod_labels, pod_spec, problems, stopping_master_needs,
+                               stopping_worker_needs, tool)
 from harness.procs import REPO
-from locust_fleet.export_service import FINAL_FLUSH_TIMEOUT
 from locust_fleet.influx_client import influxdb3_database_problem
 from locust_fleet.model import FIELDS, RESERVED_TAGS, RUNS, TIME
-from locust_fleet.options import ConfigError, PluginConfig, check_url, parse_run_tags
+from locust_fleet.options import ConfigError, check_url, parse_run_tags
 
 pytestmark = pytest.mark.builds  # helm from .tools/bin
 
@@ -518,25 +517,6 @@ def test_helm_refuses_the_influxdb3_database_names_the_master_refuses(database, 
             out.stderr, out.stderr
 
 
-def go_seconds(path: str, name: str) -> float:
-    """A Go duration constant (`const name = 7 * time.Second`) of the worker's source, in seconds."""
-    text = (REPO / "workers-go" / path).read_text()
-    number, unit = re.search(rf"\b{name}\s*=\s*([0-9]+)\s*\*\s*time\.(Second|Millisecond)\b", text).groups()
-    return int(number) * (1 if unit == "Second" else 0.001)
-
-
-def stopping_worker_needs(on_stop: bool) -> int:
-    """What a worker interrupted during a test may take before its last requests are counted and its
-    quit reached the master, from its code: its users finish the request in hand (the default request
-    timeout) and their on_stop steps (bounded), then the settle, the wait for the idle report and the
-    wait for the quit to go out (workers-go/lifecycle/users.go, reportLast; lifecycle.go, closeWait)."""
-    seconds = (go_seconds("user/session.go", "DefaultTimeout") + go_seconds("lifecycle/users.go", "settle")
-               + go_seconds("lifecycle/users.go", "lastReportWait") + go_seconds("lifecycle/lifecycle.go", "closeWait"))
-    if on_stop:
-        seconds += go_seconds("user/runtime.go", "DefaultOnStopTimeout")
-    return math.ceil(seconds)
-
-
 SCENARIO = "tasks: [{path: /}]\n"
 ON_STOP_SCENARIO = "tasks: [{path: /}]\non_stop: [{path: /logout}]\n"
 
@@ -572,12 +552,11 @@ def test_helm_refuses_a_master_grace_period_shorter_than_its_drain(influxdb, ext
     """Kubernetes' default grace (30 s) killed a stopping master within its drain (--drain-timeout, 30 s)
     and before its last write to InfluxDB: the chart sets master.terminationGracePeriodSeconds and
     refuses one below the drain, the stop timeout, the final write and the exit, naming both."""
-    # The chart's figures are the master's: its drain by default, its final write to InfluxDB.
-    assert (PluginConfig.drain_timeout, FINAL_FLUSH_TIMEOUT) == (30, 15)
     values = {"influxdb": influxdb, "master": {**extra, "runToCompletion": True, "runTime": "1m",
                                                "terminationGracePeriodSeconds": needs}}
     job = by_kind(render(values, tmp_path)[1])[("Job", f"{PREFIX}-master")]
     assert pod_spec(job)["terminationGracePeriodSeconds"] == needs
+    assert stopping_master_needs(args_of(job), {k: e.get("value") for k, e in env_of(job).items()}) == needs
     values["master"]["terminationGracePeriodSeconds"] = needs - 1
     out = helm("template", RELEASE, str(CHART), values=values, tmp=tmp_path)
     assert out.returncode != 0, out.stdout
