@@ -184,7 +184,7 @@ def test_a_second_ctrl_c_while_stopping_ends_promptly_and_writes_everything(proc
     log = master.proc.log()
     assert time.monotonic() - second < 10, log[-3000:]
     assert "Traceback" not in log and "KeyboardInterrupt" not in log, log[-3000:]
-    assert "Ctrl+C again: no longer waiting for the workers' last reports" in log
+    assert "Ctrl+C while stopping: no longer waiting for the workers' last reports" in log
     assert "Shutting down (exit code 4)" in log
     counted = {e["name"]: e["num_requests"] for e in json.loads(report.read_text())}
     run = the_run(influx)
@@ -213,7 +213,7 @@ def test_a_third_ctrl_c_exits_at_once_while_the_final_write_hangs(procs, go_bin,
     wait_until(lambda: "Drained 2 worker(s)" in master.proc.log() or "Stopped without" in master.proc.log(), 20,
                "the drain")
     master.proc.signal(signal.SIGINT)
-    wait_until(lambda: "Ctrl+C again" in master.proc.log(), 10, "the second Ctrl+C's message")
+    wait_until(lambda: "Ctrl+C while stopping" in master.proc.log(), 10, "the second Ctrl+C's message")
     assert master.proc.alive(), master.proc.log()[-3000:]  # the final write still waits
     master.proc.signal(signal.SIGINT)
     third = time.monotonic()

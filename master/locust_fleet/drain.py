@@ -144,7 +144,7 @@ class Drainer:
             logger.warning(
                 "Stopped without the last report of %d worker(s) after %.1f s (%s): %s",
                 len(tracker.pending), time.monotonic() - started,
-                "Ctrl+C again" if interrupt.hurried() else f"--drain-timeout {bound:g} s",
+                "Ctrl+C while stopping" if interrupt.hurried() else f"--drain-timeout {bound:g} s",
                 ", ".join(sorted(tracker.pending)),
             )
         else:

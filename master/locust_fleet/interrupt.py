@@ -15,10 +15,12 @@ with SIGINT ignored (a background job of a script) keeps ignoring it, as the she
 A second Ctrl+C while the master stops (the drain waits for the workers' last reports, up to
 --drain-timeout) ended it with Locust's traceback: the KeyboardInterrupt landed in the drain's wait,
 outside Locust's handler, and the statistics, the JSON file and the final write to InfluxDB were
-lost with it. Here it hurries the stop instead: the drain stops waiting (the requests the workers made
-since their last report go uncounted), everything else is written as usual, and the master exits
-4 (interrupted) unless a code was set already. A third Ctrl+C exits at once (os._exit), for a stop
-stuck elsewhere: what was not yet written to InfluxDB or the spool is then lost, and the log says so.
+lost with it. Here a Ctrl+C once the master is stopping (after an earlier Ctrl+C, or once Locust's
+shutdown has begun, e.g. after SIGTERM) hurries the stop instead: the drain stops waiting (the
+requests the workers made since their last report may go uncounted), everything else is written as
+usual, and the master exits 4 (interrupted) unless a code was set already. The next Ctrl+C exits at
+once (os._exit), for a stop stuck elsewhere: what was not yet written to InfluxDB or the spool is
+then lost, and the log says so.
 """
 
 import logging
@@ -52,8 +54,8 @@ def stop_signal_between(start: float, end: float) -> bool:
     return _first_at is not None and start <= _first_at <= end
 
 
-# Whether the master is stopping on its way out (Locust's quitting event has fired), and how many
-# Ctrl+C it got: once stopping, a Ctrl+C hurries the stop (see the module's text).
+# Whether Locust's shutdown has begun (its quitting event fired), and whether a Ctrl+C has hurried
+# the stop since (see the module's text).
 _quitting = False
 _hurried = False
 
@@ -87,9 +89,9 @@ def install(environment: Environment) -> None:
             if environment.process_exit_code is None:
                 environment.process_exit_code = EXIT_INTERRUPTED
                 code = f"; exit code {EXIT_INTERRUPTED} (interrupted)"
-            logger.warning("Ctrl+C again: no longer waiting for the workers' last reports (requests made since "
-                           "their last report may go uncounted); the statistics, reports and the points so far are still written%s. "
-                           "Ctrl+C once more exits at once", code)
+            logger.warning("Ctrl+C while stopping: no longer waiting for the workers' last reports (requests made "
+                           "since their last report may go uncounted); the statistics, reports and the points so "
+                           "far are still written%s. Ctrl+C once more exits at once", code)
         else:
             logger.warning("Ctrl+C a third time: exiting at once (exit code %d); points not yet written to InfluxDB "
                            "or the spool are lost", EXIT_INTERRUPTED)
