@@ -168,15 +168,17 @@ def test_a_shape_started_in_the_web_ui_counts_its_last_seconds(procs, go_bin):
     assert "Drained 2 worker(s)" in master.proc.log()
 
 
-def test_a_second_ctrl_c_while_stopping_ends_promptly_and_writes_everything(procs, go_bin, influx, tmp_path):
-    """A second Ctrl+C during the stop's drain ended the master with Locust's traceback, without its JSON
-    file, summary or final write to InfluxDB. It now stops waiting for the workers, writes all of that, and
-    exits 4 (interrupted); Locust's counts equal InfluxDB's sums, and none exceeds what the target served."""
+@pytest.mark.parametrize("first", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl+C", "SIGTERM"])
+def test_a_ctrl_c_while_stopping_ends_promptly_and_writes_everything(procs, go_bin, influx, tmp_path, first):
+    """A Ctrl+C during the stop's drain (after a first one, or SIGTERM) ended the master with Locust's
+    traceback, without its JSON file, summary or final write to InfluxDB. It now stops waiting for the
+    workers, writes all of that, and exits 4 (interrupted); Locust's counts equal InfluxDB's sums, and
+    none exceeds what the target served."""
     target = Target(procs, go_bin["target"])
     master, _workers, report = run_headless(procs, go_bin, target, influx, tmp_path, seconds=60,
                                             extra=("--threshold", "fail_ratio<50%"))
     traffic(target, 2)
-    master.proc.signal(signal.SIGINT)
+    master.proc.signal(first)
     time.sleep(0.3)  # within the drain: boomer reports every 3 s
     master.proc.signal(signal.SIGINT)
     second = time.monotonic()
