@@ -11,6 +11,7 @@ import time
 import pytest
 
 from harness.exported import NAMES, run_headless, sums_by_name, the_run
+from harness.manifests import stopping_worker_needs
 from harness.parts import FaultProxy, Master, Target, start_worker
 from harness.procs import REPO, wait_until
 
@@ -225,3 +226,28 @@ def test_a_third_ctrl_c_exits_at_once_while_the_final_write_hangs(procs, go_bin,
     assert "Ctrl+C a third time: exiting at once (exit code 4); points not yet written to InfluxDB or the spool " \
            "are lost" in log
     assert "Traceback" not in log, log[-3000:]
+
+
+def test_a_worker_stopped_with_a_request_in_hand_needs_more_than_the_report_wait(procs, go_bin, tmp_path):
+    """What Kubernetes' grace period must cover (docs/kubernetes.md, the chart's minimum): SIGTERM lets a
+    user finish its request in hand before the worker waits up to 7 s for its last report, so a worker whose
+    request takes 8 s stops after more than 8 s (values.yaml said 7 s in all), within the chart's minimum,
+    with that request counted."""
+    target = Target(procs, go_bin["target"])
+    scenario = tmp_path / "slow.yaml"
+    scenario.write_text("tasks:\n  - {name: slow, path: /delay/8000}\n")
+    report = tmp_path / "stats.json"
+    master = Master(procs, "--headless", "-u", "1", "-r", "1", "-t", "60s", "--expect-workers", "1",
+                    "--json-file", str(report.with_suffix("")), "-H", target.url)
+    worker = start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url)
+    wait_until(lambda: "All users spawned" in master.proc.log(), 30, "the user to start")
+    time.sleep(1)  # its first request is in hand
+    worker.signal(signal.SIGTERM)
+    stopped = time.monotonic()
+    assert worker.wait(40) == 0, worker.log()[-2000:]
+    took = time.monotonic() - stopped
+    assert 7 < took < stopping_worker_needs(), (took, worker.log()[-2000:])
+    assert "the users' last requests are reported" in worker.log()
+    assert master.proc.wait(30) in (0, 1), master.proc.log()[-3000:]
+    counted = {e["name"]: e["num_requests"] for e in json.loads(report.read_text())}
+    assert counted["slow"] == target.counts()["GET /delay/8000"] == 1, (counted, target.counts())
