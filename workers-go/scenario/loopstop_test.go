@@ -135,3 +135,46 @@ func TestRunsVary(t *testing.T) {
 		}
 	}
 }
+
+// A user stopped while a request of its flow is in hand sends none of the flow's later steps:
+// a flow of slow steps went on to its end after the test stopped, and the stop waited for it.
+func TestRun_FlowEndsAfterTheRequestInHandWhenTheUserStops(t *testing.T) {
+	var served sync.Map // path -> *atomic.Int64
+	inHand, release := make(chan struct{}), make(chan struct{})
+	var first sync.Once
+	host := serve(t, func(ctx *fasthttp.RequestCtx) {
+		n, _ := served.LoadOrStore(string(ctx.Path()), new(atomic.Int64))
+		n.(*atomic.Int64).Add(1)
+		if string(ctx.Path()) == "/a" {
+			first.Do(func() { close(inHand); <-release })
+		}
+	})
+	doc := "tasks:\n  - steps: [{path: /a}, {path: /b}, {think: 1ms}, {path: /c}]\non_stop: [{path: /bye}]\n"
+	class, err := Parse([]byte(doc), t.TempDir(), host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	rt, err := user.New(class, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt.SetUsers(1)
+	select {
+	case <-inHand:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first /a never came")
+	}
+	rt.SetUsers(0) // retires the user now: its context is cancelled before /a is answered
+	close(release)
+	rt.Stop()
+	count := func(path string) int64 {
+		if n, ok := served.Load(path); ok {
+			return n.(*atomic.Int64).Load()
+		}
+		return 0
+	}
+	if a, b, c, bye := count("/a"), count("/b"), count("/c"), count("/bye"); a != 1 || b != 0 || c != 0 || bye != 1 {
+		t.Errorf("served /a %d, /b %d, /c %d, /bye %d; want the request in hand (/a) answered, no later step, on_stop run: 1, 0, 0, 1", a, b, c, bye)
+	}
+}

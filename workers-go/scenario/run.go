@@ -209,10 +209,15 @@ func (p *program) pick(u *user.User) *source {
 }
 
 // run sends the flow's steps in order. A failed request ends the flow unless its step says
-// on_failure: continue; a think time cut short (the user is being stopped) ends it too.
+// on_failure: continue; a user being stopped ends it before its next step (a think time cut
+// short, or the request in hand answered): a flow of slow steps went on to its end after the
+// test stopped, and the stop waited for it (on_stop runs with a context of its own).
 func (p *program) run(f *flow, u *user.User) (failed *step, reason string, stopped bool) {
 	st := p.state(u)
 	for _, s := range f.steps {
+		if stopping(u) {
+			return nil, "", true
+		}
 		if s.block != nil {
 			if failed, reason, stopped = p.runBlock(s.block, u); failed != nil || stopped {
 				return failed, reason, stopped
