@@ -7,9 +7,15 @@ is wrong; nothing is applied to a cluster."""
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from locust.util.timespan import parse_timespan
+
+from locust_fleet.export_service import FINAL_FLUSH_TIMEOUT
+from locust_fleet.options import PluginConfig
 
 from .procs import REPO
 
@@ -422,6 +428,58 @@ def check_disruption_budgets(m: Manifests) -> list[str]:
     return problems
 
 
+def go_seconds(path: str, name: str) -> float:
+    """A Go duration constant (`const name = 7 * time.Second`) of the worker's source, in seconds."""
+    text = (REPO / "workers-go" / path).read_text()
+    number, unit = re.search(rf"\b{name}\s*=\s*([0-9]+)\s*\*\s*time\.(Second|Millisecond)\b", text).groups()
+    return int(number) * (1 if unit == "Second" else 0.001)
+
+
+def stopping_worker_needs(on_stop: bool = False) -> int:
+    """Seconds a worker interrupted during a test may take before its last requests are counted and its
+    quit reached the master, from its code: its users finish the request in hand (the default request
+    timeout) and their on_stop steps (bounded), then the settle, the wait for the idle report and the
+    wait for the quit to go out (workers-go/lifecycle/users.go, reportLast; lifecycle.go, closeWait)."""
+    seconds = (go_seconds("user/session.go", "DefaultTimeout") + go_seconds("lifecycle/users.go", "settle")
+               + go_seconds("lifecycle/users.go", "lastReportWait") + go_seconds("lifecycle/lifecycle.go", "closeWait"))
+    if on_stop:
+        seconds += go_seconds("user/runtime.go", "DefaultOnStopTimeout")
+    return math.ceil(seconds)
+
+
+def stopping_master_needs(args: list[str], env: dict[str, str | None]) -> int:
+    """Seconds a master may take from SIGTERM to its exit: the drain (--drain-timeout, plus
+    --stop-timeout), the final write to InfluxDB when it exports, and a second to exit."""
+    drain = option(args, "--drain-timeout") or env.get("LOCUST_DRAIN_TIMEOUT") or PluginConfig.drain_timeout
+    stop = option(args, "--stop-timeout") or option(args, "-s") or env.get("LOCUST_STOP_TIMEOUT") or "0"
+    exports = bool(option(args, "--influxdb-url") or env.get("LOCUST_INFLUXDB_URL"))
+    return math.ceil(float(drain)) + parse_timespan(str(stop)) + math.ceil(FINAL_FLUSH_TIMEOUT if exports else 0) + 1
+
+
+def check_grace_periods(m: Manifests) -> list[str]:
+    """Kubernetes kills a pod terminationGracePeriodSeconds (30 by default) after its SIGTERM: a worker
+    killed earlier loses the requests since its last report, a master its drain, run record and last points."""
+    problems, masters = [], {}
+    for f, d, c, args in worker_containers(m):
+        grace = pod_spec(d).get("terminationGracePeriodSeconds", 30)
+        if grace < stopping_worker_needs():
+            problems.append(f"{obj(f, d)}: terminationGracePeriodSeconds {grace} is below the "
+                            f"{stopping_worker_needs()} s a stopping worker may need to report its last requests")
+        svc, _ = master_of(m, args)
+        for mf, md in m.selected((svc or {}).get("spec", {}).get("selector") or {}) if svc else []:
+            masters[obj(mf, md)] = md
+    for where, d in sorted(masters.items()):
+        for c in containers(d):
+            env = {e.get("name"): e.get("value") or ("(from a reference)" if "valueFrom" in e else None)
+                   for e in c.get("env") or []}
+            needs = stopping_master_needs(container_args(c), env)
+            grace = pod_spec(d).get("terminationGracePeriodSeconds", 30)
+            if grace < needs:
+                problems.append(f"{where}: terminationGracePeriodSeconds {grace} is below the {needs} s a stopping "
+                                "master may need to drain its workers and write the run out")
+    return problems
+
+
 POD_FAILURE_ACTIONS = ("Count", "FailJob", "Ignore")
 
 
@@ -483,7 +541,7 @@ def pod_failure_action(job: dict, exit_codes: dict[str, int]) -> str:
 
 CHECKS = [check_selectors, check_services, check_references, check_secrets_not_inlined, check_resources,
           check_images, check_non_root, check_statefulsets, check_worker_args, check_network_policy,
-          check_autoscalers, check_disruption_budgets, check_pod_failure_policies]
+          check_autoscalers, check_disruption_budgets, check_pod_failure_policies, check_grace_periods]
 
 
 def problems(m: Manifests) -> list[str]:

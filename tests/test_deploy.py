@@ -16,6 +16,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -25,8 +26,9 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from harness.manifests import (CHECKS, Manifests, check_images, check_network_policy, check_references,
-                               check_selectors, image_problem, name_of, obj, option, problems, rel, tool)
+from harness.manifests import (CHECKS, Manifests, check_grace_periods, check_images, check_network_policy,
+                               check_references, check_selectors, image_problem, name_of, obj, option, pod_spec,
+                               problems, rel, stopping_master_needs, stopping_worker_needs, tool)
 from harness.procs import REPO
 
 pytestmark = pytest.mark.builds  # the tools `make setup` builds into .tools/bin
@@ -66,6 +68,12 @@ def published_ports(service: dict) -> list[tuple[str, str]]:
     return ports
 
 
+def go_duration_seconds(text: str) -> float:
+    """Seconds of a duration as `docker compose config` writes it (Go's: 1m0s, 40s, 1.5s)."""
+    units = {"h": 3600, "m": 60, "s": 1, "ms": 0.001}
+    return sum(float(n) * units[u] for n, u in re.findall(r"([0-9.]+)(ms|h|m|s)", text))
+
+
 def compose_problems(model: dict, where: str = "deploy/docker-compose.yml") -> list[str]:
     """Everything wrong with a normalised Compose model (`docker compose config --format json`)."""
     problems = []
@@ -94,6 +102,15 @@ def compose_problems(model: dict, where: str = "deploy/docker-compose.yml") -> l
         problems.append(f"{where}: service 'master': ports 8089 and 5557 should be published (on 127.0.0.1)")
     if (master.get("depends_on") or {}).get("influxdb", {}).get("condition") != "service_healthy":
         problems.append(f"{where}: service 'master': should wait for influxdb to be healthy")
+
+    # Compose kills a container stop_grace_period (10 s by default) after its SIGTERM.
+    for name, needs in (("master", stopping_master_needs([str(a) for a in master.get("command") or []],
+                                                         master.get("environment") or {})),
+                        ("worker", stopping_worker_needs())):
+        grace = go_duration_seconds(services.get(name, {}).get("stop_grace_period") or "10s")
+        if grace < needs:
+            problems.append(f"{where}: service {name!r}: stop_grace_period is {grace:g} s, below the {needs} s it may "
+                            "need to stop without losing the run's last seconds")
 
     worker = services.get("worker", {})
     if "container_name" in worker:
@@ -161,7 +178,9 @@ def test_compose_checker_reports_broken_model():
                      "restart is 'always'",
                      "--master-host 'nowhere' is not a service",
                      "/nonexistent/provisioning does not exist",
-                     "nothing is mounted at /var/lib/grafana/dashboards"):
+                     "nothing is mounted at /var/lib/grafana/dashboards",
+                     "service 'master': stop_grace_period is 10 s, below the 31 s it may need",
+                     f"service 'worker': stop_grace_period is 10 s, below the {stopping_worker_needs()} s it may need"):
         assert expected in text, f"the Compose checker missed {expected!r}; it reported:\n{text}"
 
 
@@ -562,6 +581,27 @@ def fleet(*extra: str) -> Manifests:
 def test_k8s_checkers_report_a_broken_fleet(expected):
     report = "\n".join(problems(fleet(POLICIES)))
     assert expected in report, f"the checkers missed {expected!r}; they reported:\n{report}"
+
+
+def test_k8s_checkers_report_grace_periods_shorter_than_a_stop():
+    """A worker killed before its last report loses its last requests; a master killed in its drain or final
+    write to InfluxDB loses its run's end (Kubernetes' default grace is 30 s)."""
+    m = fleet()
+    docs = {name_of(d): d for _, d in m.workloads()}
+    master = pod_spec(docs["master"])
+    master["containers"][0]["args"] = ["--drain-timeout", "10"]
+    master["containers"][0]["env"].append({"name": "LOCUST_INFLUXDB_URL", "value": "http://influxdb:8086"})
+    for worker_grace, master_grace, expected in [
+        (stopping_worker_needs() - 1, 25, [
+            f"fleet.yaml: Deployment/worker: terminationGracePeriodSeconds {stopping_worker_needs() - 1} is below "
+            f"the {stopping_worker_needs()} s a stopping worker may need to report its last requests",
+            "fleet.yaml: Deployment/master: terminationGracePeriodSeconds 25 is below the 26 s a stopping master may "
+            "need to drain its workers and write the run out"]),
+        (stopping_worker_needs(), 26, []),
+    ]:
+        pod_spec(docs["worker"])["terminationGracePeriodSeconds"] = worker_grace
+        master["terminationGracePeriodSeconds"] = master_grace
+        assert check_grace_periods(m) == expected
 
 
 def test_k8s_checkers_report_a_master_without_a_network_policy():

@@ -22,7 +22,8 @@ import pytest
 import yaml
 
 from harness.manifests import (Manifests, check_network_policy, check_pod_failure_policies, containers, image_problem,
-                               name_of, pod_failure_action, pod_labels, pod_spec, problems, tool)
+                               name_of, pod_failure_action, pod_labels, pod_spec, problems, stopping_master_needs,
+                               stopping_worker_needs, tool)
 from harness.procs import REPO
 from locust_fleet.influx_client import influxdb3_database_problem
 from locust_fleet.model import FIELDS, RESERVED_TAGS, RUNS, TIME
@@ -514,6 +515,79 @@ def test_helm_refuses_the_influxdb3_database_names_the_master_refuses(database, 
     if refused:
         assert f"influxdb.database: got {json.dumps(database)}, which InfluxDB 3 (influxdb.server) refuses" in \
             out.stderr, out.stderr
+
+
+SCENARIO = "tasks: [{path: /}]\n"
+ON_STOP_SCENARIO = "tasks: [{path: /}]\non_stop: [{path: /logout}]\n"
+
+
+@pytest.mark.parametrize("scenario", [None, SCENARIO, ON_STOP_SCENARIO], ids=["no scenario", "scenario", "on_stop"])
+def test_helm_refuses_a_worker_grace_period_shorter_than_its_last_report(scenario, tmp_path):
+    """Killed before its last report, a worker's last requests are never counted: the chart refuses a
+    worker.terminationGracePeriodSeconds below what the worker's code may take, naming both."""
+    needs = stopping_worker_needs(on_stop=scenario == ON_STOP_SCENARIO)
+    values: dict = {"worker": {}}
+    if scenario:
+        values["worker"]["scenario"] = {"files": {"scenario.yaml": scenario}}
+    values["worker"]["terminationGracePeriodSeconds"] = needs
+    assert pod_spec(by_kind(render(values, tmp_path)[1])[("Deployment", f"{PREFIX}-worker")])[
+        "terminationGracePeriodSeconds"] == needs
+    values["worker"]["terminationGracePeriodSeconds"] = needs - 1
+    out = helm("template", RELEASE, str(CHART), values=values, tmp=tmp_path)
+    assert out.returncode != 0, out.stdout
+    assert f"worker.terminationGracePeriodSeconds: got {needs - 1}; expected at least {needs}: " in out.stderr, \
+        out.stderr
+    assert ("on_stop steps (up to 10 s)" in out.stderr) == (scenario == ON_STOP_SCENARIO), out.stderr
+    assert needs <= yaml.safe_load((CHART / "values.yaml").read_text())["worker"]["terminationGracePeriodSeconds"]
+
+
+@pytest.mark.parametrize("influxdb, extra, needs", [
+    ({}, {}, 31),
+    ({"url": "http://influxdb:8086"}, {}, 46),
+    ({"url": "http://influxdb:8086"}, {"extraArgs": ["--drain-timeout", "50", "--stop-timeout=1m"]}, 126),
+    ({}, {"extraEnv": [{"name": "LOCUST_DRAIN_TIMEOUT", "value": "9.5"}], "extraArgs": ["--stop-timeout", "5"]}, 16),
+    ({}, {"extraEnv": [{"name": "LOCUST_DRAIN_TIMEOUT", "value": "9"}], "extraArgs": ["--drain-timeout=0"]}, 1),
+])
+def test_helm_refuses_a_master_grace_period_shorter_than_its_drain(influxdb, extra, needs, tmp_path):
+    """Kubernetes' default grace (30 s) killed a stopping master within its drain (--drain-timeout, 30 s)
+    and before its last write to InfluxDB: the chart sets master.terminationGracePeriodSeconds and
+    refuses one below the drain, the stop timeout, the final write and the exit, naming both."""
+    values = {"influxdb": influxdb, "master": {**extra, "runToCompletion": True, "runTime": "1m",
+                                               "terminationGracePeriodSeconds": needs}}
+    job = by_kind(render(values, tmp_path)[1])[("Job", f"{PREFIX}-master")]
+    assert pod_spec(job)["terminationGracePeriodSeconds"] == needs
+    assert stopping_master_needs(args_of(job), {k: e.get("value") for k, e in env_of(job).items()}) == needs
+    values["master"]["terminationGracePeriodSeconds"] = needs - 1
+    out = helm("template", RELEASE, str(CHART), values=values, tmp=tmp_path)
+    assert out.returncode != 0, out.stdout
+    assert f"master.terminationGracePeriodSeconds: got {needs - 1}; expected at least {needs}: " in out.stderr, \
+        out.stderr
+    assert 46 <= yaml.safe_load((CHART / "values.yaml").read_text())["master"]["terminationGracePeriodSeconds"]
+
+
+CONFIGMAP_LIMIT = 1024 * 1024  # bytes of all the values of a ConfigMap's data (Kubernetes' ValidateConfigMap)
+
+
+@pytest.mark.parametrize("extra", [0, 1], ids=["at the limit", "a byte over"])
+def test_helm_refuses_scenario_files_over_a_configmaps_limit(extra, tmp_path):
+    """Kubernetes refuses a ConfigMap whose data come to more than 1 MiB only when it is applied, naming
+    no file; the chart refuses it at render, naming each file's size, the total and the limit."""
+    scenario = "data: {accounts: {csv: accounts.csv}}\ntasks: [{path: /}]\n"
+    accounts = "user,password\n" + "é" * ((CONFIGMAP_LIMIT - len(scenario) - 14 + extra) // 2)
+    accounts += "x" * (CONFIGMAP_LIMIT - len(scenario) - len(accounts.encode()) + extra)  # bytes, not characters
+    values = {"worker": {"scenario": {"files": {"scenario.yaml": scenario, "accounts.csv": accounts}}}}
+    out = helm("template", RELEASE, str(CHART), values=values, tmp=tmp_path)
+    if not extra:
+        assert out.returncode == 0, out.stderr
+        [configmap] = [d for d in yaml.safe_load_all(out.stdout) if d and d["kind"] == "ConfigMap"]
+        assert sum(len(v.encode()) for v in configmap["data"].values()) == CONFIGMAP_LIMIT
+        return
+    assert out.returncode != 0 and not out.stdout, out.stdout
+    assert (f"worker.scenario.files: {CONFIGMAP_LIMIT + 1} bytes in all (accounts.csv "
+            f"{len(accounts.encode())} bytes, scenario.yaml {len(scenario)} bytes), above the 1048576 bytes (1 MiB) "
+            "Kubernetes allows in a ConfigMap, which would be refused when applied; keep the scenario here and give "
+            "the large data files another way") in out.stderr, out.stderr
+    assert "csv: /data/users.csv" in out.stderr
 
 
 KEY = re.compile(r"^(\s*)([A-Za-z][\w]*):")

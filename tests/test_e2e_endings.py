@@ -10,7 +10,9 @@ import time
 
 import pytest
 
-from harness.parts import Master, Target, start_worker
+from harness.exported import NAMES, run_headless, sums_by_name, the_run
+from harness.manifests import stopping_worker_needs
+from harness.parts import FaultProxy, Master, Target, start_worker
 from harness.procs import REPO, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -165,3 +167,87 @@ def test_a_shape_started_in_the_web_ui_counts_its_last_seconds(procs, go_bin):
     wait_until(lambda: master.stats()["state"] == "stopped", 30, "the test to stop")
     assert_exact(master.stats()["stats"], target.counts())
     assert "Drained 2 worker(s)" in master.proc.log()
+
+
+@pytest.mark.parametrize("first", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl+C", "SIGTERM"])
+def test_a_ctrl_c_while_stopping_ends_promptly_and_writes_everything(procs, go_bin, influx, tmp_path, first):
+    """A Ctrl+C during the stop's drain (after a first one, or SIGTERM) ended the master with Locust's
+    traceback, without its JSON file, summary or final write to InfluxDB. It now stops waiting for the
+    workers, writes all of that, and exits 4 (interrupted); Locust's counts equal InfluxDB's sums, and
+    none exceeds what the target served."""
+    target = Target(procs, go_bin["target"])
+    master, _workers, report = run_headless(procs, go_bin, target, influx, tmp_path, seconds=60,
+                                            extra=("--threshold", "fail_ratio<50%"))
+    traffic(target, 2)
+    master.proc.signal(first)
+    time.sleep(0.3)  # within the drain: boomer reports every 3 s
+    master.proc.signal(signal.SIGINT)
+    second = time.monotonic()
+    assert master.proc.wait(30) == 4, master.proc.log()[-3000:]
+    log = master.proc.log()
+    assert time.monotonic() - second < 10, log[-3000:]
+    assert "Traceback" not in log and "KeyboardInterrupt" not in log, log[-3000:]
+    assert "Ctrl+C while stopping: no longer waiting for the workers' last reports" in log
+    assert "Shutting down (exit code 4)" in log
+    counted = {e["name"]: e["num_requests"] for e in json.loads(report.read_text())}
+    run = the_run(influx)
+    assert run["state"] == "stopped" and run["requests"] == sum(counted.values()) > 0, (run, counted)
+    sums = sums_by_name(influx, run["run_id"])
+    served = target.counts()
+    for name, key in NAMES.items():
+        assert sums[name][0] == counted[name] <= served[key], (name, sums[name], counted[name], served[key])
+
+
+def test_a_third_ctrl_c_exits_at_once_while_the_final_write_hangs(procs, go_bin, influx, tmp_path):
+    """When the stop is stuck elsewhere (here InfluxDB answering 30 s late to the final write), a third Ctrl+C
+    exits at once with 4, saying what is lost; the second only hurried the stop."""
+    proxy = FaultProxy(procs, influx.url)
+    target = Target(procs, go_bin["target"])
+
+    class Behind:  # the master writes through the proxy
+        url = proxy.url
+        database = influx.database
+
+    master, _workers, _report = run_headless(procs, go_bin, target, Behind, tmp_path, seconds=60,
+                                             extra=("--influxdb-timeout", "30"))
+    traffic(target, 2)
+    proxy.mode("slow/30")
+    master.proc.signal(signal.SIGINT)
+    wait_until(lambda: "Drained 2 worker(s)" in master.proc.log() or "Stopped without" in master.proc.log(), 20,
+               "the drain")
+    master.proc.signal(signal.SIGINT)
+    wait_until(lambda: "Ctrl+C while stopping" in master.proc.log(), 10, "the second Ctrl+C's message")
+    assert master.proc.alive(), master.proc.log()[-3000:]  # the final write still waits
+    master.proc.signal(signal.SIGINT)
+    third = time.monotonic()
+    assert master.proc.wait(10) == 4, master.proc.log()[-3000:]
+    assert time.monotonic() - third < 3
+    log = master.proc.log()
+    assert "Ctrl+C a third time: exiting at once (exit code 4); points not yet written to InfluxDB or the spool " \
+           "are lost" in log
+    assert "Traceback" not in log, log[-3000:]
+
+
+def test_a_worker_stopped_with_a_request_in_hand_needs_more_than_the_report_wait(procs, go_bin, tmp_path):
+    """What Kubernetes' grace period must cover (docs/kubernetes.md, the chart's minimum): SIGTERM lets a
+    user finish its request in hand before the worker waits up to 7 s for its last report, so a worker whose
+    request takes 8 s stops after more than 8 s (values.yaml said 7 s in all), within the chart's minimum,
+    with that request counted."""
+    target = Target(procs, go_bin["target"])
+    scenario = tmp_path / "slow.yaml"
+    scenario.write_text("tasks:\n  - {name: slow, path: /delay/8000}\n")
+    report = tmp_path / "stats.json"
+    master = Master(procs, "--headless", "-u", "1", "-r", "1", "-t", "60s", "--expect-workers", "1",
+                    "--json-file", str(report.with_suffix("")), "-H", target.url)
+    worker = start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url)
+    wait_until(lambda: "All users spawned" in master.proc.log(), 30, "the user to start")
+    time.sleep(1)  # its first request is in hand
+    worker.signal(signal.SIGTERM)
+    stopped = time.monotonic()
+    assert worker.wait(40) == 0, worker.log()[-2000:]
+    took = time.monotonic() - stopped
+    assert 7 < took < stopping_worker_needs(), (took, worker.log()[-2000:])
+    assert "the users' last requests are reported" in worker.log()
+    assert master.proc.wait(30) in (0, 1), master.proc.log()[-3000:]
+    counted = {e["name"]: e["num_requests"] for e in json.loads(report.read_text())}
+    assert counted["slow"] == target.counts()["GET /delay/8000"] == 1, (counted, target.counts())

@@ -280,3 +280,28 @@ def test_the_provisioned_grafana_datasource_reaches_each_kind(recorded):
                                                     "WHERE time > now() - 1h"})
     assert resp.status_code == 200, resp.text
     assert resp.json()["results"][0]["series"][0]["values"][0][1] > 0, resp.text
+
+
+@pytest.mark.parametrize("kind, asked, expected, level", [
+    ("influxdb-3-double", "3", "is InfluxDB 3 Core 3.10.0 (--influxdb-server 3)", "INFO"),
+    ("influxdb-3-double", "1", "is InfluxDB 3 Core 3.10.0, used as InfluxDB 1.x (--influxdb-server 1; auto goes by "
+                               "what /ping says)", "WARNING"),
+    ("influxdb-1.6", "1", "is InfluxDB 1.x 1.6", "INFO"),
+    ("influxdb-1.6", "3", "is InfluxDB 1.x 1.6", "WARNING"),
+])
+def test_the_start_up_line_names_what_answered_and_what_was_asked(procs, kind, asked, expected, level, tmp_path):
+    """--influxdb-server named a kind and the start-up line gave it the answering server's build and version
+    ("InfluxDB 1.x Core 3.10.0"): it names what /ping said, and what --influxdb-server asked for beside it."""
+    server = start_server(server_of(kind, tmp_path / kind))
+    try:
+        master = Master(procs, "--influxdb-url", server.url, "--influxdb-server", asked, *server.credentials)
+        wait_until(lambda: f"InfluxDB at {server.url} is" in master.proc.log(), 30, "the master's InfluxDB line")
+        [line] = [line for line in master.proc.log().splitlines() if f"InfluxDB at {server.url} is" in line]
+        assert f"InfluxDB at {server.url} {expected}" in line and f"/{level}/" in line, line
+        if asked == "3" and kind == "influxdb-1.6":
+            assert ", used as InfluxDB 3 (--influxdb-server 3; " in line, line
+        assert "1.x Core" not in line and "3 OSS" not in line, line
+        master.proc.signal(signal.SIGTERM)
+        master.proc.wait(30)
+    finally:
+        server.close()

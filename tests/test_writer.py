@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from locust_fleet.influx_client import AuthError, DatabaseNotFound, InfluxClient, RetryableError
+from locust_fleet.influx_client import AuthError, DatabaseNotFound, InfluxClient, RetryableError, ServerInfo
 from locust_fleet.lineproto import Point
 from locust_fleet import spool
 from locust_fleet.spool import Destination, Spool
@@ -222,3 +222,12 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOCUST_")}
     return subprocess.run([str(VENV_BIN / "locust-fleet"), *args], capture_output=True, text=True, timeout=60,
                           env={**env, "COLUMNS": "200"})
+
+
+def test_a_server_is_named_by_what_its_ping_said_not_by_the_kind_asked_for():
+    """--influxdb-server 1 against InfluxDB 3 named it "InfluxDB 1.x Core 3.10.0"; a version of no known kind is
+    named as /ping gave it."""
+    assert str(ServerInfo("1", "3.10.0", "Core")) == "InfluxDB 3 Core 3.10.0"
+    assert str(ServerInfo("3", "1.6.7~rc0", "OSS")) == "InfluxDB 1.x 1.6.7~rc0"
+    assert str(ServerInfo("2", "v2.8.0".lstrip("v"))) == "InfluxDB 2.x 2.8.0"
+    assert str(ServerInfo("1", "9.1.0")) == "InfluxDB 9.1.0" and ServerInfo("1", "9.1.0").answered is None

@@ -23,6 +23,8 @@ from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING, MasterR
 
 from py_bridge.reports import is_idle_report
 
+from . import interrupt
+
 logger = logging.getLogger(__name__)
 
 
@@ -140,8 +142,10 @@ class Drainer:
             self.finished = None
         if tracker.pending:
             logger.warning(
-                "Stopped without the last report of %d worker(s) after %.0f s (--drain-timeout): %s",
-                len(tracker.pending), bound, ", ".join(sorted(tracker.pending)),
+                "Stopped without the last report of %d worker(s) after %.1f s (%s): %s",
+                len(tracker.pending), time.monotonic() - started,
+                "Ctrl+C while stopping" if interrupt.hurried() else f"--drain-timeout {bound:g} s",
+                ", ".join(sorted(tracker.pending)),
             )
         else:
             logger.info("Drained %d worker(s) in %.1f s; their last requests are counted",
@@ -161,7 +165,7 @@ class Drainer:
 
     def _wait(self, deadline: float) -> None:
         assert self.tracker is not None
-        while not self.tracker.done and time.monotonic() < deadline:
+        while not self.tracker.done and time.monotonic() < deadline and not interrupt.hurried():
             for worker_id in list(self.tracker.pending):
                 client = self.runner.clients.get(worker_id)
                 if client is None or client.state == STATE_MISSING:

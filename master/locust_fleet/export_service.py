@@ -15,7 +15,7 @@ from locust.runners import STATE_INIT, STATE_STOPPED, MasterRunner
 
 from . import spool
 from .exporter import Exporter, ns
-from .influx_client import InfluxClient, NoHttpAnswer, RetryableError, WrongServer
+from .influx_client import InfluxClient, NoHttpAnswer, RetryableError, ServerInfo, WrongServer, kind_name
 from .looplag import LoopLag
 from .options import ExporterConfig
 from .points import exporter_point
@@ -46,8 +46,7 @@ class ExportService:
         server is unreachable or does not answer."""
         try:
             server = self.client.ping()
-            named = " (--influxdb-server)" if self.config.server != "auto" else ""
-            logger.info("InfluxDB at %s is %s%s", self.config.url, server, named)
+            self._log_server(server)
             database = self.client.ensure_database()
             if database == "created":
                 logger.info("Created InfluxDB database %r at %s", self.config.database, self.config.url)
@@ -84,6 +83,21 @@ class ExportService:
         events.quitting.add_listener(self.on_quitting)
         self.greenlets.spawn(self._tick_loop)
         self.greenlets.spawn(self._flush_loop)
+
+    def _log_server(self, server: ServerInfo) -> None:
+        """What answered (as /ping says) and, when --influxdb-server named a kind, what was asked: the two
+        differ behind a proxy that answers /ping itself, or when the option is wrong."""
+        asked = f"--influxdb-server {server.kind}"
+        if self.config.server == "auto":
+            logger.info("InfluxDB at %s is %s", self.config.url, server)
+        elif server.answered == server.kind:
+            logger.info("InfluxDB at %s is %s (%s)", self.config.url, server, asked)
+        elif server.answered is None:
+            logger.info("InfluxDB at %s is %s by its /ping, a version of no kind this client knows; used as %s (%s)",
+                        self.config.url, server, kind_name(server.kind), asked)
+        else:
+            logger.warning("InfluxDB at %s is %s, used as %s (%s; auto goes by what /ping says)",
+                           self.config.url, server, kind_name(server.kind), asked)
 
     def _tick_loop(self) -> None:
         while True:

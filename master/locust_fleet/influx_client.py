@@ -101,17 +101,31 @@ class WriteRefused(PermanentError):
         self.line = line
 
 
+def kind_name(kind: str) -> str:
+    """"InfluxDB 1.x", "InfluxDB 2.x", "InfluxDB 3": how the docs and messages name a kind."""
+    return f"InfluxDB {kind if kind == '3' else kind + '.x'}"
+
+
 @dataclass(frozen=True)
 class ServerInfo:
-    """What answers at the URL: kind "1", "2" or "3", its version and build (OSS, ENT, Core...)."""
+    """What answers at the URL, and how the client treats it. `kind` ("1", "2" or "3") is the API the
+    client uses: --influxdb-server's when given, else the one /ping names; `version` and `build`
+    (OSS, ENT, Core...) are what /ping said, whatever --influxdb-server asked for."""
 
     kind: str
     version: str
     build: str = ""
 
+    @property
+    def answered(self) -> str | None:
+        """The kind /ping names ("1", "2", "3"), None when its version is none this client knows."""
+        return kind_of(self.version)
+
     def __str__(self) -> str:
+        """What answered, as /ping said: never the kind asked for with another server's version."""
         build = f" {self.build}" if self.build and self.build not in ("OSS", "cloud2") else ""
-        return f"InfluxDB {self.kind if self.kind == '3' else self.kind + '.x'}{build} {self.version}".rstrip()
+        line = kind_name(self.answered) if self.answered else "InfluxDB"
+        return f"{line}{build} {self.version}".rstrip()
 
 
 def kind_of(version: str) -> str | None:

@@ -11,13 +11,31 @@ Here SIGINT is a gevent signal watcher instead (as Locust's SIGTERM is): the hub
 greenlets and throws KeyboardInterrupt into the main greenlet only, where Locust expects it; the
 HTML report if asked for, then Locust's shutdown, the drain running in its stop. A master started
 with SIGINT ignored (a background job of a script) keeps ignoring it, as the shell meant.
+
+A second Ctrl+C while the master stops (the drain waits for the workers' last reports, up to
+--drain-timeout) ended it with Locust's traceback: the KeyboardInterrupt landed in the drain's wait,
+outside Locust's handler, and the statistics, the JSON file and the final write to InfluxDB were
+lost with it. Here a Ctrl+C once the master is stopping (after an earlier Ctrl+C, or once Locust's
+shutdown has begun, e.g. after SIGTERM) hurries the stop instead: the drain stops waiting (the
+requests the workers made since their last report may go uncounted), everything else is written as
+usual, and the master exits 4 (interrupted) unless a code was set already. The next Ctrl+C exits at
+once (os._exit), for a stop stuck elsewhere: what was not yet written to InfluxDB or the spool is
+then lost, and the log says so.
 """
 
+import logging
+import os
 import signal
 import time
+from typing import Any
 
 import gevent
 from greenlet import greenlet
+from locust.env import Environment
+
+from .threshold_judge import EXIT_INTERRUPTED
+
+logger = logging.getLogger(__name__)
 
 # When a signal first asked the master to stop (time.monotonic()): Ctrl+C here, SIGTERM during a
 # headless shape test (shape_signals.py). A test that stopped after it was interrupted, even where
@@ -36,7 +54,24 @@ def stop_signal_between(start: float, end: float) -> bool:
     return _first_at is not None and start <= _first_at <= end
 
 
-def install() -> None:
+# Whether Locust's shutdown has begun (its quitting event fired), and whether a Ctrl+C has hurried
+# the stop since (see the module's text).
+_quitting = False
+_hurried = False
+
+
+def hurried() -> bool:
+    """Whether a Ctrl+C asked a stopping master not to wait for its workers any longer."""
+    return _hurried
+
+
+def on_quitting(**_kw: Any) -> None:
+    """Locust's quitting listener, added last so that it runs first (Locust fires it in reverse)."""
+    global _quitting
+    _quitting = True
+
+
+def install(environment: Environment) -> None:
     """Called from Locust's init event, which runs in Locust's main greenlet."""
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         return
@@ -44,7 +79,22 @@ def install() -> None:
     hub = gevent.get_hub()
 
     def on_sigint() -> None:
-        note_stop_signal()
-        hub.loop.run_callback(main.throw, KeyboardInterrupt)
+        global _hurried
+        if _first_at is None and not _quitting:
+            note_stop_signal()
+            hub.loop.run_callback(main.throw, KeyboardInterrupt)
+        elif not _hurried:
+            _hurried = True
+            code = ""
+            if environment.process_exit_code is None:
+                environment.process_exit_code = EXIT_INTERRUPTED
+                code = f"; exit code {EXIT_INTERRUPTED} (interrupted)"
+            logger.warning("Ctrl+C while stopping: no longer waiting for the workers' last reports (requests made "
+                           "since their last report may go uncounted); the statistics, reports and the points so "
+                           "far are still written%s. Ctrl+C once more exits at once", code)
+        else:
+            logger.warning("Ctrl+C a third time: exiting at once (exit code %d); points not yet written to InfluxDB "
+                           "or the spool are lost", EXIT_INTERRUPTED)
+            os._exit(EXIT_INTERRUPTED)
 
     gevent.signal_handler(signal.SIGINT, on_sigint)

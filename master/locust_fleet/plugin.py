@@ -85,7 +85,7 @@ def on_init(environment: Environment, **_kw) -> None:
         environment.events.test_start.add_listener(drainer.on_test_start)
         environment.events.test_stopping.add_listener(drainer.drain)
     shape_signals.install(environment, runner)
-    interrupt.install()
+    interrupt.install(environment)
     if config.thresholds:
         # Before the export starts: results are given at test_stop, before the run record is written.
         watch = thresholds.install(environment, phases, config.thresholds, config.junit_xml)
@@ -97,3 +97,4 @@ def on_init(environment: Environment, **_kw) -> None:
     # Last, so that it runs first: Locust fires quitting in reverse order, and the export's
     # listener stops the test, after which a start waiting for that stop must not begin.
     environment.events.quitting.add_listener(phases.on_quitting)
+    environment.events.quitting.add_listener(interrupt.on_quitting)  # after it, so before it: a Ctrl+C now hurries

@@ -37,6 +37,8 @@ tasks:
   - {name: home, path: /}
 `)
 	bad := write("bad.yaml", "host: http://a\ntasks:\n  - path: x\n    check: [{status: ok}]\n")
+	// bytes where a request carries them, an error where it cannot, as a run says
+	binary := write("binary.yaml", "host: http://a\ntasks:\n  - {name: up, method: PUT, path: /up, body: !!binary AAEC}\n  - {name: j, method: POST, path: /j, json: {a: !!binary AAEC}}\n")
 	cases := []struct {
 		name, scenario, target string
 		code                   int
@@ -56,6 +58,7 @@ tasks:
 		{"--target overrides the host", good, "http://127.0.0.1:8", 0, "", ""},
 		{"every mistake", bad, "", 2, "", "worker: " + bad + `: line 3: tasks[0].path: "x" must start with "/" or be an absolute URL (http:// or https://)` + "\n" +
 			bad + `: line 4: tasks[0].check[0].status: equals "ok": expected a number (status is a number)` + "\n"},
+		{"a !!binary value in a JSON body", binary, "", 2, "", "worker: " + binary + ": line 4: tasks[1].json.a: got a !!binary value (bytes); expected JSON: JSON has no bytes (send them with body: !!binary and a Content-Type, or leave out the !!binary tag to send the base64 text as a JSON string)\n"},
 		{"no scenario", "", "", 2, "", "worker: --check: no --scenario; expected --scenario FILE, the file to check\n"},
 	}
 	for _, tc := range cases {

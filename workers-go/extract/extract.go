@@ -181,7 +181,7 @@ func Header(name string) (Extractor, error) {
 	return Extractor{kind: kindHeader, name: name, miss: "header " + name + " not found"}, nil
 }
 
-// Cookie extracts the value of a cookie the response set.
+// Cookie extracts the value of a cookie the response set (or a redirect it followed: Response.Cookie).
 func Cookie(name string) (Extractor, error) {
 	if name == "" || strings.ContainsAny(name, " =;,\t\r\n") {
 		return Extractor{}, fmt.Errorf("%q is not a cookie name; expected e.g. session", name)

@@ -43,12 +43,14 @@ type requestParts struct {
 	defaults  *requestDefaults
 }
 
-// multipartPart is one part: a text field (a template) or a file read at load time.
+// multipartPart is one part: a text field (a template), or bytes (a file read at load time, or a
+// !!binary value); a file part has a filename.
 type multipartPart struct {
 	name        string
-	value       *yaml.Node // a text field; nil for a file
+	value       *yaml.Node // a text field; nil for bytes
 	file        []byte
 	filename    string
+	fileNameTpl *yaml.Node // filename: as written, a template; nil: filename (a file's base name)
 	contentType string
 	field       string
 }
@@ -177,6 +179,10 @@ func (c *compiler) parseMultipart(v *yaml.Node, field string) []multipartPart {
 		}
 		for _, item := range oneOrMany(value) {
 			switch {
+			case isBinary(item): // a field of bytes, as requests sends data={"f": b"..."}
+				if raw, ok := c.binaryBytes(item, at); ok {
+					out = append(out, multipartPart{name: name, file: raw, field: at})
+				}
 			case item.Kind == yaml.ScalarNode && item.Tag != "!!null":
 				out = append(out, multipartPart{name: name, value: item, field: at})
 			case item.Kind == yaml.MappingNode:
@@ -200,7 +206,9 @@ func (c *compiler) multipartItem(item *yaml.Node, name, at string) (multipartPar
 		switch key {
 		case "file":
 			fileNode = n
-			ok = c.check(decodeString(n, at+".file", &file)) && ok
+			if !isBinary(n) { // the file's bytes written out: read below
+				ok = c.check(decodeString(n, at+".file", &file)) && ok
+			}
 		case "value":
 			if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
 				c.errorf(n.Line, at+".value", "%s; expected a string", describe(n))
@@ -209,12 +217,17 @@ func (c *compiler) multipartItem(item *yaml.Node, name, at string) (multipartPar
 			p.value = n
 		case "content_type":
 			ok = c.check(decodeString(n, at+".content_type", &p.contentType)) && ok
-			if strings.ContainsFunc(p.contentType, controlChar) { // written into the part's header lines as it is
+			switch {
+			case strings.ContainsFunc(p.contentType, controlChar): // written into the part's header lines as it is
 				c.errorf(n.Line, at+".content_type", "got %q, which holds a line break or control character; expected a media type such as application/json", p.contentType)
+				ok = false
+			case strings.Contains(p.contentType, "{{"): // it was sent as written, braces and all
+				c.errorf(n.Line, at+".content_type", "got %q, a template; expected a media type written out, such as application/pdf (content_type is not a template)", p.contentType)
 				ok = false
 			}
 		case "filename":
 			ok = c.check(decodeString(n, at+".filename", &p.filename)) && ok
+			p.fileNameTpl = n
 		}
 	})
 	switch {
@@ -229,6 +242,20 @@ func (c *compiler) multipartItem(item *yaml.Node, name, at string) (multipartPar
 		return p, false
 	case !ok:
 		return p, false
+	case isBinary(p.value): // bytes in a field of its own Content-Type
+		p.file, ok = c.binaryBytes(p.value, at+".value")
+		p.value = nil
+		return p, ok
+	case isBinary(fileNode): // a file's bytes written out: named after its part, as requests names one
+		if p.file, ok = c.binaryBytes(fileNode, at+".file"); !ok {
+			return p, false
+		}
+		if p.filename == "" {
+			p.filename = name
+		}
+		if p.contentType == "" {
+			p.contentType = "application/octet-stream"
+		}
 	case fileNode != nil:
 		content, read := c.readFile(fileNode, at+".file", file)
 		if !read {
@@ -294,12 +321,22 @@ func (c *compiler) partsBody(b *template.Builder[*user.User], spec *stepSpec, re
 				b.Literal("&")
 			}
 			b.Literal(string(urlesc.AppendQuery(nil, []byte(f.name))) + "=")
+			if isBinary(f.value) { // bytes, escaped as requests escapes data={"f": b"..."}
+				raw, _ := c.binaryBytes(f.value, spec.at+".form."+f.name)
+				b.Literal(string(urlesc.AppendQuery(nil, raw)))
+				continue
+			}
 			c.text(b, f.value, spec.at+".form."+f.name, resolve, urlesc.AppendQuery, true)
 		}
 	case spec.multipart != nil:
 		for _, p := range spec.multipart {
 			b.Literal("--" + spec.boundary + "\r\nContent-Disposition: form-data; name=\"" + quoteParam(p.name) + "\"")
-			if p.value == nil {
+			switch {
+			case p.fileNameTpl != nil: // a template: "{{ accounts.user }}.pdf" was sent as written
+				b.Literal("; filename=\"")
+				c.text(b, p.fileNameTpl, p.field+".filename", resolve, appendQuotedParam, false)
+				b.Literal("\"")
+			case p.filename != "":
 				b.Literal("; filename=\"" + quoteParam(p.filename) + "\"")
 			}
 			b.Literal("\r\n")
@@ -325,8 +362,23 @@ func (c *compiler) partsBody(b *template.Builder[*user.User], spec *stepSpec, re
 
 // quoteParam escapes a name for a quoted Content-Disposition parameter as browsers (and urllib3)
 // do: '"' as %22, CR and LF as %0D and %0A.
-func quoteParam(s string) string {
-	return strings.NewReplacer(`"`, "%22", "\r", "%0D", "\n", "%0A").Replace(s)
+func quoteParam(s string) string { return string(appendQuotedParam(nil, []byte(s))) }
+
+// appendQuotedParam appends raw escaped as quoteParam says.
+func appendQuotedParam(dst, raw []byte) []byte {
+	for _, c := range raw {
+		switch c {
+		case '"':
+			dst = append(dst, "%22"...)
+		case '\r':
+			dst = append(dst, "%0D"...)
+		case '\n':
+			dst = append(dst, "%0A"...)
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
 }
 
 // typedJSON adds a json: string that is exactly one {{ expr | number }}, {{ expr | bool }} or

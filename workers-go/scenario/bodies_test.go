@@ -96,22 +96,7 @@ tasks:
 			contentType = h.Value
 		}
 	}
-	mediaType, params, err := mime.ParseMediaType(contentType)
-	if err != nil || mediaType != "multipart/form-data" || !strings.HasPrefix(params["boundary"], "locust-fleet-") {
-		t.Fatalf("Content-Type %q; want multipart/form-data with a boundary", contentType)
-	}
-	type part struct{ name, filename, contentType, content string }
-	var parts []part
-	r := multipart.NewReader(bytes.NewReader(got.Body), params["boundary"])
-	for {
-		p, err := r.NextPart()
-		if err != nil {
-			break
-		}
-		var b bytes.Buffer
-		_, _ = b.ReadFrom(p)
-		parts = append(parts, part{p.FormName(), p.FileName(), p.Header.Get("Content-Type"), b.String()})
-	}
+	parts := multipartParts(t, contentType, got.Body)
 	want := []part{
 		{"title", "", "", `3 says "hi"`},
 		{"photo", "me.png", "image/png", photo},
@@ -123,9 +108,34 @@ tasks:
 	if !reflect.DeepEqual(parts, want) {
 		t.Errorf("parts:\ngot  %q\nwant %q", parts, want)
 	}
+	_, params, _ := mime.ParseMediaType(contentType)
 	if !bytes.HasSuffix(got.Body, []byte("--"+params["boundary"]+"--\r\n")) {
 		t.Errorf("body does not end with the closing boundary: %q", got.Body[max(0, len(got.Body)-80):])
 	}
+}
+
+// part is a multipart body's part as a server reads it.
+type part struct{ name, filename, contentType, content string }
+
+// multipartParts reads a multipart/form-data body as a server would.
+func multipartParts(t *testing.T, contentType string, body []byte) []part {
+	t.Helper()
+	mediaType, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mediaType != "multipart/form-data" || !strings.HasPrefix(params["boundary"], "locust-fleet-") {
+		t.Fatalf("Content-Type %q; want multipart/form-data with a boundary", contentType)
+	}
+	var parts []part
+	r := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	for {
+		p, err := r.NextPart()
+		if err != nil {
+			break
+		}
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(p)
+		parts = append(parts, part{p.FormName(), p.FileName(), p.Header.Get("Content-Type"), b.String()})
+	}
+	return parts
 }
 
 func TestStep_Request_BodyWithoutContentTypeSendsNone(t *testing.T) {
@@ -182,5 +192,30 @@ func TestRun_ATypedValueOfAnotherTypeFailsTheRequestUnsent(t *testing.T) {
 	}
 	if _, sent := served.Load("/order"); sent {
 		t.Error("the server received /order; want nothing sent")
+	}
+}
+
+// A multipart filename is a template, as the part's text is: "{{ accounts.user }}.pdf" was sent
+// with its braces. A content_type with one is an error: it was sent as written too.
+func TestStep_Request_MultipartFilenameTemplate(t *testing.T) {
+	t.Parallel()
+	doc := `host: http://a
+tasks:
+  - name: upload
+    method: POST
+    path: /upload
+    multipart:
+      doc: {file: r.pdf, filename: "{{ user_id }}-\"q\".pdf", content_type: application/pdf}
+`
+	p := compileDoc(t, doc, map[string]string{"r.pdf": "%PDF"})
+	u := newUser(7, nil)
+	body := string(stepNamed(t, p, "upload").request(u, p.state(u)).Body)
+	if want := `Content-Disposition: form-data; name="doc"; filename="7-%22q%22.pdf"` + "\r\nContent-Type: application/pdf\r\n\r\n%PDF\r\n"; !strings.Contains(body, want) {
+		t.Errorf("body %q; want it to hold %q", body, want)
+	}
+	_, _, _, err := parse([]byte("host: http://a\ntasks:\n  - {name: u, method: POST, path: /u, multipart: {doc: {file: r.pdf, content_type: \"{{ user_id }}\", filename: \"{{ nosuch }}\"}}}\n"), files(t, map[string]string{"r.pdf": "x"}), "")
+	want := `line 3: tasks[0].multipart.doc.content_type: got "{{ user_id }}", a template; expected a media type written out, such as application/pdf (content_type is not a template)`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v; want %s", err, want)
 	}
 }

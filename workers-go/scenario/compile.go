@@ -32,6 +32,7 @@ type compiler struct {
 	dir         string
 	base        string          // the scenario's base URL (host: or --target): the origin of links (links.go)
 	linkVars    map[string]bool // variables a step's path is alone: links (links.go)
+	linkLists   map[string]bool // variables a loop goes over whose element is a link (links.go)
 	errs        []error
 	sources     []*source
 	byName      map[string]int    // data name -> index in sources
@@ -41,6 +42,9 @@ type compiler struct {
 
 	loopItems    map[string]string // a loop's element variable -> the loop (visible inside it only)
 	visitorsLine int               // the line of arrival.session: task; 0: a session per user
+
+	binaries     []binaryValue       // the document's !!binary values (binary.go)
+	binariesDone map[*yaml.Node]bool // those sent as bytes or refused with their own reason
 }
 
 type source struct {
@@ -139,6 +143,7 @@ func (c *compiler) compile(onStart []*stepSpec, tasks []*taskSpec, onStop []*ste
 			}
 		}
 	}
+	c.noteLinkLists(all)
 	p := &program{sources: c.sources}
 	var started []string
 	if onStart != nil {
@@ -197,6 +202,11 @@ func (c *compiler) step(p *program, spec *stepSpec, avail []string) *step {
 
 	var body template.Builder[*user.User]
 	switch {
+	case isBinary(spec.body):
+		if raw, ok := c.binaryBytes(spec.body, spec.at+".body"); ok {
+			body.Literal(string(raw)) // bytes, sent as they are: not a template
+		}
+		s.setBody(body.Template())
 	case spec.body != nil:
 		c.template(&body, spec.body, spec.at+".body", resolve, nil, spec.literal)
 		s.setBody(body.Template())
@@ -207,7 +217,8 @@ func (c *compiler) step(p *program, spec *stepSpec, avail []string) *step {
 		s.setBody(body.Template())
 	}
 	for _, x := range spec.extracts {
-		s.extracts = append(s.extracts, extraction{name: x.name, prefix: "extract " + x.name + ": ", ex: x.ex, link: c.linkVars[x.name], def: x.def})
+		s.extracts = append(s.extracts, extraction{name: x.name, prefix: "extract " + x.name + ": ", ex: x.ex,
+			link: c.linkVars[x.name], links: c.linkLists[x.name], def: x.def})
 	}
 	s.checks = c.compileChecks(p, spec, resolve)
 	return s
@@ -292,6 +303,8 @@ func (c *compiler) jsonTemplate(b *template.Builder[*user.User], n *yaml.Node, f
 			return
 		}
 		switch n.Tag {
+		case binaryTag:
+			c.refuseBinary(n, field, jsonBinary)
 		case "!!bool", "!!null":
 			var v any
 			_ = n.Decode(&v)

@@ -3,8 +3,10 @@ package scenario
 import (
 	"fmt"
 	"log"
+	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/tidwall/gjson"
@@ -79,6 +81,10 @@ type (
 		steps     *flow
 		otherwise *flow
 		truncated sync.Once // a list longer than max is logged once
+		// idleEnds: a run of the loop that sent nothing and waited for nothing leaves every
+		// later run the same (its conditions name neither the loop's index, nor its element, nor
+		// a value drawn anew), so the loop ends there (idleRun)
+		idleEnds bool
 	}
 )
 
@@ -288,6 +294,7 @@ func (c *compiler) blockStep(p *program, spec *stepSpec, avail *[]string) *step 
 		}
 	}
 	blk.steps = c.flow(p, b.steps, &inner)
+	blk.idleEnds = b.cond == nil && !runsVary(b.steps, b.as)
 	if b.otherwise != nil {
 		other := slices.Clone(*avail)
 		blk.otherwise = c.flow(p, b.otherwise, &other)
@@ -316,6 +323,11 @@ func (c *compiler) outOfLoop(name string) error {
 // variable compiles "{{ name }}" for the variable named by node.
 func (c *compiler) variable(node *yaml.Node, field string, resolve func(string) (lookup, error)) *tpl {
 	var b template.Builder[*user.User]
+	if strings.Contains(node.Value, "{{") { // reported as "{{ {{ ids }} is not defined"
+		name, _ := splitFilters(strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(node.Value), "{{")), "}}"))
+		c.errorf(node.Line, field, "got %q, a template; expected the variable's name alone, e.g. %s", node.Value, name)
+		return b.Template()
+	}
 	if err := b.Parse("{{ "+node.Value+" }}", resolve, nil); err != nil {
 		c.errorf(node.Line, field, "%v", err)
 	}
@@ -363,8 +375,12 @@ func (p *program) runBlock(b *block, u *user.User) (failed *step, reason string,
 				return nil, "", true
 			}
 			u.Vars[LoopIndex] = strconv.Itoa(i)
+			acted := st.acted
 			if failed, reason, stopped = p.run(b.steps, u); failed != nil || stopped {
 				return failed, reason, stopped
+			}
+			if st.acted == acted && idleRun(b) {
+				return nil, "", false
 			}
 		}
 		return nil, "", false
@@ -394,10 +410,62 @@ func (p *program) runBlock(b *block, u *user.User) (failed *step, reason string,
 		u.Vars[b.as] = extract.Text(elem)
 		u.Vars[LoopIndex] = strconv.Itoa(n)
 		n++
+		acted := st.acted
 		failed, reason, stopped = p.run(b.steps, u)
-		return failed == nil && !stopped
+		return failed == nil && !stopped && !(st.acted == acted && idleRun(b))
 	})
 	return failed, reason, stopped
+}
+
+// A loop whose run sends no request and waits for nothing (its if blocks do not hold) costs a
+// fraction of a microsecond a run: loop: {count: 1000000000} kept a core busy for minutes, and the
+// users sharing it waited for their answers to be read (a longer response time than the target's).
+
+// idleRun is what a loop does after a run that sent nothing and waited for nothing: it reports
+// that the loop ends, when every later run would be the same (idleEnds); otherwise the run's
+// goroutine lets the others ready to run go first (a condition on loop_index may hold later).
+func idleRun(b *block) (ends bool) {
+	if b.idleEnds {
+		return true
+	}
+	runtime.Gosched()
+	return false
+}
+
+// runsVary reports whether the conditions of a loop's steps (its if blocks and the lists of its
+// inner loops) name a value that changes from one run to the next by itself: a loop's index,
+// the loop's element as, or a built-in drawn anew (random, uuid, the clock).
+func runsVary(steps []*stepSpec, as string) bool {
+	varies := false
+	eachSpec(steps, func(s *stepSpec) {
+		b := s.block
+		if b == nil {
+			return
+		}
+		var texts []string
+		if b.cond != nil {
+			texts = append(texts, "{{ "+b.cond.name.Value+" }}")
+			for _, a := range b.cond.args.args {
+				texts = append(texts, a.node.Value)
+			}
+		}
+		if b.over != nil {
+			texts = append(texts, "{{ "+b.over.Value+" }}")
+		}
+		for _, text := range texts {
+			parts, _ := template.Parse(text)
+			for _, p := range parts {
+				name, _ := splitFilters(p.Text)
+				varies = varies || p.Var && (name == LoopIndex || name == as || drawnAnew(name))
+			}
+		}
+	})
+	return varies
+}
+
+// drawnAnew reports whether a built-in gives another value each time it is used.
+func drawnAnew(name string) bool {
+	return name == "uuid" || strings.HasPrefix(name, "random") || slices.Contains(clockNames, name)
 }
 
 // stopping reports whether u is being stopped, checked before each run of a loop: a loop of

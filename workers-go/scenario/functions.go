@@ -26,7 +26,7 @@ var (
 	randomStringCall = regexp.MustCompile(`^random_string\(\s*(\d+)\s*\)$`)
 	envName          = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	// textFilters change a value's text; jsonFilters give a json: value its JSON type.
-	textFilters = []string{"urlencode", "base64"}
+	textFilters = []string{"urlencode", "urldecode", "base64"}
 	jsonFilters = []string{"number", "bool", "json"}
 	// clockNames are the built-in names of the current time.
 	clockNames = []string{"now_unix", "now_ms", "now_iso"}
@@ -175,6 +175,8 @@ func filterText(dst, raw []byte, f string) []byte {
 	switch f {
 	case "urlencode":
 		return urlesc.AppendComponent(dst, raw)
+	case "urldecode": // a cookie's value sent back in a header: Laravel's XSRF-TOKEN, as axios does
+		return urlesc.AppendDecoded(dst, raw)
 	case "base64":
 		return base64.StdEncoding.AppendEncode(dst, raw)
 	}

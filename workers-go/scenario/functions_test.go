@@ -10,15 +10,16 @@ import (
 func TestTemplateFunctions(t *testing.T) {
 	t.Setenv("SCENARIO_TEST_USER", "al:ice")
 	p := compileDoc(t, `host: http://a
-on_start: [{path: /seed, extract: {x: {json: $.x}}}]
+on_start: [{path: /seed, extract: {x: {json: $.x}, xsrf: {cookie: XSRF-TOKEN}}}]
 tasks:
   - name: flow
     steps:
       - {name: clock, path: /c, headers: {S: "{{ now_unix }}", M: "{{ now_ms }}", I: "{{ now_iso }}"}}
       - {name: random, path: /r, headers: {A: "{{ random_string(12) }}", B: "{{ random_string(1) }}"}}
-      - {name: filters, path: /f, headers: {E: "{{ x | urlencode }}", B: "{{ x | base64 }}", Both: "{{ x | base64 | urlencode }}", Env: "{{ env.SCENARIO_TEST_USER | base64 }}"}}
+      - {name: filters, path: /f, headers: {E: "{{ x | urlencode }}", B: "{{ x | base64 }}", Both: "{{ x | base64 | urlencode }}", Env: "{{ env.SCENARIO_TEST_USER | base64 }}", D: "{{ xsrf | urldecode }}", Round: "{{ x | urlencode | urldecode }}"}}
 `, nil)
-	u := newUser(0, map[string]string{"x": "a b/?é"})
+	// an XSRF-TOKEN cookie as Laravel sets it, URL-encoded: sent back decoded, as axios does
+	u := newUser(0, map[string]string{"x": "a b/?é", "xsrf": "eyJpdiI6Ik%3D%3D+%zz%2f"})
 	headers := func(step string) map[string]string {
 		m := map[string]string{}
 		for _, h := range stepNamed(t, p, step).request(u, p.state(u)).Headers {
@@ -54,7 +55,8 @@ tasks:
 		t.Errorf("random_string(12): %d distinct values in 20; want a new one each time", len(seen))
 	}
 
-	want := map[string]string{"E": "a%20b%2F%3F%C3%A9", "B": "YSBiLz/DqQ==", "Both": "YSBiLz%2FDqQ%3D%3D", "Env": "YWw6aWNl"}
+	want := map[string]string{"E": "a%20b%2F%3F%C3%A9", "B": "YSBiLz/DqQ==", "Both": "YSBiLz%2FDqQ%3D%3D", "Env": "YWw6aWNl",
+		"D": "eyJpdiI6Ik==+%zz/", "Round": "a b/?é"}
 	got := headers("filters")
 	for name, value := range want {
 		if got[name] != value {

@@ -96,6 +96,9 @@ func (c *compiler) headerPairs(v *yaml.Node, field string) []pair {
 		case value.Kind != yaml.ScalarNode:
 			c.errorf(value.Line, at, "%s; expected a string, or null to send no such header", describe(value))
 			continue
+		case isBinary(value):
+			c.refuseBinary(value, at, headerBinary)
+			continue
 		case slices.ContainsFunc(framingHeaders, func(name string) bool { return strings.EqualFold(name, k.Value) }):
 			// Content-Length was sent as written, without the body it announces (the server waits
 			// for it until the request times out), or replaced by the body's; Transfer-Encoding was dropped.

@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/tidwall/gjson"
+
 	"locustfleet/worker/template"
 	"locustfleet/worker/urlesc"
 	"locustfleet/worker/user"
@@ -15,8 +17,9 @@ import (
 // and a scheme-relative URL ("//cdn.example/x") are resolved against the origin of the step's
 // host; the text is escaped as URL text and its dot segments resolved. A relative link ("?page=2",
 // "items?page=2") depends on the page it came from: an extraction into a link variable resolves
-// it against that response's URL (resolveRelative). One that is still relative when sent (from a
-// data file, a loop's list), and a value that is no link (the last page's null, an extraction
+// it against that response's URL (resolveRelative), and so does an extraction of a list a loop
+// follows link by link (resolveRelativeList). One that is still relative when sent (from a data
+// file), and a value that is no link (the last page's null, an extraction
 // that never ran), fail the request unsent, with a reason that says so.
 
 // linkPath reports whether a step's path is a link: the whole path is one template.
@@ -120,24 +123,81 @@ func resolveLink(link, origin string) (url string, ok bool) {
 // noteLink records the variable of a link path, so that its extractions resolve a relative
 // value against the response it came from (the page that holds the link, as a browser does).
 func (c *compiler) noteLink(path string) {
-	parts, err := template.Parse(path)
-	if err != nil || len(parts) != 1 || !parts[0].Var {
+	name := linkVariable(path)
+	if name == "" {
 		return // reported when the path is compiled
 	}
 	if c.linkVars == nil {
 		c.linkVars = map[string]bool{}
 	}
-	c.linkVars[strings.TrimSpace(parts[0].Text)] = true
+	c.linkVars[name] = true
 }
 
-// resolveRelative resolves a relative link ("?page=2", "items?page=2", "../b") against the URL
-// of the response it was extracted from; anything else is returned as it is.
-func resolveRelative(link string, r *user.Response) string {
+// linkVariable is the variable of a link path ("{{ next }}": next); "" for another path.
+func linkVariable(path string) string {
+	parts, err := template.Parse(path)
+	if err != nil || len(parts) != 1 || !parts[0].Var {
+		return ""
+	}
+	return strings.TrimSpace(parts[0].Text)
+}
+
+// noteLinkLists records the variables a loop goes over whose element (as:) is the link path of a
+// step inside that loop, so that their extractions resolve each relative element as a single
+// link's extraction does: hrefs extracted with $.links[*].href and followed one by one. Another
+// loop's element of the same name (loop_item, the default) is no link for it: a list of ids is
+// not made into URLs.
+func (c *compiler) noteLinkLists(specs []*stepSpec) {
+	eachSpec(specs, func(s *stepSpec) {
+		b := s.block
+		if b == nil || b.over == nil {
+			return
+		}
+		eachSpec(b.steps, func(in *stepSpec) {
+			if in.block == nil && in.path != nil && linkPath(in) && linkVariable(in.path.Value) == b.as {
+				if c.linkLists == nil {
+					c.linkLists = map[string]bool{}
+				}
+				c.linkLists[b.over.Value] = true
+			}
+		})
+	})
+}
+
+// resolveRelativeList resolves the relative links of a JSON list (its string elements) against
+// page, the URL of the response it was extracted from; anything else is returned as it is.
+func resolveRelativeList(list, page string) string {
+	elems := gjson.Parse(list)
+	if !elems.IsArray() {
+		return list
+	}
+	var texts []string
+	changed := false
+	elems.ForEach(func(_, elem gjson.Result) bool {
+		text := elem.Raw
+		if elem.Type == gjson.String {
+			if link := resolveRelative(elem.Str, page); link != elem.Str {
+				text = `"` + string(template.AppendJSONString(nil, []byte(link))) + `"`
+				changed = true
+			}
+		}
+		texts = append(texts, text)
+		return true
+	})
+	if !changed {
+		return list
+	}
+	return "[" + strings.Join(texts, ",") + "]"
+}
+
+// resolveRelative resolves a relative link ("?page=2", "items?page=2", "../b") against page, the
+// URL of the response it was extracted from; anything else is returned as it is.
+func resolveRelative(link, page string) string {
 	trimmed := strings.TrimSpace(link)
 	if trimmed == "" || trimmed == "null" || urlesc.Absolute(trimmed) || strings.HasPrefix(trimmed, "/") {
 		return link
 	}
-	base, err := url.Parse(r.URL())
+	base, err := url.Parse(page)
 	if err != nil || base.Host == "" {
 		return link
 	}

@@ -154,3 +154,60 @@ func TestParse_LinkWithoutAUsableHostNamesTheHost(t *testing.T) {
 		})
 	}
 }
+
+// Relative links in an extracted list (hrefs taken with [*], followed one by one in a loop) are
+// resolved against the response they came from, after its redirects, as a single link is: they
+// failed unsent as "not a link to follow".
+func TestRun_FollowsRelativeLinksOfAList(t *testing.T) {
+	doc := `tasks:
+  - name: catalog
+    steps:
+      - {name: index, path: /catalog, extract: {hrefs: {json: "$.links[*].href"}, first: {json: "$.links[0].href"}}}
+      - loop: {over: hrefs, as: href}
+        steps:
+          - {name: link, path: "{{ href }}", query: {from: "{{ loop_index }}"}}
+      - {name: first, path: "{{ first }}"}
+`
+	runPages(t, doc, func(ctx *fasthttp.RequestCtx) {
+		switch string(ctx.Path()) {
+		case "/catalog":
+			ctx.Redirect("/shop/v2/index?page=1", 302)
+		case "/shop/v2/index":
+			ctx.SetBodyString(`{"links": [{"href": "items/1"}, {"href": "?page=2"}, {"href": "../v1/items/2 b?q=\"x\""}, {"href": "/abs/3"}]}`)
+		}
+	}, `/catalog /shop/v2/index?page=1 /shop/v2/items/1?from=0 /shop/v2/index?page=2&from=1 /shop/v1/items/2%20b?q=%22x%22&from=2 /abs/3?from=3 /shop/v2/items/1`)
+}
+
+func TestResolveRelativeList(t *testing.T) {
+	t.Parallel()
+	for list, want := range map[string]string{
+		`["c", "/d", "https://o.example/e", 3, null, {"f": "g"}, "?p=2"]`: `["https://h.example/a/c","/d","https://o.example/e",3,null,{"f": "g"},"https://h.example/a/b?p=2"]`,
+		`["/d", 3]`:   `["/d", 3]`, // nothing relative: as it was
+		`"c"`:         `"c"`,       // no list
+		`not json`:    `not json`,
+		`["é \"q\""]`: `["https://h.example/a/%C3%A9%20%22q%22"]`,
+	} {
+		if got := resolveRelativeList(list, "https://h.example/a/b?x=1"); got != want {
+			t.Errorf("resolveRelativeList(%s) = %s; want %s", list, got, want)
+		}
+	}
+}
+
+// Only the list a loop follows as links is resolved: another loop's element of the same name
+// (loop_item, the default) used as data keeps its list as it was, ids and all.
+func TestRun_ALinkListDoesNotMakeAnotherLoopsListLinks(t *testing.T) {
+	doc := `tasks:
+  - name: catalog
+    steps:
+      - {name: index, path: /catalog, extract: {hrefs: {json: "$.links[*].href"}, ids: {json: "$.ids"}}}
+      - loop: {over: hrefs}
+        steps: [{name: link, path: "{{ loop_item }}"}]
+      - loop: {over: ids}
+        steps: [{name: item, path: "/items/{{ loop_item }}"}]
+`
+	runPages(t, doc, func(ctx *fasthttp.RequestCtx) {
+		if string(ctx.Path()) == "/catalog" {
+			ctx.SetBodyString(`{"links": [{"href": "a"}], "ids": ["x1", "x2"]}`)
+		}
+	}, `/catalog /a /items/x1 /items/x2`)
+}

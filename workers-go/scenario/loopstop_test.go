@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -61,5 +62,119 @@ func TestRun_LoopEndsWhenTheUserStops(t *testing.T) {
 		if n := served.Load() - after; n > 0 {
 			t.Errorf("%s: %d requests sent after Stop returned", name, n)
 		}
+	}
+}
+
+// A loop whose run sends nothing and waits for nothing (its if never holds) kept a core busy
+// for its whole count: when nothing a later run depends on can change, it ends after that run,
+// and the flow goes on at once. A condition on loop_index can hold later: such a loop runs on.
+func TestRun_ALoopThatDoesNothingEnds(t *testing.T) {
+	var mu sync.Mutex
+	served := map[string]int{}
+	host := serve(t, func(ctx *fasthttp.RequestCtx) {
+		mu.Lock()
+		served[string(ctx.Path())]++
+		mu.Unlock()
+		ctx.SetBodyString(`{"ids": [1, 2, 3], "done": "yes"}`)
+	})
+	doc := `tasks:
+  - name: poll
+    steps:
+      - {name: start, path: /start, extract: {ids: {json: $.ids}, done: {json: $.done}}}
+      - loop: {count: 9223372036854775807}            # polls until done, then does nothing
+        steps:
+          - if: {var: done, not_equals: "yes"}
+            steps: [{path: /poll, extract: {done: {json: $.done}}}]
+      - loop: {over: ids, max: 1000000}
+        steps:
+          - if: {var: iteration, equals: -1}
+            steps: [{path: /never}]
+      - loop: {count: 3000}                            # its last runs send
+        steps:
+          - if: {var: loop_index, gte: 2998}
+            steps: [{path: /late}]
+      - {name: after, path: /after}
+`
+	runUntil(t, doc, nil, host, 1, 5*time.Second, func(*recorder) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return served["/after"] > 0
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	// the stop may come between a run's /late and its /after
+	if late := served["/late"] - 2*served["/after"]; served["/after"] == 0 || served["/poll"] != 0 || served["/never"] != 0 || late < 0 || late > 2 {
+		t.Errorf("served %v; want /after reached at once, no /poll or /never, and /late twice per /after", served)
+	}
+}
+
+func TestRunsVary(t *testing.T) {
+	t.Parallel()
+	for cond, want := range map[string]bool{
+		"{var: done}":                         false,
+		"{var: iteration, equals: 3}":         false,
+		"{var: done, equals: \"{{ x }}\"}":    false,
+		"{var: loop_index, gt: 3}":            true,
+		"{var: id}":                           true, // the loop's element
+		"{var: done, equals: \"{{ id }}\"}":   true,
+		"{var: done, lt: \"{{ now_ms }}\"}":   true,
+		"{var: done, equals: \"{{ uuid }}\"}": true,
+		"{var: \"random(1, 2)\", equals: 1}":  true,
+	} {
+		doc := "host: http://a\ntasks:\n  - steps:\n      - {path: /, extract: {done: {json: $.d}, x: {json: $.x}, ids: {json: $.ids}}}\n" +
+			"      - loop: {over: ids, as: id}\n        steps:\n          - if: " + cond + "\n            steps: [{path: /x}]\n"
+		p := compileDoc(t, doc, nil)
+		var loop *block
+		for _, s := range p.steps {
+			if s.block != nil && s.block.cond == nil {
+				loop = s.block
+			}
+		}
+		if loop == nil || loop.idleEnds == want {
+			t.Errorf("if: %s: idleEnds %v; want %v", cond, loop != nil && loop.idleEnds, !want)
+		}
+	}
+}
+
+// A user stopped while a request of its flow is in hand sends none of the flow's later steps:
+// a flow of slow steps went on to its end after the test stopped, and the stop waited for it.
+func TestRun_FlowEndsAfterTheRequestInHandWhenTheUserStops(t *testing.T) {
+	var served sync.Map // path -> *atomic.Int64
+	inHand, release := make(chan struct{}), make(chan struct{})
+	var first sync.Once
+	host := serve(t, func(ctx *fasthttp.RequestCtx) {
+		n, _ := served.LoadOrStore(string(ctx.Path()), new(atomic.Int64))
+		n.(*atomic.Int64).Add(1)
+		if string(ctx.Path()) == "/a" {
+			first.Do(func() { close(inHand); <-release })
+		}
+	})
+	doc := "tasks:\n  - steps: [{path: /a}, {path: /b}, {think: 1ms}, {path: /c}]\non_stop: [{path: /bye}]\n"
+	class, err := Parse([]byte(doc), t.TempDir(), host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	rt, err := user.New(class, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt.SetUsers(1)
+	select {
+	case <-inHand:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first /a never came")
+	}
+	rt.SetUsers(0) // retires the user now: its context is cancelled before /a is answered
+	close(release)
+	rt.Stop()
+	count := func(path string) int64 {
+		if n, ok := served.Load(path); ok {
+			return n.(*atomic.Int64).Load()
+		}
+		return 0
+	}
+	if a, b, c, bye := count("/a"), count("/b"), count("/c"), count("/bye"); a != 1 || b != 0 || c != 0 || bye != 1 {
+		t.Errorf("served /a %d, /b %d, /c %d, /bye %d; want the request in hand (/a) answered, no later step, on_stop run: 1, 0, 0, 1", a, b, c, bye)
 	}
 }

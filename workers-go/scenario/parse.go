@@ -105,6 +105,7 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 	}
 	c := &compiler{dir: dir}
 	c.merged = merged
+	c.binaries = binaryValues(top, "")
 	nodes := map[string]*yaml.Node{}
 	keyLines := map[string]int{}
 	c.eachKey(top, "", topKeys, func(key string, k, v *yaml.Node) {
@@ -190,6 +191,7 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 		}
 	}
 	p := c.compile(onStart, tasks, onStop)
+	c.refuseOtherBinaries()
 	if len(c.errs) == 0 {
 		c.checkDefaultsSent()
 	}

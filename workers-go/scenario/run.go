@@ -46,6 +46,7 @@ type extraction struct {
 	name   string
 	prefix string // "extract item: "
 	link   bool   // the variable is a link path: a relative value is resolved against the response's URL
+	links  bool   // a loop over the variable follows its element as a link path: so are the list's relative elements
 	ex     extract.Extractor
 	def    *string // the value when the response has none; nil: the request fails instead
 }
@@ -112,6 +113,9 @@ type userState struct {
 	// invalid is why the request being made cannot be (a json: value not of its type), set
 	// while its body is rendered
 	invalid string
+	// acted counts the requests made and think times begun: a loop's run that leaves it as it
+	// was did nothing (idleRun)
+	acted uint64
 }
 
 // render is t's text for u; only a template with variables costs a string.
@@ -205,16 +209,22 @@ func (p *program) pick(u *user.User) *source {
 }
 
 // run sends the flow's steps in order. A failed request ends the flow unless its step says
-// on_failure: continue; a think time cut short (the user is being stopped) ends it too.
+// on_failure: continue; a user being stopped ends it before its next step (a think time cut
+// short, or the request in hand answered): a flow of slow steps went on to its end after the
+// test stopped, and the stop waited for it (on_stop runs with a context of its own).
 func (p *program) run(f *flow, u *user.User) (failed *step, reason string, stopped bool) {
 	st := p.state(u)
 	for _, s := range f.steps {
+		if stopping(u) {
+			return nil, "", true
+		}
 		if s.block != nil {
 			if failed, reason, stopped = p.runBlock(s.block, u); failed != nil || stopped {
 				return failed, reason, stopped
 			}
 			continue
 		}
+		st.acted++
 		if s.think > 0 {
 			if !u.Sleep(s.think) {
 				return nil, "", true
@@ -301,8 +311,11 @@ func (s *step) extractAndCheck(u *user.User, r *user.Response, in *check.Input) 
 			}
 			v = *x.def
 		}
-		if x.link {
-			v = resolveRelative(v, r)
+		switch {
+		case x.links:
+			v = resolveRelativeList(v, r.URL())
+		case x.link:
+			v = resolveRelative(v, r.URL())
 		}
 		if u.Vars == nil {
 			u.Vars = map[string]string{}

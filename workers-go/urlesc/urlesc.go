@@ -120,6 +120,23 @@ func AppendText(dst, raw []byte) []byte {
 	return dst
 }
 
+// AppendDecoded appends raw with each %XX (either case) decoded to its byte, as JavaScript's
+// decodeURIComponent and Python's unquote do; a % not followed by two hex digits, and a +, are
+// kept as they are (unquote_plus would make + a space).
+func AppendDecoded(dst, raw []byte) []byte {
+	for i := 0; i < len(raw); i++ {
+		if raw[i] == '%' && i+2 < len(raw) && isHex(raw[i+1]) && isHex(raw[i+2]) {
+			hi, _ := unhex(raw[i+1])
+			lo, _ := unhex(raw[i+2])
+			dst = append(dst, hi<<4|lo)
+			i += 2
+			continue
+		}
+		dst = append(dst, raw[i])
+	}
+	return dst
+}
+
 func isHex(c byte) bool {
 	_, ok := unhex(c)
 	return ok
@@ -284,9 +301,9 @@ func RemoveDotSegments(path string) string {
 	return joined
 }
 
-// HTTPSchemeLen is the length of s's "http://" or "https://" in any case ("HTTP://",
+// schemeLen is the length of s's "http://" or "https://" in any case ("HTTP://",
 // "Https://": a scheme is case-insensitive, RFC 3986 3.1), or 0 when s does not start with one.
-func HTTPSchemeLen(s string) int {
+func schemeLen(s string) int {
 	for _, scheme := range [...]string{"http://", "https://"} {
 		if len(s) >= len(scheme) && strings.EqualFold(s[:len(scheme)], scheme) {
 			return len(scheme)
@@ -296,15 +313,26 @@ func HTTPSchemeLen(s string) int {
 }
 
 // Absolute reports whether s is an absolute http(s) URL, its scheme in any case.
-func Absolute(s string) bool { return HTTPSchemeLen(s) > 0 }
+func Absolute(s string) bool { return schemeLen(s) > 0 }
 
 // LowerScheme returns s with its http(s) scheme in lower case, the form every place that sends
 // or compares a URL expects ("HTTP://host/x" is sent to http://host/x); anything else is
 // returned as it is.
 func LowerScheme(s string) string {
-	n := HTTPSchemeLen(s)
-	if n == 0 || s[:n] == strings.ToLower(s[:n]) {
-		return s
+	lowered, _ := LowerAbsolute(s)
+	return lowered
+}
+
+// LowerAbsolute is LowerScheme(s) and Absolute(s) with one look at the scheme, for a request's
+// path: whether it is an absolute URL, and the URL to send. It allocates only for a scheme not
+// in lower case already.
+func LowerAbsolute(s string) (lowered string, absolute bool) {
+	n := schemeLen(s)
+	if n == 0 {
+		return s, false
 	}
-	return strings.ToLower(s[:n]) + s[n:]
+	if scheme := s[:n]; scheme != strings.ToLower(scheme) {
+		return strings.ToLower(scheme) + s[n:], true
+	}
+	return s, true
 }

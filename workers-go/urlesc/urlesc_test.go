@@ -164,8 +164,28 @@ func TestLowerScheme(t *testing.T) {
 		if got := LowerScheme(in); got != want {
 			t.Errorf("LowerScheme(%q) = %q; want %q", in, got, want)
 		}
-		if got, abs := Absolute(in), want != in || in == "http://h/x"; got != abs {
+		abs := want != in || in == "http://h/x"
+		if got := Absolute(in); got != abs {
 			t.Errorf("Absolute(%q) = %v; want %v", in, got, abs)
+		}
+		if got, gotAbs := LowerAbsolute(in); got != want || gotAbs != abs {
+			t.Errorf("LowerAbsolute(%q) = %q, %v; want %q, %v", in, got, gotAbs, want, abs)
+		}
+	}
+}
+
+func TestAppendDecoded(t *testing.T) {
+	t.Parallel()
+	for raw, want := range map[string]string{
+		"a%20b%2Fc%2f%C3%A9": "a b/c/é",
+		"a+b":                "a+b", // not a space: decodeURIComponent, unquote
+		"100%":               "100%",
+		"%zz%4":              "%zz%4",
+		"%3D%3D":             "==",
+		"":                   "",
+	} {
+		if got := string(AppendDecoded(nil, []byte(raw))); got != want {
+			t.Errorf("AppendDecoded(%q) = %q; want %q", raw, got, want)
 		}
 	}
 }

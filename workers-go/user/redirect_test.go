@@ -15,6 +15,7 @@ import (
 // serveRedirects starts a loopback server of redirects and compressed bodies:
 //
 //	/hop/N        302 to /hop/N-1 (relative), sets cookie hopN; /hop/0 answers the cookies it got
+//	/rotate/N     302 to /rotate/N-1, sets cookies token=N and atN; /rotate/0 sets none
 //	/loop         302 to /loop                   /see-other  303 to /method
 //	/temporary    307 to /method                 /method     answers "METHOD len(body)"
 //	/abs          301 to the absolute URL of /hop/0
@@ -38,6 +39,13 @@ func serveRedirects(t *testing.T) string {
 			ctx.Response.Header.Add("Set-Cookie", "hop"+strconv.Itoa(n)+"=1; Path=/")
 			ctx.Response.Header.Set("Location", strconv.Itoa(n-1))
 			ctx.SetStatusCode(fasthttp.StatusFound)
+		case strings.HasPrefix(path, "/rotate/"): // 302 to /rotate/N-1 setting token=N; /rotate/0 sets none
+			n, _ := strconv.Atoi(path[len("/rotate/"):])
+			if n > 0 {
+				ctx.Response.Header.Add("Set-Cookie", "token="+strconv.Itoa(n)+"; Path=/")
+				ctx.Response.Header.Add("Set-Cookie", "at"+strconv.Itoa(n)+"=x; Path=/")
+				ctx.Redirect("/rotate/"+strconv.Itoa(n-1), fasthttp.StatusFound)
+			}
 		case path == "/loop":
 			ctx.Redirect("/loop", fasthttp.StatusFound)
 		case path == "/see-other":
@@ -209,5 +217,24 @@ func TestSession_Do_Accept_Encoding(t *testing.T) {
 				t.Errorf("got %q; want %q", r.Body, tc.want)
 			}
 		})
+	}
+}
+
+// A cookie a redirect of the request set is the response's too: a login's 302 sets the new CSRF
+// cookie and the page it leads to does not, and extract: {csrf: {cookie: csrftoken}} on the
+// login found none. The last redirect that set it wins; the next request starts without them.
+func TestSession_Cookie_set_by_a_redirect_followed(t *testing.T) {
+	s, _ := newTestSession(t, serveRedirects(t), HTTPOptions{})
+	r := s.Get("/rotate/3")
+	for name, want := range map[string]string{"token": "1", "at3": "x", "at1": "x", "none": ""} {
+		if got := r.Cookie(name); got != want {
+			t.Errorf("after /rotate/3: Cookie(%q) = %q; want %q", name, got, want)
+		}
+	}
+	if got := s.Get("/rotate/0").Cookie("token"); got != "" {
+		t.Errorf("a request without redirects: Cookie(token) = %q; want none (the previous request's)", got)
+	}
+	if got := s.Get("/rotate/2").Cookie("token"); got != "1" {
+		t.Errorf("after /rotate/2: Cookie(token) = %q; want 1", got)
 	}
 }

@@ -378,6 +378,12 @@ func (r *Runtime) start(u *User) bool {
 			return true
 		}
 		u.Session.release()
+		if u.ctx.Err() != nil {
+			// Retired while in OnStart: what it returned ("stopped before it finished") is the
+			// stop's doing, not a failure to retry; logged, it also used up the one log line of
+			// the OnStart failures of later tests.
+			return false
+		}
 		if errors.Is(err, ErrCannotStart) {
 			r.logOnce("OnStart cannot", "user %d: %v; such users stay idle until the master takes them away (further ones are not logged)", u.Number, err)
 			<-u.ctx.Done()

@@ -2,13 +2,16 @@ package user
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log"
 	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -630,4 +633,56 @@ func TestRuntime_new_users_start_on_a_saturated_CPU(t *testing.T) {
 	if got := r.sched.runners.Load(); got > 6 {
 		t.Errorf("%d runners for 6 users; want at most 6", got)
 	}
+}
+
+// A user retired while in OnStart (the test stopped during its login) logged "OnStart: stopped
+// before it finished; users retry every 1s", which was not so, and used up the one line logged
+// of OnStart failures: a later test's failing logins went unlogged.
+func TestRuntime_OnStart_cut_short_by_the_stop_is_not_a_failure(t *testing.T) {
+	var logged lockedText
+	old := log.Writer()
+	log.SetOutput(&logged)
+	defer log.SetOutput(old)
+	var failing atomic.Bool
+	c := &Class{
+		Host:  "http://127.0.0.1:1",
+		Tasks: []Task{{Name: "work", Weight: 1, Fn: func(*User) {}}},
+		OnStart: func(u *User) error {
+			if failing.Load() {
+				return errors.New("login refused")
+			}
+			<-u.Context().Done()
+			return errors.New("on_start: stopped before it finished")
+		},
+		RetryDelay: time.Hour,
+	}
+	r, _ := newRuntime(t, c)
+	r.SetUsers(2)
+	time.Sleep(50 * time.Millisecond)
+	r.Stop()
+	failing.Store(true)
+	r.SetUsers(1)
+	eventually(t, "the refused login logged", func() bool { return strings.Contains(logged.String(), "OnStart: login refused") })
+	r.Stop()
+	if got := logged.String(); strings.Contains(got, "stopped before it finished") {
+		t.Errorf("log %q; want nothing of the starts the stop cut short", got)
+	}
+}
+
+// lockedText is a log's output that a test reads while users write to it.
+type lockedText struct {
+	mu   sync.Mutex
+	text strings.Builder
+}
+
+func (l *lockedText) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.text.Write(p)
+}
+
+func (l *lockedText) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.text.String()
 }

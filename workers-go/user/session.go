@@ -84,6 +84,8 @@ type Response struct {
 	Failure string        // the recorded failure reason; "" when recorded as a success
 	raw     *fasthttp.Response
 	req     *fasthttp.Request // its URL is the response's, after redirects
+	// hopCookies are the Set-Cookie values of the redirects the request followed, one a line
+	hopCookies []byte
 }
 
 // URL is the URL the response came from: the request's, or the last redirect's ("" when no
@@ -109,7 +111,9 @@ func (r *Response) Header(name string) string {
 	return ""
 }
 
-// Cookie returns a cookie the response set ("" when it set none of that name).
+// Cookie returns a cookie the response set ("" when it set none of that name), or else the
+// last of the redirects it followed set: a login's 302 sets the session's new CSRF cookie, and
+// the page it leads to does not set it again.
 func (r *Response) Cookie(name string) string {
 	if r.raw == nil {
 		return ""
@@ -120,6 +124,13 @@ func (r *Response) Cookie(name string) string {
 				return c.Value
 			}
 		}
+	}
+	for hops := r.hopCookies; len(hops) > 0; {
+		at := bytes.LastIndexByte(hops[:len(hops)-1], '\n') + 1
+		if c, err := http.ParseSetCookie(string(hops[at : len(hops)-1])); err == nil && c.Name == name {
+			return c.Value
+		}
+		hops = hops[:at]
 	}
 	return ""
 }
@@ -180,6 +191,9 @@ type Session struct {
 	req  *fasthttp.Request
 	resp *fasthttp.Response
 	url  []byte // the request's URL, built here before fasthttp copies it
+	// hopCookies are the Set-Cookie values of the redirects the last request followed, one a
+	// line (Response.Cookie): kept from request to request, so that they cost no allocation
+	hopCookies []byte
 	// uri is parsed from uriText, the URL of the session's last relative request, and reused
 	// while the next one has the same text: parsing a URL is a good part of what fasthttp
 	// spends on a request of its own. uriPath is that request's path when uri was parsed from it
@@ -237,7 +251,7 @@ func (s *Session) Do(r *Request) *Response {
 	}
 	defer s.busy.Store(false) // also when Check or Observe panics: the user goes on
 	req, resp := s.buffers()
-	absolute := urlesc.Absolute(r.Path)
+	uri, absolute := urlesc.LowerAbsolute(r.Path)
 	invalid := r.Invalid
 	if invalid == "" && !absolute {
 		invalid = relativePathProblem(r.Path)
@@ -253,7 +267,7 @@ func (s *Session) Do(r *Request) *Response {
 	// The client sends the URL as it is given (no normalising of its own): a path that is
 	// not escaped yet is escaped here, as requests does.
 	if absolute {
-		req.SetRequestURI(urlesc.Clean(urlesc.LowerScheme(r.Path)))
+		req.SetRequestURI(urlesc.Clean(uri))
 	} else {
 		s.setURL(req, r.Path)
 	}
@@ -310,6 +324,7 @@ func (s *Session) Do(r *Request) *Response {
 	s.due = time.Time{}
 	sent := monoNow()
 	err, tooMany := s.exchange(req, resp, host, path, secure, hops, sent, timeout)
+	s.last.hopCookies = s.hopCookies
 	end := monoNow()
 	took := time.Duration(end - sent)
 	if !due.IsZero() {
@@ -406,6 +421,7 @@ func (s *Session) setURL(req *fasthttp.Request, path string) {
 // cookies of every answer; host, path and secure are the jar's key of the first URL. tooMany
 // reports a redirect beyond hops (resp is that redirect).
 func (s *Session) exchange(req *fasthttp.Request, resp *fasthttp.Response, host, path string, secure bool, hops int, sent instant, timeout time.Duration) (err error, tooMany bool) {
+	s.hopCookies = s.hopCookies[:0]
 	for hop := 0; ; hop++ {
 		if s.jar != nil && len(s.jar.cookies) > 0 {
 			if hop > 0 {
@@ -439,6 +455,9 @@ func (s *Session) exchange(req *fasthttp.Request, resp *fasthttp.Response, host,
 		if hop == hops {
 			return nil, hops > 0
 		}
+		for _, v := range resp.Header.Cookies() {
+			s.hopCookies = append(append(s.hopCookies, v...), '\n')
+		}
 		follow(req, resp.StatusCode(), location)
 		host, path, secure = jarKey(req.URI())
 	}
@@ -470,6 +489,7 @@ func (s *Session) release() {
 	b.release()
 	s.req, s.resp = nil, nil
 	s.last = Response{}
+	s.hopCookies = nil
 }
 
 // exchangeBuffers are the request and response of a session's exchanges (nil: none yet).

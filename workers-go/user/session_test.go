@@ -300,13 +300,21 @@ func (discard) RecordFailure(string, string, int64, string) {}
 // BenchmarkSession_Do is one GET of the closed loop, from the session's side (the server
 // answers on loopback): what a request costs besides fasthttp.
 func BenchmarkSession_Do(b *testing.B) {
-	s, _ := newTestSession(b, serve(b), HTTPOptions{})
-	s.t.rec = discard{}
-	req := &Request{Path: "/", Name: "/"}
-	b.ReportAllocs()
-	for b.Loop() {
-		if r := s.Do(req); !r.OK() {
-			b.Fatal(r.Failure)
-		}
+	host := serve(b)
+	for _, c := range []struct{ name, path string }{
+		{"path", "/"},
+		{"absolute URL", host + "/"}, // path: http://host/x, a link followed, a redirect's Location
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			s, _ := newTestSession(b, host, HTTPOptions{})
+			s.t.rec = discard{}
+			req := &Request{Path: c.path, Name: "/"}
+			b.ReportAllocs()
+			for b.Loop() {
+				if r := s.Do(req); !r.OK() {
+					b.Fatal(r.Failure)
+				}
+			}
+		})
 	}
 }

@@ -114,6 +114,45 @@ be no image reference at all, and the pod would never start). */}}
 {{- end -}}
 {{- end -}}
 
+{{/* Whole seconds of a Locust time span ("90", "90s", "1h30m"), as --run-time and --stop-timeout take
+it; what is no time span gives 0 (the schema or the master refuses it). */}}
+{{- define "locust-fleet.seconds" -}}
+{{- $text := printf "%v" . -}}
+{{- if regexMatch "^[0-9]+$" $text -}}
+{{- atoi $text -}}
+{{- else -}}
+{{- $seconds := 0 -}}
+{{- range $part := regexFindAll "[0-9]+[hms]" $text -1 -}}
+{{- $n := atoi (regexFind "[0-9]+" $part) -}}
+{{- $seconds = add $seconds (mul $n (get (dict "h" 3600 "m" 60 "s" 1) (trimPrefix (toString $n) $part))) -}}
+{{- end -}}
+{{- $seconds -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The value of one of the master's options as its extraArgs and extraEnv give it, else its default:
+(list . "--drain-timeout" "LOCUST_DRAIN_TIMEOUT" "30"). As Locust reads them: the last flag wins (written
+"--flag VALUE" or "--flag=VALUE"), then the variable. */}}
+{{- define "locust-fleet.masterOption" -}}
+{{- $m := (index . 0).Values.master -}}
+{{- $flag := index . 1 -}}
+{{- $value := index . 3 -}}
+{{- range $e := $m.extraEnv -}}
+{{- if and (eq $e.name (index $ 2)) (hasKey $e "value") -}}
+{{- $value = printf "%v" $e.value -}}
+{{- end -}}
+{{- end -}}
+{{- range $i, $arg := $m.extraArgs -}}
+{{- $text := printf "%v" $arg -}}
+{{- if and (eq $text $flag) (lt (add1 $i) (len $m.extraArgs)) -}}
+{{- $value = printf "%v" (index $m.extraArgs (add1 $i)) -}}
+{{- else if hasPrefix (printf "%s=" $flag) $text -}}
+{{- $value = trimPrefix (printf "%s=" $flag) $text -}}
+{{- end -}}
+{{- end -}}
+{{- $value -}}
+{{- end -}}
+
 {{/*
 Values that cannot work, refused before anything is rendered, all of them at once: each message
 names the values and says what to change. The schema has checked each value's type already.
@@ -201,15 +240,7 @@ the master is never ready or its workers never reach it. Each has a value of its
 {{- /* activeDeadlineSeconds counts from the Job's start: the wait for the workers, the run, the drain.
 One not above the run time stops the master mid-run (the Job Failed, DeadlineExceeded), every time. */ -}}
 {{- if and $m.runToCompletion $m.runTime $m.job.activeDeadlineSeconds -}}
-{{- $runSeconds := 0 -}}
-{{- if regexMatch "^[0-9]+$" $m.runTime -}}
-{{- $runSeconds = atoi $m.runTime -}}
-{{- else -}}
-{{- range $part := regexFindAll "[0-9]+[hms]" $m.runTime -1 -}}
-{{- $n := atoi (regexFind "[0-9]+" $part) -}}
-{{- $runSeconds = add $runSeconds (mul $n (get (dict "h" 3600 "m" 60 "s" 1) (trimPrefix (toString $n) $part))) -}}
-{{- end -}}
-{{- end -}}
+{{- $runSeconds := include "locust-fleet.seconds" $m.runTime | atoi -}}
 {{- if le (int64 $m.job.activeDeadlineSeconds) (int64 $runSeconds) -}}
 {{- $problems = append $problems (printf "master.job.activeDeadlineSeconds (%v s) is not above master.runTime (%s, %v s): the Job would be stopped before the run ends, every time; it counts from the Job's start, so allow for master.expectWorkersMaxWait (%v s) and the drain too" (include "locust-fleet.number" $m.job.activeDeadlineSeconds) $m.runTime $runSeconds $m.expectWorkersMaxWait) -}}
 {{- end -}}
@@ -260,6 +291,20 @@ scenario is mounted from one, so worker.scenario.file is such a key too. */ -}}
 {{- $problems = append $problems (printf "worker.scenario.files: %q is no ConfigMap key (letters, digits, -, _ and . only: a ConfigMap holds no directories); name it %q and refer to it by that name" $key (regexReplaceAll "[^-._a-zA-Z0-9]" (base $key) "_")) -}}
 {{- end -}}
 {{- end -}}
+{{- /* Kubernetes refuses a ConfigMap whose data come to more than 1 MiB (the sum of its values' bytes:
+validation.ValidateConfigMap, MaxSecretSize), at apply time and in words that name no file. */ -}}
+{{- if not $w.scenario.existingConfigMap -}}
+{{- $bytes := 0 -}}
+{{- $sizes := list -}}
+{{- range $key := keys $w.scenario.files | sortAlpha -}}
+{{- $n := len (printf "%v" (index $w.scenario.files $key)) -}}
+{{- $bytes = add $bytes $n -}}
+{{- $sizes = append $sizes (printf "%s %d bytes" $key $n) -}}
+{{- end -}}
+{{- if gt $bytes 1048576 -}}
+{{- $problems = append $problems (printf "worker.scenario.files: %d bytes in all (%s), above the 1048576 bytes (1 MiB) Kubernetes allows in a ConfigMap, which would be refused when applied; keep the scenario here and give the large data files another way: fewer rows, or an image of your own built FROM the worker image with the files copied in and their absolute paths in the scenario's data (csv: /data/users.csv). A ConfigMap of your own (worker.scenario.existingConfigMap) has the same limit" $bytes (join ", " $sizes)) -}}
+{{- end -}}
+{{- end -}}
 {{- if and (not $w.scenario.files) (not (regexMatch "^[-._a-zA-Z0-9]+$" $w.scenario.file)) -}}
 {{- $problems = append $problems (printf "worker.scenario.file: got %q; expected the key of the scenario in its ConfigMap (letters, digits, -, _ and . only), e.g. %q" $w.scenario.file (regexReplaceAll "[^-._a-zA-Z0-9]" (base $w.scenario.file) "_")) -}}
 {{- end -}}
@@ -279,6 +324,30 @@ influxdb3_server/src/http.rs, validate_db_name); with influxdb.server auto it is
 {{- end -}}
 {{- if and (not (include "locust-fleet.target" .)) (not (include "locust-fleet.scenarioConfigMap" .)) -}}
 {{- $problems = append $problems "target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to send; set target" -}}
+{{- end -}}
+{{- /* Kubernetes kills a pod this many seconds after its SIGTERM. A worker stops its users, each finishing
+the request in hand (a scenario's timeout, 10 s unless it says otherwise) and its on_stop steps (at most
+10 s), then waits for the report that shows their last requests counted (0.1 s + at most 7 s) and hands
+its quit to the master (at most 3 s): workers-go/lifecycle (users.go, lifecycle.go) and user/runtime.go.
+Killed earlier, the requests since its last report are never counted. */ -}}
+{{- $scenarioText := "" -}}
+{{- if and $w.scenario.files (not $w.scenario.existingConfigMap) -}}
+{{- $scenarioText = index $w.scenario.files $w.scenario.file | default "" -}}
+{{- end -}}
+{{- $onStop := hasKey (fromYaml (printf "%v" $scenarioText)) "on_stop" -}}
+{{- $workerNeeds := add 21 (ternary 10 0 $onStop) -}}
+{{- if lt (int64 $w.terminationGracePeriodSeconds) (int64 $workerNeeds) -}}
+{{- $problems = append $problems (printf "worker.terminationGracePeriodSeconds: got %v; expected at least %v: a stopping worker finishes its users' requests in hand (up to 10 s, the scenario's default timeout)%s, waits for the report of their last requests (up to 7.1 s) and tells the master it quits (up to 3 s); killed before, the requests since its last report are never counted. A scenario with longer timeouts needs that much more" (include "locust-fleet.number" $w.terminationGracePeriodSeconds) $workerNeeds (ternary " and their on_stop steps (up to 10 s)" "" $onStop)) -}}
+{{- end -}}
+{{- /* A stopping master drains its workers (--drain-timeout, plus --stop-timeout), then writes what it
+holds to InfluxDB (at most 15 s: export_service.FINAL_FLUSH_TIMEOUT) and the rest to its spool, which
+is gone with the pod. */ -}}
+{{- $drain := include "locust-fleet.masterOption" (list . "--drain-timeout" "LOCUST_DRAIN_TIMEOUT" "30") -}}
+{{- $stop := include "locust-fleet.masterOption" (list . "--stop-timeout" "LOCUST_STOP_TIMEOUT" "0") -}}
+{{- $stopSeconds := include "locust-fleet.seconds" $stop | atoi -}}
+{{- $masterNeeds := add (ceil (float64 $drain)) $stopSeconds (ternary 15 0 (ne .Values.influxdb.url "")) 1 -}}
+{{- if lt (int64 $m.terminationGracePeriodSeconds) (int64 $masterNeeds) -}}
+{{- $problems = append $problems (printf "master.terminationGracePeriodSeconds: got %v; expected at least %v: a stopping master waits for its workers' last reports (--drain-timeout %s s, plus --stop-timeout %v s)%s and exits (1 s); killed before, the run's last seconds%s are lost. Raise it, or lower --drain-timeout in master.extraArgs" (include "locust-fleet.number" $m.terminationGracePeriodSeconds) $masterNeeds $drain $stopSeconds (ternary ", then writes the run to InfluxDB (up to 15 s)" "" (ne .Values.influxdb.url "")) (ternary " and its run record" "" (ne .Values.influxdb.url ""))) -}}
 {{- end -}}
 {{- with $problems -}}
 {{- fail (printf "\n%s" (join "\n" .)) -}}
