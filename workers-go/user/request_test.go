@@ -6,6 +6,7 @@ import (
 	"net"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -324,5 +325,39 @@ func TestSession_Do_absolute_URL_scheme_in_any_case(t *testing.T) {
 	}
 	if c, _ := header(headers, "Cookie"); c != "sid=a" {
 		t.Errorf("cookie sent: %q; want the one %s set (sid=a)", c, upper)
+	}
+}
+
+// A method written in lower case ("get", as requests takes it) was sent as written, which
+// servers refuse or route elsewhere, and counted in a row of its own: it is upper-cased.
+func TestSession_Do_upper_cases_the_method(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var methods []string
+	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
+		mu.Lock()
+		methods = append(methods, string(ctx.Method()))
+		mu.Unlock()
+	}}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Shutdown() })
+	s, rec := newTestSession(t, "http://"+ln.Addr().String(), HTTPOptions{})
+	for _, m := range []string{"get", "Post", "PATCH", ""} {
+		if r := s.Do(&Request{Method: m, Path: "/"}); !r.OK() {
+			t.Fatalf("%q: %s", m, r.Failure)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var recorded []string
+	for _, c := range rec.all() {
+		recorded = append(recorded, c.method)
+	}
+	want := []string{"GET", "POST", "PATCH", "GET"}
+	if !slices.Equal(methods, want) || !slices.Equal(recorded, want) {
+		t.Errorf("sent %v, recorded %v; want %v both", methods, recorded, want)
 	}
 }

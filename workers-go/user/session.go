@@ -46,7 +46,7 @@ type Header struct{ Name, Value string }
 // is recorded as a failure naming it, and nothing is sent: appended to the Host it would be
 // another URL ("http://host/appitems").
 type Request struct {
-	Method       string // default GET
+	Method       string // default GET; upper-cased as requests does ("get" is sent and counted as GET)
 	Path         string
 	Name         string // the stats name; default Path
 	Headers      []Header
@@ -241,6 +241,8 @@ func (s *Session) Do(r *Request) *Response {
 	method := r.Method
 	if method == "" {
 		method = fasthttp.MethodGet
+	} else if hasLower(method) { // "get" was sent as written and counted in a row of its own
+		method = strings.ToUpper(method)
 	}
 	name := r.Name
 	if name == "" {
@@ -365,6 +367,17 @@ func (s *Session) Do(r *Request) *Response {
 		s.rec.success(stamp, method, name, ms, int64(len(s.last.Body)), end.unix())
 	}
 	return &s.last
+}
+
+// hasLower reports whether s holds an ASCII lower-case letter: a method written as methods are
+// (GET, POST) is used as it is, with no allocation.
+func hasLower(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'a' <= s[i] && s[i] <= 'z' {
+			return true
+		}
+	}
+	return false
 }
 
 // busyReason is the failure of a request sent while another request of the same session was
