@@ -7,6 +7,8 @@ measured before the reset would be counted too."""
 
 from __future__ import annotations
 
+import json
+import signal
 import urllib.request
 
 import pytest
@@ -92,3 +94,36 @@ def test_a_reset_between_runs_leaves_the_next_run_exact(procs, go_bin, tmp_path)
     assert sum(after(target, 1).values()) == sum(sent.values())  # every request carried the reset's number
     counted = {e["name"]: e["num_requests"] for e in final["stats"] if e["name"] != "Aggregated"}
     assert counted == {"home": sent["GET /"], "broken": sent["GET /status/503"]}
+
+
+def test_reset_stats_resets_once_the_ramp_up_completes_not_when_a_worker_leaves(procs, go_bin, influx, tmp_path):
+    # Locust resets at every spawning_complete, its rebalance after a worker quit included: the
+    # statistics of the test until the quit were wiped, and the summary counted only what came after.
+    target = Target(procs, go_bin["target"])
+    report = tmp_path / "stats"
+    scenario = tmp_path / "reset.yaml"
+    scenario.write_text(SCENARIO)
+    master = Master(procs, "--headless", "-u", "6", "-r", "100", "-t", "14s", "--expect-workers", "3",
+                    "--reset-stats", "--json-file", str(report), "-H", target.url, *influx_args(influx, tmp_path))
+    workers = [start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target",
+                            target.url, "--reset-header", HEADER, name=f"worker-{i}") for i in range(3)]
+    wait_until(lambda: "Stats reset 1: 3 worker(s) cut" in master.proc.log(), 30, "the reset at the ramp-up's end")
+    wait_until(lambda: sum(after(target, 1).values()) > 100, 30, "traffic after the reset")
+    workers[2].signal(signal.SIGTERM)  # it reports its last requests, then quits: Locust rebalances
+    wait_until(lambda: "(index 2) quit" in master.proc.log(), 20, "the worker's quit")
+    assert master.proc.wait(60) in (0, 1), master.proc.log()[-3000:]  # 1: the scenario's /status/503
+
+    sent = after(target, 1)
+    assert after(target, 2) == {}, "the workers were told of a second reset"
+    counted = {e["name"]: e["num_requests"] for e in json.loads(report.with_suffix(".json").read_text())}
+    assert counted == {"home": sent["GET /"], "broken": sent["GET /status/503"]}
+    (run,) = wait_until(lambda: (r := rows(influx.query("SELECT * FROM locust_runs"))) and r[0]["state"] == "stopped"
+                        and r, 30, "the run record's stop in InfluxDB")
+    assert run["requests"] == sum(sent.values())
+    resets = rows(influx.query(f"SELECT * FROM locust_events WHERE run_id = '{run['run_id']}' "
+                               "AND \"event\" = 'stats_reset'"))
+    assert len(resets) == 1
+    since = rows(influx.query(f"SELECT sum(requests) FROM locust_requests WHERE run_id = '{run['run_id']}' AND "
+                              f"\"name\" = 'Aggregated' AND time >= {resets[0]['time']}"))
+    assert since[0]["sum"] == sum(sent.values())
+    assert "Statistics kept (--reset-stats)" in master.proc.log()
