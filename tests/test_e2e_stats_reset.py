@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 import urllib.request
 
 import pytest
@@ -94,6 +95,44 @@ def test_a_reset_between_runs_leaves_the_next_run_exact(procs, go_bin, tmp_path)
     assert sum(after(target, 1).values()) == sum(sent.values())  # every request carried the reset's number
     counted = {e["name"]: e["num_requests"] for e in final["stats"] if e["name"] != "Aggregated"}
     assert counted == {"home": sent["GET /"], "broken": sent["GET /status/503"]}
+
+
+def test_a_worker_joining_after_a_reset_counts_only_requests_sent_after_it(procs, go_bin, influx, tmp_path):
+    # A worker joining a running test after a reset learns of it once Locust has given it users, and
+    # cuts: the reports before its answer held the cut's marker requests, counted by Locust as an
+    # endpoint "stats reset" with 2 requests and 1 failure, in the run record and InfluxDB too.
+    target = Target(procs, go_bin["target"])
+    master = Master(procs, "-H", target.url, *influx_args(influx, tmp_path))
+    scenario = tmp_path / "reset.yaml"
+    scenario.write_text(SCENARIO)
+
+    def worker(name: str) -> None:
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url,
+                     "--reset-header", HEADER, name=name)
+
+    worker("worker-0")
+    wait_until(lambda: len(master.workers()) == 1, 30, "the first worker")
+    master.swarm(4, target.url)
+    wait_until(lambda: sum(after(target, 0).values()) > 200, 30, "traffic before the reset")
+    reset(master)
+    wait_until(lambda: "Stats reset 1: 1 worker(s) cut" in master.proc.log(), 10, "the cut")
+    worker("worker-1")  # Locust shares the 4 users out again, 2 each
+    wait_until(lambda: [w["user_count"] for w in master.workers()] == [2, 2], 30, "2 users on each worker")
+    time.sleep(4)  # the joining worker's reports from before its answer and after it
+    master.stop()
+    final = wait_until(lambda: (s := master.stats())["state"] == "stopped" and s, 30, "the stopped run")
+
+    sent = after(target, 1)
+    counted = {e["name"]: e["num_requests"] for e in final["stats"] if e["name"] != "Aggregated"}
+    assert counted == {"home": sent["GET /"], "broken": sent["GET /status/503"]}
+    (run,) = wait_until(lambda: (r := rows(influx.query("SELECT * FROM locust_runs"))) and r[0]["state"] == "stopped"
+                        and r, 30, "the run record's stop in InfluxDB")
+    assert (run["requests"], run["failures"]) == (sum(sent.values()), sent["GET /status/503"])
+    (reset_event,) = rows(influx.query(f"SELECT * FROM locust_events WHERE run_id = '{run['run_id']}' "
+                                       "AND \"event\" = 'stats_reset'"))
+    since = rows(influx.query(f"SELECT sum(requests) FROM locust_requests WHERE run_id = '{run['run_id']}' AND "
+                              f"\"name\" = 'Aggregated' AND time >= {reset_event['time']}"))
+    assert since[0]["sum"] == sum(sent.values())
 
 
 def test_reset_stats_resets_once_the_ramp_up_completes_not_when_a_worker_leaves(procs, go_bin, influx, tmp_path):

@@ -78,7 +78,11 @@ class StatsReset:
         if owed is not None and answered >= owed[0]:
             del self.pending[worker]
         elif owed is None and answered < self.number:
-            # a worker that joined after a reset takes the current number, so its requests carry it
+            # A worker that joined after a reset takes the current number, so its requests carry it.
+            # It owes an answer like any worker cut at a reset: one already running users (Locust's
+            # rebalance spawns them as it joins) cuts with marker requests, which its reports until
+            # the answer carry and Locust would count as an endpoint of their own.
+            self.pending[worker] = (self.number, self.now() + ANSWER_WITHIN_S)
             self.runner.server.send_to_client(Message(MESSAGE_TYPE, [self.number], worker))
 
     def drops(self, client_id: str, msg: Message) -> bool:
