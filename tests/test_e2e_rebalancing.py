@@ -11,8 +11,11 @@ import time
 
 import pytest
 
+from harness.exported import influx_args
+from harness.influxd import rows
 from harness.parts import Master, Target, start_worker
 from harness.procs import wait_until
+from locust_fleet.model import AGGREGATED, RUNS
 from py_bridge.fake_worker import FakeWorker
 
 pytestmark = pytest.mark.e2e
@@ -77,3 +80,37 @@ def test_a_worker_that_says_client_ready_again_keeps_one_share_of_the_users(proc
         assert users_by_worker(master) == [5, 5] and fake.users == 5, (users_by_worker(master), spawns)
     finally:
         fake.close()
+
+
+def test_a_worker_frozen_during_the_ramp_up_comes_back_with_its_share_of_the_users(procs, go_bin, tmp_path, influx):
+    # Frozen long enough to be marked missing during a ramp-up, then woken: it first handled the
+    # spawns that had waited for it, whose answers (spawning, spawning_complete) set its state to
+    # running, so its heartbeat no longer healed it: Locust's dispatcher had dropped it and never
+    # took it back. It kept its 6 users for the rest of the test beside the 16 the other one was
+    # given: 22 users where 16 were asked for.
+    target = Target(procs, go_bin["target"])
+    scenario = tmp_path / "paced.yaml"
+    scenario.write_text("wait: {constant: 50ms}\ntasks:\n  - {name: home, path: /}\n")
+    master = Master(procs, "-H", target.url, *influx_args(influx, tmp_path))
+    workers = [start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target",
+                            target.url, name=f"worker{i}") for i in range(2)]
+    wait_until(lambda: len(master.workers()) == 2, 20, "two workers")
+    master.swarm(16, target.url, spawn_rate=2)
+    wait_until(lambda: sum(users_by_worker(master)) >= 4, 20, "the ramp-up under way")
+    workers[0].signal(signal.SIGSTOP)
+    try:
+        wait_until(lambda: any(w["state"] == "missing" for w in master.workers()), 20, "the frozen worker missing")
+    finally:
+        workers[0].signal(signal.SIGCONT)
+    wait_until(lambda: "All users spawned" in master.proc.log(), 30, "the ramp-up's end")
+    wait_until(lambda: users_by_worker(master) == [8, 8], 20, "8 users on each worker")
+    time.sleep(4)  # and they stay so
+    assert users_by_worker(master) == [8, 8]
+    master.stop()
+    final = wait_until(lambda: (s := master.stats())["state"] == "stopped" and s, 30, "the stopped test")
+    served = sum(target.counts().values())
+    counted = next(e["num_requests"] for e in final["stats"] if e["name"] == AGGREGATED)
+    (run,) = wait_until(lambda: (r := rows(influx.query(f"SELECT * FROM {RUNS}"))) and r[0]["state"] == "stopped"
+                        and r, 30, "the run record's stop")
+    assert served == counted == run["requests"] > 0
+    assert run["users"] == 16, run
