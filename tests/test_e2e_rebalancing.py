@@ -114,3 +114,30 @@ def test_a_worker_frozen_during_the_ramp_up_comes_back_with_its_share_of_the_use
                         and r, 30, "the run record's stop")
     assert served == counted == run["requests"] > 0
     assert run["users"] == 16, run
+
+
+def test_every_worker_that_joins_a_running_test_gets_a_share_not_only_the_first(procs, go_bin, tmp_path):
+    # Locust's dispatcher kept saying "dispatch in progress" after its first rebalance at the target
+    # count, and its message loop rebalances only when none is: the second worker to join got a
+    # share, the third none (6, 6 and 0 users); a second worker quitting left its users unrun.
+    target = Target(procs, go_bin["target"])
+    scenario = tmp_path / "paced.yaml"
+    scenario.write_text("wait: {constant: 50ms}\ntasks:\n  - {name: home, path: /}\n")
+    master = Master(procs, "-H", target.url)
+
+    def worker(name: str) -> None:
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url,
+                     name=name)
+
+    worker("first")
+    wait_until(lambda: len(master.workers()) == 1, 20, "the first worker to join")
+    master.swarm(12, target.url, spawn_rate=12)
+    wait_until(lambda: users_by_worker(master) == [12], 20, "the first worker to run 12 users")
+    worker("second")
+    wait_until(lambda: users_by_worker(master) == [6, 6], 30, "6 users on each of two workers")
+    worker("third")
+    wait_until(lambda: users_by_worker(master) == [4, 4, 4], 30, "4 users on each of three workers")
+    master.stop()
+    final = wait_until(lambda: (s := master.stats())["state"] == "stopped" and s, 30, "the stopped test")
+    counted = next(e["num_requests"] for e in final["stats"] if e["name"] == AGGREGATED)
+    assert counted == sum(target.counts().values()) > 0

@@ -1,0 +1,37 @@
+"""Locust shares the users out again each time a worker joins, quits or comes back, not only the
+first time.
+
+Locust's master rebalances from its message loop only while its users dispatcher says no dispatch
+is in progress. A rebalance at the target user count ends the dispatcher's generator without
+clearing that flag (Locust 2.43 to 2.47, `UsersDispatcher._dispatcher`), so after the first worker
+joined or quit in a test every later change was ignored: with 3 workers and 12 users, the first
+worker quitting left 6 and 6, the second left 6 users for the rest of the test; workers joining
+after the first stayed without users. Here, once a start has returned and the dispatcher's
+generator is finished, the flag is cleared: nothing is being dispatched.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from locust.runners import MasterRunner
+
+
+def clear_finished_dispatch(runner: MasterRunner) -> None:
+    dispatcher = runner._users_dispatcher
+    if dispatcher is None or not dispatcher.dispatch_in_progress:
+        return
+    generator = getattr(dispatcher, "_dispatcher_generator", None)
+    # A finished generator has no frame; one another start is still iterating keeps its flag.
+    if generator is not None and generator.gi_frame is None:
+        dispatcher._dispatch_in_progress = False
+
+
+def install(runner: MasterRunner) -> None:
+    start = runner.start
+
+    def start_then_clear(*args: Any, **kwargs: Any) -> None:
+        start(*args, **kwargs)
+        clear_finished_dispatch(runner)
+
+    runner.start = start_then_clear  # type: ignore[method-assign]
