@@ -141,3 +141,26 @@ def test_every_worker_that_joins_a_running_test_gets_a_share_not_only_the_first(
     final = wait_until(lambda: (s := master.stats())["state"] == "stopped" and s, 30, "the stopped test")
     counted = next(e["num_requests"] for e in final["stats"] if e["name"] == AGGREGATED)
     assert counted == sum(target.counts().values()) > 0
+
+
+def test_workers_quitting_together_leave_the_master_listening_to_the_others(procs, go_bin, tmp_path):
+    # Locust rebalances in its message loop and waited there a second for reports only that loop
+    # takes in: 6 workers quitting together kept it deaf for 6 s, and the workers that stayed,
+    # their heartbeats unread for 5 s, were marked missing.
+    target = Target(procs, go_bin["target"])
+    scenario = tmp_path / "paced.yaml"
+    scenario.write_text("wait: {constant: 50ms}\ntasks:\n  - {name: home, path: /}\n")
+    master = Master(procs, "-H", target.url)
+    workers = [start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target",
+                            target.url, name=f"worker{i}") for i in range(8)]
+    wait_until(lambda: len(master.workers()) == 8, 30, "eight workers")
+    master.swarm(16, target.url, spawn_rate=16)
+    wait_until(lambda: users_by_worker(master) == [2] * 8, 20, "2 users on each worker")
+    for leaving in workers[2:]:
+        leaving.signal(signal.SIGTERM)
+    for leaving in workers[2:]:
+        assert leaving.wait(20) == 0
+    wait_until(lambda: users_by_worker(master) == [8, 8], 20, "8 users on each of the two that stayed")
+    time.sleep(4)  # a missing mark comes 3 s after the last heartbeat read
+    assert "failed to send heartbeat" not in master.proc.log(), master.proc.log()[-3000:]
+    assert [w["state"] for w in master.workers()] == ["running", "running"]

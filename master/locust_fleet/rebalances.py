@@ -8,12 +8,20 @@ joined or quit in a test every later change was ignored: with 3 workers and 12 u
 worker quitting left 6 and 6, the second left 6 users for the rest of the test; workers joining
 after the first stayed without users. Here, once a start has returned and the dispatcher's
 generator is finished, the flag is cleared: nothing is being dispatched.
+
+After dispatching, Locust's start waits up to a second for the workers' reports of their users.
+A rebalance runs in the message loop, the one greenlet that takes those reports in: it waited the
+whole second, deaf to every worker. Several workers quitting together (a deployment scaled down)
+kept it deaf for a second each, and the workers that stayed, their heartbeats unread, were marked
+missing (and with them all gone, Locust stops the test). A rebalance in Locust's loops does not
+wait: spawning_complete follows its dispatch.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import gevent
 from locust.runners import MasterRunner
 
 
@@ -29,9 +37,16 @@ def clear_finished_dispatch(runner: MasterRunner) -> None:
 
 def install(runner: MasterRunner) -> None:
     start = runner.start
+    wait_for_reports = runner._wait_for_workers_report_after_ramp_up
+    # Locust's loops (worker messages, heartbeats) run in the runner's group from its start.
+    loops = set(runner.greenlet)
+
+    def wait_unless_in_loops() -> float:
+        return 0.0 if gevent.getcurrent() in loops else wait_for_reports()
 
     def start_then_clear(*args: Any, **kwargs: Any) -> None:
         start(*args, **kwargs)
         clear_finished_dispatch(runner)
 
     runner.start = start_then_clear  # type: ignore[method-assign]
+    runner._wait_for_workers_report_after_ramp_up = wait_unless_in_loops  # type: ignore[method-assign]
