@@ -36,6 +36,7 @@ the stop, whose listener in Locust sets the state back to "running": with --drai
 master said "running" after the stop, for good, and the next start from the web UI was taken for
 a new user count of that test (no test_start, no new run record, the statistics not cleared).
 Here spawning_complete is not fired from the moment a stop begins until the next test starts.
+(rebalances.py has since ended that wait; the window left is the rebalance's dispatch.)
 """
 
 from __future__ import annotations
