@@ -35,6 +35,18 @@ def after(target: Target, number: int) -> dict[str, int]:
     return get_json(target.url + "/_counts/resets").get(str(number), {})
 
 
+def recorded(influx) -> tuple[dict, int, int]:
+    """The stopped run's record, its number of stats_reset events and InfluxDB's sum of its requests
+    after the last one. The exporter writes in the background: the record's stop comes last."""
+    (run,) = wait_until(lambda: (r := rows(influx.query("SELECT * FROM locust_runs"))) and r[0]["state"] == "stopped"
+                        and r, 30, "the run record's stop in InfluxDB")
+    resets = rows(influx.query(f"SELECT * FROM locust_events WHERE run_id = '{run['run_id']}' "
+                               "AND \"event\" = 'stats_reset'"))
+    since = rows(influx.query(f"SELECT sum(requests) FROM locust_requests WHERE run_id = '{run['run_id']}' AND "
+                              f"\"name\" = 'Aggregated' AND time >= {resets[-1]['time']}"))
+    return run, len(resets), since[0]["sum"]
+
+
 def test_after_a_reset_locust_and_influxdb_count_exactly_what_was_sent_after_it(procs, go_bin, influx, tmp_path,
                                                                                   figure):
     target = Target(procs, go_bin["target"])
@@ -62,16 +74,9 @@ def test_after_a_reset_locust_and_influxdb_count_exactly_what_was_sent_after_it(
     assert counted["broken"]["num_requests"] == counted["broken"]["num_failures"] == sent["GET /status/503"] > 0
     assert "did not cut its statistics" not in master.proc.log()
 
-    # the exporter writes in the background: the run record's stop comes after the last points
-    (run,) = wait_until(lambda: (r := rows(influx.query("SELECT * FROM locust_runs"))) and r[0]["state"] == "stopped"
-                        and r, 30, "the run record's stop in InfluxDB")
+    run, resets, since = recorded(influx)
     assert run["requests"] == sum(sent.values()) and run["failures"] == sent["GET /status/503"]
-    resets = rows(influx.query(f"SELECT * FROM locust_events WHERE run_id = '{run['run_id']}' "
-                               "AND \"event\" = 'stats_reset'"))
-    assert len(resets) == 2
-    since = rows(influx.query(f"SELECT sum(requests) FROM locust_requests WHERE run_id = '{run['run_id']}' AND "
-                              f"\"name\" = 'Aggregated' AND time >= {resets[-1]['time']}"))
-    assert since[0]["sum"] == sum(sent.values())
+    assert (resets, since) == (2, sum(sent.values()))
     figure("requests sent after the last reset = counted by Locust = in InfluxDB", sum(sent.values()))
     figure("requests between the two resets (wiped by the second)", before)
 
@@ -124,14 +129,9 @@ def test_a_worker_joining_after_a_reset_counts_only_requests_sent_after_it(procs
     sent = after(target, 1)
     counted = {e["name"]: e["num_requests"] for e in final["stats"] if e["name"] != "Aggregated"}
     assert counted == {"home": sent["GET /"], "broken": sent["GET /status/503"]}
-    (run,) = wait_until(lambda: (r := rows(influx.query("SELECT * FROM locust_runs"))) and r[0]["state"] == "stopped"
-                        and r, 30, "the run record's stop in InfluxDB")
+    run, resets, since = recorded(influx)
     assert (run["requests"], run["failures"]) == (sum(sent.values()), sent["GET /status/503"])
-    (reset_event,) = rows(influx.query(f"SELECT * FROM locust_events WHERE run_id = '{run['run_id']}' "
-                                       "AND \"event\" = 'stats_reset'"))
-    since = rows(influx.query(f"SELECT sum(requests) FROM locust_requests WHERE run_id = '{run['run_id']}' AND "
-                              f"\"name\" = 'Aggregated' AND time >= {reset_event['time']}"))
-    assert since[0]["sum"] == sum(sent.values())
+    assert (resets, since) == (1, sum(sent.values()))
 
 
 def test_reset_stats_resets_once_the_ramp_up_completes_not_when_a_worker_joins(procs, go_bin, influx, tmp_path):
@@ -162,12 +162,6 @@ def test_reset_stats_resets_once_the_ramp_up_completes_not_when_a_worker_joins(p
     assert after(target, 2) == {}, "the workers were told of a second reset"
     counted = {e["name"]: e["num_requests"] for e in json.loads(report.with_suffix(".json").read_text())}
     assert counted == {"home": sent["GET /"], "broken": sent["GET /status/503"]}
-    (run,) = wait_until(lambda: (r := rows(influx.query("SELECT * FROM locust_runs"))) and r[0]["state"] == "stopped"
-                        and r, 30, "the run record's stop in InfluxDB")
+    run, resets, since = recorded(influx)
     assert run["requests"] == sum(sent.values())
-    resets = rows(influx.query(f"SELECT * FROM locust_events WHERE run_id = '{run['run_id']}' "
-                               "AND \"event\" = 'stats_reset'"))
-    assert len(resets) == 1
-    since = rows(influx.query(f"SELECT sum(requests) FROM locust_requests WHERE run_id = '{run['run_id']}' AND "
-                              f"\"name\" = 'Aggregated' AND time >= {resets[0]['time']}"))
-    assert since[0]["sum"] == sum(sent.values())
+    assert (resets, since) == (1, sum(sent.values()))
