@@ -164,3 +164,34 @@ def test_workers_quitting_together_leave_the_master_listening_to_the_others(proc
     time.sleep(4)  # a missing mark comes 3 s after the last heartbeat read
     assert "failed to send heartbeat" not in master.proc.log(), master.proc.log()[-3000:]
     assert [w["state"] for w in master.workers()] == ["running", "running"]
+
+
+def test_a_dead_workers_removal_adds_its_users_without_cutting_the_others(procs, go_bin, tmp_path):
+    # 60 s after a worker went missing Locust removes it and starts again with a new dispatcher,
+    # which knew of no running user: it ramped up from 0, and the workers that stayed were sent
+    # from 4 users each down to 1 and 0, then back up over seconds.
+    target = Target(procs, go_bin["target"])
+    scenario = tmp_path / "paced.yaml"
+    scenario.write_text("wait: {constant: 50ms}\ntasks:\n  - {name: home, path: /}\n")
+    master = Master(procs, "-H", target.url)
+    workers = [start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target",
+                            target.url, name=f"worker{i}") for i in range(3)]
+    wait_until(lambda: len(master.workers()) == 3, 30, "three workers")
+    master.swarm(12, target.url, spawn_rate=2)
+    wait_until(lambda: users_by_worker(master) == [4, 4, 4], 30, "4 users on each worker")
+    workers[2].signal(signal.SIGKILL)
+    wait_until(lambda: any(w["state"] == "missing" for w in master.workers()), 20, "the killed worker missing")
+    fewest = 4
+    deadline = time.monotonic() + 100  # Locust removes a worker 60 s after it went missing
+
+    def shared_by_the_two_left() -> bool:
+        nonlocal fewest
+        users = users_by_worker(master)
+        if len(master.workers()) == 2:
+            fewest = min([fewest, *users])
+        return users == [6, 6]
+
+    while not shared_by_the_two_left():
+        assert time.monotonic() < deadline, f"the users were not shared by the two left: {master.workers()}"
+        time.sleep(0.2)
+    assert fewest >= 4, f"a worker that stayed was sent down to {fewest} users"

@@ -9,7 +9,7 @@ from locust import User, task
 from locust.dispatch import UsersDispatcher
 from locust.runners import WorkerNode
 
-from locust_fleet.rebalances import clear_finished_dispatch
+from locust_fleet.rebalances import clear_finished_dispatch, dispatcher_from_running_users
 
 
 class GoWorkerUser(User):
@@ -43,3 +43,18 @@ def test_a_dispatch_under_way_keeps_its_flag():
     next(dispatcher)
     clear_finished_dispatch(runner)
     assert dispatcher.dispatch_in_progress
+
+
+def test_a_new_dispatcher_during_a_test_starts_from_the_users_the_workers_run():
+    # Locust's heartbeat loop drops its dispatcher when it removes a worker missing for 60 s; a new
+    # one ramped up from 0 and sent the workers that stayed to 1 user and 0.
+    workers = [WorkerNode(f"w{i}") for i in range(2)]
+    for worker in workers:
+        worker.user_classes_count = {"GoWorkerUser": 4}
+    runner = SimpleNamespace(clients=SimpleNamespace(ready=[], spawning=[], running=workers), user_classes=[GoWorkerUser],
+                             environment=SimpleNamespace(dispatcher_class=UsersDispatcher))
+    dispatcher = dispatcher_from_running_users(runner)
+    dispatcher.new_dispatch(target_user_count=12, spawn_rate=1000)
+    steps = [{w: counts["GoWorkerUser"] for w, counts in step.items()} for step in dispatcher]
+    assert steps[0] == {"w0": 4, "w1": 4}
+    assert steps[-1] == {"w0": 6, "w1": 6}

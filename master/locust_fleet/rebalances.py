@@ -15,6 +15,12 @@ whole second, deaf to every worker. Several workers quitting together (a deploym
 kept it deaf for a second each, and the workers that stayed, their heartbeats unread, were marked
 missing (and with them all gone, Locust stops the test). A rebalance in Locust's loops does not
 wait: spawning_complete follows its dispatch.
+
+A worker missing for 60 s is removed by Locust's heartbeat loop, which then drops its users
+dispatcher and starts again with a new one. A new dispatcher knows of no running user: it ramped
+up from 0 at the spawn rate, so the workers that stayed were sent to 0 and 1 users and back up to
+their share (8 users became 1, then 12 over 11 s at 1/s). Here the new dispatcher of a running test
+starts from the users the workers run, and only the missing users are added at the spawn rate.
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ from __future__ import annotations
 from typing import Any
 
 import gevent
-from locust.runners import MasterRunner
+from locust.dispatch import UsersDispatcher
+from locust.runners import STATE_RUNNING, STATE_SPAWNING, MasterRunner
 
 
 def clear_finished_dispatch(runner: MasterRunner) -> None:
@@ -35,6 +42,15 @@ def clear_finished_dispatch(runner: MasterRunner) -> None:
         dispatcher._dispatch_in_progress = False
 
 
+def dispatcher_from_running_users(runner: MasterRunner) -> UsersDispatcher:
+    """A users dispatcher for the live workers that starts from the users they run."""
+    workers = runner.clients.ready + runner.clients.spawning + runner.clients.running
+    dispatcher = runner.environment.dispatcher_class(worker_nodes=workers, user_classes=runner.user_classes)
+    dispatcher._current_user_count = sum(sum(w.user_classes_count.values()) for w in workers)
+    dispatcher._prepare_rebalance()  # those users shared out as Locust shares them
+    return dispatcher
+
+
 def install(runner: MasterRunner) -> None:
     start = runner.start
     wait_for_reports = runner._wait_for_workers_report_after_ramp_up
@@ -45,6 +61,9 @@ def install(runner: MasterRunner) -> None:
         return 0.0 if gevent.getcurrent() in loops else wait_for_reports()
 
     def start_then_clear(*args: Any, **kwargs: Any) -> None:
+        # No dispatcher during a test: Locust's heartbeat loop dropped it after removing a worker.
+        if runner._users_dispatcher is None and runner.state in (STATE_RUNNING, STATE_SPAWNING) and runner.worker_count:
+            runner._users_dispatcher = dispatcher_from_running_users(runner)
         start(*args, **kwargs)
         clear_finished_dispatch(runner)
 
