@@ -26,6 +26,27 @@ def users_by_worker(master: Master) -> list[int]:
     return sorted(w["user_count"] for w in master.workers() if w["state"] != "missing")
 
 
+class PacedFleet:
+    """The counting target, a master on it and Go workers whose users pause 50 ms between requests,
+    started on demand."""
+
+    def __init__(self, procs, go_bin, tmp_path, *master_args: str):
+        self.procs, self.go_bin = procs, go_bin
+        self.target = Target(procs, go_bin["target"])
+        self.scenario = tmp_path / "paced.yaml"
+        self.scenario.write_text("wait: {constant: 50ms}\ntasks:\n  - {name: home, path: /}\n")
+        self.master = Master(procs, "-H", self.target.url, *master_args)
+
+    def worker(self, name: str):
+        return start_worker(self.procs, self.go_bin["worker"], self.master.port, "--scenario", str(self.scenario),
+                            "--target", self.target.url, name=name)
+
+    def workers(self, count: int) -> list:
+        started = [self.worker(f"worker{i}") for i in range(count)]
+        wait_until(lambda: len(self.master.workers()) == count, 30, f"{count} workers to join")
+        return started
+
+
 def test_workers_join_and_leave_a_running_test_and_the_counts_stay_exact(procs, go_bin, tmp_path):
     target = Target(procs, go_bin["target"])
     scenario = tmp_path / "paced.yaml"
@@ -88,13 +109,8 @@ def test_a_worker_frozen_during_the_ramp_up_comes_back_with_its_share_of_the_use
     # running, so its heartbeat no longer healed it: Locust's dispatcher had dropped it and never
     # took it back. It kept its 6 users for the rest of the test beside the 16 the other one was
     # given: 22 users where 16 were asked for.
-    target = Target(procs, go_bin["target"])
-    scenario = tmp_path / "paced.yaml"
-    scenario.write_text("wait: {constant: 50ms}\ntasks:\n  - {name: home, path: /}\n")
-    master = Master(procs, "-H", target.url, *influx_args(influx, tmp_path))
-    workers = [start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target",
-                            target.url, name=f"worker{i}") for i in range(2)]
-    wait_until(lambda: len(master.workers()) == 2, 20, "two workers")
+    fleet = PacedFleet(procs, go_bin, tmp_path, *influx_args(influx, tmp_path))
+    target, master, workers = fleet.target, fleet.master, fleet.workers(2)
     master.swarm(16, target.url, spawn_rate=2)
     wait_until(lambda: sum(users_by_worker(master)) >= 4, 20, "the ramp-up under way")
     workers[0].signal(signal.SIGSTOP)
@@ -120,22 +136,14 @@ def test_every_worker_that_joins_a_running_test_gets_a_share_not_only_the_first(
     # Locust's dispatcher kept saying "dispatch in progress" after its first rebalance at the target
     # count, and its message loop rebalances only when none is: the second worker to join got a
     # share, the third none (6, 6 and 0 users); a second worker quitting left its users unrun.
-    target = Target(procs, go_bin["target"])
-    scenario = tmp_path / "paced.yaml"
-    scenario.write_text("wait: {constant: 50ms}\ntasks:\n  - {name: home, path: /}\n")
-    master = Master(procs, "-H", target.url)
-
-    def worker(name: str) -> None:
-        start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url,
-                     name=name)
-
-    worker("first")
-    wait_until(lambda: len(master.workers()) == 1, 20, "the first worker to join")
+    fleet = PacedFleet(procs, go_bin, tmp_path)
+    target, master = fleet.target, fleet.master
+    fleet.workers(1)
     master.swarm(12, target.url, spawn_rate=12)
     wait_until(lambda: users_by_worker(master) == [12], 20, "the first worker to run 12 users")
-    worker("second")
+    fleet.worker("second")
     wait_until(lambda: users_by_worker(master) == [6, 6], 30, "6 users on each of two workers")
-    worker("third")
+    fleet.worker("third")
     wait_until(lambda: users_by_worker(master) == [4, 4, 4], 30, "4 users on each of three workers")
     master.stop()
     final = wait_until(lambda: (s := master.stats())["state"] == "stopped" and s, 30, "the stopped test")
@@ -147,13 +155,8 @@ def test_workers_quitting_together_leave_the_master_listening_to_the_others(proc
     # Locust rebalances in its message loop and waited there a second for reports only that loop
     # takes in: 6 workers quitting together kept it deaf for 6 s, and the workers that stayed,
     # their heartbeats unread for 5 s, were marked missing.
-    target = Target(procs, go_bin["target"])
-    scenario = tmp_path / "paced.yaml"
-    scenario.write_text("wait: {constant: 50ms}\ntasks:\n  - {name: home, path: /}\n")
-    master = Master(procs, "-H", target.url)
-    workers = [start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target",
-                            target.url, name=f"worker{i}") for i in range(8)]
-    wait_until(lambda: len(master.workers()) == 8, 30, "eight workers")
+    fleet = PacedFleet(procs, go_bin, tmp_path)
+    target, master, workers = fleet.target, fleet.master, fleet.workers(8)
     master.swarm(16, target.url, spawn_rate=16)
     wait_until(lambda: users_by_worker(master) == [2] * 8, 20, "2 users on each worker")
     for leaving in workers[2:]:
@@ -170,13 +173,8 @@ def test_a_dead_workers_removal_adds_its_users_without_cutting_the_others(procs,
     # 60 s after a worker went missing Locust removes it and starts again with a new dispatcher,
     # which knew of no running user: it ramped up from 0, and the workers that stayed were sent
     # from 4 users each down to 1 and 0, then back up over seconds.
-    target = Target(procs, go_bin["target"])
-    scenario = tmp_path / "paced.yaml"
-    scenario.write_text("wait: {constant: 50ms}\ntasks:\n  - {name: home, path: /}\n")
-    master = Master(procs, "-H", target.url)
-    workers = [start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target",
-                            target.url, name=f"worker{i}") for i in range(3)]
-    wait_until(lambda: len(master.workers()) == 3, 30, "three workers")
+    fleet = PacedFleet(procs, go_bin, tmp_path)
+    target, master, workers = fleet.target, fleet.master, fleet.workers(3)
     master.swarm(12, target.url, spawn_rate=2)
     wait_until(lambda: users_by_worker(master) == [4, 4, 4], 30, "4 users on each worker")
     workers[2].signal(signal.SIGKILL)
