@@ -31,7 +31,7 @@ once: they must keep handling the reports the drain waits for) and does not stop
 
 A rebalance under way in Locust's loops when a stop begins (a worker quit a moment before the Stop
 button, the run time's end) is not ended: it runs in the message loop, which the stop needs. It
-waits up to a second for the workers' reports and then fired spawning_complete in the middle of
+waited up to a second for the workers' reports and then fired spawning_complete in the middle of
 the stop, whose listener in Locust sets the state back to "running": with --drain-timeout 0 the
 master said "running" after the stop, for good, and the next start from the web UI was taken for
 a new user count of that test (no test_start, no new run record, the statistics not cleared).
