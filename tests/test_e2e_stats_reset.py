@@ -7,6 +7,8 @@ measured before the reset would be counted too."""
 
 from __future__ import annotations
 
+import json
+import time
 import urllib.request
 
 import pytest
@@ -31,6 +33,18 @@ def reset(master: Master) -> None:
 
 def after(target: Target, number: int) -> dict[str, int]:
     return get_json(target.url + "/_counts/resets").get(str(number), {})
+
+
+def recorded(influx) -> tuple[dict, int, int]:
+    """The stopped run's record, its number of stats_reset events and InfluxDB's sum of its requests
+    after the last one. The exporter writes in the background: the record's stop comes last."""
+    (run,) = wait_until(lambda: (r := rows(influx.query("SELECT * FROM locust_runs"))) and r[0]["state"] == "stopped"
+                        and r, 30, "the run record's stop in InfluxDB")
+    resets = rows(influx.query(f"SELECT * FROM locust_events WHERE run_id = '{run['run_id']}' "
+                               "AND \"event\" = 'stats_reset'"))
+    since = rows(influx.query(f"SELECT sum(requests) FROM locust_requests WHERE run_id = '{run['run_id']}' AND "
+                              f"\"name\" = 'Aggregated' AND time >= {resets[-1]['time']}"))
+    return run, len(resets), since[0]["sum"]
 
 
 def test_after_a_reset_locust_and_influxdb_count_exactly_what_was_sent_after_it(procs, go_bin, influx, tmp_path,
@@ -60,16 +74,9 @@ def test_after_a_reset_locust_and_influxdb_count_exactly_what_was_sent_after_it(
     assert counted["broken"]["num_requests"] == counted["broken"]["num_failures"] == sent["GET /status/503"] > 0
     assert "did not cut its statistics" not in master.proc.log()
 
-    # the exporter writes in the background: the run record's stop comes after the last points
-    (run,) = wait_until(lambda: (r := rows(influx.query("SELECT * FROM locust_runs"))) and r[0]["state"] == "stopped"
-                        and r, 30, "the run record's stop in InfluxDB")
+    run, resets, since = recorded(influx)
     assert run["requests"] == sum(sent.values()) and run["failures"] == sent["GET /status/503"]
-    resets = rows(influx.query(f"SELECT * FROM locust_events WHERE run_id = '{run['run_id']}' "
-                               "AND \"event\" = 'stats_reset'"))
-    assert len(resets) == 2
-    since = rows(influx.query(f"SELECT sum(requests) FROM locust_requests WHERE run_id = '{run['run_id']}' AND "
-                              f"\"name\" = 'Aggregated' AND time >= {resets[-1]['time']}"))
-    assert since[0]["sum"] == sum(sent.values())
+    assert (resets, since) == (2, sum(sent.values()))
     figure("requests sent after the last reset = counted by Locust = in InfluxDB", sum(sent.values()))
     figure("requests between the two resets (wiped by the second)", before)
 
@@ -92,3 +99,69 @@ def test_a_reset_between_runs_leaves_the_next_run_exact(procs, go_bin, tmp_path)
     assert sum(after(target, 1).values()) == sum(sent.values())  # every request carried the reset's number
     counted = {e["name"]: e["num_requests"] for e in final["stats"] if e["name"] != "Aggregated"}
     assert counted == {"home": sent["GET /"], "broken": sent["GET /status/503"]}
+
+
+def test_a_worker_joining_after_a_reset_counts_only_requests_sent_after_it(procs, go_bin, influx, tmp_path):
+    # A worker joining a running test after a reset learns of it once Locust has given it users, and
+    # cuts: the reports before its answer held the cut's marker requests, counted by Locust as an
+    # endpoint "stats reset" with 2 requests and 1 failure, in the run record and InfluxDB too.
+    target = Target(procs, go_bin["target"])
+    master = Master(procs, "-H", target.url, *influx_args(influx, tmp_path))
+    scenario = tmp_path / "reset.yaml"
+    scenario.write_text(SCENARIO)
+
+    def worker(name: str) -> None:
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url,
+                     "--reset-header", HEADER, name=name)
+
+    worker("worker-0")
+    wait_until(lambda: len(master.workers()) == 1, 30, "the first worker")
+    master.swarm(4, target.url)
+    wait_until(lambda: sum(after(target, 0).values()) > 200, 30, "traffic before the reset")
+    reset(master)
+    wait_until(lambda: "Stats reset 1: 1 worker(s) cut" in master.proc.log(), 10, "the cut")
+    worker("worker-1")  # Locust shares the 4 users out again, 2 each
+    wait_until(lambda: [w["user_count"] for w in master.workers()] == [2, 2], 30, "2 users on each worker")
+    time.sleep(4)  # the joining worker's reports from before its answer and after it
+    master.stop()
+    final = wait_until(lambda: (s := master.stats())["state"] == "stopped" and s, 30, "the stopped run")
+
+    sent = after(target, 1)
+    counted = {e["name"]: e["num_requests"] for e in final["stats"] if e["name"] != "Aggregated"}
+    assert counted == {"home": sent["GET /"], "broken": sent["GET /status/503"]}
+    run, resets, since = recorded(influx)
+    assert (run["requests"], run["failures"]) == (sum(sent.values()), sent["GET /status/503"])
+    assert (resets, since) == (1, sum(sent.values()))
+
+
+def test_reset_stats_resets_once_the_ramp_up_completes_not_when_a_worker_joins(procs, go_bin, influx, tmp_path):
+    # Locust resets at every spawning_complete, the one of its rebalance when a worker joins or
+    # quits included: the test's statistics until then were wiped, and the summary counted only
+    # what came after (a worker quitting just before the run time's end left it at 0 requests).
+    target = Target(procs, go_bin["target"])
+    report = tmp_path / "stats"
+    scenario = tmp_path / "reset.yaml"
+    scenario.write_text(SCENARIO)
+    master = Master(procs, "--headless", "-u", "6", "-r", "100", "-t", "10s", "--expect-workers", "2",
+                    "--reset-stats", "--json-file", str(report), "-H", target.url, *influx_args(influx, tmp_path))
+
+    def worker(name: str) -> None:
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url,
+                     "--reset-header", HEADER, name=name)
+
+    worker("worker-0")
+    worker("worker-1")
+    wait_until(lambda: "Stats reset 1: 2 worker(s) cut" in master.proc.log(), 30, "the reset at the ramp-up's end")
+    wait_until(lambda: sum(after(target, 1).values()) > 100, 30, "traffic after the reset")
+    worker("worker-2")  # Locust shares the 6 users out again, 2 each
+    wait_until(lambda: "Statistics kept (--reset-stats)" in master.proc.log()
+               or "Stats reset 2" in master.proc.log(), 30, "Locust's rebalance for the third worker")
+    assert master.proc.wait(60) in (0, 1), master.proc.log()[-3000:]  # 1: the scenario's /status/503
+
+    sent = after(target, 1)
+    assert after(target, 2) == {}, "the workers were told of a second reset"
+    counted = {e["name"]: e["num_requests"] for e in json.loads(report.with_suffix(".json").read_text())}
+    assert counted == {"home": sent["GET /"], "broken": sent["GET /status/503"]}
+    run, resets, since = recorded(influx)
+    assert run["requests"] == sum(sent.values())
+    assert (resets, since) == (1, sum(sent.values()))

@@ -64,3 +64,18 @@ def test_a_malformed_answer_is_ignored_naming_what_was_expected(caplog):
     resets.on_answer(None, Message(MESSAGE_TYPE, {"n": 1}, "go"))
     assert "Ignored a fleet:stats_reset message from go: got {'n': 1}; expected [N], N >= 0" in caplog.text
     assert resets.taking_part == set()
+
+
+def test_a_worker_joining_after_a_reset_has_its_reports_dropped_until_it_answers():
+    # A worker that joins a running test cuts with marker requests when it learns of the reset;
+    # its reports until its answer carry them (an entry "stats reset" with 2 requests in Locust).
+    runner = Runner(["go"])
+    resets = StatsReset(runner)
+    answer(resets, "go", 0)
+    resets.reset()
+    answer(resets, "go", 1)
+    runner.clients["late"] = object()
+    answer(resets, "late", 0)
+    assert resets.drops("late", stats("late"))
+    answer(resets, "late", 1)
+    assert not resets.drops("late", stats("late")) and not resets.drops("go", stats("go"))

@@ -15,7 +15,7 @@ from locust.runners import MasterRunner
 
 import gevent
 
-from . import (checks, inbound, interrupt, leaving, options, rejoining, run_phases, runner_state,
+from . import (checks, inbound, interrupt, leaving, options, rebalances, rejoining, run_phases, runner_state,
                shape_signals, stats_reset, swarm_form, thresholds, user_numbers)
 from .drain import Drainer
 from .export_service import ExportService
@@ -58,6 +58,7 @@ def on_init(environment: Environment, **_kw) -> None:
     # started before the master join as soon as it listens, and their first messages must meet it.
     runner_state.install(runner)
     phases = run_phases.install(environment, runner, config.drain_timeout)
+    rebalances.install(runner)
     answered_stop = leaving.install(runner)  # inside inbound's checks, which see every message first
     rejoining.install(runner)
     resets = stats_reset.install(environment, runner)

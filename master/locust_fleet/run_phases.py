@@ -28,6 +28,15 @@ workers were told to stop twice and test_stop fired twice, so the non-fatal chec
 written to InfluxDB twice for the run (`locust_checks` holds one record per check and run) and the
 thresholds judged twice. Here it waits for the stop under way (from Locust's loops it returns at
 once: they must keep handling the reports the drain waits for) and does not stop again.
+
+A rebalance under way in Locust's loops when a stop begins (a worker quit a moment before the Stop
+button, the run time's end) is not ended: it runs in the message loop, which the stop needs. It
+waited up to a second for the workers' reports and then fired spawning_complete in the middle of
+the stop, whose listener in Locust sets the state back to "running": with --drain-timeout 0 the
+master said "running" after the stop, for good, and the next start from the web UI was taken for
+a new user count of that test (no test_start, no new run record, the statistics not cleared).
+Here spawning_complete is not fired from the moment a stop begins until the next test starts.
+(rebalances.py has since ended that wait; the window left is the rebalance's dispatch.)
 """
 
 from __future__ import annotations
@@ -39,7 +48,7 @@ from typing import Any
 import gevent
 from gevent.event import Event
 from locust.env import Environment
-from locust.runners import STATE_STOPPING, MasterRunner
+from locust.runners import STATE_STOPPED, STATE_STOPPING, MasterRunner
 
 logger = logging.getLogger(__name__)
 # Locust's own bound on a stop after the drain: it waits up to stop_timeout + 60 s for the
@@ -77,6 +86,10 @@ class RunPhases:
     def stopping(self) -> bool:
         """Whether a stop is under way (from test_stopping, before the drain, to test_stop)."""
         return not self.stopped.is_set()
+
+    def test_over(self) -> bool:
+        """Whether the test is stopping or stopped: no spawn completes for it any more."""
+        return self.stopping() or self.runner.state in (STATE_STOPPING, STATE_STOPPED)
 
     def on_quitting(self, **_kw: Any) -> None:
         """The quitting event, and runner.quit (a headless master quits without that event)."""
@@ -126,6 +139,7 @@ def install(environment: Environment, runner: MasterRunner, drain_timeout: float
     environment.events.test_stopping.add_listener(gate.on_test_stopping)
     environment.events.test_stop.add_listener(gate.on_test_stop)
     start, stop, quit_ = runner.start, runner.stop, runner.quit
+    fire_spawning_complete = environment.events.spawning_complete.fire
 
     def start_after_stop(user_count: int, spawn_rate: float, *args: Any, **kwargs: Any) -> None:
         if not gate.may_start(user_count):
@@ -141,6 +155,13 @@ def install(environment: Environment, runner: MasterRunner, drain_timeout: float
         if gate.may_stop():
             stop(*args, **kwargs)
 
+    def spawning_complete_unless_over(**kwargs: Any) -> None:
+        if gate.test_over():
+            logger.info("A rebalance of %s users completed after the test began to stop; the test stays stopped",
+                        kwargs.get("user_count"))
+            return
+        fire_spawning_complete(**kwargs)
+
     def quit_runner() -> None:
         gate.on_quitting()
         quit_()
@@ -148,4 +169,5 @@ def install(environment: Environment, runner: MasterRunner, drain_timeout: float
     runner.start = start_after_stop  # type: ignore[method-assign]
     runner.stop = stop_once  # type: ignore[method-assign]
     runner.quit = quit_runner  # type: ignore[method-assign]
+    environment.events.spawning_complete.fire = spawning_complete_unless_over  # type: ignore[method-assign]
     return gate

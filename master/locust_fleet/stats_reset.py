@@ -13,6 +13,14 @@ warning.
 
 The message's data is a list, not a map: boomer takes any message whose data is a map for one of
 Locust's own and never hands it to the worker's listeners.
+
+--reset-stats resets once a ramp-up the test asked for completes: the start, a new user count from
+the web UI, a shape's next stage. Locust resets at every spawning_complete, and it fires one after
+each of its own rebalances too, which its message and heartbeat loops run when a worker joins,
+quits, goes missing or comes back: a worker quitting mid-test wiped the statistics of every minute
+before it (and one quitting just before the run time's end left the summary at 0 requests, the
+target having served 1230). Here the reset of --reset-stats is the plugin's, and skipped when the
+completed spawn is such a rebalance.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import logging
 import time
 from typing import Any
 
+import gevent
 from locust.env import Environment
 from locust.rpc import Message
 from locust.runners import MasterRunner
@@ -69,7 +78,11 @@ class StatsReset:
         if owed is not None and answered >= owed[0]:
             del self.pending[worker]
         elif owed is None and answered < self.number:
-            # a worker that joined after a reset takes the current number, so its requests carry it
+            # A worker that joined after a reset takes the current number, so its requests carry it.
+            # It owes an answer like any worker cut at a reset: one already running users (Locust's
+            # rebalance spawns them as it joins) cuts with marker requests, which its reports until
+            # the answer carry and Locust would count as an endpoint of their own.
+            self.pending[worker] = (self.number, self.now() + ANSWER_WITHIN_S)
             self.runner.server.send_to_client(Message(MESSAGE_TYPE, [self.number], worker))
 
     def drops(self, client_id: str, msg: Message) -> bool:
@@ -92,7 +105,21 @@ def install(environment: Environment, runner: MasterRunner) -> StatsReset:
     runner.register_message(MESSAGE_TYPE, resets.on_answer)
     environment.events.reset_stats.add_listener(resets.reset)
     if environment.reset_stats:
-        environment.events.spawning_complete.add_listener(resets.reset)
+        environment.reset_stats = False  # Locust's own listener resets at every spawning_complete
+        # Locust's loops (worker messages, heartbeats) run in the runner's group from its start; a
+        # spawn completed in one of them is a rebalance, never a ramp-up the test asked for.
+        loops = set(runner.greenlet)
+
+        def reset_after_ramp_up(user_count: int, **_kw: Any) -> None:
+            if gevent.getcurrent() in loops:
+                logger.info("Statistics kept (--reset-stats): the %d users were shared out again among the "
+                            "workers after one joined or left; no ramp-up completed", user_count)
+                return
+            logger.info("Resetting stats (--reset-stats): the ramp-up to %d users completed", user_count)
+            runner.stats.reset_all()
+            resets.reset()
+
+        environment.events.spawning_complete.add_listener(reset_after_ramp_up)
     handle = runner.handle_message
 
     def handle_message(client_id: str, msg: Message) -> Any:
