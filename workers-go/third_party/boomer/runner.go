@@ -204,8 +204,10 @@ func (r *runner) spawnWorkers(spawnCount int, spawnCompleteFunc func()) {
 
 	r.numClients = int32(spawnCount)
 
+	// Called before the next master message is handled (patched: it was a goroutine), so that
+	// spawning_complete cannot come after a stop's client_stopped and leave the worker "running".
 	if spawnCompleteFunc != nil {
-		go spawnCompleteFunc() //For faster time
+		spawnCompleteFunc()
 	}
 }
 
