@@ -73,3 +73,25 @@ def test_up_down_up_back_to_back_reaches_the_last_count_and_counts_exactly(drive
     assert served > 0 and counted == served
     master.quit()
     assert worker.wait(10) == 0
+
+
+@pytest.mark.faults
+def test_a_worker_whose_master_stops_answering_heartbeats_for_a_minute_exits_1_and_stops_its_users(driven):
+    """boomer gives up on a master silent for 60 s (a frozen master: its sockets stay open, so the
+    lifeline sees nothing) and shuts down without quitting: the process stayed, its users sending
+    requests no report carried, and it never exited, not even when the master answered again and
+    said quit."""
+    master, worker, target = driven
+    spawn(master, target, 1)
+    master.wait_for("spawning_complete", lambda f: f.type == "spawning_complete", 10)
+    master.observe(2.5)  # heartbeats answered: boomer times its master's silence from the last one
+    deadline = time.monotonic() + 75
+    while worker.alive() and time.monotonic() < deadline:  # reads what the worker sends, answers nothing
+        if master.socket.poll(200):
+            master.socket.recv_multipart()
+    assert not worker.alive(), "the worker stayed after its master was silent for 75 s"
+    assert worker.wait(1) == 1
+    assert "sent no heartbeat for 1m0s" in worker.log()
+    served = sum(target.counts().values())
+    time.sleep(1)
+    assert sum(target.counts().values()) == served  # its users ended with it
