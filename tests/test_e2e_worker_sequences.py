@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from harness.parts import Target, start_worker
+from harness.parts import Master, Target, start_worker
+from harness.procs import wait_until
 from py_bridge.fake_master import FakeMaster
 from py_bridge.reports import is_idle_report
 from py_bridge.verify import DEFAULT_USER_CLASS, SCENARIO
@@ -56,6 +57,30 @@ def test_a_stop_right_after_a_spawn_leaves_the_worker_ready_and_showing_no_users
     assert not [f for f in after if f.type == "stats"], "a stopped worker reports"
     master.quit()
     assert worker.wait(10) == 0
+
+
+def test_a_stop_while_users_are_in_a_slow_on_start_counts_what_they_finish(procs, go_bin, tmp_path):
+    """The real master's stop drains: a spawn of zero users, then the worker's first report of no
+    users that measured nothing. The worker's reports named the users the master asked for (0 at
+    once) while retired users still finished their request in hand (here a 7 s login): the master
+    took the next report as idle and stopped, and the logins and the users' OnStop requests were
+    served but never counted. A task's slow request was lost the same way."""
+    target = Target(procs, go_bin["target"])
+    scenario = tmp_path / "slow.yaml"
+    scenario.write_text("on_start:\n  - {name: login, path: /delay/7000}\n"
+                        "wait: {constant: 1s}\ntasks:\n  - {name: home, path: /}\n"
+                        "on_stop:\n  - {name: bye, path: /bye}\n")
+    master = Master(procs, "-H", target.url)
+    start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url)
+    wait_until(lambda: [w["state"] for w in master.workers()] == ["ready"], 30, "the worker")
+    master.swarm(2, target.url)
+    wait_until(lambda: master.stats()["user_count"] == 2, 10, "both users")
+    time.sleep(0.5)  # in their login
+    master.stop()
+    final = wait_until(lambda: (s := master.stats())["state"] == "stopped" and s, 30, "the stopped run")
+    counted = {e["name"]: e["num_requests"] for e in final["stats"] if e["name"] != "Aggregated"}
+    wait_until(lambda: target.counts() == {"GET /delay/7000": 2, "GET /bye": 2}, 15, "the logins and OnStops served")
+    assert counted == {"login": 2, "bye": 2}, counted
 
 
 def test_up_down_up_back_to_back_reaches_the_last_count_and_counts_exactly(driven):

@@ -537,3 +537,13 @@ var _ = Describe("Test runner in sequences of master messages", func() {
 		Expect(runner.state).To(BeIdenticalTo(stateInit))
 	})
 })
+
+var _ = Describe("Test runner reports", func() {
+	It("test reports name the user counter's users when one is set", func() {
+		runner := newSlaveRunner("localhost", 5557, []*Task{{Fn: func() {}}}, nil)
+		runner.numClients = 0
+		Expect(runner.reportedUsers()).To(BeEquivalentTo(0))
+		runner.userCounter = func() int { return 2 } // retired users still finishing
+		Expect(runner.reportedUsers()).To(BeEquivalentTo(2))
+	})
+})
