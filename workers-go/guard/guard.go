@@ -34,6 +34,8 @@ type Relay struct {
 	watchers   []watcher      // see Watch
 	masterQuit bool           // the master sent quit (see MasterSaidQuit)
 	outgoing   sync.WaitGroup // boomer -> master flows still relaying
+	left       chan struct{}  // closed when boomer's connection ends (see BoomerLeft)
+	leftOnce   sync.Once
 }
 
 // Start listens on a free loopback port and relays each connection to master (host:port),
@@ -44,7 +46,7 @@ func Start(master string, dialWithin time.Duration) (*Relay, error) {
 		return nil, fmt.Errorf("guard: cannot listen on loopback: %w", err)
 	}
 	r := &Relay{Addr: listener.Addr().String(), master: master, dialWithin: dialWithin, listener: listener,
-		rejected: map[string]int{}}
+		rejected: map[string]int{}, left: make(chan struct{})}
 	go r.accept()
 	return r, nil
 }
@@ -73,6 +75,10 @@ func (r *Relay) MasterSaidQuit() bool {
 	defer r.mu.Unlock()
 	return r.masterQuit
 }
+
+// BoomerLeft is closed once boomer's connection through the relay has ended: boomer quit, or gave
+// up on its master (it shuts down, without quitting, after 60 s without the master's heartbeats).
+func (r *Relay) BoomerLeft() <-chan struct{} { return r.left }
 
 // Rejected returns how many frames of each kind were kept from boomer.
 func (r *Relay) Rejected() map[string]int {
@@ -128,6 +134,7 @@ func (r *Relay) relay(workerConn net.Conn) {
 			r.observe(body)
 			return nil
 		})
+		r.leftOnce.Do(func() { close(r.left) })
 		// boomer closes its socket right after handing it its quit, which may then never be
 		// written: a master that misses it keeps a worker it counts as ready. When boomer leaves
 		// without a quit the master has seen (and the master did not say quit), it is sent here.

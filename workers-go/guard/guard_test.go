@@ -108,6 +108,18 @@ func TestRelay(t *testing.T) {
 	if rejected["spawn"] != 2 || rejected["undecodable"] != 1 || rejected["node_id"] != 1 {
 		t.Fatalf("rejected %v; want spawn 2, undecodable 1, node_id 1", rejected)
 	}
+
+	select {
+	case <-relay.BoomerLeft():
+		t.Fatal("BoomerLeft closed while the worker is connected")
+	default:
+	}
+	workerConn.Close() // boomer gives up on its master, or quits
+	select {
+	case <-relay.BoomerLeft():
+	case <-time.After(5 * time.Second):
+		t.Fatal("BoomerLeft not closed 5 s after the worker's connection ended")
+	}
 }
 
 // Flush returns once boomer's side of every relayed connection has closed and its frames went on,

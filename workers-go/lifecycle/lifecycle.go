@@ -12,6 +12,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/myzhan/boomer"
@@ -25,7 +26,7 @@ import (
 // Exit codes of a worker process.
 const (
 	ExitOK         = 0 // the master sent quit, or the worker was interrupted
-	ExitMasterLost = 1 // the master went away or never answered (with --run-tasks: the user could not start)
+	ExitMasterLost = 1 // the master went away, never answered or sent no heartbeat for 60 s (with --run-tasks: the user could not start)
 	ExitUsage      = 2 // bad flags or scenario; nothing was started
 )
 
@@ -146,26 +147,58 @@ func connected(start func(relay *guard.Relay) (done <-chan struct{}, finish func
 	_ = flag.Set("master-host", relayHost)
 	_ = flag.Set("master-port", relayPort)
 
+	// boomer publishes its quit (the master's, or the worker's on an interrupt) before it closes
+	// its connection; a connection that ends without one is boomer giving up on the master.
+	var quitting atomic.Bool
+	_ = boomer.Events.Subscribe(boomer.EVENT_QUIT, func() { quitting.Store(true) })
+
 	done, finish := start(relay)
 	defer finish()
 	lost := lifeline.Watch(addr, *ConnectTimeout)
 
-	select {
-	case <-done:
-		return ExitOK
-	case <-reconnect:
-		log.Printf("worker: the master at %s no longer knows this worker; exiting so a fresh one registers", addr)
-		return ExitMasterLost
-	case err := <-lost:
+	left := relay.BoomerLeft()
+	for {
 		select {
 		case <-done:
 			return ExitOK
-		case <-time.After(quitGrace):
+		case <-reconnect:
+			log.Printf("worker: the master at %s no longer knows this worker; exiting so a fresh one registers", addr)
+			return ExitMasterLost
+		case err := <-lost:
+			select {
+			case <-done:
+				return ExitOK
+			case <-time.After(quitGrace):
+			}
+			log.Printf("worker: %v; exiting", err)
+			return ExitMasterLost
+		case <-left:
+			left = nil // a quit under way: done follows
+			if quitting.Load() || relay.MasterSaidQuit() {
+				continue
+			}
+			// A master that closed its sockets ends boomer's connection too: the lifeline says so.
+			select {
+			case <-done:
+				return ExitOK
+			case err := <-lost:
+				log.Printf("worker: %v; exiting", err)
+				return ExitMasterLost
+			case <-time.After(quitGrace):
+			}
+			// boomer shuts down, without a quit, when its master has sent no heartbeat for 60 s
+			// (a master frozen or stuck): it then neither reports nor takes messages, while the
+			// users it ran would go on sending requests that no one counts.
+			log.Printf("worker: the master at %s sent no heartbeat for %v and this worker stopped serving it; exiting",
+				addr, boomerHeartbeatTimeout)
+			return ExitMasterLost
 		}
-		log.Printf("worker: %v; exiting", err)
-		return ExitMasterLost
 	}
 }
+
+// boomerHeartbeatTimeout is how long boomer waits for its master's heartbeats before it shuts
+// down (third_party/boomer/runner.go, masterHeartbeatTimeout).
+const boomerHeartbeatTimeout = 60 * time.Second
 
 // relayNamer writes log lines with the guard relay's address replaced by the master's.
 type relayNamer struct {

@@ -97,6 +97,9 @@ func RunUsers(class *user.Class) int {
 		port, _ := strconv.Atoi(flag.Lookup("master-port").Value.String())
 		b := boomer.NewBoomer(flag.Lookup("master-host").Value.String(), port)
 		rec.b = b
+		// Retired users finish their request in hand and OnStop: a drain's report of no users
+		// must come after theirs, or the master stops the test before they are counted.
+		b.SetUserCounter(rt.Alive)
 		rec.cut = newStatsCut(b, relay, *ResetHeader, users.testRunning)
 		rec.cut.subscribe()
 		enableProfiles(b)

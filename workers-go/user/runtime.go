@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"locustfleet/worker/baseurl"
@@ -74,6 +75,7 @@ type Runtime struct {
 	next    int64 // the next local user number
 	running []*User
 	users   sync.WaitGroup
+	alive   atomic.Int64 // users running or retiring (see Alive)
 }
 
 // New prepares a runtime that records through rec. Attach it to boomer with lifecycle.RunUsers
@@ -198,6 +200,7 @@ func (r *Runtime) SetUsers(n int) {
 		u.cancel = cancel
 		r.running = append(r.running, u)
 		r.users.Add(1)
+		r.alive.Add(1)
 		r.out.born()
 		r.sched.enter(u)
 	}
@@ -274,6 +277,10 @@ func (r *Runtime) Users() int {
 	defer r.mu.Unlock()
 	return len(r.running)
 }
+
+// Alive returns how many users have not ended yet: running ones and retired ones still finishing
+// their request in hand or OnStop. A user is counted out once what it recorded has been handed over.
+func (r *Runtime) Alive() int { return int(r.alive.Load()) }
 
 // Stop retires every user and returns when all have finished (or their OnStop timed out).
 func (r *Runtime) Stop() {
@@ -357,6 +364,7 @@ func (r *Runtime) end(u *User, started bool) {
 		r.stop(u)
 	}
 	u.Session.rec.flush()
+	r.alive.Add(-1) // after the flush: a report that counts it out has its last requests
 	r.out.died()
 	r.sched.exit()
 	r.users.Done()

@@ -44,6 +44,8 @@ type Boomer struct {
 
 	outputs []Output
 
+	userCounter func() int
+
 	logger *log.Logger
 }
 
@@ -106,6 +108,13 @@ func (b *Boomer) AddOutput(o Output) {
 	b.outputs = append(b.outputs, o)
 }
 
+// SetUserCounter makes the worker's stats reports name counter()'s users instead of the number
+// the master last asked for: a caller whose users finish their request in hand after a spawn of
+// fewer users counts them until they have ended, so a report of no users has their last requests.
+func (b *Boomer) SetUserCounter(counter func() int) {
+	b.userCounter = counter
+}
+
 // EnableCPUProfile will start cpu profiling after run.
 func (b *Boomer) EnableCPUProfile(cpuProfileFile string, duration time.Duration) {
 	b.cpuProfileFile = cpuProfileFile
@@ -141,6 +150,7 @@ func (b *Boomer) Run(tasks ...*Task) {
 		for _, o := range b.outputs {
 			b.slaveRunner.addOutput(o)
 		}
+		b.slaveRunner.userCounter = b.userCounter
 		b.slaveRunner.run()
 	case StandaloneMode:
 		b.localRunner = newLocalRunner(tasks, b.rateLimiter, b.spawnCount, b.spawnRate)

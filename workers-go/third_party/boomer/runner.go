@@ -204,8 +204,10 @@ func (r *runner) spawnWorkers(spawnCount int, spawnCompleteFunc func()) {
 
 	r.numClients = int32(spawnCount)
 
+	// Called before the next master message is handled (patched: it was a goroutine), so that
+	// spawning_complete cannot come after a stop's client_stopped and leave the worker "running".
 	if spawnCompleteFunc != nil {
-		go spawnCompleteFunc() //For faster time
+		spawnCompleteFunc()
 	}
 }
 
@@ -343,6 +345,7 @@ type slaveRunner struct {
 	lastReceivedSpawnTimestamp   int64
 	lastMasterHeartbeatTimestamp time.Time
 	client                       client
+	userCounter                  func() int // nil: reports name numClients (see Boomer.SetUserCounter)
 }
 
 func newSlaveRunner(masterHost string, masterPort int, tasks []*Task, rateLimiter RateLimiter) (r *slaveRunner) {
@@ -362,6 +365,14 @@ func newSlaveRunner(masterHost string, masterPort int, tasks []*Task, rateLimite
 
 	r.stats = newRequestStats()
 	return r
+}
+
+// reportedUsers is the user count of a stats report.
+func (r *slaveRunner) reportedUsers() int32 {
+	if r.userCounter != nil {
+		return int32(r.userCounter())
+	}
+	return r.numClients
 }
 
 func (r *slaveRunner) spawnComplete() {
@@ -595,7 +606,7 @@ func (r *slaveRunner) run() {
 				if r.state == stateInit || r.state == stateStopped {
 					continue
 				}
-				data["user_count"] = r.numClients
+				data["user_count"] = r.reportedUsers()
 				data["user_classes_count"] = r.userClassesCountFromMaster
 				r.client.sendChannel() <- newGenericMessage("stats", data, r.nodeID)
 				r.outputOnEevent(data)

@@ -506,3 +506,44 @@ var _ = Describe("Test runner", func() {
 		MockGomqDealerInstance.RecvChannel() <- ackZmtpMessage
 	})
 })
+
+var _ = Describe("Test runner in sequences of master messages", func() {
+	It("test a stop right after a spawn answers in order and leaves the worker ready", func() {
+		runner := newSlaveRunner("localhost", 5557, []*Task{{Fn: func() { time.Sleep(10 * time.Millisecond) }}}, nil)
+		runner.client = newClient("localhost", 5557, runner.nodeID)
+		runner.state = stateInit
+		defer runner.shutdown()
+		go func() {
+			for range runner.stats.clearStatsChan {
+			}
+		}()
+
+		runner.onMessage(newGenericMessage("spawn", map[string]interface{}{
+			"user_classes_count": map[interface{}]interface{}{"Dummy": int64(3)},
+		}, runner.nodeID))
+		runner.onMessage(newGenericMessage("stop", nil, runner.nodeID))
+		time.Sleep(100 * time.Millisecond) // anything still under way has happened
+
+		var types []string
+		for len(runner.client.sendChannel()) > 0 {
+			switch m := (<-runner.client.sendChannel()).(type) {
+			case *genericMessage:
+				types = append(types, m.Type)
+			case *clientReadyMessage:
+				types = append(types, m.Type)
+			}
+		}
+		Expect(types).To(Equal([]string{"spawning", "spawning_complete", "client_stopped", "client_ready"}))
+		Expect(runner.state).To(BeIdenticalTo(stateInit))
+	})
+})
+
+var _ = Describe("Test runner reports", func() {
+	It("test reports name the user counter's users when one is set", func() {
+		runner := newSlaveRunner("localhost", 5557, []*Task{{Fn: func() {}}}, nil)
+		runner.numClients = 0
+		Expect(runner.reportedUsers()).To(BeEquivalentTo(0))
+		runner.userCounter = func() int { return 2 } // retired users still finishing
+		Expect(runner.reportedUsers()).To(BeEquivalentTo(2))
+	})
+})
