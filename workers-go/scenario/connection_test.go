@@ -13,7 +13,6 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"locustfleet/worker/pki"
-	"locustfleet/worker/user"
 )
 
 // pkiDir is a folder with a fresh PKI (pki.Write) and the extra files of the error cases.
@@ -178,15 +177,7 @@ tasks:
         follow_redirects: false
         expect_status: 301
 `
-			class, err := Parse([]byte(doc), dir, host)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rec := &recorder{}
-			rt, err := user.New(class, rec)
-			if err != nil {
-				t.Fatal(err)
-			}
+			rt, rec := newRuntime(t, doc, dir, host)
 			_ = rt.RunOnce([]string{"moved"})
 			ok, failed, reasons := rec.counts()
 			if tc.failure == "" && (ok["GET old"] != 1 || ok["GET old unfollowed"] != 1 || len(failed) != 0) {

@@ -51,3 +51,19 @@ func stepNamed(t testing.TB, p *program, name string) *step {
 	t.Fatalf("no step named %q", name)
 	return nil
 }
+
+// newRuntime parses doc against host (files relative to dir) and makes a runtime of it that
+// records into the returned recorder, failing the test on an error.
+func newRuntime(t testing.TB, doc, dir, host string) (*user.Runtime, *recorder) {
+	t.Helper()
+	class, err := Parse([]byte(doc), dir, host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	rt, err := user.New(class, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rt, rec
+}

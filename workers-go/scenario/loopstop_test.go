@@ -150,15 +150,7 @@ func TestRun_FlowEndsAfterTheRequestInHandWhenTheUserStops(t *testing.T) {
 		}
 	})
 	doc := "tasks:\n  - steps: [{path: /a}, {path: /b}, {think: 1ms}, {path: /c}]\non_stop: [{path: /bye}]\n"
-	class, err := Parse([]byte(doc), t.TempDir(), host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := &recorder{}
-	rt, err := user.New(class, rec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rt, _ := newRuntime(t, doc, t.TempDir(), host)
 	rt.SetUsers(1)
 	select {
 	case <-inHand:
