@@ -11,6 +11,7 @@ import (
 	"log"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/myzhan/gomq/zmtp"
@@ -36,6 +37,8 @@ type Relay struct {
 	outgoing   sync.WaitGroup // boomer -> master flows still relaying
 	left       chan struct{}  // closed when boomer's connection ends (see BoomerLeft)
 	leftOnce   sync.Once
+	// masterClosed: the master's side of a relayed connection ended first (see MasterClosed)
+	masterClosed atomic.Bool
 }
 
 // Start listens on a free loopback port and relays each connection to master (host:port),
@@ -79,6 +82,11 @@ func (r *Relay) MasterSaidQuit() bool {
 // BoomerLeft is closed once boomer's connection through the relay has ended: boomer quit, or gave
 // up on its master (it shuts down, without quitting, after 60 s without the master's heartbeats).
 func (r *Relay) BoomerLeft() <-chan struct{} { return r.left }
+
+// MasterClosed reports whether the master's side of boomer's connection has ended (the master
+// exited or closed it). The relay then closes boomer's side, so BoomerLeft follows; read once
+// BoomerLeft is closed, it tells a master that went away from boomer giving up on a silent one.
+func (r *Relay) MasterClosed() bool { return r.masterClosed.Load() }
 
 // Rejected returns how many frames of each kind were kept from boomer.
 func (r *Relay) Rejected() map[string]int {
@@ -177,9 +185,22 @@ func (r *Relay) relay(workerConn net.Conn) {
 			_ = worker.SendFrame(body) // boomer gone: keep reading, so the master's frames are not left unread
 			return nil
 		})
+		if !r.leftBefore() { // set before boomer's side is closed below, so BoomerLeft comes after it
+			r.masterClosed.Store(true)
+		}
 		done <- struct{}{}
 	}()
 	<-done // either side closed: close both, so the other pump ends too
+}
+
+// leftBefore reports whether boomer's connection has ended already.
+func (r *Relay) leftBefore() bool {
+	select {
+	case <-r.left:
+		return true
+	default:
+		return false
+	}
 }
 
 // pump hands every data frame read from conn to forward until the connection fails.

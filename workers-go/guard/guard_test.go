@@ -120,6 +120,51 @@ func TestRelay(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("BoomerLeft not closed 5 s after the worker's connection ended")
 	}
+	if relay.MasterClosed() {
+		t.Fatal("MasterClosed after boomer left on its own; want false: the master's side was open")
+	}
+}
+
+// A master that exits closes its side: boomer's connection ends after it, and MasterClosed says
+// why (the worker then waits for its lifeline's verdict rather than say the master fell silent).
+func TestRelay_MasterClosed(t *testing.T) {
+	masterListener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer masterListener.Close()
+	relay, err := Start(masterListener.Addr().String(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relay.Close()
+	workerConn, err := net.Dial("tcp", relay.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer workerConn.Close()
+	worker := zmtp.NewConnection(workerConn)
+	go func() { _, _ = worker.Prepare(zmtp.NewSecurityNull(), zmtp.DealerSocketType, zmtp.SocketIdentity("w-1"), false, nil) }()
+	masterConn, err := masterListener.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	master := zmtp.NewConnection(masterConn)
+	if _, err := master.Prepare(zmtp.NewSecurityNull(), zmtp.RouterSocketType, nil, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	if relay.MasterClosed() {
+		t.Fatal("MasterClosed while the master is connected")
+	}
+	masterConn.Close()
+	select {
+	case <-relay.BoomerLeft():
+	case <-time.After(5 * time.Second):
+		t.Fatal("BoomerLeft not closed 5 s after the master closed its side")
+	}
+	if !relay.MasterClosed() {
+		t.Fatal("MasterClosed false once BoomerLeft closed after the master went away")
+	}
 }
 
 // Flush returns once boomer's side of every relayed connection has closed and its frames went on,

@@ -173,11 +173,12 @@ func connected(start func(relay *guard.Relay) (done <-chan struct{}, finish func
 			log.Printf("worker: %v; exiting", err)
 			return ExitMasterLost
 		case <-left:
-			left = nil // a quit under way: done follows
-			if quitting.Load() || relay.MasterSaidQuit() {
+			left = nil
+			// A quit under way: done follows. A master that went away (it closed the connection)
+			// ends boomer's connection too: the lifeline says so, as before boomer left.
+			if quitting.Load() || relay.MasterSaidQuit() || relay.MasterClosed() {
 				continue
 			}
-			// A master that closed its sockets ends boomer's connection too: the lifeline says so.
 			select {
 			case <-done:
 				return ExitOK
