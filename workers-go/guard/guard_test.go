@@ -8,8 +8,9 @@ import (
 	"github.com/myzhan/gomq/zmtp"
 )
 
-// accept plays the master's side of one ZMTP connection (a ROUTER) and returns it with the peer's identity.
-func accept(t *testing.T, l net.Listener) (*zmtp.Connection, string) {
+// accept plays the master's side of one ZMTP connection (a ROUTER) and returns it with its
+// socket and the peer's identity.
+func accept(t *testing.T, l net.Listener) (*zmtp.Connection, net.Conn, string) {
 	t.Helper()
 	conn, err := l.Accept()
 	if err != nil {
@@ -24,7 +25,47 @@ func accept(t *testing.T, l net.Listener) (*zmtp.Connection, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return z, id
+	return z, conn, id
+}
+
+// relayed is one worker connection through a relay to a master the test plays.
+type relayed struct {
+	relay                  *Relay
+	worker, master         *zmtp.Connection
+	workerConn, masterConn net.Conn
+	identity               string // the worker's, as the master sees it
+}
+
+// relayOne starts a relay, connects a worker (a DEALER named w-1) through it and accepts the
+// connection as the master; everything is closed when the test ends.
+func relayOne(t *testing.T) relayed {
+	t.Helper()
+	masterListener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { masterListener.Close() })
+	relay, err := Start(masterListener.Addr().String(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { relay.Close() })
+	workerConn, err := net.Dial("tcp", relay.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { workerConn.Close() })
+	worker := zmtp.NewConnection(workerConn)
+	handshake := make(chan error, 1)
+	go func() {
+		_, err := worker.Prepare(zmtp.NewSecurityNull(), zmtp.DealerSocketType, zmtp.SocketIdentity("w-1"), false, nil)
+		handshake <- err
+	}()
+	master, masterConn, identity := accept(t, masterListener)
+	if err := <-handshake; err != nil {
+		t.Fatal(err)
+	}
+	return relayed{relay: relay, worker: worker, master: master, workerConn: workerConn, masterConn: masterConn, identity: identity}
 }
 
 func next(t *testing.T, in chan *zmtp.Message) []byte {
@@ -47,32 +88,8 @@ func next(t *testing.T, in chan *zmtp.Message) []byte {
 // The relay keeps the worker's identity towards the master, forwards the worker's frames as they
 // are, and hands the worker only the master's well-formed frames, counting the others by kind.
 func TestRelay(t *testing.T) {
-	masterListener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer masterListener.Close()
-	relay, err := Start(masterListener.Addr().String(), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer relay.Close()
-
-	workerConn, err := net.Dial("tcp", relay.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer workerConn.Close()
-	worker := zmtp.NewConnection(workerConn)
-	handshake := make(chan error, 1)
-	go func() {
-		_, err := worker.Prepare(zmtp.NewSecurityNull(), zmtp.DealerSocketType, zmtp.SocketIdentity("w-1"), false, nil)
-		handshake <- err
-	}()
-	master, identity := accept(t, masterListener)
-	if err := <-handshake; err != nil {
-		t.Fatal(err)
-	}
+	c := relayOne(t)
+	relay, worker, master, workerConn, identity := c.relay, c.worker, c.master, c.workerConn, c.identity
 	if identity != "w-1" {
 		t.Fatalf("the master sees identity %q; want the worker's w-1", identity)
 	}
@@ -128,35 +145,12 @@ func TestRelay(t *testing.T) {
 // A master that exits closes its side: boomer's connection ends after it, and MasterClosed says
 // why (the worker then waits for its lifeline's verdict rather than say the master fell silent).
 func TestRelay_MasterClosed(t *testing.T) {
-	masterListener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer masterListener.Close()
-	relay, err := Start(masterListener.Addr().String(), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer relay.Close()
-	workerConn, err := net.Dial("tcp", relay.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer workerConn.Close()
-	worker := zmtp.NewConnection(workerConn)
-	go func() { _, _ = worker.Prepare(zmtp.NewSecurityNull(), zmtp.DealerSocketType, zmtp.SocketIdentity("w-1"), false, nil) }()
-	masterConn, err := masterListener.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	master := zmtp.NewConnection(masterConn)
-	if _, err := master.Prepare(zmtp.NewSecurityNull(), zmtp.RouterSocketType, nil, true, nil); err != nil {
-		t.Fatal(err)
-	}
+	c := relayOne(t)
+	relay := c.relay
 	if relay.MasterClosed() {
 		t.Fatal("MasterClosed while the master is connected")
 	}
-	masterConn.Close()
+	c.masterConn.Close()
 	select {
 	case <-relay.BoomerLeft():
 	case <-time.After(5 * time.Second):
