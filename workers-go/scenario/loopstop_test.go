@@ -139,6 +139,17 @@ func TestRunsVary(t *testing.T) {
 // A user stopped while a request of its flow is in hand sends none of the flow's later steps:
 // a flow of slow steps went on to its end after the test stopped, and the stop waited for it.
 func TestRun_FlowEndsAfterTheRequestInHandWhenTheUserStops(t *testing.T) {
+	for name, doc := range map[string]string{
+		"a user":    "tasks:\n  - steps: [{path: /a}, {path: /b}, {think: 1ms}, {path: /c}]\non_stop: [{path: /bye}]\n",
+		"a visitor": "arrival: {rate: 10/s, session: task}\non_start: [{path: /a}]\ntasks:\n  - steps: [{path: /b}, {think: 1ms}, {path: /c}]\non_stop: [{path: /bye}]\n",
+	} {
+		t.Run(name, func(t *testing.T) { flowEndsAfterTheRequestInHand(t, doc) })
+	}
+}
+
+// flowEndsAfterTheRequestInHand stops the user of doc while its first /a is in hand: /a is
+// counted, /b and /c never sent, on_stop (/bye) run to its end.
+func flowEndsAfterTheRequestInHand(t *testing.T, doc string) {
 	var served sync.Map // path -> *atomic.Int64
 	inHand, release := make(chan struct{}), make(chan struct{})
 	var first sync.Once
@@ -149,7 +160,6 @@ func TestRun_FlowEndsAfterTheRequestInHandWhenTheUserStops(t *testing.T) {
 			first.Do(func() { close(inHand); <-release })
 		}
 	})
-	doc := "tasks:\n  - steps: [{path: /a}, {path: /b}, {think: 1ms}, {path: /c}]\non_stop: [{path: /bye}]\n"
 	rt, _ := newRuntime(t, doc, t.TempDir(), host)
 	rt.SetUsers(1)
 	select {

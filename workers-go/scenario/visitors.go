@@ -77,6 +77,8 @@ func (p *program) visit(f *flow, u *user.User, n int64) {
 	}
 	p.run(f, u)
 	if p.onStop != nil {
+		st.finishing = true // a visitor that logged in logs out, even when stopped meanwhile
 		p.run(p.onStop, u)
+		st.finishing = false
 	}
 }
