@@ -104,16 +104,16 @@ func AppendText(dst, raw []byte) []byte {
 		switch {
 		case kept(c):
 			dst = append(dst, c)
-		case c == '%' && i+2 < len(raw) && isHex(raw[i+1]) && isHex(raw[i+2]):
-			hi, _ := unhex(raw[i+1])
-			lo, _ := unhex(raw[i+2])
-			if b := hi<<4 | lo; unreserved(b) {
-				dst = append(dst, b)
-			} else {
-				dst = escape(dst, b)
-			}
-			i += 2
 		default:
+			if b, ok := percentByte(raw, i); ok {
+				if unreserved(b) {
+					dst = append(dst, b)
+				} else {
+					dst = escape(dst, b)
+				}
+				i += 2
+				continue
+			}
 			dst = escape(dst, c)
 		}
 	}
@@ -125,10 +125,8 @@ func AppendText(dst, raw []byte) []byte {
 // kept as they are (unquote_plus would make + a space).
 func AppendDecoded(dst, raw []byte) []byte {
 	for i := 0; i < len(raw); i++ {
-		if raw[i] == '%' && i+2 < len(raw) && isHex(raw[i+1]) && isHex(raw[i+2]) {
-			hi, _ := unhex(raw[i+1])
-			lo, _ := unhex(raw[i+2])
-			dst = append(dst, hi<<4|lo)
+		if b, ok := percentByte(raw, i); ok {
+			dst = append(dst, b)
 			i += 2
 			continue
 		}
@@ -137,9 +135,15 @@ func AppendDecoded(dst, raw []byte) []byte {
 	return dst
 }
 
-func isHex(c byte) bool {
-	_, ok := unhex(c)
-	return ok
+// percentByte is the byte a %XX at raw[i] stands for (its hex in either case); false when raw[i]
+// starts no such triplet.
+func percentByte(raw []byte, i int) (byte, bool) {
+	if raw[i] != '%' || i+2 >= len(raw) {
+		return 0, false
+	}
+	hi, okHi := unhex(raw[i+1])
+	lo, okLo := unhex(raw[i+2])
+	return hi<<4 | lo, okHi && okLo
 }
 
 // NeedsText reports whether AppendText would change s (the path and query of a URL, without
