@@ -46,6 +46,8 @@ type Boomer struct {
 
 	userCounter func() int
 
+	masterHeartbeatTimeout time.Duration // 0: DefaultMasterHeartbeatTimeout
+
 	logger *log.Logger
 }
 
@@ -115,6 +117,13 @@ func (b *Boomer) SetUserCounter(counter func() int) {
 	b.userCounter = counter
 }
 
+// SetMasterHeartbeatTimeout sets how long the worker waits for its master's heartbeats before it
+// shuts down (DefaultMasterHeartbeatTimeout when it is not called, or called with 0 or less). It
+// must be called before Run.
+func (b *Boomer) SetMasterHeartbeatTimeout(timeout time.Duration) {
+	b.masterHeartbeatTimeout = timeout
+}
+
 // EnableCPUProfile will start cpu profiling after run.
 func (b *Boomer) EnableCPUProfile(cpuProfileFile string, duration time.Duration) {
 	b.cpuProfileFile = cpuProfileFile
@@ -151,6 +160,9 @@ func (b *Boomer) Run(tasks ...*Task) {
 			b.slaveRunner.addOutput(o)
 		}
 		b.slaveRunner.userCounter = b.userCounter
+		if b.masterHeartbeatTimeout > 0 {
+			b.slaveRunner.masterHeartbeatTimeout = b.masterHeartbeatTimeout
+		}
 		b.slaveRunner.run()
 	case StandaloneMode:
 		b.localRunner = newLocalRunner(tasks, b.rateLimiter, b.spawnCount, b.spawnRate)
@@ -278,6 +290,11 @@ func runTasksForTest(tasks ...*Task) {
 			}
 		}
 	}
+}
+
+// SetMasterHeartbeatTimeout sets the defaultBoomer's (see Boomer.SetMasterHeartbeatTimeout).
+func SetMasterHeartbeatTimeout(timeout time.Duration) {
+	defaultBoomer.SetMasterHeartbeatTimeout(timeout)
 }
 
 // Run accepts a slice of Task and connects to a locust master.

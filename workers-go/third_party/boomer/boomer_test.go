@@ -128,6 +128,30 @@ var _ = Describe("Test Boomer", func() {
 		Expect(count).Should(BeEquivalentTo(10))
 	})
 
+	It("test a master silent for longer than the set heartbeat timeout shuts the worker down", func() {
+		b := NewBoomer("mock:0.0.0.0", 10241)
+		b.SetMasterHeartbeatTimeout(time.Second)
+		b.Run(&Task{Name: "idle", Fn: func() { time.Sleep(10 * time.Millisecond) }})
+		defer Events.Unsubscribe(EVENT_QUIT, b.slaveRunner.onQuiting)
+		Expect(b.slaveRunner.masterHeartbeatTimeout).To(Equal(time.Second))
+
+		heartbeat, _ := newGenericMessage("heartbeat", nil, b.slaveRunner.nodeID).serialize()
+		MockGomqDealerInstance.RecvChannel() <- &zmtp.Message{MessageType: zmtp.UserMessage, Body: [][]byte{heartbeat}}
+		Consistently(b.slaveRunner.shutdownChan, 900*time.Millisecond).ShouldNot(BeClosed())
+		Eventually(b.slaveRunner.shutdownChan, 3*time.Second).Should(BeClosed())
+	})
+
+	It("test the master heartbeat timeout is 60 s unless set", func() {
+		Expect(DefaultMasterHeartbeatTimeout).To(Equal(60 * time.Second))
+		Expect(newSlaveRunner("localhost", 5557, nil, nil).masterHeartbeatTimeout).To(Equal(DefaultMasterHeartbeatTimeout))
+		b := NewBoomer("mock:0.0.0.0", 10242)
+		b.SetMasterHeartbeatTimeout(0) // 0 or less keeps the default
+		b.Run(&Task{Name: "idle", Fn: func() { time.Sleep(10 * time.Millisecond) }})
+		defer b.slaveRunner.shutdown()
+		defer Events.Unsubscribe(EVENT_QUIT, b.slaveRunner.onQuiting)
+		Expect(b.slaveRunner.masterHeartbeatTimeout).To(Equal(DefaultMasterHeartbeatTimeout))
+	})
+
 	It("test run tasks for test", func() {
 		defer func() {
 			runTasks = ""

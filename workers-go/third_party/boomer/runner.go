@@ -23,8 +23,11 @@ const (
 
 const (
 	slaveReportInterval    = 3 * time.Second
-	heartbeatInterval      = 1 * time.Second
-	masterHeartbeatTimeout = 60 * time.Second
+	heartbeatInterval = 1 * time.Second
+	// DefaultMasterHeartbeatTimeout is how long a worker waits for its master's heartbeats before
+	// it shuts down, unless Boomer.SetMasterHeartbeatTimeout says otherwise (Locust's own workers
+	// wait as long: MASTER_HEARTBEAT_TIMEOUT).
+	DefaultMasterHeartbeatTimeout = 60 * time.Second
 )
 
 type runner struct {
@@ -344,6 +347,7 @@ type slaveRunner struct {
 	ackReceived                  int32
 	lastReceivedSpawnTimestamp   int64
 	lastMasterHeartbeatTimestamp time.Time
+	masterHeartbeatTimeout       time.Duration // see Boomer.SetMasterHeartbeatTimeout
 	client                       client
 	userCounter                  func() int // nil: reports name numClients (see Boomer.SetUserCounter)
 }
@@ -357,6 +361,7 @@ func newSlaveRunner(masterHost string, masterPort int, tasks []*Task, rateLimite
 	r.waitForAck = sync.WaitGroup{}
 	r.nodeID = getNodeID()
 	r.shutdownChan = make(chan bool)
+	r.masterHeartbeatTimeout = DefaultMasterHeartbeatTimeout
 
 	if rateLimiter != nil {
 		r.rateLimitEnabled = true
@@ -625,8 +630,8 @@ func (r *slaveRunner) run() {
 			select {
 			case <-ticker.C:
 				// check for master heartbeat timeout
-				if !r.lastMasterHeartbeatTimestamp.IsZero() && time.Now().Sub(r.lastMasterHeartbeatTimestamp) > masterHeartbeatTimeout {
-					r.logger.Printf("Didn't get heartbeat from master in over %vs, shutting down.\n", masterHeartbeatTimeout.Seconds())
+				if !r.lastMasterHeartbeatTimestamp.IsZero() && time.Now().Sub(r.lastMasterHeartbeatTimestamp) > r.masterHeartbeatTimeout {
+					r.logger.Printf("Didn't get heartbeat from master in over %vs, shutting down.\n", r.masterHeartbeatTimeout.Seconds())
 					r.shutdown()
 					return
 				}
