@@ -51,6 +51,10 @@ func ValidateFlags(tasks []string) error {
 	if *ConnectTimeout <= 0 {
 		return fmt.Errorf("--connect-timeout: got %s; expected a positive duration", *ConnectTimeout)
 	}
+	// boomer takes 0 or less as its default: a value meant to give up at once would silently wait 60 s.
+	if *MasterHeartbeatTimeout <= 0 {
+		return fmt.Errorf("--master-heartbeat-timeout: got %s; expected a positive duration such as 60s", *MasterHeartbeatTimeout)
+	}
 	_, err := MasterAddr()
 	return err
 }

@@ -24,6 +24,9 @@ func TestValidateFlags(t *testing.T) {
 		{"master-port", "70000", `--master-port: got "70000"; expected a port from 1 to 65535`},
 		{"master-host", "", "--master-host: missing"},
 		{"connect-timeout", "-1s", "--connect-timeout: got -1s; expected a positive duration"},
+		// boomer would take 0 as its default and wait 60 s.
+		{"master-heartbeat-timeout", "0s", "--master-heartbeat-timeout: got 0s; expected a positive duration such as 60s"},
+		{"master-heartbeat-timeout", "-5s", "--master-heartbeat-timeout: got -5s; expected a positive duration"},
 		// Taken, then dialled until --connect-timeout ran out ("no such host"), exit 1.
 		{"master-host", "http://127.0.0.1", `--master-host: got "http://127.0.0.1"; expected a host name or IP address such as 127.0.0.1 or locust-master (no scheme, no port: the port is --master-port)`},
 		{"master-host", "127.0.0.1:5557", `--master-host: got "127.0.0.1:5557"; expected a host name or IP address`},
@@ -55,6 +58,13 @@ func TestValidateFlags(t *testing.T) {
 	}
 }
 
+// A worker waits for a silent master as long as Locust's own workers do unless told otherwise.
+func TestMasterHeartbeatTimeout_defaultsToLocusts60s(t *testing.T) {
+	if got := flag.Lookup("master-heartbeat-timeout").DefValue; got != "1m0s" {
+		t.Fatalf("--master-heartbeat-timeout defaults to %s; want 1m0s", got)
+	}
+}
+
 func TestValidateFlags_takes(t *testing.T) {
 	for _, c := range []struct{ flag, value string }{
 		{"master-host", "locust-master.load.svc.cluster.local"},
@@ -62,6 +72,7 @@ func TestValidateFlags_takes(t *testing.T) {
 		{"master-host", "::1"},
 		{"master-host", "[::1]"},
 		{"reset-header", "X-Locust-Fleet-Reset"},
+		{"master-heartbeat-timeout", "5s"},
 	} {
 		old := flag.Lookup(c.flag).Value.String()
 		_ = flag.Set(c.flag, c.value)

@@ -26,7 +26,7 @@ import (
 // Exit codes of a worker process.
 const (
 	ExitOK         = 0 // the master sent quit, or the worker was interrupted
-	ExitMasterLost = 1 // the master went away, never answered or sent no heartbeat for 60 s (with --run-tasks: the user could not start)
+	ExitMasterLost = 1 // the master went away, never answered or sent no heartbeat for --master-heartbeat-timeout (with --run-tasks: the user could not start)
 	ExitUsage      = 2 // bad flags or scenario; nothing was started
 )
 
@@ -41,6 +41,13 @@ const closeWait = 3 * time.Second
 // ConnectTimeout is registered as --connect-timeout on the default flag set, beside boomer's flags.
 var ConnectTimeout = flag.Duration("connect-timeout", 60*time.Second,
 	"Exit with code 1 when no master answers within this time.")
+
+// MasterHeartbeatTimeout is registered as --master-heartbeat-timeout: how long boomer waits for
+// its master's heartbeats (a master frozen or stuck, its connection still open) before it gives up
+// and the worker exits 1. A large test's master may be busy for longer than Locust's minute; a CI
+// job or a supervisor may rather start a fresh worker sooner.
+var MasterHeartbeatTimeout = flag.Duration("master-heartbeat-timeout", boomer.DefaultMasterHeartbeatTimeout,
+	"Exit with code 1 when the master, still connected, sends no heartbeat for this long.")
 
 // MasterAddr returns host:port from boomer's --master-host and --master-port flags (or their
 // LOCUST_* variables, named when the value came from one).
@@ -93,6 +100,7 @@ func Run(tasks ...*boomer.Task) int {
 	return connected(func(relay *guard.Relay) (<-chan struct{}, func()) {
 		gate.lastReportOnInterrupt(relay)
 		done := make(chan struct{})
+		boomer.SetMasterHeartbeatTimeout(*MasterHeartbeatTimeout)
 		go func() {
 			boomer.Run(tasks...)
 			close(done)
@@ -187,19 +195,15 @@ func connected(start func(relay *guard.Relay) (done <-chan struct{}, finish func
 				return ExitMasterLost
 			case <-time.After(quitGrace):
 			}
-			// boomer shuts down, without a quit, when its master has sent no heartbeat for 60 s
-			// (a master frozen or stuck): it then neither reports nor takes messages, while the
+			// boomer shuts down, without a quit, when its master has sent no heartbeat for
+			// --master-heartbeat-timeout (a master frozen or stuck): it then neither reports nor takes messages, while the
 			// users it ran would go on sending requests that no one counts.
-			log.Printf("worker: the master at %s sent no heartbeat for %v and this worker stopped serving it; exiting",
-				addr, boomerHeartbeatTimeout)
+			log.Printf("worker: the master at %s sent no heartbeat for %v (--master-heartbeat-timeout) and this worker stopped serving it; exiting",
+				addr, *MasterHeartbeatTimeout)
 			return ExitMasterLost
 		}
 	}
 }
-
-// boomerHeartbeatTimeout is how long boomer waits for its master's heartbeats before it shuts
-// down (third_party/boomer/runner.go, masterHeartbeatTimeout).
-const boomerHeartbeatTimeout = 60 * time.Second
 
 // relayNamer writes log lines with the guard relay's address replaced by the master's.
 type relayNamer struct {

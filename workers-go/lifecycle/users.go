@@ -100,6 +100,7 @@ func RunUsers(class *user.Class) int {
 		// Retired users finish their request in hand and OnStop: a drain's report of no users
 		// must come after theirs, or the master stops the test before they are counted.
 		b.SetUserCounter(rt.Alive)
+		b.SetMasterHeartbeatTimeout(*MasterHeartbeatTimeout)
 		rec.cut = newStatsCut(b, relay, *ResetHeader, users.testRunning)
 		rec.cut.subscribe()
 		enableProfiles(b)
