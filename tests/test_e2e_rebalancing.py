@@ -169,27 +169,34 @@ def test_workers_quitting_together_leave_the_master_listening_to_the_others(proc
     assert [w["state"] for w in master.workers()] == ["running", "running"]
 
 
+MISSING_KEPT = 5  # seconds: the master's --missing-worker-timeout below (default 60, as Locust)
+
+
 def test_a_dead_workers_removal_adds_its_users_without_cutting_the_others(procs, go_bin, tmp_path):
-    # 60 s after a worker went missing Locust removes it and starts again with a new dispatcher,
-    # which knew of no running user: it ramped up from 0, and the workers that stayed were sent
-    # from 4 users each down to 1 and 0, then back up over seconds.
-    fleet = PacedFleet(procs, go_bin, tmp_path)
+    # --missing-worker-timeout after a worker went missing Locust removes it and starts again with a
+    # new dispatcher, which knew of no running user: it ramped up from 0, and the workers that
+    # stayed were sent from 4 users each down to 1 and 0, then back up over seconds.
+    fleet = PacedFleet(procs, go_bin, tmp_path, "--missing-worker-timeout", str(MISSING_KEPT))
     target, master, workers = fleet.target, fleet.master, fleet.workers(3)
     master.swarm(12, target.url, spawn_rate=2)
     wait_until(lambda: users_by_worker(master) == [4, 4, 4], 30, "4 users on each worker")
     workers[2].signal(signal.SIGKILL)
     wait_until(lambda: any(w["state"] == "missing" for w in master.workers()), 20, "the killed worker missing")
-    fewest = 4
-    deadline = time.monotonic() + 100  # Locust removes a worker 60 s after it went missing
+    seen_missing = time.monotonic()
+    fewest, removed_after = 4, None
+    deadline = seen_missing + MISSING_KEPT + 30  # with Locust's 60 s it would still be there
 
     def shared_by_the_two_left() -> bool:
-        nonlocal fewest
+        nonlocal fewest, removed_after
         users = users_by_worker(master)
         if len(master.workers()) == 2:
             fewest = min([fewest, *users])
+            removed_after = removed_after or time.monotonic() - seen_missing
         return users == [6, 6]
 
     while not shared_by_the_two_left():
         assert time.monotonic() < deadline, f"the users were not shared by the two left: {master.workers()}"
         time.sleep(0.2)
     assert fewest >= 4, f"a worker that stayed was sent down to {fewest} users"
+    # kept for its heartbeat to bring it back (seen missing up to a polling round after it was marked)
+    assert removed_after >= MISSING_KEPT - 2, f"the missing worker was removed {removed_after:.1f} s after"

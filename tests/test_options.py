@@ -2,11 +2,13 @@
 
 import random
 
+import locust.runners
 import pytest
 import requests
 import urllib3
 from locust.argument_parser import get_parser
 
+from locust_fleet import missing_workers
 from locust_fleet.options import ConfigError, add_arguments, from_options
 
 
@@ -110,6 +112,25 @@ def test_from_options_drain_timeout_from_flag_or_env(monkeypatch):
     assert from_options(parse("--drain-timeout", "0")).drain_timeout == 0.0
     monkeypatch.setenv("LOCUST_DRAIN_TIMEOUT", "7.5")
     assert from_options(parse()).drain_timeout == 7.5
+
+
+def test_a_missing_worker_is_kept_60_s_as_locust_keeps_it_unless_told(monkeypatch):
+    assert from_options(parse()).missing_worker_timeout == 60 == -locust.runners.HEARTBEAT_DEAD_INTERNAL
+    assert from_options(parse("--missing-worker-timeout", "5")).missing_worker_timeout == 5
+    monkeypatch.setenv("LOCUST_MISSING_WORKER_TIMEOUT", "120")
+    assert from_options(parse()).missing_worker_timeout == 120
+    # Locust's heartbeat loop reads its module's constant on every tick
+    monkeypatch.setattr(locust.runners, "HEARTBEAT_DEAD_INTERNAL", locust.runners.HEARTBEAT_DEAD_INTERNAL)
+    missing_workers.install(5)
+    assert locust.runners.HEARTBEAT_DEAD_INTERNAL == -5
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "2.5", "nan", "inf"])
+def test_a_missing_worker_timeout_that_is_no_whole_number_of_seconds_is_rejected(value):
+    with pytest.raises(ConfigError) as err:
+        from_options(parse("--missing-worker-timeout", value))
+    assert str(err.value) == (f"--missing-worker-timeout: got {float(value):g}; expected a whole number of seconds "
+                              ">= 1 (the master checks its workers' heartbeats once a second)")
 
 
 def test_from_options_rejects_a_negative_drain_timeout():

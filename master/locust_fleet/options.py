@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from locust.argument_parser import LocustArgumentParser
 
+from . import missing_workers
 from .influx_client import SERVER_KINDS, ca_file_problem, influxdb3_database_problem
 from .model import FIELDS, RESERVED_TAGS, RUNS, TIME
 from .threshold_syntax import Threshold, parse_all
@@ -56,6 +57,7 @@ class PluginConfig:
     """Everything the plugin was configured with, validated."""
 
     drain_timeout: float = 30.0  # seconds; 0: the master stops without draining
+    missing_worker_timeout: int = missing_workers.DEFAULT_S  # seconds a missing worker is kept
     export: ExporterConfig | None = None  # None: no --influxdb-url, no export
     thresholds: tuple[Threshold, ...] = ()  # none: the test is not judged (Locust's exit codes)
     junit_xml: str = ""  # where the thresholds' results go as JUnit XML; empty: nowhere
@@ -68,6 +70,12 @@ def add_arguments(parser: LocustArgumentParser) -> None:
         help="At stop, wait up to this many seconds (plus --stop-timeout) for every worker's last report "
         "after sending it to zero users, so the final seconds of a test are counted. 0 turns draining off. "
         "Default 30.")
+    workers.add_argument(
+        "--missing-worker-timeout", type=float, default=missing_workers.DEFAULT_S, env_var="LOCUST_MISSING_WORKER_TIMEOUT",
+        help="Seconds a worker marked missing (no heartbeat for 3 s: killed, frozen, cut off) is kept, to come back "
+        "through its heartbeat, before the master removes it and shares its users out to the others (until then "
+        f"they run nowhere, unless --enable-rebalancing). A whole number >= 1. Default {missing_workers.DEFAULT_S}, "
+        "as Locust.")
     group = parser.add_argument_group("InfluxDB export", "Ship the master's merged stats to InfluxDB (locust_fleet).")
     group.add_argument("--influxdb-url", default="", env_var="LOCUST_INFLUXDB_URL",
                        help="InfluxDB base URL, http:// or https://, e.g. http://127.0.0.1:8086. "
@@ -214,14 +222,18 @@ def from_options(options: argparse.Namespace) -> PluginConfig:
     export = export_config(options)
     if not (math.isfinite(options.drain_timeout) and options.drain_timeout >= 0):
         raise ConfigError(f"--drain-timeout: got {options.drain_timeout:g}; expected 0 (off) or a number of seconds")
+    missing = options.missing_worker_timeout
+    if not (math.isfinite(missing) and missing >= 1 and missing == int(missing)):
+        raise ConfigError(f"--missing-worker-timeout: got {missing:g}; expected a whole number of seconds >= 1 "
+                          "(the master checks its workers' heartbeats once a second)")
     thresholds, errors = parse_all(options.threshold or [])
     if errors:
         raise ConfigError("\n".join(errors))
     junit_xml = (options.junit_xml or "").strip()
     if junit_xml:
         check_junit_xml(junit_xml, bool(thresholds))
-    return PluginConfig(drain_timeout=options.drain_timeout, export=export, thresholds=thresholds,
-                        junit_xml=junit_xml)
+    return PluginConfig(drain_timeout=options.drain_timeout, missing_worker_timeout=int(missing), export=export,
+                        thresholds=thresholds, junit_xml=junit_xml)
 
 
 def check_junit_xml(path: str, judged: bool) -> None:

@@ -15,8 +15,8 @@ from locust.runners import MasterRunner
 
 import gevent
 
-from . import (checks, inbound, interrupt, leaving, options, rebalances, rejoining, run_phases, runner_state,
-               shape_signals, stats_reset, swarm_form, thresholds, user_numbers)
+from . import (checks, inbound, interrupt, leaving, missing_workers, options, rebalances, rejoining, run_phases,
+               runner_state, shape_signals, stats_reset, swarm_form, thresholds, user_numbers)
 from .drain import Drainer
 from .export_service import ExportService
 from .influx_client import PermanentError
@@ -57,6 +57,7 @@ def on_init(environment: Environment, **_kw) -> None:
     # The message path is whole before anything waits on the network (InfluxDB below): workers
     # started before the master join as soon as it listens, and their first messages must meet it.
     runner_state.install(runner)
+    missing_workers.install(config.missing_worker_timeout)
     phases = run_phases.install(environment, runner, config.drain_timeout)
     rebalances.install(runner)
     answered_stop = leaving.install(runner)  # inside inbound's checks, which see every message first

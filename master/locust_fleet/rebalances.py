@@ -16,7 +16,7 @@ kept it deaf for a second each, and the workers that stayed, their heartbeats un
 missing (and with them all gone, Locust stops the test). A rebalance in Locust's loops does not
 wait: spawning_complete follows its dispatch.
 
-A worker missing for 60 s is removed by Locust's heartbeat loop, which then drops its users
+A worker missing for 60 s (--missing-worker-timeout) is removed by Locust's heartbeat loop, which then drops its users
 dispatcher and starts again with a new one. A new dispatcher knows of no running user: it ramped
 up from 0 at the spawn rate, so the workers that stayed were sent to 0 and 1 users and back up to
 their share (8 users became 1, then 12 over 11 s at 1/s). Here the new dispatcher of a running test
