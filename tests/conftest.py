@@ -65,6 +65,20 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.xdist_group("make"))
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist sends the collection to its controller
+def pytest_collection_finish(session):
+    """pytest-xdist keeps a group together by renaming its tests `NAME@GROUP`; with a pytest that
+    does not see the new name (9.2, pytest-xdist#1386) every group was spread over the processes
+    without a word: the builds into workers-go/bin ran side by side, the recorded runs were
+    recorded in each process."""
+    if not getattr(session.config.option, "loadgroup", False):  # set in pytest-xdist's processes under --dist loadgroup
+        return
+    lost = [item.nodeid for item in session.items if item.get_closest_marker("xdist_group") and "@" not in item.nodeid]
+    if lost:
+        raise pytest.UsageError(f"pytest-xdist did not keep {len(lost)} tests in their groups (--dist loadgroup), "
+                                f"e.g. {lost[0]}: install the pytest pyproject.toml pins (make setup)")
+
+
 def pytest_addoption(parser):
     group = parser.getgroup("locust-fleet")
     group.addoption("--sequences", type=int, default=3,
