@@ -56,6 +56,21 @@ if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
 SAME_PROCESS = {"make": ("test_make_up.py", "test_quickstart.py", "test_faults_security.py")}
 
 
+def module_fixture_group(item: pytest.Item) -> str | None:
+    """The group of a test that takes a module-scoped fixture (a recorded run, a rendered chart, a
+    started stack): its tests run in one process, which makes it once (per parameter). Spread over
+    the processes, each one that ran one of its tests made it again, up to 30 s each time."""
+    info = getattr(item, "_fixtureinfo", None)
+    callspec = getattr(item, "callspec", None)
+    for name in getattr(item, "fixturenames", ()):
+        defs = info.name2fixturedefs.get(name) if info is not None else None
+        if defs and defs[-1].scope == "module":
+            # by the parameter's index: the same in every process, whatever the parameter is
+            index = callspec.indices.get(name) if callspec is not None else None
+            return f"{item.path.name}::{name}" + (f"[{index}]" if index is not None else "")
+    return None
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items):
     for item in items:
@@ -63,6 +78,8 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.xdist_group("recorded_runs"))
         elif item.path.name in SAME_PROCESS["make"]:
             item.add_marker(pytest.mark.xdist_group("make"))
+        elif group := module_fixture_group(item):
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist sends the collection to its controller
