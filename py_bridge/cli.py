@@ -44,6 +44,10 @@ def verify_protocol(
     master: str = typer.Option("", "--master", metavar="HOST:PORT",
                                help="Verify a running master instead: act as a worker against it. Start a test "
                                     "on it (or run it with --headless --expect-workers 1)."),
+    connect_timeout: float = typer.Option(CONNECT_TIMEOUT, "--connect-timeout", min=1.0,
+                                          help="With --master: seconds to wait for the master to listen and to "
+                                               "answer the fake worker (its ack); longer for a master still "
+                                               "starting, e.g. in a container."),
     spawn_timeout: float = typer.Option(30.0, "--spawn-timeout", min=1.0,
                                         help="With --master: seconds to wait for the master's spawn."),
     fuzz_frames: int = typer.Option(0, "--fuzz", min=0, metavar="N",
@@ -59,7 +63,7 @@ def verify_protocol(
     try:
         if master:
             host, port = parse_host_port(master, "--master")
-            results = verify_master(host, port, CONNECT_TIMEOUT, spawn_timeout, run_for=3)
+            results = verify_master(host, port, connect_timeout, spawn_timeout, run_for=3)
         else:
             results, output = verify_worker(worker_cmd, user_class, observe, fuzz_frames)
     except (KeyError, IndexError, ValueError) as e:

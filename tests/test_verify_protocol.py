@@ -94,9 +94,9 @@ def test_fake_worker_verifies_a_real_master(procs):
 
 def test_fake_worker_says_when_no_master_is_there():
     port = free_port()
-    proc = subprocess.run([str(VENV_BIN / "pybridge"), "verify-protocol", "--master", f"127.0.0.1:{port}"],
-                          capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 1 and f"no master at 127.0.0.1:{port} (Connection refused; tried for 20 s)" in proc.stdout
+    proc = subprocess.run([str(VENV_BIN / "pybridge"), "verify-protocol", "--master", f"127.0.0.1:{port}",
+                           "--connect-timeout", "2"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and f"no master at 127.0.0.1:{port} (Connection refused; tried for 2 s)" in proc.stdout
     last = proc.stdout.strip().splitlines()[-1]
     assert last.startswith("verify-protocol: FAILED (") and "master: ack" in last, proc.stdout
 
@@ -104,9 +104,20 @@ def test_fake_worker_says_when_no_master_is_there():
 def test_fake_worker_fails_when_what_listens_does_not_answer_as_a_master():
     with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts connections, never answers
         port = silent.getsockname()[1]
-        proc = subprocess.run([str(VENV_BIN / "pybridge"), "verify-protocol", "--master", f"127.0.0.1:{port}"],
-                              capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 1 and "no ack within 20 s" in proc.stdout, proc.stdout
+        proc = subprocess.run([str(VENV_BIN / "pybridge"), "verify-protocol", "--master", f"127.0.0.1:{port}",
+                               "--connect-timeout", "2"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "no ack within 2 s" in proc.stdout, proc.stdout
+
+
+def test_fake_worker_waits_20_s_for_a_master_unless_told(monkeypatch):
+    waited = []
+    monkeypatch.setattr("py_bridge.cli.verify_master", lambda host, port, connect, spawn, run_for: waited.append(connect) or [])
+    for args, seconds in (([], 20.0), (["--connect-timeout", "45"], 45.0)):
+        CliRunner().invoke(app, ["verify-protocol", "--master", "127.0.0.1:5557", *args])
+        assert waited.pop() == seconds
+    result = CliRunner().invoke(app, ["verify-protocol", "--master", "127.0.0.1:5557", "--connect-timeout", "0"],
+                                env={"COLUMNS": "200"})
+    assert result.exit_code == 2 and "--connect-timeout" in result.output, result.output
 
 
 def test_text_results_keep_details_whole_and_end_with_a_one_line_summary(capsys, monkeypatch):
