@@ -80,6 +80,10 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.xdist_group("make"))
         elif group := module_fixture_group(item):
             item.add_marker(pytest.mark.xdist_group(group))
+    # pytest-xdist hands out the groups first, the largest first, then the other tests in this order:
+    # the end-to-end tests (seconds to a minute each) before the unit tests (milliseconds), which
+    # fill the processes' last minutes instead of a long test started last.
+    items.sort(key=lambda item: not any(item.get_closest_marker(m) for m in ("e2e", "builds")))
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist sends the collection to its controller
