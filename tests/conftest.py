@@ -13,7 +13,11 @@ pytest-xdist, `--dist loadgroup`):
 - `procs` (per test): every process a test starts (masters, workers, targets) is stopped when it
   ends. A target costs a few milliseconds to start and a master carries a test's own options, so
   each test starts its own; a test with several cases against one master runs them in one test.
+- a module-scoped fixture (a stack started for several cases, a recorded run per InfluxDB kind):
+  the tests that take it run in one process, which makes it once (module_fixture_group).
 Tests that build into the repository (make up, the quickstart) run in one process (SAME_PROCESS).
+pytest-xdist hands out these groups first, the largest first, then the end-to-end tests, then the
+unit tests.
 """
 
 from __future__ import annotations
