@@ -69,9 +69,10 @@ def module_fixture_group(item: pytest.Item) -> str | None:
     for name in getattr(item, "fixturenames", ()):
         defs = info.name2fixturedefs.get(name) if info is not None else None
         if defs and defs[-1].scope == "module":
-            # by the parameter's index: the same in every process, whatever the parameter is
+            # by the parameter's index: the same in every process, whatever the parameter is; no "]"
+            # in the name, which pytest-xdist would take for the end of a test's parameters, not a group
             index = callspec.indices.get(name) if callspec is not None else None
-            return f"{item.path.name}::{name}" + (f"[{index}]" if index is not None else "")
+            return f"{item.path.name}::{name}" + (f"#{index}" if index is not None else "")
     return None
 
 
@@ -98,7 +99,9 @@ def pytest_collection_finish(session):
     recorded in each process."""
     if not getattr(session.config.option, "loadgroup", False):  # set in pytest-xdist's processes under --dist loadgroup
         return
-    lost = [item.nodeid for item in session.items if item.get_closest_marker("xdist_group") and "@" not in item.nodeid]
+    # pytest-xdist's own test of a group (LoadGroupScheduling._split_scope): "@GROUP" after any "]"
+    lost = [item.nodeid for item in session.items
+            if item.get_closest_marker("xdist_group") and item.nodeid.rfind("@") <= item.nodeid.rfind("]")]
     if lost:
         raise pytest.UsageError(f"pytest-xdist did not keep {len(lost)} tests in their groups (--dist loadgroup), "
                                 f"e.g. {lost[0]}: install the pytest pyproject.toml pins (make setup)")
