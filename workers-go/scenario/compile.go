@@ -90,6 +90,8 @@ type (
 	}
 	taskSpec struct {
 		at, name string
+		line     int  // of its name:, else of the task
+		named    bool // name: given, not the default
 		weight   int
 		steps    []*stepSpec
 	}

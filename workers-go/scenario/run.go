@@ -116,9 +116,6 @@ type userState struct {
 	// acted counts the requests made and think times begun: a loop's run that leaves it as it
 	// was did nothing (idleRun)
 	acted uint64
-	// finishing: a visitor's on_stop is running; its steps go on though the user is being
-	// stopped (its logout), as a user's on_stop does with a context of its own
-	finishing bool
 }
 
 // render is t's text for u; only a template with variables costs a string.
@@ -214,11 +211,12 @@ func (p *program) pick(u *user.User) *source {
 // run sends the flow's steps in order. A failed request ends the flow unless its step says
 // on_failure: continue; a user being stopped ends it before its next step (a think time cut
 // short, or the request in hand answered): a flow of slow steps went on to its end after the
-// test stopped, and the stop waited for it (on_stop runs to its end: see finishing).
+// test stopped, and the stop waited for it. on_stop runs to its end: it has a context of its
+// own, a user's (the runtime's OnStop) as a visitor's (visit).
 func (p *program) run(f *flow, u *user.User) (failed *step, reason string, stopped bool) {
 	st := p.state(u)
 	for _, s := range f.steps {
-		if !st.finishing && stopping(u) {
+		if stopping(u) {
 			return nil, "", true
 		}
 		if s.block != nil {
