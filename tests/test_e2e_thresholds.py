@@ -191,15 +191,20 @@ def test_thresholds_that_all_hold_exit_0_although_requests_failed(procs, go_bin,
     assert "s3cret-pw" not in text and '"http://alice:***@127.0.0.1:' in text
 
 
-@pytest.mark.parametrize("run_time, sig, code", [
-    ("60s", signal.SIGTERM, 4),  # cut short: no pass, though every threshold holds on what ran
-    ("", signal.SIGINT, 0),      # no run time: Ctrl+C is how the run was to end
+@pytest.mark.parametrize("run_time, sig, code, exported", [
+    ("60s", signal.SIGTERM, 4, False),  # cut short: no pass, though every threshold holds on what ran
+    ("60s", signal.SIGTERM, 4, True),   # the same with the export on, whose quitting listener stops the test first
+    ("60s", signal.SIGINT, 4, True),
+    ("", signal.SIGINT, 0, False),      # no run time: Ctrl+C is how the run was to end
 ])
-def test_a_headless_run_stopped_before_its_run_time_does_not_pass(procs, go_bin, fresh_target, tmp_path, run_time,
-                                                                  sig, code):
+def test_a_headless_run_stopped_before_its_run_time_does_not_pass(procs, go_bin, fresh_target, tmp_path, request,
+                                                                  run_time, sig, code, exported):
     # A CI job cancelled, a `timeout` wrapper, an operator's Ctrl+C after a few seconds of a 60 s run:
-    # it exited 0 when the thresholds held on what ran, and a pipeline read that as a pass.
+    # it exited 0 when the thresholds held on what ran, and a pipeline read that as a pass. With
+    # --influxdb-url it still did on SIGTERM: the export stopped the test before it was seen running.
     args = ["-t", run_time] if run_time else []
+    if exported:
+        args += influx_args(request.getfixturevalue("influx"), tmp_path)
     master = headless(procs, go_bin, fresh_target, tmp_path, *args, "--threshold", "requests>0",
                       "--json-file", str(tmp_path / "stats"))
     wait_until(lambda: "All users spawned" in master.proc.log() and sum(fresh_target.counts().values()) > 0, 30,
@@ -219,12 +224,15 @@ def test_a_headless_run_stopped_before_its_run_time_does_not_pass(procs, go_bin,
         assert RAN_TO_ITS_END not in cases
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_a_signal_during_the_drain_after_the_run_time_does_not_fail_the_run(procs, go_bin, fresh_target, tmp_path, sig):
+@pytest.mark.parametrize("sig, exported", [(signal.SIGTERM, False), (signal.SIGINT, False), (signal.SIGTERM, True)],
+                         ids=["SIGTERM", "SIGINT", "SIGTERM-exported"])
+def test_a_signal_during_the_drain_after_the_run_time_does_not_fail_the_run(procs, go_bin, fresh_target, tmp_path,
+                                                                            request, sig, exported):
     # The run time was up and the stop drains (Locust still says "running"): an impatient Ctrl+C
     # hurries the end of a test that ran as planned.
+    args = influx_args(request.getfixturevalue("influx"), tmp_path) if exported else []
     master = headless(procs, go_bin, fresh_target, tmp_path, "-t", "3s", "--threshold", "requests>0",
-                      "--drain-timeout", "10")
+                      "--drain-timeout", "10", *args)
     wait_until(lambda: "--run-time limit reached" in master.proc.log(), 30, "the run time to be up")
     master.proc.signal(sig)
     assert master.proc.wait(40) == 0, master.proc.log()[-3000:]

@@ -98,4 +98,6 @@ def on_init(environment: Environment, **_kw) -> None:
     # Last, so that it runs first: Locust fires quitting in reverse order, and the export's
     # listener stops the test, after which a start waiting for that stop must not begin.
     environment.events.quitting.add_listener(phases.on_quitting)
+    if config.thresholds:  # whether the test was cut short, seen before a listener above stops it
+        environment.events.quitting.add_listener(watch.on_quit_begins)
     environment.events.quitting.add_listener(interrupt.on_quitting)  # after it, so before it: a Ctrl+C now hurries

@@ -264,14 +264,21 @@ class ThresholdWatch:
         for listener in self.on_results:
             listener(self.results)
 
+    def on_quit_begins(self, **_kw: Any) -> None:
+        """The first of the quitting listeners (plugin.py adds it after the others, and Locust fires
+        them in reverse), before any of them stops the test (the export's does): a test still
+        running now was cut short by a signal (SIGTERM, Ctrl+C); its run time and an abort stop it
+        before Locust quits. Locust still says "running" while a stop drains: a signal then (the
+        run time was up) only hurries the end of a test that ran as planned."""
+        if self.running() and not self.phases.stopping():
+            self.note_interruption(time.monotonic())
+
+    def running(self) -> bool:
+        return self.runner.state not in (STATE_INIT, STATE_STOPPED, STATE_STOPPING)
+
     def on_quitting(self, environment: Environment, **_kw: Any) -> None:
-        # A test still running (SIGTERM, Ctrl+C) ends here first, drained, so it is judged too. Its
-        # run time and an abort have stopped it by now: one still running was cut short.
-        if self.runner.state not in (STATE_INIT, STATE_STOPPED, STATE_STOPPING):
-            # Locust still says "running" while a stop drains: a signal then (the run time was up)
-            # only hurries the end of a test that ran as planned.
-            if not self.phases.stopping():
-                self.note_interruption(time.monotonic())
+        # A test still running (SIGTERM, Ctrl+C) ends here first, drained, so it is judged too.
+        if self.running():
             self.runner.stop()
         options = environment.parsed_options
         code = exit_code(self.results, environment.process_exit_code, bool(locust_log.unhandled_greenlet_exception),
