@@ -29,13 +29,23 @@ INFLUXDB3_DATABASE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(?:/[A-Za-z0-9_-
 INFLUXDB3_DATABASE_NAME_MAX = 64
 
 
-def influxdb3_database_problem(name: str) -> str | None:
-    """Why InfluxDB 3 would refuse name as a database, or None."""
-    if len(name) <= INFLUXDB3_DATABASE_NAME_MAX and INFLUXDB3_DATABASE_NAME.fullmatch(name):
-        return None
-    return (f"--influxdb-database: got {name!r}, which InfluxDB 3 refuses as a database name (every write would "
-            f"fail); expected at most {INFLUXDB3_DATABASE_NAME_MAX} ASCII letters, digits, _ and -, starting with a "
-            "letter or digit, with at most one / between two such parts (DATABASE/RETENTION_POLICY)")
+# What InfluxDB 1.x takes (services/meta/data.go, validName; checked against Debian's 1.6): printable
+# characters, neither / nor \\, not . or ..; "invalid name" otherwise. A database of another name cannot
+# exist there, so an admin could not create it either.
+INFLUXDB1_FORBIDDEN = ("/", "\\")
+
+
+def database_name_problem(kind: str, name: str) -> str | None:
+    """Why InfluxDB of this kind ("1", "2", "3") would refuse name as a database, or None."""
+    if kind == "3" and not (len(name) <= INFLUXDB3_DATABASE_NAME_MAX and INFLUXDB3_DATABASE_NAME.fullmatch(name)):
+        return (f"--influxdb-database: got {name!r}, which InfluxDB 3 refuses as a database name (every write would "
+                f"fail); expected at most {INFLUXDB3_DATABASE_NAME_MAX} ASCII letters, digits, _ and -, starting with "
+                "a letter or digit, with at most one / between two such parts (DATABASE/RETENTION_POLICY)")
+    if kind == "1" and (name in (".", "..") or not name.isprintable() or any(c in name for c in INFLUXDB1_FORBIDDEN)):
+        return (f"--influxdb-database: got {name!r}, which InfluxDB 1.x refuses as a database name (every write would "
+                "fail); expected printable characters without / or \\, other than . and .. (1.x has no "
+                "DATABASE/RETENTION_POLICY names: the master writes to the database's default retention policy)")
+    return None
 
 
 def ca_file_problem(url: str, ca_file: str) -> str | None:
@@ -334,9 +344,9 @@ class InfluxClient:
         """Checks the database at start, as each kind allows: "exists"; on 1.x "created" when it was
         missing and the credentials may create it; on 3 "first write" (a write creates a database
         there, CREATE DATABASE is not InfluxQL on 3). A 2.x bucket is never created: a missing one
-        raises DatabaseNotFound saying how to make it. A name InfluxDB 3 refuses raises BadDatabaseName
-        (the server would refuse each write, and each batch would wait in the spool for nothing)."""
-        if self.kind == "3" and (problem := influxdb3_database_problem(self.database)):
+        raises DatabaseNotFound saying how to make it. A name the server refuses raises BadDatabaseName
+        (it would refuse each write, and each batch would wait in the spool for nothing)."""
+        if problem := database_name_problem(self.kind, self.database):
             raise BadDatabaseName(problem)
         names = self._databases()
         if names is not None and self.database in names:
