@@ -177,6 +177,57 @@ def test_an_abort_threshold_stops_the_test_through_the_drain_after_its_grace_tim
                         r"test at [0-9.]+ s", failure.get("message"))
 
 
+OPEN_SLOW = """\
+# the open model on a slow route with one task open per user: most arrivals are not started
+arrival: {rate: 20/s, max_in_flight: 1, max_lag: 1m}
+tasks:
+  - {name: slow, path: /delay/300}
+"""
+CHECKED = """\
+# a non-fatal check on a route the target fails 20 % of (an unexpected status counts a fail of it)
+wait: {constant: 20ms}
+tasks:
+  - name: items
+    path: /share/items
+    query: {fail: "20"}
+    check:
+      - {status: 200, fatal: false, name: ok}
+"""
+
+
+def test_arrivals_not_started_and_non_fatal_checks_are_judged(procs, go_bin, fresh_target, tmp_path):
+    # A CI job gating on the open model's arrivals not started (k6's dropped_iterations) and on the
+    # non-fatal checks (k6's checks rate): neither had a metric (exit 2), and a threshold on a task's
+    # ARRIVAL row failed as "never appeared" exactly when every arrival had started.
+    judged = ["not_started==0", "slow: not_started>0", "items: not_started==0", "checks>=99%",
+              "GET items: checks>=70%", "home: checks>0"]
+    master = Master(procs, "--headless", "--expect-workers", "2", "-u", "4", "-r", "4", "-t", "5s",
+                    "-H", fresh_target.url, "--json-file", str(tmp_path / "stats"),
+                    "--junit-xml", str(tmp_path / "junit" / "thresholds.xml"),
+                    *[arg for text in judged for arg in ("--threshold", text)])
+    for i, text in enumerate((OPEN_SLOW, CHECKED)):  # one worker each: the open model's, the checked one's
+        scenario = tmp_path / f"scenario{i}.yaml"
+        scenario.write_text(text)
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", fresh_target.url,
+                     name=f"worker{i}")
+    assert master.proc.wait(60) == 3, master.proc.log()[-3000:]
+    stats = locust_stats(tmp_path)
+    not_started = sum(e.num_failures for (_, method), e in stats.entries.items() if method == "ARRIVAL")
+    items = stats.get("items", "GET")
+    assert not_started > 0 and items.num_failures > 0, stats.entries
+    assert items.num_requests == fresh_target.counts()["GET /share/items"]
+    # each request of items counted one check: a pass when it was answered 200, else a fail
+    ratio = f"{100 * (items.num_requests - items.num_failures) / items.num_requests:.2f}%"
+    want = {"not_started==0": (False, str(not_started)), "slow: not_started>0": (True, str(not_started)),
+            "items: not_started==0": (True, "0"), "checks>=99%": (False, ratio), "GET items: checks>=70%": (True, ratio),
+            "home: checks>0": (False, "home never appeared")}
+    cases = junit(tmp_path)
+    for text, (passes, measured) in want.items():
+        assert (cases[text].find("failure") is None) is passes, (text, ElementTree.tostring(cases[text]))
+        assert f"measured: {measured}\n" in cases[text].find("system-out").text, ElementTree.tostring(cases[text])
+    assert re.search(r"checks>=99% +>= 99% +" + re.escape(ratio) + " +FAIL", master.proc.log())
+
+
 def test_thresholds_that_all_hold_exit_0_although_requests_failed(procs, go_bin, fresh_target, tmp_path):
     # Locust alone exits 1 on any failed request (--exit-code-on-error); the thresholds judge instead
     # a password in --host (the workers send to --target) never reaches the JUnit file: it is shown as ***

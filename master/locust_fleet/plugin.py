@@ -68,9 +68,9 @@ def on_init(environment: Environment, **_kw) -> None:
     user_numbers.install(environment)
     swarm_form.install(environment)
     if service is not None:  # non-fatal checks: summary, web UI tab, and InfluxDB at each run's stop
-        checks.install(environment, service.writer.submit, lambda: service.exporter.last_run_id)
+        check_table = checks.install(environment, service.writer.submit, lambda: service.exporter.last_run_id)
     else:
-        checks.install(environment)
+        check_table = checks.install(environment)
     if service is not None:
         try:
             service.check_server()
@@ -89,7 +89,7 @@ def on_init(environment: Environment, **_kw) -> None:
     interrupt.install(environment)
     if config.thresholds:
         # Before the export starts: results are given at test_stop, before the run record is written.
-        watch = thresholds.install(environment, phases, config.thresholds, config.junit_xml)
+        watch = thresholds.install(environment, phases, config.thresholds, config.junit_xml, check_table)
         if service is not None:
             thresholds.keep_in_run_record(watch, service.exporter)
     if service is not None:

@@ -11,12 +11,13 @@ from xml.etree import ElementTree
 
 from .threshold_judge import (BREACHED, EXIT_BREACHED, EXIT_INTERRUPTED, HOLDING, NEVER_APPEARED, NO_REQUESTS, WAITING,
                               Live, Result)
-from .threshold_syntax import RATE, RATIO, TIME, Threshold, format_limit, format_value
+from .threshold_syntax import CHECKS, RATE, RATIO, TIME, Threshold, format_limit, format_value
 
 
 # Why a metric had nothing to measure (threshold_judge.measure returned None), by the metric's kind.
 NOTHING_TO_MEASURE = {TIME: "no requests with a response time", RATIO: "no requests to divide the failures by",
-                      RATE: "no time with users running to divide the requests by"}
+                      RATE: "no time with users running to divide the requests by",
+                      CHECKS: "no non-fatal check was counted (a scenario's check with fatal: false)"}
 
 
 def scope(threshold: Threshold) -> str:
@@ -33,7 +34,7 @@ def measured(result: Result) -> str:
         t = result.threshold
         return f"{t.endpoint.label if t.endpoint else 'it'} never appeared"
     if result.value is None:
-        return "no requests"
+        return "no checks" if result.threshold.metric.kind == CHECKS else "no requests"
     text = format_value(result.threshold.metric, result.value)
     return f"worst {text}" if result.threshold.window_s is not None else text
 

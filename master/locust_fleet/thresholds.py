@@ -2,8 +2,9 @@
 reads, an abort through the normal stop, the results after the drain, the exit code, the summary,
 the JUnit file, the web UI's Thresholds tab and the run record.
 
-- Whole-run figures are Locust's own merged statistics; windows are filled from the worker reports
-  as they arrive (threshold_judge.SlidingWindow).
+- Whole-run figures are Locust's own merged statistics, with the non-fatal checks' counts of
+  checks.py beside them; windows are filled from the worker reports as they arrive
+  (threshold_judge.SlidingWindow).
 - With an abort threshold, a report schedules a check right after it is handled (reports arriving
   together make one check, and checks are at least CHECK_GAP_S apart, so that hundreds of workers
   do not make hundreds of checks a second); a 1 s tick checks too, so windows move on and the web
@@ -31,11 +32,12 @@ from locust.env import Environment
 from locust.runners import STATE_INIT, STATE_STOPPED, STATE_STOPPING, MasterRunner
 
 from . import interrupt
+from .checks import CheckTable
 from .exporter import Exporter
 from .run_phases import RunPhases
 from .run_record import redact_url
-from .threshold_judge import (EXIT_INTERRUPTED, Figures, Judge, Result, Sample, SlidingWindow, exit_code, matches,
-                              select)
+from .threshold_judge import (EXIT_INTERRUPTED, NOT_STARTED_METHOD, Figures, Judge, Result, Sample, SlidingWindow,
+                              exit_code, matches, select)
 from .threshold_report import LIVE_TABLE, failure_message, junit_xml, live_rows, record_text, summary_lines
 from .threshold_syntax import Endpoint, Threshold, format_limit, format_value
 from .web_tabs import add_tab
@@ -57,9 +59,10 @@ def write_atomically(path: str, text: str) -> None:
 
 class ThresholdWatch:
     def __init__(self, environment: Environment, phases: RunPhases, thresholds: tuple[Threshold, ...],
-                 junit_path: str = "") -> None:
+                 junit_path: str = "", checks: CheckTable | None = None) -> None:
         self.environment = environment
         self.phases = phases  # when a stop began, whether one is under way
+        self.checks = checks  # the test's non-fatal checks, for `checks`
         self.runner: MasterRunner = environment.runner  # type: ignore[assignment]
         self.thresholds = thresholds
         self.junit_path = junit_path
@@ -139,6 +142,7 @@ class ThresholdWatch:
         if self.windows:
             entries = [(e["name"], e["method"], Figures.of_report_entry(e)) for e in data.get("stats") or []]
             whole = Figures.of_report_entry(total)
+            whole.not_started = sum(f.not_started for _, _, f in entries)
             for window in self.windows.values():
                 window.add_report(at, entries, whole)
         self.note_users(self.runner.user_count)
@@ -188,8 +192,16 @@ class ThresholdWatch:
         endpoint = threshold.endpoint
         entries = {} if endpoint is None else {
             key: Figures.of_entry(e) for key, e in list(stats.entries.items()) if matches(endpoint, *key)}
-        total = Figures.of_entry(stats.total) if endpoint is None else Figures()
-        return Sample(select(endpoint, entries, total), seconds, self.peak_users)
+        total = Figures()
+        if endpoint is None:
+            total = Figures.of_entry(stats.total)
+            total.not_started = sum(e.num_failures for (_, method), e in list(stats.entries.items())
+                                    if method == NOT_STARTED_METHOD)
+        figures = select(endpoint, entries, total)
+        if figures is not None and self.checks is not None:
+            figures.check_passes, figures.check_fails = self.checks.counts(
+                lambda name, method: matches(endpoint, name, method))
+        return Sample(figures, seconds, self.peak_users)
 
     def sample(self, threshold: Threshold, now: float) -> Sample | None:
         if threshold.window_s is None:
@@ -308,7 +320,7 @@ def planned_end(environment: Environment) -> str:
 
 
 def install(environment: Environment, phases: RunPhases, thresholds: tuple[Threshold, ...],
-            junit_path: str) -> ThresholdWatch:
+            junit_path: str, checks: CheckTable | None = None) -> ThresholdWatch:
     if junit_path and os.path.isfile(junit_path):
         # An earlier run's file would stand for this one if no test is judged here (no workers
         # came, the master was stopped before the test began): a CI job reading it after a run that
@@ -316,7 +328,7 @@ def install(environment: Environment, phases: RunPhases, thresholds: tuple[Thres
         os.remove(junit_path)
         logger.info("Removed %s, the JUnit file of an earlier run; this run writes its own when its test stops",
                     os.path.abspath(junit_path))
-    watch = ThresholdWatch(environment, phases, thresholds, junit_path)
+    watch = ThresholdWatch(environment, phases, thresholds, junit_path, checks)
     watch.install()
     return watch
 
