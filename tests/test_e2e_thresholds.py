@@ -306,6 +306,26 @@ def test_a_load_shape_stopped_before_its_end_does_not_pass(procs, go_bin, fresh_
     assert junit(tmp_path)[RAN_TO_ITS_END].find("failure") is not None
 
 
+def test_a_run_whose_workers_all_went_missing_does_not_pass(procs, go_bin, fresh_target, tmp_path):
+    # Every worker killed a few seconds into a 60 s run: the master exits 1 (leaving.py), but its
+    # JUnit file and summary said every threshold passed, and a CI reporter showed a passed run.
+    master = Master(procs, "--headless", "--expect-workers", "1", "-u", "4", "-r", "4", "-t", "60s",
+                    "-H", fresh_target.url, "--junit-xml", str(tmp_path / "junit" / "thresholds.xml"),
+                    "--threshold", "users>=1")  # holds whenever the worker is killed
+    worker = start_worker(procs, go_bin["worker"], master.port, "--scenario", SCENARIO, "--target", fresh_target.url)
+    wait_until(lambda: "All users spawned" in master.proc.log() and sum(fresh_target.counts().values()) > 0, 30,
+               "the test running")
+    worker.signal(signal.SIGKILL)
+    assert master.proc.wait(40) == 1, master.proc.log()[-3000:]
+    log = master.proc.log()
+    assert "Every worker went missing" in log
+    assert re.search(r"Thresholds: 1 passed, 0 failed \(exit code 1\)\nThe test ended at [0-9.]+ s with exit code 1 "
+                     r"\(the log says why\): its figures are those of what ran, and the run did not pass", log), log[-3000:]
+    cases = junit(tmp_path)
+    assert cases["users>=1"].find("failure") is None
+    assert cases[RAN_TO_ITS_END].find("failure").get("type") == "broke"
+
+
 def test_a_run_never_judged_leaves_no_junit_file_of_an_earlier_run(procs, tmp_path):
     # A CI workspace kept from the last job: its passed JUnit file stood for this run, whose workers
     # never came (exit 1), and a CI reporter showed the thresholds as passed.

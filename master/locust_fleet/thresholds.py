@@ -38,7 +38,8 @@ from .run_phases import RunPhases
 from .run_record import redact_url
 from .threshold_judge import (EXIT_INTERRUPTED, NOT_STARTED_METHOD, Figures, Judge, Result, Sample, SlidingWindow,
                               exit_code, matches, select)
-from .threshold_report import LIVE_TABLE, failure_message, junit_xml, live_rows, record_text, summary_lines
+from .threshold_report import (BROKE, INTERRUPTED, LIVE_TABLE, CutShort, failure_message, junit_xml, live_rows,
+                               record_text, summary_lines)
 from .threshold_syntax import Endpoint, Threshold, format_limit, format_value
 from .web_tabs import add_tab
 
@@ -77,7 +78,7 @@ class ThresholdWatch:
         self.aborts = any(t.abort for t in thresholds)
         self.stopping = False
         self.results: list[Result] | None = None  # of the last test that ended
-        self.interrupted = ""  # when the last test was cut short before its planned end, if it was
+        self.cut_short: CutShort | None = None  # how the last test did not end as planned, if it did not
         self.on_results: list[Callable[[list[Result]], None]] = []  # e.g. the run record
         self.properties: Callable[[], list[tuple[str, str]]] = lambda: []
 
@@ -113,7 +114,7 @@ class ThresholdWatch:
         self.last_busy_at = 0.0
         self.stopping = False
         self.results = None
-        self.interrupted = ""
+        self.cut_short = None
         self.windows = self.new_windows()
 
     def new_windows(self) -> dict[float, SlidingWindow]:
@@ -246,11 +247,12 @@ class ThresholdWatch:
         """A signal stopped the test at `at` (time.monotonic()), before anything else began its stop:
         if it had a planned end, it was cut short."""
         end = planned_end(self.environment)
-        if self.judge is None or self.stopping or self.interrupted or not end:
+        if self.judge is None or self.stopping or self.cut_short or not end:
             return
-        self.interrupted = f"at {at - self.started_mono:.1f} s, before {end}"
-        logger.warning("The test was interrupted %s; it is judged on what ran and does not pass (exit code %d)",
-                       self.interrupted, EXIT_INTERRUPTED)
+        self.cut_short = CutShort(INTERRUPTED, f"was interrupted at {at - self.started_mono:.1f} s, before {end}",
+                                  EXIT_INTERRUPTED)
+        logger.warning("The test %s; it is judged on what ran and does not pass (exit code %d)", self.cut_short.what,
+                       EXIT_INTERRUPTED)
 
     def on_test_stop(self, **_kw: Any) -> None:
         # Locust ends a shape's test on Ctrl+C as if the shape had ended: the signal tells.
@@ -261,6 +263,12 @@ class ThresholdWatch:
         if judge is None:
             return
         elapsed = time.monotonic() - self.started_mono
+        code = self.environment.process_exit_code
+        if code and not self.cut_short:
+            # The run broke, and another part set its code by now (every worker went missing: 1,
+            # leaving.py, whose test_stop listener runs first): the JUnit file and the summary said
+            # every threshold passed beside the exit code 1, and CI reporters showed a pass.
+            self.cut_short = CutShort(BROKE, f"ended at {elapsed:.1f} s with exit code {code} (the log says why)", code)
         self.results = judge.finish(elapsed, self.last_sample, self.whole_run)
         failed = [r for r in self.results if not r.passed]
         if failed:
@@ -271,7 +279,7 @@ class ThresholdWatch:
         if self.junit_path:
             props = [("host", redact_url(self.environment.host or "")), *self.properties()]
             write_atomically(self.junit_path, junit_xml(self.results, time.time() - self.started, self.started,
-                                                        socket.gethostname(), props, self.interrupted))
+                                                        socket.gethostname(), props, self.cut_short))
             logger.info("Wrote the thresholds' results to %s (JUnit XML)", os.path.abspath(self.junit_path))
         for listener in self.on_results:
             listener(self.results)
@@ -294,14 +302,14 @@ class ThresholdWatch:
             self.runner.stop()
         options = environment.parsed_options
         code = exit_code(self.results, environment.process_exit_code, bool(locust_log.unhandled_greenlet_exception),
-                         bool(self.interrupted), bool(self.runner.exceptions), getattr(options, "exit_code_on_error", 1))
+                         bool(self.cut_short), bool(self.runner.exceptions), getattr(options, "exit_code_on_error", 1))
         if code is not None:
             environment.process_exit_code = code
 
     def on_quit(self, **_kw: Any) -> None:
         if self.results is None:
             return
-        for line in ["", *summary_lines(self.results, self.interrupted), ""]:
+        for line in ["", *summary_lines(self.results, self.cut_short), ""]:
             console.info(line)
 
 
