@@ -12,6 +12,7 @@ import json
 import re
 import signal
 import subprocess
+from contextlib import ExitStack
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -20,6 +21,7 @@ import xmlschema
 
 from harness.chromium import Chromium
 from harness.exported import influx_args
+from harness.influxd import server_of, start_server
 from harness.parts import Master, Target, start_worker
 from harness.procs import REPO, VENV_BIN, Procs, wait_until
 from locust_fleet.threshold_report import RAN_TO_ITS_END
@@ -326,16 +328,28 @@ def test_a_run_whose_workers_all_went_missing_does_not_pass(procs, go_bin, fresh
     assert cases[RAN_TO_ITS_END].find("failure").get("type") == "broke"
 
 
-def test_a_run_never_judged_leaves_no_junit_file_of_an_earlier_run(procs, tmp_path):
+@pytest.mark.parametrize("ending", ["no worker came", "a typo in a threshold", "InfluxDB refused the credentials"])
+def test_a_run_never_judged_leaves_no_junit_file_of_an_earlier_run(procs, tmp_path, ending):
     # A CI workspace kept from the last job: its passed JUnit file stood for this run, whose workers
-    # never came (exit 1), and a CI reporter showed the thresholds as passed.
+    # never came (exit 1), and a CI reporter showed the thresholds as passed. A master that exited 2
+    # at start (a typo in a threshold, InfluxDB refusing the credentials) left it there still.
     report = tmp_path / "junit" / "thresholds.xml"
     report.parent.mkdir()
     report.write_text('<testsuites name="locust-fleet thresholds" tests="1" failures="0"/>\n')
-    master = Master(procs, "--headless", "-u", "1", "-t", "3s", "--expect-workers", "1",
-                    "--expect-workers-max-wait", "2", "--threshold", "requests>0", "--junit-xml", str(report))
-    assert master.proc.wait(40) == 1, master.proc.log()[-3000:]
-    assert "Gave up waiting for workers to connect" in master.proc.log()
+    args, code, said = ["--threshold", "requests>0"], 1, "Gave up waiting for workers to connect"
+    if ending == "a typo in a threshold":
+        args, code, said = ["--threshold", "requests>0", "--threshold", "p95<500msx"], 2, "'msx' is not a unit of p95"
+    with ExitStack() as stack:
+        if ending == "InfluxDB refused the credentials":
+            server = start_server(server_of("influxdb-1.6", tmp_path / "influxdb"))  # with an admin user
+            stack.callback(server.close)
+            args += ["--influxdb-url", server.url, "--influxdb-username", "admin", "--influxdb-password", "wrong",
+                     "--spool-dir", str(tmp_path / "spool")]
+            code, said = 2, "refused the credentials (HTTP 401)"
+        master = Master(procs, "--headless", "-u", "1", "-t", "3s", "--expect-workers", "1",
+                        "--expect-workers-max-wait", "2", "--junit-xml", str(report), *args)
+        assert master.proc.wait(40) == code, master.proc.log()[-3000:]
+    assert said in master.proc.log()
     assert not report.exists()
 
 

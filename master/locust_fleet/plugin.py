@@ -40,6 +40,7 @@ def on_init(environment: Environment, **_kw) -> None:
         logger.error("locust_fleet needs Locust 2.43 or newer (this is %s)", locust_version)
         sys.exit(2)
     parsed = environment.parsed_options
+    thresholds.remove_earlier_junit(getattr(parsed, "junit_xml", None) or "")
     try:
         config = options.from_options(parsed) if parsed else options.PluginConfig()
     except options.ConfigError as e:
