@@ -275,6 +275,14 @@ def test_a_headless_run_stopped_before_its_run_time_does_not_pass(procs, go_bin,
     else:
         assert "Thresholds: 1 passed, 0 failed\n" in log and "interrupted" not in log
         assert RAN_TO_ITS_END not in cases
+    if exported:  # the run record says what the JUnit file says (it said 0 failed, a pass)
+        influx = request.getfixturevalue("influx")
+        listed = subprocess.run([str(VENV_BIN / "locust-fleet"), "runs", "list", "--json", "--influxdb-url", influx.url,
+                                 "--influxdb-database", influx.database], capture_output=True, text=True, check=True)
+        (record,) = json.loads(listed.stdout)
+        assert record["thresholds_failed"] == 1, record
+        assert [(r["threshold"], r["passed"], r["result"]) for r in record["thresholds"]] == [
+            ("requests>0", True, "passed"), (RAN_TO_ITS_END, False, "interrupted")]
 
 
 @pytest.mark.parametrize("sig, exported", [(signal.SIGTERM, False), (signal.SIGINT, False), (signal.SIGTERM, True)],

@@ -148,6 +148,14 @@ def test_run_record_text_keeps_each_result_and_reads_back():
     assert read_record("") == []
 
 
+def test_run_record_of_a_test_cut_short_keeps_the_failed_case_as_the_junit_file_does():
+    kept = read_record(record_text(RESULTS[1:3], CUT))
+    assert kept[-1] == {"threshold": RAN_TO_ITS_END, "passed": False, "result": "interrupted", "value": None,
+                        "measured": "The test was interrupted at 6.2 s, before the end of its 30 s run time: its "
+                                    "figures are those of what ran, and the run did not pass", "limit": "—"}
+    assert len(kept) == 3
+
+
 def test_live_rows_while_running_and_after():
     window = parse("p95[1m]<800ms")
     lives = [Live(parse("p95<500ms"), "holding", 120.0), Live(window, "waiting", None),

@@ -138,14 +138,19 @@ def junit_xml(results: list[Result], duration_s: float, started: float, hostname
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="unicode") + "\n"
 
 
-def record_text(results: list[Result]) -> str:
-    """The run record's `thresholds` field: a JSON list, one object per threshold."""
-    return json.dumps([{
+def record_text(results: list[Result], cut: CutShort | None = None) -> str:
+    """The run record's `thresholds` field: a JSON list, one object per threshold, and a failed
+    RAN_TO_ITS_END for a test cut short, as in the JUnit file (`locust-fleet runs` reads it)."""
+    kept = [{
         "threshold": r.threshold.text, "passed": r.passed, "result": r.reason,
         "value": r.value, "measured": measured(r), "limit": format_limit(r.threshold),
         **({"aborted_at_s": round(r.aborted_at_s, 3)} if r.aborted_at_s is not None else {}),
         **({"worst_at_s": round(r.worst_at_s, 3)} if r.worst_at_s is not None else {}),
-    } for r in results], separators=(",", ":"))
+    } for r in results]
+    if cut:
+        kept.append({"threshold": RAN_TO_ITS_END, "passed": False, "result": cut.kind, "value": None,
+                     "measured": cut_short_message(cut), "limit": "—"})
+    return json.dumps(kept, separators=(",", ":"))
 
 
 def read_record(text: str) -> list[dict]:

@@ -79,7 +79,8 @@ class ThresholdWatch:
         self.stopping = False
         self.results: list[Result] | None = None  # of the last test that ended
         self.cut_short: CutShort | None = None  # how the last test did not end as planned, if it did not
-        self.on_results: list[Callable[[list[Result]], None]] = []  # e.g. the run record
+        # e.g. the run record: the results, and how the test was cut short if it was
+        self.on_results: list[Callable[[list[Result], CutShort | None], None]] = []
         self.properties: Callable[[], list[tuple[str, str]]] = lambda: []
 
     # -- set-up ------------------------------------------------------------------------------------
@@ -282,7 +283,7 @@ class ThresholdWatch:
                                                         socket.gethostname(), props, self.cut_short))
             logger.info("Wrote the thresholds' results to %s (JUnit XML)", os.path.abspath(self.junit_path))
         for listener in self.on_results:
-            listener(self.results)
+            listener(self.results, self.cut_short)
 
     def on_quit_begins(self, **_kw: Any) -> None:
         """The first of the quitting listeners (plugin.py adds it after the others, and Locust fires
@@ -350,10 +351,10 @@ def keep_in_run_record(watch: ThresholdWatch, exporter: Exporter) -> None:
     """The results go into the run record the exporter completes at the same test_stop, and the
     JUnit file names the run."""
 
-    def keep(results: list[Result]) -> None:
+    def keep(results: list[Result], cut: CutShort | None) -> None:
         if exporter.run is not None:
-            exporter.run.thresholds = record_text(results)
-            exporter.run.thresholds_failed = sum(not r.passed for r in results)
+            exporter.run.thresholds = record_text(results, cut)
+            exporter.run.thresholds_failed = sum(not r.passed for r in results) + bool(cut)
 
     watch.on_results.append(keep)
     watch.properties = lambda: [("run_id", exporter.run.run_id)] if exporter.run is not None else []
