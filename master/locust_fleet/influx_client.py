@@ -154,6 +154,12 @@ class NoHttpAnswer(RetryableError):
     restarting), but at start-up it is a server that speaks something else (TLS on an http URL)."""
 
 
+class MissingRetentionPolicy(RetryableError):
+    """1.x answers a write to a database without the retention policy it names (its default one,
+    dropped) with HTTP 500 "retention policy not found: NAME": retryable while writing (an admin may
+    make it during the run, and the spool replays), but at start-up the database is set up wrong."""
+
+
 class InfluxClient:
     def __init__(self, url: str, database: str, username: str = "", password: str = "", token: str = "",
                  ca_file: str = "", timeout: float = 10.0, server: str = "auto") -> None:
@@ -220,6 +226,12 @@ class InfluxClient:
                               "(give the URL it redirects to)")
         if resp.status_code in (401, 403):
             raise AuthError(self._auth_message(resp.status_code, _error_text(resp)), resp.status_code)
+        if resp.status_code >= 500 and (policy := _missing_retention_policy(_error_text(resp))):
+            raise MissingRetentionPolicy(
+                f"--influxdb-database: database {self.database!r} at {self.shown_url} has no retention policy "
+                f"{policy!r} (HTTP {resp.status_code}: {_error_text(resp)}); as an admin, make one its default: "
+                f'CREATE RETENTION POLICY "{_quote(policy)}" ON "{_quote(self.database)}" DURATION INF REPLICATION 1 '
+                "DEFAULT (or ALTER RETENTION POLICY ... DEFAULT for one it has)")
         if resp.status_code == 429 or resp.status_code >= 500:
             raise RetryableError(f"InfluxDB at {self.shown_url}: HTTP {resp.status_code} {_error_text(resp)}")
         if resp.status_code == 404 and _missing_database(_error_text(resp)):
@@ -411,6 +423,13 @@ def _missing_database(text: str) -> bool:
     text = text.lower()
     return "database not found" in text or "no dbrp mapping found" in text or bool(
         re.search(r"database \S+ not found", text))
+
+
+def _missing_retention_policy(text: str) -> str:
+    """1.x: "retention policy not found: autogen" (coordinator's ErrRetentionPolicyNotFound); the
+    policy's name, or "" for another error."""
+    match = re.fullmatch(r"retention policy not found: (.*)", text.strip())
+    return match.group(1) if match else ""
 
 
 def _influx_error(resp: requests.Response) -> str | None:
