@@ -340,10 +340,13 @@ def test_a_run_whose_workers_all_went_missing_does_not_pass(procs, go_bin, fresh
 def test_a_run_never_judged_leaves_no_junit_file_of_an_earlier_run(procs, tmp_path, ending):
     # A CI workspace kept from the last job: its passed JUnit file stood for this run, whose workers
     # never came (exit 1), and a CI reporter showed the thresholds as passed. A master that exited 2
-    # at start (a typo in a threshold, InfluxDB refusing the credentials) left it there still.
+    # at start (a typo in a threshold, InfluxDB refusing the credentials) left it there still, and
+    # Locust's JSON file of the earlier run (--json-file) stayed in every case.
     report = tmp_path / "junit" / "thresholds.xml"
     report.parent.mkdir()
     report.write_text('<testsuites name="locust-fleet thresholds" tests="1" failures="0"/>\n')
+    stats = tmp_path / "stats.json"
+    stats.write_text('[{"name": "/", "method": "GET", "num_requests": 1000, "num_failures": 0}]\n')
     args, code, said = ["--threshold", "requests>0"], 1, "Gave up waiting for workers to connect"
     if ending == "a typo in a threshold":
         args, code, said = ["--threshold", "requests>0", "--threshold", "p95<500msx"], 2, "'msx' is not a unit of p95"
@@ -355,10 +358,11 @@ def test_a_run_never_judged_leaves_no_junit_file_of_an_earlier_run(procs, tmp_pa
                      "--spool-dir", str(tmp_path / "spool")]
             code, said = 2, "refused the credentials (HTTP 401)"
         master = Master(procs, "--headless", "-u", "1", "-t", "3s", "--expect-workers", "1",
-                        "--expect-workers-max-wait", "2", "--junit-xml", str(report), *args)
+                        "--expect-workers-max-wait", "2", "--junit-xml", str(report),
+                        "--json-file", str(tmp_path / "stats"), *args)
         assert master.proc.wait(40) == code, master.proc.log()[-3000:]
     assert said in master.proc.log()
-    assert not report.exists()
+    assert not report.exists() and not stats.exists()
 
 
 @pytest.mark.parametrize("how", ["flag", "env"])

@@ -15,8 +15,8 @@ from locust.runners import MasterRunner
 
 import gevent
 
-from . import (checks, inbound, interrupt, leaving, options, rebalances, rejoining, run_phases, runner_state,
-               shape_signals, stats_reset, swarm_form, thresholds, user_numbers)
+from . import (checks, earlier_reports, inbound, interrupt, leaving, options, rebalances, rejoining, run_phases,
+               runner_state, shape_signals, stats_reset, swarm_form, thresholds, user_numbers)
 from .drain import Drainer
 from .export_service import ExportService
 from .influx_client import PermanentError
@@ -40,7 +40,7 @@ def on_init(environment: Environment, **_kw) -> None:
         logger.error("locust_fleet needs Locust 2.43 or newer (this is %s)", locust_version)
         sys.exit(2)
     parsed = environment.parsed_options
-    thresholds.remove_earlier_junit(getattr(parsed, "junit_xml", None) or "")
+    earlier_reports.remove(earlier_reports.report_paths(parsed))  # first: anything below may end the master
     try:
         config = options.from_options(parsed) if parsed else options.PluginConfig()
     except options.ConfigError as e:

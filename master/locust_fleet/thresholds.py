@@ -328,18 +328,6 @@ def planned_end(environment: Environment) -> str:
     return ""
 
 
-def remove_earlier_junit(junit_path: str) -> None:
-    """An earlier run's file would stand for this one if no test is judged here (no workers came,
-    the master was stopped before the test began, or it exits 2 at start: a malformed threshold,
-    InfluxDB refusing the credentials): a CI job reading it after a run that failed to start showed
-    the earlier run's passed thresholds. Called first, before anything may end the master."""
-    path = junit_path.strip()
-    if path and os.path.isfile(path):
-        os.remove(path)
-        logger.info("Removed %s, the JUnit file of an earlier run; this run writes its own when its test stops",
-                    os.path.abspath(path))
-
-
 def install(environment: Environment, phases: RunPhases, thresholds: tuple[Threshold, ...],
             junit_path: str, checks: CheckTable | None = None) -> ThresholdWatch:
     watch = ThresholdWatch(environment, phases, thresholds, junit_path, checks)
