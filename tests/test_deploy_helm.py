@@ -25,7 +25,7 @@ from harness.manifests import (Manifests, check_network_policy, check_pod_failur
                                name_of, pod_failure_action, pod_labels, pod_spec, problems, stopping_master_needs,
                                stopping_worker_needs, tool)
 from harness.procs import REPO
-from locust_fleet.influx_client import influxdb3_database_problem
+from locust_fleet.influx_client import database_name_problem
 from locust_fleet.model import FIELDS, RESERVED_TAGS, RUNS, TIME
 from locust_fleet.options import ConfigError, check_url, parse_run_tags
 
@@ -510,7 +510,7 @@ def test_helm_refuses_the_influxdb3_database_names_the_master_refuses(database, 
     database name InfluxDB 3 refuses; the chart refuses the same names, and renders the others."""
     out = helm("template", RELEASE, str(CHART), tmp=tmp_path,
                values={"influxdb": {"url": "http://influxdb:8181", "server": 3, "database": database}})
-    refused = influxdb3_database_problem(database) is not None
+    refused = database_name_problem("3", database) is not None
     assert (out.returncode != 0) == refused, (database, out.stderr)
     if refused:
         assert f"influxdb.database: got {json.dumps(database)}, which InfluxDB 3 (influxdb.server) refuses" in \

@@ -212,8 +212,8 @@ def test_every_malformed_threshold_is_named_at_once():
         from_options(parse("--threshold", "p95<<5", "--threshold", "p95<5", "--threshold", "bogus>1"))
     assert str(e.value).splitlines() == [
         "--threshold: got 'p95<<5'; expected a number after '<' such as 500 or 0.5, found '<5'",
-        "--threshold: got 'bogus>1'; unknown metric 'bogus'; expected fail_ratio, failures, requests, rps, avg, min, "
-        "max, med, users or a percentile such as p50, p95, p99.9 (also p(95))"]
+        "--threshold: got 'bogus>1'; unknown metric 'bogus'; expected fail_ratio, failures, requests, not_started, "
+        "rps, avg, min, max, med, users, checks or a percentile such as p50, p95, p99.9 (also p(95))"]
 
 
 def test_junit_xml_needs_thresholds_and_a_writable_place(tmp_path):

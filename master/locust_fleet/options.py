@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from locust.argument_parser import LocustArgumentParser
 
-from .influx_client import SERVER_KINDS, ca_file_problem, influxdb3_database_problem
+from .influx_client import SERVER_KINDS, ca_file_problem, database_name_problem
 from .model import FIELDS, RESERVED_TAGS, RUNS, TIME
 from .threshold_syntax import Threshold, parse_all
 
@@ -274,7 +274,7 @@ def export_config(options: argparse.Namespace) -> ExporterConfig | None:
     if not options.influxdb_database:
         raise ConfigError("--influxdb-database: empty; expected a database name")
     server = getattr(options, "influxdb_server", "auto") or "auto"
-    if server == "3" and (problem := influxdb3_database_problem(options.influxdb_database)):
+    if problem := database_name_problem(server, options.influxdb_database):
         raise ConfigError(problem)  # named, the server is known before it answers
     if options.influxdb_token and (options.influxdb_username or options.influxdb_password):
         raise ConfigError("--influxdb-token: give either a token or --influxdb-username/--influxdb-password, not both")
