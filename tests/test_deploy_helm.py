@@ -21,13 +21,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.manifests import (Manifests, check_network_policy, check_pod_failure_policies, containers, image_problem,
-                               name_of, pod_failure_action, pod_labels, pod_spec, problems, stopping_master_needs,
-                               stopping_worker_needs, tool)
+from harness.manifests import (SECRET_ENV, Manifests, check_network_policy, check_pod_failure_policies, containers,
+                               image_problem, name_of, pod_failure_action, pod_labels, pod_spec, problems,
+                               stopping_master_needs, stopping_worker_needs, tool)
 from harness.procs import REPO
+from locust.argument_parser import get_parser
 from locust_fleet.influx_client import influxdb3_database_problem
 from locust_fleet.model import FIELDS, RESERVED_TAGS, RUNS, TIME
-from locust_fleet.options import ConfigError, check_url, parse_run_tags
+from locust_fleet.options import ConfigError, add_arguments, check_url, parse_run_tags
 
 pytestmark = pytest.mark.builds  # helm from .tools/bin
 
@@ -426,6 +427,70 @@ def test_helm_refuses_bad_values_naming_each(values, messages, tmp_path):
     for message in messages:
         assert message in out.stderr, out.stderr
     assert TOKEN not in out.stderr
+
+
+def test_helm_refuses_extra_env_that_the_charts_flags_override(go_bin, tmp_path):
+    """A team moving from Locust's own chart sets LOCUST_HOST in worker.extraEnv: the chart gives the
+    workers --target (the demo target's), a flag wins over its variable, and the test loaded the demo
+    target without a word. The variables of the flags and values the chart sets are refused in
+    extraEnv as their flags are in extraArgs, each named with the value to use."""
+    values = {"master": {"headless": True, "extraEnv": [
+                  {"name": "LOCUST_HOST", "value": "https://api.example.com"}, {"name": "LOCUST_USERS", "value": "50"},
+                  {"name": "LOCUST_HEADLESS", "value": "true"}, {"name": "LOCUST_DRAIN_TIMEOUT", "value": "10"}]},
+              "worker": {"extraEnv": [{"name": "LOCUST_HOST", "value": "https://api.example.com"},
+                                      {"name": "LOCUST_MASTER_NODE_PORT", "value": "6000"}]}}
+    # what the master and the worker make of the rendered command lines with those variables
+    accepted = dict(values, master={**values["master"], "extraEnv": []}, worker={})
+    objects = by_kind(render(accepted, tmp_path)[1])
+    master, worker = objects["Deployment", f"{PREFIX}-master"], objects["Deployment", f"{PREFIX}-worker"]
+    parser = get_parser()
+    add_arguments(parser)
+    options = parser.parse_args(["-f", "master/locustfile.py", *args_of(master)],
+                                env_vars={e["name"]: e["value"] for e in values["master"]["extraEnv"]})
+    assert (options.host, options.num_users) == (f"http://{PREFIX}-target:8080", 10), "the chart's flags win"
+    result = subprocess.run([str(go_bin["worker"]), *args_of(worker), "--connect-timeout", "100ms"],
+                            capture_output=True, text=True, timeout=30,
+                            env={e["name"]: e["value"] for e in values["worker"]["extraEnv"]})
+    assert f"against http://{PREFIX}-target:8080" in result.stderr and f"{PREFIX}-master:5557" in result.stderr, \
+        result.stderr
+    out = helm("template", RELEASE, str(CHART), values=values, tmp=tmp_path)
+    assert out.returncode != 0 and not out.stdout, out.stdout
+    refused = [line.split(": ", 2)[:2] for line in out.stderr.splitlines() if ".extraEnv: " in line]
+    assert refused == [["master.extraEnv", "LOCUST_HOST is the chart's to set"],
+                       ["master.extraEnv", "LOCUST_USERS is the chart's to set"],
+                       ["master.extraEnv", "LOCUST_HEADLESS is the chart's to set"],
+                       ["worker.extraEnv", "LOCUST_HOST is the chart's to set"],
+                       ["worker.extraEnv", "LOCUST_MASTER_NODE_PORT is the chart's to set"]], out.stderr
+    assert "worker.extraEnv: LOCUST_HOST is the chart's to set: the chart gives the workers --target from target" \
+        in out.stderr and "set master.users instead" in out.stderr
+    # a soak's web UI mode: LOCUST_USERS is then the form's default, which the chart does not set
+    del values["master"]["headless"], values["worker"]
+    values["master"]["extraEnv"] = [{"name": "LOCUST_USERS", "value": "50"}]
+    assert containers(by_kind(render(values, tmp_path)[1])["Deployment", f"{PREFIX}-master"])[0]["env"][-1] == \
+        {"name": "LOCUST_USERS", "value": "50"}
+
+
+def test_helm_refuses_a_secret_given_as_a_plain_value_in_extra_env(tmp_path):
+    """worker.extraEnv is where a scenario's {{ env.API_TOKEN }} comes from: given as a value, the token
+    sat in the Deployment's spec in clear, which the checks of every rendering refuse; the chart
+    refuses it, naming the variable and not its value, and takes it from a Secret."""
+    secret = "s3cr3t-9d1e"
+    plain = {"worker": {"extraEnv": [{"name": "API_TOKEN", "value": secret}, {"name": "TENANT", "value": "acme"}]},
+             "master": {"extraEnv": [{"name": "db_password", "value": secret}]}}
+    assert [e["name"] for part in ("master", "worker") for e in plain[part]["extraEnv"] if SECRET_ENV.search(e["name"])] \
+        == ["db_password", "API_TOKEN"], "the names the checks of a rendering refuse with a value"
+    out = helm("template", RELEASE, str(CHART), values=plain, tmp=tmp_path)
+    assert out.returncode != 0 and secret not in out.stderr, out.stderr
+    assert [line.split(" is ")[0] for line in out.stderr.splitlines() if ".extraEnv: " in line] == \
+        ["master.extraEnv: db_password", "worker.extraEnv: API_TOKEN"], out.stderr
+    assert "give it from a Secret: {name: API_TOKEN, valueFrom: {secretKeyRef: {name: SECRET, key: KEY}}}" in \
+        out.stderr
+    from_secret = {"worker": {"extraEnv": [
+        {"name": "API_TOKEN", "valueFrom": {"secretKeyRef": {"name": "api", "key": "token"}}},
+        {"name": "TENANT", "value": "acme"}]}}
+    _, docs = render(from_secret, tmp_path)
+    assert not problems(Manifests([("t", d) for d in docs], {"Secret": {"api": {"token"}}}))
+    assert env_of(by_kind(docs)["Deployment", f"{PREFIX}-worker"])["API_TOKEN"] == from_secret["worker"]["extraEnv"][0]
 
 
 def test_helm_refuses_the_run_tags_the_master_refuses(tmp_path):

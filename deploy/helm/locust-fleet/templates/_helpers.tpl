@@ -230,6 +230,51 @@ the master is never ready or its workers never reach it. Each has a value of its
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- /* The same in extraEnv, and the variables of the values the chart turns into flags or variables
+itself: a flag wins over its variable (Locust's and the Go worker's rule), so a LOCUST_HOST there was
+ignored without a word and the workers loaded the demo target; the others break what the chart's
+objects rely on as their flags do, or bypass the checks of their values. */ -}}
+{{- $headless := include "locust-fleet.headless" . -}}
+{{- $masterVars := dict
+  "LOCUST_HOST" "the chart gives the master --host and the workers --target from target, and a flag wins over its variable; set target instead"
+  "LOCUST_HEADLESS" (index $masterFlags "--headless")
+  "LOCUST_WEB_PORT" (index $masterFlags "--web-port")
+  "LOCUST_WEB_HOST" (index $masterFlags "--web-host")
+  "LOCUST_MASTER_BIND_PORT" (index $masterFlags "--master-bind-port")
+  "LOCUST_MASTER_BIND_HOST" "the master image's entrypoint gives --master-bind-host 0.0.0.0, which wins: it would be ignored"
+  "LOCUST_TLS_CERT" (index $masterFlags "--tls-cert")
+  "LOCUST_TLS_KEY" (index $masterFlags "--tls-key")
+  "LOCUST_MODE_WORKER" (index $masterFlags "--worker")
+  "LOCUST_LOCUSTFILE" "the master image's entrypoint gives -f, which wins: it would be ignored; the workers' scenario is worker.scenario"
+  "LOCUST_INFLUXDB_URL" "set influxdb.url instead (the chart checks it and gives the master the time to write to it)"
+  "LOCUST_INFLUXDB_DATABASE" "set influxdb.database instead"
+  "LOCUST_INFLUXDB_TOKEN" "set influxdb.existingSecret (and influxdb.tokenKey) instead"
+  "LOCUST_INFLUXDB_USERNAME" "set influxdb.username instead"
+  "LOCUST_INFLUXDB_PASSWORD" "set influxdb.existingSecret (and influxdb.passwordKey) instead"
+  "LOCUST_INFLUXDB_SERVER" "set influxdb.server instead"
+  "LOCUST_INFLUXDB_CA_FILE" "set influxdb.caConfigMap instead"
+  "LOCUST_SPOOL_DIR" "the chart mounts the spool's volume there; its size is master.spoolSize" -}}
+{{- if $headless -}}
+{{- $_ := set $masterVars "LOCUST_USERS" "the chart gives a headless master --users, which wins; set master.users instead" -}}
+{{- $_ := set $masterVars "LOCUST_SPAWN_RATE" "the chart gives a headless master --spawn-rate, which wins; set master.spawnRate instead" -}}
+{{- $_ := set $masterVars "LOCUST_RUN_TIME" "set master.runTime instead (with master.runToCompletion: a headless Deployment would start the run again after each)" -}}
+{{- $_ := set $masterVars "LOCUST_EXPECT_WORKERS" "the chart gives a headless master --expect-workers, which wins; set master.expectWorkers instead" -}}
+{{- $_ := set $masterVars "LOCUST_EXPECT_WORKERS_MAX_WAIT" "the chart gives a headless master --expect-workers-max-wait, which wins; set master.expectWorkersMaxWait instead" -}}
+{{- end -}}
+{{- $workerVars := dict
+  "LOCUST_HOST" "the chart gives the workers --target from target (the demo target's when it is empty), and a flag wins over its variable: it would be ignored; set target instead"
+  "LOCUST_MASTER_NODE_HOST" "the chart gives the workers --master-host, which wins: it would be ignored"
+  "LOCUST_MASTER_NODE_PORT" "the chart gives the workers --master-port, which wins: it would be ignored" -}}
+{{- range $part, $vars := dict "master" $masterVars "worker" $workerVars -}}
+{{- range $e := (index $.Values $part).extraEnv -}}
+{{- if hasKey $vars $e.name -}}
+{{- $problems = append $problems (printf "%s.extraEnv: %s is the chart's to set: %s" $part $e.name (index $vars $e.name)) -}}
+{{- else if and (regexMatch "(?i)TOKEN|PASSWORD|SECRET|API_KEY" $e.name) (hasKey $e "value") -}}
+{{- /* The value stays out of the message: it is a secret. */ -}}
+{{- $problems = append $problems (printf "%s.extraEnv: %s is given as a value, which puts a secret in the pod spec in clear (kubectl get -o yaml shows it to whoever may read the workload); give it from a Secret: {name: %s, valueFrom: {secretKeyRef: {name: SECRET, key: KEY}}}" $part $e.name $e.name) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- $mostWorkers := ternary $w.autoscaling.maxReplicas $w.replicas (and $w.autoscaling.enabled (not $m.runToCompletion)) -}}
 {{- if and (or $m.headless $m.runToCompletion) (gt (int $m.expectWorkers) (int $mostWorkers)) -}}
 {{- $problems = append $problems (printf "master.expectWorkers (%v) is above the workers there can be (%s, %v): the headless master would wait master.expectWorkersMaxWait (%v s) for workers that never come, then exit 1; lower it, or 0 for the workers' replicas" $m.expectWorkers (ternary "worker.autoscaling.maxReplicas" "worker.replicas" (and $w.autoscaling.enabled (not $m.runToCompletion))) $mostWorkers $m.expectWorkersMaxWait) -}}
