@@ -89,6 +89,10 @@ COMBINATIONS: dict[str, tuple[dict, dict]] = {
                                       "worker": {"scenario": {"existingConfigMap": "checkout-flow",
                                                               "file": "flow.yaml"}}},
                                      {"ConfigMap": {"checkout-flow": None}}),
+    "target TLS from a Secret": ({"target": "https://api.internal:8443", "demoTarget": {"enabled": False},
+                                  "worker": {"targetTLS": {"existingSecret": "api-mtls", "clientCertKey": "tls.crt",
+                                                           "clientKeyKey": "tls.key"}}},
+                                 {"Secret": {"api-mtls": {"ca.crt", "tls.crt", "tls.key"}}}),
 }
 
 
@@ -261,6 +265,53 @@ def test_helm_web_ui_over_https(tmp_path):
     assert container["readinessProbe"]["httpGet"] == {"path": "/", "port": "web", "scheme": "HTTPS"}
 
 
+TARGET_TLS = "/etc/locust-fleet/target-tls"
+
+
+def test_helm_target_tls_from_a_secret(tmp_path):
+    """An https target signed by the company's CA that asks for a client certificate: the CA and the
+    client's certificate and key come from the user's Secret (cert-manager's keys), mounted into the
+    workers under fixed names that the worker's --tls-* flags name; test_deploy_helm_run.py runs it.
+    Before, the chart had no way to give them but worker.scenario.files, a ConfigMap."""
+    _, docs = render(COMBINATIONS["target TLS from a Secret"][0], tmp_path)
+    worker = by_kind(docs)["Deployment", f"{PREFIX}-worker"]
+    assert args_of(worker)[3:] == ["--target=https://api.internal:8443", f"--tls-ca-file={TARGET_TLS}/ca.crt",
+                                   f"--tls-client-cert={TARGET_TLS}/client.crt",
+                                   f"--tls-client-key={TARGET_TLS}/client.key"]
+    assert containers(worker)[0]["volumeMounts"] == [{"name": "target-tls", "mountPath": TARGET_TLS, "readOnly": True}]
+    assert pod_spec(worker)["volumes"] == [{"name": "target-tls", "secret": {"secretName": "api-mtls", "items": [
+        {"key": "ca.crt", "path": "ca.crt"}, {"key": "tls.crt", "path": "client.crt"},
+        {"key": "tls.key", "path": "client.key"}]}}]
+    # with a scenario, its tls: names the files (the worker refuses the flags beside a scenario)
+    scenario = f"tls: {{ca_file: {TARGET_TLS}/ca.crt}}\ntasks: [{{path: /}}]\n"
+    _, docs = render({"target": "https://api.internal:8443", "demoTarget": {"enabled": False},
+                      "worker": {"targetTLS": {"existingSecret": "corp-ca"},
+                                 "scenario": {"files": {"scenario.yaml": scenario}}}}, tmp_path)
+    worker = by_kind(docs)["Deployment", f"{PREFIX}-worker"]
+    assert not [a for a in args_of(worker) if a.startswith("--tls-")], args_of(worker)
+    assert {"name": "target-tls", "secret": {"secretName": "corp-ca", "items": [{"key": "ca.crt", "path": "ca.crt"}]}} \
+        in pod_spec(worker)["volumes"]
+    assert not problems(Manifests([("t", d) for d in docs], {"Secret": {"corp-ca": {"ca.crt"}}}))
+
+
+PRIVATE_KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIB\n-----END EC PRIVATE KEY-----\n"
+
+
+def test_helm_refuses_a_private_key_in_the_scenario_configmap(tmp_path):
+    """A scenario's tls.client_key given in worker.scenario.files landed in a ConfigMap, in clear for
+    whoever may read ConfigMaps: refused, naming the file and where the key goes instead."""
+    values = {"target": "https://api.internal", "demoTarget": {"enabled": False}, "worker": {"scenario": {"files": {
+        "scenario.yaml": "tls: {client_cert: client.pem, client_key: client.key}\ntasks: [{path: /}]\n",
+        "client.pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", "client.key": PRIVATE_KEY}}}}
+    out = helm("template", RELEASE, str(CHART), values=values, tmp=tmp_path)
+    assert out.returncode != 0 and not out.stdout, out.stdout
+    assert [line for line in out.stderr.splitlines() if "private key" in line] == [
+        'worker.scenario.files: "client.key" holds a private key, which a ConfigMap keeps in clear; put it in a '
+        "Secret of yours and give it with worker.targetTLS.existingSecret (and its keys), then name "
+        f"{TARGET_TLS}/client.key in the scenario's tls.client_key"], out.stderr
+    assert "MHcCAQEEIB" not in out.stderr
+
+
 POOL = {"nodeSelector": {"pool": "load"}, "tolerations": [{"key": "dedicated", "value": "load", "effect": "NoSchedule"}],
         "affinity": {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
             {"weight": 100, "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname",
@@ -411,6 +462,16 @@ BAD_VALUES = [
       "master.expectWorkersMaxWait (300 s) and the drain too"]),
     ({"master": {"runToCompletion": True, "runTime": "600", "job": {"activeDeadlineSeconds": 600}}},
      ["master.job.activeDeadlineSeconds (600 s) is not above master.runTime (600, 600 s)"]),
+    ({"worker": {"targetTLS": {"existingSecret": "api-tls", "caKey": "", "clientKeyKey": "tls.key"}}},
+     ["worker.targetTLS.existingSecret is set but worker.targetTLS.caKey and worker.targetTLS.clientCertKey are "
+      "empty: nothing of it would be used",
+      "worker.targetTLS.existingSecret is set but the workers' target is \"http://perf-locust-fleet-target:8080\": "
+      "TLS settings only serve an https:// target (the worker refuses them with an http one, exit 2)",
+      'worker.targetTLS.clientKeyKey is "tls.key" but worker.targetTLS.clientCertKey is empty']),
+    ({"target": "https://api.internal", "worker": {"targetTLS": {"existingSecret": "corp-ca"}, "scenario": {
+        "files": {"flow.yaml": "tls: {ca_file: ca.pem}\ntasks: [{path: /}]\n"}, "file": "flow.yaml"}}},
+     ["worker.targetTLS.existingSecret is mounted at /etc/locust-fleet/target-tls, but the scenario flow.yaml names "
+      "none of its files in its tls: (ca_file: /etc/locust-fleet/target-tls/ca.crt, "]),
     ({"demoTarget": {"enabled": False}},
      ["target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to "
       "send; set target"]),

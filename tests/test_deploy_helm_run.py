@@ -27,7 +27,7 @@ import yaml
 from harness.exported import sums_by_name, the_run
 from harness.influxd import InfluxServer
 from harness.manifests import containers, name_of, pod_failure_action, tool
-from harness.parts import Target
+from harness.parts import HttpsTarget, Target
 from harness.procs import REPO, VENV_BIN, free_port, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.builds]
@@ -71,19 +71,23 @@ def start_rendered(procs, objects: dict, go_bin: dict, tmp_path: Path, provided:
     mounts = {SCENARIO_MOUNT: tmp_path / "scenario", SPOOL_MOUNT: tmp_path / "spool"}
     for directory in mounts.values():
         directory.mkdir()
-    for name, text in objects["ConfigMap", f"{RELEASE}-locust-fleet-scenario"]["data"].items():
+    scenario = objects.get(("ConfigMap", f"{RELEASE}-locust-fleet-scenario"), {"data": {}})
+    for name, text in scenario["data"].items():
         (mounts[SCENARIO_MOUNT] / name).write_text(text)
     secrets = {(kind, name): {key: base64.b64decode(value).decode() for key, value in d["data"].items()}
                for (kind, name), d in objects.items() if kind == "Secret"} | (provided or {})
-    master_job = objects["Job", MASTER]
-    volumes = {v["name"]: v for v in master_job["spec"]["template"]["spec"]["volumes"]}
-    for mount in containers(master_job)[0]["volumeMounts"]:
-        source = volumes[mount["name"]].get("configMap")
-        if source and mount["mountPath"] not in mounts:  # a ConfigMap of the user's, its items where the pod has them
-            directory = mounts[mount["mountPath"]] = tmp_path / mount["name"]
-            directory.mkdir()
-            for item in source["items"]:
-                (directory / item["path"]).write_text(provided["ConfigMap", source["name"]][item["key"]])
+    for job in (objects["Job", MASTER], objects["Job", f"{RELEASE}-locust-fleet-worker"]):
+        volumes = {v["name"]: v for v in job["spec"]["template"]["spec"]["volumes"]}
+        for mount in containers(job)[0].get("volumeMounts", []):
+            volume = volumes[mount["name"]]
+            kind, source = ("ConfigMap", volume.get("configMap")) if "configMap" in volume else \
+                ("Secret", volume.get("secret"))
+            if source and mount["mountPath"] not in mounts:  # the user's, its items where the pod has them
+                directory = mounts[mount["mountPath"]] = tmp_path / mount["name"]
+                directory.mkdir()
+                name = source.get("name") or source["secretName"]
+                for item in source["items"]:
+                    (directory / item["path"]).write_text(provided[kind, name][item["key"]])
 
     def local(value: str) -> str:
         for mount, directory in mounts.items():
@@ -162,6 +166,30 @@ def test_run_to_completion_exports_to_an_influxdb_1x_with_a_user_over_https_with
         sums = sums_by_name(influx, the_run(influx)["run_id"])
         assert (sums["home"], sums["about"]) == ((served["GET /"], 0), (served["GET /about"], 0))
         assert "pw-5e1d9c" not in master.log()
+
+
+def test_run_to_completion_against_a_target_with_a_private_ca_and_client_certificates(procs, go_bin, tmp_path):
+    """worker.targetTLS: an https target whose certificate the company's CA signed and that serves only
+    clients with a certificate of that CA; the CA, the client certificate and its key in the user's
+    Secret (cert-manager's keys), mounted where the rendered --tls-* flags name them. The run passes
+    and every request the target served is counted."""
+    target = HttpsTarget(procs, go_bin, tmp_path / "pki", client_auth=True)
+    values = run_values(target, PASSING, tmp_path)
+    del values["worker"]["scenario"]  # GET / to target, the TLS settings as the worker's flags
+    values["worker"]["targetTLS"] = {"existingSecret": "api-mtls", "clientCertKey": "tls.crt",
+                                     "clientKeyKey": "tls.key"}
+    objects = render(values, tmp_path)
+    pki = target.pki
+    provided = {("Secret", "api-mtls"): {"ca.crt": (pki / "ca.pem").read_text(),
+                                         "tls.crt": (pki / "client.pem").read_text(),
+                                         "tls.key": (pki / "client.key").read_text()}}
+    master, workers = start_rendered(procs, objects, go_bin, tmp_path, provided)
+
+    assert master.wait(90) == 0, master.log()[-3000:]
+    for w in workers:
+        assert w.wait(20) == 0, w.log()[-2000:]
+    served = target.counts()
+    assert served["GET /"] > 0 and counted(tmp_path) == {"/": (served["GET /"], 0)}, served
 
 
 def test_run_to_completion_with_failures_exits_1_without_influxdb(procs, go_bin, tmp_path):

@@ -80,6 +80,9 @@ be no image reference at all, and the pod would never start). */}}
 {{- end -}}
 {{- end -}}
 
+{{/* Where the workers find the files of worker.targetTLS.existingSecret. */}}
+{{- define "locust-fleet.targetTLSDir" -}}/etc/locust-fleet/target-tls{{- end -}}
+
 {{/* True when the master runs a test without its web UI. */}}
 {{- define "locust-fleet.headless" -}}
 {{- if or .Values.master.headless .Values.master.runToCompletion }}true{{ end -}}
@@ -349,6 +352,44 @@ validation.ValidateConfigMap, MaxSecretSize), at apply time and in words that na
 {{- if gt $bytes 1048576 -}}
 {{- $problems = append $problems (printf "worker.scenario.files: %d bytes in all (%s), above the 1048576 bytes (1 MiB) Kubernetes allows in a ConfigMap, which would be refused when applied; keep the scenario here and give the large data files another way: fewer rows, or an image of your own built FROM the worker image with the files copied in and their absolute paths in the scenario's data (csv: /data/users.csv). A ConfigMap of your own (worker.scenario.existingConfigMap) has the same limit" $bytes (join ", " $sizes)) -}}
 {{- end -}}
+{{- end -}}
+{{- /* A ConfigMap is no place for a secret: whoever may read ConfigMaps reads it, and it is not encrypted at
+rest where Secrets are. A scenario's tls.client_key is the one a scenario names. */ -}}
+{{- range $key := keys $w.scenario.files | sortAlpha -}}
+{{- if regexMatch "-----BEGIN [A-Z ]*PRIVATE KEY-----" (printf "%v" (index $w.scenario.files $key)) -}}
+{{- $problems = append $problems (printf "worker.scenario.files: %q holds a private key, which a ConfigMap keeps in clear; put it in a Secret of yours and give it with worker.targetTLS.existingSecret (and its keys), then name %s/client.key in the scenario's tls.client_key" $key (include "locust-fleet.targetTLSDir" $)) -}}
+{{- end -}}
+{{- end -}}
+{{- $tls := $w.targetTLS -}}
+{{- $tlsDir := include "locust-fleet.targetTLSDir" . -}}
+{{- if $tls.existingSecret -}}
+{{- if and (not $tls.caKey) (not $tls.clientCertKey) -}}
+{{- $problems = append $problems "worker.targetTLS.existingSecret is set but worker.targetTLS.caKey and worker.targetTLS.clientCertKey are empty: nothing of it would be used; name the key of the CA bundle or of the client certificate" -}}
+{{- end -}}
+{{- if not (include "locust-fleet.scenarioConfigMap" .) -}}
+{{- $workerTarget := include "locust-fleet.target" . -}}
+{{- if not (hasPrefix "https://" $workerTarget) -}}
+{{- $problems = append $problems (printf "worker.targetTLS.existingSecret is set but the workers' target is %q: TLS settings only serve an https:// target (the worker refuses them with an http one, exit 2); set target to the https URL" $workerTarget) -}}
+{{- end -}}
+{{- else if and $w.scenario.files (not $w.scenario.existingConfigMap) -}}
+{{- /* The scenario names the mounted files in its tls:, the only way it gets them. */ -}}
+{{- $scenarioTLS := get (fromYaml (printf "%v" (index $w.scenario.files $w.scenario.file | default ""))) "tls" | default dict -}}
+{{- if not (kindIs "map" $scenarioTLS) -}}{{- $scenarioTLS = dict -}}{{- end -}}
+{{- $used := false -}}
+{{- range $field, $file := dict "ca_file" "ca.crt" "client_cert" "client.crt" "client_key" "client.key" -}}
+{{- if eq (printf "%v" (get $scenarioTLS $field)) (printf "%s/%s" $tlsDir $file) -}}
+{{- $used = true -}}
+{{- end -}}
+{{- end -}}
+{{- if not $used -}}
+{{- $problems = append $problems (printf "worker.targetTLS.existingSecret is mounted at %s, but the scenario %s names none of its files in its tls: (ca_file: %s/ca.crt, client_cert: %s/client.crt, client_key: %s/client.key), so the workers would not use it" $tlsDir $w.scenario.file $tlsDir $tlsDir $tlsDir) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if and $tls.clientCertKey (not $tls.clientKeyKey) -}}
+{{- $problems = append $problems (printf "worker.targetTLS.clientCertKey is %q but worker.targetTLS.clientKeyKey is empty: a client certificate goes with its private key" $tls.clientCertKey) -}}
+{{- else if and $tls.clientKeyKey (not $tls.clientCertKey) -}}
+{{- $problems = append $problems (printf "worker.targetTLS.clientKeyKey is %q but worker.targetTLS.clientCertKey is empty: a private key goes with its client certificate" $tls.clientKeyKey) -}}
 {{- end -}}
 {{- if and (not $w.scenario.files) (not (regexMatch "^[-._a-zA-Z0-9]+$" $w.scenario.file)) -}}
 {{- $problems = append $problems (printf "worker.scenario.file: got %q; expected the key of the scenario in its ConfigMap (letters, digits, -, _ and . only), e.g. %q" $w.scenario.file (regexReplaceAll "[^-._a-zA-Z0-9]" (base $w.scenario.file) "_")) -}}
