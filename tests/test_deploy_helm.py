@@ -312,6 +312,30 @@ def test_helm_refuses_a_private_key_in_the_scenario_configmap(tmp_path):
     assert "MHcCAQEEIB" not in out.stderr
 
 
+@pytest.mark.parametrize("run_to_completion", [False, True], ids=["deployments", "jobs"])
+def test_helm_pod_annotations_and_service_account(run_to_completion, tmp_path):
+    """A mesh's sidecar kept out of the pods (a sidecar that keeps running keeps a Job from ending) and
+    the ServiceAccount a cluster's policy requires: the schema refused both keys and nothing set them.
+    The chart's own annotations (the checksums that restart the pods) stay beside them."""
+    values = {"serviceAccountName": "load-tests",
+              "master": {"podAnnotations": {"sidecar.istio.io/inject": "false", "team": "perf"}},
+              "worker": {"podAnnotations": {"sidecar.istio.io/inject": "false"},
+                         "scenario": {"files": {"scenario.yaml": SCENARIO}}},
+              "influxdb": {"url": "http://influxdb:8086", "token": TOKEN}}
+    if run_to_completion:
+        values["master"].update(runToCompletion=True, runTime="1m")
+    _, docs = render(values, tmp_path)
+    assert not problems(Manifests([("t", d) for d in docs]))
+    pods = {name_of(d): d["spec"]["template"] for d in docs if d["kind"] in ("Deployment", "Job")}
+    assert {name: (pod["metadata"].get("annotations", {}).keys(), pod["spec"]["serviceAccountName"])
+            for name, pod in pods.items()} == {
+        f"{PREFIX}-master": ({"sidecar.istio.io/inject", "team", "checksum/influxdb-token"}, "load-tests"),
+        f"{PREFIX}-worker": ({"sidecar.istio.io/inject", "checksum/scenario"}, "load-tests"),
+        f"{PREFIX}-target": (set(), "load-tests")}
+    assert pods[f"{PREFIX}-master"]["metadata"]["annotations"]["sidecar.istio.io/inject"] == "false"
+    assert all(pod["spec"]["automountServiceAccountToken"] is False for pod in pods.values())
+
+
 POOL = {"nodeSelector": {"pool": "load"}, "tolerations": [{"key": "dedicated", "value": "load", "effect": "NoSchedule"}],
         "affinity": {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
             {"weight": 100, "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname",
@@ -472,6 +496,12 @@ BAD_VALUES = [
         "files": {"flow.yaml": "tls: {ca_file: ca.pem}\ntasks: [{path: /}]\n"}, "file": "flow.yaml"}}},
      ["worker.targetTLS.existingSecret is mounted at /etc/locust-fleet/target-tls, but the scenario flow.yaml names "
       "none of its files in its tls: (ca_file: /etc/locust-fleet/target-tls/ca.crt, "]),
+    ({"master": {"podAnnotations": {"prometheus.io/port": 8089, "a/b/c": "x"}},
+      "worker": {"podAnnotations": {"-x": "y"}}},
+     ["- at '/master/podAnnotations/prometheus.io~1port': got number, want string"]),
+    ({"master": {"podAnnotations": {"a/b/c": "x"}}, "worker": {"podAnnotations": {"-x": "y"}}},
+     ['master.podAnnotations: "a/b/c" is no annotation key, which the API server would refuse; expected '
+      "[PREFIX/]NAME", 'worker.podAnnotations: "-x" is no annotation key']),
     ({"demoTarget": {"enabled": False}},
      ["target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to "
       "send; set target"]),

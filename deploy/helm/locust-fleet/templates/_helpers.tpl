@@ -278,6 +278,15 @@ objects rely on as their flags do, or bypass the checks of their values. */ -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- /* Annotation keys as the API server takes them: an optional DNS subdomain prefix and "/", then a name of
+at most 63 letters, digits, -, _ and . that starts and ends with a letter or digit. */ -}}
+{{- range $part := list "master" "worker" -}}
+{{- range $key := keys (index $.Values $part).podAnnotations | sortAlpha -}}
+{{- if not (regexMatch "^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$" $key) -}}
+{{- $problems = append $problems (printf "%s.podAnnotations: %q is no annotation key, which the API server would refuse; expected [PREFIX/]NAME, NAME at most 63 letters, digits, -, _ and . starting and ending with a letter or digit, PREFIX a DNS subdomain (e.g. sidecar.istio.io/inject)" $part $key) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- $mostWorkers := ternary $w.autoscaling.maxReplicas $w.replicas (and $w.autoscaling.enabled (not $m.runToCompletion)) -}}
 {{- if and (or $m.headless $m.runToCompletion) (gt (int $m.expectWorkers) (int $mostWorkers)) -}}
 {{- $problems = append $problems (printf "master.expectWorkers (%v) is above the workers there can be (%s, %v): the headless master would wait master.expectWorkersMaxWait (%v s) for workers that never come, then exit 1; lower it, or 0 for the workers' replicas" $m.expectWorkers (ternary "worker.autoscaling.maxReplicas" "worker.replicas" (and $w.autoscaling.enabled (not $m.runToCompletion))) $mostWorkers $m.expectWorkersMaxWait) -}}
