@@ -210,6 +210,36 @@ def test_helm_autoscaling(tmp_path):
     assert "--enable-rebalancing" in args_of(objects["Deployment", f"{PREFIX}-master"])
 
 
+KEDA_MARK = "# KEDA ScaledObject for release perf"
+
+
+def test_helm_workers_scaled_by_the_docs_keda_scaled_object(tmp_path):
+    """A team that scales with KEDA applies the ScaledObject of docs/kubernetes.md next to the chart:
+    with the values it names (worker.autoscaling.external), the chart leaves the workers' replicas to
+    it and makes no autoscaler of its own. Before, the Deployment set replicas (reset under KEDA at
+    every upgrade), or with autoscaling on, the chart's autoscaler and KEDA's undid each other."""
+    [block] = [textwrap.dedent(b) for _, b in YAML_BLOCK.findall(DOC.read_text())
+               if textwrap.dedent(b).startswith(KEDA_MARK)]
+    scaled_object = yaml.safe_load(block)
+    values = yaml.safe_load(block.splitlines()[0].split(", with ", 1)[1])
+    assert values == {"worker.autoscaling": {"enabled": True, "external": True}}, values
+    values = {"worker": {"autoscaling": {"enabled": True, "external": True,
+                                         "minReplicas": scaled_object["spec"]["minReplicaCount"],
+                                         "maxReplicas": scaled_object["spec"]["maxReplicaCount"]}}}
+    _, docs = render(values, tmp_path)
+    assert problems(Manifests([("helm template", d) for d in docs] + [("docs", scaled_object)])) == []
+    assert not [d for d in docs if d["kind"] == "HorizontalPodAutoscaler"]
+    # the checks see what went wrong before: replicas set, or two autoscalers
+    _, docs = render({}, tmp_path)
+    assert problems(Manifests([("helm template", d) for d in docs] + [("docs", scaled_object)])) == [
+        f"docs: ScaledObject/{PREFIX}-worker: Deployment/{PREFIX}-worker sets replicas, which every upgrade would "
+        "reset under the autoscaler"]
+    _, docs = render({"worker": {"autoscaling": {"enabled": True}}}, tmp_path)
+    assert problems(Manifests([("helm template", d) for d in docs] + [("docs", scaled_object)])) == [
+        f"Deployment/{PREFIX}-worker is scaled by 2 autoscalers, which undo each other: helm template: "
+        f"HorizontalPodAutoscaler/{PREFIX}-worker, docs: ScaledObject/{PREFIX}-worker"]
+
+
 def test_helm_existing_secret(tmp_path):
     text, docs = render(COMBINATIONS["existing secret"][0], tmp_path)
     objects = by_kind(docs)

@@ -311,7 +311,7 @@ One not above the run time stops the master mid-run (the Job Failed, DeadlineExc
 {{- if and $m.runToCompletion $w.autoscaling.enabled -}}
 {{- $problems = append $problems "worker.autoscaling.enabled with master.runToCompletion: the workers of a run to completion are a Job, which a HorizontalPodAutoscaler cannot scale; turn one of them off" -}}
 {{- end -}}
-{{- if and $w.autoscaling.enabled (not ($w.resources.requests | default dict).cpu) -}}
+{{- if and $w.autoscaling.enabled (not $w.autoscaling.external) (not ($w.resources.requests | default dict).cpu) -}}
 {{- $problems = append $problems "worker.autoscaling.enabled but worker.resources.requests.cpu is not set: the autoscaler measures CPU use as a share of it" -}}
 {{- end -}}
 {{- if and $w.autoscaling.enabled (gt (int $w.autoscaling.minReplicas) (int $w.autoscaling.maxReplicas)) -}}
