@@ -838,3 +838,30 @@ def test_helm_commands_of_the_docs_render(tmp_path):
         assert out.returncode == 0, (words, out.stderr)
         assert problems(Manifests([("docs", d) for d in yaml.safe_load_all(out.stdout) if d],
                                   {"Secret": {"influxdb-token": {"token"}}})) == [], words
+
+
+def test_the_docs_secrets_hold_the_keys_their_readers_read():
+    """Each Secret that docs/kubernetes.md has the chart, Locust's chart or the operator read is one its
+    `kubectl create secret` makes, with the key read. The community chart reads a key named after
+    its variable and the operator's secretRefs name variables after the keys: the influxdb-token
+    Secret of this chart (key token) there gave pods that never started, or a master without a token."""
+    text = re.sub(r"\s+", " ", DOC.read_text())
+    created: dict[str, set[str]] = {}
+    for name, sources in re.findall(r"kubectl create secret generic (\S+)((?: --from-(?:literal|file)=[^\s`]+)+)", text):
+        created.setdefault(name, set()).update(
+            re.sub(r"=.*", "", source) if kind == "literal" else Path(source.split("=")[0]).name
+            for kind, source in re.findall(r"--from-(literal|file)=([^\s`]+)", sources))
+    read = []
+    [values] = documented_values()
+    influx = yaml.safe_load(values)["influxdb"]
+    read.append(("this chart", influx["existingSecret"], influx.get("tokenKey", "token")))
+    [external] = re.findall(r"loadtest\.environment_external_secret: (\{[^`]*\})", text)
+    read += [("community chart", name, key) for name, keys in yaml.safe_load(external).items() for key in keys]
+    [test] = [yaml.safe_load(textwrap.dedent(b)) for _, b in YAML_BLOCK.findall(DOC.read_text())
+              if "kind: LocustTest" in b]
+    assert not test["spec"]["env"].get("secretRefs"), "keys become variables of the same name"
+    read += [("operator", ref["name"], ref["key"]) for v in test["spec"]["env"]["variables"]
+             for ref in [(v.get("valueFrom") or {}).get("secretKeyRef")] if ref]
+    assert len(read) == 3, read
+    missing = [(who, name, key, created.get(name)) for who, name, key in read if key not in created.get(name, ())]
+    assert not missing, missing
