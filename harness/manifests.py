@@ -162,6 +162,26 @@ def check_services(m: Manifests) -> list[str]:
     return problems
 
 
+def check_ingresses(m: Manifests) -> list[str]:
+    """An Ingress's backends are Services of these manifests, on ports they have."""
+    services = {name_of(d): d for _, d in m.of_kind("Service")}
+    problems = []
+    for f, ing in m.of_kind("Ingress"):
+        for rule in (ing.get("spec") or {}).get("rules") or []:
+            for path in (rule.get("http") or {}).get("paths") or []:
+                backend = (path.get("backend") or {}).get("service") or {}
+                port = backend.get("port") or {}
+                svc = services.get(backend.get("name"))
+                if svc is None:
+                    problems.append(f"{obj(f, ing)}: path {path.get('path')!r} goes to Service {backend.get('name')!r}, "
+                                    "which is none of these manifests")
+                elif not any(p.get("name") == port.get("name", object()) or p.get("port") == port.get("number")
+                             for p in (svc.get("spec") or {}).get("ports") or []):
+                    problems.append(f"{obj(f, ing)}: path {path.get('path')!r} goes to port {port} of "
+                                    f"Service/{name_of(svc)}, which has no such port")
+    return problems
+
+
 def references(doc: dict):
     """(kind, name, key or None, where) of every ConfigMap and Secret a pod template uses."""
     spec = pod_spec(doc)
@@ -550,7 +570,7 @@ def pod_failure_action(job: dict, exit_codes: dict[str, int]) -> str:
     return "Count"
 
 
-CHECKS = [check_selectors, check_services, check_references, check_secrets_not_inlined, check_resources,
+CHECKS = [check_selectors, check_services, check_ingresses, check_references, check_secrets_not_inlined, check_resources,
           check_images, check_non_root, check_statefulsets, check_worker_args, check_network_policy,
           check_autoscalers, check_disruption_budgets, check_pod_failure_policies, check_grace_periods]
 

@@ -89,6 +89,11 @@ COMBINATIONS: dict[str, tuple[dict, dict]] = {
                                       "worker": {"scenario": {"existingConfigMap": "checkout-flow",
                                                               "file": "flow.yaml"}}},
                                      {"ConfigMap": {"checkout-flow": None}}),
+    "web UI behind an Ingress": ({"master": {"ingress": {"enabled": True, "className": "nginx",
+                                                      "host": "locust.example.com",
+                                                      "tls": {"secretName": "locust-example-com"}}},
+                                  "networkPolicy": {"webFrom": [{"namespaceSelector": {"matchLabels": {
+                                      "kubernetes.io/metadata.name": "ingress-nginx"}}}]}}, {}),
     "target TLS from a Secret": ({"target": "https://api.internal:8443", "demoTarget": {"enabled": False},
                                   "worker": {"targetTLS": {"existingSecret": "api-mtls", "clientCertKey": "tls.crt",
                                                            "clientKeyKey": "tls.key"}}},
@@ -293,6 +298,22 @@ def test_helm_web_ui_over_https(tmp_path):
     assert {"name": "tls", "mountPath": "/etc/locust-fleet/tls", "readOnly": True} in container["volumeMounts"]
     assert {"name": "tls", "secret": {"secretName": "ui-tls"}} in pod_spec(master)["volumes"]
     assert container["readinessProbe"]["httpGet"] == {"path": "/", "port": "web", "scheme": "HTTPS"}
+
+
+def test_helm_web_ui_behind_an_ingress(tmp_path):
+    """master.ingress: the controller reaches the web UI through the master's Service, its port web;
+    the checks would see a backend that is no Service or port of the release. Before, the schema
+    refused the key and an Ingress was the user's to write."""
+    _, docs = render(COMBINATIONS["web UI behind an Ingress"][0], tmp_path)
+    ingress = by_kind(docs)["Ingress", f"{PREFIX}-master"]
+    assert ingress["spec"] == {
+        "ingressClassName": "nginx", "tls": [{"secretName": "locust-example-com", "hosts": ["locust.example.com"]}],
+        "rules": [{"host": "locust.example.com", "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {
+            "service": {"name": f"{PREFIX}-master", "port": {"name": "web"}}}}]}}]}
+    ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["port"] = {"name": "http"}
+    assert problems(Manifests([("t", d) for d in docs])) == [
+        f"t: Ingress/{PREFIX}-master: path '/' goes to port {{'name': 'http'}} of Service/{PREFIX}-master, which has "
+        "no such port"]
 
 
 TARGET_TLS = "/etc/locust-fleet/target-tls"
@@ -532,6 +553,9 @@ BAD_VALUES = [
     ({"master": {"podAnnotations": {"a/b/c": "x"}}, "worker": {"podAnnotations": {"-x": "y"}}},
      ['master.podAnnotations: "a/b/c" is no annotation key, which the API server would refuse; expected '
       "[PREFIX/]NAME", 'worker.podAnnotations: "-x" is no annotation key']),
+    ({"master": {"runToCompletion": True, "runTime": "1m", "ingress": {"enabled": True, "tls": {"secretName": "x"}}}},
+     ["master.ingress.enabled with a headless master (master.headless or master.runToCompletion): it serves no web "
+      "UI to route to", 'master.ingress.tls.secretName is "x" but master.ingress.host is empty']),
     ({"demoTarget": {"enabled": False}},
      ["target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to "
       "send; set target"]),

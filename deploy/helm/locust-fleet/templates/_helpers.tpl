@@ -308,6 +308,12 @@ One not above the run time stops the master mid-run (the Job Failed, DeadlineExc
 {{- if and $m.tls.existingSecret (or $m.headless $m.runToCompletion) -}}
 {{- $problems = append $problems "master.tls.existingSecret with a headless master (master.headless or master.runToCompletion): it serves no web UI to put HTTPS on; leave master.tls.existingSecret empty" -}}
 {{- end -}}
+{{- if and $m.ingress.enabled (or $m.headless $m.runToCompletion) -}}
+{{- $problems = append $problems "master.ingress.enabled with a headless master (master.headless or master.runToCompletion): it serves no web UI to route to; turn one of them off" -}}
+{{- end -}}
+{{- if and $m.ingress.enabled (not $m.ingress.host) $m.ingress.tls.secretName -}}
+{{- $problems = append $problems (printf "master.ingress.tls.secretName is %q but master.ingress.host is empty: a certificate serves the host it names; set master.ingress.host" $m.ingress.tls.secretName) -}}
+{{- end -}}
 {{- if and $m.runToCompletion $w.autoscaling.enabled -}}
 {{- $problems = append $problems "worker.autoscaling.enabled with master.runToCompletion: the workers of a run to completion are a Job, which a HorizontalPodAutoscaler cannot scale; turn one of them off" -}}
 {{- end -}}
