@@ -408,6 +408,16 @@ def test_helm_schedules_every_pod_on_a_tainted_node_pool(run_to_completion, tmp_
         assert {key: spec.get(key) for key in POOL} == POOL, name
 
 
+@pytest.mark.parametrize("request_, limit", [("1024Mi", "1Gi"), ("1000m", 1), (0.5, "500m"), (1073741824, "1Gi"),
+                                             ("1G", "1000M"), ("999m", "1")])
+def test_helm_takes_requests_up_to_their_limits_in_any_unit(request_, limit, tmp_path):
+    """The check of requests against limits compares quantities, not their spelling."""
+    what = "memory" if str(limit).endswith(("i", "M")) else "cpu"
+    values = {"worker": {"resources": {"requests": {what: request_}, "limits": {what: limit}}}}
+    resources = containers(by_kind(render(values, tmp_path)[1])["Deployment", f"{PREFIX}-worker"])[0]["resources"]
+    assert (resources["requests"][what], resources["limits"][what]) == (request_, limit)
+
+
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 
 
@@ -556,6 +566,18 @@ BAD_VALUES = [
     ({"master": {"runToCompletion": True, "runTime": "1m", "ingress": {"enabled": True, "tls": {"secretName": "x"}}}},
      ["master.ingress.enabled with a headless master (master.headless or master.runToCompletion): it serves no web "
       "UI to route to", 'master.ingress.tls.secretName is "x" but master.ingress.host is empty']),
+    ({"worker": {"resources": {"requests": {"cpu": 4, "memory": "2Gi"}}},
+      "master": {"resources": {"requests": {"memory": "2.5G"}}}, "demoTarget": {"resources": {"requests": {"cpu": "1500m"}}}},
+     ["demoTarget.resources.requests.cpu (1500m) is above demoTarget.resources.limits.cpu (1), which the API server "
+      "refuses; raise the limit too, or lower the request",
+      "master.resources.requests.memory (2.5G) is above master.resources.limits.memory (2Gi)",
+      "worker.resources.requests.cpu (4) is above worker.resources.limits.cpu (2)",
+      "worker.resources.requests.memory (2Gi) is above worker.resources.limits.memory (1Gi)"]),
+    ({"worker": {"nodeSelector": {"spot": True}, "tolerations": [{"key": "dedicated", "effect": "NoScheduel"}]},
+      "master": {"tolerations": [{"key": "dedicated", "efect": "NoSchedule"}]}},
+     ["- at '/worker/nodeSelector/spot': got boolean, want string",
+      "- at '/worker/tolerations/0/effect': value must be one of '', 'NoSchedule', 'PreferNoSchedule', 'NoExecute'",
+      "- at '/master/tolerations/0': additional properties 'efect' not allowed"]),
     ({"demoTarget": {"enabled": False}},
      ["target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to "
       "send; set target"]),

@@ -117,6 +117,15 @@ be no image reference at all, and the pod would never start). */}}
 {{- end -}}
 {{- end -}}
 
+{{/* A resource quantity of requests or limits ("500m", "2", 1.5, "256Mi", "1G", "1e9") as a plain number, in
+cores or bytes. The schema has checked its form. */}}
+{{- define "locust-fleet.quantity" -}}
+{{- $text := include "locust-fleet.number" . -}}
+{{- $suffix := regexFind "(Ki|Mi|Gi|Ti|Pi|Ei|[mkMGTPE])$" $text -}}
+{{- $factors := dict "m" 0.001 "k" 1e3 "M" 1e6 "G" 1e9 "T" 1e12 "P" 1e15 "E" 1e18 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 "Pi" 1125899906842624.0 "Ei" 1152921504606846976.0 -}}
+{{- mulf (float64 (trimSuffix $suffix $text)) (get $factors $suffix | default 1.0) -}}
+{{- end -}}
+
 {{/* Whole seconds of a Locust time span ("90", "90s", "1h30m"), as --run-time and --stop-timeout take
 it; what is no time span gives 0 (the schema or the master refuses it). */}}
 {{- define "locust-fleet.seconds" -}}
@@ -307,6 +316,17 @@ One not above the run time stops the master mid-run (the Job Failed, DeadlineExc
 {{- end -}}
 {{- if and $m.tls.existingSecret (or $m.headless $m.runToCompletion) -}}
 {{- $problems = append $problems "master.tls.existingSecret with a headless master (master.headless or master.runToCompletion): it serves no web UI to put HTTPS on; leave master.tls.existingSecret empty" -}}
+{{- end -}}
+{{- /* The API server refuses a pod whose request is above its limit ("must be less than or equal to cpu
+limit"), at apply time: a request raised without its limit. */ -}}
+{{- range $part, $resources := dict "master" $m.resources "worker" $w.resources "demoTarget" .Values.demoTarget.resources -}}
+{{- $requests := $resources.requests | default dict -}}
+{{- $limits := $resources.limits | default dict -}}
+{{- range $name := keys $requests | sortAlpha -}}
+{{- if and (hasKey $limits $name) (gt (include "locust-fleet.quantity" (index $requests $name) | float64) (include "locust-fleet.quantity" (index $limits $name) | float64)) -}}
+{{- $problems = append $problems (printf "%s.resources.requests.%s (%s) is above %s.resources.limits.%s (%s), which the API server refuses; raise the limit too, or lower the request" $part $name (include "locust-fleet.number" (index $requests $name)) $part $name (include "locust-fleet.number" (index $limits $name))) -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 {{- if and $m.ingress.enabled (or $m.headless $m.runToCompletion) -}}
 {{- $problems = append $problems "master.ingress.enabled with a headless master (master.headless or master.runToCompletion): it serves no web UI to route to; turn one of them off" -}}
