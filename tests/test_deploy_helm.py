@@ -11,9 +11,11 @@ named. Nothing is applied to a cluster; test_deploy_helm_run.py runs the rendere
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 import shlex
+import shutil
 import subprocess
 import textwrap
 from pathlib import Path
@@ -911,3 +913,28 @@ def test_the_docs_secrets_hold_the_keys_their_readers_read():
     assert len(read) == 3, read
     missing = [(who, name, key, created.get(name)) for who, name, key in read if key not in created.get(name, ())]
     assert not missing, missing
+
+
+# Keys a release installed with an earlier version of the chart has no value for.
+NEWER_KEYS = [("serviceAccountName",), ("master", "podAnnotations"), ("master", "ingress"),
+              ("worker", "podAnnotations"), ("worker", "targetTLS"), ("worker", "autoscaling", "external")]
+
+
+def test_helm_upgrade_reusing_the_values_of_an_earlier_release(tmp_path):
+    """`helm upgrade --reuse-values` renders the new chart with the values the release was installed
+    with, the chart's defaults of then: without the keys added since, the templates failed on a nil
+    value (`executing "locust-fleet.checks" at <$part>`, naming no value). They render as with the
+    new defaults, and the keys can be set in that upgrade."""
+    chart = tmp_path / "locust-fleet"
+    shutil.copytree(CHART, chart)
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    for *parents, key in NEWER_KEYS:
+        del functools.reduce(dict.__getitem__, parents, values)[key]
+    (chart / "values.yaml").write_text(yaml.safe_dump(values))
+    for extra in ([], ["--set", "master.ingress.enabled=true", "--set", "worker.podAnnotations.team=perf"]):
+        earlier = subprocess.run([tool("helm"), "template", RELEASE, str(chart), *extra], capture_output=True,
+                                 text=True, timeout=120)
+        now = subprocess.run([tool("helm"), "template", RELEASE, str(CHART), *extra], capture_output=True,
+                             text=True, timeout=120)
+        assert (earlier.returncode, now.returncode) == (0, 0), earlier.stderr
+        assert earlier.stdout.replace(str(chart), str(CHART)) == now.stdout

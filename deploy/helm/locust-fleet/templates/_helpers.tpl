@@ -290,7 +290,7 @@ objects rely on as their flags do, or bypass the checks of their values. */ -}}
 {{- /* Annotation keys as the API server takes them: an optional DNS subdomain prefix and "/", then a name of
 at most 63 letters, digits, -, _ and . that starts and ends with a letter or digit. */ -}}
 {{- range $part := list "master" "worker" -}}
-{{- range $key := keys (index $.Values $part).podAnnotations | sortAlpha -}}
+{{- range $key := keys ((index $.Values $part).podAnnotations | default dict) | sortAlpha -}}
 {{- if not (regexMatch "^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$" $key) -}}
 {{- $problems = append $problems (printf "%s.podAnnotations: %q is no annotation key, which the API server would refuse; expected [PREFIX/]NAME, NAME at most 63 letters, digits, -, _ and . starting and ending with a letter or digit, PREFIX a DNS subdomain (e.g. sidecar.istio.io/inject)" $part $key) -}}
 {{- end -}}
@@ -328,11 +328,13 @@ limit"), at apply time: a request raised without its limit. */ -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
-{{- if and $m.ingress.enabled (or $m.headless $m.runToCompletion) -}}
+{{- $ingress := $m.ingress | default dict -}}
+{{- if and $ingress.enabled (or $m.headless $m.runToCompletion) -}}
 {{- $problems = append $problems "master.ingress.enabled with a headless master (master.headless or master.runToCompletion): it serves no web UI to route to; turn one of them off" -}}
 {{- end -}}
-{{- if and $m.ingress.enabled (not $m.ingress.host) $m.ingress.tls.secretName -}}
-{{- $problems = append $problems (printf "master.ingress.tls.secretName is %q but master.ingress.host is empty: a certificate serves the host it names; set master.ingress.host" $m.ingress.tls.secretName) -}}
+{{- $ingressCert := ($ingress.tls | default dict).secretName -}}
+{{- if and $ingress.enabled (not $ingress.host) $ingressCert -}}
+{{- $problems = append $problems (printf "master.ingress.tls.secretName is %q but master.ingress.host is empty: a certificate serves the host it names; set master.ingress.host" $ingressCert) -}}
 {{- end -}}
 {{- if and $m.runToCompletion $w.autoscaling.enabled -}}
 {{- $problems = append $problems "worker.autoscaling.enabled with master.runToCompletion: the workers of a run to completion are a Job, which a HorizontalPodAutoscaler cannot scale; turn one of them off" -}}
@@ -395,7 +397,7 @@ rest where Secrets are. A scenario's tls.client_key is the one a scenario names.
 {{- $problems = append $problems (printf "worker.scenario.files: %q holds a private key, which a ConfigMap keeps in clear; put it in a Secret of yours and give it with worker.targetTLS.existingSecret (and its keys), then name %s/client.key in the scenario's tls.client_key" $key (include "locust-fleet.targetTLSDir" $)) -}}
 {{- end -}}
 {{- end -}}
-{{- $tls := $w.targetTLS -}}
+{{- $tls := $w.targetTLS | default dict -}}
 {{- $tlsDir := include "locust-fleet.targetTLSDir" . -}}
 {{- if $tls.existingSecret -}}
 {{- if and (not $tls.caKey) (not $tls.clientCertKey) -}}
