@@ -938,3 +938,15 @@ def test_helm_upgrade_reusing_the_values_of_an_earlier_release(tmp_path):
                              text=True, timeout=120)
         assert (earlier.returncode, now.returncode) == (0, 0), earlier.stderr
         assert earlier.stdout.replace(str(chart), str(CHART)) == now.stdout
+
+
+@pytest.mark.parametrize("version, taken", [("1.25.9", False), ("1.26.0", True), ("v1.30.2-eks-1234", True),
+                                            ("1.33.1+k3s1", True)])
+def test_helm_refuses_a_cluster_without_pod_failure_policies(version, taken, tmp_path):
+    """A run to completion's workers end by their Job's podFailurePolicy (Kubernetes 1.26 and later):
+    an older API server dropped it without a word. Helm refuses such a cluster, naming the version;
+    the versions that managed clusters report (with a suffix) are taken."""
+    out = helm("template", RELEASE, str(CHART), "--kube-version", version, values={}, tmp=tmp_path)
+    assert (out.returncode == 0) == taken, out.stderr
+    if not taken:
+        assert f"chart requires kubeVersion: >=1.26.0-0 which is incompatible with Kubernetes v{version}" in out.stderr
