@@ -31,6 +31,7 @@ from locust.argument_parser import get_parser
 from locust_fleet.influx_client import influxdb3_database_problem
 from locust_fleet.model import FIELDS, RESERVED_TAGS, RUNS, TIME
 from locust_fleet.options import ConfigError, add_arguments, check_url, parse_run_tags
+from locust_fleet.threshold_judge import EXIT_BREACHED, EXIT_INTERRUPTED
 
 pytestmark = pytest.mark.builds  # helm from .tools/bin
 
@@ -950,3 +951,18 @@ def test_helm_refuses_a_cluster_without_pod_failure_policies(version, taken, tmp
     assert (out.returncode == 0) == taken, out.stderr
     if not taken:
         assert f"chart requires kubeVersion: >=1.26.0-0 which is incompatible with Kubernetes v{version}" in out.stderr
+
+
+@pytest.mark.parametrize("thresholds", [[], ["p95<500ms"]], ids=["no thresholds", "thresholds"])
+def test_helm_notes_tell_the_exit_codes_of_the_run(thresholds, tmp_path):
+    """The notes `helm install` prints name the exit codes the master's Job ends with: with thresholds
+    a failed one is 3 and an interrupted run 4 (the master's codes), which they did not tell."""
+    out = helm("install", "smoke", str(CHART), "--dry-run=client", tmp=tmp_path,
+               values={"master": {"runToCompletion": True, "runTime": "1m", "thresholds": thresholds}})
+    assert out.returncode == 0, out.stderr
+    [line] = [line for line in out.stdout.splitlines() if line.startswith("Follow it and read its result")]
+    if thresholds:
+        assert f"0 every threshold held; {EXIT_BREACHED} one failed; {EXIT_INTERRUPTED} interrupted; 1 the workers " \
+            "never came" in line, line
+    else:
+        assert "(0 passed; 1 a request failed or the workers never came)" in line, line
