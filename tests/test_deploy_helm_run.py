@@ -142,6 +142,26 @@ def test_run_to_completion_passes_with_exit_0_and_exports_exact_counts(procs, go
     assert TOKEN not in master.log()
 
 
+def test_run_to_completion_takes_a_token_from_a_secret_made_from_a_file(procs, go_bin, own_influx, tmp_path):
+    """influxdb.existingSecret made as `kubectl create secret generic influxdb-token --from-file=token=token.txt`
+    holds the file's last newline: the master sent it in the header, which requests refused, and
+    stopped with a traceback that showed the token. The token is taken without it; the run exports."""
+    target = Target(procs, go_bin["target"])
+    values = run_values(target, PASSING, tmp_path, own_influx.url)
+    values["influxdb"] = {"url": own_influx.url, "existingSecret": "influxdb-token"}
+    objects = render(values, tmp_path)
+    master, workers = start_rendered(procs, objects, go_bin, tmp_path,
+                                     {("Secret", "influxdb-token"): {"token": TOKEN + "\n"}})
+
+    assert master.wait(90) == 0, master.log()[-3000:]
+    for w in workers:
+        assert w.wait(20) == 0, w.log()[-2000:]
+    served = target.counts()
+    sums = sums_by_name(own_influx, the_run(own_influx)["run_id"])
+    assert (sums["home"], sums["about"]) == ((served["GET /"], 0), (served["GET /about"], 0))
+    assert TOKEN not in master.log()
+
+
 def test_run_to_completion_exports_to_an_influxdb_1x_with_a_user_over_https_with_its_ca(procs, go_bin, tmp_path):
     """influxdb.username with its password in the user's Secret, influxdb.caConfigMap with the CA of
     an https InfluxDB 1.x that requires a user, influxdb.server: the rendered master reaches it and
