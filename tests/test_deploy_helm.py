@@ -351,6 +351,39 @@ def test_helm_target_tls_from_a_secret(tmp_path):
 PRIVATE_KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIB\n-----END EC PRIVATE KEY-----\n"
 
 
+ACCOUNTS_SCENARIO = "data: {accounts: {csv: accounts.csv}}\ntasks: [{path: \"/?u={{ accounts.user }}\"}]\n"
+
+
+def test_helm_refuses_passwords_in_the_scenario_configmap_and_mounts_them_from_a_secret(tmp_path):
+    """docs/scenario.md's accounts.csv (user,password) given in worker.scenario.files sat in a
+    ConfigMap in clear: refused, naming the file and the column. worker.scenario.existingSecret mounts
+    a Secret's files next to the scenario's, where the scenario names them (test_deploy_helm_run.py
+    runs it)."""
+    files = {"scenario.yaml": ACCOUNTS_SCENARIO, "accounts.csv": "user, Password\nalice,pw-1\n",
+             "tenants.csv": "tenant,api_token\nacme,t-1\n", "items.csv": "sku,passes\nA1,3\n"}
+    out = helm("template", RELEASE, str(CHART), values={"worker": {"scenario": {"files": files}}}, tmp=tmp_path)
+    assert out.returncode != 0 and not out.stdout, out.stdout
+    assert [line.split(", which")[0] for line in out.stderr.splitlines() if "has a column" in line] == [
+        'worker.scenario.files: "accounts.csv" has a column "Password"',
+        'worker.scenario.files: "tenants.csv" has a column "api_token"'], out.stderr
+    assert "pw-1" not in out.stderr and "name it in worker.scenario.existingSecret" in out.stderr
+    values = {"worker": {"scenario": {"files": {"scenario.yaml": ACCOUNTS_SCENARIO},
+                                      "existingSecret": "checkout-accounts"}}}
+    _, docs = render(values, tmp_path)
+    worker = by_kind(docs)["Deployment", f"{PREFIX}-worker"]
+    assert pod_spec(worker)["volumes"] == [{"name": "scenario", "projected": {"sources": [
+        {"configMap": {"name": f"{PREFIX}-scenario"}}, {"secret": {"name": "checkout-accounts"}}]}}]
+    assert "--scenario=/etc/locust-fleet/scenario/scenario.yaml" in args_of(worker)
+    assert not problems(Manifests([("t", d) for d in docs], {"Secret": {"checkout-accounts": {"accounts.csv"}}}))
+    # the scenario in the Secret too, and no ConfigMap
+    _, docs = render({"target": "https://api.example.com", "demoTarget": {"enabled": False},
+                      "worker": {"scenario": {"existingSecret": "checkout", "file": "flow.yaml"}}}, tmp_path)
+    worker = by_kind(docs)["Deployment", f"{PREFIX}-worker"]
+    assert pod_spec(worker)["volumes"] == [{"name": "scenario", "projected": {"sources": [
+        {"secret": {"name": "checkout"}}]}}]
+    assert args_of(worker)[-2:] == ["--scenario=/etc/locust-fleet/scenario/flow.yaml", "--target=https://api.example.com"]
+
+
 def test_helm_refuses_a_private_key_in_the_scenario_configmap(tmp_path):
     """A scenario's tls.client_key given in worker.scenario.files landed in a ConfigMap, in clear for
     whoever may read ConfigMaps: refused, naming the file and where the key goes instead."""
@@ -808,7 +841,7 @@ def test_helm_refuses_scenario_files_over_a_configmaps_limit(extra, tmp_path):
     """Kubernetes refuses a ConfigMap whose data come to more than 1 MiB only when it is applied, naming
     no file; the chart refuses it at render, naming each file's size, the total and the limit."""
     scenario = "data: {accounts: {csv: accounts.csv}}\ntasks: [{path: /}]\n"
-    accounts = "user,password\n" + "é" * ((CONFIGMAP_LIMIT - len(scenario) - 14 + extra) // 2)
+    accounts = "user,nickname\n" + "é" * ((CONFIGMAP_LIMIT - len(scenario) - 14 + extra) // 2)
     accounts += "x" * (CONFIGMAP_LIMIT - len(scenario) - len(accounts.encode()) + extra)  # bytes, not characters
     values = {"worker": {"scenario": {"files": {"scenario.yaml": scenario, "accounts.csv": accounts}}}}
     out = helm("template", RELEASE, str(CHART), values=values, tmp=tmp_path)
@@ -918,7 +951,8 @@ def test_the_docs_secrets_hold_the_keys_their_readers_read():
 
 # Keys a release installed with an earlier version of the chart has no value for.
 NEWER_KEYS = [("serviceAccountName",), ("master", "podAnnotations"), ("master", "ingress"),
-              ("worker", "podAnnotations"), ("worker", "targetTLS"), ("worker", "autoscaling", "external")]
+              ("worker", "podAnnotations"), ("worker", "targetTLS"), ("worker", "autoscaling", "external"),
+              ("worker", "scenario", "existingSecret")]
 
 
 def test_helm_upgrade_reusing_the_values_of_an_earlier_release(tmp_path):

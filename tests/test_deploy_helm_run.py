@@ -80,6 +80,10 @@ def start_rendered(procs, objects: dict, go_bin: dict, tmp_path: Path, provided:
         volumes = {v["name"]: v for v in job["spec"]["template"]["spec"]["volumes"]}
         for mount in containers(job)[0].get("volumeMounts", []):
             volume = volumes[mount["name"]]
+            for source in (volume.get("projected") or {}).get("sources", []):  # the user's Secret beside the scenario
+                if "secret" in source:
+                    for key, text in provided["Secret", source["secret"]["name"]].items():
+                        (mounts[mount["mountPath"]] / key).write_text(text)
             kind, source = ("ConfigMap", volume.get("configMap")) if "configMap" in volume else \
                 ("Secret", volume.get("secret"))
             if source and mount["mountPath"] not in mounts:  # the user's, its items where the pod has them
@@ -210,6 +214,26 @@ def test_run_to_completion_against_a_target_with_a_private_ca_and_client_certifi
         assert w.wait(20) == 0, w.log()[-2000:]
     served = target.counts()
     assert served["GET /"] > 0 and counted(tmp_path) == {"/": (served["GET /"], 0)}, served
+
+
+def test_run_to_completion_reads_its_accounts_from_a_secret_beside_the_scenario(procs, go_bin, tmp_path):
+    """worker.scenario.existingSecret: the scenario's accounts.csv, with its passwords, comes from the
+    user's Secret, mounted in the scenario's directory where the scenario names it; the run passes
+    and counts what the target served."""
+    target = Target(procs, go_bin["target"])
+    scenario = "data: {accounts: {csv: accounts.csv}}\nwait: {constant: 10ms}\n" \
+               "tasks: [{name: home, path: \"/?u={{ accounts.user }}\"}]\n"
+    values = run_values(target, scenario, tmp_path)
+    values["worker"]["scenario"]["existingSecret"] = "checkout-accounts"
+    objects = render(values, tmp_path)
+    provided = {("Secret", "checkout-accounts"): {"accounts.csv": "user,password\nalice,pw-1\nbob,pw-2\n"}}
+    master, workers = start_rendered(procs, objects, go_bin, tmp_path, provided)
+
+    assert master.wait(90) == 0, master.log()[-3000:]
+    for w in workers:
+        assert w.wait(20) == 0, w.log()[-2000:]
+    served = target.counts()
+    assert served["GET /"] > 0 and counted(tmp_path) == {"home": (served["GET /"], 0)}, served
 
 
 def test_run_to_completion_with_failures_exits_1_without_influxdb(procs, go_bin, tmp_path):

@@ -126,6 +126,11 @@ cores or bytes. The schema has checked its form. */}}
 {{- mulf (float64 (trimSuffix $suffix $text)) (get $factors $suffix | default 1.0) -}}
 {{- end -}}
 
+{{/* True when the workers run a scenario: from a ConfigMap, or a Secret of the user's (or both). */}}
+{{- define "locust-fleet.hasScenario" -}}
+{{- if or (include "locust-fleet.scenarioConfigMap" .) .Values.worker.scenario.existingSecret }}true{{ end -}}
+{{- end -}}
+
 {{/* Whole seconds of a Locust time span ("90", "90s", "1h30m"), as --run-time and --stop-timeout take
 it; what is no time span gives 0 (the schema or the master refuses it). */}}
 {{- define "locust-fleet.seconds" -}}
@@ -397,13 +402,24 @@ rest where Secrets are. A scenario's tls.client_key is the one a scenario names.
 {{- $problems = append $problems (printf "worker.scenario.files: %q holds a private key, which a ConfigMap keeps in clear; put it in a Secret of yours and give it with worker.targetTLS.existingSecret (and its keys), then name %s/client.key in the scenario's tls.client_key" $key (include "locust-fleet.targetTLSDir" $)) -}}
 {{- end -}}
 {{- end -}}
+{{- /* The same for a data file's column of passwords or tokens (a scenario's accounts.csv: user,password). */ -}}
+{{- range $key := keys $w.scenario.files | sortAlpha -}}
+{{- if hasSuffix ".csv" (lower $key) -}}
+{{- $header := regexSplit "\r?\n" (printf "%v" (index $w.scenario.files $key)) 2 | first -}}
+{{- range $column := regexSplit "," $header -1 -}}
+{{- if regexMatch "(?i)TOKEN|PASSWORD|PASSWD|SECRET|API_KEY" $column -}}
+{{- $problems = append $problems (printf "worker.scenario.files: %q has a column %q, which a ConfigMap keeps in clear; put the file in a Secret of yours (kubectl create secret generic NAME --from-file=%s) and name it in worker.scenario.existingSecret: its files are mounted next to the scenario" $key (trim (trimAll `"` $column)) $key) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- $tls := $w.targetTLS | default dict -}}
 {{- $tlsDir := include "locust-fleet.targetTLSDir" . -}}
 {{- if $tls.existingSecret -}}
 {{- if and (not $tls.caKey) (not $tls.clientCertKey) -}}
 {{- $problems = append $problems "worker.targetTLS.existingSecret is set but worker.targetTLS.caKey and worker.targetTLS.clientCertKey are empty: nothing of it would be used; name the key of the CA bundle or of the client certificate" -}}
 {{- end -}}
-{{- if not (include "locust-fleet.scenarioConfigMap" .) -}}
+{{- if not (include "locust-fleet.hasScenario" .) -}}
 {{- $workerTarget := include "locust-fleet.target" . -}}
 {{- if not (hasPrefix "https://" $workerTarget) -}}
 {{- $problems = append $problems (printf "worker.targetTLS.existingSecret is set but the workers' target is %q: TLS settings only serve an https:// target (the worker refuses them with an http one, exit 2); set target to the https URL" $workerTarget) -}}
@@ -445,7 +461,7 @@ influxdb3_server/src/http.rs, validate_db_name); with influxdb.server auto it is
 {{- if and (eq (printf "%v" $influx.server) "3") (or (gt (len $influx.database) 64) (not (regexMatch "^[A-Za-z0-9][A-Za-z0-9_-]*(/[A-Za-z0-9_-]+)?$" $influx.database))) -}}
 {{- $problems = append $problems (printf "influxdb.database: got %q, which InfluxDB 3 (influxdb.server) refuses as a database name; expected at most 64 ASCII letters, digits, _ and -, starting with a letter or digit, with at most one / between two such parts" $influx.database) -}}
 {{- end -}}
-{{- if and (not (include "locust-fleet.target" .)) (not (include "locust-fleet.scenarioConfigMap" .)) -}}
+{{- if and (not (include "locust-fleet.target" .)) (not (include "locust-fleet.hasScenario" .)) -}}
 {{- $problems = append $problems "target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to send; set target" -}}
 {{- end -}}
 {{- /* Kubernetes kills a pod this many seconds after its SIGTERM. A worker stops its users, each finishing
