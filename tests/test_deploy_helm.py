@@ -1000,3 +1000,16 @@ def test_helm_notes_tell_the_exit_codes_of_the_run(thresholds, tmp_path):
             "never came" in line, line
     else:
         assert "(0 passed; 1 a request failed or the workers never came)" in line, line
+
+
+@pytest.mark.parametrize("rate, expected", [("0.5", 0.5), (".25", 0.25), ("10", 10.0)])
+def test_helm_takes_a_fractional_spawn_rate_from_set(rate, expected, tmp_path):
+    """`--set master.spawnRate=0.5`, a slow ramp: Helm's --set gives a decimal as a string (only whole
+    numbers become numbers), which the schema refused ("got string, want number"). It reaches
+    Locust's --spawn-rate, which takes it."""
+    out = helm("template", RELEASE, str(CHART), "--set", "master.headless=true", "--set", f"master.spawnRate={rate}")
+    assert out.returncode == 0, out.stderr
+    master = by_kind([d for d in yaml.safe_load_all(out.stdout) if d])["Deployment", f"{PREFIX}-master"]
+    parser = get_parser()
+    add_arguments(parser)
+    assert parser.parse_args(["-f", "master/locustfile.py", *args_of(master)]).spawn_rate == expected
