@@ -614,6 +614,9 @@ BAD_VALUES = [
      ["- at '/worker/nodeSelector/spot': got boolean, want string",
       "- at '/worker/tolerations/0/effect': value must be one of '', 'NoSchedule', 'PreferNoSchedule', 'NoExecute'",
       "- at '/master/tolerations/0': additional properties 'efect' not allowed"]),
+    ({"master": {"enableRebalancing": False}, "worker": {"autoscaling": {"enabled": True, "external": True}}},
+     ["worker.autoscaling.enabled with master.enableRebalancing false: a worker the autoscaler adds gets no users "
+      "until the next test starts"]),
     ({"demoTarget": {"enabled": False}},
      ["target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to "
       "send; set target"]),

@@ -344,6 +344,9 @@ limit"), at apply time: a request raised without its limit. */ -}}
 {{- if and $m.runToCompletion $w.autoscaling.enabled -}}
 {{- $problems = append $problems "worker.autoscaling.enabled with master.runToCompletion: the workers of a run to completion are a Job, which a HorizontalPodAutoscaler cannot scale; turn one of them off" -}}
 {{- end -}}
+{{- if and $w.autoscaling.enabled (not $m.runToCompletion) (not $m.enableRebalancing) -}}
+{{- $problems = append $problems "worker.autoscaling.enabled with master.enableRebalancing false: a worker the autoscaler adds gets no users until the next test starts (its CPU stays idle while the others' stays high, so it adds more), and the users of one it removes are not handed to the others; set master.enableRebalancing: true (Locust's --enable-rebalancing)" -}}
+{{- end -}}
 {{- if and $w.autoscaling.enabled (not $w.autoscaling.external) (not ($w.resources.requests | default dict).cpu) -}}
 {{- $problems = append $problems "worker.autoscaling.enabled but worker.resources.requests.cpu is not set: the autoscaler measures CPU use as a share of it" -}}
 {{- end -}}
