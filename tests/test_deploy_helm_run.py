@@ -115,6 +115,17 @@ def start_rendered(procs, objects: dict, go_bin: dict, tmp_path: Path, provided:
     return master, workers
 
 
+def run_rendered(procs, objects: dict, go_bin: dict, tmp_path: Path, provided: dict | None = None,
+                 exit_code: int = 0):
+    """start_rendered, then the master's Job ends with exit_code and every worker with 0 (its master
+    told it to quit); the master's process, for its log."""
+    master, workers = start_rendered(procs, objects, go_bin, tmp_path, provided)
+    assert master.wait(90) == exit_code, master.log()[-3000:]
+    for w in workers:
+        assert w.wait(20) == 0, w.log()[-2000:]
+    return master
+
+
 def counted(tmp_path: Path) -> dict[str, tuple[int, int]]:
     return {e["name"]: (e["num_requests"], e["num_failures"])
             for e in json.loads((tmp_path / "stats.json").read_text())}
@@ -131,11 +142,7 @@ def test_run_to_completion_passes_with_exit_0_and_exports_exact_counts(procs, go
     influx = own_influx  # the chart writes to its default database, locust
     target = Target(procs, go_bin["target"])
     objects = render(run_values(target, PASSING, tmp_path, influx.url), tmp_path)
-    master, workers = start_rendered(procs, objects, go_bin, tmp_path)
-
-    assert master.wait(90) == 0, master.log()[-3000:]
-    for w in workers:
-        assert w.wait(20) == 0, w.log()[-2000:]
+    master = run_rendered(procs, objects, go_bin, tmp_path)
     served = target.counts()
     assert served["GET /"] > 0 and served["GET /about"] > 0, served
     assert counted(tmp_path) == {"home": (served["GET /"], 0), "about": (served["GET /about"], 0)}
@@ -154,12 +161,7 @@ def test_run_to_completion_takes_a_token_from_a_secret_made_from_a_file(procs, g
     values = run_values(target, PASSING, tmp_path, own_influx.url)
     values["influxdb"] = {"url": own_influx.url, "existingSecret": "influxdb-token"}
     objects = render(values, tmp_path)
-    master, workers = start_rendered(procs, objects, go_bin, tmp_path,
-                                     {("Secret", "influxdb-token"): {"token": TOKEN + "\n"}})
-
-    assert master.wait(90) == 0, master.log()[-3000:]
-    for w in workers:
-        assert w.wait(20) == 0, w.log()[-2000:]
+    master = run_rendered(procs, objects, go_bin, tmp_path, {("Secret", "influxdb-token"): {"token": TOKEN + "\n"}})
     served = target.counts()
     sums = sums_by_name(own_influx, the_run(own_influx)["run_id"])
     assert (sums["home"], sums["about"]) == ((served["GET /"], 0), (served["GET /about"], 0))
@@ -180,11 +182,7 @@ def test_run_to_completion_exports_to_an_influxdb_1x_with_a_user_over_https_with
         objects = render(values, tmp_path)
         provided = {("Secret", "influx-v1"): {"password": "pw-5e1d9c"},
                     ("ConfigMap", "corp-ca"): {"bundle.pem": influx.cert.read_text()}}
-        master, workers = start_rendered(procs, objects, go_bin, tmp_path, provided)
-
-        assert master.wait(90) == 0, master.log()[-3000:]
-        for w in workers:
-            assert w.wait(20) == 0, w.log()[-2000:]
+        master = run_rendered(procs, objects, go_bin, tmp_path, provided)
         assert f"InfluxDB at {influx.url} is InfluxDB 1.x" in master.log()
         served = target.counts()
         sums = sums_by_name(influx, the_run(influx)["run_id"])
@@ -207,11 +205,7 @@ def test_run_to_completion_against_a_target_with_a_private_ca_and_client_certifi
     provided = {("Secret", "api-mtls"): {"ca.crt": (pki / "ca.pem").read_text(),
                                          "tls.crt": (pki / "client.pem").read_text(),
                                          "tls.key": (pki / "client.key").read_text()}}
-    master, workers = start_rendered(procs, objects, go_bin, tmp_path, provided)
-
-    assert master.wait(90) == 0, master.log()[-3000:]
-    for w in workers:
-        assert w.wait(20) == 0, w.log()[-2000:]
+    run_rendered(procs, objects, go_bin, tmp_path, provided)
     served = target.counts()
     assert served["GET /"] > 0 and counted(tmp_path) == {"/": (served["GET /"], 0)}, served
 
@@ -227,11 +221,7 @@ def test_run_to_completion_reads_its_accounts_from_a_secret_beside_the_scenario(
     values["worker"]["scenario"]["existingSecret"] = "checkout-accounts"
     objects = render(values, tmp_path)
     provided = {("Secret", "checkout-accounts"): {"accounts.csv": "user,password\nalice,pw-1\nbob,pw-2\n"}}
-    master, workers = start_rendered(procs, objects, go_bin, tmp_path, provided)
-
-    assert master.wait(90) == 0, master.log()[-3000:]
-    for w in workers:
-        assert w.wait(20) == 0, w.log()[-2000:]
+    run_rendered(procs, objects, go_bin, tmp_path, provided)
     served = target.counts()
     assert served["GET /"] > 0 and counted(tmp_path) == {"home": (served["GET /"], 0)}, served
 
@@ -240,11 +230,7 @@ def test_run_to_completion_with_failures_exits_1_without_influxdb(procs, go_bin,
     target = Target(procs, go_bin["target"])
     objects = render(run_values(target, FAILING, tmp_path), tmp_path)
     assert "LOCUST_INFLUXDB_URL" not in {e["name"] for e in containers(objects["Job", MASTER])[0]["env"]}
-    master, workers = start_rendered(procs, objects, go_bin, tmp_path)
-
-    assert master.wait(90) == 1, master.log()[-3000:]
-    for w in workers:
-        assert w.wait(20) == 0, w.log()[-2000:]
+    run_rendered(procs, objects, go_bin, tmp_path, exit_code=1)
     served = target.counts()
     assert counted(tmp_path) == {"home": (served["GET /"], 0), "about": (served["GET /about"], 0),
                                  "broken": (served["GET /status/503"], served["GET /status/503"])}
@@ -258,11 +244,7 @@ def test_run_to_completion_judged_by_thresholds_exits_3_when_one_fails(procs, go
     values = run_values(target, FAILING, tmp_path)
     values["master"]["thresholds"] = ["home: fail_ratio<1%", "broken: fail_ratio<1%", "requests>0"]
     objects = render(values, tmp_path)
-    master, workers = start_rendered(procs, objects, go_bin, tmp_path)
-
-    assert master.wait(90) == 3, master.log()[-3000:]
-    for w in workers:
-        assert w.wait(20) == 0, w.log()[-2000:]
+    master = run_rendered(procs, objects, go_bin, tmp_path, exit_code=3)
     log = master.log()
     assert "Thresholds: 2 passed, 1 failed (exit code 3)" in log, log[-3000:]
     [row] = [line for line in log.splitlines() if line.startswith("broken: fail_ratio<1%")]
