@@ -617,6 +617,12 @@ BAD_VALUES = [
     ({"master": {"enableRebalancing": False}, "worker": {"autoscaling": {"enabled": True, "external": True}}},
      ["worker.autoscaling.enabled with master.enableRebalancing false: a worker the autoscaler adds gets no users "
       "until the next test starts"]),
+    ({"worker": {"extraEnv": [{"name": "TENANT", "value": 42}, {"name": "DEBUG", "vaule": "1"}]}},
+     ["- at '/worker/extraEnv/0/value': got number, want string",
+      "- at '/worker/extraEnv/1': additional properties 'vaule' not allowed"]),
+    ({"master": {"extraEnv": [{"name": "REGION", "value": "eu",
+                               "valueFrom": {"configMapKeyRef": {"name": "cfg", "key": "region"}}}]}},
+     ["master.extraEnv: REGION has both value and valueFrom, which the API server refuses; keep one"]),
     ({"demoTarget": {"enabled": False}},
      ["target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to "
       "send; set target"]),

@@ -284,6 +284,9 @@ objects rely on as their flags do, or bypass the checks of their values. */ -}}
   "LOCUST_MASTER_NODE_PORT" "the chart gives the workers --master-port, which wins: it would be ignored" -}}
 {{- range $part, $vars := dict "master" $masterVars "worker" $workerVars -}}
 {{- range $e := (index $.Values $part).extraEnv -}}
+{{- if and $e.value (hasKey $e "valueFrom") -}}
+{{- $problems = append $problems (printf "%s.extraEnv: %s has both value and valueFrom, which the API server refuses; keep one" $part $e.name) -}}
+{{- end -}}
 {{- if hasKey $vars $e.name -}}
 {{- $problems = append $problems (printf "%s.extraEnv: %s is the chart's to set: %s" $part $e.name (index $vars $e.name)) -}}
 {{- else if and (regexMatch "(?i)TOKEN|PASSWORD|SECRET|API_KEY" $e.name) (hasKey $e "value") -}}
