@@ -623,6 +623,9 @@ BAD_VALUES = [
     ({"master": {"extraEnv": [{"name": "REGION", "value": "eu",
                                "valueFrom": {"configMapKeyRef": {"name": "cfg", "key": "region"}}}]}},
      ["master.extraEnv: REGION has both value and valueFrom, which the API server refuses; keep one"]),
+    ({"imagePullSecrets": [{"nmae": "regcred"}, {"name": "Reg_Cred"}]},
+     ["- at '/imagePullSecrets/0': missing property 'name'", "- at '/imagePullSecrets/1/name': 'Reg_Cred' does not "
+      "match pattern"]),
     ({"demoTarget": {"enabled": False}},
      ["target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to "
       "send; set target"]),
