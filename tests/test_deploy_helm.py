@@ -626,6 +626,11 @@ BAD_VALUES = [
     ({"imagePullSecrets": [{"nmae": "regcred"}, {"name": "Reg_Cred"}]},
      ["- at '/imagePullSecrets/0': missing property 'name'", "- at '/imagePullSecrets/1/name': 'Reg_Cred' does not "
       "match pattern"]),
+    ({"master": {"extraArgs": ["--web-base-path=/locust"], "extraEnv": [{"name": "LOCUST_WEB_BASE_PATH",
+                                                                          "value": "/locust"}]}},
+     ['master.extraArgs: "--web-base-path=/locust" is set by the chart: the readiness probe asks for the web UI\'s '
+      "root, which Locust answers with 404 under a base path",
+      "master.extraEnv: LOCUST_WEB_BASE_PATH is the chart's to set: the readiness probe asks for the web UI's root"]),
     ({"demoTarget": {"enabled": False}},
      ["target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to "
       "send; set target"]),

@@ -227,6 +227,7 @@ the master is never ready or its workers never reach it. Each has a value of its
   "--web-port" "the web UI listens on 8089, which the probes and the Service reach; master.webPort sets the Service's port"
   "-P" "the web UI listens on 8089, which the probes and the Service reach; master.webPort sets the Service's port"
   "--web-host" "the web UI must listen on every interface for the probes and the Service to reach it"
+  "--web-base-path" "the readiness probe asks for the web UI's root, which Locust answers with 404 under a base path: the master would never be ready, and its workers never reach it; master.ingress serves the UI at its host's root"
   "--master-bind-port" "the workers, the Service and the NetworkPolicy reach the master on 5557"
   "--master-bind-host" "the master must listen on every interface for the workers to reach it through the Service"
   "--tls-cert" "set master.tls.existingSecret instead: the readiness probe would ask over HTTP and never pass"
@@ -257,6 +258,7 @@ objects rely on as their flags do, or bypass the checks of their values. */ -}}
   "LOCUST_HEADLESS" (index $masterFlags "--headless")
   "LOCUST_WEB_PORT" (index $masterFlags "--web-port")
   "LOCUST_WEB_HOST" (index $masterFlags "--web-host")
+  "LOCUST_WEB_BASE_PATH" (index $masterFlags "--web-base-path")
   "LOCUST_MASTER_BIND_PORT" (index $masterFlags "--master-bind-port")
   "LOCUST_MASTER_BIND_HOST" "the master image's entrypoint gives --master-bind-host 0.0.0.0, which wins: it would be ignored"
   "LOCUST_TLS_CERT" (index $masterFlags "--tls-cert")
