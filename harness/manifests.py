@@ -173,8 +173,8 @@ def check_ingresses(m: Manifests) -> list[str]:
                 port = backend.get("port") or {}
                 svc = services.get(backend.get("name"))
                 if svc is None:
-                    problems.append(f"{obj(f, ing)}: path {path.get('path')!r} goes to Service {backend.get('name')!r}, "
-                                    "which is none of these manifests")
+                    problems.append(f"{obj(f, ing)}: path {path.get('path')!r} goes to Service "
+                                    f"{backend.get('name')!r}, which is none of these manifests")
                 elif not any(p.get("name") == port.get("name", object()) or p.get("port") == port.get("number")
                              for p in (svc.get("spec") or {}).get("ports") or []):
                     problems.append(f"{obj(f, ing)}: path {path.get('path')!r} goes to port {port} of "
@@ -570,8 +570,8 @@ def pod_failure_action(job: dict, exit_codes: dict[str, int]) -> str:
     return "Count"
 
 
-CHECKS = [check_selectors, check_services, check_ingresses, check_references, check_secrets_not_inlined, check_resources,
-          check_images, check_non_root, check_statefulsets, check_worker_args, check_network_policy,
+CHECKS = [check_selectors, check_services, check_ingresses, check_references, check_secrets_not_inlined,
+          check_resources, check_images, check_non_root, check_statefulsets, check_worker_args, check_network_policy,
           check_autoscalers, check_disruption_budgets, check_pod_failure_policies, check_grace_periods]
 
 

@@ -283,7 +283,8 @@ def test_helm_external_target_and_scenario(tmp_path):
     _, docs = render(COMBINATIONS["external target and scenario"][0], tmp_path)
     objects = by_kind(docs)
     worker = objects["Deployment", f"{PREFIX}-worker"]
-    assert args_of(worker)[-2:] == ["--scenario=/etc/locust-fleet/scenario/flow.yaml", "--target=https://api.example.com"]
+    assert args_of(worker)[-2:] == ["--scenario=/etc/locust-fleet/scenario/flow.yaml",
+                                    "--target=https://api.example.com"]
     assert pod_spec(worker)["volumes"] == [{"name": "scenario", "configMap": {"name": "checkout-flow"}}]
     assert not any(name.endswith("-target") or k == "ConfigMap" for k, name in objects)
 
@@ -603,7 +604,8 @@ BAD_VALUES = [
      ["master.ingress.enabled with a headless master (master.headless or master.runToCompletion): it serves no web "
       "UI to route to", 'master.ingress.tls.secretName is "x" but master.ingress.host is empty']),
     ({"worker": {"resources": {"requests": {"cpu": 4, "memory": "2Gi"}}},
-      "master": {"resources": {"requests": {"memory": "2.5G"}}}, "demoTarget": {"resources": {"requests": {"cpu": "1500m"}}}},
+      "master": {"resources": {"requests": {"memory": "2.5G"}}},
+      "demoTarget": {"resources": {"requests": {"cpu": "1500m"}}}},
      ["demoTarget.resources.requests.cpu (1500m) is above demoTarget.resources.limits.cpu (1), which the API server "
       "refuses; raise the limit too, or lower the request",
       "master.resources.requests.memory (2.5G) is above master.resources.limits.memory (2Gi)",
@@ -697,8 +699,8 @@ def test_helm_refuses_a_secret_given_as_a_plain_value_in_extra_env(tmp_path):
     secret = "s3cr3t-9d1e"
     plain = {"worker": {"extraEnv": [{"name": "API_TOKEN", "value": secret}, {"name": "TENANT", "value": "acme"}]},
              "master": {"extraEnv": [{"name": "db_password", "value": secret}]}}
-    assert [e["name"] for part in ("master", "worker") for e in plain[part]["extraEnv"] if SECRET_ENV.search(e["name"])] \
-        == ["db_password", "API_TOKEN"], "the names the checks of a rendering refuse with a value"
+    assert [e["name"] for part in ("master", "worker") for e in plain[part]["extraEnv"]
+            if SECRET_ENV.search(e["name"])] == ["db_password", "API_TOKEN"], "the names the rendering's checks refuse"
     out = helm("template", RELEASE, str(CHART), values=plain, tmp=tmp_path)
     assert out.returncode != 0 and secret not in out.stderr, out.stderr
     assert [line.split(" is ")[0] for line in out.stderr.splitlines() if ".extraEnv: " in line] == \
@@ -946,7 +948,8 @@ def test_the_docs_secrets_hold_the_keys_their_readers_read():
     Secret of this chart (key token) there gave pods that never started, or a master without a token."""
     text = re.sub(r"\s+", " ", DOC.read_text())
     created: dict[str, set[str]] = {}
-    for name, sources in re.findall(r"kubectl create secret generic (\S+)((?: --from-(?:literal|file)=[^\s`]+)+)", text):
+    command = r"kubectl create secret generic (\S+)((?: --from-(?:literal|file)=[^\s`]+)+)"
+    for name, sources in re.findall(command, text):
         created.setdefault(name, set()).update(
             re.sub(r"=.*", "", source) if kind == "literal" else Path(source.split("=")[0]).name
             for kind, source in re.findall(r"--from-(literal|file)=([^\s`]+)", sources))

@@ -56,9 +56,11 @@ def test_a_token_read_from_a_file_is_taken_without_its_last_newline(monkeypatch)
     (["--influxdb-url", "http://x", "--influxdb-token", "t", "--influxdb-username", "u", "--influxdb-password", "p"],
      "--influxdb-token: give either a token or --influxdb-username/--influxdb-password, not both"),
     (["--influxdb-url", "http://x", "--influxdb-token", "tok en"],
-     "--influxdb-token (LOCUST_INFLUXDB_TOKEN): holds spaces or control characters; expected the token alone (not shown)"),
+     "--influxdb-token (LOCUST_INFLUXDB_TOKEN): holds spaces or control characters; expected the token alone "
+     "(not shown)"),
     (["--influxdb-url", "http://x", "--influxdb-token", "tok\x00en"],
-     "--influxdb-token (LOCUST_INFLUXDB_TOKEN): holds spaces or control characters; expected the token alone (not shown)"),
+     "--influxdb-token (LOCUST_INFLUXDB_TOKEN): holds spaces or control characters; expected the token alone "
+     "(not shown)"),
     (["--influxdb-url", "http://x", "--influxdb-interval", "0"], "--influxdb-interval: got 0; expected a number of seconds >= 1"),
     (["--influxdb-url", "http://x", "--influxdb-interval", "0.5"], "--influxdb-interval: got 0.5; expected a number of seconds >= 1"),
     (["--influxdb-url", "http://x", "--influxdb-timeout", "-1"], "--influxdb-timeout: got -1; expected a number of seconds > 0"),
