@@ -633,6 +633,13 @@ BAD_VALUES = [
      ['master.extraArgs: "--web-base-path=/locust" is set by the chart: the readiness probe asks for the web UI\'s '
       "root, which Locust answers with 404 under a base path",
       "master.extraEnv: LOCUST_WEB_BASE_PATH is the chart's to set: the readiness probe asks for the web UI's root"]),
+    ({"master": {"extraArgs": ["-H", "https://api.example.com"]},
+      "worker": {"extraArgs": ["--target", "https://api.example.com", "-Hhttps://api.example.com", "--host=x"]}},
+     ['master.extraArgs: "-H" is set by the chart: set target instead, which gives the master --host and the '
+      "workers --target: given here, the later flag wins, and the master and the workers would name different hosts",
+      'worker.extraArgs: "--target" is set by the chart: set target instead',
+      'worker.extraArgs: "-Hhttps://api.example.com" is set by the chart: set target instead',
+      'worker.extraArgs: "--host=x" is set by the chart: set target instead']),
     ({"demoTarget": {"enabled": False}},
      ["target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to "
       "send; set target"]),

@@ -235,9 +235,13 @@ the master is never ready or its workers never reach it. Each has a value of its
   "--worker" "the master image would run the Go worker instead of the master"
   "-f" "the master image's locustfile holds the plugin and the Go workers' user class; the workers' scenario is worker.scenario"
   "--locustfile" "the master image's locustfile holds the plugin and the Go workers' user class; the workers' scenario is worker.scenario" -}}
+{{- $targetFlag := "set target instead, which gives the master --host and the workers --target: given here, the later flag wins, and the master and the workers would name different hosts" -}}
 {{- $workerFlags := dict
   "--master-host" "the chart points the workers at this release's master"
-  "--master-port" "the chart points the workers at this release's master" -}}
+  "--master-port" "the chart points the workers at this release's master"
+  "--target" $targetFlag "--host" $targetFlag "-H" $targetFlag -}}
+{{- $_ := set $masterFlags "--host" $targetFlag -}}
+{{- $_ := set $masterFlags "-H" $targetFlag -}}
 {{- range $part, $flags := dict "master" $masterFlags "worker" $workerFlags -}}
 {{- range $arg := (index $.Values $part).extraArgs -}}
 {{- $text := printf "%v" $arg -}}
