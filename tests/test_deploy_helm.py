@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import inspect
 import json
 import re
 import shlex
@@ -31,6 +32,7 @@ from locust.argument_parser import get_parser
 from locust_fleet.influx_client import influxdb3_database_problem
 from locust_fleet.model import FIELDS, RESERVED_TAGS, RUNS, TIME
 from locust_fleet.options import ConfigError, add_arguments, check_url, parse_run_tags
+from locust_fleet.spool import Spool
 from locust_fleet.threshold_judge import EXIT_BREACHED, EXIT_INTERRUPTED
 
 pytestmark = pytest.mark.builds  # helm from .tools/bin
@@ -1040,3 +1042,19 @@ def test_helm_takes_a_fractional_spawn_rate_from_set(rate, expected, tmp_path):
     parser = get_parser()
     add_arguments(parser)
     assert parser.parse_args(["-f", "master/locustfile.py", *args_of(master)]).spawn_rate == expected
+
+
+def test_helm_refuses_a_spool_volume_smaller_than_what_the_master_keeps(tmp_path):
+    """master.spoolSize is the emptyDir's sizeLimit, past which Kubernetes evicts the master; the master
+    does not read it and keeps up to its spool's own bound (spool.Spool's max_bytes) while InfluxDB is
+    unreachable. A spoolSize of 256Mi, taken as the spool's limit, ended the test by an eviction."""
+    bound = inspect.signature(Spool).parameters["max_bytes"].default
+    values = {"influxdb": {"url": "http://influxdb:8086"}, "master": {"spoolSize": f"{bound // 2**20}Mi"}}
+    out = helm("template", RELEASE, str(CHART), values=values, tmp=tmp_path)
+    assert out.returncode != 0 and f"master.spoolSize: got {bound // 2**20}Mi; expected at least 576Mi: " \
+        f"the master keeps up to {bound // 2**20} MiB of points" in out.stderr, out.stderr
+    values["master"]["spoolSize"] = "576Mi"
+    master = by_kind(render(values, tmp_path)[1])["Deployment", f"{PREFIX}-master"]
+    assert {"name": "spool", "emptyDir": {"sizeLimit": "576Mi"}} in pod_spec(master)["volumes"]
+    default = yaml.safe_load((CHART / "values.yaml").read_text())["master"]["spoolSize"]
+    assert default == "1Gi" and 2**30 > bound

@@ -342,6 +342,12 @@ limit"), at apply time: a request raised without its limit. */ -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- /* The spool's volume: Kubernetes evicts the master, mid-test, when an emptyDir passes its sizeLimit.
+The master keeps up to 512 MiB of points there while InfluxDB is unreachable (spool.Spool's max_bytes;
+it drops the oldest beyond), plus the batch being written and the points InfluxDB refused. */ -}}
+{{- if and .Values.influxdb.url (lt (include "locust-fleet.quantity" $m.spoolSize | float64) 603979776.0) -}}
+{{- $problems = append $problems (printf "master.spoolSize: got %s; expected at least 576Mi: the master keeps up to 512 MiB of points in its spool while InfluxDB is unreachable, and Kubernetes evicts the master, mid-test, when the spool's volume passes its size limit" (include "locust-fleet.number" $m.spoolSize)) -}}
+{{- end -}}
 {{- $ingress := $m.ingress | default dict -}}
 {{- if and $ingress.enabled (or $m.headless $m.runToCompletion) -}}
 {{- $problems = append $problems "master.ingress.enabled with a headless master (master.headless or master.runToCompletion): it serves no web UI to route to; turn one of them off" -}}
