@@ -1058,3 +1058,25 @@ def test_helm_refuses_a_spool_volume_smaller_than_what_the_master_keeps(tmp_path
     assert {"name": "spool", "emptyDir": {"sizeLimit": "576Mi"}} in pod_spec(master)["volumes"]
     default = yaml.safe_load((CHART / "values.yaml").read_text())["master"]["spoolSize"]
     assert default == "1Gi" and 2**30 > bound
+
+
+def test_helm_refuses_report_files_in_the_masters_read_only_working_directory(tmp_path):
+    """`--csv results` in master.extraArgs (or LOCUST_JUNIT_XML=junit.xml): the master image's working
+    directory is on the pod's read-only root file system, so the write failed in the cluster, while
+    it worked on a laptop. Refused, naming the flag or variable and a path under /tmp, which is
+    writable; an absolute path is the user's choice."""
+    workdirs = re.findall(r"^WORKDIR (\S+)", (REPO / "deploy" / "docker" / "master.Dockerfile").read_text(), re.M)
+    assert workdirs[-1] == "/var/lib/locust-fleet"
+    values = {"master": {"extraArgs": ["--csv", "results", "--html=report.html", "--json-file", "/tmp/stats"],
+                         "extraEnv": [{"name": "LOCUST_JUNIT_XML", "value": "junit.xml"}]}}
+    out = helm("template", RELEASE, str(CHART), values=values, tmp=tmp_path)
+    assert out.returncode != 0 and not out.stdout, out.stdout
+    assert [line.split(" is a relative path")[0] for line in out.stderr.splitlines() if "relative path" in line] == [
+        "master.extraArgs: --csv results", "master.extraArgs: --html report.html",
+        "master.extraEnv: LOCUST_JUNIT_XML junit.xml"], out.stderr
+    assert "give a path under /tmp (64 MiB, gone with the pod), e.g. /tmp/results" in out.stderr
+    values["master"] = {"extraArgs": ["--csv", "/tmp/results", "--json-file", "/tmp/stats"]}
+    master = by_kind(render(values, tmp_path)[1])["Deployment", f"{PREFIX}-master"]
+    container = containers(master)[0]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True and "workingDir" not in container
+    assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]

@@ -252,6 +252,31 @@ the master is never ready or its workers never reach it. Each has a value of its
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- /* Files the master writes where it is told: a relative path is in its working directory,
+/var/lib/locust-fleet, on the read-only root file system, and the write fails. */ -}}
+{{- $fileFlags := list "--csv" "--html" "--json-file" "--junit-xml" "--logfile" -}}
+{{- $fileVars := dict "LOCUST_CSV" "--csv" "LOCUST_HTML" "--html" "LOCUST_JUNIT_XML" "--junit-xml" "LOCUST_LOGFILE" "--logfile" -}}
+{{- $files := list -}}
+{{- range $i, $arg := $m.extraArgs -}}
+{{- $text := printf "%v" $arg -}}
+{{- range $flag := $fileFlags -}}
+{{- if and (eq $text $flag) (lt (add1 $i) (len $m.extraArgs)) -}}
+{{- $files = append $files (list $flag (printf "%v" (index $m.extraArgs (add1 $i)))) -}}
+{{- else if hasPrefix (printf "%s=" $flag) $text -}}
+{{- $files = append $files (list $flag (trimPrefix (printf "%s=" $flag) $text)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- range $e := $m.extraEnv -}}
+{{- if and (hasKey $fileVars $e.name) $e.value -}}
+{{- $files = append $files (list $e.name $e.value) -}}
+{{- end -}}
+{{- end -}}
+{{- range $file := $files -}}
+{{- if not (hasPrefix "/" (index $file 1)) -}}
+{{- $problems = append $problems (printf "master.extra%s: %s %s is a relative path, in the master's working directory /var/lib/locust-fleet, which is on the read-only root file system; give a path under /tmp (64 MiB, gone with the pod), e.g. /tmp/%s" (ternary "Args" "Env" (hasPrefix "-" (index $file 0))) (index $file 0) (index $file 1) (index $file 1)) -}}
+{{- end -}}
+{{- end -}}
 {{- /* The same in extraEnv, and the variables of the values the chart turns into flags or variables
 itself: a flag wins over its variable (Locust's and the Go worker's rule), so a LOCUST_HOST there was
 ignored without a word and the workers loaded the demo target; the others break what the chart's
