@@ -701,6 +701,28 @@ def test_helm_refuses_extra_env_that_the_charts_flags_override(go_bin, tmp_path)
         {"name": "LOCUST_USERS", "value": "50"}
 
 
+def test_helm_keeps_a_target_with_credentials_out_of_the_pod_specs(go_bin, tmp_path):
+    """target: https://user:password@host was written into the master's --host and the workers'
+    --target, in clear in the pod specs. It is refused, naming no password; the URL reaches the
+    workers from a Secret as LOCUST_HOST, which they take as --target (the chart gives none then),
+    and they send Basic auth with it, showing the password as xxxxx."""
+    out = helm("template", RELEASE, str(CHART), values={"target": "https://alice:pw-77@api.example.com"}, tmp=tmp_path)
+    assert out.returncode != 0 and "pw-77" not in out.stderr, out.stderr
+    assert "target: credentials in the URL would be in the pod specs in clear" in out.stderr, out.stderr
+    from_secret = {"name": "LOCUST_HOST", "valueFrom": {"secretKeyRef": {"name": "api-url", "key": "url"}}}
+    _, docs = render({"demoTarget": {"enabled": False}, "worker": {"extraEnv": [from_secret]}}, tmp_path)
+    objects = by_kind(docs)
+    worker, master = objects["Deployment", f"{PREFIX}-worker"], objects["Deployment", f"{PREFIX}-master"]
+    assert not [a for a in args_of(worker) + args_of(master) if a.startswith(("--target", "--host"))]
+    assert env_of(worker)["LOCUST_HOST"] == from_secret
+    assert not problems(Manifests([("t", d) for d in docs], {"Secret": {"api-url": {"url"}}}))
+    result = subprocess.run([str(go_bin["worker"]), *args_of(worker), "--connect-timeout", "100ms"],
+                            capture_output=True, text=True, timeout=30,
+                            env={"LOCUST_HOST": "https://alice:pw-77@127.0.0.1:8443"})
+    assert 'will run tasks "/" against https://alice:xxxxx@127.0.0.1:8443' in result.stderr, result.stderr
+    assert "pw-77" not in result.stderr
+
+
 def test_helm_refuses_a_secret_given_as_a_plain_value_in_extra_env(tmp_path):
     """worker.extraEnv is where a scenario's {{ env.API_TOKEN }} comes from: given as a value, the token
     sat in the Deployment's spec in clear, which the checks of every rendering refuse; the chart

@@ -188,6 +188,9 @@ names the values and says what to change. The schema has checked each value's ty
 {{- if and $port (or (eq $port ":") (lt (atoi (trimPrefix ":" $port)) 1) (gt (atoi (trimPrefix ":" $port)) 65535)) -}}
 {{- $problems = append $problems (printf "%s: got %q; the port must be a number from 1 to 65535" $key $url) -}}
 {{- end -}}
+{{- if and (eq $key "target") (contains "@" $authority) -}}
+{{- $problems = append $problems "target: credentials in the URL would be in the pod specs in clear (the master's --host, the workers' --target); leave target empty, set demoTarget.enabled: false and give the URL from a Secret as the workers' LOCUST_HOST: worker.extraEnv [{name: LOCUST_HOST, valueFrom: {secretKeyRef: {name: SECRET, key: KEY}}}] (or a scenario's host: \"{{ env.NAME }}\")" -}}
+{{- end -}}
 {{- if and (eq $key "influxdb.url") (contains "@" $authority) -}}
 {{- $problems = append $problems "influxdb.url: credentials in the URL are refused by the master (and would be in the pod spec in clear); give a token with influxdb.existingSecret or influxdb.token" -}}
 {{- else if and (eq $key "influxdb.url") (not (regexMatch "^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9.])?)$" (trimSuffix $port $authority))) -}}
@@ -283,7 +286,6 @@ ignored without a word and the workers loaded the demo target; the others break 
 objects rely on as their flags do, or bypass the checks of their values. */ -}}
 {{- $headless := include "locust-fleet.headless" . -}}
 {{- $masterVars := dict
-  "LOCUST_HOST" "the chart gives the master --host and the workers --target from target, and a flag wins over its variable; set target instead"
   "LOCUST_HEADLESS" (index $masterFlags "--headless")
   "LOCUST_WEB_PORT" (index $masterFlags "--web-port")
   "LOCUST_WEB_HOST" (index $masterFlags "--web-host")
@@ -310,9 +312,14 @@ objects rely on as their flags do, or bypass the checks of their values. */ -}}
 {{- $_ := set $masterVars "LOCUST_EXPECT_WORKERS_MAX_WAIT" "the chart gives a headless master --expect-workers-max-wait, which wins; set master.expectWorkersMaxWait instead" -}}
 {{- end -}}
 {{- $workerVars := dict
-  "LOCUST_HOST" "the chart gives the workers --target from target (the demo target's when it is empty), and a flag wins over its variable: it would be ignored; set target instead"
   "LOCUST_MASTER_NODE_HOST" "the chart gives the workers --master-host, which wins: it would be ignored"
   "LOCUST_MASTER_NODE_PORT" "the chart gives the workers --master-port, which wins: it would be ignored" -}}
+{{- /* With target (or the demo target) the chart gives --host and --target, which win over LOCUST_HOST;
+without, LOCUST_HOST is how a URL with credentials reaches the workers from a Secret. */ -}}
+{{- if include "locust-fleet.target" . -}}
+{{- $_ := set $masterVars "LOCUST_HOST" "the chart gives the master --host and the workers --target from target, and a flag wins over its variable; set target instead" -}}
+{{- $_ := set $workerVars "LOCUST_HOST" "the chart gives the workers --target from target (the demo target's when it is empty), and a flag wins over its variable: it would be ignored; set target instead" -}}
+{{- end -}}
 {{- range $part, $vars := dict "master" $masterVars "worker" $workerVars -}}
 {{- range $e := (index $.Values $part).extraEnv -}}
 {{- if and $e.value (hasKey $e "valueFrom") -}}
@@ -504,7 +511,9 @@ influxdb3_server/src/http.rs, validate_db_name); with influxdb.server auto it is
 {{- if and (eq (printf "%v" $influx.server) "3") (or (gt (len $influx.database) 64) (not (regexMatch "^[A-Za-z0-9][A-Za-z0-9_-]*(/[A-Za-z0-9_-]+)?$" $influx.database))) -}}
 {{- $problems = append $problems (printf "influxdb.database: got %q, which InfluxDB 3 (influxdb.server) refuses as a database name; expected at most 64 ASCII letters, digits, _ and -, starting with a letter or digit, with at most one / between two such parts" $influx.database) -}}
 {{- end -}}
-{{- if and (not (include "locust-fleet.target" .)) (not (include "locust-fleet.hasScenario" .)) -}}
+{{- $workerHost := false -}}
+{{- range $e := $w.extraEnv -}}{{- if eq $e.name "LOCUST_HOST" -}}{{- $workerHost = true -}}{{- end -}}{{- end -}}
+{{- if and (not (include "locust-fleet.target" .)) (not (include "locust-fleet.hasScenario" .)) (not $workerHost) -}}
 {{- $problems = append $problems "target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to send; set target" -}}
 {{- end -}}
 {{- /* Kubernetes kills a pod this many seconds after its SIGTERM. A worker stops its users, each finishing
