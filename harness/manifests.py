@@ -21,7 +21,8 @@ from .procs import REPO
 
 TOOLS = REPO / ".tools" / "bin"  # built by `make setup` (make tools), pinned versions
 # Env vars whose value is a secret: they must come from a Secret, never be written in a manifest.
-SECRET_ENV = re.compile(r"TOKEN|PASSWORD|SECRET|API_KEY", re.IGNORECASE)
+# A word of the name, between underscores (MAX_TOKENS, a model's limit, is none), as the Helm chart's checks.
+SECRET_ENV = re.compile(r"(^|_)(TOKEN|PASSWORD|PASSWD|SECRET|API_?KEY)(_|$)", re.IGNORECASE)
 
 
 def rel(path: Path | str) -> str:

@@ -363,7 +363,8 @@ def test_helm_refuses_passwords_in_the_scenario_configmap_and_mounts_them_from_a
     a Secret's files next to the scenario's, where the scenario names them (test_deploy_helm_run.py
     runs it)."""
     files = {"scenario.yaml": ACCOUNTS_SCENARIO, "accounts.csv": "user, Password\nalice,pw-1\n",
-             "tenants.csv": "tenant,api_token\nacme,t-1\n", "items.csv": "sku,passes\nA1,3\n"}
+             "tenants.csv": "tenant,api_token\nacme,t-1\n", "items.csv": "sku,passes\nA1,3\n",
+             "prompts.csv": "prompt,max_tokens\nhello,256\n"}
     out = helm("template", RELEASE, str(CHART), values={"worker": {"scenario": {"files": files}}}, tmp=tmp_path)
     assert out.returncode != 0 and not out.stdout, out.stdout
     assert [line.split(", which")[0] for line in out.stderr.splitlines() if "has a column" in line] == [
@@ -728,14 +729,16 @@ def test_helm_refuses_a_secret_given_as_a_plain_value_in_extra_env(tmp_path):
     sat in the Deployment's spec in clear, which the checks of every rendering refuse; the chart
     refuses it, naming the variable and not its value, and takes it from a Secret."""
     secret = "s3cr3t-9d1e"
-    plain = {"worker": {"extraEnv": [{"name": "API_TOKEN", "value": secret}, {"name": "TENANT", "value": "acme"}]},
+    plain = {"worker": {"extraEnv": [{"name": "API_TOKEN", "value": secret}, {"name": "TENANT", "value": "acme"},
+                                     {"name": "MAX_TOKENS", "value": "256"}, {"name": "APIKEY", "value": secret}]},
              "master": {"extraEnv": [{"name": "db_password", "value": secret}]}}
     assert [e["name"] for part in ("master", "worker") for e in plain[part]["extraEnv"]
-            if SECRET_ENV.search(e["name"])] == ["db_password", "API_TOKEN"], "the names the rendering's checks refuse"
+            if SECRET_ENV.search(e["name"])] == ["db_password", "API_TOKEN", "APIKEY"], \
+        "the names the rendering's checks refuse"
     out = helm("template", RELEASE, str(CHART), values=plain, tmp=tmp_path)
     assert out.returncode != 0 and secret not in out.stderr, out.stderr
     assert [line.split(" is ")[0] for line in out.stderr.splitlines() if ".extraEnv: " in line] == \
-        ["master.extraEnv: db_password", "worker.extraEnv: API_TOKEN"], out.stderr
+        ["master.extraEnv: db_password", "worker.extraEnv: API_TOKEN", "worker.extraEnv: APIKEY"], out.stderr
     assert "give it from a Secret: {name: API_TOKEN, valueFrom: {secretKeyRef: {name: SECRET, key: KEY}}}" in \
         out.stderr
     from_secret = {"worker": {"extraEnv": [

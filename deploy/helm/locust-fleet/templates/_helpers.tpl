@@ -131,6 +131,10 @@ cores or bytes. The schema has checked its form. */}}
 {{- if or (include "locust-fleet.scenarioConfigMap" .) .Values.worker.scenario.existingSecret }}true{{ end -}}
 {{- end -}}
 
+{{/* A name that says it holds a secret: a word of it, between _ or -, is token, password, secret or
+api key (access_token, DB_PASSWORD; not max_tokens, a model's limit). */}}
+{{- define "locust-fleet.secretName" -}}(?i)(^|[_-])(TOKEN|PASSWORD|PASSWD|SECRET|API_?KEY)([_-]|$){{- end -}}
+
 {{/* Whole seconds of a Locust time span ("90", "90s", "1h30m"), as --run-time and --stop-timeout take
 it; what is no time span gives 0 (the schema or the master refuses it). */}}
 {{- define "locust-fleet.seconds" -}}
@@ -327,7 +331,7 @@ without, LOCUST_HOST is how a URL with credentials reaches the workers from a Se
 {{- end -}}
 {{- if hasKey $vars $e.name -}}
 {{- $problems = append $problems (printf "%s.extraEnv: %s is the chart's to set: %s" $part $e.name (index $vars $e.name)) -}}
-{{- else if and (regexMatch "(?i)TOKEN|PASSWORD|SECRET|API_KEY" $e.name) (hasKey $e "value") -}}
+{{- else if and (regexMatch (include "locust-fleet.secretName" .) $e.name) (hasKey $e "value") -}}
 {{- /* The value stays out of the message: it is a secret. */ -}}
 {{- $problems = append $problems (printf "%s.extraEnv: %s is given as a value, which puts a secret in the pod spec in clear (kubectl get -o yaml shows it to whoever may read the workload); give it from a Secret: {name: %s, valueFrom: {secretKeyRef: {name: SECRET, key: KEY}}}" $part $e.name $e.name) -}}
 {{- end -}}
@@ -457,7 +461,7 @@ rest where Secrets are. A scenario's tls.client_key is the one a scenario names.
 {{- if hasSuffix ".csv" (lower $key) -}}
 {{- $header := regexSplit "\r?\n" (printf "%v" (index $w.scenario.files $key)) 2 | first -}}
 {{- range $column := regexSplit "," $header -1 -}}
-{{- if regexMatch "(?i)TOKEN|PASSWORD|PASSWD|SECRET|API_KEY" $column -}}
+{{- if regexMatch (include "locust-fleet.secretName" .) (trim (trimAll `"` $column)) -}}
 {{- $problems = append $problems (printf "worker.scenario.files: %q has a column %q, which a ConfigMap keeps in clear; put the file in a Secret of yours (kubectl create secret generic NAME --from-file=%s) and name it in worker.scenario.existingSecret: its files are mounted next to the scenario" $key (trim (trimAll `"` $column)) $key) -}}
 {{- end -}}
 {{- end -}}
