@@ -643,6 +643,13 @@ BAD_VALUES = [
       'worker.extraArgs: "--target" is set by the chart: set target instead',
       'worker.extraArgs: "-Hhttps://api.example.com" is set by the chart: set target instead',
       'worker.extraArgs: "--host=x" is set by the chart: set target instead']),
+    ({"worker": {"extraArgs": ["--tls-insecure-skip-verify"]}},
+     ["worker.extraArgs: --tls-insecure-skip-verify goes with an https:// target; the workers' target is "
+      '"http://perf-locust-fleet-target:8080", and the worker refuses it (exit 2)']),
+    ({"target": "https://api.internal", "worker": {"extraArgs": ["--tls-server-name=api"], "scenario": {
+        "files": {"scenario.yaml": "tasks: [{path: /}]\n"}}}},
+     ["worker.extraArgs: --tls-server-name goes with no scenario: the worker refuses it beside one (exit 2); the "
+      "scenario says it in its tls:"]),
     ({"demoTarget": {"enabled": False}},
      ["target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to "
       "send; set target"]),

@@ -493,6 +493,20 @@ rest where Secrets are. A scenario's tls.client_key is the one a scenario names.
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- /* The worker's --tls-* flags serve an https --target without a scenario; otherwise it refuses them at
+start (exit 2), and a Deployment's workers restart in a loop. */ -}}
+{{- range $arg := $w.extraArgs -}}
+{{- $flag := regexReplaceAll "=.*$" (printf "%v" $arg) "" -}}
+{{- if has $flag (list "--tls-ca-file" "--tls-client-cert" "--tls-client-key" "--tls-server-name" "--tls-insecure-skip-verify") -}}
+{{- if include "locust-fleet.hasScenario" $ -}}
+{{- $problems = append $problems (printf "worker.extraArgs: %s goes with no scenario: the worker refuses it beside one (exit 2); the scenario says it in its tls:" $flag) -}}
+{{- else if $tls.existingSecret -}}
+{{- $problems = append $problems (printf "worker.extraArgs: %s is set by the chart from worker.targetTLS" $flag) -}}
+{{- else if not (hasPrefix "https://" (include "locust-fleet.target" $)) -}}
+{{- $problems = append $problems (printf "worker.extraArgs: %s goes with an https:// target; the workers' target is %q, and the worker refuses it (exit 2)" $flag (include "locust-fleet.target" $)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- if and $tls.clientCertKey (not $tls.clientKeyKey) -}}
 {{- $problems = append $problems (printf "worker.targetTLS.clientCertKey is %q but worker.targetTLS.clientKeyKey is empty: a client certificate goes with its private key" $tls.clientCertKey) -}}
 {{- else if and $tls.clientKeyKey (not $tls.clientCertKey) -}}
