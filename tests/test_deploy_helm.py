@@ -388,6 +388,31 @@ def test_helm_refuses_passwords_in_the_scenario_configmap_and_mounts_them_from_a
     assert args_of(worker)[-2:] == ["--scenario=/etc/locust-fleet/scenario/flow.yaml", "--target=https://api.example.com"]
 
 
+def test_helm_refuses_a_credential_written_into_the_scenario_configmap(tmp_path):
+    """A scenario with `Authorization: "Bearer abc123"` or a basic auth password written in it, given in
+    worker.scenario.files, put the credential in a ConfigMap in clear. Refused, naming the file and the
+    field and not the value; a template of the worker's environment (docs/scenario.md) is taken, its
+    variable from a Secret."""
+    written = ('headers: {authorization: "Bearer abc123", X-Tenant: acme}\n'
+               "tasks:\n"
+               '  - {name: a, path: /, headers: {Authorization: "Bearer {{ env.API_TOKEN }}"}}\n'
+               "  - {name: legacy, auth: {basic: {user: bob, password: hunter2}}, steps: [{path: /legacy}]}\n"
+               '  - {name: data, auth: {basic: {user: "{{ accounts.user }}", password: "{{ env.PW }}"}}, '
+               "steps: [{path: /x}]}\n")
+    out = helm("template", RELEASE, str(CHART), values={"worker": {"scenario": {"files": {"flow.yaml": written},
+                                                                                  "file": "flow.yaml"}}}, tmp=tmp_path)
+    assert out.returncode != 0 and "abc123" not in out.stderr and "hunter2" not in out.stderr, out.stderr
+    assert [line.split(" is written")[0] for line in out.stderr.splitlines() if "is written in the scenario" in line] \
+        == ["worker.scenario.files: flow.yaml: headers.authorization",
+            "worker.scenario.files: flow.yaml: tasks[1].auth.basic.password"], out.stderr
+    templated = written.replace('"Bearer abc123"', '"Bearer {{ env.API_TOKEN }}"').replace("hunter2", '"{{ env.PW }}"')
+    secret_env = [{"name": name, "valueFrom": {"secretKeyRef": {"name": "api", "key": name.lower()}}}
+                  for name in ("API_TOKEN", "PW")]
+    _, docs = render({"worker": {"scenario": {"files": {"flow.yaml": templated}, "file": "flow.yaml"},
+                                 "extraEnv": secret_env}}, tmp_path)
+    assert not problems(Manifests([("t", d) for d in docs], {"Secret": {"api": {"api_token", "pw"}}}))
+
+
 def test_helm_refuses_a_private_key_in_the_scenario_configmap(tmp_path):
     """A scenario's tls.client_key given in worker.scenario.files landed in a ConfigMap, in clear for
     whoever may read ConfigMaps: refused, naming the file and where the key goes instead."""

@@ -467,6 +467,41 @@ rest where Secrets are. A scenario's tls.client_key is the one a scenario names.
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- /* The same for a credential written into the scenario itself: an Authorization header or a basic
+auth password without a template, at the scenario's or a task's level. A template takes it from the
+worker's environment, which takes it from a Secret. */ -}}
+{{- if and $w.scenario.files (not $w.scenario.existingConfigMap) -}}
+{{- $doc := fromYaml (printf "%v" (index $w.scenario.files $w.scenario.file | default "")) -}}
+{{- $levels := list (list "" $doc) -}}
+{{- $tasks := get $doc "tasks" -}}
+{{- if kindIs "slice" $tasks -}}
+{{- range $i, $task := $tasks -}}
+{{- if kindIs "map" $task -}}{{- $levels = append $levels (list (printf "tasks[%d]." $i) $task) -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- range $level := $levels -}}
+{{- $node := index $level 1 -}}
+{{- $written := list -}}
+{{- $headers := get $node "headers" -}}
+{{- if kindIs "map" $headers -}}
+{{- range $name, $value := $headers -}}
+{{- if and (eq (lower $name) "authorization") (kindIs "string" $value) (not (contains "{{" $value)) -}}
+{{- $written = append $written (printf "headers.%s" $name) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $auth := get $node "auth" -}}
+{{- if kindIs "map" $auth -}}
+{{- $basic := get $auth "basic" -}}
+{{- if and (kindIs "map" $basic) (kindIs "string" (get $basic "password")) (not (contains "{{" (get $basic "password"))) -}}
+{{- $written = append $written "auth.basic.password" -}}
+{{- end -}}
+{{- end -}}
+{{- range $field := $written -}}
+{{- $problems = append $problems (printf `worker.scenario.files: %s: %s%s is written in the scenario, which a ConfigMap keeps in clear; write it as a template of the worker's environment ("Bearer {{ env.API_TOKEN }}", password: "{{ env.API_PASSWORD }}") and give the variable from a Secret in worker.extraEnv: {name: API_TOKEN, valueFrom: {secretKeyRef: {name: SECRET, key: KEY}}}` $w.scenario.file (index $level 0) $field) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- $tls := $w.targetTLS | default dict -}}
 {{- $tlsDir := include "locust-fleet.targetTLSDir" . -}}
 {{- if $tls.existingSecret -}}
