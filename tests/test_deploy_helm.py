@@ -742,6 +742,13 @@ def test_helm_keeps_a_target_with_credentials_out_of_the_pod_specs(go_bin, tmp_p
     out = helm("template", RELEASE, str(CHART), values={"target": "https://alice:pw-77@api.example.com"}, tmp=tmp_path)
     assert out.returncode != 0 and "pw-77" not in out.stderr, out.stderr
     assert "target: credentials in the URL would be in the pod specs in clear" in out.stderr, out.stderr
+    plain = {"demoTarget": {"enabled": False}, "worker": {"extraEnv": [
+        {"name": "LOCUST_HOST", "value": "https://alice:pw-77@api.example.com"},
+        {"name": "API_URL", "value": "https://api.example.com/v2?user=me@example.com"}]}}
+    out = helm("template", RELEASE, str(CHART), values=plain, tmp=tmp_path)
+    assert out.returncode != 0 and "pw-77" not in out.stderr, out.stderr
+    assert [line.split(",")[0] for line in out.stderr.splitlines() if "extraEnv" in line] == [
+        "worker.extraEnv: LOCUST_HOST holds a URL with credentials"], out.stderr
     from_secret = {"name": "LOCUST_HOST", "valueFrom": {"secretKeyRef": {"name": "api-url", "key": "url"}}}
     _, docs = render({"demoTarget": {"enabled": False}, "worker": {"extraEnv": [from_secret]}}, tmp_path)
     objects = by_kind(docs)

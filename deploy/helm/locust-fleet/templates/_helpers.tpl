@@ -331,6 +331,8 @@ without, LOCUST_HOST is how a URL with credentials reaches the workers from a Se
 {{- end -}}
 {{- if hasKey $vars $e.name -}}
 {{- $problems = append $problems (printf "%s.extraEnv: %s is the chart's to set: %s" $part $e.name (index $vars $e.name)) -}}
+{{- else if and (kindIs "string" $e.value) (regexMatch "^[A-Za-z][-+.A-Za-z0-9]*://[^/?#@[:space:]]+@" $e.value) -}}
+{{- $problems = append $problems (printf "%s.extraEnv: %s holds a URL with credentials, which puts them in the pod spec in clear; give it from a Secret: {name: %s, valueFrom: {secretKeyRef: {name: SECRET, key: KEY}}}" $part $e.name $e.name) -}}
 {{- else if and (regexMatch (include "locust-fleet.secretName" .) $e.name) (hasKey $e "value") -}}
 {{- /* The value stays out of the message: it is a secret. */ -}}
 {{- $problems = append $problems (printf "%s.extraEnv: %s is given as a value, which puts a secret in the pod spec in clear (kubectl get -o yaml shows it to whoever may read the workload); give it from a Secret: {name: %s, valueFrom: {secretKeyRef: {name: SECRET, key: KEY}}}" $part $e.name $e.name) -}}
