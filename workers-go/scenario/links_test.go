@@ -131,6 +131,30 @@ func TestRun_FollowsLinkHeaders(t *testing.T) {
 	}, "/repos/x/issues /repos/x/issues?page=2 /repos/x/issues?page=3 /repos/x/issues")
 }
 
+// A server that sends a Link field per relation (JAX-RS, Spring) with "next" after "first": the
+// regex finds the next page in the second field, as requests' r.links does, instead of ending
+// the pages after the first one.
+func TestRun_FollowsLinkHeadersOfSeveralFields(t *testing.T) {
+	doc := `tasks:
+  - name: books
+    steps:
+      - {name: first, path: /books, extract: {next: {header: Link, regex: '<([^>]+)>; *rel="next"', default: ""}}}
+      - loop: {count: 5}
+        steps:
+          - if: {var: next}
+            steps:
+              - {name: next, path: "{{ next }}", extract: {next: {header: Link, regex: '<([^>]+)>; *rel="next"', default: ""}}}
+`
+	runPages(t, doc, func(ctx *fasthttp.RequestCtx) {
+		page := string(ctx.QueryArgs().Peek("page"))
+		ctx.Response.Header.Add("Link", `</books>; rel="first"`)
+		if page != "3" {
+			ctx.Response.Header.Add("Link", `</books?page=`+map[string]string{"": "2", "2": "3"}[page]+`>; rel="next"`)
+		}
+		ctx.SetBodyString("[]")
+	}, "/books /books?page=2 /books?page=3 /books")
+}
+
 // A link step whose host is missing or not a URL panicked at load (slicing the origin out of an
 // empty base URL) instead of naming the host's mistake; docs/scenario.md's pagination example
 // without its host did so under --check.
