@@ -498,7 +498,10 @@ func (c *compiler) parseSteps(v *yaml.Node, at, onFailure string) []*stepSpec {
 				c.errorf(n.Line, field, "think given with other keys; expected a step that is only {think: DURATION}")
 				continue
 			}
-			if d, ok := c.duration(n.Content[1], field+".think", false); ok {
+			if v := n.Content[1]; v.Kind == yaml.ScalarNode && strings.Contains(v.Value, "{{") {
+				s.thinkFrom = v // a pause the server asks for: compiled with the step's variables
+				steps = append(steps, s)
+			} else if d, ok := c.duration(v, field+".think", false); ok {
 				s.think = d
 				steps = append(steps, s)
 			}
