@@ -13,12 +13,18 @@ import (
 // request sent again on one stale connection after another failed once fasthttp's 5 attempts
 // were spent on them (as many stale connections as users waited). Python's requests (urllib3)
 // looks first: a connection the server closed is dropped before it is used. So does the worker:
-// before the first write of a request on a connection that carried one before and has been idle
-// at least peekAfter, it peeks at the socket without waiting (peerClosed). When the server has
+// before the first write of a request on a kept connection (one that has carried an answer:
+// connAddr.answered) idle at least peekAfter, it peeks at the socket without waiting
+// (peerClosed). A connection that has carried no answer yet is not looked at: its TLS handshake
+// may leave a session ticket unread (OpenSSL sends two), and the request goes on it at once
+// anyway. When the server has
 // closed it (or sent something unasked, such as a 408 before closing), the write fails with
 // errIdleClosed, nothing is sent, fasthttp closes the connection, and the request is sent on
 // another one, whatever its method (retryIfErr). A connection used again sooner than peekAfter is
 // not looked at, so a busy closed loop pays no system call for it.
+
+// kept reports whether the connection has carried an answer (keptRetries marks it).
+func (c *lazyConn) kept() bool { return c.addr != nil && c.addr.answered.Load() }
 
 // peekAfter is how long a connection must have been idle before its next request looks at it:
 // no server closes an idle connection sooner.
@@ -32,7 +38,7 @@ var errIdleClosed = errors.New("the server closed the kept connection while it w
 // it reports whether the connection can carry it, and notes when it began.
 func (c *lazyConn) startRequest() bool {
 	t := monoNow()
-	if c.lastSend != 0 && time.Duration(t-c.lastSend) >= peekAfter && c.peerClosed() {
+	if c.lastSend != 0 && time.Duration(t-c.lastSend) >= peekAfter && c.kept() && c.peerClosed() {
 		return false
 	}
 	c.lastSend = t

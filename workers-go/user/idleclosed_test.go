@@ -65,3 +65,51 @@ func TestSession_connections_the_server_closed_while_idle_are_not_used(t *testin
 		t.Errorf("recorded %d requests; the server served %d", len(calls), served.Load())
 	}
 }
+
+// The look before a request is for kept connections only: a connection that has carried no
+// answer yet (a TLS handshake's steps, then its first request) is written to whatever is pending
+// on it (a second session ticket, which OpenSSL sends), and its first request is not refused.
+func TestLazyConn_looks_only_at_connections_that_carried_an_answer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	peers := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			peers <- c
+		}
+	}()
+	raw, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	peer := <-peers
+	defer peer.Close()
+	c := &lazyConn{Conn: raw, addr: &connAddr{Addr: raw.LocalAddr()}}
+	var b [1]byte
+	step := func(what string) error { // a write after a read, once the connection was idle
+		_, _ = peer.Write([]byte("x"))
+		if _, err := c.Read(b[:]); err != nil {
+			t.Fatalf("%s: read: %v", what, err)
+		}
+		time.Sleep(peekAfter + 50*time.Millisecond)
+		_, _ = peer.Write([]byte("y")) // pending, unread: a ticket, or a 408 before a close
+		_, err := c.Write([]byte("request"))
+		_, _ = c.Read(b[:]) // take the pending byte
+		return err
+	}
+	if _, err := c.Write([]byte("hello")); err != nil { // the first write: nothing to look at
+		t.Fatal(err)
+	}
+	if err := step("no answer yet"); err != nil {
+		t.Fatalf("a connection that carried no answer: write failed with %v; want it written", err)
+	}
+	c.addr.answered.Store(true)
+	if err := step("kept"); err != errIdleClosed {
+		t.Fatalf("a kept connection with data pending: write gave %v; want errIdleClosed", err)
+	}
+}
