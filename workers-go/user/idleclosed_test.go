@@ -1,6 +1,7 @@
 package user
 
 import (
+	"crypto/tls"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -8,6 +9,9 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"locustfleet/worker/pki"
+	"locustfleet/worker/tlsconf"
 )
 
 // A server that closes keep-alive connections idle for 150 ms (gunicorn's 2 s, uvicorn's and
@@ -16,6 +20,13 @@ import (
 // after more stale connections than fasthttp's 5 attempts must both reach the server, and
 // Locust's counts equal what it served, with no failure.
 func TestSession_connections_the_server_closed_while_idle_are_not_used(t *testing.T) {
+	t.Run("http", func(t *testing.T) { idleClosedUsers(t, false) })
+	// TLS 1.3 with a client certificate: the server's close_notify is pending on each idle
+	// connection, and every new one waits for the server's verdict (a session ticket) first
+	t.Run("https with a client certificate", func(t *testing.T) { idleClosedUsers(t, true) })
+}
+
+func idleClosedUsers(t *testing.T, overTLS bool) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -28,12 +39,23 @@ func TestSession_connections_the_server_closed_while_idle_are_not_used(t *testin
 		}
 		ctx.SetBodyString("ok")
 	}}
-	go func() { _ = srv.Serve(ln) }()
+	opts := HTTPOptions{Timeout: 2 * time.Second, ConnectTimeout: DefaultConnectTimeout, MaxRedirects: DefaultMaxRedirects}
+	host := "http://" + ln.Addr().String()
+	serving := net.Listener(ln)
+	if overTLS {
+		dir := pki.Temp(t)
+		cfg, err := dir.ServerConfig(true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		serving, host = tls.NewListener(ln, cfg), "https://"+ln.Addr().String()
+		opts.TLS = tlsConfig(t, tlsconf.Options{CAFile: dir.Path(pki.CAFile), ClientCert: dir.Path(pki.ClientCertFile), ClientKey: dir.Path(pki.ClientKeyFile)})
+	}
+	go func() { _ = srv.Serve(serving) }()
 	t.Cleanup(func() { _ = srv.Shutdown() })
 
-	opts := HTTPOptions{Timeout: 2 * time.Second, ConnectTimeout: DefaultConnectTimeout, MaxRedirects: DefaultMaxRedirects}
 	rec := &recorder{}
-	tr := newTransport(newClient(opts), rec, "http://"+ln.Addr().String(), opts)
+	tr := newTransport(newClient(opts), rec, host, opts)
 	const users = 8 // more connections than fasthttp's 5 attempts
 	sessions := make([]*Session, users)
 	for i := range sessions {
