@@ -15,19 +15,18 @@ import (
 // looks first: a connection the server closed is dropped before it is used. So does the worker:
 // before the first write of a request on a kept connection (one that has carried an answer:
 // connAddr.answered) idle at least peekAfter, it peeks at the socket without waiting
-// (peerClosed). A connection that has carried no answer yet is not looked at: its TLS handshake
-// may leave a session ticket unread (OpenSSL sends two), and the request goes on it at once
-// anyway. When the server has
-// closed it (or sent something unasked, such as a 408 before closing), the write fails with
-// errIdleClosed, nothing is sent, fasthttp closes the connection, and the request is sent on
-// another one, whatever its method (retryIfErr). A connection used again sooner than peekAfter is
-// not looked at, so a busy closed loop pays no system call for it.
+// (peerClosed). When the server has closed it (or sent something unasked, such as a 408 before
+// closing), the write fails with errIdleClosed, nothing is sent, fasthttp closes the connection,
+// and the request is sent on another one, whatever its method (retryIfErr). A connection used
+// again sooner than peekAfter is not looked at, so a busy closed loop pays no system call for
+// it; nor is one that has carried no answer yet: its TLS handshake may leave a session ticket
+// unread (OpenSSL sends two), and its first request goes on it at once anyway.
 
 // kept reports whether the connection has carried an answer (keptRetries marks it).
 func (c *lazyConn) kept() bool { return c.addr != nil && c.addr.answered.Load() }
 
-// peekAfter is how long a connection must have been idle before its next request looks at it:
-// no server closes an idle connection sooner.
+// peekAfter is how long after the start of its last request a connection is looked at before
+// the next (so every connection idle that long is): no server closes an idle connection sooner.
 const peekAfter = 100 * time.Millisecond
 
 // errIdleClosed is a kept connection the server closed while it was idle: the request was not
