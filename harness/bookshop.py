@@ -2,7 +2,8 @@
 form field, a session cookie scoped by Path, a redirect chain across paths, a HAL+JSON API behind
 HTTP Basic auth with ETags (If-None-Match gives 304), pages by `Link:` header, authors paged by an
 opaque cursor, a GraphQL endpoint whose variables must keep their JSON types, gzip answers, a rate
-limit that answers 429 with Retry-After, repeated query parameters and non-ASCII paths.
+limit that answers 429 with Retry-After, repeated query parameters and non-ASCII paths, and with
+--keep-alive SECONDS idle connections closed as gunicorn and uvicorn close them.
 
 Python's standard library only, on loopback. It counts what it served per route ("METHOD /route")
 at /_counts and records every request a client got wrong (a CSRF token that does not match, a
