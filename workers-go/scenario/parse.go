@@ -498,7 +498,10 @@ func (c *compiler) parseSteps(v *yaml.Node, at, onFailure string) []*stepSpec {
 				c.errorf(n.Line, field, "think given with other keys; expected a step that is only {think: DURATION}")
 				continue
 			}
-			if d, ok := c.duration(n.Content[1], field+".think", false); ok {
+			if v := n.Content[1]; v.Kind == yaml.ScalarNode && strings.Contains(v.Value, "{{") {
+				s.thinkFrom = v // a pause the server asks for: compiled with the step's variables
+				steps = append(steps, s)
+			} else if d, ok := c.duration(v, field+".think", false); ok {
 				s.think = d
 				steps = append(steps, s)
 			}
@@ -615,15 +618,14 @@ func (c *compiler) parseExtracts(v *yaml.Node, field string) []extractSpec {
 		seen[k.Value] = true
 		given := describe(e)
 		e, opts := c.extractOptions(e, at)
+		if c.unknownExtractKeys(e, at) {
+			continue
+		}
 		if e.Kind != yaml.MappingNode || len(e.Content) != 2 {
-			c.errorf(e.Line, at, "%s; expected exactly one of {json: PATH}, {header: NAME}, {cookie: NAME}, {regex: RE}", given)
+			c.errorf(e.Line, at, "%s; expected exactly one of {json: PATH}, {header: NAME}, {cookie: NAME}, {regex: RE} (with default: TEXT, and regex: RE beside header: or cookie:)", extractGiven(e, given))
 			continue
 		}
 		kind, arg := e.Content[0], e.Content[1]
-		if !slices.Contains(extractKeys, kind.Value) {
-			c.errorf(kind.Line, at+"."+kind.Value, "unknown key; expected one of %s", strings.Join(extractKeys, ", "))
-			continue
-		}
 		var text string
 		if !c.check(decodeString(arg, at+"."+kind.Value, &text)) {
 			continue
@@ -649,6 +651,38 @@ func (c *compiler) parseExtracts(v *yaml.Node, field string) []extractSpec {
 		}
 	}
 	return out
+}
+
+// unknownExtractKeys reports the keys of an extraction (its options taken out) that are neither
+// an extractor nor an option ({regex: RE, html: true}), each by name; true when there was one.
+func (c *compiler) unknownExtractKeys(e *yaml.Node, at string) bool {
+	if e.Kind != yaml.MappingNode {
+		return false
+	}
+	found := false
+	for i := 0; i+1 < len(e.Content); i += 2 {
+		if k := e.Content[i]; !slices.Contains(extractKeys, k.Value) {
+			c.errorf(k.Line, at+"."+k.Value, "unknown key; expected one of %s, or the options default and regex (beside header or cookie)", strings.Join(extractKeys, ", "))
+			found = true
+		}
+	}
+	return found
+}
+
+// extractGiven says what an extraction that is not one kind holds: its extractors by name
+// ("got json and header"), or given (describe's "got a list") when it is no mapping.
+func extractGiven(e *yaml.Node, given string) string {
+	if e.Kind != yaml.MappingNode {
+		return given
+	}
+	var keys []string
+	for i := 0; i+1 < len(e.Content); i += 2 {
+		keys = append(keys, e.Content[i].Value)
+	}
+	if len(keys) == 0 {
+		return "got only default" // the one option that can stand without an extractor
+	}
+	return "got " + strings.Join(keys, " and ")
 }
 
 // uniqueKeys reports each key of the mapping m given twice (YAML's keys are unique; both were

@@ -3,6 +3,7 @@ package scenario
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"locustfleet/worker/check"
@@ -55,6 +56,9 @@ type extraction struct {
 type step struct {
 	index         int
 	think         time.Duration
+	thinkFrom     *tpl      // a think time a variable gives (thinktime.go); nil: think or a request
+	thinkAt       string    // where it is written, for the log
+	badThink      sync.Once // a value that is no pause is logged once
 	method, name  string
 	path          *tpl
 	headers       []header      // when some header value has variables
@@ -225,13 +229,20 @@ func (p *program) run(f *flow, u *user.User) (failed *step, reason string, stopp
 			}
 			continue
 		}
-		st.acted++
-		if s.think > 0 {
-			if !u.Sleep(s.think) {
-				return nil, "", true
+		if s.isThink() {
+			d := s.think
+			if s.thinkFrom != nil {
+				d = s.pause(st.render(s.thinkFrom, u))
+			}
+			if d > 0 {
+				st.acted++
+				if !u.Sleep(d) {
+					return nil, "", true
+				}
 			}
 			continue
 		}
+		st.acted++
 		req := s.request(u, st) // a value: built on the stack, no allocation per request
 		r := u.Session.Do(&req)
 		if !r.OK() && !s.cont {
