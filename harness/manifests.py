@@ -21,7 +21,8 @@ from .procs import REPO
 
 TOOLS = REPO / ".tools" / "bin"  # built by `make setup` (make tools), pinned versions
 # Env vars whose value is a secret: they must come from a Secret, never be written in a manifest.
-SECRET_ENV = re.compile(r"TOKEN|PASSWORD|SECRET|API_KEY", re.IGNORECASE)
+# A word of the name, between underscores (MAX_TOKENS, a model's limit, is none), as the Helm chart's checks.
+SECRET_ENV = re.compile(r"(^|_)(TOKEN|PASSWORD|PASSWD|SECRET|API_?KEY)(_|$)", re.IGNORECASE)
 
 
 def rel(path: Path | str) -> str:
@@ -159,6 +160,26 @@ def check_services(m: Manifests) -> list[str]:
                 if not any(p.get("name") == target or p.get("containerPort") == target for p in declared):
                     problems.append(f"{obj(f, svc)}: port {port.get('name') or port.get('port')} targets "
                                     f"{target!r}, which is no containerPort of {d['kind']}/{name_of(d)}")
+    return problems
+
+
+def check_ingresses(m: Manifests) -> list[str]:
+    """An Ingress's backends are Services of these manifests, on ports they have."""
+    services = {name_of(d): d for _, d in m.of_kind("Service")}
+    problems = []
+    for f, ing in m.of_kind("Ingress"):
+        for rule in (ing.get("spec") or {}).get("rules") or []:
+            for path in (rule.get("http") or {}).get("paths") or []:
+                backend = (path.get("backend") or {}).get("service") or {}
+                port = backend.get("port") or {}
+                svc = services.get(backend.get("name"))
+                if svc is None:
+                    problems.append(f"{obj(f, ing)}: path {path.get('path')!r} goes to Service "
+                                    f"{backend.get('name')!r}, which is none of these manifests")
+                elif not any(p.get("name") == port.get("name", object()) or p.get("port") == port.get("number")
+                             for p in (svc.get("spec") or {}).get("ports") or []):
+                    problems.append(f"{obj(f, ing)}: path {path.get('path')!r} goes to port {port} of "
+                                    f"Service/{name_of(svc)}, which has no such port")
     return problems
 
 
@@ -384,30 +405,41 @@ def check_network_policy(m: Manifests) -> list[str]:
 
 
 def check_autoscalers(m: Manifests) -> list[str]:
-    """An autoscaler scales a Deployment or StatefulSet of these manifests that leaves its replicas
-    to it, and a CPU target has CPU requests to measure against."""
+    """An autoscaler (a HorizontalPodAutoscaler, or KEDA's ScaledObject, which makes one) scales a
+    Deployment or StatefulSet of these manifests that leaves its replicas to it, and no other
+    autoscaler scales it; a CPU target has CPU requests to measure against."""
     problems = []
     by_ref = {(d["kind"], name_of(d)): d for _, d in m.workloads()}
-    for f, hpa in m.of_kind("HorizontalPodAutoscaler"):
-        spec = hpa.get("spec") or {}
+    scaled: dict[tuple[str, str], list[str]] = {}
+    for f, scaler in [*m.of_kind("HorizontalPodAutoscaler"), *m.of_kind("ScaledObject")]:
+        spec = scaler.get("spec") or {}
         ref = spec.get("scaleTargetRef") or {}
-        target = by_ref.get((ref.get("kind"), ref.get("name")))
+        keda = scaler["kind"] == "ScaledObject"
+        kind = ref.get("kind", "Deployment" if keda else None)
+        target = by_ref.get((kind, ref.get("name")))
         if target is None or target["kind"] not in ("Deployment", "StatefulSet"):
-            problems.append(f"{obj(f, hpa)}: scaleTargetRef {ref.get('kind')}/{ref.get('name')} is no Deployment or "
+            problems.append(f"{obj(f, scaler)}: scaleTargetRef {kind}/{ref.get('name')} is no Deployment or "
                             "StatefulSet of these manifests")
             continue
+        scaled.setdefault((kind, ref.get("name")), []).append(obj(f, scaler))
         if "replicas" in (target.get("spec") or {}):
-            problems.append(f"{obj(f, hpa)}: {target['kind']}/{name_of(target)} sets replicas, which every upgrade "
+            problems.append(f"{obj(f, scaler)}: {target['kind']}/{name_of(target)} sets replicas, which every upgrade "
                             "would reset under the autoscaler")
-        if (spec.get("minReplicas") or 1) > (spec.get("maxReplicas") or 0):
-            problems.append(f"{obj(f, hpa)}: minReplicas {spec.get('minReplicas')} > maxReplicas {spec.get('maxReplicas')}")
-        cpu = [x for x in spec.get("metrics") or []
-               if x.get("type") == "Resource" and (x.get("resource") or {}).get("name") == "cpu"]
+        fewest, most = ("minReplicaCount", "maxReplicaCount") if keda else ("minReplicas", "maxReplicas")
+        if spec.get(fewest, 0 if keda else 1) > spec.get(most, 100 if keda else 0):
+            problems.append(f"{obj(f, scaler)}: {fewest} {spec.get(fewest)} > {most} {spec.get(most)}")
+        cpu = [x for x in spec.get("triggers") or [] if x.get("type") == "cpu"] if keda else \
+            [x for x in spec.get("metrics") or []
+             if x.get("type") == "Resource" and (x.get("resource") or {}).get("name") == "cpu"]
         if cpu:
             for c in containers(target):
                 if not ((c.get("resources") or {}).get("requests") or {}).get("cpu"):
-                    problems.append(f"{obj(f, hpa)}: scales on CPU, but container {c.get('name')!r} of "
+                    problems.append(f"{obj(f, scaler)}: scales on CPU, but container {c.get('name')!r} of "
                                     f"{target['kind']}/{name_of(target)} requests no CPU")
+    for (kind, name), scalers in scaled.items():
+        if len(scalers) > 1:
+            problems.append(f"{kind}/{name} is scaled by {len(scalers)} autoscalers, which undo each other: "
+                            + ", ".join(scalers))
     return problems
 
 
@@ -539,8 +571,8 @@ def pod_failure_action(job: dict, exit_codes: dict[str, int]) -> str:
     return "Count"
 
 
-CHECKS = [check_selectors, check_services, check_references, check_secrets_not_inlined, check_resources,
-          check_images, check_non_root, check_statefulsets, check_worker_args, check_network_policy,
+CHECKS = [check_selectors, check_services, check_ingresses, check_references, check_secrets_not_inlined,
+          check_resources, check_images, check_non_root, check_statefulsets, check_worker_args, check_network_policy,
           check_autoscalers, check_disruption_budgets, check_pod_failure_policies, check_grace_periods]
 
 

@@ -41,6 +41,16 @@ def test_table_merges_workers_and_sorts_like_locust():
     assert table.rows() == [] and table.total().passes == 0
 
 
+def test_table_counts_the_checks_of_the_requests_a_threshold_selects():
+    table = CheckTable()
+    table.add([CheckCount("GET", "items", "b", 3, 1), CheckCount("GET", "items", "c", 1, 1),
+               CheckCount("POST", "items", "a", 5, 0), CheckCount("GET", "home", "a", 1, 2)])
+    assert table.counts(lambda name, method: name == "items") == (9, 2)
+    assert table.counts(lambda name, method: (name, method) == ("items", "GET")) == (4, 2)
+    assert table.counts(lambda name, method: True) == (10, 4)
+    assert table.counts(lambda name, method: name == "nope") == (0, 0)
+
+
 def test_summary_is_a_table_with_the_pass_ratio():
     rows = [CheckCount("GET", "items", "status equals 200", 199, 1), CheckCount("GET", "item", "owner", 0, 0)]
     lines = summary(rows, CheckCount("", "Aggregated", "", 199, 1))

@@ -11,9 +11,12 @@ named. Nothing is applied to a cluster; test_deploy_helm_run.py runs the rendere
 from __future__ import annotations
 
 import base64
+import functools
+import inspect
 import json
 import re
 import shlex
+import shutil
 import subprocess
 import textwrap
 from pathlib import Path
@@ -21,13 +24,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.manifests import (Manifests, check_network_policy, check_pod_failure_policies, containers, image_problem,
-                               name_of, pod_failure_action, pod_labels, pod_spec, problems, stopping_master_needs,
-                               stopping_worker_needs, tool)
+from harness.manifests import (SECRET_ENV, Manifests, check_network_policy, check_pod_failure_policies, containers,
+                               image_problem, name_of, pod_failure_action, pod_labels, pod_spec, problems,
+                               stopping_master_needs, stopping_worker_needs, tool)
 from harness.procs import REPO
-from locust_fleet.influx_client import influxdb3_database_problem
+from locust.argument_parser import get_parser
+from locust_fleet.influx_client import database_name_problem
 from locust_fleet.model import FIELDS, RESERVED_TAGS, RUNS, TIME
-from locust_fleet.options import ConfigError, check_url, parse_run_tags
+from locust_fleet.options import ConfigError, add_arguments, check_url, parse_run_tags
+from locust_fleet.spool import Spool
+from locust_fleet.threshold_judge import EXIT_BREACHED, EXIT_INTERRUPTED
 
 pytestmark = pytest.mark.builds  # helm from .tools/bin
 
@@ -88,6 +94,15 @@ COMBINATIONS: dict[str, tuple[dict, dict]] = {
                                       "worker": {"scenario": {"existingConfigMap": "checkout-flow",
                                                               "file": "flow.yaml"}}},
                                      {"ConfigMap": {"checkout-flow": None}}),
+    "web UI behind an Ingress": ({"master": {"ingress": {"enabled": True, "className": "nginx",
+                                                      "host": "locust.example.com",
+                                                      "tls": {"secretName": "locust-example-com"}}},
+                                  "networkPolicy": {"webFrom": [{"namespaceSelector": {"matchLabels": {
+                                      "kubernetes.io/metadata.name": "ingress-nginx"}}}]}}, {}),
+    "target TLS from a Secret": ({"target": "https://api.internal:8443", "demoTarget": {"enabled": False},
+                                  "worker": {"targetTLS": {"existingSecret": "api-mtls", "clientCertKey": "tls.crt",
+                                                           "clientKeyKey": "tls.key"}}},
+                                 {"Secret": {"api-mtls": {"ca.crt", "tls.crt", "tls.key"}}}),
 }
 
 
@@ -205,6 +220,36 @@ def test_helm_autoscaling(tmp_path):
     assert "--enable-rebalancing" in args_of(objects["Deployment", f"{PREFIX}-master"])
 
 
+KEDA_MARK = "# KEDA ScaledObject for release perf"
+
+
+def test_helm_workers_scaled_by_the_docs_keda_scaled_object(tmp_path):
+    """A team that scales with KEDA applies the ScaledObject of docs/kubernetes.md next to the chart:
+    with the values it names (worker.autoscaling.external), the chart leaves the workers' replicas to
+    it and makes no autoscaler of its own. Before, the Deployment set replicas (reset under KEDA at
+    every upgrade), or with autoscaling on, the chart's autoscaler and KEDA's undid each other."""
+    [block] = [textwrap.dedent(b) for _, b in YAML_BLOCK.findall(DOC.read_text())
+               if textwrap.dedent(b).startswith(KEDA_MARK)]
+    scaled_object = yaml.safe_load(block)
+    values = yaml.safe_load(block.splitlines()[0].split(", with ", 1)[1])
+    assert values == {"worker.autoscaling": {"enabled": True, "external": True}}, values
+    values = {"worker": {"autoscaling": {"enabled": True, "external": True,
+                                         "minReplicas": scaled_object["spec"]["minReplicaCount"],
+                                         "maxReplicas": scaled_object["spec"]["maxReplicaCount"]}}}
+    _, docs = render(values, tmp_path)
+    assert problems(Manifests([("helm template", d) for d in docs] + [("docs", scaled_object)])) == []
+    assert not [d for d in docs if d["kind"] == "HorizontalPodAutoscaler"]
+    # the checks see what went wrong before: replicas set, or two autoscalers
+    _, docs = render({}, tmp_path)
+    assert problems(Manifests([("helm template", d) for d in docs] + [("docs", scaled_object)])) == [
+        f"docs: ScaledObject/{PREFIX}-worker: Deployment/{PREFIX}-worker sets replicas, which every upgrade would "
+        "reset under the autoscaler"]
+    _, docs = render({"worker": {"autoscaling": {"enabled": True}}}, tmp_path)
+    assert problems(Manifests([("helm template", d) for d in docs] + [("docs", scaled_object)])) == [
+        f"Deployment/{PREFIX}-worker is scaled by 2 autoscalers, which undo each other: helm template: "
+        f"HorizontalPodAutoscaler/{PREFIX}-worker, docs: ScaledObject/{PREFIX}-worker"]
+
+
 def test_helm_existing_secret(tmp_path):
     text, docs = render(COMBINATIONS["existing secret"][0], tmp_path)
     objects = by_kind(docs)
@@ -240,7 +285,8 @@ def test_helm_external_target_and_scenario(tmp_path):
     _, docs = render(COMBINATIONS["external target and scenario"][0], tmp_path)
     objects = by_kind(docs)
     worker = objects["Deployment", f"{PREFIX}-worker"]
-    assert args_of(worker)[-2:] == ["--scenario=/etc/locust-fleet/scenario/flow.yaml", "--target=https://api.example.com"]
+    assert args_of(worker)[-2:] == ["--scenario=/etc/locust-fleet/scenario/flow.yaml",
+                                    "--target=https://api.example.com"]
     assert pod_spec(worker)["volumes"] == [{"name": "scenario", "configMap": {"name": "checkout-flow"}}]
     assert not any(name.endswith("-target") or k == "ConfigMap" for k, name in objects)
 
@@ -258,6 +304,152 @@ def test_helm_web_ui_over_https(tmp_path):
     assert {"name": "tls", "mountPath": "/etc/locust-fleet/tls", "readOnly": True} in container["volumeMounts"]
     assert {"name": "tls", "secret": {"secretName": "ui-tls"}} in pod_spec(master)["volumes"]
     assert container["readinessProbe"]["httpGet"] == {"path": "/", "port": "web", "scheme": "HTTPS"}
+
+
+def test_helm_web_ui_behind_an_ingress(tmp_path):
+    """master.ingress: the controller reaches the web UI through the master's Service, its port web;
+    the checks would see a backend that is no Service or port of the release. Before, the schema
+    refused the key and an Ingress was the user's to write."""
+    _, docs = render(COMBINATIONS["web UI behind an Ingress"][0], tmp_path)
+    ingress = by_kind(docs)["Ingress", f"{PREFIX}-master"]
+    assert ingress["spec"] == {
+        "ingressClassName": "nginx", "tls": [{"secretName": "locust-example-com", "hosts": ["locust.example.com"]}],
+        "rules": [{"host": "locust.example.com", "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {
+            "service": {"name": f"{PREFIX}-master", "port": {"name": "web"}}}}]}}]}
+    ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["port"] = {"name": "http"}
+    assert problems(Manifests([("t", d) for d in docs])) == [
+        f"t: Ingress/{PREFIX}-master: path '/' goes to port {{'name': 'http'}} of Service/{PREFIX}-master, which has "
+        "no such port"]
+
+
+TARGET_TLS = "/etc/locust-fleet/target-tls"
+
+
+def test_helm_target_tls_from_a_secret(tmp_path):
+    """An https target signed by the company's CA that asks for a client certificate: the CA and the
+    client's certificate and key come from the user's Secret (cert-manager's keys), mounted into the
+    workers under fixed names that the worker's --tls-* flags name; test_deploy_helm_run.py runs it.
+    Before, the chart had no way to give them but worker.scenario.files, a ConfigMap."""
+    _, docs = render(COMBINATIONS["target TLS from a Secret"][0], tmp_path)
+    worker = by_kind(docs)["Deployment", f"{PREFIX}-worker"]
+    assert args_of(worker)[3:] == ["--target=https://api.internal:8443", f"--tls-ca-file={TARGET_TLS}/ca.crt",
+                                   f"--tls-client-cert={TARGET_TLS}/client.crt",
+                                   f"--tls-client-key={TARGET_TLS}/client.key"]
+    assert containers(worker)[0]["volumeMounts"] == [{"name": "target-tls", "mountPath": TARGET_TLS, "readOnly": True}]
+    assert pod_spec(worker)["volumes"] == [{"name": "target-tls", "secret": {"secretName": "api-mtls", "items": [
+        {"key": "ca.crt", "path": "ca.crt"}, {"key": "tls.crt", "path": "client.crt"},
+        {"key": "tls.key", "path": "client.key"}]}}]
+    # with a scenario, its tls: names the files (the worker refuses the flags beside a scenario)
+    scenario = f"tls: {{ca_file: {TARGET_TLS}/ca.crt}}\ntasks: [{{path: /}}]\n"
+    _, docs = render({"target": "https://api.internal:8443", "demoTarget": {"enabled": False},
+                      "worker": {"targetTLS": {"existingSecret": "corp-ca"},
+                                 "scenario": {"files": {"scenario.yaml": scenario}}}}, tmp_path)
+    worker = by_kind(docs)["Deployment", f"{PREFIX}-worker"]
+    assert not [a for a in args_of(worker) if a.startswith("--tls-")], args_of(worker)
+    assert {"name": "target-tls", "secret": {"secretName": "corp-ca", "items": [{"key": "ca.crt", "path": "ca.crt"}]}} \
+        in pod_spec(worker)["volumes"]
+    assert not problems(Manifests([("t", d) for d in docs], {"Secret": {"corp-ca": {"ca.crt"}}}))
+
+
+PRIVATE_KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIB\n-----END EC PRIVATE KEY-----\n"
+
+
+ACCOUNTS_SCENARIO = "data: {accounts: {csv: accounts.csv}}\ntasks: [{path: \"/?u={{ accounts.user }}\"}]\n"
+
+
+def test_helm_refuses_passwords_in_the_scenario_configmap_and_mounts_them_from_a_secret(tmp_path):
+    """docs/scenario.md's accounts.csv (user,password) given in worker.scenario.files sat in a
+    ConfigMap in clear: refused, naming the file and the column. worker.scenario.existingSecret mounts
+    a Secret's files next to the scenario's, where the scenario names them (test_deploy_helm_run.py
+    runs it)."""
+    files = {"scenario.yaml": ACCOUNTS_SCENARIO, "accounts.csv": "user, Password\nalice,pw-1\n",
+             "tenants.csv": "tenant,api_token\nacme,t-1\n", "items.csv": "sku,passes\nA1,3\n",
+             "prompts.csv": "prompt,max_tokens\nhello,256\n"}
+    out = helm("template", RELEASE, str(CHART), values={"worker": {"scenario": {"files": files}}}, tmp=tmp_path)
+    assert out.returncode != 0 and not out.stdout, out.stdout
+    assert [line.split(", which")[0] for line in out.stderr.splitlines() if "has a column" in line] == [
+        'worker.scenario.files: "accounts.csv" has a column "Password"',
+        'worker.scenario.files: "tenants.csv" has a column "api_token"'], out.stderr
+    assert "pw-1" not in out.stderr and "name it in worker.scenario.existingSecret" in out.stderr
+    values = {"worker": {"scenario": {"files": {"scenario.yaml": ACCOUNTS_SCENARIO},
+                                      "existingSecret": "checkout-accounts"}}}
+    _, docs = render(values, tmp_path)
+    worker = by_kind(docs)["Deployment", f"{PREFIX}-worker"]
+    assert pod_spec(worker)["volumes"] == [{"name": "scenario", "projected": {"sources": [
+        {"configMap": {"name": f"{PREFIX}-scenario"}}, {"secret": {"name": "checkout-accounts"}}]}}]
+    assert "--scenario=/etc/locust-fleet/scenario/scenario.yaml" in args_of(worker)
+    assert not problems(Manifests([("t", d) for d in docs], {"Secret": {"checkout-accounts": {"accounts.csv"}}}))
+    # the scenario in the Secret too, and no ConfigMap
+    _, docs = render({"target": "https://api.example.com", "demoTarget": {"enabled": False},
+                      "worker": {"scenario": {"existingSecret": "checkout", "file": "flow.yaml"}}}, tmp_path)
+    worker = by_kind(docs)["Deployment", f"{PREFIX}-worker"]
+    assert pod_spec(worker)["volumes"] == [{"name": "scenario", "projected": {"sources": [
+        {"secret": {"name": "checkout"}}]}}]
+    assert args_of(worker)[-2:] == ["--scenario=/etc/locust-fleet/scenario/flow.yaml", "--target=https://api.example.com"]
+
+
+def test_helm_refuses_a_credential_written_into_the_scenario_configmap(tmp_path):
+    """A scenario with `Authorization: "Bearer abc123"` or a basic auth password written in it, given in
+    worker.scenario.files, put the credential in a ConfigMap in clear. Refused, naming the file and the
+    field and not the value; a template of the worker's environment (docs/scenario.md) is taken, its
+    variable from a Secret."""
+    written = ('headers: {authorization: "Bearer abc123", X-Tenant: acme}\n'
+               "tasks:\n"
+               '  - {name: a, path: /, headers: {Authorization: "Bearer {{ env.API_TOKEN }}"}}\n'
+               "  - {name: legacy, auth: {basic: {user: bob, password: hunter2}}, steps: [{path: /legacy}]}\n"
+               '  - {name: data, auth: {basic: {user: "{{ accounts.user }}", password: "{{ env.PW }}"}}, '
+               "steps: [{path: /x}]}\n")
+    out = helm("template", RELEASE, str(CHART), values={"worker": {"scenario": {"files": {"flow.yaml": written},
+                                                                                  "file": "flow.yaml"}}}, tmp=tmp_path)
+    assert out.returncode != 0 and "abc123" not in out.stderr and "hunter2" not in out.stderr, out.stderr
+    assert [line.split(" is written")[0] for line in out.stderr.splitlines() if "is written in the scenario" in line] \
+        == ["worker.scenario.files: flow.yaml: headers.authorization",
+            "worker.scenario.files: flow.yaml: tasks[1].auth.basic.password"], out.stderr
+    templated = written.replace('"Bearer abc123"', '"Bearer {{ env.API_TOKEN }}"').replace("hunter2", '"{{ env.PW }}"')
+    secret_env = [{"name": name, "valueFrom": {"secretKeyRef": {"name": "api", "key": name.lower()}}}
+                  for name in ("API_TOKEN", "PW")]
+    _, docs = render({"worker": {"scenario": {"files": {"flow.yaml": templated}, "file": "flow.yaml"},
+                                 "extraEnv": secret_env}}, tmp_path)
+    assert not problems(Manifests([("t", d) for d in docs], {"Secret": {"api": {"api_token", "pw"}}}))
+
+
+def test_helm_refuses_a_private_key_in_the_scenario_configmap(tmp_path):
+    """A scenario's tls.client_key given in worker.scenario.files landed in a ConfigMap, in clear for
+    whoever may read ConfigMaps: refused, naming the file and where the key goes instead."""
+    values = {"target": "https://api.internal", "demoTarget": {"enabled": False}, "worker": {"scenario": {"files": {
+        "scenario.yaml": "tls: {client_cert: client.pem, client_key: client.key}\ntasks: [{path: /}]\n",
+        "client.pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", "client.key": PRIVATE_KEY}}}}
+    out = helm("template", RELEASE, str(CHART), values=values, tmp=tmp_path)
+    assert out.returncode != 0 and not out.stdout, out.stdout
+    assert [line for line in out.stderr.splitlines() if "private key" in line] == [
+        'worker.scenario.files: "client.key" holds a private key, which a ConfigMap keeps in clear; put it in a '
+        "Secret of yours and give it with worker.targetTLS.existingSecret (and its keys), then name "
+        f"{TARGET_TLS}/client.key in the scenario's tls.client_key"], out.stderr
+    assert "MHcCAQEEIB" not in out.stderr
+
+
+@pytest.mark.parametrize("run_to_completion", [False, True], ids=["deployments", "jobs"])
+def test_helm_pod_annotations_and_service_account(run_to_completion, tmp_path):
+    """A mesh's sidecar kept out of the pods (a sidecar that keeps running keeps a Job from ending) and
+    the ServiceAccount a cluster's policy requires: the schema refused both keys and nothing set them.
+    The chart's own annotations (the checksums that restart the pods) stay beside them."""
+    values = {"serviceAccountName": "load-tests",
+              "master": {"podAnnotations": {"sidecar.istio.io/inject": "false", "team": "perf"}},
+              "worker": {"podAnnotations": {"sidecar.istio.io/inject": "false"},
+                         "scenario": {"files": {"scenario.yaml": SCENARIO}}},
+              "influxdb": {"url": "http://influxdb:8086", "token": TOKEN}}
+    if run_to_completion:
+        values["master"].update(runToCompletion=True, runTime="1m")
+    _, docs = render(values, tmp_path)
+    assert not problems(Manifests([("t", d) for d in docs]))
+    pods = {name_of(d): d["spec"]["template"] for d in docs if d["kind"] in ("Deployment", "Job")}
+    assert {name: (pod["metadata"].get("annotations", {}).keys(), pod["spec"]["serviceAccountName"])
+            for name, pod in pods.items()} == {
+        f"{PREFIX}-master": ({"sidecar.istio.io/inject", "team", "checksum/influxdb-token"}, "load-tests"),
+        f"{PREFIX}-worker": ({"sidecar.istio.io/inject", "checksum/scenario"}, "load-tests"),
+        f"{PREFIX}-target": (set(), "load-tests")}
+    assert pods[f"{PREFIX}-master"]["metadata"]["annotations"]["sidecar.istio.io/inject"] == "false"
+    assert all(pod["spec"]["automountServiceAccountToken"] is False for pod in pods.values())
 
 
 POOL = {"nodeSelector": {"pool": "load"}, "tolerations": [{"key": "dedicated", "value": "load", "effect": "NoSchedule"}],
@@ -279,6 +471,16 @@ def test_helm_schedules_every_pod_on_a_tainted_node_pool(run_to_completion, tmp_
     assert set(pods) == {f"{PREFIX}-master", f"{PREFIX}-worker", f"{PREFIX}-target"}
     for name, spec in pods.items():
         assert {key: spec.get(key) for key in POOL} == POOL, name
+
+
+@pytest.mark.parametrize("request_, limit", [("1024Mi", "1Gi"), ("1000m", 1), (0.5, "500m"), (1073741824, "1Gi"),
+                                             ("1G", "1000M"), ("999m", "1")])
+def test_helm_takes_requests_up_to_their_limits_in_any_unit(request_, limit, tmp_path):
+    """The check of requests against limits compares quantities, not their spelling."""
+    what = "memory" if str(limit).endswith(("i", "M")) else "cpu"
+    values = {"worker": {"resources": {"requests": {what: request_}, "limits": {what: limit}}}}
+    resources = containers(by_kind(render(values, tmp_path)[1])["Deployment", f"{PREFIX}-worker"])[0]["resources"]
+    assert (resources["requests"][what], resources["limits"][what]) == (request_, limit)
 
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
@@ -410,6 +612,69 @@ BAD_VALUES = [
       "master.expectWorkersMaxWait (300 s) and the drain too"]),
     ({"master": {"runToCompletion": True, "runTime": "600", "job": {"activeDeadlineSeconds": 600}}},
      ["master.job.activeDeadlineSeconds (600 s) is not above master.runTime (600, 600 s)"]),
+    ({"worker": {"targetTLS": {"existingSecret": "api-tls", "caKey": "", "clientKeyKey": "tls.key"}}},
+     ["worker.targetTLS.existingSecret is set but worker.targetTLS.caKey and worker.targetTLS.clientCertKey are "
+      "empty: nothing of it would be used",
+      "worker.targetTLS.existingSecret is set but the workers' target is \"http://perf-locust-fleet-target:8080\": "
+      "TLS settings only serve an https:// target (the worker refuses them with an http one, exit 2)",
+      'worker.targetTLS.clientKeyKey is "tls.key" but worker.targetTLS.clientCertKey is empty']),
+    ({"target": "https://api.internal", "worker": {"targetTLS": {"existingSecret": "corp-ca"}, "scenario": {
+        "files": {"flow.yaml": "tls: {ca_file: ca.pem}\ntasks: [{path: /}]\n"}, "file": "flow.yaml"}}},
+     ["worker.targetTLS.existingSecret is mounted at /etc/locust-fleet/target-tls, but the scenario flow.yaml names "
+      "none of its files in its tls: (ca_file: /etc/locust-fleet/target-tls/ca.crt, "]),
+    ({"master": {"podAnnotations": {"prometheus.io/port": 8089, "a/b/c": "x"}},
+      "worker": {"podAnnotations": {"-x": "y"}}},
+     ["- at '/master/podAnnotations/prometheus.io~1port': got number, want string"]),
+    ({"master": {"podAnnotations": {"a/b/c": "x"}}, "worker": {"podAnnotations": {"-x": "y"}}},
+     ['master.podAnnotations: "a/b/c" is no annotation key, which the API server would refuse; expected '
+      "[PREFIX/]NAME", 'worker.podAnnotations: "-x" is no annotation key']),
+    ({"master": {"runToCompletion": True, "runTime": "1m", "ingress": {"enabled": True, "tls": {"secretName": "x"}}}},
+     ["master.ingress.enabled with a headless master (master.headless or master.runToCompletion): it serves no web "
+      "UI to route to", 'master.ingress.tls.secretName is "x" but master.ingress.host is empty']),
+    ({"worker": {"resources": {"requests": {"cpu": 4, "memory": "2Gi"}}},
+      "master": {"resources": {"requests": {"memory": "2.5G"}}},
+      "demoTarget": {"resources": {"requests": {"cpu": "1500m"}}}},
+     ["demoTarget.resources.requests.cpu (1500m) is above demoTarget.resources.limits.cpu (1), which the API server "
+      "refuses; raise the limit too, or lower the request",
+      "master.resources.requests.memory (2.5G) is above master.resources.limits.memory (2Gi)",
+      "worker.resources.requests.cpu (4) is above worker.resources.limits.cpu (2)",
+      "worker.resources.requests.memory (2Gi) is above worker.resources.limits.memory (1Gi)"]),
+    ({"worker": {"nodeSelector": {"spot": True}, "tolerations": [{"key": "dedicated", "effect": "NoScheduel"}]},
+      "master": {"tolerations": [{"key": "dedicated", "efect": "NoSchedule"}]}},
+     ["- at '/worker/nodeSelector/spot': got boolean, want string",
+      "- at '/worker/tolerations/0/effect': value must be one of '', 'NoSchedule', 'PreferNoSchedule', 'NoExecute'",
+      "- at '/master/tolerations/0': additional properties 'efect' not allowed"]),
+    ({"master": {"enableRebalancing": False}, "worker": {"autoscaling": {"enabled": True, "external": True}}},
+     ["worker.autoscaling.enabled with master.enableRebalancing false: a worker the autoscaler adds gets no users "
+      "until the next test starts"]),
+    ({"worker": {"extraEnv": [{"name": "TENANT", "value": 42}, {"name": "DEBUG", "vaule": "1"}]}},
+     ["- at '/worker/extraEnv/0/value': got number, want string",
+      "- at '/worker/extraEnv/1': additional properties 'vaule' not allowed"]),
+    ({"master": {"extraEnv": [{"name": "REGION", "value": "eu",
+                               "valueFrom": {"configMapKeyRef": {"name": "cfg", "key": "region"}}}]}},
+     ["master.extraEnv: REGION has both value and valueFrom, which the API server refuses; keep one"]),
+    ({"imagePullSecrets": [{"nmae": "regcred"}, {"name": "Reg_Cred"}]},
+     ["- at '/imagePullSecrets/0': missing property 'name'", "- at '/imagePullSecrets/1/name': 'Reg_Cred' does not "
+      "match pattern"]),
+    ({"master": {"extraArgs": ["--web-base-path=/locust"], "extraEnv": [{"name": "LOCUST_WEB_BASE_PATH",
+                                                                          "value": "/locust"}]}},
+     ['master.extraArgs: "--web-base-path=/locust" is set by the chart: the readiness probe asks for the web UI\'s '
+      "root, which Locust answers with 404 under a base path",
+      "master.extraEnv: LOCUST_WEB_BASE_PATH is the chart's to set: the readiness probe asks for the web UI's root"]),
+    ({"master": {"extraArgs": ["-H", "https://api.example.com"]},
+      "worker": {"extraArgs": ["--target", "https://api.example.com", "-Hhttps://api.example.com", "--host=x"]}},
+     ['master.extraArgs: "-H" is set by the chart: set target instead, which gives the master --host and the '
+      "workers --target: given here, the later flag wins, and the master and the workers would name different hosts",
+      'worker.extraArgs: "--target" is set by the chart: set target instead',
+      'worker.extraArgs: "-Hhttps://api.example.com" is set by the chart: set target instead',
+      'worker.extraArgs: "--host=x" is set by the chart: set target instead']),
+    ({"worker": {"extraArgs": ["--tls-insecure-skip-verify"]}},
+     ["worker.extraArgs: --tls-insecure-skip-verify goes with an https:// target; the workers' target is "
+      '"http://perf-locust-fleet-target:8080", and the worker refuses it (exit 2)']),
+    ({"target": "https://api.internal", "worker": {"extraArgs": ["--tls-server-name=api"], "scenario": {
+        "files": {"scenario.yaml": "tasks: [{path: /}]\n"}}}},
+     ["worker.extraArgs: --tls-server-name goes with no scenario: the worker refuses it beside one (exit 2); the "
+      "scenario says it in its tls:"]),
     ({"demoTarget": {"enabled": False}},
      ["target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to "
       "send; set target"]),
@@ -426,6 +691,101 @@ def test_helm_refuses_bad_values_naming_each(values, messages, tmp_path):
     for message in messages:
         assert message in out.stderr, out.stderr
     assert TOKEN not in out.stderr
+
+
+def test_helm_refuses_extra_env_that_the_charts_flags_override(go_bin, tmp_path):
+    """A team moving from Locust's own chart sets LOCUST_HOST in worker.extraEnv: the chart gives the
+    workers --target (the demo target's), a flag wins over its variable, and the test loaded the demo
+    target without a word. The variables of the flags and values the chart sets are refused in
+    extraEnv as their flags are in extraArgs, each named with the value to use."""
+    values = {"master": {"headless": True, "extraEnv": [
+                  {"name": "LOCUST_HOST", "value": "https://api.example.com"}, {"name": "LOCUST_USERS", "value": "50"},
+                  {"name": "LOCUST_HEADLESS", "value": "true"}, {"name": "LOCUST_DRAIN_TIMEOUT", "value": "10"}]},
+              "worker": {"extraEnv": [{"name": "LOCUST_HOST", "value": "https://api.example.com"},
+                                      {"name": "LOCUST_MASTER_NODE_PORT", "value": "6000"}]}}
+    # what the master and the worker make of the rendered command lines with those variables
+    accepted = dict(values, master={**values["master"], "extraEnv": []}, worker={})
+    objects = by_kind(render(accepted, tmp_path)[1])
+    master, worker = objects["Deployment", f"{PREFIX}-master"], objects["Deployment", f"{PREFIX}-worker"]
+    parser = get_parser()
+    add_arguments(parser)
+    options = parser.parse_args(["-f", "master/locustfile.py", *args_of(master)],
+                                env_vars={e["name"]: e["value"] for e in values["master"]["extraEnv"]})
+    assert (options.host, options.num_users) == (f"http://{PREFIX}-target:8080", 10), "the chart's flags win"
+    result = subprocess.run([str(go_bin["worker"]), *args_of(worker), "--connect-timeout", "100ms"],
+                            capture_output=True, text=True, timeout=30,
+                            env={e["name"]: e["value"] for e in values["worker"]["extraEnv"]})
+    assert f"against http://{PREFIX}-target:8080" in result.stderr and f"{PREFIX}-master:5557" in result.stderr, \
+        result.stderr
+    out = helm("template", RELEASE, str(CHART), values=values, tmp=tmp_path)
+    assert out.returncode != 0 and not out.stdout, out.stdout
+    refused = [line.split(": ", 2)[:2] for line in out.stderr.splitlines() if ".extraEnv: " in line]
+    assert refused == [["master.extraEnv", "LOCUST_HOST is the chart's to set"],
+                       ["master.extraEnv", "LOCUST_USERS is the chart's to set"],
+                       ["master.extraEnv", "LOCUST_HEADLESS is the chart's to set"],
+                       ["worker.extraEnv", "LOCUST_HOST is the chart's to set"],
+                       ["worker.extraEnv", "LOCUST_MASTER_NODE_PORT is the chart's to set"]], out.stderr
+    assert "worker.extraEnv: LOCUST_HOST is the chart's to set: the chart gives the workers --target from target" \
+        in out.stderr and "set master.users instead" in out.stderr
+    # a soak's web UI mode: LOCUST_USERS is then the form's default, which the chart does not set
+    del values["master"]["headless"], values["worker"]
+    values["master"]["extraEnv"] = [{"name": "LOCUST_USERS", "value": "50"}]
+    assert containers(by_kind(render(values, tmp_path)[1])["Deployment", f"{PREFIX}-master"])[0]["env"][-1] == \
+        {"name": "LOCUST_USERS", "value": "50"}
+
+
+def test_helm_keeps_a_target_with_credentials_out_of_the_pod_specs(go_bin, tmp_path):
+    """target: https://user:password@host was written into the master's --host and the workers'
+    --target, in clear in the pod specs. It is refused, naming no password; the URL reaches the
+    workers from a Secret as LOCUST_HOST, which they take as --target (the chart gives none then),
+    and they send Basic auth with it, showing the password as xxxxx."""
+    out = helm("template", RELEASE, str(CHART), values={"target": "https://alice:pw-77@api.example.com"}, tmp=tmp_path)
+    assert out.returncode != 0 and "pw-77" not in out.stderr, out.stderr
+    assert "target: credentials in the URL would be in the pod specs in clear" in out.stderr, out.stderr
+    plain = {"demoTarget": {"enabled": False}, "worker": {"extraEnv": [
+        {"name": "LOCUST_HOST", "value": "https://alice:pw-77@api.example.com"},
+        {"name": "API_URL", "value": "https://api.example.com/v2?user=me@example.com"}]}}
+    out = helm("template", RELEASE, str(CHART), values=plain, tmp=tmp_path)
+    assert out.returncode != 0 and "pw-77" not in out.stderr, out.stderr
+    assert [line.split(",")[0] for line in out.stderr.splitlines() if "extraEnv" in line] == [
+        "worker.extraEnv: LOCUST_HOST holds a URL with credentials"], out.stderr
+    from_secret = {"name": "LOCUST_HOST", "valueFrom": {"secretKeyRef": {"name": "api-url", "key": "url"}}}
+    _, docs = render({"demoTarget": {"enabled": False}, "worker": {"extraEnv": [from_secret]}}, tmp_path)
+    objects = by_kind(docs)
+    worker, master = objects["Deployment", f"{PREFIX}-worker"], objects["Deployment", f"{PREFIX}-master"]
+    assert not [a for a in args_of(worker) + args_of(master) if a.startswith(("--target", "--host"))]
+    assert env_of(worker)["LOCUST_HOST"] == from_secret
+    assert not problems(Manifests([("t", d) for d in docs], {"Secret": {"api-url": {"url"}}}))
+    result = subprocess.run([str(go_bin["worker"]), *args_of(worker), "--connect-timeout", "100ms"],
+                            capture_output=True, text=True, timeout=30,
+                            env={"LOCUST_HOST": "https://alice:pw-77@127.0.0.1:8443"})
+    assert 'will run tasks "/" against https://alice:xxxxx@127.0.0.1:8443' in result.stderr, result.stderr
+    assert "pw-77" not in result.stderr
+
+
+def test_helm_refuses_a_secret_given_as_a_plain_value_in_extra_env(tmp_path):
+    """worker.extraEnv is where a scenario's {{ env.API_TOKEN }} comes from: given as a value, the token
+    sat in the Deployment's spec in clear, which the checks of every rendering refuse; the chart
+    refuses it, naming the variable and not its value, and takes it from a Secret."""
+    secret = "s3cr3t-9d1e"
+    plain = {"worker": {"extraEnv": [{"name": "API_TOKEN", "value": secret}, {"name": "TENANT", "value": "acme"},
+                                     {"name": "MAX_TOKENS", "value": "256"}, {"name": "APIKEY", "value": secret}]},
+             "master": {"extraEnv": [{"name": "db_password", "value": secret}]}}
+    assert [e["name"] for part in ("master", "worker") for e in plain[part]["extraEnv"]
+            if SECRET_ENV.search(e["name"])] == ["db_password", "API_TOKEN", "APIKEY"], \
+        "the names the rendering's checks refuse"
+    out = helm("template", RELEASE, str(CHART), values=plain, tmp=tmp_path)
+    assert out.returncode != 0 and secret not in out.stderr, out.stderr
+    assert [line.split(" is ")[0] for line in out.stderr.splitlines() if ".extraEnv: " in line] == \
+        ["master.extraEnv: db_password", "worker.extraEnv: API_TOKEN", "worker.extraEnv: APIKEY"], out.stderr
+    assert "give it from a Secret: {name: API_TOKEN, valueFrom: {secretKeyRef: {name: SECRET, key: KEY}}}" in \
+        out.stderr
+    from_secret = {"worker": {"extraEnv": [
+        {"name": "API_TOKEN", "valueFrom": {"secretKeyRef": {"name": "api", "key": "token"}}},
+        {"name": "TENANT", "value": "acme"}]}}
+    _, docs = render(from_secret, tmp_path)
+    assert not problems(Manifests([("t", d) for d in docs], {"Secret": {"api": {"token"}}}))
+    assert env_of(by_kind(docs)["Deployment", f"{PREFIX}-worker"])["API_TOKEN"] == from_secret["worker"]["extraEnv"][0]
 
 
 def test_helm_refuses_the_run_tags_the_master_refuses(tmp_path):
@@ -510,7 +870,7 @@ def test_helm_refuses_the_influxdb3_database_names_the_master_refuses(database, 
     database name InfluxDB 3 refuses; the chart refuses the same names, and renders the others."""
     out = helm("template", RELEASE, str(CHART), tmp=tmp_path,
                values={"influxdb": {"url": "http://influxdb:8181", "server": 3, "database": database}})
-    refused = influxdb3_database_problem(database) is not None
+    refused = database_name_problem("3", database) is not None
     assert (out.returncode != 0) == refused, (database, out.stderr)
     if refused:
         assert f"influxdb.database: got {json.dumps(database)}, which InfluxDB 3 (influxdb.server) refuses" in \
@@ -573,7 +933,7 @@ def test_helm_refuses_scenario_files_over_a_configmaps_limit(extra, tmp_path):
     """Kubernetes refuses a ConfigMap whose data come to more than 1 MiB only when it is applied, naming
     no file; the chart refuses it at render, naming each file's size, the total and the limit."""
     scenario = "data: {accounts: {csv: accounts.csv}}\ntasks: [{path: /}]\n"
-    accounts = "user,password\n" + "é" * ((CONFIGMAP_LIMIT - len(scenario) - 14 + extra) // 2)
+    accounts = "user,nickname\n" + "é" * ((CONFIGMAP_LIMIT - len(scenario) - 14 + extra) // 2)
     accounts += "x" * (CONFIGMAP_LIMIT - len(scenario) - len(accounts.encode()) + extra)  # bytes, not characters
     values = {"worker": {"scenario": {"files": {"scenario.yaml": scenario, "accounts.csv": accounts}}}}
     out = helm("template", RELEASE, str(CHART), values=values, tmp=tmp_path)
@@ -652,3 +1012,135 @@ def test_helm_commands_of_the_docs_render(tmp_path):
         assert out.returncode == 0, (words, out.stderr)
         assert problems(Manifests([("docs", d) for d in yaml.safe_load_all(out.stdout) if d],
                                   {"Secret": {"influxdb-token": {"token"}}})) == [], words
+
+
+def test_the_docs_secrets_hold_the_keys_their_readers_read():
+    """Each Secret that docs/kubernetes.md has the chart, Locust's chart or the operator read is one its
+    `kubectl create secret` makes, with the key read. The community chart reads a key named after
+    its variable and the operator's secretRefs name variables after the keys: the influxdb-token
+    Secret of this chart (key token) there gave pods that never started, or a master without a token."""
+    text = re.sub(r"\s+", " ", DOC.read_text())
+    created: dict[str, set[str]] = {}
+    command = r"kubectl create secret generic (\S+)((?: --from-(?:literal|file)=[^\s`]+)+)"
+    for name, sources in re.findall(command, text):
+        created.setdefault(name, set()).update(
+            re.sub(r"=.*", "", source) if kind == "literal" else Path(source.split("=")[0]).name
+            for kind, source in re.findall(r"--from-(literal|file)=([^\s`]+)", sources))
+    read = []
+    [values] = documented_values()
+    influx = yaml.safe_load(values)["influxdb"]
+    read.append(("this chart", influx["existingSecret"], influx.get("tokenKey", "token")))
+    [external] = re.findall(r"loadtest\.environment_external_secret: (\{[^`]*\})", text)
+    read += [("community chart", name, key) for name, keys in yaml.safe_load(external).items() for key in keys]
+    [test] = [yaml.safe_load(textwrap.dedent(b)) for _, b in YAML_BLOCK.findall(DOC.read_text())
+              if "kind: LocustTest" in b]
+    assert not test["spec"]["env"].get("secretRefs"), "keys become variables of the same name"
+    read += [("operator", ref["name"], ref["key"]) for v in test["spec"]["env"]["variables"]
+             for ref in [(v.get("valueFrom") or {}).get("secretKeyRef")] if ref]
+    assert len(read) == 3, read
+    missing = [(who, name, key, created.get(name)) for who, name, key in read if key not in created.get(name, ())]
+    assert not missing, missing
+
+
+# Keys a release installed with an earlier version of the chart has no value for.
+NEWER_KEYS = [("serviceAccountName",), ("master", "podAnnotations"), ("master", "ingress"),
+              ("worker", "podAnnotations"), ("worker", "targetTLS"), ("worker", "autoscaling", "external"),
+              ("worker", "scenario", "existingSecret")]
+
+
+def test_helm_upgrade_reusing_the_values_of_an_earlier_release(tmp_path):
+    """`helm upgrade --reuse-values` renders the new chart with the values the release was installed
+    with, the chart's defaults of then: without the keys added since, the templates failed on a nil
+    value (`executing "locust-fleet.checks" at <$part>`, naming no value). They render as with the
+    new defaults, and the keys can be set in that upgrade."""
+    chart = tmp_path / "locust-fleet"
+    shutil.copytree(CHART, chart)
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    for *parents, key in NEWER_KEYS:
+        del functools.reduce(dict.__getitem__, parents, values)[key]
+    (chart / "values.yaml").write_text(yaml.safe_dump(values))
+    for extra in ([], ["--set", "master.ingress.enabled=true", "--set", "worker.podAnnotations.team=perf"]):
+        earlier = subprocess.run([tool("helm"), "template", RELEASE, str(chart), *extra], capture_output=True,
+                                 text=True, timeout=120)
+        now = subprocess.run([tool("helm"), "template", RELEASE, str(CHART), *extra], capture_output=True,
+                             text=True, timeout=120)
+        assert (earlier.returncode, now.returncode) == (0, 0), earlier.stderr
+        assert earlier.stdout.replace(str(chart), str(CHART)) == now.stdout
+
+
+@pytest.mark.parametrize("version, taken", [("1.25.9", False), ("1.26.0", True), ("v1.30.2-eks-1234", True),
+                                            ("1.33.1+k3s1", True)])
+def test_helm_refuses_a_cluster_without_pod_failure_policies(version, taken, tmp_path):
+    """A run to completion's workers end by their Job's podFailurePolicy (Kubernetes 1.26 and later):
+    an older API server dropped it without a word. Helm refuses such a cluster, naming the version;
+    the versions that managed clusters report (with a suffix) are taken."""
+    out = helm("template", RELEASE, str(CHART), "--kube-version", version, values={}, tmp=tmp_path)
+    assert (out.returncode == 0) == taken, out.stderr
+    if not taken:
+        assert f"chart requires kubeVersion: >=1.26.0-0 which is incompatible with Kubernetes v{version}" in out.stderr
+
+
+@pytest.mark.parametrize("thresholds", [[], ["p95<500ms"]], ids=["no thresholds", "thresholds"])
+def test_helm_notes_tell_the_exit_codes_of_the_run(thresholds, tmp_path):
+    """The notes `helm install` prints name the exit codes the master's Job ends with: with thresholds
+    a failed one is 3 and an interrupted run 4 (the master's codes), which they did not tell."""
+    out = helm("install", "smoke", str(CHART), "--dry-run=client", tmp=tmp_path,
+               values={"master": {"runToCompletion": True, "runTime": "1m", "thresholds": thresholds}})
+    assert out.returncode == 0, out.stderr
+    [line] = [line for line in out.stdout.splitlines() if line.startswith("Follow it and read its result")]
+    if thresholds:
+        assert f"0 every threshold held; {EXIT_BREACHED} one failed; {EXIT_INTERRUPTED} interrupted; 1 the workers " \
+            "never came" in line, line
+    else:
+        assert "(0 passed; 1 a request failed or the workers never came)" in line, line
+
+
+@pytest.mark.parametrize("rate, expected", [("0.5", 0.5), (".25", 0.25), ("10", 10.0)])
+def test_helm_takes_a_fractional_spawn_rate_from_set(rate, expected, tmp_path):
+    """`--set master.spawnRate=0.5`, a slow ramp: Helm's --set gives a decimal as a string (only whole
+    numbers become numbers), which the schema refused ("got string, want number"). It reaches
+    Locust's --spawn-rate, which takes it."""
+    out = helm("template", RELEASE, str(CHART), "--set", "master.headless=true", "--set", f"master.spawnRate={rate}")
+    assert out.returncode == 0, out.stderr
+    master = by_kind([d for d in yaml.safe_load_all(out.stdout) if d])["Deployment", f"{PREFIX}-master"]
+    parser = get_parser()
+    add_arguments(parser)
+    assert parser.parse_args(["-f", "master/locustfile.py", *args_of(master)]).spawn_rate == expected
+
+
+def test_helm_refuses_a_spool_volume_smaller_than_what_the_master_keeps(tmp_path):
+    """master.spoolSize is the emptyDir's sizeLimit, past which Kubernetes evicts the master; the master
+    does not read it and keeps up to its spool's own bound (spool.Spool's max_bytes) while InfluxDB is
+    unreachable. A spoolSize of 256Mi, taken as the spool's limit, ended the test by an eviction."""
+    bound = inspect.signature(Spool).parameters["max_bytes"].default
+    values = {"influxdb": {"url": "http://influxdb:8086"}, "master": {"spoolSize": f"{bound // 2**20}Mi"}}
+    out = helm("template", RELEASE, str(CHART), values=values, tmp=tmp_path)
+    assert out.returncode != 0 and f"master.spoolSize: got {bound // 2**20}Mi; expected at least 576Mi: " \
+        f"the master keeps up to {bound // 2**20} MiB of points" in out.stderr, out.stderr
+    values["master"]["spoolSize"] = "576Mi"
+    master = by_kind(render(values, tmp_path)[1])["Deployment", f"{PREFIX}-master"]
+    assert {"name": "spool", "emptyDir": {"sizeLimit": "576Mi"}} in pod_spec(master)["volumes"]
+    default = yaml.safe_load((CHART / "values.yaml").read_text())["master"]["spoolSize"]
+    assert default == "1Gi" and 2**30 > bound
+
+
+def test_helm_refuses_report_files_in_the_masters_read_only_working_directory(tmp_path):
+    """`--csv results` in master.extraArgs (or LOCUST_JUNIT_XML=junit.xml): the master image's working
+    directory is on the pod's read-only root file system, so the write failed in the cluster, while
+    it worked on a laptop. Refused, naming the flag or variable and a path under /tmp, which is
+    writable; an absolute path is the user's choice."""
+    workdirs = re.findall(r"^WORKDIR (\S+)", (REPO / "deploy" / "docker" / "master.Dockerfile").read_text(), re.M)
+    assert workdirs[-1] == "/var/lib/locust-fleet"
+    values = {"master": {"extraArgs": ["--csv", "results", "--html=report.html", "--json-file", "/tmp/stats"],
+                         "extraEnv": [{"name": "LOCUST_JUNIT_XML", "value": "junit.xml"}]}}
+    out = helm("template", RELEASE, str(CHART), values=values, tmp=tmp_path)
+    assert out.returncode != 0 and not out.stdout, out.stdout
+    assert [line.split(" is a relative path")[0] for line in out.stderr.splitlines() if "relative path" in line] == [
+        "master.extraArgs: --csv results", "master.extraArgs: --html report.html",
+        "master.extraEnv: LOCUST_JUNIT_XML junit.xml"], out.stderr
+    assert "give a path under /tmp (64 MiB, gone with the pod), e.g. /tmp/results" in out.stderr
+    values["master"] = {"extraArgs": ["--csv", "/tmp/results", "--json-file", "/tmp/stats"]}
+    master = by_kind(render(values, tmp_path)[1])["Deployment", f"{PREFIX}-master"]
+    container = containers(master)[0]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True and "workingDir" not in container
+    assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]

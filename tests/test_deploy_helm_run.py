@@ -27,7 +27,7 @@ import yaml
 from harness.exported import sums_by_name, the_run
 from harness.influxd import InfluxServer
 from harness.manifests import containers, name_of, pod_failure_action, tool
-from harness.parts import Target
+from harness.parts import HttpsTarget, Target
 from harness.procs import REPO, VENV_BIN, free_port, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.builds]
@@ -71,19 +71,27 @@ def start_rendered(procs, objects: dict, go_bin: dict, tmp_path: Path, provided:
     mounts = {SCENARIO_MOUNT: tmp_path / "scenario", SPOOL_MOUNT: tmp_path / "spool"}
     for directory in mounts.values():
         directory.mkdir()
-    for name, text in objects["ConfigMap", f"{RELEASE}-locust-fleet-scenario"]["data"].items():
+    scenario = objects.get(("ConfigMap", f"{RELEASE}-locust-fleet-scenario"), {"data": {}})
+    for name, text in scenario["data"].items():
         (mounts[SCENARIO_MOUNT] / name).write_text(text)
     secrets = {(kind, name): {key: base64.b64decode(value).decode() for key, value in d["data"].items()}
                for (kind, name), d in objects.items() if kind == "Secret"} | (provided or {})
-    master_job = objects["Job", MASTER]
-    volumes = {v["name"]: v for v in master_job["spec"]["template"]["spec"]["volumes"]}
-    for mount in containers(master_job)[0]["volumeMounts"]:
-        source = volumes[mount["name"]].get("configMap")
-        if source and mount["mountPath"] not in mounts:  # a ConfigMap of the user's, its items where the pod has them
-            directory = mounts[mount["mountPath"]] = tmp_path / mount["name"]
-            directory.mkdir()
-            for item in source["items"]:
-                (directory / item["path"]).write_text(provided["ConfigMap", source["name"]][item["key"]])
+    for job in (objects["Job", MASTER], objects["Job", f"{RELEASE}-locust-fleet-worker"]):
+        volumes = {v["name"]: v for v in job["spec"]["template"]["spec"]["volumes"]}
+        for mount in containers(job)[0].get("volumeMounts", []):
+            volume = volumes[mount["name"]]
+            for source in (volume.get("projected") or {}).get("sources", []):  # the user's Secret beside the scenario
+                if "secret" in source:
+                    for key, text in provided["Secret", source["secret"]["name"]].items():
+                        (mounts[mount["mountPath"]] / key).write_text(text)
+            kind, source = ("ConfigMap", volume.get("configMap")) if "configMap" in volume else \
+                ("Secret", volume.get("secret"))
+            if source and mount["mountPath"] not in mounts:  # the user's, its items where the pod has them
+                directory = mounts[mount["mountPath"]] = tmp_path / mount["name"]
+                directory.mkdir()
+                name = source.get("name") or source["secretName"]
+                for item in source["items"]:
+                    (directory / item["path"]).write_text(provided[kind, name][item["key"]])
 
     def local(value: str) -> str:
         for mount, directory in mounts.items():
@@ -107,6 +115,17 @@ def start_rendered(procs, objects: dict, go_bin: dict, tmp_path: Path, provided:
     return master, workers
 
 
+def run_rendered(procs, objects: dict, go_bin: dict, tmp_path: Path, provided: dict | None = None,
+                 exit_code: int = 0):
+    """start_rendered, then the master's Job ends with exit_code and every worker with 0 (its master
+    told it to quit); the master's process, for its log."""
+    master, workers = start_rendered(procs, objects, go_bin, tmp_path, provided)
+    assert master.wait(90) == exit_code, master.log()[-3000:]
+    for w in workers:
+        assert w.wait(20) == 0, w.log()[-2000:]
+    return master
+
+
 def counted(tmp_path: Path) -> dict[str, tuple[int, int]]:
     return {e["name"]: (e["num_requests"], e["num_failures"])
             for e in json.loads((tmp_path / "stats.json").read_text())}
@@ -123,17 +142,28 @@ def test_run_to_completion_passes_with_exit_0_and_exports_exact_counts(procs, go
     influx = own_influx  # the chart writes to its default database, locust
     target = Target(procs, go_bin["target"])
     objects = render(run_values(target, PASSING, tmp_path, influx.url), tmp_path)
-    master, workers = start_rendered(procs, objects, go_bin, tmp_path)
-
-    assert master.wait(90) == 0, master.log()[-3000:]
-    for w in workers:
-        assert w.wait(20) == 0, w.log()[-2000:]
+    master = run_rendered(procs, objects, go_bin, tmp_path)
     served = target.counts()
     assert served["GET /"] > 0 and served["GET /about"] > 0, served
     assert counted(tmp_path) == {"home": (served["GET /"], 0), "about": (served["GET /about"], 0)}
     run = the_run(influx)
     assert (run["suite"], run["build"]) == ("helm", "1.4.2")
     sums = sums_by_name(influx, run["run_id"])
+    assert (sums["home"], sums["about"]) == ((served["GET /"], 0), (served["GET /about"], 0))
+    assert TOKEN not in master.log()
+
+
+def test_run_to_completion_takes_a_token_from_a_secret_made_from_a_file(procs, go_bin, own_influx, tmp_path):
+    """influxdb.existingSecret made as `kubectl create secret generic influxdb-token --from-file=token=token.txt`
+    holds the file's last newline: the master sent it in the header, which requests refused, and
+    stopped with a traceback that showed the token. The token is taken without it; the run exports."""
+    target = Target(procs, go_bin["target"])
+    values = run_values(target, PASSING, tmp_path, own_influx.url)
+    values["influxdb"] = {"url": own_influx.url, "existingSecret": "influxdb-token"}
+    objects = render(values, tmp_path)
+    master = run_rendered(procs, objects, go_bin, tmp_path, {("Secret", "influxdb-token"): {"token": TOKEN + "\n"}})
+    served = target.counts()
+    sums = sums_by_name(own_influx, the_run(own_influx)["run_id"])
     assert (sums["home"], sums["about"]) == ((served["GET /"], 0), (served["GET /about"], 0))
     assert TOKEN not in master.log()
 
@@ -152,11 +182,7 @@ def test_run_to_completion_exports_to_an_influxdb_1x_with_a_user_over_https_with
         objects = render(values, tmp_path)
         provided = {("Secret", "influx-v1"): {"password": "pw-5e1d9c"},
                     ("ConfigMap", "corp-ca"): {"bundle.pem": influx.cert.read_text()}}
-        master, workers = start_rendered(procs, objects, go_bin, tmp_path, provided)
-
-        assert master.wait(90) == 0, master.log()[-3000:]
-        for w in workers:
-            assert w.wait(20) == 0, w.log()[-2000:]
+        master = run_rendered(procs, objects, go_bin, tmp_path, provided)
         assert f"InfluxDB at {influx.url} is InfluxDB 1.x" in master.log()
         served = target.counts()
         sums = sums_by_name(influx, the_run(influx)["run_id"])
@@ -164,15 +190,47 @@ def test_run_to_completion_exports_to_an_influxdb_1x_with_a_user_over_https_with
         assert "pw-5e1d9c" not in master.log()
 
 
+def test_run_to_completion_against_a_target_with_a_private_ca_and_client_certificates(procs, go_bin, tmp_path):
+    """worker.targetTLS: an https target whose certificate the company's CA signed and that serves only
+    clients with a certificate of that CA; the CA, the client certificate and its key in the user's
+    Secret (cert-manager's keys), mounted where the rendered --tls-* flags name them. The run passes
+    and every request the target served is counted."""
+    target = HttpsTarget(procs, go_bin, tmp_path / "pki", client_auth=True)
+    values = run_values(target, PASSING, tmp_path)
+    del values["worker"]["scenario"]  # GET / to target, the TLS settings as the worker's flags
+    values["worker"]["targetTLS"] = {"existingSecret": "api-mtls", "clientCertKey": "tls.crt",
+                                     "clientKeyKey": "tls.key"}
+    objects = render(values, tmp_path)
+    pki = target.pki
+    provided = {("Secret", "api-mtls"): {"ca.crt": (pki / "ca.pem").read_text(),
+                                         "tls.crt": (pki / "client.pem").read_text(),
+                                         "tls.key": (pki / "client.key").read_text()}}
+    run_rendered(procs, objects, go_bin, tmp_path, provided)
+    served = target.counts()
+    assert served["GET /"] > 0 and counted(tmp_path) == {"/": (served["GET /"], 0)}, served
+
+
+def test_run_to_completion_reads_its_accounts_from_a_secret_beside_the_scenario(procs, go_bin, tmp_path):
+    """worker.scenario.existingSecret: the scenario's accounts.csv, with its passwords, comes from the
+    user's Secret, mounted in the scenario's directory where the scenario names it; the run passes
+    and counts what the target served."""
+    target = Target(procs, go_bin["target"])
+    scenario = "data: {accounts: {csv: accounts.csv}}\nwait: {constant: 10ms}\n" \
+               "tasks: [{name: home, path: \"/?u={{ accounts.user }}\"}]\n"
+    values = run_values(target, scenario, tmp_path)
+    values["worker"]["scenario"]["existingSecret"] = "checkout-accounts"
+    objects = render(values, tmp_path)
+    provided = {("Secret", "checkout-accounts"): {"accounts.csv": "user,password\nalice,pw-1\nbob,pw-2\n"}}
+    run_rendered(procs, objects, go_bin, tmp_path, provided)
+    served = target.counts()
+    assert served["GET /"] > 0 and counted(tmp_path) == {"home": (served["GET /"], 0)}, served
+
+
 def test_run_to_completion_with_failures_exits_1_without_influxdb(procs, go_bin, tmp_path):
     target = Target(procs, go_bin["target"])
     objects = render(run_values(target, FAILING, tmp_path), tmp_path)
     assert "LOCUST_INFLUXDB_URL" not in {e["name"] for e in containers(objects["Job", MASTER])[0]["env"]}
-    master, workers = start_rendered(procs, objects, go_bin, tmp_path)
-
-    assert master.wait(90) == 1, master.log()[-3000:]
-    for w in workers:
-        assert w.wait(20) == 0, w.log()[-2000:]
+    run_rendered(procs, objects, go_bin, tmp_path, exit_code=1)
     served = target.counts()
     assert counted(tmp_path) == {"home": (served["GET /"], 0), "about": (served["GET /about"], 0),
                                  "broken": (served["GET /status/503"], served["GET /status/503"])}
@@ -186,11 +244,7 @@ def test_run_to_completion_judged_by_thresholds_exits_3_when_one_fails(procs, go
     values = run_values(target, FAILING, tmp_path)
     values["master"]["thresholds"] = ["home: fail_ratio<1%", "broken: fail_ratio<1%", "requests>0"]
     objects = render(values, tmp_path)
-    master, workers = start_rendered(procs, objects, go_bin, tmp_path)
-
-    assert master.wait(90) == 3, master.log()[-3000:]
-    for w in workers:
-        assert w.wait(20) == 0, w.log()[-2000:]
+    master = run_rendered(procs, objects, go_bin, tmp_path, exit_code=3)
     log = master.log()
     assert "Thresholds: 2 passed, 1 failed (exit code 3)" in log, log[-3000:]
     [row] = [line for line in log.splitlines() if line.startswith("broken: fail_ratio<1%")]

@@ -227,6 +227,47 @@ def test_a_database_name_influxdb3_refuses_exits_2_naming_the_rule(procs, named,
         server.close()
 
 
+@pytest.mark.parametrize("named", [False, True], ids=["server from /ping", "--influxdb-server 1"])
+def test_a_database_name_influxdb1_refuses_exits_2_naming_the_rule(procs, named, tmp_path):
+    """An InfluxDB 3 name with its retention policy (DATABASE/RETENTION_POLICY) given to 1.x, which
+    refuses '/' in a name: the master said the database "could not be created (invalid name); create
+    it as an admin", to an admin, who could not either. Now it names 1.x's rule, as for 3."""
+    server = start_server(server_of("influxdb-1.6", tmp_path / "influxdb"))
+    try:
+        extra = ["--influxdb-server", "1"] if named else []
+        master = Master(procs, "--headless", "-u", "1", "-t", "3s", "--influxdb-url", server.url, *server.credentials,
+                        "--influxdb-database", "locust/autogen", *extra, "--spool-dir", str(tmp_path / "spool"))
+        assert master.proc.wait(30) == 2, master.proc.log()[-2000:]
+        assert ("--influxdb-database: got 'locust/autogen', which InfluxDB 1.x refuses as a database name (every write "
+                "would fail); expected printable characters without / or \\, other than . and .. (1.x has no "
+                "DATABASE/RETENTION_POLICY names: the master writes to the database's default retention policy)"
+                ) in master.proc.log(), master.proc.log()[-2000:]
+        assert "create it as an admin" not in master.proc.log()
+    finally:
+        server.close()
+
+
+def test_a_1x_database_without_its_default_retention_policy_exits_2_saying_how_to_make_it(procs, tmp_path):
+    """A database whose default retention policy was dropped: 1.x answers every write with HTTP 500
+    "retention policy not found: autogen". The master took it for a server error, said "the test runs
+    anyway and points are spooled until it answers", and every point of the run went to the spool,
+    waiting for an answer no retry brings. Now the start says what is missing and how to make it."""
+    server = start_server(server_of("influxdb-1.6", tmp_path / "influxdb"))
+    try:
+        server.query('CREATE DATABASE "norp"', db="")
+        server.query('DROP RETENTION POLICY "autogen" ON "norp"', db="")
+        master = Master(procs, "--headless", "-u", "1", "-t", "3s", "--influxdb-url", server.url, *server.credentials,
+                        "--influxdb-database", "norp", "--spool-dir", str(tmp_path / "spool"))
+        assert master.proc.wait(30) == 2, master.proc.log()[-2000:]
+        assert (f"--influxdb-database: database 'norp' at {server.url} has no retention policy 'autogen' (HTTP 500: "
+                "retention policy not found: autogen); as an admin, make one its default: CREATE RETENTION POLICY "
+                '"autogen" ON "norp" DURATION INF REPLICATION 1 DEFAULT (or ALTER RETENTION POLICY ... DEFAULT for one '
+                "it has)") in master.proc.log(), master.proc.log()[-2000:]
+        assert not [p for p in (tmp_path / "spool").rglob("*.lp")], "nothing was spooled"
+    finally:
+        server.close()
+
+
 def long_run(run_id: str, started_s: int, days: int, ms: int) -> str:
     """Line protocol of a run of `days` days with one interval every 30 minutes, as the master
     writes them (docs/data-model.md): 10 requests per interval at `ms` each, and its run record."""

@@ -307,7 +307,7 @@ def test_the_docs_community_chart_values_give_a_worker_it_takes(go_bin, tmp_path
 def test_the_docs_locusttest_gives_commands_both_roles_take(image_path, tmp_path):
     [test] = documented("locust.io/v2")
     spec = test["spec"]
-    env = {v["name"]: v["value"] for v in spec["env"]["variables"]}
+    env = {v["name"]: v.get("value", "from-a-secret") for v in spec["env"]["variables"]}
     (tmp_path / "scenario.yaml").write_text(SCENARIO)  # testFiles.configMapRef, mounted at /lotest/src
     with listening_socket() as closed:
         port = closed.getsockname()[1]

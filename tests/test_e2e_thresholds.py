@@ -12,6 +12,7 @@ import json
 import re
 import signal
 import subprocess
+from contextlib import ExitStack
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -20,6 +21,7 @@ import xmlschema
 
 from harness.chromium import Chromium
 from harness.exported import influx_args
+from harness.influxd import server_of, start_server
 from harness.parts import Master, Target, start_worker
 from harness.procs import REPO, VENV_BIN, Procs, wait_until
 from locust_fleet.threshold_report import RAN_TO_ITS_END
@@ -177,6 +179,57 @@ def test_an_abort_threshold_stops_the_test_through_the_drain_after_its_grace_tim
                         r"test at [0-9.]+ s", failure.get("message"))
 
 
+OPEN_SLOW = """\
+# the open model on a slow route with one task open per user: most arrivals are not started
+arrival: {rate: 20/s, max_in_flight: 1, max_lag: 1m}
+tasks:
+  - {name: slow, path: /delay/300}
+"""
+CHECKED = """\
+# a non-fatal check on a route the target fails 20 % of (an unexpected status counts a fail of it)
+wait: {constant: 20ms}
+tasks:
+  - name: items
+    path: /share/items
+    query: {fail: "20"}
+    check:
+      - {status: 200, fatal: false, name: ok}
+"""
+
+
+def test_arrivals_not_started_and_non_fatal_checks_are_judged(procs, go_bin, fresh_target, tmp_path):
+    # A CI job gating on the open model's arrivals not started (k6's dropped_iterations) and on the
+    # non-fatal checks (k6's checks rate): neither had a metric (exit 2), and a threshold on a task's
+    # ARRIVAL row failed as "never appeared" exactly when every arrival had started.
+    judged = ["not_started==0", "slow: not_started>0", "items: not_started==0", "checks>=99%",
+              "GET items: checks>=70%", "home: checks>0"]
+    master = Master(procs, "--headless", "--expect-workers", "2", "-u", "4", "-r", "4", "-t", "5s",
+                    "-H", fresh_target.url, "--json-file", str(tmp_path / "stats"),
+                    "--junit-xml", str(tmp_path / "junit" / "thresholds.xml"),
+                    *[arg for text in judged for arg in ("--threshold", text)])
+    for i, text in enumerate((OPEN_SLOW, CHECKED)):  # one worker each: the open model's, the checked one's
+        scenario = tmp_path / f"scenario{i}.yaml"
+        scenario.write_text(text)
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", fresh_target.url,
+                     name=f"worker{i}")
+    assert master.proc.wait(60) == 3, master.proc.log()[-3000:]
+    stats = locust_stats(tmp_path)
+    not_started = sum(e.num_failures for (_, method), e in stats.entries.items() if method == "ARRIVAL")
+    items = stats.get("items", "GET")
+    assert not_started > 0 and items.num_failures > 0, stats.entries
+    assert items.num_requests == fresh_target.counts()["GET /share/items"]
+    # each request of items counted one check: a pass when it was answered 200, else a fail
+    ratio = f"{100 * (items.num_requests - items.num_failures) / items.num_requests:.2f}%"
+    want = {"not_started==0": (False, str(not_started)), "slow: not_started>0": (True, str(not_started)),
+            "items: not_started==0": (True, "0"), "checks>=99%": (False, ratio), "GET items: checks>=70%": (True, ratio),
+            "home: checks>0": (False, "home never appeared")}
+    cases = junit(tmp_path)
+    for text, (passes, measured) in want.items():
+        assert (cases[text].find("failure") is None) is passes, (text, ElementTree.tostring(cases[text]))
+        assert f"measured: {measured}\n" in cases[text].find("system-out").text, ElementTree.tostring(cases[text])
+    assert re.search(r"checks>=99% +>= 99% +" + re.escape(ratio) + " +FAIL", master.proc.log())
+
+
 def test_thresholds_that_all_hold_exit_0_although_requests_failed(procs, go_bin, fresh_target, tmp_path):
     # Locust alone exits 1 on any failed request (--exit-code-on-error); the thresholds judge instead
     # a password in --host (the workers send to --target) never reaches the JUnit file: it is shown as ***
@@ -191,15 +244,20 @@ def test_thresholds_that_all_hold_exit_0_although_requests_failed(procs, go_bin,
     assert "s3cret-pw" not in text and '"http://alice:***@127.0.0.1:' in text
 
 
-@pytest.mark.parametrize("run_time, sig, code", [
-    ("60s", signal.SIGTERM, 4),  # cut short: no pass, though every threshold holds on what ran
-    ("", signal.SIGINT, 0),      # no run time: Ctrl+C is how the run was to end
+@pytest.mark.parametrize("run_time, sig, code, exported", [
+    ("60s", signal.SIGTERM, 4, False),  # cut short: no pass, though every threshold holds on what ran
+    ("60s", signal.SIGTERM, 4, True),   # the same with the export on, whose quitting listener stops the test first
+    ("60s", signal.SIGINT, 4, True),
+    ("", signal.SIGINT, 0, False),      # no run time: Ctrl+C is how the run was to end
 ])
-def test_a_headless_run_stopped_before_its_run_time_does_not_pass(procs, go_bin, fresh_target, tmp_path, run_time,
-                                                                  sig, code):
+def test_a_headless_run_stopped_before_its_run_time_does_not_pass(procs, go_bin, fresh_target, tmp_path, request,
+                                                                  run_time, sig, code, exported):
     # A CI job cancelled, a `timeout` wrapper, an operator's Ctrl+C after a few seconds of a 60 s run:
-    # it exited 0 when the thresholds held on what ran, and a pipeline read that as a pass.
+    # it exited 0 when the thresholds held on what ran, and a pipeline read that as a pass. With
+    # --influxdb-url it still did on SIGTERM: the export stopped the test before it was seen running.
     args = ["-t", run_time] if run_time else []
+    if exported:
+        args += influx_args(request.getfixturevalue("influx"), tmp_path)
     master = headless(procs, go_bin, fresh_target, tmp_path, *args, "--threshold", "requests>0",
                       "--json-file", str(tmp_path / "stats"))
     wait_until(lambda: "All users spawned" in master.proc.log() and sum(fresh_target.counts().values()) > 0, 30,
@@ -217,14 +275,25 @@ def test_a_headless_run_stopped_before_its_run_time_does_not_pass(procs, go_bin,
     else:
         assert "Thresholds: 1 passed, 0 failed\n" in log and "interrupted" not in log
         assert RAN_TO_ITS_END not in cases
+    if exported:  # the run record says what the JUnit file says (it said 0 failed, a pass)
+        influx = request.getfixturevalue("influx")
+        listed = subprocess.run([str(VENV_BIN / "locust-fleet"), "runs", "list", "--json", "--influxdb-url", influx.url,
+                                 "--influxdb-database", influx.database], capture_output=True, text=True, check=True)
+        (record,) = json.loads(listed.stdout)
+        assert record["thresholds_failed"] == 1, record
+        assert [(r["threshold"], r["passed"], r["result"]) for r in record["thresholds"]] == [
+            ("requests>0", True, "passed"), (RAN_TO_ITS_END, False, "interrupted")]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_a_signal_during_the_drain_after_the_run_time_does_not_fail_the_run(procs, go_bin, fresh_target, tmp_path, sig):
+@pytest.mark.parametrize("sig, exported", [(signal.SIGTERM, False), (signal.SIGINT, False), (signal.SIGTERM, True)],
+                         ids=["SIGTERM", "SIGINT", "SIGTERM-exported"])
+def test_a_signal_during_the_drain_after_the_run_time_does_not_fail_the_run(procs, go_bin, fresh_target, tmp_path,
+                                                                            request, sig, exported):
     # The run time was up and the stop drains (Locust still says "running"): an impatient Ctrl+C
     # hurries the end of a test that ran as planned.
+    args = influx_args(request.getfixturevalue("influx"), tmp_path) if exported else []
     master = headless(procs, go_bin, fresh_target, tmp_path, "-t", "3s", "--threshold", "requests>0",
-                      "--drain-timeout", "10")
+                      "--drain-timeout", "10", *args)
     wait_until(lambda: "--run-time limit reached" in master.proc.log(), 30, "the run time to be up")
     master.proc.signal(sig)
     assert master.proc.wait(40) == 0, master.proc.log()[-3000:]
@@ -247,17 +316,53 @@ def test_a_load_shape_stopped_before_its_end_does_not_pass(procs, go_bin, fresh_
     assert junit(tmp_path)[RAN_TO_ITS_END].find("failure") is not None
 
 
-def test_a_run_never_judged_leaves_no_junit_file_of_an_earlier_run(procs, tmp_path):
+def test_a_run_whose_workers_all_went_missing_does_not_pass(procs, go_bin, fresh_target, tmp_path):
+    # Every worker killed a few seconds into a 60 s run: the master exits 1 (leaving.py), but its
+    # JUnit file and summary said every threshold passed, and a CI reporter showed a passed run.
+    master = Master(procs, "--headless", "--expect-workers", "1", "-u", "4", "-r", "4", "-t", "60s",
+                    "-H", fresh_target.url, "--junit-xml", str(tmp_path / "junit" / "thresholds.xml"),
+                    "--threshold", "users>=1")  # holds whenever the worker is killed
+    worker = start_worker(procs, go_bin["worker"], master.port, "--scenario", SCENARIO, "--target", fresh_target.url)
+    wait_until(lambda: "All users spawned" in master.proc.log() and sum(fresh_target.counts().values()) > 0, 30,
+               "the test running")
+    worker.signal(signal.SIGKILL)
+    assert master.proc.wait(40) == 1, master.proc.log()[-3000:]
+    log = master.proc.log()
+    assert "Every worker went missing" in log
+    assert re.search(r"Thresholds: 1 passed, 0 failed \(exit code 1\)\nThe test ended at [0-9.]+ s with exit code 1 "
+                     r"\(the log says why\): its figures are those of what ran, and the run did not pass", log), log[-3000:]
+    cases = junit(tmp_path)
+    assert cases["users>=1"].find("failure") is None
+    assert cases[RAN_TO_ITS_END].find("failure").get("type") == "broke"
+
+
+@pytest.mark.parametrize("ending", ["no worker came", "a typo in a threshold", "InfluxDB refused the credentials"])
+def test_a_run_never_judged_leaves_no_junit_file_of_an_earlier_run(procs, tmp_path, ending):
     # A CI workspace kept from the last job: its passed JUnit file stood for this run, whose workers
-    # never came (exit 1), and a CI reporter showed the thresholds as passed.
+    # never came (exit 1), and a CI reporter showed the thresholds as passed. A master that exited 2
+    # at start (a typo in a threshold, InfluxDB refusing the credentials) left it there still, and
+    # Locust's JSON file of the earlier run (--json-file) stayed in every case.
     report = tmp_path / "junit" / "thresholds.xml"
     report.parent.mkdir()
     report.write_text('<testsuites name="locust-fleet thresholds" tests="1" failures="0"/>\n')
-    master = Master(procs, "--headless", "-u", "1", "-t", "3s", "--expect-workers", "1",
-                    "--expect-workers-max-wait", "2", "--threshold", "requests>0", "--junit-xml", str(report))
-    assert master.proc.wait(40) == 1, master.proc.log()[-3000:]
-    assert "Gave up waiting for workers to connect" in master.proc.log()
-    assert not report.exists()
+    stats = tmp_path / "stats.json"
+    stats.write_text('[{"name": "/", "method": "GET", "num_requests": 1000, "num_failures": 0}]\n')
+    args, code, said = ["--threshold", "requests>0"], 1, "Gave up waiting for workers to connect"
+    if ending == "a typo in a threshold":
+        args, code, said = ["--threshold", "requests>0", "--threshold", "p95<500msx"], 2, "'msx' is not a unit of p95"
+    with ExitStack() as stack:
+        if ending == "InfluxDB refused the credentials":
+            server = start_server(server_of("influxdb-1.6", tmp_path / "influxdb"))  # with an admin user
+            stack.callback(server.close)
+            args += ["--influxdb-url", server.url, "--influxdb-username", "admin", "--influxdb-password", "wrong",
+                     "--spool-dir", str(tmp_path / "spool")]
+            code, said = 2, "refused the credentials (HTTP 401)"
+        master = Master(procs, "--headless", "-u", "1", "-t", "3s", "--expect-workers", "1",
+                        "--expect-workers-max-wait", "2", "--junit-xml", str(report),
+                        "--json-file", str(tmp_path / "stats"), *args)
+        assert master.proc.wait(40) == code, master.proc.log()[-3000:]
+    assert said in master.proc.log()
+    assert not report.exists() and not stats.exists()
 
 
 @pytest.mark.parametrize("how", ["flag", "env"])

@@ -32,9 +32,9 @@ def build_commands(block: str) -> list[str]:
     return [c for c in commands if c and not c.startswith(("cd ", "./worker"))]
 
 
-def build_module(parent, name: str, commands: list[str], main_go: str = ""):
+def build_module(parent, name: str, commands: list[str], main_go: str = "", uses_boomer: bool = True):
     """A module of one's own beside the clone, built offline with the page's go.mod and COMMANDS
-    (after writing MAIN_GO as its main.go, when given)."""
+    (after writing MAIN_GO as its main.go, when given); USES_BOOMER: its main imports lifecycle."""
     module = parent / name
     module.mkdir()
     (module / "go.mod").write_text(gomod)
@@ -45,7 +45,8 @@ def build_module(parent, name: str, commands: list[str], main_go: str = ""):
         result = subprocess.run(command, shell=True, cwd=module, env=env, capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, f"{name}: {command}: {result.stderr}"
     assert "locustfleet/worker v0.0.0" in (module / "go.mod").read_text()
-    assert "github.com/myzhan/boomer" in (module / "go.mod").read_text()  # the requirements were added
+    required = re.search(r"^\s*(require\s+)?github\.com/myzhan/boomer v", (module / "go.mod").read_text(), re.M)
+    assert bool(required) == uses_boomer  # the requirements were added
     assert not (module / "vendor").exists()
     return module / "worker"
 
@@ -59,12 +60,12 @@ def flags_of(worker) -> set[str]:
 
 
 def test_a_module_of_ones_own_builds_offline_both_ways_and_sends_http(procs, go_bin, tmp_path):
-    tidy_block, offline_block, _ = blocks("sh")
+    tidy_block, _, offline_block, _ = blocks("sh")
     assert build_commands(tidy_block) == ["cp ../locust-fleet/workers-go/examples/custom/main.go .",
-                                          "cp ../locust-fleet/workers-go/go.sum .",
+                                          "cat ../locust-fleet/workers-go/go.sum >> go.sum",
                                           "go mod tidy", "go build -o worker ."]
     assert build_commands(offline_block) == [
-        "cp ../locust-fleet/workers-go/examples/custom/main.go . && cp ../locust-fleet/workers-go/go.sum .",
+        "cp ../locust-fleet/workers-go/examples/custom/main.go . && cat ../locust-fleet/workers-go/go.sum >> go.sum",
         "go build -mod=mod -o worker ."]
     (tmp_path / "locust-fleet").symlink_to(REPO)  # the clone, as the page lays it out
     workers = [build_module(tmp_path, "my-load-tests", build_commands(tidy_block)),
@@ -92,7 +93,7 @@ def test_the_example_of_users_with_accounts_state_checks_and_an_open_model(procs
     """The page's fuller main.go, built as the page says in a module of one's own: two workers, one
     with waits and one open-model, share the test; every user logs in once with its own account,
     Locust counts what the target served and the master shows the non-fatal check."""
-    tidy_block, _, users_block = blocks("sh")
+    tidy_block, _, _, users_block = blocks("sh")
     (program,) = blocks("go")
     assert build_commands(users_block) == [
         "cp ../locust-fleet/workers-go/examples/scenarios/accounts.csv .", "go build -o worker ."]
@@ -120,3 +121,39 @@ def test_the_example_of_users_with_accounts_state_checks_and_an_open_model(procs
     assert get_json(target.url + "/_refusals") == {}
     checks = re.findall(r"^GET\s+/items\s+has items\s+(\d+)\s+(\d+)", master.proc.log(), re.M)
     assert checks and checks[-1] == (str(served["GET /items"]), "0"), checks
+
+
+USER_ONLY = """package main
+
+import (
+	"fmt"
+
+	"locustfleet/worker/user"
+)
+
+func main() {
+	class := &user.Class{Host: "http://127.0.0.1:8080", Tasks: []user.Task{{Name: "home", Weight: 1, Fn: func(u *user.User) { u.Session.Get("/") }}}}
+	_, err := user.New(class, nil)
+	fmt.Println(err)
+}
+"""
+
+
+def test_a_module_that_imported_user_alone_then_lifecycle_builds_offline_as_the_page_says(tmp_path):
+    """A first try imports locustfleet/worker/user alone: its go mod tidy keeps no go.sum line for
+    boomer and its dependencies. Then main.go becomes examples/custom (lifecycle): offline, go mod
+    tidy could not verify them (sum.golang.org unreachable); the page's steps for importing another
+    of the worker's packages build it."""
+    tidy_block, later_block, _, _ = blocks("sh")
+    assert build_commands(later_block) == ["cat ../locust-fleet/workers-go/go.sum >> go.sum", "go mod tidy",
+                                           "go build -o worker ."]
+    (tmp_path / "locust-fleet").symlink_to(REPO)
+    first = [c for c in build_commands(tidy_block) if "main.go" not in c]
+    module = build_module(tmp_path, "my-load-tests", first, main_go=USER_ONLY, uses_boomer=False).parent
+    assert "EventBus" not in (module / "go.sum").read_text()  # boomer's dependency: the tidy dropped its lines
+    (module / "main.go").write_text((REPO / "workers-go" / "examples" / "custom" / "main.go").read_text())
+    env = {**os.environ, **OFFLINE}
+    for command in build_commands(later_block):
+        result = subprocess.run(command, shell=True, cwd=module, env=env, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, f"{command}: {result.stderr}"
+    assert "master-host" in flags_of(module / "worker")  # a worker (lifecycle's flags) was built

@@ -41,6 +41,13 @@ def test_from_options_reads_env_vars(monkeypatch):
     assert cfg.url == "http://127.0.0.1:8086" and cfg.token == "tok" and "tok" not in repr(cfg)
 
 
+def test_a_token_read_from_a_file_is_taken_without_its_last_newline(monkeypatch):
+    """kubectl create secret --from-file keeps the file's last newline; no token ends with one."""
+    monkeypatch.setenv("LOCUST_INFLUXDB_URL", "http://127.0.0.1:8086")
+    monkeypatch.setenv("LOCUST_INFLUXDB_TOKEN", "tok-1\r\n")
+    assert from_options(parse()).export.token == "tok-1"
+
+
 @pytest.mark.parametrize("args, message", [
     (["--influxdb-url", "ftp://x"], "--influxdb-url: got 'ftp://x'; expected http://HOST:PORT or https://HOST:PORT"),
     (["--influxdb-url", "http://u:p@x:8086"],
@@ -50,6 +57,12 @@ def test_from_options_reads_env_vars(monkeypatch):
      "--influxdb-username/--influxdb-password: give both or neither"),
     (["--influxdb-url", "http://x", "--influxdb-token", "t", "--influxdb-username", "u", "--influxdb-password", "p"],
      "--influxdb-token: give either a token or --influxdb-username/--influxdb-password, not both"),
+    (["--influxdb-url", "http://x", "--influxdb-token", "tok en"],
+     "--influxdb-token (LOCUST_INFLUXDB_TOKEN): holds spaces or control characters; expected the token alone "
+     "(not shown)"),
+    (["--influxdb-url", "http://x", "--influxdb-token", "tok\x00en"],
+     "--influxdb-token (LOCUST_INFLUXDB_TOKEN): holds spaces or control characters; expected the token alone "
+     "(not shown)"),
     (["--influxdb-url", "http://x", "--influxdb-interval", "0"], "--influxdb-interval: got 0; expected a number of seconds >= 1"),
     (["--influxdb-url", "http://x", "--influxdb-interval", "0.5"], "--influxdb-interval: got 0.5; expected a number of seconds >= 1"),
     (["--influxdb-url", "http://x", "--influxdb-timeout", "-1"], "--influxdb-timeout: got -1; expected a number of seconds > 0"),
@@ -233,8 +246,8 @@ def test_every_malformed_threshold_is_named_at_once():
         from_options(parse("--threshold", "p95<<5", "--threshold", "p95<5", "--threshold", "bogus>1"))
     assert str(e.value).splitlines() == [
         "--threshold: got 'p95<<5'; expected a number after '<' such as 500 or 0.5, found '<5'",
-        "--threshold: got 'bogus>1'; unknown metric 'bogus'; expected fail_ratio, failures, requests, rps, avg, min, "
-        "max, med, users or a percentile such as p50, p95, p99.9 (also p(95))"]
+        "--threshold: got 'bogus>1'; unknown metric 'bogus'; expected fail_ratio, failures, requests, not_started, "
+        "rps, avg, min, max, med, users, checks or a percentile such as p50, p95, p99.9 (also p(95))"]
 
 
 def test_junit_xml_needs_thresholds_and_a_writable_place(tmp_path):

@@ -67,6 +67,33 @@ def test_counts_of_no_requests_are_zero(text, want):
     assert measure(parse(text), Sample(Figures(), 5.0, 3)) == want
 
 
+def test_not_started_counts_the_arrival_rows_of_locusts_entries_and_of_reports():
+    stats = RequestStats()
+    for _ in range(3):
+        stats.log_request("GET", "slow", 5, 10)
+    for _ in range(2):
+        stats.log_request("ARRIVAL", "slow", 0, 0)
+        stats.log_error("ARRIVAL", "slow", "not started: 2 tasks of this user still running (max_in_flight)")
+    task = select(Endpoint("slow"), {key: Figures.of_entry(e) for key, e in stats.entries.items()}, Figures())
+    assert measure(parse("slow: not_started==0"), Sample(task, 1.0, 0)) == 2.0
+    assert measure(parse("slow: failures==0"), Sample(task, 1.0, 0)) == 2.0
+    assert Figures.of_entry(stats.get("slow", "GET")).not_started == 0
+    assert Figures.of_report_entry({"method": "ARRIVAL", "name": "slow", "num_requests": 4,
+                                    "num_failures": 4}).not_started == 4
+    assert Figures.of_report_entry({"method": "GET", "name": "slow", "num_requests": 4,
+                                    "num_failures": 4}).not_started == 0
+    assert measure(parse("not_started==0"), Sample(Figures(requests=5), 1.0, 0)) == 0.0  # none: a pass
+
+
+def test_checks_measure_the_pass_ratio_of_the_non_fatal_checks():
+    assert measure(parse("checks>99%"), Sample(Figures(requests=10, check_passes=3, check_fails=1), 1.0, 0)) == 0.75
+    # requests without a non-fatal check: nothing to measure (a scenario without one, a misspelt name)
+    assert measure(parse("checks>99%"), Sample(Figures(requests=10), 1.0, 0)) is None
+    merged = Figures(check_passes=1, check_fails=2)
+    merged.add(Figures(check_passes=4, check_fails=1, not_started=2))
+    assert (merged.check_passes, merged.check_fails, merged.not_started) == (5, 3, 2)
+
+
 def test_rps_without_time_is_nothing_to_measure():
     assert measure(parse("rps>1"), Sample(FIG, 0.0, 0)) is None
 

@@ -9,8 +9,8 @@ import pytest
 import xmlschema
 
 from locust_fleet.threshold_judge import BREACHED, NEVER_APPEARED, NO_REQUESTS, PASSED, Judge, Live, Result
-from locust_fleet.threshold_report import (LIVE_TABLE, RAN_TO_ITS_END, junit_xml, live_rows, read_record,
-                                           record_text, summary_lines)
+from locust_fleet.threshold_report import (BROKE, INTERRUPTED, LIVE_TABLE, RAN_TO_ITS_END, CutShort, junit_xml,
+                                           live_rows, read_record, record_text, summary_lines)
 from locust_fleet.threshold_syntax import parse
 
 SCHEMA = xmlschema.XMLSchema(str(Path(__file__).parent / "schemas" / "junit-10.xsd"))
@@ -44,22 +44,33 @@ def test_summary_when_all_hold():
     assert summary_lines(RESULTS[1:3])[0] == "Thresholds: 2 passed, 0 failed"
 
 
-INTERRUPTED = "at 6.2 s, before the end of its 30 s run time"
+CUT = CutShort(INTERRUPTED, "was interrupted at 6.2 s, before the end of its 30 s run time", 4)
+BROKEN = CutShort(BROKE, "ended at 9.8 s with exit code 1 (the log says why)", 1)
 
 
 def test_summary_of_a_test_cut_short_says_so_and_that_it_did_not_pass():
     """Every threshold held, but the test ran 6 of its 30 s: a CI job must not read it as passed."""
-    assert summary_lines(RESULTS[1:3], INTERRUPTED)[:3] == [
+    assert summary_lines(RESULTS[1:3], CUT)[:3] == [
         "Thresholds: 2 passed, 0 failed (exit code 4)",
         "The test was interrupted at 6.2 s, before the end of its 30 s run time: its figures are those of what "
         "ran, and the run did not pass",
         "",
     ]
-    assert summary_lines(RESULTS, INTERRUPTED)[0] == "Thresholds: 2 passed, 5 failed (exit code 4)"
+    assert summary_lines(RESULTS, CUT)[0] == "Thresholds: 2 passed, 5 failed (exit code 4)"
+
+
+def test_summary_of_a_test_whose_run_broke_gives_its_exit_code_and_says_it_did_not_pass():
+    """Every worker went missing (exit code 1): the summary said "2 passed, 0 failed", nothing more."""
+    assert summary_lines(RESULTS[1:3], BROKEN)[:3] == [
+        "Thresholds: 2 passed, 0 failed (exit code 1)",
+        "The test ended at 9.8 s with exit code 1 (the log says why): its figures are those of what ran, and the "
+        "run did not pass",
+        "",
+    ]
 
 
 def test_junit_file_of_a_test_cut_short_has_a_failed_case_saying_so():
-    text = junit_xml(RESULTS[1:3], 6.2, 1796552698.0, "ci", [], INTERRUPTED)
+    text = junit_xml(RESULTS[1:3], 6.2, 1796552698.0, "ci", [], CUT)
     SCHEMA.validate(text)
     root = ElementTree.fromstring(text)
     assert (root.get("tests"), root.get("failures")) == ("3", "1")
@@ -69,6 +80,9 @@ def test_junit_file_of_a_test_cut_short_has_a_failed_case_saying_so():
     assert (failure.get("type"), failure.get("message")) == ("interrupted", (
         "The test was interrupted at 6.2 s, before the end of its 30 s run time: its figures are those of what ran, "
         "and the run did not pass"))
+    broken = ElementTree.fromstring(junit_xml(RESULTS[1:3], 9.8, 1796552698.0, "ci", [], BROKEN))
+    assert broken.get("failures") == "1"
+    assert broken.findall("testsuite/testcase")[-1].find("failure").get("type") == "broke"
 
 
 def test_junit_file_is_valid_for_ci_with_one_case_per_threshold():
@@ -132,6 +146,14 @@ def test_run_record_text_keeps_each_result_and_reads_back():
                        "measured": "GET /nope never appeared", "limit": "> 0"}
     assert kept[6]["aborted_at_s"] == 12.34 and kept[3]["worst_at_s"] == 75.0
     assert read_record("") == []
+
+
+def test_run_record_of_a_test_cut_short_keeps_the_failed_case_as_the_junit_file_does():
+    kept = read_record(record_text(RESULTS[1:3], CUT))
+    assert kept[-1] == {"threshold": RAN_TO_ITS_END, "passed": False, "result": "interrupted", "value": None,
+                        "measured": "The test was interrupted at 6.2 s, before the end of its 30 s run time: its "
+                                    "figures are those of what ran, and the run did not pass", "limit": "—"}
+    assert len(kept) == 3
 
 
 def test_live_rows_while_running_and_after():

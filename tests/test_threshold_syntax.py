@@ -3,7 +3,7 @@ one is refused with a message naming the option, the text and what was expected.
 
 import pytest
 
-from locust_fleet.threshold_syntax import (COUNT, RATE, RATIO, TIME, USERS, Endpoint, Metric, Threshold,
+from locust_fleet.threshold_syntax import (CHECKS, COUNT, RATE, RATIO, TIME, USERS, Endpoint, Metric, Threshold,
                                            ThresholdError, format_limit, format_value, parse, parse_all)
 
 P = lambda n, q: Metric(n, TIME, q)  # noqa: E731
@@ -34,6 +34,12 @@ P = lambda n, q: Metric(n, TIME, q)  # noqa: E731
     ("p100<5s", Threshold("p100<5s", P("p100", 1.0), "<", 5000.0)),
     ("fail_ratio<0.02", Threshold("fail_ratio<0.02", Metric("fail_ratio", RATIO), "<", 0.02)),
     ("rps>=1000/s", Threshold("rps>=1000/s", Metric("rps", RATE), ">=", 1000.0)),
+    ("not_started==0", Threshold("not_started==0", Metric("not_started", COUNT), "==", 0.0)),
+    ("slow: not_started[10s]<5", Threshold("slow: not_started[10s]<5", Metric("not_started", COUNT), "<", 5.0,
+                                           Endpoint("slow"), 10.0)),
+    ("checks>=99%", Threshold("checks>=99%", Metric("checks", CHECKS), ">=", 0.99)),
+    ("GET /items: checks==1 abort", Threshold("GET /items: checks==1 abort", Metric("checks", CHECKS), "==", 1.0,
+                                              Endpoint("/items", "GET"), abort=True)),
     # spaces are free between the parts
     ("  p95 [ 30s ] <= 800 ms  abort  after  1m ", Threshold("p95 [ 30s ] <= 800 ms  abort  after  1m",
                                                              P("p95", 0.95), "<=", 800.0, None, 30.0, True, 60.0)),
@@ -57,35 +63,38 @@ def test_parse_reads_each_form(text, want):
 
 
 O = "--threshold: got "
+M = ("fail_ratio, failures, requests, not_started, rps, avg, min, max, med, users, checks or a percentile such as p50, "
+     "p95, p99.9 (also p(95))")  # the metrics, as messages list them
 
 
 @pytest.mark.parametrize("text, message", [
     ("", "--threshold: empty; expected an expression such as p95<500ms or fail_ratio<1%"),
     ("   ", "--threshold: empty; expected an expression such as p95<500ms or fail_ratio<1%"),
     # the metric
-    ("<500ms", O + "'<500ms'; expected a metric first: fail_ratio, failures, requests, rps, avg, min, max, med, users "
-                   "or a percentile such as p50, p95, p99.9 (also p(95))"),
-    ("p95x<1", O + "'p95x<1'; unknown metric 'p95x'; expected fail_ratio, failures, requests, rps, avg, min, max, med, "
-                   "users or a percentile such as p50, p95, p99.9 (also p(95))"),
-    ("P95<1", O + "'P95<1'; unknown metric 'P95'; expected fail_ratio, failures, requests, rps, avg, min, max, med, "
-                  "users or a percentile such as p50, p95, p99.9 (also p(95))"),
-    ("fail_rate<1%", O + "'fail_rate<1%'; unknown metric 'fail_rate'; expected fail_ratio, failures, requests, rps, "
-                         "avg, min, max, med, users or a percentile such as p50, p95, p99.9 (also p(95))"),
-    ("p<1", O + "'p<1'; unknown metric 'p'; expected fail_ratio, failures, requests, rps, avg, min, max, med, users or "
-                "a percentile such as p50, p95, p99.9 (also p(95))"),
-    ("p(95<1", O + "'p(95<1'; unknown metric 'p'; expected fail_ratio, failures, requests, rps, avg, min, max, med, "
-                   "users or a percentile such as p50, p95, p99.9 (also p(95))"),
-    ("p99.9.9<1", O + "'p99.9.9<1'; unknown metric 'p99.9.9'; expected fail_ratio, failures, requests, rps, avg, min, "
-                      "max, med, users or a percentile such as p50, p95, p99.9 (also p(95))"),
+    ("<500ms", O + "'<500ms'; expected a metric first: " + M),
+    ("p95x<1", O + "'p95x<1'; unknown metric 'p95x'; expected " + M),
+    ("P95<1", O + "'P95<1'; unknown metric 'P95'; expected " + M),
+    ("fail_rate<1%", O + "'fail_rate<1%'; unknown metric 'fail_rate'; expected " + M),
+    ("p<1", O + "'p<1'; unknown metric 'p'; expected " + M),
+    ("p(95<1", O + "'p(95<1'; unknown metric 'p'; expected " + M),
+    ("p99.9.9<1", O + "'p99.9.9<1'; unknown metric 'p99.9.9'; expected " + M),
     ("p0<1", O + "'p0<1'; percentile 'p0' is out of range; expected one above p0 and at most p100"),
     ("p100.5<1", O + "'p100.5<1'; percentile 'p100.5' is out of range; expected one above p0 and at most p100"),
     ("p(0)<1", O + "'p(0)<1'; percentile 'p(0)' is out of range; expected one above p0 and at most p100"),
     # the endpoint
     (": p95<1s", O + "': p95<1s'; the endpoint before ':' is empty; expected NAME: or METHOD NAME: before the metric"),
-    ("/login:", O + "'/login:'; expected a metric first: fail_ratio, failures, requests, rps, avg, min, max, med, users "
-                    "or a percentile such as p50, p95, p99.9 (also p(95))"),
+    ("/login:", O + "'/login:'; expected a metric first: " + M),
     ("GET /x: users>1", O + "'GET /x: users>1'; users counts the whole test's users, not an endpoint's; remove "
                             "'GET /x:'"),
+    ("ARRIVAL slow: not_started==0", O + "'ARRIVAL slow: not_started==0'; not_started counts a task's arrivals not "
+                                         "started (Locust's ARRIVAL rows under the task's name); expected the name "
+                                         "alone: 'slow:'"),
+    ("not_started<1%", O + "'not_started<1%'; '%' is not a unit of not_started; expected a plain number"),
+    ("checks[1m]>99%", O + "'checks[1m]>99%'; checks is judged over the whole run (the workers count checks apart "
+                           "from their reports); remove [1m]"),
+    ("checks>101%", O + "'checks>101%'; checks limit 101% is above 100%; expected a ratio from 0 to 1 or a "
+                        "percentage from 0% to 100%"),
+    ("checks>99ms", O + "'checks>99ms'; 'ms' is not a unit of checks; expected % or none (a ratio from 0 to 1)"),
     # the window
     ("p95[1m<5", O + "'p95[1m<5'; the window's '[' is never closed; expected e.g. p95[1m]<800ms"),
     ("p95[]<5", O + "'p95[]<5'; window [] is not a duration; expected seconds, minutes or hours such as [30s], [1m], "

@@ -87,6 +87,11 @@ class CheckTable:
         return [CheckCount(m, n, c, p, f) for (m, n, c), (p, f) in
                 sorted(self._counts.items(), key=lambda item: (item[0][1], item[0][0], item[0][2]))]
 
+    def counts(self, selected: Callable[[str, str], bool]) -> tuple[int, int]:
+        """The passes and fails of the checks of the requests selected by (name, method)."""
+        chosen = [counts for (method, name, _), counts in self._counts.items() if selected(name, method)]
+        return sum(p for p, _ in chosen), sum(f for _, f in chosen)
+
     def total(self) -> CheckCount:
         passes = sum(p for p, _ in self._counts.values())
         fails = sum(f for _, f in self._counts.values())

@@ -15,7 +15,8 @@ from locust.runners import STATE_INIT, STATE_STOPPED, MasterRunner
 
 from . import spool
 from .exporter import Exporter, ns
-from .influx_client import InfluxClient, NoHttpAnswer, RetryableError, ServerInfo, WrongServer, kind_name
+from .influx_client import (InfluxClient, MissingRetentionPolicy, NoHttpAnswer, PermanentError, RetryableError,
+                            ServerInfo, WrongServer, kind_name)
 from .looplag import LoopLag
 from .options import ExporterConfig
 from .points import exporter_point
@@ -55,6 +56,8 @@ class ExportService:
                             self.config.database, server)
         except NoHttpAnswer as e:  # at start-up nothing is restarting: the server speaks another protocol
             raise WrongServer(str(e)) from None
+        except MissingRetentionPolicy as e:  # no retry makes it; only an admin does
+            raise PermanentError(str(e)) from None
         except RetryableError as e:
             logger.warning("%s; the test runs anyway and points are spooled in %s until it answers", e,
                            self.spool.dir.absolute())

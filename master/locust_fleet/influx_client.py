@@ -29,13 +29,23 @@ INFLUXDB3_DATABASE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(?:/[A-Za-z0-9_-
 INFLUXDB3_DATABASE_NAME_MAX = 64
 
 
-def influxdb3_database_problem(name: str) -> str | None:
-    """Why InfluxDB 3 would refuse name as a database, or None."""
-    if len(name) <= INFLUXDB3_DATABASE_NAME_MAX and INFLUXDB3_DATABASE_NAME.fullmatch(name):
-        return None
-    return (f"--influxdb-database: got {name!r}, which InfluxDB 3 refuses as a database name (every write would "
-            f"fail); expected at most {INFLUXDB3_DATABASE_NAME_MAX} ASCII letters, digits, _ and -, starting with a "
-            "letter or digit, with at most one / between two such parts (DATABASE/RETENTION_POLICY)")
+# What InfluxDB 1.x takes (services/meta/data.go, validName; checked against Debian's 1.6): printable
+# characters, neither / nor \\, not . or ..; "invalid name" otherwise. A database of another name cannot
+# exist there, so an admin could not create it either.
+INFLUXDB1_FORBIDDEN = ("/", "\\")
+
+
+def database_name_problem(kind: str, name: str) -> str | None:
+    """Why InfluxDB of this kind ("1", "2", "3") would refuse name as a database, or None."""
+    if kind == "3" and not (len(name) <= INFLUXDB3_DATABASE_NAME_MAX and INFLUXDB3_DATABASE_NAME.fullmatch(name)):
+        return (f"--influxdb-database: got {name!r}, which InfluxDB 3 refuses as a database name (every write would "
+                f"fail); expected at most {INFLUXDB3_DATABASE_NAME_MAX} ASCII letters, digits, _ and -, starting with "
+                "a letter or digit, with at most one / between two such parts (DATABASE/RETENTION_POLICY)")
+    if kind == "1" and (name in (".", "..") or not name.isprintable() or any(c in name for c in INFLUXDB1_FORBIDDEN)):
+        return (f"--influxdb-database: got {name!r}, which InfluxDB 1.x refuses as a database name (every write would "
+                "fail); expected printable characters without / or \\, other than . and .. (1.x has no "
+                "DATABASE/RETENTION_POLICY names: the master writes to the database's default retention policy)")
+    return None
 
 
 def ca_file_problem(url: str, ca_file: str) -> str | None:
@@ -144,6 +154,12 @@ class NoHttpAnswer(RetryableError):
     restarting), but at start-up it is a server that speaks something else (TLS on an http URL)."""
 
 
+class MissingRetentionPolicy(RetryableError):
+    """1.x answers a write to a database without the retention policy it names (its default one,
+    dropped) with HTTP 500 "retention policy not found: NAME": retryable while writing (an admin may
+    make it during the run, and the spool replays), but at start-up the database is set up wrong."""
+
+
 class InfluxClient:
     def __init__(self, url: str, database: str, username: str = "", password: str = "", token: str = "",
                  ca_file: str = "", timeout: float = 10.0, server: str = "auto") -> None:
@@ -210,6 +226,12 @@ class InfluxClient:
                               "(give the URL it redirects to)")
         if resp.status_code in (401, 403):
             raise AuthError(self._auth_message(resp.status_code, _error_text(resp)), resp.status_code)
+        if resp.status_code >= 500 and (policy := _missing_retention_policy(_error_text(resp))):
+            raise MissingRetentionPolicy(
+                f"--influxdb-database: database {self.database!r} at {self.shown_url} has no retention policy "
+                f"{policy!r} (HTTP {resp.status_code}: {_error_text(resp)}); as an admin, make one its default: "
+                f'CREATE RETENTION POLICY "{_quote(policy)}" ON "{_quote(self.database)}" DURATION INF REPLICATION 1 '
+                "DEFAULT (or ALTER RETENTION POLICY ... DEFAULT for one it has)")
         if resp.status_code == 429 or resp.status_code >= 500:
             raise RetryableError(f"InfluxDB at {self.shown_url}: HTTP {resp.status_code} {_error_text(resp)}")
         if resp.status_code == 404 and _missing_database(_error_text(resp)):
@@ -334,9 +356,9 @@ class InfluxClient:
         """Checks the database at start, as each kind allows: "exists"; on 1.x "created" when it was
         missing and the credentials may create it; on 3 "first write" (a write creates a database
         there, CREATE DATABASE is not InfluxQL on 3). A 2.x bucket is never created: a missing one
-        raises DatabaseNotFound saying how to make it. A name InfluxDB 3 refuses raises BadDatabaseName
-        (the server would refuse each write, and each batch would wait in the spool for nothing)."""
-        if self.kind == "3" and (problem := influxdb3_database_problem(self.database)):
+        raises DatabaseNotFound saying how to make it. A name the server refuses raises BadDatabaseName
+        (it would refuse each write, and each batch would wait in the spool for nothing)."""
+        if problem := database_name_problem(self.kind, self.database):
             raise BadDatabaseName(problem)
         names = self._databases()
         if names is not None and self.database in names:
@@ -401,6 +423,13 @@ def _missing_database(text: str) -> bool:
     text = text.lower()
     return "database not found" in text or "no dbrp mapping found" in text or bool(
         re.search(r"database \S+ not found", text))
+
+
+def _missing_retention_policy(text: str) -> str:
+    """1.x: "retention policy not found: autogen" (coordinator's ErrRetentionPolicyNotFound); the
+    policy's name, or "" for another error."""
+    match = re.fullmatch(r"retention policy not found: (.*)", text.strip())
+    return match.group(1) if match else ""
 
 
 def _influx_error(resp: requests.Response) -> str | None:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from locust.argument_parser import LocustArgumentParser
 
 from . import missing_workers
-from .influx_client import SERVER_KINDS, ca_file_problem, influxdb3_database_problem
+from .influx_client import SERVER_KINDS, ca_file_problem, database_name_problem
 from .model import FIELDS, RESERVED_TAGS, RUNS, TIME
 from .threshold_syntax import Threshold, parse_all
 
@@ -286,9 +286,16 @@ def export_config(options: argparse.Namespace) -> ExporterConfig | None:
     if not options.influxdb_database:
         raise ConfigError("--influxdb-database: empty; expected a database name")
     server = getattr(options, "influxdb_server", "auto") or "auto"
-    if server == "3" and (problem := influxdb3_database_problem(options.influxdb_database)):
+    if problem := database_name_problem(server, options.influxdb_database):
         raise ConfigError(problem)  # named, the server is known before it answers
-    if options.influxdb_token and (options.influxdb_username or options.influxdb_password):
+    # A Secret made from a file (kubectl create secret generic --from-file=token=...) keeps the file's
+    # last newline, which no token has: sent as it was, requests refused the header, and the master
+    # stopped with a traceback that showed the token.
+    token = (options.influxdb_token or "").strip()
+    if token and not all(c.isprintable() and not c.isspace() for c in token):
+        raise ConfigError("--influxdb-token (LOCUST_INFLUXDB_TOKEN): holds spaces or control characters; "
+                          "expected the token alone (not shown)")
+    if token and (options.influxdb_username or options.influxdb_password):
         raise ConfigError("--influxdb-token: give either a token or --influxdb-username/--influxdb-password, not both")
     if bool(options.influxdb_username) != bool(options.influxdb_password):
         raise ConfigError("--influxdb-username/--influxdb-password: give both or neither")
@@ -305,7 +312,7 @@ def export_config(options: argparse.Namespace) -> ExporterConfig | None:
         database=options.influxdb_database,
         username=options.influxdb_username,
         password=options.influxdb_password,
-        token=options.influxdb_token,
+        token=token,
         ca_file=options.influxdb_ca_file,
         server=server,
         interval=options.influxdb_interval,

@@ -15,8 +15,8 @@ from locust.runners import MasterRunner
 
 import gevent
 
-from . import (checks, inbound, interrupt, leaving, missing_workers, options, rebalances, rejoining, run_phases,
-               runner_state, shape_signals, stats_reset, swarm_form, thresholds, user_numbers)
+from . import (checks, earlier_reports, inbound, interrupt, leaving, missing_workers, options, rebalances, rejoining,
+               run_phases, runner_state, shape_signals, stats_reset, swarm_form, thresholds, user_numbers)
 from .drain import Drainer
 from .export_service import ExportService
 from .influx_client import PermanentError
@@ -40,6 +40,7 @@ def on_init(environment: Environment, **_kw) -> None:
         logger.error("locust_fleet needs Locust 2.43 or newer (this is %s)", locust_version)
         sys.exit(2)
     parsed = environment.parsed_options
+    earlier_reports.remove(earlier_reports.report_paths(parsed))  # first: anything below may end the master
     try:
         config = options.from_options(parsed) if parsed else options.PluginConfig()
     except options.ConfigError as e:
@@ -69,9 +70,9 @@ def on_init(environment: Environment, **_kw) -> None:
     user_numbers.install(environment)
     swarm_form.install(environment)
     if service is not None:  # non-fatal checks: summary, web UI tab, and InfluxDB at each run's stop
-        checks.install(environment, service.writer.submit, lambda: service.exporter.last_run_id)
+        check_table = checks.install(environment, service.writer.submit, lambda: service.exporter.last_run_id)
     else:
-        checks.install(environment)
+        check_table = checks.install(environment)
     if service is not None:
         try:
             service.check_server()
@@ -90,7 +91,7 @@ def on_init(environment: Environment, **_kw) -> None:
     interrupt.install(environment)
     if config.thresholds:
         # Before the export starts: results are given at test_stop, before the run record is written.
-        watch = thresholds.install(environment, phases, config.thresholds, config.junit_xml)
+        watch = thresholds.install(environment, phases, config.thresholds, config.junit_xml, check_table)
         if service is not None:
             thresholds.keep_in_run_record(watch, service.exporter)
     if service is not None:
@@ -99,4 +100,6 @@ def on_init(environment: Environment, **_kw) -> None:
     # Last, so that it runs first: Locust fires quitting in reverse order, and the export's
     # listener stops the test, after which a start waiting for that stop must not begin.
     environment.events.quitting.add_listener(phases.on_quitting)
+    if config.thresholds:  # whether the test was cut short, seen before a listener above stops it
+        environment.events.quitting.add_listener(watch.on_quit_begins)
     environment.events.quitting.add_listener(interrupt.on_quitting)  # after it, so before it: a Ctrl+C now hurries

@@ -18,9 +18,12 @@ from typing import Any
 
 from py_bridge.histogram import percentile
 
-from .threshold_syntax import COUNT, RATE, RATIO, TIME, USERS, Endpoint, Threshold
+from .threshold_syntax import CHECKS, COUNT, RATE, RATIO, TIME, USERS, Endpoint, Threshold
 
 WINDOW_BINS = 300  # a window is at most this many bins: 1 s each up to 5 minutes, longer ones coarser
+# The Go worker records an arrival of the open model it did not start as a failed request of this
+# method under its task's name (workers-go/user/arrival.go, ArrivalType; docs/open-model.md).
+NOT_STARTED_METHOD = "ARRIVAL"
 
 PASSED, BREACHED, NEVER_APPEARED, NO_REQUESTS = "passed", "breached", "never appeared", "no requests"
 WAITING, HOLDING = "waiting", "holding"  # live states besides BREACHED
@@ -28,7 +31,8 @@ WAITING, HOLDING = "waiting", "holding"  # live states besides BREACHED
 
 @dataclass
 class Figures:
-    """Counts and response times of some requests: one endpoint, one name over its methods, or all."""
+    """Counts and response times of some requests: one endpoint, one name over its methods, or all;
+    with the arrivals among them not started, and their non-fatal checks when those are known."""
 
     requests: int = 0
     failures: int = 0
@@ -37,10 +41,16 @@ class Figures:
     min_ms: float | None = None
     max_ms: float = 0.0
     histogram: dict[int, int] = field(default_factory=dict)
+    not_started: int = 0  # the failures of NOT_STARTED_METHOD rows
+    check_passes: int = 0
+    check_fails: int = 0
 
     def add(self, other: Figures) -> None:
         self.requests += other.requests
         self.failures += other.failures
+        self.not_started += other.not_started
+        self.check_passes += other.check_passes
+        self.check_fails += other.check_fails
         self.timed += other.timed
         self.total_ms += other.total_ms
         if other.min_ms is not None and (self.min_ms is None or other.min_ms < self.min_ms):
@@ -54,15 +64,17 @@ class Figures:
         """From a Locust StatsEntry (the master's merged statistics)."""
         return cls(entry.num_requests, entry.num_failures, entry.num_requests - entry.num_none_requests,
                    float(entry.total_response_time), entry.min_response_time, float(entry.max_response_time),
-                   dict(entry.response_times))
+                   dict(entry.response_times), entry.num_failures if entry.method == NOT_STARTED_METHOD else 0)
 
     @classmethod
     def of_report_entry(cls, entry: Mapping[str, Any]) -> Figures:
         """From one entry of a worker report (already normalised by the plugin)."""
         requests = entry.get("num_requests") or 0
-        return cls(requests, entry.get("num_failures") or 0, requests - (entry.get("num_none_requests") or 0),
+        failures = entry.get("num_failures") or 0
+        return cls(requests, failures, requests - (entry.get("num_none_requests") or 0),
                    float(entry.get("total_response_time") or 0), entry.get("min_response_time"),
-                   float(entry.get("max_response_time") or 0), dict(entry.get("response_times") or {}))
+                   float(entry.get("max_response_time") or 0), dict(entry.get("response_times") or {}),
+                   failures if entry.get("method") == NOT_STARTED_METHOD else 0)
 
 
 @dataclass(frozen=True)
@@ -84,7 +96,10 @@ def measure(threshold: Threshold, sample: Sample) -> float | None:
     if f is None:
         return None
     if metric.kind == COUNT:
-        return float(f.requests if metric.name == "requests" else f.failures)
+        return float({"requests": f.requests, "failures": f.failures, "not_started": f.not_started}[metric.name])
+    if metric.kind == CHECKS:
+        judged = f.check_passes + f.check_fails
+        return f.check_passes / judged if judged else None
     if metric.kind == RATE:
         return f.requests / sample.seconds if sample.seconds > 0 else None
     if metric.kind == RATIO:

@@ -7,16 +7,18 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from xml.etree import ElementTree
 
-from .threshold_judge import (BREACHED, EXIT_BREACHED, EXIT_INTERRUPTED, HOLDING, NEVER_APPEARED, NO_REQUESTS, WAITING,
+from .threshold_judge import (BREACHED, EXIT_BREACHED, HOLDING, NEVER_APPEARED, NO_REQUESTS, WAITING,
                               Live, Result)
-from .threshold_syntax import RATE, RATIO, TIME, Threshold, format_limit, format_value
+from .threshold_syntax import CHECKS, RATE, RATIO, TIME, Threshold, format_limit, format_value
 
 
 # Why a metric had nothing to measure (threshold_judge.measure returned None), by the metric's kind.
 NOTHING_TO_MEASURE = {TIME: "no requests with a response time", RATIO: "no requests to divide the failures by",
-                      RATE: "no time with users running to divide the requests by"}
+                      RATE: "no time with users running to divide the requests by",
+                      CHECKS: "no non-fatal check was counted (a scenario's check with fatal: false)"}
 
 
 def scope(threshold: Threshold) -> str:
@@ -33,7 +35,7 @@ def measured(result: Result) -> str:
         t = result.threshold
         return f"{t.endpoint.label if t.endpoint else 'it'} never appeared"
     if result.value is None:
-        return "no requests"
+        return "no checks" if result.threshold.metric.kind == CHECKS else "no requests"
     text = format_value(result.threshold.metric, result.value)
     return f"worst {text}" if result.threshold.window_s is not None else text
 
@@ -59,40 +61,53 @@ def failure_message(result: Result) -> str:
     return text
 
 
-def summary_lines(results: list[Result], interrupted: str = "") -> list[str]:
+INTERRUPTED, BROKE = "interrupted", "broke"
+
+
+@dataclass(frozen=True)
+class CutShort:
+    """A test that did not end as planned, which fails the run whatever its figures: `INTERRUPTED`
+    by a signal before its run time or its load shape's end (exit code 4), or it `BROKE` with an
+    exit code another part set (every worker went missing: 1)."""
+
+    kind: str  # INTERRUPTED or BROKE
+    what: str  # "was interrupted at 6.0 s, before the end of its 30 s run time"
+    exit_code: int
+
+
+def summary_lines(results: list[Result], cut: CutShort | None = None) -> list[str]:
     """One screen after Locust's tables: each threshold, its limit, the figure measured, pass/fail;
-    interrupted says when a test cut short before its planned end stopped ("at 6.0 s, before the
-    end of its 30 s run time"), which fails the run whatever its figures."""
+    and a test cut short, said first."""
     failed = sum(not r.passed for r in results)
     rows = [("Threshold", "Limit", "Measured", "Result")]
     rows += [(r.threshold.text, format_limit(r.threshold), measured(r), outcome(r)) for r in results]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    code = EXIT_INTERRUPTED if interrupted else EXIT_BREACHED if failed else None
+    code = cut.exit_code if cut else EXIT_BREACHED if failed else None
     lines = [f"Thresholds: {len(results) - failed} passed, {failed} failed"
              + (f" (exit code {code})" if code else ""), ""]
-    if interrupted:
-        lines[1:1] = [interruption_message(interrupted)]
+    if cut:
+        lines[1:1] = [cut_short_message(cut)]
     for row in rows:
         lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
     return lines
 
 
-def interruption_message(interrupted: str) -> str:
-    return f"The test was interrupted {interrupted}: its figures are those of what ran, and the run did not pass"
+def cut_short_message(cut: CutShort) -> str:
+    return f"The test {cut.what}: its figures are those of what ran, and the run did not pass"
 
 
-# The test case a JUnit file gains when the test was interrupted: CI reporters that show only the
+# The test case a JUnit file gains when the test was cut short: CI reporters that show only the
 # test cases show the run as failed, as its exit code does.
 RAN_TO_ITS_END = "the test ran to its planned end"
 
 
 def junit_xml(results: list[Result], duration_s: float, started: float, hostname: str,
-              properties: Iterable[tuple[str, str]] = (), interrupted: str = "") -> str:
+              properties: Iterable[tuple[str, str]] = (), cut: CutShort | None = None) -> str:
     """One test case per threshold (its expression as the name); a breach is a <failure> whose
     message holds the figure measured and the limit, repeated in <system-out> as lines. A test
-    interrupted before its planned end adds a failed case RAN_TO_ITS_END saying when."""
-    failed = sum(not r.passed for r in results) + bool(interrupted)
-    counts = {"tests": str(len(results) + bool(interrupted)), "failures": str(failed), "errors": "0"}
+    cut short adds a failed case RAN_TO_ITS_END saying when and how."""
+    failed = sum(not r.passed for r in results) + bool(cut)
+    counts = {"tests": str(len(results) + bool(cut)), "failures": str(failed), "errors": "0"}
     seconds = f"{max(duration_s, 0.0):.3f}"
     root = ElementTree.Element("testsuites", {"name": "locust-fleet thresholds", "time": seconds, **counts})
     suite = ElementTree.SubElement(root, "testsuite", {
@@ -115,22 +130,27 @@ def junit_xml(results: list[Result], duration_s: float, started: float, hostname
         if r.worst_at_s is not None:
             lines.append(f"worst window ended at: {r.worst_at_s:.1f} s")
         out.text = "\n".join(lines) + "\n"
-    if interrupted:
+    if cut:
         case = ElementTree.SubElement(suite, "testcase", {"name": RAN_TO_ITS_END, "classname": "run", "time": seconds})
-        message = interruption_message(interrupted)
-        ElementTree.SubElement(case, "failure", {"type": "interrupted", "message": message}).text = message
+        message = cut_short_message(cut)
+        ElementTree.SubElement(case, "failure", {"type": cut.kind, "message": message}).text = message
     ElementTree.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="unicode") + "\n"
 
 
-def record_text(results: list[Result]) -> str:
-    """The run record's `thresholds` field: a JSON list, one object per threshold."""
-    return json.dumps([{
+def record_text(results: list[Result], cut: CutShort | None = None) -> str:
+    """The run record's `thresholds` field: a JSON list, one object per threshold, and a failed
+    RAN_TO_ITS_END for a test cut short, as in the JUnit file (`locust-fleet runs` reads it)."""
+    kept = [{
         "threshold": r.threshold.text, "passed": r.passed, "result": r.reason,
         "value": r.value, "measured": measured(r), "limit": format_limit(r.threshold),
         **({"aborted_at_s": round(r.aborted_at_s, 3)} if r.aborted_at_s is not None else {}),
         **({"worst_at_s": round(r.worst_at_s, 3)} if r.worst_at_s is not None else {}),
-    } for r in results], separators=(",", ":"))
+    } for r in results]
+    if cut:
+        kept.append({"threshold": RAN_TO_ITS_END, "passed": False, "result": cut.kind, "value": None,
+                     "measured": cut_short_message(cut), "limit": "—"})
+    return json.dumps(kept, separators=(",", ":"))
 
 
 def read_record(text: str) -> list[dict]:

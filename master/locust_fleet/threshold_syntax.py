@@ -3,7 +3,7 @@
     [ [METHOD] NAME ":" ] METRIC [ "[" WINDOW "]" ] OP NUMBER [UNIT] [ "abort" [ "after" DURATION ] ]
 
     fail_ratio<1%     p95<500ms     rps>=1000     /login: p99<1s     POST /login: fail_ratio<0.5%
-    p95[1m]<800ms     fail_ratio<10% abort after 10s
+    p95[1m]<800ms     fail_ratio<10% abort after 10s     checks>=99%     not_started==0
 
 Pure: `parse` returns a Threshold or raises ThresholdError with a message naming what is wrong and
 what was expected; `parse_all` collects every mistake of a list at once. Limits are kept in the
@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 OPERATORS = ("<=", ">=", "==", "!=", "<", ">")  # longest first, so "<=" is not read as "<"
-TIME, RATIO, COUNT, RATE, USERS = "time", "ratio", "count", "rate", "users"
-# metric name -> kind; percentiles (pN, p(N)) are of kind TIME too
-NAMED_METRICS = {"fail_ratio": RATIO, "failures": COUNT, "requests": COUNT, "rps": RATE, "avg": TIME, "min": TIME,
-                 "max": TIME, "med": TIME, "users": USERS}
-EXPECTED_METRICS = ("fail_ratio, failures, requests, rps, avg, min, max, med, users or a percentile such as p50, "
-                    "p95, p99.9 (also p(95))")
+TIME, RATIO, COUNT, RATE, USERS, CHECKS = "time", "ratio", "count", "rate", "users", "checks"
+# metric name -> kind; percentiles (pN, p(N)) are of kind TIME too. not_started counts the open
+# model's arrivals a worker did not start (its ARRIVAL rows); checks is the pass ratio of the
+# scenario's non-fatal checks (checks.py), which are counted beside the requests, not in them.
+NAMED_METRICS = {"fail_ratio": RATIO, "failures": COUNT, "requests": COUNT, "not_started": COUNT, "rps": RATE,
+                 "avg": TIME, "min": TIME, "max": TIME, "med": TIME, "users": USERS, "checks": CHECKS}
+EXPECTED_METRICS = ("fail_ratio, failures, requests, not_started, rps, avg, min, max, med, users, checks or a "
+                    "percentile such as p50, p95, p99.9 (also p(95))")
 DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 MIN_WINDOW_S = 3.0  # workers report every 3 s: a shorter window would hold one report at most
 NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
@@ -31,7 +33,7 @@ METRIC_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*(?:\([^)]*\))?")
 METHOD = re.compile(r"[A-Z]+$")
 UNIT = re.compile(r"(ms|s|%|/s)(?![A-Za-z0-9_])")
 EXPECTED_UNITS = {TIME: "ms or s (none: ms)", RATIO: "% or none (a ratio from 0 to 1)", RATE: "/s or none",
-                  COUNT: "a plain number", USERS: "a plain number"}
+                  COUNT: "a plain number", USERS: "a plain number", CHECKS: "% or none (a ratio from 0 to 1)"}
 AGGREGATED = "Aggregated"  # Locust's name of the total
 
 
@@ -54,7 +56,7 @@ class Endpoint:
 @dataclass(frozen=True)
 class Metric:
     name: str  # as documented: fail_ratio, p95, p99.9, ...
-    kind: str  # TIME, RATIO, COUNT, RATE or USERS
+    kind: str  # TIME, RATIO, COUNT, RATE, USERS or CHECKS
     quantile: float | None = None  # percentiles only: 0.95 for p95
 
 
@@ -78,7 +80,7 @@ def format_value(metric: Metric, value: float) -> str:
     """A figure of this metric for people: 312 ms, 1.25 %, 1043.70/s, 12."""
     if metric.kind == TIME:
         return f"{value:.2f} ms" if metric.name == "avg" and value != int(value) else f"{value:.0f} ms"
-    if metric.kind == RATIO:
+    if metric.kind in (RATIO, CHECKS):
         return f"{value * 100:.2f}%"
     if metric.kind == RATE:
         return f"{value:.2f}/s"
@@ -91,7 +93,7 @@ def format_limit(threshold: Threshold) -> str:
     metric = threshold.metric
     if metric.kind == TIME:
         text = f"{limit:g} ms"
-    elif metric.kind == RATIO:
+    elif metric.kind in (RATIO, CHECKS):
         text = f"{limit * 100:g}%"
     elif metric.kind == RATE:
         text = f"{limit:g}/s"
@@ -134,12 +136,12 @@ def parse_limit(metric: Metric, number: str, unit: str, fail) -> float:
         if unit not in ("", "ms", "s"):
             raise fail(f"{unit!r} is not a unit of {metric.name}; expected ms or s (none: ms)")
         return value * 1000 if unit == "s" else value
-    if metric.kind == RATIO:
+    if metric.kind in (RATIO, CHECKS):
         if unit not in ("", "%"):
-            raise fail(f"{unit!r} is not a unit of fail_ratio; expected % or none (a ratio from 0 to 1)")
+            raise fail(f"{unit!r} is not a unit of {metric.name}; expected % or none (a ratio from 0 to 1)")
         ratio = value / 100 if unit == "%" else value
         if ratio > 1:
-            raise fail(f"fail_ratio limit {number}{unit} is above 100%; expected a ratio from 0 to 1 or a "
+            raise fail(f"{metric.name} limit {number}{unit} is above 100%; expected a ratio from 0 to 1 or a "
                        "percentage from 0% to 100%")
         return ratio
     if metric.kind == RATE:
@@ -188,6 +190,9 @@ def parse(text: str, option: str = "--threshold") -> Threshold:
     metric = parse_metric(token.group(0), fail)
     if metric.kind == USERS and endpoint is not None:
         raise fail(f"users counts the whole test's users, not an endpoint's; remove {endpoint.label + ':'!r}")
+    if metric.name == "not_started" and endpoint is not None and endpoint.method:
+        raise fail(f"not_started counts a task's arrivals not started (Locust's ARRIVAL rows under the task's "
+                   f"name); expected the name alone: {endpoint.name + ':'!r}")
     rest = rest[token.end():].lstrip()
 
     window_s = None
@@ -203,6 +208,9 @@ def parse(text: str, option: str = "--threshold") -> Threshold:
         if window_s < MIN_WINDOW_S:
             raise fail(f"window [{window_text}] is shorter than 3s, the workers' report interval; expected "
                        "[3s] or longer")
+        if metric.kind == CHECKS:
+            raise fail(f"checks is judged over the whole run (the workers count checks apart from their "
+                       f"reports); remove [{window_text}]")
         rest = rest[closing + 1:].lstrip()
 
     op = next((o for o in OPERATORS if rest.startswith(o)), None)

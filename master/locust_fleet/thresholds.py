@@ -2,8 +2,9 @@
 reads, an abort through the normal stop, the results after the drain, the exit code, the summary,
 the JUnit file, the web UI's Thresholds tab and the run record.
 
-- Whole-run figures are Locust's own merged statistics; windows are filled from the worker reports
-  as they arrive (threshold_judge.SlidingWindow).
+- Whole-run figures are Locust's own merged statistics, with the non-fatal checks' counts of
+  checks.py beside them; windows are filled from the worker reports as they arrive
+  (threshold_judge.SlidingWindow).
 - With an abort threshold, a report schedules a check right after it is handled (reports arriving
   together make one check, and checks are at least CHECK_GAP_S apart, so that hundreds of workers
   do not make hundreds of checks a second); a 1 s tick checks too, so windows move on and the web
@@ -31,12 +32,14 @@ from locust.env import Environment
 from locust.runners import STATE_INIT, STATE_STOPPED, STATE_STOPPING, MasterRunner
 
 from . import interrupt
+from .checks import CheckTable
 from .exporter import Exporter
 from .run_phases import RunPhases
 from .run_record import redact_url
-from .threshold_judge import (EXIT_INTERRUPTED, Figures, Judge, Result, Sample, SlidingWindow, exit_code, matches,
-                              select)
-from .threshold_report import LIVE_TABLE, failure_message, junit_xml, live_rows, record_text, summary_lines
+from .threshold_judge import (EXIT_INTERRUPTED, NOT_STARTED_METHOD, Figures, Judge, Result, Sample, SlidingWindow,
+                              exit_code, matches, select)
+from .threshold_report import (BROKE, INTERRUPTED, LIVE_TABLE, CutShort, failure_message, junit_xml, live_rows,
+                               record_text, summary_lines)
 from .threshold_syntax import Endpoint, Threshold, format_limit, format_value
 from .web_tabs import add_tab
 
@@ -57,9 +60,10 @@ def write_atomically(path: str, text: str) -> None:
 
 class ThresholdWatch:
     def __init__(self, environment: Environment, phases: RunPhases, thresholds: tuple[Threshold, ...],
-                 junit_path: str = "") -> None:
+                 junit_path: str = "", checks: CheckTable | None = None) -> None:
         self.environment = environment
         self.phases = phases  # when a stop began, whether one is under way
+        self.checks = checks  # the test's non-fatal checks, for `checks`
         self.runner: MasterRunner = environment.runner  # type: ignore[assignment]
         self.thresholds = thresholds
         self.junit_path = junit_path
@@ -74,8 +78,9 @@ class ThresholdWatch:
         self.aborts = any(t.abort for t in thresholds)
         self.stopping = False
         self.results: list[Result] | None = None  # of the last test that ended
-        self.interrupted = ""  # when the last test was cut short before its planned end, if it was
-        self.on_results: list[Callable[[list[Result]], None]] = []  # e.g. the run record
+        self.cut_short: CutShort | None = None  # how the last test did not end as planned, if it did not
+        # e.g. the run record: the results, and how the test was cut short if it was
+        self.on_results: list[Callable[[list[Result], CutShort | None], None]] = []
         self.properties: Callable[[], list[tuple[str, str]]] = lambda: []
 
     # -- set-up ------------------------------------------------------------------------------------
@@ -110,7 +115,7 @@ class ThresholdWatch:
         self.last_busy_at = 0.0
         self.stopping = False
         self.results = None
-        self.interrupted = ""
+        self.cut_short = None
         self.windows = self.new_windows()
 
     def new_windows(self) -> dict[float, SlidingWindow]:
@@ -139,6 +144,7 @@ class ThresholdWatch:
         if self.windows:
             entries = [(e["name"], e["method"], Figures.of_report_entry(e)) for e in data.get("stats") or []]
             whole = Figures.of_report_entry(total)
+            whole.not_started = sum(f.not_started for _, _, f in entries)
             for window in self.windows.values():
                 window.add_report(at, entries, whole)
         self.note_users(self.runner.user_count)
@@ -188,8 +194,16 @@ class ThresholdWatch:
         endpoint = threshold.endpoint
         entries = {} if endpoint is None else {
             key: Figures.of_entry(e) for key, e in list(stats.entries.items()) if matches(endpoint, *key)}
-        total = Figures.of_entry(stats.total) if endpoint is None else Figures()
-        return Sample(select(endpoint, entries, total), seconds, self.peak_users)
+        total = Figures()
+        if endpoint is None:
+            total = Figures.of_entry(stats.total)
+            total.not_started = sum(e.num_failures for (_, method), e in list(stats.entries.items())
+                                    if method == NOT_STARTED_METHOD)
+        figures = select(endpoint, entries, total)
+        if figures is not None and self.checks is not None:
+            figures.check_passes, figures.check_fails = self.checks.counts(
+                lambda name, method: matches(endpoint, name, method))
+        return Sample(figures, seconds, self.peak_users)
 
     def sample(self, threshold: Threshold, now: float) -> Sample | None:
         if threshold.window_s is None:
@@ -234,11 +248,12 @@ class ThresholdWatch:
         """A signal stopped the test at `at` (time.monotonic()), before anything else began its stop:
         if it had a planned end, it was cut short."""
         end = planned_end(self.environment)
-        if self.judge is None or self.stopping or self.interrupted or not end:
+        if self.judge is None or self.stopping or self.cut_short or not end:
             return
-        self.interrupted = f"at {at - self.started_mono:.1f} s, before {end}"
-        logger.warning("The test was interrupted %s; it is judged on what ran and does not pass (exit code %d)",
-                       self.interrupted, EXIT_INTERRUPTED)
+        self.cut_short = CutShort(INTERRUPTED, f"was interrupted at {at - self.started_mono:.1f} s, before {end}",
+                                  EXIT_INTERRUPTED)
+        logger.warning("The test %s; it is judged on what ran and does not pass (exit code %d)", self.cut_short.what,
+                       EXIT_INTERRUPTED)
 
     def on_test_stop(self, **_kw: Any) -> None:
         # Locust ends a shape's test on Ctrl+C as if the shape had ended: the signal tells.
@@ -249,6 +264,12 @@ class ThresholdWatch:
         if judge is None:
             return
         elapsed = time.monotonic() - self.started_mono
+        code = self.environment.process_exit_code
+        if code and not self.cut_short:
+            # The run broke, and another part set its code by now (every worker went missing: 1,
+            # leaving.py, whose test_stop listener runs first): the JUnit file and the summary said
+            # every threshold passed beside the exit code 1, and CI reporters showed a pass.
+            self.cut_short = CutShort(BROKE, f"ended at {elapsed:.1f} s with exit code {code} (the log says why)", code)
         self.results = judge.finish(elapsed, self.last_sample, self.whole_run)
         failed = [r for r in self.results if not r.passed]
         if failed:
@@ -259,30 +280,37 @@ class ThresholdWatch:
         if self.junit_path:
             props = [("host", redact_url(self.environment.host or "")), *self.properties()]
             write_atomically(self.junit_path, junit_xml(self.results, time.time() - self.started, self.started,
-                                                        socket.gethostname(), props, self.interrupted))
+                                                        socket.gethostname(), props, self.cut_short))
             logger.info("Wrote the thresholds' results to %s (JUnit XML)", os.path.abspath(self.junit_path))
         for listener in self.on_results:
-            listener(self.results)
+            listener(self.results, self.cut_short)
+
+    def on_quit_begins(self, **_kw: Any) -> None:
+        """The first of the quitting listeners (plugin.py adds it after the others, and Locust fires
+        them in reverse), before any of them stops the test (the export's does): a test still
+        running now was cut short by a signal (SIGTERM, Ctrl+C); its run time and an abort stop it
+        before Locust quits. Locust still says "running" while a stop drains: a signal then (the
+        run time was up) only hurries the end of a test that ran as planned."""
+        if self.running() and not self.phases.stopping():
+            self.note_interruption(time.monotonic())
+
+    def running(self) -> bool:
+        return self.runner.state not in (STATE_INIT, STATE_STOPPED, STATE_STOPPING)
 
     def on_quitting(self, environment: Environment, **_kw: Any) -> None:
-        # A test still running (SIGTERM, Ctrl+C) ends here first, drained, so it is judged too. Its
-        # run time and an abort have stopped it by now: one still running was cut short.
-        if self.runner.state not in (STATE_INIT, STATE_STOPPED, STATE_STOPPING):
-            # Locust still says "running" while a stop drains: a signal then (the run time was up)
-            # only hurries the end of a test that ran as planned.
-            if not self.phases.stopping():
-                self.note_interruption(time.monotonic())
+        # A test still running (SIGTERM, Ctrl+C) ends here first, drained, so it is judged too.
+        if self.running():
             self.runner.stop()
         options = environment.parsed_options
         code = exit_code(self.results, environment.process_exit_code, bool(locust_log.unhandled_greenlet_exception),
-                         bool(self.interrupted), bool(self.runner.exceptions), getattr(options, "exit_code_on_error", 1))
+                         bool(self.cut_short), bool(self.runner.exceptions), getattr(options, "exit_code_on_error", 1))
         if code is not None:
             environment.process_exit_code = code
 
     def on_quit(self, **_kw: Any) -> None:
         if self.results is None:
             return
-        for line in ["", *summary_lines(self.results, self.interrupted), ""]:
+        for line in ["", *summary_lines(self.results, self.cut_short), ""]:
             console.info(line)
 
 
@@ -301,15 +329,8 @@ def planned_end(environment: Environment) -> str:
 
 
 def install(environment: Environment, phases: RunPhases, thresholds: tuple[Threshold, ...],
-            junit_path: str) -> ThresholdWatch:
-    if junit_path and os.path.isfile(junit_path):
-        # An earlier run's file would stand for this one if no test is judged here (no workers
-        # came, the master was stopped before the test began): a CI job reading it after a run that
-        # failed to start showed the earlier run's passed thresholds.
-        os.remove(junit_path)
-        logger.info("Removed %s, the JUnit file of an earlier run; this run writes its own when its test stops",
-                    os.path.abspath(junit_path))
-    watch = ThresholdWatch(environment, phases, thresholds, junit_path)
+            junit_path: str, checks: CheckTable | None = None) -> ThresholdWatch:
+    watch = ThresholdWatch(environment, phases, thresholds, junit_path, checks)
     watch.install()
     return watch
 
@@ -318,10 +339,10 @@ def keep_in_run_record(watch: ThresholdWatch, exporter: Exporter) -> None:
     """The results go into the run record the exporter completes at the same test_stop, and the
     JUnit file names the run."""
 
-    def keep(results: list[Result]) -> None:
+    def keep(results: list[Result], cut: CutShort | None) -> None:
         if exporter.run is not None:
-            exporter.run.thresholds = record_text(results)
-            exporter.run.thresholds_failed = sum(not r.passed for r in results)
+            exporter.run.thresholds = record_text(results, cut)
+            exporter.run.thresholds_failed = sum(not r.passed for r in results) + bool(cut)
 
     watch.on_results.append(keep)
     watch.properties = lambda: [("run_id", exporter.run.run_id)] if exporter.run is not None else []

@@ -127,7 +127,8 @@ func JSONPath(path string, preds ...Pred) (Check, error) {
 	return c, err
 }
 
-// Header checks a response header's first value (absent or empty: not found), as text.
+// Header checks a response header's value (absent or empty: not found), as text: its fields
+// joined with ", " when it came in several (user.Response.Header).
 func Header(name string, preds ...Pred) (Check, error) {
 	if !headername.Valid(name) {
 		return Check{}, fmt.Errorf("%q is not a header name; expected e.g. Content-Type (%s)", name, headername.Allowed)

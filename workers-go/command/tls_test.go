@@ -3,7 +3,6 @@ package command
 import (
 	"cmp"
 	"flag"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,11 +11,7 @@ import (
 )
 
 func TestApplyTLSFlags(t *testing.T) {
-	dir := t.TempDir()
-	if err := pki.Write(dir); err != nil {
-		t.Fatal(err)
-	}
-	in := func(name string) string { return filepath.Join(dir, name) }
+	in := pki.Temp(t).Path
 	for _, tc := range []struct {
 		name     string
 		flags    map[string]string

@@ -173,7 +173,8 @@ func JSON(path string) (Extractor, error) {
 	return Extractor{kind: kindJSON, path: p, miss: "json " + path + " not found"}, nil
 }
 
-// Header extracts a response header's first value; an absent or empty header is a miss.
+// Header extracts a response header's value (its fields joined with ", " when it came in
+// several: user.Response.Header); an absent or empty header is a miss.
 func Header(name string) (Extractor, error) {
 	if !headername.Valid(name) {
 		return Extractor{}, fmt.Errorf("%q is not a header name; expected e.g. X-Request-Id (%s)", name, headername.Allowed)

@@ -4,17 +4,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"os"
-	"path/filepath"
 	"testing"
 )
 
 func TestWrite(t *testing.T) {
-	dir := t.TempDir()
-	if err := Write(dir); err != nil {
-		t.Fatal(err)
-	}
+	dir := Temp(t)
 	pool := func(name string) *x509.CertPool {
-		raw, err := os.ReadFile(filepath.Join(dir, name))
+		raw, err := os.ReadFile(dir.Path(name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -25,7 +21,7 @@ func TestWrite(t *testing.T) {
 		return p
 	}
 	leaf := func(cert, key string) *x509.Certificate {
-		pair, err := tls.LoadX509KeyPair(filepath.Join(dir, cert), filepath.Join(dir, key))
+		pair, err := tls.LoadX509KeyPair(dir.Path(cert), dir.Path(key))
 		if err != nil {
 			t.Fatalf("%s with %s: %v", cert, key, err)
 		}
@@ -60,4 +56,25 @@ func TestWrite(t *testing.T) {
 			t.Error("got a valid chain; want the CA not to vouch for it")
 		}
 	})
+}
+
+func TestDir_ServerConfig(t *testing.T) {
+	dir := Temp(t)
+	for _, requireClient := range []bool{false, true} {
+		cfg, err := dir.ServerConfig(requireClient)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := tls.NoClientCert
+		if requireClient {
+			want = tls.RequireAndVerifyClientCert
+		}
+		if len(cfg.Certificates) != 1 || cfg.ClientAuth != want || (cfg.ClientCAs != nil) != requireClient {
+			t.Errorf("requireClient %v: %d certificates, client auth %v, client CAs %v; want 1, %v, %v",
+				requireClient, len(cfg.Certificates), cfg.ClientAuth, cfg.ClientCAs != nil, want, requireClient)
+		}
+	}
+	if _, err := Dir(t.TempDir()).ServerConfig(false); err == nil {
+		t.Error("a folder without a PKI: no error; want the missing server certificate named")
+	}
 }

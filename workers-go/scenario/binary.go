@@ -90,7 +90,7 @@ func (c *compiler) refuseOtherBinaries() {
 		}
 		prefix := fmt.Sprintf("line %d: %s: ", b.node.Line, b.field)
 		c.errs = slices.DeleteFunc(c.errs, func(err error) bool { return strings.HasPrefix(err.Error(), prefix) })
-		c.refuseBinary(b.node, b.field, "text: bytes are sent only as body:, a multipart part or a form value (to send the base64 text itself, leave out the !!binary tag)")
+		c.refuseBinary(b.node, b.field, "text: bytes are sent only as body:, a multipart part, a form value or a query value (to send the base64 text itself, leave out the !!binary tag)")
 	}
 }
 

@@ -311,6 +311,18 @@ func bodyType(spec *stepSpec) string {
 	return ""
 }
 
+// formValue compiles the value of a form: field or a query: parameter, escaped as requests
+// escapes data= and params= values: a template, or the bytes of a !!binary value (requests sends
+// data={"f": b"..."} and params={"f": b"..."} so).
+func (c *compiler) formValue(b *template.Builder[*user.User], v *yaml.Node, field string, resolve func(string) (lookup, error)) {
+	if isBinary(v) {
+		raw, _ := c.binaryBytes(v, field)
+		b.Literal(string(urlesc.AppendQuery(nil, raw)))
+		return
+	}
+	c.text(b, v, field, resolve, urlesc.AppendQuery, true)
+}
+
 // partsBody compiles form:, multipart: or body_file: into b; it reports whether the step has
 // one of them.
 func (c *compiler) partsBody(b *template.Builder[*user.User], spec *stepSpec, resolve func(string) (lookup, error)) bool {
@@ -321,12 +333,7 @@ func (c *compiler) partsBody(b *template.Builder[*user.User], spec *stepSpec, re
 				b.Literal("&")
 			}
 			b.Literal(string(urlesc.AppendQuery(nil, []byte(f.name))) + "=")
-			if isBinary(f.value) { // bytes, escaped as requests escapes data={"f": b"..."}
-				raw, _ := c.binaryBytes(f.value, spec.at+".form."+f.name)
-				b.Literal(string(urlesc.AppendQuery(nil, raw)))
-				continue
-			}
-			c.text(b, f.value, spec.at+".form."+f.name, resolve, urlesc.AppendQuery, true)
+			c.formValue(b, f.value, spec.at+".form."+f.name, resolve)
 		}
 	case spec.multipart != nil:
 		for _, p := range spec.multipart {

@@ -66,21 +66,22 @@ type (
 		def  *string // default: the value when the response has none (extractoptions.go)
 	}
 	stepSpec struct {
-		at       string
-		line     int
-		think    time.Duration
-		name     string
-		method   string
-		path     *yaml.Node
-		query    []pair
-		headers  []pair
-		body     *yaml.Node
-		json     *yaml.Node
-		timeout  time.Duration
-		expect   []int
-		extracts []extractSpec
-		checks   *checkList
-		cont     bool // on_failure: continue
+		at        string
+		line      int
+		think     time.Duration
+		thinkFrom *yaml.Node // think: a template ("{{ retry_after }}"), rendered when it runs
+		name      string
+		method    string
+		path      *yaml.Node
+		query     []pair
+		headers   []pair
+		body      *yaml.Node
+		json      *yaml.Node
+		timeout   time.Duration
+		expect    []int
+		extracts  []extractSpec
+		checks    *checkList
+		cont      bool // on_failure: continue
 		// follow_redirects: false; true cannot undo the scenario's http.follow_redirects: false
 		noRedirects bool
 		literal     bool // the single-request list: strings are sent as written, not templates
@@ -90,6 +91,9 @@ type (
 	}
 	taskSpec struct {
 		at, name string
+		line     int  // of its name:, else of the task
+		named    bool // name: given, not the default
+		request  bool // a single request (its steps: the one request), not a flow
 		weight   int
 		steps    []*stepSpec
 	}
@@ -194,6 +198,12 @@ func (c *compiler) step(p *program, spec *stepSpec, avail []string) *step {
 		return s
 	}
 	resolve := func(name string) (lookup, error) { return c.resolve(name, avail) }
+	if spec.thinkFrom != nil {
+		var b template.Builder[*user.User]
+		c.template(&b, spec.thinkFrom, spec.at+".think", resolve, nil, false)
+		s.thinkFrom, s.thinkAt = b.Template(), spec.at+".think"
+		return s
+	}
 
 	s.path = c.urlTemplate(spec, resolve)
 	headers, noAcceptEncoding := c.stepHeaders(spec, avail, resolve, bodyType(spec))

@@ -2,10 +2,7 @@ package scenario
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +16,7 @@ import (
 func pkiDir(t *testing.T) string {
 	t.Helper()
 	dir := files(t, map[string]string{"empty.pem": "", "notes.txt": "not a certificate\n"})
-	if err := pki.Write(dir); err != nil {
+	if err := pki.Write(dir); err != nil { // beside the extra files: not pki.Temp's folder of its own
 		t.Fatal(err)
 	}
 	return dir
@@ -70,7 +67,7 @@ tasks:
 
 func TestParse_connection_errors(t *testing.T) {
 	dir := pkiDir(t)
-	in := func(name string) string { return filepath.Join(dir, name) }
+	in := pki.Dir(dir).Path
 	const h, tasks = "host: https://a\n", "tasks: [{path: /}]\n"
 	for _, tc := range []struct{ name, doc, want string }{
 		{"tls not a mapping", h + "tls: ca.pem\n" + tasks,
@@ -129,13 +126,10 @@ func TestParse_connection_errors(t *testing.T) {
 // certificate, with a redirect and a gzip body checked by its text.
 func TestScenario_https(t *testing.T) {
 	dir := pkiDir(t)
-	pair, err := tls.LoadX509KeyPair(filepath.Join(dir, pki.ServerCertFile), filepath.Join(dir, pki.ServerKeyFile))
+	cfg, err := pki.Dir(dir).ServerConfig(true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	caPEM, _ := os.ReadFile(filepath.Join(dir, pki.CAFile))
-	clients := x509.NewCertPool()
-	clients.AppendCertsFromPEM(caPEM)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -150,8 +144,7 @@ func TestScenario_https(t *testing.T) {
 		}
 	}}
 	go func() {
-		_ = srv.Serve(tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{pair}, ClientCAs: clients,
-			ClientAuth: tls.RequireAndVerifyClientCert}))
+		_ = srv.Serve(tls.NewListener(ln, cfg))
 	}()
 	t.Cleanup(func() { _ = srv.Shutdown() })
 	host := "https://" + ln.Addr().String()

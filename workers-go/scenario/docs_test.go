@@ -46,6 +46,8 @@ func TestDocs_ExamplesCompile(t *testing.T) {
 		"session":          host + block("### Every task a new visitor: session"),
 		"links":            host + block("### Following links: pagination"),
 		"token refresh":    host + blockWith("path: /api/refresh"),
+		"html form": host + "data: {accounts: {csv: accounts.csv}}\ntasks:\n  - steps:\n" +
+			indent(blockWith("path: \"{{ action | htmldecode }}\""), "    ") + "\n",
 	}
 	for name, scenario := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -324,14 +324,29 @@ func (c *compiler) outOfLoop(name string) error {
 func (c *compiler) variable(node *yaml.Node, field string, resolve func(string) (lookup, error)) *tpl {
 	var b template.Builder[*user.User]
 	if strings.Contains(node.Value, "{{") { // reported as "{{ {{ ids }} is not defined"
-		name, _ := splitFilters(strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(node.Value), "{{")), "}}"))
-		c.errorf(node.Line, field, "got %q, a template; expected the variable's name alone, e.g. %s", node.Value, name)
+		c.errorf(node.Line, field, "got %q, a template; expected the variable's name alone%s", node.Value, firstVariable(node.Value))
 		return b.Template()
 	}
 	if err := b.Parse("{{ "+node.Value+" }}", resolve, nil); err != nil {
 		c.errorf(node.Line, field, "%v", err)
 	}
 	return b.Template()
+}
+
+// firstVariable is ", e.g. NAME" for the first variable of template text (its filters left out),
+// as the template parser reads it, or why the parser cannot read the text.
+func firstVariable(text string) string {
+	parts, err := template.Parse(text)
+	if err != nil {
+		return fmt.Sprintf(" (%v)", err)
+	}
+	for _, p := range parts {
+		if p.Var {
+			name, _ := splitFilters(p.Text)
+			return ", e.g. " + name
+		}
+	}
+	return ""
 }
 
 // runBlock runs a loop or an if; it returns as run does.

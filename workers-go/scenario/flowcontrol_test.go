@@ -215,6 +215,13 @@ func TestParse_BlockErrors(t *testing.T) {
 			`line 5: tasks[0].steps[1].loop.over: got "{{ ids }}", a template; expected the variable's name alone, e.g. ids`},
 		{"if on a template", list + "      - if: {var: \"{{ ids | json }}\"}\n        steps: [{path: /}]\n",
 			`line 5: tasks[0].steps[1].if.var: got "{{ ids | json }}", a template; expected the variable's name alone, e.g. ids`},
+		// The name was cut out of the text by hand: "e.g. x{{ ids" and "e.g. ids }}-{{ n".
+		{"over a template with text", list + "      - loop: {over: \"x{{ ids }}\"}\n        steps: [{path: /}]\n",
+			`line 5: tasks[0].steps[1].loop.over: got "x{{ ids }}", a template; expected the variable's name alone, e.g. ids`},
+		{"if on two variables", list + "      - if: {var: \"{{ ids }}-{{ n }}\"}\n        steps: [{path: /}]\n",
+			`line 5: tasks[0].steps[1].if.var: got "{{ ids }}-{{ n }}", a template; expected the variable's name alone, e.g. ids`},
+		{"over an unclosed template", list + "      - loop: {over: \"{{ ids\"}\n        steps: [{path: /}]\n",
+			`line 5: tasks[0].steps[1].loop.over: got "{{ ids", a template; expected the variable's name alone ("{{" at offset 0 has no closing "}}")`},
 		{"over a list extracted later", "      - loop: {over: ids}\n        steps: [{path: /}]\n" + strings.Replace(list, "- {name: l", "- {name: l", 1),
 			"line 4: tasks[0].steps[0].loop.over: {{ ids }} is not extracted before this step (tasks[0].steps[1] extracts it); expected it extracted in on_start or in an earlier step of this flow"},
 		{"the element after the loop", list + "      - loop: {over: ids, as: id}\n        steps: [{path: /}]\n      - {path: \"/{{ id }}\"}\n",

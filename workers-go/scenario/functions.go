@@ -1,8 +1,10 @@
 package scenario
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
+	"html"
 	"os"
 	"regexp"
 	"slices"
@@ -26,7 +28,7 @@ var (
 	randomStringCall = regexp.MustCompile(`^random_string\(\s*(\d+)\s*\)$`)
 	envName          = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	// textFilters change a value's text; jsonFilters give a json: value its JSON type.
-	textFilters = []string{"urlencode", "urldecode", "base64"}
+	textFilters = []string{"urlencode", "urldecode", "htmldecode", "base64"}
 	jsonFilters = []string{"number", "bool", "json"}
 	// clockNames are the built-in names of the current time.
 	clockNames = []string{"now_unix", "now_ms", "now_iso"}
@@ -177,6 +179,11 @@ func filterText(dst, raw []byte, f string) []byte {
 		return urlesc.AppendComponent(dst, raw)
 	case "urldecode": // a cookie's value sent back in a header: Laravel's XSRF-TOKEN, as axios does
 		return urlesc.AppendDecoded(dst, raw)
+	case "htmldecode": // a form's action or hidden field taken from a page: &amp; is the & sent
+		if bytes.IndexByte(raw, '&') < 0 {
+			return append(dst, raw...)
+		}
+		return append(dst, html.UnescapeString(string(raw))...)
 	case "base64":
 		return base64.StdEncoding.AppendEncode(dst, raw)
 	}

@@ -3,8 +3,11 @@ package scenario
 import (
 	"regexp"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/valyala/fasthttp"
 )
 
 func TestTemplateFunctions(t *testing.T) {
@@ -62,5 +65,48 @@ tasks:
 		if got[name] != value {
 			t.Errorf("%s: got %q; want %q", name, got[name], value)
 		}
+	}
+}
+
+// A sign-in form taken from its page, as Keycloak's is: the form's action and its hidden fields
+// are HTML attribute values, in which & is written &amp;. htmldecode sends what a browser sends
+// (the action's query as two parameters, the hidden field's text); a relative action is resolved
+// against the page it came from, filter or not.
+func TestHTMLDecode_AFormTakenFromItsPage(t *testing.T) {
+	var mu sync.Mutex
+	var posted []string
+	host := serve(t, func(ctx *fasthttp.RequestCtx) {
+		if !ctx.IsPost() {
+			ctx.SetContentType("text/html")
+			ctx.SetBodyString(`<form method="post" action="login-actions/authenticate?session_code=a1&amp;execution=e%2F2&amp;tab_id=t">` +
+				`<input type="hidden" name="next" value="/account?tab=orders&amp;lang=de&#39;s&quot;">`)
+			return
+		}
+		mu.Lock()
+		posted = append(posted, string(ctx.RequestURI())+" "+string(ctx.PostArgs().Peek("next")))
+		mu.Unlock()
+	})
+	doc := `tasks:
+  - name: sign in
+    steps:
+      - name: page
+        path: /realms/shop/login
+        extract:
+          action: {regex: 'action="([^"]+)"'}
+          next: {regex: 'name="next" value="([^"]+)"'}
+      - {name: post, method: POST, path: "{{ action | htmldecode }}", form: {next: "{{ next | htmldecode }}"}}
+`
+	rec := runUntil(t, doc, nil, host, 1, 5*time.Second, func(r *recorder) bool {
+		ok, _, _ := r.counts()
+		return ok["POST post"] > 0
+	})
+	if _, failed, reasons := rec.counts(); len(failed) > 0 {
+		t.Fatalf("failures %v: %v", failed, reasons)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := `/realms/shop/login-actions/authenticate?session_code=a1&execution=e%2F2&tab_id=t /account?tab=orders&lang=de's"`
+	if len(posted) == 0 || posted[0] != want {
+		t.Errorf("posted %q; want %q", posted, want)
 	}
 }

@@ -133,13 +133,15 @@ func (c *compiler) noteLink(path string) {
 	c.linkVars[name] = true
 }
 
-// linkVariable is the variable of a link path ("{{ next }}": next); "" for another path.
+// linkVariable is the variable of a link path ("{{ next }}" and "{{ action | htmldecode }}":
+// next, action); "" for another path.
 func linkVariable(path string) string {
 	parts, err := template.Parse(path)
 	if err != nil || len(parts) != 1 || !parts[0].Var {
 		return ""
 	}
-	return strings.TrimSpace(parts[0].Text)
+	name, _ := splitFilters(parts[0].Text)
+	return name
 }
 
 // noteLinkLists records the variables a loop goes over whose element (as:) is the link path of a

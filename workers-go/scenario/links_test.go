@@ -107,20 +107,25 @@ func TestRun_FollowsNextLinks(t *testing.T) {
 	}, "/start /api/v2/items?page=1 /api/v2/items?page=2&q=a%20b /api/v2/items?page=3 /api/v2/items?page=4")
 }
 
-// GitHub-style pagination: the next page is in the Link header, relative to the page; a regex
-// on the header takes it, default: "" ends the pages when the last one has none.
-func TestRun_FollowsLinkHeaders(t *testing.T) {
-	doc := `tasks:
-  - name: issues
+// linkPages is a flow that starts at first and follows the Link header's next page, five at
+// most, until a page has none.
+func linkPages(first string) string {
+	return `tasks:
+  - name: pages
     steps:
-      - {name: first, path: /repos/x/issues, extract: {next: {header: Link, regex: '<([^>]+)>; *rel="next"', default: ""}}}
+      - {name: first, path: ` + first + `, extract: {next: {header: Link, regex: '<([^>]+)>; *rel="next"', default: ""}}}
       - loop: {count: 5}
         steps:
           - if: {var: next}
             steps:
               - {name: next, path: "{{ next }}", extract: {next: {header: Link, regex: '<([^>]+)>; *rel="next"', default: ""}}}
 `
-	runPages(t, doc, func(ctx *fasthttp.RequestCtx) {
+}
+
+// GitHub-style pagination: the next page is in the Link header, relative to the page; a regex
+// on the header takes it, default: "" ends the pages when the last one has none.
+func TestRun_FollowsLinkHeaders(t *testing.T) {
+	runPages(t, linkPages("/repos/x/issues"), func(ctx *fasthttp.RequestCtx) {
 		switch string(ctx.QueryArgs().Peek("page")) {
 		case "":
 			ctx.Response.Header.Set("Link", `</repos/x/issues?page=2>; rel="next", </repos/x/issues?page=3>; rel="last"`)
@@ -129,6 +134,20 @@ func TestRun_FollowsLinkHeaders(t *testing.T) {
 		}
 		ctx.SetBodyString("[]")
 	}, "/repos/x/issues /repos/x/issues?page=2 /repos/x/issues?page=3 /repos/x/issues")
+}
+
+// A server that sends a Link field per relation (JAX-RS, Spring) with "next" after "first": the
+// regex finds the next page in the second field, as requests' r.links does, instead of ending
+// the pages after the first one.
+func TestRun_FollowsLinkHeadersOfSeveralFields(t *testing.T) {
+	runPages(t, linkPages("/books"), func(ctx *fasthttp.RequestCtx) {
+		page := string(ctx.QueryArgs().Peek("page"))
+		ctx.Response.Header.Add("Link", `</books>; rel="first"`)
+		if page != "3" {
+			ctx.Response.Header.Add("Link", `</books?page=`+map[string]string{"": "2", "2": "3"}[page]+`>; rel="next"`)
+		}
+		ctx.SetBodyString("[]")
+	}, "/books /books?page=2 /books?page=3 /books")
 }
 
 // A link step whose host is missing or not a URL panicked at load (slicing the origin out of an

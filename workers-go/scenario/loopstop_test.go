@@ -138,17 +138,28 @@ func TestRunsVary(t *testing.T) {
 
 // A user stopped while a request of its flow is in hand sends none of the flow's later steps:
 // a flow of slow steps went on to its end after the test stopped, and the stop waited for it.
+// Its on_stop runs to its end, its loop and think times included: a visitor's loop ended before
+// its first run, and the steps after it were not sent (the stop ended them, as in its task).
 func TestRun_FlowEndsAfterTheRequestInHandWhenTheUserStops(t *testing.T) {
+	const onStopLoop = `on_stop:
+  - loop: {count: 2}
+    steps: [{path: /bye}, {think: 1ms}]
+  - loop: {count: 3000}
+    steps:
+      - if: {var: loop_index, gte: 2998}
+        steps: [{path: /late}]
+  - {path: /end}
+`
 	for name, doc := range map[string]string{
-		"a user":    "tasks:\n  - steps: [{path: /a}, {path: /b}, {think: 1ms}, {path: /c}]\non_stop: [{path: /bye}]\n",
-		"a visitor": "arrival: {rate: 10/s, session: task}\non_start: [{path: /a}]\ntasks:\n  - steps: [{path: /b}, {think: 1ms}, {path: /c}]\non_stop: [{path: /bye}]\n",
+		"a user":    "tasks:\n  - steps: [{path: /a}, {path: /b}, {think: 1ms}, {path: /c}]\n" + onStopLoop,
+		"a visitor": "arrival: {rate: 10/s, session: task}\non_start: [{path: /a}]\ntasks:\n  - steps: [{path: /b}, {think: 1ms}, {path: /c}]\n" + onStopLoop,
 	} {
 		t.Run(name, func(t *testing.T) { flowEndsAfterTheRequestInHand(t, doc) })
 	}
 }
 
 // flowEndsAfterTheRequestInHand stops the user of doc while its first /a is in hand: /a is
-// counted, /b and /c never sent, on_stop (/bye) run to its end.
+// counted, /b and /c never sent, on_stop (/bye twice, /late twice, /end) run to its end.
 func flowEndsAfterTheRequestInHand(t *testing.T, doc string) {
 	var served sync.Map // path -> *atomic.Int64
 	inHand, release := make(chan struct{}), make(chan struct{})
@@ -176,7 +187,7 @@ func flowEndsAfterTheRequestInHand(t *testing.T, doc string) {
 		}
 		return 0
 	}
-	if a, b, c, bye := count("/a"), count("/b"), count("/c"), count("/bye"); a != 1 || b != 0 || c != 0 || bye != 1 {
-		t.Errorf("served /a %d, /b %d, /c %d, /bye %d; want the request in hand (/a) answered, no later step, on_stop run: 1, 0, 0, 1", a, b, c, bye)
+	if a, b, c, bye, end := count("/a"), count("/b"), count("/c"), count("/bye"), count("/end"); a != 1 || b != 0 || c != 0 || bye != 2 || count("/late") != 2 || end != 1 {
+		t.Errorf("served /a %d, /b %d, /c %d, /bye %d, /late %d, /end %d; want the request in hand (/a) answered, no later step, on_stop run: 1, 0, 0, 2, 2, 1", a, b, c, bye, count("/late"), end)
 	}
 }

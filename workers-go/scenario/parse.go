@@ -190,6 +190,7 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 			onStop = c.parseSteps(v, "on_stop", "")
 		}
 	}
+	c.uniqueTaskNames(tasks)
 	p := c.compile(onStart, tasks, onStop)
 	c.refuseOtherBinaries()
 	if len(c.errs) == 0 {
@@ -216,6 +217,48 @@ func (c *compiler) statsName(v *yaml.Node, field string, out *string) {
 		return
 	}
 	*out = name
+}
+
+// uniqueTaskNames refuses a task named as an earlier one: --run-tasks picks a task by its name
+// (the second was never picked) and a single request's name is its row in Locust's statistics
+// (two tasks' requests were counted in one row, their weights no longer told apart). Unnamed
+// requests to one path with different methods (GET and POST /items, a list and a create) are
+// rows of their own in Locust, which keys a row by method and name: their tasks are named
+// "GET /items" and "POST /items" instead, their requests' rows unchanged.
+func (c *compiler) uniqueTaskNames(tasks []*taskSpec) {
+	methodsByPath := make(map[string]map[string]int, len(tasks))
+	for _, t := range tasks {
+		if m := t.defaultMethod(); m != "" {
+			if methodsByPath[t.name] == nil {
+				methodsByPath[t.name] = map[string]int{}
+			}
+			methodsByPath[t.name][m]++
+		}
+	}
+	first := make(map[string]string, len(tasks))
+	for _, t := range tasks {
+		if m := t.defaultMethod(); m != "" && len(methodsByPath[t.name]) > 1 && methodsByPath[t.name][m] == 1 {
+			t.name = m + " " + t.name
+		}
+		at, ok := first[t.name]
+		switch {
+		case !ok:
+			first[t.name] = t.at
+		case t.named:
+			c.errorf(t.line, t.at+".name", "got %q, the name of %s too; expected a name of its own (a task's name picks it in --run-tasks and names its row in Locust's statistics)", t.name, at)
+		default:
+			c.errorf(t.line, t.at, "no name, and its default (its path) %q is the name of %s too; expected name: with a name of its own (a task's name picks it in --run-tasks and names its row in Locust's statistics)", t.name, at)
+		}
+	}
+}
+
+// defaultMethod is the method of t's request when t is a single request named by its path (no
+// name: of its own); "" otherwise.
+func (t *taskSpec) defaultMethod() string {
+	if t.named || !t.request {
+		return ""
+	}
+	return t.steps[0].method
 }
 
 // nonEmptyList reports whether v is a list with something in it, reporting under field what it is
@@ -354,11 +397,14 @@ func (c *compiler) parseRequests(v *yaml.Node) []*taskSpec {
 			continue
 		}
 		s := &stepSpec{at: at, line: n.Line, method: "GET", literal: true}
-		t := &taskSpec{at: at, weight: 1, steps: []*stepSpec{s}}
+		t := &taskSpec{at: at, line: n.Line, weight: 1, steps: []*stepSpec{s}, request: true}
 		c.eachKey(n, at+".", legacyKeys, func(key string, _, v *yaml.Node) {
-			if key == "weight" {
+			switch key {
+			case "weight":
 				t.weight = c.weight(v, at+".weight")
 				return
+			case "name":
+				t.line, t.named = v.Line, true
 			}
 			c.requestField(s, key, v, at+"."+key)
 		})
@@ -375,7 +421,7 @@ func (c *compiler) parseTask(n *yaml.Node, at string) *taskSpec {
 		c.errorf(n.Line, at, "%s; expected a mapping with steps (a flow) or path (a single request)", describe(n))
 		return nil
 	}
-	t := &taskSpec{at: at, weight: 1}
+	t := &taskSpec{at: at, line: n.Line, weight: 1}
 	s := &stepSpec{at: at, line: n.Line, method: "GET"}
 	var steps *yaml.Node
 	onFailure := ""
@@ -390,6 +436,7 @@ func (c *compiler) parseTask(n *yaml.Node, at string) *taskSpec {
 		case "name":
 			c.statsName(v, field, &t.name)
 			s.name = t.name
+			t.line, t.named = v.Line, true
 		case "on_failure":
 			onFailure = c.onFailure(v, field)
 			s.cont = onFailure == "continue"
@@ -422,7 +469,7 @@ func (c *compiler) parseTask(n *yaml.Node, at string) *taskSpec {
 	if !c.finishRequest(s, n) {
 		return nil
 	}
-	t.name = s.name
+	t.name, t.request = s.name, true
 	t.steps = []*stepSpec{s}
 	return t
 }
@@ -451,7 +498,10 @@ func (c *compiler) parseSteps(v *yaml.Node, at, onFailure string) []*stepSpec {
 				c.errorf(n.Line, field, "think given with other keys; expected a step that is only {think: DURATION}")
 				continue
 			}
-			if d, ok := c.duration(n.Content[1], field+".think", false); ok {
+			if v := n.Content[1]; v.Kind == yaml.ScalarNode && strings.Contains(v.Value, "{{") {
+				s.thinkFrom = v // a pause the server asks for: compiled with the step's variables
+				steps = append(steps, s)
+			} else if d, ok := c.duration(v, field+".think", false); ok {
 				s.think = d
 				steps = append(steps, s)
 			}
@@ -568,15 +618,14 @@ func (c *compiler) parseExtracts(v *yaml.Node, field string) []extractSpec {
 		seen[k.Value] = true
 		given := describe(e)
 		e, opts := c.extractOptions(e, at)
+		if c.unknownExtractKeys(e, at) {
+			continue
+		}
 		if e.Kind != yaml.MappingNode || len(e.Content) != 2 {
-			c.errorf(e.Line, at, "%s; expected exactly one of {json: PATH}, {header: NAME}, {cookie: NAME}, {regex: RE}", given)
+			c.errorf(e.Line, at, "%s; expected exactly one of {json: PATH}, {header: NAME}, {cookie: NAME}, {regex: RE} (with default: TEXT, and regex: RE beside header: or cookie:)", extractGiven(e, given))
 			continue
 		}
 		kind, arg := e.Content[0], e.Content[1]
-		if !slices.Contains(extractKeys, kind.Value) {
-			c.errorf(kind.Line, at+"."+kind.Value, "unknown key; expected one of %s", strings.Join(extractKeys, ", "))
-			continue
-		}
 		var text string
 		if !c.check(decodeString(arg, at+"."+kind.Value, &text)) {
 			continue
@@ -602,6 +651,38 @@ func (c *compiler) parseExtracts(v *yaml.Node, field string) []extractSpec {
 		}
 	}
 	return out
+}
+
+// unknownExtractKeys reports the keys of an extraction (its options taken out) that are neither
+// an extractor nor an option ({regex: RE, html: true}), each by name; true when there was one.
+func (c *compiler) unknownExtractKeys(e *yaml.Node, at string) bool {
+	if e.Kind != yaml.MappingNode {
+		return false
+	}
+	found := false
+	for i := 0; i+1 < len(e.Content); i += 2 {
+		if k := e.Content[i]; !slices.Contains(extractKeys, k.Value) {
+			c.errorf(k.Line, at+"."+k.Value, "unknown key; expected one of %s, or the options default and regex (beside header or cookie)", strings.Join(extractKeys, ", "))
+			found = true
+		}
+	}
+	return found
+}
+
+// extractGiven says what an extraction that is not one kind holds: its extractors by name
+// ("got json and header"), or given (describe's "got a list") when it is no mapping.
+func extractGiven(e *yaml.Node, given string) string {
+	if e.Kind != yaml.MappingNode {
+		return given
+	}
+	var keys []string
+	for i := 0; i+1 < len(e.Content); i += 2 {
+		keys = append(keys, e.Content[i].Value)
+	}
+	if len(keys) == 0 {
+		return "got only default" // the one option that can stand without an extractor
+	}
+	return "got " + strings.Join(keys, " and ")
 }
 
 // uniqueKeys reports each key of the mapping m given twice (YAML's keys are unique; both were

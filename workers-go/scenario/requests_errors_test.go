@@ -133,7 +133,7 @@ func TestParse_RequestErrors(t *testing.T) {
 		{"random_string not a number", h + "tasks: [{path: \"/{{ random_string(n) }}\"}]\n",
 			"line 2: tasks[0].path: {{ random_string(n) }} is not a valid random_string call; expected random_string(n) with a whole number n from 1 to 1024, e.g. random_string(16)"},
 		{"unknown filter", h + "tasks: [{path: \"/{{ uuid | upper }}\"}]\n",
-			"line 2: tasks[0].path: {{ uuid | upper }}: unknown filter \"upper\"; expected one of urlencode, urldecode, base64, number, bool, json"},
+			"line 2: tasks[0].path: {{ uuid | upper }}: unknown filter \"upper\"; expected one of urlencode, urldecode, htmldecode, base64, number, bool, json"},
 		{"typed filter not last", h + "tasks: [{path: /, json: {a: \"{{ uuid | number | base64 }}\"}}]\n",
 			"line 2: tasks[0].json.a: {{ uuid | number | base64 }}: number must be the last filter; expected e.g. {{ n | number }}"},
 		{"typed filter outside json", h + "tasks: [{path: \"/{{ uuid | number }}\"}]\n",

@@ -3,6 +3,7 @@ package scenario
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"locustfleet/worker/check"
@@ -55,6 +56,9 @@ type extraction struct {
 type step struct {
 	index         int
 	think         time.Duration
+	thinkFrom     *tpl      // a think time a variable gives (thinktime.go); nil: think or a request
+	thinkAt       string    // where it is written, for the log
+	badThink      sync.Once // a value that is no pause is logged once
 	method, name  string
 	path          *tpl
 	headers       []header      // when some header value has variables
@@ -116,9 +120,6 @@ type userState struct {
 	// acted counts the requests made and think times begun: a loop's run that leaves it as it
 	// was did nothing (idleRun)
 	acted uint64
-	// finishing: a visitor's on_stop is running; its steps go on though the user is being
-	// stopped (its logout), as a user's on_stop does with a context of its own
-	finishing bool
 }
 
 // render is t's text for u; only a template with variables costs a string.
@@ -214,11 +215,12 @@ func (p *program) pick(u *user.User) *source {
 // run sends the flow's steps in order. A failed request ends the flow unless its step says
 // on_failure: continue; a user being stopped ends it before its next step (a think time cut
 // short, or the request in hand answered): a flow of slow steps went on to its end after the
-// test stopped, and the stop waited for it (on_stop runs to its end: see finishing).
+// test stopped, and the stop waited for it. on_stop runs to its end: it has a context of its
+// own, a user's (the runtime's OnStop) as a visitor's (visit).
 func (p *program) run(f *flow, u *user.User) (failed *step, reason string, stopped bool) {
 	st := p.state(u)
 	for _, s := range f.steps {
-		if !st.finishing && stopping(u) {
+		if stopping(u) {
 			return nil, "", true
 		}
 		if s.block != nil {
@@ -227,13 +229,20 @@ func (p *program) run(f *flow, u *user.User) (failed *step, reason string, stopp
 			}
 			continue
 		}
-		st.acted++
-		if s.think > 0 {
-			if !u.Sleep(s.think) {
-				return nil, "", true
+		if s.isThink() {
+			d := s.think
+			if s.thinkFrom != nil {
+				d = s.pause(st.render(s.thinkFrom, u))
+			}
+			if d > 0 {
+				st.acted++
+				if !u.Sleep(d) {
+					return nil, "", true
+				}
 			}
 			continue
 		}
+		st.acted++
 		req := s.request(u, st) // a value: built on the stack, no allocation per request
 		r := u.Session.Do(&req)
 		if !r.OK() && !s.cont {

@@ -198,8 +198,9 @@ tasks:
 	if hits["/stop-1"] == 0 || hits["/stop-2"] != 0 {
 		t.Errorf("stop flow: got %v, want /stop-1 sent and /stop-2 never", hits)
 	}
-	if hits["/go-1"] == 0 || hits["/go-2"] != hits["/go-1"] {
-		t.Errorf("continue flow: got %v, want /go-2 after every /go-1", hits)
+	// the stop at the end may come between a /go-1 and its /go-2: a stopped user sends no next step
+	if go1, go2 := hits["/go-1"], hits["/go-2"]; go1 == 0 || go2 > go1 || go2 < go1-1 {
+		t.Errorf("continue flow: got %v, want /go-2 after every /go-1 (but the one the stop cut short)", hits)
 	}
 }
 

@@ -74,7 +74,7 @@ func (p *program) summary(path, host string, fromTarget bool, top map[string]*ya
 	var rows []string
 	fatal, soft := 0, 0
 	for _, s := range p.steps {
-		if s.think > 0 || s.block != nil {
+		if s.isThink() || s.block != nil {
 			continue
 		}
 		if row := s.method + " " + s.name; !slices.Contains(rows, row) {
@@ -105,7 +105,7 @@ func describeFlow(f *flow) string {
 			case s.block != nil:
 				loops++
 				count(s.block.steps)
-			case s.think > 0:
+			case s.isThink():
 				thinks++
 			default:
 				requests++

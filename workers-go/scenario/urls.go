@@ -100,7 +100,7 @@ func (c *compiler) urlTemplate(spec *stepSpec, resolve func(string) (lookup, err
 	}
 	for _, q := range spec.query {
 		b.Literal(sep + string(urlesc.AppendQuery(nil, []byte(q.name))) + "=")
-		c.text(&b, q.value, spec.at+".query."+q.name, resolve, urlesc.AppendQuery, true)
+		c.formValue(&b, q.value, spec.at+".query."+q.name, resolve)
 		sep = "&"
 	}
 	return b.Template()

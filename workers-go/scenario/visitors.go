@@ -1,8 +1,10 @@
 package scenario
 
 import (
+	"cmp"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -51,14 +53,16 @@ func (c *compiler) checkVisitors() {
 func (p *program) visitors(cl *user.Class) {
 	var next atomic.Int64 // visitor numbers on this worker, for cycle rows
 	cl.OnStart, cl.OnStop = nil, nil
+	onStopTimeout := cmp.Or(cl.OnStopTimeout, user.DefaultOnStopTimeout)
 	for i := range cl.Tasks {
 		f := p.tasks[i].flow
-		cl.Tasks[i].Fn = func(u *user.User) { p.visit(f, u, next.Add(1)-1) }
+		cl.Tasks[i].Fn = func(u *user.User) { p.visit(f, u, next.Add(1)-1, onStopTimeout) }
 	}
 }
 
-// visit runs flow f as visitor number n: a fresh session, data rows, on_start, f, on_stop.
-func (p *program) visit(f *flow, u *user.User, n int64) {
+// visit runs flow f as visitor number n: a fresh session, data rows, on_start, f, on_stop (for
+// at most onStopTimeout).
+func (p *program) visit(f *flow, u *user.User, n int64, onStopTimeout time.Duration) {
 	st := p.state(u)
 	u.Session.ClearCookies()
 	clear(u.Vars)
@@ -77,8 +81,8 @@ func (p *program) visit(f *flow, u *user.User, n int64) {
 	}
 	p.run(f, u)
 	if p.onStop != nil {
-		st.finishing = true // a visitor that logged in logs out, even when stopped meanwhile
-		p.run(p.onStop, u)
-		st.finishing = false
+		// A visitor that logged in logs out, even when stopped meanwhile: its on_stop has time
+		// of its own, as a user's has, so that its loops and think times run to their end.
+		u.Finish(onStopTimeout, func() { p.run(p.onStop, u) })
 	}
 }

@@ -12,11 +12,7 @@ import (
 func scenarioField(key string) string { return "tls." + key }
 
 func TestOptions_Config(t *testing.T) {
-	dir := t.TempDir()
-	if err := pki.Write(dir); err != nil {
-		t.Fatal(err)
-	}
-	in := func(name string) string { return filepath.Join(dir, name) }
+	in := pki.Temp(t).Path
 	write := func(name, content string) string {
 		if err := os.WriteFile(in(name), []byte(content), 0o600); err != nil {
 			t.Fatal(err)

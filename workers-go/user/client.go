@@ -46,6 +46,10 @@ func newClient(opts HTTPOptions) *fasthttp.Client {
 		ReadBufferSize:                16 << 10,
 		DialTimeout:                   dialer(opts.ConnectTimeout),
 		RetryIfErr:                    retryIfErr,
+		// a connection the server closed while idle is found before the request is written, and
+		// costs an attempt: a pool of stale connections must not use up a request's attempts
+		// (retryIfErr keeps other errors to maxAttempts)
+		MaxIdemponentCallAttempts: unlimitedConns,
 		ConfigureClient: func(hc *fasthttp.HostClient) error {
 			hc.Transport = keptRetries{}
 			if hc.IsTLS {
@@ -95,13 +99,21 @@ func (e *connectTimeoutError) Error() string { return fmt.Sprintf("connect timeo
 func (e *connectTimeoutError) Timeout() bool   { return true }
 func (e *connectTimeoutError) Temporary() bool { return true }
 
-// retryIfErr sends an idempotent request again on a fresh connection when a kept one failed
-// (the server closed it while idle), as fasthttp does by default, but not after a TLS refusal:
-// every connection would be refused alike, and the retry's error (a reset) would hide the
-// server's reason.
-func retryIfErr(req *fasthttp.Request, _ int, err error) (resetTimeout, retry bool) {
+// maxAttempts bounds the sends of an idempotent request that fails on kept connections, as
+// fasthttp's default (DefaultMaxIdemponentCallAttempts) does.
+const maxAttempts = 5
+
+// retryIfErr sends a request again on another connection when the one it was to go on had been
+// closed by the server while idle (errIdleClosed: nothing was written, whatever the method), and
+// an idempotent request when a kept connection failed under it, up to maxAttempts in all, as
+// fasthttp does by default, but not after a TLS refusal: every connection would be refused alike,
+// and the retry's error (a reset) would hide the server's reason.
+func retryIfErr(req *fasthttp.Request, attempts int, err error) (resetTimeout, retry bool) {
+	if errors.Is(err, errIdleClosed) {
+		return false, true
+	}
 	idempotent := req.Header.IsGet() || req.Header.IsHead() || req.Header.IsPut()
-	return false, idempotent && tlsReason(err) == ""
+	return false, idempotent && tlsReason(err) == "" && attempts < maxAttempts
 }
 
 // keptRetries lets fasthttp send a request again only when it failed on a kept connection, one

@@ -2,11 +2,8 @@ package user
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"log"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,22 +18,12 @@ import (
 
 // servePKI writes a fresh PKI and starts an https server with its server certificate on
 // loopback; requireClient makes it ask for a client certificate of the PKI's CA.
-func servePKI(t *testing.T, requireClient bool) (host, dir string) {
+func servePKI(t *testing.T, requireClient bool) (host string, dir pki.Dir) {
 	t.Helper()
-	dir = t.TempDir()
-	if err := pki.Write(dir); err != nil {
-		t.Fatal(err)
-	}
-	pair, err := tls.LoadX509KeyPair(filepath.Join(dir, pki.ServerCertFile), filepath.Join(dir, pki.ServerKeyFile))
+	dir = pki.Temp(t)
+	cfg, err := dir.ServerConfig(requireClient)
 	if err != nil {
 		t.Fatal(err)
-	}
-	cfg := &tls.Config{Certificates: []tls.Certificate{pair}}
-	if requireClient {
-		caPEM, _ := os.ReadFile(filepath.Join(dir, pki.CAFile))
-		cfg.ClientCAs = x509.NewCertPool()
-		cfg.ClientCAs.AppendCertsFromPEM(caPEM)
-		cfg.ClientAuth = tls.RequireAndVerifyClientCert
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -66,7 +53,6 @@ func tlsConfig(t *testing.T, o tlsconf.Options) *tls.Config {
 func TestSession_Do_tls(t *testing.T) {
 	host, dir := servePKI(t, false)
 	mtlsHost, mtlsDir := servePKI(t, true)
-	in := func(dir, file string) string { return filepath.Join(dir, file) }
 	for _, tc := range []struct {
 		name    string
 		host    string
@@ -76,23 +62,23 @@ func TestSession_Do_tls(t *testing.T) {
 	}{
 		{name: "an unknown CA fails", host: host,
 			failure: "TLS: server certificate signed by an unknown authority (trust its CA: tls.ca_file, --tls-ca-file or HTTP.TLS in Go)"},
-		{name: "a trusted CA", host: host, opts: tlsconf.Options{CAFile: in(dir, pki.CAFile)}, body: "hello anonymous"},
-		{name: "another CA does not vouch for the server", host: host, opts: tlsconf.Options{CAFile: in(dir, pki.OtherCAFile)},
+		{name: "a trusted CA", host: host, opts: tlsconf.Options{CAFile: dir.Path(pki.CAFile)}, body: "hello anonymous"},
+		{name: "another CA does not vouch for the server", host: host, opts: tlsconf.Options{CAFile: dir.Path(pki.OtherCAFile)},
 			failure: "TLS: server certificate signed by an unknown authority (trust its CA: tls.ca_file, --tls-ca-file or HTTP.TLS in Go)"},
 		{name: "a server name the certificate has", host: host,
-			opts: tlsconf.Options{CAFile: in(dir, pki.CAFile), ServerName: pki.ServerName}, body: "hello anonymous"},
+			opts: tlsconf.Options{CAFile: dir.Path(pki.CAFile), ServerName: pki.ServerName}, body: "hello anonymous"},
 		{name: "a server name the certificate has not", host: host,
-			opts:    tlsconf.Options{CAFile: in(dir, pki.CAFile), ServerName: "elsewhere.test"},
+			opts:    tlsconf.Options{CAFile: dir.Path(pki.CAFile), ServerName: "elsewhere.test"},
 			failure: "TLS: server certificate not valid for the server name (see tls.server_name, --tls-server-name or HTTP.TLS in Go)"},
 		{name: "insecure_skip_verify accepts an unknown CA", host: host,
 			opts: tlsconf.Options{InsecureSkipVerify: true}, body: "hello anonymous"},
 		{name: "mutual TLS accepted", host: mtlsHost,
-			opts: tlsconf.Options{CAFile: in(mtlsDir, pki.CAFile), ClientCert: in(mtlsDir, pki.ClientCertFile), ClientKey: in(mtlsDir, pki.ClientKeyFile)},
+			opts: tlsconf.Options{CAFile: mtlsDir.Path(pki.CAFile), ClientCert: mtlsDir.Path(pki.ClientCertFile), ClientKey: mtlsDir.Path(pki.ClientKeyFile)},
 			body: "hello load test client"},
-		{name: "mutual TLS without a client certificate", host: mtlsHost, opts: tlsconf.Options{CAFile: in(mtlsDir, pki.CAFile)},
+		{name: "mutual TLS without a client certificate", host: mtlsHost, opts: tlsconf.Options{CAFile: mtlsDir.Path(pki.CAFile)},
 			failure: "TLS: the server asks for a client certificate; none is set (tls.client_cert and tls.client_key, --tls-client-cert and --tls-client-key, or HTTP.TLS in Go)"},
 		{name: "mutual TLS with a certificate of another CA", host: mtlsHost,
-			opts:    tlsconf.Options{CAFile: in(mtlsDir, pki.CAFile), ClientCert: in(mtlsDir, pki.OtherCertFile), ClientKey: in(mtlsDir, pki.OtherKeyFile)},
+			opts:    tlsconf.Options{CAFile: mtlsDir.Path(pki.CAFile), ClientCert: mtlsDir.Path(pki.OtherCertFile), ClientKey: mtlsDir.Path(pki.OtherKeyFile)},
 			failure: "TLS: the server refused the client certificate"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

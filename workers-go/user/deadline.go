@@ -26,7 +26,9 @@ type lazyConn struct {
 	net.Conn
 	addr        *connAddr // its LocalAddr, and whether it carried an answer (keptRetries)
 	read, write deadline
-	sent        bool // written to since the last read: the next read waits for its turn
+	sent        bool        // written to since the last read: the next read waits for its turn
+	lastSend    instant     // when the last request began to be written; 0: none yet (idleclosed.go)
+	peek        *socketPeek // looks at the socket before a request after a pause; made at its first use
 }
 
 func (c *lazyConn) LocalAddr() net.Addr {

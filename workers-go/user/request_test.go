@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -22,7 +21,7 @@ import (
 // serveWire starts a loopback server (https when dir holds a PKI) that answers what it received:
 // the request target as sent, then the header lines as sent. Each X-Echo-Set-Cookie header comes
 // back as a Set-Cookie. served counts the requests.
-func serveWire(t *testing.T, dir string) (host string, served *atomic.Int64) {
+func serveWire(t *testing.T, dir pki.Dir) (host string, served *atomic.Int64) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -42,11 +41,11 @@ func serveWire(t *testing.T, dir string) (host string, served *atomic.Int64) {
 	}}
 	scheme := "http"
 	if dir != "" {
-		pair, err := tls.LoadX509KeyPair(filepath.Join(dir, pki.ServerCertFile), filepath.Join(dir, pki.ServerKeyFile))
+		cfg, err := dir.ServerConfig(false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ln, scheme = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{pair}}), "https"
+		ln, scheme = tls.NewListener(ln, cfg), "https"
 	}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Shutdown() })
@@ -254,12 +253,9 @@ func TestSession_Do_cookies_by_host_and_scheme(t *testing.T) {
 		}
 	}
 
-	dir := t.TempDir()
-	if err := pki.Write(dir); err != nil {
-		t.Fatal(err)
-	}
+	dir := pki.Temp(t)
 	tlsHost, _ := serveWire(t, dir)
-	cfg, err := tlsconf.Options{CAFile: filepath.Join(dir, pki.CAFile)}.Config(func(key string) string { return key })
+	cfg, err := tlsconf.Options{CAFile: dir.Path(pki.CAFile)}.Config(func(key string) string { return key })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -97,18 +97,26 @@ func (r *Response) URL() string {
 	return r.req.URI().String()
 }
 
-// Header returns the first value of a response header, name matched case-insensitively
-// ("" when absent).
+// Header returns the value of a response header, name matched case-insensitively ("" when
+// absent). A header sent in several fields (a Link field per relation, as JAX-RS and Spring send
+// them) is their values joined with ", ", as HTTP reads them (RFC 9110 5.3) and as Python's
+// requests gives r.headers[name]: a regex for the next page finds it in whichever field holds it.
 func (r *Response) Header(name string) string {
 	if r.raw == nil {
 		return ""
 	}
+	value := ""
 	for k, v := range r.raw.Header.All() {
-		if strings.EqualFold(string(k), name) {
-			return string(v)
+		if !strings.EqualFold(string(k), name) || len(v) == 0 {
+			continue
+		}
+		if value == "" {
+			value = string(v)
+		} else {
+			value += ", " + string(v)
 		}
 	}
-	return ""
+	return value
 }
 
 // Cookie returns a cookie the response set ("" when it set none of that name), or else the

@@ -86,6 +86,9 @@ func serve(t testing.TB) string {
 		case path == "/cookies":
 			ctx.SetBody(ctx.Request.Header.Peek("Cookie"))
 			return
+		case path == "/links": // a field per relation
+			ctx.Response.Header.Add("Link", `</items>; rel="first"`)
+			ctx.Response.Header.Add("Link", `</items?page=2>; rel="next"`)
 		}
 		ctx.SetBodyString("hello")
 	}}
@@ -255,6 +258,12 @@ func TestResponse_Header(t *testing.T) {
 	if got := resp.Header("X-Absent"); got != "" {
 		t.Fatalf("Header(X-Absent) = %q, want empty", got)
 	}
+	// a header in several fields is one list, as requests gives r.headers["Link"]
+	want := `</items>; rel="first", </items?page=2>; rel="next"`
+	if got := s.Get("/links").Header("link"); got != want {
+		t.Fatalf("Header(link) of two Link fields = %q, want %q", got, want)
+	}
+	resp = s.Get("/")
 	s.release()
 	if got := resp.Header("Content-Type"); got != "" || resp.Body != nil {
 		t.Fatalf("after release: Header %q, Body %q; want both empty (the buffers went back to the pool)", got, resp.Body)

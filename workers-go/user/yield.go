@@ -12,8 +12,13 @@ import "runtime"
 // instead of waiting for the poller (docs/worker-profile.md). When nothing else is ready to run,
 // the yield returns at once and the read is the one it would have been.
 
-// Write sends b and notes that the next read waits for an answer.
+// Write sends b and notes that the next read waits for an answer. The first write of a request
+// on a kept connection fails, sending nothing, when the server closed the connection while it was
+// idle (idleclosed.go).
 func (c *lazyConn) Write(b []byte) (int, error) {
+	if !c.sent && !c.startRequest() {
+		return 0, errIdleClosed
+	}
 	c.sent = true
 	return c.Conn.Write(b)
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"log"
 	"net"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -53,11 +52,7 @@ func TestTarget_redirect_and_encoded(t *testing.T) {
 }
 
 func TestServerTLS(t *testing.T) {
-	dir := t.TempDir()
-	if err := pki.Write(dir); err != nil {
-		t.Fatal(err)
-	}
-	in := func(name string) string { return filepath.Join(dir, name) }
+	in := pki.Temp(t).Path
 	for _, tc := range []struct {
 		name                string
 		cert, key, clientCA string

@@ -80,6 +80,9 @@ be no image reference at all, and the pod would never start). */}}
 {{- end -}}
 {{- end -}}
 
+{{/* Where the workers find the files of worker.targetTLS.existingSecret. */}}
+{{- define "locust-fleet.targetTLSDir" -}}/etc/locust-fleet/target-tls{{- end -}}
+
 {{/* True when the master runs a test without its web UI. */}}
 {{- define "locust-fleet.headless" -}}
 {{- if or .Values.master.headless .Values.master.runToCompletion }}true{{ end -}}
@@ -113,6 +116,24 @@ be no image reference at all, and the pod would never start). */}}
 {{- include "locust-fleet.part" (list . "scenario") -}}
 {{- end -}}
 {{- end -}}
+
+{{/* A resource quantity of requests or limits ("500m", "2", 1.5, "256Mi", "1G", "1e9") as a plain number, in
+cores or bytes. The schema has checked its form. */}}
+{{- define "locust-fleet.quantity" -}}
+{{- $text := include "locust-fleet.number" . -}}
+{{- $suffix := regexFind "(Ki|Mi|Gi|Ti|Pi|Ei|[mkMGTPE])$" $text -}}
+{{- $factors := dict "m" 0.001 "k" 1e3 "M" 1e6 "G" 1e9 "T" 1e12 "P" 1e15 "E" 1e18 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 "Pi" 1125899906842624.0 "Ei" 1152921504606846976.0 -}}
+{{- mulf (float64 (trimSuffix $suffix $text)) (get $factors $suffix | default 1.0) -}}
+{{- end -}}
+
+{{/* True when the workers run a scenario: from a ConfigMap, or a Secret of the user's (or both). */}}
+{{- define "locust-fleet.hasScenario" -}}
+{{- if or (include "locust-fleet.scenarioConfigMap" .) .Values.worker.scenario.existingSecret }}true{{ end -}}
+{{- end -}}
+
+{{/* A name that says it holds a secret: a word of it, between _ or -, is token, password, secret or
+api key (access_token, DB_PASSWORD; not max_tokens, a model's limit). */}}
+{{- define "locust-fleet.secretName" -}}(?i)(^|[_-])(TOKEN|PASSWORD|PASSWD|SECRET|API_?KEY)([_-]|$){{- end -}}
 
 {{/* Whole seconds of a Locust time span ("90", "90s", "1h30m"), as --run-time and --stop-timeout take
 it; what is no time span gives 0 (the schema or the master refuses it). */}}
@@ -171,6 +192,9 @@ names the values and says what to change. The schema has checked each value's ty
 {{- if and $port (or (eq $port ":") (lt (atoi (trimPrefix ":" $port)) 1) (gt (atoi (trimPrefix ":" $port)) 65535)) -}}
 {{- $problems = append $problems (printf "%s: got %q; the port must be a number from 1 to 65535" $key $url) -}}
 {{- end -}}
+{{- if and (eq $key "target") (contains "@" $authority) -}}
+{{- $problems = append $problems "target: credentials in the URL would be in the pod specs in clear (the master's --host, the workers' --target); leave target empty, set demoTarget.enabled: false and give the URL from a Secret as the workers' LOCUST_HOST: worker.extraEnv [{name: LOCUST_HOST, valueFrom: {secretKeyRef: {name: SECRET, key: KEY}}}] (or a scenario's host: \"{{ env.NAME }}\")" -}}
+{{- end -}}
 {{- if and (eq $key "influxdb.url") (contains "@" $authority) -}}
 {{- $problems = append $problems "influxdb.url: credentials in the URL are refused by the master (and would be in the pod spec in clear); give a token with influxdb.existingSecret or influxdb.token" -}}
 {{- else if and (eq $key "influxdb.url") (not (regexMatch "^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9.])?)$" (trimSuffix $port $authority))) -}}
@@ -210,6 +234,7 @@ the master is never ready or its workers never reach it. Each has a value of its
   "--web-port" "the web UI listens on 8089, which the probes and the Service reach; master.webPort sets the Service's port"
   "-P" "the web UI listens on 8089, which the probes and the Service reach; master.webPort sets the Service's port"
   "--web-host" "the web UI must listen on every interface for the probes and the Service to reach it"
+  "--web-base-path" "the readiness probe asks for the web UI's root, which Locust answers with 404 under a base path: the master would never be ready, and its workers never reach it; master.ingress serves the UI at its host's root"
   "--master-bind-port" "the workers, the Service and the NetworkPolicy reach the master on 5557"
   "--master-bind-host" "the master must listen on every interface for the workers to reach it through the Service"
   "--tls-cert" "set master.tls.existingSecret instead: the readiness probe would ask over HTTP and never pass"
@@ -217,9 +242,13 @@ the master is never ready or its workers never reach it. Each has a value of its
   "--worker" "the master image would run the Go worker instead of the master"
   "-f" "the master image's locustfile holds the plugin and the Go workers' user class; the workers' scenario is worker.scenario"
   "--locustfile" "the master image's locustfile holds the plugin and the Go workers' user class; the workers' scenario is worker.scenario" -}}
+{{- $targetFlag := "set target instead, which gives the master --host and the workers --target: given here, the later flag wins, and the master and the workers would name different hosts" -}}
 {{- $workerFlags := dict
   "--master-host" "the chart points the workers at this release's master"
-  "--master-port" "the chart points the workers at this release's master" -}}
+  "--master-port" "the chart points the workers at this release's master"
+  "--target" $targetFlag "--host" $targetFlag "-H" $targetFlag -}}
+{{- $_ := set $masterFlags "--host" $targetFlag -}}
+{{- $_ := set $masterFlags "-H" $targetFlag -}}
 {{- range $part, $flags := dict "master" $masterFlags "worker" $workerFlags -}}
 {{- range $arg := (index $.Values $part).extraArgs -}}
 {{- $text := printf "%v" $arg -}}
@@ -227,6 +256,95 @@ the master is never ready or its workers never reach it. Each has a value of its
 {{- if or (eq $text $flag) (hasPrefix (printf "%s=" $flag) $text) (and (eq (len $flag) 2) (hasPrefix $flag $text)) -}}
 {{- $problems = append $problems (printf "%s.extraArgs: %q is set by the chart: %s" $part $text (index $flags $flag)) -}}
 {{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- /* Files the master writes where it is told: a relative path is in its working directory,
+/var/lib/locust-fleet, on the read-only root file system, and the write fails. */ -}}
+{{- $fileFlags := list "--csv" "--html" "--json-file" "--junit-xml" "--logfile" -}}
+{{- $fileVars := dict "LOCUST_CSV" "--csv" "LOCUST_HTML" "--html" "LOCUST_JUNIT_XML" "--junit-xml" "LOCUST_LOGFILE" "--logfile" -}}
+{{- $files := list -}}
+{{- range $i, $arg := $m.extraArgs -}}
+{{- $text := printf "%v" $arg -}}
+{{- range $flag := $fileFlags -}}
+{{- if and (eq $text $flag) (lt (add1 $i) (len $m.extraArgs)) -}}
+{{- $files = append $files (list $flag (printf "%v" (index $m.extraArgs (add1 $i)))) -}}
+{{- else if hasPrefix (printf "%s=" $flag) $text -}}
+{{- $files = append $files (list $flag (trimPrefix (printf "%s=" $flag) $text)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- range $e := $m.extraEnv -}}
+{{- if and (hasKey $fileVars $e.name) $e.value -}}
+{{- $files = append $files (list $e.name $e.value) -}}
+{{- end -}}
+{{- end -}}
+{{- range $file := $files -}}
+{{- if not (hasPrefix "/" (index $file 1)) -}}
+{{- $problems = append $problems (printf "master.extra%s: %s %s is a relative path, in the master's working directory /var/lib/locust-fleet, which is on the read-only root file system; give a path under /tmp (64 MiB, gone with the pod), e.g. /tmp/%s" (ternary "Args" "Env" (hasPrefix "-" (index $file 0))) (index $file 0) (index $file 1) (index $file 1)) -}}
+{{- end -}}
+{{- end -}}
+{{- /* The same in extraEnv, and the variables of the values the chart turns into flags or variables
+itself: a flag wins over its variable (Locust's and the Go worker's rule), so a LOCUST_HOST there was
+ignored without a word and the workers loaded the demo target; the others break what the chart's
+objects rely on as their flags do, or bypass the checks of their values. */ -}}
+{{- $headless := include "locust-fleet.headless" . -}}
+{{- $masterVars := dict
+  "LOCUST_HEADLESS" (index $masterFlags "--headless")
+  "LOCUST_WEB_PORT" (index $masterFlags "--web-port")
+  "LOCUST_WEB_HOST" (index $masterFlags "--web-host")
+  "LOCUST_WEB_BASE_PATH" (index $masterFlags "--web-base-path")
+  "LOCUST_MASTER_BIND_PORT" (index $masterFlags "--master-bind-port")
+  "LOCUST_MASTER_BIND_HOST" "the master image's entrypoint gives --master-bind-host 0.0.0.0, which wins: it would be ignored"
+  "LOCUST_TLS_CERT" (index $masterFlags "--tls-cert")
+  "LOCUST_TLS_KEY" (index $masterFlags "--tls-key")
+  "LOCUST_MODE_WORKER" (index $masterFlags "--worker")
+  "LOCUST_LOCUSTFILE" "the master image's entrypoint gives -f, which wins: it would be ignored; the workers' scenario is worker.scenario"
+  "LOCUST_INFLUXDB_URL" "set influxdb.url instead (the chart checks it and gives the master the time to write to it)"
+  "LOCUST_INFLUXDB_DATABASE" "set influxdb.database instead"
+  "LOCUST_INFLUXDB_TOKEN" "set influxdb.existingSecret (and influxdb.tokenKey) instead"
+  "LOCUST_INFLUXDB_USERNAME" "set influxdb.username instead"
+  "LOCUST_INFLUXDB_PASSWORD" "set influxdb.existingSecret (and influxdb.passwordKey) instead"
+  "LOCUST_INFLUXDB_SERVER" "set influxdb.server instead"
+  "LOCUST_INFLUXDB_CA_FILE" "set influxdb.caConfigMap instead"
+  "LOCUST_SPOOL_DIR" "the chart mounts the spool's volume there; its size is master.spoolSize" -}}
+{{- if $headless -}}
+{{- $_ := set $masterVars "LOCUST_USERS" "the chart gives a headless master --users, which wins; set master.users instead" -}}
+{{- $_ := set $masterVars "LOCUST_SPAWN_RATE" "the chart gives a headless master --spawn-rate, which wins; set master.spawnRate instead" -}}
+{{- $_ := set $masterVars "LOCUST_RUN_TIME" "set master.runTime instead (with master.runToCompletion: a headless Deployment would start the run again after each)" -}}
+{{- $_ := set $masterVars "LOCUST_EXPECT_WORKERS" "the chart gives a headless master --expect-workers, which wins; set master.expectWorkers instead" -}}
+{{- $_ := set $masterVars "LOCUST_EXPECT_WORKERS_MAX_WAIT" "the chart gives a headless master --expect-workers-max-wait, which wins; set master.expectWorkersMaxWait instead" -}}
+{{- end -}}
+{{- $workerVars := dict
+  "LOCUST_MASTER_NODE_HOST" "the chart gives the workers --master-host, which wins: it would be ignored"
+  "LOCUST_MASTER_NODE_PORT" "the chart gives the workers --master-port, which wins: it would be ignored" -}}
+{{- /* With target (or the demo target) the chart gives --host and --target, which win over LOCUST_HOST;
+without, LOCUST_HOST is how a URL with credentials reaches the workers from a Secret. */ -}}
+{{- if include "locust-fleet.target" . -}}
+{{- $_ := set $masterVars "LOCUST_HOST" "the chart gives the master --host and the workers --target from target, and a flag wins over its variable; set target instead" -}}
+{{- $_ := set $workerVars "LOCUST_HOST" "the chart gives the workers --target from target (the demo target's when it is empty), and a flag wins over its variable: it would be ignored; set target instead" -}}
+{{- end -}}
+{{- range $part, $vars := dict "master" $masterVars "worker" $workerVars -}}
+{{- range $e := (index $.Values $part).extraEnv -}}
+{{- if and $e.value (hasKey $e "valueFrom") -}}
+{{- $problems = append $problems (printf "%s.extraEnv: %s has both value and valueFrom, which the API server refuses; keep one" $part $e.name) -}}
+{{- end -}}
+{{- if hasKey $vars $e.name -}}
+{{- $problems = append $problems (printf "%s.extraEnv: %s is the chart's to set: %s" $part $e.name (index $vars $e.name)) -}}
+{{- else if and (kindIs "string" $e.value) (regexMatch "^[A-Za-z][-+.A-Za-z0-9]*://[^/?#@[:space:]]+@" $e.value) -}}
+{{- $problems = append $problems (printf "%s.extraEnv: %s holds a URL with credentials, which puts them in the pod spec in clear; give it from a Secret: {name: %s, valueFrom: {secretKeyRef: {name: SECRET, key: KEY}}}" $part $e.name $e.name) -}}
+{{- else if and (regexMatch (include "locust-fleet.secretName" .) $e.name) (hasKey $e "value") -}}
+{{- /* The value stays out of the message: it is a secret. */ -}}
+{{- $problems = append $problems (printf "%s.extraEnv: %s is given as a value, which puts a secret in the pod spec in clear (kubectl get -o yaml shows it to whoever may read the workload); give it from a Secret: {name: %s, valueFrom: {secretKeyRef: {name: SECRET, key: KEY}}}" $part $e.name $e.name) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- /* Annotation keys as the API server takes them: an optional DNS subdomain prefix and "/", then a name of
+at most 63 letters, digits, -, _ and . that starts and ends with a letter or digit. */ -}}
+{{- range $part := list "master" "worker" -}}
+{{- range $key := keys ((index $.Values $part).podAnnotations | default dict) | sortAlpha -}}
+{{- if not (regexMatch "^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$" $key) -}}
+{{- $problems = append $problems (printf "%s.podAnnotations: %q is no annotation key, which the API server would refuse; expected [PREFIX/]NAME, NAME at most 63 letters, digits, -, _ and . starting and ending with a letter or digit, PREFIX a DNS subdomain (e.g. sidecar.istio.io/inject)" $part $key) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
@@ -251,10 +369,38 @@ One not above the run time stops the master mid-run (the Job Failed, DeadlineExc
 {{- if and $m.tls.existingSecret (or $m.headless $m.runToCompletion) -}}
 {{- $problems = append $problems "master.tls.existingSecret with a headless master (master.headless or master.runToCompletion): it serves no web UI to put HTTPS on; leave master.tls.existingSecret empty" -}}
 {{- end -}}
+{{- /* The API server refuses a pod whose request is above its limit ("must be less than or equal to cpu
+limit"), at apply time: a request raised without its limit. */ -}}
+{{- range $part, $resources := dict "master" $m.resources "worker" $w.resources "demoTarget" .Values.demoTarget.resources -}}
+{{- $requests := $resources.requests | default dict -}}
+{{- $limits := $resources.limits | default dict -}}
+{{- range $name := keys $requests | sortAlpha -}}
+{{- if and (hasKey $limits $name) (gt (include "locust-fleet.quantity" (index $requests $name) | float64) (include "locust-fleet.quantity" (index $limits $name) | float64)) -}}
+{{- $problems = append $problems (printf "%s.resources.requests.%s (%s) is above %s.resources.limits.%s (%s), which the API server refuses; raise the limit too, or lower the request" $part $name (include "locust-fleet.number" (index $requests $name)) $part $name (include "locust-fleet.number" (index $limits $name))) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- /* The spool's volume: Kubernetes evicts the master, mid-test, when an emptyDir passes its sizeLimit.
+The master keeps up to 512 MiB of points there while InfluxDB is unreachable (spool.Spool's max_bytes;
+it drops the oldest beyond), plus the batch being written and the points InfluxDB refused. */ -}}
+{{- if and .Values.influxdb.url (lt (include "locust-fleet.quantity" $m.spoolSize | float64) 603979776.0) -}}
+{{- $problems = append $problems (printf "master.spoolSize: got %s; expected at least 576Mi: the master keeps up to 512 MiB of points in its spool while InfluxDB is unreachable, and Kubernetes evicts the master, mid-test, when the spool's volume passes its size limit" (include "locust-fleet.number" $m.spoolSize)) -}}
+{{- end -}}
+{{- $ingress := $m.ingress | default dict -}}
+{{- if and $ingress.enabled (or $m.headless $m.runToCompletion) -}}
+{{- $problems = append $problems "master.ingress.enabled with a headless master (master.headless or master.runToCompletion): it serves no web UI to route to; turn one of them off" -}}
+{{- end -}}
+{{- $ingressCert := ($ingress.tls | default dict).secretName -}}
+{{- if and $ingress.enabled (not $ingress.host) $ingressCert -}}
+{{- $problems = append $problems (printf "master.ingress.tls.secretName is %q but master.ingress.host is empty: a certificate serves the host it names; set master.ingress.host" $ingressCert) -}}
+{{- end -}}
 {{- if and $m.runToCompletion $w.autoscaling.enabled -}}
 {{- $problems = append $problems "worker.autoscaling.enabled with master.runToCompletion: the workers of a run to completion are a Job, which a HorizontalPodAutoscaler cannot scale; turn one of them off" -}}
 {{- end -}}
-{{- if and $w.autoscaling.enabled (not ($w.resources.requests | default dict).cpu) -}}
+{{- if and $w.autoscaling.enabled (not $m.runToCompletion) (not $m.enableRebalancing) -}}
+{{- $problems = append $problems "worker.autoscaling.enabled with master.enableRebalancing false: a worker the autoscaler adds gets no users until the next test starts (its CPU stays idle while the others' stays high, so it adds more), and the users of one it removes are not handed to the others; set master.enableRebalancing: true (Locust's --enable-rebalancing)" -}}
+{{- end -}}
+{{- if and $w.autoscaling.enabled (not $w.autoscaling.external) (not ($w.resources.requests | default dict).cpu) -}}
 {{- $problems = append $problems "worker.autoscaling.enabled but worker.resources.requests.cpu is not set: the autoscaler measures CPU use as a share of it" -}}
 {{- end -}}
 {{- if and $w.autoscaling.enabled (gt (int $w.autoscaling.minReplicas) (int $w.autoscaling.maxReplicas)) -}}
@@ -305,6 +451,104 @@ validation.ValidateConfigMap, MaxSecretSize), at apply time and in words that na
 {{- $problems = append $problems (printf "worker.scenario.files: %d bytes in all (%s), above the 1048576 bytes (1 MiB) Kubernetes allows in a ConfigMap, which would be refused when applied; keep the scenario here and give the large data files another way: fewer rows, or an image of your own built FROM the worker image with the files copied in and their absolute paths in the scenario's data (csv: /data/users.csv). A ConfigMap of your own (worker.scenario.existingConfigMap) has the same limit" $bytes (join ", " $sizes)) -}}
 {{- end -}}
 {{- end -}}
+{{- /* A ConfigMap is no place for a secret: whoever may read ConfigMaps reads it, and it is not encrypted at
+rest where Secrets are. A scenario's tls.client_key is the one a scenario names. */ -}}
+{{- range $key := keys $w.scenario.files | sortAlpha -}}
+{{- if regexMatch "-----BEGIN [A-Z ]*PRIVATE KEY-----" (printf "%v" (index $w.scenario.files $key)) -}}
+{{- $problems = append $problems (printf "worker.scenario.files: %q holds a private key, which a ConfigMap keeps in clear; put it in a Secret of yours and give it with worker.targetTLS.existingSecret (and its keys), then name %s/client.key in the scenario's tls.client_key" $key (include "locust-fleet.targetTLSDir" $)) -}}
+{{- end -}}
+{{- end -}}
+{{- /* The same for a data file's column of passwords or tokens (a scenario's accounts.csv: user,password). */ -}}
+{{- range $key := keys $w.scenario.files | sortAlpha -}}
+{{- if hasSuffix ".csv" (lower $key) -}}
+{{- $header := regexSplit "\r?\n" (printf "%v" (index $w.scenario.files $key)) 2 | first -}}
+{{- range $column := regexSplit "," $header -1 -}}
+{{- if regexMatch (include "locust-fleet.secretName" .) (trim (trimAll `"` $column)) -}}
+{{- $problems = append $problems (printf "worker.scenario.files: %q has a column %q, which a ConfigMap keeps in clear; put the file in a Secret of yours (kubectl create secret generic NAME --from-file=%s) and name it in worker.scenario.existingSecret: its files are mounted next to the scenario" $key (trim (trimAll `"` $column)) $key) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- /* The same for a credential written into the scenario itself: an Authorization header or a basic
+auth password without a template, at the scenario's or a task's level. A template takes it from the
+worker's environment, which takes it from a Secret. */ -}}
+{{- if and $w.scenario.files (not $w.scenario.existingConfigMap) -}}
+{{- $doc := fromYaml (printf "%v" (index $w.scenario.files $w.scenario.file | default "")) -}}
+{{- $levels := list (list "" $doc) -}}
+{{- $tasks := get $doc "tasks" -}}
+{{- if kindIs "slice" $tasks -}}
+{{- range $i, $task := $tasks -}}
+{{- if kindIs "map" $task -}}{{- $levels = append $levels (list (printf "tasks[%d]." $i) $task) -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- range $level := $levels -}}
+{{- $node := index $level 1 -}}
+{{- $written := list -}}
+{{- $headers := get $node "headers" -}}
+{{- if kindIs "map" $headers -}}
+{{- range $name, $value := $headers -}}
+{{- if and (eq (lower $name) "authorization") (kindIs "string" $value) (not (contains "{{" $value)) -}}
+{{- $written = append $written (printf "headers.%s" $name) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $auth := get $node "auth" -}}
+{{- if kindIs "map" $auth -}}
+{{- $basic := get $auth "basic" -}}
+{{- if and (kindIs "map" $basic) (kindIs "string" (get $basic "password")) (not (contains "{{" (get $basic "password"))) -}}
+{{- $written = append $written "auth.basic.password" -}}
+{{- end -}}
+{{- end -}}
+{{- range $field := $written -}}
+{{- $problems = append $problems (printf `worker.scenario.files: %s: %s%s is written in the scenario, which a ConfigMap keeps in clear; write it as a template of the worker's environment ("Bearer {{ env.API_TOKEN }}", password: "{{ env.API_PASSWORD }}") and give the variable from a Secret in worker.extraEnv: {name: API_TOKEN, valueFrom: {secretKeyRef: {name: SECRET, key: KEY}}}` $w.scenario.file (index $level 0) $field) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $tls := $w.targetTLS | default dict -}}
+{{- $tlsDir := include "locust-fleet.targetTLSDir" . -}}
+{{- if $tls.existingSecret -}}
+{{- if and (not $tls.caKey) (not $tls.clientCertKey) -}}
+{{- $problems = append $problems "worker.targetTLS.existingSecret is set but worker.targetTLS.caKey and worker.targetTLS.clientCertKey are empty: nothing of it would be used; name the key of the CA bundle or of the client certificate" -}}
+{{- end -}}
+{{- if not (include "locust-fleet.hasScenario" .) -}}
+{{- $workerTarget := include "locust-fleet.target" . -}}
+{{- if not (hasPrefix "https://" $workerTarget) -}}
+{{- $problems = append $problems (printf "worker.targetTLS.existingSecret is set but the workers' target is %q: TLS settings only serve an https:// target (the worker refuses them with an http one, exit 2); set target to the https URL" $workerTarget) -}}
+{{- end -}}
+{{- else if and $w.scenario.files (not $w.scenario.existingConfigMap) -}}
+{{- /* The scenario names the mounted files in its tls:, the only way it gets them. */ -}}
+{{- $scenarioTLS := get (fromYaml (printf "%v" (index $w.scenario.files $w.scenario.file | default ""))) "tls" | default dict -}}
+{{- if not (kindIs "map" $scenarioTLS) -}}{{- $scenarioTLS = dict -}}{{- end -}}
+{{- $used := false -}}
+{{- range $field, $file := dict "ca_file" "ca.crt" "client_cert" "client.crt" "client_key" "client.key" -}}
+{{- if eq (printf "%v" (get $scenarioTLS $field)) (printf "%s/%s" $tlsDir $file) -}}
+{{- $used = true -}}
+{{- end -}}
+{{- end -}}
+{{- if not $used -}}
+{{- $problems = append $problems (printf "worker.targetTLS.existingSecret is mounted at %s, but the scenario %s names none of its files in its tls: (ca_file: %s/ca.crt, client_cert: %s/client.crt, client_key: %s/client.key), so the workers would not use it" $tlsDir $w.scenario.file $tlsDir $tlsDir $tlsDir) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- /* The worker's --tls-* flags serve an https --target without a scenario; otherwise it refuses them at
+start (exit 2), and a Deployment's workers restart in a loop. */ -}}
+{{- range $arg := $w.extraArgs -}}
+{{- $flag := regexReplaceAll "=.*$" (printf "%v" $arg) "" -}}
+{{- if has $flag (list "--tls-ca-file" "--tls-client-cert" "--tls-client-key" "--tls-server-name" "--tls-insecure-skip-verify") -}}
+{{- if include "locust-fleet.hasScenario" $ -}}
+{{- $problems = append $problems (printf "worker.extraArgs: %s goes with no scenario: the worker refuses it beside one (exit 2); the scenario says it in its tls:" $flag) -}}
+{{- else if $tls.existingSecret -}}
+{{- $problems = append $problems (printf "worker.extraArgs: %s is set by the chart from worker.targetTLS" $flag) -}}
+{{- else if not (hasPrefix "https://" (include "locust-fleet.target" $)) -}}
+{{- $problems = append $problems (printf "worker.extraArgs: %s goes with an https:// target; the workers' target is %q, and the worker refuses it (exit 2)" $flag (include "locust-fleet.target" $)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if and $tls.clientCertKey (not $tls.clientKeyKey) -}}
+{{- $problems = append $problems (printf "worker.targetTLS.clientCertKey is %q but worker.targetTLS.clientKeyKey is empty: a client certificate goes with its private key" $tls.clientCertKey) -}}
+{{- else if and $tls.clientKeyKey (not $tls.clientCertKey) -}}
+{{- $problems = append $problems (printf "worker.targetTLS.clientKeyKey is %q but worker.targetTLS.clientCertKey is empty: a private key goes with its client certificate" $tls.clientKeyKey) -}}
+{{- end -}}
 {{- if and (not $w.scenario.files) (not (regexMatch "^[-._a-zA-Z0-9]+$" $w.scenario.file)) -}}
 {{- $problems = append $problems (printf "worker.scenario.file: got %q; expected the key of the scenario in its ConfigMap (letters, digits, -, _ and . only), e.g. %q" $w.scenario.file (regexReplaceAll "[^-._a-zA-Z0-9]" (base $w.scenario.file) "_")) -}}
 {{- end -}}
@@ -322,7 +566,9 @@ influxdb3_server/src/http.rs, validate_db_name); with influxdb.server auto it is
 {{- if and (eq (printf "%v" $influx.server) "3") (or (gt (len $influx.database) 64) (not (regexMatch "^[A-Za-z0-9][A-Za-z0-9_-]*(/[A-Za-z0-9_-]+)?$" $influx.database))) -}}
 {{- $problems = append $problems (printf "influxdb.database: got %q, which InfluxDB 3 (influxdb.server) refuses as a database name; expected at most 64 ASCII letters, digits, _ and -, starting with a letter or digit, with at most one / between two such parts" $influx.database) -}}
 {{- end -}}
-{{- if and (not (include "locust-fleet.target" .)) (not (include "locust-fleet.scenarioConfigMap" .)) -}}
+{{- $workerHost := false -}}
+{{- range $e := $w.extraEnv -}}{{- if eq $e.name "LOCUST_HOST" -}}{{- $workerHost = true -}}{{- end -}}{{- end -}}
+{{- if and (not (include "locust-fleet.target" .)) (not (include "locust-fleet.hasScenario" .)) (not $workerHost) -}}
 {{- $problems = append $problems "target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to send; set target" -}}
 {{- end -}}
 {{- /* Kubernetes kills a pod this many seconds after its SIGTERM. A worker stops its users, each finishing
