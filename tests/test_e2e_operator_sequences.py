@@ -9,6 +9,8 @@ import json
 import signal
 import threading
 import time
+import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -233,3 +235,68 @@ def test_a_stop_during_the_rebalance_after_a_worker_quit_leaves_the_master_stopp
     assert second_run["requests"] == second["requests"] > 0
     for run in (first_run, second_run):
         assert influx_requests(influx, run["run_id"]) == run["requests"] > 0, run
+
+
+def start_form(master: Master, users: int, host: str) -> dict:
+    """The web UI's start form, and Locust's answer to it."""
+    form = urllib.parse.urlencode({"user_count": users, "spawn_rate": 100, "host": host}).encode()
+    return json.loads(urllib.request.urlopen(master.web + "/swarm", data=form, timeout=10).read())
+
+
+def test_each_start_from_the_web_ui_records_what_the_workers_ran(procs, go_bin, tmp_path, influx):
+    # Cases on one master, one after the other, each checked by its run records.
+    target, master = web_master(procs, go_bin, tmp_path, influx, 3)
+
+    # Another host in the start form: the Go workers send to the one they were started with, yet
+    # Locust said "Swarming started" with it, and the web UI, the run record and the report named
+    # it while every request went to the workers' host. Refused, and nothing starts.
+    other = Target(procs, go_bin["target"])
+    answer = start_form(master, 4, other.url)
+    assert not answer["success"] and answer["message"].startswith(f"host: got '{other.url}'; the Go workers"), answer
+    time.sleep(1)
+    assert aggregated(master)["state"] == "ready" and other.counts() == {} and target.counts() == {}
+    assert rows(influx.query(f"SELECT * FROM {RUNS}")) == []
+    # The master's own host, written with a trailing /, starts.
+    assert start_form(master, 3, target.url + "/")["success"]
+    wait_until(lambda: aggregated(master)["users"] == 3 and aggregated(master)["requests"] > 0, 30,
+               "the first test's requests")
+    master.stop()
+    wait_until(lambda: aggregated(master)["state"] == "stopped", 30, "the first test to be stopped")
+    first_served = sum(target.counts().values())
+
+    # A worker killed between two tests is not yet marked missing (3 s without heartbeats) when the
+    # next test starts: Locust gives it its share of the 9 users, which it never runs. The run
+    # record said 9 users at its peak and end, for the 6 the others ran.
+    next(p for p in procs.started if p.name == "worker2").signal(signal.SIGKILL)
+    master.swarm(9, target.url)
+    wait_until(lambda: [w["state"] for w in master.workers()].count("missing") == 1, 20, "the killed worker missing")
+    wait_until(lambda: aggregated(master)["requests"] > 0, 30, "the second test's requests")
+    ran = aggregated(master)["users"]
+    # A worker joins while the stop drains (worker0, frozen for a moment, holds the drain). With a
+    # worker missing, Locust's check that every worker answered the stop never held: the master
+    # said "stopping" until it dropped the missing worker a minute later. (Two workers answering
+    # the stop one after the other did the same.)
+    holding = next(p for p in procs.started if p.name == "worker0")
+    holding.signal(signal.SIGSTOP)
+    stopping = threading.Thread(target=master.stop)
+    try:
+        stopping.start()
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", str(tmp_path / "scenario.yaml"),
+                     "--target", target.url, name="worker3")
+        wait_until(lambda: len(master.workers()) == 4, 20, "worker3 to join during the stop")
+        assert stopping.is_alive(), "the stop was over before worker3 joined: the sequence was not played"
+    finally:
+        holding.signal(signal.SIGCONT)
+    stopping.join(60)
+    second = wait_until(lambda: (now := aggregated(master))["state"] == "stopped" and now, 15,
+                        "the second test to be stopped")
+
+    first_run, second_run = stopped_runs(influx, 2)
+    assert first_run["host"] == target.url + "/" and other.counts() == {}
+    assert (first_run["users"], first_run["peak_users"]) == (3, 3), first_run
+    assert ran == 6 and (second_run["users"], second_run["peak_users"]) == (6, 6), second_run
+    assert first_run["requests"] == first_served
+    assert second_run["requests"] == second["requests"] == sum(target.counts().values()) - first_served
+    for run in (first_run, second_run):
+        assert influx_requests(influx, run["run_id"]) == run["requests"] > 0, run
+    assert "Traceback" not in master.proc.log()
