@@ -78,7 +78,8 @@ class Exporter:
         started = self.now()
         self.flush_interval(started)  # what came before the run belongs to no run
         options = environment.parsed_options
-        description = getattr(options, "run_description", "") or self.config.description
+        # The web UI's start form sets it per run: emptied there, the run has none, not the command line's.
+        description = getattr(options, "run_description", self.config.description)
         self.run = Run(
             run_id=new_run_id(started), started=started,
             users=int(self.runner.target_user_count or 0), spawn_rate=float(self.runner.spawn_rate or 0),
