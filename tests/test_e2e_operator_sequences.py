@@ -302,3 +302,61 @@ def test_each_start_from_the_web_ui_records_what_the_workers_ran(procs, go_bin, 
     for run in (first_run, second_run):
         assert influx_requests(influx, run["run_id"]) == run["requests"] > 0, run
     assert "Traceback" not in master.proc.log()
+
+
+def during_a_held_stop(procs, master: Master, action) -> None:
+    """Stop the test and do ACTION while the stop drains: worker0, frozen for 1.5 s, holds the drain
+    (it waits for that worker's last report)."""
+    holding = next(p for p in procs.started if p.name == "worker0")
+    holding.signal(signal.SIGSTOP)
+    stopping = threading.Thread(target=master.stop)
+    try:
+        stopping.start()
+        time.sleep(0.3)  # the stop under way
+        action()
+        time.sleep(1.2)
+        assert stopping.is_alive(), "the stop was over before the action: the sequence was not played"
+    finally:
+        holding.signal(signal.SIGCONT)
+    stopping.join(60)
+
+
+def test_a_start_with_a_run_time_during_the_stop_runs_for_its_run_time(procs, go_bin, tmp_path, influx):
+    # The run time began when Locust took the form: its stop came during the drain, where it waits
+    # for the stop under way and stops nothing, and the next test ran without end.
+    target, master = web_master(procs, go_bin, tmp_path, influx)
+    master.swarm(4, target.url)
+    wait_until(lambda: aggregated(master)["requests"] > 0, 30, "the first test's requests")
+    during_a_held_stop(procs, master, lambda: start_form(master, 2, target.url, run_time="2s"))
+    first_run, second_run = stopped_runs(influx, 2)
+    assert second_run["duration_s"] >= 2 and second_run["users"] == 2, second_run
+    second = wait_until(lambda: (now := aggregated(master))["state"] == "stopped" and now, 10, "the master stopped")
+    assert second_run["requests"] == second["requests"] > 0
+    assert first_run["requests"] + second_run["requests"] == sum(target.counts().values())
+    for run in (first_run, second_run):
+        assert influx_requests(influx, run["run_id"]) == run["requests"] > 0, run
+
+
+def test_a_shapes_test_started_during_the_stop_runs_once_the_stop_is_done(procs, go_bin, tmp_path, influx):
+    # Locust answered "Swarming started using shape class ..." and started nothing: the old test's
+    # shape was still going during the drain.
+    target = Target(procs, go_bin["target"])
+    # The shape: 4 users for 2 s, then 6 for 2 s; then it ends the test.
+    master = Master(procs, "-f", str(REPO / "tests" / "locustfiles" / "stepped_shape.py"), "--drain-timeout", "10",
+                    "-H", target.url, *influx_args(influx, tmp_path), env={"SHAPE_STEPS": "4x2,6x2"})
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(SCENARIO)
+    for i in range(2):
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url,
+                     name=f"worker{i}")
+    wait_until(lambda: len(master.workers()) == 2, 30, "2 workers to join")
+    assert start_form(master, 1, target.url)["success"]
+    wait_until(lambda: aggregated(master)["requests"] > 0, 30, "the first test's requests")
+    answers = []
+    during_a_held_stop(procs, master, lambda: answers.append(start_form(master, 1, target.url)))
+    assert answers[0]["success"] and "shape class" in answers[0]["message"], answers
+    first_run, second_run = stopped_runs(influx, 2)
+    assert second_run["peak_users"] == 6, second_run
+    second = wait_until(lambda: (now := aggregated(master))["state"] == "stopped" and now, 10, "the master stopped")
+    assert second_run["requests"] == second["requests"] > 0
+    assert first_run["requests"] + second_run["requests"] == sum(target.counts().values())
