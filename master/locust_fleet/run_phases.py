@@ -46,6 +46,10 @@ from that start. A shape's test (a master with a LoadTestShape) started during t
 dropped: Locust answered "Swarming started" and ignored it, its old shape still going; it now
 begins once the stop is done, as a start of users does. The old shape's next stage during the
 drain is not started (the stop ends that shape).
+
+A new user count for the running test (the web UI's Edit form, which has no run time) cancelled
+the test's run time: Locust disarms the timer on every swarm, and the test then ran without end.
+The run time set at the start is kept; a swarm that gives a run time replaces it, as in Locust.
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ from typing import Any
 import gevent
 from gevent.event import Event
 from locust.env import Environment
-from locust.runners import STATE_STOPPED, STATE_STOPPING, MasterRunner
+from locust.runners import STATE_RUNNING, STATE_SPAWNING, STATE_STOPPED, STATE_STOPPING, MasterRunner
 
 logger = logging.getLogger(__name__)
 # Locust's own bound on a stop after the drain: it waits up to stop_timeout + 60 s for the
@@ -204,6 +208,7 @@ def install(environment: Environment, runner: MasterRunner, drain_timeout: float
         runner.start_shape = start_shape_after_stop  # type: ignore[method-assign]
     if environment.web_ui is not None:
         defer_run_time_of_a_waiting_start(environment, gate)
+        keep_run_time_across_edits(environment, gate)
     runner.stop = stop_once  # type: ignore[method-assign]
     runner.quit = quit_runner  # type: ignore[method-assign]
     environment.events.spawning_complete.fire = spawning_complete_unless_over  # type: ignore[method-assign]
@@ -228,4 +233,29 @@ def defer_run_time_of_a_waiting_start(environment: Environment, gate: RunPhases)
                 web_ui._cancel_run_time_timer()
                 logger.info("The run time of %g s counts from the start, once the stop under way is done",
                             gate.run_time_after_stop)
+        return response
+
+
+def keep_run_time_across_edits(environment: Environment, gate: RunPhases) -> None:
+    """A swarm without a run time while the test runs (not while it stops: that is a new test) is a
+    new user count for it: the run-time timer is set aside before Locust's handler disarms it, and
+    put back after."""
+    from flask import g, request  # Flask comes with Locust's web UI
+
+    web_ui = environment.web_ui
+
+    @web_ui.app.before_request
+    def set_the_timer_aside():  # type: ignore[no-untyped-def]
+        timer = web_ui._run_time_greenlet
+        if (request.method == "POST" and request.path.endswith("/swarm") and not request.form.get("run_time")
+                and timer is not None and not timer.dead
+                and environment.runner.state in (STATE_SPAWNING, STATE_RUNNING) and not gate.stopping()):
+            g.run_time_timer, web_ui._run_time_greenlet = timer, None
+        return None
+
+    @web_ui.app.after_request
+    def put_the_timer_back(response):  # type: ignore[no-untyped-def]
+        timer = g.pop("run_time_timer", None)
+        if timer is not None and web_ui._run_time_greenlet is None:
+            web_ui._run_time_greenlet = timer
         return response
