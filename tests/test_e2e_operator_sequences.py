@@ -336,6 +336,15 @@ def test_a_start_with_a_run_time_during_the_stop_runs_for_its_run_time(procs, go
     for run in (first_run, second_run):
         assert influx_requests(influx, run["run_id"]) == run["requests"] > 0, run
 
+    # A new user count for a test with a run time (the web UI's Edit form has no run time): Locust
+    # disarmed the run time on every swarm, and the test ran without end.
+    assert start_form(master, 2, target.url, run_time="3s")["success"]
+    wait_until(lambda: aggregated(master)["state"] == "running", 20, "the third test to run")
+    edited = urllib.parse.urlencode({"user_count": 4, "spawn_rate": 100}).encode()
+    assert json.loads(urllib.request.urlopen(master.web + "/swarm", data=edited, timeout=10).read())["success"]
+    third_run = stopped_runs(influx, 3)[-1]
+    assert third_run["users"] == third_run["peak_users"] == 4 and third_run["duration_s"] < 15, third_run
+
 
 def test_a_shapes_test_started_during_the_stop_runs_once_the_stop_is_done(procs, go_bin, tmp_path, influx):
     # Locust answered "Swarming started using shape class ..." and started nothing: the old test's
