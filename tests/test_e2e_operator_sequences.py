@@ -56,6 +56,24 @@ def influx_requests(influx, run_id: str) -> int:
     return found[0]["sum"] if found else 0
 
 
+def during_a_held_stop(procs, master: Master, action, hold: float = 0.0) -> None:
+    """Stop the test and do ACTION while the stop drains: worker0, frozen from before the stop until
+    HOLD seconds after the action, holds the drain (it waits for that worker's last report; the
+    workers' own reports, every 3 s, may end it at once)."""
+    holding = next(p for p in procs.started if p.name == "worker0")
+    holding.signal(signal.SIGSTOP)
+    stopping = threading.Thread(target=master.stop)
+    try:
+        stopping.start()
+        time.sleep(0.3)  # the stop under way
+        action()
+        time.sleep(hold)
+        assert stopping.is_alive(), "the stop was over before the action: the sequence was not played"
+    finally:
+        holding.signal(signal.SIGCONT)
+    stopping.join(60)
+
+
 def test_a_start_right_after_a_stop_is_a_new_test_once_the_stop_is_done(procs, go_bin, tmp_path, influx):
     # The stop's drain waits seconds for the workers' last reports, while Locust still says
     # "running": a swarm then only changed the count of the test that was stopping, so the stop
@@ -64,19 +82,7 @@ def test_a_start_right_after_a_stop_is_a_new_test_once_the_stop_is_done(procs, g
     target, master = web_master(procs, go_bin, tmp_path, influx)
     master.swarm(4, target.url)
     wait_until(lambda: aggregated(master)["requests"] > 0, 30, "the first test's requests")
-    # A worker frozen for a moment keeps the drain waiting for its last report: the swarm below
-    # then surely comes during the stop (the workers' own reports, every 3 s, may end it at once).
-    slow = next(p for p in procs.started if p.name == "worker0")
-    slow.signal(signal.SIGSTOP)
-    stopping = threading.Thread(target=master.stop)
-    try:
-        stopping.start()
-        time.sleep(0.5)  # the stop under way
-        master.swarm(6, target.url)
-        assert stopping.is_alive(), "the stop was over before the swarm: the sequence was not played"
-    finally:
-        slow.signal(signal.SIGCONT)
-    stopping.join(60)
+    during_a_held_stop(procs, master, lambda: master.swarm(6, target.url))
     wait_until(lambda: aggregated(master)["users"] == 6 and aggregated(master)["requests"] > 0, 30,
                "the second test with 6 users")
     master.stop()
@@ -273,22 +279,14 @@ def test_each_start_from_the_web_ui_records_what_the_workers_ran(procs, go_bin, 
     wait_until(lambda: [w["state"] for w in master.workers()].count("missing") == 1, 20, "the killed worker missing")
     wait_until(lambda: aggregated(master)["requests"] > 0, 30, "the second test's requests")
     ran = aggregated(master)["users"]
-    # A worker joins while the stop drains (worker0, frozen for a moment, holds the drain). With a
-    # worker missing, Locust's check that every worker answered the stop never held: the master
-    # said "stopping" until it dropped the missing worker a minute later. (Two workers answering
-    # the stop one after the other did the same.)
-    holding = next(p for p in procs.started if p.name == "worker0")
-    holding.signal(signal.SIGSTOP)
-    stopping = threading.Thread(target=master.stop)
-    try:
-        stopping.start()
+    # A worker joins while the stop drains. With a worker missing, Locust's check that every worker
+    # answered the stop never held: the master said "stopping" until it dropped the missing worker
+    # a minute later. (Two workers answering the stop one after the other did the same.)
+    def worker_joins() -> None:
         start_worker(procs, go_bin["worker"], master.port, "--scenario", str(tmp_path / "scenario.yaml"),
                      "--target", target.url, name="worker3")
         wait_until(lambda: len(master.workers()) == 4, 20, "worker3 to join during the stop")
-        assert stopping.is_alive(), "the stop was over before worker3 joined: the sequence was not played"
-    finally:
-        holding.signal(signal.SIGCONT)
-    stopping.join(60)
+    during_a_held_stop(procs, master, worker_joins)
     second = wait_until(lambda: (now := aggregated(master))["state"] == "stopped" and now, 15,
                         "the second test to be stopped")
 
@@ -304,32 +302,16 @@ def test_each_start_from_the_web_ui_records_what_the_workers_ran(procs, go_bin, 
     assert "Traceback" not in master.proc.log()
 
 
-def during_a_held_stop(procs, master: Master, action) -> None:
-    """Stop the test and do ACTION while the stop drains: worker0, frozen for 1.5 s, holds the drain
-    (it waits for that worker's last report)."""
-    holding = next(p for p in procs.started if p.name == "worker0")
-    holding.signal(signal.SIGSTOP)
-    stopping = threading.Thread(target=master.stop)
-    try:
-        stopping.start()
-        time.sleep(0.3)  # the stop under way
-        action()
-        time.sleep(1.2)
-        assert stopping.is_alive(), "the stop was over before the action: the sequence was not played"
-    finally:
-        holding.signal(signal.SIGCONT)
-    stopping.join(60)
-
-
 def test_a_start_with_a_run_time_during_the_stop_runs_for_its_run_time(procs, go_bin, tmp_path, influx):
     # The run time began when Locust took the form: its stop came during the drain, where it waits
     # for the stop under way and stops nothing, and the next test ran without end.
     target, master = web_master(procs, go_bin, tmp_path, influx)
     master.swarm(4, target.url)
     wait_until(lambda: aggregated(master)["requests"] > 0, 30, "the first test's requests")
-    during_a_held_stop(procs, master, lambda: start_form(master, 2, target.url, run_time="2s"))
+    # The run time (1 s) is over before worker0 wakes (1.2 s): counted from the form, it ended in the drain.
+    during_a_held_stop(procs, master, lambda: start_form(master, 2, target.url, run_time="1s"), hold=1.2)
     first_run, second_run = stopped_runs(influx, 2)
-    assert second_run["duration_s"] >= 2 and second_run["users"] == 2, second_run
+    assert second_run["duration_s"] >= 1 and second_run["users"] == 2, second_run
     second = wait_until(lambda: (now := aggregated(master))["state"] == "stopped" and now, 10, "the master stopped")
     assert second_run["requests"] == second["requests"] > 0
     assert first_run["requests"] + second_run["requests"] == sum(target.counts().values())
@@ -362,7 +344,7 @@ def test_a_shapes_test_started_during_the_stop_runs_once_the_stop_is_done(procs,
     assert start_form(master, 1, target.url)["success"]
     wait_until(lambda: aggregated(master)["requests"] > 0, 30, "the first test's requests")
     answers = []
-    during_a_held_stop(procs, master, lambda: answers.append(start_form(master, 1, target.url)))
+    during_a_held_stop(procs, master, lambda: answers.append(start_form(master, 1, target.url)), hold=1.2)
     assert answers[0]["success"] and "shape class" in answers[0]["message"], answers
     first_run, second_run = stopped_runs(influx, 2)
     assert second_run["peak_users"] == 6, second_run
