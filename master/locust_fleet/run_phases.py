@@ -98,6 +98,11 @@ class RunPhases:
     def on_test_stop(self, **_kw: Any) -> None:
         self.stopped.set()
 
+    def on_test_start(self, **_kw: Any) -> None:
+        # Taken by the start that waited (before Locust's test_start); one whose start never came
+        # (a Stop meanwhile) is no later test's.
+        self.run_time_after_stop = None
+
     def stopping(self) -> bool:
         """Whether a stop is under way (from test_stopping, before the drain, to test_stop)."""
         return not self.stopped.is_set()
@@ -156,6 +161,7 @@ def install(environment: Environment, runner: MasterRunner, drain_timeout: float
     gate = RunPhases(runner, drain_timeout)
     environment.events.test_stopping.add_listener(gate.on_test_stopping)
     environment.events.test_stop.add_listener(gate.on_test_stop)
+    environment.events.test_start.add_listener(gate.on_test_start)
     start, stop, quit_ = runner.start, runner.stop, runner.quit
     fire_spawning_complete = environment.events.spawning_complete.fire
 

@@ -45,7 +45,8 @@ def host_problem(asked: str, started_with: str | None) -> str:
     why = (f"host: got {redact_url(asked.strip())!r}; the Go workers send to the host they were started with "
            "(--target, else their scenario's host), which a start from the web UI cannot change")
     if started_with:
-        return f"{why}: leave it as {redact_url(started_with)!r}, or start the workers with --target and the master with -H naming the new host"
+        return (f"{why}: leave it as {redact_url(started_with)!r}, or start the workers with --target and the "
+                "master with -H naming the new host")
     return f"{why}: leave it empty, or start the master with -H naming the workers' host"
 
 
