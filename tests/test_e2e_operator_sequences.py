@@ -9,6 +9,8 @@ import json
 import signal
 import threading
 import time
+import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -54,6 +56,24 @@ def influx_requests(influx, run_id: str) -> int:
     return found[0]["sum"] if found else 0
 
 
+def during_a_held_stop(procs, master: Master, action, hold: float = 0.0) -> None:
+    """Stop the test and do ACTION while the stop drains: worker0, frozen from before the stop until
+    HOLD seconds after the action, holds the drain (it waits for that worker's last report; the
+    workers' own reports, every 3 s, may end it at once)."""
+    holding = next(p for p in procs.started if p.name == "worker0")
+    holding.signal(signal.SIGSTOP)
+    stopping = threading.Thread(target=master.stop)
+    try:
+        stopping.start()
+        time.sleep(0.3)  # the stop under way
+        action()
+        time.sleep(hold)
+        assert stopping.is_alive(), "the stop was over before the action: the sequence was not played"
+    finally:
+        holding.signal(signal.SIGCONT)
+    stopping.join(60)
+
+
 def test_a_start_right_after_a_stop_is_a_new_test_once_the_stop_is_done(procs, go_bin, tmp_path, influx):
     # The stop's drain waits seconds for the workers' last reports, while Locust still says
     # "running": a swarm then only changed the count of the test that was stopping, so the stop
@@ -62,19 +82,7 @@ def test_a_start_right_after_a_stop_is_a_new_test_once_the_stop_is_done(procs, g
     target, master = web_master(procs, go_bin, tmp_path, influx)
     master.swarm(4, target.url)
     wait_until(lambda: aggregated(master)["requests"] > 0, 30, "the first test's requests")
-    # A worker frozen for a moment keeps the drain waiting for its last report: the swarm below
-    # then surely comes during the stop (the workers' own reports, every 3 s, may end it at once).
-    slow = next(p for p in procs.started if p.name == "worker0")
-    slow.signal(signal.SIGSTOP)
-    stopping = threading.Thread(target=master.stop)
-    try:
-        stopping.start()
-        time.sleep(0.5)  # the stop under way
-        master.swarm(6, target.url)
-        assert stopping.is_alive(), "the stop was over before the swarm: the sequence was not played"
-    finally:
-        slow.signal(signal.SIGCONT)
-    stopping.join(60)
+    during_a_held_stop(procs, master, lambda: master.swarm(6, target.url))
     wait_until(lambda: aggregated(master)["users"] == 6 and aggregated(master)["requests"] > 0, 30,
                "the second test with 6 users")
     master.stop()
@@ -233,3 +241,113 @@ def test_a_stop_during_the_rebalance_after_a_worker_quit_leaves_the_master_stopp
     assert second_run["requests"] == second["requests"] > 0
     for run in (first_run, second_run):
         assert influx_requests(influx, run["run_id"]) == run["requests"] > 0, run
+
+
+def start_form(master: Master, users: int, host: str, **fields: str) -> dict:
+    """The web UI's start form, and Locust's answer to it."""
+    form = urllib.parse.urlencode({"user_count": users, "spawn_rate": 100, "host": host, **fields}).encode()
+    return json.loads(urllib.request.urlopen(master.web + "/swarm", data=form, timeout=10).read())
+
+
+def test_each_start_from_the_web_ui_records_what_the_workers_ran(procs, go_bin, tmp_path, influx):
+    # Cases on one master, one after the other, each checked by its run records.
+    target, master = web_master(procs, go_bin, tmp_path, influx, 3)
+
+    # Another host in the start form: the Go workers send to the one they were started with, yet
+    # Locust said "Swarming started" with it, and the web UI, the run record and the report named
+    # it while every request went to the workers' host. Refused, and nothing starts.
+    other = Target(procs, go_bin["target"])
+    answer = start_form(master, 4, other.url)
+    assert not answer["success"] and answer["message"].startswith(f"host: got '{other.url}'; the Go workers"), answer
+    time.sleep(1)
+    assert aggregated(master)["state"] == "ready" and other.counts() == {} and target.counts() == {}
+    assert rows(influx.query(f"SELECT * FROM {RUNS}")) == []
+    # The master's own host, written with a trailing /, starts.
+    assert start_form(master, 3, target.url + "/")["success"]
+    wait_until(lambda: aggregated(master)["users"] == 3 and aggregated(master)["requests"] > 0, 30,
+               "the first test's requests")
+    master.stop()
+    wait_until(lambda: aggregated(master)["state"] == "stopped", 30, "the first test to be stopped")
+    first_served = sum(target.counts().values())
+
+    # A worker killed between two tests is not yet marked missing (3 s without heartbeats) when the
+    # next test starts: Locust gives it its share of the 9 users, which it never runs. The run
+    # record said 9 users at its peak and end, for the 6 the others ran.
+    # Its description is emptied in the form: the record kept the command line's.
+    next(p for p in procs.started if p.name == "worker2").signal(signal.SIGKILL)
+    assert start_form(master, 9, target.url, run_description="")["success"]
+    wait_until(lambda: [w["state"] for w in master.workers()].count("missing") == 1, 20, "the killed worker missing")
+    wait_until(lambda: aggregated(master)["requests"] > 0, 30, "the second test's requests")
+    ran = aggregated(master)["users"]
+    # A worker joins while the stop drains. With a worker missing, Locust's check that every worker
+    # answered the stop never held: the master said "stopping" until it dropped the missing worker
+    # a minute later. (Two workers answering the stop one after the other did the same.)
+    def worker_joins() -> None:
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", str(tmp_path / "scenario.yaml"),
+                     "--target", target.url, name="worker3")
+        wait_until(lambda: len(master.workers()) == 4, 20, "worker3 to join during the stop")
+    during_a_held_stop(procs, master, worker_joins)
+    second = wait_until(lambda: (now := aggregated(master))["state"] == "stopped" and now, 15,
+                        "the second test to be stopped")
+
+    first_run, second_run = stopped_runs(influx, 2)
+    assert first_run["host"] == target.url + "/" and other.counts() == {}
+    assert (first_run["users"], first_run["peak_users"]) == (3, 3), first_run
+    assert ran == 6 and (second_run["users"], second_run["peak_users"]) == (6, 6), second_run
+    assert (first_run["description"], second_run.get("description", "")) == ("exact counts", ""), second_run
+    assert first_run["requests"] == first_served
+    assert second_run["requests"] == second["requests"] == sum(target.counts().values()) - first_served
+    for run in (first_run, second_run):
+        assert influx_requests(influx, run["run_id"]) == run["requests"] > 0, run
+    assert "Traceback" not in master.proc.log()
+
+
+def test_a_start_with_a_run_time_during_the_stop_runs_for_its_run_time(procs, go_bin, tmp_path, influx):
+    # The run time began when Locust took the form: its stop came during the drain, where it waits
+    # for the stop under way and stops nothing, and the next test ran without end.
+    target, master = web_master(procs, go_bin, tmp_path, influx)
+    master.swarm(4, target.url)
+    wait_until(lambda: aggregated(master)["requests"] > 0, 30, "the first test's requests")
+    # The run time (1 s) is over before worker0 wakes (1.2 s): counted from the form, it ended in the drain.
+    during_a_held_stop(procs, master, lambda: start_form(master, 2, target.url, run_time="1s"), hold=1.2)
+    first_run, second_run = stopped_runs(influx, 2)
+    assert second_run["duration_s"] >= 1 and second_run["users"] == 2, second_run
+    second = wait_until(lambda: (now := aggregated(master))["state"] == "stopped" and now, 10, "the master stopped")
+    assert second_run["requests"] == second["requests"] > 0
+    assert first_run["requests"] + second_run["requests"] == sum(target.counts().values())
+    for run in (first_run, second_run):
+        assert influx_requests(influx, run["run_id"]) == run["requests"] > 0, run
+
+    # A new user count for a test with a run time (the web UI's Edit form has no run time): Locust
+    # disarmed the run time on every swarm, and the test ran without end.
+    assert start_form(master, 2, target.url, run_time="3s")["success"]
+    wait_until(lambda: aggregated(master)["state"] == "running", 20, "the third test to run")
+    edited = urllib.parse.urlencode({"user_count": 4, "spawn_rate": 100}).encode()
+    assert json.loads(urllib.request.urlopen(master.web + "/swarm", data=edited, timeout=10).read())["success"]
+    third_run = stopped_runs(influx, 3)[-1]
+    assert third_run["users"] == third_run["peak_users"] == 4 and third_run["duration_s"] < 15, third_run
+
+
+def test_a_shapes_test_started_during_the_stop_runs_once_the_stop_is_done(procs, go_bin, tmp_path, influx):
+    # Locust answered "Swarming started using shape class ..." and started nothing: the old test's
+    # shape was still going during the drain.
+    target = Target(procs, go_bin["target"])
+    # The shape: 4 users for 2 s, then 6 for 2 s; then it ends the test.
+    master = Master(procs, "-f", str(REPO / "tests" / "locustfiles" / "stepped_shape.py"), "--drain-timeout", "10",
+                    "-H", target.url, *influx_args(influx, tmp_path), env={"SHAPE_STEPS": "4x2,6x2"})
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(SCENARIO)
+    for i in range(2):
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url,
+                     name=f"worker{i}")
+    wait_until(lambda: len(master.workers()) == 2, 30, "2 workers to join")
+    assert start_form(master, 1, target.url)["success"]
+    wait_until(lambda: aggregated(master)["requests"] > 0, 30, "the first test's requests")
+    answers = []
+    during_a_held_stop(procs, master, lambda: answers.append(start_form(master, 1, target.url)), hold=1.2)
+    assert answers[0]["success"] and "shape class" in answers[0]["message"], answers
+    first_run, second_run = stopped_runs(influx, 2)
+    assert second_run["peak_users"] == 6, second_run
+    second = wait_until(lambda: (now := aggregated(master))["state"] == "stopped" and now, 10, "the master stopped")
+    assert second_run["requests"] == second["requests"] > 0
+    assert first_run["requests"] + second_run["requests"] == sum(target.counts().values())

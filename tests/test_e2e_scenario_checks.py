@@ -127,7 +127,7 @@ def run(go_bin, tmp_path_factory):
     try:
         influx.start()
         target = Target(procs, go_bin["target"])
-        master = Master(procs, "--influxdb-url", influx.url, "--influxdb-interval", "1",
+        master = Master(procs, "-H", target.url, "--influxdb-url", influx.url, "--influxdb-interval", "1",
                         "--spool-dir", str(work / "spool"))
         for name in ("flow", "visitors"):
             start_worker(procs, go_bin["worker"], master.port, "--scenario", str(work / f"{name}.yaml"),

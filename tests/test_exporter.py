@@ -105,6 +105,22 @@ def test_the_run_record_keeps_the_peak_and_the_last_user_count(setup):
     assert (stopped.fields["users"], stopped.fields["peak_users"]) == (2, 12)
 
 
+def test_the_run_record_has_the_users_the_workers_ran_not_those_locust_dispatched(setup):
+    # A worker that died just before the start got 3 of the 9 users and ran none.
+    exporter, runner, clock, points, environment = setup
+    exporter.on_test_start(environment)
+    runner.reported_user_classes_count = {"U": 6}
+    exporter.on_spawning_complete(9)
+    exporter.tick()
+    exporter.on_test_stopping()
+    clock.at += 1
+    exporter.on_test_stop()
+    stopped = of(points, model.RUNS)[-1]
+    assert (stopped.fields["users"], stopped.fields["peak_users"]) == (6, 6)
+    (complete,) = [p for p in of(points, model.EVENTS) if p.tags["event"] == "spawning_complete"]
+    assert complete.fields["users"] == 6 and complete.fields["text"] == "Spawning of 9 users complete; the workers report 6"
+
+
 def test_a_missing_worker_is_one_event_until_it_comes_back(setup):
     exporter, runner, clock, points, environment = setup
     exporter.on_test_start(environment)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from locust.runners import STATE_MISSING, STATE_SPAWNING, MasterRunner
+from locust.runners import STATE_MISSING, MasterRunner
 
 from .intervals import Interval, IntervalAccumulator, RunFigures
 from .lineproto import Point
@@ -78,7 +78,8 @@ class Exporter:
         started = self.now()
         self.flush_interval(started)  # what came before the run belongs to no run
         options = environment.parsed_options
-        description = getattr(options, "run_description", "") or self.config.description
+        # The web UI's start form sets it per run: emptied there, the run has none, not the command line's.
+        description = getattr(options, "run_description", self.config.description)
         self.run = Run(
             run_id=new_run_id(started), started=started,
             users=int(self.runner.target_user_count or 0), spawn_rate=float(self.runner.spawn_rate or 0),
@@ -100,19 +101,31 @@ class Exporter:
                                  f"Test started: {self.run.users} users at {self.run.spawn_rate:g}/s",
                                  ns(started), users=self.run.users)])
 
+    def reported_users(self) -> int:
+        """The users the workers say they run (their spawning_complete messages and reports)."""
+        return int(sum(self.runner.reported_user_classes_count.values()))
+
     def on_spawning_complete(self, user_count: int, **_kw: Any) -> None:
-        if self.run is not None:
-            self.run.users = int(user_count)
-            self.run.peak_users = max(self.run.peak_users, int(user_count))
-            self.event("spawning_complete", f"All {user_count} users spawned", users=int(user_count))
+        """Locust's count is the one it dispatched: a worker that died since it last beat (not yet
+        marked missing) was given its share and never ran it, and Locust still fired "9 users"
+        for the 6 that ran. The record's users and peak are the users the workers report."""
+        if self.run is None:
+            return
+        running = self.reported_users()
+        self.run.users = running
+        self.run.peak_users = max(self.run.peak_users, running)
+        text = (f"All {user_count} users spawned" if running == user_count
+                else f"Spawning of {user_count} users complete; the workers report {running}")
+        self.event("spawning_complete", text, users=running)
 
     def on_test_stopping(self, **_kw: Any) -> None:
-        """Runs before the drain sends every worker to zero users (plugin.py). A run stopped while
-        still spawning (a run time shorter than the ramp-up, Stop during a ramp) never completed a
-        spawn: it ended with the users it had, not with the count it was heading for, which the
-        record showed as its end (100 for a run that reached 20)."""
-        if self.run is not None and self.runner.state == STATE_SPAWNING:
-            self.run.users = int(sum(self.runner.reported_user_classes_count.values()))
+        """Runs before the drain sends every worker to zero users (plugin.py): the run ends with
+        the users the workers run now. A run stopped while still spawning (a run time shorter than
+        the ramp-up, Stop during a ramp) never completed a spawn, and the record showed the count
+        it was heading for as its end (100 for a run that reached 20); one whose last spawn was
+        answered late, or not by every worker, showed Locust's dispatched count."""
+        if self.run is not None:
+            self.run.users = self.reported_users()
             self.run.peak_users = max(self.run.peak_users, self.run.users)
 
     def on_worker_report(self, client_id: str, data: dict[str, Any], **_kw: Any) -> None:
@@ -202,8 +215,7 @@ class Exporter:
             elif worker.state != STATE_MISSING:
                 self.missing_workers.discard(worker.id)
         if self.run is not None:  # users that never completed a spawn (a shape stepping on) count too
-            reported = sum(self.runner.reported_user_classes_count.values())
-            self.run.peak_users = max(self.run.peak_users, int(reported))
+            self.run.peak_users = max(self.run.peak_users, self.reported_users())
         now = self.now()
         if now - self.last_flush >= self.config.interval:
             self.flush_interval(now)

@@ -37,6 +37,19 @@ master said "running" after the stop, for good, and the next start from the web 
 a new user count of that test (no test_start, no new run record, the statistics not cleared).
 Here spawning_complete is not fired from the moment a stop begins until the next test starts.
 (rebalances.py has since ended that wait; the window left is the rebalance's dispatch.)
+
+Two starts from the web UI went wrong while a stop drained. A run time given with the start began
+to count when Locust took the form, not when the test began: its stop came during the drain,
+where it waits for the stop under way and stops nothing, and the test then ran without end (or
+for the run time less the drain). Here the run time of a start that waits for a stop is counted
+from that start. A shape's test (a master with a LoadTestShape) started during the drain was
+dropped: Locust answered "Swarming started" and ignored it, its old shape still going; it now
+begins once the stop is done, as a start of users does. The old shape's next stage during the
+drain is not started (the stop ends that shape).
+
+A new user count for the running test (the web UI's Edit form, which has no run time) cancelled
+the test's run time: Locust disarms the timer on every swarm, and the test then ran without end.
+The run time set at the start is kept; a swarm that gives a run time replaces it, as in Locust.
 """
 
 from __future__ import annotations
@@ -48,7 +61,7 @@ from typing import Any
 import gevent
 from gevent.event import Event
 from locust.env import Environment
-from locust.runners import STATE_STOPPED, STATE_STOPPING, MasterRunner
+from locust.runners import STATE_RUNNING, STATE_SPAWNING, STATE_STOPPED, STATE_STOPPING, MasterRunner
 
 logger = logging.getLogger(__name__)
 # Locust's own bound on a stop after the drain: it waits up to stop_timeout + 60 s for the
@@ -69,6 +82,8 @@ class RunPhases:
         self.stop_began = 0.0  # time.monotonic() of the last stop's test_stopping
         # Locust's loops (worker messages, heartbeats) run in the runner's group from its start.
         self.loops = set(runner.greenlet)
+        # The run time of a web UI start that waits for a stop, counted once that start begins.
+        self.run_time_after_stop: float | None = None
 
     def on_test_stopping(self, **_kw: Any) -> None:
         self.stop_began = time.monotonic()
@@ -82,6 +97,11 @@ class RunPhases:
 
     def on_test_stop(self, **_kw: Any) -> None:
         self.stopped.set()
+
+    def on_test_start(self, **_kw: Any) -> None:
+        # Taken by the start that waited (before Locust's test_start); one whose start never came
+        # (a Stop meanwhile) is no later test's.
+        self.run_time_after_stop = None
 
     def stopping(self) -> bool:
         """Whether a stop is under way (from test_stopping, before the drain, to test_stop)."""
@@ -109,19 +129,22 @@ class RunPhases:
             self.stopped.wait(self.bound())
         return False
 
-    def may_start(self, user_count: int) -> bool:
-        """Whether runner.start may go on now; waits for a stop under way to end first."""
+    def may_start(self, what: str) -> bool:
+        """Whether runner.start (WHAT: "A start of 8 users") may go on now; waits for a stop under
+        way to end first."""
         if self.stopped.is_set():
             return not self.quitting
-        if gevent.getcurrent() in self.loops:
-            logger.debug("A start of %d users from Locust's loops during a stop was skipped", user_count)
+        current = gevent.getcurrent()
+        if current in self.loops:
+            logger.debug("%s from Locust's loops during a stop was skipped", what)
+            return False
+        if current is getattr(self.runner, "shape_greenlet", None):
+            logger.info("%s (the shape's next stage) is not started: the stop ends the shape", what)
             return False
         bound = self.bound()
-        logger.info("A start of %d users was asked for while the test stops; it begins once the stop is done",
-                    user_count)
+        logger.info("%s was asked for while the test stops; it begins once the stop is done", what)
         if not self.stopped.wait(bound):
-            logger.error("The start of %d users was dropped: the stop under way did not end within %.0f s",
-                         user_count, bound)
+            logger.error("%s was dropped: the stop under way did not end within %.0f s", what, bound)
             return False
         # The workers answer the stop (client_stopped, then client_ready) after test_stop; a worker
         # whose client_stopped came after the new test's spawn would be dropped from it by Locust.
@@ -138,18 +161,38 @@ def install(environment: Environment, runner: MasterRunner, drain_timeout: float
     gate = RunPhases(runner, drain_timeout)
     environment.events.test_stopping.add_listener(gate.on_test_stopping)
     environment.events.test_stop.add_listener(gate.on_test_stop)
+    environment.events.test_start.add_listener(gate.on_test_start)
     start, stop, quit_ = runner.start, runner.stop, runner.quit
     fire_spawning_complete = environment.events.spawning_complete.fire
 
     def start_after_stop(user_count: int, spawn_rate: float, *args: Any, **kwargs: Any) -> None:
-        if not gate.may_start(user_count):
+        waited = gate.stopping()
+        if not gate.may_start(f"A start of {user_count} users"):
             return
+        if waited:
+            count_run_time_from_now()
         starting = gevent.getcurrent()
         gate.under_way.add(starting)
         try:
             start(user_count, spawn_rate, *args, **kwargs)
         finally:
             gate.under_way.discard(starting)
+
+    def count_run_time_from_now() -> None:
+        run_time, gate.run_time_after_stop = gate.run_time_after_stop, None
+        web_ui = environment.web_ui
+        if run_time is not None and web_ui is not None:
+            web_ui._cancel_run_time_timer()
+            web_ui._run_time_greenlet = gevent.spawn_later(run_time, web_ui._stop_runners)
+
+    start_shape = getattr(runner, "start_shape", None)
+
+    def start_shape_after_stop() -> None:
+        if not gate.stopping():
+            start_shape()
+            return
+        # Locust's web UI calls it in the request, and answers when it returns.
+        gevent.spawn(lambda: gate.may_start("A shape test") and start_shape())
 
     def stop_once(*args: Any, **kwargs: Any) -> None:
         if gate.may_stop():
@@ -167,7 +210,58 @@ def install(environment: Environment, runner: MasterRunner, drain_timeout: float
         quit_()
 
     runner.start = start_after_stop  # type: ignore[method-assign]
+    if start_shape is not None:
+        runner.start_shape = start_shape_after_stop  # type: ignore[method-assign]
+    if environment.web_ui is not None:
+        defer_run_time_of_a_waiting_start(environment, gate)
+        keep_run_time_across_edits(environment, gate)
     runner.stop = stop_once  # type: ignore[method-assign]
     runner.quit = quit_runner  # type: ignore[method-assign]
     environment.events.spawning_complete.fire = spawning_complete_unless_over  # type: ignore[method-assign]
     return gate
+
+
+def defer_run_time_of_a_waiting_start(environment: Environment, gate: RunPhases) -> None:
+    """A web UI start with a run time, taken while a stop is under way: Locust has armed its run-time
+    timer already; it is disarmed here and armed again when the start begins (start_after_stop)."""
+    from flask import request  # Flask comes with Locust's web UI
+
+    web_ui = environment.web_ui
+
+    @web_ui.app.after_request
+    def run_time_from_the_start(response):  # type: ignore[no-untyped-def]
+        if request.method != "POST" or not request.path.endswith("/swarm") or not gate.stopping():
+            return response
+        answer = response.get_json(silent=True) or {}
+        if answer.get("success"):  # a later start replaces the one that waits, with its run time or none
+            gate.run_time_after_stop = answer.get("run_time")
+            if gate.run_time_after_stop is not None:
+                web_ui._cancel_run_time_timer()
+                logger.info("The run time of %g s counts from the start, once the stop under way is done",
+                            gate.run_time_after_stop)
+        return response
+
+
+def keep_run_time_across_edits(environment: Environment, gate: RunPhases) -> None:
+    """A swarm without a run time while the test runs (not while it stops: that is a new test) is a
+    new user count for it: the run-time timer is set aside before Locust's handler disarms it, and
+    put back after."""
+    from flask import g, request  # Flask comes with Locust's web UI
+
+    web_ui = environment.web_ui
+
+    @web_ui.app.before_request
+    def set_the_timer_aside():  # type: ignore[no-untyped-def]
+        timer = web_ui._run_time_greenlet
+        if (request.method == "POST" and request.path.endswith("/swarm") and not request.form.get("run_time")
+                and timer is not None and not timer.dead
+                and environment.runner.state in (STATE_SPAWNING, STATE_RUNNING) and not gate.stopping()):
+            g.run_time_timer, web_ui._run_time_greenlet = timer, None
+        return None
+
+    @web_ui.app.after_request
+    def put_the_timer_back(response):  # type: ignore[no-untyped-def]
+        timer = g.pop("run_time_timer", None)
+        if timer is not None and web_ui._run_time_greenlet is None:
+            web_ui._run_time_greenlet = timer
+        return response
