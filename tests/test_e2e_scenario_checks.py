@@ -195,7 +195,11 @@ def test_loops_run_per_element_and_count(run):
 
 def test_every_visitor_logs_in_with_fresh_cookies(run):
     served = run["served"]
-    assert served["POST /login"] == served["GET /items"] == served["GET /items/{id}"] > 10
+    # Each visit logs in, then lists and fetches an item; a visit the stop finds between its steps
+    # ends there (docs/scenario.md, "Stopping") and logs out: the run's end may cut the few visits
+    # in flight, one per user at most at these rates (10 visits/s of a few ms each).
+    logins, lists, items = served["POST /login"], served["GET /items"], served["GET /items/{id}"]
+    assert logins >= lists >= items > 10 and logins - items <= USERS, served
     assert run["refusals"] == {}  # no request carried another visitor's token or cookie
     assert len(run["logins"]) == 5 and sum(run["logins"].values()) == served["POST /login"]  # rows drawn anew
 
