@@ -877,6 +877,22 @@ def test_helm_refuses_the_influxdb3_database_names_the_master_refuses(database, 
             out.stderr, out.stderr
 
 
+@pytest.mark.parametrize("database", ["locust", "my db", "ünïcode", "...", "locust/autogen", "a\\b", ".", "..",
+                                      "tab\tname", "nbsp\u00a0x", "zero\u200bwidth"])
+def test_helm_refuses_the_influxdb1_database_names_the_master_refuses(database, tmp_path):
+    """With influxdb.server 1 the master refuses at start (exit 2) a database name InfluxDB 1.x
+    refuses (a DATABASE/RETENTION_POLICY name as 3 takes, locust/autogen), which the chart rendered;
+    it refuses the same names, and renders the others."""
+    out = helm("template", RELEASE, str(CHART), tmp=tmp_path,
+               values={"influxdb": {"url": "http://influxdb:8086", "server": 1, "database": database}})
+    refused = database_name_problem("1", database) is not None
+    assert (out.returncode != 0) == refused, (database, out.stderr)
+    if refused:
+        assert f"influxdb.database: got {json.dumps(database)}, which InfluxDB 1.x (influxdb.server) refuses" in \
+            out.stderr, out.stderr
+        assert "expected printable characters without / or \\, other than . and .." in out.stderr, out.stderr
+
+
 SCENARIO = "tasks: [{path: /}]\n"
 ON_STOP_SCENARIO = "tasks: [{path: /}]\non_stop: [{path: /logout}]\n"
 
