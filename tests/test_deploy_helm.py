@@ -29,7 +29,7 @@ from harness.manifests import (SECRET_ENV, Manifests, check_network_policy, chec
                                stopping_master_needs, stopping_worker_needs, tool)
 from harness.procs import REPO
 from locust.argument_parser import get_parser
-from locust_fleet.influx_client import database_name_problem
+from locust_fleet.influx_client import database_name_problem, kind_name
 from locust_fleet.model import FIELDS, RESERVED_TAGS, RUNS, TIME
 from locust_fleet.options import ConfigError, add_arguments, check_url, parse_run_tags
 from locust_fleet.spool import Spool
@@ -864,17 +864,24 @@ def test_helm_refuses_a_release_name_that_makes_no_service_name(release, tmp_pat
     assert {name_of(d) for d in docs if d["kind"] == "Service"} == {"perf-48213-master", "perf-48213-target"}
 
 
-@pytest.mark.parametrize("database", ["locust", "db/rp", "a" * 64, "my db/x", "a" * 65, "_db", "db/", "db/rp/x"])
-def test_helm_refuses_the_influxdb3_database_names_the_master_refuses(database, tmp_path):
-    """With influxdb.server 3 the master refuses at start (exit 2, a failed Job or a crash loop) a
-    database name InfluxDB 3 refuses; the chart refuses the same names, and renders the others."""
+INFLUXDB3_NAMES = ["locust", "db/rp", "a" * 64, "my db/x", "a" * 65, "_db", "db/", "db/rp/x"]
+INFLUXDB1_NAMES = ["locust", "my db", "ünïcode", "...", "locust/autogen", "a\\b", ".", "..", "tab\tname",
+                   "nbsp\u00a0x", "zero\u200bwidth"]
+
+
+@pytest.mark.parametrize("server, database", [("3", d) for d in INFLUXDB3_NAMES] + [("1", d) for d in INFLUXDB1_NAMES])
+def test_helm_refuses_the_database_names_the_master_refuses(server, database, tmp_path):
+    """With influxdb.server 3 (or 1) the master refuses at start (exit 2, a failed Job or a crash
+    loop) a database name InfluxDB 3 (or 1.x: locust/autogen, a name as 3 takes) refuses; the chart
+    rendered it, and now refuses the same names with the master's rule, and renders the others."""
     out = helm("template", RELEASE, str(CHART), tmp=tmp_path,
-               values={"influxdb": {"url": "http://influxdb:8181", "server": 3, "database": database}})
-    refused = database_name_problem("3", database) is not None
-    assert (out.returncode != 0) == refused, (database, out.stderr)
-    if refused:
-        assert f"influxdb.database: got {json.dumps(database)}, which InfluxDB 3 (influxdb.server) refuses" in \
-            out.stderr, out.stderr
+               values={"influxdb": {"url": "http://influxdb:8086", "server": int(server), "database": database}})
+    problem = database_name_problem(server, database)
+    assert (out.returncode != 0) == (problem is not None), (database, out.stderr)
+    if problem:
+        said = f"influxdb.database: got {json.dumps(database)}, which {kind_name(server)} (influxdb.server) refuses"
+        rule = problem[problem.index("; expected"):]
+        assert said in out.stderr and rule.split(" (")[0] in " ".join(out.stderr.split()), out.stderr
 
 
 SCENARIO = "tasks: [{path: /}]\n"

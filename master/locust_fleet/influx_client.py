@@ -10,7 +10,8 @@ import gzip
 import os
 import re
 import ssl
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import requests
@@ -70,6 +71,48 @@ def ca_file_problem(url: str, ca_file: str) -> str | None:
         return (f"--influxdb-ca-file: {ca_file!r} holds no PEM certificate; expected a PEM CA bundle "
                 "(-----BEGIN CERTIFICATE-----)")
     return None
+
+
+# Credentials come from options, env vars and, in Kubernetes, a Secret: one made from a file
+# (kubectl create secret generic --from-file=password=password.txt) keeps the file's last newline,
+# which no credential has. Sent as read, 1.x refused a user with the right password, and requests
+# refused a token's header (the master stopped with a traceback that showed the token). One rule for
+# the master, `locust-fleet runs` and `locust-fleet spool replay`: the line ends at the end are
+# dropped, nothing else; a control character left inside (a tab, a line end) is refused, and a space
+# in a token too (it is an HTTP header's value). Only a user name is shown in a message.
+class CredentialsError(ValueError):
+    """Bad credentials options; the message is meant for the user as is and holds no secret."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    username: str = ""
+    password: str = field(default="", repr=False)
+    token: str = field(default="", repr=False)
+
+
+def has_control_character(value: str) -> bool:
+    return any(unicodedata.category(c) == "Cc" for c in value)
+
+
+def read_credentials(username: str, password: str, token: str) -> Credentials:
+    """The credentials as InfluxDB gets them, by the rule above; raises CredentialsError."""
+    username, password, token = (value.rstrip("\r\n") for value in (username, password, token))
+    if has_control_character(username):
+        raise CredentialsError(f"--influxdb-username (LOCUST_INFLUXDB_USERNAME): got {username!r}, which holds "
+                               "control characters; expected the user name alone")
+    if has_control_character(password):
+        raise CredentialsError("--influxdb-password (LOCUST_INFLUXDB_PASSWORD): holds control characters; "
+                               "expected the password alone (not shown)")
+    if any(c.isspace() or not c.isprintable() for c in token):
+        raise CredentialsError("--influxdb-token (LOCUST_INFLUXDB_TOKEN): holds spaces or control characters; "
+                               "expected the token alone (not shown)")
+    if token and (username or password):
+        raise CredentialsError("--influxdb-token: give either a token or --influxdb-username/--influxdb-password, "
+                               "not both")
+    if bool(username) != bool(password):
+        raise CredentialsError("--influxdb-username/--influxdb-password: give both or neither")
+    return Credentials(username, password, token)
 
 
 class InfluxError(Exception):

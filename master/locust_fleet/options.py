@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 from locust.argument_parser import LocustArgumentParser
 
 from . import missing_workers
-from .influx_client import SERVER_KINDS, ca_file_problem, database_name_problem
+from .influx_client import (SERVER_KINDS, CredentialsError, ca_file_problem, database_name_problem,
+                            read_credentials)
 from .model import FIELDS, RESERVED_TAGS, RUNS, TIME
 from .threshold_syntax import Threshold, parse_all
 
@@ -288,17 +289,11 @@ def export_config(options: argparse.Namespace) -> ExporterConfig | None:
     server = getattr(options, "influxdb_server", "auto") or "auto"
     if problem := database_name_problem(server, options.influxdb_database):
         raise ConfigError(problem)  # named, the server is known before it answers
-    # A Secret made from a file (kubectl create secret generic --from-file=token=...) keeps the file's
-    # last newline, which no token has: sent as it was, requests refused the header, and the master
-    # stopped with a traceback that showed the token.
-    token = (options.influxdb_token or "").strip()
-    if token and not all(c.isprintable() and not c.isspace() for c in token):
-        raise ConfigError("--influxdb-token (LOCUST_INFLUXDB_TOKEN): holds spaces or control characters; "
-                          "expected the token alone (not shown)")
-    if token and (options.influxdb_username or options.influxdb_password):
-        raise ConfigError("--influxdb-token: give either a token or --influxdb-username/--influxdb-password, not both")
-    if bool(options.influxdb_username) != bool(options.influxdb_password):
-        raise ConfigError("--influxdb-username/--influxdb-password: give both or neither")
+    try:  # the line end a Secret made from a file keeps is dropped (influx_client.read_credentials)
+        credentials = read_credentials(options.influxdb_username or "", options.influxdb_password or "",
+                                       options.influxdb_token or "")
+    except CredentialsError as e:
+        raise ConfigError(str(e)) from None
     if not (math.isfinite(options.influxdb_interval) and options.influxdb_interval >= 1):
         # requests are counted by the second they happened in (rates.py)
         raise ConfigError(f"--influxdb-interval: got {options.influxdb_interval:g}; expected a number of seconds >= 1")
@@ -310,9 +305,9 @@ def export_config(options: argparse.Namespace) -> ExporterConfig | None:
     return ExporterConfig(
         url=url,
         database=options.influxdb_database,
-        username=options.influxdb_username,
-        password=options.influxdb_password,
-        token=token,
+        username=credentials.username,
+        password=credentials.password,
+        token=credentials.token,
         ca_file=options.influxdb_ca_file,
         server=server,
         interval=options.influxdb_interval,

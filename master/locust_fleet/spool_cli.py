@@ -15,7 +15,8 @@ from rich.console import Console
 from rich.table import Table
 
 from . import spool
-from .influx_client import SERVER_KINDS, InfluxClient, PermanentError, RetryableError, ca_file_problem
+from .influx_client import (SERVER_KINDS, CredentialsError, InfluxClient, PermanentError, RetryableError,
+                            ca_file_problem, read_credentials)
 from .writer import Writer
 
 EXIT_UNWRITTEN, EXIT_USAGE = 1, 2
@@ -99,11 +100,17 @@ def replay(
     points the server refused before (kept with their reasons), which stay if refused again."""
     if problem := ca_file_problem(url, ca_file):
         raise fail(EXIT_USAGE, problem)
+    try:
+        credentials = read_credentials(username, password, token)
+    except CredentialsError as e:
+        raise fail(EXIT_USAGE, str(e)) from None
     held = find(spool_dir, spool_id)
     if server not in SERVER_KINDS:
         raise fail(EXIT_USAGE, f"--influxdb-server: got {server!r}; expected one of {', '.join(SERVER_KINDS)}")
-    client = InfluxClient(url, database, username, password, token, ca_file, server=server)
-    target = spool.Destination.of(url, database, username, token)
+    client = InfluxClient(url, database, credentials.username, credentials.password, credentials.token, ca_file,
+                          server=server)
+    # the identity the master recorded, from the same credentials: a token's last newline is not in it
+    target = spool.Destination.of(url, database, credentials.username, credentials.token)
     try:
         client.ping()
         client.ensure_database()

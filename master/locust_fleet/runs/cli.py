@@ -17,8 +17,8 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from ..influx_client import (SERVER_KINDS, AuthError, DatabaseNotFound, InfluxClient, InfluxError, NoHttpAnswer,
-                             WrongServer, ca_file_problem)
+from ..influx_client import (SERVER_KINDS, AuthError, CredentialsError, DatabaseNotFound, InfluxClient, InfluxError,
+                             NoHttpAnswer, WrongServer, ca_file_problem, read_credentials)
 
 from .columns import Column, layout
 from .compare import COMPARED, ThresholdError, breaches, comparison_text, pair, parse_percent, parse_regressions
@@ -80,9 +80,12 @@ def store(ctx: typer.Context, **given: str | None) -> RunStore:
     url = chosen["url"] or DEFAULT_URL
     if problem := ca_file_problem(url, chosen["ca_file"] or ""):
         raise fail(EXIT_USAGE, problem)
-    return RunStore(InfluxClient(url, chosen["database"] or "locust",
-                                 chosen["username"] or "", chosen["password"] or "", chosen["token"] or "",
-                                 chosen["ca_file"] or "", server=server))
+    try:
+        credentials = read_credentials(chosen["username"] or "", chosen["password"] or "", chosen["token"] or "")
+    except CredentialsError as e:
+        raise fail(EXIT_USAGE, str(e)) from None
+    return RunStore(InfluxClient(url, chosen["database"] or "locust", credentials.username, credentials.password,
+                                 credentials.token, chosen["ca_file"] or "", server=server))
 
 
 def fail(code: int, message: str) -> typer.Exit:

@@ -561,10 +561,16 @@ a letter (RFC 1035), which a release named by a build number ("48213") or with a
 {{- $from := ternary "fullnameOverride" (ternary "nameOverride" (printf "the release name %q" .Release.Name) (ne .Values.nameOverride "")) (ne .Values.fullnameOverride "") -}}
 {{- $problems = append $problems (printf "the objects would be named %q (from %s), which is no Service name (lower-case letters, digits and -, starting with a letter); choose another release name or set fullnameOverride, e.g. %q" $fullname $from $suggested) -}}
 {{- end -}}
-{{- /* What the master refuses at start for InfluxDB 3 (influx_client.influxdb3_database_problem, from
+{{- /* What the master refuses at start for InfluxDB 3 (influx_client.database_name_problem, from
 influxdb3_server/src/http.rs, validate_db_name); with influxdb.server auto it is refused once /ping says 3. */ -}}
 {{- if and (eq (printf "%v" $influx.server) "3") (or (gt (len $influx.database) 64) (not (regexMatch "^[A-Za-z0-9][A-Za-z0-9_-]*(/[A-Za-z0-9_-]+)?$" $influx.database))) -}}
 {{- $problems = append $problems (printf "influxdb.database: got %q, which InfluxDB 3 (influxdb.server) refuses as a database name; expected at most 64 ASCII letters, digits, _ and -, starting with a letter or digit, with at most one / between two such parts" $influx.database) -}}
+{{- end -}}
+{{- /* And for InfluxDB 1.x (influx_client.database_name_problem, from 1.x's services/meta/data.go, validName):
+printable characters (no control, format or separator character but the space), neither / nor a backslash,
+other than . and ..; a DATABASE/RETENTION_POLICY name (locust/autogen) is 3's: the master stopped at start. */ -}}
+{{- if and (eq (printf "%v" $influx.server) "1") (or (has $influx.database (list "." "..")) (regexMatch "[/\\\\\\p{C}]|[^\\P{Z} ]" $influx.database)) -}}
+{{- $problems = append $problems (printf "influxdb.database: got %q, which InfluxDB 1.x (influxdb.server) refuses as a database name; expected printable characters without / or \\, other than . and .. (1.x has no DATABASE/RETENTION_POLICY names: the master writes to the database's default retention policy)" $influx.database) -}}
 {{- end -}}
 {{- $workerHost := false -}}
 {{- range $e := $w.extraEnv -}}{{- if eq $e.name "LOCUST_HOST" -}}{{- $workerHost = true -}}{{- end -}}{{- end -}}
