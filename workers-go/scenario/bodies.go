@@ -311,13 +311,18 @@ func bodyType(spec *stepSpec) string {
 	return ""
 }
 
-// formValue compiles the value of a form: field or a query: parameter, escaped as requests
-// escapes data= and params= values: a template, or the bytes of a !!binary value (requests sends
-// data={"f": b"..."} and params={"f": b"..."} so).
-func (c *compiler) formValue(b *template.Builder[*user.User], v *yaml.Node, field string, resolve func(string) (lookup, error)) {
+// formValue compiles the value of name in a form: or query: (section) of the step at at, escaped
+// as requests escapes data= and params= values: a template, or the bytes of a !!binary value
+// (requests sends data={"f": b"..."} and params={"f": b"..."} so). "{{ v | json }}" is v's JSON
+// text as one value: an extracted list sent as it is, not as the name repeated (listvalues.go).
+func (c *compiler) formValue(b *template.Builder[*user.User], v *yaml.Node, at, section, name string, resolve func(string) (lookup, error)) {
+	field := at + "." + section + "." + name
 	if isBinary(v) {
 		raw, _ := c.binaryBytes(v, field)
 		b.Literal(string(urlesc.AppendQuery(nil, raw)))
+		return
+	}
+	if c.typedValue(b, v, field, section+"."+name, []string{"json"}, resolve, urlesc.AppendQuery) {
 		return
 	}
 	c.text(b, v, field, resolve, urlesc.AppendQuery, true)
@@ -328,12 +333,16 @@ func (c *compiler) formValue(b *template.Builder[*user.User], v *yaml.Node, fiel
 func (c *compiler) partsBody(b *template.Builder[*user.User], spec *stepSpec, resolve func(string) (lookup, error)) bool {
 	switch {
 	case spec.form != nil:
+		if values, ok := c.pairValues(spec.form, spec.at, "form", resolve); ok {
+			b.Var(func(u *user.User, dst []byte) []byte { return appendPairs(values, u, dst, "") })
+			break
+		}
 		for i, f := range spec.form {
 			if i > 0 {
 				b.Literal("&")
 			}
 			b.Literal(string(urlesc.AppendQuery(nil, []byte(f.name))) + "=")
-			c.formValue(b, f.value, spec.at+".form."+f.name, resolve)
+			c.formValue(b, f.value, spec.at, "form", f.name, resolve)
 		}
 	case spec.multipart != nil:
 		for _, p := range spec.multipart {
@@ -393,6 +402,15 @@ func appendQuotedParam(dst, raw []byte) []byte {
 // value is checked when the request is made: one that is not what the filter says makes the
 // request fail, unsent, with a reason.
 func (c *compiler) typedJSON(b *template.Builder[*user.User], n *yaml.Node, field string, resolve func(string) (lookup, error)) bool {
+	return c.typedValue(b, n, field, jsonField(field), jsonFilters, resolve, nil)
+}
+
+// typedValue adds a string that is exactly one {{ expr | KIND }}, KIND one of kinds, as its value
+// checked to be of that kind when the request is made (escaped by esc, if any); it reports
+// whether n was one. A value that is not of its kind makes the request fail, unsent, with a
+// reason naming shown, the field as the step writes it ("json.count", "query.id").
+func (c *compiler) typedValue(b *template.Builder[*user.User], n *yaml.Node, field, shown string, kinds []string,
+	resolve func(string) (lookup, error), esc func(dst, raw []byte) []byte) bool {
 	if n.Tag != "!!str" {
 		return false
 	}
@@ -402,7 +420,7 @@ func (c *compiler) typedJSON(b *template.Builder[*user.User], n *yaml.Node, fiel
 	}
 	expr := parts[0].Text
 	kind := lastFilter(expr)
-	if !slices.Contains(jsonFilters, kind) {
+	if !slices.Contains(kinds, kind) {
 		return false
 	}
 	inner := strings.TrimSpace(expr[:strings.LastIndexByte(expr, '|')])
@@ -416,17 +434,23 @@ func (c *compiler) typedJSON(b *template.Builder[*user.User], n *yaml.Node, fiel
 		}
 		return true
 	}
-	reason := jsonField(field) + ": {{ " + expr + " }} is not " + map[string]string{
+	reason := shown + ": {{ " + expr + " }} is not " + map[string]string{
 		"number": "a JSON number", "bool": "true or false", "json": "JSON"}[kind]
 	valid := map[string]func([]byte) bool{"number": validNumber, "bool": validBool, "json": json.Valid}[kind]
 	b.Var(func(u *user.User, dst []byte) []byte {
 		start := len(dst)
 		dst = fn(u, dst)
 		if valid(dst[start:]) {
+			if esc != nil {
+				dst = escapeTail(dst, start, esc)
+			}
 			return dst
 		}
 		if st, ok := u.State.(*userState); ok {
 			st.invalid = reason
+		}
+		if esc != nil { // not sent: what stands in does not matter
+			return dst[:start]
 		}
 		return append(dst[:start], "null"...)
 	})

@@ -64,7 +64,11 @@ func (c *compiler) function(expr string, avail []string) (lk lookup, ok bool, er
 			return nil, true, err
 		}
 		if f := filters[len(filters)-1]; slices.Contains(jsonFilters, f) {
-			return nil, true, fmt.Errorf("{{ %s }}: %s gives a json: value its JSON type; expected it as the whole of a string in json:, e.g. count: \"{{ n | number }}\"", expr, f)
+			where := `the whole of a string in json:, e.g. count: "{{ n | number }}"`
+			if f == "json" {
+				where = `the whole of a string in json:, or of a query: or form: value (the JSON text as one value)`
+			}
+			return nil, true, fmt.Errorf("{{ %s }}: %s gives a json: value its JSON type; expected it as %s", expr, f, where)
 		}
 		lk, err := c.resolve(name, avail)
 		if err != nil {

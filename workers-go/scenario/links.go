@@ -58,6 +58,7 @@ func (c *compiler) linkTemplate(spec *stepSpec, host string, resolve func(string
 	origin := base[:authorityEnd(base)]
 	reason := "path {{ " + parts[0].Text + " }}: not a link to follow; expected an absolute URL (https://host/items?page=2) or a path from / (/items?page=2): a relative link or an empty value cannot be sent"
 	query := len(spec.query) > 0
+	values, listed := c.pairValues(spec.query, spec.at, "query", resolve)
 	b.Var(func(u *user.User, dst []byte) []byte {
 		start := len(dst)
 		dst = fn(u, dst)
@@ -71,21 +72,27 @@ func (c *compiler) linkTemplate(spec *stepSpec, host string, resolve func(string
 			url = origin + "/"
 		}
 		dst = append(dst, url...)
-		if query {
-			if strings.IndexByte(url, '?') >= 0 {
-				dst = append(dst, '&')
-			} else {
-				dst = append(dst, '?')
-			}
+		sep := "?"
+		if strings.IndexByte(url, '?') >= 0 {
+			sep = "&"
+		}
+		switch {
+		case listed:
+			dst = appendPairs(values, u, dst, sep)
+		case query:
+			dst = append(dst, sep...)
 		}
 		return dst
 	})
+	if listed {
+		return b.Template()
+	}
 	for i, q := range spec.query {
 		if i > 0 {
 			b.Literal("&")
 		}
 		b.Literal(string(urlesc.AppendQuery(nil, []byte(q.name))) + "=")
-		c.text(&b, q.value, spec.at+".query."+q.name, resolve, urlesc.AppendQuery, true)
+		c.formValue(&b, q.value, spec.at, "query", q.name, resolve)
 	}
 	return b.Template()
 }

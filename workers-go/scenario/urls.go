@@ -98,9 +98,13 @@ func (c *compiler) urlTemplate(spec *stepSpec, resolve func(string) (lookup, err
 	if hasQuery {
 		sep = "&"
 	}
+	if values, ok := c.pairValues(spec.query, spec.at, "query", resolve); ok {
+		b.Var(func(u *user.User, dst []byte) []byte { return appendPairs(values, u, dst, sep) })
+		return b.Template()
+	}
 	for _, q := range spec.query {
 		b.Literal(sep + string(urlesc.AppendQuery(nil, []byte(q.name))) + "=")
-		c.formValue(&b, q.value, spec.at+".query."+q.name, resolve)
+		c.formValue(&b, q.value, spec.at, "query", q.name, resolve)
 		sep = "&"
 	}
 	return b.Template()
@@ -194,15 +198,19 @@ func (c *compiler) urlValue(b *template.Builder[*user.User], expr string, line i
 func urlEscaped(fn lookup, esc func(dst, raw []byte) []byte) lookup {
 	return func(u *user.User, dst []byte) []byte {
 		start := len(dst)
-		dst = fn(u, dst)
-		if urlesc.Unreserved(dst[start:]) {
-			return dst
-		}
-		end := len(dst)
-		dst = esc(dst, dst[start:end]) // as template.Escaped: appended after the value, then moved
-		n := copy(dst[start:], dst[end:])
-		return dst[:start+n]
+		return escapeTail(fn(u, dst), start, esc)
 	}
+}
+
+// escapeTail escapes by esc the value dst holds from start, in place.
+func escapeTail(dst []byte, start int, esc func(dst, raw []byte) []byte) []byte {
+	if urlesc.Unreserved(dst[start:]) {
+		return dst
+	}
+	end := len(dst)
+	dst = esc(dst, dst[start:end]) // as template.Escaped: appended after the value, then moved
+	n := copy(dst[start:], dst[end:])
+	return dst[:start+n]
 }
 
 func escapeText(esc func(dst, raw []byte) []byte, text string) string {
