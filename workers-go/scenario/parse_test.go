@@ -313,7 +313,14 @@ tasks:
   - path: /b/{{ user_id }}
   - {name: c, method: delete, path: /c, timeout: 2s}
 `
-	class, names := parseTaskNames(t, doc)
+	class, err := Parse([]byte(doc), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tk := range class.Tasks {
+		names = append(names, tk.Name)
+	}
 	if want := []string{"tasks[0]", "/b/{{ user_id }}", "c"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("names: got %v, want %v", names, want)
 	}
@@ -340,7 +347,14 @@ tasks:
   - path: /other
   - {steps: [{path: /items, method: DELETE}]}
 `
-	_, names := parseTaskNames(t, doc)
+	class, err := Parse([]byte(doc), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tk := range class.Tasks {
+		names = append(names, tk.Name)
+	}
 	if want := []string{"GET /items", "POST /items", "/other", "tasks[3]"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("names: got %v, want %v", names, want)
 	}
@@ -350,20 +364,6 @@ tasks:
 			t.Errorf("task %q: request named %q; want its path, /items", tk.name, r.Name)
 		}
 	}
-}
-
-// parseTaskNames parses doc and names its tasks in order.
-func parseTaskNames(t *testing.T, doc string) (*user.Class, []string) {
-	t.Helper()
-	class, err := Parse([]byte(doc), "", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, tk := range class.Tasks {
-		names = append(names, tk.Name)
-	}
-	return class, names
 }
 
 func TestDefault(t *testing.T) {
