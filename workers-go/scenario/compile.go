@@ -93,7 +93,6 @@ type (
 		at, name string
 		line     int  // of its name:, else of the task
 		named    bool // name: given, not the default
-		request  bool // a single request (its steps: the one request), not a flow
 		weight   int
 		steps    []*stepSpec
 	}

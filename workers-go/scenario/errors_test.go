@@ -82,8 +82,8 @@ func TestParse_Errors(t *testing.T) {
 		// Two tasks of one name: --run-tasks never picked the second, their requests shared a row.
 		{"task name twice", h + "tasks:\n  - {name: browse, steps: [{path: /a}]}\n  - {path: /b}\n  - name: browse\n    path: /c\n", "",
 			`line 5: tasks[2].name: got "browse", the name of tasks[0] too; expected a name of its own (a task's name picks it in --run-tasks and names its row in Locust's statistics)`},
-		{"task default name twice", h + "tasks:\n  - {path: /items}\n  - {path: /items, method: POST}\n  - {path: /items, weight: 2}\n", "",
-			`line 5: tasks[2]: no name, and its default (its path) "/items" is the name of tasks[0] too; expected name: with a name of its own (a task's name picks it in --run-tasks and names its row in Locust's statistics)`},
+		{"task default name twice", h + "tasks:\n  - {path: /items}\n  - {path: /items, method: POST}\n", "",
+			`line 4: tasks[1]: no name, and its default (its path) "/items" is the name of tasks[0] too; expected name: with a name of its own (a task's name picks it in --run-tasks and names its row in Locust's statistics)`},
 		{"request name twice", h + "requests:\n  - {path: /a, name: a}\n  - {path: /b, name: a}\n", "",
 			`line 4: requests[1].name: got "a", the name of requests[0] too; expected a name of its own (a task's name picks it in --run-tasks and names its row in Locust's statistics)`},
 		// Said "tasks: missing or empty" of a task written without its list.

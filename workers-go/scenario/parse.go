@@ -221,25 +221,10 @@ func (c *compiler) statsName(v *yaml.Node, field string, out *string) {
 
 // uniqueTaskNames refuses a task named as an earlier one: --run-tasks picks a task by its name
 // (the second was never picked) and a single request's name is its row in Locust's statistics
-// (two tasks' requests were counted in one row, their weights no longer told apart). Unnamed
-// requests to one path with different methods (GET and POST /items, a list and a create) are
-// rows of their own in Locust, which keys a row by method and name: their tasks are named
-// "GET /items" and "POST /items" instead, their requests' rows unchanged.
+// (two tasks' requests were counted in one row, their weights no longer told apart).
 func (c *compiler) uniqueTaskNames(tasks []*taskSpec) {
-	methodsByPath := make(map[string]map[string]int, len(tasks))
-	for _, t := range tasks {
-		if m := t.defaultMethod(); m != "" {
-			if methodsByPath[t.name] == nil {
-				methodsByPath[t.name] = map[string]int{}
-			}
-			methodsByPath[t.name][m]++
-		}
-	}
 	first := make(map[string]string, len(tasks))
 	for _, t := range tasks {
-		if m := t.defaultMethod(); m != "" && len(methodsByPath[t.name]) > 1 && methodsByPath[t.name][m] == 1 {
-			t.name = m + " " + t.name
-		}
 		at, ok := first[t.name]
 		switch {
 		case !ok:
@@ -250,15 +235,6 @@ func (c *compiler) uniqueTaskNames(tasks []*taskSpec) {
 			c.errorf(t.line, t.at, "no name, and its default (its path) %q is the name of %s too; expected name: with a name of its own (a task's name picks it in --run-tasks and names its row in Locust's statistics)", t.name, at)
 		}
 	}
-}
-
-// defaultMethod is the method of t's request when t is a single request named by its path (no
-// name: of its own); "" otherwise.
-func (t *taskSpec) defaultMethod() string {
-	if t.named || !t.request {
-		return ""
-	}
-	return t.steps[0].method
 }
 
 // nonEmptyList reports whether v is a list with something in it, reporting under field what it is
@@ -397,7 +373,7 @@ func (c *compiler) parseRequests(v *yaml.Node) []*taskSpec {
 			continue
 		}
 		s := &stepSpec{at: at, line: n.Line, method: "GET", literal: true}
-		t := &taskSpec{at: at, line: n.Line, weight: 1, steps: []*stepSpec{s}, request: true}
+		t := &taskSpec{at: at, line: n.Line, weight: 1, steps: []*stepSpec{s}}
 		c.eachKey(n, at+".", legacyKeys, func(key string, _, v *yaml.Node) {
 			switch key {
 			case "weight":
@@ -469,7 +445,7 @@ func (c *compiler) parseTask(n *yaml.Node, at string) *taskSpec {
 	if !c.finishRequest(s, n) {
 		return nil
 	}
-	t.name, t.request = s.name, true
+	t.name = s.name
 	t.steps = []*stepSpec{s}
 	return t
 }

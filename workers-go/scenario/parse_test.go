@@ -336,36 +336,6 @@ tasks:
 	}
 }
 
-// Unnamed requests to one path with different methods (a list and a create) are rows of their
-// own in Locust; their tasks are told apart by method, their requests keep the path as row name.
-func TestParse_TaskNamesOfOnePathByMethod(t *testing.T) {
-	t.Parallel()
-	doc := `host: http://a
-tasks:
-  - path: /items
-  - {path: /items, method: post, body: x}
-  - path: /other
-  - {steps: [{path: /items, method: DELETE}]}
-`
-	class, err := Parse([]byte(doc), "", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, tk := range class.Tasks {
-		names = append(names, tk.Name)
-	}
-	if want := []string{"GET /items", "POST /items", "/other", "tasks[3]"}; !reflect.DeepEqual(names, want) {
-		t.Errorf("names: got %v, want %v", names, want)
-	}
-	p := compileDoc(t, doc, nil)
-	for _, tk := range p.tasks[:2] {
-		if r := tk.flow.steps[0].request(newUser(1, nil), p.state(newUser(1, nil))); r.Name != "/items" {
-			t.Errorf("task %q: request named %q; want its path, /items", tk.name, r.Name)
-		}
-	}
-}
-
 func TestDefault(t *testing.T) {
 	t.Parallel()
 	class, err := Default("http://127.0.0.1:9/")
