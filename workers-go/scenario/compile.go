@@ -91,8 +91,6 @@ type (
 	}
 	taskSpec struct {
 		at, name string
-		line     int  // of its name:, else of the task
-		named    bool // name: given, not the default
 		weight   int
 		steps    []*stepSpec
 	}

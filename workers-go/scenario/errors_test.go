@@ -79,13 +79,6 @@ func TestParse_Errors(t *testing.T) {
 		{"blank step name", h + "tasks: [{steps: [{path: /, name: \" \"}]}]\n", "", `line 2: tasks[0].steps[0].name: got " "; expected a name: some text on one line (or no name key: the default)`},
 		{"name with a line break", h + "requests: [{path: /, name: \"a\\nb\"}]\n", "", `line 2: requests[0].name: got "a\nb"; expected a name: some text on one line (or no name key: the default)`},
 		{"empty tasks", h + "tasks: []\n", "", "line 2: tasks: got an empty list; expected a list of at least one task"},
-		// Two tasks of one name: --run-tasks never picked the second, their requests shared a row.
-		{"task name twice", h + "tasks:\n  - {name: browse, steps: [{path: /a}]}\n  - {path: /b}\n  - name: browse\n    path: /c\n", "",
-			`line 5: tasks[2].name: got "browse", the name of tasks[0] too; expected a name of its own (a task's name picks it in --run-tasks and names its row in Locust's statistics)`},
-		{"task default name twice", h + "tasks:\n  - {path: /items}\n  - {path: /items, method: POST}\n", "",
-			`line 4: tasks[1]: no name, and its default (its path) "/items" is the name of tasks[0] too; expected name: with a name of its own (a task's name picks it in --run-tasks and names its row in Locust's statistics)`},
-		{"request name twice", h + "requests:\n  - {path: /a, name: a}\n  - {path: /b, name: a}\n", "",
-			`line 4: requests[1].name: got "a", the name of requests[0] too; expected a name of its own (a task's name picks it in --run-tasks and names its row in Locust's statistics)`},
 		// Said "tasks: missing or empty" of a task written without its list.
 		{"tasks a mapping", h + "tasks: {path: /}\n", "", "line 2: tasks: got a mapping; expected a list of at least one task, each item starting with -"},
 		{"tasks null", h + "tasks:\n", "", `line 2: tasks: got ""; expected a list of at least one task, each item starting with -`},

@@ -190,7 +190,6 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 			onStop = c.parseSteps(v, "on_stop", "")
 		}
 	}
-	c.uniqueTaskNames(tasks)
 	p := c.compile(onStart, tasks, onStop)
 	c.refuseOtherBinaries()
 	if len(c.errs) == 0 {
@@ -217,24 +216,6 @@ func (c *compiler) statsName(v *yaml.Node, field string, out *string) {
 		return
 	}
 	*out = name
-}
-
-// uniqueTaskNames refuses a task named as an earlier one: --run-tasks picks a task by its name
-// (the second was never picked) and a single request's name is its row in Locust's statistics
-// (two tasks' requests were counted in one row, their weights no longer told apart).
-func (c *compiler) uniqueTaskNames(tasks []*taskSpec) {
-	first := make(map[string]string, len(tasks))
-	for _, t := range tasks {
-		at, ok := first[t.name]
-		switch {
-		case !ok:
-			first[t.name] = t.at
-		case t.named:
-			c.errorf(t.line, t.at+".name", "got %q, the name of %s too; expected a name of its own (a task's name picks it in --run-tasks and names its row in Locust's statistics)", t.name, at)
-		default:
-			c.errorf(t.line, t.at, "no name, and its default (its path) %q is the name of %s too; expected name: with a name of its own (a task's name picks it in --run-tasks and names its row in Locust's statistics)", t.name, at)
-		}
-	}
 }
 
 // nonEmptyList reports whether v is a list with something in it, reporting under field what it is
@@ -373,14 +354,11 @@ func (c *compiler) parseRequests(v *yaml.Node) []*taskSpec {
 			continue
 		}
 		s := &stepSpec{at: at, line: n.Line, method: "GET", literal: true}
-		t := &taskSpec{at: at, line: n.Line, weight: 1, steps: []*stepSpec{s}}
+		t := &taskSpec{at: at, weight: 1, steps: []*stepSpec{s}}
 		c.eachKey(n, at+".", legacyKeys, func(key string, _, v *yaml.Node) {
-			switch key {
-			case "weight":
+			if key == "weight" {
 				t.weight = c.weight(v, at+".weight")
 				return
-			case "name":
-				t.line, t.named = v.Line, true
 			}
 			c.requestField(s, key, v, at+"."+key)
 		})
@@ -397,7 +375,7 @@ func (c *compiler) parseTask(n *yaml.Node, at string) *taskSpec {
 		c.errorf(n.Line, at, "%s; expected a mapping with steps (a flow) or path (a single request)", describe(n))
 		return nil
 	}
-	t := &taskSpec{at: at, line: n.Line, weight: 1}
+	t := &taskSpec{at: at, weight: 1}
 	s := &stepSpec{at: at, line: n.Line, method: "GET"}
 	var steps *yaml.Node
 	onFailure := ""
@@ -412,7 +390,6 @@ func (c *compiler) parseTask(n *yaml.Node, at string) *taskSpec {
 		case "name":
 			c.statsName(v, field, &t.name)
 			s.name = t.name
-			t.line, t.named = v.Line, true
 		case "on_failure":
 			onFailure = c.onFailure(v, field)
 			s.cont = onFailure == "continue"
