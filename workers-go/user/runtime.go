@@ -96,15 +96,7 @@ func New(class *Class, rec Recorder, opts ...Option) (*Runtime, error) {
 	}
 	r := &Runtime{class: c}
 	total := 0
-	named := make(map[string]int, len(c.Tasks)) // a name's first task
 	for i, t := range c.Tasks {
-		// --run-tasks picks a task by its name and a task's panics are counted under it: two of
-		// one name could not be told apart (the second was never picked, their failures shared
-		// a row)
-		if first, ok := named[t.Name]; ok {
-			return nil, fmt.Errorf("Tasks[%d]: Name: got %q, the name of Tasks[%d] too; expected a name of its own (--run-tasks picks a task by its name)", i, t.Name, first)
-		}
-		named[t.Name] = i
 		if t.Weight < 1 {
 			return nil, fmt.Errorf("Tasks[%d] (%q): Weight: got %d; expected >= 1", i, t.Name, t.Weight)
 		}

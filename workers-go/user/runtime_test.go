@@ -312,8 +312,8 @@ func TestRuntime_pick(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			class := &Class{Host: "http://127.0.0.1:1"}
 			total := 0
-			for i, w := range c.weights {
-				class.Tasks = append(class.Tasks, Task{Name: fmt.Sprint("task ", i), Weight: w, Fn: func(*User) {}})
+			for _, w := range c.weights {
+				class.Tasks = append(class.Tasks, Task{Weight: w, Fn: func(*User) {}})
 				total += w
 			}
 			r, _ := newRuntime(t, class)
@@ -461,8 +461,6 @@ func TestNew_errors(t *testing.T) {
 		{"weights overflow", &Class{Host: "http://x", Tasks: []Task{{Name: "a", Weight: math.MaxInt, Fn: fn}, {Name: "b", Weight: 1, Fn: fn}}},
 			`Tasks[1] ("b"): Weight: got 1; the weights add up to more than`},
 		{"no Fn", &Class{Host: "http://x", Tasks: []Task{{Name: "a", Weight: 1}}}, `Tasks[0] ("a"): Fn: missing`},
-		{"a name twice", &Class{Host: "http://x", Tasks: []Task{{Name: "a", Weight: 1, Fn: fn}, {Name: "b", Weight: 1, Fn: fn}, {Name: "a", Weight: 2, Fn: fn}}},
-			`Tasks[2]: Name: got "a", the name of Tasks[0] too; expected a name of its own (--run-tasks picks a task by its name)`},
 		{"negative timeout", &Class{Host: "http://x", Tasks: []Task{{Weight: 1, Fn: fn}}, HTTP: HTTPOptions{Timeout: -1}},
 			"HTTP.Timeout: got -1ns; expected a duration >= 0"},
 		{"negative connect timeout", &Class{Host: "http://x", Tasks: []Task{{Weight: 1, Fn: fn}}, HTTP: HTTPOptions{ConnectTimeout: -1}},
