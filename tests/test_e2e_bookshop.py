@@ -146,7 +146,8 @@ def test_a_python_application_served_exactly_what_locust_counts(go_bin, procs: P
     for key, routes in ROWS.items():
         for route in routes:
             wanted[route] = wanted.get(route, 0) + entries.get(key, {}).get("num_requests", 0)
-    assert served == wanted, (served, wanted)
+    # a task the run's few seconds never picked is a row Locust does not show and a route not served
+    assert served == {route: n for route, n in wanted.items() if n}, (served, wanted)
     # every part ran: pages by Link, the 304, cursors, the rate limit and its retries
     for key in [("GET", "books next page"), ("GET", "book (cached)"), ("GET", "authors next"), ("POST", "order (retry)")]:
         assert entries[key]["num_requests"] > 0, key

@@ -228,17 +228,20 @@ func (r *Runtime) newUser(ctx context.Context) *User {
 }
 
 // RunOnce runs one user through OnStart (once, without retry), the named tasks once each in
-// that order, and OnStop: a class tried without a master (boomer's --run-tasks).
+// that order, and OnStop: a class tried without a master (boomer's --run-tasks). A name that
+// several tasks share (requests grouped in one row of Locust's statistics, as Locust's name=
+// groups them) runs each of them, in the class's order.
 func (r *Runtime) RunOnce(names []string) error {
-	tasks := make([]*Task, len(names))
-	for i, name := range names {
+	var tasks []*Task
+	for _, name := range names {
+		found := false
 		for j := range r.class.Tasks {
 			if r.class.Tasks[j].Name == name {
-				tasks[i] = &r.class.Tasks[j]
-				break
+				tasks = append(tasks, &r.class.Tasks[j])
+				found = true
 			}
 		}
-		if tasks[i] == nil {
+		if !found {
 			return fmt.Errorf("no task named %q", name)
 		}
 	}

@@ -505,13 +505,15 @@ func TestRuntime_RunOnce(t *testing.T) {
 		Tasks: []Task{
 			{Name: "a", Weight: 1, Fn: func(*User) { note("a") }},
 			{Name: "b", Weight: 1, Fn: func(*User) { note("b") }},
+			// a name two tasks share (one row in Locust, as name= groups requests): both run
+			{Name: "a", Weight: 1, Fn: func(*User) { note("a too") }},
 		},
 	}
 	r, _ := newRuntime(t, c)
 	if err := r.RunOnce([]string{"b", "a"}); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"start", "b", "a", "stop"}; !slices.Equal(got, want) {
+	if want := []string{"start", "b", "a", "a too", "stop"}; !slices.Equal(got, want) {
 		t.Fatalf("ran %v, want %v", got, want)
 	}
 	if err := r.RunOnce([]string{"c"}); err == nil || err.Error() != `no task named "c"` {
