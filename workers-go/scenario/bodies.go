@@ -328,6 +328,18 @@ func (c *compiler) formValue(b *template.Builder[*user.User], v *yaml.Node, at, 
 	c.text(b, v, field, resolve, urlesc.AppendQuery, true)
 }
 
+// literalPairs compiles the name=value pairs of a query: or form: (section) that no value may
+// send as a list (pairValues said so) into b, as text: the first after first ("?", "&" or ""),
+// the others after "&".
+func (c *compiler) literalPairs(b *template.Builder[*user.User], pairs []pair, at, section, first string, resolve func(string) (lookup, error)) {
+	sep := first
+	for _, p := range pairs {
+		b.Literal(sep + string(urlesc.AppendQuery(nil, []byte(p.name))) + "=")
+		c.formValue(b, p.value, at, section, p.name, resolve)
+		sep = "&"
+	}
+}
+
 // partsBody compiles form:, multipart: or body_file: into b; it reports whether the step has
 // one of them.
 func (c *compiler) partsBody(b *template.Builder[*user.User], spec *stepSpec, resolve func(string) (lookup, error)) bool {
@@ -337,13 +349,7 @@ func (c *compiler) partsBody(b *template.Builder[*user.User], spec *stepSpec, re
 			b.Var(func(u *user.User, dst []byte) []byte { return appendPairs(values, u, dst, "") })
 			break
 		}
-		for i, f := range spec.form {
-			if i > 0 {
-				b.Literal("&")
-			}
-			b.Literal(string(urlesc.AppendQuery(nil, []byte(f.name))) + "=")
-			c.formValue(b, f.value, spec.at, "form", f.name, resolve)
-		}
+		c.literalPairs(b, spec.form, spec.at, "form", "", resolve)
 	case spec.multipart != nil:
 		for _, p := range spec.multipart {
 			b.Literal("--" + spec.boundary + "\r\nContent-Disposition: form-data; name=\"" + quoteParam(p.name) + "\"")

@@ -87,13 +87,7 @@ func (c *compiler) linkTemplate(spec *stepSpec, host string, resolve func(string
 	if listed {
 		return b.Template()
 	}
-	for i, q := range spec.query {
-		if i > 0 {
-			b.Literal("&")
-		}
-		b.Literal(string(urlesc.AppendQuery(nil, []byte(q.name))) + "=")
-		c.formValue(&b, q.value, spec.at, "query", q.name, resolve)
-	}
+	c.literalPairs(&b, spec.query, spec.at, "query", "", resolve) // the link's closure wrote "?" or "&"
 	return b.Template()
 }
 

@@ -102,11 +102,7 @@ func (c *compiler) urlTemplate(spec *stepSpec, resolve func(string) (lookup, err
 		b.Var(func(u *user.User, dst []byte) []byte { return appendPairs(values, u, dst, sep) })
 		return b.Template()
 	}
-	for _, q := range spec.query {
-		b.Literal(sep + string(urlesc.AppendQuery(nil, []byte(q.name))) + "=")
-		c.formValue(&b, q.value, spec.at, "query", q.name, resolve)
-		sep = "&"
-	}
+	c.literalPairs(&b, spec.query, spec.at, "query", sep, resolve)
 	return b.Template()
 }
 
