@@ -63,6 +63,8 @@ from gevent.event import Event
 from locust.env import Environment
 from locust.runners import STATE_RUNNING, STATE_SPAWNING, STATE_STOPPED, STATE_STOPPING, MasterRunner
 
+from .swarm_form import is_start_form
+
 logger = logging.getLogger(__name__)
 # Locust's own bound on a stop after the drain: it waits up to stop_timeout + 60 s for the
 # workers to report zero users.
@@ -230,7 +232,7 @@ def defer_run_time_of_a_waiting_start(environment: Environment, gate: RunPhases)
 
     @web_ui.app.after_request
     def run_time_from_the_start(response):  # type: ignore[no-untyped-def]
-        if request.method != "POST" or not request.path.endswith("/swarm") or not gate.stopping():
+        if not is_start_form(request) or not gate.stopping():
             return response
         answer = response.get_json(silent=True) or {}
         if answer.get("success"):  # a later start replaces the one that waits, with its run time or none
@@ -253,7 +255,7 @@ def keep_run_time_across_edits(environment: Environment, gate: RunPhases) -> Non
     @web_ui.app.before_request
     def set_the_timer_aside():  # type: ignore[no-untyped-def]
         timer = web_ui._run_time_greenlet
-        if (request.method == "POST" and request.path.endswith("/swarm") and not request.form.get("run_time")
+        if (is_start_form(request) and not request.form.get("run_time")
                 and timer is not None and not timer.dead
                 and environment.runner.state in (STATE_SPAWNING, STATE_RUNNING) and not gate.stopping()):
             g.run_time_timer, web_ui._run_time_greenlet = timer, None

@@ -16,6 +16,7 @@ overrides nothing, is not."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import urlsplit
 
 from locust.env import Environment
@@ -24,6 +25,11 @@ from .options import users_problem
 from .run_record import redact_url
 
 logger = logging.getLogger(__name__)
+
+
+def is_start_form(request: Any) -> bool:
+    """Whether a Flask request is the web UI's start form (POST /swarm, under any base path)."""
+    return request.method == "POST" and request.path.endswith("/swarm")
 
 
 def same_host(a: str, b: str) -> bool:
@@ -60,7 +66,7 @@ def install(environment: Environment) -> None:
 
     @web_ui.app.before_request
     def check_start_form():  # type: ignore[no-untyped-def]
-        if request.method != "POST" or not request.path.endswith("/swarm"):
+        if not is_start_form(request):
             return None
         value = request.form.get("user_count")
         problem = ""
