@@ -49,6 +49,12 @@ def sums_by_name(influx: InfluxServer, run_id: str) -> dict[str, tuple[int, int]
     return {r["name"]: (r["sum"], r["sum_1"]) for r in rows(series)}
 
 
+def exported_requests(influx: InfluxServer) -> int:
+    """The requests the master has shipped so far, all runs and names together (0 before its first point)."""
+    series = influx.query(f"SELECT sum(requests) FROM {REQUESTS} WHERE \"name\" = '{AGGREGATED}'")
+    return sum(r["sum"] for r in rows(series))
+
+
 def the_run(influx: InfluxServer) -> dict:
     runs = rows(influx.query(f"SELECT * FROM {RUNS}"))
     assert len(runs) == 1, runs

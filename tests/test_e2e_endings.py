@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from harness.exported import NAMES, run_headless, sums_by_name, the_run
+from harness.exported import NAMES, exported_requests, run_headless, sums_by_name, the_run
 from harness.manifests import stopping_worker_needs
 from harness.parts import FaultProxy, Master, Target, start_worker
 from harness.procs import REPO, wait_until
@@ -179,6 +179,9 @@ def test_a_ctrl_c_while_stopping_ends_promptly_and_writes_everything(procs, go_b
     master, _workers, report = run_headless(procs, go_bin, target, influx, tmp_path, seconds=60,
                                             extra=("--threshold", "fail_ratio<50%"))
     traffic(target, 2)
+    # the workers report every 3 s: a second Ctrl+C abandons the last reports, so the test needs one that
+    # reached the master (shipped to InfluxDB each second) or there is nothing to count
+    wait_until(lambda: exported_requests(influx) > 0, 30, "a first report shipped to InfluxDB")
     master.proc.signal(first)
     time.sleep(0.3)  # within the drain: boomer reports every 3 s
     master.proc.signal(signal.SIGINT)
