@@ -25,8 +25,8 @@ import pytest
 import yaml
 
 from harness.manifests import (SECRET_ENV, Manifests, check_network_policy, check_pod_failure_policies, containers,
-                               image_problem, name_of, pod_failure_action, pod_labels, pod_spec, problems,
-                               stopping_master_needs, stopping_worker_needs, tool)
+                               image_problem, name_of, pod_failure_action, pod_labels, pod_spec,
+                               problems, selects, stopping_master_needs, stopping_worker_needs, tool)
 from harness.procs import REPO
 from locust.argument_parser import get_parser
 from locust_fleet.influx_client import database_name_problem, kind_name
@@ -71,6 +71,22 @@ def env_of(doc: dict) -> dict[str, dict]:
     return {e["name"]: e for e in containers(doc)[0].get("env") or []}
 
 
+SPREAD = {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway"}
+
+
+def platform_settings(part: str) -> dict:
+    """What a platform team gives every workload: a priority, a spread over zones, its labels, variables
+    from its ConfigMaps and Secrets, and a volume of its own."""
+    return {"priorityClassName": "load-test", "topologySpreadConstraints": [
+                SPREAD, {**SPREAD, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "DoNotSchedule",
+                         "minDomains": 2, "labelSelector": {"matchLabels": {"team": "perf"}}}],
+            "podLabels": {"team": "perf", "example.com/cost-center": "4711"},
+            "envFrom": [{"configMapRef": {"name": "team-settings"}}, {"secretRef": {"name": f"{part}-env"},
+                                                                     "prefix": "TEAM_"}],
+            "extraVolumes": [{"name": "data", "persistentVolumeClaim": {"claimName": f"{part}-data"}}],
+            "extraVolumeMounts": [{"name": "data", "mountPath": "/data", "readOnly": True}]}
+
+
 # name -> (values, ConfigMaps and Secrets the user creates beforehand)
 COMBINATIONS: dict[str, tuple[dict, dict]] = {
     "defaults": ({}, {}),
@@ -103,6 +119,8 @@ COMBINATIONS: dict[str, tuple[dict, dict]] = {
                                   "worker": {"targetTLS": {"existingSecret": "api-mtls", "clientCertKey": "tls.crt",
                                                            "clientKeyKey": "tls.key"}}},
                                  {"Secret": {"api-mtls": {"ca.crt", "tls.crt", "tls.key"}}}),
+    "what a platform team adds": ({part: platform_settings(part) for part in ("master", "worker")},
+                                  {"ConfigMap": {"team-settings": None}, "Secret": {"master-env": None, "worker-env": None}}),
 }
 
 
@@ -473,6 +491,47 @@ def test_helm_schedules_every_pod_on_a_tainted_node_pool(run_to_completion, tmp_
         assert {key: spec.get(key) for key in POOL} == POOL, name
 
 
+@pytest.mark.parametrize("run_to_completion", [False, True], ids=["deployments", "jobs"])
+def test_helm_takes_what_a_platform_team_gives_every_pod(run_to_completion, tmp_path):
+    """priorityClassName, topologySpreadConstraints, envFrom, pod labels and volumes of one's own, for the
+    master and the workers: the schema refused each key and nothing set them. A spread constraint
+    without a labelSelector selects the part's own pods (with none Kubernetes counts no pod and spreads
+    nothing); the chart's volumes, mounts, labels and selectors stay as they were."""
+    values, provided = COMBINATIONS["what a platform team adds"]
+    values = {**values, "worker": {**values["worker"], "scenario": {"files": {"scenario.yaml": SCENARIO}}}}
+    if run_to_completion:
+        values["master"] = {**values["master"], "runToCompletion": True, "runTime": "1m"}
+    _, docs = render(values, tmp_path)
+    assert not problems(Manifests([("t", d) for d in docs], provided))
+    # the references check sees the ConfigMaps and Secrets envFrom names
+    assert problems(Manifests([("t", d) for d in docs], {"Secret": provided["Secret"]})) == [
+        f"t: {kind}/{PREFIX}-{part}: container '{part}' envFrom uses ConfigMap 'team-settings', which is neither a "
+        "manifest nor generated nor provided"
+        for kind, part in ((("Job" if run_to_completion else "Deployment"), "master"),
+                           (("Job" if run_to_completion else "Deployment"), "worker"))]
+    workloads = {name_of(d): d for d in docs if d["kind"] in ("Deployment", "Job")}
+    for part in ("master", "worker"):
+        workload = workloads[f"{PREFIX}-{part}"]
+        spec, [container] = pod_spec(workload), containers(workload)
+        labels = pod_labels(workload)
+        assert {k: labels[k] for k in ("team", "example.com/cost-center")} == {"team": "perf",
+                                                                                "example.com/cost-center": "4711"}
+        assert labels["app.kubernetes.io/component"] == part
+        assert spec["priorityClassName"] == "load-test"
+        own, given = spec["topologySpreadConstraints"]
+        assert own == {**SPREAD, "labelSelector": {"matchLabels": {
+            k: labels[k] for k in ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component")}}}
+        assert not any(selects(own["labelSelector"]["matchLabels"], pod_labels(other))
+                       for name, other in workloads.items() if name != name_of(workload)), "its own pods only"
+        assert given == values[part]["topologySpreadConstraints"][1]
+        assert container["envFrom"] == values[part]["envFrom"]
+        assert {"name": "data", "mountPath": "/data", "readOnly": True} in container["volumeMounts"]
+        assert {"name": "data", "persistentVolumeClaim": {"claimName": f"{part}-data"}} in spec["volumes"]
+    # the chart's own mounts are still there
+    assert {"spool", "tmp", "data"} <= {m["name"] for m in containers(workloads[f"{PREFIX}-master"])[0]["volumeMounts"]}
+    assert {"scenario", "data"} == {m["name"] for m in containers(workloads[f"{PREFIX}-worker"])[0]["volumeMounts"]}
+
+
 @pytest.mark.parametrize("request_, limit", [("1024Mi", "1Gi"), ("1000m", 1), (0.5, "500m"), (1073741824, "1Gi"),
                                              ("1G", "1000M"), ("999m", "1")])
 def test_helm_takes_requests_up_to_their_limits_in_any_unit(request_, limit, tmp_path):
@@ -677,7 +736,50 @@ BAD_VALUES = [
       "scenario says it in its tls:"]),
     ({"demoTarget": {"enabled": False}},
      ["target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to "
-      "send; set target"]),
+      "send; set target (or give the workers LOCUST_HOST in worker.extraEnv or worker.envFrom)"]),
+    ({"worker": {"podLabels": {"app.kubernetes.io/component": "load", "bad key!": "a", "team": "perf team"},
+                 "envFrom": [{"configMapRef": {"name": "a"}, "secretRef": {"name": "b"}}, {"prefix": "X_"}],
+                 "extraVolumes": [{"name": "scenario", "emptyDir": {}}, {"name": "data"},
+                                  {"name": "cache", "emptyDir": {}, "secret": {"secretName": "s"}},
+                                  {"name": "cache", "emptyDir": {}}],
+                 "extraVolumeMounts": [{"name": "nope", "mountPath": "/etc/locust-fleet/scenario/"},
+                                       {"name": "cache", "mountPath": "/cache"},
+                                       {"name": "cache", "mountPath": "/cache/"}],
+                 "topologySpreadConstraints": [{**SPREAD, "minDomains": 2}]},
+      "master": {"podLabels": {"helm.sh/chart": "x"}, "extraVolumeMounts": [{"name": "tmp", "mountPath": "/scratch"}]}},
+     ['worker.podLabels: "app.kubernetes.io/component" is the chart\'s label (app.kubernetes.io/name, '
+      "app.kubernetes.io/instance, app.kubernetes.io/component, app.kubernetes.io/version, "
+      "app.kubernetes.io/managed-by, helm.sh/chart), which its selectors and Services find the pods by",
+      'worker.podLabels: "bad key!" is no label key, which the API server would refuse',
+      'worker.podLabels.team: got "perf team", which the API server would refuse as a label value',
+      'master.podLabels: "helm.sh/chart" is the chart\'s label',
+      "worker.envFrom[0]: both configMapRef and secretRef, which the API server refuses",
+      "worker.envFrom[1]: neither configMapRef nor secretRef; expected {configMapRef: {name: NAME}} or "
+      "{secretRef: {name: NAME}}",
+      'worker.extraVolumes[0]: the name "scenario" is the chart\'s own volume\'s (scenario, target-tls)',
+      "worker.extraVolumes[1] (data): no volume source; expected exactly one volume source",
+      "worker.extraVolumes[2] (cache): several volume sources (emptyDir, secret)",
+      'worker.extraVolumes[3]: the name "cache" is given twice, which the API server refuses',
+      'worker.extraVolumeMounts[0]: volume "nope" is none of worker.extraVolumes (scenario, data, cache); add it '
+      "there",
+      "worker.extraVolumeMounts[0]: mountPath /etc/locust-fleet/scenario/ is where the chart mounts its own volume",
+      "worker.extraVolumeMounts[2]: mountPath /cache/ is given twice, which the API server refuses",
+      'master.extraVolumeMounts[0]: volume "tmp" is the chart\'s own, which it mounts where it needs it; mount a '
+      "volume of master.extraVolumes",
+      "worker.topologySpreadConstraints[0]: minDomains goes with whenUnsatisfiable: DoNotSchedule (got "
+      "ScheduleAnyway)"]),
+    ({"worker": {"extraVolumes": [{"name": "data", "persistentVolumClaim": {"claimName": "d"}}],
+                 "extraVolumeMounts": [{"name": "data", "mountPath": "data"}],
+                 "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "zone", "whenUnsatisfiable": "Schedule"}],
+                 "envFrom": [{"secretRef": {"nmae": "api"}}]},
+      "master": {"podLabels": {"cost-center": 4711}, "priorityClassName": "High"}},
+     ["- at '/worker/extraVolumes/0': additional properties 'persistentVolumClaim' not allowed",
+      "- at '/worker/extraVolumeMounts/0/mountPath': 'data' does not match pattern '^/'",
+      "- at '/worker/topologySpreadConstraints/0/whenUnsatisfiable': value must be one of 'DoNotSchedule', "
+      "'ScheduleAnyway'",
+      "- at '/worker/envFrom/0/secretRef': missing property 'name'",
+      "- at '/master/podLabels/cost-center': got number, want string",
+      "- at '/master/priorityClassName': 'High' does not match pattern"]),
     ({"master": {"runTime": "five minutes", "spawnRate": 0}, "worker": {"pdb": {"maxUnavailable": "half"}}},
      ["- at '/master/runTime': 'five minutes' does not match pattern", "- at '/master/spawnRate': exclusiveMinimum: "
       "got 0, want 0", "- at '/worker/pdb/maxUnavailable': 'half' does not match pattern '^[0-9]+%$'"]),
@@ -1052,7 +1154,10 @@ def test_the_docs_secrets_hold_the_keys_their_readers_read():
 # Keys a release installed with an earlier version of the chart has no value for.
 NEWER_KEYS = [("serviceAccountName",), ("master", "podAnnotations"), ("master", "ingress"),
               ("worker", "podAnnotations"), ("worker", "targetTLS"), ("worker", "autoscaling", "external"),
-              ("worker", "scenario", "existingSecret")]
+              ("worker", "scenario", "existingSecret"),
+              *((part, key) for part in ("master", "worker")
+                for key in ("priorityClassName", "topologySpreadConstraints", "podLabels", "envFrom", "extraVolumes",
+                            "extraVolumeMounts"))]
 
 
 def test_helm_upgrade_reusing_the_values_of_an_earlier_release(tmp_path):
@@ -1151,3 +1256,4 @@ def test_helm_refuses_report_files_in_the_masters_read_only_working_directory(tm
     container = containers(master)[0]
     assert container["securityContext"]["readOnlyRootFilesystem"] is True and "workingDir" not in container
     assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
+
