@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import inspect
 import json
 import re
+import os
 import shlex
 import shutil
 import subprocess
+import tarfile
 import textwrap
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -1151,13 +1156,11 @@ def test_the_docs_secrets_hold_the_keys_their_readers_read():
     assert not missing, missing
 
 
-# Keys a release installed with an earlier version of the chart has no value for.
+# Keys a release installed with an early 0.1.0 of the chart has no value for (added before the chart's version
+# followed its changes; from 0.1.0 on, test_helm_upgrade_from_the_previous_version_reusing_its_values).
 NEWER_KEYS = [("serviceAccountName",), ("master", "podAnnotations"), ("master", "ingress"),
               ("worker", "podAnnotations"), ("worker", "targetTLS"), ("worker", "autoscaling", "external"),
-              ("worker", "scenario", "existingSecret"),
-              *((part, key) for part in ("master", "worker")
-                for key in ("priorityClassName", "topologySpreadConstraints", "podLabels", "envFrom", "extraVolumes",
-                            "extraVolumeMounts"))]
+              ("worker", "scenario", "existingSecret")]
 
 
 def test_helm_upgrade_reusing_the_values_of_an_earlier_release(tmp_path):
@@ -1257,3 +1260,128 @@ def test_helm_refuses_report_files_in_the_masters_read_only_working_directory(tm
     assert container["securityContext"]["readOnlyRootFilesystem"] is True and "workingDir" not in container
     assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
 
+
+# The digest of each version of the chart as released (chart_digest): a version's files never change once
+# recorded. Changed the chart? Bump version in Chart.yaml per semver, add its section to CHANGELOG.md and its
+# digest here; never edit a recorded one.
+CHART_RELEASES = {
+    "0.1.0": "39f19e3340151e39ad82d2f7e84de9739bba0ddf7849158cd52216d1055fe4ca",
+    "0.2.0": "a47bff1ec7d77751e62ac27ae1613ee5db644b32a1b9e6c08ab6bab859059ed8",
+}
+
+
+def chart_digest(chart: Path, tmp: Path) -> tuple[str, str]:
+    """(version, sha256) of what `helm package` puts in the chart (so .helmignore applies), but CHANGELOG.md and
+    the version line of Chart.yaml, which the package writes out again from its fields."""
+    out = subprocess.run([tool("helm"), "package", str(chart), "--destination", str(tmp)], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    [package] = tmp.glob("*.tgz")
+    digest = hashlib.sha256()
+    with tarfile.open(package) as tar:
+        files = {m.name.split("/", 1)[1]: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+    version = yaml.safe_load(files["Chart.yaml"])["version"]
+    files["Chart.yaml"] = re.sub(rb"(?m)^version: .*\n", b"", files["Chart.yaml"])
+    for name in sorted(set(files) - {"CHANGELOG.md"}):
+        digest.update(f"{name}\0{len(files[name])}\0".encode() + files[name])
+    return version, digest.hexdigest()
+
+
+def test_the_chart_changes_only_with_a_new_version(tmp_path):
+    """The chart's templates and values changed after 0.1.0 and its version stayed 0.1.0: a release
+    upgraded from one 0.1.0 to another changed, and `helm list` told nothing. Each version's files are
+    recorded; a change under a recorded version fails here, naming what to do."""
+    version, digest = chart_digest(CHART, tmp_path)
+    versions = list(CHART_RELEASES)
+    assert versions == sorted(versions, key=lambda v: tuple(map(int, v.split(".")))), versions
+    assert version == versions[-1], \
+        f"Chart.yaml's version {version} is not the last in CHART_RELEASES ({versions[-1]}): record its digest {digest}"
+    assert digest == CHART_RELEASES[version], (
+        f"deploy/helm/locust-fleet changed under version {version}, which is recorded: bump version in Chart.yaml "
+        f"per semver, add its section to CHANGELOG.md and its digest to CHART_RELEASES ({digest} as it is now)")
+    sections = re.findall(r"^## (\S+)$", (CHART / "CHANGELOG.md").read_text(), re.M)
+    assert sections == versions[::-1], f"CHANGELOG.md's sections {sections}; expected one per version, newest first"
+    chart, values = yaml.safe_load((CHART / "Chart.yaml").read_text()), yaml.safe_load((CHART / "values.yaml").read_text())
+    assert chart["appVersion"] == values["image"]["master"]["tag"] == values["image"]["worker"]["tag"], \
+        "appVersion is the images' default tag"
+
+
+def previous_chart(tmp: Path) -> tuple[str, Path]:
+    """(version, directory) of the chart as the version before Chart.yaml's was last committed."""
+    version = yaml.safe_load((CHART / "Chart.yaml").read_text())["version"]
+    where = str(CHART.relative_to(REPO))
+    git = functools.partial(subprocess.run, cwd=REPO, capture_output=True, timeout=60, check=True)
+    for commit in git(["git", "log", "--format=%H", "--", where], text=True).stdout.split():
+        then = yaml.safe_load(git(["git", "show", f"{commit}:{where}/Chart.yaml"], text=True).stdout)["version"]
+        if then != version:
+            with tarfile.open(fileobj=__import__("io").BytesIO(git(["git", "archive", commit, where]).stdout)) as tar:
+                tar.extractall(tmp, filter="data")
+            return then, tmp / where
+    raise AssertionError(f"no commit of {where} has a version other than {version}: is the clone's history complete?")
+
+
+class DiscoveryOnly(BaseHTTPRequestHandler):
+    """What `helm upgrade --dry-run=client` asks a cluster (its version and API groups, for the templates'
+    Capabilities) and nothing more; the release itself comes from Helm's memory driver."""
+    ANSWERS = {"/version": {"major": "1", "minor": "30", "gitVersion": "v1.30.0"},
+               "/api": {"kind": "APIVersions", "versions": []}, "/apis": {"kind": "APIGroupList", "groups": []}}
+
+    def do_GET(self):
+        answer = self.ANSWERS.get(self.path.split("?")[0])
+        body = json.dumps(answer or {"kind": "Status", "code": 404}).encode()
+        self.send_response(200 if answer else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+INSTALLED_WITH = {"worker": {"replicas": 4, "podAnnotations": {"sidecar.istio.io/inject": "false"}},
+                  "influxdb": {"url": "http://influxdb.monitoring:8086", "existingSecret": "team-influx"},
+                  "master": {"runTags": {"env": "staging"}}}
+
+
+@pytest.mark.parametrize("how", ["--reuse-values", "--reset-then-reuse-values"])
+def test_helm_upgrade_from_the_previous_version_reusing_its_values(how, tmp_path):
+    """A release installed with the previous version of the chart (from the repository's history), upgraded by
+    Helm itself: its memory driver holds the release, and `helm upgrade --dry-run=client` renders the new
+    chart with what the flag takes (--reuse-values: the old chart's defaults and the release's values, without
+    the keys added since; --reset-then-reuse-values: the new defaults). It renders what the new chart renders
+    with those values, and a key added since can be set in that upgrade."""
+    version, old = previous_chart(tmp_path / "old")
+    assert chart_digest(old, tmp_path / "package")[1] == CHART_RELEASES[version], "the recorded release"
+    (tmp_path / "installed.json").write_text(json.dumps(INSTALLED_WITH))
+    out = helm("install", RELEASE, str(old), "--namespace", "load", "--dry-run=client", "--output", "json",
+               "--values", str(tmp_path / "installed.json"))
+    assert out.returncode == 0, out.stderr
+    release = json.loads(out.stdout)
+    release["info"]["status"] = "deployed"
+    (tmp_path / "releases.json").write_text(json.dumps([release]))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), DiscoveryOnly)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        (tmp_path / "kubeconfig").write_text(yaml.safe_dump({
+            "apiVersion": "v1", "kind": "Config", "current-context": "c", "users": [],
+            "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{server.server_port}"}}],
+            "contexts": [{"name": "c", "context": {"cluster": "c", "namespace": "load"}}]}))
+        env = {**os.environ, "KUBECONFIG": str(tmp_path / "kubeconfig"), "HELM_DRIVER": "memory",
+               "HELM_MEMORY_DRIVER_DATA": str(tmp_path / "releases.json")}
+        for extra, changed in (([], {}), (["--set", "worker.podLabels.team=perf", "--set", "master.priorityClassName=load"],
+                                          {"worker": {"podLabels": {"team": "perf"}},
+                                           "master": {"priorityClassName": "load"}})):
+            out = subprocess.run([tool("helm"), "upgrade", RELEASE, str(CHART), "--namespace", "load", how,
+                                  "--dry-run=client", "--output", "json", *extra], capture_output=True, text=True,
+                                 timeout=120, env=env)
+            assert out.returncode == 0, (extra, out.stderr)
+            upgraded = json.loads(out.stdout)
+            assert upgraded["chart"]["metadata"]["version"] != version and upgraded["version"] == 2
+            values = {part: {**INSTALLED_WITH.get(part, {}), **changed.get(part, {})}
+                      for part in {*INSTALLED_WITH, *changed}}
+            values["worker"]["podAnnotations"] = INSTALLED_WITH["worker"]["podAnnotations"]
+            assert [d for d in yaml.safe_load_all(upgraded["manifest"]) if d] == render(values, tmp_path)[1], extra
+    finally:
+        server.shutdown()
+        server.server_close()
