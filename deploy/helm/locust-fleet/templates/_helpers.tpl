@@ -126,6 +126,16 @@ topologySpreadConstraints:
 {{- end }}
 {{- end -}}
 
+{{/* A part's pod securityContext: (list .Values.worker (dict "runAsUser" 65532 ...)). Its podSecurityContext
+(the user and groups, each of which may be null where the platform assigns them) over non-root and the
+runtime's seccomp profile, which always hold. A release installed before podSecurityContext has no such key
+(upgraded with --reuse-values): the image's user, given as the default. */}}
+{{- define "locust-fleet.podSecurityContext" -}}
+{{- $values := index . 0 -}}
+{{- $ids := ternary (get $values "podSecurityContext") (index . 1) (hasKey $values "podSecurityContext") -}}
+{{- toYaml (merge (dict "runAsNonRoot" true "seccompProfile" (dict "type" "RuntimeDefault")) (deepCopy ($ids | default dict))) -}}
+{{- end -}}
+
 {{/* The workers a headless run waits for. */}}
 {{- define "locust-fleet.expectWorkers" -}}
 {{- if .Values.master.expectWorkers -}}
