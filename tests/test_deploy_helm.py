@@ -29,9 +29,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.manifests import (SECRET_ENV, Manifests, check_network_policy, check_pod_failure_policies, containers,
-                               image_problem, name_of, pod_failure_action, pod_labels, pod_spec,
-                               problems, selects, stopping_master_needs, stopping_worker_needs, tool)
+from harness.manifests import (SECRET_ENV, Manifests, check_fields, check_network_policy, check_pod_failure_policies,
+                               containers, image_problem, name_of, pod_failure_action, pod_labels, pod_spec, problems,
+                               selects, stopping_master_needs, stopping_worker_needs, tool)
 from harness.procs import REPO
 from locust.argument_parser import get_parser
 from locust_fleet.influx_client import database_name_problem, kind_name
@@ -125,7 +125,8 @@ COMBINATIONS: dict[str, tuple[dict, dict]] = {
                                                            "clientKeyKey": "tls.key"}}},
                                  {"Secret": {"api-mtls": {"ca.crt", "tls.crt", "tls.key"}}}),
     "what a platform team adds": ({part: platform_settings(part) for part in ("master", "worker")},
-                                  {"ConfigMap": {"team-settings": None}, "Secret": {"master-env": None, "worker-env": None}}),
+                                  {"ConfigMap": {"team-settings": None},
+                                   "Secret": {"master-env": None, "worker-env": None}}),
 }
 
 
@@ -524,8 +525,9 @@ def test_helm_takes_what_a_platform_team_gives_every_pod(run_to_completion, tmp_
         assert labels["app.kubernetes.io/component"] == part
         assert spec["priorityClassName"] == "load-test"
         own, given = spec["topologySpreadConstraints"]
-        assert own == {**SPREAD, "labelSelector": {"matchLabels": {
-            k: labels[k] for k in ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component")}}}
+        selector = {k: labels[k] for k in ("app.kubernetes.io/name", "app.kubernetes.io/instance",
+                                            "app.kubernetes.io/component")}
+        assert own == {**SPREAD, "labelSelector": {"matchLabels": selector}}
         assert not any(selects(own["labelSelector"]["matchLabels"], pod_labels(other))
                        for name, other in workloads.items() if name != name_of(workload)), "its own pods only"
         assert given == values[part]["topologySpreadConstraints"][1]
@@ -608,6 +610,28 @@ def test_the_checks_refuse_a_pod_failure_policy_the_api_server_refuses(tmp_path)
         f"{where} needs restartPolicy Never, got 'OnFailure'",
         f"{where}: rule 1: containerName 'wroker' is not a container of the pod (['worker'])",
         f"{where}: rule 1: exit codes [3, 0, 3] must be given, ordered, unique and, for In, not 0"]
+
+
+def test_the_field_check_names_a_misspelt_field_the_templates_pass_through(tmp_path):
+    """What the schema does not reach inside the objects the templates pass through (an affinity's terms, a
+    volume source): every rendering is decoded as the API server's strict field validation decodes it,
+    which names each field the API type does not have. The checks pass the chart because its objects
+    decode, not by checking nothing."""
+    term = {"matchExpressions": [{"key": "pool", "operator": "In", "values": ["load"]}]}
+    values = {"worker": {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+                  "nodeSelectorTerm": [term]}}},
+              "extraVolumes": [{"name": "data", "persistentVolumeClaim": {"claimname": "data"}}],
+              "extraVolumeMounts": [{"name": "data", "mountPath": "/data"}]}}
+    _, docs = render(values, tmp_path)
+    assert check_fields(Manifests([("t", d) for d in docs])) == [
+        f't: Deployment/{PREFIX}-worker: strict decoding error: unknown field "spec.template.spec.affinity.'
+        'nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerm", unknown field '
+        '"spec.template.spec.volumes[0].persistentVolumeClaim.claimname"']
+    values["worker"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"] = {
+        "nodeSelectorTerms": [term]}
+    values["worker"]["extraVolumes"][0]["persistentVolumeClaim"] = {"claimName": "data"}
+    _, docs = render(values, tmp_path)
+    assert check_fields(Manifests([("t", d) for d in docs])) == []
 
 
 def test_helm_network_policy_off_leaves_the_worker_port_open(tmp_path):
@@ -803,6 +827,15 @@ BAD_VALUES = [
       "volume of master.extraVolumes",
       "worker.topologySpreadConstraints[0]: minDomains goes with whenUnsatisfiable: DoNotSchedule (got "
       "ScheduleAnyway)"]),
+    ({"worker": {"affinity": {"nodeAfinity": {}},
+                 "topologySpreadConstraints": [{**SPREAD, "labelSelector": {"matchLabel": {"team": "perf"}}}]},
+      "networkPolicy": {"webFrom": [{"namespaceSelector": {"matchExpressions": [{"key": "team", "operator": "in"}]}},
+                                    {"ipblock": {"cidr": "10.0.0.0/8"}}]}},
+     ["- at '/worker/affinity': additional properties 'nodeAfinity' not allowed",
+      "- at '/worker/topologySpreadConstraints/0/labelSelector': additional properties 'matchLabel' not allowed",
+      "- at '/networkPolicy/webFrom/0/namespaceSelector/matchExpressions/0/operator': value must be one of 'In', "
+      "'NotIn', 'Exists', 'DoesNotExist'",
+      "- at '/networkPolicy/webFrom/1': additional properties 'ipblock' not allowed"]),
     ({"master": {"podSecurityContext": {"runAsUser": 0, "runAsNonRoot": False}}},
      ["- at '/master/podSecurityContext': additional properties 'runAsNonRoot' not allowed",
       "- at '/master/podSecurityContext/runAsUser': minimum: got 0, want 1"]),
@@ -1299,7 +1332,7 @@ def test_helm_refuses_report_files_in_the_masters_read_only_working_directory(tm
 # its digest here; never edit the digest of a version main has.
 CHART_RELEASES = {
     "0.1.0": "39f19e3340151e39ad82d2f7e84de9739bba0ddf7849158cd52216d1055fe4ca",
-    "0.2.0": "8f4cf081fc961d55f11a838221422acef3c93f0e7acbb3b582e311fc53cc8649",
+    "0.2.0": "5be18e356f718d4a95b10420a1bff627384871e028a353b0e701e2ddca5cc2a4",
 }
 
 
@@ -1335,7 +1368,8 @@ def test_the_chart_changes_only_with_a_new_version(tmp_path):
         f"while main does not have {version} yet, record {digest} as its digest instead")
     sections = re.findall(r"^## (\S+)$", (CHART / "CHANGELOG.md").read_text(), re.M)
     assert sections == versions[::-1], f"CHANGELOG.md's sections {sections}; expected one per version, newest first"
-    chart, values = yaml.safe_load((CHART / "Chart.yaml").read_text()), yaml.safe_load((CHART / "values.yaml").read_text())
+    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
     assert chart["appVersion"] == values["image"]["master"]["tag"] == values["image"]["worker"]["tag"], \
         "appVersion is the images' default tag"
 
@@ -1403,9 +1437,9 @@ def test_helm_upgrade_from_the_previous_version_reusing_its_values(how, tmp_path
             "contexts": [{"name": "c", "context": {"cluster": "c", "namespace": "load"}}]}))
         env = {**os.environ, "KUBECONFIG": str(tmp_path / "kubeconfig"), "HELM_DRIVER": "memory",
                "HELM_MEMORY_DRIVER_DATA": str(tmp_path / "releases.json")}
-        for extra, changed in (([], {}), (["--set", "worker.podLabels.team=perf", "--set", "master.priorityClassName=load"],
-                                          {"worker": {"podLabels": {"team": "perf"}},
-                                           "master": {"priorityClassName": "load"}})):
+        setting_new_keys = (["--set", "worker.podLabels.team=perf", "--set", "master.priorityClassName=load"],
+                            {"worker": {"podLabels": {"team": "perf"}}, "master": {"priorityClassName": "load"}})
+        for extra, changed in (([], {}), setting_new_keys):
             out = subprocess.run([tool("helm"), "upgrade", RELEASE, str(CHART), "--namespace", "load", how,
                                   "--dry-run=client", "--output", "json", *extra], capture_output=True, text=True,
                                  timeout=120, env=env)
