@@ -351,3 +351,41 @@ def test_a_shapes_test_started_during_the_stop_runs_once_the_stop_is_done(procs,
     second = wait_until(lambda: (now := aggregated(master))["state"] == "stopped" and now, 10, "the master stopped")
     assert second_run["requests"] == second["requests"] > 0
     assert first_run["requests"] + second_run["requests"] == sum(target.counts().values())
+
+
+def test_an_edit_is_in_the_run_record_and_a_worker_joining_between_runs_is_the_next_runs(procs, go_bin, tmp_path,
+                                                                                           influx):
+    # The record kept the start's spawn rate after the Edit form gave another, and a worker joining
+    # after the stop was an event of the stopped run, which it never ran in.
+    target, master = web_master(procs, go_bin, tmp_path, influx, 1)
+    assert start_form(master, 2, target.url, spawn_rate="2")["success"]
+    wait_until(lambda: aggregated(master)["users"] == 2, 30, "the first test's 2 users")
+    edited = urllib.parse.urlencode({"user_count": 4, "spawn_rate": 50}).encode()
+    assert json.loads(urllib.request.urlopen(master.web + "/swarm", data=edited, timeout=10).read())["success"]
+    wait_until(lambda: aggregated(master)["users"] == 4, 30, "the edit's 4 users")
+    master.stop()
+    wait_until(lambda: aggregated(master)["state"] == "stopped", 30, "the first test to be stopped")
+    start_worker(procs, go_bin["worker"], master.port, "--scenario", str(tmp_path / "scenario.yaml"),
+                 "--target", target.url, name="worker1")
+    wait_until(lambda: len(master.workers()) == 2, 30, "worker1 to join between the tests")
+    time.sleep(1)  # the exporter's event for it, had it one for the stopped run
+    assert start_form(master, 2, target.url)["success"]
+    wait_until(lambda: aggregated(master)["requests"] > 0, 30, "the second test's requests")
+    master.stop()
+    wait_until(lambda: aggregated(master)["state"] == "stopped", 30, "the second test to be stopped")
+
+    first_run, second_run = stopped_runs(influx, 2)
+    assert (first_run["spawn_rate"], first_run["users"]) == (50, 4), first_run
+    assert (second_run["spawn_rate"], second_run["users"]) == (100, 2), second_run
+
+    def events(run: dict) -> list[tuple[str, str, str]]:
+        found = rows(influx.query(f"SELECT * FROM {EVENTS} WHERE run_id = '{run['run_id']}'"))
+        return [(e["event"], e["text"], e["worker"]) for e in sorted(found, key=lambda e: e["time"])]
+    first, second = events(first_run), events(second_run)
+    assert [e[:2] for e in first if e[0] in ("start", "users_changed")] == [
+        ("start", "Test started: 2 users at 2/s"), ("users_changed", "Users changed: 4 users at 50/s")], first
+    assert first[-1][0] == "stop", first
+    (joined,) = [e for e in second if e[0] == "worker_joined"]
+    assert second.index(joined) < second.index(("start", "Test started: 2 users at 100/s", "")), second
+    assert joined[2] not in [e[2] for e in first], (first, second)
+    assert "Traceback" not in master.proc.log()

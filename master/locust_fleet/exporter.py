@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from locust.runners import STATE_MISSING, MasterRunner
+from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING, MasterRunner
 
 from .intervals import Interval, IntervalAccumulator, RunFigures
 from .lineproto import Point
@@ -32,6 +33,9 @@ logger = logging.getLogger(__name__)
 
 # Workers may stamp their last request in whole seconds, rounded either way.
 CLOCK_TOLERANCE_S = 1.0
+# Events kept for the next run while none runs (a long-lived master whose workers come and go for
+# days between tests): the newest are kept.
+PENDING_EVENTS_KEPT = 1000
 
 
 def ns(seconds: float) -> int:
@@ -69,7 +73,9 @@ class Exporter:
         self.last_run_id = ""
         self.known_workers: set[str] = set()
         self.missing_workers: set[str] = set()
-        self.pending_events: list[tuple[str, str, float, str]] = []  # before a run has an id
+        # Events while no run is under way (before the first, between two): the next run's.
+        self.pending_events: deque[tuple[str, str, float, str]] = deque(maxlen=PENDING_EVENTS_KEPT)
+        self.asked_users = 0  # the user count the run was last given (at its start or an edit)
 
     # -- Locust events -------------------------------------------------------------------------
     def on_test_start(self, environment, **_kw: Any) -> None:
@@ -87,6 +93,7 @@ class Exporter:
             description=description, tags=self.config.run_tags,
         )
         self.last_run_id = self.run.run_id
+        self.asked_users = self.run.users
         self.run_figures = RunFigures()
         self.bins = SecondBins(started)
         self.flushed = []
@@ -100,6 +107,17 @@ class Exporter:
                      event_point(self.run.run_id, "start",
                                  f"Test started: {self.run.users} users at {self.run.spawn_rate:g}/s",
                                  ns(started), users=self.run.users)])
+
+    def on_new_user_count(self, user_count: int, spawn_rate: float) -> None:
+        """The running test given a new user count or spawn rate (the web UI's Edit form, a shape's
+        next stage; see follow_new_user_counts). The record's spawn_rate is the last rate given, as
+        its users are what the run ended with; each change is an event, so the rates in order are
+        the start event's and these."""
+        if self.run is None or (user_count, spawn_rate) == (self.asked_users, self.run.spawn_rate):
+            return  # a rebalance (Locust starts again with the same figures)
+        self.asked_users, self.run.spawn_rate = user_count, float(spawn_rate)
+        self.submit([run_point(self.run, None)])
+        self.event("users_changed", f"Users changed: {user_count} users at {spawn_rate:g}/s", users=user_count)
 
     def reported_users(self) -> int:
         """The users the workers say they run (their spawning_complete messages and reports)."""
@@ -222,11 +240,13 @@ class Exporter:
         self.emit_settled(now - SETTLE_S)
 
     def event(self, kind: str, text: str, worker: str = "", users: int = 0) -> None:
+        """An event of the run under way; one between runs (a worker joining after a stop) is the
+        next run's, written when it starts with its own time: it belongs to no stopped run."""
         at = self.now()
-        if self.run is None and not self.last_run_id:
+        if self.run is None:
             self.pending_events.append((kind, text, at, worker))
             return
-        self.submit([event_point(self.run.run_id if self.run else self.last_run_id, kind, text, ns(at), worker, users)])
+        self.submit([event_point(self.run.run_id, kind, text, ns(at), worker, users)])
 
     def flush_interval(self, now: float) -> None:
         interval = self.accumulator.swap()
@@ -257,3 +277,20 @@ class Exporter:
                 *worker_points(run_id, done.interval, counts, done.workers, seconds, at),
                 *error_points(run_id, done.interval, at),
             ])
+
+
+def follow_new_user_counts(runner: MasterRunner, exporter: Exporter) -> None:
+    """Locust fires no event when the running test gets a new user count or spawn rate: its start is
+    called again (the web UI's Edit form, a shape's next stage, and its own rebalances with the
+    same figures). Install before run_phases.install, so that only the starts that reach Locust's
+    are seen (not one that waits for a stop, which is a new test)."""
+    start = runner.start
+
+    def start_and_tell(user_count: int, spawn_rate: float, *args: Any, **kwargs: Any) -> None:
+        # As Locust's start: a new count for the test under way, dropped when no worker is ready.
+        clients = runner.clients
+        if runner.state in (STATE_SPAWNING, STATE_RUNNING) and (clients.ready or clients.running or clients.spawning):
+            exporter.on_new_user_count(user_count, spawn_rate)
+        start(user_count, spawn_rate, *args, **kwargs)
+
+    runner.start = start_and_tell  # type: ignore[method-assign]
