@@ -86,8 +86,8 @@ def test_a_start_right_after_a_stop_is_a_new_test_once_the_stop_is_done(procs, g
     wait_until(lambda: aggregated(master)["users"] == 6 and aggregated(master)["requests"] > 0, 30,
                "the second test with 6 users")
     master.stop()
-    # Polled: the stop returns after the drain and Locust's stop, and Locust says "stopping" until
-    # the workers have answered it (client_stopped), a moment later.
+    # Polled: the stop returns after the drain and Locust's stop, and the master says "spawning" (the
+    # web UI's state while a stop is under way) until the workers have answered it, a moment later.
     second = wait_until(lambda: (now := aggregated(master))["state"] == "stopped" and now, 30,
                         "the second test to be stopped")
 
@@ -389,3 +389,35 @@ def test_an_edit_is_in_the_run_record_and_a_worker_joining_between_runs_is_the_n
     assert second.index(joined) < second.index(("start", "Test started: 2 users at 100/s", "")), second
     assert joined[2] not in [e[2] for e in first], (first, second)
     assert "Traceback" not in master.proc.log()
+
+
+def test_the_web_ui_follows_a_stop_through_its_drain_to_stopped(procs, go_bin, tmp_path, influx):
+    # Locust's state changes after test_stopping, where the drain waits: the web UI said "running"
+    # with 0 users throughout the drain. Its page polls /stats/requests only while the state is
+    # "spawning" or "running", so the stop is "spawning" (the workers taken to 0 users) until it is
+    # "stopped"; "stopping" there would have left the page frozen on it.
+    target, master = web_master(procs, go_bin, tmp_path, influx)
+    master.swarm(4, target.url)
+    wait_until(lambda: aggregated(master)["requests"] > 0, 30, "the test's requests")
+    assert aggregated(master)["state"] == "running"
+    seen = []
+
+    def polled() -> bool:
+        seen.append(aggregated(master)["state"])
+        return seen[-1] == "stopped"
+    holding = next(p for p in procs.started if p.name == "worker0")
+    holding.signal(signal.SIGSTOP)  # holds the drain: it waits for worker0's last report
+    stopping = threading.Thread(target=master.stop)
+    try:
+        stopping.start()
+        time.sleep(0.3)  # the stop under way
+        for _ in range(20):
+            polled()
+            time.sleep(0.05)
+        assert stopping.is_alive(), "the drain was over before the polls: the sequence was not played"
+    finally:
+        holding.signal(signal.SIGCONT)
+    wait_until(polled, 30, "the stop to end", interval=0.05)
+    stopping.join(60)
+    assert set(seen[:-1]) == {"spawning"} and seen[-1] == "stopped", seen
+    assert (master.stats()["state"], master.stats()["user_count"]) == ("stopped", 0)

@@ -50,10 +50,19 @@ drain is not started (the stop ends that shape).
 A new user count for the running test (the web UI's Edit form, which has no run time) cancelled
 the test's run time: Locust disarms the timer on every swarm, and the test then ran without end.
 The run time set at the start is kept; a swarm that gives a run time replaces it, as in Locust.
+
+During a stop's drain the web UI said "running" with 0 users: Locust's state changes only after
+test_stopping, where the drain waits. Its web UI asks for /stats/requests only while the state is
+"spawning" or "running" (webui's shouldRunInterval), so a "stopping" there would leave the page
+showing it, and the drain's counts, until reloaded. While a stop is under way (the drain, then
+Locust's "stopping" until the workers answer) /stats/requests says "spawning": the workers are
+being taken to 0 users, which Locust calls spawning when an edit does it, and the page follows the
+stop to "stopped".
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import Any
@@ -217,6 +226,7 @@ def install(environment: Environment, runner: MasterRunner, drain_timeout: float
     if environment.web_ui is not None:
         defer_run_time_of_a_waiting_start(environment, gate)
         keep_run_time_across_edits(environment, gate)
+        show_a_stop_as_spawning(environment, gate)
     runner.stop = stop_once  # type: ignore[method-assign]
     runner.quit = quit_runner  # type: ignore[method-assign]
     environment.events.spawning_complete.fire = spawning_complete_unless_over  # type: ignore[method-assign]
@@ -266,4 +276,26 @@ def keep_run_time_across_edits(environment: Environment, gate: RunPhases) -> Non
         timer = g.pop("run_time_timer", None)
         if timer is not None and web_ui._run_time_greenlet is None:
             web_ui._run_time_greenlet = timer
+        return response
+
+
+def show_a_stop_as_spawning(environment: Environment, gate: RunPhases) -> None:
+    """/stats/requests, which the web UI polls only while the state is "spawning" or "running", says
+    "spawning" while a stop is under way (see the module's text)."""
+    from flask import request  # Flask comes with Locust's web UI
+
+    runner = environment.runner
+
+    @environment.web_ui.app.after_request
+    def stop_as_spawning(response):  # type: ignore[no-untyped-def]
+        if not request.path.endswith("/stats/requests") or response.status_code != 200:
+            return response
+        data = response.get_json(silent=True)
+        if not isinstance(data, dict):
+            return response
+        # Locust memoizes this response for a moment and hands the same object out again: the
+        # state is set from the runner's now, whichever it is.
+        shown = STATE_SPAWNING if gate.stopping() or runner.state == STATE_STOPPING else runner.state
+        if data.get("state") != shown:
+            response.set_data(json.dumps({**data, "state": shown}))
         return response
