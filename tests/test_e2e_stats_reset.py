@@ -1,9 +1,10 @@
 """Reset Stats is exact for Go workers (master/locust_fleet/stats_reset.py, workers-go/lifecycle/
 resets.go): after a reset during a run (the web UI's button is `POST /stats/reset`), Locust's counts
-and InfluxDB's equal what the target served after it. How the test knows: the workers send each
-request with the number of resets they had seen (--reset-header), and the target counts requests
-per that number (GET /_counts/resets); without the cut, the up to 3 s of requests each worker
-measured before the reset would be counted too."""
+and InfluxDB's equal what the target served after it, and InfluxDB's before it what the target
+served before it. How the test knows: the workers send each request with the number of resets they
+had seen (--reset-header), and the target counts requests per that number (GET /_counts/resets);
+without the cut, the up to 3 s of requests each worker measured before the reset would be counted
+after it too, and the requests in flight at the reset counted on neither side."""
 
 from __future__ import annotations
 
@@ -27,6 +28,10 @@ tasks:
 """
 
 
+# With a slow request: users are in the middle of one at each reset.
+SLOW_SCENARIO = SCENARIO + "  - {name: slow, path: /delay/700}\n"
+
+
 def reset(master: Master) -> None:
     urllib.request.urlopen(urllib.request.Request(master.web + "/stats/reset", method="POST"), timeout=10).read()
 
@@ -47,12 +52,19 @@ def recorded(influx) -> tuple[dict, int, int]:
     return run, len(resets), since[0]["sum"]
 
 
+def influx_per_name(influx, run_id: str, since: int, until: int) -> dict[str, int]:
+    """InfluxDB's requests of a run per request name, written in [since, until)."""
+    found = rows(influx.query(f"SELECT sum(requests) FROM locust_requests WHERE run_id = '{run_id}' AND "
+                              f"\"name\" != 'Aggregated' AND time >= {since} AND time < {until} GROUP BY \"name\""))
+    return {r["name"]: r["sum"] for r in found if r["sum"]}
+
+
 def test_after_a_reset_locust_and_influxdb_count_exactly_what_was_sent_after_it(procs, go_bin, influx, tmp_path,
                                                                                   figure):
     target = Target(procs, go_bin["target"])
     master = Master(procs, "-H", target.url, *influx_args(influx, tmp_path))
     scenario = tmp_path / "reset.yaml"
-    scenario.write_text(SCENARIO)
+    scenario.write_text(SLOW_SCENARIO)
     for i in range(2):
         start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url,
                      "--reset-header", HEADER, name=f"worker-{i}")
@@ -72,13 +84,25 @@ def test_after_a_reset_locust_and_influxdb_count_exactly_what_was_sent_after_it(
     counted = {e["name"]: e for e in final["stats"] if e["name"] != "Aggregated"}
     assert counted["home"]["num_requests"] == sent["GET /"] > 0
     assert counted["broken"]["num_requests"] == counted["broken"]["num_failures"] == sent["GET /status/503"] > 0
+    assert counted["slow"]["num_requests"] == sent["GET /delay/700"] > 0
     assert "did not cut its statistics" not in master.proc.log()
 
     run, resets, since = recorded(influx)
     assert run["requests"] == sum(sent.values()) and run["failures"] == sent["GET /status/503"]
     assert (resets, since) == (2, sum(sent.values()))
+    # Before each reset InfluxDB holds what the target served before it: the requests each worker
+    # had not reported yet, and those in flight (a slow one each user was likely waiting for).
+    events = rows(influx.query(f"SELECT * FROM locust_events WHERE run_id = '{run['run_id']}' "
+                               "AND \"event\" = 'stats_reset'"))
+    edges = [0, *(e["time"] for e in events), 2**62]
+    names = {"GET /": "home", "GET /status/503": "broken", "GET /delay/700": "slow"}
+    for number in (0, 1, 2):
+        served = {names[k]: n for k, n in after(target, number).items()}
+        assert influx_per_name(influx, run["run_id"], edges[number], edges[number + 1]) == served, number
+    for worker in (p for p in procs.started if p.name.startswith("worker")):
+        assert "counted in neither half" not in worker.log()
     figure("requests sent after the last reset = counted by Locust = in InfluxDB", sum(sent.values()))
-    figure("requests between the two resets (wiped by the second)", before)
+    figure("requests between the two resets (wiped by the second) = in InfluxDB between them", before)
 
 
 def test_a_reset_between_runs_leaves_the_next_run_exact(procs, go_bin, tmp_path):

@@ -9,6 +9,7 @@ import pytest
 from locust_fleet import model
 from locust_fleet.exporter import PENDING_EVENTS_KEPT, Exporter
 from locust_fleet.options import ExporterConfig
+from locust_fleet.stats_reset import ANSWER_WITHIN_S
 from py_bridge.reports import stats_entry, stats_report
 
 START = 1_764_081_000.0
@@ -197,6 +198,54 @@ def test_the_run_record_keeps_the_last_spawn_rate_and_each_change_is_an_event(se
                        ("users_changed", "Users changed: 8 users at 0.5/s", 8)]
     exporter.on_new_user_count(3, 9.0)  # no run: nothing
     assert of(points, model.RUNS)[-1].fields["spawn_rate"] == 0.5
+
+
+def aggregated_requests(points, since_ns: int = 0, until_ns: int = 2**62) -> int:
+    return sum(p.fields["requests"] for p in of(points, model.REQUESTS)
+               if p.tags["name"] == model.AGGREGATED and since_ns <= p.time_ns < until_ns)
+
+
+def test_what_workers_sent_before_a_reset_is_written_before_its_event_once_they_answered(setup):
+    # The reports a cut worker sends until it answers hold what it sent before the reset; they
+    # were counted nowhere (the master dropped them, Locust's figures were reset).
+    exporter, runner, clock, points, environment = setup
+    clock.at = START
+    exporter.on_test_start(environment)
+    exporter.on_worker_report("w1", report(3))
+    clock.at = START + 2
+    exporter.on_reset(frozenset({"w1", "w2"}))
+    (event,) = [p for p in of(points, model.EVENTS) if p.tags["event"] == "stats_reset"]
+    assert aggregated_requests(points) == 0  # not before the workers have sent what came before
+    clock.at = START + 3
+    exporter.on_report_before_reset("w1", report(4))
+    exporter.on_report_before_reset("w9", report(50))  # not cut at this reset: no one's
+    exporter.on_worker_report("w1", report(6))  # after its answer: after the reset
+    exporter.on_cut_over("w1")
+    assert aggregated_requests(points) == 0  # w2 still owes its last reports
+    exporter.on_report_before_reset("w2", report(5))
+    exporter.on_cut_over("w2")
+    assert aggregated_requests(points, until_ns=event.time_ns) == 3 + 4 + 5
+    clock.at = START + 4
+    exporter.on_test_stop()
+    assert aggregated_requests(points, since_ns=event.time_ns) == 6
+    assert of(points, model.RUNS)[-1].fields["requests"] == 6
+
+
+def test_the_figures_before_a_reset_are_written_at_the_latest_when_the_run_stops_or_the_answers_are_due(setup):
+    exporter, runner, clock, points, environment = setup
+    clock.at = START
+    exporter.on_test_start(environment)
+    exporter.on_worker_report("w1", report(3))
+    exporter.on_reset(frozenset({"w1"}))  # w1 quits without answering
+    clock.at = START + ANSWER_WITHIN_S
+    exporter.tick()
+    assert aggregated_requests(points) == 3
+    exporter.on_worker_report("w1", report(2))
+    exporter.on_reset(frozenset({"w1"}))
+    exporter.on_report_before_reset("w1", report(1))
+    clock.at += 1
+    exporter.on_test_stop()
+    assert aggregated_requests(points) == 3 + 2 + 1 and of(points, model.RUNS)[-1].fields["requests"] == 0
 
 
 def test_reports_after_the_stop_are_the_stopped_runs_until_the_next_start(setup):

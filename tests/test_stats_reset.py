@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from locust.rpc import Message
 
 from locust_fleet.stats_reset import ANSWER_WITHIN_S, MESSAGE_TYPE, StatsReset
+from py_bridge.reports import stats_entry, stats_report
 
 
 class Runner:
@@ -79,3 +80,69 @@ def test_a_worker_joining_after_a_reset_has_its_reports_dropped_until_it_answers
     assert resets.drops("late", stats("late"))
     answer(resets, "late", 1)
     assert not resets.drops("late", stats("late")) and not resets.drops("go", stats("go"))
+
+
+class Follower:
+    def __init__(self):
+        self.seen = []
+
+    def on_reset(self, workers):
+        self.seen.append(("reset", sorted(workers)))
+
+    def on_report_before_reset(self, worker, data):
+        self.seen.append(("before", worker, data))
+
+    def on_cut_over(self, worker):
+        self.seen.append(("over", worker))
+
+
+def marked_report(requests: int) -> dict:
+    """A Go worker's report holding REQUESTS requests of 5 ms to GET / and its cut's markers."""
+    home = stats_entry("home", "GET", num_requests=requests, total_response_time=5.0 * requests,
+                       min_response_time=5, max_response_time=5, response_times={5: requests},
+                       num_reqs_per_sec={100: requests})
+    marker = stats_entry("stats reset", "FLEET", num_requests=2, num_failures=1, min_response_time=0,
+                         response_times={0: 2}, num_reqs_per_sec={101: 2}, num_fail_per_sec={101: 1})
+    total = stats_entry("Aggregated", None, num_requests=requests + 2, num_failures=1,
+                        total_response_time=5.0 * requests, min_response_time=0, max_response_time=5,
+                        response_times={5: requests, 0: 2}, num_reqs_per_sec={100: requests, 101: 2},
+                        num_fail_per_sec={101: 1})
+    errors = {"e1": {"name": "stats reset", "method": "FLEET", "error": "stats reset", "occurrences": 1}}
+    return stats_report([home, marker], total, 3, {"U": 3}, errors)
+
+
+def test_what_a_cut_worker_sent_before_the_reset_goes_to_the_followers_without_the_markers():
+    # It was counted nowhere: Locust's statistics were reset, and the master dropped the reports.
+    runner = Runner(["go", "other", "python"])
+    resets = StatsReset(runner)
+    follower = Follower()
+    resets.followers.append(follower)
+    answer(resets, "go", 0)
+    answer(resets, "other", 0)
+    resets.reset()
+    assert resets.drops("go", Message("stats", marked_report(7), "go"))
+    answer(resets, "go", 1)
+    runner.clients["late"] = object()  # joins after the reset: what it sent before it learnt of it is no one's
+    answer(resets, "late", 0)
+    assert resets.drops("late", Message("stats", marked_report(4), "late"))
+    answer(resets, "late", 1)
+    (_, workers), (_, worker, data), over = follower.seen
+    assert (workers, worker, over) == (["go", "other"], "go", ("over", "go"))
+    assert [(e["name"], e["num_requests"]) for e in data["stats"]] == [("home", 7)]
+    total = data["stats_total"]
+    assert (total["num_requests"], total["num_failures"], total["min_response_time"]) == (7, 0, 5)
+    assert (total["response_times"], total["num_reqs_per_sec"], total["num_fail_per_sec"]) == ({5: 7}, {100: 7}, {})
+    assert data["errors"] == {} and data["user_count"] == 3
+
+
+def test_a_worker_given_up_on_ends_its_cut_for_the_followers():
+    runner = Runner(["go"])
+    clock = [0.0]
+    resets = StatsReset(runner, now=lambda: clock[0])
+    follower = Follower()
+    resets.followers.append(follower)
+    answer(resets, "go", 0)
+    resets.reset()
+    clock[0] = ANSWER_WITHIN_S + 1
+    assert not resets.drops("go", stats("go"))
+    assert follower.seen == [("reset", ["go"]), ("over", "go")]

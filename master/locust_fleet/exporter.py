@@ -15,7 +15,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING, MasterRunner
@@ -27,6 +27,7 @@ from .points import (WorkerSnapshot, error_points, event_point, request_points, 
                      worker_points)
 from .rates import SETTLE_S, SecondBins
 from .run_record import Run, new_run_id, redact_url
+from .stats_reset import ANSWER_WITHIN_S
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,18 @@ class Flushed:
     users: dict[str, int]
 
 
+@dataclass
+class BeforeReset:
+    """The figures before a stats reset, written once the workers cut at it have reported what they
+    sent before it (stats_reset.py), or at `due`."""
+
+    workers: set[str]
+    flushed: list[Flushed]  # its last one takes the workers' late reports
+    bins: SecondBins
+    due: float
+    late: list[str] = field(default_factory=list)  # the workers whose late reports it took
+
+
 class Exporter:
     def __init__(self, runner: MasterRunner, config: ExporterConfig, submit: Callable[[list[Point]], None],
                  now: Callable[[], float] = time.time) -> None:
@@ -76,6 +89,7 @@ class Exporter:
         # Events while no run is under way (before the first, between two): the next run's.
         self.pending_events: deque[tuple[str, str, float, str]] = deque(maxlen=PENDING_EVENTS_KEPT)
         self.asked_users = 0  # the user count the run was last given (at its start or an edit)
+        self.before_reset: BeforeReset | None = None
 
     # -- Locust events -------------------------------------------------------------------------
     def on_test_start(self, environment, **_kw: Any) -> None:
@@ -153,6 +167,7 @@ class Exporter:
     def on_test_stop(self, **_kw: Any) -> None:
         if self.run is None:
             return
+        self.close_before_reset()
         stopped = self.now()
         self.flush_interval(stopped)
         self.emit_settled(None)  # after the drain every report is in
@@ -200,18 +215,45 @@ class Exporter:
         finally:
             self.run = None
 
-    def on_reset_stats(self) -> None:
-        """A stats reset (stats_reset.py): what came before it is written at once, and the run's
-        figures start again, as Locust's do: the run record's totals and percentiles are those
-        after the last reset, and so are the interval points after its event."""
+    # -- stats resets (a follower of stats_reset.StatsReset) --------------------------------------
+    def on_reset(self, workers: frozenset[str]) -> None:
+        """A stats reset: the run's figures start again, as Locust's do (the run record's totals and
+        percentiles are those after the last reset, and so are the interval points after its
+        event). What came before it is written once WORKERS, cut at it, have sent what they
+        measured before it (their last reports, and the requests in flight at the reset)."""
         if self.run is None:
             return
+        self.close_before_reset()  # a cut still under way at a second reset: its figures as they are
         now = self.now()
         self.flush_interval(now)
-        self.emit_settled(None)
+        before = BeforeReset(set(workers), self.flushed, self.bins, now + ANSWER_WITHIN_S)
+        self.flushed = []
         self.run_figures = RunFigures()
         self.bins = SecondBins(now)
-        self.event("stats_reset", "Statistics reset")
+        # A microsecond after the figures before it, which are stamped with the reset's time.
+        self.event("stats_reset", "Statistics reset", at=now + 1e-6)
+        self.before_reset = before
+        if not before.workers:
+            self.close_before_reset()
+
+    def on_report_before_reset(self, client_id: str, data: dict[str, Any]) -> None:
+        before = self.before_reset
+        if before is not None and client_id in before.workers and before.flushed:
+            before.flushed[-1].interval.add_report(client_id, data)
+            before.bins.add_report(client_id, data, self.now())
+
+    def on_cut_over(self, client_id: str) -> None:
+        before = self.before_reset
+        if before is not None:
+            before.workers.discard(client_id)
+            if not before.workers:
+                self.close_before_reset()
+
+    def close_before_reset(self) -> None:
+        """Writes the figures before the last stats reset, if not yet written (stamped before its event)."""
+        before, self.before_reset = self.before_reset, None
+        if before is not None and self.run is not None:
+            self.write_intervals(before.flushed, before.bins, None)
 
     def on_message(self, client_id: str, msg_type: str) -> None:
         """Called for every inbound worker message (see inbound.py)."""
@@ -235,14 +277,17 @@ class Exporter:
         if self.run is not None:  # users that never completed a spawn (a shape stepping on) count too
             self.run.peak_users = max(self.run.peak_users, self.reported_users())
         now = self.now()
+        if self.before_reset is not None and now >= self.before_reset.due:  # a worker cut at it that left
+            self.close_before_reset()
         if now - self.last_flush >= self.config.interval:
             self.flush_interval(now)
         self.emit_settled(now - SETTLE_S)
 
-    def event(self, kind: str, text: str, worker: str = "", users: int = 0) -> None:
-        """An event of the run under way; one between runs (a worker joining after a stop) is the
-        next run's, written when it starts with its own time: it belongs to no stopped run."""
-        at = self.now()
+    def event(self, kind: str, text: str, worker: str = "", users: int = 0, at: float | None = None) -> None:
+        """An event of the run under way (at AT, default now); one between runs (a worker joining
+        after a stop) is the next run's, written when it starts with its own time: it belongs to no
+        stopped run."""
+        at = self.now() if at is None else at
         if self.run is None:
             self.pending_events.append((kind, text, at, worker))
             return
@@ -264,10 +309,15 @@ class Exporter:
 
     def emit_settled(self, ended_by: float | None) -> None:
         """Writes the flushed intervals that ended by `ended_by` (all when None) with their seconds."""
-        while self.flushed and self.run is not None and (ended_by is None or self.flushed[0].at <= ended_by):
-            done = self.flushed.pop(0)
-            last = ended_by is None and not self.flushed
-            counts = self.bins.take(None if last else done.end)
+        self.write_intervals(self.flushed, self.bins, ended_by)
+
+    def write_intervals(self, flushed: list[Flushed], bins: SecondBins, ended_by: float | None) -> None:
+        """Writes the intervals of FLUSHED that ended by `ended_by` (all when None), their counts
+        taken from BINS."""
+        while flushed and self.run is not None and (ended_by is None or flushed[0].at <= ended_by):
+            done = flushed.pop(0)
+            last = ended_by is None and not flushed
+            counts = bins.take(None if last else done.end)
             seconds = float(done.end - done.start)
             at = ns(done.at)
             run_id = self.run.run_id

@@ -68,7 +68,7 @@ def on_init(environment: Environment, **_kw) -> None:
     rejoining.install(runner)
     resets = stats_reset.install(environment, runner)
     if service is not None:
-        resets.listeners.append(service.exporter.on_reset_stats)
+        resets.followers.append(service.exporter)
     inbound.install(runner, observers, answered_stop)
     user_numbers.install(environment)
     swarm_form.install(environment)

@@ -1,6 +1,12 @@
 package lifecycle
 
-import "testing"
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/myzhan/boomer"
+)
 
 func TestResetNumber(t *testing.T) {
 	tests := []struct {
@@ -24,5 +30,104 @@ func TestResetNumber(t *testing.T) {
 				t.Errorf("resetNumber(%v) = %d, %v; want %d, %v", tc.data, got, ok, tc.want, tc.wantOK)
 			}
 		})
+	}
+}
+
+// A cut counts the requests in flight at its reset before its markers (they were sent before it,
+// and the target counted them so): they were dropped, counted on neither side of the reset.
+func TestACutWaitsForTheRequestsInFlightAtItsReset(t *testing.T) {
+	c := newStatsCut(nil, nil, "", func() bool { return true })
+	for range 2 {
+		if stamp, _ := c.Stamp(); stamp != 0 {
+			t.Fatalf("a request before any reset took stamp %d", stamp)
+		}
+	}
+	c.mu.Lock()
+	c.advance(1)
+	c.holding = true
+	c.mu.Unlock()
+	if stamp, _ := c.Stamp(); stamp != 1 {
+		t.Fatalf("a request after reset 1 took stamp %d", stamp)
+	}
+	ended := make(chan struct{})
+	waited := make(chan struct{})
+	go func() {
+		c.waitInFlight(1, ended)
+		close(waited)
+	}()
+	back := func(stamp uint64) bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.landed(stamp, 1)
+		return c.counts(stamp, true, boomer.Record{Count: 1})
+	}
+	if !back(0) {
+		t.Error("a request sent before the reset, back before the markers, was not counted")
+	}
+	select {
+	case <-waited:
+		t.Fatal("the cut stopped waiting with a request of before the reset still in flight")
+	case <-time.After(100 * time.Millisecond):
+	}
+	if back(1) {
+		t.Error("a request sent after the reset was counted during the cut instead of held")
+	}
+	if !back(0) {
+		t.Error("the last request sent before the reset was not counted")
+	}
+	select {
+	case <-waited:
+	case <-time.After(time.Second):
+		t.Fatal("the cut still waits with no request of before the reset in flight")
+	}
+
+	c.mu.Lock()
+	c.fed = 1 // the markers are out: a request of before the reset back now is late
+	if c.counts(0, true, boomer.Record{Count: 3}) || c.late != 3 {
+		t.Errorf("a request back after the markers: late %d, want 3 and not counted", c.late)
+	}
+	if held := len(c.held); held != 1 {
+		t.Errorf("%d requests held, want the 1 sent after the reset", held)
+	}
+	c.mu.Unlock()
+	c.reset(1) // the master's reset again during the cut: nothing changes, the cut answers
+	if stamp, _ := c.Stamp(); stamp != 1 || len(c.held) != 1 {
+		t.Errorf("after a repeated reset: stamp %d, %d held; want 1, 1", stamp, len(c.held))
+	}
+}
+
+// A request going out while a reset swaps the epochs is in flight in exactly one of them.
+func TestStampsRacingAResetAreInFlightOnce(t *testing.T) {
+	c := newStatsCut(nil, nil, "", func() bool { return true })
+	var wg sync.WaitGroup
+	stamps := make([][]uint64, 4)
+	for g := range stamps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 1000 {
+				stamp, _ := c.Stamp()
+				stamps[g] = append(stamps[g], stamp)
+			}
+		}()
+	}
+	for n := uint64(1); n <= 50; n++ {
+		c.mu.Lock()
+		c.advance(n)
+		c.mu.Unlock()
+	}
+	wg.Wait()
+	sent := map[uint64]int64{}
+	for _, of := range stamps {
+		for _, stamp := range of {
+			sent[stamp]++
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for stamp, e := range c.epochs {
+		if got := e.flying.Load(); got != sent[stamp] {
+			t.Errorf("epoch %d: %d in flight, %d requests went out with its stamp", stamp, got, sent[stamp])
+		}
 	}
 }
