@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from locust.rpc import Message
 
-from locust_fleet.stats_reset import ANSWER_WITHIN_S, MESSAGE_TYPE, StatsReset
+from locust_fleet.stats_reset import ANSWER_WITHIN_S, MESSAGE_TYPE, StatsReset, install
 from py_bridge.reports import stats_entry, stats_report
 
 
@@ -146,3 +146,21 @@ def test_a_worker_given_up_on_ends_its_cut_for_the_followers():
     clock[0] = ANSWER_WITHIN_S + 1
     assert not resets.drops("go", stats("go"))
     assert follower.seen == [("reset", ["go"]), ("over", "go")]
+
+
+def test_a_worker_quitting_during_its_cut_ends_it_for_the_followers():
+    # The figures before the reset waited 20 s for its answer, which never came.
+    runner = Runner(["go"])
+    handled = []
+    runner.handle_message = lambda client_id, msg: handled.append((client_id, msg.type))
+    runner.register_message = lambda *_a: None
+    environment = SimpleNamespace(events=SimpleNamespace(reset_stats=SimpleNamespace(add_listener=lambda _f: None)),
+                                  reset_stats=False)
+    resets = install(environment, runner)
+    follower = Follower()
+    resets.followers.append(follower)
+    answer(resets, "go", 0)
+    resets.reset()
+    runner.handle_message("go", Message("quit", None, "go"))
+    assert follower.seen == [("reset", ["go"]), ("over", "go")] and handled == [("go", "quit")]
+    assert resets.pending == {}
