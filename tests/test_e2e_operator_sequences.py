@@ -18,7 +18,7 @@ from harness.exported import influx_args
 from harness.influxd import rows
 from harness.parts import Master, Target, start_worker
 from harness.procs import REPO, get_json, wait_until
-from locust_fleet.model import AGGREGATED, CHECKS, EVENTS, REQUESTS, RUNS
+from locust_fleet.model import AGGREGATED, CHECKS, EVENTS, EXPORTER, REQUESTS, RUNS
 
 pytestmark = pytest.mark.e2e
 # Users that pause between requests: a few hundred requests per run, not tens of thousands.
@@ -368,7 +368,8 @@ def test_an_edit_is_in_the_run_record_and_a_worker_joining_between_runs_is_the_n
     start_worker(procs, go_bin["worker"], master.port, "--scenario", str(tmp_path / "scenario.yaml"),
                  "--target", target.url, name="worker1")
     wait_until(lambda: len(master.workers()) == 2, 30, "worker1 to join between the tests")
-    time.sleep(1)  # the exporter's event for it, had it one for the stopped run
+    time.sleep(5)  # the exporter's event for it, had it one for the stopped run; 5 intervals idle
+    idle_since = time.time_ns() - 2_000_000_000  # the stopped run's last points are written by then
     assert start_form(master, 2, target.url)["success"]
     wait_until(lambda: aggregated(master)["requests"] > 0, 30, "the second test's requests")
     master.stop()
@@ -385,6 +386,11 @@ def test_an_edit_is_in_the_run_record_and_a_worker_joining_between_runs_is_the_n
     assert [e[:2] for e in first if e[0] in ("start", "users_changed")] == [
         ("start", "Test started: 2 users at 2/s"), ("users_changed", "Users changed: 4 users at 50/s")], first
     assert first[-1][0] == "stop", first
+    # The exporter's own figures: an idle master between runs wrote them every interval, in the
+    # stopped run, for as long as no run started.
+    idle = rows(influx.query(f"SELECT * FROM {EXPORTER} WHERE time >= {idle_since} AND time < {second_run['time']}"))
+    assert idle == [], idle
+    assert rows(influx.query(f"SELECT * FROM {EXPORTER} WHERE run_id = '{first_run['run_id']}'")), "none for the run"
     (joined,) = [e for e in second if e[0] == "worker_joined"]
     assert second.index(joined) < second.index(("start", "Test started: 2 users at 100/s", "")), second
     assert joined[2] not in [e[2] for e in first], (first, second)
