@@ -62,7 +62,6 @@ stop to "stopped".
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import Any
@@ -73,6 +72,7 @@ from locust.env import Environment
 from locust.runners import STATE_RUNNING, STATE_SPAWNING, STATE_STOPPED, STATE_STOPPING, MasterRunner
 
 from .swarm_form import is_start_form
+from .web_tabs import on_stats_requests
 
 logger = logging.getLogger(__name__)
 # Locust's own bound on a stop after the drain: it waits up to stop_timeout + 60 s for the
@@ -282,20 +282,11 @@ def keep_run_time_across_edits(environment: Environment, gate: RunPhases) -> Non
 def show_a_stop_as_spawning(environment: Environment, gate: RunPhases) -> None:
     """/stats/requests, which the web UI polls only while the state is "spawning" or "running", says
     "spawning" while a stop is under way (see the module's text)."""
-    from flask import request  # Flask comes with Locust's web UI
-
     runner = environment.runner
 
-    @environment.web_ui.app.after_request
-    def stop_as_spawning(response):  # type: ignore[no-untyped-def]
-        if not request.path.endswith("/stats/requests") or response.status_code != 200:
-            return response
-        data = response.get_json(silent=True)
-        if not isinstance(data, dict):
-            return response
-        # Locust memoizes this response for a moment and hands the same object out again: the
-        # state is set from the runner's now, whichever it is.
+    def stop_as_spawning(data: dict) -> dict | None:
+        # Set from the runner's state now, whichever it is: Locust memoizes the answer for a moment.
         shown = STATE_SPAWNING if gate.stopping() or runner.state == STATE_STOPPING else runner.state
-        if data.get("state") != shown:
-            response.set_data(json.dumps({**data, "state": shown}))
-        return response
+        return {**data, "state": shown} if data.get("state") != shown else None
+
+    on_stats_requests(environment, stop_as_spawning)
