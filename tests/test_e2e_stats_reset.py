@@ -189,3 +189,35 @@ def test_reset_stats_resets_once_the_ramp_up_completes_not_when_a_worker_joins(p
     run, resets, since = recorded(influx)
     assert run["requests"] == sum(sent.values())
     assert (resets, since) == (1, sum(sent.values()))
+
+
+def test_two_resets_a_second_apart_each_count_what_was_sent_before_them(procs, go_bin, influx, tmp_path):
+    # A double click on Reset Stats: the second reset came during the first one's cut, and what the
+    # workers had not yet reported of before the first was counted between the two.
+    target = Target(procs, go_bin["target"])
+    master = Master(procs, "-H", target.url, *influx_args(influx, tmp_path))
+    scenario = tmp_path / "reset.yaml"
+    scenario.write_text(SLOW_SCENARIO)
+    for i in range(2):
+        start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url,
+                     "--reset-header", HEADER, name=f"worker-{i}")
+    wait_until(lambda: len(master.workers()) == 2, 30, "two workers")
+    master.swarm(6, target.url)
+    wait_until(lambda: sum(after(target, 0).values()) > 300, 30, "traffic before the resets")
+    reset(master)
+    time.sleep(1)
+    reset(master)
+    wait_until(lambda: sum(after(target, 2).values()) > 300, 30, "traffic after the resets")
+    master.stop()
+    final = wait_until(lambda: (s := master.stats())["state"] == "stopped" and s, 30, "the stopped run")
+
+    names = {"GET /": "home", "GET /status/503": "broken", "GET /delay/700": "slow"}
+    counted = {e["name"]: e["num_requests"] for e in final["stats"] if e["name"] != "Aggregated"}
+    assert counted == {names[k]: n for k, n in after(target, 2).items()}
+    run, resets, _ = recorded(influx)
+    events = rows(influx.query(f"SELECT * FROM locust_events WHERE run_id = '{run['run_id']}' "
+                               "AND \"event\" = 'stats_reset'"))
+    edges = [0, *(e["time"] for e in events), 2**62]
+    for number in (0, 1, 2):
+        served = {names[k]: n for k, n in after(target, number).items()}
+        assert influx_per_name(influx, run["run_id"], edges[number], edges[number + 1]) == served, number

@@ -213,17 +213,17 @@ def test_what_workers_sent_before_a_reset_is_written_before_its_event_once_they_
     exporter.on_test_start(environment)
     exporter.on_worker_report("w1", report(3))
     clock.at = START + 2
-    exporter.on_reset(frozenset({"w1", "w2"}))
+    exporter.on_reset(1, frozenset({"w1", "w2"}))
     (event,) = [p for p in of(points, model.EVENTS) if p.tags["event"] == "stats_reset"]
     assert aggregated_requests(points) == 0  # not before the workers have sent what came before
     clock.at = START + 3
-    exporter.on_report_before_reset("w1", report(4))
-    exporter.on_report_before_reset("w9", report(50))  # not cut at this reset: no one's
+    exporter.on_report_before_reset("w1", 1, report(4))
+    exporter.on_report_before_reset("w9", 1, report(50))  # not cut at this reset: no one's
     exporter.on_worker_report("w1", report(6))  # after its answer: after the reset
-    exporter.on_cut_over("w1")
+    exporter.on_cut_over("w1", 1)
     assert aggregated_requests(points) == 0  # w2 still owes its last reports
-    exporter.on_report_before_reset("w2", report(5))
-    exporter.on_cut_over("w2")
+    exporter.on_report_before_reset("w2", 1, report(5))
+    exporter.on_cut_over("w2", 1)
     assert aggregated_requests(points, until_ns=event.time_ns) == 3 + 4 + 5
     clock.at = START + 4
     exporter.on_test_stop()
@@ -236,16 +236,33 @@ def test_the_figures_before_a_reset_are_written_at_the_latest_when_the_run_stops
     clock.at = START
     exporter.on_test_start(environment)
     exporter.on_worker_report("w1", report(3))
-    exporter.on_reset(frozenset({"w1"}))  # w1 quits without answering
+    exporter.on_reset(1, frozenset({"w1"}))  # w1 quits without answering
     clock.at = START + ANSWER_WITHIN_S
     exporter.tick()
     assert aggregated_requests(points) == 3
     exporter.on_worker_report("w1", report(2))
-    exporter.on_reset(frozenset({"w1"}))
-    exporter.on_report_before_reset("w1", report(1))
+    exporter.on_reset(2, frozenset({"w1"}))
+    exporter.on_report_before_reset("w1", 2, report(1))
     clock.at += 1
     exporter.on_test_stop()
     assert aggregated_requests(points) == 3 + 2 + 1 and of(points, model.RUNS)[-1].fields["requests"] == 0
+
+
+def test_two_resets_a_moment_apart_each_get_the_figures_before_them(setup):
+    exporter, runner, clock, points, environment = setup
+    clock.at = START
+    exporter.on_test_start(environment)
+    exporter.on_worker_report("w1", report(3))
+    clock.at = START + 1
+    exporter.on_reset(1, frozenset({"w1"}))
+    clock.at = START + 2
+    exporter.on_reset(2, frozenset({"w1"}))
+    first, second = sorted(p.time_ns for p in of(points, model.EVENTS) if p.tags["event"] == "stats_reset")
+    exporter.on_report_before_reset("w1", 1, report(4))
+    exporter.on_cut_over("w1", 1)
+    exporter.on_report_before_reset("w1", 2, report(2))
+    exporter.on_cut_over("w1", 2)
+    assert (aggregated_requests(points, until_ns=first), aggregated_requests(points, first, second)) == (7, 2)
 
 
 def test_reports_after_the_stop_are_the_stopped_runs_until_the_next_start(setup):

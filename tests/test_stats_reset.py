@@ -86,14 +86,14 @@ class Follower:
     def __init__(self):
         self.seen = []
 
-    def on_reset(self, workers):
-        self.seen.append(("reset", sorted(workers)))
+    def on_reset(self, number, workers):
+        self.seen.append(("reset", number, sorted(workers)))
 
-    def on_report_before_reset(self, worker, data):
-        self.seen.append(("before", worker, data))
+    def on_report_before_reset(self, worker, number, data):
+        self.seen.append(("before", worker, number, data))
 
-    def on_cut_over(self, worker):
-        self.seen.append(("over", worker))
+    def on_cut_over(self, worker, number):
+        self.seen.append(("over", worker, number))
 
 
 def marked_report(requests: int) -> dict:
@@ -126,8 +126,8 @@ def test_what_a_cut_worker_sent_before_the_reset_goes_to_the_followers_without_t
     answer(resets, "late", 0)
     assert resets.drops("late", Message("stats", marked_report(4), "late"))
     answer(resets, "late", 1)
-    (_, workers), (_, worker, data), over = follower.seen
-    assert (workers, worker, over) == (["go", "other"], "go", ("over", "go"))
+    (_, _, workers), (_, worker, number, data), over = follower.seen
+    assert (workers, worker, number, over) == (["go", "other"], "go", 1, ("over", "go", 1))
     assert [(e["name"], e["num_requests"]) for e in data["stats"]] == [("home", 7)]
     total = data["stats_total"]
     assert (total["num_requests"], total["num_failures"], total["min_response_time"]) == (7, 0, 5)
@@ -145,7 +145,7 @@ def test_a_worker_given_up_on_ends_its_cut_for_the_followers():
     resets.reset()
     clock[0] = ANSWER_WITHIN_S + 1
     assert not resets.drops("go", stats("go"))
-    assert follower.seen == [("reset", ["go"]), ("over", "go")]
+    assert follower.seen == [("reset", 1, ["go"]), ("over", "go", 1)]
 
 
 def test_a_worker_quitting_during_its_cut_ends_it_for_the_followers():
@@ -162,5 +162,38 @@ def test_a_worker_quitting_during_its_cut_ends_it_for_the_followers():
     answer(resets, "go", 0)
     resets.reset()
     runner.handle_message("go", Message("quit", None, "go"))
-    assert follower.seen == [("reset", ["go"]), ("over", "go")] and handled == [("go", "quit")]
+    assert follower.seen == [("reset", 1, ["go"]), ("over", "go", 1)] and handled == [("go", "quit")]
     assert resets.pending == {}
+
+
+def test_resets_during_a_cut_are_answered_in_turn_and_each_gets_the_reports_before_it():
+    # Two resets a second apart (a double click): the reports until the first answer are what was
+    # sent before the first reset, those until the second answer what was sent between the two.
+    runner = Runner(["go"])
+    resets = StatsReset(runner)
+    follower = Follower()
+    resets.followers.append(follower)
+    answer(resets, "go", 0)
+    resets.reset()
+    resets.reset()
+    assert resets.drops("go", Message("stats", marked_report(5), "go"))
+    answer(resets, "go", 1)
+    assert resets.drops("go", Message("stats", marked_report(3), "go"))
+    answer(resets, "go", 2)
+    assert not resets.drops("go", stats("go"))
+    assert [(e[0], e[1], e[2]) if e[0] != "before" else (e[0], e[2], e[3]["stats_total"]["num_requests"])
+            for e in follower.seen] == [("reset", 1, ["go"]), ("reset", 2, ["go"]), ("before", 1, 5),
+                                        ("over", "go", 1), ("before", 2, 3), ("over", "go", 2)]
+
+
+def test_an_answer_for_a_later_reset_ends_the_earlier_cuts_too():
+    # A worker of an earlier build answers only the newest reset.
+    runner = Runner(["go"])
+    resets = StatsReset(runner)
+    follower = Follower()
+    resets.followers.append(follower)
+    answer(resets, "go", 0)
+    resets.reset()
+    resets.reset()
+    answer(resets, "go", 2)
+    assert follower.seen[2:] == [("over", "go", 1), ("over", "go", 2)] and resets.pending == {}

@@ -15,7 +15,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING, MasterRunner
@@ -65,7 +65,6 @@ class BeforeReset:
     flushed: list[Flushed]  # its last one takes the workers' late reports
     bins: SecondBins
     due: float
-    late: list[str] = field(default_factory=list)  # the workers whose late reports it took
 
 
 class Exporter:
@@ -89,7 +88,7 @@ class Exporter:
         # Events while no run is under way (before the first, between two): the next run's.
         self.pending_events: deque[tuple[str, str, float, str]] = deque(maxlen=PENDING_EVENTS_KEPT)
         self.asked_users = 0  # the user count the run was last given (at its start or an edit)
-        self.before_reset: BeforeReset | None = None
+        self.before_resets: dict[int, BeforeReset] = {}  # by reset number, until written
 
     # -- Locust events -------------------------------------------------------------------------
     def on_test_start(self, environment, **_kw: Any) -> None:
@@ -167,7 +166,8 @@ class Exporter:
     def on_test_stop(self, **_kw: Any) -> None:
         if self.run is None:
             return
-        self.close_before_reset()
+        for number in list(self.before_resets):
+            self.write_before_reset(number)
         stopped = self.now()
         self.flush_interval(stopped)
         self.emit_settled(None)  # after the drain every report is in
@@ -216,14 +216,13 @@ class Exporter:
             self.run = None
 
     # -- stats resets (a follower of stats_reset.StatsReset) --------------------------------------
-    def on_reset(self, workers: frozenset[str]) -> None:
-        """A stats reset: the run's figures start again, as Locust's do (the run record's totals and
-        percentiles are those after the last reset, and so are the interval points after its
+    def on_reset(self, number: int, workers: frozenset[str]) -> None:
+        """Stats reset NUMBER: the run's figures start again, as Locust's do (the run record's totals
+        and percentiles are those after the last reset, and so are the interval points after its
         event). What came before it is written once WORKERS, cut at it, have sent what they
         measured before it (their last reports, and the requests in flight at the reset)."""
         if self.run is None:
             return
-        self.close_before_reset()  # a cut still under way at a second reset: its figures as they are
         now = self.now()
         self.flush_interval(now)
         before = BeforeReset(set(workers), self.flushed, self.bins, now + ANSWER_WITHIN_S)
@@ -232,27 +231,27 @@ class Exporter:
         self.bins = SecondBins(now)
         # A microsecond after the figures before it, which are stamped with the reset's time.
         self.event("stats_reset", "Statistics reset", at=now + 1e-6)
-        self.before_reset = before
+        self.before_resets[number] = before
         if not before.workers:
-            self.close_before_reset()
+            self.write_before_reset(number)
 
-    def on_report_before_reset(self, client_id: str, data: dict[str, Any]) -> None:
-        before = self.before_reset
+    def on_report_before_reset(self, client_id: str, number: int, data: dict[str, Any]) -> None:
+        before = self.before_resets.get(number)
         if before is not None and client_id in before.workers and before.flushed:
             before.flushed[-1].interval.add_report(client_id, data)
             before.bins.add_report(client_id, data, self.now())
 
-    def on_cut_over(self, client_id: str) -> None:
-        before = self.before_reset
+    def on_cut_over(self, client_id: str, number: int) -> None:
+        before = self.before_resets.get(number)
         if before is not None:
             before.workers.discard(client_id)
             if not before.workers:
-                self.close_before_reset()
+                self.write_before_reset(number)
 
-    def close_before_reset(self) -> None:
-        """Writes the figures before the last stats reset, if not yet written (stamped before its event)."""
-        before, self.before_reset = self.before_reset, None
-        if before is not None and self.run is not None:
+    def write_before_reset(self, number: int) -> None:
+        """Writes the figures before stats reset NUMBER (stamped before its event)."""
+        before = self.before_resets.pop(number)
+        if self.run is not None:
             self.write_intervals(before.flushed, before.bins, None)
 
     def on_message(self, client_id: str, msg_type: str) -> None:
@@ -277,8 +276,8 @@ class Exporter:
         if self.run is not None:  # users that never completed a spawn (a shape stepping on) count too
             self.run.peak_users = max(self.run.peak_users, self.reported_users())
         now = self.now()
-        if self.before_reset is not None and now >= self.before_reset.due:  # a worker cut at it that left
-            self.close_before_reset()
+        for number in [n for n, before in self.before_resets.items() if now >= before.due]:
+            self.write_before_reset(number)  # a worker cut at it that never answered
         if now - self.last_flush >= self.config.interval:
             self.flush_interval(now)
         self.emit_settled(now - SETTLE_S)

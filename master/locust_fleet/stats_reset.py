@@ -59,12 +59,15 @@ class StatsReset:
         self.now = now
         self.number = 0
         self.taking_part: set[str] = set()
-        self.pending: dict[str, tuple[int, float]] = {}  # worker -> (reset it owes an answer for, deadline)
+        # worker -> the resets it owes an answer for, oldest first, each with its deadline: a Go
+        # worker cuts resets that come during a cut one after the other, answering each
+        self.pending: dict[str, list[tuple[int, float]]] = {}
         self.dropped = 0
-        self.cut: set[str] = set()  # the workers cut at the last reset (not those that joined since)
-        # Told of each reset (on_reset(workers cut)), of the reports its workers sent before it
-        # (on_report_before_reset(worker, data), the markers taken out), and of each of those
-        # workers' cut being over (on_cut_over(worker): answered, given up, or cut again): the exporter.
+        self.cut_at: dict[int, set[str]] = {}  # reset -> the workers cut at it that still owe its answer
+        # Told of each reset (on_reset(number, workers cut)), of the reports its workers sent before
+        # it (on_report_before_reset(worker, number, data), the markers taken out), and of each of
+        # those workers' cut being over (on_cut_over(worker, number): answered, given up, or the
+        # worker quit): the exporter.
         self.followers: list = []
 
     def reset(self, **_kw: Any) -> None:
@@ -74,20 +77,29 @@ class StatsReset:
         self.taking_part &= set(self.runner.clients)  # forget the workers that left
         deadline = self.now() + ANSWER_WITHIN_S
         for worker in self.taking_part:
-            self.pending[worker] = (self.number, deadline)
-        self.cut = set(self.pending)
+            self.pending.setdefault(worker, []).append((self.number, deadline))
+        self.cut_at[self.number] = set(self.taking_part)
         for worker in self.taking_part:
             self.runner.server.send_to_client(Message(MESSAGE_TYPE, [self.number], worker))
         logger.info("Stats reset %d: %d worker(s) cut their statistics at it, %d reset as Locust resets them",
-                    self.number, len(self.pending), len(self.runner.clients) - len(self.pending))
+                    self.number, len(self.taking_part), len(self.runner.clients) - len(self.taking_part))
         for follower in self.followers:
-            follower.on_reset(frozenset(self.cut))
+            follower.on_reset(self.number, frozenset(self.taking_part))
 
-    def cut_over(self, worker: str) -> None:
-        if worker in self.cut:
-            self.cut.discard(worker)
-            for follower in self.followers:
-                follower.on_cut_over(worker)
+    def settle(self, worker: str, answered: int | None = None) -> None:
+        """The worker's cuts up to ANSWERED (all when None) are over."""
+        owed = self.pending.get(worker, [])
+        while owed and (answered is None or owed[0][0] <= answered):
+            number, _ = owed.pop(0)
+            cut = self.cut_at.get(number, set())
+            if worker in cut:
+                cut.discard(worker)
+                if not cut:
+                    del self.cut_at[number]
+                for follower in self.followers:
+                    follower.on_cut_over(worker, number)
+        if not owed:
+            self.pending.pop(worker, None)
 
     def on_answer(self, environment: Environment, msg: Message, **_kw: Any) -> None:
         data = msg.data
@@ -98,35 +110,32 @@ class StatsReset:
             return
         worker, answered = msg.node_id, data[0]
         self.taking_part.add(worker)
-        owed = self.pending.get(worker)
-        if owed is not None and answered >= owed[0]:
-            del self.pending[worker]
-            self.cut_over(worker)
-        elif owed is None and answered < self.number:
+        if worker in self.pending:
+            self.settle(worker, answered)
+        elif answered < self.number:
             # A worker that joined after a reset takes the current number, so its requests carry it.
             # It owes an answer like any worker cut at a reset: one already running users (Locust's
             # rebalance spawns them as it joins) cuts with marker requests, which its reports until
             # the answer carry and Locust would count as an endpoint of their own.
-            self.pending[worker] = (self.number, self.now() + ANSWER_WITHIN_S)
+            self.pending[worker] = [(self.number, self.now() + ANSWER_WITHIN_S)]
             self.runner.server.send_to_client(Message(MESSAGE_TYPE, [self.number], worker))
 
     def drops(self, client_id: str, msg: Message) -> bool:
         """Whether a report predates its worker's cut (the reset wiped what it holds)."""
         if msg.type != "stats" or client_id not in self.pending:
             return False
-        number, deadline = self.pending[client_id]
+        number, deadline = self.pending[client_id][0]
         if self.now() > deadline:
-            del self.pending[client_id]
             logger.warning("Worker %s did not cut its statistics at stats reset %d within %.0f s; its reports "
                            "count again and may include requests from before the reset", client_id, number,
                            ANSWER_WITHIN_S)
-            self.cut_over(client_id)
+            self.settle(client_id)
             return False
         self.dropped += 1
-        if client_id in self.cut and isinstance(msg.data, dict):
+        if client_id in self.cut_at.get(number, ()) and isinstance(msg.data, dict):
             before = without_markers(msg.data)
             for follower in self.followers:
-                follower.on_report_before_reset(client_id, before)
+                follower.on_report_before_reset(client_id, number, before)
         return True
 
 
@@ -191,9 +200,9 @@ def install(environment: Environment, runner: MasterRunner) -> StatsReset:
     def handle_message(client_id: str, msg: Message) -> Any:
         if resets.drops(client_id, msg):
             return None
-        if msg.type == "quit" and resets.pending.pop(client_id, None) is not None:
-            # A Go worker reports its last requests before it quits: its cut is over, not 20 s later.
-            resets.cut_over(client_id)
+        if msg.type == "quit":
+            # A Go worker reports its last requests before it quits: its cuts are over, not 20 s later.
+            resets.settle(client_id)
         return handle(client_id, msg)
 
     runner.handle_message = handle_message  # type: ignore[method-assign]

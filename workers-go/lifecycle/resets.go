@@ -39,9 +39,6 @@ const cutWithin = 10 * time.Second
 // before it feeds its markers: one slower than that comes back after them, and counts nowhere.
 const inFlightWithin = 5 * time.Second
 
-// noneFed is statsCut.fed when no cut has fed its markers: no reset has that number.
-const noneFed = math.MaxUint64
-
 // epoch counts the requests in flight that went out with one stamp.
 type epoch struct {
 	stamp  uint64
@@ -56,7 +53,8 @@ type epoch struct {
 // has gone to the master (boomer has reported everything recorded before them: the master counts
 // it before the reset, not in the statistics the reset started again), it answers the master and
 // hands boomer the held requests. So the reports after the answer count exactly the requests sent
-// after the reset, and those before it every request sent before.
+// after the reset, and those before it every request sent before. Resets that come during a cut
+// are cut one after the other, each answered: the master tells the figures between them apart.
 type statsCut struct {
 	b      *boomer.Boomer
 	relay  *guard.Relay
@@ -66,17 +64,23 @@ type statsCut struct {
 	current atomic.Pointer[epoch] // requests going out now take its stamp; swapped under mu
 	epochs  map[uint64]*epoch     // under mu: the current epoch and those a cut under way waits for
 	from    uint64                // under mu: the oldest stamp the cut under way still counts
-	fed     uint64                // under mu: the reset whose markers are out (noneFed when none is)
+	fed     bool                  // under mu: the cut under way has fed its markers
 	late    int64                 // under mu: requests back after their reset's cut, until logged
-	holding bool
-	held    []boomer.Record
+	queue   []uint64              // under mu: the resets to cut, the one under way first
+	held    []heldRecord
 	batch   []boomer.Record // reused by recordBatch: boomer has counted a batch when RecordBatch returns
 	inTest  func() bool
 	ended   chan struct{} // closed to end a cut early (the test stopped)
 }
 
+// heldRecord is a request held by a cut, with the stamp it went out with.
+type heldRecord struct {
+	stamp uint64
+	r     boomer.Record
+}
+
 func newStatsCut(b *boomer.Boomer, relay *guard.Relay, header string, inTest func() bool) *statsCut {
-	c := &statsCut{b: b, relay: relay, header: header, inTest: inTest, fed: noneFed}
+	c := &statsCut{b: b, relay: relay, header: header, inTest: inTest}
 	first := &epoch{}
 	c.current.Store(first)
 	c.epochs = map[uint64]*epoch{0: first}
@@ -145,62 +149,53 @@ func (c *statsCut) settle() {
 			delete(c.epochs, stamp)
 		}
 	}
-	c.from, c.fed = now, noneFed
+	c.from, c.fed = now, false
 }
 
 func (c *statsCut) reset(n uint64) {
 	c.mu.Lock()
 	if n <= c.stamp() {
-		holding := c.holding
+		cutting := len(c.queue) > 0
 		c.mu.Unlock()
-		if !holding {
+		if !cutting {
 			c.b.SendCustomMessage(ResetMessage, []int64{int64(n)}) // already cut: answer again
 		} // else the cut under way answers once it is done
 		return
 	}
 	c.advance(n)
-	if c.holding {
-		// A cut under way takes the newer reset: what it held was sent before this one, so it
-		// goes to boomer now, and the cut feeds new markers behind it (cut's loop).
-		c.countHeld()
+	c.queue = append(c.queue, n)
+	if len(c.queue) > 1 {
 		c.mu.Unlock()
-		return
+		return // cut once the ones before it are
 	}
 	if !c.inTest() {
 		// outside a test boomer holds nothing that it will report (it clears its stats when the
 		// next test starts), and no request is in flight
+		c.queue = nil
 		c.settle()
 		c.mu.Unlock()
 		c.b.SendCustomMessage(ResetMessage, []int64{int64(n)})
 		return
 	}
-	c.holding = true
 	ended := make(chan struct{})
 	c.ended = ended
 	c.mu.Unlock()
 	c.cut(ended)
 }
 
-// countHeld hands boomer the requests held so far; the caller holds c.mu.
-func (c *statsCut) countHeld() {
-	if len(c.held) > 0 {
-		c.b.RecordBatch(c.held) // each in the second it ended
-	}
-	c.held = nil
-}
-
-// cut waits for the requests in flight from before the reset, feeds the markers behind them and
-// waits for boomer to report them; a newer reset meanwhile starts it over with its own markers.
+// cut cuts the queued resets one after the other: for each, it waits for the requests in flight
+// from before it, feeds the markers behind them, waits for boomer to report them, answers, and
+// hands boomer the requests held that were sent before the next one.
 func (c *statsCut) cut(ended chan struct{}) {
-	deadline := time.Now().Add(cutWithin + inFlightWithin)
 	for {
 		c.mu.Lock()
-		n := c.stamp()
+		n := c.queue[0]
 		c.mu.Unlock()
+		deadline := time.Now().Add(cutWithin + inFlightWithin)
 		c.waitInFlight(n, ended)
 
 		c.mu.Lock()
-		c.fed = n
+		c.fed = true
 		seen := c.markersSeen()
 		c.b.RecordSuccess(markerMethod, markerName, 0, 0)
 		c.b.RecordFailure(markerMethod, markerName, 0, "stats reset")
@@ -213,18 +208,24 @@ func (c *statsCut) cut(ended chan struct{}) {
 		}
 
 		c.mu.Lock()
-		if c.stamp() != n && time.Now().Before(deadline) && !isClosed(ended) {
-			c.mu.Unlock()
-			continue // a newer reset came: its own markers, behind what it counted since
-		}
 		if c.late > 0 {
 			log.Printf("worker: stats reset %d: %d request(s) sent before a reset came back after its cut (in flight over %v): counted in neither half",
 				n, c.late, inFlightWithin)
 			c.late = 0
 		}
-		c.b.SendCustomMessage(ResetMessage, []int64{int64(c.stamp())})
-		c.countHeld()
-		c.holding = false
+		c.b.SendCustomMessage(ResetMessage, []int64{int64(n)})
+		c.queue = c.queue[1:]
+		if len(c.queue) > 0 && !isClosed(ended) {
+			c.countHeld(c.queue[0]) // sent before the next reset: counted before its markers
+			c.from, c.fed = n, false
+			c.mu.Unlock()
+			continue
+		}
+		if len(c.queue) > 0 { // the test stopped: the later resets are answered at once
+			c.b.SendCustomMessage(ResetMessage, []int64{int64(c.queue[len(c.queue)-1])})
+			c.queue = nil
+		}
+		c.countHeld(math.MaxUint64)
 		c.settle()
 		if c.ended == ended {
 			c.ended = nil
@@ -232,6 +233,25 @@ func (c *statsCut) cut(ended chan struct{}) {
 		c.mu.Unlock()
 		return
 	}
+}
+
+// countHeld hands boomer the requests held that were sent before reset `before`; the caller holds c.mu.
+func (c *statsCut) countHeld(before uint64) {
+	c.batch = c.batch[:0]
+	kept := c.held[:0]
+	for _, h := range c.held {
+		if h.stamp < before {
+			c.batch = append(c.batch, h.r)
+		} else {
+			kept = append(kept, h)
+		}
+	}
+	clear(c.held[len(kept):])
+	c.held = kept
+	if len(c.batch) > 0 {
+		c.b.RecordBatch(c.batch) // each in the second it ended
+	}
+	clear(c.batch)
 }
 
 // waitInFlight waits, at most inFlightWithin, until no request sent before reset n is in flight.
@@ -334,23 +354,27 @@ func (c *statsCut) recordBatch(records []user.Record) {
 	clear(c.batch) // no strings kept alive until the slots are written again
 }
 
-// counts tells whether boomer counts r now: a request sent before the last reset counts (before
-// it) while the cut has not fed that reset's markers, and is late after; one sent after it is held
+// counts tells whether boomer counts r now: a request sent before the reset being cut counts
+// (before it) until the cut has fed its markers, and is late after; one sent after it is held
 // while a cut is under way. The caller holds c.mu.
 func (c *statsCut) counts(stamp uint64, stamped bool, r boomer.Record) bool {
-	now := c.stamp()
 	if !stamped {
-		stamp = now
+		stamp = c.stamp()
 	}
-	switch {
-	case stamp < now && (stamp < c.from || c.fed == now):
-		c.late += max(r.Count, 1) // a record of one request may leave Count at 0
-		return false
-	case stamp < now:
+	if len(c.queue) == 0 {
+		if stamp < c.stamp() {
+			c.late += max(r.Count, 1) // a record of one request may leave Count at 0
+			return false
+		}
 		return true
-	case c.holding:
-		c.held = append(c.held, r)
-		return false
 	}
-	return true
+	switch cutting := c.queue[0]; {
+	case stamp < cutting && (stamp < c.from || c.fed):
+		c.late += max(r.Count, 1)
+		return false
+	case stamp < cutting:
+		return true
+	}
+	c.held = append(c.held, heldRecord{stamp, r})
+	return false
 }

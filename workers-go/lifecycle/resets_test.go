@@ -44,7 +44,7 @@ func TestACutWaitsForTheRequestsInFlightAtItsReset(t *testing.T) {
 	}
 	c.mu.Lock()
 	c.advance(1)
-	c.holding = true
+	c.queue = []uint64{1}
 	c.mu.Unlock()
 	if stamp, _ := c.Stamp(); stamp != 1 {
 		t.Fatalf("a request after reset 1 took stamp %d", stamp)
@@ -82,7 +82,7 @@ func TestACutWaitsForTheRequestsInFlightAtItsReset(t *testing.T) {
 	}
 
 	c.mu.Lock()
-	c.fed = 1 // the markers are out: a request of before the reset back now is late
+	c.fed = true // the markers are out: a request of before the reset back now is late
 	if c.counts(0, true, boomer.Record{Count: 3}) || c.late != 3 {
 		t.Errorf("a request back after the markers: late %d, want 3 and not counted", c.late)
 	}
@@ -129,5 +129,34 @@ func TestStampsRacingAResetAreInFlightOnce(t *testing.T) {
 		if got := e.flying.Load(); got != sent[stamp] {
 			t.Errorf("epoch %d: %d in flight, %d requests went out with its stamp", stamp, got, sent[stamp])
 		}
+	}
+}
+
+// Resets during a cut are cut one after the other: a request sent between two of them is held
+// until the first is answered, then counted before the second's markers.
+func TestResetsDuringACutAreCutInTurn(t *testing.T) {
+	c := newStatsCut(nil, nil, "", func() bool { return true })
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.advance(1)
+	c.advance(2)
+	c.queue = []uint64{1, 2}
+	for stamp, want := range map[uint64]bool{0: true, 1: false, 2: false} {
+		if got := c.counts(stamp, true, boomer.Record{Count: 1}); got != want {
+			t.Errorf("cutting reset 1: a request stamped %d counted %v, want %v", stamp, got, want)
+		}
+	}
+	if len(c.held) != 2 {
+		t.Fatalf("%d held, want the 2 sent after reset 1", len(c.held))
+	}
+	if c.held[0].stamp != 1 || c.held[1].stamp != 2 {
+		t.Errorf("held %v: each with its stamp, to be counted between the two answers or after", c.held)
+	}
+	c.queue, c.from, c.fed = c.queue[1:], 1, false // reset 1 answered
+	if c.counts(0, true, boomer.Record{Count: 1}) || c.late != 1 {
+		t.Error("a request sent before reset 1, back after its cut, was not late")
+	}
+	if !c.counts(1, true, boomer.Record{Count: 1}) {
+		t.Error("a request sent between the resets, back during reset 2's cut, was not counted")
 	}
 }
