@@ -78,7 +78,8 @@ class StatsReset:
         deadline = self.now() + ANSWER_WITHIN_S
         for worker in self.taking_part:
             self.pending.setdefault(worker, []).append((self.number, deadline))
-        self.cut_at[self.number] = set(self.taking_part)
+        if self.taking_part:
+            self.cut_at[self.number] = set(self.taking_part)
         for worker in self.taking_part:
             self.runner.server.send_to_client(Message(MESSAGE_TYPE, [self.number], worker))
         logger.info("Stats reset %d: %d worker(s) cut their statistics at it, %d reset as Locust resets them",
