@@ -59,8 +59,8 @@ def influx_per_name(influx, run_id: str, since: int, until: int) -> dict[str, in
     return {r["name"]: r["sum"] for r in found if r["sum"]}
 
 
-def test_after_a_reset_locust_and_influxdb_count_exactly_what_was_sent_after_it(procs, go_bin, influx, tmp_path,
-                                                                                  figure):
+def slow_fleet(procs, go_bin, influx, tmp_path) -> tuple[Target, Master]:
+    """A master exporting to INFLUX, two Go workers running SLOW_SCENARIO, 6 users started."""
     target = Target(procs, go_bin["target"])
     master = Master(procs, "-H", target.url, *influx_args(influx, tmp_path))
     scenario = tmp_path / "reset.yaml"
@@ -70,6 +70,12 @@ def test_after_a_reset_locust_and_influxdb_count_exactly_what_was_sent_after_it(
                      "--reset-header", HEADER, name=f"worker-{i}")
     wait_until(lambda: len([w for w in master.workers() if w["state"] == "ready"]) == 2, 30, "two workers")
     master.swarm(6, target.url)
+    return target, master
+
+
+def test_after_a_reset_locust_and_influxdb_count_exactly_what_was_sent_after_it(procs, go_bin, influx, tmp_path,
+                                                                                  figure):
+    target, master = slow_fleet(procs, go_bin, influx, tmp_path)
     wait_until(lambda: sum(after(target, 0).values()) > 500, 30, "traffic before the first reset")
     for number in (1, 2):  # a reset as after a warm-up, then another one
         reset(master)
@@ -194,15 +200,7 @@ def test_reset_stats_resets_once_the_ramp_up_completes_not_when_a_worker_joins(p
 def test_two_resets_a_second_apart_each_count_what_was_sent_before_them(procs, go_bin, influx, tmp_path):
     # A double click on Reset Stats: the second reset came during the first one's cut, and what the
     # workers had not yet reported of before the first was counted between the two.
-    target = Target(procs, go_bin["target"])
-    master = Master(procs, "-H", target.url, *influx_args(influx, tmp_path))
-    scenario = tmp_path / "reset.yaml"
-    scenario.write_text(SLOW_SCENARIO)
-    for i in range(2):
-        start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url,
-                     "--reset-header", HEADER, name=f"worker-{i}")
-    wait_until(lambda: len(master.workers()) == 2, 30, "two workers")
-    master.swarm(6, target.url)
+    target, master = slow_fleet(procs, go_bin, influx, tmp_path)
     wait_until(lambda: sum(after(target, 0).values()) > 300, 30, "traffic before the resets")
     reset(master)
     time.sleep(1)

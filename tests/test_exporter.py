@@ -205,13 +205,19 @@ def aggregated_requests(points, since_ns: int = 0, until_ns: int = 2**62) -> int
                if p.tags["name"] == model.AGGREGATED and since_ns <= p.time_ns < until_ns)
 
 
-def test_what_workers_sent_before_a_reset_is_written_before_its_event_once_they_answered(setup):
-    # The reports a cut worker sends until it answers hold what it sent before the reset; they
-    # were counted nowhere (the master dropped them, Locust's figures were reset).
+def started_with(setup, requests: int):
+    """The exporter of SETUP with a run started at START, and a report of REQUESTS from w1."""
     exporter, runner, clock, points, environment = setup
     clock.at = START
     exporter.on_test_start(environment)
-    exporter.on_worker_report("w1", report(3))
+    exporter.on_worker_report("w1", report(requests))
+    return exporter, clock, points
+
+
+def test_what_workers_sent_before_a_reset_is_written_before_its_event_once_they_answered(setup):
+    # The reports a cut worker sends until it answers hold what it sent before the reset; they
+    # were counted nowhere (the master dropped them, Locust's figures were reset).
+    exporter, clock, points = started_with(setup, 3)
     clock.at = START + 2
     exporter.on_reset(1, frozenset({"w1", "w2"}))
     (event,) = [p for p in of(points, model.EVENTS) if p.tags["event"] == "stats_reset"]
@@ -232,10 +238,7 @@ def test_what_workers_sent_before_a_reset_is_written_before_its_event_once_they_
 
 
 def test_the_figures_before_a_reset_are_written_at_the_latest_when_the_run_stops_or_the_answers_are_due(setup):
-    exporter, runner, clock, points, environment = setup
-    clock.at = START
-    exporter.on_test_start(environment)
-    exporter.on_worker_report("w1", report(3))
+    exporter, clock, points = started_with(setup, 3)
     exporter.on_reset(1, frozenset({"w1"}))  # w1 quits without answering
     clock.at = START + ANSWER_WITHIN_S
     exporter.tick()
@@ -249,10 +252,7 @@ def test_the_figures_before_a_reset_are_written_at_the_latest_when_the_run_stops
 
 
 def test_two_resets_a_moment_apart_each_get_the_figures_before_them(setup):
-    exporter, runner, clock, points, environment = setup
-    clock.at = START
-    exporter.on_test_start(environment)
-    exporter.on_worker_report("w1", report(3))
+    exporter, clock, points = started_with(setup, 3)
     clock.at = START + 1
     exporter.on_reset(1, frozenset({"w1"}))
     clock.at = START + 2

@@ -166,16 +166,21 @@ def test_a_worker_quitting_during_its_cut_ends_it_for_the_followers():
     assert resets.pending == {}
 
 
-def test_resets_during_a_cut_are_answered_in_turn_and_each_gets_the_reports_before_it():
-    # Two resets a second apart (a double click): the reports until the first answer are what was
-    # sent before the first reset, those until the second answer what was sent between the two.
-    runner = Runner(["go"])
-    resets = StatsReset(runner)
+def reset_twice() -> tuple[StatsReset, Follower]:
+    """Two resets of a Go worker "go" that has answered neither yet."""
+    resets = StatsReset(Runner(["go"]))
     follower = Follower()
     resets.followers.append(follower)
     answer(resets, "go", 0)
     resets.reset()
     resets.reset()
+    return resets, follower
+
+
+def test_resets_during_a_cut_are_answered_in_turn_and_each_gets_the_reports_before_it():
+    # Two resets a second apart (a double click): the reports until the first answer are what was
+    # sent before the first reset, those until the second answer what was sent between the two.
+    resets, follower = reset_twice()
     assert resets.drops("go", Message("stats", marked_report(5), "go"))
     answer(resets, "go", 1)
     assert resets.drops("go", Message("stats", marked_report(3), "go"))
@@ -188,12 +193,6 @@ def test_resets_during_a_cut_are_answered_in_turn_and_each_gets_the_reports_befo
 
 def test_an_answer_for_a_later_reset_ends_the_earlier_cuts_too():
     # A worker of an earlier build answers only the newest reset.
-    runner = Runner(["go"])
-    resets = StatsReset(runner)
-    follower = Follower()
-    resets.followers.append(follower)
-    answer(resets, "go", 0)
-    resets.reset()
-    resets.reset()
+    resets, follower = reset_twice()
     answer(resets, "go", 2)
     assert follower.seen[2:] == [("over", "go", 1), ("over", "go", 2)] and resets.pending == {}
