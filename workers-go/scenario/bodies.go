@@ -352,6 +352,10 @@ func (c *compiler) partsBody(b *template.Builder[*user.User], spec *stepSpec, re
 		c.literalPairs(b, spec.form, spec.at, "form", "", resolve)
 	case spec.multipart != nil:
 		for _, p := range spec.multipart {
+			if p.value != nil && listVariable(p.value) != "" {
+				c.listPart(b, spec.boundary, p, resolve)
+				continue
+			}
 			b.Literal("--" + spec.boundary + "\r\nContent-Disposition: form-data; name=\"" + quoteParam(p.name) + "\"")
 			switch {
 			case p.fileNameTpl != nil: // a template: "{{ accounts.user }}.pdf" was sent as written
@@ -366,9 +370,11 @@ func (c *compiler) partsBody(b *template.Builder[*user.User], spec *stepSpec, re
 				b.Literal("Content-Type: " + p.contentType + "\r\n")
 			}
 			b.Literal("\r\n")
-			if p.value != nil {
+			switch {
+			case p.value != nil && c.typedValue(b, p.value, p.field, "multipart."+p.name, []string{"json"}, resolve, nil):
+			case p.value != nil:
 				c.text(b, p.value, p.field, resolve, nil, false)
-			} else {
+			default:
 				b.Literal(string(p.file))
 			}
 			b.Literal("\r\n")
