@@ -53,6 +53,7 @@ type multipartPart struct {
 	fileNameTpl *yaml.Node // filename: as written, a template; nil: filename (a file's base name)
 	contentType string
 	field       string
+	rows        *rowFiles // a file: path naming data columns: the file of the user's row (rowfiles.go)
 }
 
 // requestPart reads a request key of this package's files; it reports whether key was one.
@@ -256,6 +257,13 @@ func (c *compiler) multipartItem(item *yaml.Node, name, at string) (multipartPar
 		if p.contentType == "" {
 			p.contentType = "application/octet-stream"
 		}
+	case fileNode != nil && strings.Contains(file, "{{"):
+		if p.rows, ok = c.readRowFiles(fileNode, at+".file", file); !ok {
+			return p, false
+		}
+		if p.contentType == "" {
+			p.contentType = "application/octet-stream"
+		}
 	case fileNode != nil:
 		content, read := c.readFile(fileNode, at+".file", file)
 		if !read {
@@ -292,7 +300,11 @@ func newBoundary(parts []multipartPart) string {
 		var b [16]byte
 		_, _ = rand.Read(b[:])
 		boundary := "locust-fleet-" + hex.EncodeToString(b[:])
-		if !slices.ContainsFunc(parts, func(p multipartPart) bool { return bytes.Contains(p.file, []byte(boundary)) }) {
+		inFile := func(p multipartPart) bool {
+			return bytes.Contains(p.file, []byte(boundary)) ||
+				p.rows != nil && slices.ContainsFunc(p.rows.files, func(f []byte) bool { return bytes.Contains(f, []byte(boundary)) })
+		}
+		if !slices.ContainsFunc(parts, inFile) {
 			return boundary
 		}
 	}
@@ -364,6 +376,11 @@ func (c *compiler) partsBody(b *template.Builder[*user.User], spec *stepSpec, re
 				b.Literal("\"")
 			case p.filename != "":
 				b.Literal("; filename=\"" + quoteParam(p.filename) + "\"")
+			case p.rows != nil:
+				rows := p.rows
+				b.Literal("; filename=\"")
+				b.Var(func(u *user.User, dst []byte) []byte { return append(dst, rows.names[rows.row(u)]...) })
+				b.Literal("\"")
 			}
 			b.Literal("\r\n")
 			if p.contentType != "" {
@@ -374,6 +391,9 @@ func (c *compiler) partsBody(b *template.Builder[*user.User], spec *stepSpec, re
 			case p.value != nil && c.typedValue(b, p.value, p.field, "multipart."+p.name, []string{"json"}, resolve, nil):
 			case p.value != nil:
 				c.text(b, p.value, p.field, resolve, nil, false)
+			case p.rows != nil:
+				rows := p.rows
+				b.Var(func(u *user.User, dst []byte) []byte { return append(dst, rows.files[rows.row(u)]...) })
 			default:
 				b.Literal(string(p.file))
 			}
