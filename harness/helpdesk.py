@@ -129,6 +129,10 @@ class HelpDesk(Handler):
         """The token's user; None after answering 401 (a missing, forged or expired token)."""
         auth = self.headers.get("Authorization", "")
         claims = jwt_claims(auth[len("Bearer "):]) if auth.startswith("Bearer ") else None
+        if claims is None or claims["exp"] < time.time():
+            # read what was sent, as servers do: a body left unread is taken for the next request on the
+            # connection, and closing it unread resets it, which the client sees as its next request's failure
+            self.body()
         if claims is None:
             self.state.problem(f"{self.command} {self.path} without a valid bearer token ({auth[:20]!r})")
             self.send_json(401, {"error": "invalid_token"}, [("WWW-Authenticate", 'Bearer realm="helpdesk"')])
