@@ -131,9 +131,9 @@ func (c *compiler) err() error {
 
 // compile turns specs into a program. Variables extracted by on_start are available to every
 // task and on_stop; within a flow, a step sees what earlier steps extracted.
-func (c *compiler) compile(onStart []*stepSpec, tasks []*taskSpec, onStop []*stepSpec) *program {
+func (c *compiler) compile(onStart []*stepSpec, tasks []*taskSpec, onStop, on401 []*stepSpec) *program {
 	c.extractedAt = map[string]string{}
-	all := slices.Concat(onStart, onStop)
+	all := slices.Concat(onStart, onStop, on401)
 	for _, t := range tasks {
 		all = append(all, t.steps...)
 	}
@@ -150,6 +150,7 @@ func (c *compiler) compile(onStart []*stepSpec, tasks []*taskSpec, onStop []*ste
 	if onStart != nil {
 		p.onStart = c.flow(p, onStart, &started)
 	}
+	firstTaskStep := len(p.steps)
 	for _, t := range tasks {
 		avail := slices.Clone(started)
 		p.tasks = append(p.tasks, task{name: t.name, weight: t.weight, flow: c.flow(p, t.steps, &avail)})
@@ -157,6 +158,9 @@ func (c *compiler) compile(onStart []*stepSpec, tasks []*taskSpec, onStop []*ste
 	if onStop != nil {
 		avail := slices.Clone(started)
 		p.onStop = c.flow(p, onStop, &avail)
+	}
+	if on401 != nil {
+		c.compileOn401(p, on401, started, firstTaskStep)
 	}
 	p.fleet = c.fleet
 	p.perTask = c.visitorsLine > 0
