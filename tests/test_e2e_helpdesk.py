@@ -12,14 +12,12 @@ row must equal what the application served."""
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
 
 import pytest
 
+from harness.apprun import headless_run, routes_wanted
 from harness.helpdesk import attachment_of
-from harness.parts import Master
 from harness.procs import Procs, get_json, listening_on
 
 pytestmark = pytest.mark.e2e
@@ -108,19 +106,8 @@ def test_a_help_desk_served_exactly_what_locust_counts(go_bin, procs: Procs, tmp
     scenario = tmp_path / "helpdesk.yaml"
     scenario.write_text(SCENARIO)
 
-    report = tmp_path / "stats"
-    master = Master(procs, "--headless", "-u", str(USERS), "-r", str(USERS), "-t", f"{SECONDS}s",
-                    "--expect-workers", "2", "--json-file", str(report), "--csv", str(report), "-H", url)
-    workers = [procs.start(f"worker{i}", [str(go_bin["worker"]), "--master-host", "127.0.0.1", "--master-port",
-                                          str(master.port), "--scenario", str(scenario), "--target", url])
-               for i in range(2)]
-    master.proc.wait(90)
-    for worker in workers:
-        assert worker.wait(15) == 0, worker.log()[-2000:]
-
-    entries = {(e["method"], e["name"]): e for e in json.loads(report.with_suffix(".json").read_text())}
-    with open(f"{report}_failures.csv") as f:
-        failures = {(r["Method"], r["Name"]): (r["Error"], int(r["Occurrences"])) for r in csv.DictReader(f)}
+    code, entries, failures = headless_run(procs, go_bin["worker"], scenario, url, USERS, SECONDS)
+    assert code == 1, failures  # the user without a row and the list in a path are failures
     served = get_json(url + "/_counts")
     assert get_json(url + "/_problems") == {}
     # the user without a row: once, not retried; the list in a path: never sent
@@ -129,11 +116,7 @@ def test_a_help_desk_served_exactly_what_locust_counts(go_bin, procs: Procs, tmp
     list_reason, list_times = failures.pop(("GET", "ticket of a list"))
     assert list_reason == LIST_IN_PATH and list_times == entries[("GET", "ticket of a list")]["num_requests"] > 0
     assert failures == {}
-    wanted: dict[str, int] = {}
-    for key, routes in ROWS.items():
-        for route in routes:
-            wanted[route] = wanted.get(route, 0) + entries.get(key, {}).get("num_requests", 0)
-    assert served == {route: n for route, n in wanted.items() if n}, (served, wanted)
+    assert served == routes_wanted(ROWS, entries), (served, entries)
     # the token expired and was refreshed, each expiry once (a user stopped right after a 401 refreshes no
     # more), and the requests it refused sent again
     expired, refreshed = get_json(url + "/_expired")["401"], entries[("POST", "refresh")]["num_requests"]
