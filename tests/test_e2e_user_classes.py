@@ -9,11 +9,13 @@ from __future__ import annotations
 import csv
 import json
 import re
+import urllib.parse
+import urllib.request
 
 import pytest
 
 from harness.parts import Master, Target, start_worker
-from harness.procs import REPO
+from harness.procs import REPO, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -67,3 +69,18 @@ def test_the_class_a_worker_runs_is_named_by_user_class(procs, go_bin, tmp_path)
     assert failures[("USER", "user classes")][0].startswith('the master asks this worker for users of "GoWorkerUser"')
     assert spawned(master.proc.log())[-1] == '{"BrowserUser": 3, "GoWorkerUser": 0} (3 total users)'
     assert {ROUTES[k]: e["num_requests"] for k, e in entries.items() if k in ROUTES} == target.counts()
+
+
+def test_a_class_picked_in_the_web_ui_that_no_go_worker_runs_is_said_in_its_failures(procs, go_bin):
+    target = Target(procs, go_bin["target"])
+    master = Master(procs, "-f", TWO_CLASSES, "--class-picker", "-H", target.url)
+    start_worker(procs, go_bin["worker"], master.port, "--target", target.url, "--scenario", SCENARIO)
+    wait_until(lambda: len(master.workers()) == 1, 30, "the worker to join")
+    form = urllib.parse.urlencode([("user_count", 4), ("spawn_rate", 4), ("host", target.url),
+                                   ("user_classes", "BrowserUser")]).encode()
+    urllib.request.urlopen(master.web + "/swarm", data=form, timeout=10).read()
+    stats = wait_until(lambda: (s := master.stats())["errors"] and s, 15, "a failure in the web UI")
+    master.stop()
+    assert [(e["method"], e["name"]) for e in stats["errors"]] == [("USER", "user classes")]
+    assert stats["errors"][0]["error"].startswith('the master asks this worker for users of "BrowserUser"')
+    assert stats["user_count"] == 0 and target.counts() == {}
