@@ -59,8 +59,8 @@ tasks:
           file: {file: "files/{{ agents.user }}.log", content_type: text/plain}   # each agent's own
           tag: "{{ labels }}"                                                      # a part per label
         expect_status: 201
-      - name: ticket of a list                         # a mistake: the list's ids in one path
-        path: "/api/tickets/{{ ids }}"
+      - name: ticket of a list                         # a mistake: a list in one path ($.labels holds one)
+        path: "/api/tickets/{{ labels }}"
         on_failure: continue
   - name: portal
     headers: {Authorization: null}
@@ -91,8 +91,9 @@ ROWS = {("POST", "token"): ["POST /api/auth/login"], ("POST", "refresh"): ["POST
         ("GET", "settings"): ["GET /portal/settings"], ("POST", "sign out"): ["POST /portal/logout"],
         ("GET", "customer"): ["GET /api/kunden/{name}"], ("GET", "customer written escaped"): ["GET /api/kunden/{name}"],
         ("GET", "search"): ["GET /api/search"], ("GET", "search written"): ["GET /api/search"]}
-LIST_IN_PATH = ("path: {{ ids }} is a list; expected one value in a path: one element (extract it with [0]), a loop "
-                'over the list (loop: {over: ids, as: NAME}), or query: {NAME: "{{ ids }}"} (NAME=VALUE per element)')
+LIST_IN_PATH = ("path: {{ labels }} is a list; expected one value in a path: one element (extract it with [0]), a "
+                'loop over the list (loop: {over: labels, as: NAME}), or query: {NAME: "{{ labels }}"} (NAME=VALUE per '
+                "element)")
 
 
 def test_a_help_desk_served_exactly_what_locust_counts(go_bin, procs: Procs, tmp_path):

@@ -38,6 +38,7 @@ type compiler struct {
 	byName      map[string]int    // data name -> index in sources
 	failed      map[string]bool   // data names whose file did not load: references are not reported again
 	extractedAt map[string]string // variable -> the first step that extracts it
+	lists       map[string]string // variable -> the [*] path every extraction of it takes: always a list
 	fleet       bool              // a template uses user_id
 
 	loopItems    map[string]string // a loop's element variable -> the loop (visible inside it only)
@@ -137,10 +138,18 @@ func (c *compiler) compile(onStart []*stepSpec, tasks []*taskSpec, onStop, on401
 	for _, t := range tasks {
 		all = append(all, t.steps...)
 	}
+	c.lists = map[string]string{}
+	notList := map[string]bool{}
 	for _, s := range flatten(all) {
 		for _, x := range s.extracts {
 			if _, ok := c.extractedAt[x.name]; !ok {
 				c.extractedAt[x.name] = s.at
+			}
+			if x.ex.List() && !notList[x.name] {
+				c.lists[x.name] = x.ex.String() + " at " + s.at
+			} else {
+				notList[x.name] = true
+				delete(c.lists, x.name)
 			}
 		}
 	}

@@ -315,3 +315,23 @@ func TestRun_AListInAPathIsNotSentAndMultipartRepeats(t *testing.T) {
 		t.Errorf("served %d uploads; recorded successes %v, failures %v; want the uploads counted, every item failed", uploads, ok, failed)
 	}
 }
+
+// A variable every extraction of which is a [*] path is always a list: in a path it is refused at
+// load time, naming the extraction; one that may hold something else is judged per request.
+func TestParse_AVariableAlwaysAListInAPath(t *testing.T) {
+	doc := `host: http://a
+tasks:
+  - name: t
+    steps:
+      - {name: ids, path: /items, extract: {ids: {json: "$.items[*].id"}, maybe: {json: "$.items[*].id"}}}
+      - {name: other, path: /other, extract: {maybe: {json: $.one}}}
+      - {name: item, path: "/items/{{ ids }}"}
+      - {name: maybe, path: "/items/{{ maybe }}"}
+      - {name: query, path: /items, query: {id: "{{ ids }}"}}
+`
+	_, _, _, err := parse([]byte(doc), t.TempDir(), "")
+	want := `line 7: tasks[0].steps[2].path: {{ ids }} is always a list (extracted by json $.items[*].id at tasks[0].steps[0]); expected one value in a path: one element (extract it with [0]), a loop over the list (loop: {over: ids, as: NAME}), or query: {NAME: "{{ ids }}"} (NAME=VALUE per element)`
+	if err == nil || !strings.Contains(err.Error(), want) || strings.Count(err.Error(), "\n") != 0 {
+		t.Errorf("got %v; want only %q", err, want)
+	}
+}
