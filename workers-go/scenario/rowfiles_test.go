@@ -52,9 +52,9 @@ tasks:
 func TestParse_AFilePathOfDataColumnsIsCheckedAtLoad(t *testing.T) {
 	data := map[string]string{"accounts.csv": "user,team\nann,a\nbob,b\ncy,c\ndi,d\neve,e\n", "teams.csv": "name\nx\n", "ann.log": "x"}
 	for file, want := range map[string]string{
-		`"{{ accounts.user }}.log"`: `tasks[0].multipart.f.file: {{ accounts.user }}.log: cannot read "bob.log" (row 2), "cy.log" (row 3), "di.log" (row 4) and 1 more: no such file or directory; expected a readable file for every row of accounts.csv, relative to the scenario's folder`,
-		`"{{ accounts.nope }}.log"`: `{{ accounts.nope }}: accounts.csv has no column "nope"; expected one of user, team`,
-		`"{{ uuid }}.log"`:          `tasks[0].multipart.f.file: {{ uuid }} in a file path; expected data columns (e.g. {{ accounts.user }}) and environment variables only: the files are read when the scenario is loaded, one per row of the data`,
+		`"{{ accounts.user }}.log"`:              `tasks[0].multipart.f.file: {{ accounts.user }}.log: cannot read "bob.log" (row 2), "cy.log" (row 3), "di.log" (row 4) and 1 more: no such file or directory; expected a readable file for every row of accounts.csv, relative to the scenario's folder`,
+		`"{{ accounts.nope }}.log"`:              `{{ accounts.nope }}: accounts.csv has no column "nope"; expected one of user, team`,
+		`"{{ uuid }}.log"`:                       `tasks[0].multipart.f.file: {{ uuid }} in a file path; expected data columns (e.g. {{ accounts.user }}) and environment variables only: the files are read when the scenario is loaded, one per row of the data`,
 		`"{{ accounts.user }}/{{ teams.name }}"`: `{{ teams.name }}: the path names the columns of accounts and teams; expected the columns of one data file, whose row picks the file`,
 	} {
 		doc := "host: http://a\ndata:\n  accounts: {csv: accounts.csv}\n  teams: {csv: teams.csv}\ntasks:\n  - {method: POST, path: /up, multipart: {f: {file: " + file + "}}}\n"
