@@ -54,6 +54,7 @@ def test_a_go_worker_runs_only_its_class_and_says_what_it_left(procs, go_bin, tm
     assert reason == ('the master asks this worker for users of "BrowserUser", which it does not run: they are not '
                       'started (Locust shows the users that run); it runs "GoWorkerUser" (--user-class). Give the Go '
                       "workers' class alone to their master (or pick it alone in the web UI)")
+    assert 'for user class "GoWorkerUser" (--user-class)' in worker.log()  # said when it starts
     assert "users not started: 3 of BrowserUser" in worker.log()
     # the master's user count: the 3 users that ran, not 6
     assert spawned(master.proc.log())[-1] == '{"BrowserUser": 0, "GoWorkerUser": 3} (3 total users)', \

@@ -87,7 +87,7 @@ func RunUsers(class *user.Class) int {
 	runs, _ := userClassNames() // checked by ValidateFlags
 	classes := &classFilter{runs: runs, record: func(reason string) { rec.RecordFailure("USER", "user classes", 0, reason) }}
 	distinct := slices.Compact(slices.Sorted(slices.Values(names)))
-	log.Printf("worker: will run tasks %s against %s", taskNames(distinct), urlesc.Redact(class.Host))
+	log.Printf("worker: will run tasks %s against %s for user class %s (--user-class)", taskNames(distinct), urlesc.Redact(class.Host), quoteNames(runs))
 	if a := class.Arrival; a != nil {
 		dist := "constant"
 		if a.Poisson {
