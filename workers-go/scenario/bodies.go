@@ -39,6 +39,7 @@ type requestParts struct {
 	boundary  string
 	bodyFile  []byte
 	hasFile   bool
+	bodyFiles *rowFiles      // a body_file: path naming data columns: the file of the user's row (rowfiles.go)
 	bodyLines map[string]int // form, multipart, body_file -> its line, to report two bodies
 	defaults  *requestDefaults
 }
@@ -76,7 +77,11 @@ func (c *compiler) requestPart(s *stepSpec, key string, v *yaml.Node, field stri
 		s.boundary = newBoundary(s.multipart)
 	case "body_file":
 		var file string
-		if c.check(decodeString(v, field, &file)) {
+		switch {
+		case !c.check(decodeString(v, field, &file)):
+		case strings.Contains(file, "{{"):
+			s.bodyFiles, s.hasFile = c.readRowFiles(v, field, file)
+		default:
 			s.bodyFile, s.hasFile = c.readFile(v, field, file)
 		}
 	default:
@@ -400,6 +405,9 @@ func (c *compiler) partsBody(b *template.Builder[*user.User], spec *stepSpec, re
 			b.Literal("\r\n")
 		}
 		b.Literal("--" + spec.boundary + "--\r\n")
+	case spec.bodyFiles != nil:
+		rows := spec.bodyFiles
+		b.Var(func(u *user.User, dst []byte) []byte { return append(dst, rows.files[rows.row(u)]...) })
 	case spec.hasFile:
 		b.Literal(string(spec.bodyFile))
 	default:

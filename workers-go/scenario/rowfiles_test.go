@@ -64,3 +64,20 @@ func TestParse_AFilePathOfDataColumnsIsCheckedAtLoad(t *testing.T) {
 		}
 	}
 }
+
+// body_file: takes a path of data columns too: each user PUTs the file of its row.
+func TestStep_Request_ABodyFileOfTheUsersRow(t *testing.T) {
+	p := compileDoc(t, `host: http://a
+data:
+  accounts: {csv: accounts.csv}
+tasks:
+  - {name: put, method: PUT, path: /doc, body_file: "{{ accounts.user }}.xml", headers: {Content-Type: application/xml}}
+`, map[string]string{"accounts.csv": "user\nann\nbob\n", "ann.xml": "<a/>", "bob.xml": "<b/>"})
+	for number, want := range map[int64]string{0: "<a/>", 1: "<b/>", 2: "<a/>"} {
+		u := newUser(number, nil)
+		p.pick(u)
+		if req := stepNamed(t, p, "put").request(u, p.state(u)); string(req.Body) != want {
+			t.Errorf("user %d: body %q; want %q", number, req.Body, want)
+		}
+	}
+}
