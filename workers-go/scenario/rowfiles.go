@@ -13,7 +13,8 @@ import (
 	"locustfleet/worker/user"
 )
 
-// A multipart file: path may name a data file's columns (files/{{ accounts.user }}.pdf): each
+// A multipart file: path, or a body_file: path, may name a data file's columns
+// (files/{{ accounts.user }}.pdf): each
 // user uploads the file of its own row, as a test of a document store or an avatar upload needs
 // (a file of one user sent by every user is a duplicate the server may refuse or deduplicate). It
 // was read as written, braces and all, and refused as unreadable. Files are read at load time, as
@@ -29,7 +30,7 @@ type rowFiles struct {
 
 func (r *rowFiles) row(u *user.User) int { return u.State.(*userState).rows[r.src] }
 
-// readRowFiles reads the files a file: path template names, one per row of the one data file
+// readRowFiles reads the files a file: (or body_file:) path template names, one per row of the one data file
 // whose columns it holds (environment variables are allowed too: constant).
 func (c *compiler) readRowFiles(n *yaml.Node, field, path string) (*rowFiles, bool) {
 	parts, err := template.Parse(path)
