@@ -77,6 +77,7 @@ class Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # headers and body are two writes: without it, 40 ms of delayed ACK each
     server_version = "bookshop/1.0"
     state: State
+    routes: list  # (path pattern, "METHOD /route", method), set below ROUTES
 
     def log_message(self, format, *args):  # quiet: the load would flood the log
         pass
@@ -132,16 +133,20 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(404)
         if path.startswith("/_"):
             return self.control(path)
-        for pattern, name, handler in ROUTES:
+        for pattern, name, handler in self.routes:
             m = re.fullmatch(pattern, path)
             if m and name.split(" ")[0] == method:
                 self.state.count(name)
-                if "/api/" in path and "sid" in self.cookies():
-                    self.state.problem("the shop's sid cookie (Path=/shop) was sent to " + path)
+                self.inspect(path)
                 return handler(self, query, *m.groups())
         self.state.count(f"{method} unknown")
         self.state.problem(f"no route for {method} {self.path}")
         self.send_json(404, {"error": "not found", "path": self.path})
+
+    def inspect(self, path: str) -> None:
+        """Records what a client got wrong about any request of a route (an application's own rule)."""
+        if "/api/" in path and "sid" in self.cookies():
+            self.state.problem("the shop's sid cookie (Path=/shop) was sent to " + path)
 
     def control(self, path: str):
         if path == "/_counts":
@@ -397,8 +402,12 @@ ROUTES = [
 ]
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+Handler.routes = ROUTES
+
+
+def main(argv=None, handler: type[Handler] = Handler, doc: str = __doc__, state: type[State] = State) -> int:
+    """Serves handler's routes on loopback (the bookshop's, or another application's built on it)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--listen", default="127.0.0.1:0", help="loopback address and port (0: any free port)")
     parser.add_argument("--keep-alive", type=float, default=0,
                         help="seconds an idle connection is kept before the server closes it (gunicorn's --keep-alive, "
@@ -407,9 +416,9 @@ def main(argv=None) -> int:
     host, _, port = args.listen.rpartition(":")
     if host not in ("127.0.0.1", "localhost", "::1"):
         parser.error(f"--listen {args.listen}: loopback only")
-    Handler.state = State()
-    Handler.timeout = args.keep_alive or None
-    server = ThreadingHTTPServer((host, int(port)), Handler)
+    handler.state = state()
+    handler.timeout = args.keep_alive or None
+    server = ThreadingHTTPServer((host, int(port)), handler)
     server.daemon_threads = True
     print(f"listening on http://{host}:{server.server_address[1]}", flush=True)
     try:

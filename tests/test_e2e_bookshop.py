@@ -15,12 +15,11 @@ and no problem."""
 
 from __future__ import annotations
 
-import json
 import sys
 
 import pytest
 
-from harness.parts import Master
+from harness.apprun import headless_run, routes_wanted
 from harness.procs import Procs, get_json, listening_on
 
 pytestmark = pytest.mark.e2e
@@ -127,27 +126,15 @@ def test_a_python_application_served_exactly_what_locust_counts(go_bin, procs: P
     scenario = tmp_path / "bookshop.yaml"
     scenario.write_text(SCENARIO)
 
-    report = tmp_path / "stats"
-    master = Master(procs, "--headless", "-u", str(USERS), "-r", str(USERS), "-t", f"{SECONDS}s",
-                    "--expect-workers", "2", "--json-file", str(report), "--csv", str(report), "-H", url)
-    workers = [procs.start(f"worker{i}", [str(go_bin["worker"]), "--master-host", "127.0.0.1", "--master-port",
-                                          str(master.port), "--scenario", str(scenario), "--target", url],
-                           env={"API_PASSWORD": API_PASSWORD}) for i in range(2)]
-    assert master.proc.wait(90) == 0, master.proc.log()[-3000:] + open(f"{report}_failures.csv").read()
-    for worker in workers:
-        assert worker.wait(15) == 0, worker.log()[-2000:]
-
-    entries = {(e["method"], e["name"]): e for e in json.loads(report.with_suffix(".json").read_text())}
+    code, entries, failures = headless_run(procs, go_bin["worker"], scenario, url, USERS, SECONDS,
+                                           env={"API_PASSWORD": API_PASSWORD})
+    assert code == 0, failures
     served = get_json(url + "/_counts")
     assert get_json(url + "/_problems") == {}
-    assert {k: e["num_failures"] for k, e in entries.items() if e["num_failures"]} == {}
+    assert {k: e["num_failures"] for k, e in entries.items() if e["num_failures"]} == {}, failures
     assert set(entries) <= set(ROWS), sorted(set(entries) - set(ROWS))
-    wanted: dict[str, int] = {}
-    for key, routes in ROWS.items():
-        for route in routes:
-            wanted[route] = wanted.get(route, 0) + entries.get(key, {}).get("num_requests", 0)
     # a task the run's few seconds never picked is a row Locust does not show and a route not served
-    assert served == {route: n for route, n in wanted.items() if n}, (served, wanted)
+    assert served == routes_wanted(ROWS, entries), (served, entries)
     # every part ran: pages by Link, the 304, cursors, the rate limit and its retries
     for key in [("GET", "books next page"), ("GET", "book (cached)"), ("GET", "authors next"), ("POST", "order (retry)")]:
         assert entries[key]["num_requests"] > 0, key

@@ -194,7 +194,7 @@ REFUSED = [
                  "`locust --master`\n", id="chart loadtest.environment: LOCUST_MODE_MASTER"),
     pytest.param(lambda port: operator_worker_args("--locustfile /lotest/src/t.py MyUser", port, ["--config", "a.conf"]),
                  {}, 'worker: unexpected argument "MyUser"; the Go worker\'s users come from --scenario or its Go '
-                 "code, not Locust user classes\nworker: --config: the Go worker reads no Locust configuration "
+                 "code, not Locust user classes (--user-class names the master's class they stand for)\nworker: --config: the Go worker reads no Locust configuration "
                  "file; pass its settings as flags or LOCUST_* variables\n", id="operator: user class and --config"),
     pytest.param(lambda port: ["--master", "--master-port=5557", "--expect-workers=2", "--autostart"], {},
                  "worker: --master: this is the Go worker, never a master; run the master with `locust --master`\n",

@@ -511,8 +511,11 @@ def test_steps_follow_the_order_requests_started_whatever_the_har_order():
     ("https://shop.example.com/search?q=blue+shoes&p=2#top", "/search?q=blue+shoes&p=2", "/search"),
     ("https://shop.example.com/a%20b/%7B%7Bx%7D%7D?f={{x}}", "/a%20b/%7B%7Bx%7D%7D?f=%7B%7Bx%7D%7D", "/a%20b/%7B%7Bx%7D%7D"),
     ("https://shop.example.com", "/", None),
+    ("https://shop.example.com/api/st%C3%A4dte/M%c3%bcnchen/4711?q=caf%C3%A9+%26+cr%C3%A8me&x=1%2B1",
+     "/api/städte/München/4711?q=café+%26+crème&x=1%2B1", "/api/städte/München/[id]"),
+    ("https://shop.example.com/%E2%82%AC%20%F0%9F%93%A6/%C2%A0%FF%C3", "/€%20📦/%C2%A0%FF%C3", None),
 ], ids=["a plain path", "a number", "a uuid", "a hash", "a token", "words and versions", "a query string",
-        "braces escaped", "no path"])
+        "braces escaped", "no path", "non-ASCII letters as they read", "ASCII escapes and what is no letter kept"])
 def test_rows_are_named_by_the_path_with_ids_replaced(url, path, name):
     (step,) = requests_of(run(entry(url)))
     assert (step["path"], step.get("name")) == (path, name)

@@ -238,6 +238,9 @@ func (e *Extractor) String() string {
 	return s
 }
 
+// List reports whether every value the extractor finds is a list (a JSON path with [*]).
+func (e *Extractor) List() bool { return e.kind == kindJSON && e.path.List() }
+
 // IsJSON reports whether the extractor reads the body as JSON (so that a body that is not JSON
 // fails it rather than yield a value from its valid start).
 func (e *Extractor) IsJSON() bool { return e.kind == kindJSON }

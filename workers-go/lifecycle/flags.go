@@ -48,6 +48,9 @@ func ValidateFlags(tasks []string) error {
 	if name := *ResetHeader; name != "" && !headername.Valid(name) {
 		return fmt.Errorf("--reset-header: got %q; expected a header name (%s), e.g. X-Locust-Fleet-Reset", name, headername.Allowed)
 	}
+	if _, err := userClassNames(); err != nil {
+		return err
+	}
 	if *ConnectTimeout <= 0 {
 		return fmt.Errorf("--connect-timeout: got %s; expected a positive duration", *ConnectTimeout)
 	}

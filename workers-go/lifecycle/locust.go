@@ -107,7 +107,7 @@ const userClassesEnv = "LOCUST_USER_CLASSES"
 
 // userClassesWhy says why the Go worker refuses Locust user classes, given as arguments or in
 // userClassesEnv.
-const userClassesWhy = "the Go worker's users come from --scenario or its Go code, not Locust user classes"
+const userClassesWhy = "the Go worker's users come from --scenario or its Go code, not Locust user classes (--user-class names the master's class they stand for)"
 
 // flagEnv maps Locust's environment variables to the Go worker flags that honour them.
 var flagEnv = []struct{ env, flag string }{

@@ -84,8 +84,10 @@ func RunUsers(class *user.Class) int {
 		return ExitUsage
 	}
 	users := &usersTask{rt: rt, numbers: numbers, wake: make(chan struct{})}
+	runs, _ := userClassNames() // checked by ValidateFlags
+	classes := &classFilter{runs: runs, record: func(reason string) { rec.RecordFailure("USER", "user classes", 0, reason) }}
 	distinct := slices.Compact(slices.Sorted(slices.Values(names)))
-	log.Printf("worker: will run tasks %s against %s", taskNames(distinct), urlesc.Redact(class.Host))
+	log.Printf("worker: will run tasks %s against %s for user class %s (--user-class)", taskNames(distinct), urlesc.Redact(class.Host), quoteNames(runs))
 	if a := class.Arrival; a != nil {
 		dist := "constant"
 		if a.Poisson {
@@ -101,6 +103,8 @@ func RunUsers(class *user.Class) int {
 		// must come after theirs, or the master stops the test before they are counted.
 		b.SetUserCounter(rt.Alive)
 		b.SetMasterHeartbeatTimeout(*MasterHeartbeatTimeout)
+		b.SetSpawnFilter(classes.filter)
+		_ = boomer.Events.Subscribe(boomer.EVENT_STOP, classes.newTest)
 		rec.cut = newStatsCut(b, relay, *ResetHeader, users.testRunning)
 		rec.cut.subscribe()
 		enableProfiles(b)

@@ -39,6 +39,7 @@ type requestParts struct {
 	boundary  string
 	bodyFile  []byte
 	hasFile   bool
+	bodyFiles *rowFiles      // a body_file: path naming data columns: the file of the user's row (rowfiles.go)
 	bodyLines map[string]int // form, multipart, body_file -> its line, to report two bodies
 	defaults  *requestDefaults
 }
@@ -53,6 +54,7 @@ type multipartPart struct {
 	fileNameTpl *yaml.Node // filename: as written, a template; nil: filename (a file's base name)
 	contentType string
 	field       string
+	rows        *rowFiles // a file: path naming data columns: the file of the user's row (rowfiles.go)
 }
 
 // requestPart reads a request key of this package's files; it reports whether key was one.
@@ -75,7 +77,11 @@ func (c *compiler) requestPart(s *stepSpec, key string, v *yaml.Node, field stri
 		s.boundary = newBoundary(s.multipart)
 	case "body_file":
 		var file string
-		if c.check(decodeString(v, field, &file)) {
+		switch {
+		case !c.check(decodeString(v, field, &file)):
+		case strings.Contains(file, "{{"):
+			s.bodyFiles, s.hasFile = c.readRowFiles(v, field, file)
+		default:
 			s.bodyFile, s.hasFile = c.readFile(v, field, file)
 		}
 	default:
@@ -256,6 +262,13 @@ func (c *compiler) multipartItem(item *yaml.Node, name, at string) (multipartPar
 		if p.contentType == "" {
 			p.contentType = "application/octet-stream"
 		}
+	case fileNode != nil && strings.Contains(file, "{{"):
+		if p.rows, ok = c.readRowFiles(fileNode, at+".file", file); !ok {
+			return p, false
+		}
+		if p.contentType == "" {
+			p.contentType = "application/octet-stream"
+		}
 	case fileNode != nil:
 		content, read := c.readFile(fileNode, at+".file", file)
 		if !read {
@@ -292,7 +305,11 @@ func newBoundary(parts []multipartPart) string {
 		var b [16]byte
 		_, _ = rand.Read(b[:])
 		boundary := "locust-fleet-" + hex.EncodeToString(b[:])
-		if !slices.ContainsFunc(parts, func(p multipartPart) bool { return bytes.Contains(p.file, []byte(boundary)) }) {
+		inFile := func(p multipartPart) bool {
+			return bytes.Contains(p.file, []byte(boundary)) ||
+				p.rows != nil && slices.ContainsFunc(p.rows.files, func(f []byte) bool { return bytes.Contains(f, []byte(boundary)) })
+		}
+		if !slices.ContainsFunc(parts, inFile) {
 			return boundary
 		}
 	}
@@ -352,6 +369,10 @@ func (c *compiler) partsBody(b *template.Builder[*user.User], spec *stepSpec, re
 		c.literalPairs(b, spec.form, spec.at, "form", "", resolve)
 	case spec.multipart != nil:
 		for _, p := range spec.multipart {
+			if p.value != nil && listVariable(p.value) != "" {
+				c.listPart(b, spec.boundary, p, resolve)
+				continue
+			}
 			b.Literal("--" + spec.boundary + "\r\nContent-Disposition: form-data; name=\"" + quoteParam(p.name) + "\"")
 			switch {
 			case p.fileNameTpl != nil: // a template: "{{ accounts.user }}.pdf" was sent as written
@@ -360,20 +381,33 @@ func (c *compiler) partsBody(b *template.Builder[*user.User], spec *stepSpec, re
 				b.Literal("\"")
 			case p.filename != "":
 				b.Literal("; filename=\"" + quoteParam(p.filename) + "\"")
+			case p.rows != nil:
+				rows := p.rows
+				b.Literal("; filename=\"")
+				b.Var(func(u *user.User, dst []byte) []byte { return append(dst, rows.names[rows.row(u)]...) })
+				b.Literal("\"")
 			}
 			b.Literal("\r\n")
 			if p.contentType != "" {
 				b.Literal("Content-Type: " + p.contentType + "\r\n")
 			}
 			b.Literal("\r\n")
-			if p.value != nil {
+			switch {
+			case p.value != nil && c.typedValue(b, p.value, p.field, "multipart."+p.name, []string{"json"}, resolve, nil):
+			case p.value != nil:
 				c.text(b, p.value, p.field, resolve, nil, false)
-			} else {
+			case p.rows != nil:
+				rows := p.rows
+				b.Var(func(u *user.User, dst []byte) []byte { return append(dst, rows.files[rows.row(u)]...) })
+			default:
 				b.Literal(string(p.file))
 			}
 			b.Literal("\r\n")
 		}
 		b.Literal("--" + spec.boundary + "--\r\n")
+	case spec.bodyFiles != nil:
+		rows := spec.bodyFiles
+		b.Var(func(u *user.User, dst []byte) []byte { return append(dst, rows.files[rows.row(u)]...) })
 	case spec.hasFile:
 		b.Literal(string(spec.bodyFile))
 	default:

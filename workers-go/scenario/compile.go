@@ -38,6 +38,7 @@ type compiler struct {
 	byName      map[string]int    // data name -> index in sources
 	failed      map[string]bool   // data names whose file did not load: references are not reported again
 	extractedAt map[string]string // variable -> the first step that extracts it
+	lists       map[string]string // variable -> the [*] path every extraction of it takes: always a list
 	fleet       bool              // a template uses user_id
 
 	loopItems    map[string]string // a loop's element variable -> the loop (visible inside it only)
@@ -131,16 +132,24 @@ func (c *compiler) err() error {
 
 // compile turns specs into a program. Variables extracted by on_start are available to every
 // task and on_stop; within a flow, a step sees what earlier steps extracted.
-func (c *compiler) compile(onStart []*stepSpec, tasks []*taskSpec, onStop []*stepSpec) *program {
+func (c *compiler) compile(onStart []*stepSpec, tasks []*taskSpec, onStop, on401 []*stepSpec) *program {
 	c.extractedAt = map[string]string{}
-	all := slices.Concat(onStart, onStop)
+	all := slices.Concat(onStart, onStop, on401)
 	for _, t := range tasks {
 		all = append(all, t.steps...)
 	}
+	c.lists = map[string]string{}
+	notList := map[string]bool{}
 	for _, s := range flatten(all) {
 		for _, x := range s.extracts {
 			if _, ok := c.extractedAt[x.name]; !ok {
 				c.extractedAt[x.name] = s.at
+			}
+			if x.ex.List() && !notList[x.name] {
+				c.lists[x.name] = x.ex.String() + " at " + s.at
+			} else {
+				notList[x.name] = true
+				delete(c.lists, x.name)
 			}
 		}
 	}
@@ -150,6 +159,7 @@ func (c *compiler) compile(onStart []*stepSpec, tasks []*taskSpec, onStop []*ste
 	if onStart != nil {
 		p.onStart = c.flow(p, onStart, &started)
 	}
+	firstTaskStep := len(p.steps)
 	for _, t := range tasks {
 		avail := slices.Clone(started)
 		p.tasks = append(p.tasks, task{name: t.name, weight: t.weight, flow: c.flow(p, t.steps, &avail)})
@@ -157,6 +167,9 @@ func (c *compiler) compile(onStart []*stepSpec, tasks []*taskSpec, onStop []*ste
 	if onStop != nil {
 		avail := slices.Clone(started)
 		p.onStop = c.flow(p, onStop, &avail)
+	}
+	if on401 != nil {
+		c.compileOn401(p, on401, started, firstTaskStep)
 	}
 	p.fleet = c.fleet
 	p.perTask = c.visitorsLine > 0

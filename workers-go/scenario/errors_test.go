@@ -24,7 +24,7 @@ func TestParse_Errors(t *testing.T) {
 		{"empty document", "", "", "empty document; expected a mapping with host and tasks"},
 		{"not a mapping", "- a\n", "", "line 1: the document must be a mapping with host and tasks"},
 		{"unknown top key", h + "task: []\ntasks: [{path: /}]\n", "",
-			"line 2: task: unknown key; expected one of host, wait, data, on_start, tasks, on_stop, requests, arrival, tls, http, hosts, headers, auth"},
+			"line 2: task: unknown key; expected one of host, wait, data, on_start, tasks, on_stop, on_401, requests, arrival, tls, http, hosts, headers, auth"},
 		{"duplicate key", h + "host: http://b\ntasks: [{path: /}]\n", "", "line 2: host: given twice"},
 		// arrival.
 		{"arrival not a mapping", h + "arrival: 20/s\ntasks: [{path: /}]\n", "",
@@ -85,7 +85,7 @@ func TestParse_Errors(t *testing.T) {
 		{"tasks and requests", h + "tasks: [{path: /}]\nrequests: [{path: /}]\n", "",
 			"line 3: requests: given with tasks; expected one of them (tasks, or requests: the single-request list)"},
 		{"requests with wait", h + "wait: {constant: 1s}\nrequests: [{path: /}]\n", "",
-			"line 3: requests: the single-request list takes no wait, data, on_start or on_stop; expected tasks: to use them"},
+			"line 3: requests: the single-request list takes no wait, data, on_start, on_stop or on_401; expected tasks: to use them"},
 
 		// The requests: format, as before.
 		{"unknown request key", h + "requests:\n  - path: /\n    wieght: 2\n", "",

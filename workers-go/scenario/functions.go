@@ -66,7 +66,7 @@ func (c *compiler) function(expr string, avail []string) (lk lookup, ok bool, er
 		if f := filters[len(filters)-1]; slices.Contains(jsonFilters, f) {
 			where := `the whole of a string in json:, e.g. count: "{{ n | number }}"`
 			if f == "json" {
-				where = `the whole of a string in json:, or of a query: or form: value (the JSON text as one value)`
+				where = `the whole of a string in json:, or of a query:, form: or multipart: value (the JSON text as one value)`
 			}
 			return nil, true, fmt.Errorf("{{ %s }}: %s gives a json: value its JSON type; expected it as %s", expr, f, where)
 		}

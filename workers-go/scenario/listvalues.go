@@ -40,14 +40,38 @@ func listVariable(n *yaml.Node) string {
 		return ""
 	}
 	parts, err := template.Parse(n.Value)
-	if err != nil || len(parts) != 1 || !parts[0].Var {
+	if err != nil || len(parts) != 1 || !parts[0].Var || !plainVariable(parts[0].Text) {
 		return ""
 	}
-	name := parts[0].Text
-	if strings.ContainsAny(name, "|(") || strings.HasPrefix(name, "env.") || builtin(name) {
-		return ""
+	return parts[0].Text
+}
+
+// plainVariable reports whether a template expression is a variable alone, which may hold a
+// list: not a filter, an environment variable or another built-in.
+func plainVariable(expr string) bool {
+	return !strings.ContainsAny(expr, "|(") && !strings.HasPrefix(expr, "env.") && !builtin(expr)
+}
+
+// refuseList makes a path's variable alone that holds a JSON list fail the request unsent with
+// reason: a path has one place for one value, and the list's JSON text escaped into it
+// (/items/%5B101%2C103%5D) is a request no API expects. The list repeats its name in query:.
+func refuseList(fn lookup, reason string) lookup {
+	return func(u *user.User, dst []byte) []byte {
+		start := len(dst)
+		dst = fn(u, dst)
+		if len(dst) > start && dst[start] == '[' && jsonList(dst[start:]) {
+			if st, ok := u.State.(*userState); ok {
+				st.invalid = reason
+			}
+		}
+		return dst
 	}
-	return name
+}
+
+// pathListReason is why a path's {{ name }} holding a list is not sent.
+func pathListReason(name string) string {
+	return "path: {{ " + name + " }} is a list; expected one value in a path: one element (extract it with [0]), " +
+		"a loop over the list (loop: {over: " + name + ", as: NAME}), or query: {NAME: \"{{ " + name + " }}\"} (NAME=VALUE per element)"
 }
 
 // pairValues compiles the name=value pairs of a query: or form: (section, "query" or "form")
@@ -145,4 +169,58 @@ func (v *pairValue) appendElements(u *user.User, dst []byte, at, start int, sep 
 	})
 	n := copy(dst[at:], dst[end:])
 	return dst[:at+n], wrote
+}
+
+// listPart compiles a multipart: text part that is a variable alone: one part, or, when the
+// variable holds a JSON list, one part of the name per element, as a browser sends a <select
+// multiple> or several checkboxes of one name (and requests sends data={"tag": ["a", "b"]}). An
+// empty list sends no part, a null element is left out, and an object or list element fails the
+// request unsent, as in query: and form:.
+func (c *compiler) listPart(b *template.Builder[*user.User], boundary string, p multipartPart, resolve func(string) (lookup, error)) {
+	name := listVariable(p.value)
+	fn, err := resolve(name)
+	if err != nil {
+		if err != errReported {
+			c.errorf(p.value.Line, p.field, "%v", err)
+		}
+		return
+	}
+	head := "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + quoteParam(p.name) + "\"\r\n"
+	if p.contentType != "" {
+		head += "Content-Type: " + p.contentType + "\r\n"
+	}
+	head += "\r\n"
+	reason := "multipart." + p.name + ": {{ " + name + " }} is a list with an object or a list in it; expected strings, numbers or booleans, each sent as a part named " +
+		p.name + " ({{ " + name + " | json }} sends the list's JSON text as one part)"
+	b.Var(func(u *user.User, dst []byte) []byte {
+		at := len(dst)
+		dst = append(dst, head...)
+		start := len(dst)
+		dst = fn(u, dst)
+		if !jsonList(dst[start:]) {
+			return append(dst, "\r\n"...)
+		}
+		end := len(dst)
+		gjson.ParseBytes(dst[start:end]).ForEach(func(_, elem gjson.Result) bool {
+			switch elem.Type {
+			case gjson.Null:
+				return true
+			case gjson.JSON:
+				if st, ok := u.State.(*userState); ok {
+					st.invalid = reason
+				}
+				return false
+			}
+			dst = append(dst, head...)
+			if elem.Type == gjson.String {
+				dst = append(dst, elem.Str...)
+			} else {
+				dst = append(dst, elem.Raw...)
+			}
+			dst = append(dst, "\r\n"...)
+			return true
+		})
+		n := copy(dst[at:], dst[end:])
+		return dst[:at+n]
+	})
 }

@@ -1,6 +1,11 @@
 package scenario
 
 import (
+	"bytes"
+	"io"
+	"mime"
+	"mime/multipart"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -117,7 +122,7 @@ tasks:
 func TestParse_TypedFiltersInAQuery(t *testing.T) {
 	for value, want := range map[string]string{
 		`"{{ user_id | number }}"`:        "tasks[0].query.a: {{ user_id | number }}: number gives a json: value its JSON type; expected it as the whole of a string in json:",
-		`"x{{ user_id | json }}"`:         "tasks[0].query.a: {{ user_id | json }}: json gives a json: value its JSON type; expected it as the whole of a string in json:, or of a query: or form: value (the JSON text as one value)",
+		`"x{{ user_id | json }}"`:         "tasks[0].query.a: {{ user_id | json }}: json gives a json: value its JSON type; expected it as the whole of a string in json:, or of a query:, form: or multipart: value (the JSON text as one value)",
 		`"{{ user_id | json | base64 }}"`: "json must be the last filter",
 	} {
 		_, _, _, err := parse([]byte("host: http://a\ntasks:\n  - {path: /, query: {a: "+value+"}}\n"), t.TempDir(), "")
@@ -178,4 +183,155 @@ func headerValue(headers []user.Header, name string) string {
 		}
 	}
 	return ""
+}
+
+// A path has one place for one value: a variable alone in it holding a JSON list fails the
+// request unsent, naming the variable and the ways to send a list. The list's JSON text was
+// escaped into the path (/items/%5B101%2C103%5D), a request no API expects.
+func TestStep_Request_AListInAPathIsRefused(t *testing.T) {
+	p := compileDoc(t, `host: http://a
+on_start:
+  - {name: seed, path: /seed, extract: {ids: {json: $.ids}, word: {json: $.word}, id: {json: $.id}}}
+tasks:
+  - name: cases
+    steps:
+      - {name: segment, path: "/items/{{ ids }}"}
+      - {name: query in the path, path: "/items?id={{ ids }}"}
+      - {name: text with a bracket, path: "/items/{{ word }}"}
+      - {name: one value, path: "/items/{{ id }}"}
+      - {name: urlencoded on purpose, path: "/items/{{ ids | urlencode }}"}
+      - {name: inside a longer segment, path: "/items/x{{ ids }}"}
+`, nil)
+	u := newUser(0, map[string]string{"ids": "[101,103]", "word": "[draft] report", "id": "42"})
+	p.pick(u)
+	st := p.state(u)
+	refused := "path: {{ ids }} is a list; expected one value in a path: one element (extract it with [0]), a loop over the list (loop: {over: ids, as: NAME}), or query: {NAME: \"{{ ids }}\"} (NAME=VALUE per element)"
+	for _, tc := range []struct{ step, path, invalid string }{
+		{"segment", "/items/%5B101%2C103%5D", refused},
+		{"query in the path", "/items?id=%5B101%2C103%5D", refused},
+		{"inside a longer segment", "/items/x%5B101%2C103%5D", refused},
+		{"text with a bracket", "/items/%5Bdraft%5D%20report", ""},
+		{"one value", "/items/42", ""},
+		{"urlencoded on purpose", "/items/%5B101%2C103%5D", ""},
+	} {
+		req := stepNamed(t, p, tc.step).request(u, st)
+		if req.Path != tc.path || req.Invalid != tc.invalid {
+			t.Errorf("%s: path %q, invalid %q; want %q, %q", tc.step, req.Path, req.Invalid, tc.path, tc.invalid)
+		}
+	}
+}
+
+// A multipart: text part that is a variable alone holding a list is the part repeated per
+// element, as a browser posts a <select multiple>; it was one part holding the JSON text.
+func TestStep_Request_AListInAMultipartFieldRepeatsThePart(t *testing.T) {
+	p := compileDoc(t, `host: http://a
+on_start:
+  - {name: seed, path: /seed, extract: {tags: {json: $.tags}, none: {json: $.none}, objects: {json: $.objects}, word: {json: $.word}}}
+tasks:
+  - name: cases
+    steps:
+      - {name: list, method: POST, path: /u, multipart: {tag: "{{ tags }}", title: "{{ word }}"}}
+      - {name: empty list, method: POST, path: /u, multipart: {tag: "{{ none }}", title: t}}
+      - {name: typed part, method: POST, path: /u, multipart: {tag: {value: "{{ tags }}", content_type: text/plain}}}
+      - {name: as its JSON text, method: POST, path: /u, multipart: {tag: "{{ tags | json }}"}}
+      - {name: objects, method: POST, path: /u, multipart: {o: "{{ objects }}"}}
+`, nil)
+	u := newUser(0, map[string]string{"tags": `["a b", 2, null, "é"]`, "none": "[]", "objects": `[1, {"a": 1}]`, "word": "[draft] report"})
+	p.pick(u)
+	st := p.state(u)
+	type part struct{ name, contentType, value string }
+	for _, tc := range []struct {
+		step    string
+		parts   []part
+		invalid string
+	}{
+		{"list", []part{{"tag", "", "a b"}, {"tag", "", "2"}, {"tag", "", "é"}, {"title", "", "[draft] report"}}, ""},
+		{"empty list", []part{{"title", "", "t"}}, ""},
+		{"typed part", []part{{"tag", "text/plain", "a b"}, {"tag", "text/plain", "2"}, {"tag", "text/plain", "é"}}, ""},
+		{"as its JSON text", []part{{"tag", "", `["a b", 2, null, "é"]`}}, ""},
+		{"objects", []part{{"o", "", "1"}}, "multipart.o: {{ objects }} is a list with an object or a list in it; expected strings, numbers or booleans, each sent as a part named o ({{ objects | json }} sends the list's JSON text as one part)"},
+	} {
+		req := stepNamed(t, p, tc.step).request(u, st)
+		_, params, err := mime.ParseMediaType(headerValue(req.Headers, "Content-Type"))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.step, err)
+		}
+		var got []part
+		r := multipart.NewReader(bytes.NewReader(req.Body), params["boundary"])
+		for {
+			pt, err := r.NextPart()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s: %v in %q", tc.step, err, req.Body)
+			}
+			value, _ := io.ReadAll(pt)
+			got = append(got, part{pt.FormName(), pt.Header.Get("Content-Type"), string(value)})
+		}
+		if !slices.Equal(got, tc.parts) || req.Invalid != tc.invalid {
+			t.Errorf("%s: parts %q, invalid %q; want %q, %q", tc.step, got, req.Invalid, tc.parts, tc.invalid)
+		}
+	}
+}
+
+// What the target receives: a path with a list is never sent, and its failure is counted under
+// the step with the reason; the multipart parts arrive repeated.
+func TestRun_AListInAPathIsNotSentAndMultipartRepeats(t *testing.T) {
+	var mu sync.Mutex
+	var items, uploads int
+	var wrong []string
+	host := serve(t, func(ctx *fasthttp.RequestCtx) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch path := string(ctx.Path()); {
+		case path == "/ids":
+			ctx.SetBodyString(`{"ids": [101, 103]}`)
+		case path == "/u":
+			uploads++
+			form, err := ctx.MultipartForm()
+			if err != nil || !slices.Equal(form.Value["id"], []string{"101", "103"}) {
+				wrong = append(wrong, string(ctx.PostBody()))
+			}
+		default:
+			items++
+		}
+	})
+	doc := `tasks:
+  - name: ids
+    steps:
+      - {name: ids, path: /ids, extract: {ids: {json: $.ids}}}
+      - {name: item, path: "/items/{{ ids }}", on_failure: continue}
+      - {name: upload, method: POST, path: /u, multipart: {id: "{{ ids }}"}}
+`
+	rec := run(t, doc, nil, host, 2, 300*time.Millisecond)
+	ok, failed, _ := rec.counts()
+	mu.Lock()
+	defer mu.Unlock()
+	if items != 0 || len(wrong) > 0 {
+		t.Errorf("the target served %d item requests and got the uploads %q; want none, and id 101 and 103 as two parts", items, wrong)
+	}
+	if uploads == 0 || ok["POST upload"] != uploads || failed["GET item"] == 0 || ok["GET item"] != 0 {
+		t.Errorf("served %d uploads; recorded successes %v, failures %v; want the uploads counted, every item failed", uploads, ok, failed)
+	}
+}
+
+// A variable every extraction of which is a [*] path is always a list: in a path it is refused at
+// load time, naming the extraction; one that may hold something else is judged per request.
+func TestParse_AVariableAlwaysAListInAPath(t *testing.T) {
+	doc := `host: http://a
+tasks:
+  - name: t
+    steps:
+      - {name: ids, path: /items, extract: {ids: {json: "$.items[*].id"}, maybe: {json: "$.items[*].id"}}}
+      - {name: other, path: /other, extract: {maybe: {json: $.one}}}
+      - {name: item, path: "/items/{{ ids }}"}
+      - {name: maybe, path: "/items/{{ maybe }}"}
+      - {name: query, path: /items, query: {id: "{{ ids }}"}}
+`
+	_, _, _, err := parse([]byte(doc), t.TempDir(), "")
+	want := `line 7: tasks[0].steps[2].path: {{ ids }} is always a list (extracted by json $.items[*].id at tasks[0].steps[0]); expected one value in a path: one element (extract it with [0]), a loop over the list (loop: {over: ids, as: NAME}), or query: {NAME: "{{ ids }}"} (NAME=VALUE per element)`
+	if err == nil || !strings.Contains(err.Error(), want) || strings.Count(err.Error(), "\n") != 0 {
+		t.Errorf("got %v; want only %q", err, want)
+	}
 }

@@ -22,7 +22,7 @@ import (
 )
 
 var (
-	topKeys     = []string{"host", "wait", "data", "on_start", "tasks", "on_stop", "requests", "arrival", "tls", "http", "hosts", "headers", "auth"}
+	topKeys     = []string{"host", "wait", "data", "on_start", "tasks", "on_stop", "on_401", "requests", "arrival", "tls", "http", "hosts", "headers", "auth"}
 	legacyKeys  = []string{"name", "method", "path", "weight", "expect_status", "headers", "body", "timeout"}
 	stepKeys    = []string{"name", "method", "path", "query", "headers", "body", "json", "timeout", "expect_status", "extract", "check", "on_failure", "follow_redirects", "host", "auth", "form", "multipart", "body_file"}
 	taskKeys    = append([]string{"weight", "steps"}, stepKeys...)
@@ -60,7 +60,7 @@ func Default(target string) (*user.Class, error) {
 	}
 	s := &stepSpec{at: "default", method: "GET", name: "/", path: &yaml.Node{Kind: yaml.ScalarNode, Value: "/"}, literal: true}
 	c := &compiler{}
-	p := c.compile(nil, []*taskSpec{{name: "/", weight: 1, steps: []*stepSpec{s}}}, nil)
+	p := c.compile(nil, []*taskSpec{{name: "/", weight: 1, steps: []*stepSpec{s}}}, nil, nil)
 	return p.class(host, nil), nil
 }
 
@@ -159,14 +159,14 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 	}
 	c.parseDefaults(nodes["hosts"], nodes["headers"], nodes["auth"])
 
-	var onStart, onStop []*stepSpec
+	var onStart, onStop, on401 []*stepSpec
 	var tasks []*taskSpec
 	switch {
 	case nodes["requests"] != nil && nodes["tasks"] != nil:
 		c.errorf(keyLines["requests"], "requests", "given with tasks; expected one of them (tasks, or requests: the single-request list)")
 	case nodes["requests"] != nil:
-		if nodes["on_start"] != nil || nodes["on_stop"] != nil || nodes["wait"] != nil || nodes["data"] != nil {
-			c.errorf(keyLines["requests"], "requests", "the single-request list takes no wait, data, on_start or on_stop; expected tasks: to use them")
+		if nodes["on_start"] != nil || nodes["on_stop"] != nil || nodes["on_401"] != nil || nodes["wait"] != nil || nodes["data"] != nil {
+			c.errorf(keyLines["requests"], "requests", "the single-request list takes no wait, data, on_start, on_stop or on_401; expected tasks: to use them")
 		}
 		tasks = c.parseRequests(nodes["requests"])
 	default:
@@ -189,8 +189,11 @@ func parse(doc []byte, dir, target string) (*program, string, user.Wait, error) 
 		if v := nodes["on_stop"]; v != nil {
 			onStop = c.parseSteps(v, "on_stop", "")
 		}
+		if v := nodes["on_401"]; v != nil {
+			on401 = c.parseSteps(v, "on_401", "")
+		}
 	}
-	p := c.compile(onStart, tasks, onStop)
+	p := c.compile(onStart, tasks, onStop, on401)
 	c.refuseOtherBinaries()
 	if len(c.errs) == 0 {
 		c.checkDefaultsSent()

@@ -18,6 +18,7 @@ type program struct {
 	steps   []*step // every step, by index
 	onStart *flow
 	onStop  *flow
+	on401   *flow // run after a 401 of a request of a task or on_stop, which is then sent again (on401.go)
 	tasks   []task
 	fleet   bool
 	http    user.HTTPOptions // the scenario's tls: and http: settings
@@ -73,6 +74,7 @@ type step struct {
 	noRedirects   bool
 
 	block *block // a loop or an if: the step runs its steps
+	on401 *flow  // run after a 401, then the request is sent again; nil: a 401 is as any status
 	// noAcceptEncoding: the step sends no Accept-Encoding (Accept-Encoding: null)
 	noAcceptEncoding bool
 }
@@ -244,7 +246,16 @@ func (p *program) run(f *flow, u *user.User) (failed *step, reason string, stopp
 		}
 		st.acted++
 		req := s.request(u, st) // a value: built on the stack, no allocation per request
+		if s.on401 != nil {
+			req.Handled = 401
+		}
 		r := u.Session.Do(&req)
+		if s.on401 != nil && r.Status == 401 && r.OK() {
+			var failed *step
+			if r, failed, reason, stopped = p.sendAgainAfter401(s, u, st); failed != nil || stopped {
+				return failed, reason, stopped
+			}
+		}
 		if !r.OK() && !s.cont {
 			return s, r.Failure, false
 		}

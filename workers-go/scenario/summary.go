@@ -68,6 +68,9 @@ func (p *program) summary(path, host string, fromTarget bool, top map[string]*ya
 	for _, t := range p.tasks {
 		line("    %s: weight %d, %s", t.name, t.weight, describeFlow(t.flow))
 	}
+	if p.on401 != nil {
+		line("  on_401: %s, then the request again", describeFlow(p.on401))
+	}
 	if p.onStop != nil {
 		line("  on_stop: %s", describeFlow(p.onStop))
 	}

@@ -92,7 +92,21 @@ func (c *compiler) urlTemplate(spec *stepSpec, resolve func(string) (lookup, err
 		if p.zone == queryZone {
 			esc = urlesc.AppendQuery
 		}
-		c.urlValue(&b, p.text, spec.path.Line, field, resolve, esc)
+		valueOf := resolve
+		if where, ok := c.lists[p.text]; ok && plainVariable(p.text) && c.loopItems[p.text] == "" {
+			c.errorf(spec.path.Line, field, "{{ %s }} is always a list (extracted by %s); %s", p.text, where, strings.TrimPrefix(pathListReason(p.text), "path: {{ "+p.text+" }} is a list; "))
+			continue
+		}
+		if plainVariable(p.text) {
+			valueOf = func(expr string) (lookup, error) {
+				fn, err := resolve(expr)
+				if err != nil {
+					return nil, err
+				}
+				return refuseList(fn, pathListReason(expr)), nil
+			}
+		}
+		c.urlValue(&b, p.text, spec.path.Line, field, valueOf, esc)
 	}
 	sep := "?"
 	if hasQuery {

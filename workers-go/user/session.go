@@ -72,6 +72,10 @@ type Request struct {
 	// Invalid, when set, is why the request could not be made (a value that is not what it
 	// must be): it is recorded as a failure with this reason, and nothing is sent.
 	Invalid string
+	// Handled, when not 0, is a status the caller acts on and then sends the request again (a
+	// scenario's on_401: the token refreshed): an answer of it is recorded as a success, the
+	// target having answered it, without Check or Observe, which judge the request sent again.
+	Handled int
 }
 
 // Response is what came back. The session reuses it: it is valid until the session's next
@@ -357,6 +361,10 @@ func (s *Session) Do(r *Request) *Response {
 	switch {
 	case tooMany:
 		s.last.Failure = fmt.Sprintf("too many redirects (more than %d)", hops)
+	case r.Handled != 0 && s.last.Status == r.Handled:
+		s.last.Body, _ = decode(resp)
+		s.rec.success(stamp, method, name, ms, int64(len(s.last.Body)), end.unix())
+		return &s.last
 	case !statusOK(s.last.Status, r.ExpectStatus):
 		s.last.Failure = statusFailure(s.last.Status, r.ExpectStatus)
 	default:

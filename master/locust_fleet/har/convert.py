@@ -260,7 +260,7 @@ class Converter:
                 segments.append(written.text)
                 names.append("[secret]")
             else:
-                literal = braces(seg)
+                literal = url_text(seg)
                 segments.append(literal)
                 names.append("[id]" if seg and is_id(value) else literal)
         path = "/".join(segments) or "/"
@@ -274,9 +274,9 @@ class Converter:
             if written is DROP:
                 continue
             if written.text == value and not written.variable:
-                query.append(braces(pair))
+                query.append(url_text(pair))
             else:
-                query.append(f"{braces(raw_name)}={written.text}")
+                query.append(f"{url_text(raw_name)}={written.text}")
         full = path + ("?" + "&".join(query) if query else "")
         shown = "/".join(names) or "/"
         return full, (shown if shown != full else None)
@@ -645,13 +645,40 @@ def relative(base: str, url: str) -> str:
 
 def link_name(raw_path: str) -> str:
     """A followed link's row in Locust: its path with ids as [id], without its query."""
-    return "/".join("[id]" if seg and is_id(unquote(seg)) else braces(seg) for seg in (raw_path or "/").split("/")) or "/"
+    return "/".join("[id]" if seg and is_id(unquote(seg)) else url_text(seg) for seg in (raw_path or "/").split("/")) or "/"
 
 
-def braces(text: str) -> str:
-    """URL text with its braces escaped, so that it cannot read as a template; the server decodes
-    %7B and %7D to the same braces."""
-    return text.replace("{", "%7B").replace("}", "%7D")
+def url_text(text: str) -> str:
+    """Recorded URL text as a step writes it: its non-ASCII letters as a browser's address bar shows
+    them (/api/städte/München, not /api/st%C3%A4dte/M%C3%BCnchen), which the worker sends as the
+    same UTF-8 escapes, and its braces escaped, so that it cannot read as a template (the server
+    decodes %7B and %7D to the same braces)."""
+    return ESCAPED_RUN.sub(lambda m: readable(m.group()), text).replace("{", "%7B").replace("}", "%7D")
+
+
+ESCAPED_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def readable(run: str) -> str:
+    """A run of %XX escapes with each UTF-8 character of two bytes or more decoded when it is
+    printable; an ASCII escape (%20, %2F, %26), which means something other than its character in
+    a URL, and bytes that are no UTF-8 stay escaped."""
+    raw = bytes.fromhex(run.replace("%", ""))
+    out, i = [], 0
+    while i < len(raw):
+        size = 2 if 0xC2 <= raw[i] <= 0xDF else 3 if 0xE0 <= raw[i] <= 0xEF else 4 if 0xF0 <= raw[i] <= 0xF4 else 1
+        if size > 1:
+            try:
+                char = raw[i:i + size].decode("utf-8")
+            except UnicodeDecodeError:
+                char = ""
+            if char.isprintable() and len(char) == 1:
+                out.append(char)
+                i += size
+                continue
+        out.append(run[3 * i:3 * i + 3])
+        i += 1
+    return "".join(out)
 
 
 def basic_credentials(encoded: str) -> tuple[str | None, str]:

@@ -45,6 +45,7 @@ type Boomer struct {
 	outputs []Output
 
 	userCounter func() int
+	spawnFilter func(counts map[string]int64) map[string]int64
 
 	masterHeartbeatTimeout time.Duration // 0: DefaultMasterHeartbeatTimeout
 
@@ -117,6 +118,14 @@ func (b *Boomer) SetUserCounter(counter func() int) {
 	b.userCounter = counter
 }
 
+// SetSpawnFilter makes the worker run, of each spawn's user_classes_count, the users filter
+// returns for it, and report those back to the master (spawning_complete and the stats reports),
+// instead of the users of every class the master named: a worker that has only some of the
+// master's classes runs and reports only theirs. It must be called before Run.
+func (b *Boomer) SetSpawnFilter(filter func(counts map[string]int64) map[string]int64) {
+	b.spawnFilter = filter
+}
+
 // SetMasterHeartbeatTimeout sets how long the worker waits for its master's heartbeats before it
 // shuts down (DefaultMasterHeartbeatTimeout when it is not called, or called with 0 or less). It
 // must be called before Run.
@@ -160,6 +169,7 @@ func (b *Boomer) Run(tasks ...*Task) {
 			b.slaveRunner.addOutput(o)
 		}
 		b.slaveRunner.userCounter = b.userCounter
+		b.slaveRunner.spawnFilter = b.spawnFilter
 		if b.masterHeartbeatTimeout > 0 {
 			b.slaveRunner.masterHeartbeatTimeout = b.masterHeartbeatTimeout
 		}

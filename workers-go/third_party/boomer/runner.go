@@ -22,8 +22,8 @@ const (
 )
 
 const (
-	slaveReportInterval    = 3 * time.Second
-	heartbeatInterval = 1 * time.Second
+	slaveReportInterval = 3 * time.Second
+	heartbeatInterval   = 1 * time.Second
 	// DefaultMasterHeartbeatTimeout is how long a worker waits for its master's heartbeats before
 	// it shuts down, unless Boomer.SetMasterHeartbeatTimeout says otherwise (Locust's own workers
 	// wait as long: MASTER_HEARTBEAT_TIMEOUT).
@@ -349,7 +349,8 @@ type slaveRunner struct {
 	lastMasterHeartbeatTimestamp time.Time
 	masterHeartbeatTimeout       time.Duration // see Boomer.SetMasterHeartbeatTimeout
 	client                       client
-	userCounter                  func() int // nil: reports name numClients (see Boomer.SetUserCounter)
+	userCounter                  func() int                              // nil: reports name numClients (see Boomer.SetUserCounter)
+	spawnFilter                  func(map[string]int64) map[string]int64 // nil: every class (see Boomer.SetSpawnFilter)
 }
 
 func newSlaveRunner(masterHost string, masterPort int, tasks []*Task, rateLimiter RateLimiter) (r *slaveRunner) {
@@ -424,6 +425,11 @@ func (r *slaveRunner) sumUsersAmount(msg *genericMessage) int {
 			continue
 		}
 		r.userClassesCountFromMaster[c] = n
+	}
+	if r.spawnFilter != nil {
+		r.userClassesCountFromMaster = r.spawnFilter(r.userClassesCountFromMaster)
+	}
+	for _, n := range r.userClassesCountFromMaster {
 		amount = amount + int(n)
 	}
 	return amount

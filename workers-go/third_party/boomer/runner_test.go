@@ -546,4 +546,16 @@ var _ = Describe("Test runner reports", func() {
 		runner.userCounter = func() int { return 2 } // retired users still finishing
 		Expect(runner.reportedUsers()).To(BeEquivalentTo(2))
 	})
+
+	It("test a spawn filter chooses the users a spawn starts and reports", func() {
+		runner := newSlaveRunner("localhost", 5557, []*Task{{Fn: func() {}}}, nil)
+		counts := map[interface{}]interface{}{"GoWorkerUser": int64(3), "BrowserUser": int64(2)}
+		msg := newGenericMessage("spawn", map[string]interface{}{"user_classes_count": counts}, "")
+		Expect(runner.sumUsersAmount(msg)).To(Equal(5))
+		runner.spawnFilter = func(c map[string]int64) map[string]int64 {
+			return map[string]int64{"GoWorkerUser": c["GoWorkerUser"], "BrowserUser": 0}
+		}
+		Expect(runner.sumUsersAmount(msg)).To(Equal(3))
+		Expect(runner.userClassesCountFromMaster).To(Equal(map[string]int64{"GoWorkerUser": 3, "BrowserUser": 0}))
+	})
 })
