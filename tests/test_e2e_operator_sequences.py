@@ -6,6 +6,7 @@ the run records = InfluxDB's sums)."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import threading
 import time
@@ -23,6 +24,7 @@ from locust_fleet.model import AGGREGATED, CHECKS, EVENTS, REQUESTS, RUNS
 pytestmark = pytest.mark.e2e
 # Users that pause between requests: a few hundred requests per run, not tens of thousands.
 SCENARIO = "wait: {constant: 50ms}\ntasks:\n  - {name: home, path: /}\n"
+SPAWNED = re.compile(r"total number of clients required is\s+(\d+)")
 
 
 def web_master(procs, go_bin, tmp_path, influx, workers: int = 2, *extra: str):
@@ -56,16 +58,27 @@ def influx_requests(influx, run_id: str) -> int:
     return found[0]["sum"] if found else 0
 
 
+def last_spawn(worker) -> int | None:
+    """The user count of the last spawn a Go worker was sent (boomer logs each one's total): a stop's
+    drain sends every running worker a spawn of zero users."""
+    counts = SPAWNED.findall(worker.log())
+    return int(counts[-1]) if counts else None
+
+
 def during_a_held_stop(procs, master: Master, action, hold: float = 0.0) -> None:
     """Stop the test and do ACTION while the stop drains: worker0, frozen from before the stop until
     HOLD seconds after the action, holds the drain (it waits for that worker's last report; the
-    workers' own reports, every 3 s, may end it at once)."""
+    workers' own reports, every 3 s, may end it at once). ACTION waits for the drain to be under way
+    (its zero-user spawn reached another worker; a shape's end may have sent it already): after a
+    fixed 0.3 s, a master slow to take the stop on a loaded machine saw the action before the stop,
+    and the sequence was not played."""
     holding = next(p for p in procs.started if p.name == "worker0")
+    others = [p for p in procs.started if p.name.startswith("worker") and p is not holding and p.alive()]
     holding.signal(signal.SIGSTOP)
     stopping = threading.Thread(target=master.stop)
     try:
         stopping.start()
-        time.sleep(0.3)  # the stop under way
+        wait_until(lambda: any(last_spawn(p) == 0 for p in others), 30, "the stop's drain to be under way")
         action()
         time.sleep(hold)
         assert stopping.is_alive(), "the stop was over before the action: the sequence was not played"
@@ -195,10 +208,7 @@ def test_sigterm_during_the_stops_drain_stops_the_test_once(procs, go_bin, tmp_p
     wait_until(lambda: len(master.workers()) == 2, 30, "2 workers to join")
     master.swarm(4, target.url)
     wait_until(lambda: aggregated(master)["requests"] > 0, 30, "the test's requests")
-    stopping = threading.Thread(target=master.stop, daemon=True)
-    stopping.start()
-    time.sleep(0.5)  # the drain waits for a report the workers send every 3 s
-    master.proc.signal(signal.SIGTERM)
+    during_a_held_stop(procs, master, lambda: master.proc.signal(signal.SIGTERM))
     assert master.proc.wait(60) == 0, master.proc.log()[-3000:]
     assert "Drained 2 worker(s)" in master.proc.log()
     served = sum(target.counts().values())
