@@ -136,9 +136,9 @@ def test_a_python_workers_report_after_it_answered_the_stop_counts_everywhere(pr
         wait_until(lambda: [w["state"] for w in master.workers()] == ["ready"], 20,
                    "the worker's client_ready after its stop timeout")
         served = sum(target.counts().values()) - before
-        wait_until(lambda: aggregated(master)["requests"] == served, 10,
+        wait_until(lambda: aggregated(master)["requests"] == served, 30,
                    f"Locust to count the {served} requests the target served in the run")
-        wait_until(lambda: stopped_runs(influx, runs)[-1]["requests"] == served, 10,
+        wait_until(lambda: stopped_runs(influx, runs)[-1]["requests"] == served, 30,
                    f"the run record to count the {served} requests")
         run = stopped_runs(influx, runs)[-1]
         assert influx_requests(influx, run["run_id"]) == served, run
@@ -322,7 +322,7 @@ def test_a_start_with_a_run_time_during_the_stop_runs_for_its_run_time(procs, go
     during_a_held_stop(procs, master, lambda: start_form(master, 2, target.url, run_time="1s"), hold=1.2)
     first_run, second_run = stopped_runs(influx, 2)
     assert second_run["duration_s"] >= 1 and second_run["users"] == 2, second_run
-    second = wait_until(lambda: (now := aggregated(master))["state"] == "stopped" and now, 10, "the master stopped")
+    second = wait_until(lambda: (now := aggregated(master))["state"] == "stopped" and now, 30, "the master stopped")
     assert second_run["requests"] == second["requests"] > 0
     assert first_run["requests"] + second_run["requests"] == sum(target.counts().values())
     for run in (first_run, second_run):
@@ -358,6 +358,6 @@ def test_a_shapes_test_started_during_the_stop_runs_once_the_stop_is_done(procs,
     assert answers[0]["success"] and "shape class" in answers[0]["message"], answers
     first_run, second_run = stopped_runs(influx, 2)
     assert second_run["peak_users"] == 6, second_run
-    second = wait_until(lambda: (now := aggregated(master))["state"] == "stopped" and now, 10, "the master stopped")
+    second = wait_until(lambda: (now := aggregated(master))["state"] == "stopped" and now, 30, "the master stopped")
     assert second_run["requests"] == second["requests"] > 0
     assert first_run["requests"] + second_run["requests"] == sum(target.counts().values())

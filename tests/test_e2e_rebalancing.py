@@ -66,7 +66,7 @@ def test_workers_join_and_leave_a_running_test_and_the_counts_stay_exact(procs, 
     first.signal(signal.SIGTERM)
     assert first.wait(20) == 0, first.log()[-2000:]
     wait_until(lambda: users_by_worker(master) == [USERS], 30, "the second worker to take all the users")
-    wait_until(lambda: target.counts().get("GET /", 0) > 0, 10, "traffic")
+    wait_until(lambda: target.counts().get("GET /", 0) > 0, 30, "traffic")
 
     master.stop()
     wait_until(lambda: master.stats()["state"] == "stopped", 30, "the test to stop")
