@@ -144,11 +144,13 @@ def test_worker_with_bad_scenario_exits_2_before_connecting(procs, go_bin, tmp_p
 
 def test_fractional_spawn_rate_reaches_the_target_user_count(procs, go_bin):
     # Ramp-up steps come faster than once a second; every step must reach the Go workers.
-    # The ramp-up takes 6.7 s, then Locust waits up to 1 s for the workers' counts: the test ends once
-    # Locust has said how it ended, not at a run time of 9 s, which a loaded machine could reach first.
+    # The ramp-up takes 6.7 s, then Locust waits for the workers' counts (1 s unless told; 10 here, as
+    # a loaded machine can answer late: a step that never reached them still leaves the count short).
+    # The test ends once Locust has said how the ramp-up ended, not at a run time of 9 s, which a
+    # loaded machine could reach first.
     target = Target(procs, go_bin["target"])
     master = Master(procs, "--headless", "-u", "10", "-r", "1.5", "-t", "60s", "--expect-workers", "2",
-                    "-H", target.url)
+                    "-H", target.url, env={"LOCUST_WAIT_FOR_WORKERS_REPORT_AFTER_RAMP_UP": "10"})
     for i in range(2):
         start_worker(procs, go_bin["worker"], master.port, "--target", target.url, name=f"worker{i}")
     ended = wait_until(lambda: RAMP_UP_END.search(master.proc.log()), 60, "the ramp-up's end")
