@@ -246,7 +246,7 @@ def test_a_worker_stopped_with_a_request_in_hand_needs_more_than_the_report_wait
     master = Master(procs, "--headless", "-u", "1", "-r", "1", "-t", "60s", "--expect-workers", "1",
                     "--json-file", str(report.with_suffix("")), "-H", target.url)
     worker = start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url)
-    wait_until(lambda: "All users spawned" in master.proc.log(), 30, "the user to start")
+    wait_until(master.ramp_up_end, 30, "the user to start")
     time.sleep(1)  # its first request is in hand
     worker.signal(signal.SIGTERM)
     stopped = time.monotonic()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import signal
 import time
 import urllib.parse
@@ -18,8 +17,6 @@ pytestmark = pytest.mark.e2e
 SCENARIO = str(REPO / "tests" / "scenarios" / "three_endpoints.yaml")
 # target's "METHOD path" key for each scenario request name
 ENDPOINTS = {"home": ("GET", "/"), "items": ("POST", "/items"), "broken": ("GET", "/status/503")}
-# How Locust's master logs the end of a ramp-up: every worker reported its users, or not within its wait.
-RAMP_UP_END = re.compile(r"All users spawned: .*|Spawning is complete and report waittime is expired.*")
 
 
 def entries_by_name(stats: list[dict]) -> dict[str, dict]:
@@ -153,7 +150,7 @@ def test_fractional_spawn_rate_reaches_the_target_user_count(procs, go_bin):
                     "-H", target.url, env={"LOCUST_WAIT_FOR_WORKERS_REPORT_AFTER_RAMP_UP": "10"})
     for i in range(2):
         start_worker(procs, go_bin["worker"], master.port, "--target", target.url, name=f"worker{i}")
-    ended = wait_until(lambda: RAMP_UP_END.search(master.proc.log()), 60, "the ramp-up's end")
+    ended = wait_until(master.ramp_up_end, 60, "the ramp-up's end")
     assert ended.group(0) == 'All users spawned: {"GoWorkerUser": 10} (10 total users)', master.proc.log()[-3000:]
     master.proc.signal(signal.SIGTERM)
     assert master.proc.wait(30) == 0, master.proc.log()[-3000:]

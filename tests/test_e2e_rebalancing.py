@@ -118,7 +118,7 @@ def test_a_worker_frozen_during_the_ramp_up_comes_back_with_its_share_of_the_use
         wait_until(lambda: any(w["state"] == "missing" for w in master.workers()), 20, "the frozen worker missing")
     finally:
         workers[0].signal(signal.SIGCONT)
-    wait_until(lambda: "All users spawned" in master.proc.log(), 30, "the ramp-up's end")
+    wait_until(master.ramp_up_end, 30, "the ramp-up's end")
     wait_until(lambda: users_by_worker(master) == [8, 8], 20, "8 users on each worker")
     time.sleep(4)  # and they stay so
     assert users_by_worker(master) == [8, 8]
