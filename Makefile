@@ -62,13 +62,17 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
-tools: $(TOOLS)/kustomize $(TOOLS)/helm $(TOOLS)/docker-compose ## kustomize, helm and docker compose for the deploy tests, in .tools/bin
+tools: $(TOOLS)/kustomize $(TOOLS)/helm $(TOOLS)/docker-compose $(TOOLS)/k8s-fields ## kustomize, helm, docker compose and k8s-fields for the deploy tests, in .tools/bin
 
 $(TOOLS)/kustomize:
 	GOBIN=$(abspath $(TOOLS)) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
 
 $(TOOLS)/helm:
 	GOBIN=$(abspath $(TOOLS)) go install helm.sh/helm/v4/cmd/helm@$(HELM_VERSION)
+
+# Decodes Kubernetes objects into client-go's types as strict field validation does (harness/manifests.py).
+$(TOOLS)/k8s-fields: deploy/tools/k8s-fields/main.go deploy/tools/k8s-fields/go.mod deploy/tools/k8s-fields/go.sum
+	cd deploy/tools/k8s-fields && go build -o $(abspath $@) .
 
 $(TOOLS)/docker-compose:
 	deploy/tools/build-compose.sh $(COMPOSE_VERSION) $@

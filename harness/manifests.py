@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 import re
+import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import yaml
 from locust.util.timespan import parse_timespan
 
 from locust_fleet.export_service import FINAL_FLUSH_TIMEOUT
@@ -571,9 +573,28 @@ def pod_failure_action(job: dict, exit_codes: dict[str, int]) -> str:
     return "Count"
 
 
+def check_fields(m: Manifests) -> list[str]:
+    """Each object decoded into its API type as the API server's strict field validation decodes it
+    (deploy/tools/k8s-fields, client-go's types): a field the type lacks, say a misspelt key in an
+    affinity or a volume that a template passes through, given twice or of the wrong type. Kinds
+    client-go does not know (custom resources) are left out."""
+    if not m.docs:
+        return []
+    text = yaml.safe_dump_all([d for _, d in m.docs], sort_keys=False)
+    out = subprocess.run([tool("k8s-fields")], input=text, capture_output=True, text=True, timeout=60)
+    assert out.returncode in (0, 1), f"k8s-fields failed: {out.stderr}"
+    problems = []
+    for line in out.stdout.splitlines():
+        number, error = re.match(r"^-: document (\d+) \([^)]*\): (.*)$", line).groups()
+        f, d = m.docs[int(number) - 1]
+        problems.append(f"{obj(f, d)}: {error}")
+    return problems
+
+
 CHECKS = [check_selectors, check_services, check_ingresses, check_references, check_secrets_not_inlined,
           check_resources, check_images, check_non_root, check_statefulsets, check_worker_args, check_network_policy,
-          check_autoscalers, check_disruption_budgets, check_pod_failure_policies, check_grace_periods]
+          check_autoscalers, check_disruption_budgets, check_pod_failure_policies, check_grace_periods,
+          check_fields]
 
 
 def problems(m: Manifests) -> list[str]:

@@ -12,21 +12,26 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import inspect
 import json
 import re
+import os
 import shlex
 import shutil
 import subprocess
+import tarfile
 import textwrap
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import yaml
 
-from harness.manifests import (SECRET_ENV, Manifests, check_network_policy, check_pod_failure_policies, containers,
-                               image_problem, name_of, pod_failure_action, pod_labels, pod_spec, problems,
-                               stopping_master_needs, stopping_worker_needs, tool)
+from harness.manifests import (SECRET_ENV, Manifests, check_fields, check_network_policy, check_pod_failure_policies,
+                               containers, image_problem, name_of, pod_failure_action, pod_labels, pod_spec, problems,
+                               selects, stopping_master_needs, stopping_worker_needs, tool)
 from harness.procs import REPO
 from locust.argument_parser import get_parser
 from locust_fleet.influx_client import database_name_problem, kind_name
@@ -71,6 +76,22 @@ def env_of(doc: dict) -> dict[str, dict]:
     return {e["name"]: e for e in containers(doc)[0].get("env") or []}
 
 
+SPREAD = {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway"}
+
+
+def platform_settings(part: str) -> dict:
+    """What a platform team gives every workload: a priority, a spread over zones, its labels, variables
+    from its ConfigMaps and Secrets, and a volume of its own."""
+    return {"priorityClassName": "load-test", "topologySpreadConstraints": [
+                SPREAD, {**SPREAD, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "DoNotSchedule",
+                         "minDomains": 2, "labelSelector": {"matchLabels": {"team": "perf"}}}],
+            "podLabels": {"team": "perf", "example.com/cost-center": "4711"},
+            "envFrom": [{"configMapRef": {"name": "team-settings"}}, {"secretRef": {"name": f"{part}-env"},
+                                                                     "prefix": "TEAM_"}],
+            "extraVolumes": [{"name": "data", "persistentVolumeClaim": {"claimName": f"{part}-data"}}],
+            "extraVolumeMounts": [{"name": "data", "mountPath": "/data", "readOnly": True}]}
+
+
 # name -> (values, ConfigMaps and Secrets the user creates beforehand)
 COMBINATIONS: dict[str, tuple[dict, dict]] = {
     "defaults": ({}, {}),
@@ -103,6 +124,9 @@ COMBINATIONS: dict[str, tuple[dict, dict]] = {
                                   "worker": {"targetTLS": {"existingSecret": "api-mtls", "clientCertKey": "tls.crt",
                                                            "clientKeyKey": "tls.key"}}},
                                  {"Secret": {"api-mtls": {"ca.crt", "tls.crt", "tls.key"}}}),
+    "what a platform team adds": ({part: platform_settings(part) for part in ("master", "worker")},
+                                  {"ConfigMap": {"team-settings": None},
+                                   "Secret": {"master-env": None, "worker-env": None}}),
 }
 
 
@@ -473,6 +497,82 @@ def test_helm_schedules_every_pod_on_a_tainted_node_pool(run_to_completion, tmp_
         assert {key: spec.get(key) for key in POOL} == POOL, name
 
 
+@pytest.mark.parametrize("run_to_completion", [False, True], ids=["deployments", "jobs"])
+def test_helm_takes_what_a_platform_team_gives_every_pod(run_to_completion, tmp_path):
+    """priorityClassName, topologySpreadConstraints, envFrom, pod labels and volumes of one's own, for the
+    master and the workers: the schema refused each key and nothing set them. A spread constraint
+    without a labelSelector selects the part's own pods (with none Kubernetes counts no pod and spreads
+    nothing); the chart's volumes, mounts, labels and selectors stay as they were."""
+    values, provided = COMBINATIONS["what a platform team adds"]
+    values = {**values, "worker": {**values["worker"], "scenario": {"files": {"scenario.yaml": SCENARIO}}}}
+    if run_to_completion:
+        values["master"] = {**values["master"], "runToCompletion": True, "runTime": "1m"}
+    _, docs = render(values, tmp_path)
+    assert not problems(Manifests([("t", d) for d in docs], provided))
+    # the references check sees the ConfigMaps and Secrets envFrom names
+    assert problems(Manifests([("t", d) for d in docs], {"Secret": provided["Secret"]})) == [
+        f"t: {kind}/{PREFIX}-{part}: container '{part}' envFrom uses ConfigMap 'team-settings', which is neither a "
+        "manifest nor generated nor provided"
+        for kind, part in ((("Job" if run_to_completion else "Deployment"), "master"),
+                           (("Job" if run_to_completion else "Deployment"), "worker"))]
+    workloads = {name_of(d): d for d in docs if d["kind"] in ("Deployment", "Job")}
+    for part in ("master", "worker"):
+        workload = workloads[f"{PREFIX}-{part}"]
+        spec, [container] = pod_spec(workload), containers(workload)
+        labels = pod_labels(workload)
+        assert {k: labels[k] for k in ("team", "example.com/cost-center")} == {"team": "perf",
+                                                                                "example.com/cost-center": "4711"}
+        assert labels["app.kubernetes.io/component"] == part
+        assert spec["priorityClassName"] == "load-test"
+        own, given = spec["topologySpreadConstraints"]
+        selector = {k: labels[k] for k in ("app.kubernetes.io/name", "app.kubernetes.io/instance",
+                                            "app.kubernetes.io/component")}
+        assert own == {**SPREAD, "labelSelector": {"matchLabels": selector}}
+        assert not any(selects(own["labelSelector"]["matchLabels"], pod_labels(other))
+                       for name, other in workloads.items() if name != name_of(workload)), "its own pods only"
+        assert given == values[part]["topologySpreadConstraints"][1]
+        assert container["envFrom"] == values[part]["envFrom"]
+        assert {"name": "data", "mountPath": "/data", "readOnly": True} in container["volumeMounts"]
+        assert {"name": "data", "persistentVolumeClaim": {"claimName": f"{part}-data"}} in spec["volumes"]
+    # the chart's own mounts are still there
+    assert {"spool", "tmp", "data"} <= {m["name"] for m in containers(workloads[f"{PREFIX}-master"])[0]["volumeMounts"]}
+    assert {"scenario", "data"} == {m["name"] for m in containers(workloads[f"{PREFIX}-worker"])[0]["volumeMounts"]}
+
+
+ASSIGNED_IDS = {"master": ("runAsUser", "runAsGroup", "fsGroup"), "worker": ("runAsUser", "runAsGroup"),
+                "demoTarget": ("runAsUser", "runAsGroup")}
+
+
+def test_helm_leaves_the_user_of_the_pods_to_a_platform_that_assigns_it(tmp_path):
+    """OpenShift's restricted SCC gives each namespace a range of user ids and refuses a pod that asks for
+    another: the chart's fixed 10001 and 65532 kept every pod from being created there, and nothing removed
+    them. Each part's podSecurityContext ids, set to null as Helm takes it, are left out; non-root and the
+    runtime's seccomp profile stay."""
+    _, defaults = render({}, tmp_path)
+    assert {name_of(d): pod_spec(d)["securityContext"] for d in defaults if d["kind"] == "Deployment"} == {
+        f"{PREFIX}-master": {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001, "fsGroup": 10001,
+                             "seccompProfile": {"type": "RuntimeDefault"}},
+        **{f"{PREFIX}-{part}": {"runAsNonRoot": True, "runAsUser": 65532, "runAsGroup": 65532,
+                                "seccompProfile": {"type": "RuntimeDefault"}} for part in ("worker", "target")}}
+    nulls = [f"--set={part}.podSecurityContext.{key}=null" for part, keys in ASSIGNED_IDS.items() for key in keys]
+    out = helm("template", RELEASE, str(CHART), *nulls)
+    assert out.returncode == 0, out.stderr
+    docs = [d for d in yaml.safe_load_all(out.stdout) if d]
+    assert {name_of(d): pod_spec(d)["securityContext"] for d in docs if d["kind"] == "Deployment"} == {
+        f"{PREFIX}-{part}": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+        for part in ("master", "worker", "target")}
+    assert not problems(Manifests([("t", d) for d in docs]))
+    # a null podSecurityContext as a whole is no value at all to Helm (as after --reuse-values): the defaults
+    out = helm("template", RELEASE, str(CHART), "--set", "master.podSecurityContext=null")
+    master = by_kind([d for d in yaml.safe_load_all(out.stdout) if d])["Deployment", f"{PREFIX}-master"]
+    assert pod_spec(master)["securityContext"]["runAsUser"] == 10001, out.stderr
+    _, docs = render({"worker": {"podSecurityContext": {"runAsUser": 1000680000, "supplementalGroups": [5000]}}},
+                     tmp_path)
+    assert pod_spec(by_kind(docs)["Deployment", f"{PREFIX}-worker"])["securityContext"] == {
+        "runAsNonRoot": True, "runAsUser": 1000680000, "runAsGroup": 65532, "supplementalGroups": [5000],
+        "seccompProfile": {"type": "RuntimeDefault"}}
+
+
 @pytest.mark.parametrize("request_, limit", [("1024Mi", "1Gi"), ("1000m", 1), (0.5, "500m"), (1073741824, "1Gi"),
                                              ("1G", "1000M"), ("999m", "1")])
 def test_helm_takes_requests_up_to_their_limits_in_any_unit(request_, limit, tmp_path):
@@ -514,6 +614,28 @@ def test_the_checks_refuse_a_pod_failure_policy_the_api_server_refuses(tmp_path)
         f"{where} needs restartPolicy Never, got 'OnFailure'",
         f"{where}: rule 1: containerName 'wroker' is not a container of the pod (['worker'])",
         f"{where}: rule 1: exit codes [3, 0, 3] must be given, ordered, unique and, for In, not 0"]
+
+
+def test_the_field_check_names_a_misspelt_field_the_templates_pass_through(tmp_path):
+    """What the schema does not reach inside the objects the templates pass through (an affinity's terms, a
+    volume source): every rendering is decoded as the API server's strict field validation decodes it,
+    which names each field the API type does not have. The checks pass the chart because its objects
+    decode, not by checking nothing."""
+    term = {"matchExpressions": [{"key": "pool", "operator": "In", "values": ["load"]}]}
+    values = {"worker": {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+                  "nodeSelectorTerm": [term]}}},
+              "extraVolumes": [{"name": "data", "persistentVolumeClaim": {"claimname": "data"}}],
+              "extraVolumeMounts": [{"name": "data", "mountPath": "/data"}]}}
+    _, docs = render(values, tmp_path)
+    assert check_fields(Manifests([("t", d) for d in docs])) == [
+        f't: Deployment/{PREFIX}-worker: strict decoding error: unknown field "spec.template.spec.affinity.'
+        'nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerm", unknown field '
+        '"spec.template.spec.volumes[0].persistentVolumeClaim.claimname"']
+    values["worker"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"] = {
+        "nodeSelectorTerms": [term]}
+    values["worker"]["extraVolumes"][0]["persistentVolumeClaim"] = {"claimName": "data"}
+    _, docs = render(values, tmp_path)
+    assert check_fields(Manifests([("t", d) for d in docs])) == []
 
 
 def test_helm_network_policy_off_leaves_the_worker_port_open(tmp_path):
@@ -677,7 +799,62 @@ BAD_VALUES = [
       "scenario says it in its tls:"]),
     ({"demoTarget": {"enabled": False}},
      ["target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to "
-      "send; set target"]),
+      "send; set target (or give the workers LOCUST_HOST in worker.extraEnv or worker.envFrom)"]),
+    ({"worker": {"podLabels": {"app.kubernetes.io/component": "load", "bad key!": "a", "team": "perf team"},
+                 "envFrom": [{"configMapRef": {"name": "a"}, "secretRef": {"name": "b"}}, {"prefix": "X_"}],
+                 "extraVolumes": [{"name": "scenario", "emptyDir": {}}, {"name": "data"},
+                                  {"name": "cache", "emptyDir": {}, "secret": {"secretName": "s"}},
+                                  {"name": "cache", "emptyDir": {}}],
+                 "extraVolumeMounts": [{"name": "nope", "mountPath": "/etc/locust-fleet/scenario/"},
+                                       {"name": "cache", "mountPath": "/cache"},
+                                       {"name": "cache", "mountPath": "/cache/"}],
+                 "topologySpreadConstraints": [{**SPREAD, "minDomains": 2}]},
+      "master": {"podLabels": {"helm.sh/chart": "x"}, "extraVolumeMounts": [{"name": "tmp", "mountPath": "/scratch"}]}},
+     ['worker.podLabels: "app.kubernetes.io/component" is the chart\'s label (app.kubernetes.io/name, '
+      "app.kubernetes.io/instance, app.kubernetes.io/component, app.kubernetes.io/version, "
+      "app.kubernetes.io/managed-by, helm.sh/chart), which its selectors and Services find the pods by",
+      'worker.podLabels: "bad key!" is no label key, which the API server would refuse',
+      'worker.podLabels.team: got "perf team", which the API server would refuse as a label value',
+      'master.podLabels: "helm.sh/chart" is the chart\'s label',
+      "worker.envFrom[0]: both configMapRef and secretRef, which the API server refuses",
+      "worker.envFrom[1]: neither configMapRef nor secretRef; expected {configMapRef: {name: NAME}} or "
+      "{secretRef: {name: NAME}}",
+      'worker.extraVolumes[0]: the name "scenario" is the chart\'s own volume\'s (scenario, target-tls)',
+      "worker.extraVolumes[1] (data): no volume source; expected exactly one volume source",
+      "worker.extraVolumes[2] (cache): several volume sources (emptyDir, secret)",
+      'worker.extraVolumes[3]: the name "cache" is given twice, which the API server refuses',
+      'worker.extraVolumeMounts[0]: volume "nope" is none of worker.extraVolumes (scenario, data, cache); add it '
+      "there",
+      "worker.extraVolumeMounts[0]: mountPath /etc/locust-fleet/scenario/ is where the chart mounts its own volume",
+      "worker.extraVolumeMounts[2]: mountPath /cache/ is given twice, which the API server refuses",
+      'master.extraVolumeMounts[0]: volume "tmp" is the chart\'s own, which it mounts where it needs it; mount a '
+      "volume of master.extraVolumes",
+      "worker.topologySpreadConstraints[0]: minDomains goes with whenUnsatisfiable: DoNotSchedule (got "
+      "ScheduleAnyway)"]),
+    ({"worker": {"affinity": {"nodeAfinity": {}},
+                 "topologySpreadConstraints": [{**SPREAD, "labelSelector": {"matchLabel": {"team": "perf"}}}]},
+      "networkPolicy": {"webFrom": [{"namespaceSelector": {"matchExpressions": [{"key": "team", "operator": "in"}]}},
+                                    {"ipblock": {"cidr": "10.0.0.0/8"}}]}},
+     ["- at '/worker/affinity': additional properties 'nodeAfinity' not allowed",
+      "- at '/worker/topologySpreadConstraints/0/labelSelector': additional properties 'matchLabel' not allowed",
+      "- at '/networkPolicy/webFrom/0/namespaceSelector/matchExpressions/0/operator': value must be one of 'In', "
+      "'NotIn', 'Exists', 'DoesNotExist'",
+      "- at '/networkPolicy/webFrom/1': additional properties 'ipblock' not allowed"]),
+    ({"master": {"podSecurityContext": {"runAsUser": 0, "runAsNonRoot": False}}},
+     ["- at '/master/podSecurityContext': additional properties 'runAsNonRoot' not allowed",
+      "- at '/master/podSecurityContext/runAsUser': minimum: got 0, want 1"]),
+    ({"worker": {"extraVolumes": [{"name": "data", "persistentVolumClaim": {"claimName": "d"}}],
+                 "extraVolumeMounts": [{"name": "data", "mountPath": "data"}],
+                 "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "zone", "whenUnsatisfiable": "Schedule"}],
+                 "envFrom": [{"secretRef": {"nmae": "api"}}]},
+      "master": {"podLabels": {"cost-center": 4711}, "priorityClassName": "High"}},
+     ["- at '/worker/extraVolumes/0': additional properties 'persistentVolumClaim' not allowed",
+      "- at '/worker/extraVolumeMounts/0/mountPath': 'data' does not match pattern '^/'",
+      "- at '/worker/topologySpreadConstraints/0/whenUnsatisfiable': value must be one of 'DoNotSchedule', "
+      "'ScheduleAnyway'",
+      "- at '/worker/envFrom/0/secretRef': missing property 'name'",
+      "- at '/master/podLabels/cost-center': got number, want string",
+      "- at '/master/priorityClassName': 'High' does not match pattern"]),
     ({"master": {"runTime": "five minutes", "spawnRate": 0}, "worker": {"pdb": {"maxUnavailable": "half"}}},
      ["- at '/master/runTime': 'five minutes' does not match pattern", "- at '/master/spawnRate': exclusiveMinimum: "
       "got 0, want 0", "- at '/worker/pdb/maxUnavailable': 'half' does not match pattern '^[0-9]+%$'"]),
@@ -1049,7 +1226,8 @@ def test_the_docs_secrets_hold_the_keys_their_readers_read():
     assert not missing, missing
 
 
-# Keys a release installed with an earlier version of the chart has no value for.
+# Keys a release installed with an early 0.1.0 of the chart has no value for (added before the chart's version
+# followed its changes; from 0.1.0 on, test_helm_upgrade_from_the_previous_version_reusing_its_values).
 NEWER_KEYS = [("serviceAccountName",), ("master", "podAnnotations"), ("master", "ingress"),
               ("worker", "podAnnotations"), ("worker", "targetTLS"), ("worker", "autoscaling", "external"),
               ("worker", "scenario", "existingSecret")]
@@ -1151,3 +1329,131 @@ def test_helm_refuses_report_files_in_the_masters_read_only_working_directory(tm
     container = containers(master)[0]
     assert container["securityContext"]["readOnlyRootFilesystem"] is True and "workingDir" not in container
     assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
+
+
+# The digest of each version of the chart as released (chart_digest): a version's files never change once
+# it is on main. Changed the chart? Bump version in Chart.yaml per semver, add its section to CHANGELOG.md and
+# its digest here; never edit the digest of a version main has.
+CHART_RELEASES = {
+    "0.1.0": "39f19e3340151e39ad82d2f7e84de9739bba0ddf7849158cd52216d1055fe4ca",
+    "0.2.0": "2737506c1807acd76b86103c1346703db82d5846d909eb8ec60833aefcb91320",
+}
+
+
+def chart_digest(chart: Path, tmp: Path) -> tuple[str, str]:
+    """(version, sha256) of what `helm package` puts in the chart (so .helmignore applies), but CHANGELOG.md and
+    the version line of Chart.yaml, which the package writes out again from its fields."""
+    out = subprocess.run([tool("helm"), "package", str(chart), "--destination", str(tmp)], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    [package] = tmp.glob("*.tgz")
+    digest = hashlib.sha256()
+    with tarfile.open(package) as tar:
+        files = {m.name.split("/", 1)[1]: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+    version = yaml.safe_load(files["Chart.yaml"])["version"]
+    files["Chart.yaml"] = re.sub(rb"(?m)^version: .*\n", b"", files["Chart.yaml"])
+    for name in sorted(set(files) - {"CHANGELOG.md"}):
+        digest.update(f"{name}\0{len(files[name])}\0".encode() + files[name])
+    return version, digest.hexdigest()
+
+
+def test_the_chart_changes_only_with_a_new_version(tmp_path):
+    """The chart's templates and values changed after 0.1.0 and its version stayed 0.1.0: a release
+    upgraded from one 0.1.0 to another changed, and `helm list` told nothing. Each version's files are
+    recorded; a change under a recorded version fails here, naming what to do."""
+    version, digest = chart_digest(CHART, tmp_path)
+    versions = list(CHART_RELEASES)
+    assert versions == sorted(versions, key=lambda v: tuple(map(int, v.split(".")))), versions
+    assert version == versions[-1], \
+        f"Chart.yaml's version {version} is not the last in CHART_RELEASES ({versions[-1]}): record its digest {digest}"
+    assert digest == CHART_RELEASES[version], (
+        f"deploy/helm/locust-fleet changed under version {version}, whose digest is recorded: bump version in "
+        f"Chart.yaml per semver, add its section to CHANGELOG.md and its digest to CHART_RELEASES ({digest}); only "
+        f"while main does not have {version} yet, record {digest} as its digest instead")
+    sections = re.findall(r"^## (\S+)$", (CHART / "CHANGELOG.md").read_text(), re.M)
+    assert sections == versions[::-1], f"CHANGELOG.md's sections {sections}; expected one per version, newest first"
+    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    assert chart["appVersion"] == values["image"]["master"]["tag"] == values["image"]["worker"]["tag"], \
+        "appVersion is the images' default tag"
+
+
+def previous_chart(tmp: Path) -> tuple[str, Path]:
+    """(version, directory) of the chart as the version before Chart.yaml's was last committed."""
+    version = yaml.safe_load((CHART / "Chart.yaml").read_text())["version"]
+    where = str(CHART.relative_to(REPO))
+    git = functools.partial(subprocess.run, cwd=REPO, capture_output=True, timeout=60, check=True)
+    for commit in git(["git", "log", "--format=%H", "--", where], text=True).stdout.split():
+        then = yaml.safe_load(git(["git", "show", f"{commit}:{where}/Chart.yaml"], text=True).stdout)["version"]
+        if then != version:
+            with tarfile.open(fileobj=__import__("io").BytesIO(git(["git", "archive", commit, where]).stdout)) as tar:
+                tar.extractall(tmp, filter="data")
+            return then, tmp / where
+    raise AssertionError(f"no commit of {where} has a version other than {version}: is the clone's history complete?")
+
+
+class DiscoveryOnly(BaseHTTPRequestHandler):
+    """What `helm upgrade --dry-run=client` asks a cluster (its version and API groups, for the templates'
+    Capabilities) and nothing more; the release itself comes from Helm's memory driver."""
+    ANSWERS = {"/version": {"major": "1", "minor": "30", "gitVersion": "v1.30.0"},
+               "/api": {"kind": "APIVersions", "versions": []}, "/apis": {"kind": "APIGroupList", "groups": []}}
+
+    def do_GET(self):
+        answer = self.ANSWERS.get(self.path.split("?")[0])
+        body = json.dumps(answer or {"kind": "Status", "code": 404}).encode()
+        self.send_response(200 if answer else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+INSTALLED_WITH = {"worker": {"replicas": 4, "podAnnotations": {"sidecar.istio.io/inject": "false"}},
+                  "influxdb": {"url": "http://influxdb.monitoring:8086", "existingSecret": "team-influx"},
+                  "master": {"runTags": {"env": "staging"}}}
+
+
+@pytest.mark.parametrize("how", ["--reuse-values", "--reset-then-reuse-values"])
+def test_helm_upgrade_from_the_previous_version_reusing_its_values(how, tmp_path):
+    """A release installed with the previous version of the chart (from the repository's history), upgraded by
+    Helm itself: its memory driver holds the release, and `helm upgrade --dry-run=client` renders the new
+    chart with what the flag takes (--reuse-values: the old chart's defaults and the release's values, without
+    the keys added since; --reset-then-reuse-values: the new defaults). It renders what the new chart renders
+    with those values, and a key added since can be set in that upgrade."""
+    version, old = previous_chart(tmp_path / "old")
+    assert chart_digest(old, tmp_path / "package")[1] == CHART_RELEASES[version], "the recorded release"
+    (tmp_path / "installed.json").write_text(json.dumps(INSTALLED_WITH))
+    out = helm("install", RELEASE, str(old), "--namespace", "load", "--dry-run=client", "--output", "json",
+               "--values", str(tmp_path / "installed.json"))
+    assert out.returncode == 0, out.stderr
+    release = json.loads(out.stdout)
+    release["info"]["status"] = "deployed"
+    (tmp_path / "releases.json").write_text(json.dumps([release]))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), DiscoveryOnly)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        (tmp_path / "kubeconfig").write_text(yaml.safe_dump({
+            "apiVersion": "v1", "kind": "Config", "current-context": "c", "users": [],
+            "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{server.server_port}"}}],
+            "contexts": [{"name": "c", "context": {"cluster": "c", "namespace": "load"}}]}))
+        env = {**os.environ, "KUBECONFIG": str(tmp_path / "kubeconfig"), "HELM_DRIVER": "memory",
+               "HELM_MEMORY_DRIVER_DATA": str(tmp_path / "releases.json")}
+        setting_new_keys = (["--set", "worker.podLabels.team=perf", "--set", "master.priorityClassName=load"],
+                            {"worker": {"podLabels": {"team": "perf"}}, "master": {"priorityClassName": "load"}})
+        for extra, changed in (([], {}), setting_new_keys):
+            out = subprocess.run([tool("helm"), "upgrade", RELEASE, str(CHART), "--namespace", "load", how,
+                                  "--dry-run=client", "--output", "json", *extra], capture_output=True, text=True,
+                                 timeout=120, env=env)
+            assert out.returncode == 0, (extra, out.stderr)
+            upgraded = json.loads(out.stdout)
+            assert upgraded["chart"]["metadata"]["version"] != version and upgraded["version"] == 2
+            values = {part: {**INSTALLED_WITH.get(part, {}), **changed.get(part, {})}
+                      for part in {*INSTALLED_WITH, *changed}}
+            values["worker"]["podAnnotations"] = INSTALLED_WITH["worker"]["podAnnotations"]
+            assert [d for d in yaml.safe_load_all(upgraded["manifest"]) if d] == render(values, tmp_path)[1], extra
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -19,7 +19,7 @@ from harness.exported import influx_args
 from harness.influxd import rows
 from harness.parts import Master, Target, start_worker
 from harness.procs import REPO, get_json, wait_until
-from locust_fleet.model import AGGREGATED, CHECKS, EVENTS, REQUESTS, RUNS
+from locust_fleet.model import AGGREGATED, CHECKS, EVENTS, EXPORTER, REQUESTS, RUNS
 
 pytestmark = pytest.mark.e2e
 # Users that pause between requests: a few hundred requests per run, not tens of thousands.
@@ -99,8 +99,8 @@ def test_a_start_right_after_a_stop_is_a_new_test_once_the_stop_is_done(procs, g
     wait_until(lambda: aggregated(master)["users"] == 6 and aggregated(master)["requests"] > 0, 30,
                "the second test with 6 users")
     master.stop()
-    # Polled: the stop returns after the drain and Locust's stop, and Locust says "stopping" until
-    # the workers have answered it (client_stopped), a moment later.
+    # Polled: the stop returns after the drain and Locust's stop, and the master says "spawning" (the
+    # web UI's state while a stop is under way) until the workers have answered it, a moment later.
     second = wait_until(lambda: (now := aggregated(master))["state"] == "stopped" and now, 30,
                         "the second test to be stopped")
 
@@ -361,3 +361,79 @@ def test_a_shapes_test_started_during_the_stop_runs_once_the_stop_is_done(procs,
     second = wait_until(lambda: (now := aggregated(master))["state"] == "stopped" and now, 30, "the master stopped")
     assert second_run["requests"] == second["requests"] > 0
     assert first_run["requests"] + second_run["requests"] == sum(target.counts().values())
+
+
+def test_an_edit_is_in_the_run_record_and_a_worker_joining_between_runs_is_the_next_runs(procs, go_bin, tmp_path,
+                                                                                           influx):
+    # The record kept the start's spawn rate after the Edit form gave another, and a worker joining
+    # after the stop was an event of the stopped run, which it never ran in.
+    target, master = web_master(procs, go_bin, tmp_path, influx, 1)
+    assert start_form(master, 2, target.url, spawn_rate="2")["success"]
+    wait_until(lambda: aggregated(master)["users"] == 2, 30, "the first test's 2 users")
+    edited = urllib.parse.urlencode({"user_count": 4, "spawn_rate": 50}).encode()
+    assert json.loads(urllib.request.urlopen(master.web + "/swarm", data=edited, timeout=10).read())["success"]
+    wait_until(lambda: aggregated(master)["users"] == 4, 30, "the edit's 4 users")
+    master.stop()
+    wait_until(lambda: aggregated(master)["state"] == "stopped", 30, "the first test to be stopped")
+    start_worker(procs, go_bin["worker"], master.port, "--scenario", str(tmp_path / "scenario.yaml"),
+                 "--target", target.url, name="worker1")
+    wait_until(lambda: len(master.workers()) == 2, 30, "worker1 to join between the tests")
+    time.sleep(5)  # the exporter's event for it, had it one for the stopped run; 5 intervals idle
+    idle_since = time.time_ns() - 2_000_000_000  # the stopped run's last points are written by then
+    assert start_form(master, 2, target.url)["success"]
+    wait_until(lambda: aggregated(master)["requests"] > 0, 30, "the second test's requests")
+    master.stop()
+    wait_until(lambda: aggregated(master)["state"] == "stopped", 30, "the second test to be stopped")
+
+    first_run, second_run = stopped_runs(influx, 2)
+    assert (first_run["spawn_rate"], first_run["users"]) == (50, 4), first_run
+    assert (second_run["spawn_rate"], second_run["users"]) == (100, 2), second_run
+
+    def events(run: dict) -> list[tuple[str, str, str]]:
+        found = rows(influx.query(f"SELECT * FROM {EVENTS} WHERE run_id = '{run['run_id']}'"))
+        return [(e["event"], e["text"], e["worker"]) for e in sorted(found, key=lambda e: e["time"])]
+    first, second = events(first_run), events(second_run)
+    assert [e[:2] for e in first if e[0] in ("start", "users_changed")] == [
+        ("start", "Test started: 2 users at 2/s"), ("users_changed", "Users changed: 4 users at 50/s")], first
+    assert first[-1][0] == "stop", first
+    # The exporter's own figures: an idle master between runs wrote them every interval, in the
+    # stopped run, for as long as no run started.
+    idle = rows(influx.query(f"SELECT * FROM {EXPORTER} WHERE time >= {idle_since} AND time < {second_run['time']}"))
+    assert idle == [], idle
+    assert rows(influx.query(f"SELECT * FROM {EXPORTER} WHERE run_id = '{first_run['run_id']}'")), "none for the run"
+    (joined,) = [e for e in second if e[0] == "worker_joined"]
+    assert second.index(joined) < second.index(("start", "Test started: 2 users at 100/s", "")), second
+    assert joined[2] not in [e[2] for e in first], (first, second)
+    assert "Traceback" not in master.proc.log()
+
+
+def test_the_web_ui_follows_a_stop_through_its_drain_to_stopped(procs, go_bin, tmp_path, influx):
+    # Locust's state changes after test_stopping, where the drain waits: the web UI said "running"
+    # with 0 users throughout the drain. Its page polls /stats/requests only while the state is
+    # "spawning" or "running", so the stop is "spawning" (the workers taken to 0 users) until it is
+    # "stopped"; "stopping" there would have left the page frozen on it.
+    target, master = web_master(procs, go_bin, tmp_path, influx)
+    master.swarm(4, target.url)
+    wait_until(lambda: aggregated(master)["requests"] > 0, 30, "the test's requests")
+    assert aggregated(master)["state"] == "running"
+    seen = []
+
+    def polled() -> bool:
+        seen.append(aggregated(master)["state"])
+        return seen[-1] == "stopped"
+    holding = next(p for p in procs.started if p.name == "worker0")
+    holding.signal(signal.SIGSTOP)  # holds the drain: it waits for worker0's last report
+    stopping = threading.Thread(target=master.stop)
+    try:
+        stopping.start()
+        time.sleep(0.3)  # the stop under way
+        for _ in range(20):
+            polled()
+            time.sleep(0.05)
+        assert stopping.is_alive(), "the drain was over before the polls: the sequence was not played"
+    finally:
+        holding.signal(signal.SIGCONT)
+    wait_until(polled, 30, "the stop to end", interval=0.05)
+    stopping.join(60)
+    assert set(seen[:-1]) == {"spawning"} and seen[-1] == "stopped", seen
+    assert (master.stats()["state"], master.stats()["user_count"]) == ("stopped", 0)

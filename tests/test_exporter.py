@@ -7,8 +7,9 @@ from types import SimpleNamespace
 import pytest
 
 from locust_fleet import model
-from locust_fleet.exporter import Exporter
+from locust_fleet.exporter import PENDING_EVENTS_KEPT, Exporter
 from locust_fleet.options import ExporterConfig
+from locust_fleet.stats_reset import ANSWER_WITHIN_S
 from py_bridge.reports import stats_entry, stats_report
 
 START = 1_764_081_000.0
@@ -141,6 +142,127 @@ def test_workers_joining_and_quitting_are_events_once(setup):
     for msg_type in ("client_ready", "client_ready", "heartbeat", "quit", "quit"):
         exporter.on_message("w2", msg_type)
     assert [p.tags["event"] for p in of(points, model.EVENTS)] == ["start", "worker_joined", "worker_quit"]
+
+
+def test_events_between_two_runs_are_the_next_runs(setup):
+    # On a long-lived web UI master, a worker joining or quitting after a stop was written with the
+    # stopped run's id: that run's annotations showed a worker that never ran in it.
+    exporter, runner, clock, points, environment = setup
+    clock.at = START
+    exporter.on_test_start(environment)
+    first = exporter.run.run_id
+    clock.at = START + 5
+    exporter.on_test_stop()
+    clock.at = START + 6
+    exporter.on_message("w2", "client_ready")
+    exporter.on_message("w1", "quit")  # never joined as far as the exporter knows: no event
+    exporter.on_message("w3", "client_ready")
+    exporter.on_message("w3", "quit")
+    assert [p.tags["event"] for p in of(points, model.EVENTS)] == ["start", "stop"]
+    clock.at = START + 60
+    exporter.on_test_start(environment)
+    second = exporter.run.run_id
+    events = [(p.tags["run_id"], p.tags["event"], p.fields["worker"], p.time_ns) for p in of(points, model.EVENTS)]
+    at = int((START + 6) * 1e9)
+    assert events == [(first, "start", "", int(START * 1e9)), (first, "stop", "", int((START + 5) * 1e9)),
+                      (second, "worker_joined", "w2", at), (second, "worker_joined", "w3", at),
+                      (second, "worker_quit", "w3", at), (second, "start", "", int((START + 60) * 1e9))]
+
+
+def test_the_events_kept_for_the_next_run_are_bounded(setup):
+    exporter, runner, clock, points, environment = setup
+    for i in range(PENDING_EVENTS_KEPT + 10):
+        exporter.on_message(f"w{i}", "client_ready")
+    exporter.on_test_start(environment)
+    joined = [p.fields["worker"] for p in of(points, model.EVENTS) if p.tags["event"] == "worker_joined"]
+    assert joined == [f"w{i}" for i in range(10, PENDING_EVENTS_KEPT + 10)]  # the newest
+
+
+def test_the_run_record_keeps_the_last_spawn_rate_and_each_change_is_an_event(setup):
+    # A test started at 1 user/s and edited in the web UI to 8 users at 4/s, then 8 at 0.5/s: the
+    # record said 1/s, a rate the test ramped at for its first users only.
+    exporter, runner, clock, points, environment = setup
+    exporter.on_test_start(environment)
+    exporter.on_new_user_count(2, 1.0)  # Locust's rebalance starts again with the same figures
+    exporter.on_new_user_count(8, 4.0)
+    running = of(points, model.RUNS)[-1]
+    assert (running.fields["state"], running.fields["spawn_rate"]) == (model.RUNNING, 4.0)
+    exporter.on_new_user_count(8, 0.5)
+    clock.at += 1
+    exporter.on_test_stop()
+    assert of(points, model.RUNS)[-1].fields["spawn_rate"] == 0.5
+    changes = [(p.tags["event"], p.fields["text"], p.fields["users"]) for p in of(points, model.EVENTS)
+               if p.tags["event"] in ("start", "users_changed")]
+    assert changes == [("start", "Test started: 2 users at 1/s", 2),
+                       ("users_changed", "Users changed: 8 users at 4/s", 8),
+                       ("users_changed", "Users changed: 8 users at 0.5/s", 8)]
+    exporter.on_new_user_count(3, 9.0)  # no run: nothing
+    assert of(points, model.RUNS)[-1].fields["spawn_rate"] == 0.5
+
+
+def aggregated_requests(points, since_ns: int = 0, until_ns: int = 2**62) -> int:
+    return sum(p.fields["requests"] for p in of(points, model.REQUESTS)
+               if p.tags["name"] == model.AGGREGATED and since_ns <= p.time_ns < until_ns)
+
+
+def started_with(setup, requests: int):
+    """The exporter of SETUP with a run started at START, and a report of REQUESTS from w1."""
+    exporter, runner, clock, points, environment = setup
+    clock.at = START
+    exporter.on_test_start(environment)
+    exporter.on_worker_report("w1", report(requests))
+    return exporter, clock, points
+
+
+def test_what_workers_sent_before_a_reset_is_written_before_its_event_once_they_answered(setup):
+    # The reports a cut worker sends until it answers hold what it sent before the reset; they
+    # were counted nowhere (the master dropped them, Locust's figures were reset).
+    exporter, clock, points = started_with(setup, 3)
+    clock.at = START + 2
+    exporter.on_reset(1, frozenset({"w1", "w2"}))
+    (event,) = [p for p in of(points, model.EVENTS) if p.tags["event"] == "stats_reset"]
+    assert aggregated_requests(points) == 0  # not before the workers have sent what came before
+    clock.at = START + 3
+    exporter.on_report_before_reset("w1", 1, report(4))
+    exporter.on_report_before_reset("w9", 1, report(50))  # not cut at this reset: no one's
+    exporter.on_worker_report("w1", report(6))  # after its answer: after the reset
+    exporter.on_cut_over("w1", 1)
+    assert aggregated_requests(points) == 0  # w2 still owes its last reports
+    exporter.on_report_before_reset("w2", 1, report(5))
+    exporter.on_cut_over("w2", 1)
+    assert aggregated_requests(points, until_ns=event.time_ns) == 3 + 4 + 5
+    clock.at = START + 4
+    exporter.on_test_stop()
+    assert aggregated_requests(points, since_ns=event.time_ns) == 6
+    assert of(points, model.RUNS)[-1].fields["requests"] == 6
+
+
+def test_the_figures_before_a_reset_are_written_at_the_latest_when_the_run_stops_or_the_answers_are_due(setup):
+    exporter, clock, points = started_with(setup, 3)
+    exporter.on_reset(1, frozenset({"w1"}))  # w1 quits without answering
+    clock.at = START + ANSWER_WITHIN_S
+    exporter.tick()
+    assert aggregated_requests(points) == 3
+    exporter.on_worker_report("w1", report(2))
+    exporter.on_reset(2, frozenset({"w1"}))
+    exporter.on_report_before_reset("w1", 2, report(1))
+    clock.at += 1
+    exporter.on_test_stop()
+    assert aggregated_requests(points) == 3 + 2 + 1 and of(points, model.RUNS)[-1].fields["requests"] == 0
+
+
+def test_two_resets_a_moment_apart_each_get_the_figures_before_them(setup):
+    exporter, clock, points = started_with(setup, 3)
+    clock.at = START + 1
+    exporter.on_reset(1, frozenset({"w1"}))
+    clock.at = START + 2
+    exporter.on_reset(2, frozenset({"w1"}))
+    first, second = sorted(p.time_ns for p in of(points, model.EVENTS) if p.tags["event"] == "stats_reset")
+    exporter.on_report_before_reset("w1", 1, report(4))
+    exporter.on_cut_over("w1", 1)
+    exporter.on_report_before_reset("w1", 2, report(2))
+    exporter.on_cut_over("w1", 2)
+    assert (aggregated_requests(points, until_ns=first), aggregated_requests(points, first, second)) == (7, 2)
 
 
 def test_reports_after_the_stop_are_the_stopped_runs_until_the_next_start(setup):

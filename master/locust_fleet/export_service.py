@@ -40,6 +40,7 @@ class ExportService:
         self.exporter = Exporter(self.runner, config, self.writer.submit)
         self.greenlets = Group()
         self.lag = lag
+        self.counters_after_flush: dict[str, int] = {}
 
     def check_server(self) -> None:
         """Fail fast on what a retry cannot fix (credentials, database, a server that is not
@@ -114,11 +115,14 @@ class ExportService:
 
     def flush(self) -> None:
         run_id = self.exporter.last_run_id
-        if run_id:
-            health = self.lag.take_interval() if self.lag else {}
+        health = self.lag.take_interval() if self.lag else {}
+        # Between runs, only while the writer still moves points (the stopped run's last ones, a
+        # spool replayed): an idle master wrote one every interval for hours, in the stopped run.
+        if run_id and (self.exporter.run is not None or self.writer.counters != self.counters_after_flush):
             self.writer.submit([exporter_point(run_id, self.writer.counters, ns(time.time()), health)])
         started = time.monotonic()
         self.writer.flush()
+        self.counters_after_flush = dict(self.writer.counters)
         took = time.monotonic() - started
         if took > self.config.interval:
             logger.warning("Writing to InfluxDB took %.1f s, longer than --influxdb-interval (%g s)", took,

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from locust.runners import STATE_MISSING, MasterRunner
+from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING, MasterRunner
 
 from .intervals import Interval, IntervalAccumulator, RunFigures
 from .lineproto import Point
@@ -26,12 +27,16 @@ from .points import (WorkerSnapshot, error_points, event_point, request_points, 
                      worker_points)
 from .rates import SETTLE_S, SecondBins
 from .run_record import Run, new_run_id, redact_url
+from .stats_reset import ANSWER_WITHIN_S
 
 logger = logging.getLogger(__name__)
 
 
 # Workers may stamp their last request in whole seconds, rounded either way.
 CLOCK_TOLERANCE_S = 1.0
+# Events kept for the next run while none runs (a long-lived master whose workers come and go for
+# days between tests): the newest are kept.
+PENDING_EVENTS_KEPT = 1000
 
 
 def ns(seconds: float) -> int:
@@ -49,6 +54,17 @@ class Flushed:
     elapsed_s: float
     workers: dict[str, WorkerSnapshot]
     users: dict[str, int]
+
+
+@dataclass
+class BeforeReset:
+    """The figures before a stats reset, written once the workers cut at it have reported what they
+    sent before it (stats_reset.py), or at `due`."""
+
+    workers: set[str]
+    flushed: list[Flushed]  # its last one takes the workers' late reports
+    bins: SecondBins
+    due: float
 
 
 class Exporter:
@@ -69,7 +85,10 @@ class Exporter:
         self.last_run_id = ""
         self.known_workers: set[str] = set()
         self.missing_workers: set[str] = set()
-        self.pending_events: list[tuple[str, str, float, str]] = []  # before a run has an id
+        # Events while no run is under way (before the first, between two): the next run's.
+        self.pending_events: deque[tuple[str, str, float, str]] = deque(maxlen=PENDING_EVENTS_KEPT)
+        self.asked_users = 0  # the user count the run was last given (at its start or an edit)
+        self.before_resets: dict[int, BeforeReset] = {}  # by reset number, until written
 
     # -- Locust events -------------------------------------------------------------------------
     def on_test_start(self, environment, **_kw: Any) -> None:
@@ -87,6 +106,7 @@ class Exporter:
             description=description, tags=self.config.run_tags,
         )
         self.last_run_id = self.run.run_id
+        self.asked_users = self.run.users
         self.run_figures = RunFigures()
         self.bins = SecondBins(started)
         self.flushed = []
@@ -100,6 +120,17 @@ class Exporter:
                      event_point(self.run.run_id, "start",
                                  f"Test started: {self.run.users} users at {self.run.spawn_rate:g}/s",
                                  ns(started), users=self.run.users)])
+
+    def on_new_user_count(self, user_count: int, spawn_rate: float) -> None:
+        """The running test given a new user count or spawn rate (the web UI's Edit form, a shape's
+        next stage; see follow_new_user_counts). The record's spawn_rate is the last rate given, as
+        its users are what the run ended with; each change is an event, so the rates in order are
+        the start event's and these."""
+        if self.run is None or (user_count, spawn_rate) == (self.asked_users, self.run.spawn_rate):
+            return  # a rebalance (Locust starts again with the same figures)
+        self.asked_users, self.run.spawn_rate = user_count, float(spawn_rate)
+        self.submit([run_point(self.run, None)])
+        self.event("users_changed", f"Users changed: {user_count} users at {spawn_rate:g}/s", users=user_count)
 
     def reported_users(self) -> int:
         """The users the workers say they run (their spawning_complete messages and reports)."""
@@ -135,6 +166,8 @@ class Exporter:
     def on_test_stop(self, **_kw: Any) -> None:
         if self.run is None:
             return
+        for number in list(self.before_resets):
+            self.write_before_reset(number)
         stopped = self.now()
         self.flush_interval(stopped)
         self.emit_settled(None)  # after the drain every report is in
@@ -182,18 +215,44 @@ class Exporter:
         finally:
             self.run = None
 
-    def on_reset_stats(self) -> None:
-        """A stats reset (stats_reset.py): what came before it is written at once, and the run's
-        figures start again, as Locust's do: the run record's totals and percentiles are those
-        after the last reset, and so are the interval points after its event."""
+    # -- stats resets (a follower of stats_reset.StatsReset) --------------------------------------
+    def on_reset(self, number: int, workers: frozenset[str]) -> None:
+        """Stats reset NUMBER: the run's figures start again, as Locust's do (the run record's totals
+        and percentiles are those after the last reset, and so are the interval points after its
+        event). What came before it is written once WORKERS, cut at it, have sent what they
+        measured before it (their last reports, and the requests in flight at the reset)."""
         if self.run is None:
             return
         now = self.now()
         self.flush_interval(now)
-        self.emit_settled(None)
+        before = BeforeReset(set(workers), self.flushed, self.bins, now + ANSWER_WITHIN_S)
+        self.flushed = []
         self.run_figures = RunFigures()
         self.bins = SecondBins(now)
-        self.event("stats_reset", "Statistics reset")
+        # A microsecond after the figures before it, which are stamped with the reset's time.
+        self.event("stats_reset", "Statistics reset", at=now + 1e-6)
+        self.before_resets[number] = before
+        if not before.workers:
+            self.write_before_reset(number)
+
+    def on_report_before_reset(self, client_id: str, number: int, data: dict[str, Any]) -> None:
+        before = self.before_resets.get(number)
+        if before is not None and client_id in before.workers and before.flushed:
+            before.flushed[-1].interval.add_report(client_id, data)
+            before.bins.add_report(client_id, data, self.now())
+
+    def on_cut_over(self, client_id: str, number: int) -> None:
+        before = self.before_resets.get(number)
+        if before is not None:
+            before.workers.discard(client_id)
+            if not before.workers:
+                self.write_before_reset(number)
+
+    def write_before_reset(self, number: int) -> None:
+        """Writes the figures before stats reset NUMBER (stamped before its event)."""
+        before = self.before_resets.pop(number)
+        if self.run is not None:
+            self.write_intervals(before.flushed, before.bins, None)
 
     def on_message(self, client_id: str, msg_type: str) -> None:
         """Called for every inbound worker message (see inbound.py)."""
@@ -217,16 +276,21 @@ class Exporter:
         if self.run is not None:  # users that never completed a spawn (a shape stepping on) count too
             self.run.peak_users = max(self.run.peak_users, self.reported_users())
         now = self.now()
+        for number in [n for n, before in self.before_resets.items() if now >= before.due]:
+            self.write_before_reset(number)  # a worker cut at it that never answered
         if now - self.last_flush >= self.config.interval:
             self.flush_interval(now)
         self.emit_settled(now - SETTLE_S)
 
-    def event(self, kind: str, text: str, worker: str = "", users: int = 0) -> None:
-        at = self.now()
-        if self.run is None and not self.last_run_id:
+    def event(self, kind: str, text: str, worker: str = "", users: int = 0, at: float | None = None) -> None:
+        """An event of the run under way (at AT, default now); one between runs (a worker joining
+        after a stop) is the next run's, written when it starts with its own time: it belongs to no
+        stopped run."""
+        at = self.now() if at is None else at
+        if self.run is None:
             self.pending_events.append((kind, text, at, worker))
             return
-        self.submit([event_point(self.run.run_id if self.run else self.last_run_id, kind, text, ns(at), worker, users)])
+        self.submit([event_point(self.run.run_id, kind, text, ns(at), worker, users)])
 
     def flush_interval(self, now: float) -> None:
         interval = self.accumulator.swap()
@@ -244,10 +308,15 @@ class Exporter:
 
     def emit_settled(self, ended_by: float | None) -> None:
         """Writes the flushed intervals that ended by `ended_by` (all when None) with their seconds."""
-        while self.flushed and self.run is not None and (ended_by is None or self.flushed[0].at <= ended_by):
-            done = self.flushed.pop(0)
-            last = ended_by is None and not self.flushed
-            counts = self.bins.take(None if last else done.end)
+        self.write_intervals(self.flushed, self.bins, ended_by)
+
+    def write_intervals(self, flushed: list[Flushed], bins: SecondBins, ended_by: float | None) -> None:
+        """Writes the intervals of FLUSHED that ended by `ended_by` (all when None), their counts
+        taken from BINS."""
+        while flushed and self.run is not None and (ended_by is None or flushed[0].at <= ended_by):
+            done = flushed.pop(0)
+            last = ended_by is None and not flushed
+            counts = bins.take(None if last else done.end)
             seconds = float(done.end - done.start)
             at = ns(done.at)
             run_id = self.run.run_id
@@ -257,3 +326,20 @@ class Exporter:
                 *worker_points(run_id, done.interval, counts, done.workers, seconds, at),
                 *error_points(run_id, done.interval, at),
             ])
+
+
+def follow_new_user_counts(runner: MasterRunner, exporter: Exporter) -> None:
+    """Locust fires no event when the running test gets a new user count or spawn rate: its start is
+    called again (the web UI's Edit form, a shape's next stage, and its own rebalances with the
+    same figures). Install before run_phases.install, so that only the starts that reach Locust's
+    are seen (not one that waits for a stop, which is a new test)."""
+    start = runner.start
+
+    def start_and_tell(user_count: int, spawn_rate: float, *args: Any, **kwargs: Any) -> None:
+        # As Locust's start: a new count for the test under way, dropped when no worker is ready.
+        clients = runner.clients
+        if runner.state in (STATE_SPAWNING, STATE_RUNNING) and (clients.ready or clients.running or clients.spawning):
+            exporter.on_new_user_count(user_count, spawn_rate)
+        start(user_count, spawn_rate, *args, **kwargs)
+
+    runner.start = start_and_tell  # type: ignore[method-assign]

@@ -19,6 +19,7 @@ from . import (checks, earlier_reports, inbound, interrupt, leaving, missing_wor
                run_phases, runner_state, shape_signals, stats_reset, swarm_form, thresholds, user_numbers)
 from .drain import Drainer
 from .export_service import ExportService
+from .exporter import follow_new_user_counts
 from .influx_client import PermanentError
 from .looplag import LoopLag
 
@@ -59,13 +60,15 @@ def on_init(environment: Environment, **_kw) -> None:
     # started before the master join as soon as it listens, and their first messages must meet it.
     runner_state.install(runner)
     missing_workers.install(config.missing_worker_timeout)
+    if service is not None:  # inside run_phases' start: a start that waits for a stop is a new test
+        follow_new_user_counts(runner, service.exporter)
     phases = run_phases.install(environment, runner, config.drain_timeout)
     rebalances.install(runner)
     answered_stop = leaving.install(runner)  # inside inbound's checks, which see every message first
     rejoining.install(runner)
     resets = stats_reset.install(environment, runner)
     if service is not None:
-        resets.listeners.append(service.exporter.on_reset_stats)
+        resets.followers.append(service.exporter)
     inbound.install(runner, observers, answered_stop)
     user_numbers.install(environment)
     swarm_form.install(environment)

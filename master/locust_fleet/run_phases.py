@@ -50,6 +50,14 @@ drain is not started (the stop ends that shape).
 A new user count for the running test (the web UI's Edit form, which has no run time) cancelled
 the test's run time: Locust disarms the timer on every swarm, and the test then ran without end.
 The run time set at the start is kept; a swarm that gives a run time replaces it, as in Locust.
+
+During a stop's drain the web UI said "running" with 0 users: Locust's state changes only after
+test_stopping, where the drain waits. Its web UI asks for /stats/requests only while the state is
+"spawning" or "running" (webui's shouldRunInterval), so a "stopping" there would leave the page
+showing it, and the drain's counts, until reloaded. While a stop is under way (the drain, then
+Locust's "stopping" until the workers answer) /stats/requests says "spawning": the workers are
+being taken to 0 users, which Locust calls spawning when an edit does it, and the page follows the
+stop to "stopped".
 """
 
 from __future__ import annotations
@@ -64,6 +72,7 @@ from locust.env import Environment
 from locust.runners import STATE_RUNNING, STATE_SPAWNING, STATE_STOPPED, STATE_STOPPING, MasterRunner
 
 from .swarm_form import is_start_form
+from .web_tabs import on_stats_requests
 
 logger = logging.getLogger(__name__)
 # Locust's own bound on a stop after the drain: it waits up to stop_timeout + 60 s for the
@@ -217,6 +226,7 @@ def install(environment: Environment, runner: MasterRunner, drain_timeout: float
     if environment.web_ui is not None:
         defer_run_time_of_a_waiting_start(environment, gate)
         keep_run_time_across_edits(environment, gate)
+        show_a_stop_as_spawning(environment, gate)
     runner.stop = stop_once  # type: ignore[method-assign]
     runner.quit = quit_runner  # type: ignore[method-assign]
     environment.events.spawning_complete.fire = spawning_complete_unless_over  # type: ignore[method-assign]
@@ -267,3 +277,16 @@ def keep_run_time_across_edits(environment: Environment, gate: RunPhases) -> Non
         if timer is not None and web_ui._run_time_greenlet is None:
             web_ui._run_time_greenlet = timer
         return response
+
+
+def show_a_stop_as_spawning(environment: Environment, gate: RunPhases) -> None:
+    """/stats/requests, which the web UI polls only while the state is "spawning" or "running", says
+    "spawning" while a stop is under way (see the module's text)."""
+    runner = environment.runner
+
+    def stop_as_spawning(data: dict) -> dict | None:
+        # Set from the runner's state now, whichever it is: Locust memoizes the answer for a moment.
+        shown = STATE_SPAWNING if gate.stopping() or runner.state == STATE_STOPPING else runner.state
+        return {**data, "state": shown} if data.get("state") != shown else None
+
+    on_stats_requests(environment, stop_as_spawning)

@@ -10,26 +10,35 @@ from collections.abc import Callable
 from locust.env import Environment
 
 
-def add_tab(environment: Environment, key: str, title: str, structure: list[dict],
-            rows: Callable[[], list[dict]]) -> None:
-    """Add the tab KEY with its column STRUCTURE; ROWS is asked for its rows on every refresh.
-    Other tabs (Locust's, other plugins') are kept."""
+def on_stats_requests(environment: Environment, change: Callable[[dict], dict | None]) -> None:
+    """CHANGE sees the answer to /stats/requests (the web UI's refresh) and returns the one to give
+    instead, or None to keep it. Locust memoizes that answer for a moment and hands the same object
+    out again, changed already: CHANGE replaces what it adds, never appends a second copy."""
     from flask import request  # Flask comes with Locust's web UI; a headless master needs none
 
-    web_ui = environment.web_ui
-    args = web_ui.template_args
-    args["extended_tabs"] = [*(args.get("extended_tabs") or []), {"title": title, "key": key}]
-    args["extended_tables"] = [*(args.get("extended_tables") or []), {"key": key, "structure": structure}]
-
-    @web_ui.app.after_request
-    def add_rows(response):  # type: ignore[no-untyped-def]
+    @environment.web_ui.app.after_request
+    def changed(response):  # type: ignore[no-untyped-def]
         if not request.path.endswith("/stats/requests") or response.status_code != 200:
             return response
         data = response.get_json(silent=True)
         if not isinstance(data, dict):
             return response
-        # Locust memoizes this response for a moment and hands the same object out again:
-        # replace this tab's rows, never append a second copy.
-        others = [tab for tab in data.get("extended_stats") or [] if tab.get("key") != key]
-        response.set_data(json.dumps({**data, "extended_stats": [*others, {"key": key, "data": rows()}]}))
+        answer = change(data)
+        if answer is not None:
+            response.set_data(json.dumps(answer))
         return response
+
+
+def add_tab(environment: Environment, key: str, title: str, structure: list[dict],
+            rows: Callable[[], list[dict]]) -> None:
+    """Add the tab KEY with its column STRUCTURE; ROWS is asked for its rows on every refresh.
+    Other tabs (Locust's, other plugins') are kept."""
+    args = environment.web_ui.template_args
+    args["extended_tabs"] = [*(args.get("extended_tabs") or []), {"title": title, "key": key}]
+    args["extended_tables"] = [*(args.get("extended_tables") or []), {"key": key, "structure": structure}]
+
+    def add_rows(data: dict) -> dict:
+        others = [tab for tab in data.get("extended_stats") or [] if tab.get("key") != key]
+        return {**data, "extended_stats": [*others, {"key": key, "data": rows()}]}
+
+    on_stats_requests(environment, add_rows)

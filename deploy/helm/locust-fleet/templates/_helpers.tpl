@@ -88,6 +88,54 @@ be no image reference at all, and the pod would never start). */}}
 {{- if or .Values.master.headless .Values.master.runToCompletion }}true{{ end -}}
 {{- end -}}
 
+{{/* Where the pods of a part run, at the pod spec's level: (list . "worker" .Values.worker). A spread
+constraint without a labelSelector selects the part's own pods, as the constraint is meant for them
+(Kubernetes counts the pods the selector matches; with none, it counts none and spreads nothing). A
+release installed before priorityClassName or topologySpreadConstraints has no such keys (upgraded with
+--reuse-values), hence get. */}}
+{{- define "locust-fleet.placement" -}}
+{{- $root := index . 0 -}}
+{{- $values := index . 2 -}}
+{{- $selector := include "locust-fleet.selectorLabels" (list $root (index . 1)) | fromYaml -}}
+{{- with get $values "priorityClassName" }}
+priorityClassName: {{ . }}
+{{- end }}
+{{- with $values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- $constraints := list -}}
+{{- range get $values "topologySpreadConstraints" | default list -}}
+{{- $constraint := deepCopy . -}}
+{{- if not (hasKey $constraint "labelSelector") -}}
+{{- $_ := set $constraint "labelSelector" (dict "matchLabels" $selector) -}}
+{{- end -}}
+{{- $constraints = append $constraints $constraint -}}
+{{- end -}}
+{{- with $constraints }}
+topologySpreadConstraints:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/* A part's pod securityContext: (list .Values.worker (dict "runAsUser" 65532 ...)). Its podSecurityContext
+(the user and groups, each of which may be null where the platform assigns them) over non-root and the
+runtime's seccomp profile, which always hold. A release installed before podSecurityContext has no such key
+(upgraded with --reuse-values): the image's user, given as the default. */}}
+{{- define "locust-fleet.podSecurityContext" -}}
+{{- $values := index . 0 -}}
+{{- $ids := ternary (get $values "podSecurityContext") (index . 1) (hasKey $values "podSecurityContext") -}}
+{{- toYaml (merge (dict "runAsNonRoot" true "seccompProfile" (dict "type" "RuntimeDefault")) (deepCopy ($ids | default dict))) -}}
+{{- end -}}
+
 {{/* The workers a headless run waits for. */}}
 {{- define "locust-fleet.expectWorkers" -}}
 {{- if .Values.master.expectWorkers -}}
@@ -574,8 +622,11 @@ other than . and ..; a DATABASE/RETENTION_POLICY name (locust/autogen) is 3's: t
 {{- end -}}
 {{- $workerHost := false -}}
 {{- range $e := $w.extraEnv -}}{{- if eq $e.name "LOCUST_HOST" -}}{{- $workerHost = true -}}{{- end -}}{{- end -}}
+{{- /* A ConfigMap or Secret of worker.envFrom may hold LOCUST_HOST; the chart cannot read it, and a worker
+without one says so at start (exit 2: "--target: missing"). */ -}}
+{{- if get $w "envFrom" -}}{{- $workerHost = true -}}{{- end -}}
 {{- if and (not (include "locust-fleet.target" .)) (not (include "locust-fleet.hasScenario" .)) (not $workerHost) -}}
-{{- $problems = append $problems "target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to send; set target" -}}
+{{- $problems = append $problems "target is empty, demoTarget.enabled is false and the workers have no scenario: they would have nowhere to send; set target (or give the workers LOCUST_HOST in worker.extraEnv or worker.envFrom)" -}}
 {{- end -}}
 {{- /* Kubernetes kills a pod this many seconds after its SIGTERM. A worker stops its users, each finishing
 the request in hand (a scenario's timeout, 10 s unless it says otherwise) and its on_stop steps (at most
@@ -600,6 +651,67 @@ is gone with the pod. */ -}}
 {{- $masterNeeds := add (ceil (float64 $drain)) $stopSeconds (ternary 15 0 (ne .Values.influxdb.url "")) 1 -}}
 {{- if lt (int64 $m.terminationGracePeriodSeconds) (int64 $masterNeeds) -}}
 {{- $problems = append $problems (printf "master.terminationGracePeriodSeconds: got %v; expected at least %v: a stopping master waits for its workers' last reports (--drain-timeout %s s, plus --stop-timeout %v s)%s and exits (1 s); killed before, the run's last seconds%s are lost. Raise it, or lower --drain-timeout in master.extraArgs" (include "locust-fleet.number" $m.terminationGracePeriodSeconds) $masterNeeds $drain $stopSeconds (ternary ", then writes the run to InfluxDB (up to 15 s)" "" (ne .Values.influxdb.url "")) (ternary " and its run record" "" (ne .Values.influxdb.url ""))) -}}
+{{- end -}}
+{{- /* The pod settings a team adds to the chart's, as the API server would refuse them (at apply time, or a
+pod that is never created), and what would undo the chart's own: a label its selectors use, a volume or
+a mount path it has. A release installed before these keys has none of them (--reuse-values): get. */ -}}
+{{- $chartVolumes := dict "master" (list "spool" "tmp" "tls" "influxdb-ca") "worker" (list "scenario" "target-tls") -}}
+{{- $chartMounts := dict "master" (list "/var/lib/locust-fleet/spool" "/tmp" "/etc/locust-fleet/tls" "/etc/locust-fleet/influxdb-ca") "worker" (list "/etc/locust-fleet/scenario" $tlsDir) -}}
+{{- $chartLabels := list "app.kubernetes.io/name" "app.kubernetes.io/instance" "app.kubernetes.io/component" "app.kubernetes.io/version" "app.kubernetes.io/managed-by" "helm.sh/chart" -}}
+{{- range $part := list "master" "worker" -}}
+{{- $v := index $.Values $part -}}
+{{- $labels := get $v "podLabels" | default dict -}}
+{{- range $key := keys $labels | sortAlpha -}}
+{{- $value := index $labels $key -}}
+{{- if has $key $chartLabels -}}
+{{- $problems = append $problems (printf "%s.podLabels: %q is the chart's label (%s), which its selectors and Services find the pods by; choose another key" $part $key (join ", " $chartLabels)) -}}
+{{- else if not (regexMatch "^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$" $key) -}}
+{{- $problems = append $problems (printf "%s.podLabels: %q is no label key, which the API server would refuse; expected [PREFIX/]NAME, NAME at most 63 letters, digits, -, _ and . starting and ending with a letter or digit, PREFIX a DNS subdomain (e.g. example.com/team)" $part $key) -}}
+{{- end -}}
+{{- if not (regexMatch "^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$" $value) -}}
+{{- $problems = append $problems (printf "%s.podLabels.%s: got %q, which the API server would refuse as a label value; expected at most 63 letters, digits, -, _ and . starting and ending with a letter or digit (or empty)" $part $key $value) -}}
+{{- end -}}
+{{- end -}}
+{{- range $i, $source := get $v "envFrom" | default list -}}
+{{- if eq (len (pick $source "configMapRef" "secretRef")) 2 -}}
+{{- $problems = append $problems (printf "%s.envFrom[%d]: both configMapRef and secretRef, which the API server refuses; give each in an entry of its own" $part $i) -}}
+{{- else if not (or $source.configMapRef $source.secretRef) -}}
+{{- $problems = append $problems (printf "%s.envFrom[%d]: neither configMapRef nor secretRef; expected {configMapRef: {name: NAME}} or {secretRef: {name: NAME}}, with an optional prefix" $part $i) -}}
+{{- end -}}
+{{- end -}}
+{{- $volumes := list -}}
+{{- range $i, $volume := get $v "extraVolumes" | default list -}}
+{{- $sources := keys (omit $volume "name") | sortAlpha -}}
+{{- if has $volume.name (index $chartVolumes $part) -}}
+{{- $problems = append $problems (printf "%s.extraVolumes[%d]: the name %q is the chart's own volume's (%s); choose another" $part $i $volume.name (join ", " (index $chartVolumes $part))) -}}
+{{- else if has $volume.name $volumes -}}
+{{- $problems = append $problems (printf "%s.extraVolumes[%d]: the name %q is given twice, which the API server refuses" $part $i $volume.name) -}}
+{{- end -}}
+{{- if ne (len $sources) 1 -}}
+{{- $problems = append $problems (printf "%s.extraVolumes[%d] (%s): %s; expected exactly one volume source, e.g. persistentVolumeClaim: {claimName: NAME}" $part $i $volume.name (ternary "no volume source" (printf "several volume sources (%s)" (join ", " $sources)) (eq (len $sources) 0))) -}}
+{{- end -}}
+{{- $volumes = append $volumes $volume.name -}}
+{{- end -}}
+{{- $paths := list -}}
+{{- range $i, $mount := get $v "extraVolumeMounts" | default list -}}
+{{- $path := trimSuffix "/" $mount.mountPath | default "/" -}}
+{{- if has $mount.name (index $chartVolumes $part) -}}
+{{- $problems = append $problems (printf "%s.extraVolumeMounts[%d]: volume %q is the chart's own, which it mounts where it needs it; mount a volume of %s.extraVolumes" $part $i $mount.name $part) -}}
+{{- else if not (has $mount.name $volumes) -}}
+{{- $problems = append $problems (printf "%s.extraVolumeMounts[%d]: volume %q is none of %s.extraVolumes (%s); add it there" $part $i $mount.name $part (join ", " (uniq $volumes) | default "none")) -}}
+{{- end -}}
+{{- if has $path (index $chartMounts $part) -}}
+{{- $problems = append $problems (printf "%s.extraVolumeMounts[%d]: mountPath %s is where the chart mounts its own volume (%s); choose another path" $part $i $mount.mountPath (join ", " (index $chartMounts $part))) -}}
+{{- else if has $path $paths -}}
+{{- $problems = append $problems (printf "%s.extraVolumeMounts[%d]: mountPath %s is given twice, which the API server refuses" $part $i $mount.mountPath) -}}
+{{- end -}}
+{{- $paths = append $paths $path -}}
+{{- end -}}
+{{- range $i, $constraint := get $v "topologySpreadConstraints" | default list -}}
+{{- if and $constraint.minDomains (ne $constraint.whenUnsatisfiable "DoNotSchedule") -}}
+{{- $problems = append $problems (printf "%s.topologySpreadConstraints[%d]: minDomains goes with whenUnsatisfiable: DoNotSchedule (got %s), which the API server requires" $part $i $constraint.whenUnsatisfiable) -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 {{- with $problems -}}
 {{- fail (printf "\n%s" (join "\n" .)) -}}
