@@ -65,20 +65,24 @@ def last_spawn(worker) -> int | None:
     return int(counts[-1]) if counts else None
 
 
+def drain_under_way(procs, holding) -> None:
+    """Waits until the stop's drain is under way: its zero-user spawn reached a running worker other
+    than HOLDING (a shape's end may have sent it already). A fixed 0.3 s after the stop was asked,
+    a master slow to take the stop on a loaded machine was still running the test."""
+    others = [p for p in procs.started if p.name.startswith("worker") and p is not holding and p.alive()]
+    wait_until(lambda: any(last_spawn(p) == 0 for p in others), 30, "the stop's drain to be under way")
+
+
 def during_a_held_stop(procs, master: Master, action, hold: float = 0.0) -> None:
     """Stop the test and do ACTION while the stop drains: worker0, frozen from before the stop until
     HOLD seconds after the action, holds the drain (it waits for that worker's last report; the
-    workers' own reports, every 3 s, may end it at once). ACTION waits for the drain to be under way
-    (its zero-user spawn reached another worker; a shape's end may have sent it already): after a
-    fixed 0.3 s, a master slow to take the stop on a loaded machine saw the action before the stop,
-    and the sequence was not played."""
+    workers' own reports, every 3 s, may end it at once). ACTION comes once the drain is under way."""
     holding = next(p for p in procs.started if p.name == "worker0")
-    others = [p for p in procs.started if p.name.startswith("worker") and p is not holding and p.alive()]
     holding.signal(signal.SIGSTOP)
     stopping = threading.Thread(target=master.stop)
     try:
         stopping.start()
-        wait_until(lambda: any(last_spawn(p) == 0 for p in others), 30, "the stop's drain to be under way")
+        drain_under_way(procs, holding)
         action()
         time.sleep(hold)
         assert stopping.is_alive(), "the stop was over before the action: the sequence was not played"
@@ -426,7 +430,7 @@ def test_the_web_ui_follows_a_stop_through_its_drain_to_stopped(procs, go_bin, t
     stopping = threading.Thread(target=master.stop)
     try:
         stopping.start()
-        time.sleep(0.3)  # the stop under way
+        drain_under_way(procs, holding)
         for _ in range(20):
             polled()
             time.sleep(0.05)
