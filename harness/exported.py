@@ -50,7 +50,11 @@ def sums_by_name(influx: InfluxServer, run_id: str) -> dict[str, tuple[int, int]
 
 
 def exported_requests(influx: InfluxServer) -> int:
-    """The requests the master has shipped so far, all runs and names together (0 before its first point)."""
+    """The requests the master has shipped so far, all runs and names together (0 before its first point,
+    and before the master has created its database: a query of a database that is not there fails)."""
+    databases = {r["name"] for r in rows(influx.query("SHOW DATABASES"))}
+    if getattr(influx, "database", "locust") not in databases:
+        return 0
     series = influx.query(f"SELECT sum(requests) FROM {REQUESTS} WHERE \"name\" = '{AGGREGATED}'")
     return sum(r["sum"] for r in rows(series))
 

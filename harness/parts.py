@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import ssl
 import subprocess
 import sys
@@ -70,6 +71,12 @@ class HttpsTarget(Target):
                                context=self.context).read()
 
 
+# How Locust's master says a ramp-up ended: every worker reported its users ("All users spawned"),
+# or not within its wait for their reports (1 s unless LOCUST_WAIT_FOR_WORKERS_REPORT_AFTER_RAMP_UP
+# says), which a loaded machine can miss though the users run.
+RAMP_UP_END = re.compile(r"All users spawned: .*|Spawning is complete and report waittime is expired.*")
+
+
 class Master:
     """A real Locust master running master/locustfile.py on free loopback ports."""
 
@@ -85,6 +92,13 @@ class Master:
 
     def stats(self) -> dict:
         return get_json(self.web + "/stats/requests")
+
+    def ramp_up_end(self) -> re.Match | None:
+        """Locust's line that ended the last ramp-up so far (RAMP_UP_END), or None before one ended."""
+        last = None
+        for last in RAMP_UP_END.finditer(self.proc.log()):
+            pass
+        return last
 
     def workers(self) -> list[dict]:
         return workers_of(self.web)

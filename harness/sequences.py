@@ -77,7 +77,7 @@ def _web(procs: Procs, start_go, master_port: list[int], target: Target, p) -> O
             master.stop()
         worker = start_go(f"go-{p.seed}")
         _check(outcome, lambda: _go_ready(master.web), 20, "a Go worker to join")
-        _check(outcome, lambda: not _fakes_active(master.web), 10,
+        _check(outcome, lambda: not _fakes_active(master.web), 30,
                "the fake peers to leave the active workers (they are silent or quit)")
         if outcome.broken:
             return outcome

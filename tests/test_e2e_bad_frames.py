@@ -101,7 +101,7 @@ def test_a_worker_whose_messages_disagree_with_themselves_changes_nothing(procs)
             sock.send(encode(msg_type, data, "inconsistent"))
             sock.send(encode("heartbeat", {"state": "running", "current_cpu_usage": 1.0}, "inconsistent"))
         wait_until(lambda: all(m in master.proc.log() for _, _, m in INCONSISTENT), 20, "every rejection logged")
-        (worker,) = wait_until(lambda: master.workers(), 10, "the worker in the web UI")
+        (worker,) = wait_until(lambda: master.workers(), 30, "the worker in the web UI")
         assert (worker["state"], worker["user_count"]) == ("running", 1), worker  # neither 3 users nor "missing"
         assert master.stats()["stats"][-1]["num_requests"] == 0  # the report's 5 requests are not merged
     finally:

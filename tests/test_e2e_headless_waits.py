@@ -22,7 +22,7 @@ def test_a_worker_that_quits_before_the_test_is_forgotten_and_the_test_runs(proc
     wait_until(lambda: "reported as ready. 1 workers connected" in master.proc.log(), 20, "the first worker")
     early.signal(signal.SIGTERM)  # boomer sends quit: a pod restarted before the test
     assert early.wait(10) == 0, early.log()[-2000:]
-    wait_until(lambda: "quit before the test started" in master.proc.log(), 10, "the master to forget it")
+    wait_until(lambda: "quit before the test started" in master.proc.log(), 30, "the master to forget it")
     time.sleep(1)
     assert master.proc.alive(), master.proc.log()[-3000:]
     late = [start_worker(procs, go_bin["worker"], master.port, "--target", target.url, name=f"late{i}")

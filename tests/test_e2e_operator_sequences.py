@@ -6,6 +6,7 @@ the run records = InfluxDB's sums)."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import threading
 import time
@@ -23,6 +24,7 @@ from locust_fleet.model import AGGREGATED, CHECKS, EVENTS, EXPORTER, REQUESTS, R
 pytestmark = pytest.mark.e2e
 # Users that pause between requests: a few hundred requests per run, not tens of thousands.
 SCENARIO = "wait: {constant: 50ms}\ntasks:\n  - {name: home, path: /}\n"
+SPAWNED = re.compile(r"total number of clients required is\s+(\d+)")
 
 
 def web_master(procs, go_bin, tmp_path, influx, workers: int = 2, *extra: str):
@@ -56,16 +58,31 @@ def influx_requests(influx, run_id: str) -> int:
     return found[0]["sum"] if found else 0
 
 
+def last_spawn(worker) -> int | None:
+    """The user count of the last spawn a Go worker was sent (boomer logs each one's total): a stop's
+    drain sends every running worker a spawn of zero users."""
+    counts = SPAWNED.findall(worker.log())
+    return int(counts[-1]) if counts else None
+
+
+def drain_under_way(procs, holding) -> None:
+    """Waits until the stop's drain is under way: its zero-user spawn reached a running worker other
+    than HOLDING (a shape's end may have sent it already). A fixed 0.3 s after the stop was asked,
+    a master slow to take the stop on a loaded machine was still running the test."""
+    others = [p for p in procs.started if p.name.startswith("worker") and p is not holding and p.alive()]
+    wait_until(lambda: any(last_spawn(p) == 0 for p in others), 30, "the stop's drain to be under way")
+
+
 def during_a_held_stop(procs, master: Master, action, hold: float = 0.0) -> None:
     """Stop the test and do ACTION while the stop drains: worker0, frozen from before the stop until
     HOLD seconds after the action, holds the drain (it waits for that worker's last report; the
-    workers' own reports, every 3 s, may end it at once)."""
+    workers' own reports, every 3 s, may end it at once). ACTION comes once the drain is under way."""
     holding = next(p for p in procs.started if p.name == "worker0")
     holding.signal(signal.SIGSTOP)
     stopping = threading.Thread(target=master.stop)
     try:
         stopping.start()
-        time.sleep(0.3)  # the stop under way
+        drain_under_way(procs, holding)
         action()
         time.sleep(hold)
         assert stopping.is_alive(), "the stop was over before the action: the sequence was not played"
@@ -123,9 +140,9 @@ def test_a_python_workers_report_after_it_answered_the_stop_counts_everywhere(pr
         wait_until(lambda: [w["state"] for w in master.workers()] == ["ready"], 20,
                    "the worker's client_ready after its stop timeout")
         served = sum(target.counts().values()) - before
-        wait_until(lambda: aggregated(master)["requests"] == served, 10,
+        wait_until(lambda: aggregated(master)["requests"] == served, 30,
                    f"Locust to count the {served} requests the target served in the run")
-        wait_until(lambda: stopped_runs(influx, runs)[-1]["requests"] == served, 10,
+        wait_until(lambda: stopped_runs(influx, runs)[-1]["requests"] == served, 30,
                    f"the run record to count the {served} requests")
         run = stopped_runs(influx, runs)[-1]
         assert influx_requests(influx, run["run_id"]) == served, run
@@ -195,10 +212,7 @@ def test_sigterm_during_the_stops_drain_stops_the_test_once(procs, go_bin, tmp_p
     wait_until(lambda: len(master.workers()) == 2, 30, "2 workers to join")
     master.swarm(4, target.url)
     wait_until(lambda: aggregated(master)["requests"] > 0, 30, "the test's requests")
-    stopping = threading.Thread(target=master.stop, daemon=True)
-    stopping.start()
-    time.sleep(0.5)  # the drain waits for a report the workers send every 3 s
-    master.proc.signal(signal.SIGTERM)
+    during_a_held_stop(procs, master, lambda: master.proc.signal(signal.SIGTERM))
     assert master.proc.wait(60) == 0, master.proc.log()[-3000:]
     assert "Drained 2 worker(s)" in master.proc.log()
     served = sum(target.counts().values())
@@ -312,7 +326,7 @@ def test_a_start_with_a_run_time_during_the_stop_runs_for_its_run_time(procs, go
     during_a_held_stop(procs, master, lambda: start_form(master, 2, target.url, run_time="1s"), hold=1.2)
     first_run, second_run = stopped_runs(influx, 2)
     assert second_run["duration_s"] >= 1 and second_run["users"] == 2, second_run
-    second = wait_until(lambda: (now := aggregated(master))["state"] == "stopped" and now, 10, "the master stopped")
+    second = wait_until(lambda: (now := aggregated(master))["state"] == "stopped" and now, 30, "the master stopped")
     assert second_run["requests"] == second["requests"] > 0
     assert first_run["requests"] + second_run["requests"] == sum(target.counts().values())
     for run in (first_run, second_run):
@@ -348,7 +362,7 @@ def test_a_shapes_test_started_during_the_stop_runs_once_the_stop_is_done(procs,
     assert answers[0]["success"] and "shape class" in answers[0]["message"], answers
     first_run, second_run = stopped_runs(influx, 2)
     assert second_run["peak_users"] == 6, second_run
-    second = wait_until(lambda: (now := aggregated(master))["state"] == "stopped" and now, 10, "the master stopped")
+    second = wait_until(lambda: (now := aggregated(master))["state"] == "stopped" and now, 30, "the master stopped")
     assert second_run["requests"] == second["requests"] > 0
     assert first_run["requests"] + second_run["requests"] == sum(target.counts().values())
 
@@ -416,7 +430,7 @@ def test_the_web_ui_follows_a_stop_through_its_drain_to_stopped(procs, go_bin, t
     stopping = threading.Thread(target=master.stop)
     try:
         stopping.start()
-        time.sleep(0.3)  # the stop under way
+        drain_under_way(procs, holding)
         for _ in range(20):
             polled()
             time.sleep(0.05)

@@ -66,7 +66,7 @@ def test_workers_join_and_leave_a_running_test_and_the_counts_stay_exact(procs, 
     first.signal(signal.SIGTERM)
     assert first.wait(20) == 0, first.log()[-2000:]
     wait_until(lambda: users_by_worker(master) == [USERS], 30, "the second worker to take all the users")
-    wait_until(lambda: target.counts().get("GET /", 0) > 0, 10, "traffic")
+    wait_until(lambda: target.counts().get("GET /", 0) > 0, 30, "traffic")
 
     master.stop()
     wait_until(lambda: master.stats()["state"] == "stopped", 30, "the test to stop")
@@ -118,7 +118,7 @@ def test_a_worker_frozen_during_the_ramp_up_comes_back_with_its_share_of_the_use
         wait_until(lambda: any(w["state"] == "missing" for w in master.workers()), 20, "the frozen worker missing")
     finally:
         workers[0].signal(signal.SIGCONT)
-    wait_until(lambda: "All users spawned" in master.proc.log(), 30, "the ramp-up's end")
+    wait_until(master.ramp_up_end, 30, "the ramp-up's end")
     wait_until(lambda: users_by_worker(master) == [8, 8], 20, "8 users on each worker")
     time.sleep(4)  # and they stay so
     assert users_by_worker(master) == [8, 8]

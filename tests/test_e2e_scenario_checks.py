@@ -146,7 +146,7 @@ def run(go_bin, tmp_path_factory):
             broken.send("fleet:checks", [["GET", "list", "has i1", -5, 0]])
             wait_until(lambda: f"Rejected a message from {stranger.node}: fleet:checks from a peer that is not a "
                                "registered worker" in master.proc.log()
-                       and "fleet:checks from pybridge-fake-worker" in master.proc.log(), 10, "the master to refuse both")
+                       and "fleet:checks from pybridge-fake-worker" in master.proc.log(), 30, "the master to refuse both")
         finally:
             stranger.close()
             broken.close()

@@ -43,7 +43,7 @@ def test_an_exception_from_a_stranger_then_an_early_quit_leaves_the_master_answe
         early.send(encode("client_ready", -1, "early"))
         assert early.poll(10_000), "no ack for the first worker"
         early.send(encode("quit", None, "early"))
-        wait_until(lambda: "Worker early quit before the test started" in master.proc.log(), 10,
+        wait_until(lambda: "Worker early quit before the test started" in master.proc.log(), 30,
                    "the master to forget the early worker")
     finally:
         context.destroy(linger=0)

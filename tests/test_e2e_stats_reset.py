@@ -80,7 +80,7 @@ def test_after_a_reset_locust_and_influxdb_count_exactly_what_was_sent_after_it(
     for number in (1, 2):  # a reset as after a warm-up, then another one
         reset(master)
         wait_until(lambda: sum(after(target, number).values()) > 500, 30, f"traffic after reset {number}")
-        wait_until(lambda: f"Stats reset {number}: 2 worker(s) cut their statistics" in master.proc.log(), 10,
+        wait_until(lambda: f"Stats reset {number}: 2 worker(s) cut their statistics" in master.proc.log(), 30,
                    "the master to cut both workers")
     before = sum(after(target, 1).values())
     master.stop()
@@ -120,7 +120,7 @@ def test_a_reset_between_runs_leaves_the_next_run_exact(procs, go_bin, tmp_path)
                  "--reset-header", HEADER)
     wait_until(lambda: len(master.workers()) == 1, 30, "the worker")
     reset(master)  # before any run: the worker answers at once
-    wait_until(lambda: "Stats reset 1: 1 worker(s) cut" in master.proc.log(), 10, "the cut")
+    wait_until(lambda: "Stats reset 1: 1 worker(s) cut" in master.proc.log(), 30, "the cut")
     master.swarm(3, target.url)
     wait_until(lambda: sum(after(target, 1).values()) > 200, 30, "traffic")
     master.stop()
@@ -149,7 +149,7 @@ def test_a_worker_joining_after_a_reset_counts_only_requests_sent_after_it(procs
     master.swarm(4, target.url)
     wait_until(lambda: sum(after(target, 0).values()) > 200, 30, "traffic before the reset")
     reset(master)
-    wait_until(lambda: "Stats reset 1: 1 worker(s) cut" in master.proc.log(), 10, "the cut")
+    wait_until(lambda: "Stats reset 1: 1 worker(s) cut" in master.proc.log(), 30, "the cut")
     worker("worker-1")  # Locust shares the 4 users out again, 2 each
     wait_until(lambda: [w["user_count"] for w in master.workers()] == [2, 2], 30, "2 users on each worker")
     time.sleep(4)  # the joining worker's reports from before its answer and after it

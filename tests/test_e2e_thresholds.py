@@ -260,7 +260,7 @@ def test_a_headless_run_stopped_before_its_run_time_does_not_pass(procs, go_bin,
         args += influx_args(request.getfixturevalue("influx"), tmp_path)
     master = headless(procs, go_bin, fresh_target, tmp_path, *args, "--threshold", "requests>0",
                       "--json-file", str(tmp_path / "stats"))
-    wait_until(lambda: "All users spawned" in master.proc.log() and sum(fresh_target.counts().values()) > 0, 30,
+    wait_until(lambda: master.ramp_up_end() and sum(fresh_target.counts().values()) > 0, 30,
                "the test running")
     master.proc.signal(sig)
     assert master.proc.wait(40) == code, master.proc.log()[-3000:]
@@ -323,7 +323,7 @@ def test_a_run_whose_workers_all_went_missing_does_not_pass(procs, go_bin, fresh
                     "-H", fresh_target.url, "--junit-xml", str(tmp_path / "junit" / "thresholds.xml"),
                     "--threshold", "users>=1")  # holds whenever the worker is killed
     worker = start_worker(procs, go_bin["worker"], master.port, "--scenario", SCENARIO, "--target", fresh_target.url)
-    wait_until(lambda: "All users spawned" in master.proc.log() and sum(fresh_target.counts().values()) > 0, 30,
+    wait_until(lambda: master.ramp_up_end() and sum(fresh_target.counts().values()) > 0, 30,
                "the test running")
     worker.signal(signal.SIGKILL)
     assert master.proc.wait(40) == 1, master.proc.log()[-3000:]

@@ -77,7 +77,7 @@ def test_a_stop_while_users_are_in_a_slow_on_start_counts_what_they_finish(procs
     start_worker(procs, go_bin["worker"], master.port, "--scenario", str(scenario), "--target", target.url)
     wait_until(lambda: [w["state"] for w in master.workers()] == ["ready"], 30, "the worker")
     master.swarm(2, target.url)
-    wait_until(lambda: master.stats()["user_count"] == 2, 10, "both users")
+    wait_until(lambda: master.stats()["user_count"] == 2, 30, "both users")
     time.sleep(0.5)  # in their login
     master.stop()
     final = wait_until(lambda: (s := master.stats())["state"] == "stopped" and s, 30, "the stopped run")
