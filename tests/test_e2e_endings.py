@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from harness.exported import NAMES, exported_requests, run_headless, sums_by_name, the_run
+from harness.exported import NAMES, check_exact, exported_requests, run_headless, sums_by_name, the_run
 from harness.manifests import stopping_worker_needs
 from harness.parts import FaultProxy, Master, Target, start_worker
 from harness.procs import REPO, wait_until
@@ -202,6 +202,28 @@ def test_a_ctrl_c_while_stopping_ends_promptly_and_writes_everything(procs, go_b
     served = target.counts()
     for name, key in NAMES.items():
         assert sums[name][0] == counted[name] <= served[key], (name, sums[name], counted[name], served[key])
+
+
+@pytest.mark.parametrize("first", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl+C"])
+def test_a_sigterm_while_stopping_leaves_the_stop_to_the_first_signal(procs, go_bin, influx, tmp_path, first):
+    """A SIGTERM (a supervisor or CI job repeating it) while the master stopped ran Locust's shutdown
+    a second time beside the first: the final write to InfluxDB twice (an IndexError in the writer, points
+    counted twice), "Shutting down" twice. The stop now belongs to the first signal: the drain still
+    waits for the workers' last reports, everything is written once, and every count is exact."""
+    target = Target(procs, go_bin["target"])
+    master, _workers, report = run_headless(procs, go_bin, target, influx, tmp_path, seconds=60,
+                                            extra=("--threshold", "fail_ratio<50%"))
+    traffic(target, 2)
+    master.proc.signal(first)
+    wait_until(lambda: "The test was interrupted at" in master.proc.log(), 30, "the master to take the first signal")
+    master.proc.signal(signal.SIGTERM)
+    assert master.proc.wait(30) == 4, master.proc.log()[-3000:]
+    log = master.proc.log()
+    assert "Traceback" not in log and "Uncaught exception" not in log, log[-3000:]
+    assert log.count("Shutting down (exit code 4)") == 1, log[-3000:]
+    assert "Asked to stop again while stopping (SIGTERM): the stop under way goes on" in log, log[-3000:]
+    assert "Drained 2 worker(s)" in log
+    check_exact(influx, target, report)
 
 
 def test_a_third_ctrl_c_exits_at_once_while_the_final_write_hangs(procs, go_bin, influx, tmp_path):

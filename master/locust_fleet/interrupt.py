@@ -66,8 +66,18 @@ def hurried() -> bool:
 
 
 def on_quitting(**_kw: Any) -> None:
-    """Locust's quitting listener, added last so that it runs first (Locust fires it in reverse)."""
+    """Locust's quitting listener, added last so that it runs first (Locust fires it in reverse).
+
+    Locust's SIGTERM handler runs its whole shutdown each time: a SIGTERM while the master stops
+    (a supervisor or CI job repeating it) ran a second shutdown beside the first, writing the final
+    points to InfluxDB twice and the statistics twice. A shutdown begun while another runs waits
+    here until the first ends the process."""
     global _quitting
+    if _quitting:
+        logger.warning("Asked to stop again while stopping (SIGTERM): the stop under way goes on, its drain "
+                       "waiting for the workers' last reports; Ctrl+C hurries it")
+        while True:
+            gevent.sleep(3600)
     _quitting = True
 
 
