@@ -16,7 +16,7 @@ from rich.table import Table
 
 from . import spool
 from .influx_client import (SERVER_KINDS, CredentialsError, InfluxClient, PermanentError, RetryableError,
-                            ca_file_problem, read_credentials)
+                            ca_file_problem, read_connection)
 from .writer import Writer
 
 EXIT_UNWRITTEN, EXIT_USAGE = 1, 2
@@ -98,17 +98,18 @@ def replay(
 ) -> None:
     """Write the batches of SPOOL_ID, oldest first, into the InfluxDB named by the options; then the
     points the server refused before (kept with their reasons), which stay if refused again."""
-    if problem := ca_file_problem(url, ca_file):
-        raise fail(EXIT_USAGE, problem)
+    given_url = url
     try:
-        credentials = read_credentials(username, password, token)
+        url, credentials = read_connection(given_url, username, password, token)
     except CredentialsError as e:
         raise fail(EXIT_USAGE, str(e)) from None
+    if problem := ca_file_problem(given_url, ca_file):
+        raise fail(EXIT_USAGE, problem)
     held = find(spool_dir, spool_id)
     if server not in SERVER_KINDS:
         raise fail(EXIT_USAGE, f"--influxdb-server: got {server!r}; expected one of {', '.join(SERVER_KINDS)}")
     client = InfluxClient(url, database, credentials.username, credentials.password, credentials.token, ca_file,
-                          server=server)
+                          server=server, shown_url=given_url)
     # the identity the master recorded, from the same credentials: a token's last newline is not in it
     target = spool.Destination.of(url, database, credentials.username, credentials.token)
     try:

@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 
 from ..influx_client import (SERVER_KINDS, AuthError, CredentialsError, DatabaseNotFound, InfluxClient, InfluxError,
-                             NoHttpAnswer, WrongServer, ca_file_problem, read_credentials)
+                             NoHttpAnswer, WrongServer, ca_file_problem, read_connection)
 
 from .columns import Column, layout
 from .compare import COMPARED, ThresholdError, breaches, comparison_text, pair, parse_percent, parse_regressions
@@ -77,15 +77,16 @@ def store(ctx: typer.Context, **given: str | None) -> RunStore:
     server = chosen["server"] or "auto"
     if server not in SERVER_KINDS:
         raise fail(EXIT_USAGE, f"--influxdb-server: got {server!r}; expected one of {', '.join(SERVER_KINDS)}")
-    url = chosen["url"] or DEFAULT_URL
-    if problem := ca_file_problem(url, chosen["ca_file"] or ""):
-        raise fail(EXIT_USAGE, problem)
+    given_url = chosen["url"] or DEFAULT_URL
     try:
-        credentials = read_credentials(chosen["username"] or "", chosen["password"] or "", chosen["token"] or "")
+        url, credentials = read_connection(given_url, chosen["username"] or "", chosen["password"] or "",
+                                           chosen["token"] or "")
     except CredentialsError as e:
         raise fail(EXIT_USAGE, str(e)) from None
+    if problem := ca_file_problem(given_url, chosen["ca_file"] or ""):
+        raise fail(EXIT_USAGE, problem)
     return RunStore(InfluxClient(url, chosen["database"] or "locust", credentials.username, credentials.password,
-                                 credentials.token, chosen["ca_file"] or "", server=server))
+                                 credentials.token, chosen["ca_file"] or "", server=server, shown_url=given_url))
 
 
 def fail(code: int, message: str) -> typer.Exit:
