@@ -16,7 +16,7 @@ from locust.runners import MasterRunner
 import gevent
 
 from . import (checks, earlier_reports, inbound, interrupt, leaving, missing_workers, options, rebalances, rejoining,
-               run_phases, runner_state, shape_signals, stats_reset, swarm_form, thresholds, user_numbers)
+               run_phases, runner_state, shape_signals, shown_host, stats_reset, swarm_form, thresholds, user_numbers)
 from .drain import Drainer
 from .export_service import ExportService
 from .influx_client import PermanentError
@@ -69,6 +69,7 @@ def on_init(environment: Environment, **_kw) -> None:
     inbound.install(runner, observers, answered_stop)
     user_numbers.install(environment)
     swarm_form.install(environment)
+    shown_host.install(environment)
     if service is not None:  # non-fatal checks: summary, web UI tab, and InfluxDB at each run's stop
         check_table = checks.install(environment, service.writer.submit, lambda: service.exporter.last_run_id)
     else:
