@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from harness.exported import influx_args
 from harness.parts import Master, Target, start_worker
 from py_bridge.fake_worker import FakeWorker
 from harness.procs import REPO, wait_until
@@ -54,7 +55,52 @@ def test_sigterm_ends_a_headless_shape_master_still_waiting_for_workers(procs, t
     wait_until(lambda: "Starting Locust" in master.proc.log(), 20, "the master to start")
     time.sleep(1)
     master.proc.signal(signal.SIGTERM)
-    assert master.proc.wait(10) != 0
+    assert master.proc.wait(10) == 4
+    assert "SIGTERM while waiting for the workers (0 of 2 connected): no test ran" in master.proc.log()
+
+
+@pytest.mark.parametrize("signals, workers", [
+    ((signal.SIGINT,), 0), ((signal.SIGINT, signal.SIGINT), 1), ((signal.SIGTERM,), 1),
+], ids=["ctrl-c-none-connected", "ctrl-c-twice-too-few", "sigterm-too-few"])
+def test_a_signal_while_the_headless_master_waits_for_its_workers_exits_4_in_one_line(procs, go_bin, influx,
+                                                                                     tmp_path, signals, workers):
+    """Ctrl+C ended the waiting master with Locust's traceback and SIGTERM killed it (-15), leaving
+    the workers connected without a quit. Now: one line, exit code 4 (interrupted), the workers told
+    to quit, nothing in InfluxDB, and no JSON, JUnit or HTML file, as no test ran (an earlier run's
+    are removed at start)."""
+    target = Target(procs, go_bin["target"])
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "stats.json").write_text("[]")  # an earlier run's
+    (reports / "thresholds.xml").write_text("<testsuites/>")
+    master = Master(procs, "--headless", "-u", "2", "-r", "2", "-t", "5s", "--expect-workers", "2", "-H", target.url,
+                    "--json-file", str(reports / "stats"), "--csv", str(reports / "stats"),
+                    "--html", str(reports / "report.html"), "--threshold", "fail_ratio<1%",
+                    "--junit-xml", str(reports / "thresholds.xml"), *influx_args(influx, tmp_path))
+    joined = [start_worker(procs, go_bin["worker"], master.port, "--target", target.url, name=f"worker{i}")
+              for i in range(workers)]
+    wait_until(lambda: "Starting Locust" in master.proc.log(), 20, "the master to start")
+    wait_until(lambda: master.proc.log().count("reported as ready") == workers, 20, "the workers to join")
+    time.sleep(0.5)
+    for sig in signals:
+        master.proc.signal(sig)
+        time.sleep(0.1)
+    assert master.proc.wait(15) == 4, master.proc.log()[-3000:]
+    log = master.proc.log()
+    name = "SIGTERM" if signals[0] == signal.SIGTERM else "Ctrl+C"
+    assert f"{name} while waiting for the workers ({workers} of 2 connected): no test ran; exiting with code 4 " \
+           "(interrupted)" in log
+    assert "Traceback" not in log and "KeyboardInterrupt" not in log
+    if len(signals) == 2:
+        assert "Ctrl+C again: the master is exiting (no test ran)" in log
+    # Locust writes its CSV files from its start on: they say what ran, nothing
+    assert sorted(p.name for p in reports.iterdir()) == [
+        "stats_exceptions.csv", "stats_failures.csv", "stats_stats.csv", "stats_stats_history.csv"]
+    assert (reports / "stats_stats.csv").read_text().splitlines()[1].startswith(",Aggregated,0,0,")
+    assert influx.query("SHOW MEASUREMENTS") == []
+    assert sum(target.counts().values()) == 0
+    for worker in joined:
+        assert worker.wait(10) == 0, worker.log()[-2000:]  # the master said quit
 
 
 def test_a_forgotten_worker_that_comes_back_is_asked_to_reconnect(procs):

@@ -15,8 +15,9 @@ from locust.runners import MasterRunner
 
 import gevent
 
-from . import (checks, earlier_reports, inbound, interrupt, leaving, missing_workers, options, rebalances, rejoining,
-               run_phases, runner_state, shape_signals, shown_host, stats_reset, swarm_form, thresholds, user_numbers)
+from . import (checks, earlier_reports, inbound, interrupt, interrupted_wait, leaving, missing_workers, options,
+               rebalances, rejoining, run_phases, runner_state, shape_signals, shown_host, stats_reset, swarm_form,
+               thresholds, user_numbers)
 from .drain import Drainer
 from .export_service import ExportService
 from .influx_client import PermanentError
@@ -89,7 +90,7 @@ def on_init(environment: Environment, **_kw) -> None:
         environment.events.test_start.add_listener(drainer.on_test_start)
         environment.events.test_stopping.add_listener(drainer.drain)
     shape_signals.install(environment, runner)
-    interrupt.install(environment)
+    interrupt.install(environment, interrupted_wait.install(environment, runner))
     if config.thresholds:
         # Before the export starts: results are given at test_stop, before the run record is written.
         watch = thresholds.install(environment, phases, config.thresholds, config.junit_xml, check_table)
