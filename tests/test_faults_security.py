@@ -188,3 +188,26 @@ def test_a_password_in_the_target_url_is_not_shown_in_the_web_ui(procs, go_bin):
     finally:
         fake.close()
     assert TARGET_SECRET not in master.proc.log()
+
+
+@pytest.mark.parametrize("credentials", [
+    {"LOCUST_INFLUXDB_TOKEN": SECRET}, {"LOCUST_INFLUXDB_USERNAME": "admin", "LOCUST_INFLUXDB_PASSWORD": SECRET},
+], ids=["token", "password"])
+def test_the_influxdb_secrets_are_not_sent_to_the_workers(procs, tmp_path, credentials):
+    """Locust sends its parsed options to every worker in each spawn message, and the worker port
+    has no authentication: whoever registered there was sent the InfluxDB token or password."""
+    master = Master(procs, "--influxdb-url", f"http://127.0.0.1:{free_port()}", "--spool-dir", str(tmp_path / "spool"),
+                    env=credentials)
+    wait_until(lambda: "the test runs anyway" in master.proc.log(), 20, "the master to start")
+    stranger = FakeWorker("127.0.0.1", master.port)
+    try:
+        stranger.send("client_ready", -1)
+        stranger.pump(10, until=lambda: len(master.workers()) == 1)
+        requests.post(master.web + "/swarm", data={"user_count": 1, "spawn_rate": 1}, timeout=10).raise_for_status()
+        stranger.pump(10, until=lambda: stranger.first("spawn") is not None)
+        spawn = stranger.first("spawn")
+        assert spawn is not None and "influxdb_url" in spawn.data["parsed_options"]
+        assert SECRET not in repr(spawn.data)
+        master.stop()
+    finally:
+        stranger.close()

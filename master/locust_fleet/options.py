@@ -211,6 +211,19 @@ def from_options(options: argparse.Namespace) -> PluginConfig:
                         thresholds=thresholds, junit_xml=junit_xml)
 
 
+# Options whose values are secrets: read once into the PluginConfig, then left out of Locust's parsed
+# options, which Locust sends whole to every worker in each spawn message (vars(parsed_options)),
+# to anyone who registers on the unauthenticated worker port. No worker needs them.
+SECRET_OPTIONS = ("influxdb_password", "influxdb_token")
+
+
+def forget_secrets(options: argparse.Namespace) -> None:
+    """Blank the secret options once from_options has read them."""
+    for name in SECRET_OPTIONS:
+        if getattr(options, name, None):
+            setattr(options, name, "")
+
+
 def check_junit_xml(path: str, judged: bool) -> None:
     """The JUnit file must be writable now, not when the test has ended."""
     if not judged:

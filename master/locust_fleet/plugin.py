@@ -47,6 +47,8 @@ def on_init(environment: Environment, **_kw) -> None:
     except options.ConfigError as e:
         logger.error("%s", e)
         sys.exit(2)
+    if parsed:
+        options.forget_secrets(parsed)  # the spawn messages carry the parsed options to every worker
 
     lag = LoopLag(per_interval=config.export is not None)
     gevent.spawn(lag.probe)
