@@ -84,10 +84,11 @@ def add_arguments(parser: LocustArgumentParser) -> None:
     group.add_argument("--influxdb-username", default="", env_var="LOCUST_INFLUXDB_USERNAME",
                        help="InfluxDB 1.x user name (with --influxdb-password); also a 2.x v1 user.")
     group.add_argument("--influxdb-password", default="", env_var="LOCUST_INFLUXDB_PASSWORD",
-                       help="InfluxDB 1.x password. Never logged nor shown in the web UI; prefer the env var.")
+                       help="InfluxDB 1.x password. Never logged, shown in the web UI nor sent to the workers; prefer the "
+                            "env var.")
     group.add_argument("--influxdb-token", default="", env_var="LOCUST_INFLUXDB_TOKEN",
                        help="InfluxDB 2.x or 3 token (sent as Authorization: Token), through their 1.x-compatible "
-                            "API. Never logged; prefer the env var.")
+                            "API. Never logged nor sent to the workers; prefer the env var.")
     group.add_argument("--influxdb-server", default="auto", choices=SERVER_KINDS, env_var="LOCUST_INFLUXDB_SERVER",
                        help="Which InfluxDB serves the URL: 1, 2 or 3; auto (default) reads it from /ping. Name it "
                             "when a proxy hides InfluxDB's own answer.")
