@@ -211,3 +211,24 @@ def test_the_influxdb_secrets_are_not_sent_to_the_workers(procs, tmp_path, crede
         master.stop()
     finally:
         stranger.close()
+
+
+def test_a_password_in_make_ups_target_is_on_no_command_line(tmp_path):
+    """make up passed TARGET as the master's -H and each worker's --target: its password showed in
+    every process listing. Both now read it from LOCUST_HOST."""
+    run_dir = tmp_path / "run"
+    env = {"RUN_DIR": str(run_dir), "MASTER_PORT": str(free_port()), "WEB_PORT": str(free_port()),
+           "TARGET_PORT": str(free_port()), "WORKERS": "1", "INFLUXDB": "off",
+           "TARGET": f"http://alice:{TARGET_SECRET}@127.0.0.1:{free_port()}/"}
+    try:
+        up = make("up", env=env)
+        assert up.returncode == 0, up.stdout + up.stderr
+        web = f"http://127.0.0.1:{env['WEB_PORT']}"
+        wait_until(lambda: len(workers_of(web)) == 1, 30, "the Go worker to join")
+        cmdlines = cmdlines_of_groups({int(p.read_text()) for p in run_dir.glob("*.pid")})
+        assert len(cmdlines) >= 2 and not [c for c in cmdlines if TARGET_SECRET in c], cmdlines
+        shown = env["TARGET"].replace(TARGET_SECRET, "***")
+        assert shown in requests.get(web + "/", timeout=10).text  # the master's host
+        assert env["TARGET"].replace(TARGET_SECRET, "xxxxx").rstrip("/") in (run_dir / "worker1.log").read_text()
+    finally:
+        make("down", env=env)
