@@ -59,21 +59,23 @@ def test_sigterm_ends_a_headless_shape_master_still_waiting_for_workers(procs, t
     assert "SIGTERM while waiting for the workers (0 of 2 connected): no test ran" in master.proc.log()
 
 
-@pytest.mark.parametrize("signals, workers", [
-    ((signal.SIGINT,), 0), ((signal.SIGINT, signal.SIGINT), 1), ((signal.SIGTERM,), 1),
-], ids=["ctrl-c-none-connected", "ctrl-c-twice-too-few", "sigterm-too-few"])
+@pytest.mark.parametrize("mode, signals, workers", [
+    ("--headless", (signal.SIGINT,), 0), ("--headless", (signal.SIGINT, signal.SIGINT), 1),
+    ("--headless", (signal.SIGTERM,), 1), ("--autostart", (signal.SIGTERM,), 1), ("--autostart", (signal.SIGINT,), 0),
+], ids=["ctrl-c-none-connected", "ctrl-c-twice-too-few", "sigterm-too-few", "autostart-sigterm", "autostart-ctrl-c"])
 def test_a_signal_while_the_headless_master_waits_for_its_workers_exits_4_in_one_line(procs, go_bin, influx,
-                                                                                     tmp_path, signals, workers):
+                                                                                     tmp_path, mode, signals, workers):
     """Ctrl+C ended the waiting master with Locust's traceback and SIGTERM killed it (-15), leaving
-    the workers connected without a quit. Now: one line, exit code 4 (interrupted), the workers told
-    to quit, nothing in InfluxDB, and no JSON, JUnit or HTML file, as no test ran (an earlier run's
-    are removed at start)."""
+    the workers connected without a quit; with --autostart (the Locust operator's master) both
+    exited 0 and wrote a JSON file without a test. Now: one line, exit code 4 (interrupted), the
+    workers told to quit, nothing in InfluxDB, and no JSON, JUnit or HTML file, as no test ran (an
+    earlier run's are removed at start)."""
     target = Target(procs, go_bin["target"])
     reports = tmp_path / "reports"
     reports.mkdir()
     (reports / "stats.json").write_text("[]")  # an earlier run's
     (reports / "thresholds.xml").write_text("<testsuites/>")
-    master = Master(procs, "--headless", "-u", "2", "-r", "2", "-t", "5s", "--expect-workers", "2", "-H", target.url,
+    master = Master(procs, mode, "-u", "2", "-r", "2", "-t", "5s", "--expect-workers", "2", "-H", target.url,
                     "--json-file", str(reports / "stats"), "--csv", str(reports / "stats"),
                     "--html", str(reports / "report.html"), "--threshold", "fail_ratio<1%",
                     "--junit-xml", str(reports / "thresholds.xml"), *influx_args(influx, tmp_path))
@@ -87,7 +89,7 @@ def test_a_signal_while_the_headless_master_waits_for_its_workers_exits_4_in_one
         time.sleep(0.1)
     assert master.proc.wait(15) == 4, master.proc.log()[-3000:]
     log = master.proc.log()
-    name = "SIGTERM" if signals[0] == signal.SIGTERM else "Ctrl+C"
+    name = "Ctrl+C" if signals[0] == signal.SIGINT else "SIGTERM" if mode == "--headless" else "Shutting down"
     assert f"{name} while waiting for the workers ({workers} of 2 connected): no test ran; exiting with code 4 " \
            "(interrupted)" in log
     assert "Traceback" not in log and "KeyboardInterrupt" not in log
