@@ -85,12 +85,14 @@ def replay(
     spool_id: str = typer.Argument(..., metavar="SPOOL_ID", help="From `locust-fleet spool list`."),
     url: str = typer.Option(..., "--influxdb-url", envvar="LOCUST_INFLUXDB_URL",
                             help="Where to write the batches, named on purpose: it need not be where they "
-                                 "were meant to go."),
+                                 "were meant to go. A user and password in it (http://USER:PASSWORD@HOST) are read as "
+                                 "the options' are, never shown."),
     database: str = typer.Option("locust", "--influxdb-database", envvar="LOCUST_INFLUXDB_DATABASE"),
     username: str = typer.Option("", "--influxdb-username", envvar="LOCUST_INFLUXDB_USERNAME"),
     password: str = typer.Option("", "--influxdb-password", envvar="LOCUST_INFLUXDB_PASSWORD", show_default=False,
                                  help="Prefer the env var: options show in process listings."),
-    token: str = typer.Option("", "--influxdb-token", envvar="LOCUST_INFLUXDB_TOKEN", show_default=False),
+    token: str = typer.Option("", "--influxdb-token", envvar="LOCUST_INFLUXDB_TOKEN", show_default=False,
+                              help="Prefer the env var: options show in process listings."),
     ca_file: str = typer.Option("", "--influxdb-ca-file", envvar="LOCUST_INFLUXDB_CA_FILE"),
     server: str = typer.Option("auto", "--influxdb-server", envvar="LOCUST_INFLUXDB_SERVER",
                                help="1, 2 or 3; auto reads it from /ping."),

@@ -36,7 +36,8 @@ err = Console(stderr=True)
 CONNECTION = "InfluxDB (as for the master; each also read from its LOCUST_ env var)"
 Url = Annotated[Optional[str], typer.Option(
     "--influxdb-url", envvar="LOCUST_INFLUXDB_URL", show_default=DEFAULT_URL, rich_help_panel=CONNECTION,
-    help="InfluxDB base URL (the master's --influxdb-url).")]
+    help="InfluxDB base URL (the master's --influxdb-url); a user and password in it (http://USER:PASSWORD@HOST) "
+         "are read as the options' are, never shown.")]
 Database = Annotated[Optional[str], typer.Option(
     "--influxdb-database", envvar="LOCUST_INFLUXDB_DATABASE", show_default="locust", rich_help_panel=CONNECTION)]
 Username = Annotated[Optional[str], typer.Option(
@@ -45,7 +46,8 @@ Password = Annotated[Optional[str], typer.Option(
     "--influxdb-password", envvar="LOCUST_INFLUXDB_PASSWORD", show_default=False, rich_help_panel=CONNECTION,
     help="Prefer the env var: options show in process listings.")]
 Token = Annotated[Optional[str], typer.Option(
-    "--influxdb-token", envvar="LOCUST_INFLUXDB_TOKEN", show_default=False, rich_help_panel=CONNECTION)]
+    "--influxdb-token", envvar="LOCUST_INFLUXDB_TOKEN", show_default=False, rich_help_panel=CONNECTION,
+    help="Prefer the env var: options show in process listings.")]
 CaFile = Annotated[Optional[str], typer.Option(
     "--influxdb-ca-file", envvar="LOCUST_INFLUXDB_CA_FILE", rich_help_panel=CONNECTION,
     help="CA bundle for an https InfluxDB; certificates are always verified.")]
