@@ -4,11 +4,13 @@ ends it with one line and exit code 4 (interrupted), before any test ran.
 Locust's headless master waits for --expect-workers in its main greenlet, before it installs its
 SIGTERM handler: Ctrl+C ended it with Locust's traceback (the KeyboardInterrupt raised in that
 wait), SIGTERM killed it outright (exit -15), and the workers already connected were never told to
-quit. Here, from the plugin's start until a test starts, either signal says so in one line, fires
+quit. Here, from the plugin's start (before its InfluxDB check, which may wait --influxdb-timeout;
+a Ctrl+C there was a traceback too) until a test starts, either signal says so in one line, fires
 Locust's quitting event (the workers connected are sent quit, the export stops with nothing to write:
 no run record, no points) and ends the master with exit code 4. As when --expect-workers-max-wait
-runs out, no test ran: no statistics are printed and no report file is written (--html, --csv,
---json-file, --junit-xml; earlier_reports removed those of an earlier run at start). A second Ctrl+C
+runs out, no test ran: no final statistics are printed and no --json-file, --junit-xml or --html
+file is written (earlier_reports removed an earlier run's at start; Locust's --csv files, written from
+its start, hold no request). A second Ctrl+C
 while it exits says it is exiting; a third exits at once (os._exit), for a quit stuck elsewhere.
 
 With --autostart (the Locust operator's master), Locust installs its SIGTERM handler before that

@@ -77,6 +77,9 @@ def on_init(environment: Environment, **_kw) -> None:
         check_table = checks.install(environment, service.writer.submit, lambda: service.exporter.last_run_id)
     else:
         check_table = checks.install(environment)
+    # Before the InfluxDB check, which may wait --influxdb-timeout: a signal from here on ends a
+    # headless master that has no test yet in one line (it was Locust's traceback).
+    interrupt.install(environment, interrupted_wait.install(environment, runner))
     if service is not None:
         try:
             service.check_server()
@@ -92,7 +95,6 @@ def on_init(environment: Environment, **_kw) -> None:
         environment.events.test_start.add_listener(drainer.on_test_start)
         environment.events.test_stopping.add_listener(drainer.drain)
     shape_signals.install(environment, runner)
-    interrupt.install(environment, interrupted_wait.install(environment, runner))
     if config.thresholds:
         # Before the export starts: results are given at test_stop, before the run record is written.
         watch = thresholds.install(environment, phases, config.thresholds, config.junit_xml, check_table)
