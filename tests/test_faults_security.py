@@ -12,9 +12,11 @@ import pytest
 import certifi
 import requests
 
+from harness.exported import influx_args
 from harness.influxd import InfluxServer, rows
-from harness.parts import Master, make, workers_of
+from harness.parts import Master, Target, make, start_worker, workers_of
 from harness.procs import VENV_BIN, free_port, wait_until
+from py_bridge.fake_worker import FakeWorker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 SECRET = "pa55-Wo1d-7f3a9c"
@@ -115,3 +117,117 @@ def test_https_is_verified_by_default_and_trusts_the_ca_given(procs, tmp_path):
                    "the master to reach InfluxDB over verified https")
         assert verified.proc.alive()
         assert ["locust"] in influx.query("SHOW DATABASES")[0]["values"]
+
+
+TARGET_SECRET = "tgt-Pa55-91c4e"
+
+
+def with_password(url: str) -> str:
+    return url.replace("http://", f"http://alice:{TARGET_SECRET}@") + "/"
+
+
+@pytest.mark.parametrize("given", ["-H", "LOCUST_HOST"])
+def test_a_password_in_the_target_url_is_in_no_report_file_nor_log(procs, go_bin, influx, tmp_path, given):
+    """A headless run whose host has a password: Locust's --html report showed it; the CSV files,
+    the JSON file, the run record, the summary and the logs are checked with it. The workers still
+    send with the password (the target counted their requests)."""
+    target = Target(procs, go_bin["target"])
+    host = with_password(target.url)
+    reports = tmp_path / "reports"
+    args = ["--headless", "-u", "2", "-r", "2", "-t", "3s", "--expect-workers", "1", "--html",
+            str(reports / "report.html"), "--csv", str(reports / "stats"), "--json-file", str(reports / "stats"),
+            *influx_args(influx, tmp_path)]
+    master = Master(procs, *args, *(["-H", host] if given == "-H" else []),
+                    env={"LOCUST_HOST": host} if given == "LOCUST_HOST" else None)
+    worker = start_worker(procs, go_bin["worker"], master.port, "--target", host)
+    assert master.proc.wait(60) == 0, master.proc.log()[-3000:]
+    assert sum(target.counts().values()) > 0
+    files = {p.name: p.read_text(errors="replace") for p in reports.iterdir()}
+    assert {"report.html", "stats.json", "stats_stats.csv", "stats_failures.csv"} <= set(files), sorted(files)
+    assert [name for name, text in files.items() if TARGET_SECRET in text] == []
+    assert f"alice:***@{target.url[len('http://'):]}/" in files["report.html"]
+    assert [r["host"] for r in rows(influx.query("SELECT host FROM locust_runs"))] == [
+        host.replace(TARGET_SECRET, "***")]
+    assert TARGET_SECRET not in master.proc.log() + worker.log()
+
+
+def test_a_password_in_the_target_url_is_not_shown_in_the_web_ui(procs, go_bin):
+    """The web UI's page, its start form's answers, /stats/report and the download file names showed
+    the host with its password. The page shows it as ***, and the form sends that back for -H: the
+    master keeps the host with its password, which the spawn messages carry to the workers."""
+    target = Target(procs, go_bin["target"])
+    host = with_password(target.url)
+    shown = host.replace(TARGET_SECRET, "***")
+    master = Master(procs, "-H", host)
+    start_worker(procs, go_bin["worker"], master.port, "--target", host)
+    wait_until(lambda: len(master.workers()) == 1, 30, "the Go worker to join")
+    fake = FakeWorker("127.0.0.1", master.port)
+    try:
+        fake.send("client_ready", -1)
+        fake.pump(10, until=lambda: len(master.workers()) == 2)
+        page = requests.get(master.web + "/", timeout=10).text
+        assert TARGET_SECRET not in page and f'"host": "{shown}"' in page
+        for host_sent in (shown, host):  # the form as the page filled it, or typed with the password
+            answer = requests.post(master.web + "/swarm", data={"user_count": 2, "spawn_rate": 2, "host": host_sent},
+                                   timeout=10)
+            assert answer.json()["success"] and answer.json()["host"] == shown, answer.text
+        fake.pump(10, until=lambda: fake.first("spawn") is not None)
+        assert fake.first("spawn").data["host"] == host  # what a Locust Python worker's users send to
+        wait_until(lambda: sum(target.counts().values()) > 0, 20, "traffic at the target")
+        answers = [requests.get(master.web + path, timeout=10) for path in (
+            "/stats/report", "/stats/report?download=1", "/stats/requests/csv", "/stats/failures/csv",
+            "/stats/requests")]
+        assert all(a.status_code == 200 for a in answers)
+        shown_in = [a.url for a in answers if TARGET_SECRET in a.text + str(a.headers)]
+        assert shown_in == [] and shown in answers[0].text
+        assert shown in answers[1].headers["Content-Disposition"]
+        refused = requests.post(master.web + "/swarm", timeout=10, data={
+            "user_count": 2, "spawn_rate": 2, "host": host.replace(TARGET_SECRET, "other-pw")})
+        assert not refused.json()["success"] and TARGET_SECRET not in refused.text and "other-pw" not in refused.text
+    finally:
+        fake.close()  # it quits: the stop's drain waits for the Go worker alone
+    master.stop()
+    assert TARGET_SECRET not in master.proc.log()
+
+
+@pytest.mark.parametrize("credentials", [
+    {"LOCUST_INFLUXDB_TOKEN": SECRET}, {"LOCUST_INFLUXDB_USERNAME": "admin", "LOCUST_INFLUXDB_PASSWORD": SECRET},
+], ids=["token", "password"])
+def test_the_influxdb_secrets_are_not_sent_to_the_workers(procs, tmp_path, credentials):
+    """Locust sends its parsed options to every worker in each spawn message, and the worker port
+    has no authentication: whoever registered there was sent the InfluxDB token or password."""
+    master = Master(procs, "--influxdb-url", f"http://127.0.0.1:{free_port()}", "--spool-dir", str(tmp_path / "spool"),
+                    env=credentials)
+    wait_until(lambda: "the test runs anyway" in master.proc.log(), 20, "the master to start")
+    stranger = FakeWorker("127.0.0.1", master.port)
+    try:
+        stranger.send("client_ready", -1)
+        stranger.pump(10, until=lambda: len(master.workers()) == 1)
+        requests.post(master.web + "/swarm", data={"user_count": 1, "spawn_rate": 1}, timeout=10).raise_for_status()
+        stranger.pump(10, until=lambda: stranger.first("spawn") is not None)
+        spawn = stranger.first("spawn")
+        assert spawn is not None and "influxdb_url" in spawn.data["parsed_options"]
+        assert SECRET not in repr(spawn.data)
+    finally:
+        stranger.close()
+
+
+def test_a_password_in_make_ups_target_is_on_no_command_line(tmp_path):
+    """make up passed TARGET as the master's -H and each worker's --target: its password showed in
+    every process listing. Both now read it from LOCUST_HOST."""
+    run_dir = tmp_path / "run"
+    env = {"RUN_DIR": str(run_dir), "MASTER_PORT": str(free_port()), "WEB_PORT": str(free_port()),
+           "TARGET_PORT": str(free_port()), "WORKERS": "1", "INFLUXDB": "off",
+           "TARGET": f"http://alice:{TARGET_SECRET}@127.0.0.1:{free_port()}/"}
+    try:
+        up = make("up", env=env)
+        assert up.returncode == 0, up.stdout + up.stderr
+        web = f"http://127.0.0.1:{env['WEB_PORT']}"
+        wait_until(lambda: len(workers_of(web)) == 1, 30, "the Go worker to join")
+        cmdlines = cmdlines_of_groups({int(p.read_text()) for p in run_dir.glob("*.pid")})
+        assert len(cmdlines) >= 2 and not [c for c in cmdlines if TARGET_SECRET in c], cmdlines
+        shown = env["TARGET"].replace(TARGET_SECRET, "***")
+        assert shown in requests.get(web + "/", timeout=10).text  # the master's host
+        assert env["TARGET"].replace(TARGET_SECRET, "xxxxx").rstrip("/") in (run_dir / "worker1.log").read_text()
+    finally:
+        make("down", env=env)

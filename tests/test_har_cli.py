@@ -204,3 +204,22 @@ def test_the_converter_and_the_plugin_import_nothing_of_each_other():
         if path.name == "cli.py":
             continue  # the locust-fleet command registers the subcommand
         assert not {m for m in imports(path) if "har" in m.split(".")}, path.name
+
+
+@pytest.mark.parametrize("url, method, message", [
+    ("https://bob:PW-s3cret@shop.example.com:99999/api?token=TK-s3cret&page=2", "GET",
+     'log.entries[0].request.url: got "https://bob:***@shop.example.com:99999/api?token=***&page=2"; expected an '
+     "absolute URL"),
+    ("https://bob:PW-s3cret@shop.example.com/api?api_key=TK-s3cret&page=2", "GET BACK",
+     "log.entries[0].request.method: got 'GET BACK'; expected one of"),
+])
+def test_a_message_naming_a_request_shows_no_secret_of_its_url(tmp_path, url, method, message):
+    """A recording holds live credentials: the messages naming a request's URL printed its password
+    and its secret query values (a token, an API key) on the terminal."""
+    har = json.loads(json.dumps(SIMPLE))
+    har["log"]["entries"][0]["request"].update(url=url, method=method)
+    (tmp_path / "bad.har").write_text(json.dumps(har))
+    result = from_har(str(tmp_path / "bad.har"), "-o", str(tmp_path / "out.yaml"))
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert "s3cret" not in result.stdout + result.stderr
+    assert "bob:***@shop.example.com" in result.stderr

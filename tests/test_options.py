@@ -52,6 +52,11 @@ def test_a_token_read_from_a_file_is_taken_without_its_last_newline(monkeypatch)
     (["--influxdb-url", "ftp://x"], "--influxdb-url: got 'ftp://x'; expected http://HOST:PORT or https://HOST:PORT"),
     (["--influxdb-url", "http://u:p@x:8086"],
      "--influxdb-url: credentials in the URL are not accepted; use --influxdb-username/--influxdb-password or --influxdb-token"),
+    # the URL's other mistakes were said with the URL whole, its password in the master's log
+    (["--influxdb-url", "http://u:s3cret@x:99999"], "--influxdb-url: got 'http://u:***@x:99999'; expected "
+                                                   "http://HOST:PORT or https://HOST:PORT (Port out of range 0-65535)"),
+    (["--influxdb-url", "http://u:s3 cret@x"], "--influxdb-url: got 'http://u:***@x'; expected http://HOST:PORT or "
+                                               "https://HOST:PORT, without spaces or control characters"),
     (["--influxdb-url", "http://x", "--influxdb-database", ""], "--influxdb-database: empty; expected a database name"),
     (["--influxdb-url", "http://x", "--influxdb-username", "u"],
      "--influxdb-username/--influxdb-password: give both or neither"),

@@ -14,6 +14,7 @@ from locust_fleet.run_record import Run, redact_url
     ("http://user:s3cret@[::1]:8080/a", "http://user:***@[::1]:8080/a"),  # brackets kept
     ("http://user:s3cret@example.com:99999", "http://user:***@example.com:99999"),  # no ValueError
     ("http://user:p@ss@Example.com", "http://user:***@Example.com"),
+    ("http://user:s3cret@[::1", "http://user:***@[::1"),  # urlsplit refuses it: masked all the same
     ("", ""),
 ])
 def test_redact_url(url, shown):

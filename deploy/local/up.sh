@@ -137,8 +137,11 @@ if [ -z "$TARGET" ]; then
   TARGET="http://127.0.0.1:$TARGET_PORT"
 fi
 
+# TARGET reaches the master (as -H) and the workers (as --target) through LOCUST_HOST, which both read
+# as that option: on their command lines a password in it showed in every process listing.
+export LOCUST_HOST="$TARGET"
 master_args=(-f master/locustfile.py --master --master-bind-host "$MASTER_BIND" --master-bind-port "$MASTER_PORT"
-             --web-host "$WEB_HOST" --web-port "$WEB_PORT" -H "$TARGET")
+             --web-host "$WEB_HOST" --web-port "$WEB_PORT")
 if [ -n "$INFLUXDB_URL" ]; then
   master_args+=(--influxdb-url "$INFLUXDB_URL" --influxdb-database "$INFLUXDB_DATABASE" --spool-dir "$run/spool")
 fi
@@ -149,7 +152,7 @@ if [ -n "$THRESHOLDS" ]; then
 fi
 # shellcheck disable=SC2206  # LOCUST_ARGS is a list of extra flags on purpose
 master_args+=($LOCUST_ARGS)
-worker_args=(--master-host 127.0.0.1 --master-port "$MASTER_PORT" --target "$TARGET")
+worker_args=(--master-host 127.0.0.1 --master-port "$MASTER_PORT")
 # What is printed of TARGET: a password in it shown as ***, as the worker logs it and the run record keeps it.
 shown_target=$(sed -E 's#^([A-Za-z][A-Za-z0-9+.-]*://[^/:@]*):[^/]*@#\1:***@#' <<<"$TARGET")
 [ -n "$SCENARIO" ] && worker_args+=(--scenario "$SCENARIO")

@@ -7,12 +7,13 @@ messages or reprs."""
 from __future__ import annotations
 
 import gzip
+import ipaddress
 import os
 import re
 import ssl
 import unicodedata
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import requests
 
@@ -47,6 +48,49 @@ def database_name_problem(kind: str, name: str) -> str | None:
                 "fail); expected printable characters without / or \\, other than . and .. (1.x has no "
                 "DATABASE/RETENTION_POLICY names: the master writes to the database's default retention policy)")
     return None
+
+
+HOST_NAME = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$")
+URL_PATH = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
+
+
+def url_problem(url: str) -> str | None:
+    """What is wrong with --influxdb-url, or None: http(s), a host name or IP address, an optional
+    port from 1 to 65535 and an optional path (a proxy's prefix), nothing else. One check for the
+    master, `locust-fleet runs` and `spool replay`: the two commands sent any URL to requests, whose
+    errors (a port out of range, another scheme) ended them with a traceback that showed the URL
+    whole, password included. Messages show the URL with its password as ***."""
+    expected = "expected http://HOST:PORT or https://HOST:PORT"
+    shown = repr(redact_url(url))
+    if any(c.isspace() or not c.isprintable() for c in url):  # urlsplit would drop tabs and newlines
+        return f"--influxdb-url: got {shown}; {expected}, without spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as e:  # an unclosed "[", a port that is not a number from 0 to 65535
+        return f"--influxdb-url: got {shown}; {expected} ({str(e).replace(url, redact_url(url))})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"--influxdb-url: got {shown}; {expected}"
+    if port == 0 or (port is None and parts.netloc.endswith(":")):
+        return f"--influxdb-url: got {shown}; the port must be a number from 1 to 65535"
+    hostport = parts.netloc.rpartition("@")[2]
+    host = hostport.rsplit(":", 1)[0] if port is not None or hostport.endswith(":") else hostport
+    if host.startswith("["):
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return f"--influxdb-url: got {shown}; {host!r} is not an IPv6 address"
+    elif not HOST_NAME.match(host):
+        return f"--influxdb-url: got {shown}; {host!r} is not a host name or IP address"
+    if parts.query or parts.fragment or "?" in url or "#" in url or not URL_PATH.match(parts.path):
+        return (f"--influxdb-url: got {shown}; {expected}, optionally with a path, "
+                "without query, fragment, spaces or control characters")
+    return None
+
+
+def has_credentials(url: str) -> bool:
+    """Whether a URL url_problem took names a user (USER@ or USER:PASSWORD@)."""
+    return "@" in urlsplit(url).netloc
 
 
 def ca_file_problem(url: str, ca_file: str) -> str | None:
@@ -95,15 +139,20 @@ def has_control_character(value: str) -> bool:
     return any(unicodedata.category(c) == "Cc" for c in value)
 
 
-def read_credentials(username: str, password: str, token: str) -> Credentials:
-    """The credentials as InfluxDB gets them, by the rule above; raises CredentialsError."""
+USER_OPTION = "--influxdb-username (LOCUST_INFLUXDB_USERNAME)"
+PASSWORD_OPTION = "--influxdb-password (LOCUST_INFLUXDB_PASSWORD)"
+
+
+def read_credentials(username: str, password: str, token: str, user_named: str = USER_OPTION,
+                     password_named: str = PASSWORD_OPTION) -> Credentials:
+    """The credentials as InfluxDB gets them, by the rule above; raises CredentialsError. user_named
+    and password_named: where the user name and password came from, as messages name it."""
     username, password, token = (value.rstrip("\r\n") for value in (username, password, token))
     if has_control_character(username):
-        raise CredentialsError(f"--influxdb-username (LOCUST_INFLUXDB_USERNAME): got {username!r}, which holds "
-                               "control characters; expected the user name alone")
+        raise CredentialsError(f"{user_named}: got {username!r}, which holds control characters; expected the user "
+                               "name alone")
     if has_control_character(password):
-        raise CredentialsError("--influxdb-password (LOCUST_INFLUXDB_PASSWORD): holds control characters; "
-                               "expected the password alone (not shown)")
+        raise CredentialsError(f"{password_named}: holds control characters; expected the password alone (not shown)")
     if any(c.isspace() or not c.isprintable() for c in token):
         raise CredentialsError("--influxdb-token (LOCUST_INFLUXDB_TOKEN): holds spaces or control characters; "
                                "expected the token alone (not shown)")
@@ -113,6 +162,28 @@ def read_credentials(username: str, password: str, token: str) -> Credentials:
     if bool(username) != bool(password):
         raise CredentialsError("--influxdb-username/--influxdb-password: give both or neither")
     return Credentials(username, password, token)
+
+
+def read_connection(url: str, username: str, password: str, token: str) -> tuple[str, Credentials]:
+    """`locust-fleet runs` and `spool replay`, which take a URL with USER:PASSWORD@ in it: the URL
+    checked and without them, and the credentials, from the options or the URL, read by the one rule
+    above. requests sent a URL's password as written, %0A and all, by no rule. Raises
+    CredentialsError."""
+    if problem := url_problem(url):
+        raise CredentialsError(problem)
+    url = url.rstrip("/")
+    if not has_credentials(url):
+        return url, read_credentials(username, password, token)
+    parts = urlsplit(url)
+    bare = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    if username or password or token:
+        raise CredentialsError(f"--influxdb-url: {redact_url(url)} names a user, and --influxdb-username, "
+                               "--influxdb-password or --influxdb-token are given too; give the credentials one way")
+    if not parts.password:
+        raise CredentialsError(f"--influxdb-url: {redact_url(url)} names a user without a password; expected "
+                               "http://USER:PASSWORD@HOST:PORT, or the user in --influxdb-username")
+    return bare, read_credentials(unquote(parts.username or ""), unquote(parts.password),
+                                  "", "--influxdb-url (its user name)", "--influxdb-url (its password)")
 
 
 class InfluxError(Exception):
@@ -205,11 +276,12 @@ class MissingRetentionPolicy(RetryableError):
 
 class InfluxClient:
     def __init__(self, url: str, database: str, username: str = "", password: str = "", token: str = "",
-                 ca_file: str = "", timeout: float = 10.0, server: str = "auto") -> None:
-        """server: --influxdb-server; "auto" learns the kind from the first /ping that answers."""
+                 ca_file: str = "", timeout: float = 10.0, server: str = "auto", shown_url: str = "") -> None:
+        """server: --influxdb-server; "auto" learns the kind from the first /ping that answers.
+        shown_url: the URL as given, when its credentials were taken out of it (read_connection)."""
         self.url = url.rstrip("/")
         # What messages name: `locust-fleet runs` and `spool replay` take a URL with a password in it.
-        self.shown_url = redact_url(self.url)
+        self.shown_url = redact_url((shown_url or self.url).rstrip("/"))
         self.database = database
         self.timeout = timeout
         self.named_kind = "" if server == "auto" else server

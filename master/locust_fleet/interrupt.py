@@ -10,7 +10,8 @@ last reports and the counts lose the last seconds.
 Here SIGINT is a gevent signal watcher instead (as Locust's SIGTERM is): the hub runs it between
 greenlets and throws KeyboardInterrupt into the main greenlet only, where Locust expects it; the
 HTML report if asked for, then Locust's shutdown, the drain running in its stop. A master started
-with SIGINT ignored (a background job of a script) keeps ignoring it, as the shell meant.
+with SIGINT ignored (a background job of a script) keeps ignoring it, as the shell meant. A headless
+master still waiting for its workers, before its test, ends as interrupted_wait.py says.
 
 A second Ctrl+C while the master stops (the drain waits for the workers' last reports, up to
 --drain-timeout) ended it with Locust's traceback: the KeyboardInterrupt landed in the drain's wait,
@@ -81,8 +82,9 @@ def on_quitting(**_kw: Any) -> None:
     _quitting = True
 
 
-def install(environment: Environment) -> None:
-    """Called from Locust's init event, which runs in Locust's main greenlet."""
+def install(environment: Environment, before_test: Any = None) -> None:
+    """Called from Locust's init event, which runs in Locust's main greenlet. before_test: a headless
+    master's interrupted_wait.WaitForWorkers, which handles a Ctrl+C until the test starts."""
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         return
     main = greenlet.getcurrent()
@@ -90,7 +92,9 @@ def install(environment: Environment) -> None:
 
     def on_sigint() -> None:
         global _hurried
-        if _first_at is None and not _quitting:
+        if before_test is not None and before_test.waiting():
+            before_test.on_signal(signal.SIGINT)
+        elif _first_at is None and not _quitting:
             note_stop_signal()
             hub.loop.run_callback(main.throw, KeyboardInterrupt)
         elif not _hurried:

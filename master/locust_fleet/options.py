@@ -6,20 +6,18 @@ appear in them, nor in the config's repr. Raises ConfigError; exiting is plugin.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import math
 import os
 import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from locust.argument_parser import LocustArgumentParser
 
 from . import missing_workers
-from .influx_client import (SERVER_KINDS, CredentialsError, ca_file_problem, database_name_problem,
-                            read_credentials)
+from .influx_client import (SERVER_KINDS, CredentialsError, ca_file_problem, database_name_problem, has_credentials,
+                            read_credentials, url_problem)
 from .model import FIELDS, RESERVED_TAGS, RUNS, TIME
 from .threshold_syntax import Threshold, parse_all
 
@@ -29,8 +27,6 @@ from .threshold_syntax import Threshold, parse_all
 # worker started users that no stop reached (swarm_form.py checks the web UI's form).
 MAX_USERS = 2**63 - 1
 TAG_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-HOST_NAME = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$")
-URL_PATH = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
 
 
 class ConfigError(ValueError):
@@ -88,10 +84,11 @@ def add_arguments(parser: LocustArgumentParser) -> None:
     group.add_argument("--influxdb-username", default="", env_var="LOCUST_INFLUXDB_USERNAME",
                        help="InfluxDB 1.x user name (with --influxdb-password); also a 2.x v1 user.")
     group.add_argument("--influxdb-password", default="", env_var="LOCUST_INFLUXDB_PASSWORD",
-                       help="InfluxDB 1.x password. Never logged nor shown in the web UI; prefer the env var.")
+                       help="InfluxDB 1.x password. Never logged, shown in the web UI nor sent to the workers; prefer the "
+                            "env var.")
     group.add_argument("--influxdb-token", default="", env_var="LOCUST_INFLUXDB_TOKEN",
                        help="InfluxDB 2.x or 3 token (sent as Authorization: Token), through their 1.x-compatible "
-                            "API. Never logged; prefer the env var.")
+                            "API. Never logged nor sent to the workers; prefer the env var.")
     group.add_argument("--influxdb-server", default="auto", choices=SERVER_KINDS, env_var="LOCUST_INFLUXDB_SERVER",
                        help="Which InfluxDB serves the URL: 1, 2 or 3; auto (default) reads it from /ping. Name it "
                             "when a proxy hides InfluxDB's own answer.")
@@ -157,35 +154,13 @@ def parse_run_tags(values: list[str]) -> tuple[tuple[str, str], ...]:
 
 
 def check_url(url: str) -> str:
-    """The InfluxDB base URL, checked whole: http(s), a host name or IP address, an optional port
-    from 1 to 65535 and an optional path (a proxy's prefix), nothing else. Returns it without a
-    trailing slash."""
-    expected = "expected http://HOST:PORT or https://HOST:PORT"
-    if any(c.isspace() or not c.isprintable() for c in url):  # urlsplit would drop tabs and newlines
-        raise ConfigError(f"--influxdb-url: got {url!r}; {expected}, without spaces or control characters")
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as e:  # an unclosed "[", a port that is not a number from 0 to 65535
-        raise ConfigError(f"--influxdb-url: got {url!r}; {expected} ({e})") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"--influxdb-url: got {url!r}; {expected}")
-    if parts.username is not None or parts.password is not None:
+    """The InfluxDB base URL (influx_client.url_problem), without credentials: the master refuses
+    them in the URL, which process listings and pod specs show. Returns it without a trailing slash."""
+    if problem := url_problem(url):
+        raise ConfigError(problem)
+    if has_credentials(url):
         raise ConfigError("--influxdb-url: credentials in the URL are not accepted; use "
                           "--influxdb-username/--influxdb-password or --influxdb-token")
-    if port == 0 or (port is None and parts.netloc.endswith(":")):
-        raise ConfigError(f"--influxdb-url: got {url!r}; the port must be a number from 1 to 65535")
-    host = parts.netloc.rsplit(":", 1)[0] if port is not None or parts.netloc.endswith(":") else parts.netloc
-    if host.startswith("["):
-        try:
-            ipaddress.IPv6Address(host[1:-1])
-        except ValueError:
-            raise ConfigError(f"--influxdb-url: got {url!r}; {host!r} is not an IPv6 address") from None
-    elif not HOST_NAME.match(host):
-        raise ConfigError(f"--influxdb-url: got {url!r}; {host!r} is not a host name or IP address")
-    if parts.query or parts.fragment or "?" in url or "#" in url or not URL_PATH.match(parts.path):
-        raise ConfigError(f"--influxdb-url: got {url!r}; {expected}, optionally with a path, "
-                          "without query, fragment, spaces or control characters")
     return url.rstrip("/")
 
 
@@ -235,6 +210,19 @@ def from_options(options: argparse.Namespace) -> PluginConfig:
         check_junit_xml(junit_xml, bool(thresholds))
     return PluginConfig(drain_timeout=options.drain_timeout, missing_worker_timeout=int(missing), export=export,
                         thresholds=thresholds, junit_xml=junit_xml)
+
+
+# Options whose values are secrets: read once into the PluginConfig, then left out of Locust's parsed
+# options, which Locust sends whole to every worker in each spawn message (vars(parsed_options)),
+# to anyone who registers on the unauthenticated worker port. No worker needs them.
+SECRET_OPTIONS = ("influxdb_password", "influxdb_token")
+
+
+def forget_secrets(options: argparse.Namespace) -> None:
+    """Blank the secret options once from_options has read them."""
+    for name in SECRET_OPTIONS:
+        if getattr(options, name, None):
+            setattr(options, name, "")
 
 
 def check_junit_xml(path: str, judged: bool) -> None:

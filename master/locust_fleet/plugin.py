@@ -15,8 +15,9 @@ from locust.runners import MasterRunner
 
 import gevent
 
-from . import (checks, earlier_reports, inbound, interrupt, leaving, missing_workers, options, rebalances, rejoining,
-               run_phases, runner_state, shape_signals, stats_reset, swarm_form, thresholds, user_numbers)
+from . import (checks, earlier_reports, inbound, interrupt, interrupted_wait, leaving, missing_workers, options,
+               rebalances, rejoining, run_phases, runner_state, shape_signals, shown_host, stats_reset, swarm_form,
+               thresholds, user_numbers)
 from .drain import Drainer
 from .export_service import ExportService
 from .exporter import follow_new_user_counts
@@ -47,6 +48,8 @@ def on_init(environment: Environment, **_kw) -> None:
     except options.ConfigError as e:
         logger.error("%s", e)
         sys.exit(2)
+    if parsed:
+        options.forget_secrets(parsed)  # the spawn messages carry the parsed options to every worker
 
     lag = LoopLag(per_interval=config.export is not None)
     gevent.spawn(lag.probe)
@@ -72,10 +75,14 @@ def on_init(environment: Environment, **_kw) -> None:
     inbound.install(runner, observers, answered_stop)
     user_numbers.install(environment)
     swarm_form.install(environment)
+    shown_host.install(environment)
     if service is not None:  # non-fatal checks: summary, web UI tab, and InfluxDB at each run's stop
         check_table = checks.install(environment, service.writer.submit, lambda: service.exporter.last_run_id)
     else:
         check_table = checks.install(environment)
+    # Before the InfluxDB check, which may wait --influxdb-timeout: a signal from here on ends a
+    # headless master that has no test yet in one line (it was Locust's traceback).
+    interrupt.install(environment, interrupted_wait.install(environment, runner))
     if service is not None:
         try:
             service.check_server()
@@ -91,7 +98,6 @@ def on_init(environment: Environment, **_kw) -> None:
         environment.events.test_start.add_listener(drainer.on_test_start)
         environment.events.test_stopping.add_listener(drainer.drain)
     shape_signals.install(environment, runner)
-    interrupt.install(environment)
     if config.thresholds:
         # Before the export starts: results are given at test_stop, before the run record is written.
         watch = thresholds.install(environment, phases, config.thresholds, config.junit_xml, check_table)

@@ -3,10 +3,15 @@ completed when it stops. Pure: the caller passes times and figures in."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
+
+# scheme://USER:PASSWORD@ up to the last @ before the path: what is masked in a URL urlsplit refuses
+# (an unclosed IPv6 bracket), which was shown whole.
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/?#:@]*):[^/?#]*@")
 
 
 def new_run_id(started: float) -> str:
@@ -20,7 +25,7 @@ def redact_url(url: str) -> str:
     try:
         parts = urlsplit(url)
     except ValueError:
-        return url
+        return _USERINFO.sub(r"\1:***@", url)
     if parts.password is None:
         return url
     # Only the password is replaced; the host and port are kept as written (parts.hostname would

@@ -4,8 +4,8 @@ Locust installs its SIGTERM handler only once its automatic start has returned, 
 shape test returns from it when the shape ends: until then SIGTERM kills the master outright, its
 statistics unprinted and its workers' last reports lost. While such a test runs (from its start to
 its stop), this handler quits the runner as Locust's would, the drain running in its stop; Locust's
-main loop then prints and writes the statistics and exits as usual. Before the test starts, SIGTERM
-keeps its default action: the master waiting for workers ends at once.
+main loop then prints and writes the statistics and exits as usual. Before the test starts,
+interrupted_wait.py handles SIGTERM: the master waiting for workers ends with exit code 4.
 """
 
 import logging

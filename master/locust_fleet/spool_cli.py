@@ -16,7 +16,7 @@ from rich.table import Table
 
 from . import spool
 from .influx_client import (SERVER_KINDS, CredentialsError, InfluxClient, PermanentError, RetryableError,
-                            ca_file_problem, read_credentials)
+                            ca_file_problem, read_connection)
 from .writer import Writer
 
 EXIT_UNWRITTEN, EXIT_USAGE = 1, 2
@@ -85,12 +85,14 @@ def replay(
     spool_id: str = typer.Argument(..., metavar="SPOOL_ID", help="From `locust-fleet spool list`."),
     url: str = typer.Option(..., "--influxdb-url", envvar="LOCUST_INFLUXDB_URL",
                             help="Where to write the batches, named on purpose: it need not be where they "
-                                 "were meant to go."),
+                                 "were meant to go. A user and password in it (http://USER:PASSWORD@HOST) are read as "
+                                 "the options' are, never shown."),
     database: str = typer.Option("locust", "--influxdb-database", envvar="LOCUST_INFLUXDB_DATABASE"),
     username: str = typer.Option("", "--influxdb-username", envvar="LOCUST_INFLUXDB_USERNAME"),
     password: str = typer.Option("", "--influxdb-password", envvar="LOCUST_INFLUXDB_PASSWORD", show_default=False,
                                  help="Prefer the env var: options show in process listings."),
-    token: str = typer.Option("", "--influxdb-token", envvar="LOCUST_INFLUXDB_TOKEN", show_default=False),
+    token: str = typer.Option("", "--influxdb-token", envvar="LOCUST_INFLUXDB_TOKEN", show_default=False,
+                              help="Prefer the env var: options show in process listings."),
     ca_file: str = typer.Option("", "--influxdb-ca-file", envvar="LOCUST_INFLUXDB_CA_FILE"),
     server: str = typer.Option("auto", "--influxdb-server", envvar="LOCUST_INFLUXDB_SERVER",
                                help="1, 2 or 3; auto reads it from /ping."),
@@ -98,17 +100,18 @@ def replay(
 ) -> None:
     """Write the batches of SPOOL_ID, oldest first, into the InfluxDB named by the options; then the
     points the server refused before (kept with their reasons), which stay if refused again."""
-    if problem := ca_file_problem(url, ca_file):
-        raise fail(EXIT_USAGE, problem)
+    given_url = url
     try:
-        credentials = read_credentials(username, password, token)
+        url, credentials = read_connection(given_url, username, password, token)
     except CredentialsError as e:
         raise fail(EXIT_USAGE, str(e)) from None
+    if problem := ca_file_problem(given_url, ca_file):
+        raise fail(EXIT_USAGE, problem)
     held = find(spool_dir, spool_id)
     if server not in SERVER_KINDS:
         raise fail(EXIT_USAGE, f"--influxdb-server: got {server!r}; expected one of {', '.join(SERVER_KINDS)}")
     client = InfluxClient(url, database, credentials.username, credentials.password, credentials.token, ca_file,
-                          server=server)
+                          server=server, shown_url=given_url)
     # the identity the master recorded, from the same credentials: a token's last newline is not in it
     target = spool.Destination.of(url, database, credentials.username, credentials.token)
     try:

@@ -11,7 +11,8 @@ the host it was started with (`--target`, else its scenario's `host`) and never 
 message's. A start with another host said "Swarming started" with it, and the web UI, the run
 record and the report named it, while every request went to the workers' host. A host other than
 the master's own (`-H`, the one its workers are started with) is refused; an empty one, which
-overrides nothing, is not."""
+overrides nothing, is not. The page shows -H with its password as *** (shown_host.py), and the form
+sends that back: it stands for -H, which Locust then keeps."""
 
 from __future__ import annotations
 
@@ -61,6 +62,7 @@ def install(environment: Environment) -> None:
     if web_ui is None:  # headless: -u is checked with the other options
         return
     from flask import jsonify, request  # Flask comes with Locust's web UI
+    from werkzeug.datastructures import ImmutableMultiDict  # Flask's own
 
     started_with = environment.host  # -H: the form may only repeat it
 
@@ -68,6 +70,10 @@ def install(environment: Environment) -> None:
     def check_start_form():  # type: ignore[no-untyped-def]
         if not is_start_form(request):
             return None
+        if started_with and request.form.get("host", "").strip() == redact_url(started_with) != started_with:
+            form = request.form.copy()
+            form["host"] = started_with  # Locust sets the form's host as the master's
+            request.form = ImmutableMultiDict(form)
         value = request.form.get("user_count")
         problem = ""
         if value is not None and value.strip():  # a missing one: Locust says what is missing
@@ -76,4 +82,4 @@ def install(environment: Environment) -> None:
         if not problem:
             return None
         logger.error("%s", problem)
-        return jsonify({"success": False, "message": problem, "host": environment.host})
+        return jsonify({"success": False, "message": problem, "host": redact_url(environment.host or "")})

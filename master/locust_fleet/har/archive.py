@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from .problems import Problems
+from .secrets import shown_url
 
 
 class HarError(Problems):
@@ -72,7 +73,7 @@ class Entry:
     @property
     def where(self) -> str:
         """How messages name the entry: its place and request."""
-        return f"log.entries[{self.index}] ({self.method} {self.url})"
+        return f"log.entries[{self.index}] ({self.method} {shown_url(self.url)})"
 
     def header(self, name: str) -> str | None:
         return first(self.headers, name)
@@ -144,7 +145,8 @@ def read_entry(raw: object, index: int, problem) -> Entry | None:
         ok = False
     url = request.get("url")
     if not isinstance(url, str) or not url_has_scheme(url):
-        problem(".request.url", f"{describe(url)}; expected an absolute URL such as https://example.com/path")
+        shown = describe(shown_url(url) if isinstance(url, str) else url)
+        problem(".request.url", f"{shown}; expected an absolute URL such as https://example.com/path")
         ok = False
     started = parse_time(raw.get("startedDateTime"))
     if started is None:

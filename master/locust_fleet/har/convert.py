@@ -24,7 +24,7 @@ from .headers import HeaderRules, kept, names_cookies, set_cookies
 from .naming import Names, host_names, is_id
 from .problems import Problems
 from .redirects import Chain, chains
-from .secrets import EnvNames, env_label, is_secret_name, looks_secret
+from .secrets import EnvNames, env_label, is_secret_name, looks_secret, shown_url
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
@@ -428,7 +428,7 @@ class Converter:
         else:
             held = "the HAR holds none of its bytes (browsers leave file contents out): replace it with the real file"
         notes.append(f"multipart file {part.name!r} ({part.filename}) is {path}: {held}")
-        self.file_notes.append(f"{path}: {held} ({entry.method} {entry.url})")
+        self.file_notes.append(f"{path}: {held} ({entry.method} {shown_url(entry.url)})")
         spec: dict = {"file": path}
         if part.content_type:
             spec["content_type"] = part.content_type
@@ -534,7 +534,7 @@ class Converter:
 
     def problem(self, entry: Entry, field: str, message: str) -> None:
         self.problems.append(f"{self.source}: log.entries[{entry.index}]{field}: {message} "
-                             f"({entry.method} {entry.url}; --exclude REGEX leaves a request out)")
+                             f"({entry.method} {shown_url(entry.url)}; --exclude REGEX leaves a request out)")
 
     def new_file(self, wanted: str) -> str:
         stem, dot, ext = wanted.rpartition(".")

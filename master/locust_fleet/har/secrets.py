@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import unquote_plus
 
 # Words that make a name a secret's: `password`, `newPassword`, `api_key`, `X-Auth-Token`, `sid`.
 SECRET_WORDS = frozenset({
@@ -20,6 +21,9 @@ SECRET_ENDINGS = ("password", "token", "secret", "sessionid", "sessid")
 # `key` is a secret's name alone (`?key=`) or after one of these (`api_key`, `X-Goog-Api-Key`).
 KEY_QUALIFIERS = frozenset({"api", "access", "private", "secret", "signing", "client", "subscription", "license", "auth"})
 JWT = re.compile(r"^eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
+# scheme://USER:PASSWORD@ up to the last @ before the path, as the plugin's run_record.redact_url
+# masks it (the converter imports nothing of the plugin).
+URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/?#:@]*):[^/?#]*@")
 
 MODES = ("drop", "env", "keep")
 
@@ -40,6 +44,23 @@ def is_secret_name(name: str) -> bool:
 def looks_secret(value: str) -> bool:
     """A value that is a credential whatever it is called: a JSON Web Token, bare or after a scheme."""
     return bool(JWT.match(value.split(" ")[-1]))
+
+
+def shown_url(url: str) -> str:
+    """A recorded URL as the converter's messages show it: its password and the values of its
+    secret query parameters (?token=, ?api_key=, a JSON Web Token) as ***. A recording holds live
+    credentials, and messages naming a request's URL printed them on the terminal."""
+    url = URL_PASSWORD.sub(r"\1:***@", url)
+    base, question, rest = url.partition("?")
+    if not question:
+        return url
+    query, hash_, fragment = rest.partition("#")
+    pairs = []
+    for pair in query.split("&"):
+        name, equals, value = pair.partition("=")
+        secret = equals and (is_secret_name(unquote_plus(name)) or looks_secret(unquote_plus(value)))
+        pairs.append(f"{name}=***" if secret else pair)
+    return f"{base}?{'&'.join(pairs)}{hash_}{fragment}"
 
 
 def env_label(name: str) -> str:

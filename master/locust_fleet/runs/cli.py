@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 
 from ..influx_client import (SERVER_KINDS, AuthError, CredentialsError, DatabaseNotFound, InfluxClient, InfluxError,
-                             NoHttpAnswer, WrongServer, ca_file_problem, read_credentials)
+                             NoHttpAnswer, WrongServer, ca_file_problem, read_connection)
 
 from .columns import Column, layout
 from .compare import COMPARED, ThresholdError, breaches, comparison_text, pair, parse_percent, parse_regressions
@@ -36,7 +36,8 @@ err = Console(stderr=True)
 CONNECTION = "InfluxDB (as for the master; each also read from its LOCUST_ env var)"
 Url = Annotated[Optional[str], typer.Option(
     "--influxdb-url", envvar="LOCUST_INFLUXDB_URL", show_default=DEFAULT_URL, rich_help_panel=CONNECTION,
-    help="InfluxDB base URL (the master's --influxdb-url).")]
+    help="InfluxDB base URL (the master's --influxdb-url); a user and password in it (http://USER:PASSWORD@HOST) "
+         "are read as the options' are, never shown.")]
 Database = Annotated[Optional[str], typer.Option(
     "--influxdb-database", envvar="LOCUST_INFLUXDB_DATABASE", show_default="locust", rich_help_panel=CONNECTION)]
 Username = Annotated[Optional[str], typer.Option(
@@ -45,7 +46,8 @@ Password = Annotated[Optional[str], typer.Option(
     "--influxdb-password", envvar="LOCUST_INFLUXDB_PASSWORD", show_default=False, rich_help_panel=CONNECTION,
     help="Prefer the env var: options show in process listings.")]
 Token = Annotated[Optional[str], typer.Option(
-    "--influxdb-token", envvar="LOCUST_INFLUXDB_TOKEN", show_default=False, rich_help_panel=CONNECTION)]
+    "--influxdb-token", envvar="LOCUST_INFLUXDB_TOKEN", show_default=False, rich_help_panel=CONNECTION,
+    help="Prefer the env var: options show in process listings.")]
 CaFile = Annotated[Optional[str], typer.Option(
     "--influxdb-ca-file", envvar="LOCUST_INFLUXDB_CA_FILE", rich_help_panel=CONNECTION,
     help="CA bundle for an https InfluxDB; certificates are always verified.")]
@@ -77,15 +79,16 @@ def store(ctx: typer.Context, **given: str | None) -> RunStore:
     server = chosen["server"] or "auto"
     if server not in SERVER_KINDS:
         raise fail(EXIT_USAGE, f"--influxdb-server: got {server!r}; expected one of {', '.join(SERVER_KINDS)}")
-    url = chosen["url"] or DEFAULT_URL
-    if problem := ca_file_problem(url, chosen["ca_file"] or ""):
-        raise fail(EXIT_USAGE, problem)
+    given_url = chosen["url"] or DEFAULT_URL
     try:
-        credentials = read_credentials(chosen["username"] or "", chosen["password"] or "", chosen["token"] or "")
+        url, credentials = read_connection(given_url, chosen["username"] or "", chosen["password"] or "",
+                                           chosen["token"] or "")
     except CredentialsError as e:
         raise fail(EXIT_USAGE, str(e)) from None
+    if problem := ca_file_problem(given_url, chosen["ca_file"] or ""):
+        raise fail(EXIT_USAGE, problem)
     return RunStore(InfluxClient(url, chosen["database"] or "locust", credentials.username, credentials.password,
-                                 credentials.token, chosen["ca_file"] or "", server=server))
+                                 credentials.token, chosen["ca_file"] or "", server=server, shown_url=given_url))
 
 
 def fail(code: int, message: str) -> typer.Exit:
