@@ -383,7 +383,15 @@ def test_an_edit_is_in_the_run_record_and_a_worker_joining_between_runs_is_the_n
                  "--target", target.url, name="worker1")
     wait_until(lambda: len(master.workers()) == 2, 30, "worker1 to join between the tests")
     time.sleep(5)  # the exporter's event for it, had it one for the stopped run; 5 intervals idle
-    idle_since = time.time_ns() - 2_000_000_000  # the stopped run's last points are written by then
+
+    def newest_exporter_point() -> int:
+        return max((r["time"] for r in rows(influx.query(f"SELECT * FROM {EXPORTER}"))), default=0)
+
+    # The writer moves the stopped run's last points for as long as a loaded machine makes it; then an idle
+    # master writes no figures of its own: 3 intervals without one (it wrote one each interval, for hours).
+    wait_until(lambda: time.time_ns() - newest_exporter_point() > 3_000_000_000, 30,
+               "the exporter to go quiet after the stopped run's last points")
+    idle_since = newest_exporter_point() + 1
     assert start_form(master, 2, target.url)["success"]
     wait_until(lambda: aggregated(master)["requests"] > 0, 30, "the second test's requests")
     master.stop()
