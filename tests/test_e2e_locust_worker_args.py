@@ -347,3 +347,6 @@ def test_help_tells_what_becomes_of_locust_s_options(go_bin):
                  "  ignored, and logged: -f/--locustfile, --processes\n",
                  "  refused (exit 2): --master, --otel, --reset-stats,"]:
         assert line in result.stderr, result.stderr
+    # boomer's own words ("Usually, it's for debug purpose") told nothing of what the worker does with it
+    assert "-run-tasks string\n    \tRun without a master: one user runs on_start, the named tasks once each" \
+        in result.stderr, result.stderr

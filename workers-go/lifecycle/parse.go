@@ -16,6 +16,11 @@ import (
 var compat = func() *locustFlags {
 	l := &locustFlags{}
 	l.register(flag.CommandLine)
+	// boomer's own text for --run-tasks predates what the worker does with it (README, "Flags")
+	if f := flag.Lookup("run-tasks"); f != nil {
+		f.Usage = "Run without a master: one user runs on_start, the named tasks once each (comma-separated; a name several tasks share runs each of them) " +
+			"and on_stop against the target, logging each request, then exits. A name that is no task is refused with the task names."
+	}
 	flag.Usage = func() {
 		out := flag.CommandLine.Output()
 		fmt.Fprintf(out, "Usage of %s:\n", os.Args[0])
