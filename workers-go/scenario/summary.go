@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"locustfleet/worker/data"
+	"locustfleet/worker/urlesc"
 	"locustfleet/worker/user"
 )
 
@@ -47,7 +48,7 @@ func (p *program) summary(path, host string, fromTarget bool, top map[string]*ya
 	if fromTarget {
 		host += " (--target)"
 	}
-	line("  host: %s", host)
+	line("  host: %s", urlesc.Redact(host)) // printed on terminals and in CI logs
 	switch {
 	case p.arrival != nil:
 		line("  model: open, arrival %s", flowYAML(top["arrival"]))
