@@ -141,7 +141,11 @@ func TestResetsDuringACutAreCutInTurn(t *testing.T) {
 	c.advance(1)
 	c.advance(2)
 	c.queue = []uint64{1, 2}
-	for stamp, want := range map[uint64]bool{0: true, 1: false, 2: false} {
+	for _, sent := range []struct { // in this order: the held ones are kept in the order they came back
+		stamp uint64
+		want  bool
+	}{{0, true}, {1, false}, {2, false}} {
+		stamp, want := sent.stamp, sent.want
 		if got := c.counts(stamp, true, boomer.Record{Count: 1}); got != want {
 			t.Errorf("cutting reset 1: a request stamped %d counted %v, want %v", stamp, got, want)
 		}
